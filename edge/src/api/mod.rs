@@ -1,0 +1,74 @@
+//! The `/v1` JSON API: routing, CORS, and body parsing. Handlers only extract, call the
+//! core, and map the result; decisions live in the core modules.
+
+mod routes;
+
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
+use crate::ports::Ports;
+
+/// A handled request: the response, and what to log about it (never sent to the caller).
+#[derive(Debug)]
+pub struct Handled {
+    pub response: Response,
+    pub log: Option<String>,
+}
+
+/// Handles one request to the edge's API.
+pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
+    let origin = request.header("origin").map(str::to_string);
+    let (response, log) = if request.method == Method::Options {
+        (preflight(), None)
+    } else {
+        match routes::dispatch(ports, &request).await {
+            Ok(response) => (response, None),
+            Err(err) => {
+                let log = err.detail().map(|d| format!("{} {}: {d}", err.code(), request.path));
+                (err.to_response(), log)
+            }
+        }
+    };
+    Handled {
+        response: with_cors(response, origin.as_deref()),
+        log,
+    }
+}
+
+/// CORS preflight (Fetch standard §3.2.2). Any origin may ask; whether it may act for a
+/// client is decided on the actual request, which carries the `client_id`.
+fn preflight() -> Response {
+    Response::empty(204)
+        .with_header("access-control-allow-methods", "GET, POST, DELETE")
+        .with_header("access-control-allow-headers", "content-type")
+        .with_header("access-control-max-age", "600")
+}
+
+/// Lets the calling page read the response, success or error, so a refused origin sees a
+/// clear `origin_not_allowed` instead of an opaque network failure. No credentials are
+/// ever allowed cross-origin, so this exposes nothing a plain request could not.
+fn with_cors(response: Response, origin: Option<&str>) -> Response {
+    match origin {
+        Some(origin) => response
+            .with_header("access-control-allow-origin", origin)
+            .with_header("vary", "Origin"),
+        None => response,
+    }
+}
+
+/// Parses a JSON body of type `T`, insisting on `application/json` and a sane size.
+fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
+    let content_type = request.header("content-type").unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(Error::UnsupportedMediaType);
+    }
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(Error::BodyTooLarge);
+    }
+    serde_json::from_slice(&request.body).map_err(|e| Error::MalformedBody(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,72 @@
+//! Registered clients (the applications people sign in to) and who may call on their behalf.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a client can keep a secret (RFC 6749 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientType {
+    Public,
+    Confidential,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    pub client_type: ClientType,
+    /// Exact redirect URIs (RFC 6749 §3.1.2), compared byte for byte.
+    pub redirect_uris: Vec<String>,
+    /// Web origins (`scheme://host[:port]`) whose pages may embed the widget for this client.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Client {
+    /// Whether a browser request carrying `Origin: origin` may act for this client.
+    ///
+    /// Pages served by this deployment itself (the hosted sign-in page) are always allowed;
+    /// any other origin must be listed exactly. Requests without an `Origin` header do not
+    /// come from a browser page and are not subject to this check.
+    pub fn allows_origin(&self, origin: Option<&str>, self_origin: &str) -> bool {
+        match origin {
+            None => true,
+            Some(origin) => origin == self_origin || self.allowed_origins.iter().any(|o| o == origin),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        Client {
+            id: "demo".into(),
+            name: "Demo".into(),
+            client_type: ClientType::Public,
+            redirect_uris: vec![],
+            allowed_origins: vec!["https://shop.example".into()],
+        }
+    }
+
+    #[test]
+    fn listed_origin_is_allowed_exactly() {
+        let c = client();
+        assert!(c.allows_origin(Some("https://shop.example"), "https://id.example"));
+        assert!(!c.allows_origin(Some("https://shop.example:8443"), "https://id.example"));
+        assert!(!c.allows_origin(Some("http://shop.example"), "https://id.example"));
+        assert!(!c.allows_origin(Some("https://SHOP.example.evil"), "https://id.example"));
+    }
+
+    #[test]
+    fn own_origin_and_non_browser_callers_are_allowed() {
+        let c = client();
+        assert!(c.allows_origin(Some("https://id.example"), "https://id.example"));
+        assert!(c.allows_origin(None, "https://id.example"));
+    }
+
+    #[test]
+    fn the_null_origin_is_never_allowed() {
+        assert!(!client().allows_origin(Some("null"), "https://id.example"));
+    }
+}

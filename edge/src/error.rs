@@ -1,0 +1,146 @@
+//! Everything that can go wrong while handling an API request, and the one place that
+//! maps it to an HTTP status and a stable wire code.
+//!
+//! What the caller sees ([`Error::public_message`]) is generic; the specific reason
+//! ([`Error::detail`]) goes to the log only.
+
+use portcullis_shared::{ApiError, ErrorCode};
+
+use crate::http::Response;
+use crate::ports::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The JSON body did not parse into the expected shape.
+    MalformedBody(String),
+    /// A field was present but invalid.
+    InvalidField(&'static str),
+    BodyTooLarge,
+    UnsupportedMediaType,
+    NoRoute,
+    MethodNotAllowed,
+    UnknownClient,
+    OriginNotAllowed { origin: String },
+    FlowNotFound,
+    Store(StoreError),
+    RandomUnavailable,
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::MalformedBody(_) | Error::InvalidField(_) => ErrorCode::InvalidRequest,
+            Error::BodyTooLarge => ErrorCode::PayloadTooLarge,
+            Error::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Error::NoRoute => ErrorCode::NotFound,
+            Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Error::UnknownClient => ErrorCode::UnknownClient,
+            Error::OriginNotAllowed { .. } => ErrorCode::OriginNotAllowed,
+            Error::FlowNotFound => ErrorCode::FlowNotFound,
+            Error::Store(_) | Error::RandomUnavailable => ErrorCode::ServerError,
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self.code() {
+            ErrorCode::InvalidRequest => 400,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::NotFound | ErrorCode::UnknownClient | ErrorCode::FlowNotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::OriginNotAllowed => 403,
+            ErrorCode::ServerError => 503,
+        }
+    }
+
+    /// What the caller is told: enough to act on, nothing more.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::MalformedBody(_) => "The request body is not valid JSON of the expected shape.".into(),
+            Error::InvalidField(field) => format!("The field `{field}` is invalid."),
+            Error::BodyTooLarge => "The request body is too large.".into(),
+            Error::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Error::NoRoute => "No such endpoint.".into(),
+            Error::MethodNotAllowed => "This endpoint does not accept that method.".into(),
+            Error::UnknownClient => "The client_id is not registered.".into(),
+            Error::OriginNotAllowed { .. } => {
+                "This page's origin is not allowed to use this client. Add it to the client's allowed origins.".into()
+            }
+            Error::FlowNotFound => "The sign-in flow has expired or was already used. Start again.".into(),
+            Error::Store(_) | Error::RandomUnavailable => {
+                "The service is temporarily unavailable. Try again.".into()
+            }
+        }
+    }
+
+    /// The specific reason, for logs; `None` for errors the caller fully caused.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Error::MalformedBody(reason) => Some(format!("malformed body: {reason}")),
+            Error::OriginNotAllowed { origin } => Some(format!("origin not allowed: {origin}")),
+            Error::Store(StoreError::Unavailable(reason)) => Some(format!("store: {reason}")),
+            Error::Store(StoreError::Conflict) => Some("store: unexpected key conflict".into()),
+            Error::RandomUnavailable => Some("secure random source failed".into()),
+            _ => None,
+        }
+    }
+
+    pub fn to_response(&self) -> Response {
+        let body = ApiError {
+            code: self.code(),
+            message: self.public_message(),
+        };
+        Response::json(self.status(), &body)
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(err: StoreError) -> Self {
+        Error::Store(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_variant() -> Vec<Error> {
+        vec![
+            Error::MalformedBody("x".into()),
+            Error::InvalidField("client_id"),
+            Error::BodyTooLarge,
+            Error::UnsupportedMediaType,
+            Error::NoRoute,
+            Error::MethodNotAllowed,
+            Error::UnknownClient,
+            Error::OriginNotAllowed { origin: "https://evil.example".into() },
+            Error::FlowNotFound,
+            Error::Store(StoreError::Unavailable("d1 down".into())),
+            Error::Store(StoreError::Conflict),
+            Error::RandomUnavailable,
+        ]
+    }
+
+    #[test]
+    fn every_error_maps_to_a_client_or_unavailable_status_never_500() {
+        for err in every_variant() {
+            let status = err.status();
+            assert!(
+                (400..500).contains(&status) || status == 503,
+                "{err:?} -> {status}"
+            );
+        }
+    }
+
+    #[test]
+    fn response_body_carries_the_wire_code_and_no_internal_detail() {
+        for err in every_variant() {
+            let response = err.to_response();
+            let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+            assert_eq!(body["code"], err.code().as_str());
+            let text = String::from_utf8(response.body).unwrap();
+            assert!(!text.contains("d1 down"), "internal detail leaked: {text}");
+            assert!(!text.contains("evil.example"), "caller input echoed: {text}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The Portcullis edge.
+//!
+//! Everything that decides — routing, validation, sign-in flows — is plain Rust in the
+//! core modules and runs natively under `cargo test`. It reaches the outside world only
+//! through the traits in [`ports`]. The one module that knows about Cloudflare is
+//! `platform::cloudflare`, compiled for wasm32 only, which builds those ports from the
+//! Worker's bindings (D1, Durable Objects, WebCrypto, `Date.now`).
+
+pub mod api;
+pub mod clients;
+pub mod crypto;
+pub mod error;
+pub mod flows;
+pub mod http;
+pub mod ports;
+pub mod testing;
+
+#[cfg(target_arch = "wasm32")]
+pub mod platform;
+
+/// The edge's package version, reported by `/v1/health`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,10 @@
+//! Wire types shared by the Portcullis edge and widget.
+//!
+//! Everything here is plain data with serde derives: what crosses the network between
+//! the widget and the edge, or the DOM between the widget and the host page.
+
+pub mod api;
+pub mod error;
+pub mod events;
+
+pub use error::{ApiError, ErrorCode};
