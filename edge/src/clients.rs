@@ -30,7 +30,9 @@ impl Client {
     pub fn allows_origin(&self, origin: Option<&str>, self_origin: &str) -> bool {
         match origin {
             None => true,
-            Some(origin) => origin == self_origin || self.allowed_origins.iter().any(|o| o == origin),
+            Some(origin) => {
+                origin == self_origin || self.allowed_origins.iter().any(|o| o == origin)
+            }
         }
     }
 }

@@ -20,7 +20,9 @@ pub enum Error {
     NoRoute,
     MethodNotAllowed,
     UnknownClient,
-    OriginNotAllowed { origin: String },
+    OriginNotAllowed {
+        origin: String,
+    },
     FlowNotFound,
     Store(StoreError),
     RandomUnavailable,
@@ -113,7 +115,9 @@ mod tests {
             Error::NoRoute,
             Error::MethodNotAllowed,
             Error::UnknownClient,
-            Error::OriginNotAllowed { origin: "https://evil.example".into() },
+            Error::OriginNotAllowed {
+                origin: "https://evil.example".into(),
+            },
             Error::FlowNotFound,
             Error::Store(StoreError::Unavailable("d1 down".into())),
             Error::Store(StoreError::Conflict),
@@ -140,7 +144,10 @@ mod tests {
             assert_eq!(body["code"], err.code().as_str());
             let text = String::from_utf8(response.body).unwrap();
             assert!(!text.contains("d1 down"), "internal detail leaked: {text}");
-            assert!(!text.contains("evil.example"), "caller input echoed: {text}");
+            assert!(
+                !text.contains("evil.example"),
+                "caller input echoed: {text}"
+            );
         }
     }
 }

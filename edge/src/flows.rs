@@ -41,7 +41,11 @@ pub struct Caller<'a> {
 }
 
 /// Starts a flow for `request.client_id` if the calling page may act for that client.
-pub async fn start(ports: &Ports<'_>, caller: Caller<'_>, request: StartFlow) -> Result<FlowStarted, Error> {
+pub async fn start(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    request: StartFlow,
+) -> Result<FlowStarted, Error> {
     if request.client_id.is_empty() || request.client_id.len() > MAX_CLIENT_ID_LEN {
         return Err(Error::InvalidField("client_id"));
     }
@@ -66,7 +70,11 @@ pub async fn start(ports: &Ports<'_>, caller: Caller<'_>, request: StartFlow) ->
     let flow_id = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
     let now = ports.clock.now();
     // The next step never depends on whether an account exists for the hint.
-    let next = if login_hint.is_some() { Step::Password } else { Step::Identify };
+    let next = if login_hint.is_some() {
+        Step::Password
+    } else {
+        Step::Identify
+    };
     let record = FlowRecord {
         client_id: client.id,
         login_hint,
@@ -75,7 +83,11 @@ pub async fn start(ports: &Ports<'_>, caller: Caller<'_>, request: StartFlow) ->
     let value = serde_json::to_string(&record).map_err(|e| Error::MalformedBody(e.to_string()))?;
     ports
         .one_time
-        .put(&store_key(&flow_id), &value, now.plus_seconds(FLOW_TTL_SECONDS))
+        .put(
+            &store_key(&flow_id),
+            &value,
+            now.plus_seconds(FLOW_TTL_SECONDS),
+        )
         .await?;
     Ok(FlowStarted {
         flow_id,
@@ -124,7 +136,8 @@ mod tests {
     fn start_then_cancel_once() {
         let t = TestPorts::new();
         let ports = t.ports();
-        let started = pollster::block_on(start(&ports, caller(Some(SELF)), start_request(None))).unwrap();
+        let started =
+            pollster::block_on(start(&ports, caller(Some(SELF)), start_request(None))).unwrap();
         assert_eq!(started.next, Step::Identify);
         assert_eq!(started.expires_in, FLOW_TTL_SECONDS);
         pollster::block_on(cancel(&ports, &started.flow_id)).unwrap();
@@ -139,8 +152,12 @@ mod tests {
     fn next_step_is_password_for_any_hint_known_or_not() {
         let t = TestPorts::new();
         let ports = t.ports();
-        let started =
-            pollster::block_on(start(&ports, caller(None), start_request(Some("nobody@example.com")))).unwrap();
+        let started = pollster::block_on(start(
+            &ports,
+            caller(None),
+            start_request(Some("nobody@example.com")),
+        ))
+        .unwrap();
         assert_eq!(started.next, Step::Password);
     }
 
@@ -150,7 +167,10 @@ mod tests {
         let ports = t.ports();
         let started = pollster::block_on(start(&ports, caller(None), start_request(None))).unwrap();
         t.clock.advance_seconds(FLOW_TTL_SECONDS);
-        assert_eq!(pollster::block_on(cancel(&ports, &started.flow_id)), Err(Error::FlowNotFound));
+        assert_eq!(
+            pollster::block_on(cancel(&ports, &started.flow_id)),
+            Err(Error::FlowNotFound)
+        );
     }
 
     #[test]
@@ -175,7 +195,11 @@ mod tests {
             Err(Error::UnknownClient)
         );
         assert_eq!(
-            pollster::block_on(start(&ports, caller(Some("https://evil.example")), start_request(None))),
+            pollster::block_on(start(
+                &ports,
+                caller(Some("https://evil.example")),
+                start_request(None)
+            )),
             Err(Error::OriginNotAllowed {
                 origin: "https://evil.example".into()
             })
@@ -205,7 +229,10 @@ mod tests {
     fn malformed_handle_never_reaches_the_store() {
         let t = TestPorts::new();
         let ports = t.ports();
-        assert_eq!(pollster::block_on(cancel(&ports, "short")), Err(Error::FlowNotFound));
+        assert_eq!(
+            pollster::block_on(cancel(&ports, "short")),
+            Err(Error::FlowNotFound)
+        );
         assert_eq!(t.one_time.takes(), 0);
     }
 }

@@ -88,7 +88,8 @@ impl Response {
 
     pub fn with_header(mut self, name: &str, value: &str) -> Response {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_string()));
         self
     }
 

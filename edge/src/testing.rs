@@ -10,7 +10,8 @@ use async_trait::async_trait;
 
 use crate::clients::{Client, ClientType};
 use crate::ports::{
-    Clock, ClientStore, OneTimeStore, Ports, RandomUnavailable, SecureRandom, StoreError, UnixMillis,
+    ClientStore, Clock, OneTimeStore, Ports, RandomUnavailable, SecureRandom, StoreError,
+    UnixMillis,
 };
 
 /// A clock that starts at a fixed instant and moves only when told.
@@ -199,11 +200,17 @@ mod tests {
             pollster::block_on(store.put("k", "w", t0.plus_seconds(10))),
             Err(StoreError::Conflict)
         );
-        assert_eq!(pollster::block_on(store.take("k", t0)).unwrap(), Some("v".into()));
+        assert_eq!(
+            pollster::block_on(store.take("k", t0)).unwrap(),
+            Some("v".into())
+        );
         assert_eq!(pollster::block_on(store.take("k", t0)).unwrap(), None);
 
         pollster::block_on(store.put("e", "v", t0.plus_seconds(10))).unwrap();
-        assert_eq!(pollster::block_on(store.take("e", t0.plus_seconds(10))).unwrap(), None);
+        assert_eq!(
+            pollster::block_on(store.take("e", t0.plus_seconds(10))).unwrap(),
+            None
+        );
         assert!(store.is_empty(), "an expired value is removed when taken");
     }
 }

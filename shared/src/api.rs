@@ -66,7 +66,13 @@ mod tests {
 
     #[test]
     fn step_wire_names() {
-        assert_eq!(serde_json::to_string(&Step::Identify).unwrap(), "\"identify\"");
-        assert_eq!(serde_json::to_string(&Step::Password).unwrap(), "\"password\"");
+        assert_eq!(
+            serde_json::to_string(&Step::Identify).unwrap(),
+            "\"identify\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Step::Password).unwrap(),
+            "\"password\""
+        );
     }
 }

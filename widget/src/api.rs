@@ -38,22 +38,41 @@ impl Api {
 
     pub async fn cancel_flow(&self, flow_id: &str) -> Result<(), ApiError> {
         let path = format!("/v1/flows/{}", encode_segment(flow_id));
-        self.call::<serde_json::Value>("DELETE", &path, None).await.map(|_| ())
+        self.call::<serde_json::Value>("DELETE", &path, None)
+            .await
+            .map(|_| ())
     }
 
-    async fn call<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<String>) -> Result<T, ApiError> {
-        let text = self.fetch(method, path, body).await.map_err(|_| network_error())?;
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<T, ApiError> {
+        let text = self
+            .fetch(method, path, body)
+            .await
+            .map_err(|_| network_error())?;
         let (status, text) = text;
         if (200..300).contains(&status) {
             // 204 carries no body; callers that expect none ask for `serde_json::Value`.
-            let text = if text.is_empty() { "null".to_string() } else { text };
+            let text = if text.is_empty() {
+                "null".to_string()
+            } else {
+                text
+            };
             serde_json::from_str(&text).map_err(|_| network_error())
         } else {
             Err(serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| network_error()))
         }
     }
 
-    async fn fetch(&self, method: &str, path: &str, body: Option<String>) -> Result<(u16, String), JsValue> {
+    async fn fetch(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(u16, String), JsValue> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_mode(RequestMode::Cors);
@@ -66,8 +85,13 @@ impl Api {
         let url = format!("{}{}", self.issuer, path);
         let request = web_sys::Request::new_with_str_and_init(&url, &init)?;
         let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
-        let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+            .await?
+            .dyn_into()?;
+        let text = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
         Ok((response.status(), text))
     }
 }

@@ -95,7 +95,9 @@ fn Identify(
         ev.prevent_default();
         let value = email.get_untracked().trim().to_string();
         if !looks_like_email(&value) {
-            set_error.set(Some("Enter your email address, like name@example.com.".into()));
+            set_error.set(Some(
+                "Enter your email address, like name@example.com.".into(),
+            ));
             if let Some(el) = input.get_untracked() {
                 let _ = el.focus();
             }
@@ -165,7 +167,9 @@ fn Continue(
 /// A light check so obvious typos are caught before a round trip; the edge decides.
 fn looks_like_email(value: &str) -> bool {
     match value.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !value.contains(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !value.contains(char::is_whitespace)
+        }
         None => false,
     }
 }

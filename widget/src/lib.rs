@@ -17,7 +17,12 @@ use wasm_bindgen::prelude::*;
 /// - `issuer`: the edge's origin, e.g. `https://id.example.com`.
 /// - `client_id`: the registered client this page signs people in to.
 #[wasm_bindgen]
-pub fn mount(container: web_sys::HtmlElement, host: web_sys::HtmlElement, issuer: String, client_id: String) {
+pub fn mount(
+    container: web_sys::HtmlElement,
+    host: web_sys::HtmlElement,
+    issuer: String,
+    client_id: String,
+) {
     let api = api::Api::new(issuer, client_id);
     let events = events::Events::new(host);
     leptos::mount::mount_to(container, move || app::view(api, events)).forget();

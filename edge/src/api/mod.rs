@@ -25,7 +25,9 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
         match routes::dispatch(ports, &request).await {
             Ok(response) => (response, None),
             Err(err) => {
-                let log = err.detail().map(|d| format!("{} {}: {d}", err.code(), request.path));
+                let log = err
+                    .detail()
+                    .map(|d| format!("{} {}: {d}", err.code(), request.path));
                 (err.to_response(), log)
             }
         }

@@ -16,7 +16,9 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
     };
     match (segments.as_slice(), request.method) {
         (["v1", "health"], Method::Get | Method::Head) => Ok(health()),
-        (["v1", "clients", client_id], Method::Get | Method::Head) => client_config(ports, client_id).await,
+        (["v1", "clients", client_id], Method::Get | Method::Head) => {
+            client_config(ports, client_id).await
+        }
         (["v1", "flows"], Method::Post) => {
             let body: StartFlow = json_body(request)?;
             let started = flows::start(ports, caller, body).await?;
@@ -44,7 +46,11 @@ fn health() -> Response {
 }
 
 async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, Error> {
-    let client = ports.clients.find(client_id).await?.ok_or(Error::UnknownClient)?;
+    let client = ports
+        .clients
+        .find(client_id)
+        .await?
+        .ok_or(Error::UnknownClient)?;
     let config = ClientConfig {
         client_id: client.id,
         name: client.name,

@@ -25,7 +25,9 @@ fn call(t: &TestPorts, req: Request) -> Response {
 }
 
 fn error_code(response: &Response) -> ErrorCode {
-    serde_json::from_slice::<ApiError>(&response.body).unwrap().code
+    serde_json::from_slice::<ApiError>(&response.body)
+        .unwrap()
+        .code
 }
 
 const JSON: (&str, &str) = ("content-type", "application/json");
@@ -43,11 +45,22 @@ fn health_reports_ok_and_version() {
 #[test]
 fn client_config_is_public_and_cacheable() {
     let t = TestPorts::new();
-    let response = call(&t, request(Method::Get, "/v1/clients/demo", &[("origin", "https://anywhere.example")], ""));
+    let response = call(
+        &t,
+        request(
+            Method::Get,
+            "/v1/clients/demo",
+            &[("origin", "https://anywhere.example")],
+            "",
+        ),
+    );
     assert_eq!(response.status, 200);
     let config: ClientConfig = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(config.name, "Portcullis Demo");
-    assert_eq!(response.header("access-control-allow-origin"), Some("https://anywhere.example"));
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://anywhere.example")
+    );
     assert_eq!(response.header("cache-control"), Some("public, max-age=60"));
 }
 
@@ -64,15 +77,28 @@ fn start_and_cancel_a_flow_over_http() {
     let t = TestPorts::new();
     let response = call(
         &t,
-        request(Method::Post, "/v1/flows", &[JSON, ("origin", "https://shop.example")], r#"{"client_id":"demo","login_hint":"a@example.com"}"#),
+        request(
+            Method::Post,
+            "/v1/flows",
+            &[JSON, ("origin", "https://shop.example")],
+            r#"{"client_id":"demo","login_hint":"a@example.com"}"#,
+        ),
     );
-    assert_eq!(response.status, 201, "{}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
     let started: FlowStarted = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(started.next, Step::Password);
     assert_eq!(response.header("cache-control"), Some("no-store"));
 
     let path = format!("/v1/flows/{}", started.flow_id);
-    assert_eq!(call(&t, request(Method::Delete, &path, &[], "")).status, 204);
+    assert_eq!(
+        call(&t, request(Method::Delete, &path, &[], "")).status,
+        204
+    );
     let again = call(&t, request(Method::Delete, &path, &[], ""));
     assert_eq!(again.status, 404);
     assert_eq!(error_code(&again), ErrorCode::FlowNotFound);
@@ -83,11 +109,19 @@ fn flow_from_a_page_not_on_the_allow_list_is_403_and_readable() {
     let t = TestPorts::new();
     let response = call(
         &t,
-        request(Method::Post, "/v1/flows", &[JSON, ("origin", "https://evil.example")], r#"{"client_id":"demo"}"#),
+        request(
+            Method::Post,
+            "/v1/flows",
+            &[JSON, ("origin", "https://evil.example")],
+            r#"{"client_id":"demo"}"#,
+        ),
     );
     assert_eq!(response.status, 403);
     assert_eq!(error_code(&response), ErrorCode::OriginNotAllowed);
-    assert_eq!(response.header("access-control-allow-origin"), Some("https://evil.example"));
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://evil.example")
+    );
     assert_eq!(t.one_time.len(), 0, "nothing stored for a refused origin");
 }
 
@@ -95,17 +129,71 @@ fn flow_from_a_page_not_on_the_allow_list_is_403_and_readable() {
 fn bad_bodies_get_clear_codes_never_500() {
     let t = TestPorts::new();
     let cases: Vec<(Request, u16, ErrorCode)> = vec![
-        (request(Method::Post, "/v1/flows", &[JSON], "{"), 400, ErrorCode::InvalidRequest),
-        (request(Method::Post, "/v1/flows", &[JSON], r#"{"client_id":7}"#), 400, ErrorCode::InvalidRequest),
-        (request(Method::Post, "/v1/flows", &[JSON], "[]"), 400, ErrorCode::InvalidRequest),
-        (request(Method::Post, "/v1/flows", &[("content-type", "text/plain")], r#"{"client_id":"demo"}"#), 415, ErrorCode::UnsupportedMediaType),
-        (request(Method::Post, "/v1/flows", &[], r#"{"client_id":"demo"}"#), 415, ErrorCode::UnsupportedMediaType),
-        (request(Method::Post, "/v1/flows", &[JSON], &format!(r#"{{"client_id":"{}"}}"#, "a".repeat(20_000))), 413, ErrorCode::PayloadTooLarge),
-        (request(Method::Post, "/v1/flows", &[JSON], r#"{"client_id":""}"#), 400, ErrorCode::InvalidRequest),
-        (request(Method::Get, "/v1/flows", &[], ""), 405, ErrorCode::MethodNotAllowed),
-        (request(Method::Delete, "/v1/flows/..%2F..", &[], ""), 404, ErrorCode::FlowNotFound),
-        (request(Method::Get, "/v1/nothing", &[], ""), 404, ErrorCode::NotFound),
-        (request(Method::Other, "/v1/health", &[], ""), 405, ErrorCode::MethodNotAllowed),
+        (
+            request(Method::Post, "/v1/flows", &[JSON], "{"),
+            400,
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            request(Method::Post, "/v1/flows", &[JSON], r#"{"client_id":7}"#),
+            400,
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            request(Method::Post, "/v1/flows", &[JSON], "[]"),
+            400,
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            request(
+                Method::Post,
+                "/v1/flows",
+                &[("content-type", "text/plain")],
+                r#"{"client_id":"demo"}"#,
+            ),
+            415,
+            ErrorCode::UnsupportedMediaType,
+        ),
+        (
+            request(Method::Post, "/v1/flows", &[], r#"{"client_id":"demo"}"#),
+            415,
+            ErrorCode::UnsupportedMediaType,
+        ),
+        (
+            request(
+                Method::Post,
+                "/v1/flows",
+                &[JSON],
+                &format!(r#"{{"client_id":"{}"}}"#, "a".repeat(20_000)),
+            ),
+            413,
+            ErrorCode::PayloadTooLarge,
+        ),
+        (
+            request(Method::Post, "/v1/flows", &[JSON], r#"{"client_id":""}"#),
+            400,
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            request(Method::Get, "/v1/flows", &[], ""),
+            405,
+            ErrorCode::MethodNotAllowed,
+        ),
+        (
+            request(Method::Delete, "/v1/flows/..%2F..", &[], ""),
+            404,
+            ErrorCode::FlowNotFound,
+        ),
+        (
+            request(Method::Get, "/v1/nothing", &[], ""),
+            404,
+            ErrorCode::NotFound,
+        ),
+        (
+            request(Method::Other, "/v1/health", &[], ""),
+            405,
+            ErrorCode::MethodNotAllowed,
+        ),
     ];
     for (req, status, code) in cases {
         let label = format!("{:?} {}", req.method, req.path);
@@ -121,7 +209,12 @@ fn store_outage_is_503_server_error_with_detail_only_in_the_log() {
     t.one_time.fail_with("disk on fire");
     let handled = pollster::block_on(handle(
         &t.ports(),
-        request(Method::Post, "/v1/flows", &[JSON], r#"{"client_id":"demo"}"#),
+        request(
+            Method::Post,
+            "/v1/flows",
+            &[JSON],
+            r#"{"client_id":"demo"}"#,
+        ),
     ));
     assert_eq!(handled.response.status, 503);
     assert_eq!(error_code(&handled.response), ErrorCode::ServerError);
@@ -132,9 +225,25 @@ fn store_outage_is_503_server_error_with_detail_only_in_the_log() {
 #[test]
 fn preflight_answers_any_origin_without_acting() {
     let t = TestPorts::new();
-    let response = call(&t, request(Method::Options, "/v1/flows", &[("origin", "https://shop.example")], ""));
+    let response = call(
+        &t,
+        request(
+            Method::Options,
+            "/v1/flows",
+            &[("origin", "https://shop.example")],
+            "",
+        ),
+    );
     assert_eq!(response.status, 204);
-    assert_eq!(response.header("access-control-allow-origin"), Some("https://shop.example"));
-    assert_eq!(response.header("access-control-allow-headers"), Some("content-type"));
-    assert!(response.header("access-control-allow-credentials").is_none());
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert_eq!(
+        response.header("access-control-allow-headers"),
+        Some("content-type")
+    );
+    assert!(response
+        .header("access-control-allow-credentials")
+        .is_none());
 }

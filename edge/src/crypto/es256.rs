@@ -16,14 +16,20 @@ pub struct Es256Signer {
 
 impl Es256Signer {
     /// Generates a fresh key from the platform's random source.
-    pub fn generate(key_id: impl Into<String>, random: &dyn SecureRandom) -> Result<Es256Signer, RandomUnavailable> {
+    pub fn generate(
+        key_id: impl Into<String>,
+        random: &dyn SecureRandom,
+    ) -> Result<Es256Signer, RandomUnavailable> {
         // A random 32-byte string is a valid P-256 scalar unless it is zero or ≥ n,
         // which happens with probability below 2^-32; draw again in that case.
         loop {
             let mut secret = [0u8; 32];
             random.fill(&mut secret)?;
             if let Ok(key) = SigningKey::from_slice(&secret) {
-                return Ok(Es256Signer { key_id: key_id.into(), key });
+                return Ok(Es256Signer {
+                    key_id: key_id.into(),
+                    key,
+                });
             }
         }
     }
@@ -66,8 +72,14 @@ mod tests {
         let sig = pollster::block_on(signer.sign(b"header.payload")).unwrap();
         assert_eq!(sig.len(), 64);
         let parsed = Signature::from_slice(&sig).unwrap();
-        signer.verifying_key().verify(b"header.payload", &parsed).unwrap();
-        assert!(signer.verifying_key().verify(b"header.payload!", &parsed).is_err());
+        signer
+            .verifying_key()
+            .verify(b"header.payload", &parsed)
+            .unwrap();
+        assert!(signer
+            .verifying_key()
+            .verify(b"header.payload!", &parsed)
+            .is_err());
         assert_eq!(signer.key_id(), "k1");
         assert_eq!(signer.algorithm(), "ES256");
     }

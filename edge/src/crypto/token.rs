@@ -18,7 +18,9 @@ pub fn random_handle(random: &dyn SecureRandom) -> Result<String, RandomUnavaila
 /// Whether `s` has the exact shape of a handle made by [`random_handle`], so malformed
 /// input is rejected before it reaches storage.
 pub fn is_handle(s: &str) -> bool {
-    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

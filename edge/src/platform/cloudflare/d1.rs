@@ -24,14 +24,18 @@ struct ClientRow {
 
 impl ClientRow {
     fn into_client(self) -> Result<Client, StoreError> {
-        let corrupt = |what: &str| StoreError::Unavailable(format!("d1 clients.{what} of {} is malformed", self.id));
+        let corrupt = |what: &str| {
+            StoreError::Unavailable(format!("d1 clients.{what} of {} is malformed", self.id))
+        };
         let client_type = match self.client_type.as_str() {
             "public" => ClientType::Public,
             "confidential" => ClientType::Confidential,
             _ => return Err(corrupt("client_type")),
         };
-        let redirect_uris = serde_json::from_str(&self.redirect_uris).map_err(|_| corrupt("redirect_uris"))?;
-        let allowed_origins = serde_json::from_str(&self.allowed_origins).map_err(|_| corrupt("allowed_origins"))?;
+        let redirect_uris =
+            serde_json::from_str(&self.redirect_uris).map_err(|_| corrupt("redirect_uris"))?;
+        let allowed_origins =
+            serde_json::from_str(&self.allowed_origins).map_err(|_| corrupt("allowed_origins"))?;
         Ok(Client {
             id: self.id,
             name: self.name,

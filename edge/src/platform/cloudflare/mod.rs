@@ -99,7 +99,11 @@ fn into_worker_response(response: Response) -> worker::Result<worker::Response> 
     for (name, value) in &response.headers {
         headers.append(name, value)?;
     }
-    let body = if response.body.is_empty() { None } else { Some(response.body) };
+    let body = if response.body.is_empty() {
+        None
+    } else {
+        Some(response.body)
+    };
     let out = match body {
         Some(bytes) => worker::Response::from_bytes(bytes)?,
         None => worker::Response::empty()?,

@@ -81,7 +81,9 @@ impl DurableObject for OneTimeObject {
                     .to_array()?;
                 let now = i64::try_from(body.now).unwrap_or(i64::MAX);
                 match rows.into_iter().next() {
-                    Some(row) if now < row.expires_at => worker::Response::from_json(&TakeReply { value: row.value }),
+                    Some(row) if now < row.expires_at => {
+                        worker::Response::from_json(&TakeReply { value: row.value })
+                    }
                     _ => Ok(worker::Response::empty()?.with_status(404)),
                 }
             }
@@ -105,14 +107,23 @@ impl DurableOneTimeStore {
         DurableOneTimeStore { namespace }
     }
 
-    async fn call<B: Serialize>(&self, key: &str, path: &str, body: &B) -> Result<worker::Response, StoreError> {
-        let unavailable = |e: worker::Error| StoreError::Unavailable(format!("one-time store {path}: {e}"));
-        let json = serde_json::to_string(body).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    async fn call<B: Serialize>(
+        &self,
+        key: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<worker::Response, StoreError> {
+        let unavailable =
+            |e: worker::Error| StoreError::Unavailable(format!("one-time store {path}: {e}"));
+        let json =
+            serde_json::to_string(body).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let stub = self.namespace.get_by_name(key).map_err(unavailable)?;
         let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(JsValue::from_str(&json)));
-        let request = worker::Request::new_with_init(&format!("https://one-time.internal{path}"), &init)
-            .map_err(unavailable)?;
+        init.with_method(Method::Post)
+            .with_body(Some(JsValue::from_str(&json)));
+        let request =
+            worker::Request::new_with_init(&format!("https://one-time.internal{path}"), &init)
+                .map_err(unavailable)?;
         stub.fetch_with_request(request).await.map_err(unavailable)
     }
 }
@@ -128,7 +139,9 @@ impl OneTimeStore for DurableOneTimeStore {
         match response.status_code() {
             201 => Ok(()),
             409 => Err(StoreError::Conflict),
-            status => Err(StoreError::Unavailable(format!("one-time store put: status {status}"))),
+            status => Err(StoreError::Unavailable(format!(
+                "one-time store put: status {status}"
+            ))),
         }
     }
 
@@ -143,7 +156,9 @@ impl OneTimeStore for DurableOneTimeStore {
                 Ok(Some(reply.value))
             }
             404 => Ok(None),
-            status => Err(StoreError::Unavailable(format!("one-time store take: status {status}"))),
+            status => Err(StoreError::Unavailable(format!(
+                "one-time store take: status {status}"
+            ))),
         }
     }
 }

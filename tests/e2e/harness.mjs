@@ -1,0 +1,337 @@
+// End-to-end harness: the real edge under `wrangler dev` (workerd) on loopback with a
+// fresh local state directory, and headless Debian Chromium driven by playwright-core.
+//
+// Every process it starts is recorded in target/e2e/pids; the next run kills whatever a
+// killed run left behind before it starts anything.
+
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const PID_FILE = join(ROOT, "target/e2e/pids");
+const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+const QUIET_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  DO_NOT_TRACK: "1",
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  CI: "true",
+};
+
+function toolEnv(extra = {}) {
+  const bin = join(ROOT, "node_modules/.bin");
+  return { ...process.env, ...QUIET_ENV, PATH: `${bin}:${process.env.PATH}`, ...extra };
+}
+
+/** Notes a started process group, owned by this test process. */
+function record(pid, what) {
+  mkdirSync(dirname(PID_FILE), { recursive: true });
+  appendFileSync(PID_FILE, `${pid} ${process.pid} ${what}\n`);
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pid) {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Kills processes that an interrupted run recorded and left running: those whose owning
+ * test process is gone. Processes of test files still running are left alone.
+ */
+export function reapStrays() {
+  if (!existsSync(PID_FILE)) return;
+  const keep = [];
+  for (const line of readFileSync(PID_FILE, "utf8").split("\n")) {
+    const [pid, owner] = line.split(" ").map((n) => Number.parseInt(n, 10));
+    if (!pid || !alive(pid)) continue;
+    if (owner && alive(owner)) {
+      keep.push(line);
+      continue;
+    }
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    // Only what we start: a reused pid belonging to something else is left alone.
+    if (/wrangler|workerd|chrom/.test(cmdline)) killGroup(pid);
+  }
+  writeFileSync(PID_FILE, keep.map((l) => `${l}\n`).join(""));
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+function wrangler(args, env) {
+  const result = spawnSync(WRANGLER, args, { cwd: ROOT, env: toolEnv(env), encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+async function waitFor(url, timeoutMs, isDead) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    if (isDead()) throw new Error("wrangler dev exited before it was ready");
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+      lastError = new Error(`status ${response.status}`);
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms: ${lastError}`);
+}
+
+/**
+ * Starts the edge under `wrangler dev` on a free loopback port.
+ *
+ * The worker and dist/ must already be built (scripts/build); this never rebuilds.
+ * @param {{stateDir?: string, extraOrigins?: string[]}} options `stateDir` reuses local
+ *   D1 / Durable Object state (for restart tests); `extraOrigins` are added to the demo
+ *   client's allowed origins.
+ */
+export async function startEdge(options = {}) {
+  reapStrays();
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const fresh = !options.stateDir;
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "portcullis-e2e-"));
+  const origin = `http://localhost:${port}`;
+
+  if (fresh) {
+    wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir]);
+  }
+  const origins = [origin, `http://127.0.0.1:${port}`, ...(options.extraOrigins ?? [])];
+  const seed = join(stateDir, "seed.sql");
+  writeFileSync(
+    seed,
+    `INSERT INTO clients (id, name, client_type, redirect_uris, allowed_origins, created_at, updated_at)
+     VALUES ('demo', 'Portcullis Demo', 'public', '${JSON.stringify([`${origin}/callback`])}',
+             '${JSON.stringify(origins)}', unixepoch() * 1000, unixepoch() * 1000)
+     ON CONFLICT (id) DO UPDATE SET allowed_origins = excluded.allowed_origins;\n`,
+  );
+  wrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--file", seed]);
+
+  const spawnedAt = Date.now();
+  const child = spawn(
+    WRANGLER,
+    [
+      "dev",
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--inspector-port", String(inspectorPort),
+      "--persist-to", stateDir,
+      "--local-protocol", "http",
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: ROOT,
+      env: toolEnv({ PORTCULLIS_SKIP_EDGE_BUILD: "1" }),
+      detached: true, // its own process group, so workerd goes down with it
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  record(child.pid, "wrangler");
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  let exited = false;
+  child.on("exit", () => (exited = true));
+
+  try {
+    await waitFor(`http://127.0.0.1:${port}/v1/health`, 60_000, () => exited);
+  } catch (error) {
+    killGroup(child.pid);
+    throw new Error(`${error.message}\n--- wrangler output ---\n${output}`);
+  }
+
+  const readyMs = Date.now() - spawnedAt;
+
+  return {
+    port,
+    origin,
+    stateDir,
+    /** Milliseconds from spawning wrangler dev until /v1/health answered. */
+    readyMs,
+    /** The API as Node sees it (IPv4 loopback, no DNS). */
+    api: `http://127.0.0.1:${port}`,
+    output: () => output,
+    /** Stops wrangler and workerd; keeps the state directory. */
+    async stop() {
+      if (exited) return;
+      const done = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      const timer = setTimeout(() => killGroup(child.pid), 5_000);
+      await done;
+      clearTimeout(timer);
+      killGroup(child.pid); // anything in the group that ignored SIGTERM
+    },
+    /** Stops and deletes the state directory. */
+    async dispose() {
+      await this.stop();
+      if (fresh) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Headless Chromium from Debian's package with a fresh profile, started here (its own
+ * process group, recorded for the reaper) and driven over CDP by playwright-core.
+ * `close()` ends the process and deletes the profile.
+ */
+export async function launchBrowser() {
+  reapStrays();
+  const profile = mkdtempSync(join(tmpdir(), "portcullis-chromium-"));
+  const child = spawn(
+    CHROMIUM,
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+      // Servers here listen on 127.0.0.1 only; pages keep the http://localhost origin
+      // (a secure context, and a valid WebAuthn RP ID, which an IP address is not).
+      "--host-resolver-rules=MAP localhost 127.0.0.1",
+      `--user-data-dir=${profile}`,
+      "--remote-debugging-address=127.0.0.1",
+      "--remote-debugging-port=0",
+      "about:blank",
+    ],
+    { detached: true, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  record(child.pid, "chromium");
+  let exited = false;
+  child.on("exit", () => (exited = true));
+
+  const endpoint = await new Promise((ok, fail) => {
+    let stderr = "";
+    const timer = setTimeout(() => fail(new Error(`Chromium did not start:\n${stderr}`)), 30_000);
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      const match = stderr.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        ok(match[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`Chromium exited (${code}) before it was ready:\n${stderr}`));
+    });
+  });
+  child.stderr.resume();
+
+  let browser;
+  try {
+    browser = await chromium.connectOverCDP(endpoint);
+  } catch (error) {
+    killGroup(child.pid);
+    throw error;
+  }
+  return {
+    /** A new page in a fresh browser context (no shared cookies or storage). */
+    async newPage() {
+      const context = await browser.newContext();
+      return context.newPage();
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      if (!exited) {
+        const done = new Promise((r) => child.once("exit", r));
+        killGroup(child.pid);
+        await done;
+      }
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Adds Chromium's virtual WebAuthn authenticator to `page` (CDP WebAuthn domain): a
+ * platform passkey provider with resident keys and user verification that always
+ * consents.
+ */
+export async function addVirtualAuthenticator(page, overrides = {}) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable", { enableUI: false });
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      ...overrides,
+    },
+  });
+  return { cdp, authenticatorId };
+}
+
+/**
+ * Serves `html` at `/` from another loopback origin (`http://localhost:port`), for
+ * cross-origin embedding.
+ */
+export async function serveHostPage(html, port) {
+  const { createServer: createHttpServer } = await import("node:http");
+  const server = createHttpServer((req, res) => {
+    if (req.url === "/" || req.url.startsWith("/?")) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(html);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(port, "127.0.0.1", r));
+  return {
+    origin: `http://localhost:${port}`,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
