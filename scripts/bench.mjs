@@ -40,8 +40,9 @@ const bundle = join(ROOT, "target/deploy-dry-run");
 table(
   "Edge worker bundle (wrangler deploy --dry-run)",
   readdirSync(bundle)
-    .filter((f) => statSync(join(bundle, f)).isFile() && !f.endsWith(".map"))
-    .map((f) => [f, join(bundle, f)]),
+    .filter((f) => statSync(join(bundle, f)).isFile() && /\.(m?js|wasm)$/.test(f))
+    // wrangler prefixes the wasm with its content hash; the name is what matters here.
+    .map((f) => [f.replace(/^[0-9a-f]{40}-/, ""), join(bundle, f)]),
 );
 
 console.log("\nwrangler dev time-to-ready (build already done; spawn until /v1/health answers)");
