@@ -7,7 +7,9 @@
 use std::time::{Duration, Instant};
 
 use portcullis_edge::crypto::es256::Es256Signer;
+use portcullis_edge::passwords::blocklist::BloomBlocklist;
 use portcullis_edge::passwords::hashing::{self, Cost};
+use portcullis_edge::passwords::policy::Blocklist;
 use portcullis_edge::ports::Signer;
 use portcullis_edge::testing::SeededRandom;
 
