@@ -45,6 +45,16 @@ fn main() {
         },
     );
 
+    let blocklist = BloomBlocklist::embedded().expect("the shipped blocklist parses");
+    measure(
+        "password blocklist lookup (Bloom, 357k entries)",
+        1000,
+        Duration::from_secs(1),
+        || {
+            let _ = blocklist.contains("velvet kumquat orbits the lighthouse");
+        },
+    );
+
     let phc =
         hashing::hash("correct horse battery staple", Cost::OWASP, &random).expect("hashing works");
     measure(
