@@ -19,6 +19,8 @@ pub struct Client {
     pub redirect_uris: Vec<String>,
     /// Web origins (`scheme://host[:port]`) whose pages may embed the widget for this client.
     pub allowed_origins: Vec<String>,
+    /// Scopes this client may request.
+    pub allowed_scopes: Vec<String>,
 }
 
 impl Client {
@@ -48,6 +50,7 @@ mod tests {
             client_type: ClientType::Public,
             redirect_uris: vec![],
             allowed_origins: vec!["https://shop.example".into()],
+            allowed_scopes: vec!["openid".into()],
         }
     }
 

@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod oauth;
 pub mod passwords;
 pub mod ports;
 pub mod testing;

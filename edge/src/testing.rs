@@ -162,6 +162,9 @@ impl TestPorts {
             client_type: ClientType::Public,
             redirect_uris: vec!["https://shop.example/callback".into()],
             allowed_origins: vec!["https://shop.example".into()],
+            allowed_scopes: ["openid", "profile", "email", "offline_access"]
+                .map(String::from)
+                .to_vec(),
         });
         TestPorts {
             clock: FixedClock::new(),

@@ -6,5 +6,6 @@
 pub mod api;
 pub mod error;
 pub mod events;
+pub mod oauth;
 
 pub use error::{ApiError, ErrorCode};

@@ -20,6 +20,7 @@ struct ClientRow {
     client_type: String,
     redirect_uris: String,
     allowed_origins: String,
+    allowed_scopes: String,
 }
 
 impl ClientRow {
@@ -36,12 +37,15 @@ impl ClientRow {
             serde_json::from_str(&self.redirect_uris).map_err(|_| corrupt("redirect_uris"))?;
         let allowed_origins =
             serde_json::from_str(&self.allowed_origins).map_err(|_| corrupt("allowed_origins"))?;
+        let allowed_scopes =
+            serde_json::from_str(&self.allowed_scopes).map_err(|_| corrupt("allowed_scopes"))?;
         Ok(Client {
             id: self.id,
             name: self.name,
             client_type,
             redirect_uris,
             allowed_origins,
+            allowed_scopes,
         })
     }
 }
@@ -62,7 +66,7 @@ impl ClientStore for D1ClientStore {
         let row: Option<ClientRow> = self
             .db
             .prepare(
-                "SELECT id, name, client_type, redirect_uris, allowed_origins \
+                "SELECT id, name, client_type, redirect_uris, allowed_origins, allowed_scopes \
                  FROM clients WHERE id = ?1 AND disabled_at IS NULL",
             )
             .bind(&[JsValue::from_str(client_id)])

@@ -1,0 +1,4 @@
+//! OAuth 2.0 and OpenID Connect: one module per procedure, named as the specs name them.
+
+pub mod authorization_request;
+pub mod pkce;
