@@ -34,6 +34,15 @@ impl Es256Signer {
         }
     }
 
+    /// The same key under another key id (e.g. its RFC 7638 thumbprint, known only once
+    /// the key exists).
+    pub fn with_key_id(self, key_id: impl Into<String>) -> Es256Signer {
+        Es256Signer {
+            key_id: key_id.into(),
+            key: self.key,
+        }
+    }
+
     /// The public half, for the JWKS.
     pub fn verifying_key(&self) -> VerifyingKey {
         *self.key.verifying_key()

@@ -1,0 +1,109 @@
+//! The claims of the tokens this provider issues: ID tokens (OpenID Connect Core §2,
+//! §3.1.3.6) and JWT access tokens (RFC 9068 §2.2).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// ID token claims (OIDC Core §2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    /// The client's id; a single audience (OIDC Core §2 allows an array; one is simpler
+    /// for relying parties to check).
+    pub aud: String,
+    pub exp: u64,
+    pub iat: u64,
+    /// When the person last actively signed in (required when `max_age` was asked).
+    pub auth_time: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// RFC 8176 authentication method references, e.g. `pwd`, `hwk`, `mfa`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// OIDC Core §3.1.3.6, present when an access token is issued with the ID token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// JWT access token claims (RFC 9068 §2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessTokenClaims {
+    pub iss: String,
+    /// The person, or the client itself for `client_credentials` (RFC 9068 §2.2).
+    pub sub: String,
+    /// The resource server(s) the token is for.
+    pub aud: String,
+    pub exp: u64,
+    pub iat: u64,
+    pub jti: String,
+    pub client_id: String,
+    /// Space-separated (RFC 9068 §2.2.3).
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
+}
+
+/// OIDC Core §3.1.3.6: base64url of the left half of the SHA-256 hash of the access
+/// token's ASCII octets (SHA-256 because both ES256 and RS256 use it).
+pub fn at_hash(access_token: &str) -> String {
+    let digest = Sha256::digest(access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Vector {
+        access_token: String,
+        at_hash: String,
+    }
+
+    #[test]
+    fn oidc_core_3_1_3_6_at_hash_matches_the_appendix_a_example() {
+        let v: Vector = serde_json::from_str(include_str!(
+            "../../tests/vectors/oidc-core-appendix-a-at-hash.json"
+        ))
+        .unwrap();
+        assert_eq!(at_hash(&v.access_token), v.at_hash);
+    }
+
+    #[test]
+    fn optional_id_token_claims_are_omitted_not_null() {
+        let claims = IdTokenClaims {
+            iss: "https://id.example".into(),
+            sub: "u1".into(),
+            aud: "demo".into(),
+            exp: 2,
+            iat: 1,
+            auth_time: 1,
+            nonce: None,
+            acr: None,
+            amr: vec![],
+            at_hash: None,
+            email: None,
+            email_verified: None,
+            name: None,
+        };
+        let json = serde_json::to_value(&claims).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["aud", "auth_time", "exp", "iat", "iss", "sub"]);
+    }
+}
