@@ -91,6 +91,7 @@ impl Error {
         let body = ApiError {
             code: self.code(),
             message: self.public_message(),
+            password: None,
         };
         Response::json(self.status(), &body)
     }

@@ -22,12 +22,29 @@ pub struct ClientConfig {
 }
 
 /// `POST /v1/flows`: begin a first-party sign-in flow for a client.
+///
+/// An embedded widget sends `client_id` and a PKCE `code_challenge` (S256): the flow ends
+/// in an authorization code that only the holder of the verifier can redeem at `/token`.
+/// The hosted sign-in page does not call this: `/authorize` starts its flow and passes the
+/// handle in the page URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartFlow {
     pub client_id: String,
     /// The identifier the person typed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<String>,
+    /// RFC 7636 §4.2 `BASE64URL(SHA256(code_verifier))`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge: Option<String>,
+    /// Only `S256` is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge_method: Option<String>,
+    /// Space-separated scopes; defaults to `openid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Echoed into the ID token (OIDC Core §3.1.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 /// The next thing the widget must ask of the person.
@@ -43,11 +60,64 @@ pub enum Step {
 /// Response to `POST /v1/flows`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowStarted {
-    /// Opaque, single-use handle for the rest of the flow.
+    /// Opaque handle for the rest of the flow; it ends when the flow completes.
     pub flow_id: String,
     /// Seconds until the handle expires.
     pub expires_in: u64,
     pub next: Step,
+}
+
+/// `POST /v1/flows/{flow_id}/password`: sign in with email and password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordSignIn {
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /v1/flows/{flow_id}/sign-up`: create an account with email and password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordSignUp {
+    pub email: String,
+    pub password: String,
+    /// How the person wants to be addressed (`name` claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// How a finished flow hands over: what the widget does next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FlowOutcome {
+    /// Embedded flow: redeem this code at `/token` with the PKCE verifier
+    /// (`grant_type=authorization_code`, no `redirect_uri`).
+    AuthorizationCode {
+        authorization_code: String,
+        /// Seconds until the code expires.
+        expires_in: u64,
+    },
+    /// Hosted flow: the session cookie is set; navigate the window to `redirect_to`
+    /// (the client's redirect URI with `code`, `state` and `iss`).
+    Redirect { redirect_to: String },
+}
+
+/// Why a proposed password was refused (NIST SP 800-63B-4 §3.1.1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordProblem {
+    TooShort,
+    TooLong,
+    /// On the list of common or breached passwords.
+    Common,
+    /// Contains the email address or the service name.
+    ContextSpecific,
+}
+
+/// The body of a `password_rejected` error, beside `code` and `message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordRejected {
+    pub problem: PasswordProblem,
+    /// The minimum length that applies to this account, in characters.
+    pub min_length: usize,
 }
 
 #[cfg(test)]
@@ -57,6 +127,7 @@ mod tests {
     #[test]
     fn start_flow_login_hint_is_optional() {
         let parsed: StartFlow = serde_json::from_str(r#"{"client_id":"demo"}"#).unwrap();
+        assert_eq!(parsed.code_challenge, None);
         assert_eq!(parsed.login_hint, None);
         assert_eq!(
             serde_json::to_string(&parsed).unwrap(),
@@ -74,5 +145,36 @@ mod tests {
             serde_json::to_string(&Step::Password).unwrap(),
             "\"password\""
         );
+    }
+
+    #[test]
+    fn flow_outcome_is_tagged_by_status() {
+        let code = FlowOutcome::AuthorizationCode {
+            authorization_code: "c".into(),
+            expires_in: 600,
+        };
+        assert_eq!(
+            serde_json::to_string(&code).unwrap(),
+            r#"{"status":"authorization_code","authorization_code":"c","expires_in":600}"#
+        );
+        let redirect = FlowOutcome::Redirect {
+            redirect_to: "https://app.example/cb?code=c".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&redirect).unwrap(),
+            r#"{"status":"redirect","redirect_to":"https://app.example/cb?code=c"}"#
+        );
+    }
+
+    #[test]
+    fn password_problem_wire_names() {
+        for (problem, wire) in [
+            (PasswordProblem::TooShort, "\"too_short\""),
+            (PasswordProblem::TooLong, "\"too_long\""),
+            (PasswordProblem::Common, "\"common\""),
+            (PasswordProblem::ContextSpecific, "\"context_specific\""),
+        ] {
+            assert_eq!(serde_json::to_string(&problem).unwrap(), wire);
+        }
     }
 }

@@ -27,13 +27,20 @@ pub enum ErrorCode {
     OriginNotAllowed,
     /// The sign-in flow handle is unknown, already used or expired.
     FlowNotFound,
+    /// The email and password do not match an account. The same code and message for an
+    /// unknown email and a wrong password, so nobody learns which accounts exist.
+    InvalidCredentials,
+    /// A new password does not meet the password policy; the body says why.
+    PasswordRejected,
+    /// Too many failed attempts in this flow; start again.
+    TooManyAttempts,
     /// The edge could not complete the request; nothing about the cause is disclosed.
     ServerError,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -42,6 +49,9 @@ impl ErrorCode {
         ErrorCode::UnknownClient,
         ErrorCode::OriginNotAllowed,
         ErrorCode::FlowNotFound,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::PasswordRejected,
+        ErrorCode::TooManyAttempts,
         ErrorCode::ServerError,
     ];
 
@@ -56,6 +66,9 @@ impl ErrorCode {
             ErrorCode::UnknownClient => "unknown_client",
             ErrorCode::OriginNotAllowed => "origin_not_allowed",
             ErrorCode::FlowNotFound => "flow_not_found",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::PasswordRejected => "password_rejected",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::ServerError => "server_error",
         }
     }
@@ -73,6 +86,10 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// A human-readable description; never reveals whether an account exists.
     pub message: String,
+    /// With `password_rejected`: why (`problem`, `min_length`), so the person can choose
+    /// another.
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub password: Option<crate::api::PasswordRejected>,
 }
 
 #[cfg(test)]
@@ -103,6 +120,9 @@ mod tests {
                 "unknown_client",
                 "origin_not_allowed",
                 "flow_not_found",
+                "invalid_credentials",
+                "password_rejected",
+                "too_many_attempts",
                 "server_error",
             ]
         );
@@ -113,10 +133,34 @@ mod tests {
         let body = ApiError {
             code: ErrorCode::UnknownClient,
             message: "Unknown client.".into(),
+            password: None,
         };
         assert_eq!(
             serde_json::to_value(&body).unwrap(),
             serde_json::json!({"code": "unknown_client", "message": "Unknown client."})
         );
+    }
+
+    #[test]
+    fn password_rejected_body_carries_problem_and_min_length_beside_the_code() {
+        let body = ApiError {
+            code: ErrorCode::PasswordRejected,
+            message: "Too short.".into(),
+            password: Some(crate::api::PasswordRejected {
+                problem: crate::api::PasswordProblem::TooShort,
+                min_length: 15,
+            }),
+        };
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "password_rejected", "message": "Too short.",
+                               "problem": "too_short", "min_length": 15})
+        );
+        let back: ApiError = serde_json::from_value(json).unwrap();
+        assert_eq!(back, body);
+        let plain: ApiError =
+            serde_json::from_str(r#"{"code":"flow_not_found","message":"m"}"#).unwrap();
+        assert_eq!(plain.password, None);
     }
 }

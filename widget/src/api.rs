@@ -101,6 +101,7 @@ fn network_error() -> ApiError {
     ApiError {
         code: ErrorCode::ServerError,
         message: "Cannot reach the sign-in service. Check your connection and try again.".into(),
+        password: None,
     }
 }
 
