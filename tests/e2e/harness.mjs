@@ -26,7 +26,8 @@ const QUIET_ENV = {
   CI: "true",
 };
 
-function toolEnv(extra = {}) {
+/** The environment tools run in: the project's Node 22 and wrangler first, telemetry off. */
+export function toolEnv(extra = {}) {
   const bin = join(ROOT, "node_modules/.bin");
   return { ...process.env, ...QUIET_ENV, PATH: `${bin}:${process.env.PATH}`, ...extra };
 }

@@ -1,0 +1,166 @@
+// scripts/clients: what it accepts and refuses, and one round trip through a local D1
+// database (the secret is printed once, only its SHA-256 is stored, nothing prints it).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import {
+  buildClient,
+  insertStatement,
+  parseOrigin,
+  parseRedirectUri,
+  sqlText,
+  UsageError,
+} from "../../scripts/clients.mjs";
+import { ROOT, toolEnv } from "./harness.mjs";
+
+const refused = (fn, pattern) => assert.throws(fn, (e) => e instanceof UsageError && pattern.test(e.message));
+
+describe("scripts/clients validation", () => {
+  test("RFC 6749 §3.1.2: redirect URIs are absolute, https or loopback http, without fragment", () => {
+    for (const ok of [
+      "https://shop.example/callback",
+      "https://shop.example:8443/cb?tenant=a",
+      "http://localhost:3000/cb",
+      "http://127.0.0.1:8080/cb",
+    ]) {
+      assert.equal(parseRedirectUri(ok), ok);
+    }
+    refused(() => parseRedirectUri("/callback"), /not an absolute URL/);
+    refused(() => parseRedirectUri("shop.example/cb"), /not an absolute URL/);
+    refused(() => parseRedirectUri("http://shop.example/cb"), /must use https/);
+    refused(() => parseRedirectUri("http://localhost.evil.example/cb"), /must use https/);
+    refused(() => parseRedirectUri("javascript:alert(1)"), /must use https/);
+    refused(() => parseRedirectUri("https://shop.example/cb#frag"), /fragment/);
+    refused(() => parseRedirectUri("https://shop.example/cb#"), /fragment/);
+    refused(() => parseRedirectUri("https://user:pw@shop.example/cb"), /user information/);
+    refused(() => parseRedirectUri("https://shop.example/c b"), /whitespace/);
+    refused(() => parseRedirectUri(""), /empty/);
+  });
+
+  test("RFC 6454 §6.2: origins are exactly scheme://host[:port]", () => {
+    assert.equal(parseOrigin("https://shop.example"), "https://shop.example");
+    assert.equal(parseOrigin("http://localhost:8787"), "http://localhost:8787");
+    refused(() => parseOrigin("https://shop.example/"), /did you mean "https:\/\/shop.example"/);
+    refused(() => parseOrigin("https://shop.example/path"), /scheme:\/\/host/);
+    refused(() => parseOrigin("https://Shop.example"), /did you mean "https:\/\/shop.example"/);
+    refused(() => parseOrigin("https://shop.example:443"), /did you mean "https:\/\/shop.example"/);
+    refused(() => parseOrigin("http://shop.example"), /must use https/);
+    refused(() => parseOrigin("null"), /not an absolute URL/);
+  });
+
+  test("grant types: known ones only; client_credentials only for confidential clients", () => {
+    const base = { name: "App", "redirect-uri": ["https://app.example/cb"] };
+    assert.deepEqual(buildClient(base).grant_types, ["authorization_code", "refresh_token"]);
+    refused(() => buildClient({ ...base, "grant-type": ["password"] }), /unknown grant type "password"/);
+    refused(() => buildClient({ ...base, "grant-type": ["implicit"] }), /unknown grant type/);
+    refused(() => buildClient({ name: "API", "grant-type": ["client_credentials"] }), /only for confidential/);
+    const api = buildClient({ name: "API", type: "confidential", "grant-type": ["client_credentials"] });
+    assert.deepEqual(api.grant_types, ["client_credentials"]);
+    refused(() => buildClient({ name: "App", "grant-type": ["authorization_code"] }), /at least one --redirect-uri/);
+    refused(() => buildClient({ ...base, "grant-type": ["refresh_token"] }), /needs authorization_code/);
+    // Several values in one option, separated by commas or spaces.
+    assert.deepEqual(
+      buildClient({ ...base, type: "confidential", "grant-type": ["authorization_code,refresh_token client_credentials"] })
+        .grant_types,
+      ["authorization_code", "refresh_token", "client_credentials"],
+    );
+  });
+
+  test("ids, names, types, scopes and lifetimes are checked", () => {
+    const base = { name: "App", "redirect-uri": ["https://app.example/cb"] };
+    refused(() => buildClient({ ...base, id: "a b" }), /invalid client id/);
+    refused(() => buildClient({ ...base, id: "-x" }), /invalid client id/);
+    refused(() => buildClient({ ...base, id: "x'--" }), /invalid client id/);
+    assert.match(buildClient(base).id, /^[0-9a-f]{32}$/);
+    refused(() => buildClient({ ...base, name: "  " }), /--name is required/);
+    refused(() => buildClient({ "redirect-uri": ["https://app.example/cb"] }), /--name is required/);
+    refused(() => buildClient({ ...base, type: "private" }), /public or confidential/);
+    refused(() => buildClient({ ...base, scope: ['a"b'] }), /invalid scope/);
+    assert.deepEqual(buildClient({ ...base, scope: ["openid email", "api:read"] }).allowed_scopes, ["openid", "email", "api:read"]);
+    assert.equal(buildClient({ ...base, "access-token-ttl": "5m" }).access_token_ttl, 300);
+    assert.equal(buildClient({ ...base, "refresh-token-ttl": "30d" }).refresh_token_ttl, 2_592_000);
+    refused(() => buildClient({ ...base, "access-token-ttl": "0" }), /between 60 and 86400/);
+    refused(() => buildClient({ ...base, "id-token-ttl": "ten" }), /use seconds/);
+  });
+
+  test("SQL literals are escaped, never pasted", () => {
+    assert.equal(sqlText("Bob's app"), "'Bob''s app'");
+    refused(() => sqlText("a\0b"), /NUL/);
+    const client = buildClient({ name: "O'Brien'); DROP TABLE clients; --", "redirect-uri": ["https://a.example/cb?x='"] });
+    const sql = insertStatement(client, null, 1);
+    assert.match(sql, /'O''Brien''\); DROP TABLE clients; --'/);
+    assert.match(sql, /'\["https:\/\/a\.example\/cb\?x=''"\]'/);
+  });
+});
+
+describe("scripts/clients against local D1", () => {
+  let stateDir;
+  const cli = (...args) =>
+    spawnSync(join(ROOT, "scripts/clients"), ["--persist-to", stateDir, ...args], { cwd: ROOT, encoding: "utf8" });
+
+  before(() => {
+    stateDir = mkdtempSync(join(tmpdir(), "portcullis-clients-"));
+    const migrate = spawnSync(
+      join(ROOT, "node_modules/.bin/wrangler"),
+      ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir],
+      { cwd: ROOT, encoding: "utf8", env: toolEnv() },
+    );
+    assert.equal(migrate.status, 0, migrate.stderr);
+  });
+  after(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  test("a confidential client's secret is shown once and stored only as sha256:<hex>", () => {
+    const added = cli(
+      "add", "--json", "--id", "backend", "--name", "Back end", "--type", "confidential",
+      "--redirect-uri", "https://app.example/cb", "--grant-type", "authorization_code,refresh_token,client_credentials",
+    );
+    assert.equal(added.status, 0, added.stderr);
+    const { client_secret } = JSON.parse(added.stdout);
+    assert.match(client_secret, /^[A-Za-z0-9_-]{43}$/, "256 bits, base64url without padding");
+
+    const stored = spawnSync(
+      join(ROOT, "node_modules/.bin/wrangler"),
+      ["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", "SELECT secret_hash FROM clients WHERE id = 'backend'"],
+      { cwd: ROOT, encoding: "utf8", env: toolEnv() },
+    );
+    const [{ results: [{ secret_hash }] }] = JSON.parse(stored.stdout);
+    const expected = `sha256:${createHash("sha256").update(client_secret, "utf8").digest("hex")}`;
+    assert.equal(secret_hash, expected);
+
+    for (const args of [["list"], ["list", "--json"], ["show", "backend"], ["show", "backend", "--json"]]) {
+      const out = cli(...args);
+      assert.equal(out.status, 0, out.stderr);
+      assert.ok(out.stdout.includes("backend"), args.join(" "));
+      assert.ok(!out.stdout.includes(client_secret), `${args.join(" ")} printed the secret`);
+      assert.ok(!out.stdout.includes(secret_hash.slice(7)), `${args.join(" ")} printed the hash`);
+      assert.ok(!/secret_hash/.test(out.stdout), `${args.join(" ")} printed a secret_hash field`);
+    }
+
+    const rotated = cli("rotate-secret", "backend", "--json");
+    assert.equal(rotated.status, 0, rotated.stderr);
+    assert.notEqual(JSON.parse(rotated.stdout).client_secret, client_secret);
+  });
+
+  test("bad input and unknown clients exit non-zero with a clear message", () => {
+    const duplicate = cli("add", "--id", "backend", "--name", "Again", "--redirect-uri", "https://app.example/cb");
+    assert.equal(duplicate.status, 2);
+    assert.match(duplicate.stderr, /already exists/);
+    const fragment = cli("add", "--name", "X", "--redirect-uri", "https://app.example/cb#x");
+    assert.equal(fragment.status, 2);
+    assert.match(fragment.stderr, /fragment/);
+    const missing = cli("show", "nobody");
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /no client with id "nobody"/);
+    const removed = cli("remove", "backend");
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.equal(cli("remove", "backend").status, 2);
+    const remote = spawnSync(join(ROOT, "scripts/clients"), ["--remote", "--persist-to", "x", "list"], { encoding: "utf8" });
+    assert.equal(remote.status, 2);
+    assert.match(remote.stderr, /--remote cannot be combined/);
+  });
+});
