@@ -5,6 +5,7 @@
 // killed run left behind before it starts anything.
 
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -122,12 +123,28 @@ async function waitFor(url, timeoutMs, isDead) {
 }
 
 /**
+ * The state directory's KEY_ENCRYPTION_KEY (32 random bytes, base64url): made on first
+ * use and kept beside the state it protects.
+ */
+export function keyEncryptionKey(stateDir) {
+  const file = join(stateDir, "key-encryption-key");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
+
+/**
  * Starts the edge under `wrangler dev` on a free loopback port.
  *
  * The worker and dist/ must already be built (scripts/build); this never rebuilds.
- * @param {{stateDir?: string, extraOrigins?: string[]}} options `stateDir` reuses local
- *   D1 / Durable Object state (for restart tests); `extraOrigins` are added to the demo
- *   client's allowed origins.
+ * The issuer is pinned to `http://localhost:PORT` (`--var ISSUER`), and the signing keys
+ * are sealed under a KEY_ENCRYPTION_KEY made once per state directory and kept in it, so
+ * a restart on the same `stateDir` can unseal the keys it made before.
+ *
+ * @param {{stateDir?: string, extraOrigins?: string[],
+ *   setup?: (edge: {stateDir: string, port: number, origin: string}) => unknown}} options
+ *   `stateDir` reuses local D1 / Durable Object state (for restart tests);
+ *   `extraOrigins` are added to the demo client's allowed origins; `setup` runs after
+ *   migrations and seeding and before `wrangler dev` starts (to register clients, say).
  */
 export async function startEdge(options = {}) {
   reapStrays();
@@ -150,6 +167,7 @@ export async function startEdge(options = {}) {
      ON CONFLICT (id) DO UPDATE SET allowed_origins = excluded.allowed_origins;\n`,
   );
   wrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--file", seed]);
+  await options.setup?.({ stateDir, port, origin });
 
   const spawnedAt = Date.now();
   const child = spawn(
@@ -162,6 +180,8 @@ export async function startEdge(options = {}) {
       "--persist-to", stateDir,
       "--local-protocol", "http",
       "--show-interactive-dev-session=false",
+      "--var", `ISSUER:${origin}`,
+      "--var", `KEY_ENCRYPTION_KEY:${keyEncryptionKey(stateDir)}`,
     ],
     {
       cwd: ROOT,
