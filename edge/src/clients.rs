@@ -21,6 +21,15 @@ pub struct Client {
     pub allowed_origins: Vec<String>,
     /// Scopes this client may request.
     pub allowed_scopes: Vec<String>,
+    /// `sha256:<hex>` of a confidential client's secret.
+    pub secret_hash: Option<String>,
+    /// Grant types this client may use at `/token`.
+    pub grant_types: Vec<String>,
+    /// Exact URIs RP-initiated logout may return to.
+    pub post_logout_redirect_uris: Vec<String>,
+    pub access_token_ttl: u64,
+    pub id_token_ttl: u64,
+    pub refresh_token_ttl: u64,
 }
 
 impl Client {
@@ -29,6 +38,18 @@ impl Client {
     /// Pages served by this deployment itself (the hosted sign-in page) are always allowed;
     /// any other origin must be listed exactly. Requests without an `Origin` header do not
     /// come from a browser page and are not subject to this check.
+    pub fn allows_grant(&self, grant_type: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant_type)
+    }
+
+    /// Whether `secret` is this confidential client's secret (constant-time).
+    pub fn verify_secret(&self, secret: &str) -> bool {
+        match self.secret_hash.as_deref().and_then(|h| h.strip_prefix("sha256:")) {
+            Some(expected) => crate::crypto::constant_time_eq(&crate::crypto::sha256_hex(secret), expected),
+            None => false,
+        }
+    }
+
     pub fn allows_origin(&self, origin: Option<&str>, self_origin: &str) -> bool {
         match origin {
             None => true,
@@ -51,7 +72,26 @@ mod tests {
             redirect_uris: vec![],
             allowed_origins: vec!["https://shop.example".into()],
             allowed_scopes: vec!["openid".into()],
+            secret_hash: Some(format!("sha256:{}", crate::crypto::sha256_hex("s3cret"))),
+            grant_types: vec!["authorization_code".into()],
+            post_logout_redirect_uris: vec![],
+            access_token_ttl: 600,
+            id_token_ttl: 600,
+            refresh_token_ttl: 3600,
         }
+    }
+
+    #[test]
+    fn rfc6749_2_3_1_secret_is_checked_against_its_hash() {
+        let c = client();
+        assert!(c.verify_secret("s3cret"));
+        assert!(!c.verify_secret("s3cret "));
+        assert!(!c.verify_secret(""));
+        let public = Client {
+            secret_hash: None,
+            ..client()
+        };
+        assert!(!public.verify_secret(""));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! What the caller sees ([`Error::public_message`]) is generic; the specific reason
 //! ([`Error::detail`]) goes to the log only.
 
+use portcullis_shared::api::{PasswordProblem, PasswordRejected};
 use portcullis_shared::{ApiError, ErrorCode};
 
 use crate::http::Response;
@@ -24,8 +25,16 @@ pub enum Error {
         origin: String,
     },
     FlowNotFound,
+    /// Wrong email or password, unknown email, or an account that cannot sign in.
+    InvalidCredentials,
+    /// Sign-up with an address whose account has another password.
+    SignUpRefused,
+    PasswordRejected(PasswordRejected),
+    TooManyAttempts,
     Store(StoreError),
     RandomUnavailable,
+    /// A fault of ours (corrupt data, missing configuration); the detail is for logs.
+    Internal(String),
 }
 
 impl Error {
@@ -39,13 +48,20 @@ impl Error {
             Error::UnknownClient => ErrorCode::UnknownClient,
             Error::OriginNotAllowed { .. } => ErrorCode::OriginNotAllowed,
             Error::FlowNotFound => ErrorCode::FlowNotFound,
-            Error::Store(_) | Error::RandomUnavailable => ErrorCode::ServerError,
+            Error::InvalidCredentials | Error::SignUpRefused => ErrorCode::InvalidCredentials,
+            Error::PasswordRejected(_) => ErrorCode::PasswordRejected,
+            Error::TooManyAttempts => ErrorCode::TooManyAttempts,
+            Error::Store(_) | Error::RandomUnavailable | Error::Internal(_) => {
+                ErrorCode::ServerError
+            }
         }
     }
 
     pub fn status(&self) -> u16 {
         match self.code() {
-            ErrorCode::InvalidRequest => 400,
+            ErrorCode::InvalidRequest | ErrorCode::PasswordRejected => 400,
+            ErrorCode::InvalidCredentials => 401,
+            ErrorCode::TooManyAttempts => 429,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::NotFound | ErrorCode::UnknownClient | ErrorCode::FlowNotFound => 404,
@@ -69,7 +85,27 @@ impl Error {
                 "This page's origin is not allowed to use this client. Add it to the client's allowed origins.".into()
             }
             Error::FlowNotFound => "The sign-in flow has expired or was already used. Start again.".into(),
-            Error::Store(_) | Error::RandomUnavailable => {
+            Error::InvalidCredentials => {
+                "That email and password don't match an account.".into()
+            }
+            Error::SignUpRefused => {
+                "These details can't be used to create an account. If you already have one, sign in.".into()
+            }
+            Error::PasswordRejected(rejected) => match rejected.problem {
+                PasswordProblem::TooShort => format!(
+                    "Use a password of at least {} characters.",
+                    rejected.min_length
+                ),
+                PasswordProblem::TooLong => "That password is too long.".into(),
+                PasswordProblem::Common => {
+                    "That password is too common or has appeared in a data breach. Choose another.".into()
+                }
+                PasswordProblem::ContextSpecific => {
+                    "Don't use your email address in your password.".into()
+                }
+            },
+            Error::TooManyAttempts => "Too many attempts. Start again.".into(),
+            Error::Store(_) | Error::RandomUnavailable | Error::Internal(_) => {
                 "The service is temporarily unavailable. Try again.".into()
             }
         }
@@ -83,6 +119,7 @@ impl Error {
             Error::Store(StoreError::Unavailable(reason)) => Some(format!("store: {reason}")),
             Error::Store(StoreError::Conflict) => Some("store: unexpected key conflict".into()),
             Error::RandomUnavailable => Some("secure random source failed".into()),
+            Error::Internal(reason) => Some(reason.clone()),
             _ => None,
         }
     }
@@ -91,7 +128,10 @@ impl Error {
         let body = ApiError {
             code: self.code(),
             message: self.public_message(),
-            password: None,
+            password: match self {
+                Error::PasswordRejected(rejected) => Some(rejected.clone()),
+                _ => None,
+            },
         };
         Response::json(self.status(), &body)
     }
@@ -120,6 +160,14 @@ mod tests {
                 origin: "https://evil.example".into(),
             },
             Error::FlowNotFound,
+            Error::InvalidCredentials,
+            Error::SignUpRefused,
+            Error::PasswordRejected(PasswordRejected {
+                problem: PasswordProblem::Common,
+                min_length: 15,
+            }),
+            Error::TooManyAttempts,
+            Error::Internal("d1 down".into()),
             Error::Store(StoreError::Unavailable("d1 down".into())),
             Error::Store(StoreError::Conflict),
             Error::RandomUnavailable,

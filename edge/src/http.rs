@@ -37,6 +37,8 @@ pub struct Request {
     pub method: Method,
     /// The URL path, without query string.
     pub path: String,
+    /// The raw query string, without the `?`.
+    pub query: String,
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -45,6 +47,20 @@ pub struct Request {
 }
 
 impl Request {
+    /// The query string's parameters.
+    pub fn query_params(&self) -> Vec<(String, String)> {
+        decode_form(self.query.as_bytes())
+    }
+
+    /// The body's form parameters, if the body is a form.
+    pub fn form_params(&self) -> Option<Vec<(String, String)>> {
+        let content_type = self.header("content-type").unwrap_or_default();
+        let media_type = content_type.split(';').next().unwrap_or_default().trim();
+        media_type
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            .then(|| decode_form(&self.body))
+    }
+
     /// The first value of header `name` (matched case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -52,6 +68,11 @@ impl Request {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Decoded `application/x-www-form-urlencoded` pairs, in order, repeats kept.
+pub fn decode_form(encoded: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(encoded).into_owned().collect()
 }
 
 /// An outgoing response.

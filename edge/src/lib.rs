@@ -6,16 +6,20 @@
 //! `platform::cloudflare`, compiled for wasm32 only, which builds those ports from the
 //! Worker's bindings (D1, Durable Objects, WebCrypto, `Date.now`).
 
+pub mod accounts;
 pub mod api;
 pub mod clients;
 pub mod crypto;
 pub mod error;
+pub mod events;
 pub mod flows;
 pub mod http;
 pub mod oauth;
 pub mod passwords;
 pub mod ports;
+pub mod sessions;
 pub mod testing;
+pub mod users;
 
 #[cfg(target_arch = "wasm32")]
 pub mod platform;

@@ -7,6 +7,10 @@
 use async_trait::async_trait;
 
 use crate::clients::Client;
+use crate::crypto::sealing::KeyEncryptionKey;
+use crate::events::SystemLogEvent;
+use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
+use crate::users::{Session, User};
 
 /// Milliseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -81,10 +85,101 @@ pub trait ClientStore {
     async fn find(&self, client_id: &str) -> Result<Option<Client>, StoreError>;
 }
 
+/// People who sign in.
+#[async_trait(?Send)]
+pub trait UserStore {
+    /// The user with this normalised email (see [`crate::users::normalize_email`]).
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    async fn find_by_id(&self, id: &str) -> Result<Option<User>, StoreError>;
+    /// Adds `user`; fails with [`StoreError::Conflict`] if the id or email is taken.
+    async fn create(&self, user: &User) -> Result<(), StoreError>;
+    /// Notes a successful sign-in, replacing the password hash when it was upgraded.
+    async fn record_sign_in(
+        &self,
+        id: &str,
+        at: UnixMillis,
+        new_password_hash: Option<&str>,
+    ) -> Result<(), StoreError>;
+}
+
+/// SSO sessions of the hosted sign-in page, keyed by the SHA-256 of the cookie's handle.
+#[async_trait(?Send)]
+pub trait SessionStore {
+    async fn create(&self, id_hash: &str, session: &Session) -> Result<(), StoreError>;
+    /// The session if it exists and has not expired at `now`.
+    async fn find(&self, id_hash: &str, now: UnixMillis) -> Result<Option<Session>, StoreError>;
+    async fn delete(&self, id_hash: &str) -> Result<(), StoreError>;
+}
+
+/// The System Log.
+#[async_trait(?Send)]
+pub trait EventLog {
+    async fn append(&self, event: &SystemLogEvent) -> Result<(), StoreError>;
+}
+
+/// A token signing key as stored: the private half sealed (see [`crate::crypto::sealing`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    pub kid: String,
+    pub alg: String,
+    /// The public JWK, as JSON.
+    pub public_jwk: String,
+    pub sealed_private_key: String,
+    pub created_at: UnixMillis,
+    pub retired_at: Option<UnixMillis>,
+}
+
+/// Token signing keys.
+#[async_trait(?Send)]
+pub trait KeyStore {
+    /// Every key, current and retired.
+    async fn all(&self) -> Result<Vec<StoredKey>, StoreError>;
+    /// Adds `key` as the current key of its algorithm unless one is current already, in
+    /// which case nothing changes (two isolates generating a first key race harmlessly).
+    async fn insert_if_none_current(&self, key: &StoredKey) -> Result<(), StoreError>;
+    /// Retires `old_kid` at `at` and makes `new` current, in one transaction.
+    async fn rotate(&self, old_kid: &str, at: UnixMillis, new: &StoredKey)
+        -> Result<(), StoreError>;
+}
+
+/// Grants: what one authorization-code redemption produced (the refresh-token family and
+/// the access tokens minted from it).
+///
+/// Implementations run [`Grant::apply`] for one grant at a time (a Durable Object per
+/// grant), so rotation and revocation are strongly consistent.
+#[async_trait(?Send)]
+pub trait GrantStore {
+    async fn create(&self, grant_id: &str, grant: &Grant) -> Result<(), StoreError>;
+    async fn apply(
+        &self,
+        grant_id: &str,
+        command: &GrantCommand,
+        now: UnixMillis,
+    ) -> Result<GrantReply, StoreError>;
+}
+
+/// The operators' log (Workers logs): failures the caller is not told about.
+pub trait Diagnostics {
+    fn log(&self, line: &str);
+}
+
+/// Deployment secrets and settings the core needs.
+pub struct Settings {
+    /// Seals signing keys at rest; without it nothing can be signed.
+    pub key_encryption_key: Option<KeyEncryptionKey>,
+}
+
 /// The ports one request is handled with.
 pub struct Ports<'a> {
     pub clock: &'a dyn Clock,
     pub random: &'a dyn SecureRandom,
     pub one_time: &'a dyn OneTimeStore,
     pub clients: &'a dyn ClientStore,
+    pub users: &'a dyn UserStore,
+    pub sessions: &'a dyn SessionStore,
+    pub events: &'a dyn EventLog,
+    pub keys: &'a dyn KeyStore,
+    pub grants: &'a dyn GrantStore,
+    pub settings: &'a Settings,
+    pub diagnostics: &'a dyn Diagnostics,
 }

@@ -9,10 +9,15 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use crate::clients::{Client, ClientType};
+use crate::crypto::sealing::KeyEncryptionKey;
+use crate::events::SystemLogEvent;
+use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::{
-    ClientStore, Clock, OneTimeStore, Ports, RandomUnavailable, SecureRandom, StoreError,
-    UnixMillis,
+    ClientStore, Clock, Diagnostics, EventLog, GrantStore, KeyStore, OneTimeStore, Ports,
+    RandomUnavailable, SecureRandom, SessionStore, Settings, StoreError, StoredKey, UnixMillis,
+    UserStore,
 };
+use crate::users::{Session, User, UserStatus};
 
 /// A clock that starts at a fixed instant and moves only when told.
 pub struct FixedClock(Cell<u64>);
@@ -146,31 +151,259 @@ impl ClientStore for MemoryClientStore {
 
 /// One set of in-memory ports, with the demo client registered for
 /// `https://shop.example`.
+#[derive(Default)]
+pub struct MemoryUserStore {
+    users: RefCell<HashMap<String, User>>,
+}
+
+impl MemoryUserStore {
+    pub fn set_status(&self, id: &str, status: UserStatus) {
+        if let Some(user) = self.users.borrow_mut().get_mut(id) {
+            user.status = status;
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl UserStore for MemoryUserStore {
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.users.borrow().values().find(|u| u.email == email).cloned())
+    }
+
+    async fn find_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.users.borrow().get(id).cloned())
+    }
+
+    async fn create(&self, user: &User) -> Result<(), StoreError> {
+        let mut users = self.users.borrow_mut();
+        if users.contains_key(&user.id) || users.values().any(|u| u.email == user.email) {
+            return Err(StoreError::Conflict);
+        }
+        users.insert(user.id.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn record_sign_in(
+        &self,
+        id: &str,
+        at: UnixMillis,
+        new_password_hash: Option<&str>,
+    ) -> Result<(), StoreError> {
+        if let Some(user) = self.users.borrow_mut().get_mut(id) {
+            user.last_login_at = Some(at);
+            if let Some(hash) = new_password_hash {
+                user.password_hash = Some(hash.to_string());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemorySessionStore {
+    sessions: RefCell<HashMap<String, Session>>,
+}
+
+#[async_trait(?Send)]
+impl SessionStore for MemorySessionStore {
+    async fn create(&self, id_hash: &str, session: &Session) -> Result<(), StoreError> {
+        self.sessions
+            .borrow_mut()
+            .insert(id_hash.to_string(), session.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id_hash: &str, now: UnixMillis) -> Result<Option<Session>, StoreError> {
+        Ok(self
+            .sessions
+            .borrow()
+            .get(id_hash)
+            .filter(|s| now.0 < s.expires_at)
+            .cloned())
+    }
+
+    async fn delete(&self, id_hash: &str) -> Result<(), StoreError> {
+        self.sessions.borrow_mut().remove(id_hash);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryEventLog {
+    pub events: RefCell<Vec<SystemLogEvent>>,
+}
+
+impl MemoryEventLog {
+    /// `(eventType, outcome.result)` of every event so far.
+    pub fn summary(&self) -> Vec<(String, String)> {
+        self.events
+            .borrow()
+            .iter()
+            .map(|e| {
+                let outcome = serde_json::to_value(e.outcome.result).unwrap_or_default();
+                (e.event_type.clone(), outcome.as_str().unwrap_or_default().to_string())
+            })
+            .collect()
+    }
+}
+
+#[async_trait(?Send)]
+impl EventLog for MemoryEventLog {
+    async fn append(&self, event: &SystemLogEvent) -> Result<(), StoreError> {
+        self.events.borrow_mut().push(event.clone());
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryKeyStore {
+    keys: RefCell<Vec<StoredKey>>,
+}
+
+#[async_trait(?Send)]
+impl KeyStore for MemoryKeyStore {
+    async fn all(&self) -> Result<Vec<StoredKey>, StoreError> {
+        Ok(self.keys.borrow().clone())
+    }
+
+    async fn insert_if_none_current(&self, key: &StoredKey) -> Result<(), StoreError> {
+        let mut keys = self.keys.borrow_mut();
+        if !keys.iter().any(|k| k.alg == key.alg && k.retired_at.is_none()) {
+            keys.push(key.clone());
+        }
+        Ok(())
+    }
+
+    async fn rotate(&self, old_kid: &str, at: UnixMillis, new: &StoredKey) -> Result<(), StoreError> {
+        let mut keys = self.keys.borrow_mut();
+        for key in keys.iter_mut().filter(|k| k.kid == old_kid) {
+            key.retired_at = Some(at);
+        }
+        keys.push(new.clone());
+        Ok(())
+    }
+}
+
+/// Grants in a map, each command applied whole: the same serialisation a Durable Object
+/// per grant gives.
+#[derive(Default)]
+pub struct MemoryGrantStore {
+    grants: RefCell<HashMap<String, Grant>>,
+}
+
+#[async_trait(?Send)]
+impl GrantStore for MemoryGrantStore {
+    async fn create(&self, grant_id: &str, grant: &Grant) -> Result<(), StoreError> {
+        let mut grants = self.grants.borrow_mut();
+        if grants.contains_key(grant_id) {
+            return Err(StoreError::Conflict);
+        }
+        grants.insert(grant_id.to_string(), grant.clone());
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        grant_id: &str,
+        command: &GrantCommand,
+        now: UnixMillis,
+    ) -> Result<GrantReply, StoreError> {
+        let mut grants = self.grants.borrow_mut();
+        let (state, reply) = Grant::apply(grants.get(grant_id).cloned(), command, now);
+        if let Some(state) = state {
+            grants.insert(grant_id.to_string(), state);
+        }
+        Ok(reply)
+    }
+}
+
+/// Collects diagnostics so tests can look at them.
+#[derive(Default)]
+pub struct CollectedDiagnostics(pub RefCell<Vec<String>>);
+
+impl Diagnostics for CollectedDiagnostics {
+    fn log(&self, line: &str) {
+        self.0.borrow_mut().push(line.to_string());
+    }
+}
+
+/// A key-encryption key made of one repeated byte.
+pub fn key_encryption_key(byte: u8) -> KeyEncryptionKey {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([byte; 32]);
+    // 32 bytes of base64url always parse.
+    KeyEncryptionKey::parse(&encoded).unwrap_or_else(|_| unreachable!())
+}
+
+/// An active user with no password.
+pub fn user(id: &str, email: &str) -> User {
+    User {
+        id: id.into(),
+        email: email.into(),
+        email_verified: false,
+        name: Some("Ada".into()),
+        given_name: None,
+        family_name: None,
+        password_hash: None,
+        status: UserStatus::Active,
+        created_at: FixedClock::START,
+        updated_at: FixedClock::START,
+        last_login_at: None,
+    }
+}
+
+/// The demo client of the tests: public, for `https://shop.example`.
+pub fn demo_client() -> Client {
+    Client {
+        id: "demo".into(),
+        name: "Portcullis Demo".into(),
+        client_type: ClientType::Public,
+        redirect_uris: vec!["https://shop.example/callback".into()],
+        allowed_origins: vec!["https://shop.example".into()],
+        allowed_scopes: ["openid", "profile", "email", "offline_access"]
+            .map(String::from)
+            .to_vec(),
+        secret_hash: None,
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        post_logout_redirect_uris: vec!["https://shop.example/".into()],
+        access_token_ttl: 600,
+        id_token_ttl: 600,
+        refresh_token_ttl: 86_400,
+    }
+}
+
 pub struct TestPorts {
     pub clock: FixedClock,
     pub random: SeededRandom,
     pub one_time: MemoryOneTimeStore,
     pub clients: MemoryClientStore,
+    pub users: MemoryUserStore,
+    pub sessions: MemorySessionStore,
+    pub events: MemoryEventLog,
+    pub keys: MemoryKeyStore,
+    pub grants: MemoryGrantStore,
+    pub settings: Settings,
+    pub diagnostics: CollectedDiagnostics,
 }
 
 impl TestPorts {
     pub fn new() -> TestPorts {
         let clients = MemoryClientStore::default();
-        clients.insert(Client {
-            id: "demo".into(),
-            name: "Portcullis Demo".into(),
-            client_type: ClientType::Public,
-            redirect_uris: vec!["https://shop.example/callback".into()],
-            allowed_origins: vec!["https://shop.example".into()],
-            allowed_scopes: ["openid", "profile", "email", "offline_access"]
-                .map(String::from)
-                .to_vec(),
-        });
+        clients.insert(demo_client());
         TestPorts {
             clock: FixedClock::new(),
             random: SeededRandom::new(42),
             one_time: MemoryOneTimeStore::default(),
             clients,
+            users: MemoryUserStore::default(),
+            sessions: MemorySessionStore::default(),
+            events: MemoryEventLog::default(),
+            keys: MemoryKeyStore::default(),
+            grants: MemoryGrantStore::default(),
+            settings: Settings {
+                key_encryption_key: Some(key_encryption_key(1)),
+            },
+            diagnostics: CollectedDiagnostics::default(),
         }
     }
 
@@ -180,6 +413,13 @@ impl TestPorts {
             random: &self.random,
             one_time: &self.one_time,
             clients: &self.clients,
+            users: &self.users,
+            sessions: &self.sessions,
+            events: &self.events,
+            keys: &self.keys,
+            grants: &self.grants,
+            settings: &self.settings,
+            diagnostics: &self.diagnostics,
         }
     }
 }

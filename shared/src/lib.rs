@@ -7,5 +7,6 @@ pub mod api;
 pub mod error;
 pub mod events;
 pub mod oauth;
+pub mod system_log;
 
 pub use error::{ApiError, ErrorCode};

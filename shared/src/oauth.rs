@@ -32,10 +32,14 @@ pub enum OAuthErrorCode {
     LoginRequired,
     /// OIDC Core §3.1.2.6: `prompt=none` but the person must interact.
     InteractionRequired,
+    /// RFC 6750 §3.1: the bearer token is expired, revoked, malformed or not ours.
+    InvalidToken,
+    /// RFC 6750 §3.1: the token lacks a scope the resource needs.
+    InsufficientScope,
 }
 
 impl OAuthErrorCode {
-    pub const ALL: [OAuthErrorCode; 12] = [
+    pub const ALL: [OAuthErrorCode; 14] = [
         OAuthErrorCode::InvalidRequest,
         OAuthErrorCode::InvalidClient,
         OAuthErrorCode::InvalidGrant,
@@ -48,6 +52,8 @@ impl OAuthErrorCode {
         OAuthErrorCode::TemporarilyUnavailable,
         OAuthErrorCode::LoginRequired,
         OAuthErrorCode::InteractionRequired,
+        OAuthErrorCode::InvalidToken,
+        OAuthErrorCode::InsufficientScope,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -65,6 +71,8 @@ impl OAuthErrorCode {
             OAuthErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             OAuthErrorCode::LoginRequired => "login_required",
             OAuthErrorCode::InteractionRequired => "interaction_required",
+            OAuthErrorCode::InvalidToken => "invalid_token",
+            OAuthErrorCode::InsufficientScope => "insufficient_scope",
         }
     }
 }
@@ -88,6 +96,8 @@ mod tests {
             "temporarily_unavailable",
             "login_required",
             "interaction_required",
+            "invalid_token",
+            "insufficient_scope",
         ];
         for (code, wire) in OAuthErrorCode::ALL.iter().zip(expected) {
             assert_eq!(code.as_str(), wire);

@@ -1,5 +1,6 @@
-//! The `/v1` JSON API: routing, CORS, and body parsing. Handlers only extract, call the
-//! core, and map the result; decisions live in the core modules.
+//! The HTTP surface: the `/v1` JSON API and the OAuth / OpenID Connect endpoints —
+//! routing, CORS, and body parsing. Handlers only extract, call the core, and map the
+//! result; decisions live in the core modules.
 
 mod routes;
 
@@ -28,7 +29,13 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
                 let log = err
                     .detail()
                     .map(|d| format!("{} {}: {d}", err.code(), request.path));
-                (err.to_response(), log)
+                let page = matches!(request.path.as_str(), "/authorize" | "/logout");
+                let response = if page && err.status() >= 500 {
+                    crate::oauth::authorize::error_page(err.status(), &err.public_message())
+                } else {
+                    err.to_response()
+                };
+                (response, log)
             }
         }
     };
@@ -43,7 +50,7 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
 fn preflight() -> Response {
     Response::empty(204)
         .with_header("access-control-allow-methods", "GET, POST, DELETE")
-        .with_header("access-control-allow-headers", "content-type")
+        .with_header("access-control-allow-headers", "content-type, authorization")
         .with_header("access-control-max-age", "600")
 }
 

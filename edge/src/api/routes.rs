@@ -1,34 +1,112 @@
-//! The route table of the `/v1` API.
+//! The route table: the `/v1` JSON API and the OAuth 2.0 / OpenID Connect endpoints.
+//! Handlers only extract, call the core, and map the result.
 
-use portcullis_shared::api::{ClientConfig, Health, StartFlow};
+use portcullis_shared::api::{ClientConfig, Health, PasswordSignIn, PasswordSignUp, StartFlow};
+use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::json_body;
 use crate::error::Error;
-use crate::flows::{self, Caller};
-use crate::http::{Method, Request, Response};
+use crate::events::RequestContext;
+use crate::flows::{self, Caller, Completed};
+use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
+use crate::oauth::token::{self, Failure, Incoming};
+use crate::oauth::token_request::TokenError;
+use crate::oauth::{authorize, discovery, introspection, keys, logout, revocation, userinfo};
 use crate::ports::Ports;
+use crate::sessions;
 
 pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Response, Error> {
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
+    let context = RequestContext {
+        ip_address: request.header("cf-connecting-ip").map(str::to_string),
+        user_agent: request.header("user-agent").map(str::to_string),
+    };
     let caller = Caller {
         origin: request.header("origin"),
         self_origin: &request.self_origin,
+        context: &context,
     };
-    match (segments.as_slice(), request.method) {
-        (["v1", "health"], Method::Get | Method::Head) => Ok(health()),
-        (["v1", "clients", client_id], Method::Get | Method::Head) => {
-            client_config(ports, client_id).await
-        }
-        (["v1", "flows"], Method::Post) => {
+    let issuer = request.self_origin.as_str();
+    let get = matches!(request.method, Method::Get | Method::Head);
+    let post = request.method == Method::Post;
+    match segments.as_slice() {
+        ["v1", "health"] if get => Ok(health()),
+        ["v1", "clients", client_id] if get => client_config(ports, client_id).await,
+        ["v1", "flows"] if post => {
             let body: StartFlow = json_body(request)?;
             let started = flows::start(ports, caller, body).await?;
             Ok(Response::json(201, &started))
         }
-        (["v1", "flows", flow_id], Method::Delete) => {
+        ["v1", "flows", flow_id] if request.method == Method::Delete => {
             flows::cancel(ports, flow_id).await?;
             Ok(Response::empty(204))
         }
-        (["v1", "health"] | ["v1", "clients", _] | ["v1", "flows"] | ["v1", "flows", _], _) => {
+        ["v1", "flows", flow_id, "password"] if post => {
+            let body: PasswordSignIn = json_body(request)?;
+            Ok(completed(flows::password(ports, caller, flow_id, body).await?, issuer))
+        }
+        ["v1", "flows", flow_id, "sign-up"] if post => {
+            let body: PasswordSignUp = json_body(request)?;
+            Ok(completed(flows::sign_up(ports, caller, flow_id, body).await?, issuer))
+        }
+        [".well-known", "openid-configuration" | "oauth-authorization-server"] if get => {
+            Ok(Response::json(200, &discovery::metadata(issuer))
+                .with_header("cache-control", "public, max-age=300"))
+        }
+        [".well-known", "jwks.json"] if get => {
+            let ring = keys::load(ports)
+                .await
+                .map_err(|e| Error::Internal(format!("signing keys: {e:?}")))?;
+            Ok(Response::json(200, &ring.published).with_header("cache-control", "public, max-age=300"))
+        }
+        ["authorize"] if get => {
+            authorize::handle(ports, issuer, &request.query_params(), request.header("cookie")).await
+        }
+        ["token"] if post => Ok(token_endpoint(ports, request, issuer, &context).await),
+        ["userinfo"] if get || post => {
+            Ok(userinfo::handle(ports, issuer, request.header("authorization")).await)
+        }
+        ["revoke"] if post => {
+            let result = match form(request) {
+                Ok(params) => {
+                    revocation::handle(
+                        ports,
+                        issuer,
+                        request.header("authorization"),
+                        request.header("origin"),
+                        &params,
+                        &context,
+                    )
+                    .await
+                }
+                Err(failure) => Err(failure),
+            };
+            Ok(oauth_result(ports, result.map(|()| Response::empty(200))))
+        }
+        ["introspect"] if post => {
+            let result = match form(request) {
+                Ok(params) => {
+                    introspection::handle(ports, issuer, request.header("authorization"), &params).await
+                }
+                Err(failure) => Err(failure),
+            };
+            Ok(oauth_result(ports, result.map(|i| Response::json(200, &i))))
+        }
+        ["logout"] if get || post => {
+            let params = if post {
+                request.form_params().unwrap_or_default()
+            } else {
+                request.query_params()
+            };
+            logout::handle(ports, issuer, request.method, &params, request.header("cookie"), &context).await
+        }
+        ["v1", "health"]
+        | ["v1", "clients", _]
+        | ["v1", "flows"]
+        | ["v1", "flows", _]
+        | ["v1", "flows", _, "password" | "sign-up"]
+        | [".well-known", "openid-configuration" | "oauth-authorization-server" | "jwks.json"]
+        | ["authorize" | "token" | "userinfo" | "revoke" | "introspect" | "logout"] => {
             Err(Error::MethodNotAllowed)
         }
         _ => Err(Error::NoRoute),
@@ -57,4 +135,70 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
     };
     // Public data: let browsers and the edge cache reuse it for a minute.
     Ok(Response::json(200, &config).with_header("cache-control", "public, max-age=60"))
+}
+
+fn completed(done: Completed, issuer: &str) -> Response {
+    let response = Response::json(200, &done.outcome);
+    match done.session {
+        Some(handle) => response.with_header("set-cookie", &sessions::set_cookie(&handle, issuer)),
+        None => response,
+    }
+}
+
+/// The body of an OAuth endpoint: a form (RFC 6749 §3.2), of sane size.
+fn form(request: &Request) -> Result<Vec<(String, String)>, Failure> {
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(TokenError::new(OAuthErrorCode::InvalidRequest, "The request body is too large.").into());
+    }
+    request.form_params().ok_or_else(|| {
+        TokenError::new(
+            OAuthErrorCode::InvalidRequest,
+            "Send the parameters as application/x-www-form-urlencoded.",
+        )
+        .into()
+    })
+}
+
+/// An RFC 6749 §5.2 error response, or the success.
+fn oauth_result(ports: &Ports<'_>, result: Result<Response, Failure>) -> Response {
+    match result {
+        Ok(response) => response,
+        Err(failure) => {
+            if let Some(log) = &failure.log {
+                ports.diagnostics.log(log);
+            }
+            let error = failure.error;
+            let response = Response::json(
+                error.status(),
+                &serde_json::json!({"error": error.code.as_str(), "error_description": error.description}),
+            )
+            .with_header("pragma", "no-cache");
+            if error.code == OAuthErrorCode::InvalidClient {
+                // §5.2: 401 with the scheme the client may authenticate with.
+                response.with_header("www-authenticate", "Basic realm=\"portcullis\"")
+            } else {
+                response
+            }
+        }
+    }
+}
+
+async fn token_endpoint(ports: &Ports<'_>, request: &Request, issuer: &str, context: &RequestContext) -> Response {
+    let result = match form(request) {
+        Ok(params) => {
+            let incoming = Incoming {
+                issuer,
+                authorization: request.header("authorization"),
+                origin: request.header("origin"),
+                params: &params,
+                context,
+            };
+            token::handle(ports, &incoming).await
+        }
+        Err(failure) => Err(failure),
+    };
+    oauth_result(
+        ports,
+        result.map(|tokens| Response::json(200, &tokens).with_header("pragma", "no-cache")),
+    )
 }

@@ -17,6 +17,7 @@ fn request(method: Method, path: &str, headers: &[(&str, &str)], body: &str) -> 
             .collect(),
         body: body.as_bytes().to_vec(),
         self_origin: SELF.into(),
+        query: String::new(),
     }
 }
 
@@ -81,7 +82,7 @@ fn start_and_cancel_a_flow_over_http() {
             Method::Post,
             "/v1/flows",
             &[JSON, ("origin", "https://shop.example")],
-            r#"{"client_id":"demo","login_hint":"a@example.com"}"#,
+            r#"{"client_id":"demo","login_hint":"a@example.com","code_challenge":"E9Melhoa2OwvFrEcTJwTq4ztrQdXBYB-Vx5yxJxPOOw","code_challenge_method":"S256"}"#,
         ),
     );
     assert_eq!(
@@ -113,7 +114,7 @@ fn flow_from_a_page_not_on_the_allow_list_is_403_and_readable() {
             Method::Post,
             "/v1/flows",
             &[JSON, ("origin", "https://evil.example")],
-            r#"{"client_id":"demo"}"#,
+            r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEcTJwTq4ztrQdXBYB-Vx5yxJxPOOw","code_challenge_method":"S256"}"#,
         ),
     );
     assert_eq!(response.status, 403);
@@ -149,7 +150,7 @@ fn bad_bodies_get_clear_codes_never_500() {
                 Method::Post,
                 "/v1/flows",
                 &[("content-type", "text/plain")],
-                r#"{"client_id":"demo"}"#,
+                r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEcTJwTq4ztrQdXBYB-Vx5yxJxPOOw","code_challenge_method":"S256"}"#,
             ),
             415,
             ErrorCode::UnsupportedMediaType,
@@ -213,7 +214,7 @@ fn store_outage_is_503_server_error_with_detail_only_in_the_log() {
             Method::Post,
             "/v1/flows",
             &[JSON],
-            r#"{"client_id":"demo"}"#,
+            r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEcTJwTq4ztrQdXBYB-Vx5yxJxPOOw","code_challenge_method":"S256"}"#,
         ),
     ));
     assert_eq!(handled.response.status, 503);
@@ -241,7 +242,7 @@ fn preflight_answers_any_origin_without_acting() {
     );
     assert_eq!(
         response.header("access-control-allow-headers"),
-        Some("content-type")
+        Some("content-type, authorization")
     );
     assert!(response
         .header("access-control-allow-credentials")

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 
+use super::sealing::{KeyEncryptionKey, OpenFailed};
 use crate::ports::{RandomUnavailable, SecureRandom, SignError, Signer};
 
 /// An ES256 signing key with its JOSE key id.
@@ -47,6 +48,29 @@ impl Es256Signer {
     pub fn verifying_key(&self) -> VerifyingKey {
         *self.key.verifying_key()
     }
+
+    /// The private scalar sealed under `kek`, bound to this key's id.
+    pub fn seal(
+        &self,
+        kek: &KeyEncryptionKey,
+        random: &dyn SecureRandom,
+    ) -> Result<String, RandomUnavailable> {
+        kek.seal(&self.key.to_bytes(), &self.key_id, random)
+    }
+
+    /// Opens a key sealed by [`Es256Signer::seal`].
+    pub fn open(
+        key_id: &str,
+        sealed: &str,
+        kek: &KeyEncryptionKey,
+    ) -> Result<Es256Signer, OpenFailed> {
+        let scalar = kek.open(sealed, key_id)?;
+        let key = SigningKey::from_slice(&scalar).map_err(|_| OpenFailed)?;
+        Ok(Es256Signer {
+            key_id: key_id.to_string(),
+            key,
+        })
+    }
 }
 
 #[async_trait(?Send)]
@@ -73,6 +97,20 @@ impl Signer for Es256Signer {
 mod tests {
     use super::*;
     use crate::testing::SeededRandom;
+
+    #[test]
+    fn a_sealed_key_opens_to_the_same_key_under_its_own_id_only() {
+        use base64::Engine;
+        let kek = KeyEncryptionKey::parse(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([9u8; 32]),
+        )
+        .unwrap();
+        let signer = Es256Signer::generate("k1", &SeededRandom::new(2)).unwrap();
+        let sealed = signer.seal(&kek, &SeededRandom::new(3)).unwrap();
+        let opened = Es256Signer::open("k1", &sealed, &kek).unwrap();
+        assert_eq!(opened.verifying_key(), signer.verifying_key());
+        assert!(Es256Signer::open("k2", &sealed, &kek).is_err());
+    }
     use p256::ecdsa::signature::Verifier;
 
     #[test]

@@ -41,6 +41,19 @@ fn coordinates(key: &VerifyingKey) -> (String, String) {
     (x, y)
 }
 
+impl EcJwk {
+    /// The P-256 public key this JWK describes, if it is one.
+    pub fn verifying_key(&self) -> Option<VerifyingKey> {
+        if self.kty != "EC" || self.crv != "P-256" {
+            return None;
+        }
+        let x: [u8; 32] = URL_SAFE_NO_PAD.decode(&self.x).ok()?.try_into().ok()?;
+        let y: [u8; 32] = URL_SAFE_NO_PAD.decode(&self.y).ok()?.try_into().ok()?;
+        let point = p256::EncodedPoint::from_affine_coordinates(&x.into(), &y.into(), false);
+        VerifyingKey::from_encoded_point(&point).ok()
+    }
+}
+
 /// RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace.
 pub fn thumbprint(key: &VerifyingKey) -> String {
     let (x, y) = coordinates(key);
@@ -85,6 +98,19 @@ mod tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(&jwk.y).unwrap().len(), 32);
         let json = serde_json::to_value(&jwk).unwrap();
         assert_eq!(json["use"], "sig");
+    }
+
+    #[test]
+    fn a_published_jwk_yields_the_same_verifying_key() {
+        let signer = Es256Signer::generate("k", &SeededRandom::new(6)).unwrap();
+        let jwk = es256_jwk(&signer.verifying_key());
+        assert_eq!(jwk.verifying_key(), Some(signer.verifying_key()));
+        let mut wrong_curve = jwk.clone();
+        wrong_curve.crv = "P-384".into();
+        assert_eq!(wrong_curve.verifying_key(), None);
+        let mut off_curve = jwk;
+        off_curve.y = off_curve.x.clone();
+        assert_eq!(off_curve.verifying_key(), None);
     }
 
     #[test]

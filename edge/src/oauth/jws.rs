@@ -41,3 +41,59 @@ pub async fn sign_compact<C: Serialize>(
     input.push_str(&URL_SAFE_NO_PAD.encode(signature));
     Ok(input)
 }
+
+/// Why a compact JWS was refused. Callers answer all of them the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyError {
+    Malformed,
+    /// RFC 8725 §3.1: only the algorithm we sign with is accepted; `none` never.
+    WrongAlgorithm,
+    WrongType,
+    UnknownKey,
+    BadSignature,
+}
+
+#[derive(serde::Deserialize)]
+struct ParsedHeader {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    typ: Option<String>,
+}
+
+/// Verifies a compact ES256 JWS of type `typ` against `keys` and returns its claims.
+/// Claim checks (issuer, audience, expiry) are the caller's.
+pub fn verify_compact<C: serde::de::DeserializeOwned>(
+    token: &str,
+    typ: &str,
+    keys: &super::jwks::JwkSet,
+) -> Result<C, VerifyError> {
+    use p256::ecdsa::signature::Verifier;
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(VerifyError::Malformed);
+    };
+    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| VerifyError::Malformed);
+    let parsed: ParsedHeader =
+        serde_json::from_slice(&decode(header)?).map_err(|_| VerifyError::Malformed)?;
+    if parsed.alg != "ES256" {
+        return Err(VerifyError::WrongAlgorithm);
+    }
+    if !parsed.typ.is_some_and(|t| t.eq_ignore_ascii_case(typ)) {
+        return Err(VerifyError::WrongType);
+    }
+    let key = parsed
+        .kid
+        .and_then(|kid| keys.keys.iter().find(|k| k.kid == kid))
+        .and_then(|jwk| jwk.verifying_key())
+        .ok_or(VerifyError::UnknownKey)?;
+    let signature = p256::ecdsa::Signature::from_slice(&decode(signature)?)
+        .map_err(|_| VerifyError::BadSignature)?;
+    let signed = &token[..header.len() + 1 + payload.len()];
+    key.verify(signed.as_bytes(), &signature)
+        .map_err(|_| VerifyError::BadSignature)?;
+    serde_json::from_slice(&decode(payload)?).map_err(|_| VerifyError::Malformed)
+}

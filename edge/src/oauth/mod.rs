@@ -1,9 +1,21 @@
-//! OAuth 2.0 and OpenID Connect: one module per procedure, named as the specs name them.
+//! The OAuth 2.0 / OpenID Connect provider: one module per procedure, named after what
+//! the specifications call it.
 
 pub mod authorization_request;
+pub mod authorize;
 pub mod claims;
 pub mod client_authentication;
+pub mod code;
+pub mod discovery;
+pub mod grant;
+pub mod introspection;
 pub mod jwks;
 pub mod jws;
+pub mod keys;
+pub mod logout;
 pub mod pkce;
+pub mod revocation;
+pub mod token;
 pub mod token_request;
+pub mod tokens;
+pub mod userinfo;

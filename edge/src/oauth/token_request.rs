@@ -36,7 +36,9 @@ pub enum TokenRequest {
     /// RFC 6749 §4.1.3 with RFC 7636 §4.5.
     AuthorizationCode {
         code: String,
-        redirect_uri: String,
+        /// Required when the authorization request carried one (RFC 6749 §4.1.3); the
+        /// embedded first-party flow has none.
+        redirect_uri: Option<String>,
         code_verifier: String,
     },
     /// RFC 6749 §6.
@@ -86,8 +88,7 @@ pub fn parse(params: &Params) -> Result<TokenRequest, TokenError> {
         None => Err(invalid("The request has no grant_type.")),
         Some("authorization_code") => Ok(TokenRequest::AuthorizationCode {
             code: required("code", "The request has no code.")?,
-            // Always sent: the authorization endpoint requires redirect_uri (§4.1.3).
-            redirect_uri: required("redirect_uri", "The request has no redirect_uri.")?,
+            redirect_uri: get("redirect_uri").map(str::to_string),
             // PKCE is mandatory here (RFC 7636 §4.5, RFC 9700 §2.1.1).
             code_verifier: required("code_verifier", "The request has no code_verifier.")?,
         }),
@@ -135,7 +136,7 @@ mod tests {
             request,
             TokenRequest::AuthorizationCode {
                 code: "c".into(),
-                redirect_uri: "https://shop.example/callback".into(),
+                redirect_uri: Some("https://shop.example/callback".into()),
                 code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into(),
             }
         );

@@ -1,0 +1,226 @@
+//! Password sign-up and sign-in (NIST SP 800-63B-4), without account enumeration.
+//!
+//! Sign-in answers an unknown email, a wrong password and a suspended account the same
+//! way, after the same Argon2id work (a dummy hash when there is no account).
+//!
+//! Sign-up of an address that already has an account: if the password is that account's
+//! password, the person is simply signed in; otherwise the answer is the generic
+//! "these details can't be used" refusal. Until email verification exists, a person who
+//! does not know an account's password can therefore tell that its address is taken;
+//! sign-in never tells.
+
+use portcullis_shared::api::{PasswordProblem, PasswordRejected};
+
+use crate::crypto::token::random_handle;
+use crate::error::Error;
+use crate::events::{self, types, EventSpec, RequestContext};
+use crate::passwords::blocklist::BloomBlocklist;
+use crate::passwords::hashing::{self, Cost, Verification};
+use crate::passwords::policy::{self, Rejection};
+use crate::ports::{Ports, StoreError};
+use crate::users::{normalize_email, User, UserStatus};
+
+/// Longest password sign-in will hash; longer input is refused after equivalent work.
+const MAX_SIGN_IN_PASSWORD_BYTES: usize = 4 * policy::MAX_LEN;
+
+/// Who is signing in, for the System Log.
+pub struct Attempt<'a> {
+    pub client_id: &'a str,
+    pub context: &'a RequestContext,
+}
+
+fn password_event<'a>(
+    success: bool,
+    reason: Option<&'a str>,
+    user: Option<&'a User>,
+    typed_email: &'a str,
+    client_id: &'a str,
+) -> EventSpec<'a> {
+    EventSpec {
+        event_type: types::AUTH_VIA_PASSWORD,
+        display_message: "User authentication via password",
+        success,
+        reason,
+        actor_id: user.map(|u| u.id.as_str()),
+        actor_email: Some(user.map_or(typed_email, |u| u.email.as_str())),
+        client_id: Some(client_id),
+    }
+}
+
+/// Checks email and password; on success records the sign-in and returns the user.
+pub async fn sign_in(
+    ports: &Ports<'_>,
+    attempt: &Attempt<'_>,
+    email: &str,
+    password: &str,
+) -> Result<User, Error> {
+    let normalized = policy::normalize(password);
+    let user = match normalize_email(email) {
+        Ok(email) => ports.users.find_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let usable = user.as_ref().and_then(|u| {
+        let hash = u.password_hash.as_deref()?;
+        (u.status == UserStatus::Active).then_some(hash)
+    });
+    let verdict = match usable {
+        Some(hash) if password.len() <= MAX_SIGN_IN_PASSWORD_BYTES => {
+            hashing::verify(&normalized, hash, Cost::OWASP)
+                .map_err(|e| Error::Internal(format!("password hash: {e:?}")))?
+        }
+        _ => {
+            hashing::spend_equivalent_time(&normalized, Cost::OWASP);
+            Verification::Mismatch
+        }
+    };
+    let (user, needs_rehash) = match (user, verdict) {
+        (Some(user), Verification::Match { needs_rehash }) => (user, needs_rehash),
+        (user, _) => {
+            let reason = match &user {
+                None => "unknown user",
+                Some(u) if u.status != UserStatus::Active => "account not active",
+                Some(u) if u.password_hash.is_none() => "account has no password",
+                Some(_) => "wrong password",
+            };
+            events::record(
+                ports,
+                attempt.context,
+                password_event(false, Some(reason), user.as_ref(), email, attempt.client_id),
+            )
+            .await;
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    let rehashed = if needs_rehash {
+        hashing::hash(&normalized, Cost::OWASP, ports.random).ok()
+    } else {
+        None
+    };
+    ports
+        .users
+        .record_sign_in(&user.id, ports.clock.now(), rehashed.as_deref())
+        .await?;
+    events::record(
+        ports,
+        attempt.context,
+        password_event(true, None, Some(&user), email, attempt.client_id),
+    )
+    .await;
+    Ok(user)
+}
+
+/// Creates an account with a password, or signs in an existing one whose password this is.
+pub async fn sign_up(
+    ports: &Ports<'_>,
+    attempt: &Attempt<'_>,
+    email: &str,
+    password: &str,
+    name: Option<&str>,
+) -> Result<User, Error> {
+    let email = normalize_email(email).map_err(|_| Error::InvalidField("email"))?;
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > 200) {
+        return Err(Error::InvalidField("name"));
+    }
+    let blocklist = BloomBlocklist::embedded()
+        .map_err(|_| Error::Internal("password blocklist is malformed".into()))?;
+    let normalized = policy::check_new(password, false, &blocklist).map_err(rejected)?;
+    if contains_context(&normalized, &email) {
+        return Err(Error::PasswordRejected(PasswordRejected {
+            problem: PasswordProblem::ContextSpecific,
+            min_length: policy::MIN_LEN_SINGLE_FACTOR,
+        }));
+    }
+
+    if ports.users.find_by_email(&email).await?.is_some() {
+        return existing_account(ports, attempt, &email, password).await;
+    }
+    let now = ports.clock.now();
+    let user = User {
+        id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
+        email: email.clone(),
+        email_verified: false,
+        name: name.map(str::to_string),
+        given_name: None,
+        family_name: None,
+        password_hash: Some(
+            hashing::hash(&normalized, Cost::OWASP, ports.random)
+                .map_err(|e| Error::Internal(format!("password hash: {e:?}")))?,
+        ),
+        status: UserStatus::Active,
+        created_at: now,
+        updated_at: now,
+        last_login_at: Some(now),
+    };
+    match ports.users.create(&user).await {
+        Ok(()) => {}
+        // Registered concurrently: the same answer as any existing address.
+        Err(StoreError::Conflict) => {
+            return existing_account(ports, attempt, &email, password).await
+        }
+        Err(err) => return Err(err.into()),
+    }
+    events::record(
+        ports,
+        attempt.context,
+        EventSpec {
+            event_type: types::REGISTRATION,
+            display_message: "User registration",
+            success: true,
+            reason: None,
+            actor_id: Some(&user.id),
+            actor_email: Some(&user.email),
+            client_id: Some(attempt.client_id),
+        },
+    )
+    .await;
+    Ok(user)
+}
+
+async fn existing_account(
+    ports: &Ports<'_>,
+    attempt: &Attempt<'_>,
+    email: &str,
+    password: &str,
+) -> Result<User, Error> {
+    events::record(
+        ports,
+        attempt.context,
+        EventSpec {
+            event_type: types::REGISTRATION,
+            display_message: "User registration",
+            success: false,
+            reason: Some("email already registered"),
+            actor_id: None,
+            actor_email: Some(email),
+            client_id: Some(attempt.client_id),
+        },
+    )
+    .await;
+    sign_in(ports, attempt, email, password)
+        .await
+        .map_err(|err| match err {
+            Error::InvalidCredentials => Error::SignUpRefused,
+            other => other,
+        })
+}
+
+/// NIST SP 800-63B-4 §3.1.1.2: context-specific words, here the email address and its
+/// local part.
+fn contains_context(normalized: &str, email: &str) -> bool {
+    let password = normalized.to_lowercase();
+    let local = email.split('@').next().unwrap_or_default();
+    password.contains(email) || (local.chars().count() >= 4 && password.contains(local))
+}
+
+fn rejected(rejection: Rejection) -> Error {
+    let (problem, min_length) = match rejection {
+        Rejection::TooShort { min } => (PasswordProblem::TooShort, min),
+        Rejection::TooLong { .. } => (PasswordProblem::TooLong, policy::MIN_LEN_SINGLE_FACTOR),
+        Rejection::Common => (PasswordProblem::Common, policy::MIN_LEN_SINGLE_FACTOR),
+    };
+    Error::PasswordRejected(PasswordRejected {
+        problem,
+        min_length,
+    })
+}

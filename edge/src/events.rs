@@ -1,0 +1,184 @@
+//! Building System Log events and appending them.
+//!
+//! An event that cannot be stored is logged to the platform log and does not fail the
+//! person's request: a sign-in must not depend on the audit trail's availability, and
+//! the failure is visible to operators.
+
+pub use portcullis_shared::system_log::SystemLogEvent;
+use portcullis_shared::system_log::{
+    EventClient, EventRequest, Outcome, OutcomeResult, Party, Severity,
+};
+
+use crate::ports::{Ports, SecureRandom, UnixMillis};
+
+/// Where a request came from, as far as the platform tells us.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Event types this edge records.
+pub mod types {
+    pub const REGISTRATION: &str = "user.registration.create";
+    pub const SESSION_START: &str = "user.session.start";
+    pub const SESSION_END: &str = "user.session.end";
+    pub const AUTH_VIA_PASSWORD: &str = "user.authentication.auth_via_password";
+    pub const TOKEN_GRANT: &str = "app.oauth2.as.token.grant";
+    pub const TOKEN_REVOKE: &str = "app.oauth2.as.token.revoke";
+    pub const REFRESH_REUSE: &str = "app.oauth2.as.token.detect_reuse";
+    pub const KEY_ROTATE: &str = "system.signing_key.rotate";
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct EventSpec<'a> {
+    pub event_type: &'static str,
+    pub display_message: &'static str,
+    pub success: bool,
+    /// Why it failed (for administrators only).
+    pub reason: Option<&'a str>,
+    /// The user's `sub`, if known.
+    pub actor_id: Option<&'a str>,
+    /// What the person typed or the account's email.
+    pub actor_email: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+}
+
+impl EventSpec<'_> {
+    fn build(&self, ports: &Ports<'_>, context: &RequestContext) -> SystemLogEvent {
+        let now = ports.clock.now();
+        let actor = Party {
+            id: self.actor_id.unwrap_or("unknown").to_string(),
+            kind: "User".into(),
+            alternate_id: self.actor_email.map(str::to_string),
+            display_name: None,
+        };
+        let target = self
+            .client_id
+            .map(|id| Party {
+                id: id.to_string(),
+                kind: "AppInstance".into(),
+                alternate_id: None,
+                display_name: None,
+            })
+            .into_iter()
+            .collect();
+        SystemLogEvent {
+            uuid: uuid_v4(ports.random),
+            published: rfc3339(now),
+            event_type: self.event_type.into(),
+            severity: if self.success {
+                Severity::Info
+            } else {
+                Severity::Warn
+            },
+            display_message: self.display_message.into(),
+            actor,
+            client: EventClient {
+                id: self.client_id.map(str::to_string),
+                ip_address: context.ip_address.clone(),
+                user_agent: context.user_agent.clone(),
+            },
+            request: EventRequest {
+                ip_address: context.ip_address.clone(),
+                user_agent: context.user_agent.clone(),
+            },
+            outcome: Outcome {
+                result: if self.success {
+                    OutcomeResult::Success
+                } else {
+                    OutcomeResult::Failure
+                },
+                reason: self.reason.map(str::to_string),
+            },
+            target,
+        }
+    }
+}
+
+/// Appends the event; if it cannot be stored, says so in the platform log.
+pub async fn record(ports: &Ports<'_>, context: &RequestContext, spec: EventSpec<'_>) {
+    let event = spec.build(ports, context);
+    if let Err(err) = ports.events.append(&event).await {
+        ports.diagnostics.log(&format!(
+            "system log: could not append {}: {err:?}",
+            event.event_type
+        ));
+    }
+}
+
+/// A random (version 4) UUID, RFC 9562 §5.4. All zeroes if randomness failed: the event
+/// still gets recorded.
+fn uuid_v4(random: &dyn SecureRandom) -> String {
+    let mut b = [0u8; 16];
+    let _ = random.fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (RFC 3339 §5.6) for a Unix time in milliseconds.
+pub fn rfc3339(at: UnixMillis) -> String {
+    let millis = at.0 % 1000;
+    let secs = at.0 / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::SeededRandom;
+
+    #[test]
+    fn rfc3339_formats_utc_with_milliseconds() {
+        assert_eq!(rfc3339(UnixMillis(0)), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(UnixMillis(1_767_225_600_123)),
+            "2026-01-01T00:00:00.123Z"
+        );
+        // A leap day.
+        assert_eq!(
+            rfc3339(UnixMillis(951_825_599_000)),
+            "2000-02-29T11:59:59.000Z"
+        );
+    }
+
+    #[test]
+    fn rfc9562_uuid_v4_has_version_and_variant_bits() {
+        let id = uuid_v4(&SeededRandom::new(3));
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
+        assert_ne!(id, uuid_v4(&SeededRandom::new(4)));
+    }
+}

@@ -1,0 +1,343 @@
+//! First-party sign-in flows, after the IETF draft "OAuth 2.0 for First-Party
+//! Applications": the widget starts a flow for a client, receives an opaque handle, and
+//! moves through steps with it until the flow ends in an authorization code.
+//!
+//! - Embedded flows (the widget on the client's own site) are started by the widget with
+//!   a PKCE challenge and end with the code handed to the widget, which redeems it at
+//!   `/token` with its verifier.
+//! - Hosted flows are started by `/authorize`; the hosted sign-in page drives them, and
+//!   they end with the SSO cookie set and a redirect to the client with the code.
+//!
+//! The flow lives in the [`OneTimeStore`]: each step takes it, and puts it back only if
+//! the flow goes on (a failed password, counted), so it ends exactly once.
+//!
+//! [`OneTimeStore`]: crate::ports::OneTimeStore
+
+use portcullis_shared::api::{FlowOutcome, FlowStarted, PasswordSignIn, PasswordSignUp, StartFlow, Step};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{self, Attempt};
+use crate::clients::Client;
+use crate::crypto::token::{is_handle, random_handle};
+use crate::error::Error;
+use crate::events::{self, types, EventSpec, RequestContext};
+use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES};
+use crate::oauth::code::{self, CodeRecord, CODE_TTL_SECONDS};
+use crate::oauth::pkce::CodeChallenge;
+use crate::ports::Ports;
+use crate::sessions;
+use crate::users::User;
+
+/// How long a started flow stays usable.
+pub const FLOW_TTL_SECONDS: u64 = 600;
+/// Failed password attempts a flow survives; the next failure ends it.
+pub const MAX_FAILURES: u32 = 5;
+
+const MAX_CLIENT_ID_LEN: usize = 128;
+/// RFC 5321 §4.5.3.1.3 caps a path at 256 octets; a little slack for display names.
+const MAX_LOGIN_HINT_LEN: usize = 320;
+const MAX_NONCE_LEN: usize = 512;
+
+/// The authorization the flow will grant when the person has signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    /// Where a hosted flow returns the code; `None` for embedded flows.
+    pub redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: String,
+}
+
+/// What the store keeps for a flow between steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct FlowRecord {
+    client_id: String,
+    login_hint: Option<String>,
+    expires_at: u64,
+    failures: u32,
+    authorization: PendingAuthorization,
+}
+
+fn store_key(flow_id: &str) -> String {
+    format!("flow:{flow_id}")
+}
+
+/// Who is asking, as far as the browser tells us.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// The `Origin` header, if the request came from a web page.
+    pub origin: Option<&'a str>,
+    /// This deployment's own origin (the issuer).
+    pub self_origin: &'a str,
+    pub context: &'a RequestContext,
+}
+
+/// A finished flow: what the widget is told, and the SSO session a hosted flow started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    pub outcome: FlowOutcome,
+    /// The new session cookie's handle (hosted flows only).
+    pub session: Option<String>,
+}
+
+async fn client_for(ports: &Ports<'_>, caller: Caller<'_>, client_id: &str) -> Result<Client, Error> {
+    let client = ports
+        .clients
+        .find(client_id)
+        .await?
+        .ok_or(Error::UnknownClient)?;
+    if !client.allows_origin(caller.origin, caller.self_origin) {
+        return Err(Error::OriginNotAllowed {
+            origin: caller.origin.unwrap_or_default().to_string(),
+        });
+    }
+    Ok(client)
+}
+
+fn clean_hint(hint: Option<String>) -> Result<Option<String>, Error> {
+    match hint {
+        Some(hint) if hint.chars().count() > MAX_LOGIN_HINT_LEN => Err(Error::InvalidField("login_hint")),
+        Some(hint) if hint.trim().is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+async fn store(ports: &Ports<'_>, record: &FlowRecord) -> Result<String, Error> {
+    let flow_id = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
+    put(ports, &flow_id, record).await?;
+    Ok(flow_id)
+}
+
+async fn put(ports: &Ports<'_>, flow_id: &str, record: &FlowRecord) -> Result<(), Error> {
+    let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
+    ports
+        .one_time
+        .put(&store_key(flow_id), &value, crate::ports::UnixMillis(record.expires_at))
+        .await?;
+    Ok(())
+}
+
+async fn take(ports: &Ports<'_>, flow_id: &str) -> Result<FlowRecord, Error> {
+    if !is_handle(flow_id) {
+        return Err(Error::FlowNotFound);
+    }
+    let value = ports
+        .one_time
+        .take(&store_key(flow_id), ports.clock.now())
+        .await?
+        .ok_or(Error::FlowNotFound)?;
+    serde_json::from_str(&value).map_err(|e| Error::Internal(format!("flow record: {e}")))
+}
+
+/// Starts an embedded flow for `request.client_id` if the calling page may act for it.
+pub async fn start(ports: &Ports<'_>, caller: Caller<'_>, request: StartFlow) -> Result<FlowStarted, Error> {
+    if request.client_id.is_empty() || request.client_id.len() > MAX_CLIENT_ID_LEN {
+        return Err(Error::InvalidField("client_id"));
+    }
+    let login_hint = clean_hint(request.login_hint)?;
+    // RFC 7636 §4.4.1: the flow ends in a code, so PKCE is required, S256 only.
+    let challenge = CodeChallenge::parse(
+        request.code_challenge.as_deref(),
+        request.code_challenge_method.as_deref(),
+    )
+    .map_err(|_| Error::InvalidField("code_challenge"))?;
+    if request.nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
+        return Err(Error::InvalidField("nonce"));
+    }
+    let client = client_for(ports, caller, &request.client_id).await?;
+    let scopes: Vec<String> = request
+        .scope
+        .as_deref()
+        .unwrap_or("openid")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if scopes.is_empty()
+        || scopes
+            .iter()
+            .any(|s| !client.allowed_scopes.contains(s) || !SUPPORTED_SCOPES.contains(&s.as_str()))
+    {
+        return Err(Error::InvalidField("scope"));
+    }
+    let next = if login_hint.is_some() {
+        Step::Password
+    } else {
+        Step::Identify
+    };
+    let record = FlowRecord {
+        client_id: client.id,
+        login_hint,
+        expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS).0,
+        failures: 0,
+        authorization: PendingAuthorization {
+            redirect_uri: None,
+            state: None,
+            scopes,
+            nonce: request.nonce,
+            code_challenge: challenge.as_str().to_string(),
+        },
+    };
+    let flow_id = store(ports, &record).await?;
+    Ok(FlowStarted {
+        flow_id,
+        expires_in: FLOW_TTL_SECONDS,
+        next,
+    })
+}
+
+/// Starts a hosted flow for a validated authorization request; returns its handle.
+pub async fn start_hosted(ports: &Ports<'_>, request: &AuthorizationRequest) -> Result<String, Error> {
+    let record = FlowRecord {
+        client_id: request.client_id.clone(),
+        login_hint: request.login_hint.clone(),
+        expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS).0,
+        failures: 0,
+        authorization: PendingAuthorization {
+            redirect_uri: Some(request.redirect_uri.clone()),
+            state: request.state.clone(),
+            scopes: request.scopes.clone(),
+            nonce: request.nonce.clone(),
+            code_challenge: request.code_challenge.as_str().to_string(),
+        },
+    };
+    store(ports, &record).await
+}
+
+/// Ends a flow so its handle can no longer be used ("use another account").
+///
+/// The handle is a bearer secret: whoever holds it may cancel the flow.
+pub async fn cancel(ports: &Ports<'_>, flow_id: &str) -> Result<(), Error> {
+    take(ports, flow_id).await.map(|_| ())
+}
+
+/// The password step: sign in with email and password.
+pub async fn password(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    body: PasswordSignIn,
+) -> Result<Completed, Error> {
+    let record = take(ports, flow_id).await?;
+    let result = match client_for(ports, caller, &record.client_id).await {
+        Ok(client) => {
+            let attempt = Attempt {
+                client_id: &client.id,
+                context: caller.context,
+            };
+            accounts::sign_in(ports, &attempt, &body.email, &body.password).await
+        }
+        Err(err) => Err(err),
+    };
+    finish(ports, caller, flow_id, record, result).await
+}
+
+/// The sign-up step: create an account with email and password.
+pub async fn sign_up(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    body: PasswordSignUp,
+) -> Result<Completed, Error> {
+    let record = take(ports, flow_id).await?;
+    let result = match client_for(ports, caller, &record.client_id).await {
+        Ok(client) => {
+            let attempt = Attempt {
+                client_id: &client.id,
+                context: caller.context,
+            };
+            accounts::sign_up(ports, &attempt, &body.email, &body.password, body.name.as_deref()).await
+        }
+        Err(err) => Err(err),
+    };
+    finish(ports, caller, flow_id, record, result).await
+}
+
+/// Completes the flow on success; otherwise puts it back (counting failed credentials)
+/// so the person can try again, until [`MAX_FAILURES`].
+async fn finish(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    mut record: FlowRecord,
+    result: Result<User, Error>,
+) -> Result<Completed, Error> {
+    let err = match result {
+        Ok(user) => return complete(ports, caller, record, &user).await,
+        Err(err) => err,
+    };
+    if matches!(err, Error::InvalidCredentials | Error::SignUpRefused) {
+        record.failures += 1;
+        if record.failures >= MAX_FAILURES {
+            return Err(Error::TooManyAttempts);
+        }
+    }
+    if !matches!(err, Error::OriginNotAllowed { .. }) {
+        put(ports, flow_id, &record).await?;
+    }
+    Err(err)
+}
+
+async fn complete(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    record: FlowRecord,
+    user: &User,
+) -> Result<Completed, Error> {
+    let amr = vec!["pwd".to_string()];
+    let auth = record.authorization;
+    let code = code::issue(
+        ports,
+        &CodeRecord {
+            client_id: record.client_id.clone(),
+            redirect_uri: auth.redirect_uri.clone(),
+            code_challenge: auth.code_challenge,
+            scopes: auth.scopes,
+            nonce: auth.nonce,
+            user_id: user.id.clone(),
+            auth_time: ports.clock.now().0,
+            amr: amr.clone(),
+        },
+    )
+    .await?;
+    events::record(
+        ports,
+        caller.context,
+        EventSpec {
+            event_type: types::SESSION_START,
+            display_message: "User login to Portcullis",
+            success: true,
+            reason: None,
+            actor_id: Some(&user.id),
+            actor_email: Some(&user.email),
+            client_id: Some(&record.client_id),
+        },
+    )
+    .await;
+    match auth.redirect_uri {
+        None => Ok(Completed {
+            outcome: FlowOutcome::AuthorizationCode {
+                authorization_code: code,
+                expires_in: CODE_TTL_SECONDS,
+            },
+            session: None,
+        }),
+        Some(redirect_uri) => {
+            let session = sessions::start(ports, &user.id, &amr).await?;
+            let redirect_to = crate::oauth::authorize::code_response(
+                &redirect_uri,
+                &code,
+                auth.state.as_deref(),
+                caller.self_origin,
+            );
+            Ok(Completed {
+                outcome: FlowOutcome::Redirect { redirect_to },
+                session: Some(session),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+//! The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2): authorization code
+//! flow with PKCE only.
+//!
+//! - An invalid client or redirect URI is shown on an error page, never redirected to
+//!   (RFC 6749 §4.1.2.1); other errors go back to the validated redirect URI.
+//! - A live SSO session answers at once, unless `prompt=login` or `max_age` asks for a
+//!   fresh sign-in (OIDC Core §3.1.2.1); `prompt=none` without one is `login_required`.
+//! - Otherwise a hosted flow starts and the browser goes to the hosted sign-in page.
+//! - Every response to the client carries `iss` (RFC 9207 §2).
+
+use portcullis_shared::oauth::OAuthErrorCode;
+
+use crate::error::Error;
+use crate::http::Response;
+use crate::oauth::authorization_request::{self, Params, Prompt, Rejection};
+use crate::oauth::code::{self, CodeRecord};
+use crate::ports::Ports;
+use crate::users::UserStatus;
+use crate::{flows, sessions};
+
+/// `redirect_uri` with `params` added to its query (RFC 6749 §4.1.2: "retaining" any
+/// query the URI already has).
+pub fn with_query(redirect_uri: &str, params: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params {
+        query.append_pair(name, value);
+    }
+    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+    format!("{redirect_uri}{separator}{}", query.finish())
+}
+
+/// The successful authorization response (RFC 6749 §4.1.2, RFC 9207 §2).
+pub fn code_response(redirect_uri: &str, code: &str, state: Option<&str>, issuer: &str) -> String {
+    let mut params = vec![("code", code)];
+    if let Some(state) = state {
+        params.push(("state", state));
+    }
+    params.push(("iss", issuer));
+    with_query(redirect_uri, &params)
+}
+
+fn error_redirect(
+    redirect_uri: &str,
+    error: OAuthErrorCode,
+    description: &str,
+    state: Option<&str>,
+    issuer: &str,
+) -> Response {
+    let mut params = vec![("error", error.as_str()), ("error_description", description)];
+    if let Some(state) = state {
+        params.push(("state", state));
+    }
+    params.push(("iss", issuer));
+    redirect(&with_query(redirect_uri, &params))
+}
+
+pub fn redirect(location: &str) -> Response {
+    Response::empty(302)
+        .with_header("location", location)
+        .with_header("cache-control", "no-store")
+}
+
+/// A plain page explaining why the request cannot continue; `message` is ours, never the
+/// caller's input.
+pub fn error_page(status: u16, message: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign-in error</title>\
+         <meta name=viewport content=\"width=device-width, initial-scale=1\"></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem\">\
+         <h1>This sign-in request can't continue</h1><p>{}</p>\
+         <p>Go back to the application and try again.</p></body></html>",
+        html_escape(message)
+    );
+    Response {
+        status,
+        headers: vec![
+            ("content-type".into(), "text/html; charset=utf-8".into()),
+            ("cache-control".into(), "no-store".into()),
+            ("content-security-policy".into(), "default-src 'none'; style-src 'unsafe-inline'".into()),
+        ],
+        body: body.into_bytes(),
+    }
+}
+
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Handles `GET /authorize`.
+pub async fn handle(
+    ports: &Ports<'_>,
+    issuer: &str,
+    params: &Params,
+    cookie: Option<&str>,
+) -> Result<Response, Error> {
+    let client_id = match authorization_request::client_id(params) {
+        Ok(id) => id,
+        Err(rejection) => return Ok(rejected(rejection, issuer)),
+    };
+    let Some(client) = ports.clients.find(&client_id).await? else {
+        return Ok(error_page(400, "The application (client_id) is not registered."));
+    };
+    let request = match authorization_request::validate(params, &client) {
+        Ok(request) => request,
+        Err(rejection) => return Ok(rejected(rejection, issuer)),
+    };
+
+    let now = ports.clock.now();
+    let session = sessions::current(ports, cookie).await?;
+    let user = match &session {
+        Some(s) => ports
+            .users
+            .find_by_id(&s.user_id)
+            .await?
+            .filter(|u| u.status == UserStatus::Active),
+        None => None,
+    };
+    let fresh_enough = |auth_time: u64| match request.max_age {
+        Some(max_age) => now.0.saturating_sub(auth_time) <= max_age.saturating_mul(1000),
+        None => true,
+    };
+    let reusable = match (&session, &user) {
+        (Some(s), Some(_)) if request.prompt != Some(Prompt::Login) && fresh_enough(s.auth_time) => {
+            Some(s)
+        }
+        _ => None,
+    };
+
+    if let (Some(session), Some(user)) = (reusable, &user) {
+        let code = code::issue(
+            ports,
+            &CodeRecord {
+                client_id: client.id.clone(),
+                redirect_uri: Some(request.redirect_uri.clone()),
+                code_challenge: request.code_challenge.as_str().to_string(),
+                scopes: request.scopes.clone(),
+                nonce: request.nonce.clone(),
+                user_id: user.id.clone(),
+                auth_time: session.auth_time,
+                amr: session.amr.clone(),
+            },
+        )
+        .await?;
+        return Ok(redirect(&code_response(
+            &request.redirect_uri,
+            &code,
+            request.state.as_deref(),
+            issuer,
+        )));
+    }
+    if request.prompt == Some(Prompt::None) {
+        return Ok(error_redirect(
+            &request.redirect_uri,
+            OAuthErrorCode::LoginRequired,
+            "The person must sign in.",
+            request.state.as_deref(),
+            issuer,
+        ));
+    }
+    let flow_id = flows::start_hosted(ports, &request).await?;
+    let mut page = vec![("flow", flow_id.as_str()), ("client_id", client.id.as_str())];
+    if let Some(hint) = request.login_hint.as_deref() {
+        page.push(("login_hint", hint));
+    }
+    Ok(redirect(&with_query("/signin", &page)))
+}
+
+fn rejected(rejection: Rejection, issuer: &str) -> Response {
+    match rejection {
+        Rejection::ShowError { reason } => error_page(400, reason),
+        Rejection::Redirect {
+            redirect_uri,
+            error,
+            description,
+            state,
+        } => error_redirect(&redirect_uri, error, description, state.as_deref(), issuer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6749_4_1_2_response_keeps_the_redirect_uris_query_and_adds_iss() {
+        assert_eq!(
+            code_response("https://a.example/cb?x=1", "c", Some("s t"), "https://id.example"),
+            "https://a.example/cb?x=1&code=c&state=s+t&iss=https%3A%2F%2Fid.example"
+        );
+        assert_eq!(
+            code_response("https://a.example/cb", "c", None, "https://id.example"),
+            "https://a.example/cb?code=c&iss=https%3A%2F%2Fid.example"
+        );
+    }
+
+    #[test]
+    fn error_pages_escape_what_they_show() {
+        let page = error_page(400, "<script>");
+        let body = String::from_utf8(page.body).unwrap();
+        assert!(body.contains("&lt;script&gt;") && !body.contains("<script>"));
+    }
+}

@@ -1,0 +1,113 @@
+//! Token introspection (RFC 7662) for confidential clients (resource servers).
+
+use portcullis_shared::oauth::OAuthErrorCode;
+use serde::Serialize;
+
+use crate::clients::ClientType;
+use crate::crypto::{constant_time_eq, sha256_hex};
+use crate::oauth::authorization_request::Params;
+use crate::oauth::grant::{GrantCommand, GrantReply};
+use crate::oauth::keys;
+use crate::oauth::token::{authenticate_client, split_refresh_token, Failure};
+use crate::oauth::token_request::TokenError;
+use crate::oauth::tokens::verify_access_token;
+use crate::ports::Ports;
+
+/// RFC 7662 §2.2. An inactive token is `{"active": false}` and nothing else.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Introspection {
+    pub active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+/// Handles `POST /introspect`.
+pub async fn handle(
+    ports: &Ports<'_>,
+    issuer: &str,
+    authorization: Option<&str>,
+    params: &Params,
+) -> Result<Introspection, Failure> {
+    let client = authenticate_client(ports, authorization, None, issuer, params).await?;
+    // §2.1: the endpoint is for protected resources, which can authenticate.
+    if client.client_type != ClientType::Confidential {
+        return Err(TokenError::new(
+            OAuthErrorCode::InvalidClient,
+            "Introspection requires client authentication.",
+        )
+        .into());
+    }
+    let token = params
+        .iter()
+        .find(|(n, _)| n == "token")
+        .map(|(_, v)| v.as_str())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token."))?;
+    let now = ports.clock.now();
+
+    if let Some((grant_id, secret)) = split_refresh_token(token) {
+        let GrantReply::Active { grant } = ports.grants.apply(grant_id, &GrantCommand::Get, now).await? else {
+            return Ok(Introspection::default());
+        };
+        let current = grant
+            .refresh
+            .as_ref()
+            .is_some_and(|r| constant_time_eq(&sha256_hex(secret), &r.current_hash));
+        if !current {
+            return Ok(Introspection::default());
+        }
+        return Ok(Introspection {
+            active: true,
+            scope: Some(grant.scopes.join(" ")),
+            client_id: Some(grant.client_id),
+            sub: Some(grant.user_id),
+            token_type: Some("refresh_token"),
+            exp: Some(grant.expires_at / 1000),
+            iat: None,
+            iss: Some(issuer.to_string()),
+            aud: None,
+            jti: None,
+        });
+    }
+
+    let ring = keys::load(ports).await?;
+    let Ok(claims) = verify_access_token(&ring, issuer, token, now) else {
+        return Ok(Introspection::default());
+    };
+    if let Some(grant_id) = claims.grant_id.as_deref() {
+        if !matches!(
+            ports.grants.apply(grant_id, &GrantCommand::Get, now).await?,
+            GrantReply::Active { .. }
+        ) {
+            return Ok(Introspection::default());
+        }
+    }
+    Ok(Introspection {
+        active: true,
+        scope: Some(claims.scope),
+        client_id: Some(claims.client_id),
+        sub: Some(claims.sub),
+        token_type: Some("Bearer"),
+        exp: Some(claims.exp),
+        iat: Some(claims.iat),
+        iss: Some(claims.iss),
+        aud: Some(claims.aud),
+        jti: Some(claims.jti),
+    })
+}

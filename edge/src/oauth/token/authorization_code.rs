@@ -1,0 +1,127 @@
+//! The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.6).
+
+use super::{invalid_grant, key_ring, refresh_token_for, respond, Failure, Incoming, TokenResponse};
+use crate::clients::Client;
+use crate::crypto::token::random_handle;
+use crate::events::{self, types, EventSpec};
+use crate::oauth::code::{self, CodeRecord};
+use crate::oauth::grant::{Grant, GrantCommand, RefreshState};
+use crate::oauth::pkce::CodeChallenge;
+use crate::oauth::tokens::Subject;
+use crate::ports::Ports;
+use crate::users::UserStatus;
+
+pub(super) async fn exchange(
+    ports: &Ports<'_>,
+    incoming: &Incoming<'_>,
+    client: &Client,
+    code: &str,
+    redirect_uri: Option<&str>,
+    code_verifier: &str,
+) -> Result<TokenResponse, Failure> {
+    let Some(record) = code::redeem(ports, code).await? else {
+        return Err(reused_or_unknown(ports, code).await);
+    };
+    check(&record, client, redirect_uri, code_verifier)?;
+    let user = ports
+        .users
+        .find_by_id(&record.user_id)
+        .await?
+        .filter(|u| u.status == UserStatus::Active)
+        .ok_or_else(|| invalid_grant("The authorization code is invalid."))?;
+    let ring = key_ring(ports).await?;
+
+    let now = ports.clock.now();
+    let random_failed = |_| Failure::unavailable("random source failed".into());
+    let grant_id = random_handle(ports.random).map_err(random_failed)?;
+    let wants_refresh = record.scopes.iter().any(|s| s == "offline_access")
+        && client.allows_grant("refresh_token");
+    let refresh_secret = if wants_refresh {
+        Some(random_handle(ports.random).map_err(random_failed)?)
+    } else {
+        None
+    };
+    let grant = Grant {
+        user_id: user.id.clone(),
+        client_id: client.id.clone(),
+        scopes: record.scopes.clone(),
+        auth_time: record.auth_time,
+        amr: record.amr.clone(),
+        created_at: now.0,
+        expires_at: now.plus_seconds(client.refresh_token_ttl).0,
+        revoked: false,
+        refresh: refresh_secret.as_deref().map(|s| RefreshState::new(s, now)),
+    };
+    ports.grants.create(&grant_id, &grant).await?;
+    code::mark_spent(ports, code, &grant_id).await?;
+
+    let subject = Subject {
+        issuer: incoming.issuer,
+        client,
+        user: Some(&user),
+        scopes: &record.scopes,
+        auth_time: Some(record.auth_time),
+        amr: &record.amr,
+        nonce: record.nonce.as_deref(),
+        grant_id: Some(&grant_id),
+        now,
+    };
+    let refresh_token = refresh_secret.map(|s| refresh_token_for(&grant_id, &s));
+    let response = respond(ports, &ring, &subject, refresh_token).await?;
+    events::record(
+        ports,
+        incoming.context,
+        EventSpec {
+            event_type: types::TOKEN_GRANT,
+            display_message: "OAuth2 tokens granted for an authorization code",
+            success: true,
+            reason: None,
+            actor_id: Some(&user.id),
+            actor_email: Some(&user.email),
+            client_id: Some(&client.id),
+        },
+    )
+    .await;
+    Ok(response)
+}
+
+/// RFC 6749 §4.1.3 and RFC 7636 §4.6: the code was issued to this client, for this
+/// redirect URI, and the verifier matches the challenge.
+fn check(
+    record: &CodeRecord,
+    client: &Client,
+    redirect_uri: Option<&str>,
+    code_verifier: &str,
+) -> Result<(), Failure> {
+    if record.client_id != client.id {
+        return Err(invalid_grant("The authorization code was issued to another client.").into());
+    }
+    if record.redirect_uri.as_deref() != redirect_uri {
+        return Err(invalid_grant("The redirect_uri does not match the authorization request.").into());
+    }
+    let challenge = CodeChallenge::parse(Some(&record.code_challenge), Some("S256"))
+        .map_err(|_| invalid_grant("The authorization code is invalid."))?;
+    if !challenge.verify(code_verifier) {
+        return Err(invalid_grant("The code_verifier does not match the code_challenge.").into());
+    }
+    Ok(())
+}
+
+/// An unknown code; if it was redeemed before, revoke what that produced.
+async fn reused_or_unknown(ports: &Ports<'_>, code: &str) -> Failure {
+    let error = invalid_grant("The authorization code is invalid, expired or already used.");
+    match code::take_spent(ports, code).await {
+        Ok(Some(grant_id)) => {
+            let revoked = ports
+                .grants
+                .apply(&grant_id, &GrantCommand::Revoke { client_id: None }, ports.clock.now())
+                .await;
+            Failure::logged(
+                error,
+                format!("authorization code reused; grant revoked: {:?}", revoked.is_ok()),
+            )
+        }
+        Ok(None) => error.into(),
+        Err(err) => Failure::logged(error, format!("spent-code lookup failed: {err:?}")),
+    }
+}

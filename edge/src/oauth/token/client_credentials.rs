@@ -1,0 +1,61 @@
+//! The client credentials grant (RFC 6749 §4.4): a confidential client gets an access
+//! token for itself, for API access. No refresh token (§4.4.3), no ID token.
+
+use portcullis_shared::oauth::OAuthErrorCode;
+
+use super::{key_ring, respond, Failure, Incoming, TokenResponse};
+use crate::clients::{Client, ClientType};
+use crate::oauth::token_request::TokenError;
+use crate::oauth::tokens::Subject;
+use crate::ports::Ports;
+
+/// Scopes that only make sense with a person signing in.
+const USER_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+
+pub(super) async fn exchange(
+    ports: &Ports<'_>,
+    incoming: &Incoming<'_>,
+    client: &Client,
+    scope: Option<Vec<String>>,
+) -> Result<TokenResponse, Failure> {
+    if client.client_type != ClientType::Confidential {
+        return Err(TokenError::new(
+            OAuthErrorCode::UnauthorizedClient,
+            "Only confidential clients may use client_credentials.",
+        )
+        .into());
+    }
+    let api_scopes = client
+        .allowed_scopes
+        .iter()
+        .filter(|s| !USER_SCOPES.contains(&s.as_str()));
+    let scopes: Vec<String> = match scope {
+        None => api_scopes.cloned().collect(),
+        Some(requested) => {
+            if requested
+                .iter()
+                .any(|s| !api_scopes.clone().any(|a| a == s))
+            {
+                return Err(TokenError::new(
+                    OAuthErrorCode::InvalidScope,
+                    "A requested scope is unknown or not allowed for this client.",
+                )
+                .into());
+            }
+            requested
+        }
+    };
+    let ring = key_ring(ports).await?;
+    let subject = Subject {
+        issuer: incoming.issuer,
+        client,
+        user: None,
+        scopes: &scopes,
+        auth_time: None,
+        amr: &[],
+        nonce: None,
+        grant_id: None,
+        now: ports.clock.now(),
+    };
+    respond(ports, &ring, &subject, None).await
+}

@@ -1,0 +1,214 @@
+//! The token endpoint (RFC 6749 §3.2): authenticates the client, parses the grant, and
+//! hands it to the module named after it. Every refusal is an RFC 6749 §5.2 error.
+
+mod authorization_code;
+mod client_credentials;
+mod refresh_token;
+
+use portcullis_shared::oauth::OAuthErrorCode;
+use serde::Serialize;
+
+use crate::clients::{Client, ClientType};
+use crate::events::RequestContext;
+use crate::oauth::authorization_request::Params;
+use crate::oauth::client_authentication::{credentials, ClientCredentials};
+use crate::oauth::keys::{self, KeyError, KeyRing};
+use crate::oauth::token_request::{self, TokenError, TokenRequest};
+use crate::oauth::tokens::{mint, Subject};
+use crate::ports::{Ports, StoreError};
+
+/// RFC 6749 §5.1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// A refusal, and what to log about it (never sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub error: TokenError,
+    pub log: Option<String>,
+}
+
+impl From<TokenError> for Failure {
+    fn from(error: TokenError) -> Self {
+        Failure { error, log: None }
+    }
+}
+
+impl Failure {
+    pub fn logged(error: TokenError, log: String) -> Failure {
+        Failure {
+            error,
+            log: Some(log),
+        }
+    }
+
+    pub fn unavailable(log: String) -> Failure {
+        Failure::logged(
+            TokenError::new(
+                OAuthErrorCode::TemporarilyUnavailable,
+                "The service is temporarily unavailable. Try again.",
+            ),
+            log,
+        )
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(err: StoreError) -> Self {
+        Failure::unavailable(format!("token endpoint store: {err:?}"))
+    }
+}
+
+impl From<KeyError> for Failure {
+    fn from(err: KeyError) -> Self {
+        Failure::unavailable(format!("signing keys: {err:?}"))
+    }
+}
+
+pub(crate) fn invalid_grant(description: &'static str) -> TokenError {
+    TokenError::new(OAuthErrorCode::InvalidGrant, description)
+}
+
+fn invalid_client() -> TokenError {
+    TokenError::new(OAuthErrorCode::InvalidClient, "Client authentication failed.")
+}
+
+/// One token request as it arrived.
+pub struct Incoming<'a> {
+    pub issuer: &'a str,
+    pub authorization: Option<&'a str>,
+    pub origin: Option<&'a str>,
+    pub params: &'a Params,
+    pub context: &'a RequestContext,
+}
+
+/// RFC 6749 §2.3: who is calling. Public clients identify themselves (and must then use
+/// PKCE); confidential clients prove their secret. Browser calls must come from an
+/// allowed origin.
+pub async fn authenticate_client(
+    ports: &Ports<'_>,
+    authorization: Option<&str>,
+    origin: Option<&str>,
+    issuer: &str,
+    params: &Params,
+) -> Result<Client, Failure> {
+    let creds = credentials(authorization, params)?;
+    let client = ports
+        .clients
+        .find(creds.client_id())
+        .await?
+        .ok_or_else(invalid_client)?;
+    let authenticated = match (&client.client_type, &creds) {
+        (ClientType::Public, ClientCredentials::None { .. }) => true,
+        (
+            ClientType::Confidential,
+            ClientCredentials::Basic { secret, .. } | ClientCredentials::Post { secret, .. },
+        ) => client.verify_secret(secret.secret()),
+        _ => false,
+    };
+    if !authenticated {
+        return Err(invalid_client().into());
+    }
+    if !client.allows_origin(origin, issuer) {
+        return Err(Failure::logged(
+            invalid_client(),
+            format!("token request for {} from origin not allowed", client.id),
+        ));
+    }
+    Ok(client)
+}
+
+/// Handles `POST /token`.
+pub async fn handle(ports: &Ports<'_>, incoming: &Incoming<'_>) -> Result<TokenResponse, Failure> {
+    let client = authenticate_client(
+        ports,
+        incoming.authorization,
+        incoming.origin,
+        incoming.issuer,
+        incoming.params,
+    )
+    .await?;
+    let request = token_request::parse(incoming.params)?;
+    let grant_type = match &request {
+        TokenRequest::AuthorizationCode { .. } => "authorization_code",
+        TokenRequest::RefreshToken { .. } => "refresh_token",
+        TokenRequest::ClientCredentials { .. } => "client_credentials",
+    };
+    if !client.allows_grant(grant_type) {
+        return Err(TokenError::new(
+            OAuthErrorCode::UnauthorizedClient,
+            "This client may not use this grant type.",
+        )
+        .into());
+    }
+    match request {
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => {
+            authorization_code::exchange(
+                ports,
+                incoming,
+                &client,
+                &code,
+                redirect_uri.as_deref(),
+                &code_verifier,
+            )
+            .await
+        }
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scope,
+        } => refresh_token::exchange(ports, incoming, &client, &refresh_token, scope).await,
+        TokenRequest::ClientCredentials { scope } => {
+            client_credentials::exchange(ports, incoming, &client, scope).await
+        }
+    }
+}
+
+/// Mints the tokens for `subject` and shapes the §5.1 response.
+async fn respond(
+    ports: &Ports<'_>,
+    ring: &KeyRing,
+    subject: &Subject<'_>,
+    refresh_token: Option<String>,
+) -> Result<TokenResponse, Failure> {
+    let minted = mint(ring, subject, ports.random)
+        .await
+        .map_err(|e| Failure::unavailable(format!("signing: {e:?}")))?;
+    Ok(TokenResponse {
+        access_token: minted.access_token,
+        token_type: "Bearer",
+        expires_in: minted.expires_in,
+        scope: subject.scopes.join(" "),
+        id_token: minted.id_token,
+        refresh_token,
+    })
+}
+
+async fn key_ring(ports: &Ports<'_>) -> Result<KeyRing, Failure> {
+    Ok(keys::load(ports).await?)
+}
+
+/// A refresh token on the wire: `{grant_id}.{secret}`.
+pub fn refresh_token_for(grant_id: &str, secret: &str) -> String {
+    format!("{grant_id}.{secret}")
+}
+
+/// Splits a refresh token into grant id and secret, if it has the shape.
+pub fn split_refresh_token(token: &str) -> Option<(&str, &str)> {
+    let (grant_id, secret) = token.split_once('.')?;
+    let handle = crate::crypto::token::is_handle;
+    (handle(grant_id) && handle(secret)).then_some((grant_id, secret))
+}
+

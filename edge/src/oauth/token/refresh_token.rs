@@ -1,0 +1,88 @@
+//! The refresh token grant (RFC 6749 §6) with rotation and reuse detection
+//! (RFC 9700 §4.14.2); the state machine is [`crate::oauth::grant`].
+
+use portcullis_shared::oauth::OAuthErrorCode;
+
+use super::{invalid_grant, key_ring, refresh_token_for, respond, split_refresh_token, Failure, Incoming, TokenResponse};
+use crate::clients::Client;
+use crate::crypto::token::random_handle;
+use crate::events::{self, types, EventSpec};
+use crate::oauth::grant::{GrantCommand, GrantReply};
+use crate::oauth::token_request::TokenError;
+use crate::oauth::tokens::Subject;
+use crate::ports::Ports;
+use crate::users::UserStatus;
+
+pub(super) async fn exchange(
+    ports: &Ports<'_>,
+    incoming: &Incoming<'_>,
+    client: &Client,
+    refresh_token: &str,
+    scope: Option<Vec<String>>,
+) -> Result<TokenResponse, Failure> {
+    let invalid = || invalid_grant("The refresh token is invalid, expired or revoked.");
+    let (grant_id, presented) = split_refresh_token(refresh_token).ok_or_else(invalid)?;
+    let fresh = random_handle(ports.random)
+        .map_err(|_| Failure::unavailable("random source failed".into()))?;
+    let command = GrantCommand::Rotate {
+        client_id: client.id.clone(),
+        presented: presented.to_string(),
+        fresh,
+        scopes: scope.clone(),
+    };
+    let now = ports.clock.now();
+    let (secret, grant) = match ports.grants.apply(grant_id, &command, now).await? {
+        GrantReply::Rotated {
+            refresh_secret,
+            grant,
+        } => (refresh_secret, grant),
+        GrantReply::InvalidScope => {
+            return Err(TokenError::new(
+                OAuthErrorCode::InvalidScope,
+                "The requested scope exceeds the original grant.",
+            )
+            .into())
+        }
+        GrantReply::ReuseDetected { grant } => {
+            events::record(
+                ports,
+                incoming.context,
+                EventSpec {
+                    event_type: types::REFRESH_REUSE,
+                    display_message: "A rotated refresh token was reused; the grant is revoked",
+                    success: false,
+                    reason: Some("refresh token reuse"),
+                    actor_id: Some(&grant.user_id),
+                    actor_email: None,
+                    client_id: Some(&grant.client_id),
+                },
+            )
+            .await;
+            return Err(invalid().into());
+        }
+        _ => return Err(invalid().into()),
+    };
+    let user = ports.users.find_by_id(&grant.user_id).await?;
+    let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
+        let _ = ports
+            .grants
+            .apply(grant_id, &GrantCommand::Revoke { client_id: None }, now)
+            .await;
+        return Err(invalid().into());
+    };
+    let ring = key_ring(ports).await?;
+    let scopes = scope.unwrap_or_else(|| grant.scopes.clone());
+    let subject = Subject {
+        issuer: incoming.issuer,
+        client,
+        user: Some(&user),
+        scopes: &scopes,
+        auth_time: Some(grant.auth_time),
+        amr: &grant.amr,
+        // OIDC Core §12.2: a refreshed ID token SHOULD NOT carry a nonce.
+        nonce: None,
+        grant_id: Some(grant_id),
+        now,
+    };
+    respond(ports, &ring, &subject, Some(refresh_token_for(grant_id, &secret))).await
+}

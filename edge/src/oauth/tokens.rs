@@ -1,0 +1,266 @@
+//! Minting the tokens a grant yields, and checking our own access tokens when they come
+//! back (userinfo, introspection, revocation).
+//!
+//! - ID tokens: OIDC Core §2, with `nonce`, `auth_time`, `amr`, `acr` and `at_hash`
+//!   (§3.1.3.6); typ `JWT`.
+//! - Access tokens: RFC 9068 JWTs, typ `at+jwt`, audience-restricted to this issuer
+//!   (its userinfo endpoint is the resource), with `client_id`, `scope` and `jti`.
+
+use crate::clients::Client;
+use crate::crypto::token::random_handle;
+use crate::oauth::claims::{at_hash, AccessTokenClaims, IdTokenClaims};
+use crate::oauth::jws::{sign_compact, verify_compact, VerifyError, TYP_ACCESS_TOKEN, TYP_ID_TOKEN};
+use crate::oauth::keys::{KeyRing, MAX_TOKEN_LIFETIME_SECONDS};
+use crate::ports::{SignError, UnixMillis};
+use crate::users::User;
+
+/// `acr` for a single-factor sign-in: OIDC Core §2 "0" — no assurance level claimed.
+pub const ACR_SINGLE_FACTOR: &str = "0";
+
+/// Who and what a set of tokens is for.
+pub struct Subject<'a> {
+    pub issuer: &'a str,
+    pub client: &'a Client,
+    /// The user, or `None` for a client acting for itself (client credentials).
+    pub user: Option<&'a User>,
+    pub scopes: &'a [String],
+    /// Unix milliseconds.
+    pub auth_time: Option<u64>,
+    pub amr: &'a [String],
+    pub nonce: Option<&'a str>,
+    pub grant_id: Option<&'a str>,
+    pub now: UnixMillis,
+}
+
+pub struct Minted {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub id_token: Option<String>,
+}
+
+fn has(scopes: &[String], scope: &str) -> bool {
+    scopes.iter().any(|s| s == scope)
+}
+
+/// Mints an access token and, for `openid` requests with a user, an ID token.
+pub async fn mint(
+    ring: &KeyRing,
+    subject: &Subject<'_>,
+    random: &dyn crate::ports::SecureRandom,
+) -> Result<Minted, SignError> {
+    let iat = subject.now.0 / 1000;
+    let access_ttl = subject.client.access_token_ttl.clamp(1, MAX_TOKEN_LIFETIME_SECONDS);
+    let sub = subject
+        .user
+        .map_or_else(|| subject.client.id.clone(), |u| u.id.clone());
+    let jti = random_handle(random).map_err(|_| SignError("random source failed".into()))?;
+    let access = AccessTokenClaims {
+        iss: subject.issuer.into(),
+        sub: sub.clone(),
+        aud: subject.issuer.into(),
+        exp: iat + access_ttl,
+        iat,
+        jti,
+        client_id: subject.client.id.clone(),
+        scope: subject.scopes.join(" "),
+        auth_time: subject.auth_time.map(|t| t / 1000),
+        grant_id: subject.grant_id.map(str::to_string),
+    };
+    let access_token = sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &access).await?;
+
+    let id_token = match subject.user {
+        Some(user) if has(subject.scopes, "openid") => {
+            let id_ttl = subject.client.id_token_ttl.clamp(1, MAX_TOKEN_LIFETIME_SECONDS);
+            let with_email = has(subject.scopes, "email");
+            let claims = IdTokenClaims {
+                iss: subject.issuer.into(),
+                sub,
+                aud: subject.client.id.clone(),
+                exp: iat + id_ttl,
+                iat,
+                auth_time: subject.auth_time.unwrap_or(subject.now.0) / 1000,
+                nonce: subject.nonce.map(str::to_string),
+                acr: Some(ACR_SINGLE_FACTOR.into()),
+                amr: subject.amr.to_vec(),
+                at_hash: Some(at_hash(&access_token)),
+                email: with_email.then(|| user.email.clone()),
+                email_verified: with_email.then_some(user.email_verified),
+                name: if has(subject.scopes, "profile") {
+                    user.name.clone()
+                } else {
+                    None
+                },
+            };
+            Some(sign_compact(&ring.signer, TYP_ID_TOKEN, &claims).await?)
+        }
+        _ => None,
+    };
+    Ok(Minted {
+        access_token,
+        expires_in: access_ttl,
+        id_token,
+    })
+}
+
+/// Why an access token was refused; all answered as `invalid_token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidToken {
+    Signature(VerifyError),
+    WrongIssuer,
+    WrongAudience,
+    Expired,
+}
+
+/// Verifies one of our access tokens: signature by a published key, `typ: at+jwt`,
+/// issuer, audience and expiry (RFC 9068 §4). Whether its grant is still alive is the
+/// caller's next check.
+pub fn verify_access_token(
+    ring: &KeyRing,
+    issuer: &str,
+    token: &str,
+    now: UnixMillis,
+) -> Result<AccessTokenClaims, InvalidToken> {
+    let claims: AccessTokenClaims =
+        verify_compact(token, TYP_ACCESS_TOKEN, &ring.published).map_err(InvalidToken::Signature)?;
+    if claims.iss != issuer {
+        return Err(InvalidToken::WrongIssuer);
+    }
+    if claims.aud != issuer {
+        return Err(InvalidToken::WrongAudience);
+    }
+    if now.0 / 1000 >= claims.exp {
+        return Err(InvalidToken::Expired);
+    }
+    Ok(claims)
+}
+
+/// Verifies an ID token we issued, ignoring its expiry: RP-initiated logout accepts an
+/// expired `id_token_hint` (OIDC RP-Initiated Logout 1.0 §2).
+pub fn verify_id_token_hint(
+    ring: &KeyRing,
+    issuer: &str,
+    token: &str,
+) -> Result<IdTokenClaims, InvalidToken> {
+    let claims: IdTokenClaims =
+        verify_compact(token, TYP_ID_TOKEN, &ring.published).map_err(InvalidToken::Signature)?;
+    if claims.iss != issuer {
+        return Err(InvalidToken::WrongIssuer);
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::Clock;
+    use crate::testing::TestPorts;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
+    const ISS: &str = "https://id.example";
+
+    fn minted(t: &TestPorts, scopes: &[&str]) -> (KeyRing, Minted) {
+        let ports = t.ports();
+        let ring = pollster::block_on(crate::oauth::keys::load(&ports)).unwrap();
+        let client = pollster::block_on(ports.clients.find("demo")).unwrap().unwrap();
+        let user = crate::testing::user("u1", "ada@example.com");
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let subject = Subject {
+            issuer: ISS,
+            client: &client,
+            user: Some(&user),
+            scopes: &scopes,
+            auth_time: Some(t.clock.now().0),
+            amr: &["pwd".to_string()],
+            nonce: Some("n-0S6_WzA2Mj"),
+            grant_id: Some("g1"),
+            now: t.clock.now(),
+        };
+        let minted = pollster::block_on(mint(&ring, &subject, &t.random)).unwrap();
+        (ring, minted)
+    }
+
+    fn payload(token: &str) -> serde_json::Value {
+        let part = token.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn oidc_core_3_1_3_6_id_token_carries_nonce_at_hash_auth_time_amr_and_scoped_claims() {
+        let t = TestPorts::new();
+        let (_, m) = minted(&t, &["openid", "email"]);
+        let id = payload(m.id_token.as_deref().unwrap());
+        assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+        assert_eq!(id["at_hash"], at_hash(&m.access_token));
+        assert_eq!(id["aud"], "demo");
+        assert_eq!(id["amr"], serde_json::json!(["pwd"]));
+        assert_eq!(id["email"], "ada@example.com");
+        assert!(id.get("name").is_none(), "no profile scope, no name");
+        assert!(id["auth_time"].is_u64());
+    }
+
+    #[test]
+    fn no_id_token_without_openid() {
+        let t = TestPorts::new();
+        let (_, m) = minted(&t, &["profile"]);
+        assert!(m.id_token.is_none());
+    }
+
+    #[test]
+    fn rfc9068_access_token_verifies_and_is_refused_when_expired_or_for_another_audience() {
+        let t = TestPorts::new();
+        let (ring, m) = minted(&t, &["openid"]);
+        let claims = verify_access_token(&ring, ISS, &m.access_token, t.clock.now()).unwrap();
+        assert_eq!(claims.grant_id.as_deref(), Some("g1"));
+        assert_eq!(
+            verify_access_token(&ring, "https://other.example", &m.access_token, t.clock.now()),
+            Err(InvalidToken::WrongIssuer)
+        );
+        t.clock.advance_seconds(m.expires_in);
+        assert_eq!(
+            verify_access_token(&ring, ISS, &m.access_token, t.clock.now()),
+            Err(InvalidToken::Expired)
+        );
+    }
+
+    #[test]
+    fn rfc8725_3_1_alg_none_wrong_type_unknown_kid_and_altered_payload_are_refused() {
+        let t = TestPorts::new();
+        let (ring, m) = minted(&t, &["openid"]);
+        let now = t.clock.now();
+        let parts: Vec<&str> = m.access_token.split('.').collect();
+        let header = |json: &str| URL_SAFE_NO_PAD.encode(json);
+        let none = format!("{}.{}.", header(r#"{"alg":"none","typ":"at+jwt"}"#), parts[1]);
+        assert_eq!(
+            verify_access_token(&ring, ISS, &none, now),
+            Err(InvalidToken::Signature(VerifyError::WrongAlgorithm))
+        );
+        let kid = format!(
+            "{}.{}.{}",
+            header(r#"{"alg":"ES256","typ":"at+jwt","kid":"nope"}"#),
+            parts[1],
+            parts[2]
+        );
+        assert_eq!(
+            verify_access_token(&ring, ISS, &kid, now),
+            Err(InvalidToken::Signature(VerifyError::UnknownKey))
+        );
+        // An ID token is not an access token (wrong typ and audience).
+        assert_eq!(
+            verify_access_token(&ring, ISS, m.id_token.as_deref().unwrap(), now),
+            Err(InvalidToken::Signature(VerifyError::WrongType))
+        );
+        let mut claims = payload(&m.access_token);
+        claims["scope"] = "openid admin".into();
+        let altered = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(claims.to_string()),
+            parts[2]
+        );
+        assert_eq!(
+            verify_access_token(&ring, ISS, &altered, now),
+            Err(InvalidToken::Signature(VerifyError::BadSignature))
+        );
+    }
+}

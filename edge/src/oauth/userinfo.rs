@@ -1,0 +1,95 @@
+//! The UserInfo endpoint (OIDC Core §5.3), protected by our access tokens (RFC 6750).
+
+use portcullis_shared::oauth::OAuthErrorCode;
+use serde::Serialize;
+
+use crate::http::Response;
+use crate::oauth::grant::{GrantCommand, GrantReply};
+use crate::oauth::keys;
+use crate::oauth::tokens::verify_access_token;
+use crate::ports::Ports;
+use crate::users::UserStatus;
+
+/// OIDC Core §5.1 standard claims we hold, released by scope (§5.4).
+#[derive(Debug, Serialize)]
+pub struct UserInfo {
+    pub sub: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+}
+
+/// RFC 6750 §3: a 401 with `WWW-Authenticate` naming the problem.
+pub fn bearer_error(status: u16, error: OAuthErrorCode, description: &str) -> Response {
+    Response::json(
+        status,
+        &serde_json::json!({"error": error.as_str(), "error_description": description}),
+    )
+    .with_header(
+        "www-authenticate",
+        &format!("Bearer error=\"{}\", error_description=\"{description}\"", error.as_str()),
+    )
+}
+
+/// The bearer token of an `Authorization` header (RFC 6750 §2.1).
+pub fn bearer_token(authorization: Option<&str>) -> Option<&str> {
+    let (scheme, token) = authorization?.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// Handles `GET`/`POST /userinfo`.
+pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>) -> Response {
+    let Some(token) = bearer_token(authorization) else {
+        return Response::empty(401).with_header("www-authenticate", "Bearer");
+    };
+    let invalid = || bearer_error(401, OAuthErrorCode::InvalidToken, "The access token is invalid or expired.");
+    let unavailable = |what: String| {
+        ports.diagnostics.log(&format!("userinfo: {what}"));
+        Response::json(
+            503,
+            &serde_json::json!({"error": "temporarily_unavailable"}),
+        )
+    };
+    let ring = match keys::load(ports).await {
+        Ok(ring) => ring,
+        Err(err) => return unavailable(format!("{err:?}")),
+    };
+    let now = ports.clock.now();
+    let Ok(claims) = verify_access_token(&ring, issuer, token, now) else {
+        return invalid();
+    };
+    if let Some(grant_id) = claims.grant_id.as_deref() {
+        match ports.grants.apply(grant_id, &GrantCommand::Get, now).await {
+            Ok(GrantReply::Active { .. }) => {}
+            Ok(_) => return invalid(),
+            Err(err) => return unavailable(format!("{err:?}")),
+        }
+    }
+    let scopes: Vec<&str> = claims.scope.split(' ').collect();
+    if !scopes.contains(&"openid") {
+        return bearer_error(403, OAuthErrorCode::InsufficientScope, "The access token lacks the openid scope.");
+    }
+    let user = match ports.users.find_by_id(&claims.sub).await {
+        Ok(Some(user)) if user.status == UserStatus::Active => user,
+        Ok(_) => return invalid(),
+        Err(err) => return unavailable(format!("{err:?}")),
+    };
+    let email = scopes.contains(&"email");
+    let profile = scopes.contains(&"profile");
+    let info = UserInfo {
+        sub: user.id,
+        email: email.then_some(user.email),
+        email_verified: email.then_some(user.email_verified),
+        name: user.name.filter(|_| profile),
+        given_name: user.given_name.filter(|_| profile),
+        family_name: user.family_name.filter(|_| profile),
+    };
+    Response::json(200, &info)
+}

@@ -1,0 +1,130 @@
+//! People who sign in, and their SSO sessions.
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::ports::UnixMillis;
+
+/// RFC 5321 §4.5.3.1.3: a path is at most 256 octets; 254 for the address itself.
+pub const MAX_EMAIL_LEN: usize = 254;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Suspended,
+    Deprovisioned,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Suspended => "suspended",
+            UserStatus::Deprovisioned => "deprovisioned",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<UserStatus> {
+        match value {
+            "active" => Some(UserStatus::Active),
+            "suspended" => Some(UserStatus::Suspended),
+            "deprovisioned" => Some(UserStatus::Deprovisioned),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Opaque and stable: the `sub` claim.
+    pub id: String,
+    /// Normalised with [`normalize_email`].
+    pub email: String,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// Argon2id PHC string; `None` for accounts without a password.
+    pub password_hash: Option<String>,
+    pub status: UserStatus,
+    pub created_at: UnixMillis,
+    pub updated_at: UnixMillis,
+    pub last_login_at: Option<UnixMillis>,
+}
+
+/// An SSO session: who signed in, when and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: String,
+    /// When the person last authenticated (OIDC `auth_time`), Unix milliseconds.
+    pub auth_time: u64,
+    /// Authentication methods used (RFC 8176), e.g. `["pwd"]`.
+    pub amr: Vec<String>,
+    pub expires_at: u64,
+}
+
+/// The email address was not plausible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidEmail;
+
+/// Normalises an email address for storage and lookup: trimmed, NFC, lower case.
+///
+/// Lower-casing the local part is a deliberate choice (RFC 5321 lets it be case
+/// sensitive, but no mainstream provider treats it so, and people type either case).
+/// Only the shape is checked (one `@`, non-empty local part, a dotted domain, no spaces
+/// or controls); whether the address receives mail is for verification to show.
+pub fn normalize_email(raw: &str) -> Result<String, InvalidEmail> {
+    let email: String = raw.trim().nfc().collect::<String>().to_lowercase();
+    if email.len() > MAX_EMAIL_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(InvalidEmail);
+    }
+    let (local, domain) = email.split_once('@').ok_or(InvalidEmail)?;
+    let domain_ok = !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..");
+    if local.is_empty() || !domain_ok {
+        return Err(InvalidEmail);
+    }
+    Ok(email)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lower_cased_and_nfc() {
+        assert_eq!(
+            normalize_email("  Ada.Lovelace@Example.COM ").unwrap(),
+            "ada.lovelace@example.com"
+        );
+        // "é" typed as e + combining acute becomes the precomposed form.
+        assert_eq!(
+            normalize_email("Re\u{301}ne@example.fr").unwrap(),
+            "r\u{e9}ne@example.fr"
+        );
+    }
+
+    #[test]
+    fn implausible_addresses_are_refused() {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@.com",
+            "a@b..com",
+            "a@b.com.",
+        ] {
+            assert_eq!(normalize_email(bad), Err(InvalidEmail), "{bad:?}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(normalize_email(&long), Err(InvalidEmail));
+    }
+}
