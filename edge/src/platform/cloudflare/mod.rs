@@ -1,21 +1,28 @@
 //! The Cloudflare Workers platform: the `fetch` entry point, and the ports built from
 //! the Worker's bindings.
 //!
-//! Bindings (see `wrangler.toml`): `DB` (D1), `ONE_TIME` (Durable Object namespace of
-//! [`OneTimeObject`]), and the optional `ISSUER` variable, the public origin of this
-//! deployment when it differs from the request's (behind a custom route, say).
+//! Bindings (see `wrangler.toml`): `DB` (D1), `ONE_TIME` and `GRANTS` (Durable Object
+//! namespaces of [`OneTimeObject`] and [`GrantObject`]), the `KEY_ENCRYPTION_KEY`
+//! secret that seals signing keys, and the optional `ISSUER` variable, the public origin
+//! of this deployment when it differs from the request's (behind a custom route, say).
 
 mod d1;
+mod grants;
 mod one_time;
 
+pub use grants::GrantObject;
 pub use one_time::OneTimeObject;
 
-use worker::{console_error, event, Context, Env, Headers};
+use worker::{console_error, event, Context, Env, Headers, ScheduleContext, ScheduledEvent};
 
 use crate::api;
+use crate::crypto::sealing::KeyEncryptionKey;
 use crate::error::Error;
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
-use crate::ports::{Clock, Ports, RandomUnavailable, SecureRandom, StoreError, UnixMillis};
+use crate::oauth::keys;
+use crate::ports::{
+    Clock, Diagnostics, Ports, RandomUnavailable, SecureRandom, Settings, StoreError, UnixMillis,
+};
 
 /// `Date.now()`: the runtime's clock.
 struct WorkerClock;
@@ -32,6 +39,84 @@ struct WebCryptoRandom;
 impl SecureRandom for WebCryptoRandom {
     fn fill(&self, dest: &mut [u8]) -> Result<(), RandomUnavailable> {
         getrandom::fill(dest).map_err(|_| RandomUnavailable)
+    }
+}
+
+/// Workers logs.
+struct ConsoleDiagnostics;
+
+impl Diagnostics for ConsoleDiagnostics {
+    fn log(&self, line: &str) {
+        console_error!("{line}");
+    }
+}
+
+fn settings(env: &Env) -> Settings {
+    let key_encryption_key = match env.secret("KEY_ENCRYPTION_KEY") {
+        Ok(secret) => match KeyEncryptionKey::parse(&secret.to_string()) {
+            Ok(key) => Some(key),
+            Err(_) => {
+                console_error!("KEY_ENCRYPTION_KEY is not 32 bytes of base64url; tokens cannot be signed");
+                None
+            }
+        },
+        Err(_) => None,
+    };
+    Settings { key_encryption_key }
+}
+
+/// Runs `work` with the ports built from `env`.
+struct Platform {
+    one_time: one_time::DurableOneTimeStore,
+    clients: d1::D1ClientStore,
+    stores: d1::D1Stores,
+    grants: grants::DurableGrantStore,
+    settings: Settings,
+}
+
+impl Platform {
+    fn new(env: &Env) -> worker::Result<Platform> {
+        Ok(Platform {
+            one_time: one_time::DurableOneTimeStore::new(env.durable_object("ONE_TIME")?),
+            clients: d1::D1ClientStore::new(env.d1("DB")?),
+            stores: d1::D1Stores::new(env.d1("DB")?),
+            grants: grants::DurableGrantStore::new(env.durable_object("GRANTS")?),
+            settings: settings(env),
+        })
+    }
+
+    fn ports(&self) -> Ports<'_> {
+        Ports {
+            clock: &WorkerClock,
+            random: &WebCryptoRandom,
+            one_time: &self.one_time,
+            clients: &self.clients,
+            users: &self.stores,
+            sessions: &self.stores,
+            events: &self.stores,
+            keys: &self.stores,
+            grants: &self.grants,
+            settings: &self.settings,
+            diagnostics: &ConsoleDiagnostics,
+        }
+    }
+}
+
+/// The cron trigger: rotates the signing key once it is older than
+/// [`keys::ROTATE_AFTER_MS`]; the old key stays in the JWKS until its tokens expire.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let platform = match Platform::new(&env) {
+        Ok(platform) => platform,
+        Err(err) => {
+            console_error!("scheduled: bindings: {err}");
+            return;
+        }
+    };
+    match keys::rotate_if_older_than(&platform.ports(), keys::ROTATE_AFTER_MS).await {
+        Ok(Some(kid)) => worker::console_log!("signing key rotated; current kid {kid}"),
+        Ok(None) => {}
+        Err(err) => console_error!("scheduled key rotation failed: {err:?}"),
     }
 }
 
@@ -74,20 +159,14 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
     let request = Request {
         method,
         path: url.path().to_string(),
+        query: url.query().unwrap_or_default().to_string(),
         headers,
         body,
         self_origin,
     };
 
-    let one_time = one_time::DurableOneTimeStore::new(env.durable_object("ONE_TIME")?);
-    let clients = d1::D1ClientStore::new(env.d1("DB")?);
-    let ports = Ports {
-        clock: &WorkerClock,
-        random: &WebCryptoRandom,
-        one_time: &one_time,
-        clients: &clients,
-    };
-    let handled = api::handle(&ports, request).await;
+    let platform = Platform::new(env)?;
+    let handled = api::handle(&platform.ports(), request).await;
     if let Some(log) = handled.log {
         console_error!("{log}");
     }
