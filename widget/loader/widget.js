@@ -3,6 +3,32 @@
 //   <script type="module" src="https://EDGE/widget.js"></script>
 //   <portcullis-signin client-id="demo"></portcullis-signin>
 //
+// Attributes (read once, when the element is connected) and the matching mount() options:
+//
+//   client-id   clientId   required: the registered client this page signs people in to
+//   issuer      issuer     the edge's origin; defaults to where this script was loaded from
+//   login-hint  loginHint  an email address to fill in
+//   scope       scope      space-separated scopes for embedded flows;
+//                          defaults to "openid profile email"
+//   flow        flow       hosted mode: the flow handle from the edge's /signin page URL.
+//                          Without it the widget is embedded: it starts its own flow with
+//                          PKCE, redeems the code at the edge's /token and hands the tokens
+//                          to the page. With it, it continues that flow and the edge
+//                          redirects the window back to the client.
+//
+// Events, dispatched on the element (they bubble and cross the shadow boundary):
+//
+//   portcullis:ready       the client's configuration loaded; detail {}
+//   portcullis:step        the flow moved on; detail {step, flow_id}
+//   portcullis:error       a request failed (the widget shows it too); detail {code, message}
+//   portcullis:signed-in   embedded sign-in or sign-up finished; detail is the token
+//                          response {access_token, token_type, expires_in, id_token, scope,
+//                          refresh_token?}. The widget keeps no copy.
+//   portcullis:signed-out  the person signed out of the widget; detail {}
+//
+// element.signOut() (or the object mount() resolves to) signs out as the widget's own
+// button does. Tokens are never written to storage.
+//
 // The element renders into its own shadow root, so the page's CSS and the widget's CSS
 // stay apart. The wasm starts downloading as soon as this module runs.
 
@@ -33,7 +59,8 @@ function fail(host, error) {
 /**
  * Mounts the widget into `element`.
  * @param {HTMLElement} element where the widget renders (it gets a shadow root)
- * @param {{clientId: string, issuer?: string}} options
+ * @param {{clientId: string, issuer?: string, flow?: string, loginHint?: string, scope?: string}} options
+ * @returns {Promise<{signOut(): void}>}
  */
 export async function mount(element, options) {
   if (!options || !options.clientId) {
@@ -48,7 +75,13 @@ export async function mount(element, options) {
   root.replaceChildren(style, container);
   try {
     const glue = await loadRuntime();
-    glue.mount(container, element, options.issuer ?? defaultIssuer, options.clientId);
+    return glue.mount(container, element, {
+      issuer: options.issuer ?? defaultIssuer,
+      clientId: options.clientId,
+      flow: options.flow,
+      loginHint: options.loginHint,
+      scope: options.scope,
+    });
   } catch (error) {
     fail(element, error);
     throw error;
@@ -56,6 +89,8 @@ export async function mount(element, options) {
 }
 
 class PortcullisSignin extends HTMLElement {
+  #widget;
+
   connectedCallback() {
     if (this.shadowRoot) return;
     const clientId = this.getAttribute("client-id");
@@ -63,7 +98,20 @@ class PortcullisSignin extends HTMLElement {
       fail(this, new Error('<portcullis-signin> needs a client-id="…" attribute'));
       return;
     }
-    mount(this, { clientId, issuer: this.getAttribute("issuer") ?? undefined }).catch(() => {});
+    const attr = (name) => this.getAttribute(name) ?? undefined;
+    this.#widget = mount(this, {
+      clientId,
+      issuer: attr("issuer"),
+      flow: attr("flow"),
+      loginHint: attr("login-hint"),
+      scope: attr("scope"),
+    });
+    this.#widget.catch(() => {});
+  }
+
+  /** Signs the person out of the widget and dispatches portcullis:signed-out. */
+  async signOut() {
+    (await this.#widget)?.signOut();
   }
 }
 

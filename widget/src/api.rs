@@ -1,46 +1,172 @@
-//! The widget's client for the edge's `/v1` API.
+//! The widget's client for the edge: the first-party `/v1` JSON API and the OAuth 2.0
+//! token endpoint.
 
-use portcullis_shared::api::{ClientConfig, FlowStarted, StartFlow};
-use portcullis_shared::{ApiError, ErrorCode};
+use portcullis_shared::api::{
+    ClientConfig, FlowOutcome, FlowStarted, PasswordRejected, PasswordSignIn, PasswordSignUp,
+    StartFlow,
+};
+use portcullis_shared::ErrorCode;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestInit, RequestMode};
+use web_sys::{RequestCredentials, RequestInit, RequestMode};
 
-/// Where the edge is and which client this widget acts for.
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Where the edge is, which client this widget acts for, and whether cookies go along.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Api {
     issuer: String,
     client_id: String,
+    /// `omit` when embedded on another site (no ambient credentials cross-origin);
+    /// `same-origin` on the edge's hosted page, so the edge can set its session cookie.
+    credentials: RequestCredentials,
+}
+
+/// Why a call to the edge did not succeed, sorted the way the widget reacts to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// `invalid_credentials`: the email or the password is wrong, never said which.
+    InvalidCredentials,
+    /// `password_rejected`: the new password breaks the policy; the person can fix it.
+    PasswordRejected(PasswordRejected),
+    /// `too_many_attempts`: the edge is slowing down guessing.
+    TooManyAttempts,
+    /// `flow_not_found`: the flow handle expired, was used up, or never existed.
+    FlowExpired,
+    /// `/token` refused the code (RFC 6749 §5.2 `error`).
+    Grant(String),
+    /// The edge could not be reached or answered with something unreadable.
+    Network,
+    /// Any other API error; its message is for people and is shown as it is.
+    Other { code: String, message: String },
+}
+
+impl Failure {
+    /// The `code` reported in `portcullis:error`.
+    pub fn code(&self) -> &str {
+        match self {
+            Failure::InvalidCredentials => INVALID_CREDENTIALS,
+            Failure::PasswordRejected(_) => PASSWORD_REJECTED,
+            Failure::TooManyAttempts => TOO_MANY_ATTEMPTS,
+            Failure::FlowExpired => ErrorCode::FlowNotFound.as_str(),
+            Failure::Grant(error) => error,
+            Failure::Network => ErrorCode::ServerError.as_str(),
+            Failure::Other { code, .. } => code,
+        }
+    }
+}
+
+// Wire codes the edge adds for password sign-in. Compared as strings so that a code this
+// widget does not know yet still shows the edge's message instead of failing to parse.
+const INVALID_CREDENTIALS: &str = "invalid_credentials";
+const PASSWORD_REJECTED: &str = "password_rejected";
+const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
+
+/// The `code` and `message` every `/v1` error carries; other members depend on the code.
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// RFC 6749 §5.2 error response of `/token`.
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+}
+
+/// RFC 6749 §5.1 access token response (with OpenID Connect Core §3.1.3.3's `id_token`),
+/// as `/token` returns it and as `portcullis:signed-in` hands it to the host page.
+///
+/// Holds bearer secrets: no `Debug`, and it lives only in memory.
+#[derive(Serialize, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub token_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// §5.1: omitted by the server when it equals the requested scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 impl Api {
-    pub fn new(issuer: String, client_id: String) -> Api {
+    pub fn new(issuer: String, client_id: String, same_origin_session: bool) -> Api {
         Api {
             issuer: issuer.trim_end_matches('/').to_string(),
             client_id,
+            credentials: if same_origin_session {
+                RequestCredentials::SameOrigin
+            } else {
+                RequestCredentials::Omit
+            },
         }
     }
 
-    pub async fn client_config(&self) -> Result<ClientConfig, ApiError> {
-        let path = format!("/v1/clients/{}", encode_segment(&self.client_id));
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    pub async fn client_config(&self) -> Result<ClientConfig, Failure> {
+        let path = format!("/v1/clients/{}", encode(&self.client_id));
         self.call("GET", &path, None).await
     }
 
-    pub async fn start_flow(&self, login_hint: String) -> Result<FlowStarted, ApiError> {
-        let body = StartFlow {
-            client_id: self.client_id.clone(),
-            login_hint: Some(login_hint),
-        };
-        let body = serde_json::to_string(&body).map_err(|_| network_error())?;
-        self.call("POST", "/v1/flows", Some(body)).await
+    pub async fn start_flow(&self, body: &StartFlow) -> Result<FlowStarted, Failure> {
+        self.call("POST", "/v1/flows", Some(to_json(body)?)).await
     }
 
-    pub async fn cancel_flow(&self, flow_id: &str) -> Result<(), ApiError> {
-        let path = format!("/v1/flows/{}", encode_segment(flow_id));
-        self.call::<serde_json::Value>("DELETE", &path, None)
+    pub async fn cancel_flow(&self, flow_id: &str) -> Result<(), Failure> {
+        let path = format!("/v1/flows/{}", encode(flow_id));
+        self.call::<serde::de::IgnoredAny>("DELETE", &path, None)
             .await
             .map(|_| ())
+    }
+
+    pub async fn sign_in(
+        &self,
+        flow_id: &str,
+        body: &PasswordSignIn,
+    ) -> Result<FlowOutcome, Failure> {
+        let path = format!("/v1/flows/{}/password", encode(flow_id));
+        self.call("POST", &path, Some(to_json(body)?)).await
+    }
+
+    pub async fn sign_up(
+        &self,
+        flow_id: &str,
+        body: &PasswordSignUp,
+    ) -> Result<FlowOutcome, Failure> {
+        let path = format!("/v1/flows/{}/sign-up", encode(flow_id));
+        self.call("POST", &path, Some(to_json(body)?)).await
+    }
+
+    /// RFC 6749 §4.1.3 with RFC 7636 §4.5: redeems an embedded flow's code. Public client,
+    /// no `redirect_uri` (none was sent when the flow started).
+    pub async fn redeem(&self, code: &str, verifier: &str) -> Result<Tokens, Failure> {
+        let form = format!(
+            "grant_type=authorization_code&code={}&code_verifier={}&client_id={}",
+            encode(code),
+            encode(verifier),
+            encode(&self.client_id)
+        );
+        let (status, text) = self.send("POST", "/token", Some((FORM, form))).await?;
+        if (200..300).contains(&status) {
+            serde_json::from_str(&text).map_err(|_| Failure::Network)
+        } else {
+            match serde_json::from_str::<OAuthErrorBody>(&text) {
+                Ok(body) => Err(Failure::Grant(body.error)),
+                Err(_) => Err(Failure::Network),
+            }
+        }
     }
 
     async fn call<T: DeserializeOwned>(
@@ -48,37 +174,43 @@ impl Api {
         method: &str,
         path: &str,
         body: Option<String>,
-    ) -> Result<T, ApiError> {
-        let text = self
-            .fetch(method, path, body)
-            .await
-            .map_err(|_| network_error())?;
-        let (status, text) = text;
+    ) -> Result<T, Failure> {
+        let (status, text) = self
+            .send(method, path, body.map(|body| (JSON, body)))
+            .await?;
         if (200..300).contains(&status) {
-            // 204 carries no body; callers that expect none ask for `serde_json::Value`.
-            let text = if text.is_empty() {
-                "null".to_string()
-            } else {
-                text
-            };
-            serde_json::from_str(&text).map_err(|_| network_error())
+            // 204 carries no body; callers that expect none ask for `IgnoredAny`.
+            let text = if text.is_empty() { "null" } else { &text };
+            serde_json::from_str(text).map_err(|_| Failure::Network)
         } else {
-            Err(serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| network_error()))
+            Err(api_failure(&text))
         }
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(&str, String)>,
+    ) -> Result<(u16, String), Failure> {
+        self.fetch(method, path, body)
+            .await
+            .map_err(|_| Failure::Network)
     }
 
     async fn fetch(
         &self,
         method: &str,
         path: &str,
-        body: Option<String>,
+        body: Option<(&str, String)>,
     ) -> Result<(u16, String), JsValue> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_mode(RequestMode::Cors);
-        if let Some(body) = body {
+        init.set_credentials(self.credentials);
+        if let Some((content_type, body)) = body {
             let headers = web_sys::Headers::new()?;
-            headers.set("content-type", "application/json")?;
+            headers.set("content-type", content_type)?;
             init.set_headers(&headers);
             init.set_body(&JsValue::from_str(&body));
         }
@@ -96,16 +228,102 @@ impl Api {
     }
 }
 
-/// The error shown when the edge cannot be reached or answers with something unreadable.
-fn network_error() -> ApiError {
-    ApiError {
-        code: ErrorCode::ServerError,
-        message: "Cannot reach the sign-in service. Check your connection and try again.".into(),
-        password: None,
+/// Sorts a `/v1` error body; the one place wire codes become [`Failure`]s.
+fn api_failure(text: &str) -> Failure {
+    let Ok(body) = serde_json::from_str::<ErrorBody>(text) else {
+        return Failure::Network;
+    };
+    match body.code.as_str() {
+        INVALID_CREDENTIALS => Failure::InvalidCredentials,
+        TOO_MANY_ATTEMPTS => Failure::TooManyAttempts,
+        code if code == ErrorCode::FlowNotFound.as_str() => Failure::FlowExpired,
+        PASSWORD_REJECTED => match serde_json::from_str::<PasswordRejected>(text) {
+            Ok(rejected) => Failure::PasswordRejected(rejected),
+            // A problem this widget does not know yet: the edge's own words.
+            Err(_) => Failure::Other {
+                code: body.code,
+                message: body.message,
+            },
+        },
+        _ => Failure::Other {
+            code: body.code,
+            message: body.message,
+        },
     }
 }
 
-/// Percent-encodes a path segment so ids cannot change the path.
-fn encode_segment(segment: &str) -> String {
-    js_sys::encode_uri_component(segment).into()
+fn to_json<T: Serialize>(body: &T) -> Result<String, Failure> {
+    serde_json::to_string(body).map_err(|_| Failure::Network)
+}
+
+/// Percent-encodes a path segment or form value so ids cannot change the request.
+fn encode(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_shared::api::PasswordProblem;
+
+    #[test]
+    fn error_codes_sort_into_failures() {
+        assert_eq!(
+            api_failure(r#"{"code":"invalid_credentials","message":"x"}"#),
+            Failure::InvalidCredentials
+        );
+        assert_eq!(
+            api_failure(r#"{"code":"too_many_attempts","message":"x"}"#),
+            Failure::TooManyAttempts
+        );
+        assert_eq!(
+            api_failure(r#"{"code":"flow_not_found","message":"x"}"#),
+            Failure::FlowExpired
+        );
+        assert_eq!(
+            api_failure(
+                r#"{"code":"password_rejected","message":"x","problem":"too_short","min_length":15}"#
+            ),
+            Failure::PasswordRejected(PasswordRejected {
+                problem: PasswordProblem::TooShort,
+                min_length: 15
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_codes_and_problems_keep_the_edge_message() {
+        assert_eq!(
+            api_failure(r#"{"code":"something_new","message":"Try later."}"#),
+            Failure::Other {
+                code: "something_new".into(),
+                message: "Try later.".into()
+            }
+        );
+        assert_eq!(
+            api_failure(r#"{"code":"password_rejected","message":"No.","problem":"new_rule"}"#),
+            Failure::Other {
+                code: "password_rejected".into(),
+                message: "No.".into()
+            }
+        );
+    }
+
+    #[test]
+    fn unreadable_bodies_are_network_failures() {
+        assert_eq!(api_failure("<html>502</html>"), Failure::Network);
+        assert_eq!(api_failure(""), Failure::Network);
+    }
+
+    #[test]
+    fn token_response_round_trips_without_absent_members() {
+        let tokens: Tokens = serde_json::from_str(
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":300,"id_token":"i","scope":"openid"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&tokens).unwrap(),
+            serde_json::json!({"access_token":"a","token_type":"Bearer","expires_in":300,"id_token":"i","scope":"openid"})
+        );
+    }
 }

@@ -1,10 +1,33 @@
 //! `portcullis:*` DOM events dispatched on the host element.
+//!
+//! `ready`, `step` and `error` are described in `portcullis_shared::events`; the two
+//! below exist only between the widget and its host page, so they live here.
 
-use portcullis_shared::events::{ErrorDetail, StepDetail, ERROR, READY, STEP};
-use portcullis_shared::ApiError;
+use portcullis_shared::events::{StepDetail, ERROR, READY, STEP};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
+
+use crate::api::Tokens;
+
+/// Dispatched when an embedded sign-in or sign-up completes; `detail` is the token
+/// response: `{access_token, token_type, expires_in, id_token, scope, refresh_token?}`.
+/// The widget keeps none of it.
+pub const SIGNED_IN: &str = "portcullis:signed-in";
+/// Dispatched when the person signs out of the widget (its button or `signOut()`);
+/// `detail` is `{}`. The host page should forget the tokens it was given.
+pub const SIGNED_OUT: &str = "portcullis:signed-out";
+
+/// `detail` of events that carry nothing.
+#[derive(Serialize)]
+struct Empty {}
+
+/// `detail` of `portcullis:error`.
+#[derive(Serialize)]
+struct ErrorEvent<'a> {
+    code: &'a str,
+    message: &'a str,
+}
 
 /// Dispatches widget events on the host element, crossing the shadow boundary.
 #[derive(Clone)]
@@ -18,19 +41,25 @@ impl Events {
     }
 
     pub fn ready(&self) {
-        self.dispatch(READY, &serde_json::json!({}));
+        self.dispatch(READY, &Empty {});
     }
 
     pub fn step(&self, detail: &StepDetail) {
         self.dispatch(STEP, detail);
     }
 
-    pub fn error(&self, error: &ApiError) {
-        let detail = ErrorDetail {
-            code: error.code,
-            message: error.message.clone(),
-        };
-        self.dispatch(ERROR, &detail);
+    /// The shape of `portcullis_shared::events::ErrorDetail`, with the code as a string:
+    /// the widget also reports codes that are not `/v1` error codes (`/token` errors).
+    pub fn error(&self, code: &str, message: &str) {
+        self.dispatch(ERROR, &ErrorEvent { code, message });
+    }
+
+    pub fn signed_in(&self, tokens: &Tokens) {
+        self.dispatch(SIGNED_IN, tokens);
+    }
+
+    pub fn signed_out(&self) {
+        self.dispatch(SIGNED_OUT, &Empty {});
     }
 
     fn dispatch<T: Serialize>(&self, name: &str, detail: &T) {

@@ -7,23 +7,82 @@
 mod api;
 mod app;
 mod events;
+mod fields;
+mod pkce;
+mod screens;
+mod session;
+mod text;
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+
+use crate::session::{Mode, Session};
+
+/// Requested by embedded flows unless the page asks for another scope.
+const DEFAULT_SCOPE: &str = "openid profile email";
+
+/// A mounted widget, as the loader holds it.
+#[wasm_bindgen]
+pub struct Widget {
+    session: Session,
+}
+
+#[wasm_bindgen]
+impl Widget {
+    /// Signs the person out of the widget, as its "Sign out" button does.
+    #[wasm_bindgen(js_name = signOut)]
+    pub fn sign_out(&self) {
+        self.session.sign_out();
+    }
+}
 
 /// Mounts the sign-in widget into `container`.
 ///
 /// - `container`: the element inside the widget's (shadow) root to render into.
 /// - `host`: the `<portcullis-signin>` element; `portcullis:*` events are dispatched on it.
-/// - `issuer`: the edge's origin, e.g. `https://id.example.com`.
-/// - `client_id`: the registered client this page signs people in to.
+/// - `options`: `{issuer, clientId, flow?, loginHint?, scope?}` as the loader documents
+///   them. With `flow` the widget is on the hosted sign-in page and continues that flow;
+///   without, it is embedded and starts its own.
 #[wasm_bindgen]
 pub fn mount(
     container: web_sys::HtmlElement,
     host: web_sys::HtmlElement,
-    issuer: String,
-    client_id: String,
-) {
-    let api = api::Api::new(issuer, client_id);
+    options: js_sys::Object,
+) -> Result<Widget, JsValue> {
+    let issuer = option(&options, "issuer").ok_or("portcullis: mount needs an issuer")?;
+    let client_id = option(&options, "clientId").ok_or("portcullis: mount needs a clientId")?;
+    let mode = match option(&options, "flow") {
+        Some(flow_id) => Mode::Hosted { flow_id },
+        None => Mode::Embedded {
+            scope: option(&options, "scope").unwrap_or_else(|| DEFAULT_SCOPE.into()),
+        },
+    };
+    let hosted = matches!(mode, Mode::Hosted { .. });
+    let login_hint = option(&options, "loginHint");
+    let api = api::Api::new(issuer, client_id, hosted);
     let events = events::Events::new(host);
-    leptos::mount::mount_to(container, move || app::view(api, events)).forget();
+
+    // The session's signals belong to the widget's reactive owner, created by mount_to.
+    let created = Rc::new(Cell::new(None));
+    let slot = created.clone();
+    leptos::mount::mount_to(container, move || {
+        let session = Session::new(api, events, mode, login_hint);
+        slot.set(Some(session));
+        app::view(session)
+    })
+    .forget();
+    let session = created
+        .take()
+        .ok_or("portcullis: the widget did not mount")?;
+    Ok(Widget { session })
+}
+
+/// A non-empty string member of the options object.
+fn option(options: &js_sys::Object, key: &str) -> Option<String> {
+    js_sys::Reflect::get(options, &JsValue::from_str(key))
+        .ok()?
+        .as_string()
+        .filter(|value| !value.trim().is_empty())
 }

@@ -1,0 +1,344 @@
+//! One mounted widget's state and the steps of a sign-in flow, shared by the screens as a
+//! context.
+//!
+//! Everything here lives in memory for as long as the widget is mounted: the flow handle,
+//! the PKCE verifier, the draft email. Tokens are handed to the host page in
+//! `portcullis:signed-in` and not kept.
+
+use leptos::html::ElementType;
+use leptos::prelude::*;
+use portcullis_shared::api::{FlowOutcome, PasswordSignIn, PasswordSignUp, StartFlow, Step};
+use portcullis_shared::events::StepDetail;
+use wasm_bindgen::JsCast;
+
+use crate::api::{Api, Failure};
+use crate::events::Events;
+use crate::pkce::{self, Pkce};
+use crate::text;
+
+/// Which screen the widget shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// Ask for an email address.
+    Identify,
+    /// Ask for the password of `email`.
+    Password { email: String },
+    /// Create an account.
+    SignUp,
+    /// An embedded flow finished: who is signed in, and a way out.
+    SignedIn { email: String },
+    /// A hosted flow finished: the window is navigating back to the client.
+    Redirecting,
+}
+
+/// How the widget was embedded, which decides who starts flows and how they end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// On the customer's own page: the widget starts its flows with PKCE, redeems the
+    /// authorization code at `/token` and hands the tokens to the page.
+    Embedded {
+        /// Requested when a flow starts.
+        scope: String,
+    },
+    /// On the edge's hosted sign-in page: `/authorize` started the flow, whose handle the
+    /// page passes in; the edge answers with a redirect back to the client.
+    Hosted { flow_id: String },
+}
+
+/// A flow in progress.
+struct Flow {
+    id: String,
+    /// Embedded flows only: RFC 7636 `code_verifier` for the code this flow ends with.
+    verifier: Option<String>,
+}
+
+/// What never changes while the widget is mounted.
+struct Env {
+    api: Api,
+    events: Events,
+    mode: Mode,
+}
+
+/// The widget's state, provided as a context to every screen. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Session {
+    env: StoredValue<Env, LocalStorage>,
+    flow: StoredValue<Option<Flow>>,
+    screen: RwSignal<Screen>,
+    /// The email typed so far, kept across screens (starts as the `login-hint`).
+    pub email: RwSignal<String>,
+    /// Text of the polite live region that tells screen reader users where they are.
+    announcement: RwSignal<String>,
+    /// Set once the person has moved between screens: from then on, arriving screens
+    /// take focus. Not on first load: the widget must not steal focus from the page.
+    moved: StoredValue<bool>,
+}
+
+impl Session {
+    pub fn new(api: Api, events: Events, mode: Mode, login_hint: Option<String>) -> Session {
+        let flow = match &mode {
+            Mode::Hosted { flow_id } => Some(Flow {
+                id: flow_id.clone(),
+                verifier: None,
+            }),
+            Mode::Embedded { .. } => None,
+        };
+        Session {
+            env: StoredValue::new_local(Env { api, events, mode }),
+            flow: StoredValue::new(flow),
+            screen: RwSignal::new(Screen::Identify),
+            email: RwSignal::new(login_hint.unwrap_or_default()),
+            announcement: RwSignal::new(String::new()),
+            moved: StoredValue::new(false),
+        }
+    }
+
+    pub fn api(self) -> Api {
+        self.env.with_value(|env| env.api.clone())
+    }
+
+    pub fn events(self) -> Events {
+        self.env.with_value(|env| env.events.clone())
+    }
+
+    fn embedded_scope(self) -> Option<String> {
+        self.env.with_value(|env| match &env.mode {
+            Mode::Embedded { scope } => Some(scope.clone()),
+            Mode::Hosted { .. } => None,
+        })
+    }
+
+    pub fn screen(self) -> Signal<Screen> {
+        self.screen.into()
+    }
+
+    pub fn announcement(self) -> Signal<String> {
+        self.announcement.into()
+    }
+
+    fn go(self, screen: Screen, announcement: String) {
+        self.moved.set_value(true);
+        self.announcement.set(announcement);
+        self.screen.set(screen);
+    }
+
+    /// Focuses `node` once it is in the document, if the person got here by moving
+    /// between screens.
+    pub fn focus_on_arrival<E>(self, node: NodeRef<E>)
+    where
+        E: ElementType,
+        E::Output: JsCast + Clone + 'static,
+    {
+        if !self.moved.get_value() {
+            return;
+        }
+        Effect::new(move |_| {
+            if let Some(el) = node.get() {
+                focus(&el);
+            }
+        });
+    }
+
+    pub fn show_sign_up(self) {
+        self.go(Screen::SignUp, text::announce::SIGN_UP.into());
+    }
+
+    pub fn show_identify(self) {
+        self.go(Screen::Identify, text::announce::IDENTIFY.into());
+    }
+
+    /// The identify step: an embedded widget starts a flow for this email; a hosted one
+    /// already has its flow. Either way the password step follows.
+    pub async fn identify(self, email: String) -> Result<(), Failure> {
+        let step = if self.embedded_scope().is_some() {
+            self.cancel_flow().await;
+            match self.start_flow(&email).await {
+                Ok(step) => step,
+                Err(failure) => return Err(self.report(failure, &email).await),
+            }
+        } else {
+            let flow_id = self
+                .flow
+                .with_value(|flow| flow.as_ref().map(|f| f.id.clone()))
+                .unwrap_or_default();
+            StepDetail {
+                step: Step::Password,
+                flow_id,
+            }
+        };
+        self.events().step(&step);
+        let announcement = text::announce::password(&email);
+        self.go(Screen::Password { email }, announcement);
+        Ok(())
+    }
+
+    /// Back to the identify step; an embedded widget cancels its flow on the edge.
+    pub async fn use_another_account(self) {
+        if self.embedded_scope().is_some() {
+            self.cancel_flow().await;
+        }
+        self.show_identify();
+    }
+
+    pub async fn sign_in(self, email: String, password: String) -> Result<(), Failure> {
+        let result = async {
+            let flow_id = self.flow_id(&email).await?;
+            let body = PasswordSignIn {
+                email: email.clone(),
+                password,
+            };
+            let outcome = self.api().sign_in(&flow_id, &body).await?;
+            self.finish(&email, outcome).await
+        }
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(failure) => Err(self.report(failure, &email).await),
+        }
+    }
+
+    pub async fn sign_up(
+        self,
+        email: String,
+        name: Option<String>,
+        password: String,
+    ) -> Result<(), Failure> {
+        let result = async {
+            let flow_id = self.flow_id(&email).await?;
+            let body = PasswordSignUp {
+                email: email.clone(),
+                password,
+                name,
+            };
+            let outcome = self.api().sign_up(&flow_id, &body).await?;
+            self.finish(&email, outcome).await
+        }
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(failure) => Err(self.report(failure, &email).await),
+        }
+    }
+
+    /// Forgets the signed-in person and returns to the identify step.
+    pub fn sign_out(self) {
+        if !matches!(self.screen.get_untracked(), Screen::SignedIn { .. }) {
+            return;
+        }
+        self.events().signed_out();
+        self.go(Screen::Identify, text::announce::SIGNED_OUT.into());
+    }
+
+    /// Starts an embedded flow for `email` with a fresh PKCE pair and remembers it.
+    async fn start_flow(self, email: &str) -> Result<StepDetail, Failure> {
+        let scope = self.embedded_scope();
+        let pkce = Pkce::generate().await.map_err(|_| Failure::Network)?;
+        let api = self.api();
+        let body = StartFlow {
+            client_id: api.client_id().to_string(),
+            login_hint: Some(email.to_string()),
+            code_challenge: Some(pkce.challenge),
+            code_challenge_method: Some(pkce::METHOD.into()),
+            scope,
+            nonce: None,
+        };
+        let started = api.start_flow(&body).await?;
+        self.flow.set_value(Some(Flow {
+            id: started.flow_id.clone(),
+            verifier: Some(pkce.verifier),
+        }));
+        Ok(StepDetail {
+            step: started.next,
+            flow_id: started.flow_id,
+        })
+    }
+
+    /// The flow to submit to: the current one, or (embedded) a new one.
+    async fn flow_id(self, email: &str) -> Result<String, Failure> {
+        if let Some(id) = self
+            .flow
+            .with_value(|flow| flow.as_ref().map(|f| f.id.clone()))
+        {
+            return Ok(id);
+        }
+        if self.embedded_scope().is_none() {
+            // The hosted page cannot start another flow: only the client can, at /authorize.
+            return Err(Failure::FlowExpired);
+        }
+        Ok(self.start_flow(email).await?.flow_id)
+    }
+
+    /// Cancels an embedded flow on the edge, if there is one; the outcome does not matter
+    /// (an expired flow is as good as a cancelled one).
+    async fn cancel_flow(self) {
+        let taken = self.flow.try_update_value(Option::take).flatten();
+        if let Some(flow) = taken {
+            let _ = self.api().cancel_flow(&flow.id).await;
+        }
+    }
+
+    /// The flow is over, one way or the other.
+    async fn finish(self, email: &str, outcome: FlowOutcome) -> Result<(), Failure> {
+        let flow = self.flow.try_update_value(Option::take).flatten();
+        match outcome {
+            FlowOutcome::Redirect { redirect_to } => {
+                self.go(Screen::Redirecting, text::signed_in::REDIRECTING.into());
+                web_sys::window()
+                    .ok_or(Failure::Network)?
+                    .location()
+                    .assign(&redirect_to)
+                    .map_err(|_| Failure::Network)
+            }
+            FlowOutcome::AuthorizationCode {
+                authorization_code, ..
+            } => {
+                // A code without a verifier cannot be redeemed: the hosted page never gets one.
+                let verifier = flow
+                    .and_then(|flow| flow.verifier)
+                    .ok_or_else(|| Failure::Grant("invalid_grant".into()))?;
+                let mut tokens = self.api().redeem(&authorization_code, &verifier).await?;
+                // RFC 6749 §5.1: an omitted scope is the requested one.
+                if tokens.scope.is_none() {
+                    tokens.scope = self.embedded_scope();
+                }
+                self.events().signed_in(&tokens);
+                self.go(
+                    Screen::SignedIn {
+                        email: email.to_string(),
+                    },
+                    text::announce::signed_in(email),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// Reports a failure as `portcullis:error` and recovers what can be recovered.
+    async fn report(self, failure: Failure, email: &str) -> Failure {
+        self.events()
+            .error(failure.code(), &text::failure_message(&failure));
+        match failure {
+            // The handle is gone: an embedded widget starts afresh so that the next
+            // submit just works; if that fails too, the next submit tries again.
+            Failure::FlowExpired => {
+                self.flow.set_value(None);
+                if self.embedded_scope().is_some() {
+                    if let Ok(step) = self.start_flow(email).await {
+                        self.events().step(&step);
+                    }
+                }
+            }
+            // The code was spent (or refused): the flow cannot be retried.
+            Failure::Grant(_) => self.flow.set_value(None),
+            _ => {}
+        }
+        failure
+    }
+}
+
+/// Moves keyboard focus to `el`.
+pub fn focus<T: JsCast>(el: &T) {
+    if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+    }
+}

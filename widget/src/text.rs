@@ -1,0 +1,181 @@
+//! Every string a person sees or hears, grouped by the component that shows it.
+//!
+//! English only for now; a message catalogue keyed by these paths replaces this module
+//! when the widget is translated.
+
+use portcullis_shared::api::{PasswordProblem, PasswordRejected};
+
+use crate::api::Failure;
+
+/// The card around every screen.
+pub mod card {
+    pub const LOADING: &str = "Loading…";
+
+    pub fn sign_in_title(client: &str) -> String {
+        format!("Sign in to {client}")
+    }
+
+    pub fn sign_up_title(client: &str) -> String {
+        format!("Create an account for {client}")
+    }
+
+    pub fn signed_in_title(client: &str) -> String {
+        format!("Signed in to {client}")
+    }
+}
+
+/// Shared by the form fields.
+pub mod field {
+    /// Visible text of the password visibility toggle; with [`SHOW_PASSWORD_REST`] it
+    /// forms the button's accessible name, which stays the same whether pressed or not.
+    pub const SHOW_PASSWORD: &str = "Show";
+    pub const SHOW_PASSWORD_REST: &str = " password";
+}
+
+/// The identify step.
+pub mod identify {
+    pub const EMAIL: &str = "Email";
+    pub const SUBMIT: &str = "Continue";
+    pub const BUSY: &str = "Continuing…";
+    pub const EMAIL_INVALID: &str = "Enter your email address, like name@example.com.";
+    pub const NEW_HERE: &str = "New here?";
+    pub const CREATE_ACCOUNT: &str = "Create an account";
+}
+
+/// The password step.
+pub mod password {
+    pub const PASSWORD: &str = "Password";
+    pub const SUBMIT: &str = "Sign in";
+    pub const BUSY: &str = "Signing in…";
+    pub const PASSWORD_MISSING: &str = "Enter your password.";
+    pub const OTHER_ACCOUNT: &str = "Use another account";
+}
+
+/// Creating an account.
+pub mod sign_up {
+    pub const EMAIL: &str = "Email";
+    pub const NAME: &str = "Name (optional)";
+    pub const PASSWORD: &str = "Password";
+    /// NIST SP 800-63B-4 §3.1.1.2: 15 characters when the password is the only factor,
+    /// which it is for a new account; no composition rules.
+    pub const PASSWORD_HINT: &str =
+        "Use at least 15 characters. A few unrelated words make a strong password that is easy to remember.";
+    pub const PASSWORD_MISSING: &str = "Choose a password.";
+    pub const SUBMIT: &str = "Create account";
+    pub const BUSY: &str = "Creating account…";
+    pub const HAVE_ACCOUNT: &str = "Already have an account?";
+    pub const SIGN_IN: &str = "Sign in";
+}
+
+/// The signed-in state of an embedded widget.
+pub mod signed_in {
+    pub const PREFIX: &str = "Signed in as ";
+    pub const SIGN_OUT: &str = "Sign out";
+    /// Hosted sign-in: the window is on its way back to the client.
+    pub const REDIRECTING: &str = "Signed in. Taking you back…";
+}
+
+/// Read out by the widget's polite live region when the screen changes.
+pub mod announce {
+    pub const IDENTIFY: &str = "Enter your email address to sign in.";
+    pub const SIGN_UP: &str = "Create an account.";
+    pub const SIGNED_OUT: &str = "You have signed out.";
+
+    pub fn password(email: &str) -> String {
+        format!("Enter the password for {email}.")
+    }
+
+    pub fn signed_in(email: &str) -> String {
+        format!("You are signed in as {email}.")
+    }
+}
+
+/// What went wrong, for the person. Never says whether an account exists.
+pub mod failure {
+    pub const INVALID_CREDENTIALS: &str = "That email and password don't match an account.";
+    pub const EXPIRED: &str = "This sign-in has expired. Start again.";
+    pub const TOO_MANY_ATTEMPTS: &str =
+        "Too many attempts. Wait a few minutes before you try again.";
+    pub const NETWORK: &str =
+        "We couldn't reach the sign-in service. Check your connection and try again.";
+    pub const GRANT: &str = "We couldn't finish signing you in. Try again.";
+    pub const TOO_LONG: &str = "That password is too long. Choose a shorter one.";
+    pub const COMMON: &str =
+        "That password is too common or has appeared in a data breach. Choose a different one.";
+    pub const CONTEXT_SPECIFIC: &str =
+        "Your password can't contain your email address or the name of this service.";
+
+    pub fn too_short(min_length: usize) -> String {
+        format!("That password is too short. Use at least {min_length} characters.")
+    }
+}
+
+/// The message for a failed request.
+pub fn failure_message(failure: &Failure) -> String {
+    match failure {
+        Failure::InvalidCredentials => failure::INVALID_CREDENTIALS.into(),
+        Failure::PasswordRejected(rejected) => password_rejected(rejected),
+        Failure::TooManyAttempts => failure::TOO_MANY_ATTEMPTS.into(),
+        Failure::FlowExpired => failure::EXPIRED.into(),
+        Failure::Grant(_) => failure::GRANT.into(),
+        Failure::Network => failure::NETWORK.into(),
+        Failure::Other { message, .. } => message.clone(),
+    }
+}
+
+fn password_rejected(rejected: &PasswordRejected) -> String {
+    match rejected.problem {
+        PasswordProblem::TooShort => failure::too_short(rejected.min_length),
+        PasswordProblem::TooLong => failure::TOO_LONG.into(),
+        PasswordProblem::Common => failure::COMMON.into(),
+        PasswordProblem::ContextSpecific => failure::CONTEXT_SPECIFIC.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_credentials_never_names_the_wrong_field() {
+        let message = failure_message(&Failure::InvalidCredentials);
+        assert_eq!(message, "That email and password don't match an account.");
+    }
+
+    #[test]
+    fn every_password_problem_has_its_own_message() {
+        let message = |problem| {
+            failure_message(&Failure::PasswordRejected(PasswordRejected {
+                problem,
+                min_length: 15,
+            }))
+        };
+        assert_eq!(
+            message(PasswordProblem::TooShort),
+            "That password is too short. Use at least 15 characters."
+        );
+        let all = [
+            message(PasswordProblem::TooShort),
+            message(PasswordProblem::TooLong),
+            message(PasswordProblem::Common),
+            message(PasswordProblem::ContextSpecific),
+        ];
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn other_errors_show_the_edge_message() {
+        let failure = Failure::Other {
+            code: "origin_not_allowed".into(),
+            message: "This site's origin is not allowed.".into(),
+        };
+        assert_eq!(
+            failure_message(&failure),
+            "This site's origin is not allowed."
+        );
+    }
+}
