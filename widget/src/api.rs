@@ -48,9 +48,9 @@ impl Failure {
     /// The `code` reported in `portcullis:error`.
     pub fn code(&self) -> &str {
         match self {
-            Failure::InvalidCredentials => INVALID_CREDENTIALS,
-            Failure::PasswordRejected(_) => PASSWORD_REJECTED,
-            Failure::TooManyAttempts => TOO_MANY_ATTEMPTS,
+            Failure::InvalidCredentials => ErrorCode::InvalidCredentials.as_str(),
+            Failure::PasswordRejected(_) => ErrorCode::PasswordRejected.as_str(),
+            Failure::TooManyAttempts => ErrorCode::TooManyAttempts.as_str(),
             Failure::FlowExpired => ErrorCode::FlowNotFound.as_str(),
             Failure::Grant(error) => error,
             Failure::Network => ErrorCode::ServerError.as_str(),
@@ -59,13 +59,10 @@ impl Failure {
     }
 }
 
-// Wire codes the edge adds for password sign-in. Compared as strings so that a code this
-// widget does not know yet still shows the edge's message instead of failing to parse.
-const INVALID_CREDENTIALS: &str = "invalid_credentials";
-const PASSWORD_REJECTED: &str = "password_rejected";
-const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
-
 /// The `code` and `message` every `/v1` error carries; other members depend on the code.
+///
+/// `code` is read as a string, not an [`ErrorCode`], so that a code newer than this
+/// widget still shows the edge's message instead of failing to parse.
 #[derive(Deserialize)]
 struct ErrorBody {
     code: String,
@@ -233,11 +230,14 @@ fn api_failure(text: &str) -> Failure {
     let Ok(body) = serde_json::from_str::<ErrorBody>(text) else {
         return Failure::Network;
     };
-    match body.code.as_str() {
-        INVALID_CREDENTIALS => Failure::InvalidCredentials,
-        TOO_MANY_ATTEMPTS => Failure::TooManyAttempts,
-        code if code == ErrorCode::FlowNotFound.as_str() => Failure::FlowExpired,
-        PASSWORD_REJECTED => match serde_json::from_str::<PasswordRejected>(text) {
+    let code = ErrorCode::ALL
+        .into_iter()
+        .find(|code| code.as_str() == body.code);
+    match code {
+        Some(ErrorCode::InvalidCredentials) => Failure::InvalidCredentials,
+        Some(ErrorCode::TooManyAttempts) => Failure::TooManyAttempts,
+        Some(ErrorCode::FlowNotFound) => Failure::FlowExpired,
+        Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {
             Ok(rejected) => Failure::PasswordRejected(rejected),
             // A problem this widget does not know yet: the edge's own words.
             Err(_) => Failure::Other {

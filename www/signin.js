@@ -1,0 +1,48 @@
+// The hosted sign-in page: reads the flow that /authorize started from the URL and puts
+// the widget on the page in hosted mode. No inline script, so the page's CSP can forbid
+// inline code.
+const main = document.getElementById("main");
+const query = new URLSearchParams(window.location.search);
+const flow = query.get("flow");
+const clientId = query.get("client_id");
+const loginHint = query.get("login_hint");
+
+// Handles and client ids are URL-safe tokens; anything else is a mangled link.
+const TOKEN = /^[A-Za-z0-9._~-]{1,255}$/;
+
+function problem(title, text) {
+  const section = document.createElement("section");
+  section.className = "problem";
+  section.setAttribute("role", "alert");
+  const heading = document.createElement("h2");
+  heading.textContent = title;
+  const paragraph = document.createElement("p");
+  paragraph.textContent = text;
+  section.append(heading, paragraph);
+  return section;
+}
+
+if (!flow || !clientId || !TOKEN.test(flow) || !TOKEN.test(clientId)) {
+  main.append(
+    problem(
+      "This sign-in link is incomplete",
+      "Go back to the app or site you came from and choose Sign in again.",
+    ),
+  );
+} else {
+  const widget = document.createElement("portcullis-signin");
+  widget.setAttribute("client-id", clientId);
+  widget.setAttribute("flow", flow);
+  if (loginHint) widget.setAttribute("login-hint", loginHint);
+  main.append(widget);
+
+  // An expired flow cannot be restarted here: only the app can start another.
+  widget.addEventListener("portcullis:error", (event) => {
+    if (event.detail?.code !== "flow_not_found" || document.getElementById("expired")) return;
+    const hint = document.createElement("p");
+    hint.id = "expired";
+    hint.className = "hint";
+    hint.textContent = "To start again, go back to the app or site you came from and choose Sign in.";
+    main.append(hint);
+  });
+}
