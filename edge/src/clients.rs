@@ -44,8 +44,14 @@ impl Client {
 
     /// Whether `secret` is this confidential client's secret (constant-time).
     pub fn verify_secret(&self, secret: &str) -> bool {
-        match self.secret_hash.as_deref().and_then(|h| h.strip_prefix("sha256:")) {
-            Some(expected) => crate::crypto::constant_time_eq(&crate::crypto::sha256_hex(secret), expected),
+        match self
+            .secret_hash
+            .as_deref()
+            .and_then(|h| h.strip_prefix("sha256:"))
+        {
+            Some(expected) => {
+                crate::crypto::constant_time_eq(&crate::crypto::sha256_hex(secret), expected)
+            }
             None => false,
         }
     }

@@ -138,8 +138,12 @@ pub trait KeyStore {
     /// which case nothing changes (two isolates generating a first key race harmlessly).
     async fn insert_if_none_current(&self, key: &StoredKey) -> Result<(), StoreError>;
     /// Retires `old_kid` at `at` and makes `new` current, in one transaction.
-    async fn rotate(&self, old_kid: &str, at: UnixMillis, new: &StoredKey)
-        -> Result<(), StoreError>;
+    async fn rotate(
+        &self,
+        old_kid: &str,
+        at: UnixMillis,
+        new: &StoredKey,
+    ) -> Result<(), StoreError>;
 }
 
 /// Grants: what one authorization-code redemption produced (the refresh-token family and

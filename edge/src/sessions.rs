@@ -21,12 +21,18 @@ pub async fn start(ports: &Ports<'_>, user_id: &str, amr: &[String]) -> Result<S
         amr: amr.to_vec(),
         expires_at: now.plus_seconds(SESSION_TTL_SECONDS).0,
     };
-    ports.sessions.create(&sha256_hex(&handle), &session).await?;
+    ports
+        .sessions
+        .create(&sha256_hex(&handle), &session)
+        .await?;
     Ok(handle)
 }
 
 /// The session named by the request's cookie, if it is alive.
-pub async fn current(ports: &Ports<'_>, cookie_header: Option<&str>) -> Result<Option<Session>, Error> {
+pub async fn current(
+    ports: &Ports<'_>,
+    cookie_header: Option<&str>,
+) -> Result<Option<Session>, Error> {
     let Some(handle) = cookie_value(cookie_header, SESSION_COOKIE).filter(|h| is_handle(h)) else {
         return Ok(None);
     };
@@ -90,15 +96,25 @@ mod tests {
         let ports = t.ports();
         let handle = pollster::block_on(start(&ports, "u1", &["pwd".into()])).unwrap();
         let cookie = format!("theme=dark; {SESSION_COOKIE}={handle}");
-        let found = pollster::block_on(current(&ports, Some(&cookie))).unwrap().unwrap();
+        let found = pollster::block_on(current(&ports, Some(&cookie)))
+            .unwrap()
+            .unwrap();
         assert_eq!(found.user_id, "u1");
         t.clock.advance_seconds(SESSION_TTL_SECONDS);
-        assert_eq!(pollster::block_on(current(&ports, Some(&cookie))).unwrap(), None);
+        assert_eq!(
+            pollster::block_on(current(&ports, Some(&cookie))).unwrap(),
+            None
+        );
 
         let handle = pollster::block_on(start(&ports, "u1", &[])).unwrap();
         let cookie = format!("{SESSION_COOKIE}={handle}");
-        assert!(pollster::block_on(end(&ports, Some(&cookie))).unwrap().is_some());
-        assert_eq!(pollster::block_on(current(&ports, Some(&cookie))).unwrap(), None);
+        assert!(pollster::block_on(end(&ports, Some(&cookie)))
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            pollster::block_on(current(&ports, Some(&cookie))).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -113,8 +129,16 @@ mod tests {
     fn malformed_cookies_never_reach_the_store() {
         let t = TestPorts::new();
         let ports = t.ports();
-        for header in ["", "portcullis_session=short", "other=1", "portcullis_session"] {
-            assert_eq!(pollster::block_on(current(&ports, Some(header))).unwrap(), None);
+        for header in [
+            "",
+            "portcullis_session=short",
+            "other=1",
+            "portcullis_session",
+        ] {
+            assert_eq!(
+                pollster::block_on(current(&ports, Some(header))).unwrap(),
+                None
+            );
         }
     }
 }

@@ -167,7 +167,12 @@ impl MemoryUserStore {
 #[async_trait(?Send)]
 impl UserStore for MemoryUserStore {
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        Ok(self.users.borrow().values().find(|u| u.email == email).cloned())
+        Ok(self
+            .users
+            .borrow()
+            .values()
+            .find(|u| u.email == email)
+            .cloned())
     }
 
     async fn find_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
@@ -241,7 +246,10 @@ impl MemoryEventLog {
             .iter()
             .map(|e| {
                 let outcome = serde_json::to_value(e.outcome.result).unwrap_or_default();
-                (e.event_type.clone(), outcome.as_str().unwrap_or_default().to_string())
+                (
+                    e.event_type.clone(),
+                    outcome.as_str().unwrap_or_default().to_string(),
+                )
             })
             .collect()
     }
@@ -268,13 +276,21 @@ impl KeyStore for MemoryKeyStore {
 
     async fn insert_if_none_current(&self, key: &StoredKey) -> Result<(), StoreError> {
         let mut keys = self.keys.borrow_mut();
-        if !keys.iter().any(|k| k.alg == key.alg && k.retired_at.is_none()) {
+        if !keys
+            .iter()
+            .any(|k| k.alg == key.alg && k.retired_at.is_none())
+        {
             keys.push(key.clone());
         }
         Ok(())
     }
 
-    async fn rotate(&self, old_kid: &str, at: UnixMillis, new: &StoredKey) -> Result<(), StoreError> {
+    async fn rotate(
+        &self,
+        old_kid: &str,
+        at: UnixMillis,
+        new: &StoredKey,
+    ) -> Result<(), StoreError> {
         let mut keys = self.keys.borrow_mut();
         for key in keys.iter_mut().filter(|k| k.kid == old_kid) {
             key.retired_at = Some(at);

@@ -50,7 +50,10 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
 fn preflight() -> Response {
     Response::empty(204)
         .with_header("access-control-allow-methods", "GET, POST, DELETE")
-        .with_header("access-control-allow-headers", "content-type, authorization")
+        .with_header(
+            "access-control-allow-headers",
+            "content-type, authorization",
+        )
         .with_header("access-control-max-age", "600")
 }
 
@@ -81,3 +84,6 @@ fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod oidc_tests;

@@ -43,11 +43,17 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         }
         ["v1", "flows", flow_id, "password"] if post => {
             let body: PasswordSignIn = json_body(request)?;
-            Ok(completed(flows::password(ports, caller, flow_id, body).await?, issuer))
+            Ok(completed(
+                flows::password(ports, caller, flow_id, body).await?,
+                issuer,
+            ))
         }
         ["v1", "flows", flow_id, "sign-up"] if post => {
             let body: PasswordSignUp = json_body(request)?;
-            Ok(completed(flows::sign_up(ports, caller, flow_id, body).await?, issuer))
+            Ok(completed(
+                flows::sign_up(ports, caller, flow_id, body).await?,
+                issuer,
+            ))
         }
         [".well-known", "openid-configuration" | "oauth-authorization-server"] if get => {
             Ok(Response::json(200, &discovery::metadata(issuer))
@@ -57,10 +63,17 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             let ring = keys::load(ports)
                 .await
                 .map_err(|e| Error::Internal(format!("signing keys: {e:?}")))?;
-            Ok(Response::json(200, &ring.published).with_header("cache-control", "public, max-age=300"))
+            Ok(Response::json(200, &ring.published)
+                .with_header("cache-control", "public, max-age=300"))
         }
         ["authorize"] if get => {
-            authorize::handle(ports, issuer, &request.query_params(), request.header("cookie")).await
+            authorize::handle(
+                ports,
+                issuer,
+                &request.query_params(),
+                request.header("cookie"),
+            )
+            .await
         }
         ["token"] if post => Ok(token_endpoint(ports, request, issuer, &context).await),
         ["userinfo"] if get || post => {
@@ -86,7 +99,8 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         ["introspect"] if post => {
             let result = match form(request) {
                 Ok(params) => {
-                    introspection::handle(ports, issuer, request.header("authorization"), &params).await
+                    introspection::handle(ports, issuer, request.header("authorization"), &params)
+                        .await
                 }
                 Err(failure) => Err(failure),
             };
@@ -98,7 +112,15 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             } else {
                 request.query_params()
             };
-            logout::handle(ports, issuer, request.method, &params, request.header("cookie"), &context).await
+            logout::handle(
+                ports,
+                issuer,
+                request.method,
+                &params,
+                request.header("cookie"),
+                &context,
+            )
+            .await
         }
         ["v1", "health"]
         | ["v1", "clients", _]
@@ -148,7 +170,11 @@ fn completed(done: Completed, issuer: &str) -> Response {
 /// The body of an OAuth endpoint: a form (RFC 6749 §3.2), of sane size.
 fn form(request: &Request) -> Result<Vec<(String, String)>, Failure> {
     if request.body.len() > MAX_BODY_BYTES {
-        return Err(TokenError::new(OAuthErrorCode::InvalidRequest, "The request body is too large.").into());
+        return Err(TokenError::new(
+            OAuthErrorCode::InvalidRequest,
+            "The request body is too large.",
+        )
+        .into());
     }
     request.form_params().ok_or_else(|| {
         TokenError::new(
@@ -183,7 +209,12 @@ fn oauth_result(ports: &Ports<'_>, result: Result<Response, Failure>) -> Respons
     }
 }
 
-async fn token_endpoint(ports: &Ports<'_>, request: &Request, issuer: &str, context: &RequestContext) -> Response {
+async fn token_endpoint(
+    ports: &Ports<'_>,
+    request: &Request,
+    issuer: &str,
+    context: &RequestContext,
+) -> Response {
     let result = match form(request) {
         Ok(params) => {
             let incoming = Incoming {

@@ -82,7 +82,7 @@ fn start_and_cancel_a_flow_over_http() {
             Method::Post,
             "/v1/flows",
             &[JSON, ("origin", "https://shop.example")],
-            r#"{"client_id":"demo","login_hint":"a@example.com","code_challenge":"E9Melhoa2OwvFrEcTJwTq4ztrQdXBYB-Vx5yxJxPOOw","code_challenge_method":"S256"}"#,
+            r#"{"client_id":"demo","login_hint":"a@example.com","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256"}"#,
         ),
     );
     assert_eq!(
@@ -114,7 +114,7 @@ fn flow_from_a_page_not_on_the_allow_list_is_403_and_readable() {
             Method::Post,
             "/v1/flows",
             &[JSON, ("origin", "https://evil.example")],
-            r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEcTJwTq4ztrQdXBYB-Vx5yxJxPOOw","code_challenge_method":"S256"}"#,
+            r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256"}"#,
         ),
     );
     assert_eq!(response.status, 403);
@@ -150,7 +150,7 @@ fn bad_bodies_get_clear_codes_never_500() {
                 Method::Post,
                 "/v1/flows",
                 &[("content-type", "text/plain")],
-                r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEcTJwTq4ztrQdXBYB-Vx5yxJxPOOw","code_challenge_method":"S256"}"#,
+                r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256"}"#,
             ),
             415,
             ErrorCode::UnsupportedMediaType,
@@ -214,7 +214,7 @@ fn store_outage_is_503_server_error_with_detail_only_in_the_log() {
             Method::Post,
             "/v1/flows",
             &[JSON],
-            r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEcTJwTq4ztrQdXBYB-Vx5yxJxPOOw","code_challenge_method":"S256"}"#,
+            r#"{"client_id":"demo","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256"}"#,
         ),
     ));
     assert_eq!(handled.response.status, 503);

@@ -99,14 +99,18 @@ mod tests {
 
     #[test]
     fn seal_then_open_round_trips_for_the_same_record() {
-        let sealed = kek().seal(b"secret", "kid-1", &SeededRandom::new(1)).unwrap();
+        let sealed = kek()
+            .seal(b"secret", "kid-1", &SeededRandom::new(1))
+            .unwrap();
         assert_eq!(kek().open(&sealed, "kid-1").unwrap(), b"secret");
         assert!(!sealed.contains("secret"));
     }
 
     #[test]
     fn a_sealed_value_does_not_open_for_another_record_key_or_after_tampering() {
-        let sealed = kek().seal(b"secret", "kid-1", &SeededRandom::new(1)).unwrap();
+        let sealed = kek()
+            .seal(b"secret", "kid-1", &SeededRandom::new(1))
+            .unwrap();
         assert_eq!(kek().open(&sealed, "kid-2"), Err(OpenFailed));
         let other = KeyEncryptionKey::parse(&URL_SAFE_NO_PAD.encode([8u8; 32])).unwrap();
         assert_eq!(other.open(&sealed, "kid-1"), Err(OpenFailed));

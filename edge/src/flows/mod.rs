@@ -13,7 +13,9 @@
 //!
 //! [`OneTimeStore`]: crate::ports::OneTimeStore
 
-use portcullis_shared::api::{FlowOutcome, FlowStarted, PasswordSignIn, PasswordSignUp, StartFlow, Step};
+use portcullis_shared::api::{
+    FlowOutcome, FlowStarted, PasswordSignIn, PasswordSignUp, StartFlow, Step,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, Attempt};
@@ -81,7 +83,11 @@ pub struct Completed {
     pub session: Option<String>,
 }
 
-async fn client_for(ports: &Ports<'_>, caller: Caller<'_>, client_id: &str) -> Result<Client, Error> {
+async fn client_for(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    client_id: &str,
+) -> Result<Client, Error> {
     let client = ports
         .clients
         .find(client_id)
@@ -97,7 +103,9 @@ async fn client_for(ports: &Ports<'_>, caller: Caller<'_>, client_id: &str) -> R
 
 fn clean_hint(hint: Option<String>) -> Result<Option<String>, Error> {
     match hint {
-        Some(hint) if hint.chars().count() > MAX_LOGIN_HINT_LEN => Err(Error::InvalidField("login_hint")),
+        Some(hint) if hint.chars().count() > MAX_LOGIN_HINT_LEN => {
+            Err(Error::InvalidField("login_hint"))
+        }
         Some(hint) if hint.trim().is_empty() => Ok(None),
         other => Ok(other),
     }
@@ -113,7 +121,11 @@ async fn put(ports: &Ports<'_>, flow_id: &str, record: &FlowRecord) -> Result<()
     let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
     ports
         .one_time
-        .put(&store_key(flow_id), &value, crate::ports::UnixMillis(record.expires_at))
+        .put(
+            &store_key(flow_id),
+            &value,
+            crate::ports::UnixMillis(record.expires_at),
+        )
         .await?;
     Ok(())
 }
@@ -131,7 +143,11 @@ async fn take(ports: &Ports<'_>, flow_id: &str) -> Result<FlowRecord, Error> {
 }
 
 /// Starts an embedded flow for `request.client_id` if the calling page may act for it.
-pub async fn start(ports: &Ports<'_>, caller: Caller<'_>, request: StartFlow) -> Result<FlowStarted, Error> {
+pub async fn start(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    request: StartFlow,
+) -> Result<FlowStarted, Error> {
     if request.client_id.is_empty() || request.client_id.len() > MAX_CLIENT_ID_LEN {
         return Err(Error::InvalidField("client_id"));
     }
@@ -142,7 +158,11 @@ pub async fn start(ports: &Ports<'_>, caller: Caller<'_>, request: StartFlow) ->
         request.code_challenge_method.as_deref(),
     )
     .map_err(|_| Error::InvalidField("code_challenge"))?;
-    if request.nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
+    if request
+        .nonce
+        .as_ref()
+        .is_some_and(|n| n.len() > MAX_NONCE_LEN)
+    {
         return Err(Error::InvalidField("nonce"));
     }
     let client = client_for(ports, caller, &request.client_id).await?;
@@ -188,7 +208,10 @@ pub async fn start(ports: &Ports<'_>, caller: Caller<'_>, request: StartFlow) ->
 }
 
 /// Starts a hosted flow for a validated authorization request; returns its handle.
-pub async fn start_hosted(ports: &Ports<'_>, request: &AuthorizationRequest) -> Result<String, Error> {
+pub async fn start_hosted(
+    ports: &Ports<'_>,
+    request: &AuthorizationRequest,
+) -> Result<String, Error> {
     let record = FlowRecord {
         client_id: request.client_id.clone(),
         login_hint: request.login_hint.clone(),
@@ -247,7 +270,14 @@ pub async fn sign_up(
                 client_id: &client.id,
                 context: caller.context,
             };
-            accounts::sign_up(ports, &attempt, &body.email, &body.password, body.name.as_deref()).await
+            accounts::sign_up(
+                ports,
+                &attempt,
+                &body.email,
+                &body.password,
+                body.name.as_deref(),
+            )
+            .await
         }
         Err(err) => Err(err),
     };

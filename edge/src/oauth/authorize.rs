@@ -46,7 +46,10 @@ fn error_redirect(
     state: Option<&str>,
     issuer: &str,
 ) -> Response {
-    let mut params = vec![("error", error.as_str()), ("error_description", description)];
+    let mut params = vec![
+        ("error", error.as_str()),
+        ("error_description", description),
+    ];
     if let Some(state) = state {
         params.push(("state", state));
     }
@@ -76,7 +79,10 @@ pub fn error_page(status: u16, message: &str) -> Response {
         headers: vec![
             ("content-type".into(), "text/html; charset=utf-8".into()),
             ("cache-control".into(), "no-store".into()),
-            ("content-security-policy".into(), "default-src 'none'; style-src 'unsafe-inline'".into()),
+            (
+                "content-security-policy".into(),
+                "default-src 'none'; style-src 'unsafe-inline'".into(),
+            ),
         ],
         body: body.into_bytes(),
     }
@@ -102,7 +108,10 @@ pub async fn handle(
         Err(rejection) => return Ok(rejected(rejection, issuer)),
     };
     let Some(client) = ports.clients.find(&client_id).await? else {
-        return Ok(error_page(400, "The application (client_id) is not registered."));
+        return Ok(error_page(
+            400,
+            "The application (client_id) is not registered.",
+        ));
     };
     let request = match authorization_request::validate(params, &client) {
         Ok(request) => request,
@@ -124,7 +133,9 @@ pub async fn handle(
         None => true,
     };
     let reusable = match (&session, &user) {
-        (Some(s), Some(_)) if request.prompt != Some(Prompt::Login) && fresh_enough(s.auth_time) => {
+        (Some(s), Some(_))
+            if request.prompt != Some(Prompt::Login) && fresh_enough(s.auth_time) =>
+        {
             Some(s)
         }
         _ => None,
@@ -162,7 +173,10 @@ pub async fn handle(
         ));
     }
     let flow_id = flows::start_hosted(ports, &request).await?;
-    let mut page = vec![("flow", flow_id.as_str()), ("client_id", client.id.as_str())];
+    let mut page = vec![
+        ("flow", flow_id.as_str()),
+        ("client_id", client.id.as_str()),
+    ];
     if let Some(hint) = request.login_hint.as_deref() {
         page.push(("login_hint", hint));
     }
@@ -188,7 +202,12 @@ mod tests {
     #[test]
     fn rfc6749_4_1_2_response_keeps_the_redirect_uris_query_and_adds_iss() {
         assert_eq!(
-            code_response("https://a.example/cb?x=1", "c", Some("s t"), "https://id.example"),
+            code_response(
+                "https://a.example/cb?x=1",
+                "c",
+                Some("s t"),
+                "https://id.example"
+            ),
             "https://a.example/cb?x=1&code=c&state=s+t&iss=https%3A%2F%2Fid.example"
         );
         assert_eq!(

@@ -44,7 +44,10 @@ pub async fn issue(ports: &Ports<'_>, record: &CodeRecord) -> Result<String, Err
     let code = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
     let value = serde_json::to_string(record).map_err(|e| Error::MalformedBody(e.to_string()))?;
     let expires = ports.clock.now().plus_seconds(CODE_TTL_SECONDS);
-    ports.one_time.put(&code_key(&code), &value, expires).await?;
+    ports
+        .one_time
+        .put(&code_key(&code), &value, expires)
+        .await?;
     Ok(code)
 }
 
@@ -53,14 +56,20 @@ pub async fn redeem(ports: &Ports<'_>, code: &str) -> Result<Option<CodeRecord>,
     if !is_handle(code) {
         return Ok(None);
     }
-    let taken = ports.one_time.take(&code_key(code), ports.clock.now()).await?;
+    let taken = ports
+        .one_time
+        .take(&code_key(code), ports.clock.now())
+        .await?;
     Ok(taken.and_then(|v| serde_json::from_str(&v).ok()))
 }
 
 /// Notes that `code` produced `grant_id`, for as long as the code could have lived.
 pub async fn mark_spent(ports: &Ports<'_>, code: &str, grant_id: &str) -> Result<(), StoreError> {
     let expires = ports.clock.now().plus_seconds(CODE_TTL_SECONDS);
-    ports.one_time.put(&spent_key(code), grant_id, expires).await
+    ports
+        .one_time
+        .put(&spent_key(code), grant_id, expires)
+        .await
 }
 
 /// The grant a spent code produced, if `code` was redeemed recently (consumes the marker:
@@ -69,5 +78,8 @@ pub async fn take_spent(ports: &Ports<'_>, code: &str) -> Result<Option<String>,
     if !is_handle(code) {
         return Ok(None);
     }
-    ports.one_time.take(&spent_key(code), ports.clock.now()).await
+    ports
+        .one_time
+        .take(&spent_key(code), ports.clock.now())
+        .await
 }

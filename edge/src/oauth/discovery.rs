@@ -50,11 +50,27 @@ pub fn metadata(issuer: &str) -> Metadata {
         id_token_signing_alg_values_supported: vec!["ES256"],
         token_endpoint_auth_methods_supported: auth_methods.clone(),
         revocation_endpoint_auth_methods_supported: auth_methods,
-        introspection_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post"],
+        introspection_endpoint_auth_methods_supported: vec![
+            "client_secret_basic",
+            "client_secret_post",
+        ],
         code_challenge_methods_supported: vec!["S256"],
         claims_supported: vec![
-            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash",
-            "email", "email_verified", "name", "given_name", "family_name",
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "acr",
+            "amr",
+            "at_hash",
+            "email",
+            "email_verified",
+            "name",
+            "given_name",
+            "family_name",
         ],
         prompt_values_supported: vec!["none", "login"],
         authorization_response_iss_parameter_supported: true,
@@ -73,7 +89,10 @@ mod tests {
         let m = serde_json::to_value(metadata("https://id.example")).unwrap();
         assert_eq!(m["issuer"], "https://id.example");
         assert_eq!(m["jwks_uri"], "https://id.example/.well-known/jwks.json");
-        assert_eq!(m["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+        assert_eq!(
+            m["code_challenge_methods_supported"],
+            serde_json::json!(["S256"])
+        );
         assert_eq!(m["response_types_supported"], serde_json::json!(["code"]));
         assert_eq!(m["authorization_response_iss_parameter_supported"], true);
     }

@@ -84,15 +84,22 @@ pub enum GrantCommand {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum GrantReply {
     /// The refresh succeeded: `refresh_secret` is the token secret to hand out.
-    Rotated { refresh_secret: String, grant: Grant },
+    Rotated {
+        refresh_secret: String,
+        grant: Grant,
+    },
     /// The grant is alive.
-    Active { grant: Grant },
+    Active {
+        grant: Grant,
+    },
     /// Unknown, expired or revoked grant, or a wrong token; nothing is disclosed.
     Invalid,
     /// The requested scope exceeds the grant's (RFC 6749 §6); nothing changed.
     InvalidScope,
     /// A rotated token was presented again: the grant is now revoked.
-    ReuseDetected { grant: Grant },
+    ReuseDetected {
+        grant: Grant,
+    },
     Revoked,
 }
 
@@ -151,7 +158,12 @@ impl Grant {
         }
     }
 
-    fn rotate(mut self, presented: &str, fresh: &str, now: UnixMillis) -> (Option<Grant>, GrantReply) {
+    fn rotate(
+        mut self,
+        presented: &str,
+        fresh: &str,
+        now: UnixMillis,
+    ) -> (Option<Grant>, GrantReply) {
         if !self.is_live(now) {
             return (Some(self), GrantReply::Invalid);
         }
@@ -218,7 +230,12 @@ mod tests {
         }
     }
 
-    fn rotate(state: Option<Grant>, presented: &str, fresh: &str, at: UnixMillis) -> (Option<Grant>, GrantReply) {
+    fn rotate(
+        state: Option<Grant>,
+        presented: &str,
+        fresh: &str,
+        at: UnixMillis,
+    ) -> (Option<Grant>, GrantReply) {
         Grant::apply(
             state,
             &GrantCommand::Rotate {
@@ -265,7 +282,11 @@ mod tests {
         let (state, first) = rotate(Some(grant(Some("r0"))), "r0", "r1", t);
         let (state, retry) = rotate(state, "r0", "other", UnixMillis(t.0 + RETRY_GRACE_MS - 1));
         assert_eq!(secret_of(&first), "r1");
-        assert_eq!(secret_of(&retry), "r1", "concurrent refreshes share one successor");
+        assert_eq!(
+            secret_of(&retry),
+            "r1",
+            "concurrent refreshes share one successor"
+        );
         // The successor still works and the family is intact.
         let (_, next) = rotate(state, "r1", "r2", UnixMillis(t.0 + RETRY_GRACE_MS));
         assert_eq!(secret_of(&next), "r2");
@@ -290,8 +311,15 @@ mod tests {
         );
         let (_, reply) = rotate(state, "r0", "r1", T0);
         assert_eq!(reply, GrantReply::Invalid, "revoked");
-        assert_eq!(rotate(None, "r0", "r1", T0).1, GrantReply::Invalid, "unknown");
-        assert_eq!(rotate(Some(grant(None)), "r0", "r1", T0).1, GrantReply::Invalid);
+        assert_eq!(
+            rotate(None, "r0", "r1", T0).1,
+            GrantReply::Invalid,
+            "unknown"
+        );
+        assert_eq!(
+            rotate(Some(grant(None)), "r0", "r1", T0).1,
+            GrantReply::Invalid
+        );
     }
 
     #[test]

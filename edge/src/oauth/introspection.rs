@@ -58,11 +58,17 @@ pub async fn handle(
         .find(|(n, _)| n == "token")
         .map(|(_, v)| v.as_str())
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token."))?;
+        .ok_or_else(|| {
+            TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token.")
+        })?;
     let now = ports.clock.now();
 
     if let Some((grant_id, secret)) = split_refresh_token(token) {
-        let GrantReply::Active { grant } = ports.grants.apply(grant_id, &GrantCommand::Get, now).await? else {
+        let GrantReply::Active { grant } = ports
+            .grants
+            .apply(grant_id, &GrantCommand::Get, now)
+            .await?
+        else {
             return Ok(Introspection::default());
         };
         let current = grant
@@ -92,7 +98,10 @@ pub async fn handle(
     };
     if let Some(grant_id) = claims.grant_id.as_deref() {
         if !matches!(
-            ports.grants.apply(grant_id, &GrantCommand::Get, now).await?,
+            ports
+                .grants
+                .apply(grant_id, &GrantCommand::Get, now)
+                .await?,
             GrantReply::Active { .. }
         ) {
             return Ok(Introspection::default());

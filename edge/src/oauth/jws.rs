@@ -76,7 +76,11 @@ pub fn verify_compact<C: serde::de::DeserializeOwned>(
     else {
         return Err(VerifyError::Malformed);
     };
-    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| VerifyError::Malformed);
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| VerifyError::Malformed)
+    };
     let parsed: ParsedHeader =
         serde_json::from_slice(&decode(header)?).map_err(|_| VerifyError::Malformed)?;
     if parsed.alg != "ES256" {

@@ -85,12 +85,17 @@ pub async fn load(ports: &Ports<'_>) -> Result<KeyRing, KeyError> {
     let kek = kek(ports)?;
     let mut keys = ports.keys.all().await?;
     if current_of(&keys).is_none() {
-        ports.keys.insert_if_none_current(&new_key(ports, kek)?).await?;
+        ports
+            .keys
+            .insert_if_none_current(&new_key(ports, kek)?)
+            .await?;
         // Another isolate may have won the race: use whichever key is current now.
         keys = ports.keys.all().await?;
     }
     let current = current_of(&keys).ok_or_else(|| {
-        KeyError::Store(StoreError::Unavailable("no current signing key after insert".into()))
+        KeyError::Store(StoreError::Unavailable(
+            "no current signing key after insert".into(),
+        ))
     })?;
     let signer = Es256Signer::open(&current.kid, &current.sealed_private_key, kek)
         .map_err(|_| KeyError::Unsealable(current.kid.clone()))?;
@@ -153,7 +158,10 @@ mod tests {
         let ports = t.ports();
         let ring = pollster::block_on(load(&ports)).unwrap();
         assert_eq!(ring.published.keys.len(), 1);
-        assert_eq!(ring.published.keys[0].kid, crate::ports::Signer::key_id(&ring.signer));
+        assert_eq!(
+            ring.published.keys[0].kid,
+            crate::ports::Signer::key_id(&ring.signer)
+        );
         let stored = pollster::block_on(ports.keys.all()).unwrap();
         assert_eq!(stored.len(), 1);
         assert!(!stored[0].sealed_private_key.is_empty());
@@ -167,7 +175,10 @@ mod tests {
         let mut t = TestPorts::new();
         t.settings.key_encryption_key = None;
         let ports = t.ports();
-        assert_eq!(pollster::block_on(load(&ports)).err(), Some(KeyError::NoKeyEncryptionKey));
+        assert_eq!(
+            pollster::block_on(load(&ports)).err(),
+            Some(KeyError::NoKeyEncryptionKey)
+        );
         assert!(pollster::block_on(ports.keys.all()).unwrap().is_empty());
     }
 
@@ -184,7 +195,9 @@ mod tests {
             None,
             "a young key is kept"
         );
-        let new_kid = pollster::block_on(rotate_if_older_than(&ports, 0)).unwrap().unwrap();
+        let new_kid = pollster::block_on(rotate_if_older_than(&ports, 0))
+            .unwrap()
+            .unwrap();
         let ring = pollster::block_on(load(&ports)).unwrap();
         assert_eq!(crate::ports::Signer::key_id(&ring.signer), new_kid);
         let kids: Vec<&str> = ring.published.keys.iter().map(|k| k.kid.as_str()).collect();
@@ -193,7 +206,11 @@ mod tests {
         t.clock.advance_seconds(PUBLISH_RETIRED_MS / 1000);
         let ring = pollster::block_on(load(&ports)).unwrap();
         let kids: Vec<&str> = ring.published.keys.iter().map(|k| k.kid.as_str()).collect();
-        assert_eq!(kids, [new_kid.as_str()], "retired key dropped after its window");
+        assert_eq!(
+            kids,
+            [new_kid.as_str()],
+            "retired key dropped after its window"
+        );
     }
 
     #[test]

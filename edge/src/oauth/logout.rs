@@ -46,7 +46,10 @@ pub async fn handle(
     };
     let client_id = match (param(params, "client_id"), &hint) {
         (Some(id), Some(claims)) if id != claims.aud => {
-            return Ok(error_page(400, "The client_id does not match the id_token_hint."))
+            return Ok(error_page(
+                400,
+                "The client_id does not match the id_token_hint.",
+            ))
         }
         (Some(id), _) => Some(id.to_string()),
         (None, Some(claims)) => Some(claims.aud.clone()),
@@ -60,7 +63,9 @@ pub async fn handle(
                 None => None,
             };
             match client {
-                Some(c) if c.post_logout_redirect_uris.iter().any(|r| r == uri) => Some(uri.to_string()),
+                Some(c) if c.post_logout_redirect_uris.iter().any(|r| r == uri) => {
+                    Some(uri.to_string())
+                }
                 _ => {
                     return Ok(error_page(
                         400,
@@ -93,8 +98,15 @@ pub async fn handle(
     }
     let response = match return_to {
         Some(uri) => {
-            let state: Vec<(&str, &str)> = param(params, "state").map(|s| ("state", s)).into_iter().collect();
-            let location = if state.is_empty() { uri } else { with_query(&uri, &state) };
+            let state: Vec<(&str, &str)> = param(params, "state")
+                .map(|s| ("state", s))
+                .into_iter()
+                .collect();
+            let location = if state.is_empty() {
+                uri
+            } else {
+                with_query(&uri, &state)
+            };
             redirect(&location)
         }
         None => signed_out_page(),
@@ -127,7 +139,12 @@ fn confirmation_page(params: &Params) -> Response {
     let hidden: String = ["client_id", "post_logout_redirect_uri", "state"]
         .iter()
         .filter_map(|name| param(params, name).map(|v| (name, v)))
-        .map(|(name, v)| format!("<input type=hidden name={name} value=\"{}\">", html_escape(v)))
+        .map(|(name, v)| {
+            format!(
+                "<input type=hidden name={name} value=\"{}\">",
+                html_escape(v)
+            )
+        })
         .collect();
     page(
         "Sign out?",

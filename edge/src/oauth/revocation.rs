@@ -26,7 +26,9 @@ pub async fn handle(
         .find(|(n, _)| n == "token")
         .map(|(_, v)| v.as_str())
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token."))?;
+        .ok_or_else(|| {
+            TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token.")
+        })?;
     let now = ports.clock.now();
     let grant_id = match split_refresh_token(token) {
         Some((grant_id, _)) => Some(grant_id.to_string()),

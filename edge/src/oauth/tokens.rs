@@ -9,7 +9,9 @@
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::oauth::claims::{at_hash, AccessTokenClaims, IdTokenClaims};
-use crate::oauth::jws::{sign_compact, verify_compact, VerifyError, TYP_ACCESS_TOKEN, TYP_ID_TOKEN};
+use crate::oauth::jws::{
+    sign_compact, verify_compact, VerifyError, TYP_ACCESS_TOKEN, TYP_ID_TOKEN,
+};
 use crate::oauth::keys::{KeyRing, MAX_TOKEN_LIFETIME_SECONDS};
 use crate::ports::{SignError, UnixMillis};
 use crate::users::User;
@@ -49,7 +51,10 @@ pub async fn mint(
     random: &dyn crate::ports::SecureRandom,
 ) -> Result<Minted, SignError> {
     let iat = subject.now.0 / 1000;
-    let access_ttl = subject.client.access_token_ttl.clamp(1, MAX_TOKEN_LIFETIME_SECONDS);
+    let access_ttl = subject
+        .client
+        .access_token_ttl
+        .clamp(1, MAX_TOKEN_LIFETIME_SECONDS);
     let sub = subject
         .user
         .map_or_else(|| subject.client.id.clone(), |u| u.id.clone());
@@ -70,7 +75,10 @@ pub async fn mint(
 
     let id_token = match subject.user {
         Some(user) if has(subject.scopes, "openid") => {
-            let id_ttl = subject.client.id_token_ttl.clamp(1, MAX_TOKEN_LIFETIME_SECONDS);
+            let id_ttl = subject
+                .client
+                .id_token_ttl
+                .clamp(1, MAX_TOKEN_LIFETIME_SECONDS);
             let with_email = has(subject.scopes, "email");
             let claims = IdTokenClaims {
                 iss: subject.issuer.into(),
@@ -120,8 +128,8 @@ pub fn verify_access_token(
     token: &str,
     now: UnixMillis,
 ) -> Result<AccessTokenClaims, InvalidToken> {
-    let claims: AccessTokenClaims =
-        verify_compact(token, TYP_ACCESS_TOKEN, &ring.published).map_err(InvalidToken::Signature)?;
+    let claims: AccessTokenClaims = verify_compact(token, TYP_ACCESS_TOKEN, &ring.published)
+        .map_err(InvalidToken::Signature)?;
     if claims.iss != issuer {
         return Err(InvalidToken::WrongIssuer);
     }
@@ -162,7 +170,9 @@ mod tests {
     fn minted(t: &TestPorts, scopes: &[&str]) -> (KeyRing, Minted) {
         let ports = t.ports();
         let ring = pollster::block_on(crate::oauth::keys::load(&ports)).unwrap();
-        let client = pollster::block_on(ports.clients.find("demo")).unwrap().unwrap();
+        let client = pollster::block_on(ports.clients.find("demo"))
+            .unwrap()
+            .unwrap();
         let user = crate::testing::user("u1", "ada@example.com");
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
         let subject = Subject {
@@ -213,7 +223,12 @@ mod tests {
         let claims = verify_access_token(&ring, ISS, &m.access_token, t.clock.now()).unwrap();
         assert_eq!(claims.grant_id.as_deref(), Some("g1"));
         assert_eq!(
-            verify_access_token(&ring, "https://other.example", &m.access_token, t.clock.now()),
+            verify_access_token(
+                &ring,
+                "https://other.example",
+                &m.access_token,
+                t.clock.now()
+            ),
             Err(InvalidToken::WrongIssuer)
         );
         t.clock.advance_seconds(m.expires_in);
@@ -230,7 +245,11 @@ mod tests {
         let now = t.clock.now();
         let parts: Vec<&str> = m.access_token.split('.').collect();
         let header = |json: &str| URL_SAFE_NO_PAD.encode(json);
-        let none = format!("{}.{}.", header(r#"{"alg":"none","typ":"at+jwt"}"#), parts[1]);
+        let none = format!(
+            "{}.{}.",
+            header(r#"{"alg":"none","typ":"at+jwt"}"#),
+            parts[1]
+        );
         assert_eq!(
             verify_access_token(&ring, ISS, &none, now),
             Err(InvalidToken::Signature(VerifyError::WrongAlgorithm))

@@ -34,14 +34,20 @@ pub fn bearer_error(status: u16, error: OAuthErrorCode, description: &str) -> Re
     )
     .with_header(
         "www-authenticate",
-        &format!("Bearer error=\"{}\", error_description=\"{description}\"", error.as_str()),
+        &format!(
+            "Bearer error=\"{}\", error_description=\"{description}\"",
+            error.as_str()
+        ),
     )
 }
 
 /// The bearer token of an `Authorization` header (RFC 6750 §2.1).
 pub fn bearer_token(authorization: Option<&str>) -> Option<&str> {
     let (scheme, token) = authorization?.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Handles `GET`/`POST /userinfo`.
@@ -49,7 +55,13 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
     let Some(token) = bearer_token(authorization) else {
         return Response::empty(401).with_header("www-authenticate", "Bearer");
     };
-    let invalid = || bearer_error(401, OAuthErrorCode::InvalidToken, "The access token is invalid or expired.");
+    let invalid = || {
+        bearer_error(
+            401,
+            OAuthErrorCode::InvalidToken,
+            "The access token is invalid or expired.",
+        )
+    };
     let unavailable = |what: String| {
         ports.diagnostics.log(&format!("userinfo: {what}"));
         Response::json(
@@ -74,7 +86,11 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
     }
     let scopes: Vec<&str> = claims.scope.split(' ').collect();
     if !scopes.contains(&"openid") {
-        return bearer_error(403, OAuthErrorCode::InsufficientScope, "The access token lacks the openid scope.");
+        return bearer_error(
+            403,
+            OAuthErrorCode::InsufficientScope,
+            "The access token lacks the openid scope.",
+        );
     }
     let user = match ports.users.find_by_id(&claims.sub).await {
         Ok(Some(user)) if user.status == UserStatus::Active => user,

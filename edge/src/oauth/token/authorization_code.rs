@@ -1,6 +1,8 @@
 //! The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.6).
 
-use super::{invalid_grant, key_ring, refresh_token_for, respond, Failure, Incoming, TokenResponse};
+use super::{
+    invalid_grant, key_ring, refresh_token_for, respond, Failure, Incoming, TokenResponse,
+};
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
@@ -34,8 +36,8 @@ pub(super) async fn exchange(
     let now = ports.clock.now();
     let random_failed = |_| Failure::unavailable("random source failed".into());
     let grant_id = random_handle(ports.random).map_err(random_failed)?;
-    let wants_refresh = record.scopes.iter().any(|s| s == "offline_access")
-        && client.allows_grant("refresh_token");
+    let wants_refresh =
+        record.scopes.iter().any(|s| s == "offline_access") && client.allows_grant("refresh_token");
     let refresh_secret = if wants_refresh {
         Some(random_handle(ports.random).map_err(random_failed)?)
     } else {
@@ -97,7 +99,9 @@ fn check(
         return Err(invalid_grant("The authorization code was issued to another client.").into());
     }
     if record.redirect_uri.as_deref() != redirect_uri {
-        return Err(invalid_grant("The redirect_uri does not match the authorization request.").into());
+        return Err(
+            invalid_grant("The redirect_uri does not match the authorization request.").into(),
+        );
     }
     let challenge = CodeChallenge::parse(Some(&record.code_challenge), Some("S256"))
         .map_err(|_| invalid_grant("The authorization code is invalid."))?;
@@ -114,11 +118,18 @@ async fn reused_or_unknown(ports: &Ports<'_>, code: &str) -> Failure {
         Ok(Some(grant_id)) => {
             let revoked = ports
                 .grants
-                .apply(&grant_id, &GrantCommand::Revoke { client_id: None }, ports.clock.now())
+                .apply(
+                    &grant_id,
+                    &GrantCommand::Revoke { client_id: None },
+                    ports.clock.now(),
+                )
                 .await;
             Failure::logged(
                 error,
-                format!("authorization code reused; grant revoked: {:?}", revoked.is_ok()),
+                format!(
+                    "authorization code reused; grant revoked: {:?}",
+                    revoked.is_ok()
+                ),
             )
         }
         Ok(None) => error.into(),

@@ -79,7 +79,10 @@ pub(crate) fn invalid_grant(description: &'static str) -> TokenError {
 }
 
 fn invalid_client() -> TokenError {
-    TokenError::new(OAuthErrorCode::InvalidClient, "Client authentication failed.")
+    TokenError::new(
+        OAuthErrorCode::InvalidClient,
+        "Client authentication failed.",
+    )
 }
 
 /// One token request as it arrived.
@@ -211,4 +214,3 @@ pub fn split_refresh_token(token: &str) -> Option<(&str, &str)> {
     let handle = crate::crypto::token::is_handle;
     (handle(grant_id) && handle(secret)).then_some((grant_id, secret))
 }
-

@@ -3,7 +3,10 @@
 
 use portcullis_shared::oauth::OAuthErrorCode;
 
-use super::{invalid_grant, key_ring, refresh_token_for, respond, split_refresh_token, Failure, Incoming, TokenResponse};
+use super::{
+    invalid_grant, key_ring, refresh_token_for, respond, split_refresh_token, Failure, Incoming,
+    TokenResponse,
+};
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
@@ -84,5 +87,11 @@ pub(super) async fn exchange(
         grant_id: Some(grant_id),
         now,
     };
-    respond(ports, &ring, &subject, Some(refresh_token_for(grant_id, &secret))).await
+    respond(
+        ports,
+        &ring,
+        &subject,
+        Some(refresh_token_for(grant_id, &secret)),
+    )
+    .await
 }

@@ -122,7 +122,12 @@ impl D1Stores {
         D1Stores { db }
     }
 
-    async fn changes(&self, sql: &str, args: &[JsValue], context: &str) -> Result<usize, StoreError> {
+    async fn changes(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+        context: &str,
+    ) -> Result<usize, StoreError> {
         let result = self
             .db
             .prepare(sql)
@@ -182,7 +187,9 @@ impl D1Stores {
     async fn user_where(&self, column: &str, value: &str) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = self
             .db
-            .prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1"))
+            .prepare(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1"
+            ))
             .bind(&[text(value)])
             .map_err(unavailable("bind"))?
             .first(None)
@@ -401,10 +408,17 @@ impl KeyStore for D1Stores {
             .map(|_| ())
     }
 
-    async fn rotate(&self, old_kid: &str, at: UnixMillis, new: &StoredKey) -> Result<(), StoreError> {
+    async fn rotate(
+        &self,
+        old_kid: &str,
+        at: UnixMillis,
+        new: &StoredKey,
+    ) -> Result<(), StoreError> {
         let retire = self
             .db
-            .prepare("UPDATE signing_keys SET retired_at = ?2 WHERE kid = ?1 AND retired_at IS NULL")
+            .prepare(
+                "UPDATE signing_keys SET retired_at = ?2 WHERE kid = ?1 AND retired_at IS NULL",
+            )
             .bind(&[text(old_kid), millis(at)])
             .map_err(unavailable("bind"))?;
         let insert = self

@@ -31,8 +31,13 @@ pub struct GrantObject {
 impl GrantObject {
     fn load(&self) -> worker::Result<Option<Grant>> {
         let sql = self.state.storage().sql();
-        sql.exec("CREATE TABLE IF NOT EXISTS grant_state (value TEXT NOT NULL)", None)?;
-        let rows: Vec<Row> = sql.exec("SELECT value FROM grant_state", None)?.to_array()?;
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS grant_state (value TEXT NOT NULL)",
+            None,
+        )?;
+        let rows: Vec<Row> = sql
+            .exec("SELECT value FROM grant_state", None)?
+            .to_array()?;
         Ok(rows
             .into_iter()
             .next()
@@ -41,9 +46,13 @@ impl GrantObject {
 
     fn save(&self, grant: &Grant) -> worker::Result<()> {
         let sql = self.state.storage().sql();
-        let value = serde_json::to_string(grant).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let value =
+            serde_json::to_string(grant).map_err(|e| worker::Error::RustError(e.to_string()))?;
         sql.exec("DELETE FROM grant_state", None)?;
-        sql.exec("INSERT INTO grant_state (value) VALUES (?)", vec![value.into()])?;
+        sql.exec(
+            "INSERT INTO grant_state (value) VALUES (?)",
+            vec![value.into()],
+        )?;
         Ok(())
     }
 }
@@ -62,13 +71,16 @@ impl DurableObject for GrantObject {
                     return Ok(worker::Response::empty()?.with_status(409));
                 }
                 self.save(&grant)?;
-                let offset = (grant.expires_at as i64).saturating_sub(js_sys::Date::now() as i64).max(0);
+                let offset = (grant.expires_at as i64)
+                    .saturating_sub(js_sys::Date::now() as i64)
+                    .max(0);
                 self.state.storage().set_alarm(offset).await?;
                 Ok(worker::Response::empty()?.with_status(201))
             }
             "/apply" => {
                 let body: ApplyBody = req.json().await?;
-                let (state, reply) = Grant::apply(self.load()?, &body.command, UnixMillis(body.now));
+                let (state, reply) =
+                    Grant::apply(self.load()?, &body.command, UnixMillis(body.now));
                 if let Some(state) = state {
                     self.save(&state)?;
                 }
@@ -94,14 +106,21 @@ impl DurableGrantStore {
         DurableGrantStore { namespace }
     }
 
-    async fn call(&self, grant_id: &str, path: &str, json: String) -> Result<worker::Response, StoreError> {
-        let unavailable = |e: worker::Error| StoreError::Unavailable(format!("grant store {path}: {e}"));
+    async fn call(
+        &self,
+        grant_id: &str,
+        path: &str,
+        json: String,
+    ) -> Result<worker::Response, StoreError> {
+        let unavailable =
+            |e: worker::Error| StoreError::Unavailable(format!("grant store {path}: {e}"));
         let stub = self.namespace.get_by_name(grant_id).map_err(unavailable)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
             .with_body(Some(JsValue::from_str(&json)));
-        let request = worker::Request::new_with_init(&format!("https://grants.internal{path}"), &init)
-            .map_err(unavailable)?;
+        let request =
+            worker::Request::new_with_init(&format!("https://grants.internal{path}"), &init)
+                .map_err(unavailable)?;
         stub.fetch_with_request(request).await.map_err(unavailable)
     }
 }
@@ -109,12 +128,15 @@ impl DurableGrantStore {
 #[async_trait(?Send)]
 impl GrantStore for DurableGrantStore {
     async fn create(&self, grant_id: &str, grant: &Grant) -> Result<(), StoreError> {
-        let json = serde_json::to_string(grant).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let json =
+            serde_json::to_string(grant).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let response = self.call(grant_id, "/create", json).await?;
         match response.status_code() {
             201 => Ok(()),
             409 => Err(StoreError::Conflict),
-            status => Err(StoreError::Unavailable(format!("grant create: status {status}"))),
+            status => Err(StoreError::Unavailable(format!(
+                "grant create: status {status}"
+            ))),
         }
     }
 
@@ -128,7 +150,8 @@ impl GrantStore for DurableGrantStore {
             command: command.clone(),
             now: now.0,
         };
-        let json = serde_json::to_string(&body).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let json =
+            serde_json::to_string(&body).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut response = self.call(grant_id, "/apply", json).await?;
         if response.status_code() != 200 {
             return Err(StoreError::Unavailable(format!(

@@ -56,7 +56,9 @@ fn settings(env: &Env) -> Settings {
         Ok(secret) => match KeyEncryptionKey::parse(&secret.to_string()) {
             Ok(key) => Some(key),
             Err(_) => {
-                console_error!("KEY_ENCRYPTION_KEY is not 32 bytes of base64url; tokens cannot be signed");
+                console_error!(
+                    "KEY_ENCRYPTION_KEY is not 32 bytes of base64url; tokens cannot be signed"
+                );
                 None
             }
         },

@@ -1,0 +1,613 @@
+//! The provider through its HTTP surface, natively: every port in memory, the same
+//! routing, parsing and decisions as on Workers.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use portcullis_shared::api::FlowStarted;
+use serde_json::Value;
+
+use super::*;
+use crate::testing::TestPorts;
+
+const ISSUER: &str = "http://localhost:8787";
+const PAGE: &str = "https://shop.example";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const PASSWORD: &str = "correct horse battery staple 42";
+
+fn request(method: Method, target: &str, headers: &[(&str, &str)], body: &str) -> Request {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    Request {
+        method,
+        path: path.into(),
+        query: query.into(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
+            .collect(),
+        body: body.as_bytes().to_vec(),
+        self_origin: ISSUER.into(),
+    }
+}
+
+fn call(t: &TestPorts, req: Request) -> Response {
+    pollster::block_on(handle(&t.ports(), req)).response
+}
+
+fn json(response: &Response) -> Value {
+    serde_json::from_slice(&response.body).unwrap_or(Value::Null)
+}
+
+fn post_json(t: &TestPorts, path: &str, body: Value) -> Response {
+    call(
+        t,
+        request(
+            Method::Post,
+            path,
+            &[("content-type", "application/json"), ("origin", PAGE)],
+            &body.to_string(),
+        ),
+    )
+}
+
+fn post_form(
+    t: &TestPorts,
+    path: &str,
+    pairs: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Response {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let mut all = vec![("content-type", "application/x-www-form-urlencoded")];
+    all.extend_from_slice(headers);
+    call(t, request(Method::Post, path, &all, &body))
+}
+
+fn start_flow(t: &TestPorts, scope: &str) -> String {
+    let response = post_json(
+        t,
+        "/v1/flows",
+        serde_json::json!({"client_id": "demo", "code_challenge": CHALLENGE,
+                           "code_challenge_method": "S256", "scope": scope, "nonce": "n1"}),
+    );
+    assert_eq!(response.status, 201, "{}", json(&response));
+    serde_json::from_slice::<FlowStarted>(&response.body)
+        .unwrap()
+        .flow_id
+}
+
+fn sign_up(t: &TestPorts, email: &str) -> Response {
+    let flow = start_flow(t, "openid email profile offline_access");
+    post_json(
+        t,
+        &format!("/v1/flows/{flow}/sign-up"),
+        serde_json::json!({"email": email, "password": PASSWORD, "name": "Ada"}),
+    )
+}
+
+fn redeem(t: &TestPorts, code: &str) -> Response {
+    post_form(
+        t,
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", VERIFIER),
+            ("client_id", "demo"),
+        ],
+        &[("origin", PAGE)],
+    )
+}
+
+fn refresh(t: &TestPorts, token: &str) -> Response {
+    post_form(
+        t,
+        "/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token),
+            ("client_id", "demo"),
+        ],
+        &[],
+    )
+}
+
+fn userinfo(t: &TestPorts, access_token: &str) -> Response {
+    call(
+        t,
+        request(
+            Method::Get,
+            "/userinfo",
+            &[("authorization", &format!("Bearer {access_token}"))],
+            "",
+        ),
+    )
+}
+
+/// Signs up `email` through an embedded flow and redeems the code.
+fn tokens_for(t: &TestPorts, email: &str) -> Value {
+    let outcome = json(&sign_up(t, email));
+    assert_eq!(outcome["status"], "authorization_code", "{outcome}");
+    let response = redeem(t, outcome["authorization_code"].as_str().unwrap());
+    assert_eq!(response.status, 200, "{}", json(&response));
+    json(&response)
+}
+
+fn claims(jwt: &str) -> Value {
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(jwt.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn first_party_flow_sign_up_then_token_then_userinfo() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "Ada@Example.com");
+    assert_eq!(tokens["token_type"], "Bearer");
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["iss"], ISSUER);
+    assert_eq!(id["aud"], "demo");
+    assert_eq!(id["nonce"], "n1");
+    assert_eq!(id["email"], "ada@example.com");
+    let info = userinfo(&t, tokens["access_token"].as_str().unwrap());
+    assert_eq!(info.status, 200);
+    assert_eq!(json(&info)["email"], "ada@example.com");
+    assert_eq!(json(&info)["sub"], id["sub"]);
+    let events = t.events.summary();
+    assert!(events.contains(&("user.registration.create".into(), "SUCCESS".into())));
+    assert!(events.contains(&("user.session.start".into(), "SUCCESS".into())));
+}
+
+#[test]
+fn no_account_enumeration_unknown_email_and_wrong_password_answer_alike() {
+    let t = TestPorts::new();
+    tokens_for(&t, "ada@example.com");
+    let attempt = |email: &str| {
+        let flow = start_flow(&t, "openid");
+        post_json(
+            &t,
+            &format!("/v1/flows/{flow}/password"),
+            serde_json::json!({"email": email, "password": "not the password at all"}),
+        )
+    };
+    let wrong_password = attempt("ada@example.com");
+    let unknown = attempt("nobody@example.com");
+    assert_eq!(wrong_password.status, 401);
+    assert_eq!(wrong_password, unknown);
+    assert_eq!(json(&unknown)["code"], "invalid_credentials");
+    let failures = t
+        .events
+        .summary()
+        .into_iter()
+        .filter(|e| {
+            *e == (
+                "user.authentication.auth_via_password".into(),
+                "FAILURE".into(),
+            )
+        })
+        .count();
+    assert_eq!(failures, 2);
+}
+
+#[test]
+fn a_failed_password_keeps_the_flow_until_too_many_attempts() {
+    let t = TestPorts::new();
+    tokens_for(&t, "ada@example.com");
+    let flow = start_flow(&t, "openid");
+    let path = format!("/v1/flows/{flow}/password");
+    let wrong = serde_json::json!({"email": "ada@example.com", "password": "wrong"});
+    for _ in 1..crate::flows::MAX_FAILURES {
+        assert_eq!(post_json(&t, &path, wrong.clone()).status, 401);
+    }
+    assert_eq!(
+        json(&post_json(&t, &path, wrong))["code"],
+        "too_many_attempts"
+    );
+    let right = serde_json::json!({"email": "ada@example.com", "password": PASSWORD});
+    assert_eq!(json(&post_json(&t, &path, right))["code"], "flow_not_found");
+}
+
+#[test]
+fn nist_800_63b_short_common_and_email_passwords_are_refused_with_the_reason() {
+    let t = TestPorts::new();
+    let flow = start_flow(&t, "openid");
+    let path = format!("/v1/flows/{flow}/sign-up");
+    for (password, problem) in [
+        ("short", "too_short"),
+        ("passwordpassword", "common"),
+        ("ada.lovelace@example.com!!", "context_specific"),
+    ] {
+        let response = post_json(
+            &t,
+            &path,
+            serde_json::json!({"email": "ada.lovelace@example.com", "password": password}),
+        );
+        assert_eq!(response.status, 400);
+        assert_eq!(json(&response)["code"], "password_rejected");
+        assert_eq!(json(&response)["problem"], problem, "{password}");
+    }
+}
+
+#[test]
+fn sign_up_of_a_taken_address_with_another_password_is_refused_generically() {
+    let t = TestPorts::new();
+    tokens_for(&t, "ada@example.com");
+    let flow = start_flow(&t, "openid");
+    let response = post_json(
+        &t,
+        &format!("/v1/flows/{flow}/sign-up"),
+        serde_json::json!({"email": "ADA@example.com", "password": "a different long passphrase"}),
+    );
+    assert_eq!(json(&response)["code"], "invalid_credentials");
+    // With the account's own password, sign-up signs in.
+    assert_eq!(
+        json(&sign_up(&t, "ada@example.com"))["status"],
+        "authorization_code"
+    );
+}
+
+#[test]
+fn rfc6749_4_1_2_a_reused_code_is_refused_and_revokes_its_tokens() {
+    let t = TestPorts::new();
+    let outcome = json(&sign_up(&t, "ada@example.com"));
+    let code = outcome["authorization_code"].as_str().unwrap();
+    let first = json(&redeem(&t, code));
+    assert_eq!(
+        userinfo(&t, first["access_token"].as_str().unwrap()).status,
+        200
+    );
+    let again = redeem(&t, code);
+    assert_eq!(again.status, 400);
+    assert_eq!(json(&again)["error"], "invalid_grant");
+    assert_eq!(
+        userinfo(&t, first["access_token"].as_str().unwrap()).status,
+        401
+    );
+    assert_eq!(
+        refresh(&t, first["refresh_token"].as_str().unwrap()).status,
+        400
+    );
+}
+
+#[test]
+fn rfc7636_4_6_a_wrong_verifier_is_invalid_grant() {
+    let t = TestPorts::new();
+    let outcome = json(&sign_up(&t, "ada@example.com"));
+    let response = post_form(
+        &t,
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", outcome["authorization_code"].as_str().unwrap()),
+            ("code_verifier", &"x".repeat(43)),
+            ("client_id", "demo"),
+        ],
+        &[],
+    );
+    assert_eq!(json(&response)["error"], "invalid_grant");
+}
+
+#[test]
+fn rfc9700_4_14_2_refresh_rotates_and_reuse_revokes_the_family() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let r0 = tokens["refresh_token"].as_str().unwrap().to_string();
+    let second = json(&refresh(&t, &r0));
+    let r1 = second["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(r0, r1);
+    assert!(second["id_token"].is_string());
+    assert!(
+        claims(second["id_token"].as_str().unwrap())
+            .get("nonce")
+            .is_none(),
+        "OIDC Core §12.2"
+    );
+    // A retry within the grace gets the same successor.
+    assert_eq!(json(&refresh(&t, &r0))["refresh_token"], r1.as_str());
+    t.clock.advance_seconds(60);
+    let r2 = json(&refresh(&t, &r1))["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // r0 again, long after its rotation: reuse; the whole family dies.
+    assert_eq!(json(&refresh(&t, &r0))["error"], "invalid_grant");
+    assert_eq!(json(&refresh(&t, &r2))["error"], "invalid_grant");
+    assert_eq!(
+        userinfo(&t, second["access_token"].as_str().unwrap()).status,
+        401
+    );
+}
+
+#[test]
+fn rfc6749_5_2_unknown_grant_type_and_garbage_never_500() {
+    let t = TestPorts::new();
+    let response = post_form(
+        &t,
+        "/token",
+        &[("grant_type", "password"), ("client_id", "demo")],
+        &[],
+    );
+    assert_eq!(response.status, 400);
+    assert_eq!(json(&response)["error"], "unsupported_grant_type");
+    let response = post_form(&t, "/token", &[("grant_type", "authorization_code")], &[]);
+    assert_eq!(response.status, 401);
+    assert_eq!(json(&response)["error"], "invalid_client");
+    let response = call(
+        &t,
+        request(
+            Method::Post,
+            "/token",
+            &[("content-type", "application/json")],
+            "{}",
+        ),
+    );
+    assert_eq!(json(&response)["error"], "invalid_request");
+    for target in [
+        "/userinfo",
+        "/authorize",
+        "/authorize?client_id=demo",
+        "/logout?id_token_hint=x.y.z",
+    ] {
+        let response = call(
+            &t,
+            request(
+                Method::Get,
+                target,
+                &[("authorization", "Bearer a.b.c")],
+                "",
+            ),
+        );
+        assert!(response.status < 500, "{target} -> {}", response.status);
+    }
+}
+
+#[test]
+fn rfc6749_4_1_2_1_bad_redirect_uri_is_shown_not_followed_and_plain_pkce_is_redirected() {
+    let t = TestPorts::new();
+    let base = "/authorize?response_type=code&client_id=demo&scope=openid&state=s1";
+    let response = call(
+        &t,
+        request(Method::Get, &format!("{base}&redirect_uri=https%3A%2F%2Fshop.example%2Fcallback%2F&code_challenge={CHALLENGE}&code_challenge_method=S256"), &[], ""),
+    );
+    assert_eq!(response.status, 400);
+    assert!(response.header("location").is_none());
+    let response = call(
+        &t,
+        request(Method::Get, &format!("{base}&redirect_uri=https%3A%2F%2Fshop.example%2Fcallback&code_challenge={VERIFIER}&code_challenge_method=plain"), &[], ""),
+    );
+    assert_eq!(response.status, 302);
+    let location = response.header("location").unwrap();
+    assert!(
+        location.starts_with("https://shop.example/callback?error=invalid_request"),
+        "{location}"
+    );
+    assert!(
+        location.contains("state=s1") && location.contains("iss=http%3A%2F%2Flocalhost%3A8787")
+    );
+}
+
+#[test]
+fn oidc_core_3_1_2_hosted_sign_in_sets_sso_and_the_next_authorize_skips_the_prompt() {
+    let t = TestPorts::new();
+    tokens_for(&t, "ada@example.com");
+    let authorize = |extra: &str, cookie: Option<&str>| {
+        let target = format!(
+            "/authorize?response_type=code&client_id=demo&scope=openid%20email&state=s1&nonce=n2\
+             &redirect_uri=https%3A%2F%2Fshop.example%2Fcallback&code_challenge={CHALLENGE}\
+             &code_challenge_method=S256{extra}"
+        );
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        call(&t, request(Method::Get, &target, &headers, ""))
+    };
+    let none = authorize("&prompt=none", None);
+    assert!(none
+        .header("location")
+        .unwrap()
+        .contains("error=login_required"));
+
+    let first = authorize("", None);
+    let location = first.header("location").unwrap().to_string();
+    assert!(location.starts_with("/signin?flow="), "{location}");
+    let flow = location
+        .split("flow=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let done = call(
+        &t,
+        request(
+            Method::Post,
+            &format!("/v1/flows/{flow}/password"),
+            &[("content-type", "application/json"), ("origin", ISSUER)],
+            &serde_json::json!({"email": "ada@example.com", "password": PASSWORD}).to_string(),
+        ),
+    );
+    assert_eq!(done.status, 200, "{}", json(&done));
+    let redirect_to = json(&done)["redirect_to"].as_str().unwrap().to_string();
+    assert!(redirect_to.starts_with("https://shop.example/callback?code="));
+    let set_cookie = done.header("set-cookie").unwrap();
+    assert!(set_cookie.contains("HttpOnly"));
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+
+    let code = redirect_to
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let tokens = post_form(
+        &t,
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", VERIFIER),
+            ("client_id", "demo"),
+            ("redirect_uri", "https://shop.example/callback"),
+        ],
+        &[],
+    );
+    assert_eq!(tokens.status, 200, "{}", json(&tokens));
+
+    let sso = authorize("", Some(&cookie));
+    assert!(sso
+        .header("location")
+        .unwrap()
+        .starts_with("https://shop.example/callback?code="));
+    let login = authorize("&prompt=login", Some(&cookie));
+    assert!(login.header("location").unwrap().starts_with("/signin?"));
+    t.clock.advance_seconds(120);
+    let stale = authorize("&max_age=60", Some(&cookie));
+    assert!(stale.header("location").unwrap().starts_with("/signin?"));
+
+    // RP-initiated logout with the ID token ends the session.
+    let id_token = json(&tokens)["id_token"].as_str().unwrap().to_string();
+    let logout = call(
+        &t,
+        request(
+            Method::Get,
+            &format!("/logout?id_token_hint={id_token}&post_logout_redirect_uri=https%3A%2F%2Fshop.example%2F&state=bye"),
+            &[("cookie", &cookie)],
+            "",
+        ),
+    );
+    assert_eq!(
+        logout.header("location"),
+        Some("https://shop.example/?state=bye")
+    );
+    assert!(authorize("", Some(&cookie))
+        .header("location")
+        .unwrap()
+        .starts_with("/signin?"));
+}
+
+#[test]
+fn oidc_discovery_and_jwks_describe_the_signing_key() {
+    let t = TestPorts::new();
+    let metadata = json(&call(
+        &t,
+        request(Method::Get, "/.well-known/openid-configuration", &[], ""),
+    ));
+    assert_eq!(metadata["issuer"], ISSUER);
+    let jwks = json(&call(
+        &t,
+        request(Method::Get, "/.well-known/jwks.json", &[], ""),
+    ));
+    let tokens = tokens_for(&t, "ada@example.com");
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(
+                tokens["id_token"]
+                    .as_str()
+                    .unwrap()
+                    .split('.')
+                    .next()
+                    .unwrap(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "ES256");
+    assert_eq!(header["kid"], jwks["keys"][0]["kid"]);
+}
+
+#[test]
+fn rfc6749_4_4_client_credentials_and_rfc7662_introspection_for_confidential_clients() {
+    let t = TestPorts::new();
+    t.clients.insert(crate::clients::Client {
+        id: "api".into(),
+        client_type: crate::clients::ClientType::Confidential,
+        secret_hash: Some(format!("sha256:{}", crate::crypto::sha256_hex("s3cret"))),
+        grant_types: vec!["client_credentials".into()],
+        allowed_scopes: vec!["orders:read".into()],
+        ..crate::testing::demo_client()
+    });
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("api:s3cret")
+    );
+    let response = post_form(
+        &t,
+        "/token",
+        &[("grant_type", "client_credentials")],
+        &[("authorization", &basic)],
+    );
+    assert_eq!(response.status, 200, "{}", json(&response));
+    let token = json(&response)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(claims(&token)["sub"], "api");
+    assert_eq!(claims(&token)["scope"], "orders:read");
+
+    let wrong = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("api:nope")
+    );
+    let refused = post_form(
+        &t,
+        "/token",
+        &[("grant_type", "client_credentials")],
+        &[("authorization", &wrong)],
+    );
+    assert_eq!(
+        (refused.status, json(&refused)["error"].clone()),
+        (401, "invalid_client".into())
+    );
+
+    let active = post_form(
+        &t,
+        "/introspect",
+        &[("token", &token)],
+        &[("authorization", &basic)],
+    );
+    assert_eq!(json(&active)["active"], true);
+    let inactive = post_form(
+        &t,
+        "/introspect",
+        &[("token", "nonsense")],
+        &[("authorization", &basic)],
+    );
+    assert_eq!(json(&inactive), serde_json::json!({"active": false}));
+    let public = post_form(
+        &t,
+        "/introspect",
+        &[("token", &token), ("client_id", "demo")],
+        &[],
+    );
+    assert_eq!(json(&public)["error"], "invalid_client");
+}
+
+#[test]
+fn rfc7009_revoking_a_refresh_token_ends_the_grant() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let response = post_form(
+        &t,
+        "/revoke",
+        &[("token", refresh_token), ("client_id", "demo")],
+        &[],
+    );
+    assert_eq!(response.status, 200);
+    assert_eq!(json(&refresh(&t, refresh_token))["error"], "invalid_grant");
+    assert_eq!(
+        userinfo(&t, tokens["access_token"].as_str().unwrap()).status,
+        401
+    );
+    // §2.2: unknown tokens are not an error.
+    let unknown = post_form(
+        &t,
+        "/revoke",
+        &[("token", "whatever"), ("client_id", "demo")],
+        &[],
+    );
+    assert_eq!(unknown.status, 200);
+}
