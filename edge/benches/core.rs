@@ -11,7 +11,7 @@ use portcullis_edge::passwords::blocklist::BloomBlocklist;
 use portcullis_edge::passwords::hashing::{self, Cost};
 use portcullis_edge::passwords::policy::Blocklist;
 use portcullis_edge::ports::Signer;
-use portcullis_edge::testing::SeededRandom;
+use portcullis_edge::testing::{self, SeededRandom, TestPorts};
 
 /// Runs `op` until `budget` is spent (at least `min_runs` times) and reports the median.
 fn measure(name: &str, min_runs: usize, budget: Duration, mut op: impl FnMut()) {
@@ -31,7 +31,101 @@ fn measure(name: &str, min_runs: usize, budget: Duration, mut op: impl FnMut()) 
     );
 }
 
+/// One `POST /token` through the whole core (routing, client authentication, grant,
+/// key ring with AES-GCM unsealing, ES256 signing) against in-memory ports.
+fn token_request(t: &TestPorts, body: &str, authorization: Option<&str>) -> serde_json::Value {
+    use portcullis_edge::http::{Method, Request};
+    let mut headers = vec![(
+        "content-type".to_string(),
+        "application/x-www-form-urlencoded".to_string(),
+    )];
+    if let Some(value) = authorization {
+        headers.push(("authorization".into(), value.into()));
+    }
+    let request = Request {
+        method: Method::Post,
+        path: "/token".into(),
+        query: String::new(),
+        headers,
+        body: body.as_bytes().to_vec(),
+        self_origin: "https://id.example".into(),
+    };
+    let handled = pollster::block_on(portcullis_edge::api::handle(&t.ports(), request));
+    assert_eq!(
+        handled.response.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&handled.response.body)
+    );
+    serde_json::from_slice(&handled.response.body).expect("token responses are JSON")
+}
+
+fn token_endpoint() {
+    use portcullis_edge::clients::{Client, ClientType};
+    use portcullis_edge::oauth::grant::{Grant, RefreshState};
+    use portcullis_edge::ports::{Clock, GrantStore, UserStore};
+
+    let t = TestPorts::new();
+    t.clients.insert(Client {
+        id: "api".into(),
+        client_type: ClientType::Confidential,
+        secret_hash: Some(format!(
+            "sha256:{}",
+            portcullis_edge::crypto::sha256_hex("s3cret")
+        )),
+        grant_types: vec!["client_credentials".into()],
+        allowed_scopes: vec!["orders:read".into()],
+        ..testing::demo_client()
+    });
+    let basic = "Basic YXBpOnMzY3JldA=="; // api:s3cret
+    measure(
+        "POST /token client_credentials (in-memory)",
+        200,
+        Duration::from_secs(2),
+        || {
+            token_request(&t, "grant_type=client_credentials", Some(basic));
+        },
+    );
+
+    pollster::block_on(t.users.create(&testing::user("u1", "ada@example.com"))).expect("memory");
+    let now = t.clock.now();
+    let grant = Grant {
+        user_id: "u1".into(),
+        client_id: "demo".into(),
+        scopes: vec!["openid".into(), "email".into(), "offline_access".into()],
+        auth_time: now.0,
+        amr: vec!["pwd".into()],
+        created_at: now.0,
+        expires_at: now.plus_seconds(86_400).0,
+        revoked: false,
+        refresh: Some(RefreshState::new(
+            "r0-secret-r0-secret-r0-secret-r0-secret-r0s",
+            now,
+        )),
+    };
+    let grant_id = "g".repeat(43);
+    pollster::block_on(t.grants.create(&grant_id, &grant)).expect("memory");
+    let mut token = format!("{grant_id}.r0-secret-r0-secret-r0-secret-r0-secret-r0s");
+    measure(
+        "POST /token refresh_token, rotated (in-memory)",
+        200,
+        Duration::from_secs(2),
+        || {
+            let body = format!("grant_type=refresh_token&client_id=demo&refresh_token={token}");
+            let reply = token_request(&t, &body, None);
+            token = reply["refresh_token"]
+                .as_str()
+                .expect("rotated")
+                .to_string();
+            // Past the retry grace, so every request is a real rotation.
+            t.clock.advance_seconds(11);
+        },
+    );
+}
+
 fn main() {
+    token_endpoint();
+
     let random = SeededRandom::new(1);
 
     let signer = Es256Signer::generate("bench", &random).expect("seeded random never fails");
