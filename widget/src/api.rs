@@ -40,6 +40,8 @@ pub enum Failure {
     Grant(String),
     /// The edge could not be reached or answered with something unreadable.
     Network,
+    /// The flow wants a step this widget cannot show (a newer edge).
+    UnsupportedStep,
     /// Any other API error; its message is for people and is shown as it is.
     Other { code: String, message: String },
 }
@@ -54,6 +56,7 @@ impl Failure {
             Failure::FlowExpired => ErrorCode::FlowNotFound.as_str(),
             Failure::Grant(error) => error,
             Failure::Network => ErrorCode::ServerError.as_str(),
+            Failure::UnsupportedStep => "unsupported_step",
             Failure::Other { code, .. } => code,
         }
     }
@@ -70,6 +73,40 @@ struct ErrorBody {
     message: String,
 }
 
+/// A [`FlowOutcome`] as it arrives. serde reads an internally tagged enum by buffering
+/// the whole object first (its private `Content` type), which costs the widget about
+/// 9 KB of wasm; this flat form reads the same JSON directly. A test checks it against
+/// the shared type's wire form.
+#[derive(Deserialize)]
+struct OutcomeBody {
+    status: String,
+    #[serde(default)]
+    authorization_code: Option<String>,
+    #[serde(default)]
+    expires_in: u64,
+    #[serde(default)]
+    redirect_to: Option<String>,
+}
+
+impl OutcomeBody {
+    fn into_outcome(self) -> Result<FlowOutcome, Failure> {
+        match (
+            self.status.as_str(),
+            self.authorization_code,
+            self.redirect_to,
+        ) {
+            ("authorization_code", Some(authorization_code), _) => {
+                Ok(FlowOutcome::AuthorizationCode {
+                    authorization_code,
+                    expires_in: self.expires_in,
+                })
+            }
+            ("redirect", _, Some(redirect_to)) => Ok(FlowOutcome::Redirect { redirect_to }),
+            _ => Err(Failure::UnsupportedStep),
+        }
+    }
+}
+
 /// RFC 6749 §5.2 error response of `/token`.
 #[derive(Deserialize)]
 struct OAuthErrorBody {
@@ -77,22 +114,34 @@ struct OAuthErrorBody {
 }
 
 /// RFC 6749 §5.1 access token response (with OpenID Connect Core §3.1.3.3's `id_token`),
-/// as `/token` returns it and as `portcullis:signed-in` hands it to the host page.
-///
-/// Holds bearer secrets: no `Debug`, and it lives only in memory.
-#[derive(Serialize, Deserialize)]
-pub struct Tokens {
-    pub access_token: String,
-    pub token_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_in: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
-    /// §5.1: omitted by the server when it equals the requested scope.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+/// kept as the JavaScript object `/token` answered with: `portcullis:signed-in` hands it
+/// to the page as it is (`{access_token, token_type, expires_in, id_token, scope,
+/// refresh_token?}`) and the widget keeps no copy. Holds bearer secrets.
+pub struct Tokens(js_sys::Object);
+
+impl Tokens {
+    /// Parses a `/token` success body; `None` unless it has §5.1's required members.
+    fn parse(text: &str) -> Option<Tokens> {
+        let value = js_sys::JSON::parse(text).ok()?;
+        let object = value.dyn_into::<js_sys::Object>().ok()?;
+        let has = |key: &str| member(&object, key).and_then(|v| v.as_string()).is_some();
+        (has("access_token") && has("token_type")).then_some(Tokens(object))
+    }
+
+    /// §5.1: an omitted `scope` is the one requested; fill it in for the page.
+    pub fn default_scope(&self, requested: &str) {
+        if member(&self.0, "scope").is_none_or(|scope| scope.is_undefined()) {
+            let _ = js_sys::Reflect::set(&self.0, &"scope".into(), &requested.into());
+        }
+    }
+
+    pub fn as_js(&self) -> &JsValue {
+        &self.0
+    }
+}
+
+fn member(object: &js_sys::Object, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).ok()
 }
 
 impl Api {
@@ -134,7 +183,9 @@ impl Api {
         body: &PasswordSignIn,
     ) -> Result<FlowOutcome, Failure> {
         let path = format!("/v1/flows/{}/password", encode(flow_id));
-        self.call("POST", &path, Some(to_json(body)?)).await
+        self.call::<OutcomeBody>("POST", &path, Some(to_json(body)?))
+            .await?
+            .into_outcome()
     }
 
     pub async fn sign_up(
@@ -143,7 +194,9 @@ impl Api {
         body: &PasswordSignUp,
     ) -> Result<FlowOutcome, Failure> {
         let path = format!("/v1/flows/{}/sign-up", encode(flow_id));
-        self.call("POST", &path, Some(to_json(body)?)).await
+        self.call::<OutcomeBody>("POST", &path, Some(to_json(body)?))
+            .await?
+            .into_outcome()
     }
 
     /// RFC 6749 §4.1.3 with RFC 7636 §4.5: redeems an embedded flow's code. Public client,
@@ -157,7 +210,7 @@ impl Api {
         );
         let (status, text) = self.send("POST", "/token", Some((FORM, form))).await?;
         if (200..300).contains(&status) {
-            serde_json::from_str(&text).map_err(|_| Failure::Network)
+            Tokens::parse(&text).ok_or(Failure::Network)
         } else {
             match serde_json::from_str::<OAuthErrorBody>(&text) {
                 Ok(body) => Err(Failure::Grant(body.error)),
@@ -316,14 +369,21 @@ mod tests {
     }
 
     #[test]
-    fn token_response_round_trips_without_absent_members() {
-        let tokens: Tokens = serde_json::from_str(
-            r#"{"access_token":"a","token_type":"Bearer","expires_in":300,"id_token":"i","scope":"openid"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            serde_json::to_value(&tokens).unwrap(),
-            serde_json::json!({"access_token":"a","token_type":"Bearer","expires_in":300,"id_token":"i","scope":"openid"})
-        );
+    fn flow_outcomes_read_as_the_shared_type_writes_them() {
+        for outcome in [
+            FlowOutcome::AuthorizationCode {
+                authorization_code: "c".into(),
+                expires_in: 600,
+            },
+            FlowOutcome::Redirect {
+                redirect_to: "https://app.example/cb?code=c&state=s".into(),
+            },
+        ] {
+            let wire = serde_json::to_string(&outcome).unwrap();
+            let read: OutcomeBody = serde_json::from_str(&wire).unwrap();
+            assert_eq!(read.into_outcome(), Ok(outcome));
+        }
+        let unknown: OutcomeBody = serde_json::from_str(r#"{"status":"mfa_required"}"#).unwrap();
+        assert_eq!(unknown.into_outcome(), Err(Failure::UnsupportedStep));
     }
 }

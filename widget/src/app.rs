@@ -32,14 +32,14 @@ pub fn view(session: Session) -> impl IntoView {
                 .into_any(),
                 Some(Ok(config)) => view! {
                     <h2 id="pc-title" class="pc-title" part="title">
-                        {move || title(&session.screen().get(), &config.name)}
+                        {move || title(&session.screen(), &config.name)}
                     </h2>
                     <Current />
                 }
                 .into_any(),
             }}
             // Step changes, said politely; errors speak for themselves (role=alert).
-            <p class="pc-visually-hidden" part="announcement" role="status">{session.announcement()}</p>
+            <p class="pc-visually-hidden" part="announcement" role="status">{move || session.announcement()}</p>
         </section>
     }
 }

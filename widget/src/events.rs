@@ -55,7 +55,7 @@ impl Events {
     }
 
     pub fn signed_in(&self, tokens: &Tokens) {
-        self.dispatch(SIGNED_IN, tokens);
+        self.dispatch_value(SIGNED_IN, tokens.as_js());
     }
 
     pub fn signed_out(&self) {
@@ -67,10 +67,14 @@ impl Events {
             .ok()
             .and_then(|json| js_sys::JSON::parse(&json).ok())
             .unwrap_or(JsValue::NULL);
+        self.dispatch_value(name, &detail);
+    }
+
+    fn dispatch_value(&self, name: &str, detail: &JsValue) {
         let init = CustomEventInit::new();
         init.set_bubbles(true);
         init.set_composed(true);
-        init.set_detail(&detail);
+        init.set_detail(detail);
         if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
             // A listener throwing must not break the widget.
             let _ = self.host.dispatch_event(&event);

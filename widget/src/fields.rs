@@ -1,10 +1,94 @@
-//! Form controls shared by the screens: every input has a visible label, its hint and
+//! Form parts shared by the screens: every input has a visible label, its hint and
 //! error are tied to it with `aria-describedby`, and errors are announced (`role=alert`).
+//!
+//! Props take signals and boxed callbacks rather than generic closures so that each
+//! component is compiled once, whatever screen uses it: the wasm size is a budget.
 
+use leptos::ev::SubmitEvent;
 use leptos::html::{Input, P};
 use leptos::prelude::*;
 
+use crate::session::focus_node;
 use crate::text;
+
+/// A message slot: `None` shows nothing.
+pub type Message = RwSignal<Option<String>>;
+
+/// The error state of a form: a message per field that can be wrong (the forms have at
+/// most an email and a password) and one for the whole form.
+#[derive(Clone, Copy)]
+pub struct FormErrors {
+    pub email: Message,
+    pub password: Message,
+    /// Errors about the request (network, expiry, limits), shown above the button.
+    pub form: Message,
+    form_node: NodeRef<P>,
+}
+
+impl FormErrors {
+    pub fn new() -> FormErrors {
+        FormErrors {
+            email: RwSignal::new(None),
+            password: RwSignal::new(None),
+            form: RwSignal::new(None),
+            form_node: NodeRef::new(),
+        }
+    }
+
+    /// Clears every message, so that a repeated error is announced again.
+    fn clear(self) {
+        self.email.set(None);
+        self.password.set(None);
+        self.form.set(None);
+    }
+
+    /// Shows `message` under a field and moves focus to the field.
+    pub fn on_field(slot: Message, input: NodeRef<Input>, message: String) {
+        slot.set(Some(message));
+        focus_node(input);
+    }
+
+    /// Shows `message` for the whole form and moves focus to it.
+    pub fn on_form(self, message: String) {
+        self.form.set(Some(message));
+        focus_node(self.form_node);
+    }
+}
+
+/// A form with what every screen's form has: its fields, a form-wide error, and a submit
+/// button that is disabled and relabelled while the request runs (the form is
+/// `aria-busy` meanwhile).
+#[component]
+pub fn Form(
+    /// Whether the form's request is running; submitting is ignored meanwhile.
+    busy: RwSignal<bool>,
+    /// The form's messages, cleared on every submit.
+    errors: FormErrors,
+    /// The button's label at rest.
+    submit: &'static str,
+    /// The button's label while the request runs, e.g. "Signing in…".
+    busy_label: &'static str,
+    /// Checks the fields and starts the request.
+    on_submit: Box<dyn Fn()>,
+    children: Children,
+) -> impl IntoView {
+    let submitted = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !busy.get_untracked() {
+            errors.clear();
+            on_submit();
+        }
+    };
+    view! {
+        <form class="pc-form" part="form" novalidate aria-busy=move || busy.get().to_string() on:submit=submitted>
+            {children()}
+            <ErrorText id="pc-form-error" error=errors.form node_ref=errors.form_node />
+            <button class="pc-button" part="button" type="submit" disabled=busy>
+                {move || if busy.get() { busy_label } else { submit }}
+            </button>
+        </form>
+    }
+}
 
 /// A labelled text input with an error slot.
 #[component]
@@ -20,8 +104,7 @@ pub fn TextField(
     /// The value, kept in sync both ways.
     value: RwSignal<String>,
     /// The error shown under the field; the field is marked invalid while there is one.
-    #[prop(into)]
-    error: Signal<Option<String>>,
+    error: Message,
     /// Lets the form move focus here.
     node_ref: NodeRef<Input>,
     /// The `inputmode` attribute, for the right on-screen keyboard.
@@ -31,6 +114,7 @@ pub fn TextField(
     #[prop(optional)]
     required: bool,
 ) -> impl IntoView {
+    let error_id = format!("{id}-error");
     view! {
         <label class="pc-label" part="label" for=id>{label}</label>
         <input
@@ -46,11 +130,11 @@ pub fn TextField(
             required=required
             node_ref=node_ref
             aria-invalid=move || invalid(error)
-            aria-describedby=format!("{id}-error")
+            aria-describedby=error_id.clone()
             prop:value=value
             on:input=move |ev| value.set(event_target_value(&ev))
         />
-        <ErrorText id=format!("{id}-error") error=error />
+        <ErrorText id=error_id error=error />
     }
 }
 
@@ -66,18 +150,18 @@ pub fn PasswordField(
     /// The value, kept in sync both ways.
     value: RwSignal<String>,
     /// The error shown under the field; the field is marked invalid while there is one.
-    #[prop(into)]
-    error: Signal<Option<String>>,
+    error: Message,
     /// Lets the form move focus here.
     node_ref: NodeRef<Input>,
     /// Shown under the label and read with the field, e.g. the length rule.
     #[prop(optional)]
     hint: Option<&'static str>,
 ) -> impl IntoView {
-    let (shown, set_shown) = signal(false);
+    let shown = RwSignal::new(false);
+    let error_id = format!("{id}-error");
     let described_by = match hint {
-        Some(_) => format!("{id}-hint {id}-error"),
-        None => format!("{id}-error"),
+        Some(_) => format!("{id}-hint {error_id}"),
+        None => error_id.clone(),
     };
     view! {
         <label class="pc-label" part="label" for=id>{label}</label>
@@ -107,52 +191,34 @@ pub fn PasswordField(
                 type="button"
                 aria-controls=id
                 aria-pressed=move || shown.get().to_string()
-                on:click=move |_| set_shown.update(|shown| *shown = !*shown)
+                on:click=move |_| shown.update(|shown| *shown = !*shown)
             >
                 {text::field::SHOW_PASSWORD}
                 <span class="pc-visually-hidden">{text::field::SHOW_PASSWORD_REST}</span>
             </button>
         </div>
-        <ErrorText id=format!("{id}-error") error=error />
+        <ErrorText id=error_id error=error />
     }
 }
 
 /// An error message slot, announced when its text changes. Always in the document so
 /// that `aria-describedby` has a target and the live region exists before it speaks.
+/// `tabindex=-1` lets a form-wide error take focus.
 #[component]
-pub fn ErrorText(
+fn ErrorText(
     /// The id that `aria-describedby` points at.
+    #[prop(into)]
     id: String,
     /// The message, if any.
-    #[prop(into)]
-    error: Signal<Option<String>>,
-    /// Set for a form-wide error, which takes focus itself (`tabindex=-1`).
+    error: Message,
+    /// Where the form keeps hold of it, to focus it.
     #[prop(optional)]
-    node_ref: Option<NodeRef<P>>,
+    node_ref: NodeRef<P>,
 ) -> impl IntoView {
-    let node_ref = node_ref.unwrap_or_default();
     view! {
         <p id=id class="pc-error" part="error" role="alert" tabindex="-1" node_ref=node_ref>
             {move || error.get().unwrap_or_default()}
         </p>
-    }
-}
-
-/// The submit button, disabled and relabelled while its request runs.
-#[component]
-pub fn Submit(
-    /// The label at rest.
-    label: &'static str,
-    /// The label while the request runs, e.g. "Signing in…".
-    busy_label: &'static str,
-    /// Whether the request is running.
-    #[prop(into)]
-    pending: Signal<bool>,
-) -> impl IntoView {
-    view! {
-        <button class="pc-button" part="button" type="submit" disabled=pending>
-            {move || if pending.get() { busy_label } else { label }}
-        </button>
     }
 }
 
@@ -162,7 +228,7 @@ pub fn LinkButton(
     /// Its text, also its accessible name.
     label: &'static str,
     /// What it does.
-    on_click: impl Fn() + 'static,
+    on_click: Box<dyn Fn()>,
 ) -> impl IntoView {
     view! {
         <button class="pc-link" part="link" type="button" on:click=move |_| on_click()>
@@ -171,7 +237,7 @@ pub fn LinkButton(
     }
 }
 
-fn invalid(error: Signal<Option<String>>) -> &'static str {
+fn invalid(error: Message) -> &'static str {
     if error.with(Option::is_some) {
         "true"
     } else {

@@ -5,6 +5,8 @@
 //! the PKCE verifier, the draft email. Tokens are handed to the host page in
 //! `portcullis:signed-in` and not kept.
 
+use std::cell::{Cell, RefCell};
+
 use leptos::html::ElementType;
 use leptos::prelude::*;
 use portcullis_shared::api::{FlowOutcome, PasswordSignIn, PasswordSignUp, StartFlow, Step};
@@ -52,26 +54,26 @@ struct Flow {
     verifier: Option<String>,
 }
 
-/// What never changes while the widget is mounted.
+/// What the screens do not render from.
 struct Env {
     api: Api,
     events: Events,
     mode: Mode,
+    flow: RefCell<Option<Flow>>,
+    /// Set once the person has moved between screens: from then on, arriving screens
+    /// take focus. Not on first load: the widget must not steal focus from the page.
+    moved: Cell<bool>,
 }
 
 /// The widget's state, provided as a context to every screen. Cheap to copy.
 #[derive(Clone, Copy)]
 pub struct Session {
     env: StoredValue<Env, LocalStorage>,
-    flow: StoredValue<Option<Flow>>,
     screen: RwSignal<Screen>,
     /// The email typed so far, kept across screens (starts as the `login-hint`).
     pub email: RwSignal<String>,
     /// Text of the polite live region that tells screen reader users where they are.
     announcement: RwSignal<String>,
-    /// Set once the person has moved between screens: from then on, arriving screens
-    /// take focus. Not on first load: the widget must not steal focus from the page.
-    moved: StoredValue<bool>,
 }
 
 impl Session {
@@ -84,12 +86,16 @@ impl Session {
             Mode::Embedded { .. } => None,
         };
         Session {
-            env: StoredValue::new_local(Env { api, events, mode }),
-            flow: StoredValue::new(flow),
+            env: StoredValue::new_local(Env {
+                api,
+                events,
+                mode,
+                flow: RefCell::new(flow),
+                moved: Cell::new(false),
+            }),
             screen: RwSignal::new(Screen::Identify),
             email: RwSignal::new(login_hint.unwrap_or_default()),
             announcement: RwSignal::new(String::new()),
-            moved: StoredValue::new(false),
         }
     }
 
@@ -108,35 +114,41 @@ impl Session {
         })
     }
 
-    pub fn screen(self) -> Signal<Screen> {
-        self.screen.into()
+    /// The current screen (tracked).
+    pub fn screen(self) -> Screen {
+        self.screen.get()
     }
 
-    pub fn announcement(self) -> Signal<String> {
-        self.announcement.into()
+    /// What the live region says (tracked).
+    pub fn announcement(self) -> String {
+        self.announcement.get()
     }
 
     fn go(self, screen: Screen, announcement: String) {
-        self.moved.set_value(true);
+        self.env.with_value(|env| env.moved.set(true));
         self.announcement.set(announcement);
         self.screen.set(screen);
     }
 
-    /// Focuses `node` once it is in the document, if the person got here by moving
+    /// Focuses `node` once the screen is on the page, if the person got here by moving
     /// between screens.
     pub fn focus_on_arrival<E>(self, node: NodeRef<E>)
     where
         E: ElementType,
         E::Output: JsCast + Clone + 'static,
     {
-        if !self.moved.get_value() {
-            return;
+        if self.env.with_value(|env| env.moved.get()) {
+            request_animation_frame(move || focus_node(node));
         }
-        Effect::new(move |_| {
-            if let Some(el) = node.get() {
-                focus(&el);
-            }
-        });
+    }
+
+    fn flow_id_now(self) -> Option<String> {
+        self.env
+            .with_value(|env| env.flow.borrow().as_ref().map(|f| f.id.clone()))
+    }
+
+    fn set_flow(self, flow: Option<Flow>) -> Option<Flow> {
+        self.env.with_value(|env| env.flow.replace(flow))
     }
 
     pub fn show_sign_up(self) {
@@ -157,18 +169,14 @@ impl Session {
                 Err(failure) => return Err(self.report(failure, &email).await),
             }
         } else {
-            let flow_id = self
-                .flow
-                .with_value(|flow| flow.as_ref().map(|f| f.id.clone()))
-                .unwrap_or_default();
+            let flow_id = self.flow_id_now().unwrap_or_default();
             StepDetail {
                 step: Step::Password,
                 flow_id,
             }
         };
         self.events().step(&step);
-        let announcement = text::announce::password(&email);
-        self.go(Screen::Password { email }, announcement);
+        self.go(Screen::Password { email }, text::announce::PASSWORD.into());
         Ok(())
     }
 
@@ -243,7 +251,7 @@ impl Session {
             nonce: None,
         };
         let started = api.start_flow(&body).await?;
-        self.flow.set_value(Some(Flow {
+        self.set_flow(Some(Flow {
             id: started.flow_id.clone(),
             verifier: Some(pkce.verifier),
         }));
@@ -255,10 +263,7 @@ impl Session {
 
     /// The flow to submit to: the current one, or (embedded) a new one.
     async fn flow_id(self, email: &str) -> Result<String, Failure> {
-        if let Some(id) = self
-            .flow
-            .with_value(|flow| flow.as_ref().map(|f| f.id.clone()))
-        {
+        if let Some(id) = self.flow_id_now() {
             return Ok(id);
         }
         if self.embedded_scope().is_none() {
@@ -271,15 +276,14 @@ impl Session {
     /// Cancels an embedded flow on the edge, if there is one; the outcome does not matter
     /// (an expired flow is as good as a cancelled one).
     async fn cancel_flow(self) {
-        let taken = self.flow.try_update_value(Option::take).flatten();
-        if let Some(flow) = taken {
+        if let Some(flow) = self.set_flow(None) {
             let _ = self.api().cancel_flow(&flow.id).await;
         }
     }
 
     /// The flow is over, one way or the other.
     async fn finish(self, email: &str, outcome: FlowOutcome) -> Result<(), Failure> {
-        let flow = self.flow.try_update_value(Option::take).flatten();
+        let flow = self.set_flow(None);
         match outcome {
             FlowOutcome::Redirect { redirect_to } => {
                 self.go(Screen::Redirecting, text::signed_in::REDIRECTING.into());
@@ -296,17 +300,14 @@ impl Session {
                 let verifier = flow
                     .and_then(|flow| flow.verifier)
                     .ok_or_else(|| Failure::Grant("invalid_grant".into()))?;
-                let mut tokens = self.api().redeem(&authorization_code, &verifier).await?;
-                // RFC 6749 §5.1: an omitted scope is the requested one.
-                if tokens.scope.is_none() {
-                    tokens.scope = self.embedded_scope();
-                }
+                let tokens = self.api().redeem(&authorization_code, &verifier).await?;
+                tokens.default_scope(&self.embedded_scope().unwrap_or_default());
                 self.events().signed_in(&tokens);
                 self.go(
                     Screen::SignedIn {
                         email: email.to_string(),
                     },
-                    text::announce::signed_in(email),
+                    text::announce::SIGNED_IN.into(),
                 );
                 Ok(())
             }
@@ -321,7 +322,7 @@ impl Session {
             // The handle is gone: an embedded widget starts afresh so that the next
             // submit just works; if that fails too, the next submit tries again.
             Failure::FlowExpired => {
-                self.flow.set_value(None);
+                self.set_flow(None);
                 if self.embedded_scope().is_some() {
                     if let Ok(step) = self.start_flow(email).await {
                         self.events().step(&step);
@@ -329,16 +330,24 @@ impl Session {
                 }
             }
             // The code was spent (or refused): the flow cannot be retried.
-            Failure::Grant(_) => self.flow.set_value(None),
+            Failure::Grant(_) => {
+                self.set_flow(None);
+            }
             _ => {}
         }
         failure
     }
 }
 
-/// Moves keyboard focus to `el`.
-pub fn focus<T: JsCast>(el: &T) {
-    if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
-        let _ = el.focus();
+/// Moves keyboard focus to the element behind `node`, if it is on the page.
+pub fn focus_node<E>(node: NodeRef<E>)
+where
+    E: ElementType,
+    E::Output: JsCast + Clone + 'static,
+{
+    if let Some(el) = node.get_untracked() {
+        if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
     }
 }

@@ -75,19 +75,14 @@ pub mod signed_in {
     pub const REDIRECTING: &str = "Signed in. Taking you back…";
 }
 
-/// Read out by the widget's polite live region when the screen changes.
+/// Read out by the widget's polite live region when the screen changes. Short: focus
+/// moves to the new screen too, and its label or text says the rest.
 pub mod announce {
     pub const IDENTIFY: &str = "Enter your email address to sign in.";
+    pub const PASSWORD: &str = "Enter your password.";
     pub const SIGN_UP: &str = "Create an account.";
+    pub const SIGNED_IN: &str = "You are signed in.";
     pub const SIGNED_OUT: &str = "You have signed out.";
-
-    pub fn password(email: &str) -> String {
-        format!("Enter the password for {email}.")
-    }
-
-    pub fn signed_in(email: &str) -> String {
-        format!("You are signed in as {email}.")
-    }
 }
 
 /// What went wrong, for the person. Never says whether an account exists.
@@ -99,6 +94,8 @@ pub mod failure {
     pub const NETWORK: &str =
         "We couldn't reach the sign-in service. Check your connection and try again.";
     pub const GRANT: &str = "We couldn't finish signing you in. Try again.";
+    pub const UNSUPPORTED_STEP: &str =
+        "This sign-in needs a step this page can't show yet. Reload the page and try again.";
     pub const TOO_LONG: &str = "That password is too long. Choose a shorter one.";
     pub const COMMON: &str =
         "That password is too common or has appeared in a data breach. Choose a different one.";
@@ -119,6 +116,7 @@ pub fn failure_message(failure: &Failure) -> String {
         Failure::FlowExpired => failure::EXPIRED.into(),
         Failure::Grant(_) => failure::GRANT.into(),
         Failure::Network => failure::NETWORK.into(),
+        Failure::UnsupportedStep => failure::UNSUPPORTED_STEP.into(),
         Failure::Other { message, .. } => message.clone(),
     }
 }

@@ -1,11 +1,10 @@
 //! The identify step: who is signing in.
 
-use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use super::{looks_like_email, FormErrors};
-use crate::fields::{ErrorText, LinkButton, Submit, TextField};
+use super::{looks_like_email, run};
+use crate::fields::{Form, FormErrors, LinkButton, TextField};
 use crate::session::Session;
 use crate::text::{self, identify as t};
 
@@ -14,35 +13,25 @@ use crate::text::{self, identify as t};
 pub fn Identify() -> impl IntoView {
     let session = expect_context::<Session>();
     let errors = FormErrors::new();
+    let busy = RwSignal::new(false);
     let email_input = NodeRef::<Input>::new();
     session.focus_on_arrival(email_input);
 
-    let identify = Action::new_local(move |email: &String| {
-        let email = email.clone();
-        async move {
-            if let Err(failure) = session.identify(email).await {
-                errors.on_form(text::failure_message(&failure));
-            }
-        }
-    });
-    let pending = identify.pending();
-
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        errors.clear();
+    let submit = move || {
         let email = session.email.get_untracked().trim().to_string();
         if !looks_like_email(&email) {
             FormErrors::on_field(errors.email, email_input, t::EMAIL_INVALID.into());
             return;
         }
-        identify.dispatch_local(email);
+        run(busy, async move {
+            if let Err(failure) = session.identify(email).await {
+                errors.on_form(text::failure_message(&failure));
+            }
+        });
     };
 
     view! {
-        <form class="pc-form" part="form" novalidate aria-busy=move || pending.get().to_string() on:submit=submit>
+        <Form busy=busy errors=errors submit=t::SUBMIT busy_label=t::BUSY on_submit=Box::new(submit)>
             <TextField
                 id="pc-email"
                 label=t::EMAIL
@@ -55,12 +44,10 @@ pub fn Identify() -> impl IntoView {
                 error=errors.email
                 node_ref=email_input
             />
-            <ErrorText id="pc-form-error".to_string() error=errors.form node_ref=errors.form_node />
-            <Submit label=t::SUBMIT busy_label=t::BUSY pending=pending />
-        </form>
+        </Form>
         <p class="pc-switch" part="switch">
             {t::NEW_HERE} " "
-            <LinkButton label=t::CREATE_ACCOUNT on_click=move || session.show_sign_up() />
+            <LinkButton label=t::CREATE_ACCOUNT on_click=Box::new(move || session.show_sign_up()) />
         </p>
     }
 }

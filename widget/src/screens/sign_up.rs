@@ -1,13 +1,11 @@
 //! Creating an account with email and password.
 
-use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use portcullis_shared::api::PasswordSignUp;
 
-use super::{looks_like_email, FormErrors};
+use super::{looks_like_email, run};
 use crate::api::Failure;
-use crate::fields::{ErrorText, LinkButton, PasswordField, Submit, TextField};
+use crate::fields::{Form, FormErrors, LinkButton, PasswordField, TextField};
 use crate::session::Session;
 use crate::text::{self, identify as ti, sign_up as t};
 
@@ -16,33 +14,13 @@ use crate::text::{self, identify as ti, sign_up as t};
 pub fn SignUp() -> impl IntoView {
     let session = expect_context::<Session>();
     let errors = FormErrors::new();
+    let busy = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let (email_input, password_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     session.focus_on_arrival(email_input);
 
-    let sign_up = Action::new_local(move |body: &PasswordSignUp| {
-        let body = body.clone();
-        async move {
-            match session.sign_up(body.email, body.name, body.password).await {
-                Ok(()) => {}
-                Err(failure @ Failure::PasswordRejected(_)) => FormErrors::on_field(
-                    errors.password,
-                    password_input,
-                    text::failure_message(&failure),
-                ),
-                Err(failure) => errors.on_form(text::failure_message(&failure)),
-            }
-        }
-    });
-    let pending = sign_up.pending();
-
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        errors.clear();
+    let submit = move || {
         let email = session.email.get_untracked().trim().to_string();
         let secret = password.get_untracked();
         // Checked in form order, so focus lands on the first problem.
@@ -55,15 +33,21 @@ pub fn SignUp() -> impl IntoView {
             return;
         }
         let name = name.get_untracked().trim().to_string();
-        sign_up.dispatch_local(PasswordSignUp {
-            email,
-            password: secret,
-            name: (!name.is_empty()).then_some(name),
+        let name = (!name.is_empty()).then_some(name);
+        run(busy, async move {
+            match session.sign_up(email, name, secret).await {
+                Ok(()) => {}
+                Err(failure @ Failure::PasswordRejected(_)) => {
+                    let message = text::failure_message(&failure);
+                    FormErrors::on_field(errors.password, password_input, message);
+                }
+                Err(failure) => errors.on_form(text::failure_message(&failure)),
+            }
         });
     };
 
     view! {
-        <form class="pc-form" part="form" novalidate aria-busy=move || pending.get().to_string() on:submit=submit>
+        <Form busy=busy errors=errors submit=t::SUBMIT busy_label=t::BUSY on_submit=Box::new(submit)>
             <TextField
                 id="pc-email"
                 label=t::EMAIL
@@ -95,12 +79,10 @@ pub fn SignUp() -> impl IntoView {
                 error=errors.password
                 node_ref=password_input
             />
-            <ErrorText id="pc-form-error".to_string() error=errors.form node_ref=errors.form_node />
-            <Submit label=t::SUBMIT busy_label=t::BUSY pending=pending />
-        </form>
+        </Form>
         <p class="pc-switch" part="switch">
             {t::HAVE_ACCOUNT} " "
-            <LinkButton label=t::SIGN_IN on_click=move || session.show_identify() />
+            <LinkButton label=t::SIGN_IN on_click=Box::new(move || session.show_identify()) />
         </p>
     }
 }
