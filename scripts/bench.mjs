@@ -1,9 +1,14 @@
-// Size and start-up figures for the README's performance section.
+// Size, start-up and token-endpoint figures for the README's performance section.
+// `node scripts/bench.mjs [sizes] [startup] [token]` runs only the named sections (all by
+// default); scripts/bench builds first and runs them all.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 import { ROOT, startEdge } from "../tests/e2e/harness.mjs";
+
+const sections = process.argv.slice(2);
+const wants = (name) => sections.length === 0 || sections.includes(name);
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
@@ -28,29 +33,141 @@ function table(title, files) {
   console.log(`  ${"total".padEnd(38)} ${kb(total.raw).padStart(10)} ${kb(total.gzip).padStart(10)} ${kb(total.brotli).padStart(10)}`);
 }
 
-const dist = join(ROOT, "dist");
-table("Widget, first paint (what a visitor downloads)", [
-  ["widget.js (loader)", join(dist, "widget.js")],
-  ["widget/portcullis-widget.js (glue)", join(dist, "widget/portcullis-widget.js")],
-  ["widget/portcullis-widget_bg.wasm", join(dist, "widget/portcullis-widget_bg.wasm")],
-  ["widget/widget.css", join(dist, "widget/widget.css")],
-]);
+function sizeTables() {
+  const dist = join(ROOT, "dist");
+  table("Widget, first paint (what a visitor downloads)", [
+    ["widget.js (loader)", join(dist, "widget.js")],
+    ["widget/portcullis-widget.js (glue)", join(dist, "widget/portcullis-widget.js")],
+    ["widget/portcullis-widget_bg.wasm", join(dist, "widget/portcullis-widget_bg.wasm")],
+    ["widget/widget.css", join(dist, "widget/widget.css")],
+  ]);
 
-const bundle = join(ROOT, "target/deploy-dry-run");
-table(
-  "Edge worker bundle (wrangler deploy --dry-run)",
-  readdirSync(bundle)
-    .filter((f) => statSync(join(bundle, f)).isFile() && /\.(m?js|wasm)$/.test(f))
-    // wrangler prefixes the wasm with its content hash; the name is what matters here.
-    .map((f) => [f.replace(/^[0-9a-f]{40}-/, ""), join(bundle, f)]),
-);
-
-console.log("\nwrangler dev time-to-ready (build already done; spawn until /v1/health answers)");
-const runs = [];
-for (let i = 0; i < 3; i++) {
-  const edge = await startEdge();
-  runs.push(edge.readyMs);
-  await edge.dispose();
+  const bundle = join(ROOT, "target/deploy-dry-run");
+  table(
+    "Edge worker bundle (wrangler deploy --dry-run)",
+    readdirSync(bundle)
+      .filter((f) => statSync(join(bundle, f)).isFile() && /\.(m?js|wasm)$/.test(f))
+      // wrangler prefixes the wasm with its content hash; the name is what matters here.
+      .map((f) => [f.replace(/^[0-9a-f]{40}-/, ""), join(bundle, f)]),
+  );
 }
-runs.sort((a, b) => a - b);
-console.log(`  runs: ${runs.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(", ")}; median ${(runs[1] / 1000).toFixed(2)} s`);
+
+async function startup() {
+  console.log("\nwrangler dev time-to-ready (build already done; spawn until /v1/health answers)");
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const edge = await startEdge();
+    runs.push(edge.readyMs);
+    await edge.dispose();
+  }
+  runs.sort((a, b) => a - b);
+  console.log(`  runs: ${runs.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(", ")}; median ${(runs[1] / 1000).toFixed(2)} s`);
+}
+
+// --- token endpoint -------------------------------------------------------------------
+// Grants per second and latency at /token under a bounded loopback load: a fixed number
+// of requests at a fixed concurrency, stopped early by a time cap. Local workerd in dev
+// mode on a shared 2-core machine: compare runs with each other, not with production.
+
+const TOKEN_REQUESTS = 200;
+const TOKEN_CONCURRENCY = 8;
+const TOKEN_TIME_CAP_MS = 60_000;
+const SEQUENTIAL_REQUESTS = 40;
+
+/**
+ * Runs `workers` loops that call `once(worker)` until `total` calls are made or time is up;
+ * a call that throws counts as a failure.
+ */
+async function load(workers, total, once) {
+  const latencies = [];
+  let issued = 0;
+  let failures = 0;
+  let firstFailure;
+  const started = performance.now();
+  const deadline = started + TOKEN_TIME_CAP_MS;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      while (issued < total && performance.now() < deadline) {
+        issued++;
+        const t0 = performance.now();
+        try {
+          await once(worker);
+          latencies.push(performance.now() - t0);
+        } catch (error) {
+          failures++;
+          firstFailure ??= String(error);
+        }
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  const mean = latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);
+  const capped = issued < total;
+  return { ok: latencies.length, failures, firstFailure, wallMs, mean, median: at(0.5), p95: at(0.95), capped };
+}
+
+function report(name, r) {
+  const capped = r.capped ? ` (stopped by the ${TOKEN_TIME_CAP_MS / 1000} s cap)` : "";
+  console.log(
+    `  ${name.padEnd(26)} ${(r.ok / (r.wallMs / 1000)).toFixed(1).padStart(7)} grants/s   ` +
+      `mean ${r.mean.toFixed(1)} ms, median ${r.median?.toFixed(1)} ms, p95 ${r.p95?.toFixed(1)} ms   ` +
+      `${r.ok} ok, ${r.failures} failed${capped}`,
+  );
+  if (r.firstFailure) console.log(`    first failure: ${r.firstFailure.slice(0, 300)}`);
+}
+
+async function tokenEndpoint() {
+  const { authorizeWithSession, basic, createUser, hostedSession, postForm, redeem, startOidcEdge } = await import(
+    "../tests/e2e/oidc-support.mjs"
+  );
+  console.log(
+    `\nToken endpoint under wrangler dev (loopback, dev mode): ${TOKEN_REQUESTS} grants at concurrency ` +
+      `${TOKEN_CONCURRENCY}, then ${SEQUENTIAL_REQUESTS} one at a time; each run capped at ${TOKEN_TIME_CAP_MS / 1000} s`,
+  );
+  const env = await startOidcEdge();
+  try {
+    const { edge } = env;
+    const webAuth = basic("web", env.clients.web.client_secret);
+    const post = (params, auth) =>
+      postForm(edge, "/token", params, { auth }).then((r) =>
+        r.status === 200 ? r.body : Promise.reject(new Error(`${r.status} ${JSON.stringify(r.body)}`)),
+      );
+
+    // One refresh-token family per worker: each refresh needs the previous one's successor.
+    const redirect = `${env.rp.origin}/cb`;
+    const user = await createUser(edge, "spa");
+    const cookie = await hostedSession(edge, "spa", redirect, user);
+    const families = [];
+    for (let i = 0; i < TOKEN_CONCURRENCY; i++) {
+      const { params, verifier } = await authorizeWithSession(edge, cookie, "spa", redirect);
+      const tokens = await redeem(edge, { code: params.get("code"), verifier, clientId: "spa", redirectUri: redirect });
+      if (tokens.status !== 200) throw new Error(`code redemption: ${JSON.stringify(tokens.body)}`);
+      families.push(tokens.body.refresh_token);
+    }
+
+    // Warm up both paths (isolate start, signing key unsealing) outside the measurement.
+    await post({ grant_type: "client_credentials", scope: "api:read" }, webAuth);
+    families[0] = (await post({ grant_type: "refresh_token", refresh_token: families[0], client_id: "spa" })).refresh_token;
+
+    const refreshOnce = async (worker) => {
+      const body = await post({ grant_type: "refresh_token", refresh_token: families[worker], client_id: "spa" });
+      families[worker] = body.refresh_token;
+    };
+    const clientCredentialsOnce = async () => {
+      await post({ grant_type: "client_credentials", scope: "api:read" }, webAuth);
+    };
+    // The loaded figures, then one request at a time for the unloaded latency.
+    report(`refresh_token, c=${TOKEN_CONCURRENCY}`, await load(TOKEN_CONCURRENCY, TOKEN_REQUESTS, refreshOnce));
+    report(`client_credentials, c=${TOKEN_CONCURRENCY}`, await load(TOKEN_CONCURRENCY, TOKEN_REQUESTS, clientCredentialsOnce));
+    report("refresh_token, c=1", await load(1, SEQUENTIAL_REQUESTS, refreshOnce));
+    report("client_credentials, c=1", await load(1, SEQUENTIAL_REQUESTS, clientCredentialsOnce));
+  } finally {
+    await env.close();
+  }
+}
+
+if (wants("sizes")) sizeTables();
+if (wants("startup")) await startup();
+if (wants("token")) await tokenEndpoint();
