@@ -22,6 +22,14 @@ export async function recordingFetch(url, init) {
   return response;
 }
 
+/** Records what a browser context receives too (document and API responses alike). */
+export function watchContext(context) {
+  context.on("response", (response) =>
+    seen.push({ method: response.request().method(), url: response.url(), status: response.status() }),
+  );
+  return context;
+}
+
 /** Fails if any response so far was a 5xx. */
 export function assertNoServerErrors() {
   const bad = seen.filter((r) => r.status >= 500);
