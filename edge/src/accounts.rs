@@ -18,6 +18,7 @@ use crate::passwords::blocklist::BloomBlocklist;
 use crate::passwords::hashing::{self, Cost, Verification};
 use crate::passwords::policy::{self, Rejection};
 use crate::ports::{Ports, StoreError};
+use crate::throttle;
 use crate::users::{normalize_email, User, UserStatus};
 
 /// Longest password sign-in will hash; longer input is refused after equivalent work.
@@ -55,6 +56,9 @@ pub async fn sign_in(
     password: &str,
 ) -> Result<User, Error> {
     let normalized = policy::normalize(password);
+    let typed = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    let ip = attempt.context.ip_address.as_deref();
+    throttle::check(ports, &typed, ip).await?;
     let user = match normalize_email(email) {
         Ok(email) => ports.users.find_by_email(&email).await?,
         Err(_) => None,
@@ -88,6 +92,7 @@ pub async fn sign_in(
                 password_event(false, Some(reason), user.as_ref(), email, attempt.client_id),
             )
             .await;
+            throttle::note_failure(ports, &typed, ip).await?;
             return Err(Error::InvalidCredentials);
         }
     };

@@ -31,6 +31,8 @@ pub enum Error {
     SignUpRefused,
     PasswordRejected(PasswordRejected),
     TooManyAttempts,
+    /// Too many failed sign-ins for this account or address lately.
+    Throttled,
     Store(StoreError),
     RandomUnavailable,
     /// A fault of ours (corrupt data, missing configuration); the detail is for logs.
@@ -50,7 +52,7 @@ impl Error {
             Error::FlowNotFound => ErrorCode::FlowNotFound,
             Error::InvalidCredentials | Error::SignUpRefused => ErrorCode::InvalidCredentials,
             Error::PasswordRejected(_) => ErrorCode::PasswordRejected,
-            Error::TooManyAttempts => ErrorCode::TooManyAttempts,
+            Error::TooManyAttempts | Error::Throttled => ErrorCode::TooManyAttempts,
             Error::Store(_) | Error::RandomUnavailable | Error::Internal(_) => {
                 ErrorCode::ServerError
             }
@@ -105,6 +107,9 @@ impl Error {
                 }
             },
             Error::TooManyAttempts => "Too many attempts. Start again.".into(),
+            Error::Throttled => {
+                "Too many failed sign-ins. Wait a few minutes and try again.".into()
+            }
             Error::Store(_) | Error::RandomUnavailable | Error::Internal(_) => {
                 "The service is temporarily unavailable. Try again.".into()
             }
@@ -167,6 +172,7 @@ mod tests {
                 min_length: 15,
             }),
             Error::TooManyAttempts,
+            Error::Throttled,
             Error::Internal("d1 down".into()),
             Error::Store(StoreError::Unavailable("d1 down".into())),
             Error::Store(StoreError::Conflict),

@@ -19,6 +19,7 @@ pub mod passwords;
 pub mod ports;
 pub mod sessions;
 pub mod testing;
+pub mod throttle;
 pub mod users;
 
 #[cfg(target_arch = "wasm32")]

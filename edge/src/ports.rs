@@ -162,6 +162,22 @@ pub trait GrantStore {
     ) -> Result<GrantReply, StoreError>;
 }
 
+/// Counters in fixed windows, for rate limits and lockouts: strongly consistent (a
+/// Durable Object per key), so concurrent increments are never lost.
+#[async_trait(?Send)]
+pub trait Counters {
+    /// The count of `key`'s current window; 0 when no window is running at `now`.
+    async fn get(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError>;
+    /// Adds one to `key`, starting a window of `window_seconds` if none is running;
+    /// returns the new count.
+    async fn increment(
+        &self,
+        key: &str,
+        window_seconds: u64,
+        now: UnixMillis,
+    ) -> Result<u32, StoreError>;
+}
+
 /// The operators' log (Workers logs): failures the caller is not told about.
 pub trait Diagnostics {
     fn log(&self, line: &str);
@@ -184,6 +200,7 @@ pub struct Ports<'a> {
     pub events: &'a dyn EventLog,
     pub keys: &'a dyn KeyStore,
     pub grants: &'a dyn GrantStore,
+    pub counters: &'a dyn Counters,
     pub settings: &'a Settings,
     pub diagnostics: &'a dyn Diagnostics,
 }

@@ -51,8 +51,9 @@ pub async fn end(ports: &Ports<'_>, cookie_header: Option<&str>) -> Result<Optio
     Ok(session)
 }
 
-/// `Set-Cookie` for a new session. `Secure` whenever the deployment is served over HTTPS
-/// (browsers refuse it on plain-HTTP development origins other than localhost).
+/// `Set-Cookie` for a new session. `Secure` over HTTPS and on `http://localhost` (a
+/// secure context, where browsers keep Secure cookies); left off only on other
+/// plain-HTTP origins, where a browser would drop the cookie altogether.
 pub fn set_cookie(handle: &str, issuer: &str) -> String {
     format!(
         "{SESSION_COOKIE}={handle}; Path=/; Max-Age={SESSION_TTL_SECONDS}; HttpOnly; SameSite=Lax{}",
@@ -69,10 +70,13 @@ pub fn clear_cookie(issuer: &str) -> String {
 }
 
 fn secure_attribute(issuer: &str) -> &'static str {
-    if issuer.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
+    let host = issuer
+        .strip_prefix("http://")
+        .map(|rest| rest.split(['/', ':']).next().unwrap_or_default());
+    match host {
+        None => "; Secure",
+        Some("localhost" | "127.0.0.1") => "; Secure",
+        Some(_) => "",
     }
 }
 
@@ -121,7 +125,8 @@ mod tests {
     fn cookies_are_http_only_lax_and_secure_on_https() {
         let c = set_cookie("h", "https://id.example");
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.ends_with("; Secure"));
-        assert!(!set_cookie("h", "http://localhost:8787").contains("Secure"));
+        assert!(set_cookie("h", "http://localhost:8787").ends_with("; Secure"));
+        assert!(!set_cookie("h", "http://intranet.example:8080").contains("Secure"));
         assert!(clear_cookie("https://id.example").contains("Max-Age=0"));
     }
 

@@ -13,7 +13,7 @@ use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::{
-    ClientStore, Clock, Diagnostics, EventLog, GrantStore, KeyStore, OneTimeStore, Ports,
+    ClientStore, Clock, Counters, Diagnostics, EventLog, GrantStore, KeyStore, OneTimeStore, Ports,
     RandomUnavailable, SecureRandom, SessionStore, Settings, StoreError, StoredKey, UnixMillis,
     UserStore,
 };
@@ -333,6 +333,37 @@ impl GrantStore for MemoryGrantStore {
     }
 }
 
+/// Windowed counters in a map.
+#[derive(Default)]
+pub struct MemoryCounters {
+    counters: RefCell<HashMap<String, (u32, UnixMillis)>>,
+}
+
+#[async_trait(?Send)]
+impl Counters for MemoryCounters {
+    async fn get(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError> {
+        Ok(match self.counters.borrow().get(key) {
+            Some((count, ends)) if now < *ends => *count,
+            _ => 0,
+        })
+    }
+
+    async fn increment(
+        &self,
+        key: &str,
+        window_seconds: u64,
+        now: UnixMillis,
+    ) -> Result<u32, StoreError> {
+        let mut counters = self.counters.borrow_mut();
+        let entry = counters.entry(key.to_string()).or_insert((0, now));
+        if now >= entry.1 {
+            *entry = (0, now.plus_seconds(window_seconds));
+        }
+        entry.0 += 1;
+        Ok(entry.0)
+    }
+}
+
 /// Collects diagnostics so tests can look at them.
 #[derive(Default)]
 pub struct CollectedDiagnostics(pub RefCell<Vec<String>>);
@@ -398,6 +429,7 @@ pub struct TestPorts {
     pub events: MemoryEventLog,
     pub keys: MemoryKeyStore,
     pub grants: MemoryGrantStore,
+    pub counters: MemoryCounters,
     pub settings: Settings,
     pub diagnostics: CollectedDiagnostics,
 }
@@ -416,6 +448,7 @@ impl TestPorts {
             events: MemoryEventLog::default(),
             keys: MemoryKeyStore::default(),
             grants: MemoryGrantStore::default(),
+            counters: MemoryCounters::default(),
             settings: Settings {
                 key_encryption_key: Some(key_encryption_key(1)),
             },
@@ -434,6 +467,7 @@ impl TestPorts {
             events: &self.events,
             keys: &self.keys,
             grants: &self.grants,
+            counters: &self.counters,
             settings: &self.settings,
             diagnostics: &self.diagnostics,
         }

@@ -611,3 +611,35 @@ fn rfc7009_revoking_a_refresh_token_ends_the_grant() {
     );
     assert_eq!(unknown.status, 200);
 }
+
+#[test]
+fn nist_800_63b_3_2_2_failed_sign_ins_are_throttled_per_account_alike_for_unknown_emails() {
+    let t = TestPorts::new();
+    tokens_for(&t, "ada@example.com");
+    let attempt = |email: &str, password: &str| {
+        let flow = start_flow(&t, "openid");
+        post_json(
+            &t,
+            &format!("/v1/flows/{flow}/password"),
+            serde_json::json!({"email": email, "password": password}),
+        )
+    };
+    for email in ["ada@example.com", "nobody@example.com"] {
+        for _ in 0..crate::throttle::MAX_FAILURES_PER_ACCOUNT {
+            assert_eq!(attempt(email, "wrong").status, 401);
+        }
+        let throttled = attempt(email, PASSWORD);
+        assert_eq!(
+            (throttled.status, json(&throttled)["code"].clone()),
+            (429, "too_many_attempts".into()),
+            "{email}"
+        );
+    }
+    // Another account is not affected; the window passes.
+    assert_eq!(
+        json(&sign_up(&t, "grace@example.com"))["status"],
+        "authorization_code"
+    );
+    t.clock.advance_seconds(crate::throttle::WINDOW_SECONDS);
+    assert_eq!(attempt("ada@example.com", PASSWORD).status, 200);
+}

@@ -1,15 +1,17 @@
 //! The Cloudflare Workers platform: the `fetch` entry point, and the ports built from
 //! the Worker's bindings.
 //!
-//! Bindings (see `wrangler.toml`): `DB` (D1), `ONE_TIME` and `GRANTS` (Durable Object
-//! namespaces of [`OneTimeObject`] and [`GrantObject`]), the `KEY_ENCRYPTION_KEY`
+//! Bindings (see `wrangler.toml`): `DB` (D1), `ONE_TIME`, `GRANTS` and `COUNTERS`
+//! (Durable Object namespaces of [`OneTimeObject`], [`GrantObject`], [`CounterObject`]), the `KEY_ENCRYPTION_KEY`
 //! secret that seals signing keys, and the optional `ISSUER` variable, the public origin
 //! of this deployment when it differs from the request's (behind a custom route, say).
 
+mod counters;
 mod d1;
 mod grants;
 mod one_time;
 
+pub use counters::CounterObject;
 pub use grants::GrantObject;
 pub use one_time::OneTimeObject;
 
@@ -73,6 +75,7 @@ struct Platform {
     clients: d1::D1ClientStore,
     stores: d1::D1Stores,
     grants: grants::DurableGrantStore,
+    counters: counters::DurableCounters,
     settings: Settings,
 }
 
@@ -83,6 +86,7 @@ impl Platform {
             clients: d1::D1ClientStore::new(env.d1("DB")?),
             stores: d1::D1Stores::new(env.d1("DB")?),
             grants: grants::DurableGrantStore::new(env.durable_object("GRANTS")?),
+            counters: counters::DurableCounters::new(env.durable_object("COUNTERS")?),
             settings: settings(env),
         })
     }
@@ -98,6 +102,7 @@ impl Platform {
             events: &self.stores,
             keys: &self.stores,
             grants: &self.grants,
+            counters: &self.counters,
             settings: &self.settings,
             diagnostics: &ConsoleDiagnostics,
         }
