@@ -7,7 +7,7 @@ use portcullis_shared::oauth::OAuthErrorCode;
 use super::json_body;
 use crate::error::Error;
 use crate::events::RequestContext;
-use crate::flows::{self, Caller, Completed};
+use crate::flows::{self, Caller, Completed, StepInput};
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
 use crate::oauth::token::{self, Failure, Incoming};
 use crate::oauth::token_request::TokenError;
@@ -42,16 +42,16 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             Ok(Response::empty(204))
         }
         ["v1", "flows", flow_id, "password"] if post => {
-            let body: PasswordSignIn = json_body(request)?;
+            let input = StepInput::Password(json_body::<PasswordSignIn>(request)?);
             Ok(completed(
-                flows::password(ports, caller, flow_id, body).await?,
+                flows::step(ports, caller, flow_id, input).await?,
                 issuer,
             ))
         }
         ["v1", "flows", flow_id, "sign-up"] if post => {
-            let body: PasswordSignUp = json_body(request)?;
+            let input = StepInput::SignUp(json_body::<PasswordSignUp>(request)?);
             Ok(completed(
-                flows::sign_up(ports, caller, flow_id, body).await?,
+                flows::step(ports, caller, flow_id, input).await?,
                 issuer,
             ))
         }

@@ -235,33 +235,21 @@ pub async fn cancel(ports: &Ports<'_>, flow_id: &str) -> Result<(), Error> {
     take(ports, flow_id).await.map(|_| ())
 }
 
-/// The password step: sign in with email and password.
-pub async fn password(
-    ports: &Ports<'_>,
-    caller: Caller<'_>,
-    flow_id: &str,
-    body: PasswordSignIn,
-) -> Result<Completed, Error> {
-    let record = take(ports, flow_id).await?;
-    let result = match client_for(ports, caller, &record.client_id).await {
-        Ok(client) => {
-            let attempt = Attempt {
-                client_id: &client.id,
-                context: caller.context,
-            };
-            accounts::sign_in(ports, &attempt, &body.email, &body.password).await
-        }
-        Err(err) => Err(err),
-    };
-    finish(ports, caller, flow_id, record, result).await
+/// What the person sent at a step.
+pub enum StepInput {
+    /// Sign in with email and password.
+    Password(PasswordSignIn),
+    /// Create an account with email and password.
+    SignUp(PasswordSignUp),
 }
 
-/// The sign-up step: create an account with email and password.
-pub async fn sign_up(
+/// Runs one step of a flow: authenticates or registers the person, then completes the
+/// flow or keeps it for another try.
+pub async fn step(
     ports: &Ports<'_>,
     caller: Caller<'_>,
     flow_id: &str,
-    body: PasswordSignUp,
+    input: StepInput,
 ) -> Result<Completed, Error> {
     let record = take(ports, flow_id).await?;
     let result = match client_for(ports, caller, &record.client_id).await {
@@ -270,14 +258,15 @@ pub async fn sign_up(
                 client_id: &client.id,
                 context: caller.context,
             };
-            accounts::sign_up(
-                ports,
-                &attempt,
-                &body.email,
-                &body.password,
-                body.name.as_deref(),
-            )
-            .await
+            match &input {
+                StepInput::Password(body) => {
+                    accounts::sign_in(ports, &attempt, &body.email, &body.password).await
+                }
+                StepInput::SignUp(body) => {
+                    let name = body.name.as_deref();
+                    accounts::sign_up(ports, &attempt, &body.email, &body.password, name).await
+                }
+            }
         }
         Err(err) => Err(err),
     };

@@ -8,7 +8,7 @@ use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::oauth::authorization_request::Params;
 use crate::oauth::grant::{GrantCommand, GrantReply};
 use crate::oauth::keys;
-use crate::oauth::token::{authenticate_client, split_refresh_token, Failure};
+use crate::oauth::token::{authenticate_client, split_refresh_token, token_parameter, Failure};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::verify_access_token;
 use crate::ports::Ports;
@@ -53,14 +53,7 @@ pub async fn handle(
         )
         .into());
     }
-    let token = params
-        .iter()
-        .find(|(n, _)| n == "token")
-        .map(|(_, v)| v.as_str())
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token.")
-        })?;
+    let token = token_parameter(params)?;
     let now = ports.clock.now();
 
     if let Some((grant_id, secret)) = split_refresh_token(token) {

@@ -5,11 +5,9 @@ use crate::events::{self, types, EventSpec, RequestContext};
 use crate::oauth::authorization_request::Params;
 use crate::oauth::grant::{GrantCommand, GrantReply};
 use crate::oauth::keys;
-use crate::oauth::token::{authenticate_client, split_refresh_token, Failure};
-use crate::oauth::token_request::TokenError;
+use crate::oauth::token::{authenticate_client, split_refresh_token, token_parameter, Failure};
 use crate::oauth::tokens::verify_access_token;
 use crate::ports::Ports;
-use portcullis_shared::oauth::OAuthErrorCode;
 
 /// Handles `POST /revoke`. §2.2: an unknown or already invalid token is not an error.
 pub async fn handle(
@@ -21,14 +19,7 @@ pub async fn handle(
     context: &RequestContext,
 ) -> Result<(), Failure> {
     let client = authenticate_client(ports, authorization, origin, issuer, params).await?;
-    let token = params
-        .iter()
-        .find(|(n, _)| n == "token")
-        .map(|(_, v)| v.as_str())
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token.")
-        })?;
+    let token = token_parameter(params)?;
     let now = ports.clock.now();
     let grant_id = match split_refresh_token(token) {
         Some((grant_id, _)) => Some(grant_id.to_string()),

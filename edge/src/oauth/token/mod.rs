@@ -203,6 +203,18 @@ async fn key_ring(ports: &Ports<'_>) -> Result<KeyRing, Failure> {
     Ok(keys::load(ports).await?)
 }
 
+/// The `token` parameter of revocation (RFC 7009 §2.1) and introspection (RFC 7662 §2.1).
+pub fn token_parameter(params: &Params) -> Result<&str, Failure> {
+    params
+        .iter()
+        .find(|(n, _)| n == "token")
+        .map(|(_, v)| v.as_str())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token.").into()
+        })
+}
+
 /// A refresh token on the wire: `{grant_id}.{secret}`.
 pub fn refresh_token_for(grant_id: &str, secret: &str) -> String {
     format!("{grant_id}.{secret}")

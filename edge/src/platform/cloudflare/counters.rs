@@ -4,9 +4,9 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use worker::{durable_object, DurableObject, Env, Method, ObjectNamespace, RequestInit, State};
+use worker::{durable_object, DurableObject, Env, ObjectNamespace, State};
 
+use super::objects;
 use crate::ports::{Counters, StoreError, UnixMillis};
 
 #[derive(Serialize, Deserialize)]
@@ -93,20 +93,13 @@ impl DurableCounters {
     }
 
     async fn call(&self, key: &str, body: &CounterBody) -> Result<u32, StoreError> {
-        let unavailable = |e: worker::Error| StoreError::Unavailable(format!("counters: {e}"));
-        let json =
-            serde_json::to_string(body).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let stub = self.namespace.get_by_name(key).map_err(unavailable)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(JsValue::from_str(&json)));
-        let request = worker::Request::new_with_init("https://counters.internal/", &init)
-            .map_err(unavailable)?;
-        let mut response = stub
-            .fetch_with_request(request)
+        let url = "https://counters.internal/";
+        let mut response =
+            objects::post_json(&self.namespace, key, url, objects::to_json(body)?).await?;
+        let reply: CounterReply = response
+            .json()
             .await
-            .map_err(unavailable)?;
-        let reply: CounterReply = response.json().await.map_err(unavailable)?;
+            .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
         Ok(reply.count)
     }
 }

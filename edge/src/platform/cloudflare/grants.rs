@@ -5,9 +5,9 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use worker::{durable_object, DurableObject, Env, Method, ObjectNamespace, RequestInit, State};
+use worker::{durable_object, DurableObject, Env, ObjectNamespace, State};
 
+use super::objects;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::{GrantStore, StoreError, UnixMillis};
 
@@ -112,24 +112,15 @@ impl DurableGrantStore {
         path: &str,
         json: String,
     ) -> Result<worker::Response, StoreError> {
-        let unavailable =
-            |e: worker::Error| StoreError::Unavailable(format!("grant store {path}: {e}"));
-        let stub = self.namespace.get_by_name(grant_id).map_err(unavailable)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(JsValue::from_str(&json)));
-        let request =
-            worker::Request::new_with_init(&format!("https://grants.internal{path}"), &init)
-                .map_err(unavailable)?;
-        stub.fetch_with_request(request).await.map_err(unavailable)
+        let url = format!("https://grants.internal{path}");
+        objects::post_json(&self.namespace, grant_id, &url, json).await
     }
 }
 
 #[async_trait(?Send)]
 impl GrantStore for DurableGrantStore {
     async fn create(&self, grant_id: &str, grant: &Grant) -> Result<(), StoreError> {
-        let json =
-            serde_json::to_string(grant).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let json = objects::to_json(grant)?;
         let response = self.call(grant_id, "/create", json).await?;
         match response.status_code() {
             201 => Ok(()),
@@ -150,8 +141,7 @@ impl GrantStore for DurableGrantStore {
             command: command.clone(),
             now: now.0,
         };
-        let json =
-            serde_json::to_string(&body).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let json = objects::to_json(&body)?;
         let mut response = self.call(grant_id, "/apply", json).await?;
         if response.status_code() != 200 {
             return Err(StoreError::Unavailable(format!(

@@ -9,6 +9,7 @@
 mod counters;
 mod d1;
 mod grants;
+mod objects;
 mod one_time;
 
 pub use counters::CounterObject;

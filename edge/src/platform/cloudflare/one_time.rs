@@ -8,9 +8,9 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use worker::{durable_object, DurableObject, Env, Method, ObjectNamespace, RequestInit, State};
+use worker::{durable_object, DurableObject, Env, ObjectNamespace, State};
 
+use super::objects;
 use crate::ports::{OneTimeStore, StoreError, UnixMillis};
 
 #[derive(Serialize, Deserialize)]
@@ -113,18 +113,8 @@ impl DurableOneTimeStore {
         path: &str,
         body: &B,
     ) -> Result<worker::Response, StoreError> {
-        let unavailable =
-            |e: worker::Error| StoreError::Unavailable(format!("one-time store {path}: {e}"));
-        let json =
-            serde_json::to_string(body).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let stub = self.namespace.get_by_name(key).map_err(unavailable)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(JsValue::from_str(&json)));
-        let request =
-            worker::Request::new_with_init(&format!("https://one-time.internal{path}"), &init)
-                .map_err(unavailable)?;
-        stub.fetch_with_request(request).await.map_err(unavailable)
+        let url = format!("https://one-time.internal{path}");
+        objects::post_json(&self.namespace, key, &url, objects::to_json(body)?).await
     }
 }
 

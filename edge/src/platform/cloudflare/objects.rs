@@ -1,0 +1,29 @@
+//! Calling a Durable Object: one POST with a JSON body to the object named `name`.
+
+use wasm_bindgen::JsValue;
+use worker::{Method, ObjectNamespace, RequestInit};
+
+use crate::ports::StoreError;
+
+/// POSTs `json` to `url` on the object `name` of `namespace`. `url`'s host only labels
+/// the call in errors; the object sees its path.
+pub async fn post_json(
+    namespace: &ObjectNamespace,
+    name: &str,
+    url: &str,
+    json: String,
+) -> Result<worker::Response, StoreError> {
+    let unavailable = |e: worker::Error| StoreError::Unavailable(format!("{url}: {e}"));
+    let stub = namespace.get_by_name(name).map_err(unavailable)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(JsValue::from_str(&json)));
+    let request = worker::Request::new_with_init(url, &init).map_err(unavailable)?;
+    stub.fetch_with_request(request).await.map_err(unavailable)
+}
+
+/// Serialises a request body for an object.
+pub fn to_json<T: serde::Serialize>(body: &T) -> Result<String, StoreError> {
+    serde_json::to_string(body)
+        .map_err(|e| StoreError::Unavailable(format!("object call body: {e}")))
+}
