@@ -111,7 +111,9 @@ async function waitFor(url, timeoutMs, isDead) {
   while (Date.now() < deadline) {
     if (isDead()) throw new Error("wrangler dev exited before it was ready");
     try {
-      const response = await fetch(url);
+      // Bounded: a worker that accepts the connection but never answers (a build older
+      // than wrangler.toml's bindings, say) must fail here, not hang the test file.
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
       if (response.ok) return;
       lastError = new Error(`status ${response.status}`);
     } catch (error) {
