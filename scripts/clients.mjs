@@ -353,7 +353,7 @@ Commands:
   disable ID | enable ID      stop or resume a client without deleting it
   remove ID                   delete a client (--remote needs --yes)
 
-  --json                      machine-readable output (add, list, show, rotate-secret)
+  --json                      machine-readable output
 
 Exit status: 0 done, 1 the database refused or failed, 2 bad input or no such client.`;
 
@@ -507,7 +507,8 @@ export function main(argv, run = execute) {
         const id = oneId(rest, command);
         const rows = run(command === "disable" ? disableStatement(id, now) : enableStatement(id, now), db);
         if (rows.length === 0) fail(`no client with id ${JSON.stringify(id)}`);
-        console.log(`${command === "disable" ? "Disabled" : "Enabled"} client ${id}.`);
+        if (values.json) console.log(JSON.stringify({ id, disabled: command === "disable" }));
+        else console.log(`${command === "disable" ? "Disabled" : "Enabled"} client ${id}.`);
         return 0;
       }
       case "remove": {
@@ -515,7 +516,8 @@ export function main(argv, run = execute) {
         if (db.remote && !values.yes) fail(`removing ${id} from the deployed database needs --yes`);
         const rows = run(removeStatement(id), db);
         if (rows.length === 0) fail(`no client with id ${JSON.stringify(id)}`);
-        console.log(`Removed client ${id}.`);
+        if (values.json) console.log(JSON.stringify({ id, removed: true }));
+        else console.log(`Removed client ${id}.`);
         return 0;
       }
       default:

@@ -11,6 +11,8 @@ import { launchBrowser } from "./harness.mjs";
 import {
   assertNoServerErrors,
   atHash,
+  basic,
+  clientsCli,
   createUser,
   decodeJws,
   getManual,
@@ -421,6 +423,34 @@ test("hosted page: Create an account signs a new person up and returns to the cl
   assert.equal(info.email, email);
   assert.equal(info.name, "Grace Hopper");
   await page.context().close();
+});
+
+test("scripts/clients on the running edge: rotate-secret retires the old secret, disable refuses the client", async () => {
+  const { stateDir } = env.edge;
+  const cc = (secret) =>
+    postForm(env.edge, "/token", { grant_type: "client_credentials", scope: "api:read" }, { auth: basic("web", secret) });
+  const old = env.clients.web.client_secret;
+  assert.equal((await cc(old)).status, 200);
+  const { client_secret } = clientsCli(stateDir, ["rotate-secret", "web"]);
+  assert.equal((await cc(client_secret)).status, 200, "the new secret works at once");
+  const refused = await cc(old);
+  assert.equal(refused.status, 401);
+  assert.equal(refused.body.error, "invalid_client", "the old secret no longer works");
+
+  clientsCli(stateDir, ["disable", "web"]);
+  assert.equal((await cc(client_secret)).body.error, "invalid_client", "a disabled client cannot authenticate");
+  const challenge = await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier());
+  const page = await getManual(
+    `${env.edge.api}/authorize?${new URLSearchParams({
+      client_id: "web", redirect_uri: `${env.rp.origin}/web/cb`, response_type: "code", scope: "openid",
+      code_challenge: challenge, code_challenge_method: "S256", state: random(),
+    })}`,
+  );
+  assert.equal(page.status, 400, "a disabled client's authorization request gets the error page");
+  assert.equal(page.location, null);
+
+  clientsCli(stateDir, ["enable", "web"]);
+  assert.equal((await cc(client_secret)).status, 200, "enabled again");
 });
 
 test("no response in this file was a server error", () => {
