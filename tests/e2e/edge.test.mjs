@@ -14,7 +14,10 @@ after(async () => {
 
 const json = { "content-type": "application/json" };
 
-async function startFlow(body = { client_id: "demo", login_hint: "ada@example.com" }, headers = {}) {
+// RFC 7636 Appendix B: a flow ends in a code, so it starts with a PKCE challenge.
+const PKCE = { code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256" };
+
+async function startFlow(body = { client_id: "demo", login_hint: "ada@example.com", ...PKCE }, headers = {}) {
   return fetch(`${edge.api}/v1/flows`, { method: "POST", headers: { ...json, ...headers }, body: JSON.stringify(body) });
 }
 

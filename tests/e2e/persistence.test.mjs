@@ -13,7 +13,11 @@ test("a flow started before a wrangler dev restart can be used after it", async 
     const response = await fetch(`${first.api}/v1/flows`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ client_id: "demo" }),
+      body: JSON.stringify({
+        client_id: "demo",
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        code_challenge_method: "S256",
+      }),
     });
     assert.equal(response.status, 201);
     const { flow_id } = await response.json();

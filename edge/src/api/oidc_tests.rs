@@ -643,3 +643,17 @@ fn nist_800_63b_3_2_2_failed_sign_ins_are_throttled_per_account_alike_for_unknow
     t.clock.advance_seconds(crate::throttle::WINDOW_SECONDS);
     assert_eq!(attempt("ada@example.com", PASSWORD).status, 200);
 }
+
+#[test]
+fn rfc7636_4_4_1_an_embedded_flow_without_an_s256_challenge_is_refused() {
+    let t = TestPorts::new();
+    for body in [
+        serde_json::json!({"client_id": "demo"}),
+        serde_json::json!({"client_id": "demo", "code_challenge": CHALLENGE, "code_challenge_method": "plain"}),
+        serde_json::json!({"client_id": "demo", "code_challenge": "short", "code_challenge_method": "S256"}),
+    ] {
+        let response = post_json(&t, "/v1/flows", body);
+        assert_eq!(response.status, 400);
+        assert_eq!(json(&response)["code"], "invalid_request");
+    }
+}

@@ -152,12 +152,6 @@ pub async fn start(
         return Err(Error::InvalidField("client_id"));
     }
     let login_hint = clean_hint(request.login_hint)?;
-    // RFC 7636 §4.4.1: the flow ends in a code, so PKCE is required, S256 only.
-    let challenge = CodeChallenge::parse(
-        request.code_challenge.as_deref(),
-        request.code_challenge_method.as_deref(),
-    )
-    .map_err(|_| Error::InvalidField("code_challenge"))?;
     if request
         .nonce
         .as_ref()
@@ -165,7 +159,14 @@ pub async fn start(
     {
         return Err(Error::InvalidField("nonce"));
     }
+    // Who is asking comes first: an unknown client or a refused page learns nothing more.
     let client = client_for(ports, caller, &request.client_id).await?;
+    // RFC 7636 §4.4.1: the flow ends in a code, so PKCE is required, S256 only.
+    let challenge = CodeChallenge::parse(
+        request.code_challenge.as_deref(),
+        request.code_challenge_method.as_deref(),
+    )
+    .map_err(|_| Error::InvalidField("code_challenge"))?;
     let scopes: Vec<String> = request
         .scope
         .as_deref()
