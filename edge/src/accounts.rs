@@ -56,12 +56,17 @@ pub async fn sign_in(
     password: &str,
 ) -> Result<User, Error> {
     let normalized = policy::normalize(password);
-    let typed = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    // The throttle counts what was typed, so an implausible address is throttled too.
+    let (typed, plausible) = match normalize_email(email) {
+        Ok(email) => (email, true),
+        Err(_) => (email.trim().to_lowercase(), false),
+    };
     let ip = attempt.context.ip_address.as_deref();
     throttle::check(ports, &typed, ip).await?;
-    let user = match normalize_email(email) {
-        Ok(email) => ports.users.find_by_email(&email).await?,
-        Err(_) => None,
+    let user = if plausible {
+        ports.users.find_by_email(&typed).await?
+    } else {
+        None
     };
     let usable = user.as_ref().and_then(|u| {
         let hash = u.password_hash.as_deref()?;
