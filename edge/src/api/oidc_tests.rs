@@ -657,3 +657,39 @@ fn rfc7636_4_4_1_an_embedded_flow_without_an_s256_challenge_is_refused() {
         assert_eq!(json(&response)["code"], "invalid_request");
     }
 }
+
+#[test]
+fn rfc6749_4_1_2_an_expired_code_is_invalid_grant() {
+    let t = TestPorts::new();
+    let outcome = json(&sign_up(&t, "ada@example.com"));
+    let code = outcome["authorization_code"].as_str().unwrap();
+    t.clock
+        .advance_seconds(crate::oauth::code::CODE_TTL_SECONDS);
+    let response = redeem(&t, code);
+    assert_eq!(
+        (response.status, json(&response)["error"].clone()),
+        (400, "invalid_grant".into())
+    );
+}
+
+#[test]
+fn rfc6749_4_1_3_a_code_issued_to_another_client_is_invalid_grant() {
+    let t = TestPorts::new();
+    t.clients.insert(crate::clients::Client {
+        id: "other".into(),
+        ..crate::testing::demo_client()
+    });
+    let outcome = json(&sign_up(&t, "ada@example.com"));
+    let response = post_form(
+        &t,
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", outcome["authorization_code"].as_str().unwrap()),
+            ("code_verifier", VERIFIER),
+            ("client_id", "other"),
+        ],
+        &[],
+    );
+    assert_eq!(json(&response)["error"], "invalid_grant");
+}
