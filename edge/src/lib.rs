@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod testing;
 pub mod throttle;
 pub mod users;
+pub mod webauthn;
 
 #[cfg(target_arch = "wasm32")]
 pub mod platform;

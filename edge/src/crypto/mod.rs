@@ -18,7 +18,12 @@ pub fn sha256_hex(value: &str) -> String {
 
 /// Compares two secrets without leaking through timing where they first differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.as_bytes().ct_eq(b.as_bytes()).into()
+    constant_time_eq_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`constant_time_eq`] for bytes.
+pub fn constant_time_eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]
