@@ -123,7 +123,76 @@ fn token_endpoint() {
     );
 }
 
+/// §7.1 and §7.2 over the registration and assertion captured from Chromium.
+fn webauthn() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use portcullis_edge::webauthn::authentication::{self, AssertionResponse, PendingAuthentication};
+    use portcullis_edge::webauthn::registration::{self, AttestationResponse, PendingRegistration};
+    use portcullis_edge::webauthn::RelyingParty;
+
+    let v: serde_json::Value = serde_json::from_str(include_str!(
+        "../tests/vectors/webauthn-chromium-virtual-ctap2.json"
+    ))
+    .expect("the vector is JSON");
+    let b = |value: &serde_json::Value| {
+        URL_SAFE_NO_PAD
+            .decode(value.as_str().expect("base64url string"))
+            .expect("base64url")
+    };
+    let rp = RelyingParty {
+        id: "localhost".into(),
+        origins: vec![v["origin"].as_str().expect("origin").into()],
+    };
+    let reg = &v["registration"];
+    let pending = PendingRegistration {
+        challenge: b(&reg["challenge"]),
+        user_verification_required: true,
+    };
+    let (client_data_json, attestation_object) =
+        (b(&reg["client_data_json"]), b(&reg["attestation_object"]));
+    let response = AttestationResponse {
+        client_data_json: &client_data_json,
+        attestation_object: &attestation_object,
+    };
+    let record = registration::verify(&rp, &pending, &response, |_| false).expect("registers");
+    measure(
+        "WebAuthn registration §7.1 (none, ES256)",
+        200,
+        Duration::from_secs(1),
+        || {
+            let _ = registration::verify(&rp, &pending, &response, |_| false);
+        },
+    );
+    let auth = &v["authentication"];
+    let pending = PendingAuthentication {
+        challenge: b(&auth["challenge"]),
+        user_verification_required: true,
+    };
+    let (id, cdj, ad, sig) = (
+        b(&v["credential_id"]),
+        b(&auth["client_data_json"]),
+        b(&auth["authenticator_data"]),
+        b(&auth["signature"]),
+    );
+    let response = AssertionResponse {
+        credential_id: &id,
+        client_data_json: &cdj,
+        authenticator_data: &ad,
+        signature: &sig,
+    };
+    measure(
+        "WebAuthn assertion verification §7.2 (ES256)",
+        200,
+        Duration::from_secs(2),
+        || {
+            let _ = authentication::verify(&rp, &pending, &record, &response);
+        },
+    );
+}
+
 fn main() {
+    webauthn();
     token_endpoint();
 
     let random = SeededRandom::new(1);
