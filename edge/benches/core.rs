@@ -127,7 +127,9 @@ fn token_endpoint() {
 fn webauthn() {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
-    use portcullis_edge::webauthn::authentication::{self, AssertionResponse, PendingAuthentication};
+    use portcullis_edge::webauthn::authentication::{
+        self, AssertionResponse, PendingAuthentication,
+    };
     use portcullis_edge::webauthn::registration::{self, AttestationResponse, PendingRegistration};
     use portcullis_edge::webauthn::RelyingParty;
 
