@@ -45,21 +45,10 @@ pub fn verify(
     // Steps 11–14: type, challenge, origin, topOrigin.
     client_data.verify("webauthn.get", &pending.challenge, &rp.origins)?;
     let auth_data = AuthenticatorData::parse(response.authenticator_data)?;
-    // Step 15: rpIdHash.
-    if auth_data.rp_id_hash != rp.id_hash() {
-        return Err(CeremonyError::InvalidRpIdHash);
-    }
-    // Step 16: UP.
-    if !auth_data.user_present() {
-        return Err(CeremonyError::UserNotPresent);
-    }
-    // Step 17: UV when required.
-    if pending.user_verification_required && !auth_data.user_verified() {
-        return Err(CeremonyError::UserNotVerified);
-    }
-    // Step 18: BS only with BE; BE never changes for a credential (§6.1.3).
-    if !auth_data.backup_flags_consistent() || auth_data.backup_eligible() != record.backup_eligible
-    {
+    // Steps 15–18: rpIdHash, UP, UV when required, BS only with BE.
+    auth_data.verify_common(&rp.id_hash(), pending.user_verification_required)?;
+    // Step 18 also: BE never changes for a credential (§6.1.3).
+    if auth_data.backup_eligible() != record.backup_eligible {
         return Err(CeremonyError::InvalidBackupFlags);
     }
     // Steps 20–21: the signature over authenticatorData ‖ SHA-256(clientDataJSON).

@@ -86,6 +86,29 @@ impl<'a> AuthenticatorData<'a> {
         self.backup_eligible() || !self.backup_state()
     }
 
+    /// The checks both ceremonies make of authenticator data, in the order of §7.1 steps
+    /// 13–17 and §7.2 steps 15–18: rpIdHash is the SHA-256 of the RP ID, UP is set, UV is
+    /// set when required, and BS is set only if BE is.
+    pub fn verify_common(
+        &self,
+        rp_id_hash: &[u8; 32],
+        user_verification_required: bool,
+    ) -> Result<(), CeremonyError> {
+        if self.rp_id_hash != *rp_id_hash {
+            return Err(CeremonyError::InvalidRpIdHash);
+        }
+        if !self.user_present() {
+            return Err(CeremonyError::UserNotPresent);
+        }
+        if user_verification_required && !self.user_verified() {
+            return Err(CeremonyError::UserNotVerified);
+        }
+        if !self.backup_flags_consistent() {
+            return Err(CeremonyError::InvalidBackupFlags);
+        }
+        Ok(())
+    }
+
     pub fn credential_id_acceptable(id: &[u8]) -> bool {
         id.len() <= MAX_CREDENTIAL_ID_LEN
     }

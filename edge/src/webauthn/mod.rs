@@ -42,6 +42,28 @@ pub enum CeremonyError {
 }
 
 impl CeremonyError {
+    /// Every error, for exhaustive tests and documentation.
+    pub const ALL: [CeremonyError; 18] = [
+        CeremonyError::MalformedClientData,
+        CeremonyError::WrongType,
+        CeremonyError::MismatchedChallenge,
+        CeremonyError::InvalidOrigin,
+        CeremonyError::CrossOriginNotAllowed,
+        CeremonyError::MalformedAuthenticatorData,
+        CeremonyError::InvalidRpIdHash,
+        CeremonyError::UserNotPresent,
+        CeremonyError::UserNotVerified,
+        CeremonyError::InvalidBackupFlags,
+        CeremonyError::MalformedAttestation,
+        CeremonyError::UnsupportedAttestation,
+        CeremonyError::UnsupportedAlgorithm,
+        CeremonyError::MalformedPublicKey,
+        CeremonyError::CredentialIdTooLong,
+        CeremonyError::CredentialAlreadyRegistered,
+        CeremonyError::UnknownCredential,
+        CeremonyError::BadSignature,
+    ];
+
     /// The stable wire code.
     pub fn code(self) -> &'static str {
         match self {
