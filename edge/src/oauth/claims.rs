@@ -101,12 +101,14 @@ mod tests {
             name: None,
         };
         let json = serde_json::to_value(&claims).unwrap();
-        let keys: Vec<&str> = json
+        let mut keys: Vec<&str> = json
             .as_object()
             .unwrap()
             .keys()
             .map(String::as_str)
             .collect();
+        // Sorted: serde_json may preserve insertion order when a dependency asks it to.
+        keys.sort_unstable();
         assert_eq!(keys, ["aud", "auth_time", "exp", "iat", "iss", "sub"]);
     }
 }
