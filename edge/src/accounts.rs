@@ -48,6 +48,25 @@ fn password_event<'a>(
     }
 }
 
+/// `user.registration.create`: a success without `failure`, otherwise a failure with
+/// that reason (for administrators only).
+fn registration_event<'a>(
+    failure: Option<&'a str>,
+    user_id: Option<&'a str>,
+    email: &'a str,
+    client_id: &'a str,
+) -> EventSpec<'a> {
+    EventSpec {
+        event_type: types::REGISTRATION,
+        display_message: "User registration",
+        success: failure.is_none(),
+        reason: failure,
+        actor_id: user_id,
+        actor_email: Some(email),
+        client_id: Some(client_id),
+    }
+}
+
 /// Checks email and password; on success records the sign-in and returns the user.
 pub async fn sign_in(
     ports: &Ports<'_>,
@@ -170,20 +189,8 @@ pub async fn sign_up(
         }
         Err(err) => return Err(err.into()),
     }
-    events::record(
-        ports,
-        attempt.context,
-        EventSpec {
-            event_type: types::REGISTRATION,
-            display_message: "User registration",
-            success: true,
-            reason: None,
-            actor_id: Some(&user.id),
-            actor_email: Some(&user.email),
-            client_id: Some(attempt.client_id),
-        },
-    )
-    .await;
+    let event = registration_event(None, Some(&user.id), &user.email, attempt.client_id);
+    events::record(ports, attempt.context, event).await;
     Ok(user)
 }
 
@@ -193,20 +200,13 @@ async fn existing_account(
     email: &str,
     password: &str,
 ) -> Result<User, Error> {
-    events::record(
-        ports,
-        attempt.context,
-        EventSpec {
-            event_type: types::REGISTRATION,
-            display_message: "User registration",
-            success: false,
-            reason: Some("email already registered"),
-            actor_id: None,
-            actor_email: Some(email),
-            client_id: Some(attempt.client_id),
-        },
-    )
-    .await;
+    let event = registration_event(
+        Some("email already registered"),
+        None,
+        email,
+        attempt.client_id,
+    );
+    events::record(ports, attempt.context, event).await;
     sign_in(ports, attempt, email, password)
         .await
         .map_err(|err| match err {

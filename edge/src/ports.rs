@@ -2,7 +2,7 @@
 //!
 //! Time, randomness, signing and storage are injected so the same core runs natively in
 //! tests (see [`crate::testing`]) and in wasm on Workers (see `platform::cloudflare`).
-//! `std::time::SystemTime::now()` panics on wasm32: time always comes from [`Clock`].
+//! The standard library's system clock panics on wasm32: time always comes from [`Clock`].
 
 use async_trait::async_trait;
 

@@ -75,37 +75,21 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             )
             .await
         }
-        ["token"] if post => Ok(token_endpoint(ports, request, issuer, &context).await),
+        ["token"] if post => Ok(oauth_result(
+            ports,
+            token_endpoint(ports, request, issuer, &context).await,
+        )),
         ["userinfo"] if get || post => {
             Ok(userinfo::handle(ports, issuer, request.header("authorization")).await)
         }
-        ["revoke"] if post => {
-            let result = match form(request) {
-                Ok(params) => {
-                    revocation::handle(
-                        ports,
-                        issuer,
-                        request.header("authorization"),
-                        request.header("origin"),
-                        &params,
-                        &context,
-                    )
-                    .await
-                }
-                Err(failure) => Err(failure),
-            };
-            Ok(oauth_result(ports, result.map(|()| Response::empty(200))))
-        }
-        ["introspect"] if post => {
-            let result = match form(request) {
-                Ok(params) => {
-                    introspection::handle(ports, issuer, request.header("authorization"), &params)
-                        .await
-                }
-                Err(failure) => Err(failure),
-            };
-            Ok(oauth_result(ports, result.map(|i| Response::json(200, &i))))
-        }
+        ["revoke"] if post => Ok(oauth_result(
+            ports,
+            revoke_endpoint(ports, request, issuer, &context).await,
+        )),
+        ["introspect"] if post => Ok(oauth_result(
+            ports,
+            introspect_endpoint(ports, request, issuer).await,
+        )),
         ["logout"] if get || post => {
             let params = if post {
                 request.form_params().unwrap_or_default()
@@ -214,22 +198,38 @@ async fn token_endpoint(
     request: &Request,
     issuer: &str,
     context: &RequestContext,
-) -> Response {
-    let result = match form(request) {
-        Ok(params) => {
-            let incoming = Incoming {
-                issuer,
-                authorization: request.header("authorization"),
-                origin: request.header("origin"),
-                params: &params,
-                context,
-            };
-            token::handle(ports, &incoming).await
-        }
-        Err(failure) => Err(failure),
+) -> Result<Response, Failure> {
+    let params = form(request)?;
+    let incoming = Incoming {
+        issuer,
+        authorization: request.header("authorization"),
+        origin: request.header("origin"),
+        params: &params,
+        context,
     };
-    oauth_result(
-        ports,
-        result.map(|tokens| Response::json(200, &tokens).with_header("pragma", "no-cache")),
-    )
+    let tokens = token::handle(ports, &incoming).await?;
+    Ok(Response::json(200, &tokens).with_header("pragma", "no-cache"))
+}
+
+async fn revoke_endpoint(
+    ports: &Ports<'_>,
+    request: &Request,
+    issuer: &str,
+    context: &RequestContext,
+) -> Result<Response, Failure> {
+    let params = form(request)?;
+    let (authorization, origin) = (request.header("authorization"), request.header("origin"));
+    revocation::handle(ports, issuer, authorization, origin, &params, context).await?;
+    Ok(Response::empty(200))
+}
+
+async fn introspect_endpoint(
+    ports: &Ports<'_>,
+    request: &Request,
+    issuer: &str,
+) -> Result<Response, Failure> {
+    let params = form(request)?;
+    let answer =
+        introspection::handle(ports, issuer, request.header("authorization"), &params).await?;
+    Ok(Response::json(200, &answer))
 }

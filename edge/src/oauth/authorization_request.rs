@@ -68,6 +68,16 @@ pub type Params = [(String, String)];
 
 /// The single value of `name`; `Err(())` when it is repeated (RFC 6749 §3.1: "MUST NOT
 /// be included more than once").
+/// The first value of parameter `name`, if present and not empty (RFC 6749 §3.1:
+/// "Parameters sent without a value MUST be treated as if they were omitted").
+pub fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
 fn single<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, ()> {
     let mut values = params
         .iter()

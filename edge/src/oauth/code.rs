@@ -42,7 +42,7 @@ fn spent_key(code: &str) -> String {
 /// Stores `record` under a fresh code and returns the code.
 pub async fn issue(ports: &Ports<'_>, record: &CodeRecord) -> Result<String, Error> {
     let code = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
-    let value = serde_json::to_string(record).map_err(|e| Error::MalformedBody(e.to_string()))?;
+    let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
     let expires = ports.clock.now().plus_seconds(CODE_TTL_SECONDS);
     ports
         .one_time

@@ -10,7 +10,7 @@ use crate::oauth::grant::{GrantCommand, GrantReply};
 use crate::oauth::keys;
 use crate::oauth::token::{authenticate_client, split_refresh_token, token_parameter, Failure};
 use crate::oauth::token_request::TokenError;
-use crate::oauth::tokens::verify_access_token;
+use crate::oauth::tokens::live_access_token;
 use crate::ports::Ports;
 
 /// RFC 7662 §2.2. An inactive token is `{"active": false}` and nothing else.
@@ -86,20 +86,9 @@ pub async fn handle(
     }
 
     let ring = keys::load(ports).await?;
-    let Ok(claims) = verify_access_token(&ring, issuer, token, now) else {
+    let Some(claims) = live_access_token(ports, &ring, issuer, token).await? else {
         return Ok(Introspection::default());
     };
-    if let Some(grant_id) = claims.grant_id.as_deref() {
-        if !matches!(
-            ports
-                .grants
-                .apply(grant_id, &GrantCommand::Get, now)
-                .await?,
-            GrantReply::Active { .. }
-        ) {
-            return Ok(Introspection::default());
-        }
-    }
     Ok(Introspection {
         active: true,
         scope: Some(claims.scope),

@@ -8,20 +8,12 @@
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::http::{Method, Response};
-use crate::oauth::authorization_request::Params;
+use crate::oauth::authorization_request::{param, Params};
 use crate::oauth::authorize::{error_page, html_escape, redirect, with_query};
 use crate::oauth::keys;
 use crate::oauth::tokens::verify_id_token_hint;
 use crate::ports::Ports;
 use crate::sessions;
-
-fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-}
 
 /// Handles `GET`/`POST /logout`.
 pub async fn handle(

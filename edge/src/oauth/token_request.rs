@@ -3,7 +3,7 @@
 
 use portcullis_shared::oauth::OAuthErrorCode;
 
-use super::authorization_request::Params;
+use super::authorization_request::{param, Params};
 
 /// A refused token request: RFC 6749 §5.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,13 +63,7 @@ pub fn parse(params: &Params) -> Result<TokenRequest, TokenError> {
     if names.windows(2).any(|w| w[0] == w[1]) {
         return Err(invalid("A parameter is repeated."));
     }
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| param(params, name);
     let required = |name: &str, missing: &'static str| {
         get(name)
             .map(str::to_string)

@@ -9,11 +9,12 @@
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::oauth::claims::{at_hash, AccessTokenClaims, IdTokenClaims};
+use crate::oauth::grant::{GrantCommand, GrantReply};
 use crate::oauth::jws::{
     sign_compact, verify_compact, VerifyError, TYP_ACCESS_TOKEN, TYP_ID_TOKEN,
 };
 use crate::oauth::keys::{KeyRing, MAX_TOKEN_LIFETIME_SECONDS};
-use crate::ports::{SignError, UnixMillis};
+use crate::ports::{Ports, SignError, StoreError, UnixMillis};
 use crate::users::User;
 
 /// `acr` for a single-factor sign-in: OIDC Core §2 "0" — no assurance level claimed.
@@ -140,6 +141,30 @@ pub fn verify_access_token(
         return Err(InvalidToken::Expired);
     }
     Ok(claims)
+}
+
+/// An access token that verifies (see [`verify_access_token`]) and whose grant, if it
+/// came from one, is still live: what a resource may honour. `None` when it may not.
+pub async fn live_access_token(
+    ports: &Ports<'_>,
+    ring: &KeyRing,
+    issuer: &str,
+    token: &str,
+) -> Result<Option<AccessTokenClaims>, StoreError> {
+    let now = ports.clock.now();
+    let Ok(claims) = verify_access_token(ring, issuer, token, now) else {
+        return Ok(None);
+    };
+    if let Some(grant_id) = claims.grant_id.as_deref() {
+        let reply = ports
+            .grants
+            .apply(grant_id, &GrantCommand::Get, now)
+            .await?;
+        if !matches!(reply, GrantReply::Active { .. }) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(claims))
 }
 
 /// Verifies an ID token we issued, ignoring its expiry: RP-initiated logout accepts an

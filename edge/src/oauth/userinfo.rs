@@ -4,9 +4,8 @@ use portcullis_shared::oauth::OAuthErrorCode;
 use serde::Serialize;
 
 use crate::http::Response;
-use crate::oauth::grant::{GrantCommand, GrantReply};
 use crate::oauth::keys;
-use crate::oauth::tokens::verify_access_token;
+use crate::oauth::tokens::live_access_token;
 use crate::ports::Ports;
 use crate::users::UserStatus;
 
@@ -73,17 +72,11 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
         Ok(ring) => ring,
         Err(err) => return unavailable(format!("{err:?}")),
     };
-    let now = ports.clock.now();
-    let Ok(claims) = verify_access_token(&ring, issuer, token, now) else {
-        return invalid();
+    let claims = match live_access_token(ports, &ring, issuer, token).await {
+        Ok(Some(claims)) => claims,
+        Ok(None) => return invalid(),
+        Err(err) => return unavailable(format!("{err:?}")),
     };
-    if let Some(grant_id) = claims.grant_id.as_deref() {
-        match ports.grants.apply(grant_id, &GrantCommand::Get, now).await {
-            Ok(GrantReply::Active { .. }) => {}
-            Ok(_) => return invalid(),
-            Err(err) => return unavailable(format!("{err:?}")),
-        }
-    }
     let scopes: Vec<&str> = claims.scope.split(' ').collect();
     if !scopes.contains(&"openid") {
         return bearer_error(

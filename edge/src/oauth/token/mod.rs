@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::clients::{Client, ClientType};
 use crate::events::RequestContext;
-use crate::oauth::authorization_request::Params;
+use crate::oauth::authorization_request::{param, Params};
 use crate::oauth::client_authentication::{credentials, ClientCredentials};
 use crate::oauth::keys::{self, KeyError, KeyRing};
 use crate::oauth::token_request::{self, TokenError, TokenRequest};
@@ -205,14 +205,9 @@ async fn key_ring(ports: &Ports<'_>) -> Result<KeyRing, Failure> {
 
 /// The `token` parameter of revocation (RFC 7009 §2.1) and introspection (RFC 7662 §2.1).
 pub fn token_parameter(params: &Params) -> Result<&str, Failure> {
-    params
-        .iter()
-        .find(|(n, _)| n == "token")
-        .map(|(_, v)| v.as_str())
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token.").into()
-        })
+    param(params, "token").ok_or_else(|| {
+        TokenError::new(OAuthErrorCode::InvalidRequest, "The request has no token.").into()
+    })
 }
 
 /// A refresh token on the wire: `{grant_id}.{secret}`.
