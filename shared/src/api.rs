@@ -100,6 +100,70 @@ pub enum FlowOutcome {
     Redirect { redirect_to: String },
 }
 
+/// `POST /v1/flows/{flow_id}/passkey/options`: ask for a WebAuthn assertion challenge.
+///
+/// Without `email` the options carry an empty `allowCredentials` (usernameless sign-in,
+/// or passkey autofill with `mediation: "conditional"`). With `email` they list that
+/// account's passkeys; an address without passkeys (or without an account) gets a
+/// plausible, stable list all the same, so the answer never tells whether it exists.
+///
+/// The response is `{"publicKey": PublicKeyCredentialRequestOptionsJSON}` (WebAuthn
+/// Level 3 §5.1.4.1), ready for `PublicKeyCredential.parseRequestOptionsFromJSON`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyChallenge {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// `POST /v1/flows/{flow_id}/passkey/sign-up/options`: create an account whose only
+/// sign-in method is a passkey. The response is `{"publicKey":
+/// PublicKeyCredentialCreationOptionsJSON}`, ready for
+/// `PublicKeyCredential.parseCreationOptionsFromJSON`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySignUp {
+    pub email: String,
+    /// How the person wants to be addressed (`name` claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One of the signed-in person's passkeys, as `GET /v1/me/passkeys` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySummary {
+    /// The credential id, base64url without padding (as `PublicKeyCredential.id`).
+    pub id: String,
+    /// A name the person chose, or one given at registration ("Passkey", "Passkey 2", …).
+    pub name: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<u64>,
+    /// The passkey is synced to a provider's cloud (backup state, WebAuthn §6.1.3).
+    pub backed_up: bool,
+}
+
+/// `GET /v1/me/passkeys`: the signed-in person's passkeys, and what a page needs to keep
+/// the browser's passkey list in sync with them (WebAuthn Level 3 Signal API:
+/// `signalAllAcceptedCredentials({rpId, userId, allAcceptedCredentialIds})` and
+/// `signalCurrentUserDetails({rpId, userId, name, displayName})`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyList {
+    pub rp_id: String,
+    /// The WebAuthn user handle, base64url without padding.
+    pub user_id: String,
+    /// The account's email address (the passkey's user name).
+    pub name: String,
+    pub display_name: String,
+    pub passkeys: Vec<PasskeySummary>,
+}
+
+/// `PATCH /v1/me/passkeys/{id}`: rename a passkey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenamePasskey {
+    /// 1–64 characters after trimming.
+    pub name: String,
+}
+
 /// Why a proposed password was refused (NIST SP 800-63B-4 §3.1.1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -36,11 +36,54 @@ pub enum ErrorCode {
     TooManyAttempts,
     /// The edge could not complete the request; nothing about the cause is disclosed.
     ServerError,
+    /// The account API needs a live access token (`Authorization: Bearer …`) and got none,
+    /// an invalid one, or one whose grant was revoked.
+    Unauthorized,
+    /// The passkey id does not name one of the signed-in person's passkeys.
+    PasskeyNotFound,
+    /// Deleting this passkey would leave the account with no way to sign in.
+    LastSignInMethod,
+    /// WebAuthn §7.1/§7.2: `clientDataJSON` is not valid client data.
+    WebauthnMalformedClientData,
+    /// The client data `type` is not the ceremony's (`webauthn.create` / `webauthn.get`).
+    WebauthnWrongType,
+    /// The challenge is not one this flow issued, was used already, or expired.
+    WebauthnChallengeMismatch,
+    /// The ceremony ran on an origin this relying party does not accept.
+    WebauthnOriginNotAllowed,
+    /// The ceremony ran in a cross-origin frame, which is not accepted.
+    WebauthnCrossOriginNotAllowed,
+    /// The authenticator data cannot be parsed.
+    WebauthnMalformedAuthenticatorData,
+    /// The authenticator data is for another relying party id.
+    WebauthnRpIdMismatch,
+    /// The authenticator did not test for user presence (UP=0).
+    WebauthnUserNotPresent,
+    /// The authenticator did not verify the user (UV=0); passkeys require it.
+    WebauthnUserNotVerified,
+    /// Backup flags are inconsistent (BS without BE, or BE changed).
+    WebauthnInvalidBackupFlags,
+    /// The attestation object cannot be parsed.
+    WebauthnMalformedAttestation,
+    /// The attestation format is not accepted (`none` and `packed` self attestation are).
+    WebauthnUnsupportedAttestation,
+    /// The credential's algorithm is not one the relying party offered.
+    WebauthnUnsupportedAlgorithm,
+    /// The credential public key cannot be parsed.
+    WebauthnMalformedPublicKey,
+    /// The credential id is longer than 1023 bytes.
+    WebauthnCredentialIdTooLong,
+    /// The credential is already registered.
+    WebauthnCredentialExists,
+    /// No account has this passkey (it may have been deleted).
+    WebauthnUnknownCredential,
+    /// The assertion signature does not verify.
+    WebauthnBadSignature,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -53,6 +96,27 @@ impl ErrorCode {
         ErrorCode::PasswordRejected,
         ErrorCode::TooManyAttempts,
         ErrorCode::ServerError,
+        ErrorCode::Unauthorized,
+        ErrorCode::PasskeyNotFound,
+        ErrorCode::LastSignInMethod,
+        ErrorCode::WebauthnMalformedClientData,
+        ErrorCode::WebauthnWrongType,
+        ErrorCode::WebauthnChallengeMismatch,
+        ErrorCode::WebauthnOriginNotAllowed,
+        ErrorCode::WebauthnCrossOriginNotAllowed,
+        ErrorCode::WebauthnMalformedAuthenticatorData,
+        ErrorCode::WebauthnRpIdMismatch,
+        ErrorCode::WebauthnUserNotPresent,
+        ErrorCode::WebauthnUserNotVerified,
+        ErrorCode::WebauthnInvalidBackupFlags,
+        ErrorCode::WebauthnMalformedAttestation,
+        ErrorCode::WebauthnUnsupportedAttestation,
+        ErrorCode::WebauthnUnsupportedAlgorithm,
+        ErrorCode::WebauthnMalformedPublicKey,
+        ErrorCode::WebauthnCredentialIdTooLong,
+        ErrorCode::WebauthnCredentialExists,
+        ErrorCode::WebauthnUnknownCredential,
+        ErrorCode::WebauthnBadSignature,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -70,6 +134,27 @@ impl ErrorCode {
             ErrorCode::PasswordRejected => "password_rejected",
             ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::ServerError => "server_error",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::PasskeyNotFound => "passkey_not_found",
+            ErrorCode::LastSignInMethod => "last_sign_in_method",
+            ErrorCode::WebauthnMalformedClientData => "webauthn_malformed_client_data",
+            ErrorCode::WebauthnWrongType => "webauthn_wrong_type",
+            ErrorCode::WebauthnChallengeMismatch => "webauthn_challenge_mismatch",
+            ErrorCode::WebauthnOriginNotAllowed => "webauthn_origin_not_allowed",
+            ErrorCode::WebauthnCrossOriginNotAllowed => "webauthn_cross_origin_not_allowed",
+            ErrorCode::WebauthnMalformedAuthenticatorData => "webauthn_malformed_authenticator_data",
+            ErrorCode::WebauthnRpIdMismatch => "webauthn_rp_id_mismatch",
+            ErrorCode::WebauthnUserNotPresent => "webauthn_user_not_present",
+            ErrorCode::WebauthnUserNotVerified => "webauthn_user_not_verified",
+            ErrorCode::WebauthnInvalidBackupFlags => "webauthn_invalid_backup_flags",
+            ErrorCode::WebauthnMalformedAttestation => "webauthn_malformed_attestation",
+            ErrorCode::WebauthnUnsupportedAttestation => "webauthn_unsupported_attestation",
+            ErrorCode::WebauthnUnsupportedAlgorithm => "webauthn_unsupported_algorithm",
+            ErrorCode::WebauthnMalformedPublicKey => "webauthn_malformed_public_key",
+            ErrorCode::WebauthnCredentialIdTooLong => "webauthn_credential_id_too_long",
+            ErrorCode::WebauthnCredentialExists => "webauthn_credential_exists",
+            ErrorCode::WebauthnUnknownCredential => "webauthn_unknown_credential",
+            ErrorCode::WebauthnBadSignature => "webauthn_bad_signature",
         }
     }
 }
@@ -124,6 +209,27 @@ mod tests {
                 "password_rejected",
                 "too_many_attempts",
                 "server_error",
+                "unauthorized",
+                "passkey_not_found",
+                "last_sign_in_method",
+                "webauthn_malformed_client_data",
+                "webauthn_wrong_type",
+                "webauthn_challenge_mismatch",
+                "webauthn_origin_not_allowed",
+                "webauthn_cross_origin_not_allowed",
+                "webauthn_malformed_authenticator_data",
+                "webauthn_rp_id_mismatch",
+                "webauthn_user_not_present",
+                "webauthn_user_not_verified",
+                "webauthn_invalid_backup_flags",
+                "webauthn_malformed_attestation",
+                "webauthn_unsupported_attestation",
+                "webauthn_unsupported_algorithm",
+                "webauthn_malformed_public_key",
+                "webauthn_credential_id_too_long",
+                "webauthn_credential_exists",
+                "webauthn_unknown_credential",
+                "webauthn_bad_signature",
             ]
         );
     }
