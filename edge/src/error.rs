@@ -9,6 +9,7 @@ use portcullis_shared::{ApiError, ErrorCode};
 
 use crate::http::Response;
 use crate::ports::StoreError;
+use crate::webauthn::CeremonyError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -37,6 +38,13 @@ pub enum Error {
     RandomUnavailable,
     /// A fault of ours (corrupt data, missing configuration); the detail is for logs.
     Internal(String),
+    /// The account API was called without a live access token.
+    Unauthorized,
+    PasskeyNotFound,
+    /// The passkey is the account's only way to sign in.
+    LastSignInMethod,
+    /// A WebAuthn ceremony failed one of its checks.
+    Ceremony(CeremonyError),
 }
 
 impl Error {
@@ -56,6 +64,10 @@ impl Error {
             Error::Store(_) | Error::RandomUnavailable | Error::Internal(_) => {
                 ErrorCode::ServerError
             }
+            Error::Unauthorized => ErrorCode::Unauthorized,
+            Error::PasskeyNotFound => ErrorCode::PasskeyNotFound,
+            Error::LastSignInMethod => ErrorCode::LastSignInMethod,
+            Error::Ceremony(err) => err.code(),
         }
     }
 
@@ -70,6 +82,11 @@ impl Error {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::OriginNotAllowed => 403,
             ErrorCode::ServerError => 503,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::PasskeyNotFound => 404,
+            ErrorCode::LastSignInMethod => 409,
+            // Every remaining code is a failed WebAuthn check: the request was at fault.
+            _ => 400,
         }
     }
 
@@ -113,6 +130,18 @@ impl Error {
             Error::Store(_) | Error::RandomUnavailable | Error::Internal(_) => {
                 "The service is temporarily unavailable. Try again.".into()
             }
+            Error::Unauthorized => "Sign in again to manage your account.".into(),
+            Error::PasskeyNotFound => "That passkey is not on this account.".into(),
+            Error::LastSignInMethod => {
+                "This is the only way to sign in to this account, so it can't be deleted.".into()
+            }
+            Error::Ceremony(CeremonyError::UnknownCredential) => {
+                "This passkey isn't recognised. It may have been deleted; use another way to sign in.".into()
+            }
+            Error::Ceremony(CeremonyError::MismatchedChallenge) => {
+                "The passkey request expired or was already used. Try again.".into()
+            }
+            Error::Ceremony(_) => "The passkey could not be verified. Try again or use another way to sign in.".into(),
         }
     }
 
@@ -142,6 +171,12 @@ impl Error {
     }
 }
 
+impl From<CeremonyError> for Error {
+    fn from(err: CeremonyError) -> Self {
+        Error::Ceremony(err)
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
         Error::Store(err)
@@ -153,7 +188,7 @@ mod tests {
     use super::*;
 
     fn every_variant() -> Vec<Error> {
-        vec![
+        [
             Error::MalformedBody("x".into()),
             Error::InvalidField("client_id"),
             Error::BodyTooLarge,
@@ -177,7 +212,13 @@ mod tests {
             Error::Store(StoreError::Unavailable("d1 down".into())),
             Error::Store(StoreError::Conflict),
             Error::RandomUnavailable,
+            Error::Unauthorized,
+            Error::PasskeyNotFound,
+            Error::LastSignInMethod,
         ]
+        .into_iter()
+        .chain(CeremonyError::ALL.map(Error::Ceremony))
+        .collect()
     }
 
     #[test]

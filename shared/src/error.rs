@@ -142,7 +142,9 @@ impl ErrorCode {
             ErrorCode::WebauthnChallengeMismatch => "webauthn_challenge_mismatch",
             ErrorCode::WebauthnOriginNotAllowed => "webauthn_origin_not_allowed",
             ErrorCode::WebauthnCrossOriginNotAllowed => "webauthn_cross_origin_not_allowed",
-            ErrorCode::WebauthnMalformedAuthenticatorData => "webauthn_malformed_authenticator_data",
+            ErrorCode::WebauthnMalformedAuthenticatorData => {
+                "webauthn_malformed_authenticator_data"
+            }
             ErrorCode::WebauthnRpIdMismatch => "webauthn_rp_id_mismatch",
             ErrorCode::WebauthnUserNotPresent => "webauthn_user_not_present",
             ErrorCode::WebauthnUserNotVerified => "webauthn_user_not_verified",

@@ -12,6 +12,7 @@ pub mod client_data;
 pub mod cose;
 pub mod registration;
 
+use portcullis_shared::ErrorCode;
 use sha2::{Digest, Sha256};
 
 /// §5.4.3: credential ids are at most 1023 bytes.
@@ -65,26 +66,28 @@ impl CeremonyError {
     ];
 
     /// The stable wire code.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            CeremonyError::MalformedClientData => "webauthn_malformed_client_data",
-            CeremonyError::WrongType => "webauthn_wrong_type",
-            CeremonyError::MismatchedChallenge => "webauthn_challenge_mismatch",
-            CeremonyError::InvalidOrigin => "webauthn_origin_not_allowed",
-            CeremonyError::CrossOriginNotAllowed => "webauthn_cross_origin_not_allowed",
-            CeremonyError::MalformedAuthenticatorData => "webauthn_malformed_authenticator_data",
-            CeremonyError::InvalidRpIdHash => "webauthn_rp_id_mismatch",
-            CeremonyError::UserNotPresent => "webauthn_user_not_present",
-            CeremonyError::UserNotVerified => "webauthn_user_not_verified",
-            CeremonyError::InvalidBackupFlags => "webauthn_invalid_backup_flags",
-            CeremonyError::MalformedAttestation => "webauthn_malformed_attestation",
-            CeremonyError::UnsupportedAttestation => "webauthn_unsupported_attestation",
-            CeremonyError::UnsupportedAlgorithm => "webauthn_unsupported_algorithm",
-            CeremonyError::MalformedPublicKey => "webauthn_malformed_public_key",
-            CeremonyError::CredentialIdTooLong => "webauthn_credential_id_too_long",
-            CeremonyError::CredentialAlreadyRegistered => "webauthn_credential_exists",
-            CeremonyError::UnknownCredential => "webauthn_unknown_credential",
-            CeremonyError::BadSignature => "webauthn_bad_signature",
+            CeremonyError::MalformedClientData => ErrorCode::WebauthnMalformedClientData,
+            CeremonyError::WrongType => ErrorCode::WebauthnWrongType,
+            CeremonyError::MismatchedChallenge => ErrorCode::WebauthnChallengeMismatch,
+            CeremonyError::InvalidOrigin => ErrorCode::WebauthnOriginNotAllowed,
+            CeremonyError::CrossOriginNotAllowed => ErrorCode::WebauthnCrossOriginNotAllowed,
+            CeremonyError::MalformedAuthenticatorData => {
+                ErrorCode::WebauthnMalformedAuthenticatorData
+            }
+            CeremonyError::InvalidRpIdHash => ErrorCode::WebauthnRpIdMismatch,
+            CeremonyError::UserNotPresent => ErrorCode::WebauthnUserNotPresent,
+            CeremonyError::UserNotVerified => ErrorCode::WebauthnUserNotVerified,
+            CeremonyError::InvalidBackupFlags => ErrorCode::WebauthnInvalidBackupFlags,
+            CeremonyError::MalformedAttestation => ErrorCode::WebauthnMalformedAttestation,
+            CeremonyError::UnsupportedAttestation => ErrorCode::WebauthnUnsupportedAttestation,
+            CeremonyError::UnsupportedAlgorithm => ErrorCode::WebauthnUnsupportedAlgorithm,
+            CeremonyError::MalformedPublicKey => ErrorCode::WebauthnMalformedPublicKey,
+            CeremonyError::CredentialIdTooLong => ErrorCode::WebauthnCredentialIdTooLong,
+            CeremonyError::CredentialAlreadyRegistered => ErrorCode::WebauthnCredentialExists,
+            CeremonyError::UnknownCredential => ErrorCode::WebauthnUnknownCredential,
+            CeremonyError::BadSignature => ErrorCode::WebauthnBadSignature,
         }
     }
 }

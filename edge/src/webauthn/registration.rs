@@ -277,7 +277,8 @@ mod tests {
     #[test]
     fn every_error_has_a_distinct_stable_code() {
         let all = CeremonyError::ALL;
-        let codes: std::collections::HashSet<&str> = all.iter().map(|e| e.code()).collect();
+        let codes: std::collections::HashSet<&str> =
+            all.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(codes.len(), all.len());
         assert!(codes.iter().all(|c| c.starts_with("webauthn_")));
     }
