@@ -50,7 +50,7 @@ fn password_event<'a>(
 
 /// `user.registration.create`: a success without `failure`, otherwise a failure with
 /// that reason (for administrators only).
-fn registration_event<'a>(
+pub(crate) fn registration_event<'a>(
     failure: Option<&'a str>,
     user_id: Option<&'a str>,
     email: &'a str,

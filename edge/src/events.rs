@@ -24,6 +24,12 @@ pub mod types {
     pub const SESSION_START: &str = "user.session.start";
     pub const SESSION_END: &str = "user.session.end";
     pub const AUTH_VIA_PASSWORD: &str = "user.authentication.auth_via_password";
+    pub const AUTH_VIA_WEBAUTHN: &str = "user.authentication.auth_via_webauthn";
+    /// A passkey's signature counter did not increase (WebAuthn §6.1.1): a possible clone.
+    pub const WEBAUTHN_COUNTER_REGRESSED: &str = "user.authentication.webauthn_counter_regressed";
+    pub const FACTOR_ACTIVATE: &str = "user.mfa.factor.activate";
+    pub const FACTOR_UPDATE: &str = "user.mfa.factor.update";
+    pub const FACTOR_DEACTIVATE: &str = "user.mfa.factor.deactivate";
     pub const TOKEN_GRANT: &str = "app.oauth2.as.token.grant";
     pub const TOKEN_REVOKE: &str = "app.oauth2.as.token.revoke";
     pub const REFRESH_REUSE: &str = "app.oauth2.as.token.detect_reuse";

@@ -15,6 +15,7 @@ pub mod events;
 pub mod flows;
 pub mod http;
 pub mod oauth;
+pub mod passkeys;
 pub mod passwords;
 pub mod ports;
 pub mod sessions;

@@ -11,6 +11,7 @@ use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::users::{Session, User};
+use crate::webauthn::CredentialRecord;
 
 /// Milliseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,12 +78,18 @@ pub trait OneTimeStore {
 
     /// Removes `key` and returns its value if it was present and not expired at `now`.
     async fn take(&self, key: &str, now: UnixMillis) -> Result<Option<String>, StoreError>;
+
+    /// Returns `key`'s value if it is present and not expired at `now`, leaving it in
+    /// place. Only for checks that decide nothing single-use (is this flow alive?).
+    async fn peek(&self, key: &str, now: UnixMillis) -> Result<Option<String>, StoreError>;
 }
 
 /// Registered OAuth clients.
 #[async_trait(?Send)]
 pub trait ClientStore {
     async fn find(&self, client_id: &str) -> Result<Option<Client>, StoreError>;
+    /// The allowed origins of every enabled client, deduplicated.
+    async fn allowed_origins(&self) -> Result<Vec<String>, StoreError>;
 }
 
 /// People who sign in.
@@ -100,6 +107,48 @@ pub trait UserStore {
         at: UnixMillis,
         new_password_hash: Option<&str>,
     ) -> Result<(), StoreError>;
+}
+
+/// A passkey as stored: the WebAuthn credential record and what people see of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCredential {
+    pub user_id: String,
+    pub record: CredentialRecord,
+    /// `AuthenticatorTransport` values the browser reported at registration.
+    pub transports: Vec<String>,
+    pub name: String,
+    pub created_at: UnixMillis,
+    pub last_used_at: Option<UnixMillis>,
+}
+
+/// Passkeys (WebAuthn credential records), several per user. Credential ids are unique
+/// across all users.
+#[async_trait(?Send)]
+pub trait CredentialStore {
+    /// Adds a passkey to an existing user; [`StoreError::Conflict`] if the id is taken.
+    async fn create(&self, credential: &StoredCredential) -> Result<(), StoreError>;
+    /// Creates `user` and their first passkey together, or neither (passkey-only sign-up);
+    /// [`StoreError::Conflict`] if the user's id or email or the credential id is taken.
+    async fn create_with_user(
+        &self,
+        user: &User,
+        credential: &StoredCredential,
+    ) -> Result<(), StoreError>;
+    async fn find(&self, credential_id: &[u8]) -> Result<Option<StoredCredential>, StoreError>;
+    /// The user's passkeys, oldest first.
+    async fn for_user(&self, user_id: &str) -> Result<Vec<StoredCredential>, StoreError>;
+    /// Stores the record as updated by a verified assertion (§7.2 step 24).
+    async fn record_use(&self, record: &CredentialRecord, at: UnixMillis)
+        -> Result<(), StoreError>;
+    /// Renames the user's passkey; `false` if the user has no such passkey.
+    async fn rename(
+        &self,
+        user_id: &str,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<bool, StoreError>;
+    /// Deletes the user's passkey; `false` if the user has no such passkey.
+    async fn delete(&self, user_id: &str, credential_id: &[u8]) -> Result<bool, StoreError>;
 }
 
 /// SSO sessions of the hosted sign-in page, keyed by the SHA-256 of the cookie's handle.
@@ -187,6 +236,8 @@ pub trait Diagnostics {
 pub struct Settings {
     /// Seals signing keys at rest; without it nothing can be signed.
     pub key_encryption_key: Option<KeyEncryptionKey>,
+    /// The WebAuthn RP ID when it is not the issuer's host (a parent domain, say).
+    pub rp_id: Option<String>,
 }
 
 /// The ports one request is handled with.
@@ -196,6 +247,7 @@ pub struct Ports<'a> {
     pub one_time: &'a dyn OneTimeStore,
     pub clients: &'a dyn ClientStore,
     pub users: &'a dyn UserStore,
+    pub credentials: &'a dyn CredentialStore,
     pub sessions: &'a dyn SessionStore,
     pub events: &'a dyn EventLog,
     pub keys: &'a dyn KeyStore,

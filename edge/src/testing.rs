@@ -13,11 +13,12 @@ use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::{
-    ClientStore, Clock, Counters, Diagnostics, EventLog, GrantStore, KeyStore, OneTimeStore, Ports,
-    RandomUnavailable, SecureRandom, SessionStore, Settings, StoreError, StoredKey, UnixMillis,
-    UserStore,
+    ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog, GrantStore, KeyStore,
+    OneTimeStore, Ports, RandomUnavailable, SecureRandom, SessionStore, Settings, StoreError,
+    StoredCredential, StoredKey, UnixMillis, UserStore,
 };
 use crate::users::{Session, User, UserStatus};
+use crate::webauthn::CredentialRecord;
 
 /// A clock that starts at a fixed instant and moves only when told.
 pub struct FixedClock(Cell<u64>);
@@ -128,6 +129,14 @@ impl OneTimeStore for MemoryOneTimeStore {
         let taken = self.items.borrow_mut().remove(key);
         Ok(taken.and_then(|(value, expires_at)| (now < expires_at).then_some(value)))
     }
+
+    async fn peek(&self, key: &str, now: UnixMillis) -> Result<Option<String>, StoreError> {
+        self.check()?;
+        let items = self.items.borrow();
+        Ok(items
+            .get(key)
+            .and_then(|(value, expires_at)| (now < *expires_at).then(|| value.clone())))
+    }
 }
 
 /// Clients in a `HashMap`.
@@ -147,13 +156,29 @@ impl ClientStore for MemoryClientStore {
     async fn find(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
         Ok(self.clients.borrow().get(client_id).cloned())
     }
+
+    async fn allowed_origins(&self) -> Result<Vec<String>, StoreError> {
+        let mut origins: Vec<String> = self
+            .clients
+            .borrow()
+            .values()
+            .flat_map(|c| c.allowed_origins.clone())
+            .collect();
+        origins.sort();
+        origins.dedup();
+        Ok(origins)
+    }
 }
 
 /// One set of in-memory ports, with the demo client registered for
 /// `https://shop.example`.
+/// Users and their passkeys, kept together so a passkey-only sign-up creates both or
+/// neither, as the D1 store does.
 #[derive(Default)]
 pub struct MemoryUserStore {
     users: RefCell<HashMap<String, User>>,
+    /// In registration order.
+    credentials: RefCell<Vec<StoredCredential>>,
 }
 
 impl MemoryUserStore {
@@ -201,6 +226,101 @@ impl UserStore for MemoryUserStore {
             }
         }
         Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl CredentialStore for MemoryUserStore {
+    async fn create(&self, credential: &StoredCredential) -> Result<(), StoreError> {
+        let mut credentials = self.credentials.borrow_mut();
+        if credentials
+            .iter()
+            .any(|c| c.record.id == credential.record.id)
+        {
+            return Err(StoreError::Conflict);
+        }
+        credentials.push(credential.clone());
+        Ok(())
+    }
+
+    async fn create_with_user(
+        &self,
+        user: &User,
+        credential: &StoredCredential,
+    ) -> Result<(), StoreError> {
+        let taken = self
+            .credentials
+            .borrow()
+            .iter()
+            .any(|c| c.record.id == credential.record.id);
+        if taken {
+            return Err(StoreError::Conflict);
+        }
+        UserStore::create(self, user).await?;
+        self.credentials.borrow_mut().push(credential.clone());
+        Ok(())
+    }
+
+    async fn find(&self, credential_id: &[u8]) -> Result<Option<StoredCredential>, StoreError> {
+        Ok(self
+            .credentials
+            .borrow()
+            .iter()
+            .find(|c| c.record.id == credential_id)
+            .cloned())
+    }
+
+    async fn for_user(&self, user_id: &str) -> Result<Vec<StoredCredential>, StoreError> {
+        Ok(self
+            .credentials
+            .borrow()
+            .iter()
+            .filter(|c| c.user_id == user_id)
+            .cloned()
+            .collect())
+    }
+
+    async fn record_use(
+        &self,
+        record: &CredentialRecord,
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        if let Some(stored) = self
+            .credentials
+            .borrow_mut()
+            .iter_mut()
+            .find(|c| c.record.id == record.id)
+        {
+            stored.record = record.clone();
+            stored.last_used_at = Some(at);
+        }
+        Ok(())
+    }
+
+    async fn rename(
+        &self,
+        user_id: &str,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let mut credentials = self.credentials.borrow_mut();
+        match credentials
+            .iter_mut()
+            .find(|c| c.user_id == user_id && c.record.id == credential_id)
+        {
+            Some(stored) => {
+                stored.name = name.to_string();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn delete(&self, user_id: &str, credential_id: &[u8]) -> Result<bool, StoreError> {
+        let mut credentials = self.credentials.borrow_mut();
+        let before = credentials.len();
+        credentials.retain(|c| !(c.user_id == user_id && c.record.id == credential_id));
+        Ok(credentials.len() != before)
     }
 }
 
@@ -451,6 +571,7 @@ impl TestPorts {
             counters: MemoryCounters::default(),
             settings: Settings {
                 key_encryption_key: Some(key_encryption_key(1)),
+                rp_id: None,
             },
             diagnostics: CollectedDiagnostics::default(),
         }
@@ -463,6 +584,7 @@ impl TestPorts {
             one_time: &self.one_time,
             clients: &self.clients,
             users: &self.users,
+            credentials: &self.users,
             sessions: &self.sessions,
             events: &self.events,
             keys: &self.keys,

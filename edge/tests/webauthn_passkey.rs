@@ -4,13 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use passkey::authenticator::{Authenticator, MemoryStore, UiHint, UserCheck, UserValidationMethod};
-use passkey::client::{Client, DefaultClientData};
+mod common;
+
+use common::{client, SoftClient};
+use passkey::client::DefaultClientData;
 use passkey::crypto::iana;
-use passkey::crypto::rust_crypto::RustCryptoBackend;
-use passkey::types::ctap2::{Aaguid, Ctap2Error};
 use passkey::types::webauthn::*;
-use passkey::types::Passkey;
 use portcullis_edge::webauthn::authentication::{self, AssertionResponse, PendingAuthentication};
 use portcullis_edge::webauthn::registration::{self, AttestationResponse, PendingRegistration};
 use portcullis_edge::webauthn::{CeremonyError, CredentialRecord, RelyingParty};
@@ -18,49 +17,6 @@ use url::Url;
 
 const ORIGIN: &str = "https://id.example.com";
 const RP_ID: &str = "id.example.com";
-
-/// A person who is always present and can verify.
-struct Person {
-    verifies: bool,
-}
-
-#[async_trait::async_trait]
-impl UserValidationMethod for Person {
-    type PasskeyItem = Passkey;
-
-    async fn check_user<'a>(
-        &self,
-        _hint: UiHint<'a, Self::PasskeyItem>,
-        _presence: bool,
-        _verification: bool,
-    ) -> Result<UserCheck, Ctap2Error> {
-        Ok(UserCheck {
-            presence: true,
-            verification: self.verifies,
-        })
-    }
-
-    fn is_verification_enabled(&self) -> Option<bool> {
-        Some(self.verifies)
-    }
-
-    fn is_presence_enabled(&self) -> bool {
-        true
-    }
-}
-
-type SoftClient =
-    Client<MemoryStore, Person, RustCryptoBackend, public_suffix::PublicSuffixList, ()>;
-
-fn client(verifies: bool) -> SoftClient {
-    let authenticator = Authenticator::new(
-        Aaguid::new_empty(),
-        MemoryStore::new(),
-        Person { verifies },
-        RustCryptoBackend,
-    );
-    Client::new(authenticator)
-}
 
 fn rp() -> RelyingParty {
     RelyingParty {

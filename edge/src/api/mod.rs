@@ -49,7 +49,7 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
 /// client is decided on the actual request, which carries the `client_id`.
 fn preflight() -> Response {
     Response::empty(204)
-        .with_header("access-control-allow-methods", "GET, POST, DELETE")
+        .with_header("access-control-allow-methods", "GET, POST, PATCH, DELETE")
         .with_header(
             "access-control-allow-headers",
             "content-type, authorization",

@@ -1,7 +1,10 @@
 //! The route table: the `/v1` JSON API and the OAuth 2.0 / OpenID Connect endpoints.
 //! Handlers only extract, call the core, and map the result.
 
-use portcullis_shared::api::{ClientConfig, Health, PasswordSignIn, PasswordSignUp, StartFlow};
+use portcullis_shared::api::{
+    ClientConfig, Health, PasskeyChallenge, PasskeySignUp, PasswordSignIn, PasswordSignUp,
+    RenamePasskey, StartFlow,
+};
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::json_body;
@@ -12,6 +15,7 @@ use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
 use crate::oauth::token::{self, Failure, Incoming};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::{authorize, discovery, introspection, keys, logout, revocation, userinfo};
+use crate::passkeys::account;
 use crate::ports::Ports;
 use crate::sessions;
 
@@ -55,6 +59,40 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 issuer,
             ))
         }
+        ["v1", "flows", flow_id, "passkey", "options"] if post => {
+            let body: PasskeyChallenge = json_body(request)?;
+            let options = flows::passkey_options(ports, caller, flow_id, &body).await?;
+            Ok(Response::json(200, &options).with_header("cache-control", "no-store"))
+        }
+        ["v1", "flows", flow_id, "passkey"] if post => {
+            let input = StepInput::Passkey(Box::new(json_body(request)?));
+            Ok(completed(
+                flows::step(ports, caller, flow_id, input).await?,
+                issuer,
+            ))
+        }
+        ["v1", "flows", flow_id, "passkey", "sign-up", "options"] if post => {
+            let body: PasskeySignUp = json_body(request)?;
+            let options = flows::passkey_sign_up_options(ports, caller, flow_id, &body).await?;
+            Ok(Response::json(200, &options).with_header("cache-control", "no-store"))
+        }
+        ["v1", "flows", flow_id, "passkey", "sign-up"] if post => {
+            let input = StepInput::PasskeySignUp(Box::new(json_body(request)?));
+            Ok(completed(
+                flows::step(ports, caller, flow_id, input).await?,
+                issuer,
+            ))
+        }
+        ["v1", "me", "passkeys", rest @ ..] => {
+            let me = account::AccountRequest {
+                issuer,
+                authorization: request.header("authorization"),
+                origin: request.header("origin"),
+                context: &context,
+            };
+            my_passkeys(ports, request, &me, rest).await
+        }
+        [".well-known", "webauthn"] if get => related_origins(ports, issuer).await,
         [".well-known", "openid-configuration" | "oauth-authorization-server"] if get => {
             Ok(Response::json(200, &discovery::metadata(issuer))
                 .with_header("cache-control", "public, max-age=300"))
@@ -110,13 +148,75 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         | ["v1", "clients", _]
         | ["v1", "flows"]
         | ["v1", "flows", _]
-        | ["v1", "flows", _, "password" | "sign-up"]
+        | ["v1", "flows", _, "password" | "sign-up" | "passkey"]
+        | ["v1", "flows", _, "passkey", "options" | "sign-up"]
+        | ["v1", "flows", _, "passkey", "sign-up", "options"]
         | [".well-known", "openid-configuration" | "oauth-authorization-server" | "jwks.json"]
+        | [".well-known", "webauthn"]
         | ["authorize" | "token" | "userinfo" | "revoke" | "introspect" | "logout"] => {
             Err(Error::MethodNotAllowed)
         }
         _ => Err(Error::NoRoute),
     }
+}
+
+/// `/v1/me/passkeys[/…]`: the signed-in person's passkeys.
+async fn my_passkeys(
+    ports: &Ports<'_>,
+    request: &Request,
+    me: &account::AccountRequest<'_>,
+    rest: &[&str],
+) -> Result<Response, Error> {
+    let method = request.method;
+    let known = matches!(
+        (rest, method),
+        ([], Method::Get | Method::Head | Method::Post)
+            | (["options"], Method::Post)
+            | ([_], Method::Patch | Method::Delete)
+    );
+    if !known {
+        return Err(match rest {
+            [] | ["options"] | [_] => Error::MethodNotAllowed,
+            _ => Error::NoRoute,
+        });
+    }
+    let account = account::authenticate(ports, me).await?;
+    let response = match (rest, method) {
+        ([], Method::Post) => {
+            let credential = json_body(request)?;
+            Response::json(201, &account::add(ports, me, &account, &credential).await?)
+        }
+        ([], _) => Response::json(200, &account::list(ports, me.issuer, &account).await?),
+        (["options"], _) => {
+            Response::json(200, &account::options(ports, me.issuer, &account).await?)
+        }
+        ([id], Method::Patch) => {
+            let body: RenamePasskey = json_body(request)?;
+            let renamed = account::rename(ports, me, &account, id, &body.name).await?;
+            Response::json(200, &renamed)
+        }
+        ([id], _) => {
+            account::delete(ports, me, &account, id).await?;
+            Response::empty(204)
+        }
+        _ => return Err(Error::NoRoute),
+    };
+    Ok(response.with_header("cache-control", "no-store"))
+}
+
+/// `/.well-known/webauthn` (WebAuthn Level 3 §5.11 related origins): the origins that may
+/// use this deployment's RP ID — its own and every client's allowed origins.
+async fn related_origins(ports: &Ports<'_>, issuer: &str) -> Result<Response, Error> {
+    let mut origins = vec![issuer.to_string()];
+    for origin in ports.clients.allowed_origins().await? {
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(
+        Response::json(200, &serde_json::json!({ "origins": origins }))
+            .with_header("cache-control", "public, max-age=300"),
+    )
 }
 
 fn health() -> Response {

@@ -42,6 +42,12 @@ impl KeyEncryptionKey {
         Ok(KeyEncryptionKey(key))
     }
 
+    /// A secret for another purpose, derived from this key and `label` (HMAC-SHA-256), so
+    /// one configured secret serves several uses without them ever sharing a key.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        crate::crypto::hmac_sha256(&self.0, label.as_bytes())
+    }
+
     fn cipher(&self) -> Aes256Gcm {
         // A 32-byte array is always a valid AES-256 key.
         Aes256Gcm::new((&self.0).into())

@@ -14,9 +14,14 @@
 //! [`OneTimeStore`]: crate::ports::OneTimeStore
 
 use portcullis_shared::api::{
-    FlowOutcome, FlowStarted, PasswordSignIn, PasswordSignUp, StartFlow, Step,
+    FlowOutcome, FlowStarted, PasskeyChallenge, PasskeySignUp, PasswordSignIn, PasswordSignUp,
+    StartFlow, Step,
 };
 use serde::{Deserialize, Serialize};
+use webauthn_rs_proto::{
+    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse,
+};
 
 use crate::accounts::{self, Attempt};
 use crate::clients::Client;
@@ -26,6 +31,7 @@ use crate::events::{self, types, EventSpec, RequestContext};
 use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES};
 use crate::oauth::code::{self, CodeRecord, CODE_TTL_SECONDS};
 use crate::oauth::pkce::CodeChallenge;
+use crate::passkeys;
 use crate::ports::Ports;
 use crate::sessions;
 use crate::users::User;
@@ -142,6 +148,50 @@ async fn take(ports: &Ports<'_>, flow_id: &str) -> Result<FlowRecord, Error> {
     serde_json::from_str(&value).map_err(|e| Error::Internal(format!("flow record: {e}")))
 }
 
+/// The client of the live flow `flow_id`, if the calling page may act for it. Leaves the
+/// flow in place: for steps that prepare something (passkey options) without using it.
+async fn live_client(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+) -> Result<Client, Error> {
+    if !is_handle(flow_id) {
+        return Err(Error::FlowNotFound);
+    }
+    let value = ports
+        .one_time
+        .peek(&store_key(flow_id), ports.clock.now())
+        .await?
+        .ok_or(Error::FlowNotFound)?;
+    let record: FlowRecord =
+        serde_json::from_str(&value).map_err(|e| Error::Internal(format!("flow record: {e}")))?;
+    client_for(ports, caller, &record.client_id).await
+}
+
+/// Passkey sign-in options for the flow (see [`passkeys::sign_in`]).
+pub async fn passkey_options(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    request: &PasskeyChallenge,
+) -> Result<RequestChallengeResponse, Error> {
+    live_client(ports, caller, flow_id).await?;
+    let rp_id = passkeys::rp_id(ports, caller.self_origin);
+    passkeys::sign_in::options(ports, &rp_id, flow_id, request.email.as_deref()).await
+}
+
+/// Passkey-only sign-up options for the flow (see [`passkeys::sign_up`]).
+pub async fn passkey_sign_up_options(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    request: &PasskeySignUp,
+) -> Result<CreationChallengeResponse, Error> {
+    let client = live_client(ports, caller, flow_id).await?;
+    let rp_id = passkeys::rp_id(ports, caller.self_origin);
+    passkeys::sign_up::options(ports, &rp_id, &client.name, flow_id, request).await
+}
+
 /// Starts an embedded flow for `request.client_id` if the calling page may act for it.
 pub async fn start(
     ports: &Ports<'_>,
@@ -242,6 +292,23 @@ pub enum StepInput {
     Password(PasswordSignIn),
     /// Create an account with email and password.
     SignUp(PasswordSignUp),
+    /// Sign in with a passkey: the browser's `PublicKeyCredential.toJSON()`.
+    Passkey(Box<PublicKeyCredential>),
+    /// Create an account whose only sign-in method is this new passkey.
+    PasskeySignUp(Box<RegisterPublicKeyCredential>),
+}
+
+impl StepInput {
+    /// RFC 8176 authentication method references for a sign-in by this step: a password,
+    /// or a passkey (a key held by an authenticator, with user verification, so
+    /// multi-factor).
+    fn amr(&self) -> Vec<String> {
+        let methods: &[&str] = match self {
+            StepInput::Password(_) | StepInput::SignUp(_) => &["pwd"],
+            StepInput::Passkey(_) | StepInput::PasskeySignUp(_) => &["hwk", "mfa", "user"],
+        };
+        methods.iter().map(|m| m.to_string()).collect()
+    }
 }
 
 /// Runs one step of a flow: authenticates or registers the person, then completes the
@@ -259,6 +326,7 @@ pub async fn step(
                 client_id: &client.id,
                 context: caller.context,
             };
+            let rp = || passkeys::relying_party(ports, caller.self_origin, &client.allowed_origins);
             match &input {
                 StepInput::Password(body) => {
                     accounts::sign_in(ports, &attempt, &body.email, &body.password).await
@@ -267,11 +335,17 @@ pub async fn step(
                     let name = body.name.as_deref();
                     accounts::sign_up(ports, &attempt, &body.email, &body.password, name).await
                 }
+                StepInput::Passkey(credential) => {
+                    passkeys::sign_in::verify(ports, &attempt, &rp(), flow_id, credential).await
+                }
+                StepInput::PasskeySignUp(credential) => {
+                    passkeys::sign_up::verify(ports, &attempt, &rp(), flow_id, credential).await
+                }
             }
         }
         Err(err) => Err(err),
     };
-    finish(ports, caller, flow_id, record, result).await
+    finish(ports, caller, flow_id, record, result, input.amr()).await
 }
 
 /// Completes the flow on success; otherwise puts it back (counting failed credentials)
@@ -282,12 +356,16 @@ async fn finish(
     flow_id: &str,
     mut record: FlowRecord,
     result: Result<User, Error>,
+    amr: Vec<String>,
 ) -> Result<Completed, Error> {
     let err = match result {
-        Ok(user) => return complete(ports, caller, record, &user).await,
+        Ok(user) => return complete(ports, caller, record, &user, amr).await,
         Err(err) => err,
     };
-    if matches!(err, Error::InvalidCredentials | Error::SignUpRefused) {
+    if matches!(
+        err,
+        Error::InvalidCredentials | Error::SignUpRefused | Error::Ceremony(_)
+    ) {
         record.failures += 1;
         if record.failures >= MAX_FAILURES {
             return Err(Error::TooManyAttempts);
@@ -304,8 +382,8 @@ async fn complete(
     caller: Caller<'_>,
     record: FlowRecord,
     user: &User,
+    amr: Vec<String>,
 ) -> Result<Completed, Error> {
-    let amr = vec!["pwd".to_string()];
     let auth = record.authorization;
     let code = code::issue(
         ports,

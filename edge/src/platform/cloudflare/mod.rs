@@ -3,8 +3,9 @@
 //!
 //! Bindings (see `wrangler.toml`): `DB` (D1), `ONE_TIME`, `GRANTS` and `COUNTERS`
 //! (Durable Object namespaces of [`OneTimeObject`], [`GrantObject`], [`CounterObject`]), the `KEY_ENCRYPTION_KEY`
-//! secret that seals signing keys, and the optional `ISSUER` variable, the public origin
-//! of this deployment when it differs from the request's (behind a custom route, say).
+//! secret that seals signing keys, the optional `ISSUER` variable, the public origin
+//! of this deployment when it differs from the request's (behind a custom route, say),
+//! and the optional `RP_ID` variable, the WebAuthn RP ID when it is not the issuer's host.
 
 mod counters;
 mod d1;
@@ -67,7 +68,15 @@ fn settings(env: &Env) -> Settings {
         },
         Err(_) => None,
     };
-    Settings { key_encryption_key }
+    let rp_id = env
+        .var("RP_ID")
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.trim().is_empty());
+    Settings {
+        key_encryption_key,
+        rp_id,
+    }
 }
 
 /// Runs `work` with the ports built from `env`.
@@ -99,6 +108,7 @@ impl Platform {
             one_time: &self.one_time,
             clients: &self.clients,
             users: &self.stores,
+            credentials: &self.stores,
             sessions: &self.stores,
             events: &self.stores,
             keys: &self.stores,

@@ -87,6 +87,19 @@ impl DurableObject for OneTimeObject {
                     _ => Ok(worker::Response::empty()?.with_status(404)),
                 }
             }
+            "/peek" => {
+                let body: TakeBody = req.json().await?;
+                let rows: Vec<Row> = sql
+                    .exec("SELECT value, expires_at FROM item", None)?
+                    .to_array()?;
+                let now = i64::try_from(body.now).unwrap_or(i64::MAX);
+                match rows.into_iter().next() {
+                    Some(row) if now < row.expires_at => {
+                        worker::Response::from_json(&TakeReply { value: row.value })
+                    }
+                    _ => Ok(worker::Response::empty()?.with_status(404)),
+                }
+            }
             _ => Ok(worker::Response::empty()?.with_status(404)),
         }
     }
@@ -136,18 +149,34 @@ impl OneTimeStore for DurableOneTimeStore {
     }
 
     async fn take(&self, key: &str, now: UnixMillis) -> Result<Option<String>, StoreError> {
-        let mut response = self.call(key, "/take", &TakeBody { now: now.0 }).await?;
+        self.read(key, "/take", now).await
+    }
+
+    async fn peek(&self, key: &str, now: UnixMillis) -> Result<Option<String>, StoreError> {
+        self.read(key, "/peek", now).await
+    }
+}
+
+impl DurableOneTimeStore {
+    /// `/take` or `/peek`: the value if present and unexpired at `now`.
+    async fn read(
+        &self,
+        key: &str,
+        path: &str,
+        now: UnixMillis,
+    ) -> Result<Option<String>, StoreError> {
+        let mut response = self.call(key, path, &TakeBody { now: now.0 }).await?;
         match response.status_code() {
             200 => {
                 let reply: TakeReply = response
                     .json()
                     .await
-                    .map_err(|e| StoreError::Unavailable(format!("one-time store take: {e}")))?;
+                    .map_err(|e| StoreError::Unavailable(format!("one-time store {path}: {e}")))?;
                 Ok(Some(reply.value))
             }
             404 => Ok(None),
             status => Err(StoreError::Unavailable(format!(
-                "one-time store take: status {status}"
+                "one-time store {path}: status {status}"
             ))),
         }
     }

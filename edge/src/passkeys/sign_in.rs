@@ -1,0 +1,259 @@
+//! Passkey sign-in in a first-party flow: W3C WebAuthn Level 3 §7.2 "Verifying an
+//! Authentication Assertion", around the checks in [`crate::webauthn::authentication`].
+//!
+//! Options without an email serve usernameless sign-in and passkey autofill (empty
+//! `allowCredentials`; the account is found from the credential and its user handle).
+//! Options for an email list that account's passkeys; an address without passkeys, or
+//! without an account, gets decoy credential ids derived from the address with a
+//! deployment secret: stable across requests and shaped like real ones, so the answer
+//! does not tell whether the account exists.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use webauthn_rs_proto::{
+    AllowCredentials, AuthenticatorTransport, PublicKeyCredential,
+    PublicKeyCredentialRequestOptions, RequestChallengeResponse, UserVerificationPolicy,
+};
+
+use super::{issue_challenge, take_challenge, Pending, CHALLENGE_TTL_SECONDS};
+use crate::accounts::Attempt;
+use crate::error::Error;
+use crate::events::{self, types, EventSpec};
+use crate::ports::{Ports, StoredCredential};
+use crate::users::{normalize_email, User, UserStatus};
+use crate::webauthn::authentication::{self, AssertionResponse, PendingAuthentication};
+use crate::webauthn::{CeremonyError, RelyingParty};
+
+/// Length of decoy credential ids, within the range real authenticators use.
+const DECOY_ID_BYTES: usize = 32;
+
+/// `navigator.credentials.get()` options for the flow `flow_id`.
+pub async fn options(
+    ports: &Ports<'_>,
+    rp_id: &str,
+    flow_id: &str,
+    email: Option<&str>,
+) -> Result<RequestChallengeResponse, Error> {
+    let (allow_credentials, account) = match email.map(str::trim).filter(|e| !e.is_empty()) {
+        None => (Vec::new(), None),
+        Some(email) => {
+            let email = normalize_email(email).map_err(|_| Error::InvalidField("email"))?;
+            let (allow, user_id) = allowed_for(ports, &email).await?;
+            (allow, Some(user_id))
+        }
+    };
+    let pending = Pending::SignIn {
+        flow_id: flow_id.to_string(),
+        account,
+    };
+    let challenge = issue_challenge(ports, &pending).await?;
+    Ok(RequestChallengeResponse {
+        public_key: PublicKeyCredentialRequestOptions {
+            challenge,
+            timeout: Some(timeout_millis()),
+            rp_id: rp_id.to_string(),
+            allow_credentials,
+            user_verification: UserVerificationPolicy::Required,
+            hints: None,
+            extensions: None,
+        },
+        mediation: None,
+    })
+}
+
+pub(crate) fn timeout_millis() -> u32 {
+    u32::try_from(CHALLENGE_TTL_SECONDS * 1000).unwrap_or(u32::MAX)
+}
+
+/// The passkeys of `email`'s account, or decoys; and the account they belong to.
+async fn allowed_for(
+    ports: &Ports<'_>,
+    email: &str,
+) -> Result<(Vec<AllowCredentials>, Option<String>), Error> {
+    let user = ports
+        .users
+        .find_by_email(email)
+        .await?
+        .filter(|u| u.status == UserStatus::Active);
+    // Read the credentials table whether or not there is an account, so both answers
+    // cost the same storage round trips.
+    let user_id = user.as_ref().map_or("", |u| u.id.as_str());
+    let credentials = ports.credentials.for_user(user_id).await?;
+    if credentials.is_empty() {
+        return Ok((decoys(ports, email)?, None));
+    }
+    let allow = credentials.iter().map(allow_credential).collect();
+    Ok((allow, user.map(|u| u.id)))
+}
+
+fn allow_credential(credential: &StoredCredential) -> AllowCredentials {
+    let descriptor = super::descriptor(credential);
+    AllowCredentials {
+        type_: descriptor.type_,
+        id: descriptor.id,
+        transports: descriptor.transports,
+    }
+}
+
+/// Stable, plausible credential ids for an address that has no passkeys.
+fn decoys(ports: &Ports<'_>, email: &str) -> Result<Vec<AllowCredentials>, Error> {
+    let key = ports
+        .settings
+        .key_encryption_key
+        .as_ref()
+        .ok_or_else(|| Error::Internal("KEY_ENCRYPTION_KEY is not configured".into()))?
+        .derive("portcullis passkey decoys v1");
+    let id = crate::crypto::hmac_sha256(&key, email.as_bytes());
+    Ok(vec![AllowCredentials {
+        type_: "public-key".into(),
+        id: id[..DECOY_ID_BYTES].to_vec(),
+        transports: Some(vec![
+            AuthenticatorTransport::Internal,
+            AuthenticatorTransport::Hybrid,
+        ]),
+    }])
+}
+
+/// Verifies `credential` (the browser's `PublicKeyCredential.toJSON()`) for the flow
+/// `flow_id`; returns the person it signs in.
+pub async fn verify(
+    ports: &Ports<'_>,
+    attempt: &Attempt<'_>,
+    rp: &RelyingParty,
+    flow_id: &str,
+    credential: &PublicKeyCredential,
+) -> Result<User, Error> {
+    let result = check(ports, rp, flow_id, credential).await;
+    let (user, email, reason) = match &result {
+        Ok((user, _)) => (Some(user.id.as_str()), Some(user.email.as_str()), None),
+        Err((err, user)) => (
+            user.as_ref().map(|u| u.id.as_str()),
+            user.as_ref().map(|u| u.email.as_str()),
+            Some(err.code().as_str()),
+        ),
+    };
+    events::record(
+        ports,
+        attempt.context,
+        EventSpec {
+            event_type: types::AUTH_VIA_WEBAUTHN,
+            display_message: "User authentication via passkey",
+            success: result.is_ok(),
+            reason,
+            actor_id: user,
+            actor_email: email,
+            client_id: Some(attempt.client_id),
+        },
+    )
+    .await;
+    let (user, counter_regressed) = result.map_err(|(err, _)| err)?;
+    if counter_regressed {
+        events::record(
+            ports,
+            attempt.context,
+            EventSpec {
+                event_type: types::WEBAUTHN_COUNTER_REGRESSED,
+                display_message:
+                    "Passkey signature counter did not increase: possible cloned authenticator",
+                success: false,
+                reason: Some("signCount not greater than the stored value"),
+                actor_id: Some(&user.id),
+                actor_email: Some(&user.email),
+                client_id: Some(attempt.client_id),
+            },
+        )
+        .await;
+    }
+    Ok(user)
+}
+
+type Failed = (Error, Option<User>);
+
+async fn check(
+    ports: &Ports<'_>,
+    rp: &RelyingParty,
+    flow_id: &str,
+    credential: &PublicKeyCredential,
+) -> Result<(User, bool), Failed> {
+    let response = &credential.response;
+    // §7.2 step 12 (challenge), and that it was issued for this flow's sign-in.
+    let (challenge, pending) = take_challenge(ports, &response.client_data_json)
+        .await
+        .map_err(|e| (e, None))?;
+    let account = match pending {
+        Pending::SignIn {
+            flow_id: issued_for,
+            account,
+        } if issued_for == flow_id => account,
+        _ => return Err((CeremonyError::MismatchedChallenge.into(), None)),
+    };
+    // Steps 5–7: identify the credential and its owner.
+    let raw_id = credential.raw_id.as_slice();
+    if super::decode_credential_id(&credential.id).as_deref() != Some(raw_id) {
+        return Err((CeremonyError::UnknownCredential.into(), None));
+    }
+    let stored = ports
+        .credentials
+        .find(raw_id)
+        .await
+        .map_err(|e| (e.into(), None))?
+        .ok_or((CeremonyError::UnknownCredential.into(), None))?;
+    // Step 5: with allowCredentials, only the named account's passkeys.
+    if let Some(expected) = &account {
+        if expected.as_deref() != Some(stored.user_id.as_str()) {
+            return Err((CeremonyError::UnknownCredential.into(), None));
+        }
+    }
+    // Step 6: the user handle, when given, names the credential's owner; a usernameless
+    // ceremony (no account named) must carry it.
+    let handle = super::user_handle(&stored.user_id);
+    match response.user_handle.as_deref() {
+        Some(given) if given != handle.as_slice() => {
+            return Err((CeremonyError::UnknownCredential.into(), None))
+        }
+        None if account.is_none() => return Err((CeremonyError::UnknownCredential.into(), None)),
+        _ => {}
+    }
+    let user = ports
+        .users
+        .find_by_id(&stored.user_id)
+        .await
+        .map_err(|e| (e.into(), None))?
+        .ok_or((CeremonyError::UnknownCredential.into(), None))?;
+    if user.status != UserStatus::Active {
+        return Err((Error::InvalidCredentials, Some(user)));
+    }
+    // Steps 9–24.
+    let verified = authentication::verify(
+        rp,
+        &PendingAuthentication {
+            challenge,
+            user_verification_required: true,
+        },
+        &stored.record,
+        &AssertionResponse {
+            credential_id: raw_id,
+            client_data_json: &response.client_data_json,
+            authenticator_data: &response.authenticator_data,
+            signature: &response.signature,
+        },
+    );
+    let verified = match verified {
+        Ok(verified) => verified,
+        Err(err) => return Err((err.into(), Some(user))),
+    };
+    let now = ports.clock.now();
+    let stored_use = async {
+        ports.credentials.record_use(&verified.updated, now).await?;
+        ports.users.record_sign_in(&user.id, now, None).await
+    };
+    if let Err(err) = stored_use.await {
+        return Err((err.into(), Some(user)));
+    }
+    Ok((user, verified.counter_regressed))
+}
+
+/// The base64url form of a credential id, as logs and the account API show it.
+pub fn encoded_id(id: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
