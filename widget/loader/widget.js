@@ -15,6 +15,26 @@
 //                          PKCE, redeems the code at the edge's /token and hands the tokens
 //                          to the page. With it, it continues that flow and the edge
 //                          redirects the window back to the client.
+//   passkey-autofill="off" passkeyAutofill: false
+//                          keep passkeys out of the email field's autofill menu. By default,
+//                          where the browser supports it, the email field offers the site's
+//                          passkeys as soon as the widget shows (WebAuthn conditional
+//                          mediation); the "Sign in with a passkey" button works either way.
+//   dom="light" dom: "light"
+//                          render into the element itself instead of a shadow root. Some
+//                          browsers and password managers do not offer autofill (passkeys
+//                          included) in fields inside a shadow root. The trade-off: the
+//                          page's CSS now reaches the widget (its own rules are all scoped
+//                          under .pc-root and never touch the page), and its element ids
+//                          (pc-email, …) are in the page's document, so use one light-DOM
+//                          widget per page.
+//
+// Passkeys: where the browser has WebAuthn with its JSON helpers, the widget offers
+// "Sign in with a passkey", "Use a passkey instead" (password step) and "Create with a
+// passkey instead" (sign-up). Embedded, after sign-in it keeps the access token in memory
+// (never in storage) to list, add, rename and delete the person's passkeys, and offers to
+// add one after a password sign-in; it forgets the token on sign-out. The hosted page
+// signs in and up with passkeys but manages none.
 //
 // Events, dispatched on the element (they bubble and cross the shadow boundary):
 //
@@ -23,14 +43,15 @@
 //   portcullis:error       a request failed (the widget shows it too); detail {code, message}
 //   portcullis:signed-in   embedded sign-in or sign-up finished; detail is the token
 //                          response {access_token, token_type, expires_in, id_token, scope,
-//                          refresh_token?}. The widget keeps no copy.
+//                          refresh_token?}. The widget keeps only the access token, in
+//                          memory, until sign-out, to manage the person's passkeys.
 //   portcullis:signed-out  the person signed out of the widget; detail {}
 //
 // element.signOut() (or the object mount() resolves to) signs out as the widget's own
 // button does. Tokens are never written to storage.
 //
-// The element renders into its own shadow root, so the page's CSS and the widget's CSS
-// stay apart. The wasm starts downloading as soon as this module runs.
+// By default the element renders into its own shadow root, so the page's CSS and the
+// widget's CSS stay apart. The wasm starts downloading as soon as this module runs.
 
 const assets = new URL("./widget/", import.meta.url);
 const defaultIssuer = new URL(import.meta.url).origin;
@@ -58,19 +79,23 @@ function fail(host, error) {
 
 /**
  * Mounts the widget into `element`.
- * @param {HTMLElement} element where the widget renders (it gets a shadow root)
- * @param {{clientId: string, issuer?: string, flow?: string, loginHint?: string, scope?: string}} options
+ * @param {HTMLElement} element where the widget renders (into a shadow root unless
+ *   options.dom is "light")
+ * @param {{clientId: string, issuer?: string, flow?: string, loginHint?: string,
+ *   scope?: string, passkeyAutofill?: boolean, dom?: "shadow" | "light"}} options
  * @returns {Promise<{signOut(): void}>}
  */
 export async function mount(element, options) {
   if (!options || !options.clientId) {
     throw new TypeError("portcullis: mount() needs options.clientId");
   }
-  const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
+  const root =
+    options.dom === "light" ? element : (element.shadowRoot ?? element.attachShadow({ mode: "open" }));
   const style = document.createElement("link");
   style.rel = "stylesheet";
   style.href = new URL("widget.css", assets).href;
   const container = document.createElement("div");
+  container.className = "pc-root";
   container.setAttribute("part", "container");
   root.replaceChildren(style, container);
   try {
@@ -81,6 +106,7 @@ export async function mount(element, options) {
       flow: options.flow,
       loginHint: options.loginHint,
       scope: options.scope,
+      passkeyAutofill: options.passkeyAutofill !== false,
     });
   } catch (error) {
     fail(element, error);
@@ -92,7 +118,8 @@ class PortcullisSignin extends HTMLElement {
   #widget;
 
   connectedCallback() {
-    if (this.shadowRoot) return;
+    // Once: moving the element around the page does not mount it again.
+    if (this.#widget || this.shadowRoot) return;
     const clientId = this.getAttribute("client-id");
     if (!clientId) {
       fail(this, new Error('<portcullis-signin> needs a client-id="…" attribute'));
@@ -105,6 +132,8 @@ class PortcullisSignin extends HTMLElement {
       flow: attr("flow"),
       loginHint: attr("login-hint"),
       scope: attr("scope"),
+      passkeyAutofill: this.getAttribute("passkey-autofill") !== "off",
+      dom: this.getAttribute("dom") === "light" ? "light" : "shadow",
     });
     this.#widget.catch(() => {});
   }

@@ -2,8 +2,8 @@
 //! token endpoint.
 
 use portcullis_shared::api::{
-    ClientConfig, FlowOutcome, FlowStarted, PasswordRejected, PasswordSignIn, PasswordSignUp,
-    StartFlow,
+    ClientConfig, FlowOutcome, FlowStarted, PasskeyChallenge, PasskeyList, PasskeySignUp,
+    PasswordRejected, PasswordSignIn, PasswordSignUp, RenamePasskey, StartFlow,
 };
 use portcullis_shared::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, RequestMode};
+
+use crate::webauthn::{Ceremony, Options};
 
 const JSON: &str = "application/json";
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -42,6 +44,20 @@ pub enum Failure {
     Network,
     /// The flow wants a step this widget cannot show (a newer edge).
     UnsupportedStep,
+    /// The browser's half of a passkey ceremony did not produce a credential.
+    Passkey(Ceremony),
+    /// `webauthn_unknown_credential`: no account has the passkey that was used (it may
+    /// have been deleted from the account but not from the device).
+    UnknownPasskey,
+    /// Another `webauthn_*` code: the edge could not verify the passkey; the code says
+    /// which WebAuthn check failed, which is for logs, not for people.
+    PasskeyRejected(String),
+    /// `unauthorized`: the access token the widget holds is no longer accepted.
+    Unauthorized,
+    /// `passkey_not_found`: the passkey is not on the account (deleted meanwhile).
+    PasskeyNotFound,
+    /// `last_sign_in_method`: deleting the passkey would leave no way to sign in.
+    LastSignInMethod,
     /// Any other API error; its message is for people and is shown as it is.
     Other { code: String, message: String },
 }
@@ -57,6 +73,18 @@ impl Failure {
             Failure::Grant(error) => error,
             Failure::Network => ErrorCode::ServerError.as_str(),
             Failure::UnsupportedStep => "unsupported_step",
+            Failure::Passkey(ceremony) => match ceremony {
+                Ceremony::Cancelled => "passkey_cancelled",
+                Ceremony::AlreadyRegistered => "passkey_already_registered",
+                Ceremony::Aborted => "passkey_aborted",
+                Ceremony::Unsupported => "passkey_unsupported",
+                Ceremony::Failed => "passkey_failed",
+            },
+            Failure::UnknownPasskey => ErrorCode::WebauthnUnknownCredential.as_str(),
+            Failure::PasskeyRejected(code) => code,
+            Failure::Unauthorized => ErrorCode::Unauthorized.as_str(),
+            Failure::PasskeyNotFound => ErrorCode::PasskeyNotFound.as_str(),
+            Failure::LastSignInMethod => ErrorCode::LastSignInMethod.as_str(),
             Failure::Other { code, .. } => code,
         }
     }
@@ -138,6 +166,70 @@ impl Tokens {
     pub fn as_js(&self) -> &JsValue {
         &self.0
     }
+
+    /// The access token, for the account API while the person stays signed in.
+    pub fn access_token(&self) -> Option<AccessToken> {
+        member(&self.0, "access_token")?
+            .as_string()
+            .map(AccessToken)
+    }
+
+    /// The ID token's `email` claim, to say who signed in with a passkey. Read without
+    /// checking the signature: it is only shown to the person, and it came straight
+    /// from `/token`.
+    pub fn email(&self) -> Option<String> {
+        let id_token = member(&self.0, "id_token")?.as_string()?;
+        let payload = id_token.split('.').nth(1)?;
+        let bytes = base64url_decode(payload)?;
+        serde_json::from_slice::<EmailClaim>(&bytes).ok()?.email
+    }
+}
+
+#[derive(Deserialize)]
+struct EmailClaim {
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// An RFC 6750 bearer token, kept in memory only while the person is signed in.
+/// Prints as `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Base64url without padding (RFC 4648 §5), as JWS segments are (RFC 7515 §2).
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            // Masked to the low eight bits: the cast keeps exactly those.
+            out.push(((acc >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
 }
 
 fn member(object: &js_sys::Object, key: &str) -> Option<JsValue> {
@@ -163,16 +255,17 @@ impl Api {
 
     pub async fn client_config(&self) -> Result<ClientConfig, Failure> {
         let path = format!("/v1/clients/{}", encode(&self.client_id));
-        self.call("GET", &path, None).await
+        self.call("GET", &path, None, None).await
     }
 
     pub async fn start_flow(&self, body: &StartFlow) -> Result<FlowStarted, Failure> {
-        self.call("POST", "/v1/flows", Some(to_json(body)?)).await
+        self.call("POST", "/v1/flows", Some(to_json(body)?), None)
+            .await
     }
 
     pub async fn cancel_flow(&self, flow_id: &str) -> Result<(), Failure> {
         let path = format!("/v1/flows/{}", encode(flow_id));
-        self.call::<serde::de::IgnoredAny>("DELETE", &path, None)
+        self.call::<serde::de::IgnoredAny>("DELETE", &path, None, None)
             .await
             .map(|_| ())
     }
@@ -183,7 +276,7 @@ impl Api {
         body: &PasswordSignIn,
     ) -> Result<FlowOutcome, Failure> {
         let path = format!("/v1/flows/{}/password", encode(flow_id));
-        self.call::<OutcomeBody>("POST", &path, Some(to_json(body)?))
+        self.call::<OutcomeBody>("POST", &path, Some(to_json(body)?), None)
             .await?
             .into_outcome()
     }
@@ -194,9 +287,112 @@ impl Api {
         body: &PasswordSignUp,
     ) -> Result<FlowOutcome, Failure> {
         let path = format!("/v1/flows/{}/sign-up", encode(flow_id));
-        self.call::<OutcomeBody>("POST", &path, Some(to_json(body)?))
+        self.call::<OutcomeBody>("POST", &path, Some(to_json(body)?), None)
             .await?
             .into_outcome()
+    }
+
+    /// Assertion options for a passkey sign-in; with an email, for that account's passkeys.
+    pub async fn passkey_options(
+        &self,
+        flow_id: &str,
+        body: &PasskeyChallenge,
+    ) -> Result<Options, Failure> {
+        let path = format!("/v1/flows/{}/passkey/options", encode(flow_id));
+        self.options(&path, Some(to_json(body)?), None).await
+    }
+
+    /// Finishes a passkey sign-in with the assertion.
+    pub async fn passkey_sign_in(
+        &self,
+        flow_id: &str,
+        credential: &str,
+    ) -> Result<FlowOutcome, Failure> {
+        let path = format!("/v1/flows/{}/passkey", encode(flow_id));
+        self.call::<OutcomeBody>("POST", &path, Some(credential.into()), None)
+            .await?
+            .into_outcome()
+    }
+
+    /// Creation options for an account whose only sign-in method is a passkey.
+    pub async fn passkey_sign_up_options(
+        &self,
+        flow_id: &str,
+        body: &PasskeySignUp,
+    ) -> Result<Options, Failure> {
+        let path = format!("/v1/flows/{}/passkey/sign-up/options", encode(flow_id));
+        self.options(&path, Some(to_json(body)?), None).await
+    }
+
+    /// Creates the account with the new credential.
+    pub async fn passkey_sign_up(
+        &self,
+        flow_id: &str,
+        credential: &str,
+    ) -> Result<FlowOutcome, Failure> {
+        let path = format!("/v1/flows/{}/passkey/sign-up", encode(flow_id));
+        self.call::<OutcomeBody>("POST", &path, Some(credential.into()), None)
+            .await?
+            .into_outcome()
+    }
+
+    /// The signed-in person's passkeys.
+    pub async fn my_passkeys(&self, token: &AccessToken) -> Result<PasskeyList, Failure> {
+        self.call("GET", "/v1/me/passkeys", None, Some(token)).await
+    }
+
+    /// Creation options for another passkey on the signed-in account.
+    pub async fn add_passkey_options(&self, token: &AccessToken) -> Result<Options, Failure> {
+        self.options("/v1/me/passkeys/options", Some("{}".into()), Some(token))
+            .await
+    }
+
+    pub async fn add_passkey(&self, token: &AccessToken, credential: &str) -> Result<(), Failure> {
+        self.call::<serde::de::IgnoredAny>(
+            "POST",
+            "/v1/me/passkeys",
+            Some(credential.into()),
+            Some(token),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn rename_passkey(
+        &self,
+        token: &AccessToken,
+        id: &str,
+        body: &RenamePasskey,
+    ) -> Result<(), Failure> {
+        let path = format!("/v1/me/passkeys/{}", encode(id));
+        self.call::<serde::de::IgnoredAny>("PATCH", &path, Some(to_json(body)?), Some(token))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn delete_passkey(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
+        let path = format!("/v1/me/passkeys/{}", encode(id));
+        self.call::<serde::de::IgnoredAny>("DELETE", &path, None, Some(token))
+            .await
+            .map(|_| ())
+    }
+
+    /// A `{"publicKey": …}` options response, kept as JavaScript for the browser's own
+    /// parser: the widget does not model WebAuthn's option types.
+    async fn options(
+        &self,
+        path: &str,
+        body: Option<String>,
+        token: Option<&AccessToken>,
+    ) -> Result<Options, Failure> {
+        let (status, text) = self
+            .send("POST", path, body.map(|body| (JSON, body)), token)
+            .await?;
+        if !(200..300).contains(&status) {
+            return Err(api_failure(&text));
+        }
+        let body = js_sys::JSON::parse(&text).map_err(|_| Failure::Network)?;
+        Options::from_response(&body).ok_or(Failure::Network)
     }
 
     /// RFC 6749 §4.1.3 with RFC 7636 §4.5: redeems an embedded flow's code. Public client,
@@ -208,7 +404,9 @@ impl Api {
             encode(verifier),
             encode(&self.client_id)
         );
-        let (status, text) = self.send("POST", "/token", Some((FORM, form))).await?;
+        let (status, text) = self
+            .send("POST", "/token", Some((FORM, form)), None)
+            .await?;
         if (200..300).contains(&status) {
             Tokens::parse(&text).ok_or(Failure::Network)
         } else {
@@ -224,9 +422,10 @@ impl Api {
         method: &str,
         path: &str,
         body: Option<String>,
+        token: Option<&AccessToken>,
     ) -> Result<T, Failure> {
         let (status, text) = self
-            .send(method, path, body.map(|body| (JSON, body)))
+            .send(method, path, body.map(|body| (JSON, body)), token)
             .await?;
         if (200..300).contains(&status) {
             // 204 carries no body; callers that expect none ask for `IgnoredAny`.
@@ -242,8 +441,9 @@ impl Api {
         method: &str,
         path: &str,
         body: Option<(&str, String)>,
+        token: Option<&AccessToken>,
     ) -> Result<(u16, String), Failure> {
-        self.fetch(method, path, body)
+        self.fetch(method, path, body, token)
             .await
             .map_err(|_| Failure::Network)
     }
@@ -253,17 +453,21 @@ impl Api {
         method: &str,
         path: &str,
         body: Option<(&str, String)>,
+        token: Option<&AccessToken>,
     ) -> Result<(u16, String), JsValue> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_mode(RequestMode::Cors);
         init.set_credentials(self.credentials);
+        let headers = web_sys::Headers::new()?;
+        if let Some(token) = token {
+            headers.set("authorization", &format!("Bearer {}", token.secret()))?;
+        }
         if let Some((content_type, body)) = body {
-            let headers = web_sys::Headers::new()?;
             headers.set("content-type", content_type)?;
-            init.set_headers(&headers);
             init.set_body(&JsValue::from_str(&body));
         }
+        init.set_headers(&headers);
         let url = format!("{}{}", self.issuer, path);
         let request = web_sys::Request::new_with_str_and_init(&url, &init)?;
         let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
@@ -290,6 +494,12 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::InvalidCredentials) => Failure::InvalidCredentials,
         Some(ErrorCode::TooManyAttempts) => Failure::TooManyAttempts,
         Some(ErrorCode::FlowNotFound) => Failure::FlowExpired,
+        Some(ErrorCode::Unauthorized) => Failure::Unauthorized,
+        Some(ErrorCode::PasskeyNotFound) => Failure::PasskeyNotFound,
+        Some(ErrorCode::LastSignInMethod) => Failure::LastSignInMethod,
+        Some(ErrorCode::WebauthnUnknownCredential) => Failure::UnknownPasskey,
+        // Every WebAuthn check, including ones newer than this widget.
+        _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
         Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {
             Ok(rejected) => Failure::PasswordRejected(rejected),
             // A problem this widget does not know yet: the edge's own words.
@@ -360,6 +570,46 @@ mod tests {
                 message: "No.".into()
             }
         );
+    }
+
+    #[test]
+    fn account_and_passkey_codes_sort_into_failures() {
+        let failure = |code: &str| api_failure(&format!(r#"{{"code":"{code}","message":"x"}}"#));
+        assert_eq!(failure("unauthorized"), Failure::Unauthorized);
+        assert_eq!(failure("passkey_not_found"), Failure::PasskeyNotFound);
+        assert_eq!(failure("last_sign_in_method"), Failure::LastSignInMethod);
+        assert_eq!(
+            failure("webauthn_unknown_credential"),
+            Failure::UnknownPasskey
+        );
+        for code in ErrorCode::ALL.map(ErrorCode::as_str) {
+            if code.starts_with("webauthn_") && code != "webauthn_unknown_credential" {
+                assert_eq!(failure(code), Failure::PasskeyRejected(code.into()));
+                assert_eq!(failure(code).code(), code, "reported as it came");
+            }
+        }
+        assert_eq!(
+            failure("webauthn_from_the_future"),
+            Failure::PasskeyRejected("webauthn_from_the_future".into())
+        );
+    }
+
+    #[test]
+    fn id_token_payloads_decode_as_base64url() {
+        assert_eq!(base64url_decode("").unwrap(), b"");
+        assert_eq!(base64url_decode("Zm9vYmFy").unwrap(), b"foobar");
+        assert_eq!(base64url_decode("Zm9vYg").unwrap(), b"foob");
+        assert_eq!(base64url_decode("-_8").unwrap(), [0xfb, 0xff]);
+        assert_eq!(base64url_decode("Zm9v=").as_deref(), None);
+        let payload = crate::pkce::base64url(r#"{"email":"zoë@example.com"}"#.as_bytes());
+        let claim: EmailClaim =
+            serde_json::from_slice(&base64url_decode(&payload).unwrap()).unwrap();
+        assert_eq!(claim.email.as_deref(), Some("zoë@example.com"));
+    }
+
+    #[test]
+    fn access_tokens_do_not_print() {
+        assert_eq!(format!("{:?}", AccessToken("secret".into())), "[redacted]");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::api::Failure;
 use crate::screens::Current;
 use crate::session::{Screen, Session};
 use crate::text::{self, card as t};
+use crate::webauthn::Capabilities;
 
 /// The whole widget for one mounted element.
 pub fn view(session: Session) -> impl IntoView {
@@ -14,6 +15,8 @@ pub fn view(session: Session) -> impl IntoView {
     let (config, set_config) = signal(None::<Result<ClientConfig, Failure>>);
     leptos::task::spawn_local(async move {
         let result = session.api().client_config().await;
+        // Known before the first screen renders, so that no passkey button flickers.
+        session.set_capabilities(Capabilities::detect().await);
         let events = session.events();
         match &result {
             Ok(_) => events.ready(),

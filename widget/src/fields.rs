@@ -36,7 +36,7 @@ impl FormErrors {
     }
 
     /// Clears every message, so that a repeated error is announced again.
-    fn clear(self) {
+    pub fn clear(self) {
         self.email.set(None);
         self.password.set(None);
         self.form.set(None);
@@ -65,9 +65,11 @@ pub fn Form(
     /// The form's messages, cleared on every submit.
     errors: FormErrors,
     /// The button's label at rest.
-    submit: &'static str,
+    #[prop(into)]
+    submit: Signal<&'static str>,
     /// The button's label while the request runs, e.g. "Signing in…".
-    busy_label: &'static str,
+    #[prop(into)]
+    busy_label: Signal<&'static str>,
     /// Checks the fields and starts the request.
     on_submit: Box<dyn Fn()>,
     children: Children,
@@ -84,7 +86,7 @@ pub fn Form(
             {children()}
             <ErrorText id="pc-form-error" error=errors.form node_ref=errors.form_node />
             <button class="pc-button" part="button" type="submit" disabled=busy>
-                {move || if busy.get() { busy_label } else { submit }}
+                {move || if busy.get() { busy_label.get() } else { submit.get() }}
             </button>
         </form>
     }
@@ -205,7 +207,7 @@ pub fn PasswordField(
 /// that `aria-describedby` has a target and the live region exists before it speaks.
 /// `tabindex=-1` lets a form-wide error take focus.
 #[component]
-fn ErrorText(
+pub fn ErrorText(
     /// The id that `aria-describedby` points at.
     #[prop(into)]
     id: String,
@@ -219,6 +221,33 @@ fn ErrorText(
         <p id=id class="pc-error" part="error" role="alert" tabindex="-1" node_ref=node_ref>
             {move || error.get().unwrap_or_default()}
         </p>
+    }
+}
+
+/// A secondary button for another way to do what the screen's form does (a passkey
+/// instead of a password), relabelled and disabled while its request runs.
+#[component]
+pub fn OtherWay(
+    /// Its text at rest, also its accessible name.
+    label: &'static str,
+    /// Its text while the request runs.
+    busy_label: &'static str,
+    /// Whether the request runs.
+    busy: RwSignal<bool>,
+    /// Starts the request.
+    on_click: Box<dyn Fn()>,
+) -> impl IntoView {
+    view! {
+        <p class="pc-or" part="or">{text::passkey::OR}</p>
+        <button
+            class="pc-button pc-secondary"
+            part="button passkey"
+            type="button"
+            disabled=busy
+            on:click=move |_| if !busy.get_untracked() { on_click() }
+        >
+            {move || if busy.get() { busy_label } else { label }}
+        </button>
     }
 }
 

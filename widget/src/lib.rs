@@ -12,6 +12,7 @@ mod pkce;
 mod screens;
 mod session;
 mod text;
+mod webauthn;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -42,9 +43,10 @@ impl Widget {
 ///
 /// - `container`: the element inside the widget's (shadow) root to render into.
 /// - `host`: the `<portcullis-signin>` element; `portcullis:*` events are dispatched on it.
-/// - `options`: `{issuer, clientId, flow?, loginHint?, scope?}` as the loader documents
-///   them. With `flow` the widget is on the hosted sign-in page and continues that flow;
-///   without, it is embedded and starts its own.
+/// - `options`: `{issuer, clientId, flow?, loginHint?, scope?, passkeyAutofill?}` as the
+///   loader documents them. With `flow` the widget is on the hosted sign-in page and
+///   continues that flow; without, it is embedded and starts its own.
+///   `passkeyAutofill: false` keeps passkeys out of the email field's autofill menu.
 #[wasm_bindgen]
 pub fn mount(
     container: web_sys::HtmlElement,
@@ -61,6 +63,10 @@ pub fn mount(
     };
     let hosted = matches!(mode, Mode::Hosted { .. });
     let login_hint = option(&options, "loginHint");
+    let autofill = js_sys::Reflect::get(&options, &JsValue::from_str("passkeyAutofill"))
+        .ok()
+        .and_then(|value| value.as_bool())
+        != Some(false);
     let api = api::Api::new(issuer, client_id, hosted);
     let events = events::Events::new(host);
 
@@ -68,7 +74,7 @@ pub fn mount(
     let created = Rc::new(Cell::new(None));
     let slot = created.clone();
     leptos::mount::mount_to(container, move || {
-        let session = Session::new(api, events, mode, login_hint);
+        let session = Session::new(api, events, mode, login_hint, autofill);
         slot.set(Some(session));
         app::view(session)
     })

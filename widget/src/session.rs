@@ -3,7 +3,11 @@
 //!
 //! Everything here lives in memory for as long as the widget is mounted: the flow handle,
 //! the PKCE verifier, the draft email. Tokens are handed to the host page in
-//! `portcullis:signed-in` and not kept.
+//! `portcullis:signed-in`; an embedded widget also keeps the access token in memory
+//! (never in storage) while the person stays signed in, to manage their passkeys, and
+//! forgets it on sign-out.
+
+mod passkeys;
 
 use std::cell::{Cell, RefCell};
 
@@ -13,10 +17,11 @@ use portcullis_shared::api::{FlowOutcome, PasswordSignIn, PasswordSignUp, StartF
 use portcullis_shared::events::StepDetail;
 use wasm_bindgen::JsCast;
 
-use crate::api::{Api, Failure};
+use crate::api::{AccessToken, Api, Failure};
 use crate::events::Events;
 use crate::pkce::{self, Pkce};
 use crate::text;
+use crate::webauthn::Capabilities;
 
 /// Which screen the widget shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +32,13 @@ pub enum Screen {
     Password { email: String },
     /// Create an account.
     SignUp,
-    /// An embedded flow finished: who is signed in, and a way out.
-    SignedIn { email: String },
+    /// An embedded flow finished: who is signed in, their passkeys, and a way out.
+    SignedIn {
+        /// Unknown after a passkey sign-in whose ID token has no `email` claim.
+        email: Option<String>,
+        /// Offer to add a passkey: the person has just signed in with a password.
+        offer_passkey: bool,
+    },
     /// A hosted flow finished: the window is navigating back to the client.
     Redirecting,
 }
@@ -47,6 +57,13 @@ pub enum Mode {
     Hosted { flow_id: String },
 }
 
+/// How the person proved who they are, which decides what the signed-in screen offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Password,
+    Passkey,
+}
+
 /// A flow in progress.
 struct Flow {
     id: String,
@@ -63,6 +80,14 @@ struct Env {
     /// Set once the person has moved between screens: from then on, arriving screens
     /// take focus. Not on first load: the widget must not steal focus from the page.
     moved: Cell<bool>,
+    /// What the browser can do with passkeys; known before any screen shows.
+    capabilities: Cell<Capabilities>,
+    /// The site owner allows passkeys in the email field's autofill menu.
+    autofill_allowed: bool,
+    /// Withdraws the pending autofill (conditional mediation) request, if any.
+    autofill: RefCell<Option<web_sys::AbortController>>,
+    /// Embedded only, while signed in: the access token for `/v1/me`.
+    access_token: RefCell<Option<AccessToken>>,
 }
 
 /// The widget's state, provided as a context to every screen. Cheap to copy.
@@ -77,7 +102,13 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(api: Api, events: Events, mode: Mode, login_hint: Option<String>) -> Session {
+    pub fn new(
+        api: Api,
+        events: Events,
+        mode: Mode,
+        login_hint: Option<String>,
+        autofill_allowed: bool,
+    ) -> Session {
         let flow = match &mode {
             Mode::Hosted { flow_id } => Some(Flow {
                 id: flow_id.clone(),
@@ -92,6 +123,10 @@ impl Session {
                 mode,
                 flow: RefCell::new(flow),
                 moved: Cell::new(false),
+                capabilities: Cell::new(Capabilities::default()),
+                autofill_allowed,
+                autofill: RefCell::new(None),
+                access_token: RefCell::new(None),
             }),
             screen: RwSignal::new(Screen::Identify),
             email: RwSignal::new(login_hint.unwrap_or_default()),
@@ -122,6 +157,13 @@ impl Session {
     /// What the live region says (tracked).
     pub fn announcement(self) -> String {
         self.announcement.get()
+    }
+
+    /// Says `text` in the polite live region.
+    pub fn announce(self, text: &str) {
+        // Cleared first, so that the same words are read again.
+        self.announcement.set(String::new());
+        self.announcement.set(text.to_string());
     }
 
     fn go(self, screen: Screen, announcement: String) {
@@ -162,11 +204,12 @@ impl Session {
     /// The identify step: an embedded widget starts a flow for this email; a hosted one
     /// already has its flow. Either way the password step follows.
     pub async fn identify(self, email: String) -> Result<(), Failure> {
+        self.stop_autofill();
         let step = if self.embedded_scope().is_some() {
             self.cancel_flow().await;
-            match self.start_flow(&email).await {
+            match self.start_flow(Some(&email)).await {
                 Ok(step) => step,
-                Err(failure) => return Err(self.report(failure, &email).await),
+                Err(failure) => return Err(self.report(failure, Some(&email)).await),
             }
         } else {
             let flow_id = self.flow_id_now().unwrap_or_default();
@@ -190,18 +233,19 @@ impl Session {
 
     pub async fn sign_in(self, email: String, password: String) -> Result<(), Failure> {
         let result = async {
-            let flow_id = self.flow_id(&email).await?;
+            let flow_id = self.flow_id(Some(&email)).await?;
             let body = PasswordSignIn {
                 email: email.clone(),
                 password,
             };
             let outcome = self.api().sign_in(&flow_id, &body).await?;
-            self.finish(&email, outcome).await
+            self.finish(Some(email.clone()), outcome, Method::Password)
+                .await
         }
         .await;
         match result {
             Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, &email).await),
+            Err(failure) => Err(self.report(failure, Some(&email)).await),
         }
     }
 
@@ -212,57 +256,68 @@ impl Session {
         password: String,
     ) -> Result<(), Failure> {
         let result = async {
-            let flow_id = self.flow_id(&email).await?;
+            let flow_id = self.flow_id(Some(&email)).await?;
             let body = PasswordSignUp {
                 email: email.clone(),
                 password,
                 name,
             };
             let outcome = self.api().sign_up(&flow_id, &body).await?;
-            self.finish(&email, outcome).await
+            self.finish(Some(email.clone()), outcome, Method::Password)
+                .await
         }
         .await;
         match result {
             Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, &email).await),
+            Err(failure) => Err(self.report(failure, Some(&email)).await),
         }
     }
 
-    /// Forgets the signed-in person and returns to the identify step.
+    /// Forgets the signed-in person (and the access token) and returns to the identify
+    /// step.
     pub fn sign_out(self) {
         if !matches!(self.screen.get_untracked(), Screen::SignedIn { .. }) {
             return;
         }
+        self.env.with_value(|env| env.access_token.replace(None));
         self.events().signed_out();
         self.go(Screen::Identify, text::announce::SIGNED_OUT.into());
     }
 
     /// Starts an embedded flow for `email` with a fresh PKCE pair and remembers it.
-    async fn start_flow(self, email: &str) -> Result<StepDetail, Failure> {
+    async fn start_flow(self, email: Option<&str>) -> Result<StepDetail, Failure> {
+        let (flow, step) = self.new_flow(email).await?;
+        self.set_flow(Some(flow));
+        Ok(step)
+    }
+
+    /// Starts an embedded flow on the edge, without making it the current one.
+    async fn new_flow(self, email: Option<&str>) -> Result<(Flow, StepDetail), Failure> {
         let scope = self.embedded_scope();
         let pkce = Pkce::generate().await.map_err(|_| Failure::Network)?;
         let api = self.api();
         let body = StartFlow {
             client_id: api.client_id().to_string(),
-            login_hint: Some(email.to_string()),
+            login_hint: email.map(str::to_string),
             code_challenge: Some(pkce.challenge),
             code_challenge_method: Some(pkce::METHOD.into()),
             scope,
             nonce: None,
         };
         let started = api.start_flow(&body).await?;
-        self.set_flow(Some(Flow {
+        let flow = Flow {
             id: started.flow_id.clone(),
             verifier: Some(pkce.verifier),
-        }));
-        Ok(StepDetail {
+        };
+        let step = StepDetail {
             step: started.next,
             flow_id: started.flow_id,
-        })
+        };
+        Ok((flow, step))
     }
 
     /// The flow to submit to: the current one, or (embedded) a new one.
-    async fn flow_id(self, email: &str) -> Result<String, Failure> {
+    async fn flow_id(self, email: Option<&str>) -> Result<String, Failure> {
         if let Some(id) = self.flow_id_now() {
             return Ok(id);
         }
@@ -282,7 +337,12 @@ impl Session {
     }
 
     /// The flow is over, one way or the other.
-    async fn finish(self, email: &str, outcome: FlowOutcome) -> Result<(), Failure> {
+    async fn finish(
+        self,
+        email: Option<String>,
+        outcome: FlowOutcome,
+        method: Method,
+    ) -> Result<(), Failure> {
         let flow = self.set_flow(None);
         match outcome {
             FlowOutcome::Redirect { redirect_to } => {
@@ -302,10 +362,17 @@ impl Session {
                     .ok_or_else(|| Failure::Grant("invalid_grant".into()))?;
                 let tokens = self.api().redeem(&authorization_code, &verifier).await?;
                 tokens.default_scope(&self.embedded_scope().unwrap_or_default());
+                let caps = self.capabilities();
+                self.env
+                    .with_value(|env| env.access_token.replace(tokens.access_token()));
+                let email = email.or_else(|| tokens.email());
                 self.events().signed_in(&tokens);
                 self.go(
                     Screen::SignedIn {
-                        email: email.to_string(),
+                        email,
+                        offer_passkey: method == Method::Password
+                            && caps.passkeys
+                            && caps.easy_to_create,
                     },
                     text::announce::SIGNED_IN.into(),
                 );
@@ -315,7 +382,7 @@ impl Session {
     }
 
     /// Reports a failure as `portcullis:error` and recovers what can be recovered.
-    async fn report(self, failure: Failure, email: &str) -> Failure {
+    async fn report(self, failure: Failure, email: Option<&str>) -> Failure {
         self.events()
             .error(failure.code(), &text::failure_message(&failure));
         match failure {

@@ -6,6 +6,7 @@
 use portcullis_shared::api::{PasswordProblem, PasswordRejected};
 
 use crate::api::Failure;
+use crate::webauthn::Ceremony;
 
 /// The card around every screen.
 pub mod card {
@@ -51,6 +52,16 @@ pub mod password {
     pub const OTHER_ACCOUNT: &str = "Use another account";
 }
 
+/// Signing in with a passkey (identify and password steps).
+pub mod passkey {
+    pub const SIGN_IN: &str = "Sign in with a passkey";
+    pub const USE_INSTEAD: &str = "Use a passkey instead";
+    /// While the browser's passkey dialog is open, or the edge checks the passkey.
+    pub const BUSY: &str = "Waiting for your passkey…";
+    /// Between the form and the passkey button.
+    pub const OR: &str = "or";
+}
+
 /// Creating an account.
 pub mod sign_up {
     pub const EMAIL: &str = "Email";
@@ -65,14 +76,57 @@ pub mod sign_up {
     pub const BUSY: &str = "Creating account…";
     pub const HAVE_ACCOUNT: &str = "Already have an account?";
     pub const SIGN_IN: &str = "Sign in";
+    /// Switches the form to a passkey instead of a password.
+    pub const WITH_PASSKEY: &str = "Create with a passkey instead";
+    pub const WITH_PASSWORD: &str = "Use a password instead";
+    pub const PASSKEY_HINT: &str =
+        "Your device will ask you to create a passkey with your fingerprint, face or screen lock. You won't need a password.";
+    pub const PASSKEY_SUBMIT: &str = "Create account with a passkey";
+    /// The address is taken, or cannot be used; the same words either way.
+    pub const PASSKEY_REFUSED: &str =
+        "We couldn't create an account with this email address. If you already have an account, sign in instead.";
 }
 
 /// The signed-in state of an embedded widget.
 pub mod signed_in {
     pub const PREFIX: &str = "Signed in as ";
+    /// After a passkey sign-in whose ID token names no email address.
+    pub const SIGNED_IN: &str = "You are signed in.";
     pub const SIGN_OUT: &str = "Sign out";
     /// Hosted sign-in: the window is on its way back to the client.
     pub const REDIRECTING: &str = "Signed in. Taking you back…";
+}
+
+/// The signed-in person's passkeys (embedded widget only).
+pub mod passkeys {
+    pub const OFFER_TITLE: &str = "Sign in faster next time";
+    pub const OFFER_TEXT: &str =
+        "Add a passkey to sign in with your fingerprint, face or screen lock instead of your password.";
+    pub const ADD: &str = "Add a passkey";
+    pub const ADD_BUSY: &str = "Adding passkey…";
+    pub const NOT_NOW: &str = "Not now";
+    pub const TITLE: &str = "Your passkeys";
+    pub const LOADING: &str = "Loading your passkeys…";
+    pub const NONE: &str = "You have no passkeys yet.";
+    /// Visible button text; the passkey's name follows for screen readers.
+    pub const RENAME: &str = "Rename";
+    pub const DELETE: &str = "Delete";
+    pub const NAME: &str = "Passkey name";
+    pub const NAME_MISSING: &str = "Enter a name for this passkey.";
+    pub const SAVE: &str = "Save";
+    pub const CANCEL: &str = "Cancel";
+    pub const SYNCED: &str = "Synced";
+    pub const ADDED: &str = "Passkey added.";
+    pub const RENAMED: &str = "Passkey renamed.";
+    pub const DELETED: &str = "Passkey deleted.";
+
+    pub fn created(date: &str) -> String {
+        format!("Created {date}")
+    }
+
+    pub fn last_used(date: &str) -> String {
+        format!("Last used {date}")
+    }
 }
 
 /// Read out by the widget's polite live region when the screen changes. Short: focus
@@ -83,6 +137,7 @@ pub mod announce {
     pub const SIGN_UP: &str = "Create an account.";
     pub const SIGNED_IN: &str = "You are signed in.";
     pub const SIGNED_OUT: &str = "You have signed out.";
+    pub const PASSKEY: &str = "Use your passkey to sign in.";
 }
 
 /// What went wrong, for the person. Never says whether an account exists.
@@ -102,6 +157,22 @@ pub mod failure {
     pub const CONTEXT_SPECIFIC: &str =
         "Your password can't contain your email address or the name of this service.";
 
+    /// `NotAllowedError`: browsers say the same when there is no passkey, on purpose.
+    pub const PASSKEY_CANCELLED: &str =
+        "No passkey was used: the request was cancelled or timed out, or this device has no passkey for this site. Try again, or sign in another way.";
+    pub const PASSKEY_ALREADY_REGISTERED: &str =
+        "This device already has a passkey for this account. Use it to sign in, or add one on another device.";
+    pub const PASSKEY_UNSUPPORTED: &str =
+        "This browser can't use passkeys on this page. Sign in another way.";
+    pub const UNKNOWN_PASSKEY: &str =
+        "We don't recognise that passkey. It may have been removed from your account. Choose another passkey, or sign in another way.";
+    pub const PASSKEY_REJECTED: &str =
+        "We couldn't verify your passkey. Try again, or sign in another way.";
+    pub const UNAUTHORIZED: &str = "To manage your passkeys, sign out and sign in again.";
+    pub const PASSKEY_NOT_FOUND: &str = "That passkey has already been removed.";
+    pub const LAST_SIGN_IN_METHOD: &str =
+        "This passkey is the only way to sign in to your account, so it can't be deleted. Add another passkey first.";
+
     pub fn too_short(min_length: usize) -> String {
         format!("That password is too short. Use at least {min_length} characters.")
     }
@@ -117,6 +188,18 @@ pub fn failure_message(failure: &Failure) -> String {
         Failure::Grant(_) => failure::GRANT.into(),
         Failure::Network => failure::NETWORK.into(),
         Failure::UnsupportedStep => failure::UNSUPPORTED_STEP.into(),
+        Failure::Passkey(ceremony) => match ceremony {
+            // Aborted is the widget's own doing and is not shown; the words fit anyway.
+            Ceremony::Cancelled | Ceremony::Aborted => failure::PASSKEY_CANCELLED.into(),
+            Ceremony::AlreadyRegistered => failure::PASSKEY_ALREADY_REGISTERED.into(),
+            Ceremony::Unsupported => failure::PASSKEY_UNSUPPORTED.into(),
+            Ceremony::Failed => failure::PASSKEY_REJECTED.into(),
+        },
+        Failure::UnknownPasskey => failure::UNKNOWN_PASSKEY.into(),
+        Failure::PasskeyRejected(_) => failure::PASSKEY_REJECTED.into(),
+        Failure::Unauthorized => failure::UNAUTHORIZED.into(),
+        Failure::PasskeyNotFound => failure::PASSKEY_NOT_FOUND.into(),
+        Failure::LastSignInMethod => failure::LAST_SIGN_IN_METHOD.into(),
         Failure::Other { message, .. } => message.clone(),
     }
 }
@@ -163,6 +246,24 @@ mod tests {
                 assert_ne!(a, b);
             }
         }
+    }
+
+    #[test]
+    fn passkey_failures_say_what_the_person_can_do() {
+        let cancelled = failure_message(&Failure::Passkey(Ceremony::Cancelled));
+        assert!(cancelled.contains("cancelled or timed out"));
+        assert!(cancelled.contains("sign in another way"));
+        assert!(
+            failure_message(&Failure::Passkey(Ceremony::AlreadyRegistered))
+                .starts_with("This device already has a passkey")
+        );
+        assert!(failure_message(&Failure::UnknownPasskey).contains("don't recognise"));
+        // Which WebAuthn check failed is for logs: every code reads the same.
+        assert_eq!(
+            failure_message(&Failure::PasskeyRejected("webauthn_bad_signature".into())),
+            failure_message(&Failure::PasskeyRejected("webauthn_rp_id_mismatch".into())),
+        );
+        assert!(failure_message(&Failure::LastSignInMethod).contains("only way to sign in"));
     }
 
     #[test]

@@ -1,21 +1,46 @@
-//! The identify step: who is signing in.
+//! The identify step: who is signing in, or which passkey.
 
 use leptos::html::Input;
 use leptos::prelude::*;
 
 use super::{looks_like_email, run};
-use crate::fields::{Form, FormErrors, LinkButton, TextField};
+use crate::fields::{Form, FormErrors, LinkButton, OtherWay, TextField};
 use crate::session::Session;
-use crate::text::{self, identify as t};
+use crate::text::{self, identify as t, passkey as tp};
 
-/// Asks for an email address; an embedded widget starts its flow with it.
+/// Asks for an email address (an embedded widget starts its flow with it), or a passkey:
+/// from a button, or from the email field's autofill menu.
 #[component]
 pub fn Identify() -> impl IntoView {
     let session = expect_context::<Session>();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
+    let passkey_busy = RwSignal::new(false);
     let email_input = NodeRef::<Input>::new();
     session.focus_on_arrival(email_input);
+
+    // Passkey autofill: pending for as long as this screen shows. A passkey the edge
+    // refuses is explained, and the menu offers passkeys again.
+    let autofill = move || {
+        if !session.autofill_wanted() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            while let Some(assertion) = session.autofill().await {
+                passkey_busy.set(true);
+                errors.clear();
+                session.announce(tp::BUSY);
+                let result = session.sign_in_with_assertion(assertion).await;
+                passkey_busy.try_set(false);
+                match result {
+                    Ok(()) => return,
+                    Err(failure) => errors.on_form(text::failure_message(&failure)),
+                }
+            }
+        });
+    };
+    autofill();
+    on_cleanup(move || session.stop_autofill());
 
     let submit = move || {
         let email = session.email.get_untracked().trim().to_string();
@@ -26,6 +51,17 @@ pub fn Identify() -> impl IntoView {
         run(busy, async move {
             if let Err(failure) = session.identify(email).await {
                 errors.on_form(text::failure_message(&failure));
+            }
+        });
+    };
+    let passkey = move || {
+        errors.clear();
+        session.announce(text::announce::PASSKEY);
+        run(passkey_busy, async move {
+            if let Err(failure) = session.sign_in_with_passkey(None).await {
+                errors.on_form(text::failure_message(&failure));
+                // Still here: offer passkeys in the autofill menu again.
+                autofill();
             }
         });
     };
@@ -45,6 +81,9 @@ pub fn Identify() -> impl IntoView {
                 node_ref=email_input
             />
         </Form>
+        {session.capabilities().passkeys.then(|| view! {
+            <OtherWay label=tp::SIGN_IN busy_label=tp::BUSY busy=passkey_busy on_click=Box::new(passkey) />
+        })}
         <p class="pc-switch" part="switch">
             {t::NEW_HERE} " "
             <LinkButton label=t::CREATE_ACCOUNT on_click=Box::new(move || session.show_sign_up()) />

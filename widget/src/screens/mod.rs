@@ -1,6 +1,7 @@
 //! The widget's screens, one per step, and the switch between them.
 
 mod identify;
+mod passkeys;
 mod password;
 mod sign_up;
 mod signed_in;
@@ -20,7 +21,10 @@ pub fn Current() -> impl IntoView {
         Screen::Identify => view! { <identify::Identify /> }.into_any(),
         Screen::Password { email } => view! { <password::Password email=email /> }.into_any(),
         Screen::SignUp => view! { <sign_up::SignUp /> }.into_any(),
-        Screen::SignedIn { email } => view! { <signed_in::SignedIn email=email /> }.into_any(),
+        Screen::SignedIn {
+            email,
+            offer_passkey,
+        } => view! { <signed_in::SignedIn email=email offer_passkey=offer_passkey /> }.into_any(),
         Screen::Redirecting => view! {
             <p class="pc-muted" part="status">{text::signed_in::REDIRECTING}</p>
         }

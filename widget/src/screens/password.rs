@@ -5,9 +5,9 @@ use leptos::prelude::*;
 
 use super::run;
 use crate::api::Failure;
-use crate::fields::{Form, FormErrors, LinkButton, PasswordField};
+use crate::fields::{Form, FormErrors, LinkButton, OtherWay, PasswordField};
 use crate::session::Session;
-use crate::text::{self, identify as ti, password as t};
+use crate::text::{self, identify as ti, passkey as tp, password as t};
 
 /// Asks for the password of the account named in the identify step.
 #[component]
@@ -45,6 +45,20 @@ pub fn Password(
             });
         }
     };
+    let passkey_busy = RwSignal::new(false);
+    let passkey = {
+        let email = email.clone();
+        move || {
+            errors.clear();
+            session.announce(text::announce::PASSKEY);
+            let email = email.clone();
+            run(passkey_busy, async move {
+                if let Err(failure) = session.sign_in_with_passkey(Some(email)).await {
+                    errors.on_form(text::failure_message(&failure));
+                }
+            });
+        }
+    };
     let other_account = move || {
         leptos::task::spawn_local(session.use_another_account());
     };
@@ -66,6 +80,9 @@ pub fn Password(
                 node_ref=password_input
             />
         </Form>
+        {session.capabilities().passkeys.then(|| view! {
+            <OtherWay label=tp::USE_INSTEAD busy_label=tp::BUSY busy=passkey_busy on_click=Box::new(passkey) />
+        })}
         <p class="pc-switch" part="switch">
             {ti::NEW_HERE} " "
             <LinkButton label=ti::CREATE_ACCOUNT on_click=Box::new(move || session.show_sign_up()) />

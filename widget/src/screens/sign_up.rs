@@ -1,4 +1,4 @@
-//! Creating an account with email and password.
+//! Creating an account, with a password or with a passkey instead.
 
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -9,7 +9,8 @@ use crate::fields::{Form, FormErrors, LinkButton, PasswordField, TextField};
 use crate::session::Session;
 use crate::text::{self, identify as ti, sign_up as t};
 
-/// Asks for an email address, an optional name and a new password.
+/// Asks for an email address, an optional name and a new password, or, where the
+/// browser has passkeys and the person prefers, a passkey in place of the password.
 #[component]
 pub fn SignUp() -> impl IntoView {
     let session = expect_context::<Session>();
@@ -17,37 +18,62 @@ pub fn SignUp() -> impl IntoView {
     let busy = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let with_passkey = RwSignal::new(false);
     let (email_input, password_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     session.focus_on_arrival(email_input);
 
     let submit = move || {
         let email = session.email.get_untracked().trim().to_string();
+        let passkey = with_passkey.get_untracked();
         let secret = password.get_untracked();
         // Checked in form order, so focus lands on the first problem.
         if !looks_like_email(&email) {
             FormErrors::on_field(errors.email, email_input, ti::EMAIL_INVALID.into());
             return;
         }
-        if secret.is_empty() {
+        if !passkey && secret.is_empty() {
             FormErrors::on_field(errors.password, password_input, t::PASSWORD_MISSING.into());
             return;
         }
         let name = name.get_untracked().trim().to_string();
         let name = (!name.is_empty()).then_some(name);
         run(busy, async move {
-            match session.sign_up(email, name, secret).await {
+            let result = if passkey {
+                session.sign_up_with_passkey(email, name).await
+            } else {
+                session.sign_up(email, name, secret).await
+            };
+            match result {
                 Ok(()) => {}
                 Err(failure @ Failure::PasswordRejected(_)) => {
                     let message = text::failure_message(&failure);
                     FormErrors::on_field(errors.password, password_input, message);
                 }
+                Err(Failure::InvalidCredentials) if passkey => {
+                    errors.on_form(t::PASSKEY_REFUSED.into());
+                }
                 Err(failure) => errors.on_form(text::failure_message(&failure)),
             }
         });
     };
+    let submit_label = Signal::derive(move || {
+        if with_passkey.get() {
+            t::PASSKEY_SUBMIT
+        } else {
+            t::SUBMIT
+        }
+    });
+    let toggle = move |_| {
+        errors.clear();
+        let passkey = !with_passkey.get_untracked();
+        with_passkey.set(passkey);
+        if passkey {
+            session.announce(t::PASSKEY_HINT);
+        }
+    };
 
     view! {
-        <Form busy=busy errors=errors submit=t::SUBMIT busy_label=t::BUSY on_submit=Box::new(submit)>
+        <Form busy=busy errors=errors submit=submit_label busy_label=t::BUSY on_submit=Box::new(submit)>
             <TextField
                 id="pc-email"
                 label=t::EMAIL
@@ -70,16 +96,31 @@ pub fn SignUp() -> impl IntoView {
                 prop:value=name
                 on:input=move |ev| name.set(event_target_value(&ev))
             />
-            <PasswordField
-                id="pc-new-password"
-                label=t::PASSWORD
-                autocomplete="new-password"
-                hint=t::PASSWORD_HINT
-                value=password
-                error=errors.password
-                node_ref=password_input
-            />
+            {move || if with_passkey.get() {
+                view! { <p class="pc-hint" part="hint">{t::PASSKEY_HINT}</p> }.into_any()
+            } else {
+                view! {
+                    <PasswordField
+                        id="pc-new-password"
+                        label=t::PASSWORD
+                        autocomplete="new-password"
+                        hint=t::PASSWORD_HINT
+                        value=password
+                        error=errors.password
+                        node_ref=password_input
+                    />
+                }
+                .into_any()
+            }}
         </Form>
+        {session.capabilities().passkeys.then(|| view! {
+            // One button whose words change, so focus stays on it.
+            <p class="pc-switch" part="switch">
+                <button class="pc-link" part="link" type="button" on:click=toggle>
+                    {move || if with_passkey.get() { t::WITH_PASSWORD } else { t::WITH_PASSKEY }}
+                </button>
+            </p>
+        })}
         <p class="pc-switch" part="switch">
             {t::HAVE_ACCOUNT} " "
             <LinkButton label=t::SIGN_IN on_click=Box::new(move || session.show_identify()) />

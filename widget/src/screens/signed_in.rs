@@ -3,21 +3,31 @@
 use leptos::html::P;
 use leptos::prelude::*;
 
+use super::passkeys::Passkeys;
 use crate::session::Session;
 use crate::text::signed_in as t;
 
-/// Who is signed in, and a way to sign out.
+/// Who is signed in, their passkeys, and a way to sign out.
 #[component]
 pub fn SignedIn(
-    /// The email address the person signed in with.
-    email: String,
+    /// The email address the person signed in with, if the widget knows it.
+    email: Option<String>,
+    /// Offer to add a passkey (the person has just used a password).
+    offer_passkey: bool,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let status = NodeRef::<P>::new();
     session.focus_on_arrival(status);
+    let who = RwSignal::new(email);
     view! {
         <div class="pc-step" part="signed-in">
-            <p class="pc-identity" part="identity" tabindex="-1" node_ref=status>{t::PREFIX}{email}</p>
+            <p class="pc-identity" part="identity" tabindex="-1" node_ref=status>
+                {move || match who.get() {
+                    Some(email) => format!("{}{email}", t::PREFIX),
+                    None => t::SIGNED_IN.to_string(),
+                }}
+            </p>
+            {session.manages_passkeys().then(|| view! { <Passkeys offer=offer_passkey who=who /> })}
             <button class="pc-button pc-secondary" part="button" type="button" on:click=move |_| session.sign_out()>
                 {t::SIGN_OUT}
             </button>

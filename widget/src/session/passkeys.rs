@@ -1,0 +1,278 @@
+//! Passkeys: signing in (from a button or from the email field's autofill), creating an
+//! account with one, and managing the signed-in person's passkeys.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use portcullis_shared::api::{PasskeyChallenge, PasskeyList, PasskeySignUp, RenamePasskey};
+
+use super::{Method, Session};
+use crate::api::{AccessToken, Failure};
+use crate::webauthn::{self, Capabilities, Credential, Mediation};
+
+/// The edge's challenges live five minutes: a pending autofill request asks for a fresh
+/// one before its own expires, so a passkey picked after a long pause still works.
+const AUTOFILL_RENEWAL: Duration = Duration::from_secs(4 * 60);
+
+/// A passkey the person picked, not yet checked by the edge.
+pub struct Assertion {
+    flow_id: String,
+    credential: Credential,
+    /// The RP ID of the options it answers, for the Signal API.
+    rp_id: String,
+}
+
+impl Session {
+    pub fn capabilities(self) -> Capabilities {
+        self.env.with_value(|env| env.capabilities.get())
+    }
+
+    pub fn set_capabilities(self, capabilities: Capabilities) {
+        self.env
+            .with_value(|env| env.capabilities.set(capabilities));
+    }
+
+    /// Whether the email field offers passkeys in its autofill menu.
+    pub fn autofill_wanted(self) -> bool {
+        let caps = self.capabilities();
+        caps.passkeys && caps.autofill && self.env.with_value(|env| env.autofill_allowed)
+    }
+
+    /// Withdraws a pending autofill request. Browsers allow one WebAuthn request at a
+    /// time, so this comes before any other, and when the email field goes away.
+    pub fn stop_autofill(self) {
+        if let Some(controller) = self.env.with_value(|env| env.autofill.take()) {
+            controller.abort();
+        }
+    }
+
+    /// Conditional mediation (WebAuthn §5.1.4, Credential Management §2.3.2): offers the
+    /// site's passkeys in the email field's autofill menu and waits until the person
+    /// picks one. `None` once the request is withdrawn or cannot be made; failures here
+    /// are silent, since the person asked for nothing yet.
+    pub async fn autofill(self) -> Option<Assertion> {
+        loop {
+            let controller = web_sys::AbortController::new().ok()?;
+            self.stop_autofill();
+            self.env
+                .with_value(|env| env.autofill.replace(Some(controller.clone())));
+            let renewing = Rc::new(Cell::new(false));
+            let timer = {
+                let renewing = renewing.clone();
+                let controller = controller.clone();
+                set_timeout_with_handle(
+                    move || {
+                        renewing.set(true);
+                        controller.abort();
+                    },
+                    AUTOFILL_RENEWAL,
+                )
+                .ok()
+            };
+            let picked = self.conditional_request(&controller.signal()).await;
+            if let Some(timer) = timer {
+                timer.clear();
+            }
+            if picked.is_some() || !renewing.get() {
+                return picked;
+            }
+        }
+    }
+
+    async fn conditional_request(self, signal: &web_sys::AbortSignal) -> Option<Assertion> {
+        // Two tries: an embedded flow that expired behind the widget's back is replaced.
+        for _ in 0..2 {
+            let flow_id = match self.flow_id_now() {
+                Some(id) => id,
+                None if self.embedded_scope().is_some() => {
+                    let (flow, _) = self.new_flow(None).await.ok()?;
+                    if signal.aborted() {
+                        // Withdrawn meanwhile: whatever replaced this request has its own flow.
+                        let _ = self.api().cancel_flow(&flow.id).await;
+                        return None;
+                    }
+                    let id = flow.id.clone();
+                    self.set_flow(Some(flow));
+                    id
+                }
+                None => return None,
+            };
+            let options = self
+                .api()
+                .passkey_options(&flow_id, &PasskeyChallenge::default())
+                .await;
+            if signal.aborted() {
+                return None;
+            }
+            let options = match options {
+                Ok(options) => options,
+                Err(Failure::FlowExpired) if self.embedded_scope().is_some() => {
+                    self.set_flow(None);
+                    continue;
+                }
+                Err(_) => return None,
+            };
+            let credential = webauthn::get(&options, Mediation::Conditional, Some(signal))
+                .await
+                .ok()?;
+            return Some(Assertion {
+                flow_id,
+                credential,
+                rp_id: options.rp_id,
+            });
+        }
+        None
+    }
+
+    /// A passkey sign-in from a button: without `email` any of the site's passkeys will
+    /// do (usernameless); with it, the browser offers that account's passkeys.
+    pub async fn sign_in_with_passkey(self, email: Option<String>) -> Result<(), Failure> {
+        self.stop_autofill();
+        let result = async {
+            let flow_id = self.flow_id(email.as_deref()).await?;
+            let challenge = PasskeyChallenge {
+                email: email.clone(),
+            };
+            let options = self.api().passkey_options(&flow_id, &challenge).await?;
+            let credential = webauthn::get(&options, Mediation::Modal, None)
+                .await
+                .map_err(Failure::Passkey)?;
+            let assertion = Assertion {
+                flow_id,
+                credential,
+                rp_id: options.rp_id,
+            };
+            self.verify_passkey(assertion, email.clone()).await
+        }
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(failure) => Err(self.report(failure, email.as_deref()).await),
+        }
+    }
+
+    /// Finishes a sign-in with the passkey picked from autofill.
+    pub async fn sign_in_with_assertion(self, assertion: Assertion) -> Result<(), Failure> {
+        match self.verify_passkey(assertion, None).await {
+            Ok(()) => Ok(()),
+            Err(failure) => Err(self.report(failure, None).await),
+        }
+    }
+
+    async fn verify_passkey(
+        self,
+        assertion: Assertion,
+        email: Option<String>,
+    ) -> Result<(), Failure> {
+        let outcome = self
+            .api()
+            .passkey_sign_in(&assertion.flow_id, &assertion.credential.json)
+            .await;
+        if outcome == Err(Failure::UnknownPasskey) {
+            // The passkey was deleted from the account: let the provider hide it.
+            let id = &assertion.credential.id;
+            webauthn::forget_unknown(self.capabilities(), &assertion.rp_id, id);
+        }
+        self.finish(email, outcome?, Method::Passkey).await
+    }
+
+    /// Creates an account whose only sign-in method is a new passkey.
+    pub async fn sign_up_with_passkey(
+        self,
+        email: String,
+        name: Option<String>,
+    ) -> Result<(), Failure> {
+        self.stop_autofill();
+        let result = async {
+            let flow_id = self.flow_id(Some(&email)).await?;
+            let body = PasskeySignUp {
+                email: email.clone(),
+                name,
+            };
+            let api = self.api();
+            let options = api.passkey_sign_up_options(&flow_id, &body).await?;
+            let credential = webauthn::create(&options).await.map_err(Failure::Passkey)?;
+            let outcome = api.passkey_sign_up(&flow_id, &credential.json).await?;
+            self.finish(Some(email.clone()), outcome, Method::Passkey)
+                .await
+        }
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(failure) => Err(self.report(failure, Some(&email)).await),
+        }
+    }
+
+    /// Whether the widget can manage the signed-in person's passkeys (embedded, and the
+    /// access token has not been refused).
+    pub fn manages_passkeys(self) -> bool {
+        self.capabilities().passkeys
+            && self
+                .env
+                .with_value(|env| env.access_token.borrow().is_some())
+    }
+
+    /// The signed-in person's passkeys. The browser's passkey provider is told which of
+    /// this account's passkeys still count and what the account is called now.
+    pub async fn passkeys(self) -> Result<PasskeyList, Failure> {
+        let token = self.access_token()?;
+        let list = self.account(self.api().my_passkeys(&token).await)?;
+        let ids: Vec<&str> = list.passkeys.iter().map(|p| p.id.as_str()).collect();
+        webauthn::sync_account(
+            self.capabilities(),
+            &list.rp_id,
+            &list.user_id,
+            &list.name,
+            &list.display_name,
+            &ids,
+        );
+        Ok(list)
+    }
+
+    /// Registers a new passkey on the signed-in account; answers the updated list.
+    pub async fn add_passkey(self) -> Result<PasskeyList, Failure> {
+        let token = self.access_token()?;
+        let api = self.api();
+        let options = self.account(api.add_passkey_options(&token).await)?;
+        let credential = webauthn::create(&options)
+            .await
+            .map_err(|ceremony| self.failed(Failure::Passkey(ceremony)))?;
+        self.account(api.add_passkey(&token, &credential.json).await)?;
+        self.passkeys().await
+    }
+
+    pub async fn rename_passkey(self, id: String, name: String) -> Result<PasskeyList, Failure> {
+        let token = self.access_token()?;
+        let body = RenamePasskey { name };
+        self.account(self.api().rename_passkey(&token, &id, &body).await)?;
+        self.passkeys().await
+    }
+
+    pub async fn delete_passkey(self, id: String) -> Result<PasskeyList, Failure> {
+        let token = self.access_token()?;
+        self.account(self.api().delete_passkey(&token, &id).await)?;
+        self.passkeys().await
+    }
+
+    fn access_token(self) -> Result<AccessToken, Failure> {
+        self.env
+            .with_value(|env| env.access_token.borrow().clone())
+            .ok_or(Failure::Unauthorized)
+    }
+
+    /// Reports an account API failure; a refused token is forgotten.
+    fn account<T>(self, result: Result<T, Failure>) -> Result<T, Failure> {
+        result.map_err(|failure| self.failed(failure))
+    }
+
+    fn failed(self, failure: Failure) -> Failure {
+        if failure == Failure::Unauthorized {
+            self.env.with_value(|env| env.access_token.replace(None));
+        }
+        self.events()
+            .error(failure.code(), &crate::text::failure_message(&failure));
+        failure
+    }
+}
