@@ -98,6 +98,73 @@ pub enum FlowOutcome {
     /// Hosted flow: the session cookie is set; navigate the window to `redirect_to`
     /// (the client's redirect URI with `code`, `state` and `iss`).
     Redirect { redirect_to: String },
+    /// The client only signs in people whose address is verified: an email with a code
+    /// and a link is on its way. Send the code to `POST /v1/flows/{flow_id}/email/code`,
+    /// or poll `POST /v1/flows/{flow_id}/email/link` until the link is followed.
+    VerifyEmail(EmailSent),
+}
+
+/// `POST /v1/flows/{flow_id}/email`: email a one-time code and a sign-in link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailSignIn {
+    pub email: String,
+}
+
+/// An email with a code and a link was sent — or, for an address without an account,
+/// nothing that says so was sent to the caller: the answer is the same either way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailSent {
+    /// Seconds until the code and the link expire.
+    pub expires_in: u64,
+    /// Digits in the code.
+    pub code_length: u8,
+}
+
+/// `POST /v1/flows/{flow_id}/email/code`: the code from the email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailCode {
+    pub code: String,
+}
+
+/// `202` from `POST /v1/flows/{flow_id}/email/link` while the link has not been followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum LinkPending {
+    Pending,
+}
+
+/// `POST /v1/recovery/password` (a reset link) and `POST /v1/recovery/account` (a
+/// reminder of how the account signs in). Answered `202` alike for every address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryRequest {
+    pub client_id: String,
+    pub email: String,
+}
+
+/// `POST /v1/recovery/password/reset`: the token from the reset link and a new password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub token: String,
+    pub password: String,
+}
+
+/// One message in the development mailbox (`GET /v1/dev/mailbox?to=…`), which exists
+/// only where the edge is configured to keep mail instead of sending it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevMail {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+/// `GET /v1/dev/mailbox?to=…`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevMailbox {
+    pub messages: Vec<DevMail>,
 }
 
 /// `POST /v1/flows/{flow_id}/passkey/options`: ask for a WebAuthn assertion challenge.

@@ -79,11 +79,17 @@ pub enum ErrorCode {
     WebauthnUnknownCredential,
     /// The assertion signature does not verify.
     WebauthnBadSignature,
+    /// The emailed code is wrong; the code stays usable for a few more tries.
+    CodeInvalid,
+    /// The emailed code expired, was used, or saw too many wrong tries; ask for a new one.
+    CodeExpired,
+    /// The emailed link (sign-in, verification or password reset) expired or was used.
+    LinkExpired,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 36] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -117,6 +123,9 @@ impl ErrorCode {
         ErrorCode::WebauthnCredentialExists,
         ErrorCode::WebauthnUnknownCredential,
         ErrorCode::WebauthnBadSignature,
+        ErrorCode::CodeInvalid,
+        ErrorCode::CodeExpired,
+        ErrorCode::LinkExpired,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -157,6 +166,9 @@ impl ErrorCode {
             ErrorCode::WebauthnCredentialExists => "webauthn_credential_exists",
             ErrorCode::WebauthnUnknownCredential => "webauthn_unknown_credential",
             ErrorCode::WebauthnBadSignature => "webauthn_bad_signature",
+            ErrorCode::CodeInvalid => "code_invalid",
+            ErrorCode::CodeExpired => "code_expired",
+            ErrorCode::LinkExpired => "link_expired",
         }
     }
 }
@@ -232,6 +244,9 @@ mod tests {
                 "webauthn_credential_exists",
                 "webauthn_unknown_credential",
                 "webauthn_bad_signature",
+                "code_invalid",
+                "code_expired",
+                "link_expired",
             ]
         );
     }
