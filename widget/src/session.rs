@@ -378,6 +378,8 @@ impl Session {
                 );
                 Ok(())
             }
+            // Email verification has no screen yet: say so rather than hang.
+            FlowOutcome::VerifyEmail(_) => Err(Failure::UnsupportedStep),
         }
     }
 
