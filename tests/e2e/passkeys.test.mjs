@@ -32,7 +32,7 @@ before(async () => {
   jwks = createRemoteJWKSet(new URL(`${edge.api}/.well-known/jwks.json`));
   page = await browser.newPage();
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()} (${m.location().url})`));
   // Every page load records the widget's events (they bubble and are composed).
   await page.addInitScript(() => {
     window.__events = [];
@@ -102,6 +102,15 @@ const focused = () =>
 
 async function credentials() {
   return (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
+}
+
+/** Waits until the device's passkeys satisfy `check` (Signal API calls are asynchronous). */
+async function deviceUntil(check, what) {
+  const deadline = Date.now() + 5_000;
+  while (!check(await credentials())) {
+    assert.ok(Date.now() < deadline, what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const tag = randomBytes(5).toString("hex");
@@ -302,8 +311,13 @@ test("a password account signs in, adds a passkey from the offer, a second one, 
   await widget().getByRole("status").filter({ hasText: "Passkey deleted." }).waitFor();
   assert.equal(await list.getByRole("listitem").count(), 1);
   assert.equal(await list.getByRole("listitem").filter({ hasText: "Work laptop" }).count(), 0);
+  // WebAuthn §5.1.11.2 signalAllAcceptedCredentials: the device drops the deleted passkey.
+  await deviceUntil(
+    (held) => !held.some((c) => c.credentialId === second.credentialId),
+    "the browser was told which passkeys the account still accepts",
+  );
 
-  // Leave only the deleted passkey on the device (a device that missed the change), and
+  // Leave only the deleted passkey on the device (a device that missed the signal), and
   // sign in with it: the edge does not know it, the widget says so and nothing breaks.
   for (const c of await credentials()) {
     await cdp.send("WebAuthn.removeCredential", { authenticatorId, credentialId: c.credentialId });
@@ -317,6 +331,8 @@ test("a password account signs in, adds a passkey from the offer, a second one, 
   assert.equal((await focused()).id, await unknown.getAttribute("id"), "focus moved to the message");
   assert.equal((await events("portcullis:error")).at(-1).detail.code, "webauthn_unknown_credential");
   assert.equal((await events("portcullis:signed-in")).length, 1, "no second sign-in");
+  // §5.1.11.1 signalUnknownCredential: the device drops the passkey the edge refused.
+  await deviceUntil((held) => held.length === 0, "the browser was told the passkey is unknown");
   // The other ways are still there and work: the password signs in.
   assert.equal(await page.getByRole("button", { name: "Sign in with a passkey" }).isEnabled(), true);
   await page.getByLabel("Email", { exact: true }).fill(passwordPerson.email);
@@ -326,6 +342,80 @@ test("a password account signs in, adds a passkey from the offer, a second one, 
   await verified(await signedIn(2));
 });
 
+test("with autofill pending, the button asks instead, and autofill resumes after a failure", async () => {
+  for (const c of await credentials()) {
+    await cdp.send("WebAuthn.removeCredential", { authenticatorId, credentialId: c.credentialId });
+  }
+  const optionsRequests = () =>
+    page.evaluate(() => performance.getEntriesByType("resource").filter((r) => r.name.endsWith("/passkey/options")).length);
+  // The demo page, autofill on; an empty device leaves the autofill request pending.
+  await open("/");
+  await page.waitForFunction(() =>
+    performance.getEntriesByType("resource").some((r) => r.name.endsWith("/passkey/options")),
+  );
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await alert("No passkey was used").waitFor();
+  assert.equal((await events("portcullis:error")).at(-1).detail.code, "passkey_cancelled");
+  assert.equal(await page.getByRole("button", { name: "Sign in with a passkey" }).isEnabled(), true);
+  // Autofill, then the button, then autofill again with a fresh challenge.
+  await page.waitForFunction(
+    () => performance.getEntriesByType("resource").filter((r) => r.name.endsWith("/passkey/options")).length === 3,
+  );
+  assert.equal(await optionsRequests(), 3);
+});
+
+test("the hosted sign-in page: passkey sign-up, then autofill sign-in, each redirecting with a code", async () => {
+  const redirectUri = `${edge.origin}/callback`;
+  /** RFC 6749 §4.1 with PKCE: /authorize, the hosted page, the code at /token. */
+  async function authorize(prompt, signIn) {
+    const verifier = randomBytes(32).toString("base64url");
+    const url = new URL("/authorize", edge.origin);
+    for (const [k, v] of Object.entries({
+      response_type: "code",
+      client_id: "demo",
+      redirect_uri: redirectUri,
+      scope: "openid email",
+      state: randomBytes(8).toString("hex"),
+      code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+      code_challenge_method: "S256",
+      ...(prompt ? { prompt } : {}),
+    })) {
+      url.searchParams.set(k, v);
+    }
+    await page.goto(url.href);
+    assert.equal(new URL(page.url()).pathname, "/signin");
+    await signIn();
+    await page.waitForURL((u) => u.pathname === "/callback", { timeout: 30_000 });
+    const code = new URL(page.url()).searchParams.get("code");
+    const response = await fetch(`${edge.api}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, code_verifier: verifier, client_id: "demo", redirect_uri: redirectUri }),
+    });
+    assert.equal(response.status, 200);
+    return verified(await response.json());
+  }
+
+  const email = `hosted-${tag}@example.com`;
+  const made = await authorize(undefined, async () => {
+    await page.getByRole("button", { name: "Create an account" }).click();
+    await page.getByRole("button", { name: "Create with a passkey instead" }).click();
+    await page.getByLabel("Email", { exact: true }).fill(email);
+    await page.getByRole("button", { name: "Create account with a passkey" }).click();
+  });
+  assert.equal(made.email, email);
+  assert.ok(made.amr.includes("hwk"), `amr ${made.amr}`);
+
+  // prompt=login past the SSO session: the page offers the passkey in the email field's
+  // autofill, which the device answers at once; nothing is clicked.
+  const again = await authorize("login", async () => {});
+  assert.equal(again.sub, made.sub);
+  assert.ok(again.amr.includes("hwk"));
+});
+
 test("nothing failed in the page: no uncaught errors, no console errors but expected 4xx", () => {
-  assert.deepEqual(problems.filter((p) => !/status of 4(00|01|09)/.test(p)), []);
+  // 400 (unknown passkey), 401 (a refused sign-up), 409 (last sign-in method), and the
+  // redirect URI, which the edge does not serve.
+  const expected = (p) => /status of 4(00|01|09)/.test(p) || /status of 404.*\/callback\?/.test(p);
+  assert.deepEqual(problems.filter((p) => !expected(p)), []);
 });
