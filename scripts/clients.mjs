@@ -179,7 +179,19 @@ export function buildClient(options) {
       return [key, given === undefined ? fallback : parseTtl(given, key)];
     }),
   );
-  return { id, name, client_type, redirect_uris, allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, ...ttls };
+  const email_verification = options["require-verified-email"] ? "required" : "optional";
+  return {
+    id,
+    name,
+    client_type,
+    redirect_uris,
+    allowed_origins,
+    allowed_scopes,
+    grant_types,
+    post_logout_redirect_uris,
+    email_verification,
+    ...ttls,
+  };
 }
 
 // --- secrets --------------------------------------------------------------------------
@@ -219,6 +231,7 @@ export function insertStatement(client, secretHash, now) {
     allowed_scopes: sqlJson(client.allowed_scopes),
     grant_types: sqlJson(client.grant_types),
     post_logout_redirect_uris: sqlJson(client.post_logout_redirect_uris),
+    email_verification: sqlText(client.email_verification),
     access_token_ttl: sqlInteger(client.access_token_ttl),
     id_token_ttl: sqlInteger(client.id_token_ttl),
     refresh_token_ttl: sqlInteger(client.refresh_token_ttl),
@@ -233,8 +246,8 @@ RETURNING id;`;
 
 // Never `secret_hash` itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, name, client_type, (secret_hash IS NOT NULL) AS has_secret, redirect_uris,
-  allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, access_token_ttl,
-  id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
+  allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, email_verification,
+  access_token_ttl, id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
 
 export const listStatement = () => `SELECT ${PUBLIC_COLUMNS} FROM clients ORDER BY id;`;
 export const showStatement = (id) => `SELECT ${PUBLIC_COLUMNS} FROM clients WHERE id = ${sqlText(id)};`;
@@ -344,6 +357,7 @@ Commands:
       --grant-type GRANT                repeatable; ${GRANT_TYPES.join(", ")}
                                         default: ${DEFAULT_GRANT_TYPES.join(", ")}
       --post-logout-redirect-uri URI    repeatable
+      --require-verified-email          sign in only people whose email address is verified
       --access-token-ttl T, --id-token-ttl T, --refresh-token-ttl T
                                         seconds, or 90s / 10m / 12h / 30d
   list                        every client (never secrets or their hashes)
@@ -379,6 +393,7 @@ const ADD_OPTIONS = {
   "access-token-ttl": { type: "string" },
   "id-token-ttl": { type: "string" },
   "refresh-token-ttl": { type: "string" },
+  "require-verified-email": { type: "boolean" },
 };
 
 const when = (ms) => (ms === null || ms === undefined ? "-" : new Date(ms).toISOString());
@@ -394,6 +409,7 @@ function describe(client) {
     ["redirect URIs", client.redirect_uris.join("\n                    ") || "-"],
     ["origins", client.allowed_origins.join("\n                    ") || "-"],
     ["post-logout URIs", client.post_logout_redirect_uris.join("\n                    ") || "-"],
+    ["email", client.email_verification === "required" ? "verified addresses only" : "verification optional"],
     ["token lifetimes", `access ${client.access_token_ttl} s, id ${client.id_token_ttl} s, refresh ${client.refresh_token_ttl} s`],
     ["created", when(client.created_at)],
     ["updated", when(client.updated_at)],

@@ -151,15 +151,7 @@ pub async fn sign_up(
     if name.is_some_and(|n| n.chars().count() > 200) {
         return Err(Error::InvalidField("name"));
     }
-    let blocklist = BloomBlocklist::embedded()
-        .map_err(|_| Error::Internal("password blocklist is malformed".into()))?;
-    let normalized = policy::check_new(password, false, &blocklist).map_err(rejected)?;
-    if contains_context(&normalized, &email) {
-        return Err(Error::PasswordRejected(PasswordRejected {
-            problem: PasswordProblem::ContextSpecific,
-            min_length: policy::MIN_LEN_SINGLE_FACTOR,
-        }));
-    }
+    let normalized = check_new_password(password, &email)?;
 
     if ports.users.find_by_email(&email).await?.is_some() {
         return existing_account(ports, attempt, &email, password).await;
@@ -180,6 +172,7 @@ pub async fn sign_up(
         created_at: now,
         updated_at: now,
         last_login_at: Some(now),
+        tokens_valid_after: None,
     };
     match ports.users.create(&user).await {
         Ok(()) => {}
@@ -213,6 +206,21 @@ async fn existing_account(
             Error::InvalidCredentials => Error::SignUpRefused,
             other => other,
         })
+}
+
+/// A new password for the account at `email` against the policy (length, blocklist,
+/// context-specific words); returns it normalised for hashing.
+pub(crate) fn check_new_password(password: &str, email: &str) -> Result<String, Error> {
+    let blocklist = BloomBlocklist::embedded()
+        .map_err(|_| Error::Internal("password blocklist is malformed".into()))?;
+    let normalized = policy::check_new(password, false, &blocklist).map_err(rejected)?;
+    if contains_context(&normalized, email) {
+        return Err(Error::PasswordRejected(PasswordRejected {
+            problem: PasswordProblem::ContextSpecific,
+            min_length: policy::MIN_LEN_SINGLE_FACTOR,
+        }));
+    }
+    Ok(normalized)
 }
 
 /// NIST SP 800-63B-4 §3.1.1.2: context-specific words, here the email address and its

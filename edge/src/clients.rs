@@ -27,6 +27,8 @@ pub struct Client {
     pub grant_types: Vec<String>,
     /// Exact URIs RP-initiated logout may return to.
     pub post_logout_redirect_uris: Vec<String>,
+    /// Only people with a verified email address may sign in.
+    pub requires_verified_email: bool,
     pub access_token_ttl: u64,
     pub id_token_ttl: u64,
     pub refresh_token_ttl: u64,
@@ -81,6 +83,7 @@ mod tests {
             secret_hash: Some(format!("sha256:{}", crate::crypto::sha256_hex("s3cret"))),
             grant_types: vec!["authorization_code".into()],
             post_logout_redirect_uris: vec![],
+            requires_verified_email: false,
             access_token_ttl: 600,
             id_token_ttl: 600,
             refresh_token_ttl: 3600,

@@ -45,6 +45,12 @@ pub enum Error {
     LastSignInMethod,
     /// A WebAuthn ceremony failed one of its checks.
     Ceremony(CeremonyError),
+    /// A wrong emailed code, with tries left.
+    CodeInvalid,
+    /// No live emailed code for the flow.
+    CodeExpired,
+    /// The emailed link or reset token expired or was used.
+    LinkExpired,
 }
 
 impl Error {
@@ -68,6 +74,9 @@ impl Error {
             Error::PasskeyNotFound => ErrorCode::PasskeyNotFound,
             Error::LastSignInMethod => ErrorCode::LastSignInMethod,
             Error::Ceremony(err) => err.code(),
+            Error::CodeInvalid => ErrorCode::CodeInvalid,
+            Error::CodeExpired => ErrorCode::CodeExpired,
+            Error::LinkExpired => ErrorCode::LinkExpired,
         }
     }
 
@@ -85,6 +94,7 @@ impl Error {
             ErrorCode::Unauthorized => 401,
             ErrorCode::PasskeyNotFound => 404,
             ErrorCode::LastSignInMethod => 409,
+            ErrorCode::CodeInvalid => 401,
             // Every remaining code is a failed WebAuthn check: the request was at fault.
             _ => 400,
         }
@@ -142,6 +152,13 @@ impl Error {
                 "The passkey request expired or was already used. Try again.".into()
             }
             Error::Ceremony(_) => "The passkey could not be verified. Try again or use another way to sign in.".into(),
+            Error::CodeInvalid => "That code isn't right. Check the email and try again.".into(),
+            Error::CodeExpired => {
+                "That code has expired or was already used. Ask for a new email.".into()
+            }
+            Error::LinkExpired => {
+                "This link has expired or was already used. Ask for a new email.".into()
+            }
         }
     }
 
@@ -215,6 +232,9 @@ mod tests {
             Error::Unauthorized,
             Error::PasskeyNotFound,
             Error::LastSignInMethod,
+            Error::CodeInvalid,
+            Error::CodeExpired,
+            Error::LinkExpired,
         ]
         .into_iter()
         .chain(CeremonyError::ALL.map(Error::Ceremony))

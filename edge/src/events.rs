@@ -30,6 +30,11 @@ pub mod types {
     pub const FACTOR_ACTIVATE: &str = "user.mfa.factor.activate";
     pub const FACTOR_UPDATE: &str = "user.mfa.factor.update";
     pub const FACTOR_DEACTIVATE: &str = "user.mfa.factor.deactivate";
+    pub const AUTH_VIA_EMAIL: &str = "user.authentication.auth_via_email";
+    pub const EMAIL_VERIFY: &str = "user.email.verify";
+    pub const EMAIL_SEND: &str = "system.email.send";
+    pub const RESET_PASSWORD: &str = "user.account.reset_password";
+    pub const UPDATE_PASSWORD: &str = "user.account.update_password";
     pub const TOKEN_GRANT: &str = "app.oauth2.as.token.grant";
     pub const TOKEN_REVOKE: &str = "app.oauth2.as.token.revoke";
     pub const REFRESH_REUSE: &str = "app.oauth2.as.token.detect_reuse";

@@ -107,6 +107,17 @@ pub trait UserStore {
         at: UnixMillis,
         new_password_hash: Option<&str>,
     ) -> Result<(), StoreError>;
+    /// Marks the user's email address verified.
+    async fn set_email_verified(&self, id: &str, at: UnixMillis) -> Result<(), StoreError>;
+    /// Sets a new password hash; with `revoke_tokens`, every token and grant issued
+    /// before `at` dies (`tokens_valid_after`).
+    async fn set_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+        at: UnixMillis,
+        revoke_tokens: bool,
+    ) -> Result<(), StoreError>;
 }
 
 /// A passkey as stored: the WebAuthn credential record and what people see of it.
@@ -158,6 +169,43 @@ pub trait SessionStore {
     /// The session if it exists and has not expired at `now`.
     async fn find(&self, id_hash: &str, now: UnixMillis) -> Result<Option<Session>, StoreError>;
     async fn delete(&self, id_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of the user.
+    async fn delete_for_user(&self, user_id: &str) -> Result<(), StoreError>;
+}
+
+/// An email to send: both a plain-text and an HTML part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A mail transport failed; the detail is for logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailError(pub String);
+
+/// Outbound email.
+#[async_trait(?Send)]
+pub trait Mailer {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError>;
+}
+
+/// A message kept by the development mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptMail {
+    pub id: String,
+    pub mail: Mail,
+    pub created_at: UnixMillis,
+}
+
+/// The development mailbox: where mail goes instead of out when developing, readable by
+/// people and tests. Never configured in a deployment.
+#[async_trait(?Send)]
+pub trait Mailbox {
+    /// Messages to `to` (normalised), newest first, at most `limit`.
+    async fn messages(&self, to: &str, limit: usize) -> Result<Vec<KeptMail>, StoreError>;
 }
 
 /// The System Log.
@@ -238,6 +286,10 @@ pub struct Settings {
     pub key_encryption_key: Option<KeyEncryptionKey>,
     /// The WebAuthn RP ID when it is not the issuer's host (a parent domain, say).
     pub rp_id: Option<String>,
+    /// The `From` of outgoing mail.
+    pub mail_from: String,
+    /// Whether a password reset ends the account's sessions and revokes its tokens.
+    pub reset_revokes_tokens: bool,
 }
 
 /// The ports one request is handled with.
@@ -253,6 +305,9 @@ pub struct Ports<'a> {
     pub keys: &'a dyn KeyStore,
     pub grants: &'a dyn GrantStore,
     pub counters: &'a dyn Counters,
+    pub mailer: &'a dyn Mailer,
+    /// Set only where mail is kept for development instead of sent.
+    pub mailbox: Option<&'a dyn Mailbox>,
     pub settings: &'a Settings,
     pub diagnostics: &'a dyn Diagnostics,
 }

@@ -13,9 +13,10 @@ use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::{
-    ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog, GrantStore, KeyStore,
-    OneTimeStore, Ports, RandomUnavailable, SecureRandom, SessionStore, Settings, StoreError,
-    StoredCredential, StoredKey, UnixMillis, UserStore,
+    ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog, GrantStore, KeptMail,
+    KeyStore, Mail, MailError, Mailbox, Mailer, OneTimeStore, Ports, RandomUnavailable,
+    SecureRandom, SessionStore, Settings, StoreError, StoredCredential, StoredKey, UnixMillis,
+    UserStore,
 };
 use crate::users::{Session, User, UserStatus};
 use crate::webauthn::CredentialRecord;
@@ -227,6 +228,31 @@ impl UserStore for MemoryUserStore {
         }
         Ok(())
     }
+
+    async fn set_email_verified(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
+        if let Some(user) = self.users.borrow_mut().get_mut(id) {
+            user.email_verified = true;
+            user.updated_at = at;
+        }
+        Ok(())
+    }
+
+    async fn set_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+        at: UnixMillis,
+        revoke_tokens: bool,
+    ) -> Result<(), StoreError> {
+        if let Some(user) = self.users.borrow_mut().get_mut(id) {
+            user.password_hash = Some(password_hash.to_string());
+            user.updated_at = at;
+            if revoke_tokens {
+                user.tokens_valid_after = Some(at);
+            }
+        }
+        Ok(())
+    }
 }
 
 #[async_trait(?Send)]
@@ -350,6 +376,68 @@ impl SessionStore for MemorySessionStore {
     async fn delete(&self, id_hash: &str) -> Result<(), StoreError> {
         self.sessions.borrow_mut().remove(id_hash);
         Ok(())
+    }
+
+    async fn delete_for_user(&self, user_id: &str) -> Result<(), StoreError> {
+        self.sessions
+            .borrow_mut()
+            .retain(|_, s| s.user_id != user_id);
+        Ok(())
+    }
+}
+
+/// Mail kept in memory: the mailer of native tests, and their mailbox.
+#[derive(Default)]
+pub struct MemoryMailer {
+    pub sent: RefCell<Vec<Mail>>,
+    failure: RefCell<Option<String>>,
+}
+
+impl MemoryMailer {
+    /// Makes every later send fail as an unreachable provider would.
+    pub fn fail_with(&self, reason: &str) {
+        *self.failure.borrow_mut() = Some(reason.to_string());
+    }
+
+    /// The newest message to `to`.
+    pub fn last_to(&self, to: &str) -> Option<Mail> {
+        self.sent
+            .borrow()
+            .iter()
+            .rev()
+            .find(|m| m.to == to)
+            .cloned()
+    }
+}
+
+#[async_trait(?Send)]
+impl Mailer for MemoryMailer {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        if let Some(reason) = self.failure.borrow().as_ref() {
+            return Err(MailError(reason.clone()));
+        }
+        self.sent.borrow_mut().push(mail.clone());
+        Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl Mailbox for MemoryMailer {
+    async fn messages(&self, to: &str, limit: usize) -> Result<Vec<KeptMail>, StoreError> {
+        Ok(self
+            .sent
+            .borrow()
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, m)| m.to == to)
+            .take(limit)
+            .map(|(i, m)| KeptMail {
+                id: i.to_string(),
+                mail: m.clone(),
+                created_at: FixedClock::START,
+            })
+            .collect())
     }
 }
 
@@ -516,6 +604,7 @@ pub fn user(id: &str, email: &str) -> User {
         created_at: FixedClock::START,
         updated_at: FixedClock::START,
         last_login_at: None,
+        tokens_valid_after: None,
     }
 }
 
@@ -533,6 +622,7 @@ pub fn demo_client() -> Client {
         secret_hash: None,
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         post_logout_redirect_uris: vec!["https://shop.example/".into()],
+        requires_verified_email: false,
         access_token_ttl: 600,
         id_token_ttl: 600,
         refresh_token_ttl: 86_400,
@@ -550,6 +640,7 @@ pub struct TestPorts {
     pub keys: MemoryKeyStore,
     pub grants: MemoryGrantStore,
     pub counters: MemoryCounters,
+    pub mailer: MemoryMailer,
     pub settings: Settings,
     pub diagnostics: CollectedDiagnostics,
 }
@@ -569,9 +660,12 @@ impl TestPorts {
             keys: MemoryKeyStore::default(),
             grants: MemoryGrantStore::default(),
             counters: MemoryCounters::default(),
+            mailer: MemoryMailer::default(),
             settings: Settings {
                 key_encryption_key: Some(key_encryption_key(1)),
                 rp_id: None,
+                mail_from: "Portcullis <no-reply@portcullis.test>".into(),
+                reset_revokes_tokens: true,
             },
             diagnostics: CollectedDiagnostics::default(),
         }
@@ -590,6 +684,8 @@ impl TestPorts {
             keys: &self.keys,
             grants: &self.grants,
             counters: &self.counters,
+            mailer: &self.mailer,
+            mailbox: Some(&self.mailer),
             settings: &self.settings,
             diagnostics: &self.diagnostics,
         }

@@ -51,6 +51,24 @@ pub struct User {
     pub created_at: UnixMillis,
     pub updated_at: UnixMillis,
     pub last_login_at: Option<UnixMillis>,
+    /// Tokens and grants issued before this instant are dead (set by a password reset).
+    pub tokens_valid_after: Option<UnixMillis>,
+}
+
+impl User {
+    /// Whether a grant created at `created_at` is still honoured: not if the password
+    /// was reset after it (with token revocation).
+    pub fn accepts_grant_from(&self, created_at: UnixMillis) -> bool {
+        self.tokens_valid_after
+            .is_none_or(|after| created_at >= after)
+    }
+
+    /// [`User::accepts_grant_from`] for a token's `iat` (seconds): a token minted in the
+    /// second of the reset is given the benefit of the doubt.
+    pub fn accepts_token_issued_at(&self, iat_seconds: u64) -> bool {
+        self.tokens_valid_after
+            .is_none_or(|after| iat_seconds >= after.0 / 1000)
+    }
 }
 
 /// An SSO session: who signed in, when and how.

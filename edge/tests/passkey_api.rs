@@ -9,72 +9,22 @@ mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use common::http::{call, claims, json, post, redeem, start_flow, ISSUER, PAGE};
 use common::{client, SoftClient};
 use passkey::client::DefaultClientData;
 use passkey::types::webauthn::{CredentialCreationOptions, CredentialRequestOptions};
-use portcullis_edge::api::handle;
-use portcullis_edge::http::{Method, Request, Response};
+use portcullis_edge::http::{Method, Response};
 use portcullis_edge::testing::TestPorts;
 use serde_json::{json, Value};
 use url::Url;
 
-const ISSUER: &str = "https://id.shop.example";
-/// The demo client's allowed page, and the RP ID its passkeys are for.
-const PAGE: &str = "https://shop.example";
+/// The RP ID the demo client's passkeys are for.
 const RP_ID: &str = "shop.example";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 fn ports() -> TestPorts {
     let mut t = TestPorts::new();
     t.settings.rp_id = Some(RP_ID.into());
     t
-}
-
-fn call(
-    t: &TestPorts,
-    method: Method,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Response {
-    let request = Request {
-        method,
-        path: path.into(),
-        query: String::new(),
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
-            .collect(),
-        body: body.as_bytes().to_vec(),
-        self_origin: ISSUER.into(),
-    };
-    pollster::block_on(handle(&t.ports(), request)).response
-}
-
-fn post(t: &TestPorts, path: &str, body: &Value) -> Response {
-    call(
-        t,
-        Method::Post,
-        path,
-        &[("content-type", "application/json"), ("origin", PAGE)],
-        &body.to_string(),
-    )
-}
-
-fn json(response: &Response) -> Value {
-    serde_json::from_slice(&response.body).unwrap_or(Value::Null)
-}
-
-fn start_flow(t: &TestPorts) -> String {
-    let response = post(
-        t,
-        "/v1/flows",
-        &json!({"client_id": "demo", "code_challenge": CHALLENGE,
-                "code_challenge_method": "S256", "scope": "openid email"}),
-    );
-    assert_eq!(response.status, 201);
-    json(&response)["flow_id"].as_str().unwrap().to_string()
 }
 
 fn origin() -> Url {
@@ -128,39 +78,7 @@ fn sign_up(t: &TestPorts, email: &str) -> (SoftClient, Value) {
     let credential = create(&mut client, &json(&options));
     let done = post(t, &format!("/v1/flows/{flow}/passkey/sign-up"), &credential);
     assert_eq!(done.status, 200, "{}", json(&done));
-    (client, redeem(t, &done))
-}
-
-fn redeem(t: &TestPorts, done: &Response) -> Value {
-    let code = json(done)["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("code_verifier", VERIFIER),
-            ("client_id", "demo"),
-        ])
-        .finish();
-    let tokens = call(
-        t,
-        Method::Post,
-        "/token",
-        &[
-            ("content-type", "application/x-www-form-urlencoded"),
-            ("origin", PAGE),
-        ],
-        &body,
-    );
-    assert_eq!(tokens.status, 200, "{}", json(&tokens));
-    json(&tokens)
-}
-
-fn claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    (client, redeem(t, &done, "demo"))
 }
 
 /// Sign-in options for `email` (or usernameless without), in a new flow.
@@ -211,7 +129,7 @@ fn passkey_sign_up_then_sign_in_end_in_tokens_with_hwk_amr() {
     let assertion = get(&mut client, &options);
     let done = post(&t, &format!("/v1/flows/{flow}/passkey"), &assertion);
     assert_eq!(done.status, 200, "{}", json(&done));
-    let tokens = redeem(&t, &done);
+    let tokens = redeem(&t, &done, "demo");
     let id_token = claims(tokens["id_token"].as_str().unwrap());
     assert_eq!(
         id_token["sub"],

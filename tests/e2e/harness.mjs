@@ -142,10 +142,12 @@ export function keyEncryptionKey(stateDir) {
  * are sealed under a KEY_ENCRYPTION_KEY made once per state directory and kept in it, so
  * a restart on the same `stateDir` can unseal the keys it made before.
  *
- * @param {{stateDir?: string, extraOrigins?: string[],
+ * @param {{stateDir?: string, extraOrigins?: string[], vars?: Record<string, string>,
  *   setup?: (edge: {stateDir: string, port: number, origin: string}) => unknown}} options
  *   `stateDir` reuses local D1 / Durable Object state (for restart tests);
- *   `extraOrigins` are added to the demo client's allowed origins; `setup` runs after
+ *   `extraOrigins` are added to the demo client's allowed origins; `vars` are worker
+ *   variables (mail goes to the development mailbox unless `MAIL_TRANSPORT` says
+ *   otherwise); `setup` runs after
  *   migrations and seeding and before `wrangler dev` starts (to register clients, say).
  */
 export async function startEdge(options = {}) {
@@ -184,6 +186,10 @@ export async function startEdge(options = {}) {
       "--show-interactive-dev-session=false",
       "--var", `ISSUER:${origin}`,
       "--var", `KEY_ENCRYPTION_KEY:${keyEncryptionKey(stateDir)}`,
+      ...Object.entries({ MAIL_TRANSPORT: "dev-mailbox", ...options.vars }).flatMap(([name, value]) => [
+        "--var",
+        `${name}:${value}`,
+      ]),
     ],
     {
       cwd: ROOT,

@@ -29,7 +29,10 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
                 let log = err
                     .detail()
                     .map(|d| format!("{} {}: {d}", err.code(), request.path));
-                let page = matches!(request.path.as_str(), "/authorize" | "/logout");
+                let page = matches!(
+                    request.path.as_str(),
+                    "/authorize" | "/logout" | "/email-link"
+                );
                 let response = if page && err.status() >= 500 {
                     crate::oauth::authorize::error_page(err.status(), &err.public_message())
                 } else {

@@ -2,12 +2,14 @@
 //! Handlers only extract, call the core, and map the result.
 
 use portcullis_shared::api::{
-    ClientConfig, Health, PasskeyChallenge, PasskeySignUp, PasswordSignIn, PasswordSignUp,
-    RenamePasskey, StartFlow,
+    ClientConfig, DevMail, DevMailbox, EmailCode, EmailSignIn, Health, LinkPending,
+    PasskeyChallenge, PasskeySignUp, PasswordReset, PasswordSignIn, PasswordSignUp,
+    RecoveryRequest, RenamePasskey, StartFlow,
 };
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::json_body;
+use crate::email;
 use crate::error::Error;
 use crate::events::RequestContext;
 use crate::flows::{self, Caller, Completed, StepInput};
@@ -83,6 +85,54 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 issuer,
             ))
         }
+        ["v1", "flows", flow_id, "email"] if post => {
+            let body: EmailSignIn = json_body(request)?;
+            let sent = flows::email::start(ports, caller, flow_id, &body).await?;
+            Ok(Response::json(202, &sent))
+        }
+        ["v1", "flows", flow_id, "email", "code"] if post => {
+            let input = StepInput::EmailCode(json_body::<EmailCode>(request)?);
+            Ok(completed(
+                flows::step(ports, caller, flow_id, input).await?,
+                issuer,
+            ))
+        }
+        ["v1", "flows", flow_id, "email", "link"] if post => {
+            match flows::email::link_status(ports, caller, flow_id).await? {
+                Some(done) => Ok(completed(done, issuer)),
+                None => Ok(Response::json(202, &LinkPending::Pending)),
+            }
+        }
+        ["v1", "recovery", "password"] if post => {
+            let body: RecoveryRequest = json_body(request)?;
+            let expires_in = email::recovery::request_reset(ports, caller, &body).await?;
+            Ok(Response::json(
+                202,
+                &serde_json::json!({ "expires_in": expires_in }),
+            ))
+        }
+        ["v1", "recovery", "password", "reset"] if post => {
+            let body: PasswordReset = json_body(request)?;
+            email::recovery::reset(ports, caller, &body).await?;
+            Ok(Response::empty(204))
+        }
+        ["v1", "recovery", "account"] if post => {
+            let body: RecoveryRequest = json_body(request)?;
+            let expires_in = email::recovery::remind(ports, caller, &body).await?;
+            Ok(Response::json(
+                202,
+                &serde_json::json!({ "expires_in": expires_in }),
+            ))
+        }
+        ["v1", "dev", "mailbox"] if get => dev_mailbox(ports, request).await,
+        ["email-link"] if get => Ok(email::links::confirmation_page(query_value(
+            &request.query_params(),
+            "token",
+        ))),
+        ["email-link"] if post => {
+            let params = request.form_params().unwrap_or_default();
+            email::links::confirm(ports, &context, query_value(&params, "token")).await
+        }
         ["v1", "me", "passkeys", rest @ ..] => {
             let me = account::AccountRequest {
                 issuer,
@@ -151,6 +201,12 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         | ["v1", "flows", _, "password" | "sign-up" | "passkey"]
         | ["v1", "flows", _, "passkey", "options" | "sign-up"]
         | ["v1", "flows", _, "passkey", "sign-up", "options"]
+        | ["v1", "flows", _, "email"]
+        | ["v1", "flows", _, "email", "code" | "link"]
+        | ["v1", "recovery", "password" | "account"]
+        | ["v1", "recovery", "password", "reset"]
+        | ["v1", "dev", "mailbox"]
+        | ["email-link"]
         | [".well-known", "openid-configuration" | "oauth-authorization-server" | "jwks.json"]
         | [".well-known", "webauthn"]
         | ["authorize" | "token" | "userinfo" | "revoke" | "introspect" | "logout"] => {
@@ -217,6 +273,35 @@ async fn related_origins(ports: &Ports<'_>, issuer: &str) -> Result<Response, Er
         Response::json(200, &serde_json::json!({ "origins": origins }))
             .with_header("cache-control", "public, max-age=300"),
     )
+}
+
+fn query_value<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// `GET /v1/dev/mailbox?to=…`: only where mail is kept for development.
+async fn dev_mailbox(ports: &Ports<'_>, request: &Request) -> Result<Response, Error> {
+    let mailbox = ports.mailbox.ok_or(Error::NoRoute)?;
+    let params = request.query_params();
+    let to = query_value(&params, "to").ok_or(Error::InvalidField("to"))?;
+    let to = crate::users::normalize_email(to).map_err(|_| Error::InvalidField("to"))?;
+    let messages = mailbox
+        .messages(&to, 50)
+        .await?
+        .into_iter()
+        .map(|kept| DevMail {
+            id: kept.id,
+            to: kept.mail.to,
+            subject: kept.mail.subject,
+            text: kept.mail.text,
+            html: kept.mail.html,
+            created_at: kept.created_at.0 / 1000,
+        })
+        .collect();
+    Ok(Response::json(200, &DevMailbox { messages }).with_header("cache-control", "no-store"))
 }
 
 fn health() -> Response {

@@ -14,8 +14,8 @@
 //! [`OneTimeStore`]: crate::ports::OneTimeStore
 
 use portcullis_shared::api::{
-    FlowOutcome, FlowStarted, PasskeyChallenge, PasskeySignUp, PasswordSignIn, PasswordSignUp,
-    StartFlow, Step,
+    EmailCode, FlowOutcome, FlowStarted, PasskeyChallenge, PasskeySignUp, PasswordSignIn,
+    PasswordSignUp, StartFlow, Step,
 };
 use serde::{Deserialize, Serialize};
 use webauthn_rs_proto::{
@@ -65,6 +65,9 @@ struct FlowRecord {
     expires_at: u64,
     failures: u32,
     authorization: PendingAuthorization,
+    /// Set while the flow waits for the person to verify their address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verifying: Option<email::Verifying>,
 }
 
 fn store_key(flow_id: &str) -> String {
@@ -89,7 +92,7 @@ pub struct Completed {
     pub session: Option<String>,
 }
 
-async fn client_for(
+pub(crate) async fn client_for(
     ports: &Ports<'_>,
     caller: Caller<'_>,
     client_id: &str,
@@ -242,6 +245,7 @@ pub async fn start(
         login_hint,
         expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS).0,
         failures: 0,
+        verifying: None,
         authorization: PendingAuthorization {
             redirect_uri: None,
             state: None,
@@ -268,6 +272,7 @@ pub async fn start_hosted(
         login_hint: request.login_hint.clone(),
         expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS).0,
         failures: 0,
+        verifying: None,
         authorization: PendingAuthorization {
             redirect_uri: Some(request.redirect_uri.clone()),
             state: request.state.clone(),
@@ -296,18 +301,28 @@ pub enum StepInput {
     Passkey(Box<PublicKeyCredential>),
     /// Create an account whose only sign-in method is this new passkey.
     PasskeySignUp(Box<RegisterPublicKeyCredential>),
+    /// The code from an email of this flow.
+    EmailCode(EmailCode),
+    /// An emailed link of this flow was followed (see [`email::link_status`]).
+    EmailLink,
 }
 
 impl StepInput {
     /// RFC 8176 authentication method references for a sign-in by this step: a password,
-    /// or a passkey (a key held by an authenticator, with user verification, so
-    /// multi-factor).
+    /// a passkey (a key held by an authenticator, with user verification, so
+    /// multi-factor), or a one-time secret sent by email. (An email that only verifies
+    /// the address keeps the method of the step before it; see [`email`].)
     fn amr(&self) -> Vec<String> {
         let methods: &[&str] = match self {
             StepInput::Password(_) | StepInput::SignUp(_) => &["pwd"],
             StepInput::Passkey(_) | StepInput::PasskeySignUp(_) => &["hwk", "mfa", "user"],
+            StepInput::EmailCode(_) | StepInput::EmailLink => &["otp"],
         };
         methods.iter().map(|m| m.to_string()).collect()
+    }
+
+    fn is_sign_up(&self) -> bool {
+        matches!(self, StepInput::SignUp(_) | StepInput::PasskeySignUp(_))
     }
 }
 
@@ -320,60 +335,101 @@ pub async fn step(
     input: StepInput,
 ) -> Result<Completed, Error> {
     let record = take(ports, flow_id).await?;
-    let result = match client_for(ports, caller, &record.client_id).await {
-        Ok(client) => {
-            let attempt = Attempt {
-                client_id: &client.id,
-                context: caller.context,
-            };
-            let rp = || passkeys::relying_party(ports, caller.self_origin, &client.allowed_origins);
-            match &input {
-                StepInput::Password(body) => {
-                    accounts::sign_in(ports, &attempt, &body.email, &body.password).await
-                }
-                StepInput::SignUp(body) => {
-                    let name = body.name.as_deref();
-                    accounts::sign_up(ports, &attempt, &body.email, &body.password, name).await
-                }
-                StepInput::Passkey(credential) => {
-                    passkeys::sign_in::verify(ports, &attempt, &rp(), flow_id, credential).await
-                }
-                StepInput::PasskeySignUp(credential) => {
-                    passkeys::sign_up::verify(ports, &attempt, &rp(), flow_id, credential).await
-                }
-            }
+    let client = match client_for(ports, caller, &record.client_id).await {
+        Ok(client) => client,
+        // A refused page must not keep or spend the flow for the page that may use it.
+        Err(err @ Error::OriginNotAllowed { .. }) => return Err(err),
+        Err(err) => {
+            put(ports, flow_id, &record).await?;
+            return Err(err);
         }
-        Err(err) => Err(err),
     };
-    finish(ports, caller, flow_id, record, result, input.amr()).await
+    let attempt = Attempt {
+        client_id: &client.id,
+        context: caller.context,
+    };
+    let rp = || passkeys::relying_party(ports, caller.self_origin, &client.allowed_origins);
+    let result = match &input {
+        StepInput::Password(body) => {
+            accounts::sign_in(ports, &attempt, &body.email, &body.password).await
+        }
+        StepInput::SignUp(body) => {
+            let name = body.name.as_deref();
+            accounts::sign_up(ports, &attempt, &body.email, &body.password, name).await
+        }
+        StepInput::Passkey(credential) => {
+            passkeys::sign_in::verify(ports, &attempt, &rp(), flow_id, credential).await
+        }
+        StepInput::PasskeySignUp(credential) => {
+            passkeys::sign_up::verify(ports, &attempt, &rp(), flow_id, credential).await
+        }
+        StepInput::EmailCode(body) => {
+            let proof = crate::email::codes::check(ports, flow_id, &body.code).await;
+            email::proven(ports, &attempt, &record, proof).await
+        }
+        StepInput::EmailLink => {
+            let proof = crate::email::links::take_confirmation(ports, flow_id).await;
+            email::proven(ports, &attempt, &record, proof).await
+        }
+    }
+    .map(|user| {
+        // An email that verified the address keeps the method of the step before it.
+        let amr = match (&input, &record.verifying) {
+            (StepInput::EmailCode(_) | StepInput::EmailLink, Some(pending))
+                if pending.user_id == user.id =>
+            {
+                pending.amr.clone()
+            }
+            _ => input.amr(),
+        };
+        (user, amr)
+    });
+    match result {
+        Ok((user, amr)) => {
+            if input.is_sign_up() && !user.email_verified && !client.requires_verified_email {
+                email::send_verification_link(ports, caller, &client, &user).await;
+            }
+            if client.requires_verified_email && !user.email_verified {
+                return email::verify_first(ports, caller, flow_id, record, &client, &user, amr)
+                    .await;
+            }
+            complete(ports, caller, record, &user, amr).await
+        }
+        // With verification required, a taken address gets the same answer as a new one;
+        // its owner is told by email.
+        Err(Error::SignUpRefused) if client.requires_verified_email => match &input {
+            StepInput::SignUp(body) => {
+                email::account_exists(ports, caller, flow_id, record, &client, &body.email).await
+            }
+            _ => keep(ports, flow_id, record, Error::SignUpRefused).await,
+        },
+        Err(err) => keep(ports, flow_id, record, err).await,
+    }
 }
 
-/// Completes the flow on success; otherwise puts it back (counting failed credentials)
-/// so the person can try again, until [`MAX_FAILURES`].
-async fn finish(
+/// Puts the flow back after a failed step (counting failed credentials) so the person
+/// can try again, until [`MAX_FAILURES`].
+async fn keep(
     ports: &Ports<'_>,
-    caller: Caller<'_>,
     flow_id: &str,
     mut record: FlowRecord,
-    result: Result<User, Error>,
-    amr: Vec<String>,
+    err: Error,
 ) -> Result<Completed, Error> {
-    let err = match result {
-        Ok(user) => return complete(ports, caller, record, &user, amr).await,
-        Err(err) => err,
-    };
     if matches!(
         err,
-        Error::InvalidCredentials | Error::SignUpRefused | Error::Ceremony(_)
+        Error::InvalidCredentials
+            | Error::SignUpRefused
+            | Error::Ceremony(_)
+            | Error::CodeInvalid
+            | Error::CodeExpired
+            | Error::LinkExpired
     ) {
         record.failures += 1;
         if record.failures >= MAX_FAILURES {
             return Err(Error::TooManyAttempts);
         }
     }
-    if !matches!(err, Error::OriginNotAllowed { .. }) {
-        put(ports, flow_id, &record).await?;
-    }
+    put(ports, flow_id, &record).await?;
     Err(err)
 }
 
@@ -436,6 +492,8 @@ async fn complete(
         }
     }
 }
+
+pub mod email;
 
 #[cfg(test)]
 mod tests;

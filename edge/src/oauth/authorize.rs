@@ -66,34 +66,18 @@ pub fn redirect(location: &str) -> Response {
 /// A plain page explaining why the request cannot continue; `message` is ours, never the
 /// caller's input.
 pub fn error_page(status: u16, message: &str) -> Response {
-    let body = format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign-in error</title>\
-         <meta name=viewport content=\"width=device-width, initial-scale=1\"></head>\
-         <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem\">\
-         <h1>This sign-in request can't continue</h1><p>{}</p>\
-         <p>Go back to the application and try again.</p></body></html>",
-        html_escape(message)
-    );
-    Response {
+    crate::pages::page(
         status,
-        headers: vec![
-            ("content-type".into(), "text/html; charset=utf-8".into()),
-            ("cache-control".into(), "no-store".into()),
-            (
-                "content-security-policy".into(),
-                "default-src 'none'; style-src 'unsafe-inline'".into(),
-            ),
-        ],
-        body: body.into_bytes(),
-    }
+        "This sign-in request can't continue",
+        &format!(
+            "<p>{}</p><p>Go back to the application and try again.</p>",
+            html_escape(message)
+        ),
+    )
 }
 
 pub fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    crate::pages::escape(text)
 }
 
 /// Handles `GET /authorize`.

@@ -107,24 +107,7 @@ pub async fn handle(
 }
 
 fn page(title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>\
-         <meta name=viewport content=\"width=device-width, initial-scale=1\"></head>\
-         <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem\">\
-         <h1>{title}</h1>{body}</body></html>"
-    );
-    Response {
-        status: 200,
-        headers: vec![
-            ("content-type".into(), "text/html; charset=utf-8".into()),
-            ("cache-control".into(), "no-store".into()),
-            (
-                "content-security-policy".into(),
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'".into(),
-            ),
-        ],
-        body: html.into_bytes(),
-    }
+    crate::pages::page(200, title, body)
 }
 
 fn confirmation_page(params: &Params) -> Response {

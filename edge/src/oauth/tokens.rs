@@ -164,6 +164,12 @@ pub async fn live_access_token(
             return Ok(None);
         }
     }
+    // A password reset revokes what was issued before it.
+    if let Some(user) = ports.users.find_by_id(&claims.sub).await? {
+        if !user.accepts_token_issued_at(claims.iat) {
+            return Ok(None);
+        }
+    }
     Ok(Some(claims))
 }
 

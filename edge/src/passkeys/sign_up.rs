@@ -175,6 +175,7 @@ pub async fn verify(
         created_at: now,
         updated_at: now,
         last_login_at: Some(now),
+        tokens_valid_after: None,
     };
     let stored = StoredCredential {
         user_id: user.id.clone(),

@@ -13,7 +13,7 @@ use crate::events::{self, types, EventSpec};
 use crate::oauth::grant::{GrantCommand, GrantReply};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::Subject;
-use crate::ports::Ports;
+use crate::ports::{Ports, UnixMillis};
 use crate::users::UserStatus;
 
 pub(super) async fn exchange(
@@ -66,7 +66,10 @@ pub(super) async fn exchange(
         _ => return Err(invalid().into()),
     };
     let user = ports.users.find_by_id(&grant.user_id).await?;
-    let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
+    let live = |u: &crate::users::User| {
+        u.status == UserStatus::Active && u.accepts_grant_from(UnixMillis(grant.created_at))
+    };
+    let Some(user) = user.filter(live) else {
         let _ = ports
             .grants
             .apply(grant_id, &GrantCommand::Revoke { client_id: None }, now)

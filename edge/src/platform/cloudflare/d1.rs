@@ -11,8 +11,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::ports::{
-    ClientStore, CredentialStore, EventLog, KeyStore, SessionStore, StoreError, StoredCredential,
-    StoredKey, UnixMillis, UserStore,
+    ClientStore, CredentialStore, EventLog, KeptMail, KeyStore, Mail, MailError, Mailbox, Mailer,
+    SessionStore, StoreError, StoredCredential, StoredKey, UnixMillis, UserStore,
 };
 use crate::users::{Session, User, UserStatus};
 use crate::webauthn::CredentialRecord;
@@ -33,6 +33,7 @@ struct ClientRow {
     secret_hash: Option<String>,
     grant_types: String,
     post_logout_redirect_uris: String,
+    email_verification: String,
     access_token_ttl: f64,
     id_token_ttl: f64,
     refresh_token_ttl: f64,
@@ -68,6 +69,7 @@ impl ClientRow {
             secret_hash: self.secret_hash,
             grant_types,
             post_logout_redirect_uris,
+            requires_verified_email: self.email_verification == "required",
             access_token_ttl: self.access_token_ttl as u64,
             id_token_ttl: self.id_token_ttl as u64,
             refresh_token_ttl: self.refresh_token_ttl as u64,
@@ -92,8 +94,8 @@ impl ClientStore for D1ClientStore {
             .db
             .prepare(
                 "SELECT id, name, client_type, redirect_uris, allowed_origins, allowed_scopes, \
-                 secret_hash, grant_types, post_logout_redirect_uris, access_token_ttl, \
-                 id_token_ttl, refresh_token_ttl \
+                 secret_hash, grant_types, post_logout_redirect_uris, email_verification, \
+                 access_token_ttl, id_token_ttl, refresh_token_ttl \
                  FROM clients WHERE id = ?1 AND disabled_at IS NULL",
             )
             .bind(&[JsValue::from_str(client_id)])
@@ -181,6 +183,7 @@ struct UserRow {
     created_at: f64,
     updated_at: f64,
     last_login_at: Option<f64>,
+    tokens_valid_after: Option<f64>,
 }
 
 impl UserRow {
@@ -200,6 +203,7 @@ impl UserRow {
             created_at: UnixMillis(self.created_at as u64),
             updated_at: UnixMillis(self.updated_at as u64),
             last_login_at: self.last_login_at.map(|t| UnixMillis(t as u64)),
+            tokens_valid_after: self.tokens_valid_after.map(|t| UnixMillis(t as u64)),
         })
     }
 }
@@ -221,7 +225,8 @@ fn user_args(user: &User) -> [JsValue; 11] {
 }
 
 const USER_COLUMNS: &str = "id, email, email_verified, name, given_name, family_name, \
-                            password_hash, status, created_at, updated_at, last_login_at";
+                            password_hash, status, created_at, updated_at, last_login_at, \
+                            tokens_valid_after";
 
 impl D1Stores {
     async fn user_where(&self, column: &str, value: &str) -> Result<Option<User>, StoreError> {
@@ -281,6 +286,38 @@ impl UserStore for D1Stores {
         .await
         .map(|_| ())
     }
+
+    async fn set_email_verified(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
+        self.changes(
+            "UPDATE users SET email_verified = 1, updated_at = ?2 WHERE id = ?1",
+            &[text(id), millis(at)],
+            "users.set_email_verified",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn set_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+        at: UnixMillis,
+        revoke_tokens: bool,
+    ) -> Result<(), StoreError> {
+        self.changes(
+            "UPDATE users SET password_hash = ?2, updated_at = ?3, \
+             tokens_valid_after = CASE WHEN ?4 THEN ?3 ELSE tokens_valid_after END WHERE id = ?1",
+            &[
+                text(id),
+                text(password_hash),
+                millis(at),
+                flag(revoke_tokens),
+            ],
+            "users.set_password",
+        )
+        .await
+        .map(|_| ())
+    }
 }
 
 #[derive(Deserialize)]
@@ -336,6 +373,16 @@ impl SessionStore for D1Stores {
             "DELETE FROM sessions WHERE id_hash = ?1",
             &[text(id_hash)],
             "sessions.delete",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn delete_for_user(&self, user_id: &str) -> Result<(), StoreError> {
+        self.changes(
+            "DELETE FROM sessions WHERE user_id = ?1",
+            &[text(user_id)],
+            "sessions.delete_for_user",
         )
         .await
         .map(|_| ())
@@ -683,5 +730,84 @@ impl CredentialStore for D1Stores {
             )
             .await?;
         Ok(changes > 0)
+    }
+}
+
+/// The development mailbox on D1: mail is kept in `dev_mailbox` instead of sent.
+pub struct D1DevMailbox {
+    db: D1Database,
+}
+
+impl D1DevMailbox {
+    pub fn new(db: D1Database) -> Self {
+        D1DevMailbox { db }
+    }
+}
+
+#[async_trait(?Send)]
+impl Mailer for D1DevMailbox {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id).map_err(|e| MailError(format!("random: {e}")))?;
+        self.db
+            .prepare(
+                "INSERT INTO dev_mailbox (id, to_address, subject, text_body, html_body, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .bind(&[
+                text(&URL_SAFE_NO_PAD.encode(id)),
+                text(&mail.to),
+                text(&mail.subject),
+                text(&mail.text),
+                text(&mail.html),
+                JsValue::from_f64(js_sys::Date::now()),
+            ])
+            .map_err(|e| MailError(format!("dev mailbox bind: {e}")))?
+            .run()
+            .await
+            .map_err(|e| MailError(format!("dev mailbox insert: {e}")))?;
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct MailRow {
+    id: String,
+    to_address: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    created_at: f64,
+}
+
+#[async_trait(?Send)]
+impl Mailbox for D1DevMailbox {
+    async fn messages(&self, to: &str, limit: usize) -> Result<Vec<KeptMail>, StoreError> {
+        let rows: Vec<MailRow> = self
+            .db
+            .prepare(
+                "SELECT id, to_address, subject, text_body, html_body, created_at FROM dev_mailbox \
+                 WHERE to_address = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
+            )
+            .bind(&[text(to), JsValue::from_f64(limit as f64)])
+            .map_err(unavailable("bind"))?
+            .all()
+            .await
+            .map_err(unavailable("dev_mailbox.select"))?
+            .results()
+            .map_err(unavailable("dev_mailbox.select"))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| KeptMail {
+                id: row.id,
+                mail: Mail {
+                    to: row.to_address,
+                    subject: row.subject,
+                    text: row.text_body,
+                    html: row.html_body,
+                },
+                created_at: UnixMillis(row.created_at as u64),
+            })
+            .collect())
     }
 }

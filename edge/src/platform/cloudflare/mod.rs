@@ -5,11 +5,14 @@
 //! (Durable Object namespaces of [`OneTimeObject`], [`GrantObject`], [`CounterObject`]), the `KEY_ENCRYPTION_KEY`
 //! secret that seals signing keys, the optional `ISSUER` variable, the public origin
 //! of this deployment when it differs from the request's (behind a custom route, say),
-//! and the optional `RP_ID` variable, the WebAuthn RP ID when it is not the issuer's host.
+//! the optional `RP_ID` variable, the WebAuthn RP ID when it is not the issuer's host, and
+//! the mail settings (`MAIL_TRANSPORT`, `MAIL_FROM`, `MAIL_API_URL`, `MAIL_API_KEY`, the
+//! `EMAIL` send_email binding; see `mail`) and `RESET_KEEPS_SESSIONS`.
 
 mod counters;
 mod d1;
 mod grants;
+mod mail;
 mod objects;
 mod one_time;
 
@@ -25,7 +28,8 @@ use crate::error::Error;
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
 use crate::oauth::keys;
 use crate::ports::{
-    Clock, Diagnostics, Ports, RandomUnavailable, SecureRandom, Settings, StoreError, UnixMillis,
+    Clock, Diagnostics, Mailbox, Mailer, Ports, RandomUnavailable, SecureRandom, Settings,
+    StoreError, UnixMillis,
 };
 
 /// `Date.now()`: the runtime's clock.
@@ -73,10 +77,55 @@ fn settings(env: &Env) -> Settings {
         .ok()
         .map(|v| v.to_string())
         .filter(|v| !v.trim().is_empty());
+    let mail_from =
+        var(env, "MAIL_FROM").unwrap_or_else(|| "Portcullis <no-reply@localhost>".into());
+    let reset_revokes_tokens = var(env, "RESET_KEEPS_SESSIONS").as_deref() != Some("true");
     Settings {
         key_encryption_key,
         rp_id,
+        mail_from,
+        reset_revokes_tokens,
     }
+}
+
+/// A non-empty variable or secret.
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .or_else(|_| env.secret(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// The mail transport `MAIL_TRANSPORT` names, and the development mailbox if it is one.
+fn mail_transport(
+    env: &Env,
+    from: &str,
+) -> worker::Result<(Box<dyn Mailer>, Option<d1::D1DevMailbox>)> {
+    Ok(match var(env, "MAIL_TRANSPORT").as_deref() {
+        Some("dev-mailbox") => (
+            Box::new(d1::D1DevMailbox::new(env.d1("DB")?)),
+            Some(d1::D1DevMailbox::new(env.d1("DB")?)),
+        ),
+        Some("cloudflare") => (
+            Box::new(mail::CloudflareMailer::new(
+                env.send_email("EMAIL")?,
+                from.to_string(),
+            )),
+            None,
+        ),
+        Some("http") => match (var(env, "MAIL_API_URL"), var(env, "MAIL_API_KEY")) {
+            (Some(url), Some(key)) => (
+                Box::new(mail::HttpMailer::new(url, key, from.to_string())),
+                None,
+            ),
+            _ => {
+                console_error!("MAIL_TRANSPORT=http needs MAIL_API_URL and MAIL_API_KEY");
+                (Box::new(mail::Unconfigured), None)
+            }
+        },
+        _ => (Box::new(mail::Unconfigured), None),
+    })
 }
 
 /// Runs `work` with the ports built from `env`.
@@ -86,18 +135,24 @@ struct Platform {
     stores: d1::D1Stores,
     grants: grants::DurableGrantStore,
     counters: counters::DurableCounters,
+    mailer: Box<dyn Mailer>,
+    mailbox: Option<d1::D1DevMailbox>,
     settings: Settings,
 }
 
 impl Platform {
     fn new(env: &Env) -> worker::Result<Platform> {
+        let settings = settings(env);
+        let (mailer, mailbox) = mail_transport(env, &settings.mail_from)?;
         Ok(Platform {
             one_time: one_time::DurableOneTimeStore::new(env.durable_object("ONE_TIME")?),
             clients: d1::D1ClientStore::new(env.d1("DB")?),
             stores: d1::D1Stores::new(env.d1("DB")?),
             grants: grants::DurableGrantStore::new(env.durable_object("GRANTS")?),
             counters: counters::DurableCounters::new(env.durable_object("COUNTERS")?),
-            settings: settings(env),
+            mailer,
+            mailbox,
+            settings,
         })
     }
 
@@ -114,6 +169,8 @@ impl Platform {
             keys: &self.stores,
             grants: &self.grants,
             counters: &self.counters,
+            mailer: self.mailer.as_ref(),
+            mailbox: self.mailbox.as_ref().map(|m| m as &dyn Mailbox),
             settings: &self.settings,
             diagnostics: &ConsoleDiagnostics,
         }

@@ -1,0 +1,168 @@
+//! Single-use links sent by email (sign in, verify the address).
+//!
+//! `GET /email-link?token=…` only shows a page with a button; the button's `POST`
+//! uses the link. Mail scanners and link previews that fetch the URL therefore use
+//! nothing. Using a link verifies the address (the person has the mailbox) and, when the
+//! link belongs to a sign-in flow, marks the flow confirmed: the widget that started it,
+//! polling `POST /v1/flows/{flow_id}/email/link`, then completes the sign-in.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Purpose, CODE_TTL_SECONDS};
+use crate::crypto::token::{is_handle, random_handle};
+use crate::error::Error;
+use crate::events::{self, types, EventSpec, RequestContext};
+use crate::http::Response;
+use crate::pages::{escape, page};
+use crate::ports::Ports;
+
+/// What a link stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    pub user_id: String,
+    pub client_id: String,
+    /// The sign-in flow waiting on the link, if any.
+    pub flow_id: Option<String>,
+    pub purpose: Purpose,
+}
+
+fn key(token: &str) -> String {
+    format!("email-link:{token}")
+}
+
+fn confirmed_key(flow_id: &str) -> String {
+    format!("email-confirmed:{flow_id}")
+}
+
+/// Issues a link for `record`; returns its URL on `issuer`.
+pub async fn issue(ports: &Ports<'_>, issuer: &str, record: &LinkRecord) -> Result<String, Error> {
+    let token = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
+    let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
+    ports
+        .one_time
+        .put(
+            &key(&token),
+            &value,
+            ports.clock.now().plus_seconds(CODE_TTL_SECONDS),
+        )
+        .await?;
+    Ok(format!("{issuer}/email-link?token={token}"))
+}
+
+/// `GET /email-link`: the confirmation page. Touches no storage.
+pub fn confirmation_page(token: Option<&str>) -> Response {
+    match token.filter(|t| is_handle(t)) {
+        Some(token) => page(
+            200,
+            "Continue with your email link",
+            &format!(
+                "<p>Press the button to continue. This link works once.</p>\
+                 <form method=post action=\"/email-link\">\
+                 <input type=hidden name=token value=\"{}\">\
+                 <button type=submit>Continue</button></form>",
+                escape(token)
+            ),
+        ),
+        None => expired_page(),
+    }
+}
+
+fn expired_page() -> Response {
+    page(
+        400,
+        "This link has expired",
+        "<p>It was already used, or it is more than 10 minutes old. Go back to where you \
+         started and ask for a new email.</p>",
+    )
+}
+
+/// `POST /email-link`: uses the link.
+pub async fn confirm(
+    ports: &Ports<'_>,
+    context: &RequestContext,
+    token: Option<&str>,
+) -> Result<Response, Error> {
+    let Some(token) = token.filter(|t| is_handle(t)) else {
+        return Ok(expired_page());
+    };
+    let now = ports.clock.now();
+    let Some(value) = ports.one_time.take(&key(token), now).await? else {
+        return Ok(expired_page());
+    };
+    let record: LinkRecord =
+        serde_json::from_str(&value).map_err(|e| Error::Internal(format!("link record: {e}")))?;
+    let Some(user) = ports.users.find_by_id(&record.user_id).await? else {
+        return Ok(expired_page());
+    };
+    if !user.email_verified {
+        ports.users.set_email_verified(&user.id, now).await?;
+        events::record(
+            ports,
+            context,
+            verified_event(&user.id, &user.email, &record.client_id),
+        )
+        .await;
+    }
+    if let Some(flow_id) = &record.flow_id {
+        ports
+            .one_time
+            .put(
+                &confirmed_key(flow_id),
+                &value,
+                now.plus_seconds(CODE_TTL_SECONDS),
+            )
+            .await
+            .or_else(|err| match err {
+                // Confirmed already by another link of the same flow.
+                crate::ports::StoreError::Conflict => Ok(()),
+                other => Err(other),
+            })?;
+        return Ok(page(
+            200,
+            "You're signed in",
+            "<p>Go back to the window where you started: it continues by itself. You can close this one.</p>",
+        ));
+    }
+    Ok(page(
+        200,
+        "Your email address is confirmed",
+        "<p>Thank you. You can close this window.</p>",
+    ))
+}
+
+/// `user.email.verify` for an address just proven.
+pub fn verified_event<'a>(user_id: &'a str, email: &'a str, client_id: &'a str) -> EventSpec<'a> {
+    EventSpec {
+        event_type: types::EMAIL_VERIFY,
+        display_message: "User verified their email address",
+        success: true,
+        reason: None,
+        actor_id: Some(user_id),
+        actor_email: Some(email),
+        client_id: Some(client_id),
+    }
+}
+
+/// Whether a link of the flow was used, without using the confirmation up.
+pub async fn is_confirmed(ports: &Ports<'_>, flow_id: &str) -> Result<bool, Error> {
+    Ok(ports
+        .one_time
+        .peek(&confirmed_key(flow_id), ports.clock.now())
+        .await?
+        .is_some())
+}
+
+/// Takes the flow's confirmation: the account the link proved, and what for.
+pub async fn take_confirmation(
+    ports: &Ports<'_>,
+    flow_id: &str,
+) -> Result<(String, Purpose), Error> {
+    let value = ports
+        .one_time
+        .take(&confirmed_key(flow_id), ports.clock.now())
+        .await?
+        .ok_or(Error::LinkExpired)?;
+    let record: LinkRecord =
+        serde_json::from_str(&value).map_err(|e| Error::Internal(format!("link record: {e}")))?;
+    Ok((record.user_id, record.purpose))
+}

@@ -1,0 +1,110 @@
+//! Email: one-time sign-in codes and links, address verification, password reset and
+//! account reminders, all through the [`Mailer`](crate::ports::Mailer) port.
+//!
+//! - [`codes`]: 6-digit codes bound to a flow (constant-time compare, five tries, ten
+//!   minutes).
+//! - [`links`]: single-use links whose page confirms on `POST` only, so a mail scanner
+//!   fetching the link changes nothing.
+//! - [`recovery`]: password reset and account reminders.
+//! - [`templates`]: the messages, plain text and HTML.
+//!
+//! Every send is limited per recipient and per IP address whether or not an account
+//! exists, and a failed send is logged, never told to the caller: the answer to "email
+//! me" is the same for every address.
+
+pub mod codes;
+pub mod links;
+pub mod recovery;
+pub mod templates;
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::sha256_hex;
+use crate::error::Error;
+use crate::events::{self, types, EventSpec, RequestContext};
+use crate::ports::{Mail, Ports};
+
+/// How long emailed codes and sign-in or verification links work.
+pub const CODE_TTL_SECONDS: u64 = 600;
+/// How long a password-reset link works.
+pub const RESET_TTL_SECONDS: u64 = 900;
+/// Emails per recipient address per window.
+pub const MAX_PER_ADDRESS: u32 = 5;
+/// Emails per IP address per window.
+pub const MAX_PER_IP: u32 = 30;
+pub const WINDOW_SECONDS: u64 = 15 * 60;
+
+/// What an emailed code or link proves when it comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Sign in by email (passwordless).
+    SignIn,
+    /// Verify the account's address (then sign in, for a flow that waits on it).
+    Verify,
+}
+
+/// Counts a send against the recipient and the caller's IP address; refuses past the
+/// limits. Applied to every address alike, so it tells nothing about accounts.
+pub async fn throttle(ports: &Ports<'_>, to: &str, context: &RequestContext) -> Result<(), Error> {
+    let now = ports.clock.now();
+    let mut keys = vec![(format!("mail:to:{}", sha256_hex(to)), MAX_PER_ADDRESS)];
+    if let Some(ip) = &context.ip_address {
+        keys.push((format!("mail:ip:{}", sha256_hex(ip)), MAX_PER_IP));
+    }
+    for (key, limit) in &keys {
+        if ports.counters.get(key, now).await? >= *limit {
+            return Err(Error::Throttled);
+        }
+    }
+    for (key, _) in &keys {
+        ports.counters.increment(key, WINDOW_SECONDS, now).await?;
+    }
+    Ok(())
+}
+
+/// Sends `mail`. A transport failure is logged (operators' log and System Log) and
+/// otherwise swallowed: the caller's answer must not depend on it.
+pub async fn deliver(ports: &Ports<'_>, context: &RequestContext, client_id: &str, mail: &Mail) {
+    if let Err(err) = ports.mailer.send(mail).await {
+        ports
+            .diagnostics
+            .log(&format!("mail to a recipient failed: {}", err.0));
+        events::record(
+            ports,
+            context,
+            EventSpec {
+                event_type: types::EMAIL_SEND,
+                display_message: "Email could not be sent",
+                success: false,
+                reason: Some(&err.0),
+                actor_id: None,
+                actor_email: Some(&mail.to),
+                client_id: Some(client_id),
+            },
+        )
+        .await;
+    }
+}
+
+/// `count` uniformly random decimal digits.
+pub(crate) fn digits(
+    random: &dyn crate::ports::SecureRandom,
+    count: usize,
+) -> Result<String, Error> {
+    let mut out = String::with_capacity(count);
+    while out.len() < count {
+        let mut byte = [0u8; 1];
+        random
+            .fill(&mut byte)
+            .map_err(|_| Error::RandomUnavailable)?;
+        // 250 = 25 × 10: rejecting 250–255 keeps every digit equally likely.
+        if byte[0] < 250 {
+            out.push(char::from(b'0' + byte[0] % 10));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

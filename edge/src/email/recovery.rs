@@ -1,0 +1,193 @@
+//! Password reset and account reminders by email, answered alike for every address.
+//!
+//! A reset token is 256 random bits, single use, valid 15 minutes, kept in the one-time
+//! store. Setting the new password ends the account's SSO sessions and revokes every
+//! token issued before it (`tokens_valid_after`), unless the deployment keeps them.
+
+use portcullis_shared::api::{PasswordReset, RecoveryRequest};
+use serde::{Deserialize, Serialize};
+
+use super::{deliver, templates, throttle, RESET_TTL_SECONDS};
+use crate::accounts;
+use crate::crypto::token::{is_handle, random_handle};
+use crate::error::Error;
+use crate::events::{self, types, EventSpec};
+use crate::flows::{client_for, Caller};
+use crate::passwords::hashing::{self, Cost};
+use crate::ports::{Ports, UnixMillis};
+use crate::users::{normalize_email, User, UserStatus};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ResetRecord {
+    user_id: String,
+    client_id: String,
+    expires_at: u64,
+}
+
+fn key(token: &str) -> String {
+    format!("reset:{token}")
+}
+
+/// The active account at `request.email`, after the client, origin, address and send
+/// limits are checked.
+async fn recipient(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    request: &RecoveryRequest,
+) -> Result<(crate::clients::Client, String, Option<User>), Error> {
+    let client = client_for(ports, caller, &request.client_id).await?;
+    let email = normalize_email(&request.email).map_err(|_| Error::InvalidField("email"))?;
+    throttle(ports, &email, caller.context).await?;
+    let user = ports
+        .users
+        .find_by_email(&email)
+        .await?
+        .filter(|u| u.status == UserStatus::Active);
+    Ok((client, email, user))
+}
+
+/// `POST /v1/recovery/password`: emails a reset link (or, for an address without an
+/// account, a note saying so). Returns the link's lifetime.
+pub async fn request_reset(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    request: &RecoveryRequest,
+) -> Result<u64, Error> {
+    let (client, email, user) = recipient(ports, caller, request).await?;
+    let mail = match &user {
+        Some(user) => {
+            let token = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
+            let expires_at = ports.clock.now().plus_seconds(RESET_TTL_SECONDS);
+            put(
+                ports,
+                &token,
+                &ResetRecord {
+                    user_id: user.id.clone(),
+                    client_id: client.id.clone(),
+                    expires_at: expires_at.0,
+                },
+            )
+            .await?;
+            events::record(
+                ports,
+                caller.context,
+                EventSpec {
+                    event_type: types::RESET_PASSWORD,
+                    display_message: "User asked to reset their password",
+                    success: true,
+                    reason: None,
+                    actor_id: Some(&user.id),
+                    actor_email: Some(&user.email),
+                    client_id: Some(&client.id),
+                },
+            )
+            .await;
+            let link = crate::oauth::authorize::with_query(
+                &format!("{}/reset-password.html", caller.self_origin),
+                &[("token", &token), ("client_id", &client.id)],
+            );
+            templates::password_reset(&email, &client.name, &link)
+        }
+        None => templates::recovery_no_account(&email, &client.name),
+    };
+    deliver(ports, caller.context, &client.id, &mail).await;
+    Ok(RESET_TTL_SECONDS)
+}
+
+async fn put(ports: &Ports<'_>, token: &str, record: &ResetRecord) -> Result<(), Error> {
+    let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
+    ports
+        .one_time
+        .put(&key(token), &value, UnixMillis(record.expires_at))
+        .await?;
+    Ok(())
+}
+
+/// `POST /v1/recovery/password/reset`: sets the new password with the emailed token.
+/// A password the policy refuses leaves the token usable, so the person can choose
+/// another.
+pub async fn reset(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    request: &PasswordReset,
+) -> Result<(), Error> {
+    if !is_handle(&request.token) {
+        return Err(Error::LinkExpired);
+    }
+    let now = ports.clock.now();
+    let value = ports
+        .one_time
+        .take(&key(&request.token), now)
+        .await?
+        .ok_or(Error::LinkExpired)?;
+    let record: ResetRecord =
+        serde_json::from_str(&value).map_err(|e| Error::Internal(format!("reset record: {e}")))?;
+    let user = ports
+        .users
+        .find_by_id(&record.user_id)
+        .await?
+        .filter(|u| u.status == UserStatus::Active)
+        .ok_or(Error::LinkExpired)?;
+    let normalized = match accounts::check_new_password(&request.password, &user.email) {
+        Ok(normalized) => normalized,
+        Err(err) => {
+            put(ports, &request.token, &record).await?;
+            return Err(err);
+        }
+    };
+    let hash = hashing::hash(&normalized, Cost::OWASP, ports.random)
+        .map_err(|e| Error::Internal(format!("password hash: {e:?}")))?;
+    let revoke = ports.settings.reset_revokes_tokens;
+    ports
+        .users
+        .set_password(&user.id, &hash, now, revoke)
+        .await?;
+    if revoke {
+        ports.sessions.delete_for_user(&user.id).await?;
+    }
+    // The reset link reached the mailbox: the address is proven.
+    if !user.email_verified {
+        ports.users.set_email_verified(&user.id, now).await?;
+    }
+    events::record(
+        ports,
+        caller.context,
+        EventSpec {
+            event_type: types::UPDATE_PASSWORD,
+            display_message: "User reset their password",
+            success: true,
+            reason: None,
+            actor_id: Some(&user.id),
+            actor_email: Some(&user.email),
+            client_id: Some(&record.client_id),
+        },
+    )
+    .await;
+    Ok(())
+}
+
+/// `POST /v1/recovery/account`: emails how the account at the address signs in (or
+/// that there is none).
+pub async fn remind(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    request: &RecoveryRequest,
+) -> Result<u64, Error> {
+    let (client, email, user) = recipient(ports, caller, request).await?;
+    let mail = match &user {
+        Some(user) => {
+            let passkeys = ports.credentials.for_user(&user.id).await?;
+            let mut methods = Vec::new();
+            if user.password_hash.is_some() {
+                methods.push("a password");
+            }
+            if !passkeys.is_empty() {
+                methods.push("a passkey");
+            }
+            templates::reminder(&email, &client.name, &methods)
+        }
+        None => templates::recovery_no_account(&email, &client.name),
+    };
+    deliver(ports, caller.context, &client.id, &mail).await;
+    Ok(RESET_TTL_SECONDS)
+}

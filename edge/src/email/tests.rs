@@ -1,0 +1,45 @@
+use super::*;
+use crate::testing::SeededRandom;
+
+#[test]
+fn codes_are_six_decimal_digits_and_vary() {
+    let random = SeededRandom::new(7);
+    let codes: Vec<String> = (0..50)
+        .map(|_| digits(&random, 6).unwrap_or_default())
+        .collect();
+    assert!(codes
+        .iter()
+        .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
+    let mut distinct = codes.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(distinct.len() > 45, "{distinct:?}");
+}
+
+#[test]
+fn every_digit_is_drawn() {
+    let random = SeededRandom::new(11);
+    let all = digits(&random, 2000).unwrap_or_default();
+    for d in '0'..='9' {
+        let n = all.chars().filter(|&c| c == d).count();
+        assert!((120..=280).contains(&n), "{d}: {n} of 2000");
+    }
+}
+
+#[test]
+fn messages_escape_what_clients_and_people_supplied() {
+    let mail = templates::sign_in(
+        "ada@example.com",
+        "<script>alert(1)</script>",
+        "123456",
+        "https://id.example/email-link?token=a&b",
+    );
+    assert!(!mail.html.contains("<script>"));
+    assert!(mail.html.contains("&lt;script&gt;"));
+    assert!(mail.html.contains("token=a&amp;b"));
+    assert!(mail.text.contains("Your code: 123456"));
+    assert!(
+        mail.subject.contains("<script>"),
+        "the subject is plain text"
+    );
+}

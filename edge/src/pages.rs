@@ -1,0 +1,56 @@
+//! The few HTML pages the edge renders itself (errors of `/authorize`, logout, email
+//! link confirmations): small, self-contained, no scripts.
+
+use crate::http::Response;
+
+/// A page with `title` and `body` (HTML the caller escaped), forms posting only to
+/// this origin.
+pub fn page(status: u16, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>\
+         <meta name=viewport content=\"width=device-width, initial-scale=1\"></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem\">\
+         <h1>{title}</h1>{body}</body></html>",
+        title = escape(title),
+    );
+    Response {
+        status,
+        headers: vec![
+            ("content-type".into(), "text/html; charset=utf-8".into()),
+            ("cache-control".into(), "no-store".into()),
+            (
+                "content-security-policy".into(),
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'".into(),
+            ),
+            ("referrer-policy".into(), "no-referrer".into()),
+        ],
+        body: html.into_bytes(),
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_escaped_and_pages_are_not_cached_or_framed() {
+        let page = page(200, "<b>", "<p>ok</p>");
+        let body = String::from_utf8(page.body).unwrap_or_default();
+        assert!(body.contains("<title>&lt;b&gt;</title>"));
+        let csp = page
+            .headers
+            .iter()
+            .find(|(n, _)| n == "content-security-policy")
+            .map(|(_, v)| v.as_str());
+        assert!(csp.is_some_and(|v| v.contains("frame-ancestors 'none'")));
+    }
+}
