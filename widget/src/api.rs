@@ -3,7 +3,7 @@
 
 use portcullis_shared::api::{
     ClientConfig, FlowOutcome, FlowStarted, PasskeyChallenge, PasskeyList, PasskeySignUp,
-    PasswordRejected, PasswordSignIn, PasswordSignUp, RenamePasskey, StartFlow,
+    PasskeySummary, PasswordRejected, PasswordSignIn, PasswordSignUp, RenamePasskey, StartFlow,
 };
 use portcullis_shared::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -232,8 +232,37 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn member(object: &js_sys::Object, key: &str) -> Option<JsValue> {
+fn member(object: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).ok()
+}
+
+/// Reads a `GET /v1/me/passkeys` answer into the shared [`PasskeyList`] from the parsed
+/// JavaScript object: serde's derived readers for its two structs cost the widget about
+/// 10 KB of wasm. `None` if a required member is missing or of the wrong type.
+fn passkey_list(body: &JsValue) -> Option<PasskeyList> {
+    let text = |object: &JsValue, key| member(object, key)?.as_string();
+    // Seconds since 1970, well inside f64's exact integers.
+    let seconds = |object: &JsValue, key| Some(member(object, key)?.as_f64()? as u64);
+    let passkeys = member(body, "passkeys").filter(js_sys::Array::is_array)?;
+    let passkeys = js_sys::Array::from(&passkeys)
+        .iter()
+        .map(|p| {
+            Some(PasskeySummary {
+                id: text(&p, "id")?,
+                name: text(&p, "name")?,
+                created_at: seconds(&p, "created_at")?,
+                last_used_at: seconds(&p, "last_used_at"),
+                backed_up: member(&p, "backed_up")?.as_bool()?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(PasskeyList {
+        rp_id: text(body, "rp_id")?,
+        user_id: text(body, "user_id")?,
+        name: text(body, "name")?,
+        display_name: text(body, "display_name")?,
+        passkeys,
+    })
 }
 
 impl Api {
@@ -338,7 +367,10 @@ impl Api {
 
     /// The signed-in person's passkeys.
     pub async fn my_passkeys(&self, token: &AccessToken) -> Result<PasskeyList, Failure> {
-        self.call("GET", "/v1/me/passkeys", None, Some(token)).await
+        let body = self
+            .call_js("GET", "/v1/me/passkeys", None, Some(token))
+            .await?;
+        passkey_list(&body).ok_or(Failure::Network)
     }
 
     /// Creation options for another passkey on the signed-in account.
@@ -385,14 +417,25 @@ impl Api {
         body: Option<String>,
         token: Option<&AccessToken>,
     ) -> Result<Options, Failure> {
+        let body = self.call_js("POST", path, body, token).await?;
+        Options::from_response(&body).ok_or(Failure::Network)
+    }
+
+    /// A `/v1` call whose answer is read as JavaScript, not with serde.
+    async fn call_js(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        token: Option<&AccessToken>,
+    ) -> Result<JsValue, Failure> {
         let (status, text) = self
-            .send("POST", path, body.map(|body| (JSON, body)), token)
+            .send(method, path, body.map(|body| (JSON, body)), token)
             .await?;
         if !(200..300).contains(&status) {
             return Err(api_failure(&text));
         }
-        let body = js_sys::JSON::parse(&text).map_err(|_| Failure::Network)?;
-        Options::from_response(&body).ok_or(Failure::Network)
+        js_sys::JSON::parse(&text).map_err(|_| Failure::Network)
     }
 
     /// RFC 6749 §4.1.3 with RFC 7636 §4.5: redeems an embedded flow's code. Public client,

@@ -1,5 +1,8 @@
 //! The signed-in person's passkeys: the offer to add one after a password sign-in, and
 //! the list, where each can be renamed or deleted.
+//!
+//! Written as one component with plain view functions: every distinct view costs the
+//! widget's wasm, so the list re-renders as a whole rather than item by item.
 
 use leptos::ev::SubmitEvent;
 use leptos::html::{Input, H3, P};
@@ -13,32 +16,38 @@ use crate::fields::{ErrorText, FormErrors, Message, TextField};
 use crate::session::{focus_node, Session};
 use crate::text::{self, passkeys as t};
 
-/// State shared by the list and its items.
+/// The list's state; every action goes through it.
 #[derive(Clone, Copy)]
 struct List {
+    session: Session,
     /// `None` until the first answer.
     passkeys: RwSignal<Option<PasskeyList>>,
+    /// The offer to add a passkey shows.
+    offer: RwSignal<bool>,
     /// A request runs: the buttons wait.
     busy: RwSignal<bool>,
     error: Message,
     error_node: NodeRef<P>,
     heading: NodeRef<H3>,
-    /// The passkey being renamed.
+    /// The passkey being renamed, its new name, and that field's error.
     renaming: RwSignal<Option<String>>,
+    draft: RwSignal<String>,
+    name_error: Message,
+    name_input: NodeRef<Input>,
     /// The access token was refused: nothing more can be managed here.
     ended: RwSignal<bool>,
 }
 
 impl List {
-    /// Shows the outcome of a request: the new list (and `done`, said and with focus on
-    /// the list's heading), or what went wrong (focused).
-    fn show(self, session: Session, result: Result<PasskeyList, Failure>, done: Option<&str>) {
+    /// Shows the outcome of a request: the new list (and `done`, said, with focus on the
+    /// list's heading), or what went wrong (focused).
+    fn show(self, result: Result<PasskeyList, Failure>, done: Option<&str>) {
         match result {
             Ok(passkeys) => {
                 self.passkeys.set(Some(passkeys));
                 self.renaming.set(None);
                 if let Some(done) = done {
-                    session.announce(done);
+                    self.session.announce(done);
                     focus_node(self.heading);
                 }
             }
@@ -49,6 +58,65 @@ impl List {
                 self.error.set(Some(text::failure_message(&failure)));
                 focus_node(self.error_node);
             }
+        }
+    }
+
+    fn add(self) {
+        self.error.set(None);
+        let session = self.session;
+        run(self.busy, async move {
+            let result = session.add_passkey().await;
+            if result.is_ok() {
+                self.offer.set(false);
+            }
+            self.show(result, Some(t::ADDED));
+        });
+    }
+
+    fn rename(self, id: String, name: String) {
+        self.error.set(None);
+        self.name_error.set(None);
+        self.draft.set(name);
+        self.renaming.set(Some(id));
+        request_animation_frame(move || focus_node(self.name_input));
+    }
+
+    fn save(self) {
+        let Some(id) = self.renaming.get_untracked() else {
+            return;
+        };
+        let name = self.draft.get_untracked().trim().to_string();
+        if name.is_empty() {
+            FormErrors::on_field(self.name_error, self.name_input, t::NAME_MISSING.into());
+            return;
+        }
+        self.name_error.set(None);
+        let session = self.session;
+        run(self.busy, async move {
+            let result = session.rename_passkey(id, name).await;
+            self.show(result, Some(t::RENAMED));
+        });
+    }
+
+    fn delete(self, id: String) {
+        self.error.set(None);
+        let session = self.session;
+        run(self.busy, async move {
+            let result = session.delete_passkey(id).await;
+            self.show(result, Some(t::DELETED));
+        });
+    }
+
+    /// What the list says instead of items.
+    fn status(self) -> &'static str {
+        match self
+            .passkeys
+            .with(|list| list.as_ref().map(|l| l.passkeys.is_empty()))
+        {
+            _ if self.ended.get() => "",
+            None => t::LOADING,
+            Some(true) => t::NONE,
+            Some(false) => "",
         }
     }
 }
@@ -62,14 +130,18 @@ pub fn Passkeys(
     who: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
-    let offer = RwSignal::new(offer);
     let list = List {
+        session,
         passkeys: RwSignal::new(None),
+        offer: RwSignal::new(offer),
         busy: RwSignal::new(false),
         error: RwSignal::new(None),
         error_node: NodeRef::new(),
         heading: NodeRef::new(),
         renaming: RwSignal::new(None),
+        draft: RwSignal::new(String::new()),
+        name_error: RwSignal::new(None),
+        name_input: NodeRef::new(),
         ended: RwSignal::new(false),
     };
     leptos::task::spawn_local(async move {
@@ -77,33 +149,21 @@ pub fn Passkeys(
         if let (Ok(passkeys), None) = (&result, who.get_untracked()) {
             who.try_set(Some(passkeys.name.clone()));
         }
-        list.show(session, result, None);
+        list.show(result, None);
     });
-    let add = move || {
-        list.error.set(None);
-        run(list.busy, async move {
-            let result = session.add_passkey().await;
-            if result.is_ok() {
-                offer.set(false);
-            }
-            list.show(session, result, Some(t::ADDED));
-        });
-    };
-    let add_label = move || if list.busy.get() { t::ADD_BUSY } else { t::ADD };
     let not_now = move |_| {
-        offer.set(false);
+        list.offer.set(false);
         focus_node(list.heading);
     };
+    let managing = move || !list.ended.get();
 
     view! {
-        {move || (offer.get() && !list.ended.get()).then(|| view! {
+        {move || (list.offer.get() && managing()).then(|| view! {
             <section class="pc-offer" part="passkey-offer" aria-labelledby="pc-offer-title">
                 <h3 id="pc-offer-title" class="pc-subtitle" part="subtitle">{t::OFFER_TITLE}</h3>
                 <p class="pc-hint" part="hint">{t::OFFER_TEXT}</p>
                 <div class="pc-actions" part="actions">
-                    <button class="pc-button" part="button" type="button" disabled=list.busy on:click=move |_| add()>
-                        {add_label}
-                    </button>
+                    {add_button(list, "pc-button")}
                     <button class="pc-link" part="link" type="button" on:click=not_now>{t::NOT_NOW}</button>
                 </div>
             </section>
@@ -112,42 +172,38 @@ pub fn Passkeys(
             <h3 id="pc-passkeys-title" class="pc-subtitle" part="subtitle" tabindex="-1" node_ref=list.heading>
                 {t::TITLE}
             </h3>
-            {move || match list.passkeys.get() {
-                _ if list.ended.get() => ().into_any(),
-                None => view! { <p class="pc-muted" part="status">{t::LOADING}</p> }.into_any(),
-                Some(account) if account.passkeys.is_empty() => {
-                    view! { <p class="pc-muted" part="status">{t::NONE}</p> }.into_any()
-                }
-                Some(account) => view! {
-                    <ul class="pc-list" part="list">
-                        {account
+            <p class="pc-muted" part="status">{move || list.status()}</p>
+            <ul class="pc-list" part="list">
+                {move || {
+                    let renaming = list.renaming.get();
+                    list.passkeys.get().map(|account| {
+                        account
                             .passkeys
                             .into_iter()
-                            .map(|passkey| view! { <Item passkey=passkey list=list /> })
-                            .collect_view()}
-                    </ul>
-                }
-                .into_any(),
-            }}
+                            .map(|passkey| {
+                                let editing = renaming.as_deref() == Some(passkey.id.as_str());
+                                item(list, passkey, editing)
+                            })
+                            .collect_view()
+                    })
+                }}
+            </ul>
             <ErrorText id="pc-passkeys-error" error=list.error node_ref=list.error_node />
-            {move || (!offer.get() && !list.ended.get()).then(|| view! {
-                <button class="pc-button pc-secondary" part="button" type="button" disabled=list.busy on:click=move |_| add()>
-                    {add_label}
-                </button>
-            })}
+            {move || (!list.offer.get() && managing()).then(|| add_button(list, "pc-button pc-secondary"))}
         </section>
     }
 }
 
-/// One passkey: its name and dates, or the form that renames it.
-#[component]
-fn Item(
-    /// The passkey as the edge listed it.
-    passkey: PasskeySummary,
-    /// The list it is in.
-    list: List,
-) -> impl IntoView {
-    let session = expect_context::<Session>();
+fn add_button(list: List, class: &'static str) -> impl IntoView {
+    view! {
+        <button class=class part="button" type="button" disabled=list.busy on:click=move |_| list.add()>
+            {move || if list.busy.get() { t::ADD_BUSY } else { t::ADD }}
+        </button>
+    }
+}
+
+/// One passkey: its name and dates with its buttons, or the form that renames it.
+fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
     let PasskeySummary {
         id,
         name,
@@ -155,97 +211,62 @@ fn Item(
         last_used_at,
         backed_up,
     } = passkey;
-    let draft = RwSignal::new(name.clone());
-    let name_error: Message = RwSignal::new(None);
-    let input = NodeRef::<Input>::new();
-    let renaming = {
-        let id = id.clone();
-        Memo::new(move |_| list.renaming.with(|r| r.as_deref() == Some(id.as_str())))
-    };
-    let start_rename = {
-        let id = id.clone();
-        move |_| {
-            list.error.set(None);
-            list.renaming.set(Some(id.clone()));
-            request_animation_frame(move || focus_node(input));
-        }
-    };
-    let save = {
-        let id = id.clone();
-        move |ev: SubmitEvent| {
+    if editing {
+        let save = move |ev: SubmitEvent| {
             ev.prevent_default();
-            let new_name = draft.get_untracked().trim().to_string();
-            if new_name.is_empty() {
-                FormErrors::on_field(name_error, input, t::NAME_MISSING.into());
-                return;
-            }
-            name_error.set(None);
-            let id = id.clone();
-            run(list.busy, async move {
-                let result = session.rename_passkey(id, new_name).await;
-                list.show(session, result, Some(t::RENAMED));
-            });
-        }
-    };
-    let cancel = move |_| {
-        list.renaming.set(None);
-        focus_node(list.heading);
-    };
-    let delete = {
-        let id = id.clone();
-        move |_| {
-            list.error.set(None);
-            let id = id.clone();
-            run(list.busy, async move {
-                let result = session.delete_passkey(id).await;
-                list.show(session, result, Some(t::DELETED));
-            });
-        }
-    };
-    let mut about = vec![t::created(&date(created_at))];
-    about.extend(last_used_at.map(|at| t::last_used(&date(at))));
-    if backed_up {
-        about.push(t::SYNCED.into());
-    }
-    let about = about.join(" · ");
-    // The visible word, then the passkey's name for screen readers: "Rename Passkey 2".
-    let which = format!(" {name}");
-
-    view! {
-        <li class="pc-passkey" part="passkey">
-            <Show
-                when=move || renaming.get()
-                fallback=move || view! {
-                    <p class="pc-passkey-name" part="passkey-name">{name.clone()}</p>
-                    <p class="pc-hint" part="hint">{about.clone()}</p>
-                    <div class="pc-actions" part="actions">
-                        <button class="pc-link" part="link" type="button" disabled=list.busy on:click=start_rename.clone()>
-                            {t::RENAME}<span class="pc-visually-hidden">{which.clone()}</span>
-                        </button>
-                        <button class="pc-link" part="link" type="button" disabled=list.busy on:click=delete.clone()>
-                            {t::DELETE}<span class="pc-visually-hidden">{which.clone()}</span>
-                        </button>
-                    </div>
-                }
-            >
-                <form class="pc-form" part="form" novalidate on:submit=save.clone()>
+            list.save();
+        };
+        let cancel = move |_| {
+            list.renaming.set(None);
+            focus_node(list.heading);
+        };
+        return view! {
+            <li class="pc-passkey" part="passkey">
+                <form class="pc-form" part="form" novalidate on:submit=save>
                     <TextField
                         id="pc-passkey-name"
                         label=t::NAME
                         kind="text"
                         autocomplete="off"
-                        value=draft
-                        error=name_error
-                        node_ref=input
+                        value=list.draft
+                        error=list.name_error
+                        node_ref=list.name_input
                     />
                     <div class="pc-actions" part="actions">
                         <button class="pc-button" part="button" type="submit" disabled=list.busy>{t::SAVE}</button>
                         <button class="pc-link" part="link" type="button" on:click=cancel>{t::CANCEL}</button>
                     </div>
                 </form>
-            </Show>
+            </li>
+        }
+        .into_any();
+    }
+    let mut about = vec![t::created(&date(created_at))];
+    about.extend(last_used_at.map(|at| t::last_used(&date(at))));
+    if backed_up {
+        about.push(t::SYNCED.into());
+    }
+    // The visible word, then the passkey's name for screen readers: "Rename Passkey 2".
+    let which = format!(" {name}");
+    let rename = {
+        let (id, name) = (id.clone(), name.clone());
+        move |_| list.rename(id.clone(), name.clone())
+    };
+    view! {
+        <li class="pc-passkey" part="passkey">
+            <p class="pc-passkey-name" part="passkey-name">{name}</p>
+            <p class="pc-hint" part="hint">{about.join(" · ")}</p>
+            <div class="pc-actions" part="actions">
+                <button class="pc-link" part="link" type="button" disabled=list.busy on:click=rename>
+                    {t::RENAME}<span class="pc-visually-hidden">{which.clone()}</span>
+                </button>
+                <button class="pc-link" part="link" type="button" disabled=list.busy on:click=move |_| list.delete(id.clone())>
+                    {t::DELETE}<span class="pc-visually-hidden">{which}</span>
+                </button>
+            </div>
         </li>
     }
+    .into_any()
 }
 
 /// A date in the browser's locale, e.g. "23 Nov 2026".
