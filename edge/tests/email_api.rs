@@ -107,6 +107,13 @@ fn an_emailed_code_signs_in_and_proves_the_address() {
     let code = code_in(&body);
     assert_eq!(code.len(), 6);
 
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let typo = post(
+        &t,
+        &format!("/v1/flows/{flow}/email/code"),
+        &json!({"code": wrong}),
+    );
+    assert_eq!(json(&typo)["code"], "code_invalid");
     let done = post(
         &t,
         &format!("/v1/flows/{flow}/email/code"),

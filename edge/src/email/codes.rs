@@ -80,8 +80,10 @@ pub async fn check(
     let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     // Compare in constant time, and always, so an unknown address takes as long.
     let matches = constant_time_eq(&typed, &record.code);
-    if let (true, Some(user_id)) = (matches, record.user_id.take()) {
-        return Ok((user_id, record.purpose));
+    if matches {
+        if let Some(user_id) = record.user_id {
+            return Ok((user_id, record.purpose));
+        }
     }
     record.tries += 1;
     if record.tries >= MAX_TRIES {
