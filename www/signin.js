@@ -33,6 +33,10 @@ if (!flow || !clientId || !TOKEN.test(flow) || !TOKEN.test(clientId)) {
   const widget = document.createElement("portcullis-signin");
   widget.setAttribute("client-id", clientId);
   widget.setAttribute("flow", flow);
+  // This page is the edge's own, with nothing on it to keep apart from the widget: light
+  // DOM, so that browsers that do not autofill inside a shadow root still offer passkeys
+  // in the email field.
+  widget.setAttribute("dom", "light");
   if (loginHint) widget.setAttribute("login-hint", loginHint);
   main.append(widget);
 

@@ -8,6 +8,10 @@ use crate::fields::{Form, FormErrors, LinkButton, OtherWay, TextField};
 use crate::session::Session;
 use crate::text::{self, identify as t, passkey as tp};
 
+/// Passkeys picked from autofill that the edge may refuse before autofill stops offering
+/// them (the button still works).
+const AUTOFILL_ATTEMPTS: usize = 3;
+
 /// Asks for an email address (an embedded widget starts its flow with it), or a passkey:
 /// from a button, or from the email field's autofill menu.
 #[component]
@@ -20,13 +24,17 @@ pub fn Identify() -> impl IntoView {
     session.focus_on_arrival(email_input);
 
     // Passkey autofill: pending for as long as this screen shows. A passkey the edge
-    // refuses is explained, and the menu offers passkeys again.
+    // refuses is explained, and the menu offers passkeys again, a few times: a browser
+    // that kept answering with the same refused passkey must not loop.
     let autofill = move || {
         if !session.autofill_wanted() {
             return;
         }
         leptos::task::spawn_local(async move {
-            while let Some(assertion) = session.autofill().await {
+            for _ in 0..AUTOFILL_ATTEMPTS {
+                let Some(assertion) = session.autofill().await else {
+                    return;
+                };
                 passkey_busy.set(true);
                 errors.clear();
                 session.announce(tp::BUSY);
