@@ -172,7 +172,7 @@ test("usernameless sign-in with the button", async () => {
   const claims = await verified(tokens);
   assert.equal(claims.sub, passkeyOnlySub);
   assert.ok(claims.amr.includes("hwk"), `amr ${claims.amr}`);
-  // Who signed in comes from the ID token: the widget was never told the email.
+  // The widget was never told the email: the account's passkey list names it.
   await widget().getByText(`Signed in as ${passkeyPerson.email}`).waitFor();
   const options = (await page.evaluate(() => performance.getEntriesByType("resource").map((r) => r.name)))
     .filter((url) => url.endsWith("/passkey/options"));

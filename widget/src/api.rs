@@ -173,22 +173,6 @@ impl Tokens {
             .as_string()
             .map(AccessToken)
     }
-
-    /// The ID token's `email` claim, to say who signed in with a passkey. Read without
-    /// checking the signature: it is only shown to the person, and it came straight
-    /// from `/token`.
-    pub fn email(&self) -> Option<String> {
-        let id_token = member(&self.0, "id_token")?.as_string()?;
-        let payload = id_token.split('.').nth(1)?;
-        let bytes = base64url_decode(payload)?;
-        serde_json::from_slice::<EmailClaim>(&bytes).ok()?.email
-    }
-}
-
-#[derive(Deserialize)]
-struct EmailClaim {
-    #[serde(default)]
-    email: Option<String>,
 }
 
 /// An RFC 6750 bearer token, kept in memory only while the person is signed in.
@@ -206,30 +190,6 @@ impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")
     }
-}
-
-/// Base64url without padding (RFC 4648 §5), as JWS segments are (RFC 7515 §2).
-fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            // Masked to the low eight bits: the cast keeps exactly those.
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-    }
-    Some(out)
 }
 
 fn member(object: &JsValue, key: &str) -> Option<JsValue> {
@@ -635,19 +595,6 @@ mod tests {
             failure("webauthn_from_the_future"),
             Failure::PasskeyRejected("webauthn_from_the_future".into())
         );
-    }
-
-    #[test]
-    fn id_token_payloads_decode_as_base64url() {
-        assert_eq!(base64url_decode("").unwrap(), b"");
-        assert_eq!(base64url_decode("Zm9vYmFy").unwrap(), b"foobar");
-        assert_eq!(base64url_decode("Zm9vYg").unwrap(), b"foob");
-        assert_eq!(base64url_decode("-_8").unwrap(), [0xfb, 0xff]);
-        assert_eq!(base64url_decode("Zm9v=").as_deref(), None);
-        let payload = crate::pkce::base64url(r#"{"email":"zoë@example.com"}"#.as_bytes());
-        let claim: EmailClaim =
-            serde_json::from_slice(&base64url_decode(&payload).unwrap()).unwrap();
-        assert_eq!(claim.email.as_deref(), Some("zoë@example.com"));
     }
 
     #[test]

@@ -34,7 +34,8 @@ pub enum Screen {
     SignUp,
     /// An embedded flow finished: who is signed in, their passkeys, and a way out.
     SignedIn {
-        /// Unknown after a passkey sign-in whose ID token has no `email` claim.
+        /// Unknown after a usernameless passkey sign-in, until the account's passkey list
+        /// names it.
         email: Option<String>,
         /// Offer to add a passkey: the person has just signed in with a password.
         offer_passkey: bool,
@@ -365,7 +366,6 @@ impl Session {
                 let caps = self.capabilities();
                 self.env
                     .with_value(|env| env.access_token.replace(tokens.access_token()));
-                let email = email.or_else(|| tokens.email());
                 self.events().signed_in(&tokens);
                 self.go(
                     Screen::SignedIn {

@@ -90,7 +90,7 @@ pub mod sign_up {
 /// The signed-in state of an embedded widget.
 pub mod signed_in {
     pub const PREFIX: &str = "Signed in as ";
-    /// After a passkey sign-in whose ID token names no email address.
+    /// After a usernameless passkey sign-in, until the account is known.
     pub const SIGNED_IN: &str = "You are signed in.";
     pub const SIGN_OUT: &str = "Sign out";
     /// Hosted sign-in: the window is on its way back to the client.
@@ -116,6 +116,8 @@ pub mod passkeys {
     pub const SAVE: &str = "Save";
     pub const CANCEL: &str = "Cancel";
     pub const SYNCED: &str = "Synced";
+    /// Between the facts about a passkey: "Created 1 May 2026 · Synced".
+    pub const SEPARATOR: &str = " · ";
     pub const ADDED: &str = "Passkey added.";
     pub const RENAMED: &str = "Passkey renamed.";
     pub const DELETED: &str = "Passkey deleted.";

@@ -52,7 +52,7 @@ impl List {
                 }
             }
             Err(failure) => {
-                if failure == Failure::Unauthorized {
+                if matches!(failure, Failure::Unauthorized) {
                     self.ended.set(true);
                 }
                 self.error.set(Some(text::failure_message(&failure)));
@@ -241,10 +241,14 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
         }
         .into_any();
     }
-    let mut about = vec![t::created(&date(created_at))];
-    about.extend(last_used_at.map(|at| t::last_used(&date(at))));
+    let mut about = t::created(&date(created_at));
+    if let Some(at) = last_used_at {
+        about.push_str(t::SEPARATOR);
+        about.push_str(&t::last_used(&date(at)));
+    }
     if backed_up {
-        about.push(t::SYNCED.into());
+        about.push_str(t::SEPARATOR);
+        about.push_str(t::SYNCED);
     }
     // The visible word, then the passkey's name for screen readers: "Rename Passkey 2".
     let which = format!(" {name}");
@@ -255,7 +259,7 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
     view! {
         <li class="pc-passkey" part="passkey">
             <p class="pc-passkey-name" part="passkey-name">{name}</p>
-            <p class="pc-hint" part="hint">{about.join(" · ")}</p>
+            <p class="pc-hint" part="hint">{about}</p>
             <div class="pc-actions" part="actions">
                 <button class="pc-link" part="link" type="button" disabled=list.busy on:click=rename>
                     {t::RENAME}<span class="pc-visually-hidden">{which.clone()}</span>

@@ -170,7 +170,7 @@ impl Session {
             .api()
             .passkey_sign_in(&assertion.flow_id, &assertion.credential.json)
             .await;
-        if outcome == Err(Failure::UnknownPasskey) {
+        if matches!(outcome, Err(Failure::UnknownPasskey)) {
             // The passkey was deleted from the account: let the provider hide it.
             let id = &assertion.credential.id;
             webauthn::forget_unknown(self.capabilities(), &assertion.rp_id, id);
@@ -268,7 +268,7 @@ impl Session {
     }
 
     fn failed(self, failure: Failure) -> Failure {
-        if failure == Failure::Unauthorized {
+        if matches!(failure, Failure::Unauthorized) {
             self.env.with_value(|env| env.access_token.replace(None));
         }
         self.events()
