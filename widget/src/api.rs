@@ -144,7 +144,8 @@ struct OAuthErrorBody {
 /// RFC 6749 §5.1 access token response (with OpenID Connect Core §3.1.3.3's `id_token`),
 /// kept as the JavaScript object `/token` answered with: `portcullis:signed-in` hands it
 /// to the page as it is (`{access_token, token_type, expires_in, id_token, scope,
-/// refresh_token?}`) and the widget keeps no copy. Holds bearer secrets.
+/// refresh_token?}`); the widget keeps only the access token (see [`AccessToken`]). Holds
+/// bearer secrets.
 pub struct Tokens(js_sys::Object);
 
 impl Tokens {

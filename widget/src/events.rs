@@ -12,7 +12,8 @@ use crate::api::Tokens;
 
 /// Dispatched when an embedded sign-in or sign-up completes; `detail` is the token
 /// response: `{access_token, token_type, expires_in, id_token, scope, refresh_token?}`.
-/// The widget keeps none of it.
+/// The widget keeps only the access token, in memory until sign-out, to manage the
+/// person's passkeys.
 pub const SIGNED_IN: &str = "portcullis:signed-in";
 /// Dispatched when the person signs out of the widget (its button or `signOut()`);
 /// `detail` is `{}`. The host page should forget the tokens it was given.

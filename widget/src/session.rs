@@ -162,8 +162,6 @@ impl Session {
 
     /// Says `text` in the polite live region.
     pub fn announce(self, text: &str) {
-        // Cleared first, so that the same words are read again.
-        self.announcement.set(String::new());
         self.announcement.set(text.to_string());
     }
 
@@ -364,8 +362,11 @@ impl Session {
                 let tokens = self.api().redeem(&authorization_code, &verifier).await?;
                 tokens.default_scope(&self.embedded_scope().unwrap_or_default());
                 let caps = self.capabilities();
-                self.env
-                    .with_value(|env| env.access_token.replace(tokens.access_token()));
+                // Kept only to manage passkeys, so only where there are passkeys.
+                if caps.passkeys {
+                    self.env
+                        .with_value(|env| env.access_token.replace(tokens.access_token()));
+                }
                 self.events().signed_in(&tokens);
                 self.go(
                     Screen::SignedIn {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use portcullis_shared::api::{PasskeyChallenge, PasskeyList, PasskeySignUp, RenamePasskey};
 
-use super::{Method, Session};
+use super::{Method, Screen, Session};
 use crate::api::{AccessToken, Failure};
 use crate::webauthn::{self, Capabilities, Credential, Mediation};
 
@@ -75,7 +75,12 @@ impl Session {
             if let Some(timer) = timer {
                 timer.clear();
             }
-            if picked.is_some() || !renewing.get() {
+            // Renewed only while the email field is still there: leaving the screen
+            // withdraws the request, and a renewal must not bring it back.
+            if picked.is_some()
+                || !renewing.get()
+                || self.screen.get_untracked() != Screen::Identify
+            {
                 return picked;
             }
         }
