@@ -9,6 +9,8 @@
 
 mod passkeys;
 
+pub use passkeys::Change;
+
 use std::cell::{Cell, RefCell};
 
 use leptos::html::ElementType;

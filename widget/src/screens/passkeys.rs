@@ -13,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::run;
 use crate::api::Failure;
 use crate::fields::{ErrorText, FormErrors, Message, TextField};
-use crate::session::{focus_node, Session};
+use crate::session::{focus_node, Change, Session};
 use crate::text::{self, passkeys as t};
 
 /// The list's state; every action goes through it.
@@ -36,40 +36,41 @@ struct List {
     name_input: NodeRef<Input>,
     /// The access token was refused: nothing more can be managed here.
     ended: RwSignal<bool>,
+    /// Who is signed in, filled in from the list if the screen does not know yet.
+    who: RwSignal<Option<String>>,
 }
 
 impl List {
-    /// Shows the outcome of a request: the new list (and `done`, said, with focus on the
-    /// list's heading), or what went wrong (focused).
-    fn show(self, result: Result<PasskeyList, Failure>, done: Option<&str>) {
-        match result {
-            Ok(passkeys) => {
-                self.passkeys.set(Some(passkeys));
-                self.renaming.set(None);
-                if let Some(done) = done {
-                    self.session.announce(done);
-                    focus_node(self.heading);
-                }
-            }
-            Err(failure) => {
-                if matches!(failure, Failure::Unauthorized) {
-                    self.ended.set(true);
-                }
-                self.error.set(Some(text::failure_message(&failure)));
-                focus_node(self.error_node);
-            }
-        }
-    }
-
-    fn add(self) {
+    /// Makes `change` (or only lists), then shows the list (and `done`, said, with focus
+    /// on the list's heading), or what went wrong (focused).
+    fn change(self, change: Option<Change>, done: Option<&'static str>) {
         self.error.set(None);
         let session = self.session;
+        let adding = matches!(change, Some(Change::Add));
         run(self.busy, async move {
-            let result = session.add_passkey().await;
-            if result.is_ok() {
-                self.offer.set(false);
+            match session.passkeys(change).await {
+                Ok(passkeys) => {
+                    if self.who.get_untracked().is_none() {
+                        self.who.set(Some(passkeys.name.clone()));
+                    }
+                    self.passkeys.set(Some(passkeys));
+                    self.renaming.set(None);
+                    if adding {
+                        self.offer.set(false);
+                    }
+                    if let Some(done) = done {
+                        session.announce(done);
+                        focus_node(self.heading);
+                    }
+                }
+                Err(failure) => {
+                    if matches!(failure, Failure::Unauthorized) {
+                        self.ended.set(true);
+                    }
+                    self.error.set(Some(text::failure_message(&failure)));
+                    focus_node(self.error_node);
+                }
             }
-            self.show(result, Some(t::ADDED));
         });
     }
 
@@ -91,20 +92,7 @@ impl List {
             return;
         }
         self.name_error.set(None);
-        let session = self.session;
-        run(self.busy, async move {
-            let result = session.rename_passkey(id, name).await;
-            self.show(result, Some(t::RENAMED));
-        });
-    }
-
-    fn delete(self, id: String) {
-        self.error.set(None);
-        let session = self.session;
-        run(self.busy, async move {
-            let result = session.delete_passkey(id).await;
-            self.show(result, Some(t::DELETED));
-        });
+        self.change(Some(Change::Rename { id, name }), Some(t::RENAMED));
     }
 
     /// What the list says instead of items.
@@ -143,14 +131,9 @@ pub fn Passkeys(
         name_error: RwSignal::new(None),
         name_input: NodeRef::new(),
         ended: RwSignal::new(false),
+        who,
     };
-    leptos::task::spawn_local(async move {
-        let result = session.passkeys().await;
-        if let (Ok(passkeys), None) = (&result, who.get_untracked()) {
-            who.try_set(Some(passkeys.name.clone()));
-        }
-        list.show(result, None);
-    });
+    list.change(None, None);
     let not_now = move |_| {
         list.offer.set(false);
         focus_node(list.heading);
@@ -196,7 +179,7 @@ pub fn Passkeys(
 
 fn add_button(list: List, class: &'static str) -> impl IntoView {
     view! {
-        <button class=class part="button" type="button" disabled=list.busy on:click=move |_| list.add()>
+        <button class=class part="button" type="button" disabled=list.busy on:click=move |_| list.change(Some(Change::Add), Some(t::ADDED))>
             {move || if list.busy.get() { t::ADD_BUSY } else { t::ADD }}
         </button>
     }
@@ -264,7 +247,7 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
                 <button class="pc-link" part="link" type="button" disabled=list.busy on:click=rename>
                     {t::RENAME}<span class="pc-visually-hidden">{which.clone()}</span>
                 </button>
-                <button class="pc-link" part="link" type="button" disabled=list.busy on:click=move |_| list.delete(id.clone())>
+                <button class="pc-link" part="link" type="button" disabled=list.busy on:click=move |_| list.change(Some(Change::Delete { id: id.clone() }), Some(t::DELETED))>
                     {t::DELETE}<span class="pc-visually-hidden">{which}</span>
                 </button>
             </div>

@@ -16,6 +16,19 @@ use crate::webauthn::{self, Capabilities, Credential, Mediation};
 /// one before its own expires, so a passkey picked after a long pause still works.
 const AUTOFILL_RENEWAL: Duration = Duration::from_secs(4 * 60);
 
+/// A change to the signed-in person's passkeys.
+pub enum Change {
+    /// Make a passkey on this device and register it.
+    Add,
+    Rename {
+        id: String,
+        name: String,
+    },
+    Delete {
+        id: String,
+    },
+}
+
 /// A passkey the person picked, not yet checked by the edge.
 pub struct Assertion {
     flow_id: String,
@@ -219,11 +232,32 @@ impl Session {
                 .with_value(|env| env.access_token.borrow().is_some())
     }
 
-    /// The signed-in person's passkeys. The browser's passkey provider is told which of
-    /// this account's passkeys still count and what the account is called now.
-    pub async fn passkeys(self) -> Result<PasskeyList, Failure> {
+    /// Makes `change` to the signed-in person's passkeys, if any, and answers the list
+    /// as it then is. The browser's passkey provider is told which of the account's
+    /// passkeys still count and what the account is called now (Signal API).
+    ///
+    /// One function for every change, so that the widget compiles one request sequence.
+    pub async fn passkeys(self, change: Option<Change>) -> Result<PasskeyList, Failure> {
         let token = self.access_token()?;
-        let list = self.account(self.api().my_passkeys(&token).await)?;
+        let api = self.api();
+        let changed = match change {
+            None => Ok(()),
+            Some(Change::Add) => {
+                async {
+                    let options = api.add_passkey_options(&token).await?;
+                    let credential = webauthn::create(&options).await.map_err(Failure::Passkey)?;
+                    api.add_passkey(&token, &credential.json).await
+                }
+                .await
+            }
+            Some(Change::Rename { id, name }) => {
+                api.rename_passkey(&token, &id, &RenamePasskey { name })
+                    .await
+            }
+            Some(Change::Delete { id }) => api.delete_passkey(&token, &id).await,
+        };
+        self.account(changed)?;
+        let list = self.account(api.my_passkeys(&token).await)?;
         let ids: Vec<&str> = list.passkeys.iter().map(|p| p.id.as_str()).collect();
         webauthn::sync_account(
             self.capabilities(),
@@ -236,31 +270,6 @@ impl Session {
         Ok(list)
     }
 
-    /// Registers a new passkey on the signed-in account; answers the updated list.
-    pub async fn add_passkey(self) -> Result<PasskeyList, Failure> {
-        let token = self.access_token()?;
-        let api = self.api();
-        let options = self.account(api.add_passkey_options(&token).await)?;
-        let credential = webauthn::create(&options)
-            .await
-            .map_err(|ceremony| self.failed(Failure::Passkey(ceremony)))?;
-        self.account(api.add_passkey(&token, &credential.json).await)?;
-        self.passkeys().await
-    }
-
-    pub async fn rename_passkey(self, id: String, name: String) -> Result<PasskeyList, Failure> {
-        let token = self.access_token()?;
-        let body = RenamePasskey { name };
-        self.account(self.api().rename_passkey(&token, &id, &body).await)?;
-        self.passkeys().await
-    }
-
-    pub async fn delete_passkey(self, id: String) -> Result<PasskeyList, Failure> {
-        let token = self.access_token()?;
-        self.account(self.api().delete_passkey(&token, &id).await)?;
-        self.passkeys().await
-    }
-
     fn access_token(self) -> Result<AccessToken, Failure> {
         self.env
             .with_value(|env| env.access_token.borrow().clone())
@@ -269,15 +278,13 @@ impl Session {
 
     /// Reports an account API failure; a refused token is forgotten.
     fn account<T>(self, result: Result<T, Failure>) -> Result<T, Failure> {
-        result.map_err(|failure| self.failed(failure))
-    }
-
-    fn failed(self, failure: Failure) -> Failure {
-        if matches!(failure, Failure::Unauthorized) {
-            self.env.with_value(|env| env.access_token.replace(None));
-        }
-        self.events()
-            .error(failure.code(), &crate::text::failure_message(&failure));
-        failure
+        result.map_err(|failure| {
+            if matches!(failure, Failure::Unauthorized) {
+                self.env.with_value(|env| env.access_token.replace(None));
+            }
+            self.events()
+                .error(failure.code(), &crate::text::failure_message(&failure));
+            failure
+        })
     }
 }
