@@ -10,6 +10,7 @@ use portcullis_shared::system_log::{
 };
 
 use crate::ports::{Ports, SecureRandom, UnixMillis};
+use crate::users::User;
 
 /// Where a request came from, as far as the platform tells us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,7 +57,25 @@ pub struct EventSpec<'a> {
     pub client_id: Option<&'a str>,
 }
 
-impl EventSpec<'_> {
+impl<'a> EventSpec<'a> {
+    /// A successful action of `user` in `client_id`.
+    pub fn user_success(
+        event_type: &'static str,
+        display_message: &'static str,
+        user: &'a User,
+        client_id: &'a str,
+    ) -> EventSpec<'a> {
+        EventSpec {
+            event_type,
+            display_message,
+            success: true,
+            reason: None,
+            actor_id: Some(&user.id),
+            actor_email: Some(&user.email),
+            client_id: Some(client_id),
+        }
+    }
+
     fn build(&self, ports: &Ports<'_>, context: &RequestContext) -> SystemLogEvent {
         let now = ports.clock.now();
         let actor = Party {

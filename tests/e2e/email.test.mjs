@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
 import { freePort, startEdge } from "./harness.mjs";
-import { assertNoServerErrors, pkce, recordingFetch } from "./oidc-support.mjs";
+import { assertNoServerErrors, pkce, recordingFetch, redeemFlow } from "./oidc-support.mjs";
 
 const PASSWORD = "correct horse battery staple 42";
 const NEW_PASSWORD = "a brand new passphrase for 2027";
@@ -51,21 +51,7 @@ async function startFlow() {
   return { flow: started.body.flow_id, verifier };
 }
 
-async function redeem(outcome, verifier) {
-  assert.equal(outcome.status, 200, JSON.stringify(outcome.body));
-  const tokens = await recordingFetch(`${edge.api}/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      code: outcome.body.authorization_code,
-      code_verifier: verifier,
-      client_id: "demo",
-    }),
-  });
-  assert.equal(tokens.status, 200);
-  return tokens.json();
-}
+const redeem = (outcome, verifier) => redeemFlow(edge, outcome, verifier);
 
 async function idClaims(tokens) {
   const jwks = createRemoteJWKSet(new URL(`${edge.api}/.well-known/jwks.json`));

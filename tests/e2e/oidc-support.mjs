@@ -294,6 +294,23 @@ export function redeem(edge, { code, verifier, clientId, redirectUri, auth }) {
   return postForm(edge, "/token", params, { auth });
 }
 
+/**
+ * Redeems the code of a finished embedded flow (`outcome` is the flow step's
+ * `{status, body}`) for the demo client; returns the token response.
+ */
+export async function redeemFlow(edge, outcome, verifier) {
+  assert.equal(outcome.status, 200, JSON.stringify(outcome.body));
+  assert.equal(outcome.body.status, "authorization_code");
+  const response = await postForm(edge, "/token", {
+    grant_type: "authorization_code",
+    code: outcome.body.authorization_code,
+    code_verifier: verifier,
+    client_id: "demo",
+  });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body;
+}
+
 /** RFC 6749 §5.2: the error shape of the token endpoint (`codes`, `status`: one or a list). */
 export function assertTokenError(response, codes, status = 400) {
   const expected = [codes].flat();

@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
 import { addVirtualAuthenticator, launchBrowser, startEdge } from "./harness.mjs";
-import { assertNoServerErrors, pkce, recordingFetch, watchContext } from "./oidc-support.mjs";
+import { assertNoServerErrors, pkce, recordingFetch, redeemFlow, watchContext } from "./oidc-support.mjs";
 
 let edge;
 let browser;
@@ -83,22 +83,7 @@ async function startFlow() {
   return { flow: started.body.flow_id, verifier };
 }
 
-async function redeem(outcome, verifier) {
-  assert.equal(outcome.status, 200, JSON.stringify(outcome.body));
-  assert.equal(outcome.body.status, "authorization_code");
-  const response = await recordingFetch(`${edge.api}/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      code: outcome.body.authorization_code,
-      code_verifier: verifier,
-      client_id: "demo",
-    }),
-  });
-  assert.equal(response.status, 200);
-  return response.json();
-}
+const redeem = (outcome, verifier) => redeemFlow(edge, outcome, verifier);
 
 /** Both tokens verify against the JWKS; returns the ID token's claims. */
 async function verified(tokens) {

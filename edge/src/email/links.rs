@@ -15,6 +15,7 @@ use crate::events::{self, types, EventSpec, RequestContext};
 use crate::http::Response;
 use crate::pages::{escape, page};
 use crate::ports::Ports;
+use crate::users::User;
 
 /// What a link stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,12 +97,7 @@ pub async fn confirm(
     };
     if !user.email_verified {
         ports.users.set_email_verified(&user.id, now).await?;
-        events::record(
-            ports,
-            context,
-            verified_event(&user.id, &user.email, &record.client_id),
-        )
-        .await;
+        events::record(ports, context, verified_event(&user, &record.client_id)).await;
     }
     if let Some(flow_id) = &record.flow_id {
         ports
@@ -131,16 +127,13 @@ pub async fn confirm(
 }
 
 /// `user.email.verify` for an address just proven.
-pub fn verified_event<'a>(user_id: &'a str, email: &'a str, client_id: &'a str) -> EventSpec<'a> {
-    EventSpec {
-        event_type: types::EMAIL_VERIFY,
-        display_message: "User verified their email address",
-        success: true,
-        reason: None,
-        actor_id: Some(user_id),
-        actor_email: Some(email),
-        client_id: Some(client_id),
-    }
+pub fn verified_event<'a>(user: &'a User, client_id: &'a str) -> EventSpec<'a> {
+    EventSpec::user_success(
+        types::EMAIL_VERIFY,
+        "User verified their email address",
+        user,
+        client_id,
+    )
 }
 
 /// Whether a link of the flow was used, without using the confirmation up.

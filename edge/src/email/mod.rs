@@ -23,6 +23,7 @@ use crate::crypto::sha256_hex;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::ports::{Mail, Ports};
+use crate::users::{normalize_email, User, UserStatus};
 
 /// How long emailed codes and sign-in or verification links work.
 pub const CODE_TTL_SECONDS: u64 = 600;
@@ -61,6 +62,23 @@ pub async fn throttle(ports: &Ports<'_>, to: &str, context: &RequestContext) -> 
         ports.counters.increment(key, WINDOW_SECONDS, now).await?;
     }
     Ok(())
+}
+
+/// The address `raw` normalised, counted against the send limits, and its active
+/// account if there is one.
+pub async fn recipient(
+    ports: &Ports<'_>,
+    raw: &str,
+    context: &RequestContext,
+) -> Result<(String, Option<User>), Error> {
+    let email = normalize_email(raw).map_err(|_| Error::InvalidField("email"))?;
+    throttle(ports, &email, context).await?;
+    let user = ports
+        .users
+        .find_by_email(&email)
+        .await?
+        .filter(|u| u.status == UserStatus::Active);
+    Ok((email, user))
 }
 
 /// Sends `mail`. A transport failure is logged (operators' log and System Log) and

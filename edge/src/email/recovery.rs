@@ -7,7 +7,7 @@
 use portcullis_shared::api::{PasswordReset, RecoveryRequest};
 use serde::{Deserialize, Serialize};
 
-use super::{deliver, templates, throttle, RESET_TTL_SECONDS};
+use super::{deliver, templates, RESET_TTL_SECONDS};
 use crate::accounts;
 use crate::crypto::token::{is_handle, random_handle};
 use crate::error::Error;
@@ -15,7 +15,7 @@ use crate::events::{self, types, EventSpec};
 use crate::flows::{client_for, Caller};
 use crate::passwords::hashing::{self, Cost};
 use crate::ports::{Ports, UnixMillis};
-use crate::users::{normalize_email, User, UserStatus};
+use crate::users::{User, UserStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct ResetRecord {
@@ -36,13 +36,7 @@ async fn recipient(
     request: &RecoveryRequest,
 ) -> Result<(crate::clients::Client, String, Option<User>), Error> {
     let client = client_for(ports, caller, &request.client_id).await?;
-    let email = normalize_email(&request.email).map_err(|_| Error::InvalidField("email"))?;
-    throttle(ports, &email, caller.context).await?;
-    let user = ports
-        .users
-        .find_by_email(&email)
-        .await?
-        .filter(|u| u.status == UserStatus::Active);
+    let (email, user) = super::recipient(ports, &request.email, caller.context).await?;
     Ok((client, email, user))
 }
 
@@ -71,15 +65,12 @@ pub async fn request_reset(
             events::record(
                 ports,
                 caller.context,
-                EventSpec {
-                    event_type: types::RESET_PASSWORD,
-                    display_message: "User asked to reset their password",
-                    success: true,
-                    reason: None,
-                    actor_id: Some(&user.id),
-                    actor_email: Some(&user.email),
-                    client_id: Some(&client.id),
-                },
+                EventSpec::user_success(
+                    types::RESET_PASSWORD,
+                    "User asked to reset their password",
+                    user,
+                    &client.id,
+                ),
             )
             .await;
             let link = crate::oauth::authorize::with_query(
@@ -152,15 +143,12 @@ pub async fn reset(
     events::record(
         ports,
         caller.context,
-        EventSpec {
-            event_type: types::UPDATE_PASSWORD,
-            display_message: "User reset their password",
-            success: true,
-            reason: None,
-            actor_id: Some(&user.id),
-            actor_email: Some(&user.email),
-            client_id: Some(&record.client_id),
-        },
+        EventSpec::user_success(
+            types::UPDATE_PASSWORD,
+            "User reset their password",
+            &user,
+            &record.client_id,
+        ),
     )
     .await;
     Ok(())

@@ -39,34 +39,36 @@ pub async fn start(
     request: &EmailSignIn,
 ) -> Result<EmailSent, Error> {
     let client = live_client(ports, caller, flow_id).await?;
-    let email = normalize_email(&request.email).map_err(|_| Error::InvalidField("email"))?;
-    throttle(ports, &email, caller.context).await?;
-    let user = ports
-        .users
-        .find_by_email(&email)
-        .await?
-        .filter(|u| u.status == UserStatus::Active);
+    let (email, user) = crate::email::recipient(ports, &request.email, caller.context).await?;
     let user_id = user.as_ref().map(|u| u.id.as_str());
     let code = codes::issue(ports, flow_id, user_id, Purpose::SignIn).await?;
     let mail = match &user {
         Some(user) => {
-            let link = links::issue(
-                ports,
-                caller.self_origin,
-                &LinkRecord {
-                    user_id: user.id.clone(),
-                    client_id: client.id.clone(),
-                    flow_id: Some(flow_id.to_string()),
-                    purpose: Purpose::SignIn,
-                },
-            )
-            .await?;
+            let link = flow_link(ports, caller, &client, user, flow_id, Purpose::SignIn).await?;
             templates::sign_in(&email, &client.name, &code, &link)
         }
         None => templates::no_account(&email, &client.name),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(sent())
+}
+
+/// An emailed link for `user` that the flow `flow_id` waits on.
+async fn flow_link(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    client: &Client,
+    user: &User,
+    flow_id: &str,
+    purpose: Purpose,
+) -> Result<String, Error> {
+    let record = LinkRecord {
+        user_id: user.id.clone(),
+        client_id: client.id.clone(),
+        flow_id: Some(flow_id.to_string()),
+        purpose,
+    };
+    links::issue(ports, caller.self_origin, &record).await
 }
 
 /// `POST /v1/flows/{flow_id}/email/link`: completes the flow once one of its emailed
@@ -122,7 +124,7 @@ pub(super) async fn proven(
         events::record(
             ports,
             attempt.context,
-            links::verified_event(&user.id, &user.email, attempt.client_id),
+            links::verified_event(&user, attempt.client_id),
         )
         .await;
     }
@@ -198,17 +200,7 @@ pub(super) async fn verify_first(
 ) -> Result<Completed, Error> {
     throttle(ports, &user.email, caller.context).await?;
     let code = codes::issue(ports, flow_id, Some(&user.id), Purpose::Verify).await?;
-    let link = links::issue(
-        ports,
-        caller.self_origin,
-        &LinkRecord {
-            user_id: user.id.clone(),
-            client_id: client.id.clone(),
-            flow_id: Some(flow_id.to_string()),
-            purpose: Purpose::Verify,
-        },
-    )
-    .await?;
+    let link = flow_link(ports, caller, client, user, flow_id, Purpose::Verify).await?;
     let mail = templates::verify(&user.email, &client.name, Some(&code), &link);
     deliver(ports, caller.context, &client.id, &mail).await;
     record.verifying = Some(Verifying {

@@ -458,15 +458,12 @@ async fn complete(
     events::record(
         ports,
         caller.context,
-        EventSpec {
-            event_type: types::SESSION_START,
-            display_message: "User login to Portcullis",
-            success: true,
-            reason: None,
-            actor_id: Some(&user.id),
-            actor_email: Some(&user.email),
-            client_id: Some(&record.client_id),
-        },
+        EventSpec::user_success(
+            types::SESSION_START,
+            "User login to Portcullis",
+            user,
+            &record.client_id,
+        ),
     )
     .await;
     match auth.redirect_uri {

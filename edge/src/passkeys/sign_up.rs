@@ -221,13 +221,5 @@ pub(crate) fn factor_event<'a>(
         types::FACTOR_DEACTIVATE => "User removed a passkey",
         _ => "User renamed a passkey",
     };
-    EventSpec {
-        event_type,
-        display_message,
-        success: true,
-        reason: None,
-        actor_id: Some(&user.id),
-        actor_email: Some(&user.email),
-        client_id: Some(client_id),
-    }
+    EventSpec::user_success(event_type, display_message, user, client_id)
 }

@@ -73,15 +73,12 @@ pub(super) async fn exchange(
     events::record(
         ports,
         incoming.context,
-        EventSpec {
-            event_type: types::TOKEN_GRANT,
-            display_message: "OAuth2 tokens granted for an authorization code",
-            success: true,
-            reason: None,
-            actor_id: Some(&user.id),
-            actor_email: Some(&user.email),
-            client_id: Some(&client.id),
-        },
+        EventSpec::user_success(
+            types::TOKEN_GRANT,
+            "OAuth2 tokens granted for an authorization code",
+            &user,
+            &client.id,
+        ),
     )
     .await;
     Ok(response)

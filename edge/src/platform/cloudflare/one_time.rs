@@ -74,24 +74,15 @@ impl DurableObject for OneTimeObject {
                 self.state.storage().set_alarm(offset).await?;
                 Ok(worker::Response::empty()?.with_status(201))
             }
-            "/take" => {
+            // No await between reading and answering: a take is atomic.
+            path @ ("/take" | "/peek") => {
                 let body: TakeBody = req.json().await?;
-                let rows: Vec<Row> = sql
-                    .exec("DELETE FROM item RETURNING value, expires_at", None)?
-                    .to_array()?;
-                let now = i64::try_from(body.now).unwrap_or(i64::MAX);
-                match rows.into_iter().next() {
-                    Some(row) if now < row.expires_at => {
-                        worker::Response::from_json(&TakeReply { value: row.value })
-                    }
-                    _ => Ok(worker::Response::empty()?.with_status(404)),
-                }
-            }
-            "/peek" => {
-                let body: TakeBody = req.json().await?;
-                let rows: Vec<Row> = sql
-                    .exec("SELECT value, expires_at FROM item", None)?
-                    .to_array()?;
+                let query = if path == "/take" {
+                    "DELETE FROM item RETURNING value, expires_at"
+                } else {
+                    "SELECT value, expires_at FROM item"
+                };
+                let rows: Vec<Row> = sql.exec(query, None)?.to_array()?;
                 let now = i64::try_from(body.now).unwrap_or(i64::MAX);
                 match rows.into_iter().next() {
                     Some(row) if now < row.expires_at => {
