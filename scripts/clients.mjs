@@ -9,7 +9,7 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -147,6 +147,31 @@ const unique = (values) => [...new Set(values)];
  * Turns the options of `add` into a complete, valid client row (without timestamps and
  * secret). Throws `UsageError` naming the first problem.
  */
+export const THEME_PRESETS = ["neutral", "high-contrast", "playful", "midnight"];
+
+/**
+ * The stored theme: a preset name, or a theme file's JSON (shared/src/theme.rs; the edge
+ * validates it and ignores a theme that does not validate). `null` for none.
+ */
+export function parseTheme(preset, file) {
+  if (preset !== undefined && file !== undefined) fail("give --theme or --theme-file, not both");
+  if (preset !== undefined) {
+    if (!THEME_PRESETS.includes(preset)) fail(`unknown theme ${JSON.stringify(preset)}: one of ${THEME_PRESETS.join(", ")}`);
+    return preset;
+  }
+  if (file === undefined) return null;
+  let theme;
+  try {
+    theme = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    fail(`--theme-file ${file}: ${error.message}`);
+  }
+  for (const key of ["light", "dark", "color_scheme", "radius_px", "space_px", "font", "button"]) {
+    if (!(key in theme)) fail(`--theme-file ${file}: missing "${key}"`);
+  }
+  return JSON.stringify(theme);
+}
+
 export function buildClient(options) {
   const client_type = parseClientType(options.type ?? "public");
   const id = options.id === undefined ? generateClientId() : parseClientId(options.id);
@@ -180,6 +205,7 @@ export function buildClient(options) {
     }),
   );
   const email_verification = options["require-verified-email"] ? "required" : "optional";
+  const theme = parseTheme(options.theme, options["theme-file"]);
   return {
     id,
     name,
@@ -190,6 +216,7 @@ export function buildClient(options) {
     grant_types,
     post_logout_redirect_uris,
     email_verification,
+    theme,
     ...ttls,
   };
 }
@@ -232,6 +259,7 @@ export function insertStatement(client, secretHash, now) {
     grant_types: sqlJson(client.grant_types),
     post_logout_redirect_uris: sqlJson(client.post_logout_redirect_uris),
     email_verification: sqlText(client.email_verification),
+    theme: client.theme === null ? "NULL" : sqlText(client.theme),
     access_token_ttl: sqlInteger(client.access_token_ttl),
     id_token_ttl: sqlInteger(client.id_token_ttl),
     refresh_token_ttl: sqlInteger(client.refresh_token_ttl),
@@ -247,7 +275,7 @@ RETURNING id;`;
 // Never `secret_hash` itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, name, client_type, (secret_hash IS NOT NULL) AS has_secret, redirect_uris,
   allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, email_verification,
-  access_token_ttl, id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
+  theme, access_token_ttl, id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
 
 export const listStatement = () => `SELECT ${PUBLIC_COLUMNS} FROM clients ORDER BY id;`;
 export const showStatement = (id) => `SELECT ${PUBLIC_COLUMNS} FROM clients WHERE id = ${sqlText(id)};`;
@@ -358,6 +386,8 @@ Commands:
                                         default: ${DEFAULT_GRANT_TYPES.join(", ")}
       --post-logout-redirect-uri URI    repeatable
       --require-verified-email          sign in only people whose email address is verified
+      --theme PRESET                    ${THEME_PRESETS.join(", ")}
+      --theme-file FILE                 a brand theme as JSON (see shared/src/theme.rs)
       --access-token-ttl T, --id-token-ttl T, --refresh-token-ttl T
                                         seconds, or 90s / 10m / 12h / 30d
   list                        every client (never secrets or their hashes)
@@ -394,6 +424,8 @@ const ADD_OPTIONS = {
   "id-token-ttl": { type: "string" },
   "refresh-token-ttl": { type: "string" },
   "require-verified-email": { type: "boolean" },
+  theme: { type: "string" },
+  "theme-file": { type: "string" },
 };
 
 const when = (ms) => (ms === null || ms === undefined ? "-" : new Date(ms).toISOString());
@@ -410,6 +442,7 @@ function describe(client) {
     ["origins", client.allowed_origins.join("\n                    ") || "-"],
     ["post-logout URIs", client.post_logout_redirect_uris.join("\n                    ") || "-"],
     ["email", client.email_verification === "required" ? "verified addresses only" : "verification optional"],
+    ["theme", client.theme === null || client.theme === undefined ? "-" : client.theme.startsWith("{") ? "custom" : client.theme],
     ["token lifetimes", `access ${client.access_token_ttl} s, id ${client.id_token_ttl} s, refresh ${client.refresh_token_ttl} s`],
     ["created", when(client.created_at)],
     ["updated", when(client.updated_at)],

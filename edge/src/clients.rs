@@ -1,5 +1,6 @@
 //! Registered clients (the applications people sign in to) and who may call on their behalf.
 
+use portcullis_shared::theme::Theme;
 use serde::{Deserialize, Serialize};
 
 /// Whether a client can keep a secret (RFC 6749 §2.1).
@@ -29,9 +30,23 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<String>,
     /// Only people with a verified email address may sign in.
     pub requires_verified_email: bool,
+    /// The brand theme served with the client's public configuration.
+    pub theme: Option<Theme>,
     pub access_token_ttl: u64,
     pub id_token_ttl: u64,
     pub refresh_token_ttl: u64,
+}
+
+/// A stored theme: a preset name or a theme as JSON. `None` when it is neither or does
+/// not validate, so a broken theme costs the brand look, never the sign-in.
+pub fn parse_theme(stored: &str) -> Option<Theme> {
+    let stored = stored.trim();
+    let theme = if stored.starts_with('{') {
+        serde_json::from_str(stored).ok()?
+    } else {
+        Theme::preset(stored)?
+    };
+    theme.validate().ok().map(|()| theme)
 }
 
 impl Client {
@@ -72,6 +87,17 @@ impl Client {
 mod tests {
     use super::*;
 
+    #[test]
+    fn stored_themes_are_presets_or_valid_json_and_nothing_else() {
+        assert_eq!(parse_theme("playful"), Theme::preset("playful"));
+        let json = serde_json::to_string(&Theme::preset("midnight")).unwrap_or_default();
+        assert_eq!(parse_theme(&json), Theme::preset("midnight"));
+        assert_eq!(parse_theme("no-such-preset"), None);
+        assert_eq!(parse_theme("{not json"), None);
+        let bad = json.replace("#38bdf8", "red");
+        assert_eq!(parse_theme(&bad), None);
+    }
+
     fn client() -> Client {
         Client {
             id: "demo".into(),
@@ -84,6 +110,7 @@ mod tests {
             grant_types: vec!["authorization_code".into()],
             post_logout_redirect_uris: vec![],
             requires_verified_email: false,
+            theme: None,
             access_token_ttl: 600,
             id_token_ttl: 600,
             refresh_token_ttl: 3600,

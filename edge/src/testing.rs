@@ -623,6 +623,7 @@ pub fn demo_client() -> Client {
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         post_logout_redirect_uris: vec!["https://shop.example/".into()],
         requires_verified_email: false,
+        theme: None,
         access_token_ttl: 600,
         id_token_ttl: 600,
         refresh_token_ttl: 86_400,

@@ -19,6 +19,9 @@ pub struct ClientConfig {
     pub client_id: String,
     /// Shown to people as "Sign in to {name}".
     pub name: String,
+    /// The client's brand theme, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<crate::theme::Theme>,
 }
 
 /// `POST /v1/flows`: begin a first-party sign-in flow for a client.

@@ -8,5 +8,6 @@ pub mod error;
 pub mod events;
 pub mod oauth;
 pub mod system_log;
+pub mod theme;
 
 pub use error::{ApiError, ErrorCode};

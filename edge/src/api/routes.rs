@@ -323,6 +323,7 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
     let config = ClientConfig {
         client_id: client.id,
         name: client.name,
+        theme: client.theme,
     };
     // Public data: let browsers and the edge cache reuse it for a minute.
     Ok(Response::json(200, &config).with_header("cache-control", "public, max-age=60"))

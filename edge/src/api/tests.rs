@@ -63,6 +63,23 @@ fn client_config_is_public_and_cacheable() {
         Some("https://anywhere.example")
     );
     assert_eq!(response.header("cache-control"), Some("public, max-age=60"));
+    assert_eq!(config.theme, None);
+}
+
+#[test]
+fn client_config_carries_the_client_theme() {
+    let t = TestPorts::new();
+    let mut client = crate::testing::demo_client();
+    client.theme = portcullis_shared::theme::Theme::preset("playful");
+    t.clients.insert(client);
+    let response = call(&t, request(Method::Get, "/v1/clients/demo", &[], ""));
+    let config: ClientConfig = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(
+        config.theme,
+        portcullis_shared::theme::Theme::preset("playful")
+    );
+    let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(json["theme"]["button"], "pill");
 }
 
 #[test]

@@ -34,6 +34,7 @@ struct ClientRow {
     grant_types: String,
     post_logout_redirect_uris: String,
     email_verification: String,
+    theme: Option<String>,
     access_token_ttl: f64,
     id_token_ttl: f64,
     refresh_token_ttl: f64,
@@ -70,6 +71,7 @@ impl ClientRow {
             grant_types,
             post_logout_redirect_uris,
             requires_verified_email: self.email_verification == "required",
+            theme: self.theme.as_deref().and_then(crate::clients::parse_theme),
             access_token_ttl: self.access_token_ttl as u64,
             id_token_ttl: self.id_token_ttl as u64,
             refresh_token_ttl: self.refresh_token_ttl as u64,
@@ -95,7 +97,7 @@ impl ClientStore for D1ClientStore {
             .prepare(
                 "SELECT id, name, client_type, redirect_uris, allowed_origins, allowed_scopes, \
                  secret_hash, grant_types, post_logout_redirect_uris, email_verification, \
-                 access_token_ttl, id_token_ttl, refresh_token_ttl \
+                 theme, access_token_ttl, id_token_ttl, refresh_token_ttl \
                  FROM clients WHERE id = ?1 AND disabled_at IS NULL",
             )
             .bind(&[JsValue::from_str(client_id)])
