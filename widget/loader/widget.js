@@ -28,6 +28,17 @@
 //                          under .pc-root and never touch the page), and its element ids
 //                          (pc-email, …) are in the page's document, so use one light-DOM
 //                          widget per page.
+//   reset-token resetToken the token from an emailed password reset link: the widget
+//                          starts on "Choose a new password" and sets it with this token
+//                          (the edge's /reset-password.html page passes it in). Then
+//                          "Sign in" leads to the usual first screen.
+//
+// Email: the first and password screens offer "Email me a sign-in code" (a code to type,
+// and a link that finishes the sign-in here when opened anywhere, even on another
+// device); the password screen has "Forgot password?" (a reset link, or a reminder of
+// which address has an account). A client that signs in only verified addresses gets a
+// "Confirm your email address" screen after sign-up or sign-in, which the emailed code or
+// link completes.
 //
 // Passkeys: where the browser has WebAuthn with its JSON helpers, the widget offers
 // "Sign in with a passkey", "Use a passkey instead" (password step) and "Create with a
@@ -82,7 +93,8 @@ function fail(host, error) {
  * @param {HTMLElement} element where the widget renders (into a shadow root unless
  *   options.dom is "light")
  * @param {{clientId: string, issuer?: string, flow?: string, loginHint?: string,
- *   scope?: string, passkeyAutofill?: boolean, dom?: "shadow" | "light"}} options
+ *   scope?: string, passkeyAutofill?: boolean, dom?: "shadow" | "light",
+ *   resetToken?: string}} options
  * @returns {Promise<{signOut(): void}>}
  */
 export async function mount(element, options) {
@@ -107,6 +119,7 @@ export async function mount(element, options) {
       loginHint: options.loginHint,
       scope: options.scope,
       passkeyAutofill: options.passkeyAutofill !== false,
+      resetToken: options.resetToken,
     });
   } catch (error) {
     fail(element, error);
@@ -134,6 +147,7 @@ class PortcullisSignin extends HTMLElement {
       scope: attr("scope"),
       passkeyAutofill: this.getAttribute("passkey-autofill") !== "off",
       dom: this.getAttribute("dom") === "light" ? "light" : "shadow",
+      resetToken: attr("reset-token"),
     });
     this.#widget.catch(() => {});
   }

@@ -2,8 +2,9 @@
 //! token endpoint.
 
 use portcullis_shared::api::{
-    ClientConfig, FlowOutcome, FlowStarted, PasskeyChallenge, PasskeyList, PasskeySignUp,
-    PasskeySummary, PasswordRejected, PasswordSignIn, PasswordSignUp, RenamePasskey, StartFlow,
+    ClientConfig, EmailCode, EmailSent, EmailSignIn, FlowOutcome, FlowStarted, PasskeyChallenge,
+    PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset, PasswordSignIn,
+    PasswordSignUp, RecoveryRequest, RenamePasskey, StartFlow,
 };
 use portcullis_shared::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -58,6 +59,12 @@ pub enum Failure {
     PasskeyNotFound,
     /// `last_sign_in_method`: deleting the passkey would leave no way to sign in.
     LastSignInMethod,
+    /// `code_invalid`: the emailed code is wrong; a few more tries remain.
+    CodeInvalid,
+    /// `code_expired`: no live code (expired, used, replaced, or too many wrong tries).
+    CodeExpired,
+    /// `link_expired`: the emailed link expired or was used.
+    LinkExpired,
     /// Any other API error; its message is for people and is shown as it is.
     Other { code: String, message: String },
 }
@@ -85,6 +92,9 @@ impl Failure {
             Failure::Unauthorized => ErrorCode::Unauthorized.as_str(),
             Failure::PasskeyNotFound => ErrorCode::PasskeyNotFound.as_str(),
             Failure::LastSignInMethod => ErrorCode::LastSignInMethod.as_str(),
+            Failure::CodeInvalid => ErrorCode::CodeInvalid.as_str(),
+            Failure::CodeExpired => ErrorCode::CodeExpired.as_str(),
+            Failure::LinkExpired => ErrorCode::LinkExpired.as_str(),
             Failure::Other { code, .. } => code,
         }
     }
@@ -114,6 +124,8 @@ struct OutcomeBody {
     expires_in: u64,
     #[serde(default)]
     redirect_to: Option<String>,
+    #[serde(default)]
+    code_length: u8,
 }
 
 impl OutcomeBody {
@@ -130,6 +142,12 @@ impl OutcomeBody {
                 })
             }
             ("redirect", _, Some(redirect_to)) => Ok(FlowOutcome::Redirect { redirect_to }),
+            ("verify_email", _, _) if self.code_length > 0 => {
+                Ok(FlowOutcome::VerifyEmail(EmailSent {
+                    expires_in: self.expires_in,
+                    code_length: self.code_length,
+                }))
+            }
             _ => Err(Failure::UnsupportedStep),
         }
     }
@@ -195,6 +213,22 @@ impl std::fmt::Debug for AccessToken {
 
 fn member(object: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).ok()
+}
+
+/// A whole number member (seconds, lengths): well inside f64's exact integers.
+fn number(object: &JsValue, key: &str) -> Option<u64> {
+    member(object, key)?
+        .as_f64()
+        .filter(|n| *n >= 0.0)
+        .map(|n| n as u64)
+}
+
+/// Reads a `202 {expires_in, code_length}` answer to `POST …/email` without serde.
+fn email_sent(body: &JsValue) -> Option<EmailSent> {
+    Some(EmailSent {
+        expires_in: number(body, "expires_in")?,
+        code_length: u8::try_from(number(body, "code_length")?).ok()?,
+    })
 }
 
 /// Reads a `GET /v1/me/passkeys` answer into the shared [`PasskeyList`] from the parsed
@@ -324,6 +358,71 @@ impl Api {
         self.call::<OutcomeBody>("POST", &path, Some(credential.into()), None)
             .await?
             .into_outcome()
+    }
+
+    /// Emails a sign-in code and link for `email` (the same answer whether or not it has
+    /// an account).
+    pub async fn send_email(&self, flow_id: &str, email: &str) -> Result<EmailSent, Failure> {
+        let path = format!("/v1/flows/{}/email", encode(flow_id));
+        let body = to_json(&EmailSignIn {
+            email: email.into(),
+        })?;
+        let sent = self.call_js("POST", &path, Some(body), None).await?;
+        email_sent(&sent).ok_or(Failure::Network)
+    }
+
+    /// The code from the email.
+    pub async fn email_code(&self, flow_id: &str, code: &str) -> Result<FlowOutcome, Failure> {
+        let path = format!("/v1/flows/{}/email/code", encode(flow_id));
+        let body = to_json(&EmailCode { code: code.into() })?;
+        self.call::<OutcomeBody>("POST", &path, Some(body), None)
+            .await?
+            .into_outcome()
+    }
+
+    /// Whether the emailed link was followed: `None` while it was not (`202`), the flow's
+    /// outcome once it was.
+    pub async fn email_link(&self, flow_id: &str) -> Result<Option<FlowOutcome>, Failure> {
+        let path = format!("/v1/flows/{}/email/link", encode(flow_id));
+        let (status, text) = self
+            .send("POST", &path, Some((JSON, "{}".into())), None)
+            .await?;
+        match status {
+            202 => Ok(None),
+            200..=299 => serde_json::from_str::<OutcomeBody>(&text)
+                .map_err(|_| Failure::Network)?
+                .into_outcome()
+                .map(Some),
+            _ => Err(api_failure(&text)),
+        }
+    }
+
+    /// Emails a password reset link (`account: false`) or a reminder of how the account
+    /// signs in (`account: true`) to `email`; answers the seconds a reset link works.
+    pub async fn recover(&self, account: bool, email: &str) -> Result<u64, Failure> {
+        let path = if account {
+            "/v1/recovery/account"
+        } else {
+            "/v1/recovery/password"
+        };
+        let body = to_json(&RecoveryRequest {
+            client_id: self.client_id.clone(),
+            email: email.into(),
+        })?;
+        let sent = self.call_js("POST", path, Some(body), None).await?;
+        Ok(number(&sent, "expires_in").unwrap_or_default())
+    }
+
+    /// Sets a new password with the token from the emailed reset link.
+    pub async fn reset_password(&self, body: &PasswordReset) -> Result<(), Failure> {
+        self.call::<serde::de::IgnoredAny>(
+            "POST",
+            "/v1/recovery/password/reset",
+            Some(to_json(body)?),
+            None,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// The signed-in person's passkeys.
@@ -502,6 +601,9 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::PasskeyNotFound) => Failure::PasskeyNotFound,
         Some(ErrorCode::LastSignInMethod) => Failure::LastSignInMethod,
         Some(ErrorCode::WebauthnUnknownCredential) => Failure::UnknownPasskey,
+        Some(ErrorCode::CodeInvalid) => Failure::CodeInvalid,
+        Some(ErrorCode::CodeExpired) => Failure::CodeExpired,
+        Some(ErrorCode::LinkExpired) => Failure::LinkExpired,
         // Every WebAuthn check, including ones newer than this widget.
         _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
         Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {
@@ -582,6 +684,12 @@ mod tests {
         assert_eq!(failure("unauthorized"), Failure::Unauthorized);
         assert_eq!(failure("passkey_not_found"), Failure::PasskeyNotFound);
         assert_eq!(failure("last_sign_in_method"), Failure::LastSignInMethod);
+        assert_eq!(failure("code_invalid"), Failure::CodeInvalid);
+        assert_eq!(failure("code_expired"), Failure::CodeExpired);
+        assert_eq!(failure("link_expired"), Failure::LinkExpired);
+        for code in ["code_invalid", "code_expired", "link_expired"] {
+            assert_eq!(failure(code).code(), code);
+        }
         assert_eq!(
             failure("webauthn_unknown_credential"),
             Failure::UnknownPasskey
@@ -619,6 +727,10 @@ mod tests {
             FlowOutcome::Redirect {
                 redirect_to: "https://app.example/cb?code=c&state=s".into(),
             },
+            FlowOutcome::VerifyEmail(EmailSent {
+                expires_in: 600,
+                code_length: 6,
+            }),
         ] {
             let wire = serde_json::to_string(&outcome).unwrap();
             let read: OutcomeBody = serde_json::from_str(&wire).unwrap();

@@ -48,11 +48,19 @@ pub fn view(session: Session) -> impl IntoView {
 }
 
 fn title(screen: &Screen, client: &str) -> String {
-    match screen {
-        Screen::SignUp => t::sign_up_title(client),
-        Screen::SignedIn { .. } => t::signed_in_title(client),
-        Screen::Identify | Screen::Password { .. } | Screen::Redirecting => {
-            t::sign_in_title(client)
-        }
-    }
+    let fixed = match screen {
+        Screen::SignUp => return t::sign_up_title(client),
+        Screen::SignedIn { .. } => return t::signed_in_title(client),
+        Screen::Identify
+        | Screen::Password { .. }
+        | Screen::Redirecting
+        | Screen::EmailCode { verify: false, .. } => return t::sign_in_title(client),
+        Screen::EmailCode { verify: true, .. } => t::VERIFY_TITLE,
+        Screen::Forgot { account: false } => t::FORGOT_TITLE,
+        Screen::Forgot { account: true } => t::FIND_ACCOUNT_TITLE,
+        Screen::CheckEmail { .. } => t::CHECK_EMAIL_TITLE,
+        Screen::Reset => t::RESET_TITLE,
+        Screen::ResetDone => t::RESET_DONE_TITLE,
+    };
+    fixed.to_string()
 }

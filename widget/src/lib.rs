@@ -43,10 +43,11 @@ impl Widget {
 ///
 /// - `container`: the element inside the widget's (shadow) root to render into.
 /// - `host`: the `<portcullis-signin>` element; `portcullis:*` events are dispatched on it.
-/// - `options`: `{issuer, clientId, flow?, loginHint?, scope?, passkeyAutofill?}` as the
-///   loader documents them. With `flow` the widget is on the hosted sign-in page and
-///   continues that flow; without, it is embedded and starts its own.
+/// - `options`: `{issuer, clientId, flow?, loginHint?, scope?, passkeyAutofill?,
+///   resetToken?}` as the loader documents them. With `flow` the widget is on the hosted
+///   sign-in page and continues that flow; without, it is embedded and starts its own.
 ///   `passkeyAutofill: false` keeps passkeys out of the email field's autofill menu.
+///   `resetToken` (the password reset page) starts on "Choose a new password".
 #[wasm_bindgen]
 pub fn mount(
     container: web_sys::HtmlElement,
@@ -63,6 +64,7 @@ pub fn mount(
     };
     let hosted = matches!(mode, Mode::Hosted { .. });
     let login_hint = option(&options, "loginHint");
+    let reset_token = option(&options, "resetToken");
     let autofill = js_sys::Reflect::get(&options, &JsValue::from_str("passkeyAutofill"))
         .ok()
         .and_then(|value| value.as_bool())
@@ -74,7 +76,7 @@ pub fn mount(
     let created = Rc::new(Cell::new(None));
     let slot = created.clone();
     leptos::mount::mount_to(container, move || {
-        let session = Session::new(api, events, mode, login_hint, autofill);
+        let session = Session::new(api, events, mode, login_hint, autofill, reset_token);
         slot.set(Some(session));
         app::view(session)
     })

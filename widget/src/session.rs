@@ -15,7 +15,9 @@ use std::cell::{Cell, RefCell};
 
 use leptos::html::ElementType;
 use leptos::prelude::*;
-use portcullis_shared::api::{FlowOutcome, PasswordSignIn, PasswordSignUp, StartFlow, Step};
+use portcullis_shared::api::{
+    EmailSent, FlowOutcome, PasswordReset, PasswordSignIn, PasswordSignUp, StartFlow, Step,
+};
 use portcullis_shared::events::StepDetail;
 use wasm_bindgen::JsCast;
 
@@ -44,6 +46,28 @@ pub enum Screen {
     },
     /// A hosted flow finished: the window is navigating back to the client.
     Redirecting,
+    /// Enter the code emailed to `email`, or open the email's link anywhere: the widget
+    /// asks the edge meanwhile whether it was followed.
+    EmailCode {
+        /// Unknown after a usernameless passkey sign-in; then no new code can be asked for.
+        email: Option<String>,
+        /// The client signs in only verified addresses: the code confirms this one.
+        verify: bool,
+        sent: EmailSent,
+    },
+    /// Ask for a password reset link, or with `account`, for a reminder of how an
+    /// address signs in (someone who forgot which address they used).
+    Forgot { account: bool },
+    /// A recovery email is on its way (or not, for an address without an account: the
+    /// screen says the same). `link_minutes`: how long a reset link works.
+    CheckEmail {
+        email: String,
+        link_minutes: Option<u64>,
+    },
+    /// Choose a new password with the token from an emailed reset link.
+    Reset,
+    /// The new password is set.
+    ResetDone,
 }
 
 /// How the widget was embedded, which decides who starts flows and how they end.
@@ -65,6 +89,8 @@ pub enum Mode {
 enum Method {
     Password,
     Passkey,
+    /// An emailed code or link.
+    Email,
 }
 
 /// A flow in progress.
@@ -91,6 +117,11 @@ struct Env {
     autofill: RefCell<Option<web_sys::AbortController>>,
     /// Embedded only, while signed in: the access token for `/v1/me`.
     access_token: RefCell<Option<AccessToken>>,
+    /// On the password reset page: the token from the emailed link, until it is used.
+    reset_token: RefCell<Option<String>>,
+    /// How the person authenticated before the client asked them to verify their
+    /// address; the emailed code then finishes that sign-in.
+    verifying: Cell<Method>,
 }
 
 /// The widget's state, provided as a context to every screen. Cheap to copy.
@@ -111,6 +142,7 @@ impl Session {
         mode: Mode,
         login_hint: Option<String>,
         autofill_allowed: bool,
+        reset_token: Option<String>,
     ) -> Session {
         let flow = match &mode {
             Mode::Hosted { flow_id } => Some(Flow {
@@ -130,8 +162,14 @@ impl Session {
                 autofill_allowed,
                 autofill: RefCell::new(None),
                 access_token: RefCell::new(None),
+                reset_token: RefCell::new(reset_token.clone()),
+                verifying: Cell::new(Method::Password),
             }),
-            screen: RwSignal::new(Screen::Identify),
+            screen: RwSignal::new(if reset_token.is_some() {
+                Screen::Reset
+            } else {
+                Screen::Identify
+            }),
             email: RwSignal::new(login_hint.unwrap_or_default()),
             announcement: RwSignal::new(String::new()),
         }
@@ -196,6 +234,11 @@ impl Session {
 
     pub fn show_sign_up(self) {
         self.go(Screen::SignUp, text::announce::SIGN_UP.into());
+    }
+
+    /// Back to the password step for `email` (from the emailed-code step).
+    pub fn show_password(self, email: String) {
+        self.go(Screen::Password { email }, text::announce::PASSWORD.into());
     }
 
     pub fn show_identify(self) {
@@ -271,6 +314,153 @@ impl Session {
         match result {
             Ok(()) => Ok(()),
             Err(failure) => Err(self.report(failure, Some(&email)).await),
+        }
+    }
+
+    /// Emails a sign-in code and link to `email` and shows the code screen; again for a
+    /// new code (which replaces the old one). `verify`: the code confirms the address.
+    pub async fn send_email_code(self, email: String, verify: bool) -> Result<(), Failure> {
+        self.stop_autofill();
+        let result = async {
+            let flow_id = self.flow_id(Some(&email)).await?;
+            self.api().send_email(&flow_id, &email).await
+        }
+        .await;
+        match result {
+            Ok(sent) => {
+                let again = matches!(self.screen.get_untracked(), Screen::EmailCode { .. });
+                self.show_code(Some(email), verify, sent);
+                if again {
+                    self.announce(text::announce::CODE_SENT);
+                }
+                Ok(())
+            }
+            Err(failure) => Err(self.report(failure, Some(&email)).await),
+        }
+    }
+
+    fn show_code(self, email: Option<String>, verify: bool, sent: EmailSent) {
+        let announcement = if verify {
+            text::announce::VERIFY
+        } else {
+            text::announce::EMAIL_CODE
+        };
+        let screen = Screen::EmailCode {
+            email,
+            verify,
+            sent,
+        };
+        self.go(screen, announcement.into());
+    }
+
+    fn email_method(self, verify: bool) -> Method {
+        if verify {
+            self.env.with_value(|env| env.verifying.get())
+        } else {
+            Method::Email
+        }
+    }
+
+    /// Finishes the flow with the emailed code.
+    pub async fn submit_email_code(
+        self,
+        email: Option<String>,
+        verify: bool,
+        code: String,
+    ) -> Result<(), Failure> {
+        let result = async {
+            let flow_id = self.flow_id(email.as_deref()).await?;
+            let outcome = self.api().email_code(&flow_id, &code).await;
+            if outcome == Err(Failure::TooManyAttempts) && self.embedded_scope().is_some() {
+                // Too many wrong codes end the flow: a new code needs a new flow.
+                self.set_flow(None);
+            }
+            self.finish(email.clone(), outcome?, self.email_method(verify))
+                .await
+        }
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(failure) => Err(self.report(failure, email.as_deref()).await),
+        }
+    }
+
+    /// Asks the edge whether the emailed link was followed, and finishes the flow once it
+    /// was. `Ok(true)`: nothing more to wait for (finished, or finished another way
+    /// meanwhile); `Ok(false)`: not yet.
+    pub async fn poll_email_link(
+        self,
+        email: Option<String>,
+        verify: bool,
+    ) -> Result<bool, Failure> {
+        let Some(flow_id) = self.flow_id_now() else {
+            return Ok(true);
+        };
+        let answer = self.api().email_link(&flow_id).await;
+        // The code finished (or replaced) the flow while this request ran: it is stale.
+        if self.flow_id_now().as_deref() != Some(flow_id.as_str()) {
+            return Ok(true);
+        }
+        let result = match answer {
+            Ok(None) => return Ok(false),
+            // Polling goes on through a dropped connection, without a word.
+            Err(Failure::Network) => return Err(Failure::Network),
+            Ok(Some(outcome)) => {
+                self.finish(email.clone(), outcome, self.email_method(verify))
+                    .await
+            }
+            Err(failure) => Err(failure),
+        };
+        match result {
+            Ok(()) => Ok(true),
+            Err(failure) => Err(self.report(failure, email.as_deref()).await),
+        }
+    }
+
+    /// The forgot-password screen, or with `account`, the forgot-which-email one.
+    pub fn show_forgot(self, account: bool) {
+        let announcement = if account {
+            text::announce::FIND_ACCOUNT
+        } else {
+            text::announce::FORGOT
+        };
+        self.go(Screen::Forgot { account }, announcement.into());
+    }
+
+    /// Asks for a password reset link, or with `account`, a reminder of how the address
+    /// signs in; either way "check your email" follows, whatever the address.
+    pub async fn recover(self, account: bool, email: String) -> Result<(), Failure> {
+        match self.api().recover(account, &email).await {
+            Ok(expires_in) => {
+                let link_minutes = (!account).then(|| expires_in.div_ceil(60));
+                let screen = Screen::CheckEmail {
+                    email,
+                    link_minutes,
+                };
+                self.go(screen, text::announce::CHECK_EMAIL.into());
+                Ok(())
+            }
+            Err(failure) => Err(self.report(failure, None).await),
+        }
+    }
+
+    /// Sets a new password with the reset link's token; the token works once.
+    pub async fn reset_password(self, password: String) -> Result<(), Failure> {
+        let token = self.env.with_value(|env| env.reset_token.borrow().clone());
+        let result = match token {
+            Some(token) => {
+                let body = PasswordReset { token, password };
+                self.api().reset_password(&body).await
+            }
+            None => Err(Failure::LinkExpired),
+        };
+        match result {
+            Ok(()) => {
+                self.env.with_value(|env| env.reset_token.replace(None));
+                self.go(Screen::ResetDone, text::announce::RESET_DONE.into());
+                Ok(())
+            }
+            Err(failure) => Err(self.report(failure, None).await),
         }
     }
 
@@ -373,7 +563,7 @@ impl Session {
                 self.go(
                     Screen::SignedIn {
                         email,
-                        offer_passkey: method == Method::Password
+                        offer_passkey: method != Method::Passkey
                             && caps.passkeys
                             && caps.easy_to_create,
                     },
@@ -381,8 +571,14 @@ impl Session {
                 );
                 Ok(())
             }
-            // Email verification has no screen yet: say so rather than hang.
-            FlowOutcome::VerifyEmail(_) => Err(Failure::UnsupportedStep),
+            // Not over yet: the client wants the address verified first. The flow goes
+            // on, and the emailed code or link finishes it.
+            FlowOutcome::VerifyEmail(sent) => {
+                self.set_flow(flow);
+                self.env.with_value(|env| env.verifying.set(method));
+                self.show_code(email, true, sent);
+                Ok(())
+            }
         }
     }
 

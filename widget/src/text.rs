@@ -23,6 +23,13 @@ pub mod card {
     pub fn signed_in_title(client: &str) -> String {
         format!("Signed in to {client}")
     }
+
+    pub const VERIFY_TITLE: &str = "Confirm your email address";
+    pub const FORGOT_TITLE: &str = "Reset your password";
+    pub const FIND_ACCOUNT_TITLE: &str = "Find your account";
+    pub const CHECK_EMAIL_TITLE: &str = "Check your email";
+    pub const RESET_TITLE: &str = "Choose a new password";
+    pub const RESET_DONE_TITLE: &str = "Your password has been changed";
 }
 
 /// Shared by the form fields.
@@ -50,6 +57,80 @@ pub mod password {
     pub const BUSY: &str = "Signing in…";
     pub const PASSWORD_MISSING: &str = "Enter your password.";
     pub const OTHER_ACCOUNT: &str = "Use another account";
+    pub const FORGOT: &str = "Forgot password?";
+}
+
+/// Signing in with a code or link sent by email, and confirming an address the same way.
+pub mod email {
+    /// On the identify and password steps.
+    pub const SEND: &str = "Email me a sign-in code";
+    pub const SENDING: &str = "Sending code…";
+    pub const CODE: &str = "Code";
+    pub const SUBMIT: &str = "Continue";
+    pub const BUSY: &str = "Checking code…";
+    pub const RESEND: &str = "Send a new code";
+    pub const OTHER_WAY: &str = "Use another way";
+    pub const OTHER_ACCOUNT: &str = "Use another account";
+
+    /// What the code screen says first; never whether the address has an account.
+    pub fn sent(email: Option<&str>, code_length: u8) -> String {
+        match email {
+            Some(email) => format!(
+                "We've sent an email to {email}. Enter the {code_length}-digit code from it, or open the link in it on any device."
+            ),
+            None => format!(
+                "We've sent you an email. Enter the {code_length}-digit code from it, or open the link in it on any device."
+            ),
+        }
+    }
+
+    /// Verification: the address must be confirmed before signing in.
+    pub fn verify(email: Option<&str>, code_length: u8) -> String {
+        format!(
+            "To finish, confirm that this email address is yours. {}",
+            sent(email, code_length)
+        )
+    }
+
+    pub fn code_missing(code_length: u8) -> String {
+        format!("Enter the {code_length}-digit code from the email.")
+    }
+}
+
+/// Asking for a password reset link, or for a reminder of which address has an account.
+pub mod forgot {
+    pub const EMAIL: &str = "Email";
+    pub const RESET_TEXT: &str =
+        "Enter the email address you sign in with. We'll email you a link to choose a new password.";
+    pub const RESET_SUBMIT: &str = "Email me a reset link";
+    pub const ACCOUNT_TEXT: &str =
+        "Enter an email address you may have used. We'll email it a message that says whether it has an account here, and how you sign in.";
+    pub const ACCOUNT_SUBMIT: &str = "Email me a reminder";
+    pub const BUSY: &str = "Sending…";
+    pub const FORGOT_EMAIL: &str = "Forgot which email you used?";
+    pub const BACK: &str = "Back to sign in";
+
+    /// The same words for every address, whether or not it has an account.
+    pub fn check_email(email: &str) -> String {
+        format!("If {email} has an account, we've sent it an email.")
+    }
+
+    pub fn link_works(minutes: u64) -> String {
+        format!("The link in it works for {minutes} minutes. If nothing arrives, check your spam folder.")
+    }
+
+    pub const REMINDER_WORKS: &str =
+        "It says how you sign in. If nothing arrives, check your spam folder, or try another address.";
+}
+
+/// Choosing a new password from an emailed reset link.
+pub mod reset {
+    pub const PASSWORD: &str = "New password";
+    pub const SUBMIT: &str = "Change password";
+    pub const BUSY: &str = "Changing password…";
+    pub const DONE: &str = "You can now sign in with your new password.";
+    pub const SIGN_IN: &str = "Sign in";
+    pub const NEW_LINK: &str = "Ask for a new link";
 }
 
 /// Signing in with a passkey (identify and password steps).
@@ -140,6 +221,13 @@ pub mod announce {
     pub const SIGNED_IN: &str = "You are signed in.";
     pub const SIGNED_OUT: &str = "You have signed out.";
     pub const PASSKEY: &str = "Use your passkey to sign in.";
+    pub const EMAIL_CODE: &str = "Enter the code we emailed you.";
+    pub const CODE_SENT: &str = "We've emailed you a new code.";
+    pub const VERIFY: &str = "Confirm your email address with the code we emailed you.";
+    pub const FORGOT: &str = "Reset your password.";
+    pub const FIND_ACCOUNT: &str = "Find your account.";
+    pub const CHECK_EMAIL: &str = "Check your email.";
+    pub const RESET_DONE: &str = "Your password has been changed.";
 }
 
 /// What went wrong, for the person. Never says whether an account exists.
@@ -175,6 +263,11 @@ pub mod failure {
     pub const LAST_SIGN_IN_METHOD: &str =
         "This passkey is the only way to sign in to your account, so it can't be deleted. Add another passkey first.";
 
+    pub const CODE_INVALID: &str = "That code isn't right. Check the email and try again.";
+    pub const CODE_EXPIRED: &str =
+        "That code has expired or was already used. Choose Send a new code to get another.";
+    pub const LINK_EXPIRED: &str = "This link has expired or was already used. Ask for a new one.";
+
     pub fn too_short(min_length: usize) -> String {
         format!("That password is too short. Use at least {min_length} characters.")
     }
@@ -202,6 +295,9 @@ pub fn failure_message(failure: &Failure) -> String {
         Failure::Unauthorized => failure::UNAUTHORIZED.into(),
         Failure::PasskeyNotFound => failure::PASSKEY_NOT_FOUND.into(),
         Failure::LastSignInMethod => failure::LAST_SIGN_IN_METHOD.into(),
+        Failure::CodeInvalid => failure::CODE_INVALID.into(),
+        Failure::CodeExpired => failure::CODE_EXPIRED.into(),
+        Failure::LinkExpired => failure::LINK_EXPIRED.into(),
         Failure::Other { message, .. } => message.clone(),
     }
 }
@@ -266,6 +362,16 @@ mod tests {
             failure_message(&Failure::PasskeyRejected("webauthn_rp_id_mismatch".into())),
         );
         assert!(failure_message(&Failure::LastSignInMethod).contains("only way to sign in"));
+    }
+
+    #[test]
+    fn emailed_code_failures_say_what_to_do() {
+        assert!(failure_message(&Failure::CodeInvalid).contains("try again"));
+        assert!(failure_message(&Failure::CodeExpired).contains("Send a new code"));
+        assert!(failure_message(&Failure::LinkExpired).contains("expired or was already used"));
+        assert!(email::sent(Some("ada@example.com"), 6).contains("6-digit code"));
+        // One answer for every address: nothing says whether an account exists.
+        assert!(!forgot::check_email("a@b").contains("no account"));
     }
 
     #[test]

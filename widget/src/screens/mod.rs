@@ -1,8 +1,10 @@
 //! The widget's screens, one per step, and the switch between them.
 
+mod email_code;
 mod identify;
 mod passkeys;
 mod password;
+mod recovery;
 mod sign_up;
 mod signed_in;
 
@@ -29,6 +31,42 @@ pub fn Current() -> impl IntoView {
             <p class="pc-muted" part="status">{text::signed_in::REDIRECTING}</p>
         }
         .into_any(),
+        Screen::EmailCode {
+            email,
+            verify,
+            sent,
+        } => view! { <email_code::EmailCodeStep email=email verify=verify sent=sent /> }.into_any(),
+        Screen::Forgot { account } => view! { <recovery::Forgot account=account /> }.into_any(),
+        Screen::CheckEmail {
+            email,
+            link_minutes,
+        } => view! { <recovery::CheckEmail email=email link_minutes=link_minutes /> }.into_any(),
+        Screen::Reset => view! { <recovery::Reset /> }.into_any(),
+        Screen::ResetDone => view! { <recovery::ResetDone /> }.into_any(),
+    }
+}
+
+/// "Email me a sign-in code", under the identify and password steps' forms: a link-like
+/// button, relabelled and disabled while the email is being sent.
+#[component]
+fn EmailCodeLink(
+    /// Whether the email is being sent.
+    busy: RwSignal<bool>,
+    /// Checks the address and sends the email.
+    on_click: Box<dyn Fn()>,
+) -> impl IntoView {
+    view! {
+        <p class="pc-switch" part="switch">
+            <button
+                class="pc-link"
+                part="link email-code"
+                type="button"
+                disabled=busy
+                on:click=move |_| if !busy.get_untracked() { on_click() }
+            >
+                {move || if busy.get() { text::email::SENDING } else { text::email::SEND }}
+            </button>
+        </p>
     }
 }
 

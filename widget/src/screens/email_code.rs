@@ -1,0 +1,165 @@
+//! Signing in with a code or a link sent by email, and confirming an address the same way
+//! when the client signs in only verified addresses.
+
+use leptos::html::Input;
+use leptos::prelude::*;
+use portcullis_shared::api::EmailSent;
+
+use super::run;
+use crate::api::Failure;
+use crate::fields::{Form, FormErrors, LinkButton, Message, TextField};
+use crate::session::Session;
+use crate::text::{self, email as t};
+
+/// How often the widget asks whether the emailed link was followed.
+const POLL_MS: i32 = 2_000;
+
+/// Asks for the emailed code; meanwhile asks the edge every two seconds whether the
+/// email's link was opened (in another tab, or on another device), which finishes the
+/// flow here too.
+#[component]
+pub fn EmailCodeStep(
+    /// Where the code went; unknown after a usernameless passkey sign-in.
+    email: Option<String>,
+    /// The code confirms the address before the client signs the person in.
+    verify: bool,
+    /// How long the code lives and how many digits it has.
+    sent: EmailSent,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let errors = FormErrors::new();
+    let code_error: Message = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let resend_busy = RwSignal::new(false);
+    let code = RwSignal::new(String::new());
+    let code_input = NodeRef::<Input>::new();
+    session.focus_on_arrival(code_input);
+    let length = sent.code_length;
+
+    // Until the code expires or this screen goes away: its signals go with it, so a
+    // disposed `busy` ends the loop. No request while the code is being checked.
+    {
+        let email = email.clone();
+        leptos::task::spawn_local(async move {
+            let deadline = js_sys::Date::now() + sent.expires_in as f64 * 1000.0;
+            loop {
+                sleep(POLL_MS).await;
+                match busy.try_get_untracked() {
+                    None => return,
+                    Some(true) => continue,
+                    Some(false) if js_sys::Date::now() > deadline => return,
+                    Some(false) => {}
+                }
+                match session.poll_email_link(email.clone(), verify).await {
+                    Ok(false) | Err(Failure::Network) => {}
+                    Ok(true) => return,
+                    Err(failure) => {
+                        // Said only while this screen shows and the code's own answer
+                        // is not on its way.
+                        if busy.try_get_untracked() == Some(false) {
+                            errors.on_form(text::failure_message(&failure));
+                        }
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    let submit = {
+        let email = email.clone();
+        move || {
+            code_error.set(None);
+            // People paste codes with spaces or dashes; only the digits count.
+            let typed: String = code
+                .get_untracked()
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .collect();
+            if typed.len() != usize::from(length) || !typed.chars().all(|c| c.is_ascii_digit()) {
+                FormErrors::on_field(code_error, code_input, t::code_missing(length));
+                return;
+            }
+            let email = email.clone();
+            run(busy, async move {
+                match session.submit_email_code(email, verify, typed).await {
+                    Ok(()) => {}
+                    // Wrong, but the code lives on: type it again.
+                    Err(failure @ Failure::CodeInvalid) => {
+                        code.set(String::new());
+                        let message = text::failure_message(&failure);
+                        FormErrors::on_field(code_error, code_input, message);
+                    }
+                    Err(failure) => errors.on_form(text::failure_message(&failure)),
+                }
+            });
+        }
+    };
+
+    let resend = email.clone().map(|email| {
+        move |_| {
+            if resend_busy.get_untracked() {
+                return;
+            }
+            let email = email.clone();
+            errors.clear();
+            code_error.set(None);
+            run(resend_busy, async move {
+                if let Err(failure) = session.send_email_code(email, verify).await {
+                    errors.on_form(text::failure_message(&failure));
+                }
+            });
+        }
+    });
+    let back: Box<dyn Fn()> = match (&email, verify) {
+        // The password step of the same address, with its other ways to sign in.
+        (Some(email), false) => {
+            let email = email.clone();
+            Box::new(move || session.show_password(email.clone()))
+        }
+        // Verification comes after signing in: only another account is another way.
+        _ => Box::new(move || leptos::task::spawn_local(session.use_another_account())),
+    };
+    let intro = if verify {
+        t::verify(email.as_deref(), length)
+    } else {
+        t::sent(email.as_deref(), length)
+    };
+
+    view! {
+        <p class="pc-hint pc-intro" part="hint">{intro}</p>
+        <Form busy=busy errors=errors submit=t::SUBMIT busy_label=t::BUSY on_submit=Box::new(submit)>
+            <TextField
+                id="pc-code"
+                label=t::CODE
+                kind="text"
+                autocomplete="one-time-code"
+                inputmode="numeric"
+                required=true
+                value=code
+                error=code_error
+                node_ref=code_input
+            />
+        </Form>
+        {resend.map(|resend| view! {
+            <p class="pc-switch" part="switch">
+                <button class="pc-link" part="link" type="button" disabled=resend_busy on:click=resend>
+                    {move || if resend_busy.get() { text::email::SENDING } else { t::RESEND }}
+                </button>
+            </p>
+        })}
+        <p class="pc-switch" part="switch">
+            <LinkButton label=if verify { t::OTHER_ACCOUNT } else { t::OTHER_WAY } on_click=back />
+        </p>
+    }
+}
+
+/// Resolves after `ms` milliseconds (a `setTimeout` promise).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -1,0 +1,167 @@
+//! Recovery by email: asking for a password reset link (or a reminder of which address
+//! has an account), "check your email", and choosing a new password from the link.
+
+use leptos::html::{Input, P};
+use leptos::prelude::*;
+
+use super::{looks_like_email, run};
+use crate::api::Failure;
+use crate::fields::{Form, FormErrors, LinkButton, PasswordField, TextField};
+use crate::session::Session;
+use crate::text::{self, forgot as t, identify as ti, reset as tr, sign_up as ts};
+
+/// Asks for the address to send a reset link to, or with `account`, an address to send a
+/// reminder to. Filled in with the address typed so far.
+#[component]
+pub fn Forgot(
+    /// Someone who forgot which address they used, rather than their password.
+    account: bool,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let errors = FormErrors::new();
+    let busy = RwSignal::new(false);
+    let email_input = NodeRef::<Input>::new();
+    session.focus_on_arrival(email_input);
+
+    let submit = move || {
+        let email = session.email.get_untracked().trim().to_string();
+        if !looks_like_email(&email) {
+            FormErrors::on_field(errors.email, email_input, ti::EMAIL_INVALID.into());
+            return;
+        }
+        run(busy, async move {
+            if let Err(failure) = session.recover(account, email).await {
+                errors.on_form(text::failure_message(&failure));
+            }
+        });
+    };
+    let (intro, submit_label) = if account {
+        (t::ACCOUNT_TEXT, t::ACCOUNT_SUBMIT)
+    } else {
+        (t::RESET_TEXT, t::RESET_SUBMIT)
+    };
+
+    view! {
+        <p class="pc-hint pc-intro" part="hint">{intro}</p>
+        <Form busy=busy errors=errors submit=submit_label busy_label=t::BUSY on_submit=Box::new(submit)>
+            <TextField
+                id="pc-email"
+                label=t::EMAIL
+                kind="email"
+                autocomplete="username"
+                inputmode="email"
+                required=true
+                value=session.email
+                error=errors.email
+                node_ref=email_input
+            />
+        </Form>
+        {(!account).then(|| view! {
+            <p class="pc-switch" part="switch">
+                <LinkButton label=t::FORGOT_EMAIL on_click=Box::new(move || session.show_forgot(true)) />
+            </p>
+        })}
+        <p class="pc-switch" part="switch">
+            <LinkButton label=t::BACK on_click=Box::new(move || session.show_identify()) />
+        </p>
+    }
+}
+
+/// The same words for every address: whether it has an account is the email's business.
+#[component]
+pub fn CheckEmail(
+    /// The address the message went to, if it has an account.
+    email: String,
+    /// How long the reset link works; `None` for an account reminder.
+    link_minutes: Option<u64>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let status = NodeRef::<P>::new();
+    session.focus_on_arrival(status);
+    let more = match link_minutes {
+        Some(minutes) => t::link_works(minutes),
+        None => t::REMINDER_WORKS.to_string(),
+    };
+    view! {
+        <div class="pc-step" part="check-email">
+            <p class="pc-identity" part="status" tabindex="-1" node_ref=status>{t::check_email(&email)}</p>
+            <p class="pc-hint" part="hint">{more}</p>
+            <p class="pc-switch" part="switch">
+                <LinkButton label=t::BACK on_click=Box::new(move || session.show_identify()) />
+            </p>
+        </div>
+    }
+}
+
+/// Asks for a new password for the account whose reset link opened the page. A link
+/// that expired or was used offers to ask for a new one.
+#[component]
+pub fn Reset() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let errors = FormErrors::new();
+    let busy = RwSignal::new(false);
+    let expired = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
+    let password_input = NodeRef::<Input>::new();
+    session.focus_on_arrival(password_input);
+
+    let submit = move || {
+        let secret = password.get_untracked();
+        if secret.is_empty() {
+            FormErrors::on_field(errors.password, password_input, ts::PASSWORD_MISSING.into());
+            return;
+        }
+        run(busy, async move {
+            match session.reset_password(secret).await {
+                Ok(()) => {}
+                // The link still works: choose another password.
+                Err(failure @ Failure::PasswordRejected(_)) => {
+                    let message = text::failure_message(&failure);
+                    FormErrors::on_field(errors.password, password_input, message);
+                }
+                Err(failure) => {
+                    expired.set(failure == Failure::LinkExpired);
+                    errors.on_form(text::failure_message(&failure));
+                }
+            }
+        });
+    };
+
+    view! {
+        <Form busy=busy errors=errors submit=tr::SUBMIT busy_label=tr::BUSY on_submit=Box::new(submit)>
+            <PasswordField
+                id="pc-new-password"
+                label=tr::PASSWORD
+                autocomplete="new-password"
+                hint=ts::PASSWORD_HINT
+                value=password
+                error=errors.password
+                node_ref=password_input
+            />
+        </Form>
+        {move || expired.get().then(|| view! {
+            <p class="pc-switch" part="switch">
+                <LinkButton label=tr::NEW_LINK on_click=Box::new(move || session.show_forgot(false)) />
+            </p>
+        })}
+        <p class="pc-switch" part="switch">
+            <LinkButton label=t::BACK on_click=Box::new(move || session.show_identify()) />
+        </p>
+    }
+}
+
+/// The password is changed; signing in is one step away.
+#[component]
+pub fn ResetDone() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let status = NodeRef::<P>::new();
+    session.focus_on_arrival(status);
+    view! {
+        <div class="pc-step" part="reset-done">
+            <p class="pc-identity" part="status" tabindex="-1" node_ref=status>{tr::DONE}</p>
+            <button class="pc-button" part="button" type="button" on:click=move |_| session.show_identify()>
+                {tr::SIGN_IN}
+            </button>
+        </div>
+    }
+}
