@@ -443,3 +443,37 @@ fn well_known_webauthn_lists_the_related_origins() {
     assert_eq!(response.status, 200);
     assert_eq!(json(&response), json!({"origins": [ISSUER, PAGE]}));
 }
+
+#[test]
+fn with_verification_required_a_taken_address_gets_the_new_account_answer_for_passkeys_too() {
+    let t = ports();
+    let mut strict = portcullis_edge::testing::demo_client();
+    strict.id = "strict".into();
+    strict.name = "Strict Shop".into();
+    strict.requires_verified_email = true;
+    t.clients.insert(strict);
+    sign_up(&t, "ada@shop.example");
+
+    let answer = |email: &str| {
+        let mut client = client(true);
+        let flow = common::http::start_flow_for(&t, "strict");
+        let options = post(
+            &t,
+            &format!("/v1/flows/{flow}/passkey/sign-up/options"),
+            &json!({ "email": email }),
+        );
+        let credential = create(&mut client, &json(&options));
+        let done = post(
+            &t,
+            &format!("/v1/flows/{flow}/passkey/sign-up"),
+            &credential,
+        );
+        (done.status, json(&done))
+    };
+    let taken = answer("ada@shop.example");
+    let fresh = answer("new@shop.example");
+    assert_eq!(taken, fresh);
+    assert_eq!(taken.1["status"], "verify_email");
+    let mail = t.mailer.last_to("ada@shop.example").unwrap();
+    assert_eq!(mail.subject, "You already have an account with Strict Shop");
+}

@@ -349,6 +349,14 @@ pub async fn step(
         context: caller.context,
     };
     let rp = || passkeys::relying_party(ports, caller.self_origin, &client.allowed_origins);
+    // Known before the ceremony uses its challenge, for the answer to a taken address.
+    let sign_up_email = match &input {
+        StepInput::SignUp(body) => Some(body.email.clone()),
+        StepInput::PasskeySignUp(credential) if client.requires_verified_email => {
+            passkeys::sign_up::email_of(ports, credential).await
+        }
+        _ => None,
+    };
     let result = match &input {
         StepInput::Password(body) => {
             accounts::sign_in(ports, &attempt, &body.email, &body.password).await
@@ -397,11 +405,11 @@ pub async fn step(
         }
         // With verification required, a taken address gets the same answer as a new one;
         // its owner is told by email.
-        Err(Error::SignUpRefused) if client.requires_verified_email => match &input {
-            StepInput::SignUp(body) => {
-                email::account_exists(ports, caller, flow_id, record, &client, &body.email).await
+        Err(Error::SignUpRefused) if client.requires_verified_email => match &sign_up_email {
+            Some(typed) => {
+                email::account_exists(ports, caller, flow_id, record, &client, typed).await
             }
-            _ => keep(ports, flow_id, record, Error::SignUpRefused).await,
+            None => keep(ports, flow_id, record, Error::SignUpRefused).await,
         },
         Err(err) => keep(ports, flow_id, record, err).await,
     }

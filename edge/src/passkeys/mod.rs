@@ -108,6 +108,21 @@ pub(crate) async fn take_challenge(
     Ok((challenge, pending))
 }
 
+/// What the challenge `client_data_json` answers was issued for, without using it up
+/// (for deciding how to answer before the ceremony's own checks run).
+pub(crate) async fn peek_challenge(ports: &Ports<'_>, client_data_json: &[u8]) -> Option<Pending> {
+    let client_data = ClientData::parse(client_data_json).ok()?;
+    if !is_handle(&client_data.challenge) {
+        return None;
+    }
+    let value = ports
+        .one_time
+        .peek(&challenge_key(&client_data.challenge), ports.clock.now())
+        .await
+        .ok()??;
+    serde_json::from_str(&value).ok()
+}
+
 /// The relying party for ceremonies of a client: the deployment's RP ID, and the
 /// issuer's origin plus the origins the client allows.
 pub fn relying_party(ports: &Ports<'_>, issuer: &str, client_origins: &[String]) -> RelyingParty {

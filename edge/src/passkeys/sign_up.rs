@@ -109,6 +109,18 @@ pub async fn options(
     ))
 }
 
+/// The address a passkey sign-up credential was created for, read from its challenge
+/// without using it.
+pub async fn email_of(
+    ports: &Ports<'_>,
+    credential: &RegisterPublicKeyCredential,
+) -> Option<String> {
+    match super::peek_challenge(ports, &credential.response.client_data_json).await? {
+        Pending::SignUp { email, .. } => Some(email),
+        _ => None,
+    }
+}
+
 /// Verifies a new credential (the browser's `PublicKeyCredential.toJSON()`) against the
 /// challenge it answers; returns the verified record and the challenge's binding.
 pub(crate) async fn verify_new_credential(
