@@ -251,6 +251,34 @@ pub fn OtherWay(
     }
 }
 
+/// A button that looks like a link for a request of its own (emailing a code), in a
+/// paragraph under the form; relabelled and disabled while the request runs.
+#[component]
+pub fn BusyLink(
+    /// Its text at rest, also its accessible name.
+    label: &'static str,
+    /// Its text while the request runs.
+    busy_label: &'static str,
+    /// Whether the request runs.
+    busy: RwSignal<bool>,
+    /// Starts the request.
+    on_click: Box<dyn Fn()>,
+) -> impl IntoView {
+    view! {
+        <p class="pc-switch" part="switch">
+            <button
+                class="pc-link"
+                part="link"
+                type="button"
+                disabled=busy
+                on:click=move |_| if !busy.get_untracked() { on_click() }
+            >
+                {move || if busy.get() { busy_label } else { label }}
+            </button>
+        </p>
+    }
+}
+
 /// A button that looks like a link, for moving between screens.
 #[component]
 pub fn LinkButton(

@@ -361,55 +361,49 @@ impl Session {
         }
     }
 
-    /// Finishes the flow with the emailed code.
-    pub async fn submit_email_code(
+    /// The emailed proof: with `code`, the code the person typed; without, whether the
+    /// email's link was followed (the code step asks every two seconds). Finishes the
+    /// flow once either proves the address. `Ok(true)`: nothing more to wait for
+    /// (finished, or finished another way meanwhile); `Ok(false)`: the link was not
+    /// followed yet.
+    pub async fn email_proof(
         self,
         email: Option<String>,
         verify: bool,
-        code: String,
-    ) -> Result<(), Failure> {
-        let result = async {
-            let flow_id = self.flow_id(email.as_deref()).await?;
-            let outcome = self.api().email_code(&flow_id, &code).await;
-            if outcome == Err(Failure::TooManyAttempts) && self.embedded_scope().is_some() {
-                // Too many wrong codes end the flow: a new code needs a new flow.
-                self.set_flow(None);
-            }
-            self.finish(email.clone(), outcome?, self.email_method(verify))
-                .await
-        }
-        .await;
-        match result {
-            Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, email.as_deref()).await),
-        }
-    }
-
-    /// Asks the edge whether the emailed link was followed, and finishes the flow once it
-    /// was. `Ok(true)`: nothing more to wait for (finished, or finished another way
-    /// meanwhile); `Ok(false)`: not yet.
-    pub async fn poll_email_link(
-        self,
-        email: Option<String>,
-        verify: bool,
+        code: Option<String>,
     ) -> Result<bool, Failure> {
-        let Some(flow_id) = self.flow_id_now() else {
-            return Ok(true);
+        let typed = code.is_some();
+        let answer = match (self.flow_id_now(), typed) {
+            (None, false) => return Ok(true),
+            (Some(flow_id), _) => Ok(flow_id),
+            (None, true) => self.flow_id(email.as_deref()).await,
         };
-        let answer = self.api().email_link(&flow_id).await;
-        // The code finished (or replaced) the flow while this request ran: it is stale.
-        if self.flow_id_now().as_deref() != Some(flow_id.as_str()) {
-            return Ok(true);
-        }
+        let answer = match answer {
+            Ok(flow_id) => {
+                let answer = self.api().email_proof(&flow_id, code.as_deref()).await;
+                // The code finished (or replaced) the flow while the link was asked about.
+                if !typed && self.flow_id_now().as_deref() != Some(flow_id.as_str()) {
+                    return Ok(true);
+                }
+                answer
+            }
+            Err(failure) => Err(failure),
+        };
         let result = match answer {
             Ok(None) => return Ok(false),
-            // Polling goes on through a dropped connection, without a word.
-            Err(Failure::Network) => return Err(Failure::Network),
+            // Asking goes on through a dropped connection, without a word.
+            Err(Failure::Network) if !typed => return Err(Failure::Network),
             Ok(Some(outcome)) => {
                 self.finish(email.clone(), outcome, self.email_method(verify))
                     .await
             }
-            Err(failure) => Err(failure),
+            Err(failure) => {
+                if matches!(failure, Failure::TooManyAttempts) && self.embedded_scope().is_some() {
+                    // Too many wrong codes end the flow: a new code needs a new flow.
+                    self.set_flow(None);
+                }
+                Err(failure)
+            }
         };
         match result {
             Ok(()) => Ok(true),

@@ -5,7 +5,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use portcullis_shared::api::EmailSent;
 
-use super::run;
+use super::{email_code_link, run};
 use crate::api::Failure;
 use crate::fields::{Form, FormErrors, LinkButton, Message, TextField};
 use crate::session::Session;
@@ -30,7 +30,6 @@ pub fn EmailCodeStep(
     let errors = FormErrors::new();
     let code_error: Message = RwSignal::new(None);
     let busy = RwSignal::new(false);
-    let resend_busy = RwSignal::new(false);
     let code = RwSignal::new(String::new());
     let code_input = NodeRef::<Input>::new();
     session.focus_on_arrival(code_input);
@@ -50,7 +49,7 @@ pub fn EmailCodeStep(
                     Some(false) if js_sys::Date::now() > deadline => return,
                     Some(false) => {}
                 }
-                match session.poll_email_link(email.clone(), verify).await {
+                match session.email_proof(email.clone(), verify, None).await {
                     Ok(false) | Err(Failure::Network) => {}
                     Ok(true) => return,
                     Err(failure) => {
@@ -82,8 +81,8 @@ pub fn EmailCodeStep(
             }
             let email = email.clone();
             run(busy, async move {
-                match session.submit_email_code(email, verify, typed).await {
-                    Ok(()) => {}
+                match session.email_proof(email, verify, Some(typed)).await {
+                    Ok(_) => {}
                     // Wrong, but the code lives on: type it again.
                     Err(failure @ Failure::CodeInvalid) => {
                         code.set(String::new());
@@ -96,19 +95,11 @@ pub fn EmailCodeStep(
         }
     };
 
+    // A new code replaces the old one; the screen shows again, and says so.
     let resend = email.clone().map(|email| {
-        move |_| {
-            if resend_busy.get_untracked() {
-                return;
-            }
-            let email = email.clone();
-            errors.clear();
+        move || {
             code_error.set(None);
-            run(resend_busy, async move {
-                if let Err(failure) = session.send_email_code(email, verify).await {
-                    errors.on_form(text::failure_message(&failure));
-                }
-            });
+            Some(email.clone())
         }
     });
     let back: Box<dyn Fn()> = match (&email, verify) {
@@ -141,13 +132,7 @@ pub fn EmailCodeStep(
                 node_ref=code_input
             />
         </Form>
-        {resend.map(|resend| view! {
-            <p class="pc-switch" part="switch">
-                <button class="pc-link" part="link" type="button" disabled=resend_busy on:click=resend>
-                    {move || if resend_busy.get() { text::email::SENDING } else { t::RESEND }}
-                </button>
-            </p>
-        })}
+        {resend.map(|resend| email_code_link(session, errors, t::RESEND, resend, verify))}
         <p class="pc-switch" part="switch">
             <LinkButton label=if verify { t::OTHER_ACCOUNT } else { t::OTHER_WAY } on_click=back />
         </p>

@@ -3,7 +3,7 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use super::{looks_like_email, run, EmailCodeLink};
+use super::{email_code_link, looks_like_email, run};
 use crate::fields::{Form, FormErrors, LinkButton, OtherWay, TextField};
 use crate::session::Session;
 use crate::text::{self, identify as t, passkey as tp};
@@ -62,19 +62,13 @@ pub fn Identify() -> impl IntoView {
             }
         });
     };
-    let email_busy = RwSignal::new(false);
-    let email_code = move || {
-        errors.clear();
+    let typed_email = move || {
         let email = session.email.get_untracked().trim().to_string();
-        if !looks_like_email(&email) {
-            FormErrors::on_field(errors.email, email_input, t::EMAIL_INVALID.into());
-            return;
+        if looks_like_email(&email) {
+            return Some(email);
         }
-        run(email_busy, async move {
-            if let Err(failure) = session.send_email_code(email, false).await {
-                errors.on_form(text::failure_message(&failure));
-            }
-        });
+        FormErrors::on_field(errors.email, email_input, t::EMAIL_INVALID.into());
+        None
     };
     let passkey = move || {
         errors.clear();
@@ -103,7 +97,7 @@ pub fn Identify() -> impl IntoView {
                 node_ref=email_input
             />
         </Form>
-        <EmailCodeLink busy=email_busy on_click=Box::new(email_code) />
+        {email_code_link(session, errors, text::email::SEND, typed_email, false)}
         {session.capabilities().passkeys.then(|| view! {
             <OtherWay label=tp::SIGN_IN busy_label=tp::BUSY busy=passkey_busy on_click=Box::new(passkey) />
         })}

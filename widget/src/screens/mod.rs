@@ -12,6 +12,7 @@ use std::future::Future;
 
 use leptos::prelude::*;
 
+use crate::fields::{BusyLink, FormErrors};
 use crate::session::{Screen, Session};
 use crate::text;
 
@@ -40,34 +41,45 @@ pub fn Current() -> impl IntoView {
         Screen::CheckEmail {
             email,
             link_minutes,
-        } => view! { <recovery::CheckEmail email=email link_minutes=link_minutes /> }.into_any(),
+        } => recovery::check_email(&email, link_minutes).into_any(),
         Screen::Reset => view! { <recovery::Reset /> }.into_any(),
-        Screen::ResetDone => view! { <recovery::ResetDone /> }.into_any(),
+        Screen::ResetDone => recovery::reset_done().into_any(),
     }
 }
 
-/// "Email me a sign-in code", under the identify and password steps' forms: a link-like
-/// button, relabelled and disabled while the email is being sent.
-#[component]
-fn EmailCodeLink(
-    /// Whether the email is being sent.
-    busy: RwSignal<bool>,
-    /// Checks the address and sends the email.
-    on_click: Box<dyn Fn()>,
+/// "Email me a sign-in code" (or "Send a new code"): a link-like button that emails a
+/// code to `email` and shows the code step; failures go to the form.
+fn email_code_link(
+    session: Session,
+    errors: FormErrors,
+    label: &'static str,
+    email: impl Fn() -> Option<String> + 'static,
+    verify: bool,
 ) -> impl IntoView {
-    view! {
-        <p class="pc-switch" part="switch">
-            <button
-                class="pc-link"
-                part="link email-code"
-                type="button"
-                disabled=busy
-                on:click=move |_| if !busy.get_untracked() { on_click() }
-            >
-                {move || if busy.get() { text::email::SENDING } else { text::email::SEND }}
-            </button>
-        </p>
-    }
+    let busy = RwSignal::new(false);
+    let send = move || {
+        errors.clear();
+        // `None`: the address is not usable, and the caller has said why.
+        if let Some(email) = email() {
+            send_code(session, busy, errors, email, verify);
+        }
+    };
+    view! { <BusyLink label=label busy_label=text::email::SENDING busy=busy on_click=Box::new(send) /> }
+}
+
+/// Not generic, so that every screen that emails a code shares one compiled task.
+fn send_code(
+    session: Session,
+    busy: RwSignal<bool>,
+    errors: FormErrors,
+    email: String,
+    verify: bool,
+) {
+    run(busy, async move {
+        if let Err(failure) = session.send_email_code(email, verify).await {
+            errors.on_form(text::failure_message(&failure));
+        }
+    });
 }
 
 /// Runs a screen's request in the background with `busy` set meanwhile.

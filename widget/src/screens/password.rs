@@ -3,7 +3,7 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use super::{run, EmailCodeLink};
+use super::{email_code_link, run};
 use crate::api::Failure;
 use crate::fields::{Form, FormErrors, LinkButton, OtherWay, PasswordField};
 use crate::session::Session;
@@ -59,18 +59,9 @@ pub fn Password(
             });
         }
     };
-    let email_busy = RwSignal::new(false);
-    let email_code = {
+    let this_email = {
         let email = email.clone();
-        move || {
-            errors.clear();
-            let email = email.clone();
-            run(email_busy, async move {
-                if let Err(failure) = session.send_email_code(email, false).await {
-                    errors.on_form(text::failure_message(&failure));
-                }
-            });
-        }
+        move || Some(email.clone())
     };
     let other_account = move || {
         leptos::task::spawn_local(session.use_another_account());
@@ -96,7 +87,7 @@ pub fn Password(
         <p class="pc-switch" part="switch">
             <LinkButton label=t::FORGOT on_click=Box::new(move || session.show_forgot(false)) />
         </p>
-        <EmailCodeLink busy=email_busy on_click=Box::new(email_code) />
+        {email_code_link(session, errors, text::email::SEND, this_email, false)}
         {session.capabilities().passkeys.then(|| view! {
             <OtherWay label=tp::USE_INSTEAD busy_label=tp::BUSY busy=passkey_busy on_click=Box::new(passkey) />
         })}

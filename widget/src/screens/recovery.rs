@@ -67,28 +67,41 @@ pub fn Forgot(
     }
 }
 
-/// The same words for every address: whether it has an account is the email's business.
-#[component]
-pub fn CheckEmail(
-    /// The address the message went to, if it has an account.
-    email: String,
-    /// How long the reset link works; `None` for an account reminder.
-    link_minutes: Option<u64>,
-) -> impl IntoView {
-    let session = expect_context::<Session>();
-    let status = NodeRef::<P>::new();
-    session.focus_on_arrival(status);
+/// "Check your email": the same words for every address; whether it has an account is
+/// the email's business.
+pub fn check_email(email: &str, link_minutes: Option<u64>) -> impl IntoView {
     let more = match link_minutes {
         Some(minutes) => t::link_works(minutes),
         None => t::REMINDER_WORKS.to_string(),
     };
+    view! { <Notice message=t::check_email(email) detail=Some(more) action=t::BACK /> }
+}
+
+/// The password is changed; signing in is one step away.
+pub fn reset_done() -> impl IntoView {
+    view! { <Notice message=tr::DONE.to_string() detail=None action=tr::SIGN_IN /> }
+}
+
+/// A message that takes focus, more words under it, and a button to the first screen.
+#[component]
+fn Notice(
+    /// What happened.
+    message: String,
+    /// What to know about it.
+    detail: Option<String>,
+    /// The button's label.
+    action: &'static str,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let status = NodeRef::<P>::new();
+    session.focus_on_arrival(status);
     view! {
-        <div class="pc-step" part="check-email">
-            <p class="pc-identity" part="status" tabindex="-1" node_ref=status>{t::check_email(&email)}</p>
-            <p class="pc-hint" part="hint">{more}</p>
-            <p class="pc-switch" part="switch">
-                <LinkButton label=t::BACK on_click=Box::new(move || session.show_identify()) />
-            </p>
+        <div class="pc-step" part="notice">
+            <p class="pc-identity" part="status" tabindex="-1" node_ref=status>{message}</p>
+            {detail.map(|detail| view! { <p class="pc-hint" part="hint">{detail}</p> })}
+            <button class="pc-button" part="button" type="button" on:click=move |_| session.show_identify()>
+                {action}
+            </button>
         </div>
     }
 }
@@ -120,7 +133,7 @@ pub fn Reset() -> impl IntoView {
                     FormErrors::on_field(errors.password, password_input, message);
                 }
                 Err(failure) => {
-                    expired.set(failure == Failure::LinkExpired);
+                    expired.set(matches!(failure, Failure::LinkExpired));
                     errors.on_form(text::failure_message(&failure));
                 }
             }
@@ -147,21 +160,5 @@ pub fn Reset() -> impl IntoView {
         <p class="pc-switch" part="switch">
             <LinkButton label=t::BACK on_click=Box::new(move || session.show_identify()) />
         </p>
-    }
-}
-
-/// The password is changed; signing in is one step away.
-#[component]
-pub fn ResetDone() -> impl IntoView {
-    let session = expect_context::<Session>();
-    let status = NodeRef::<P>::new();
-    session.focus_on_arrival(status);
-    view! {
-        <div class="pc-step" part="reset-done">
-            <p class="pc-identity" part="status" tabindex="-1" node_ref=status>{tr::DONE}</p>
-            <button class="pc-button" part="button" type="button" on:click=move |_| session.show_identify()>
-                {tr::SIGN_IN}
-            </button>
-        </div>
     }
 }
