@@ -48,10 +48,13 @@ impl FormErrors {
         focus_node(input);
     }
 
-    /// Shows `message` for the whole form and moves focus to it.
+    /// Shows `message` for the whole form and moves focus to it. A request may end after
+    /// its screen has gone (the person moved on or signed out): then there is nothing
+    /// to show it on.
     pub fn on_form(self, message: String) {
-        self.form.set(Some(message));
-        focus_node(self.form_node);
+        if self.form.try_set(Some(message)).is_none() {
+            focus_node(self.form_node);
+        }
     }
 }
 

@@ -35,11 +35,17 @@ pub fn Identify() -> impl IntoView {
                 let Some(assertion) = session.autofill().await else {
                     return;
                 };
+                // The screen may have gone while the browser waited for a passkey.
+                if passkey_busy.is_disposed() {
+                    return;
+                }
                 passkey_busy.set(true);
                 errors.clear();
                 session.announce(tp::BUSY);
                 let result = session.sign_in_with_assertion(assertion).await;
-                passkey_busy.try_set(false);
+                if passkey_busy.try_set(false).is_some() {
+                    return;
+                }
                 match result {
                     Ok(()) => return,
                     Err(failure) => errors.on_form(text::failure_message(&failure)),

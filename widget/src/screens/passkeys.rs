@@ -48,7 +48,12 @@ impl List {
         let session = self.session;
         let adding = matches!(change, Some(Change::Add));
         run(self.busy, async move {
-            match session.passkeys(change).await {
+            let result = session.passkeys(change).await;
+            // Signed out (or away) meanwhile: the list and its signals are gone.
+            if self.passkeys.is_disposed() {
+                return;
+            }
+            match result {
                 Ok(passkeys) => {
                     if self.who.get_untracked().is_none() {
                         self.who.set(Some(passkeys.name.clone()));
