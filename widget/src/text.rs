@@ -110,17 +110,20 @@ pub mod forgot {
     pub const FORGOT_EMAIL: &str = "Forgot which email you used?";
     pub const BACK: &str = "Back to sign in";
 
-    /// The same words for every address, whether or not it has an account.
+    /// The same words for every address: an address without an account gets an email
+    /// too, saying so.
     pub fn check_email(email: &str) -> String {
-        format!("If {email} has an account, we've sent it an email.")
+        format!("We've sent an email to {email}.")
     }
 
     pub fn link_works(minutes: u64) -> String {
-        format!("The link in it works for {minutes} minutes. If nothing arrives, check your spam folder.")
+        format!(
+            "If this address has an account, the email has a link to choose a new password. The link works for {minutes} minutes. If nothing arrives, check your spam folder."
+        )
     }
 
     pub const REMINDER_WORKS: &str =
-        "It says how you sign in. If nothing arrives, check your spam folder, or try another address.";
+        "It says whether this address has an account here, and how you sign in. If nothing arrives, check your spam folder, or try another address.";
 }
 
 /// Choosing a new password from an emailed reset link.
@@ -371,7 +374,8 @@ mod tests {
         assert!(failure_message(&Failure::LinkExpired).contains("expired or was already used"));
         assert!(email::sent(Some("ada@example.com"), 6).contains("6-digit code"));
         // One answer for every address: nothing says whether an account exists.
-        assert!(!forgot::check_email("a@b").contains("no account"));
+        assert_eq!(forgot::check_email("a@b"), "We've sent an email to a@b.");
+        assert!(forgot::link_works(15).contains("works for 15 minutes"));
     }
 
     #[test]
