@@ -42,10 +42,12 @@ impl FormErrors {
         self.form.set(None);
     }
 
-    /// Shows `message` under a field and moves focus to the field.
+    /// Shows `message` under a field and moves focus to the field; nothing if the screen
+    /// has gone meanwhile, as [`FormErrors::on_form`].
     pub fn on_field(slot: Message, input: NodeRef<Input>, message: String) {
-        slot.set(Some(message));
-        focus_node(input);
+        if slot.try_set(Some(message)).is_none() {
+            focus_node(input);
+        }
     }
 
     /// Shows `message` for the whole form and moves focus to it. A request may end after

@@ -81,7 +81,12 @@ pub fn EmailCodeStep(
             }
             let email = email.clone();
             run(busy, async move {
-                match session.email_proof(email, verify, Some(typed)).await {
+                let result = session.email_proof(email, verify, Some(typed)).await;
+                // The person may have moved on meanwhile ("Use another way").
+                if code.is_disposed() {
+                    return;
+                }
+                match result {
                     Ok(_) => {}
                     // Wrong, but the code lives on: type it again.
                     Err(failure @ Failure::CodeInvalid) => {

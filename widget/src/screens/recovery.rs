@@ -133,8 +133,13 @@ pub fn Reset() -> impl IntoView {
                     FormErrors::on_field(errors.password, password_input, message);
                 }
                 Err(failure) => {
-                    expired.set(matches!(failure, Failure::LinkExpired));
-                    errors.on_form(text::failure_message(&failure));
+                    // Gone already if the person went back meanwhile.
+                    if expired
+                        .try_set(matches!(failure, Failure::LinkExpired))
+                        .is_none()
+                    {
+                        errors.on_form(text::failure_message(&failure));
+                    }
                 }
             }
         });
