@@ -337,7 +337,7 @@ fn a_password_reset_replaces_the_password_and_revokes_what_was_issued() {
     let (subject, body) = inbox(&t, "ada@example.com");
     assert_eq!(subject, "Reset your password for Portcullis Demo");
     let link = link_in(&body, "Choose a new password");
-    assert!(link.starts_with("https://id.shop.example/reset-password.html?token="));
+    assert!(link.starts_with("https://id.shop.example/reset-password?token="));
     let token = token_of(&link);
 
     // A password the policy refuses leaves the link usable.

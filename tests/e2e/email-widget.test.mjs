@@ -255,7 +255,7 @@ test("forgot password: the reset link's page sets a new one; the old password an
   // The reset link, clicked in the mailbox, opens the reset page.
   const mail = await readMail(mailbox, ada.email, "Reset your password for Portcullis Demo");
   const link = await mail.follow("Choose a new password");
-  assert.equal(new URL(link).pathname, "/reset-password.html");
+  assert.equal(new URL(link).pathname, "/reset-password");
   await mailbox.getByRole("heading", { name: "Choose a new password", level: 2 }).waitFor();
   assert.equal(await mailbox.locator("portcullis-signin").evaluate((el) => el.shadowRoot), null, "light DOM");
   const password = mailbox.getByLabel("New password", { exact: true });
@@ -303,7 +303,7 @@ test("forgot password: the reset link's page sets a new one; the old password an
 });
 
 test("the reset page is served with a strict CSP, no Referer and no caching", async () => {
-  // The emailed link's path: static assets redirect it to the clean URL, keeping the query.
+  // The .html path: static assets redirect it to the clean URL the emails use, keeping the query.
   const link = await fetch(`${edge.api}/reset-password.html?token=x&client_id=demo`, { redirect: "manual" });
   assert.equal(link.status, 307);
   assert.equal(link.headers.get("location"), "/reset-password?token=x&client_id=demo");

@@ -147,7 +147,7 @@ test("a password reset through the mailed link: the old password and refresh tok
   assert.equal(known.status, 202);
   assert.deepEqual([known.status, known.body], [unknown.status, unknown.body]);
   const link = new URL(linkIn((await newestMail("grace@example.com")).text, "Choose a new password"));
-  assert.equal(link.pathname, "/reset-password.html");
+  assert.equal(link.pathname, "/reset-password");
   const token = link.searchParams.get("token");
   const reset = await call("POST", "/v1/recovery/password/reset", { token, password: NEW_PASSWORD });
   assert.equal(reset.status, 204);

@@ -74,7 +74,7 @@ pub async fn request_reset(
             )
             .await;
             let link = crate::oauth::authorize::with_query(
-                &format!("{}/reset-password.html", caller.self_origin),
+                &format!("{}/reset-password", caller.self_origin),
                 &[("token", &token), ("client_id", &client.id)],
             );
             templates::password_reset(&email, &client.name, &link)
