@@ -30,8 +30,13 @@
 //                          widget per page.
 //   reset-token resetToken the token from an emailed password reset link: the widget
 //                          starts on "Choose a new password" and sets it with this token
-//                          (the edge's /reset-password.html page passes it in). Then
+//                          (the edge's /reset-password page passes it in). Then
 //                          "Sign in" leads to the usual first screen.
+//   theme       theme      a theme preset: neutral, high-contrast, playful or midnight.
+//                          Overrides the client's theme (set on the edge with
+//                          scripts/clients --theme). Either is applied as --pc-* custom
+//                          properties on the element, which the page's own CSS can still
+//                          override one by one.
 //
 // Email: the first and password screens offer "Email me a sign-in code" (a code to type,
 // and a link that finishes the sign-in here when opened anywhere, even on another
@@ -88,13 +93,30 @@ function fail(host, error) {
   );
 }
 
+const themes = new WeakMap();
+
+/**
+ * Gives the widget on `element` its theme: a constructed stylesheet (allowed under a CSP
+ * without 'unsafe-inline') adopted by the shadow root, or in light DOM by the document,
+ * where its rules match only this element (marked data-pc-themed).
+ */
+function adoptTheme(element, root, css) {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  const owner = root instanceof ShadowRoot ? root : element.ownerDocument;
+  if (owner === element.ownerDocument) element.setAttribute("data-pc-themed", "");
+  const previous = themes.get(element);
+  owner.adoptedStyleSheets = [...owner.adoptedStyleSheets.filter((s) => s !== previous), sheet];
+  themes.set(element, sheet);
+}
+
 /**
  * Mounts the widget into `element`.
  * @param {HTMLElement} element where the widget renders (into a shadow root unless
  *   options.dom is "light")
  * @param {{clientId: string, issuer?: string, flow?: string, loginHint?: string,
  *   scope?: string, passkeyAutofill?: boolean, dom?: "shadow" | "light",
- *   resetToken?: string}} options
+ *   resetToken?: string, theme?: string}} options
  * @returns {Promise<{signOut(): void}>}
  */
 export async function mount(element, options) {
@@ -120,6 +142,8 @@ export async function mount(element, options) {
       scope: options.scope,
       passkeyAutofill: options.passkeyAutofill !== false,
       resetToken: options.resetToken,
+      theme: options.theme,
+      applyTheme: (css) => adoptTheme(element, root, css),
     });
   } catch (error) {
     fail(element, error);
@@ -148,6 +172,7 @@ class PortcullisSignin extends HTMLElement {
       passkeyAutofill: this.getAttribute("passkey-autofill") !== "off",
       dom: this.getAttribute("dom") === "light" ? "light" : "shadow",
       resetToken: attr("reset-token"),
+      theme: attr("theme"),
     });
     this.#widget.catch(() => {});
   }

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 use portcullis_shared::api::ClientConfig;
+use portcullis_shared::theme::Theme;
+use wasm_bindgen::JsValue;
 
 use crate::api::Failure;
 use crate::screens::Current;
@@ -9,8 +11,30 @@ use crate::session::{Screen, Session};
 use crate::text::{self, card as t};
 use crate::webauthn::Capabilities;
 
+/// How the widget should look: a preset the page asked for (beats the client's theme),
+/// and the loader's function that adopts a stylesheet for the widget's element.
+pub struct Look {
+    pub preset: Option<String>,
+    pub apply: Option<js_sys::Function>,
+}
+
+impl Look {
+    /// Applies the page's preset, else the client's theme; returns its logo, if any.
+    fn apply(&self, client: Option<&Theme>) -> Option<String> {
+        let page = self.preset.as_deref().and_then(Theme::preset);
+        let theme = page.as_ref().or(client)?;
+        if let Some(apply) = &self.apply {
+            let css = JsValue::from_str(&crate::theme::stylesheet(theme));
+            if apply.call1(&JsValue::NULL, &css).is_err() {
+                web_sys::console::warn_1(&"portcullis: the theme could not be applied".into());
+            }
+        }
+        theme.logo_url.clone()
+    }
+}
+
 /// The whole widget for one mounted element.
-pub fn view(session: Session) -> impl IntoView {
+pub fn view(session: Session, look: Look) -> impl IntoView {
     provide_context(session);
     let (config, set_config) = signal(None::<Result<ClientConfig, Failure>>);
     leptos::task::spawn_local(async move {
@@ -34,6 +58,10 @@ pub fn view(session: Session) -> impl IntoView {
                 }
                 .into_any(),
                 Some(Ok(config)) => view! {
+                    {look.apply(config.theme.as_ref()).map(|src| view! {
+                        // The title names the client; the logo adds nothing for a screen reader.
+                        <img class="pc-logo" part="logo" src=src alt="" />
+                    })}
                     <h2 id="pc-title" class="pc-title" part="title">
                         {move || title(&session.screen(), &config.name)}
                     </h2>

@@ -12,12 +12,14 @@ mod pkce;
 mod screens;
 mod session;
 mod text;
+mod theme;
 mod webauthn;
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::session::{Mode, Session};
 
@@ -65,6 +67,12 @@ pub fn mount(
     let hosted = matches!(mode, Mode::Hosted { .. });
     let login_hint = option(&options, "loginHint");
     let reset_token = option(&options, "resetToken");
+    let look = app::Look {
+        preset: option(&options, "theme"),
+        apply: js_sys::Reflect::get(&options, &JsValue::from_str("applyTheme"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok()),
+    };
     let autofill = js_sys::Reflect::get(&options, &JsValue::from_str("passkeyAutofill"))
         .ok()
         .and_then(|value| value.as_bool())
@@ -78,7 +86,7 @@ pub fn mount(
     leptos::mount::mount_to(container, move || {
         let session = Session::new(api, events, mode, login_hint, autofill, reset_token);
         slot.set(Some(session));
-        app::view(session)
+        app::view(session, look)
     })
     .forget();
     let session = created
