@@ -77,9 +77,9 @@ pub async fn request_reset(
                 &format!("{}/reset-password", caller.self_origin),
                 &[("token", &token), ("client_id", &client.id)],
             );
-            templates::password_reset(&email, &client.name, &link)
+            templates::password_reset(&email, &client, &link)
         }
-        None => templates::recovery_no_account(&email, &client.name),
+        None => templates::recovery_no_account(&email, &client),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(RESET_TTL_SECONDS)
@@ -172,9 +172,9 @@ pub async fn remind(
             if !passkeys.is_empty() {
                 methods.push("a passkey");
             }
-            templates::reminder(&email, &client.name, &methods)
+            templates::reminder(&email, &client, &methods)
         }
-        None => templates::recovery_no_account(&email, &client.name),
+        None => templates::recovery_no_account(&email, &client),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(RESET_TTL_SECONDS)

@@ -28,9 +28,11 @@ fn every_digit_is_drawn() {
 
 #[test]
 fn messages_escape_what_clients_and_people_supplied() {
+    let mut client = crate::testing::demo_client();
+    client.name = "<script>alert(1)</script>".into();
     let mail = templates::sign_in(
         "ada@example.com",
-        "<script>alert(1)</script>",
+        &client,
         "123456",
         "https://id.example/email-link?token=a&b",
     );
@@ -42,4 +44,25 @@ fn messages_escape_what_clients_and_people_supplied() {
         mail.subject.contains("<script>"),
         "the subject is plain text"
     );
+}
+
+#[test]
+fn messages_wear_the_client_theme() {
+    let mut client = crate::testing::demo_client();
+    let plain = templates::password_reset("ada@example.com", &client, "https://id.example/r");
+    client.theme = portcullis_shared::theme::Theme::preset("playful").map(|mut theme| {
+        theme.logo_url = Some("https://cdn.example/logo.png".into());
+        theme
+    });
+    let branded = templates::password_reset("ada@example.com", &client, "https://id.example/r");
+    assert!(
+        branded.html.contains("background:#7b2fd0"),
+        "{}",
+        branded.html
+    );
+    assert!(branded
+        .html
+        .contains("<img src=\"https://cdn.example/logo.png\" alt=\"Portcullis Demo\""));
+    assert!(!plain.html.contains("<img"));
+    assert_eq!(plain.text, branded.text, "the text part is the same");
 }

@@ -45,9 +45,9 @@ pub async fn start(
     let mail = match &user {
         Some(user) => {
             let link = flow_link(ports, caller, &client, user, flow_id, Purpose::SignIn).await?;
-            templates::sign_in(&email, &client.name, &code, &link)
+            templates::sign_in(&email, &client, &code, &link)
         }
-        None => templates::no_account(&email, &client.name),
+        None => templates::no_account(&email, &client),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(sent())
@@ -178,7 +178,7 @@ pub(super) async fn send_verification_link(
     };
     match links::issue(ports, caller.self_origin, &record).await {
         Ok(link) => {
-            let mail = templates::verify(&user.email, &client.name, None, &link);
+            let mail = templates::verify(&user.email, client, None, &link);
             deliver(ports, caller.context, &client.id, &mail).await;
         }
         Err(err) => ports
@@ -201,7 +201,7 @@ pub(super) async fn verify_first(
     throttle(ports, &user.email, caller.context).await?;
     let code = codes::issue(ports, flow_id, Some(&user.id), Purpose::Verify).await?;
     let link = flow_link(ports, caller, client, user, flow_id, Purpose::Verify).await?;
-    let mail = templates::verify(&user.email, &client.name, Some(&code), &link);
+    let mail = templates::verify(&user.email, client, Some(&code), &link);
     deliver(ports, caller.context, &client.id, &mail).await;
     record.verifying = Some(Verifying {
         user_id: user.id.clone(),
@@ -232,7 +232,7 @@ pub(super) async fn account_exists(
     let email = normalize_email(typed_email).map_err(|_| Error::InvalidField("email"))?;
     throttle(ports, &email, caller.context).await?;
     codes::issue(ports, flow_id, None, Purpose::Verify).await?;
-    let mail = templates::account_exists(&email, &client.name);
+    let mail = templates::account_exists(&email, client);
     deliver(ports, caller.context, &client.id, &mail).await;
     put(ports, flow_id, &record).await?;
     Ok(waiting())
