@@ -124,3 +124,21 @@ test("a client without a theme keeps the widget's own look", async () => {
   assert.equal(adopted, 0);
   await page.close();
 });
+
+test("the themes demo page switches presets live", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${edge.origin}/themes.html`);
+  const neutral = await page.locator("portcullis-signin").evaluate(async (element) => {
+    while (!element.shadowRoot?.querySelector(".pc-button")) await new Promise((r) => setTimeout(r, 50));
+    return getComputedStyle(element.shadowRoot.querySelector(".pc-button")).backgroundColor;
+  });
+  await page.getByLabel("High contrast").check();
+  await page.getByText("Showing the High contrast theme.").waitFor();
+  const outline = await page.locator("portcullis-signin").evaluate(async (element) => {
+    while (!element.shadowRoot?.querySelector(".pc-button")) await new Promise((r) => setTimeout(r, 50));
+    return getComputedStyle(element.shadowRoot.querySelector(".pc-button")).backgroundColor;
+  });
+  assert.notEqual(neutral, outline);
+  assert.equal(outline, "rgba(0, 0, 0, 0)", "high contrast has outline buttons");
+  await page.close();
+});
