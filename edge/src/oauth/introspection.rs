@@ -86,7 +86,10 @@ pub async fn handle(
     }
 
     let ring = keys::load(ports).await?;
-    let Some(claims) = live_access_token(ports, &ring, issuer, token).await? else {
+    let Some(claims) = live_access_token(ports, &ring, issuer, token)
+        .await?
+        .map(|live| live.claims)
+    else {
         return Ok(Introspection::default());
     };
     Ok(Introspection {

@@ -143,6 +143,14 @@ pub fn verify_access_token(
     Ok(claims)
 }
 
+/// A live access token: its claims, and the person it names (read once for the
+/// revocation check, so resources need not read it again). `subject` is `None` for
+/// tokens that name a client (`client_credentials`).
+pub struct LiveToken {
+    pub claims: AccessTokenClaims,
+    pub subject: Option<User>,
+}
+
 /// An access token that verifies (see [`verify_access_token`]) and whose grant, if it
 /// came from one, is still live: what a resource may honour. `None` when it may not.
 pub async fn live_access_token(
@@ -150,7 +158,7 @@ pub async fn live_access_token(
     ring: &KeyRing,
     issuer: &str,
     token: &str,
-) -> Result<Option<AccessTokenClaims>, StoreError> {
+) -> Result<Option<LiveToken>, StoreError> {
     let now = ports.clock.now();
     let Ok(claims) = verify_access_token(ring, issuer, token, now) else {
         return Ok(None);
@@ -165,12 +173,14 @@ pub async fn live_access_token(
         }
     }
     // A password reset revokes what was issued before it.
-    if let Some(user) = ports.users.find_by_id(&claims.sub).await? {
-        if !user.accepts_token_issued_at(claims.iat) {
-            return Ok(None);
-        }
+    let subject = ports.users.find_by_id(&claims.sub).await?;
+    if subject
+        .as_ref()
+        .is_some_and(|user| !user.accepts_token_issued_at(claims.iat))
+    {
+        return Ok(None);
     }
-    Ok(Some(claims))
+    Ok(Some(LiveToken { claims, subject }))
 }
 
 /// Verifies an ID token we issued, ignoring its expiry: RP-initiated logout accepts an

@@ -72,8 +72,8 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
         Ok(ring) => ring,
         Err(err) => return unavailable(format!("{err:?}")),
     };
-    let claims = match live_access_token(ports, &ring, issuer, token).await {
-        Ok(Some(claims)) => claims,
+    let (claims, subject) = match live_access_token(ports, &ring, issuer, token).await {
+        Ok(Some(live)) => (live.claims, live.subject),
         Ok(None) => return invalid(),
         Err(err) => return unavailable(format!("{err:?}")),
     };
@@ -85,10 +85,9 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
             "The access token lacks the openid scope.",
         );
     }
-    let user = match ports.users.find_by_id(&claims.sub).await {
-        Ok(Some(user)) if user.status == UserStatus::Active => user,
-        Ok(_) => return invalid(),
-        Err(err) => return unavailable(format!("{err:?}")),
+    let user = match subject {
+        Some(user) if user.status == UserStatus::Active => user,
+        _ => return invalid(),
     };
     let email = scopes.contains(&"email");
     let profile = scopes.contains(&"profile");

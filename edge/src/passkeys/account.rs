@@ -44,12 +44,12 @@ pub async fn authenticate(
     let ring = keys::load(ports)
         .await
         .map_err(|e| Error::Internal(format!("signing keys: {e:?}")))?;
-    let claims = live_access_token(ports, &ring, request.issuer, token)
+    let live = live_access_token(ports, &ring, request.issuer, token)
         .await?
         .ok_or(Error::Unauthorized)?;
     let client = ports
         .clients
-        .find(&claims.client_id)
+        .find(&live.claims.client_id)
         .await?
         .ok_or(Error::Unauthorized)?;
     if !client.allows_origin(request.origin, request.issuer) {
@@ -58,10 +58,8 @@ pub async fn authenticate(
         });
     }
     // A client_credentials token names the client, not a person: no account.
-    let user = ports
-        .users
-        .find_by_id(&claims.sub)
-        .await?
+    let user = live
+        .subject
         .filter(|u| u.status == UserStatus::Active)
         .ok_or(Error::Unauthorized)?;
     Ok(Account { user, client })
