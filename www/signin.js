@@ -1,26 +1,13 @@
 // The hosted sign-in page: reads the flow that /authorize started from the URL and puts
 // the widget on the page in hosted mode. No inline script, so the page's CSP can forbid
 // inline code.
+import { problem, TOKEN } from "./hosted-page.js";
+
 const main = document.getElementById("main");
 const query = new URLSearchParams(window.location.search);
 const flow = query.get("flow");
 const clientId = query.get("client_id");
 const loginHint = query.get("login_hint");
-
-// Handles and client ids are URL-safe tokens; anything else is a mangled link.
-const TOKEN = /^[A-Za-z0-9._~-]{1,255}$/;
-
-function problem(title, text) {
-  const section = document.createElement("section");
-  section.className = "problem";
-  section.setAttribute("role", "alert");
-  const heading = document.createElement("h2");
-  heading.textContent = title;
-  const paragraph = document.createElement("p");
-  paragraph.textContent = text;
-  section.append(heading, paragraph);
-  return section;
-}
 
 if (!flow || !clientId || !TOKEN.test(flow) || !TOKEN.test(clientId)) {
   main.append(
