@@ -31,16 +31,35 @@ function table(title, files) {
     console.log(`  ${name.padEnd(38)} ${kb(s.raw).padStart(10)} ${kb(s.gzip).padStart(10)} ${kb(s.brotli).padStart(10)}`);
   }
   console.log(`  ${"total".padEnd(38)} ${kb(total.raw).padStart(10)} ${kb(total.gzip).padStart(10)} ${kb(total.brotli).padStart(10)}`);
+  return total;
 }
 
 function sizeTables() {
   const dist = join(ROOT, "dist");
-  table("Widget, first paint (what a visitor downloads)", [
+  const firstPaint = table("Widget, first paint in English (built in): what a visitor downloads", [
     ["widget.js (loader)", join(dist, "widget.js")],
     ["widget/portcullis-widget.js (glue)", join(dist, "widget/portcullis-widget.js")],
     ["widget/portcullis-widget_bg.wasm", join(dist, "widget/portcullis-widget_bg.wasm")],
     ["widget/widget.css", join(dist, "widget/widget.css")],
   ]);
+
+  // Loaded lazily: one catalogue, only for a visitor whose language is not English.
+  const locales = join(dist, "widget/locales");
+  const catalogues = readdirSync(locales)
+    .filter((f) => f.endsWith(".json") && f !== "en.json")
+    .map((f) => ({ tag: f.slice(0, -5), ...sizes(join(locales, f)) }))
+    .sort((a, b) => a.gzip - b.gzip);
+  if (catalogues.length) {
+    const median = catalogues[Math.floor(catalogues.length / 2)];
+    const largest = catalogues[catalogues.length - 1];
+    console.log(`\nLazily loaded: one message catalogue (${catalogues.length} languages besides English)`);
+    for (const [what, c] of [["smallest", catalogues[0]], ["median", median], ["largest", largest]]) {
+      console.log(`  ${`locales/${c.tag}.json (${what})`.padEnd(38)} ${kb(c.raw).padStart(10)} ${kb(c.gzip).padStart(10)} ${kb(c.brotli).padStart(10)}`);
+    }
+    const withLargest = Object.fromEntries(Object.keys(firstPaint).map((k) => [k, firstPaint[k] + largest[k]]));
+    console.log(`  ${`first paint + ${largest.tag}`.padEnd(38)} ${kb(withLargest.raw).padStart(10)} ${kb(withLargest.gzip).padStart(10)} ${kb(withLargest.brotli).padStart(10)}`);
+  }
+  console.log(`  goal for first paint: 44.0 KB gzip; now ${kb(firstPaint.gzip)} gzip`);
 
   const bundle = join(ROOT, "target/deploy-dry-run");
   table(

@@ -305,9 +305,12 @@ export async function launchBrowser() {
     throw error;
   }
   return {
-    /** A new page in a fresh browser context (no shared cookies or storage). */
-    async newPage() {
-      const context = await browser.newContext();
+    /**
+     * A new page in a fresh browser context (no shared cookies or storage);
+     * `contextOptions` as playwright's `browser.newContext` takes them (e.g. `locale`).
+     */
+    async newPage(contextOptions = {}) {
+      const context = await browser.newContext(contextOptions);
       return context.newPage();
     },
     async close() {

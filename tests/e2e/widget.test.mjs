@@ -124,7 +124,7 @@ test("embedded on a site not on the allow-list, the widget says so and emits por
     await recordEvents(page);
     await page.getByLabel("Email").fill("mallory@example.com");
     await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByRole("alert").filter({ hasText: "origin is not allowed" }).waitFor();
+    await page.getByRole("alert").filter({ hasText: "Sign-in isn't available on this website" }).waitFor();
     const error = (await events(page)).find((e) => e.name === "portcullis:error");
     assert.equal(error?.detail.code, "origin_not_allowed");
     await page.close();

@@ -32,6 +32,12 @@
 //                          starts on "Choose a new password" and sets it with this token
 //                          (the edge's /reset-password page passes it in). Then
 //                          "Sign in" leads to the usual first screen.
+//   lang        lang       the language to show, as a BCP 47 tag (de, pt-BR, zh-TW, …).
+//                          Without it, or when Portcullis does not speak it, the widget
+//                          takes the first of the browser's preferred languages that it
+//                          speaks (pt-AO → pt-BR, zh-HK → zh-TW, no → nb), else English.
+//                          Arabic, Persian and Hebrew are laid out right to left. Only
+//                          that language's messages are downloaded; English is built in.
 //   theme       theme      a theme preset: neutral, high-contrast, playful or midnight.
 //                          Overrides the client's theme (set on the edge with
 //                          scripts/clients --theme). Either is applied as --pc-* custom
@@ -70,6 +76,56 @@
 // widget's CSS stay apart. The wasm starts downloading as soon as this module runs.
 
 const assets = new URL("./widget/", import.meta.url);
+
+/** The languages with a catalogue in widget/locales/ (built into dist/widget/locales/). */
+const LOCALES = [
+  "ar", "bg", "ca", "cs", "da", "de", "el", "en", "es", "et", "fa", "fi", "fr", "he",
+  "hi", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv", "nb", "nl", "pl", "pt-BR",
+  "pt-PT", "ro", "ru", "sk", "sl", "sr", "sv", "th", "tr", "uk", "vi", "zh-CN", "zh-TW",
+];
+const RIGHT_TO_LEFT = new Set(["ar", "fa", "he"]);
+/** Tags that name a language Portcullis speaks under another tag. */
+const ALIASES = {
+  iw: "he", no: "nb", nn: "nb", pt: "pt-BR", zh: "zh-CN", "zh-hans": "zh-CN",
+  "zh-sg": "zh-CN", "zh-hant": "zh-TW", "zh-hk": "zh-TW", "zh-mo": "zh-TW",
+};
+const byLowerCase = new Map(LOCALES.map((tag) => [tag.toLowerCase(), tag]));
+
+/**
+ * The first of `wanted` (BCP 47 tags, most wanted first) that Portcullis speaks, trying
+ * each tag and then ever shorter prefixes of it (zh-Hant-TW, zh-Hant, zh); English if
+ * none.
+ */
+function negotiate(wanted) {
+  for (const tag of wanted) {
+    if (typeof tag !== "string") continue;
+    const subtags = tag.trim().toLowerCase().replaceAll("_", "-").split("-");
+    for (let n = subtags.length; n > 0; n--) {
+      const prefix = subtags.slice(0, n).join("-");
+      const found = byLowerCase.get(prefix) ?? byLowerCase.get(ALIASES[prefix]?.toLowerCase());
+      if (found) return found;
+    }
+  }
+  return "en";
+}
+
+const catalogues = new Map();
+/** The catalogue (JSON text) for `lang`, fetched once per page; undefined for English. */
+function loadMessages(lang) {
+  if (lang === "en") return Promise.resolve(undefined);
+  if (!catalogues.has(lang)) {
+    const url = new URL(`locales/${lang}.json`, assets);
+    const text = fetch(url).then((response) => {
+      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+      return response.text();
+    });
+    catalogues.set(lang, text);
+  }
+  return catalogues.get(lang).catch((error) => {
+    console.warn(`portcullis: the ${lang} messages could not be loaded; showing English:`, error);
+    return undefined;
+  });
+}
 const defaultIssuer = new URL(import.meta.url).origin;
 
 let runtime;
@@ -116,7 +172,7 @@ function adoptTheme(element, root, css) {
  *   options.dom is "light")
  * @param {{clientId: string, issuer?: string, flow?: string, loginHint?: string,
  *   scope?: string, passkeyAutofill?: boolean, dom?: "shadow" | "light",
- *   resetToken?: string, theme?: string}} options
+ *   resetToken?: string, theme?: string, lang?: string}} options
  * @returns {Promise<{signOut(): void}>}
  */
 export async function mount(element, options) {
@@ -125,6 +181,9 @@ export async function mount(element, options) {
   }
   const root =
     options.dom === "light" ? element : (element.shadowRoot ?? element.attachShadow({ mode: "open" }));
+  const wanted = [options.lang, ...(navigator.languages ?? [navigator.language])];
+  const lang = negotiate(wanted);
+  const messages = loadMessages(lang);
   const style = document.createElement("link");
   style.rel = "stylesheet";
   style.href = new URL("widget.css", assets).href;
@@ -133,7 +192,10 @@ export async function mount(element, options) {
   container.setAttribute("part", "container");
   root.replaceChildren(style, container);
   try {
-    const glue = await loadRuntime();
+    const [glue, catalogue] = await Promise.all([loadRuntime(), messages]);
+    const shown = catalogue === undefined ? "en" : lang;
+    container.lang = shown;
+    container.dir = RIGHT_TO_LEFT.has(shown) ? "rtl" : "ltr";
     return glue.mount(container, element, {
       issuer: options.issuer ?? defaultIssuer,
       clientId: options.clientId,
@@ -143,6 +205,8 @@ export async function mount(element, options) {
       passkeyAutofill: options.passkeyAutofill !== false,
       resetToken: options.resetToken,
       theme: options.theme,
+      lang: shown,
+      messages: catalogue,
       applyTheme: (css) => adoptTheme(element, root, css),
     });
   } catch (error) {
@@ -173,6 +237,7 @@ class PortcullisSignin extends HTMLElement {
       dom: this.getAttribute("dom") === "light" ? "light" : "shadow",
       resetToken: attr("reset-token"),
       theme: attr("theme"),
+      lang: attr("lang"),
     });
     this.#widget.catch(() => {});
   }

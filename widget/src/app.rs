@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use crate::api::Failure;
 use crate::screens::Current;
 use crate::session::{Screen, Session};
-use crate::text::{self, card as t};
+use crate::text::{self, card as t, Text};
 use crate::webauthn::Capabilities;
 
 /// How the widget should look: a preset the page asked for (beats the client's theme),
@@ -36,6 +36,7 @@ impl Look {
 /// The whole widget for one mounted element.
 pub fn view(session: Session, look: Look) -> impl IntoView {
     provide_context(session);
+    let tx = session.text();
     let (config, set_config) = signal(None::<Result<ClientConfig, Failure>>);
     leptos::task::spawn_local(async move {
         let result = session.api().client_config().await;
@@ -44,7 +45,7 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
         let events = session.events();
         match &result {
             Ok(_) => events.ready(),
-            Err(failure) => events.error(failure.code(), &text::failure_message(failure)),
+            Err(failure) => events.failed(failure, tx),
         }
         set_config.set(Some(result));
     });
@@ -52,9 +53,9 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
     view! {
         <section class="pc-card" part="card" aria-labelledby="pc-title">
             {move || match config.get() {
-                None => view! { <p class="pc-muted" part="status">{t::LOADING}</p> }.into_any(),
+                None => view! { <p class="pc-muted" part="status">{tx.get(t::LOADING)}</p> }.into_any(),
                 Some(Err(failure)) => view! {
-                    <p class="pc-error" part="error" role="alert">{text::failure_message(&failure)}</p>
+                    <p class="pc-error" part="error" role="alert">{text::failure_message(tx, &failure)}</p>
                 }
                 .into_any(),
                 Some(Ok(config)) => view! {
@@ -63,7 +64,7 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
                         <img class="pc-logo" part="logo" src=src alt="" />
                     })}
                     <h2 id="pc-title" class="pc-title" part="title">
-                        {move || title(&session.screen(), &config.name)}
+                        {move || title(tx, &session.screen(), &config.name)}
                     </h2>
                     <Current />
                 }
@@ -75,20 +76,20 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
     }
 }
 
-fn title(screen: &Screen, client: &str) -> String {
+fn title(tx: Text, screen: &Screen, client: &str) -> String {
     let fixed = match screen {
-        Screen::SignUp => return t::sign_up_title(client),
-        Screen::SignedIn { .. } => return t::signed_in_title(client),
+        Screen::SignUp => return t::sign_up_title(tx, client),
+        Screen::SignedIn { .. } => return t::signed_in_title(tx, client),
         Screen::Identify
         | Screen::Password { .. }
         | Screen::Redirecting
-        | Screen::EmailCode { verify: false, .. } => return t::sign_in_title(client),
-        Screen::EmailCode { verify: true, .. } => t::VERIFY_TITLE,
-        Screen::Forgot { account: false } => t::FORGOT_TITLE,
-        Screen::Forgot { account: true } => t::FIND_ACCOUNT_TITLE,
-        Screen::CheckEmail { .. } => t::CHECK_EMAIL_TITLE,
-        Screen::Reset => t::RESET_TITLE,
-        Screen::ResetDone => t::RESET_DONE_TITLE,
+        | Screen::EmailCode { verify: false, .. } => return t::sign_in_title(tx, client),
+        Screen::EmailCode { verify: true, .. } => tx.get(t::VERIFY_TITLE),
+        Screen::Forgot { account: false } => tx.get(t::FORGOT_TITLE),
+        Screen::Forgot { account: true } => tx.get(t::FIND_ACCOUNT_TITLE),
+        Screen::CheckEmail { .. } => tx.get(t::CHECK_EMAIL_TITLE),
+        Screen::Reset => tx.get(t::RESET_TITLE),
+        Screen::ResetDone => tx.get(t::RESET_DONE_TITLE),
     };
     fixed.to_string()
 }

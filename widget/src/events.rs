@@ -8,7 +8,8 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
-use crate::api::Tokens;
+use crate::api::{Failure, Tokens};
+use crate::text::{self, Text};
 
 /// Dispatched when an embedded sign-in or sign-up completes; `detail` is the token
 /// response: `{access_token, token_type, expires_in, id_token, scope, refresh_token?}`.
@@ -53,6 +54,17 @@ impl Events {
     /// the widget also reports codes that are not `/v1` error codes (`/token` errors).
     pub fn error(&self, code: &str, message: &str) {
         self.dispatch(ERROR, &ErrorEvent { code, message });
+    }
+
+    /// Reports `failure` as `portcullis:error` with the words the person sees. What the
+    /// edge said about a problem that is the site's to fix (an origin not on the client's
+    /// allow-list, an unknown client) goes to the console, in English, for its developers.
+    pub fn failed(&self, failure: &Failure, text: Text) {
+        if let Failure::Other { code, message } = failure {
+            let line = format!("portcullis: {code}: {message}");
+            web_sys::console::error_1(&line.into());
+        }
+        self.error(failure.code(), &text::failure_message(text, failure));
     }
 
     pub fn signed_in(&self, tokens: &Tokens) {

@@ -8,7 +8,7 @@ use leptos::ev::SubmitEvent;
 use leptos::html::{Input, P};
 use leptos::prelude::*;
 
-use crate::session::focus_node;
+use crate::session::{focus_node, Session};
 use crate::text;
 
 /// A message slot: `None` shows nothing.
@@ -164,6 +164,7 @@ pub fn PasswordField(
     #[prop(optional)]
     hint: Option<&'static str>,
 ) -> impl IntoView {
+    let text = expect_context::<Session>().text();
     let shown = RwSignal::new(false);
     let error_id = format!("{id}-error");
     let described_by = match hint {
@@ -200,8 +201,8 @@ pub fn PasswordField(
                 aria-pressed=move || shown.get().to_string()
                 on:click=move |_| shown.update(|shown| *shown = !*shown)
             >
-                {text::field::SHOW_PASSWORD}
-                <span class="pc-visually-hidden">{text::field::SHOW_PASSWORD_REST}</span>
+                {text.get(text::field::SHOW_PASSWORD)}
+                <span class="pc-visually-hidden">{text.get(text::field::SHOW_PASSWORD_REST)}</span>
             </button>
         </div>
         <ErrorText id=error_id error=error />
@@ -243,7 +244,7 @@ pub fn OtherWay(
     on_click: Box<dyn Fn()>,
 ) -> impl IntoView {
     view! {
-        <p class="pc-or" part="or">{text::passkey::OR}</p>
+        <p class="pc-or" part="or">{expect_context::<Session>().text().get(text::passkey::OR)}</p>
         <button
             class="pc-button pc-secondary"
             part="button passkey"

@@ -50,6 +50,8 @@ impl Widget {
 ///   sign-in page and continues that flow; without, it is embedded and starts its own.
 ///   `passkeyAutofill: false` keeps passkeys out of the email field's autofill menu.
 ///   `resetToken` (the password reset page) starts on "Choose a new password".
+///   `lang` and `messages` (that language's catalogue, JSON) are the visitor's language
+///   as the loader negotiated and fetched it; English without them.
 #[wasm_bindgen]
 pub fn mount(
     container: web_sys::HtmlElement,
@@ -77,6 +79,7 @@ pub fn mount(
         .ok()
         .and_then(|value| value.as_bool())
         != Some(false);
+    let text = words(&options);
     let api = api::Api::new(issuer, client_id, hosted);
     let events = events::Events::new(host);
 
@@ -84,7 +87,7 @@ pub fn mount(
     let created = Rc::new(Cell::new(None));
     let slot = created.clone();
     leptos::mount::mount_to(container, move || {
-        let session = Session::new(api, events, mode, login_hint, autofill, reset_token);
+        let session = Session::new(api, events, mode, login_hint, autofill, reset_token, text);
         slot.set(Some(session));
         app::view(session, look)
     })
@@ -93,6 +96,20 @@ pub fn mount(
         .take()
         .ok_or("portcullis: the widget did not mount")?;
     Ok(Widget { session })
+}
+
+/// The visitor's language: `lang` and its catalogue (`messages`, JSON) as the loader
+/// fetched them. English without them, or when the catalogue does not parse.
+fn words(options: &js_sys::Object) -> text::Text {
+    let (Some(lang), Some(messages)) = (option(options, "lang"), option(options, "messages"))
+    else {
+        return text::Text::english();
+    };
+    text::Text::load(&lang, &messages).unwrap_or_else(|_| {
+        let line = format!("portcullis: the {lang} messages do not parse; showing English");
+        web_sys::console::warn_1(&line.into());
+        text::Text::english()
+    })
 }
 
 /// A non-empty string member of the options object.

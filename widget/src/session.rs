@@ -24,7 +24,7 @@ use wasm_bindgen::JsCast;
 use crate::api::{AccessToken, Api, Failure};
 use crate::events::Events;
 use crate::pkce::{self, Pkce};
-use crate::text;
+use crate::text::{self, Key, Text};
 use crate::webauthn::Capabilities;
 
 /// Which screen the widget shows.
@@ -133,6 +133,8 @@ pub struct Session {
     pub email: RwSignal<String>,
     /// Text of the polite live region that tells screen reader users where they are.
     announcement: RwSignal<String>,
+    /// The widget's words, in the visitor's language.
+    text: Text,
 }
 
 impl Session {
@@ -143,6 +145,7 @@ impl Session {
         login_hint: Option<String>,
         autofill_allowed: bool,
         reset_token: Option<String>,
+        text: Text,
     ) -> Session {
         let flow = match &mode {
             Mode::Hosted { flow_id } => Some(Flow {
@@ -172,7 +175,13 @@ impl Session {
             }),
             email: RwSignal::new(login_hint.unwrap_or_default()),
             announcement: RwSignal::new(String::new()),
+            text,
         }
+    }
+
+    /// The widget's words, in the visitor's language.
+    pub fn text(self) -> Text {
+        self.text
     }
 
     pub fn api(self) -> Api {
@@ -200,14 +209,14 @@ impl Session {
         self.announcement.get()
     }
 
-    /// Says `text` in the polite live region.
-    pub fn announce(self, text: &str) {
-        self.announcement.set(text.to_string());
+    /// Says `message` in the polite live region.
+    pub fn announce(self, message: Key) {
+        self.announcement.set(self.text.get(message).to_string());
     }
 
-    fn go(self, screen: Screen, announcement: String) {
+    fn go(self, screen: Screen, announcement: Key) {
         self.env.with_value(|env| env.moved.set(true));
-        self.announcement.set(announcement);
+        self.announce(announcement);
         self.screen.set(screen);
     }
 
@@ -233,16 +242,16 @@ impl Session {
     }
 
     pub fn show_sign_up(self) {
-        self.go(Screen::SignUp, text::announce::SIGN_UP.into());
+        self.go(Screen::SignUp, text::announce::SIGN_UP);
     }
 
     /// Back to the password step for `email` (from the emailed-code step).
     pub fn show_password(self, email: String) {
-        self.go(Screen::Password { email }, text::announce::PASSWORD.into());
+        self.go(Screen::Password { email }, text::announce::PASSWORD);
     }
 
     pub fn show_identify(self) {
-        self.go(Screen::Identify, text::announce::IDENTIFY.into());
+        self.go(Screen::Identify, text::announce::IDENTIFY);
     }
 
     /// The identify step: an embedded widget starts a flow for this email; a hosted one
@@ -263,7 +272,7 @@ impl Session {
             }
         };
         self.events().step(&step);
-        self.go(Screen::Password { email }, text::announce::PASSWORD.into());
+        self.go(Screen::Password { email }, text::announce::PASSWORD);
         Ok(())
     }
 
@@ -350,7 +359,7 @@ impl Session {
             verify,
             sent,
         };
-        self.go(screen, announcement.into());
+        self.go(screen, announcement);
     }
 
     fn email_method(self, verify: bool) -> Method {
@@ -418,7 +427,7 @@ impl Session {
         } else {
             text::announce::FORGOT
         };
-        self.go(Screen::Forgot { account }, announcement.into());
+        self.go(Screen::Forgot { account }, announcement);
     }
 
     /// Asks for a password reset link, or with `account`, a reminder of how the address
@@ -431,7 +440,7 @@ impl Session {
                     email,
                     link_minutes,
                 };
-                self.go(screen, text::announce::CHECK_EMAIL.into());
+                self.go(screen, text::announce::CHECK_EMAIL);
                 Ok(())
             }
             Err(failure) => Err(self.report(failure, None).await),
@@ -451,7 +460,7 @@ impl Session {
         match result {
             Ok(()) => {
                 self.env.with_value(|env| env.reset_token.replace(None));
-                self.go(Screen::ResetDone, text::announce::RESET_DONE.into());
+                self.go(Screen::ResetDone, text::announce::RESET_DONE);
                 Ok(())
             }
             Err(failure) => Err(self.report(failure, None).await),
@@ -466,7 +475,7 @@ impl Session {
         }
         self.env.with_value(|env| env.access_token.replace(None));
         self.events().signed_out();
-        self.go(Screen::Identify, text::announce::SIGNED_OUT.into());
+        self.go(Screen::Identify, text::announce::SIGNED_OUT);
     }
 
     /// Starts an embedded flow for `email` with a fresh PKCE pair and remembers it.
@@ -531,7 +540,7 @@ impl Session {
         let flow = self.set_flow(None);
         match outcome {
             FlowOutcome::Redirect { redirect_to } => {
-                self.go(Screen::Redirecting, text::signed_in::REDIRECTING.into());
+                self.go(Screen::Redirecting, text::signed_in::REDIRECTING);
                 web_sys::window()
                     .ok_or(Failure::Network)?
                     .location()
@@ -561,7 +570,7 @@ impl Session {
                             && caps.passkeys
                             && caps.easy_to_create,
                     },
-                    text::announce::SIGNED_IN.into(),
+                    text::announce::SIGNED_IN,
                 );
                 Ok(())
             }
@@ -578,8 +587,7 @@ impl Session {
 
     /// Reports a failure as `portcullis:error` and recovers what can be recovered.
     async fn report(self, failure: Failure, email: Option<&str>) -> Failure {
-        self.events()
-            .error(failure.code(), &text::failure_message(&failure));
+        self.events().failed(&failure, self.text);
         match failure {
             // The handle is gone: an embedded widget starts afresh so that the next
             // submit just works; if that fails too, the next submit tries again.

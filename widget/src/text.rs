@@ -1,336 +1,474 @@
-//! Every string a person sees or hears, grouped by the component that shows it.
+//! Every string a person sees or hears, from the visitor's message catalogue.
 //!
-//! English only for now; a message catalogue keyed by these paths replaces this module
-//! when the widget is translated.
+//! Catalogues are JSON files in `widget/locales/`, one per language, named by BCP 47
+//! tag: each maps a message key (`"identify.email"`) to its text. Arguments appear as
+//! `{name}`; a message that counts something is an object of CLDR plural categories
+//! (`"one"`, `"few"`, `"other"`, …), chosen with the browser's `Intl.PluralRules`.
+//! English is built into the widget and fills in any message a catalogue lacks; the
+//! loader fetches the visitor's own catalogue and hands it to [`Text::load`], so a
+//! visitor downloads one language.
+//!
+//! The keys below are the whole vocabulary: a test checks that every catalogue has
+//! exactly these messages with the same arguments.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use portcullis_shared::api::{PasswordProblem, PasswordRejected};
+use serde_json::Value;
 
 use crate::api::Failure;
 use crate::webauthn::Ceremony;
 
-/// The card around every screen.
+/// Names one message in the catalogues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key(pub &'static str);
+
+/// The English catalogue, built in.
+const ENGLISH_JSON: &str = include_str!("../locales/en.json");
+
+/// One language's messages.
+struct Catalogue {
+    lang: String,
+    messages: HashMap<String, Value>,
+}
+
+fn english() -> &'static Catalogue {
+    static ENGLISH: OnceLock<Catalogue> = OnceLock::new();
+    ENGLISH.get_or_init(|| Catalogue {
+        lang: "en".into(),
+        // A native test parses en.json: an empty map here would only mean keys as text.
+        messages: serde_json::from_str(ENGLISH_JSON).unwrap_or_default(),
+    })
+}
+
+/// The widget's words in one language. Cheap to copy; every string it returns lives as
+/// long as the page.
+#[derive(Clone, Copy)]
+pub struct Text(&'static Catalogue);
+
+impl Text {
+    pub fn english() -> Text {
+        Text(english())
+    }
+
+    /// The catalogue the loader fetched for `lang`. It lives as long as the page: a
+    /// page mounts a widget a handful of times at most, and every message the widget
+    /// shows can then be a plain `&'static str`.
+    pub fn load(lang: &str, json: &str) -> Result<Text, serde_json::Error> {
+        let messages = serde_json::from_str(json)?;
+        let catalogue = Catalogue {
+            lang: lang.to_string(),
+            messages,
+        };
+        Ok(Text(Box::leak(Box::new(catalogue))))
+    }
+
+    /// The BCP 47 tag of this language, for dates and plural rules.
+    pub fn lang(self) -> &'static str {
+        &self.0.lang
+    }
+
+    /// The message for `key`, in this language or else in English.
+    fn message(self, key: Key) -> Option<&'static Value> {
+        self.0
+            .messages
+            .get(key.0)
+            .or_else(|| english().messages.get(key.0))
+    }
+
+    /// A message without arguments (a counting message's "other" form).
+    pub fn get(self, key: Key) -> &'static str {
+        self.form(key, "other")
+    }
+
+    fn form(self, key: Key, category: &str) -> &'static str {
+        let text = match self.message(key) {
+            Some(Value::String(text)) => Some(text.as_str()),
+            Some(Value::Object(forms)) => forms
+                .get(category)
+                .or_else(|| forms.get("other"))
+                .and_then(Value::as_str),
+            _ => None,
+        };
+        text.unwrap_or(key.0)
+    }
+
+    /// A message with its `{name}` arguments filled in.
+    pub fn format(self, key: Key, args: &[(&str, &str)]) -> String {
+        fill(self.get(key), args)
+    }
+
+    /// A counting message: the plural form for `n` in this language, filled in.
+    pub fn count(self, key: Key, n: u64, args: &[(&str, &str)]) -> String {
+        fill(self.form(key, &plural_category(self.lang(), n)), args)
+    }
+}
+
+/// Replaces each `{name}` in `template` with its argument.
+fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The CLDR plural category of `n` in `lang`, from the browser.
+#[cfg(target_arch = "wasm32")]
+fn plural_category(lang: &str, n: u64) -> String {
+    let locales = js_sys::Array::of1(&lang.into());
+    let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
+    // Counts here are small (digits, minutes, characters): exact as f64.
+    rules.select(n as f64).into()
+}
+
+/// Native builds (tests) have no `Intl`: English rules.
+#[cfg(not(target_arch = "wasm32"))]
+fn plural_category(_lang: &str, n: u64) -> String {
+    if n == 1 { "one" } else { "other" }.into()
+}
+
 pub mod card {
-    pub const LOADING: &str = "Loading…";
+    use super::{Key, Text};
 
-    pub fn sign_in_title(client: &str) -> String {
-        format!("Sign in to {client}")
+    pub const LOADING: Key = Key("card.loading");
+    pub const SIGN_IN_TITLE: Key = Key("card.sign-in-title");
+    pub const SIGN_UP_TITLE: Key = Key("card.sign-up-title");
+    pub const SIGNED_IN_TITLE: Key = Key("card.signed-in-title");
+    pub const VERIFY_TITLE: Key = Key("card.verify-title");
+    pub const FORGOT_TITLE: Key = Key("card.forgot-title");
+    pub const FIND_ACCOUNT_TITLE: Key = Key("card.find-account-title");
+    pub const CHECK_EMAIL_TITLE: Key = Key("card.check-email-title");
+    pub const RESET_TITLE: Key = Key("card.reset-title");
+    pub const RESET_DONE_TITLE: Key = Key("card.reset-done-title");
+
+    pub fn sign_in_title(text: Text, client: &str) -> String {
+        text.format(SIGN_IN_TITLE, &[("client", client)])
     }
 
-    pub fn sign_up_title(client: &str) -> String {
-        format!("Create an account for {client}")
+    pub fn sign_up_title(text: Text, client: &str) -> String {
+        text.format(SIGN_UP_TITLE, &[("client", client)])
     }
 
-    pub fn signed_in_title(client: &str) -> String {
-        format!("Signed in to {client}")
+    pub fn signed_in_title(text: Text, client: &str) -> String {
+        text.format(SIGNED_IN_TITLE, &[("client", client)])
     }
-
-    pub const VERIFY_TITLE: &str = "Confirm your email address";
-    pub const FORGOT_TITLE: &str = "Reset your password";
-    pub const FIND_ACCOUNT_TITLE: &str = "Find your account";
-    pub const CHECK_EMAIL_TITLE: &str = "Check your email";
-    pub const RESET_TITLE: &str = "Choose a new password";
-    pub const RESET_DONE_TITLE: &str = "Your password has been changed";
 }
 
-/// Shared by the form fields.
 pub mod field {
-    /// Visible text of the password visibility toggle; with [`SHOW_PASSWORD_REST`] it
-    /// forms the button's accessible name, which stays the same whether pressed or not.
-    pub const SHOW_PASSWORD: &str = "Show";
-    pub const SHOW_PASSWORD_REST: &str = " password";
+    use super::Key;
+
+    pub const SHOW_PASSWORD: Key = Key("field.show-password");
+    pub const SHOW_PASSWORD_REST: Key = Key("field.show-password-rest");
 }
 
-/// The identify step.
 pub mod identify {
-    pub const EMAIL: &str = "Email";
-    pub const SUBMIT: &str = "Continue";
-    pub const BUSY: &str = "Continuing…";
-    pub const EMAIL_INVALID: &str = "Enter your email address, like name@example.com.";
-    pub const NEW_HERE: &str = "New here?";
-    pub const CREATE_ACCOUNT: &str = "Create an account";
+    use super::Key;
+
+    pub const EMAIL: Key = Key("identify.email");
+    pub const SUBMIT: Key = Key("identify.submit");
+    pub const BUSY: Key = Key("identify.busy");
+    pub const EMAIL_INVALID: Key = Key("identify.email-invalid");
+    pub const NEW_HERE: Key = Key("identify.new-here");
+    pub const CREATE_ACCOUNT: Key = Key("identify.create-account");
 }
 
-/// The password step.
 pub mod password {
-    pub const PASSWORD: &str = "Password";
-    pub const SUBMIT: &str = "Sign in";
-    pub const BUSY: &str = "Signing in…";
-    pub const PASSWORD_MISSING: &str = "Enter your password.";
-    pub const OTHER_ACCOUNT: &str = "Use another account";
-    pub const FORGOT: &str = "Forgot password?";
+    use super::Key;
+
+    pub const PASSWORD: Key = Key("password.password");
+    pub const SUBMIT: Key = Key("password.submit");
+    pub const BUSY: Key = Key("password.busy");
+    pub const PASSWORD_MISSING: Key = Key("password.password-missing");
+    pub const OTHER_ACCOUNT: Key = Key("password.other-account");
+    pub const FORGOT: Key = Key("password.forgot");
 }
 
-/// Signing in with a code or link sent by email, and confirming an address the same way.
 pub mod email {
-    /// On the identify and password steps.
-    pub const SEND: &str = "Email me a sign-in code";
-    pub const SENDING: &str = "Sending code…";
-    pub const CODE: &str = "Code";
-    pub const SUBMIT: &str = "Continue";
-    pub const BUSY: &str = "Checking code…";
-    pub const RESEND: &str = "Send a new code";
-    pub const OTHER_WAY: &str = "Use another way";
-    pub const OTHER_ACCOUNT: &str = "Use another account";
+    use super::{Key, Text};
+
+    pub const SEND: Key = Key("email.send");
+    pub const SENDING: Key = Key("email.sending");
+    pub const CODE: Key = Key("email.code");
+    pub const SUBMIT: Key = Key("email.submit");
+    pub const BUSY: Key = Key("email.busy");
+    pub const RESEND: Key = Key("email.resend");
+    pub const OTHER_WAY: Key = Key("email.other-way");
+    pub const OTHER_ACCOUNT: Key = Key("email.other-account");
+    pub const SENT_TO: Key = Key("email.sent-to");
+    pub const SENT: Key = Key("email.sent");
+    pub const VERIFY_INTRO: Key = Key("email.verify-intro");
+    pub const CODE_MISSING: Key = Key("email.code-missing");
 
     /// What the code screen says first; never whether the address has an account.
-    pub fn sent(email: Option<&str>, code_length: u8) -> String {
+    pub fn sent(text: Text, email: Option<&str>, code_length: u8) -> String {
+        let digits = code_length.to_string();
         match email {
-            Some(email) => format!(
-                "We've sent an email to {email}. Enter the {code_length}-digit code from it, or open the link in it on any device."
+            Some(email) => text.count(
+                SENT_TO,
+                code_length.into(),
+                &[("email", email), ("digits", &digits)],
             ),
-            None => format!(
-                "We've sent you an email. Enter the {code_length}-digit code from it, or open the link in it on any device."
-            ),
+            None => text.count(SENT, code_length.into(), &[("digits", &digits)]),
         }
     }
 
     /// Verification: the address must be confirmed before signing in.
-    pub fn verify(email: Option<&str>, code_length: u8) -> String {
+    pub fn verify(text: Text, email: Option<&str>, code_length: u8) -> String {
         format!(
-            "To finish, confirm that this email address is yours. {}",
-            sent(email, code_length)
+            "{} {}",
+            text.get(VERIFY_INTRO),
+            sent(text, email, code_length)
         )
     }
 
-    pub fn code_missing(code_length: u8) -> String {
-        format!("Enter the {code_length}-digit code from the email.")
+    pub fn code_missing(text: Text, code_length: u8) -> String {
+        let digits = code_length.to_string();
+        text.count(CODE_MISSING, code_length.into(), &[("digits", &digits)])
     }
 }
 
-/// Asking for a password reset link, or for a reminder of which address has an account.
 pub mod forgot {
-    pub const EMAIL: &str = "Email";
-    pub const RESET_TEXT: &str =
-        "Enter the email address you sign in with. We'll email you a link to choose a new password.";
-    pub const RESET_SUBMIT: &str = "Email me a reset link";
-    pub const ACCOUNT_TEXT: &str =
-        "Enter an email address you may have used. We'll email it a message that says whether it has an account here, and how you sign in.";
-    pub const ACCOUNT_SUBMIT: &str = "Email me a reminder";
-    pub const BUSY: &str = "Sending…";
-    pub const FORGOT_EMAIL: &str = "Forgot which email you used?";
-    pub const BACK: &str = "Back to sign in";
+    use super::{Key, Text};
+
+    pub const EMAIL: Key = Key("forgot.email");
+    pub const RESET_TEXT: Key = Key("forgot.reset-text");
+    pub const RESET_SUBMIT: Key = Key("forgot.reset-submit");
+    pub const ACCOUNT_TEXT: Key = Key("forgot.account-text");
+    pub const ACCOUNT_SUBMIT: Key = Key("forgot.account-submit");
+    pub const BUSY: Key = Key("forgot.busy");
+    pub const FORGOT_EMAIL: Key = Key("forgot.forgot-email");
+    pub const BACK: Key = Key("forgot.back");
+    pub const CHECK_EMAIL: Key = Key("forgot.check-email");
+    pub const LINK_WORKS: Key = Key("forgot.link-works");
+    pub const REMINDER_WORKS: Key = Key("forgot.reminder-works");
 
     /// The same words for every address: an address without an account gets an email
     /// too, saying so.
-    pub fn check_email(email: &str) -> String {
-        format!("We've sent an email to {email}.")
+    pub fn check_email(text: Text, email: &str) -> String {
+        text.format(CHECK_EMAIL, &[("email", email)])
     }
 
-    pub fn link_works(minutes: u64) -> String {
-        format!(
-            "If this address has an account, the email has a link to choose a new password. The link works for {minutes} minutes. If nothing arrives, check your spam folder."
-        )
+    pub fn link_works(text: Text, minutes: u64) -> String {
+        text.count(LINK_WORKS, minutes, &[("minutes", &minutes.to_string())])
     }
-
-    pub const REMINDER_WORKS: &str =
-        "It says whether this address has an account here, and how you sign in. If nothing arrives, check your spam folder, or try another address.";
 }
 
-/// Choosing a new password from an emailed reset link.
 pub mod reset {
-    pub const PASSWORD: &str = "New password";
-    pub const SUBMIT: &str = "Change password";
-    pub const BUSY: &str = "Changing password…";
-    pub const DONE: &str = "You can now sign in with your new password.";
-    pub const SIGN_IN: &str = "Sign in";
-    pub const NEW_LINK: &str = "Ask for a new link";
+    use super::Key;
+
+    pub const PASSWORD: Key = Key("reset.password");
+    pub const SUBMIT: Key = Key("reset.submit");
+    pub const BUSY: Key = Key("reset.busy");
+    pub const DONE: Key = Key("reset.done");
+    pub const SIGN_IN: Key = Key("reset.sign-in");
+    pub const NEW_LINK: Key = Key("reset.new-link");
 }
 
-/// Signing in with a passkey (identify and password steps).
 pub mod passkey {
-    pub const SIGN_IN: &str = "Sign in with a passkey";
-    pub const USE_INSTEAD: &str = "Use a passkey instead";
-    /// While the browser's passkey dialog is open, or the edge checks the passkey.
-    pub const BUSY: &str = "Waiting for your passkey…";
-    /// Between the form and the passkey button.
-    pub const OR: &str = "or";
+    use super::Key;
+
+    pub const SIGN_IN: Key = Key("passkey.sign-in");
+    pub const USE_INSTEAD: Key = Key("passkey.use-instead");
+    pub const BUSY: Key = Key("passkey.busy");
+    pub const OR: Key = Key("passkey.or");
 }
 
-/// Creating an account.
 pub mod sign_up {
-    pub const EMAIL: &str = "Email";
-    pub const NAME: &str = "Name (optional)";
-    pub const PASSWORD: &str = "Password";
-    /// NIST SP 800-63B-4 §3.1.1.2: 15 characters when the password is the only factor,
-    /// which it is for a new account; no composition rules.
-    pub const PASSWORD_HINT: &str =
-        "Use at least 15 characters. A few unrelated words make a strong password that is easy to remember.";
-    pub const PASSWORD_MISSING: &str = "Choose a password.";
-    pub const SUBMIT: &str = "Create account";
-    pub const BUSY: &str = "Creating account…";
-    pub const HAVE_ACCOUNT: &str = "Already have an account?";
-    pub const SIGN_IN: &str = "Sign in";
-    /// Switches the form to a passkey instead of a password.
-    pub const WITH_PASSKEY: &str = "Create with a passkey instead";
-    pub const WITH_PASSWORD: &str = "Use a password instead";
-    pub const PASSKEY_HINT: &str =
-        "Your device will ask you to create a passkey with your fingerprint, face or screen lock. You won't need a password.";
-    pub const PASSKEY_SUBMIT: &str = "Create account with a passkey";
-    /// The address is taken, or cannot be used; the same words either way.
-    pub const PASSKEY_REFUSED: &str =
-        "We couldn't create an account with this email address. If you already have an account, sign in instead.";
+    use super::Key;
+
+    pub const EMAIL: Key = Key("sign-up.email");
+    pub const NAME: Key = Key("sign-up.name");
+    pub const PASSWORD: Key = Key("sign-up.password");
+    pub const PASSWORD_HINT: Key = Key("sign-up.password-hint");
+    pub const PASSWORD_MISSING: Key = Key("sign-up.password-missing");
+    pub const SUBMIT: Key = Key("sign-up.submit");
+    pub const BUSY: Key = Key("sign-up.busy");
+    pub const HAVE_ACCOUNT: Key = Key("sign-up.have-account");
+    pub const SIGN_IN: Key = Key("sign-up.sign-in");
+    pub const WITH_PASSKEY: Key = Key("sign-up.with-passkey");
+    pub const WITH_PASSWORD: Key = Key("sign-up.with-password");
+    pub const PASSKEY_HINT: Key = Key("sign-up.passkey-hint");
+    pub const PASSKEY_SUBMIT: Key = Key("sign-up.passkey-submit");
+    pub const PASSKEY_REFUSED: Key = Key("sign-up.passkey-refused");
 }
 
-/// The signed-in state of an embedded widget.
 pub mod signed_in {
-    pub const PREFIX: &str = "Signed in as ";
-    /// After a usernameless passkey sign-in, until the account is known.
-    pub const SIGNED_IN: &str = "You are signed in.";
-    pub const SIGN_OUT: &str = "Sign out";
-    /// Hosted sign-in: the window is on its way back to the client.
-    pub const REDIRECTING: &str = "Signed in. Taking you back…";
+    use super::{Key, Text};
+
+    pub const AS: Key = Key("signed-in.as");
+    pub const SIGNED_IN: Key = Key("signed-in.signed-in");
+    pub const SIGN_OUT: Key = Key("signed-in.sign-out");
+    pub const REDIRECTING: Key = Key("signed-in.redirecting");
+
+    pub fn signed_in_as(text: Text, name: &str) -> String {
+        text.format(AS, &[("name", name)])
+    }
 }
 
-/// The signed-in person's passkeys (embedded widget only).
 pub mod passkeys {
-    pub const OFFER_TITLE: &str = "Sign in faster next time";
-    pub const OFFER_TEXT: &str =
-        "Add a passkey to sign in with your fingerprint, face or screen lock instead of your password.";
-    pub const ADD: &str = "Add a passkey";
-    pub const ADD_BUSY: &str = "Adding passkey…";
-    pub const NOT_NOW: &str = "Not now";
-    pub const TITLE: &str = "Your passkeys";
-    pub const LOADING: &str = "Loading your passkeys…";
-    pub const NONE: &str = "You have no passkeys yet.";
-    /// Visible button text; the passkey's name follows for screen readers.
-    pub const RENAME: &str = "Rename";
-    pub const DELETE: &str = "Delete";
-    pub const NAME: &str = "Passkey name";
-    pub const NAME_MISSING: &str = "Enter a name for this passkey.";
-    pub const SAVE: &str = "Save";
-    pub const CANCEL: &str = "Cancel";
-    pub const SYNCED: &str = "Synced";
-    /// Between the facts about a passkey: "Created 1 May 2026 · Synced".
-    pub const SEPARATOR: &str = " · ";
-    pub const ADDED: &str = "Passkey added.";
-    pub const RENAMED: &str = "Passkey renamed.";
-    pub const DELETED: &str = "Passkey deleted.";
+    use super::{Key, Text};
 
-    pub fn created(date: &str) -> String {
-        format!("Created {date}")
+    pub const OFFER_TITLE: Key = Key("passkeys.offer-title");
+    pub const OFFER_TEXT: Key = Key("passkeys.offer-text");
+    pub const ADD: Key = Key("passkeys.add");
+    pub const ADD_BUSY: Key = Key("passkeys.add-busy");
+    pub const NOT_NOW: Key = Key("passkeys.not-now");
+    pub const TITLE: Key = Key("passkeys.title");
+    pub const LOADING: Key = Key("passkeys.loading");
+    pub const NONE: Key = Key("passkeys.none");
+    pub const RENAME: Key = Key("passkeys.rename");
+    pub const DELETE: Key = Key("passkeys.delete");
+    pub const NAME: Key = Key("passkeys.name");
+    pub const NAME_MISSING: Key = Key("passkeys.name-missing");
+    pub const SAVE: Key = Key("passkeys.save");
+    pub const CANCEL: Key = Key("passkeys.cancel");
+    pub const SYNCED: Key = Key("passkeys.synced");
+    pub const SEPARATOR: Key = Key("passkeys.separator");
+    pub const ADDED: Key = Key("passkeys.added");
+    pub const RENAMED: Key = Key("passkeys.renamed");
+    pub const DELETED: Key = Key("passkeys.deleted");
+    pub const CREATED: Key = Key("passkeys.created");
+    pub const LAST_USED: Key = Key("passkeys.last-used");
+
+    pub fn created(text: Text, date: &str) -> String {
+        text.format(CREATED, &[("date", date)])
     }
 
-    pub fn last_used(date: &str) -> String {
-        format!("Last used {date}")
+    pub fn last_used(text: Text, date: &str) -> String {
+        text.format(LAST_USED, &[("date", date)])
     }
 }
 
-/// Read out by the widget's polite live region when the screen changes. Short: focus
-/// moves to the new screen too, and its label or text says the rest.
 pub mod announce {
-    pub const IDENTIFY: &str = "Enter your email address to sign in.";
-    pub const PASSWORD: &str = "Enter your password.";
-    pub const SIGN_UP: &str = "Create an account.";
-    pub const SIGNED_IN: &str = "You are signed in.";
-    pub const SIGNED_OUT: &str = "You have signed out.";
-    pub const PASSKEY: &str = "Use your passkey to sign in.";
-    pub const EMAIL_CODE: &str = "Enter the code we emailed you.";
-    pub const CODE_SENT: &str = "We've emailed you a new code.";
-    pub const VERIFY: &str = "Confirm your email address with the code we emailed you.";
-    pub const FORGOT: &str = "Reset your password.";
-    pub const FIND_ACCOUNT: &str = "Find your account.";
-    pub const CHECK_EMAIL: &str = "Check your email.";
-    pub const RESET_DONE: &str = "Your password has been changed.";
+    use super::Key;
+
+    pub const IDENTIFY: Key = Key("announce.identify");
+    pub const PASSWORD: Key = Key("announce.password");
+    pub const SIGN_UP: Key = Key("announce.sign-up");
+    pub const SIGNED_IN: Key = Key("announce.signed-in");
+    pub const SIGNED_OUT: Key = Key("announce.signed-out");
+    pub const PASSKEY: Key = Key("announce.passkey");
+    pub const EMAIL_CODE: Key = Key("announce.email-code");
+    pub const CODE_SENT: Key = Key("announce.code-sent");
+    pub const VERIFY: Key = Key("announce.verify");
+    pub const FORGOT: Key = Key("announce.forgot");
+    pub const FIND_ACCOUNT: Key = Key("announce.find-account");
+    pub const CHECK_EMAIL: Key = Key("announce.check-email");
+    pub const RESET_DONE: Key = Key("announce.reset-done");
 }
 
-/// What went wrong, for the person. Never says whether an account exists.
 pub mod failure {
-    pub const INVALID_CREDENTIALS: &str = "That email and password don't match an account.";
-    pub const EXPIRED: &str = "This sign-in has expired. Start again.";
-    pub const TOO_MANY_ATTEMPTS: &str =
-        "Too many attempts. Wait a few minutes before you try again.";
-    pub const NETWORK: &str =
-        "We couldn't reach the sign-in service. Check your connection and try again.";
-    pub const GRANT: &str = "We couldn't finish signing you in. Try again.";
-    pub const UNSUPPORTED_STEP: &str =
-        "This sign-in needs a step this page can't show yet. Reload the page and try again.";
-    pub const TOO_LONG: &str = "That password is too long. Choose a shorter one.";
-    pub const COMMON: &str =
-        "That password is too common or has appeared in a data breach. Choose a different one.";
-    pub const CONTEXT_SPECIFIC: &str =
-        "Your password can't contain your email address or the name of this service.";
+    use super::{Key, Text};
 
-    /// `NotAllowedError`: browsers say the same when there is no passkey, on purpose.
-    pub const PASSKEY_CANCELLED: &str =
-        "No passkey was used: the request was cancelled or timed out, or this device has no passkey for this site. Try again, or sign in another way.";
-    pub const PASSKEY_ALREADY_REGISTERED: &str =
-        "This device already has a passkey for this account. Use it to sign in, or add one on another device.";
-    pub const PASSKEY_UNSUPPORTED: &str =
-        "This browser can't use passkeys on this page. Sign in another way.";
-    pub const UNKNOWN_PASSKEY: &str =
-        "We don't recognise that passkey. It may have been removed from your account. Choose another passkey, or sign in another way.";
-    pub const PASSKEY_REJECTED: &str =
-        "We couldn't verify your passkey. Try again, or sign in another way.";
-    pub const UNAUTHORIZED: &str = "To manage your passkeys, sign out and sign in again.";
-    pub const PASSKEY_NOT_FOUND: &str = "That passkey has already been removed.";
-    pub const LAST_SIGN_IN_METHOD: &str =
-        "This passkey is the only way to sign in to your account, so it can't be deleted. Add another passkey first.";
+    pub const INVALID_CREDENTIALS: Key = Key("failure.invalid-credentials");
+    pub const EXPIRED: Key = Key("failure.expired");
+    pub const TOO_MANY_ATTEMPTS: Key = Key("failure.too-many-attempts");
+    pub const NETWORK: Key = Key("failure.network");
+    pub const GRANT: Key = Key("failure.grant");
+    pub const UNSUPPORTED_STEP: Key = Key("failure.unsupported-step");
+    pub const TOO_SHORT: Key = Key("failure.too-short");
+    pub const TOO_LONG: Key = Key("failure.too-long");
+    pub const COMMON: Key = Key("failure.common");
+    pub const CONTEXT_SPECIFIC: Key = Key("failure.context-specific");
+    pub const PASSKEY_CANCELLED: Key = Key("failure.passkey-cancelled");
+    pub const PASSKEY_ALREADY_REGISTERED: Key = Key("failure.passkey-already-registered");
+    pub const PASSKEY_UNSUPPORTED: Key = Key("failure.passkey-unsupported");
+    pub const UNKNOWN_PASSKEY: Key = Key("failure.unknown-passkey");
+    pub const PASSKEY_REJECTED: Key = Key("failure.passkey-rejected");
+    pub const UNAUTHORIZED: Key = Key("failure.unauthorized");
+    pub const PASSKEY_NOT_FOUND: Key = Key("failure.passkey-not-found");
+    pub const LAST_SIGN_IN_METHOD: Key = Key("failure.last-sign-in-method");
+    pub const CODE_INVALID: Key = Key("failure.code-invalid");
+    pub const CODE_EXPIRED: Key = Key("failure.code-expired");
+    pub const LINK_EXPIRED: Key = Key("failure.link-expired");
+    pub const ORIGIN_NOT_ALLOWED: Key = Key("failure.origin-not-allowed");
+    pub const UNKNOWN_CLIENT: Key = Key("failure.unknown-client");
+    pub const GENERIC: Key = Key("failure.generic");
 
-    pub const CODE_INVALID: &str = "That code isn't right. Check the email and try again.";
-    pub const CODE_EXPIRED: &str =
-        "That code has expired or was already used. Choose Send a new code to get another.";
-    pub const LINK_EXPIRED: &str = "This link has expired or was already used. Ask for a new one.";
-
-    pub fn too_short(min_length: usize) -> String {
-        format!("That password is too short. Use at least {min_length} characters.")
+    pub fn too_short(text: Text, min_length: usize) -> String {
+        text.count(
+            TOO_SHORT,
+            min_length as u64,
+            &[("min", &min_length.to_string())],
+        )
     }
 }
 
 /// The message for a failed request.
-pub fn failure_message(failure: &Failure) -> String {
-    match failure {
-        Failure::InvalidCredentials => failure::INVALID_CREDENTIALS.into(),
-        Failure::PasswordRejected(rejected) => password_rejected(rejected),
-        Failure::TooManyAttempts => failure::TOO_MANY_ATTEMPTS.into(),
-        Failure::FlowExpired => failure::EXPIRED.into(),
-        Failure::Grant(_) => failure::GRANT.into(),
-        Failure::Network => failure::NETWORK.into(),
-        Failure::UnsupportedStep => failure::UNSUPPORTED_STEP.into(),
+pub fn failure_message(text: Text, failure: &Failure) -> String {
+    let key = match failure {
+        Failure::PasswordRejected(rejected) => return password_rejected(text, rejected),
+        Failure::InvalidCredentials => failure::INVALID_CREDENTIALS,
+        Failure::TooManyAttempts => failure::TOO_MANY_ATTEMPTS,
+        Failure::FlowExpired => failure::EXPIRED,
+        Failure::Grant(_) => failure::GRANT,
+        Failure::Network => failure::NETWORK,
+        Failure::UnsupportedStep => failure::UNSUPPORTED_STEP,
         Failure::Passkey(ceremony) => match ceremony {
             // Aborted is the widget's own doing and is not shown; the words fit anyway.
-            Ceremony::Cancelled | Ceremony::Aborted => failure::PASSKEY_CANCELLED.into(),
-            Ceremony::AlreadyRegistered => failure::PASSKEY_ALREADY_REGISTERED.into(),
-            Ceremony::Unsupported => failure::PASSKEY_UNSUPPORTED.into(),
-            Ceremony::Failed => failure::PASSKEY_REJECTED.into(),
+            Ceremony::Cancelled | Ceremony::Aborted => failure::PASSKEY_CANCELLED,
+            Ceremony::AlreadyRegistered => failure::PASSKEY_ALREADY_REGISTERED,
+            Ceremony::Unsupported => failure::PASSKEY_UNSUPPORTED,
+            Ceremony::Failed => failure::PASSKEY_REJECTED,
         },
-        Failure::UnknownPasskey => failure::UNKNOWN_PASSKEY.into(),
-        Failure::PasskeyRejected(_) => failure::PASSKEY_REJECTED.into(),
-        Failure::Unauthorized => failure::UNAUTHORIZED.into(),
-        Failure::PasskeyNotFound => failure::PASSKEY_NOT_FOUND.into(),
-        Failure::LastSignInMethod => failure::LAST_SIGN_IN_METHOD.into(),
-        Failure::CodeInvalid => failure::CODE_INVALID.into(),
-        Failure::CodeExpired => failure::CODE_EXPIRED.into(),
-        Failure::LinkExpired => failure::LINK_EXPIRED.into(),
-        Failure::Other { message, .. } => message.clone(),
-    }
+        Failure::UnknownPasskey => failure::UNKNOWN_PASSKEY,
+        Failure::PasskeyRejected(_) => failure::PASSKEY_REJECTED,
+        Failure::Unauthorized => failure::UNAUTHORIZED,
+        Failure::PasskeyNotFound => failure::PASSKEY_NOT_FOUND,
+        Failure::LastSignInMethod => failure::LAST_SIGN_IN_METHOD,
+        Failure::CodeInvalid => failure::CODE_INVALID,
+        Failure::CodeExpired => failure::CODE_EXPIRED,
+        Failure::LinkExpired => failure::LINK_EXPIRED,
+        // The edge's own message is English and for the site's developers: the console
+        // has it (see app.rs); the person gets words in their language.
+        Failure::Other { code, .. } => match code.as_str() {
+            "origin_not_allowed" => failure::ORIGIN_NOT_ALLOWED,
+            "unknown_client" => failure::UNKNOWN_CLIENT,
+            _ => failure::GENERIC,
+        },
+    };
+    text.get(key).to_string()
 }
 
-fn password_rejected(rejected: &PasswordRejected) -> String {
-    match rejected.problem {
-        PasswordProblem::TooShort => failure::too_short(rejected.min_length),
-        PasswordProblem::TooLong => failure::TOO_LONG.into(),
-        PasswordProblem::Common => failure::COMMON.into(),
-        PasswordProblem::ContextSpecific => failure::CONTEXT_SPECIFIC.into(),
-    }
+fn password_rejected(text: Text, rejected: &PasswordRejected) -> String {
+    let key = match rejected.problem {
+        PasswordProblem::TooShort => return failure::too_short(text, rejected.min_length),
+        PasswordProblem::TooLong => failure::TOO_LONG,
+        PasswordProblem::Common => failure::COMMON,
+        PasswordProblem::ContextSpecific => failure::CONTEXT_SPECIFIC,
+    };
+    text.get(key).to_string()
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
     use super::*;
+
+    fn en() -> Text {
+        Text::english()
+    }
 
     #[test]
     fn invalid_credentials_never_names_the_wrong_field() {
-        let message = failure_message(&Failure::InvalidCredentials);
+        let message = failure_message(en(), &Failure::InvalidCredentials);
         assert_eq!(message, "That email and password don't match an account.");
     }
 
     #[test]
     fn every_password_problem_has_its_own_message() {
         let message = |problem| {
-            failure_message(&Failure::PasswordRejected(PasswordRejected {
-                problem,
-                min_length: 15,
-            }))
+            failure_message(
+                en(),
+                &Failure::PasswordRejected(PasswordRejected {
+                    problem,
+                    min_length: 15,
+                }),
+            )
         };
         assert_eq!(
             message(PasswordProblem::TooShort),
@@ -351,42 +489,206 @@ mod tests {
 
     #[test]
     fn passkey_failures_say_what_the_person_can_do() {
-        let cancelled = failure_message(&Failure::Passkey(Ceremony::Cancelled));
+        let message = |failure| failure_message(en(), &failure);
+        let cancelled = message(Failure::Passkey(Ceremony::Cancelled));
         assert!(cancelled.contains("cancelled or timed out"));
         assert!(cancelled.contains("sign in another way"));
-        assert!(
-            failure_message(&Failure::Passkey(Ceremony::AlreadyRegistered))
-                .starts_with("This device already has a passkey")
-        );
-        assert!(failure_message(&Failure::UnknownPasskey).contains("don't recognise"));
+        assert!(message(Failure::Passkey(Ceremony::AlreadyRegistered))
+            .starts_with("This device already has a passkey"));
+        assert!(message(Failure::UnknownPasskey).contains("don't recognise"));
         // Which WebAuthn check failed is for logs: every code reads the same.
         assert_eq!(
-            failure_message(&Failure::PasskeyRejected("webauthn_bad_signature".into())),
-            failure_message(&Failure::PasskeyRejected("webauthn_rp_id_mismatch".into())),
+            message(Failure::PasskeyRejected("webauthn_bad_signature".into())),
+            message(Failure::PasskeyRejected("webauthn_rp_id_mismatch".into())),
         );
-        assert!(failure_message(&Failure::LastSignInMethod).contains("only way to sign in"));
+        assert!(message(Failure::LastSignInMethod).contains("only way to sign in"));
     }
 
     #[test]
     fn emailed_code_failures_say_what_to_do() {
-        assert!(failure_message(&Failure::CodeInvalid).contains("try again"));
-        assert!(failure_message(&Failure::CodeExpired).contains("Send a new code"));
-        assert!(failure_message(&Failure::LinkExpired).contains("expired or was already used"));
-        assert!(email::sent(Some("ada@example.com"), 6).contains("6-digit code"));
+        let text = en();
+        assert!(failure_message(text, &Failure::CodeInvalid).contains("try again"));
+        assert!(failure_message(text, &Failure::CodeExpired).contains("Send a new code"));
+        assert!(
+            failure_message(text, &Failure::LinkExpired).contains("expired or was already used")
+        );
+        assert!(email::sent(text, Some("ada@example.com"), 6).contains("6-digit code"));
+        assert!(email::verify(text, None, 6).starts_with("To finish, confirm"));
         // One answer for every address: nothing says whether an account exists.
-        assert_eq!(forgot::check_email("a@b"), "We've sent an email to a@b.");
-        assert!(forgot::link_works(15).contains("works for 15 minutes"));
+        assert_eq!(
+            forgot::check_email(text, "a@b"),
+            "We've sent an email to a@b."
+        );
+        assert!(forgot::link_works(text, 15).contains("works for 15 minutes"));
+        assert!(forgot::link_works(text, 1).contains("works for 1 minute."));
     }
 
     #[test]
-    fn other_errors_show_the_edge_message() {
-        let failure = Failure::Other {
-            code: "origin_not_allowed".into(),
+    fn edge_messages_stay_in_the_console() {
+        let other = |code: &str| Failure::Other {
+            code: code.into(),
             message: "This site's origin is not allowed.".into(),
         };
+        let shown = failure_message(en(), &other("origin_not_allowed"));
+        assert!(shown.starts_with("Sign-in isn't available on this website"));
         assert_eq!(
-            failure_message(&failure),
-            "This site's origin is not allowed."
+            failure_message(en(), &other("something_new")),
+            en().get(failure::GENERIC)
         );
+    }
+
+    #[test]
+    fn a_catalogue_fills_in_what_it_lacks_from_english() {
+        let german = Text::load("de", r#"{"identify.email": "E-Mail"}"#).unwrap();
+        assert_eq!(german.get(identify::EMAIL), "E-Mail");
+        assert_eq!(german.get(identify::SUBMIT), "Continue");
+        assert_eq!(german.lang(), "de");
+        assert!(Text::load("de", "not json").is_err());
+    }
+
+    // The catalogues themselves: every language has every message, with its arguments.
+
+    fn locales_dir() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/locales"))
+    }
+
+    fn read_catalogue(tag: &str) -> serde_json::Map<String, Value> {
+        let path = locales_dir().join(format!("{tag}.json"));
+        let json = std::fs::read_to_string(&path).unwrap();
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Every `{name}` in a message.
+    fn arguments(text: &str) -> BTreeSet<String> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+            .collect()
+    }
+
+    /// The languages the loader offers, from its `LOCALES` list.
+    fn offered() -> Vec<String> {
+        let loader = include_str!("../loader/widget.js");
+        let list = loader
+            .split_once("const LOCALES = [")
+            .and_then(|(_, rest)| rest.split_once(']'))
+            .expect("widget.js lists its LOCALES")
+            .0;
+        list.split(',')
+            .map(|tag| tag.trim().trim_matches('"').to_string())
+            .filter(|tag| !tag.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn english_has_exactly_the_keys_the_widget_uses() {
+        let source = include_str!("text.rs");
+        let used: BTreeSet<&str> = source
+            .split("Key(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(key, _)| key))
+            .collect();
+        let english: BTreeSet<&str> = english().messages.keys().map(String::as_str).collect();
+        assert_eq!(used, english);
+    }
+
+    #[test]
+    fn the_loader_offers_every_catalogue_and_at_least_forty_languages() {
+        let mut files: Vec<String> = std::fs::read_dir(locales_dir())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter_map(|name| name.strip_suffix(".json").map(str::to_string))
+            .collect();
+        files.sort();
+        let mut offered = offered();
+        offered.sort();
+        assert_eq!(files, offered);
+        assert!(offered.len() >= 40, "{} languages", offered.len());
+    }
+
+    #[test]
+    fn every_catalogue_translates_every_message_with_its_arguments() {
+        let english = read_catalogue("en");
+        for tag in offered() {
+            let catalogue = read_catalogue(&tag);
+            let keys =
+                |c: &serde_json::Map<String, Value>| c.keys().cloned().collect::<BTreeSet<_>>();
+            assert_eq!(
+                keys(&catalogue),
+                keys(&english),
+                "{tag}: keys differ from en.json"
+            );
+            let mut same_as_english = 0;
+            for (key, source) in &english {
+                let translated = &catalogue[key];
+                let wanted = match source {
+                    Value::String(text) => arguments(text),
+                    Value::Object(forms) => arguments(forms["other"].as_str().unwrap()),
+                    _ => panic!("en.json {key}: a string or plural forms"),
+                };
+                match translated {
+                    Value::String(text) => {
+                        assert!(
+                            !text.trim().is_empty() || key.ends_with("-rest"),
+                            "{tag} {key}: empty"
+                        );
+                        assert_eq!(arguments(text), wanted, "{tag} {key}: arguments");
+                        same_as_english += usize::from(Some(text.as_str()) == source.as_str());
+                    }
+                    Value::Object(forms) => {
+                        assert!(
+                            source.is_object(),
+                            "{tag} {key}: plural forms for a plain message"
+                        );
+                        let other = forms.get("other").and_then(Value::as_str);
+                        let other =
+                            other.unwrap_or_else(|| panic!("{tag} {key}: no \"other\" form"));
+                        assert_eq!(
+                            arguments(other),
+                            wanted,
+                            "{tag} {key}: arguments of \"other\""
+                        );
+                        for (category, form) in forms {
+                            assert!(
+                                ["zero", "one", "two", "few", "many", "other"]
+                                    .contains(&category.as_str()),
+                                "{tag} {key}: {category} is not a CLDR plural category"
+                            );
+                            let form = form
+                                .as_str()
+                                .unwrap_or_else(|| panic!("{tag} {key}: {category}"));
+                            // A form may leave the number out ("a minute"), never add one.
+                            assert!(
+                                arguments(form).is_subset(&wanted),
+                                "{tag} {key} {category}: arguments"
+                            );
+                        }
+                    }
+                    _ => panic!("{tag} {key}: a string or plural forms"),
+                }
+            }
+            // Translated, not copied: only a few short words may read as in English.
+            if tag != "en" {
+                assert!(
+                    same_as_english <= 6,
+                    "{tag}: {same_as_english} messages left in English"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn right_to_left_catalogues_are_written_right_to_left() {
+        for tag in ["ar", "he", "fa"] {
+            let catalogue = read_catalogue(tag);
+            let title = catalogue["card.sign-in-title"].as_str().unwrap();
+            // Arabic and Hebrew blocks: U+0590..U+06FF.
+            assert!(
+                title
+                    .chars()
+                    .any(|c| ('\u{0590}'..='\u{06FF}').contains(&c)),
+                "{tag}: {title}"
+            );
+        }
     }
 }

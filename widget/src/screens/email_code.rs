@@ -27,6 +27,7 @@ pub fn EmailCodeStep(
     sent: EmailSent,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     let errors = FormErrors::new();
     let code_error: Message = RwSignal::new(None);
     let busy = RwSignal::new(false);
@@ -56,7 +57,7 @@ pub fn EmailCodeStep(
                         // Said only while this screen shows and the code's own answer
                         // is not on its way.
                         if busy.try_get_untracked() == Some(false) {
-                            errors.on_form(text::failure_message(&failure));
+                            errors.on_form(text::failure_message(tx, &failure));
                         }
                         return;
                     }
@@ -76,7 +77,7 @@ pub fn EmailCodeStep(
                 .filter(|c| !c.is_whitespace() && *c != '-')
                 .collect();
             if typed.len() != usize::from(length) || !typed.chars().all(|c| c.is_ascii_digit()) {
-                FormErrors::on_field(code_error, code_input, t::code_missing(length));
+                FormErrors::on_field(code_error, code_input, t::code_missing(tx, length));
                 return;
             }
             let email = email.clone();
@@ -91,10 +92,10 @@ pub fn EmailCodeStep(
                     // Wrong, but the code lives on: type it again.
                     Err(failure @ Failure::CodeInvalid) => {
                         code.set(String::new());
-                        let message = text::failure_message(&failure);
+                        let message = text::failure_message(tx, &failure);
                         FormErrors::on_field(code_error, code_input, message);
                     }
-                    Err(failure) => errors.on_form(text::failure_message(&failure)),
+                    Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
                 }
             });
         }
@@ -117,17 +118,17 @@ pub fn EmailCodeStep(
         _ => Box::new(move || leptos::task::spawn_local(session.use_another_account())),
     };
     let intro = if verify {
-        t::verify(email.as_deref(), length)
+        t::verify(tx, email.as_deref(), length)
     } else {
-        t::sent(email.as_deref(), length)
+        t::sent(tx, email.as_deref(), length)
     };
 
     view! {
         <p class="pc-hint pc-intro" part="hint">{intro}</p>
-        <Form busy=busy errors=errors submit=t::SUBMIT busy_label=t::BUSY on_submit=Box::new(submit)>
+        <Form busy=busy errors=errors submit=tx.get(t::SUBMIT) busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
             <TextField
                 id="pc-code"
-                label=t::CODE
+                label=tx.get(t::CODE)
                 kind="text"
                 autocomplete="one-time-code"
                 inputmode="numeric"
@@ -137,9 +138,9 @@ pub fn EmailCodeStep(
                 node_ref=code_input
             />
         </Form>
-        {resend.map(|resend| email_code_link(session, errors, t::RESEND, resend, verify))}
+        {resend.map(|resend| email_code_link(session, errors, tx.get(t::RESEND), resend, verify))}
         <p class="pc-switch" part="switch">
-            <LinkButton label=if verify { t::OTHER_ACCOUNT } else { t::OTHER_WAY } on_click=back />
+            <LinkButton label=if verify { tx.get(t::OTHER_ACCOUNT) } else { tx.get(t::OTHER_WAY) } on_click=back />
         </p>
     }
 }

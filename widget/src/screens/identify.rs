@@ -17,6 +17,7 @@ const AUTOFILL_ATTEMPTS: usize = 3;
 #[component]
 pub fn Identify() -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let passkey_busy = RwSignal::new(false);
@@ -48,7 +49,7 @@ pub fn Identify() -> impl IntoView {
                 }
                 match result {
                     Ok(()) => return,
-                    Err(failure) => errors.on_form(text::failure_message(&failure)),
+                    Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
                 }
             }
         });
@@ -59,12 +60,12 @@ pub fn Identify() -> impl IntoView {
     let submit = move || {
         let email = session.email.get_untracked().trim().to_string();
         if !looks_like_email(&email) {
-            FormErrors::on_field(errors.email, email_input, t::EMAIL_INVALID.into());
+            FormErrors::on_field(errors.email, email_input, tx.get(t::EMAIL_INVALID).into());
             return;
         }
         run(busy, async move {
             if let Err(failure) = session.identify(email).await {
-                errors.on_form(text::failure_message(&failure));
+                errors.on_form(text::failure_message(tx, &failure));
             }
         });
     };
@@ -73,7 +74,7 @@ pub fn Identify() -> impl IntoView {
         if looks_like_email(&email) {
             return Some(email);
         }
-        FormErrors::on_field(errors.email, email_input, t::EMAIL_INVALID.into());
+        FormErrors::on_field(errors.email, email_input, tx.get(t::EMAIL_INVALID).into());
         None
     };
     let passkey = move || {
@@ -81,7 +82,7 @@ pub fn Identify() -> impl IntoView {
         session.announce(text::announce::PASSKEY);
         run(passkey_busy, async move {
             if let Err(failure) = session.sign_in_with_passkey(None).await {
-                errors.on_form(text::failure_message(&failure));
+                errors.on_form(text::failure_message(tx, &failure));
                 // Still here: offer passkeys in the autofill menu again.
                 autofill();
             }
@@ -89,10 +90,10 @@ pub fn Identify() -> impl IntoView {
     };
 
     view! {
-        <Form busy=busy errors=errors submit=t::SUBMIT busy_label=t::BUSY on_submit=Box::new(submit)>
+        <Form busy=busy errors=errors submit=tx.get(t::SUBMIT) busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
             <TextField
                 id="pc-email"
-                label=t::EMAIL
+                label=tx.get(t::EMAIL)
                 kind="email"
                 // `webauthn`: passkeys offered in the autofill menu (conditional mediation).
                 autocomplete="username webauthn"
@@ -103,13 +104,13 @@ pub fn Identify() -> impl IntoView {
                 node_ref=email_input
             />
         </Form>
-        {email_code_link(session, errors, text::email::SEND, typed_email, false)}
+        {email_code_link(session, errors, tx.get(text::email::SEND), typed_email, false)}
         {session.capabilities().passkeys.then(|| view! {
-            <OtherWay label=tp::SIGN_IN busy_label=tp::BUSY busy=passkey_busy on_click=Box::new(passkey) />
+            <OtherWay label=tx.get(tp::SIGN_IN) busy_label=tx.get(tp::BUSY) busy=passkey_busy on_click=Box::new(passkey) />
         })}
         <p class="pc-switch" part="switch">
-            {t::NEW_HERE} " "
-            <LinkButton label=t::CREATE_ACCOUNT on_click=Box::new(move || session.show_sign_up()) />
+            {tx.get(t::NEW_HERE)} " "
+            <LinkButton label=tx.get(t::CREATE_ACCOUNT) on_click=Box::new(move || session.show_sign_up()) />
         </p>
     }
 }

@@ -20,6 +20,7 @@ use crate::text;
 #[component]
 pub fn Current() -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     move || match session.screen() {
         Screen::Identify => view! { <identify::Identify /> }.into_any(),
         Screen::Password { email } => view! { <password::Password email=email /> }.into_any(),
@@ -29,7 +30,7 @@ pub fn Current() -> impl IntoView {
             offer_passkey,
         } => view! { <signed_in::SignedIn email=email offer_passkey=offer_passkey /> }.into_any(),
         Screen::Redirecting => view! {
-            <p class="pc-muted" part="status">{text::signed_in::REDIRECTING}</p>
+            <p class="pc-muted" part="status">{tx.get(text::signed_in::REDIRECTING)}</p>
         }
         .into_any(),
         Screen::EmailCode {
@@ -41,9 +42,9 @@ pub fn Current() -> impl IntoView {
         Screen::CheckEmail {
             email,
             link_minutes,
-        } => recovery::check_email(&email, link_minutes).into_any(),
+        } => recovery::check_email(session.text(), &email, link_minutes).into_any(),
         Screen::Reset => view! { <recovery::Reset /> }.into_any(),
-        Screen::ResetDone => recovery::reset_done().into_any(),
+        Screen::ResetDone => recovery::reset_done(session.text()).into_any(),
     }
 }
 
@@ -64,7 +65,7 @@ fn email_code_link(
             send_code(session, busy, errors, email, verify);
         }
     };
-    view! { <BusyLink label=label busy_label=text::email::SENDING busy=busy on_click=Box::new(send) /> }
+    view! { <BusyLink label=label busy_label=session.text().get(text::email::SENDING) busy=busy on_click=Box::new(send) /> }
 }
 
 /// Not generic, so that every screen that emails a code shares one compiled task.
@@ -77,7 +78,7 @@ fn send_code(
 ) {
     run(busy, async move {
         if let Err(failure) = session.send_email_code(email, verify).await {
-            errors.on_form(text::failure_message(&failure));
+            errors.on_form(text::failure_message(session.text(), &failure));
         }
     });
 }

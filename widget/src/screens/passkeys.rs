@@ -8,13 +8,13 @@ use leptos::ev::SubmitEvent;
 use leptos::html::{Input, H3, P};
 use leptos::prelude::*;
 use portcullis_shared::api::{PasskeyList, PasskeySummary};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::run;
 use crate::api::Failure;
 use crate::fields::{ErrorText, FormErrors, Message, TextField};
 use crate::session::{focus_node, Change, Session};
-use crate::text::{self, passkeys as t};
+use crate::text::{self, passkeys as t, Key};
 
 /// The list's state; every action goes through it.
 #[derive(Clone, Copy)]
@@ -43,7 +43,7 @@ struct List {
 impl List {
     /// Makes `change` (or only lists), then shows the list (and `done`, said, with focus
     /// on the list's heading), or what went wrong (focused).
-    fn change(self, change: Option<Change>, done: Option<&'static str>) {
+    fn change(self, change: Option<Change>, done: Option<Key>) {
         self.error.set(None);
         let session = self.session;
         let adding = matches!(change, Some(Change::Add));
@@ -72,7 +72,8 @@ impl List {
                     if matches!(failure, Failure::Unauthorized) {
                         self.ended.set(true);
                     }
-                    self.error.set(Some(text::failure_message(&failure)));
+                    self.error
+                        .set(Some(text::failure_message(session.text(), &failure)));
                     focus_node(self.error_node);
                 }
             }
@@ -93,7 +94,8 @@ impl List {
         };
         let name = self.draft.get_untracked().trim().to_string();
         if name.is_empty() {
-            FormErrors::on_field(self.name_error, self.name_input, t::NAME_MISSING.into());
+            let message = self.session.text().get(t::NAME_MISSING);
+            FormErrors::on_field(self.name_error, self.name_input, message.into());
             return;
         }
         self.name_error.set(None);
@@ -107,8 +109,8 @@ impl List {
             .with(|list| list.as_ref().map(|l| l.passkeys.is_empty()))
         {
             _ if self.ended.get() => "",
-            None => t::LOADING,
-            Some(true) => t::NONE,
+            None => self.session.text().get(t::LOADING),
+            Some(true) => self.session.text().get(t::NONE),
             Some(false) => "",
         }
     }
@@ -123,6 +125,7 @@ pub fn Passkeys(
     who: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     let list = List {
         session,
         passkeys: RwSignal::new(None),
@@ -148,17 +151,17 @@ pub fn Passkeys(
     view! {
         {move || (list.offer.get() && managing()).then(|| view! {
             <section class="pc-offer" part="passkey-offer" aria-labelledby="pc-offer-title">
-                <h3 id="pc-offer-title" class="pc-subtitle" part="subtitle">{t::OFFER_TITLE}</h3>
-                <p class="pc-hint" part="hint">{t::OFFER_TEXT}</p>
+                <h3 id="pc-offer-title" class="pc-subtitle" part="subtitle">{tx.get(t::OFFER_TITLE)}</h3>
+                <p class="pc-hint" part="hint">{tx.get(t::OFFER_TEXT)}</p>
                 <div class="pc-actions" part="actions">
                     {add_button(list, "pc-button")}
-                    <button class="pc-link" part="link" type="button" on:click=not_now>{t::NOT_NOW}</button>
+                    <button class="pc-link" part="link" type="button" on:click=not_now>{tx.get(t::NOT_NOW)}</button>
                 </div>
             </section>
         })}
         <section class="pc-passkeys" part="passkeys" aria-labelledby="pc-passkeys-title">
             <h3 id="pc-passkeys-title" class="pc-subtitle" part="subtitle" tabindex="-1" node_ref=list.heading>
-                {t::TITLE}
+                {tx.get(t::TITLE)}
             </h3>
             <p class="pc-muted" part="status">{move || list.status()}</p>
             <ul class="pc-list" part="list">
@@ -183,15 +186,17 @@ pub fn Passkeys(
 }
 
 fn add_button(list: List, class: &'static str) -> impl IntoView {
+    let tx = list.session.text();
     view! {
         <button class=class part="button" type="button" disabled=list.busy on:click=move |_| list.change(Some(Change::Add), Some(t::ADDED))>
-            {move || if list.busy.get() { t::ADD_BUSY } else { t::ADD }}
+            {move || if list.busy.get() { tx.get(t::ADD_BUSY) } else { tx.get(t::ADD) }}
         </button>
     }
 }
 
 /// One passkey: its name and dates with its buttons, or the form that renames it.
 fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
+    let tx = list.session.text();
     let PasskeySummary {
         id,
         name,
@@ -213,7 +218,7 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
                 <form class="pc-form" part="form" novalidate on:submit=save>
                     <TextField
                         id="pc-passkey-name"
-                        label=t::NAME
+                        label=tx.get(t::NAME)
                         kind="text"
                         autocomplete="off"
                         value=list.draft
@@ -221,22 +226,22 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
                         node_ref=list.name_input
                     />
                     <div class="pc-actions" part="actions">
-                        <button class="pc-button" part="button" type="submit" disabled=list.busy>{t::SAVE}</button>
-                        <button class="pc-link" part="link" type="button" on:click=cancel>{t::CANCEL}</button>
+                        <button class="pc-button" part="button" type="submit" disabled=list.busy>{tx.get(t::SAVE)}</button>
+                        <button class="pc-link" part="link" type="button" on:click=cancel>{tx.get(t::CANCEL)}</button>
                     </div>
                 </form>
             </li>
         }
         .into_any();
     }
-    let mut about = t::created(&date(created_at));
+    let mut about = t::created(tx, &date(tx.lang(), created_at));
     if let Some(at) = last_used_at {
-        about.push_str(t::SEPARATOR);
-        about.push_str(&t::last_used(&date(at)));
+        about.push_str(tx.get(t::SEPARATOR));
+        about.push_str(&t::last_used(tx, &date(tx.lang(), at)));
     }
     if backed_up {
-        about.push_str(t::SEPARATOR);
-        about.push_str(t::SYNCED);
+        about.push_str(tx.get(t::SEPARATOR));
+        about.push_str(tx.get(t::SYNCED));
     }
     // The visible word, then the passkey's name for screen readers: "Rename Passkey 2".
     let which = format!(" {name}");
@@ -250,10 +255,10 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
             <p class="pc-hint" part="hint">{about}</p>
             <div class="pc-actions" part="actions">
                 <button class="pc-link" part="link" type="button" disabled=list.busy on:click=rename>
-                    {t::RENAME}<span class="pc-visually-hidden">{which.clone()}</span>
+                    {tx.get(t::RENAME)}<span class="pc-visually-hidden">{which.clone()}</span>
                 </button>
                 <button class="pc-link" part="link" type="button" disabled=list.busy on:click=move |_| list.change(Some(Change::Delete { id: id.clone() }), Some(t::DELETED))>
-                    {t::DELETE}<span class="pc-visually-hidden">{which}</span>
+                    {tx.get(t::DELETE)}<span class="pc-visually-hidden">{which}</span>
                 </button>
             </div>
         </li>
@@ -261,17 +266,11 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
     .into_any()
 }
 
-/// A date in the browser's locale, e.g. "23 Nov 2026".
-fn date(seconds: u64) -> String {
+/// A date in the widget's language, e.g. "23 Nov 2026".
+fn date(lang: &str, seconds: u64) -> String {
     // Seconds since 1970 fit an f64 exactly until the year 285 million.
     let when = js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0));
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-    // `toLocaleDateString(undefined, …)`: js-sys's binding insists on a locale string.
-    js_sys::Reflect::get(&when, &"toLocaleDateString".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .and_then(|f| f.call2(&when, &JsValue::UNDEFINED, &options).ok())
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    when.to_locale_date_string(lang, &options).into()
 }

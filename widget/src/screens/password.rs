@@ -16,6 +16,7 @@ pub fn Password(
     email: String,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let password = RwSignal::new(String::new());
@@ -27,7 +28,11 @@ pub fn Password(
         move || {
             let secret = password.get_untracked();
             if secret.is_empty() {
-                FormErrors::on_field(errors.password, password_input, t::PASSWORD_MISSING.into());
+                FormErrors::on_field(
+                    errors.password,
+                    password_input,
+                    tx.get(t::PASSWORD_MISSING).into(),
+                );
                 return;
             }
             let email = email.clone();
@@ -37,10 +42,10 @@ pub fn Password(
                     // Wrong email or wrong password, never which: try the password again.
                     Err(failure @ Failure::InvalidCredentials) => {
                         password.set(String::new());
-                        let message = text::failure_message(&failure);
+                        let message = text::failure_message(tx, &failure);
                         FormErrors::on_field(errors.password, password_input, message);
                     }
-                    Err(failure) => errors.on_form(text::failure_message(&failure)),
+                    Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
                 }
             });
         }
@@ -54,7 +59,7 @@ pub fn Password(
             let email = email.clone();
             run(passkey_busy, async move {
                 if let Err(failure) = session.sign_in_with_passkey(Some(email)).await {
-                    errors.on_form(text::failure_message(&failure));
+                    errors.on_form(text::failure_message(tx, &failure));
                 }
             });
         }
@@ -70,14 +75,14 @@ pub fn Password(
     view! {
         <div class="pc-account" part="account">
             <p class="pc-identity" part="identity">{email}</p>
-            <LinkButton label=t::OTHER_ACCOUNT on_click=Box::new(other_account) />
+            <LinkButton label=tx.get(t::OTHER_ACCOUNT) on_click=Box::new(other_account) />
         </div>
-        <Form busy=busy errors=errors submit=t::SUBMIT busy_label=t::BUSY on_submit=Box::new(submit)>
+        <Form busy=busy errors=errors submit=tx.get(t::SUBMIT) busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
             // Password managers pair the password with this hidden username.
             <input type="email" name="username" autocomplete="username" hidden prop:value=session.email />
             <PasswordField
                 id="pc-password"
-                label=t::PASSWORD
+                label=tx.get(t::PASSWORD)
                 autocomplete="current-password"
                 value=password
                 error=errors.password
@@ -85,15 +90,15 @@ pub fn Password(
             />
         </Form>
         <p class="pc-switch" part="switch">
-            <LinkButton label=t::FORGOT on_click=Box::new(move || session.show_forgot(false)) />
+            <LinkButton label=tx.get(t::FORGOT) on_click=Box::new(move || session.show_forgot(false)) />
         </p>
-        {email_code_link(session, errors, text::email::SEND, this_email, false)}
+        {email_code_link(session, errors, tx.get(text::email::SEND), this_email, false)}
         {session.capabilities().passkeys.then(|| view! {
-            <OtherWay label=tp::USE_INSTEAD busy_label=tp::BUSY busy=passkey_busy on_click=Box::new(passkey) />
+            <OtherWay label=tx.get(tp::USE_INSTEAD) busy_label=tx.get(tp::BUSY) busy=passkey_busy on_click=Box::new(passkey) />
         })}
         <p class="pc-switch" part="switch">
-            {ti::NEW_HERE} " "
-            <LinkButton label=ti::CREATE_ACCOUNT on_click=Box::new(move || session.show_sign_up()) />
+            {tx.get(ti::NEW_HERE)} " "
+            <LinkButton label=tx.get(ti::CREATE_ACCOUNT) on_click=Box::new(move || session.show_sign_up()) />
         </p>
     }
 }

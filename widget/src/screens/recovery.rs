@@ -8,7 +8,7 @@ use super::{looks_like_email, run};
 use crate::api::Failure;
 use crate::fields::{Form, FormErrors, LinkButton, PasswordField, TextField};
 use crate::session::Session;
-use crate::text::{self, forgot as t, identify as ti, reset as tr, sign_up as ts};
+use crate::text::{self, forgot as t, identify as ti, reset as tr, sign_up as ts, Text};
 
 /// Asks for the address to send a reset link to, or with `account`, an address to send a
 /// reminder to. Filled in with the address typed so far.
@@ -18,6 +18,7 @@ pub fn Forgot(
     account: bool,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let email_input = NodeRef::<Input>::new();
@@ -26,27 +27,27 @@ pub fn Forgot(
     let submit = move || {
         let email = session.email.get_untracked().trim().to_string();
         if !looks_like_email(&email) {
-            FormErrors::on_field(errors.email, email_input, ti::EMAIL_INVALID.into());
+            FormErrors::on_field(errors.email, email_input, tx.get(ti::EMAIL_INVALID).into());
             return;
         }
         run(busy, async move {
             if let Err(failure) = session.recover(account, email).await {
-                errors.on_form(text::failure_message(&failure));
+                errors.on_form(text::failure_message(tx, &failure));
             }
         });
     };
     let (intro, submit_label) = if account {
-        (t::ACCOUNT_TEXT, t::ACCOUNT_SUBMIT)
+        (tx.get(t::ACCOUNT_TEXT), tx.get(t::ACCOUNT_SUBMIT))
     } else {
-        (t::RESET_TEXT, t::RESET_SUBMIT)
+        (tx.get(t::RESET_TEXT), tx.get(t::RESET_SUBMIT))
     };
 
     view! {
         <p class="pc-hint pc-intro" part="hint">{intro}</p>
-        <Form busy=busy errors=errors submit=submit_label busy_label=t::BUSY on_submit=Box::new(submit)>
+        <Form busy=busy errors=errors submit=submit_label busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
             <TextField
                 id="pc-email"
-                label=t::EMAIL
+                label=tx.get(t::EMAIL)
                 kind="email"
                 autocomplete="username"
                 inputmode="email"
@@ -58,28 +59,28 @@ pub fn Forgot(
         </Form>
         {(!account).then(|| view! {
             <p class="pc-switch" part="switch">
-                <LinkButton label=t::FORGOT_EMAIL on_click=Box::new(move || session.show_forgot(true)) />
+                <LinkButton label=tx.get(t::FORGOT_EMAIL) on_click=Box::new(move || session.show_forgot(true)) />
             </p>
         })}
         <p class="pc-switch" part="switch">
-            <LinkButton label=t::BACK on_click=Box::new(move || session.show_identify()) />
+            <LinkButton label=tx.get(t::BACK) on_click=Box::new(move || session.show_identify()) />
         </p>
     }
 }
 
 /// "Check your email": the same words for every address; whether it has an account is
 /// the email's business.
-pub fn check_email(email: &str, link_minutes: Option<u64>) -> impl IntoView {
+pub fn check_email(tx: Text, email: &str, link_minutes: Option<u64>) -> impl IntoView {
     let more = match link_minutes {
-        Some(minutes) => t::link_works(minutes),
-        None => t::REMINDER_WORKS.to_string(),
+        Some(minutes) => t::link_works(tx, minutes),
+        None => tx.get(t::REMINDER_WORKS).to_string(),
     };
-    view! { <Notice message=t::check_email(email) detail=Some(more) action=t::BACK /> }
+    view! { <Notice message=t::check_email(tx, email) detail=Some(more) action=tx.get(t::BACK) /> }
 }
 
 /// The password is changed; signing in is one step away.
-pub fn reset_done() -> impl IntoView {
-    view! { <Notice message=tr::DONE.to_string() detail=None action=tr::SIGN_IN /> }
+pub fn reset_done(tx: Text) -> impl IntoView {
+    view! { <Notice message=tx.get(tr::DONE).to_string() detail=None action=tx.get(tr::SIGN_IN) /> }
 }
 
 /// A message that takes focus, more words under it, and a button to the first screen.
@@ -111,6 +112,7 @@ fn Notice(
 #[component]
 pub fn Reset() -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let expired = RwSignal::new(false);
@@ -121,7 +123,11 @@ pub fn Reset() -> impl IntoView {
     let submit = move || {
         let secret = password.get_untracked();
         if secret.is_empty() {
-            FormErrors::on_field(errors.password, password_input, ts::PASSWORD_MISSING.into());
+            FormErrors::on_field(
+                errors.password,
+                password_input,
+                tx.get(ts::PASSWORD_MISSING).into(),
+            );
             return;
         }
         run(busy, async move {
@@ -129,7 +135,7 @@ pub fn Reset() -> impl IntoView {
                 Ok(()) => {}
                 // The link still works: choose another password.
                 Err(failure @ Failure::PasswordRejected(_)) => {
-                    let message = text::failure_message(&failure);
+                    let message = text::failure_message(tx, &failure);
                     FormErrors::on_field(errors.password, password_input, message);
                 }
                 Err(failure) => {
@@ -138,7 +144,7 @@ pub fn Reset() -> impl IntoView {
                         .try_set(matches!(failure, Failure::LinkExpired))
                         .is_none()
                     {
-                        errors.on_form(text::failure_message(&failure));
+                        errors.on_form(text::failure_message(tx, &failure));
                     }
                 }
             }
@@ -146,12 +152,12 @@ pub fn Reset() -> impl IntoView {
     };
 
     view! {
-        <Form busy=busy errors=errors submit=tr::SUBMIT busy_label=tr::BUSY on_submit=Box::new(submit)>
+        <Form busy=busy errors=errors submit=tx.get(tr::SUBMIT) busy_label=tx.get(tr::BUSY) on_submit=Box::new(submit)>
             <PasswordField
                 id="pc-new-password"
-                label=tr::PASSWORD
+                label=tx.get(tr::PASSWORD)
                 autocomplete="new-password"
-                hint=ts::PASSWORD_HINT
+                hint=tx.get(ts::PASSWORD_HINT)
                 value=password
                 error=errors.password
                 node_ref=password_input
@@ -159,11 +165,11 @@ pub fn Reset() -> impl IntoView {
         </Form>
         {move || expired.get().then(|| view! {
             <p class="pc-switch" part="switch">
-                <LinkButton label=tr::NEW_LINK on_click=Box::new(move || session.show_forgot(false)) />
+                <LinkButton label=tx.get(tr::NEW_LINK) on_click=Box::new(move || session.show_forgot(false)) />
             </p>
         })}
         <p class="pc-switch" part="switch">
-            <LinkButton label=t::BACK on_click=Box::new(move || session.show_identify()) />
+            <LinkButton label=tx.get(t::BACK) on_click=Box::new(move || session.show_identify()) />
         </p>
     }
 }

@@ -14,6 +14,7 @@ use crate::text::{self, identify as ti, sign_up as t};
 #[component]
 pub fn SignUp() -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let name = RwSignal::new(String::new());
@@ -28,11 +29,15 @@ pub fn SignUp() -> impl IntoView {
         let secret = password.get_untracked();
         // Checked in form order, so focus lands on the first problem.
         if !looks_like_email(&email) {
-            FormErrors::on_field(errors.email, email_input, ti::EMAIL_INVALID.into());
+            FormErrors::on_field(errors.email, email_input, tx.get(ti::EMAIL_INVALID).into());
             return;
         }
         if !passkey && secret.is_empty() {
-            FormErrors::on_field(errors.password, password_input, t::PASSWORD_MISSING.into());
+            FormErrors::on_field(
+                errors.password,
+                password_input,
+                tx.get(t::PASSWORD_MISSING).into(),
+            );
             return;
         }
         let name = name.get_untracked().trim().to_string();
@@ -46,21 +51,21 @@ pub fn SignUp() -> impl IntoView {
             match result {
                 Ok(()) => {}
                 Err(failure @ Failure::PasswordRejected(_)) => {
-                    let message = text::failure_message(&failure);
+                    let message = text::failure_message(tx, &failure);
                     FormErrors::on_field(errors.password, password_input, message);
                 }
                 Err(Failure::InvalidCredentials) if passkey => {
-                    errors.on_form(t::PASSKEY_REFUSED.into());
+                    errors.on_form(tx.get(t::PASSKEY_REFUSED).into());
                 }
-                Err(failure) => errors.on_form(text::failure_message(&failure)),
+                Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
             }
         });
     };
     let submit_label = Signal::derive(move || {
         if with_passkey.get() {
-            t::PASSKEY_SUBMIT
+            tx.get(t::PASSKEY_SUBMIT)
         } else {
-            t::SUBMIT
+            tx.get(t::SUBMIT)
         }
     });
     let toggle = move |_| {
@@ -73,10 +78,10 @@ pub fn SignUp() -> impl IntoView {
     };
 
     view! {
-        <Form busy=busy errors=errors submit=submit_label busy_label=t::BUSY on_submit=Box::new(submit)>
+        <Form busy=busy errors=errors submit=submit_label busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
             <TextField
                 id="pc-email"
-                label=t::EMAIL
+                label=tx.get(t::EMAIL)
                 kind="email"
                 autocomplete="username"
                 inputmode="email"
@@ -85,7 +90,7 @@ pub fn SignUp() -> impl IntoView {
                 error=errors.email
                 node_ref=email_input
             />
-            <label class="pc-label" part="label" for="pc-name">{t::NAME}</label>
+            <label class="pc-label" part="label" for="pc-name">{tx.get(t::NAME)}</label>
             <input
                 id="pc-name"
                 class="pc-input"
@@ -97,14 +102,14 @@ pub fn SignUp() -> impl IntoView {
                 on:input=move |ev| name.set(event_target_value(&ev))
             />
             {move || if with_passkey.get() {
-                view! { <p class="pc-hint" part="hint">{t::PASSKEY_HINT}</p> }.into_any()
+                view! { <p class="pc-hint" part="hint">{tx.get(t::PASSKEY_HINT)}</p> }.into_any()
             } else {
                 view! {
                     <PasswordField
                         id="pc-new-password"
-                        label=t::PASSWORD
+                        label=tx.get(t::PASSWORD)
                         autocomplete="new-password"
-                        hint=t::PASSWORD_HINT
+                        hint=tx.get(t::PASSWORD_HINT)
                         value=password
                         error=errors.password
                         node_ref=password_input
@@ -117,13 +122,13 @@ pub fn SignUp() -> impl IntoView {
             // One button whose words change, so focus stays on it.
             <p class="pc-switch" part="switch">
                 <button class="pc-link" part="link" type="button" on:click=toggle>
-                    {move || if with_passkey.get() { t::WITH_PASSWORD } else { t::WITH_PASSKEY }}
+                    {move || if with_passkey.get() { tx.get(t::WITH_PASSWORD) } else { tx.get(t::WITH_PASSKEY) }}
                 </button>
             </p>
         })}
         <p class="pc-switch" part="switch">
-            {t::HAVE_ACCOUNT} " "
-            <LinkButton label=t::SIGN_IN on_click=Box::new(move || session.show_identify()) />
+            {tx.get(t::HAVE_ACCOUNT)} " "
+            <LinkButton label=tx.get(t::SIGN_IN) on_click=Box::new(move || session.show_identify()) />
         </p>
     }
 }

@@ -16,6 +16,7 @@ pub fn SignedIn(
     offer_passkey: bool,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
+    let tx = session.text();
     let status = NodeRef::<P>::new();
     session.focus_on_arrival(status);
     let who = RwSignal::new(email);
@@ -23,13 +24,13 @@ pub fn SignedIn(
         <div class="pc-step" part="signed-in">
             <p class="pc-identity" part="identity" tabindex="-1" node_ref=status>
                 {move || match who.get() {
-                    Some(email) => format!("{}{email}", t::PREFIX),
-                    None => t::SIGNED_IN.to_string(),
+                    Some(email) => t::signed_in_as(tx, &email),
+                    None => tx.get(t::SIGNED_IN).to_string(),
                 }}
             </p>
             {session.manages_passkeys().then(|| view! { <Passkeys offer=offer_passkey who=who /> })}
             <button class="pc-button pc-secondary" part="button" type="button" on:click=move |_| session.sign_out()>
-                {t::SIGN_OUT}
+                {tx.get(t::SIGN_OUT)}
             </button>
         </div>
     }

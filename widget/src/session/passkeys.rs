@@ -282,8 +282,7 @@ impl Session {
             if matches!(failure, Failure::Unauthorized) {
                 self.env.with_value(|env| env.access_token.replace(None));
             }
-            self.events()
-                .error(failure.code(), &crate::text::failure_message(&failure));
+            self.events().failed(&failure, self.text());
             failure
         })
     }
