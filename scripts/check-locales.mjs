@@ -1,20 +1,24 @@
-// Checks message catalogues against widget/locales/en.json: the same keys, the same
-// {arguments}, CLDR plural categories, nothing left empty. The widget's native tests check
-// the same and more; this is the quick check while translating.
+// Checks message catalogues against their en.json: the same keys, the same {arguments},
+// CLDR plural categories, nothing left empty. The native tests of the widget and the edge
+// check the same and more; this is the quick check while translating.
 //
-//   node scripts/check-locales.mjs [tag …]     (all catalogues without tags)
+//   node scripts/check-locales.mjs [--edge] [tag …]   (all catalogues without tags)
+//
+// widget/locales/ by default; --edge checks the edge's (emails and pages), edge/locales/.
 
 import { readdirSync, readFileSync } from "node:fs";
 
-const dir = new URL("../widget/locales/", import.meta.url);
+const edge = process.argv.includes("--edge");
+const dir = new URL(edge ? "../edge/locales/" : "../widget/locales/", import.meta.url);
+const wantedTags = process.argv.slice(2).filter((arg) => arg !== "--edge");
 const read = (tag) => JSON.parse(readFileSync(new URL(`${tag}.json`, dir), "utf8"));
 const args = (text) => new Set([...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]));
 const same = (a, b) => a.size === b.size && [...a].every((x) => b.has(x));
 const CATEGORIES = new Set(["zero", "one", "two", "few", "many", "other"]);
 
 const english = read("en");
-const tags = process.argv.slice(2).length
-  ? process.argv.slice(2)
+const tags = wantedTags.length
+  ? wantedTags
   : readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5));
 let problems = 0;
 const problem = (tag, key, what) => {

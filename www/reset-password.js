@@ -7,6 +7,8 @@ const main = document.getElementById("main");
 const query = new URLSearchParams(window.location.search);
 const token = query.get("token");
 const clientId = query.get("client_id");
+// The language the reset email was written in.
+const lang = query.get("lang");
 
 if (!token || !clientId || !TOKEN.test(token) || !TOKEN.test(clientId)) {
   main.append(
@@ -22,5 +24,6 @@ if (!token || !clientId || !TOKEN.test(token) || !TOKEN.test(clientId)) {
   // The edge's own page, as /signin: light DOM, so that password managers offer to save
   // the new password.
   widget.setAttribute("dom", "light");
+  if (lang) widget.setAttribute("lang", lang);
   main.append(widget);
 }

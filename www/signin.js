@@ -8,6 +8,8 @@ const query = new URLSearchParams(window.location.search);
 const flow = query.get("flow");
 const clientId = query.get("client_id");
 const loginHint = query.get("login_hint");
+// OpenID Connect ui_locales: the languages the app asked for, most wanted first.
+const uiLocales = query.get("ui_locales");
 
 if (!flow || !clientId || !TOKEN.test(flow) || !TOKEN.test(clientId)) {
   main.append(
@@ -25,6 +27,7 @@ if (!flow || !clientId || !TOKEN.test(flow) || !TOKEN.test(clientId)) {
   // in the email field.
   widget.setAttribute("dom", "light");
   if (loginHint) widget.setAttribute("login-hint", loginHint);
+  if (uiLocales) widget.setAttribute("lang", uiLocales);
   main.append(widget);
 
   // An expired flow cannot be restarted here: only the app can start another.

@@ -17,6 +17,15 @@ use crate::users::User;
 pub struct RequestContext {
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The request's `Accept-Language`: the widget sends the language it shows.
+    pub accept_language: Option<String>,
+}
+
+impl RequestContext {
+    /// The language to write to this person in (emails, pages).
+    pub fn words(&self) -> crate::i18n::Words {
+        crate::i18n::Words::for_request(self.accept_language.as_deref())
+    }
 }
 
 /// Event types this edge records.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod flows;
 pub mod http;
+pub mod i18n;
 pub mod oauth;
 pub mod pages;
 pub mod passkeys;

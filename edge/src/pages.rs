@@ -2,16 +2,19 @@
 //! link confirmations): small, self-contained, no scripts.
 
 use crate::http::Response;
+use crate::i18n::Words;
 
-/// A page with `title` and `body` (HTML the caller escaped), forms posting only to
-/// this origin.
-pub fn page(status: u16, title: &str, body: &str) -> Response {
+/// A page with `title` and `body` (HTML the caller escaped) in the language of `words`,
+/// forms posting only to this origin.
+pub fn page(words: &Words, status: u16, title: &str, body: &str) -> Response {
     let html = format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>\
+        "<!doctype html><html lang={lang} dir={dir}><head><meta charset=utf-8><title>{title}</title>\
          <meta name=viewport content=\"width=device-width, initial-scale=1\"></head>\
          <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem\">\
          <h1>{title}</h1>{body}</body></html>",
         title = escape(title),
+        lang = words.lang(),
+        dir = words.dir(),
     );
     Response {
         status,
@@ -43,9 +46,10 @@ mod tests {
 
     #[test]
     fn titles_are_escaped_and_pages_are_not_cached_or_framed() {
-        let page = page(200, "<b>", "<p>ok</p>");
+        let page = page(&Words::for_tag("he"), 200, "<b>", "<p>ok</p>");
         let body = String::from_utf8(page.body).unwrap_or_default();
         assert!(body.contains("<title>&lt;b&gt;</title>"));
+        assert!(body.contains("<html lang=he dir=rtl>"));
         let csp = page
             .headers
             .iter()

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod error;
 pub mod events;
+pub mod messages;
 pub mod oauth;
 pub mod system_log;
 pub mod theme;

@@ -171,3 +171,61 @@ test("in Japanese, a wrong password and an unknown address read the same", async
   assert.equal(unknownAddress, wrongPassword);
   await page.context().close();
 });
+
+const edgeCatalogue = (tag) => JSON.parse(readFileSync(join(ROOT, "edge/locales", `${tag}.json`), "utf8"));
+
+/** The newest message in the development mailbox for `to`. */
+async function newestMail(to) {
+  const response = await fetch(`${edge.api}/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+  assert.equal(response.status, 200);
+  const [message] = (await response.json()).messages;
+  assert.ok(message, `no mail to ${to}`);
+  return message;
+}
+
+test("emails, the link page and the reset page follow the widget's language", async () => {
+  const person = await createUser(edge, "shop");
+  const [de, ja] = [catalogue("de"), catalogue("ja")];
+
+  // German: "Forgot password?" → the reset email → the reset page, all in German.
+  const { page } = await open("?lang=de");
+  await page.getByLabel(de["identify.email"], { exact: true }).fill(person.email);
+  await page.getByRole("button", { name: de["identify.submit"], exact: true }).click();
+  await page.getByRole("button", { name: de["password.forgot"], exact: true }).click();
+  await page.getByRole("button", { name: de["forgot.reset-submit"], exact: true }).click();
+  await page.getByRole("heading", { name: de["card.check-email-title"] }).waitFor();
+  const reset = await newestMail(person.email);
+  assert.equal(reset.subject, edgeCatalogue("de")["reset.subject"].replace("{app}", CLIENT));
+  assert.match(reset.html, /^<!doctype html><html lang="de" dir="ltr">/);
+  const resetLink = /(http\S+\/reset-password\?\S+)/.exec(reset.text)?.[1];
+  assert.match(resetLink ?? "", /[?&]lang=de(&|$)/, reset.text);
+  await page.goto(resetLink);
+  assert.equal((await shown(page, catalogue("de")["card.reset-title"])).lang, "de");
+  await page.context().close();
+
+  // Japanese: the sign-in code email, and the page its link opens.
+  const { page: japanese } = await open("?lang=ja");
+  await japanese.getByLabel(ja["identify.email"], { exact: true }).fill(person.email);
+  await japanese.getByRole("button", { name: ja["identify.submit"], exact: true }).click();
+  await japanese.getByRole("button", { name: ja["email.send"], exact: true }).click();
+  await japanese.getByLabel(ja["email.code"], { exact: true }).waitFor();
+  const code = await newestMail(person.email);
+  const edgeJa = edgeCatalogue("ja");
+  assert.equal(code.subject, edgeJa["sign-in.subject"].replace("{app}", CLIENT));
+  const signInLink = /(http\S+\/email-link\?\S+)/.exec(code.text)?.[1];
+  assert.match(signInLink ?? "", /[?&]lang=ja(&|$)/, code.text);
+  const linkPage = await (await fetch(signInLink)).text();
+  assert.match(linkPage, /<html lang=ja dir=ltr>/);
+  assert.ok(linkPage.includes(edgeJa["page.link-title"]), linkPage);
+  await japanese.context().close();
+});
+
+test("the hosted sign-in page speaks the languages the app asked for (OIDC ui_locales)", async () => {
+  const { page } = await open();
+  // /signin as /authorize sends the browser there; the flow itself is not needed to
+  // choose the language, only to sign in.
+  const flow = "A".repeat(43);
+  await page.goto(`${edge.origin}/signin?flow=${flow}&client_id=shop&ui_locales=tlh+pt-PT+en`);
+  assert.equal((await shown(page, title("pt-PT"))).lang, "pt-PT");
+  await page.context().close();
+});

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 
 import { freePort, launchBrowser, serveHostPage, startEdge } from "./harness.mjs";
+import { createUser, verifyEs256 } from "./oidc-support.mjs";
 
 let edge;
 let browser;
@@ -95,20 +96,32 @@ test("an empty email is caught in the widget, announced, and focused", async () 
   await page.close();
 });
 
-test("embedded cross-origin on an allowed site, behind hostile CSS, the widget works", async () => {
+test("embedded cross-origin on an allowed site, behind hostile CSS, the widget signs in and hands the page tokens", async () => {
   const hostile = "* { all: unset !important; } input, button { display: none !important; }";
   const host = await serveHostPage(hostPage(edge.origin, hostile), allowedPort);
   try {
+    const person = await createUser(edge, "demo");
     const { page, problems } = await openPage(`${host.origin}/`);
     await page.getByRole("heading", { name: "Sign in to Portcullis Demo" }).waitFor();
     await recordEvents(page);
     const input = page.getByLabel("Email");
     assert.equal(await input.isVisible(), true, "host CSS does not reach into the widget");
-    await input.fill("grace@example.com");
+    await input.fill(person.email);
     await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByText("grace@example.com").waitFor();
+    await page.getByLabel("Password", { exact: true }).fill(person.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await signedInAs(page, person.email).waitFor();
     const names = (await events(page)).map((e) => e.name);
     assert.ok(names.includes("portcullis:step"), `${names}`);
+    // The page on the other origin got the tokens, signed by the edge, for this client.
+    const tokens = (await events(page)).find((e) => e.name === "portcullis:signed-in")?.detail;
+    assert.equal(tokens?.token_type, "Bearer");
+    const jwks = await (await fetch(`${edge.api}/.well-known/jwks.json`)).json();
+    const id = verifyEs256(tokens.id_token, jwks).payload;
+    assert.equal(id.aud, "demo");
+    assert.equal(id.email, person.email);
+    const userinfo = await fetch(`${edge.api}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal((await userinfo.json()).sub, id.sub);
     assert.deepEqual(problems, []);
     await page.close();
   } finally {

@@ -32,7 +32,8 @@
 //                          starts on "Choose a new password" and sets it with this token
 //                          (the edge's /reset-password page passes it in). Then
 //                          "Sign in" leads to the usual first screen.
-//   lang        lang       the language to show, as a BCP 47 tag (de, pt-BR, zh-TW, …).
+//   lang        lang       the language to show, as a BCP 47 tag (de, pt-BR, zh-TW, …),
+//                          or several, space-separated, most wanted first.
 //                          Without it, or when Portcullis does not speak it, the widget
 //                          takes the first of the browser's preferred languages that it
 //                          speaks (pt-AO → pt-BR, zh-HK → zh-TW, no → nb), else English.
@@ -181,7 +182,9 @@ export async function mount(element, options) {
   }
   const root =
     options.dom === "light" ? element : (element.shadowRoot ?? element.attachShadow({ mode: "open" }));
-  const wanted = [options.lang, ...(navigator.languages ?? [navigator.language])];
+  // `lang` may list several tags, most wanted first (OpenID Connect ui_locales).
+  const asked = typeof options.lang === "string" ? options.lang.split(/[\s,]+/) : [];
+  const wanted = [...asked, ...(navigator.languages ?? [navigator.language])];
   const lang = negotiate(wanted);
   const messages = loadMessages(lang);
   const style = document.createElement("link");

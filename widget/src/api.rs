@@ -26,6 +26,9 @@ pub struct Api {
     /// `omit` when embedded on another site (no ambient credentials cross-origin);
     /// `same-origin` on the edge's hosted page, so the edge can set its session cookie.
     credentials: RequestCredentials,
+    /// The language the widget shows, sent as `Accept-Language` so that the edge writes
+    /// its emails in it.
+    lang: &'static str,
 }
 
 /// Why a call to the edge did not succeed, sorted the way the widget reacts to it.
@@ -261,8 +264,14 @@ fn passkey_list(body: &JsValue) -> Option<PasskeyList> {
 }
 
 impl Api {
-    pub fn new(issuer: String, client_id: String, same_origin_session: bool) -> Api {
+    pub fn new(
+        issuer: String,
+        client_id: String,
+        same_origin_session: bool,
+        lang: &'static str,
+    ) -> Api {
         Api {
+            lang,
             issuer: issuer.trim_end_matches('/').to_string(),
             client_id,
             credentials: if same_origin_session {
@@ -561,6 +570,7 @@ impl Api {
         init.set_mode(RequestMode::Cors);
         init.set_credentials(self.credentials);
         let headers = web_sys::Headers::new()?;
+        headers.set("accept-language", self.lang)?;
         if let Some(token) = token {
             headers.set("authorization", &format!("Bearer {}", token.secret()))?;
         }

@@ -80,7 +80,7 @@ pub fn mount(
         .and_then(|value| value.as_bool())
         != Some(false);
     let text = words(&options);
-    let api = api::Api::new(issuer, client_id, hosted);
+    let api = api::Api::new(issuer, client_id, hosted, text.lang());
     let events = events::Events::new(host);
 
     // The session's signals belong to the widget's reactive owner, created by mount_to.

@@ -412,6 +412,14 @@ fn oidc_core_3_1_2_hosted_sign_in_sets_sso_and_the_next_authorize_skips_the_prom
     let first = authorize("", None);
     let location = first.header("location").unwrap().to_string();
     assert!(location.starts_with("/signin?flow="), "{location}");
+    // OIDC ui_locales reach the sign-in page as tags only; anything else is dropped.
+    let french = authorize("&ui_locales=fr-CA%20fr%20en", None);
+    assert!(french
+        .header("location")
+        .unwrap()
+        .ends_with("&ui_locales=fr-CA+fr+en"));
+    let odd = authorize("&ui_locales=%3Cscript%3E", None);
+    assert!(!odd.header("location").unwrap().contains("ui_locales"));
     let flow = location
         .split("flow=")
         .nth(1)

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::events::RequestContext;
 use crate::flows::{self, Caller, Completed, StepInput};
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
+use crate::i18n::Words;
 use crate::oauth::token::{self, Failure, Incoming};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::{authorize, discovery, introspection, keys, logout, revocation, userinfo};
@@ -26,6 +27,7 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
     let context = RequestContext {
         ip_address: request.header("cf-connecting-ip").map(str::to_string),
         user_agent: request.header("user-agent").map(str::to_string),
+        accept_language: request.header("accept-language").map(str::to_string),
     };
     let caller = Caller {
         origin: request.header("origin"),
@@ -125,13 +127,18 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             ))
         }
         ["v1", "dev", "mailbox"] if get => dev_mailbox(ports, request).await,
-        ["email-link"] if get => Ok(email::links::confirmation_page(query_value(
-            &request.query_params(),
-            "token",
-        ))),
+        ["email-link"] if get => {
+            let params = request.query_params();
+            let words = Words::for_tag(query_value(&params, "lang").unwrap_or("en"));
+            Ok(email::links::confirmation_page(
+                &words,
+                query_value(&params, "token"),
+            ))
+        }
         ["email-link"] if post => {
             let params = request.form_params().unwrap_or_default();
-            email::links::confirm(ports, &context, query_value(&params, "token")).await
+            let words = Words::for_tag(query_value(&params, "lang").unwrap_or("en"));
+            email::links::confirm(ports, &context, &words, query_value(&params, "token")).await
         }
         ["v1", "me", "passkeys", rest @ ..] => {
             let me = account::AccountRequest {

@@ -12,7 +12,9 @@ use super::{Purpose, CODE_TTL_SECONDS};
 use crate::crypto::token::{is_handle, random_handle};
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
+use crate::flows::Caller;
 use crate::http::Response;
+use crate::i18n::Words;
 use crate::pages::{escape, page};
 use crate::ports::Ports;
 use crate::users::User;
@@ -35,8 +37,13 @@ fn confirmed_key(flow_id: &str) -> String {
     format!("email-confirmed:{flow_id}")
 }
 
-/// Issues a link for `record`; returns its URL on `issuer`.
-pub async fn issue(ports: &Ports<'_>, issuer: &str, record: &LinkRecord) -> Result<String, Error> {
+/// Issues a link for `record`; returns its URL on this edge, which opens a page in the
+/// caller's language.
+pub async fn issue(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    record: &LinkRecord,
+) -> Result<String, Error> {
     let token = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
     let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
     ports
@@ -47,53 +54,64 @@ pub async fn issue(ports: &Ports<'_>, issuer: &str, record: &LinkRecord) -> Resu
             ports.clock.now().plus_seconds(CODE_TTL_SECONDS),
         )
         .await?;
-    Ok(format!("{issuer}/email-link?token={token}"))
+    let lang = caller.context.words().lang();
+    Ok(format!(
+        "{}/email-link?token={token}&lang={lang}",
+        caller.self_origin
+    ))
 }
 
 /// `GET /email-link`: the confirmation page. Touches no storage.
-pub fn confirmation_page(token: Option<&str>) -> Response {
+pub fn confirmation_page(words: &Words, token: Option<&str>) -> Response {
     match token.filter(|t| is_handle(t)) {
         Some(token) => page(
+            words,
             200,
-            "Continue with your email link",
+            &words.get("page.link-title"),
             &format!(
-                "<p>Press the button to continue. This link works once.</p>\
+                "<p>{}</p>\
                  <form method=post action=\"/email-link\">\
                  <input type=hidden name=token value=\"{}\">\
-                 <button type=submit>Continue</button></form>",
-                escape(token)
+                 <input type=hidden name=lang value=\"{}\">\
+                 <button type=submit>{}</button></form>",
+                escape(&words.get("page.link-text")),
+                escape(token),
+                words.lang(),
+                escape(&words.get("page.link-button")),
             ),
         ),
-        None => expired_page(),
+        None => expired_page(words),
     }
 }
 
-fn expired_page() -> Response {
-    page(
-        400,
-        "This link has expired",
-        "<p>It was already used, or it is more than 10 minutes old. Go back to where you \
-         started and ask for a new email.</p>",
-    )
+fn expired_page(words: &Words) -> Response {
+    message_page(words, 400, "page.expired-title", "page.expired-text")
+}
+
+/// A page that says one thing: a title and a paragraph, by message key.
+fn message_page(words: &Words, status: u16, title: &str, text: &str) -> Response {
+    let body = format!("<p>{}</p>", escape(&words.get(text)));
+    page(words, status, &words.get(title), &body)
 }
 
 /// `POST /email-link`: uses the link.
 pub async fn confirm(
     ports: &Ports<'_>,
     context: &RequestContext,
+    words: &Words,
     token: Option<&str>,
 ) -> Result<Response, Error> {
     let Some(token) = token.filter(|t| is_handle(t)) else {
-        return Ok(expired_page());
+        return Ok(expired_page(words));
     };
     let now = ports.clock.now();
     let Some(value) = ports.one_time.take(&key(token), now).await? else {
-        return Ok(expired_page());
+        return Ok(expired_page(words));
     };
     let record: LinkRecord =
         serde_json::from_str(&value).map_err(|e| Error::Internal(format!("link record: {e}")))?;
     let Some(user) = ports.users.find_by_id(&record.user_id).await? else {
-        return Ok(expired_page());
+        return Ok(expired_page(words));
     };
     if !user.email_verified {
         ports.users.set_email_verified(&user.id, now).await?;
@@ -113,16 +131,18 @@ pub async fn confirm(
                 crate::ports::StoreError::Conflict => Ok(()),
                 other => Err(other),
             })?;
-        return Ok(page(
+        return Ok(message_page(
+            words,
             200,
-            "You're signed in",
-            "<p>Go back to the window where you started: it continues by itself. You can close this one.</p>",
+            "page.signed-in-title",
+            "page.signed-in-text",
         ));
     }
-    Ok(page(
+    Ok(message_page(
+        words,
         200,
-        "Your email address is confirmed",
-        "<p>Thank you. You can close this window.</p>",
+        "page.confirmed-title",
+        "page.confirmed-text",
     ))
 }
 

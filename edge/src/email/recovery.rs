@@ -48,6 +48,7 @@ pub async fn request_reset(
     request: &RecoveryRequest,
 ) -> Result<u64, Error> {
     let (client, email, user) = recipient(ports, caller, request).await?;
+    let words = caller.context.words();
     let mail = match &user {
         Some(user) => {
             let token = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
@@ -75,11 +76,15 @@ pub async fn request_reset(
             .await;
             let link = crate::oauth::authorize::with_query(
                 &format!("{}/reset-password", caller.self_origin),
-                &[("token", &token), ("client_id", &client.id)],
+                &[
+                    ("token", &token),
+                    ("client_id", &client.id),
+                    ("lang", words.lang()),
+                ],
             );
-            templates::password_reset(&email, &client, &link)
+            templates::password_reset(&email, &client, &words, &link)
         }
-        None => templates::recovery_no_account(&email, &client),
+        None => templates::recovery_no_account(&email, &client, &words),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(RESET_TTL_SECONDS)
@@ -162,19 +167,14 @@ pub async fn remind(
     request: &RecoveryRequest,
 ) -> Result<u64, Error> {
     let (client, email, user) = recipient(ports, caller, request).await?;
+    let words = caller.context.words();
     let mail = match &user {
         Some(user) => {
             let passkeys = ports.credentials.for_user(&user.id).await?;
-            let mut methods = Vec::new();
-            if user.password_hash.is_some() {
-                methods.push("a password");
-            }
-            if !passkeys.is_empty() {
-                methods.push("a passkey");
-            }
-            templates::reminder(&email, &client, &methods)
+            let (password, passkey) = (user.password_hash.is_some(), !passkeys.is_empty());
+            templates::reminder(&email, &client, &words, password, passkey)
         }
-        None => templates::recovery_no_account(&email, &client),
+        None => templates::recovery_no_account(&email, &client, &words),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(RESET_TTL_SECONDS)

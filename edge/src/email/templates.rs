@@ -1,26 +1,62 @@
-//! The emails, each as plain text and HTML. Everything a person typed or a client
-//! registered is escaped in the HTML part. Messages name the application (the client)
-//! the person was signing in to, wear its theme (the light palette's colours and font,
-//! its logo), and never contain a password or a token other than the one they exist to
-//! deliver.
+//! The emails, each as plain text and HTML, in the person's language (the language the
+//! widget showed them, else their browser's; see `i18n`). Everything a person typed or a
+//! client registered is escaped in the HTML part. Messages name the application (the
+//! client) the person was signing in to, wear its theme (the light palette's colours and
+//! font, its logo), and never contain a password or a token other than the one they exist
+//! to deliver.
 
 use crate::clients::Client;
+use crate::i18n::Words;
 use crate::oauth::authorize::html_escape;
 use crate::ports::Mail;
 
 /// One message before it is addressed: a subject, paragraphs, and at most one button.
 struct Message<'a> {
     client: &'a Client,
+    words: &'a Words,
     subject: String,
     paragraphs: Vec<String>,
     /// A code shown large, when the message carries one.
     code: Option<&'a str>,
     /// `(label, url)` of the message's one action.
-    action: Option<(&'a str, &'a str)>,
-    footer: &'a str,
+    action: Option<(String, &'a str)>,
+    footer: String,
 }
 
-const IGNORE: &str = "If you didn't ask for this, you can ignore this email.";
+impl<'a> Message<'a> {
+    /// A message of `client` in `words`: the subject and paragraphs are message keys,
+    /// each with the application's name filled in; the usual footer.
+    fn new(client: &'a Client, words: &'a Words, subject: &str, paragraphs: &[&str]) -> Self {
+        let app = [("app", client.name.as_str())];
+        Message {
+            client,
+            words,
+            subject: words.format(subject, &app),
+            paragraphs: paragraphs
+                .iter()
+                .map(|key| words.format(key, &app))
+                .collect(),
+            code: None,
+            action: None,
+            footer: words.get("mail.ignore"),
+        }
+    }
+
+    fn code(mut self, code: Option<&'a str>) -> Self {
+        self.code = code;
+        self
+    }
+
+    fn action(mut self, label: &str, url: &'a str) -> Self {
+        self.action = Some((self.words.get(label), url));
+        self
+    }
+
+    fn footer(mut self, key: &str) -> Self {
+        self.footer = self.words.get(key);
+        self
+    }
+}
 
 /// The colours and font of a client's emails.
 struct Brand<'a> {
@@ -69,17 +105,20 @@ impl Message<'_> {
             text.push_str("\n\n");
         }
         if let Some(code) = self.code {
-            text.push_str(&format!("Your code: {code}\n\n"));
+            let line = self.words.format("mail.your-code", &[("code", code)]);
+            text.push_str(&format!("{line}\n\n"));
         }
-        if let Some((label, url)) = self.action {
+        if let Some((label, url)) = &self.action {
             text.push_str(&format!("{label}: {url}\n\n"));
         }
-        text.push_str(self.footer);
+        text.push_str(&self.footer);
         text.push('\n');
 
         let mut html = format!(
-            "<!doctype html><html lang=\"en\"><body style=\"font-family:{};color:{};\
+            "<!doctype html><html lang=\"{}\" dir=\"{}\"><body style=\"font-family:{};color:{};\
              max-width:32rem;margin:0 auto;padding:1.5rem\">",
+            self.words.lang(),
+            self.words.dir(),
             html_escape(brand.font),
             html_escape(brand.fg)
         );
@@ -99,7 +138,7 @@ impl Message<'_> {
                 html_escape(code)
             ));
         }
-        if let Some((label, url)) = self.action {
+        if let Some((label, url)) = &self.action {
             html.push_str(&format!(
                 "<p><a href=\"{}\" style=\"display:inline-block;background:{};color:{};\
                  padding:.6rem 1.1rem;border-radius:{};text-decoration:none\">{}</a></p>",
@@ -113,7 +152,7 @@ impl Message<'_> {
         html.push_str(&format!(
             "<p style=\"color:{};font-size:.875rem\">{}</p></body></html>",
             html_escape(brand.muted),
-            html_escape(self.footer)
+            html_escape(&self.footer)
         ));
         Mail {
             to: to.to_string(),
@@ -125,135 +164,80 @@ impl Message<'_> {
 }
 
 /// A sign-in code and link.
-pub fn sign_in(to: &str, client: &Client, code: &str, link: &str) -> Mail {
-    let app = &client.name;
-    Message {
+pub fn sign_in(to: &str, client: &Client, words: &Words, code: &str, link: &str) -> Mail {
+    Message::new(
         client,
-        subject: format!("Your sign-in code for {app}"),
-        paragraphs: vec![
-            format!("Use this code to sign in to {app}. It works for 10 minutes."),
-            "Or sign in with the button.".into(),
-        ],
-        code: Some(code),
-        action: Some(("Sign in", link)),
-        footer: IGNORE,
-    }
+        words,
+        "sign-in.subject",
+        &["sign-in.lead", "sign-in.or-button"],
+    )
+    .code(Some(code))
+    .action("sign-in.button", link)
     .to(to)
 }
 
 /// Someone asked to sign in by email with an address that has no account.
-pub fn no_account(to: &str, client: &Client) -> Mail {
-    let app = &client.name;
-    Message {
+pub fn no_account(to: &str, client: &Client, words: &Words) -> Mail {
+    Message::new(
         client,
-        subject: format!("Signing in to {app}"),
-        paragraphs: vec![
-            format!("Someone asked to sign in to {app} with this email address, but there is no account for it."),
-            "If it was you, create an account instead, or try the address you signed up with.".into(),
-        ],
-        code: None,
-        action: None,
-        footer: IGNORE,
-    }
+        words,
+        "no-account.subject",
+        &["no-account.lead", "no-account.hint"],
+    )
     .to(to)
 }
 
 /// Verify the address: a link, and for a flow that waits on it, a code.
-pub fn verify(to: &str, client: &Client, code: Option<&str>, link: &str) -> Mail {
-    let app = &client.name;
-    let mut paragraphs = vec![format!(
-        "Confirm that this is your email address for {app}."
-    )];
-    if code.is_some() {
-        paragraphs.push(
-            "Enter this code where you signed up, or use the button. Both work for 10 minutes."
-                .into(),
-        );
+pub fn verify(to: &str, client: &Client, words: &Words, code: Option<&str>, link: &str) -> Mail {
+    let how = if code.is_some() {
+        "verify.code-or-button"
     } else {
-        paragraphs.push("The button works for 10 minutes.".into());
-    }
-    Message {
-        client,
-        subject: format!("Confirm your email address for {app}"),
-        paragraphs,
-        code,
-        action: Some(("Confirm email address", link)),
-        footer: IGNORE,
-    }
-    .to(to)
+        "verify.button-only"
+    };
+    Message::new(client, words, "verify.subject", &["verify.lead", how])
+        .code(code)
+        .action("verify.button", link)
+        .to(to)
 }
 
 /// Someone tried to create an account with an address that already has one.
-pub fn account_exists(to: &str, client: &Client) -> Mail {
-    let app = &client.name;
-    Message {
+pub fn account_exists(to: &str, client: &Client, words: &Words) -> Mail {
+    Message::new(
         client,
-        subject: format!("You already have an account with {app}"),
-        paragraphs: vec![
-            format!("Someone tried to create an account with {app} using this email address, which already has one."),
-            "If it was you, sign in instead. If you forgot your password, you can reset it from the sign-in page.".into(),
-        ],
-        code: None,
-        action: None,
-        footer: "If it wasn't you, nothing has changed and you can ignore this email.",
-    }
+        words,
+        "exists.subject",
+        &["exists.lead", "exists.hint"],
+    )
+    .footer("exists.footer")
     .to(to)
 }
 
 /// A password-reset link.
-pub fn password_reset(to: &str, client: &Client, link: &str) -> Mail {
-    let app = &client.name;
-    Message {
+pub fn password_reset(to: &str, client: &Client, words: &Words, link: &str) -> Mail {
+    Message::new(
         client,
-        subject: format!("Reset your password for {app}"),
-        paragraphs: vec![
-            format!("Someone asked to reset the password of your {app} account."),
-            "Choose a new password with the button. It works once, for 15 minutes.".into(),
-        ],
-        code: None,
-        action: Some(("Choose a new password", link)),
-        footer: "If you didn't ask for this, ignore this email: your password stays the same.",
-    }
+        words,
+        "reset.subject",
+        &["reset.lead", "reset.hint"],
+    )
+    .action("reset.button", link)
+    .footer("reset.footer")
     .to(to)
 }
 
 /// A reset or a reminder was asked for an address without an account.
-pub fn recovery_no_account(to: &str, client: &Client) -> Mail {
-    let app = &client.name;
-    Message {
-        client,
-        subject: format!("Your {app} account"),
-        paragraphs: vec![
-            format!("Someone asked for help signing in to {app} with this email address, but there is no account for it."),
-            "If it was you, you may have signed up with another address.".into(),
-        ],
-        code: None,
-        action: None,
-        footer: IGNORE,
-    }
-    .to(to)
+pub fn recovery_no_account(to: &str, client: &Client, words: &Words) -> Mail {
+    let paragraphs = ["recovery-no-account.lead", "recovery-no-account.hint"];
+    Message::new(client, words, "recovery-no-account.subject", &paragraphs).to(to)
 }
 
 /// How the account at this address signs in.
-pub fn reminder(to: &str, client: &Client, methods: &[&str]) -> Mail {
-    let app = &client.name;
-    let listed = if methods.is_empty() {
-        "email sign-in codes".to_string()
-    } else {
-        methods.join(" and ")
+pub fn reminder(to: &str, client: &Client, words: &Words, password: bool, passkey: bool) -> Mail {
+    let how = match (password, passkey) {
+        (true, true) => "reminder.password-and-passkey",
+        (true, false) => "reminder.password",
+        (false, true) => "reminder.passkey",
+        (false, false) => "reminder.codes",
     };
-    Message {
-        client,
-        subject: format!("How you sign in to {app}"),
-        paragraphs: vec![
-            format!("This email address has a {app} account."),
-            format!(
-                "It signs in with {listed}. You can also sign in with a code sent to this address."
-            ),
-        ],
-        code: None,
-        action: None,
-        footer: IGNORE,
-    }
-    .to(to)
+    Message::new(client, words, "reminder.subject", &["reminder.lead", how]).to(to)
 }

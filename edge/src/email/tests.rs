@@ -1,4 +1,5 @@
 use super::*;
+use crate::i18n::Words;
 use crate::testing::SeededRandom;
 
 #[test]
@@ -33,6 +34,7 @@ fn messages_escape_what_clients_and_people_supplied() {
     let mail = templates::sign_in(
         "ada@example.com",
         &client,
+        &Words::english(),
         "123456",
         "https://id.example/email-link?token=a&b",
     );
@@ -49,12 +51,22 @@ fn messages_escape_what_clients_and_people_supplied() {
 #[test]
 fn messages_wear_the_client_theme() {
     let mut client = crate::testing::demo_client();
-    let plain = templates::password_reset("ada@example.com", &client, "https://id.example/r");
+    let plain = templates::password_reset(
+        "ada@example.com",
+        &client,
+        &Words::english(),
+        "https://id.example/r",
+    );
     client.theme = portcullis_shared::theme::Theme::preset("playful").map(|mut theme| {
         theme.logo_url = Some("https://cdn.example/logo.png".into());
         theme
     });
-    let branded = templates::password_reset("ada@example.com", &client, "https://id.example/r");
+    let branded = templates::password_reset(
+        "ada@example.com",
+        &client,
+        &Words::english(),
+        "https://id.example/r",
+    );
     assert!(
         branded.html.contains("background:#7b2fd0"),
         "{}",
@@ -65,4 +77,48 @@ fn messages_wear_the_client_theme() {
         .contains("<img src=\"https://cdn.example/logo.png\" alt=\"Portcullis Demo\""));
     assert!(!plain.html.contains("<img"));
     assert_eq!(plain.text, branded.text, "the text part is the same");
+}
+
+#[test]
+fn messages_are_in_the_person_s_language_with_their_direction() {
+    let client = crate::testing::demo_client();
+    let link = "https://id.example/r";
+    let german = templates::password_reset("ada@example.com", &client, &Words::for_tag("de"), link);
+    assert!(german
+        .html
+        .starts_with("<!doctype html><html lang=\"de\" dir=\"ltr\">"));
+    let english = templates::password_reset("ada@example.com", &client, &Words::english(), link);
+    assert_ne!(german.subject, english.subject);
+    assert!(
+        german.subject.contains("Portcullis Demo"),
+        "{}",
+        german.subject
+    );
+    let hebrew = templates::sign_in(
+        "ada@example.com",
+        &client,
+        &Words::for_tag("he"),
+        "123456",
+        link,
+    );
+    assert!(hebrew.html.contains("dir=\"rtl\""));
+    assert!(hebrew.text.contains("123456"));
+}
+
+/// The lifetimes are written into every language's messages: changing one means
+/// rewording them all.
+#[test]
+fn messages_state_the_lifetimes_the_edge_enforces() {
+    let english = Words::english();
+    let code_minutes = format!("{} minutes", super::CODE_TTL_SECONDS / 60);
+    for key in [
+        "sign-in.lead",
+        "verify.code-or-button",
+        "verify.button-only",
+        "page.expired-text",
+    ] {
+        assert!(english.get(key).contains(&code_minutes), "{key}");
+    }
+    let reset_minutes = format!("{} minutes", super::RESET_TTL_SECONDS / 60);
+    assert!(english.get("reset.hint").contains(&reset_minutes));
 }

@@ -42,12 +42,13 @@ pub async fn start(
     let (email, user) = crate::email::recipient(ports, &request.email, caller.context).await?;
     let user_id = user.as_ref().map(|u| u.id.as_str());
     let code = codes::issue(ports, flow_id, user_id, Purpose::SignIn).await?;
+    let words = caller.context.words();
     let mail = match &user {
         Some(user) => {
             let link = flow_link(ports, caller, &client, user, flow_id, Purpose::SignIn).await?;
-            templates::sign_in(&email, &client, &code, &link)
+            templates::sign_in(&email, &client, &words, &code, &link)
         }
-        None => templates::no_account(&email, &client),
+        None => templates::no_account(&email, &client, &words),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(sent())
@@ -68,7 +69,7 @@ async fn flow_link(
         flow_id: Some(flow_id.to_string()),
         purpose,
     };
-    links::issue(ports, caller.self_origin, &record).await
+    links::issue(ports, caller, &record).await
 }
 
 /// `POST /v1/flows/{flow_id}/email/link`: completes the flow once one of its emailed
@@ -176,9 +177,10 @@ pub(super) async fn send_verification_link(
         flow_id: None,
         purpose: Purpose::Verify,
     };
-    match links::issue(ports, caller.self_origin, &record).await {
+    match links::issue(ports, caller, &record).await {
         Ok(link) => {
-            let mail = templates::verify(&user.email, client, None, &link);
+            let words = caller.context.words();
+            let mail = templates::verify(&user.email, client, &words, None, &link);
             deliver(ports, caller.context, &client.id, &mail).await;
         }
         Err(err) => ports
@@ -201,7 +203,13 @@ pub(super) async fn verify_first(
     throttle(ports, &user.email, caller.context).await?;
     let code = codes::issue(ports, flow_id, Some(&user.id), Purpose::Verify).await?;
     let link = flow_link(ports, caller, client, user, flow_id, Purpose::Verify).await?;
-    let mail = templates::verify(&user.email, client, Some(&code), &link);
+    let mail = templates::verify(
+        &user.email,
+        client,
+        &caller.context.words(),
+        Some(&code),
+        &link,
+    );
     deliver(ports, caller.context, &client.id, &mail).await;
     record.verifying = Some(Verifying {
         user_id: user.id.clone(),
@@ -232,7 +240,7 @@ pub(super) async fn account_exists(
     let email = normalize_email(typed_email).map_err(|_| Error::InvalidField("email"))?;
     throttle(ports, &email, caller.context).await?;
     codes::issue(ports, flow_id, None, Purpose::Verify).await?;
-    let mail = templates::account_exists(&email, client);
+    let mail = templates::account_exists(&email, client, &caller.context.words());
     deliver(ports, caller.context, &client.id, &mail).await;
     put(ports, flow_id, &record).await?;
     Ok(waiting())

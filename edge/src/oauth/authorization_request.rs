@@ -14,6 +14,7 @@ pub const SUPPORTED_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_
 const MAX_STATE_LEN: usize = 2048;
 const MAX_NONCE_LEN: usize = 512;
 const MAX_LOGIN_HINT_LEN: usize = 320;
+const MAX_UI_LOCALES_LEN: usize = 200;
 
 /// OIDC Core §3.1.2.1 `prompt`, reduced to what changes behaviour here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,9 @@ pub struct AuthorizationRequest {
     /// OIDC Core §3.1.2.1: seconds since the last active sign-in that are acceptable.
     pub max_age: Option<u64>,
     pub login_hint: Option<String>,
+    /// OIDC Core §3.1.2.1: the person's preferred languages, space-separated BCP 47 tags,
+    /// handed to the hosted sign-in page, whose widget shows the first it speaks.
+    pub ui_locales: Option<String>,
 }
 
 impl AuthorizationRequest {
@@ -149,6 +153,7 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         "prompt",
         "max_age",
         "login_hint",
+        "ui_locales",
         "response_mode",
     ] {
         if single(params, name).is_err() {
@@ -234,6 +239,14 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
     {
         return Err(invalid("The login_hint is too long."));
     }
+    // Only tags reach the sign-in page; anything else is ignored, as OIDC allows.
+    let ui_locales = get("ui_locales")
+        .filter(|tags| tags.len() <= MAX_UI_LOCALES_LEN)
+        .filter(|tags| {
+            tags.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
+        })
+        .map(str::to_string);
 
     Ok(AuthorizationRequest {
         client_id: client.id.clone(),
@@ -245,6 +258,7 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         prompt,
         max_age,
         login_hint,
+        ui_locales,
     })
 }
 

@@ -66,7 +66,9 @@ pub fn redirect(location: &str) -> Response {
 /// A plain page explaining why the request cannot continue; `message` is ours, never the
 /// caller's input.
 pub fn error_page(status: u16, message: &str) -> Response {
+    // For the application's developers, in English.
     crate::pages::page(
+        &crate::i18n::Words::english(),
         status,
         "This sign-in request can't continue",
         &format!(
@@ -163,6 +165,9 @@ pub async fn handle(
     ];
     if let Some(hint) = request.login_hint.as_deref() {
         page.push(("login_hint", hint));
+    }
+    if let Some(tags) = request.ui_locales.as_deref() {
+        page.push(("ui_locales", tags));
     }
     Ok(redirect(&with_query("/signin", &page)))
 }

@@ -24,6 +24,8 @@ pub struct Metadata {
     pub code_challenge_methods_supported: Vec<&'static str>,
     pub claims_supported: Vec<&'static str>,
     pub prompt_values_supported: Vec<&'static str>,
+    /// The languages of the sign-in page and emails.
+    pub ui_locales_supported: &'static [&'static str],
     pub authorization_response_iss_parameter_supported: bool,
     pub claims_parameter_supported: bool,
     pub request_parameter_supported: bool,
@@ -73,6 +75,7 @@ pub fn metadata(issuer: &str) -> Metadata {
             "family_name",
         ],
         prompt_values_supported: vec!["none", "login"],
+        ui_locales_supported: portcullis_shared::messages::LANGUAGES,
         authorization_response_iss_parameter_supported: true,
         claims_parameter_supported: false,
         request_parameter_supported: false,

@@ -107,7 +107,7 @@ pub async fn handle(
 }
 
 fn page(title: &str, body: &str) -> Response {
-    crate::pages::page(200, title, body)
+    crate::pages::page(&crate::i18n::Words::english(), 200, title, body)
 }
 
 fn confirmation_page(params: &Params) -> Response {
