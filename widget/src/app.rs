@@ -50,8 +50,14 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
         set_config.set(Some(result));
     });
 
+    // Named by its title, which the card has only once the client's configuration loaded.
+    let titled = move || {
+        config
+            .with(|c| matches!(c, Some(Ok(_))))
+            .then_some("pc-title")
+    };
     view! {
-        <section class="pc-card" part="card" aria-labelledby="pc-title">
+        <section class="pc-card" part="card" aria-labelledby=titled>
             {move || match config.get() {
                 None => view! { <p class="pc-muted" part="status">{tx.get(t::LOADING)}</p> }.into_any(),
                 Some(Err(failure)) => view! {

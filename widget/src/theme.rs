@@ -12,14 +12,16 @@ pub fn stylesheet(theme: &Theme) -> String {
     let rule = |declarations: String| {
         format!(":host{{{declarations}}}:where([data-pc-themed]){{{declarations}}}")
     };
+    // The widget's root inherits nothing from the page, so the scheme travels as a
+    // custom property: widget.css sets the root's color-scheme from it.
     let mut css = match theme.color_scheme {
         ColorScheme::Auto => format!(
             "{}@media (prefers-color-scheme: dark){{{}}}",
-            rule(theme.declarations(&theme.light) + "color-scheme:light dark;"),
+            rule(theme.declarations(&theme.light) + "--_pc-scheme:light dark;"),
             rule(theme.declarations(&theme.dark))
         ),
-        ColorScheme::Light => rule(theme.declarations(&theme.light) + "color-scheme:light;"),
-        ColorScheme::Dark => rule(theme.declarations(&theme.dark) + "color-scheme:dark;"),
+        ColorScheme::Light => rule(theme.declarations(&theme.light) + "--_pc-scheme:light;"),
+        ColorScheme::Dark => rule(theme.declarations(&theme.dark) + "--_pc-scheme:dark;"),
     };
     if theme.button == ButtonStyle::Outline {
         css.push_str(
@@ -53,7 +55,7 @@ mod tests {
     fn forced_schemes_carry_one_palette_and_outline_buttons_their_rule() {
         let css = stylesheet(&preset("midnight"));
         assert!(!css.contains("@media"));
-        assert!(css.contains("--pc-bg:#0b1020;") && css.contains("color-scheme:dark"));
+        assert!(css.contains("--pc-bg:#0b1020;") && css.contains("--_pc-scheme:dark;"));
         assert!(!css.contains("background:transparent"));
         assert!(stylesheet(&preset("high-contrast")).contains("background:transparent"));
     }
