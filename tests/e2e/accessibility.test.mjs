@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { addVirtualAuthenticator, launchBrowser, ROOT, startEdge } from "./harness.mjs";
+import { addVirtualAuthenticator, launchBrowser, passphrase, ROOT, startEdge } from "./harness.mjs";
 import { clientsCli } from "./oidc-support.mjs";
 
 const PRESETS = ["neutral", "high-contrast", "playful", "midnight"];
@@ -43,8 +43,8 @@ let edge;
 let browser;
 
 const tag = randomBytes(5).toString("hex");
-const ada = { email: `ada-${tag}@example.com`, password: `lantern ${tag} orchard harbour` };
-const kay = { email: `kay-${tag}@example.com`, password: `thimble ${tag} comet juniper` };
+const ada = { email: `ada-${tag}@example.com`, password: passphrase((t) => `lantern ${t} orchard harbour`) };
+const kay = { email: `kay-${tag}@example.com`, password: passphrase((t) => `thimble ${t} comet juniper`) };
 
 const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
 
@@ -706,10 +706,11 @@ test("hostile host CSS: the widget looks exactly as on a bare page, in every pre
         await shoot(`${preset}-${scheme}-${lang}`);
       }
       // A screen with more in it: sign-up with its errors showing.
+      const words = JSON.parse(readFileSync(join(ROOT, "widget/locales", `${lang}.json`), "utf8"));
       for (const page of Object.values(pages)) {
         const widget = page.locator("portcullis-signin");
-        await widget.getByRole("button", { name: "Create an account", exact: true }).click();
-        await widget.getByRole("button", { name: "Create account", exact: true }).click();
+        await widget.getByRole("button", { name: words["identify.create-account"], exact: true }).click();
+        await widget.getByRole("button", { name: words["sign-up.submit"], exact: true }).click();
         await widget.locator("#pc-email-error:not(:empty)").waitFor();
       }
       for (const scheme of SCHEMES) {

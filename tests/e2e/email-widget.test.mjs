@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
-import { launchBrowser, startEdge } from "./harness.mjs";
+import { launchBrowser, passphrase, startEdge } from "./harness.mjs";
 import { clientsCli } from "./oidc-support.mjs";
 
 let edge;
@@ -26,11 +26,11 @@ const TEST_PAGE = "/__email-test";
 const EVENTS = ["portcullis:ready", "portcullis:step", "portcullis:error", "portcullis:signed-in", "portcullis:signed-out"];
 
 const tag = randomBytes(5).toString("hex");
-const ada = { email: `ada-${tag}@example.com`, password: `lantern ${tag} orchard harbour` };
+const ada = { email: `ada-${tag}@example.com`, password: passphrase((t) => `lantern ${t} orchard harbour`) };
 const NEW_PASSWORD = `copper ${tag} meadow violin kettle`;
 // Each address gets at most five emails in 15 minutes: the tests share them out.
-const cyd = { email: `cyd-${tag}@example.com`, password: `walnut ${tag} signal thistle` };
-const dot = { email: `dot-${tag}@example.com`, password: `ember ${tag} pylon cascade` };
+const cyd = { email: `cyd-${tag}@example.com`, password: passphrase((t) => `walnut ${t} signal thistle`) };
+const dot = { email: `dot-${tag}@example.com`, password: passphrase((t) => `ember ${t} pylon cascade`) };
 
 const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
 
@@ -416,7 +416,7 @@ test("an emailed link followed in a second tab completes the sign-in in the firs
 });
 
 test("a client that requires verified addresses: sign-up shows 'Confirm your email address', and the code completes it", async () => {
-  const grace = { email: `grace-${tag}@example.com`, password: `saffron ${tag} glacier pebble` };
+  const grace = { email: `grace-${tag}@example.com`, password: passphrase((t) => `saffron ${t} glacier pebble`) };
   const page = await newTab();
   await open(page, STRICT);
   await page.getByRole("heading", { name: "Sign in to Strict Shop" }).waitFor();

@@ -5,7 +5,7 @@
 // killed run left behind before it starts anything.
 
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -366,4 +366,39 @@ export async function serveHostPage(html, port) {
     origin: `http://localhost:${port}`,
     close: () => new Promise((r) => server.close(r)),
   };
+}
+
+// --- passwords the edge accepts -----------------------------------------------------------
+
+const MASK64 = (1n << 64n) - 1n;
+let blocklist;
+
+/**
+ * Whether the edge's shipped blocklist (edge/data/password-blocklist.bloom, a Bloom
+ * filter; see edge/src/passwords/blocklist.rs) refuses `password`. Its false positives
+ * (under 1 %) would make a test's random passphrase fail now and then.
+ */
+export function blocklisted(password) {
+  if (!blocklist) {
+    const bytes = readFileSync(join(ROOT, "edge/data/password-blocklist.bloom"));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    blocklist = { m: view.getBigUint64(6, true), k: view.getUint32(14, true), bits: bytes.subarray(26) };
+  }
+  const digest = createHash("sha256").update(password.normalize("NFKC").toLowerCase()).digest();
+  const h1 = digest.readBigUInt64LE(0);
+  const h2 = digest.readBigUInt64LE(8) | 1n;
+  for (let i = 0n; i < BigInt(blocklist.k); i++) {
+    const j = ((h1 + i * h2) & MASK64) % blocklist.m;
+    if (((blocklist.bits[Number(j / 8n)] >> Number(j % 8n)) & 1) === 0) return false;
+  }
+  return true;
+}
+
+/** A passphrase `make(tag)` around a random tag that the edge's blocklist does not refuse. */
+export function passphrase(make) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const password = make(randomBytes(5).toString("hex"));
+    if (!blocklisted(password)) return password;
+  }
+  throw new Error("no passphrase outside the blocklist in 50 tries");
 }

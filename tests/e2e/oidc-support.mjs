@@ -9,7 +9,7 @@ import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
 import { createServer } from "node:http";
 import { join } from "node:path";
 
-import { freePort, ROOT, startEdge, toolEnv } from "./harness.mjs";
+import { freePort, passphrase, ROOT, startEdge, toolEnv } from "./harness.mjs";
 
 // --- every response seen ----------------------------------------------------------------
 
@@ -156,7 +156,7 @@ export async function startOidcEdge() {
  */
 export async function createUser(edge, clientId = "spa", name = "Ada Lovelace") {
   const email = `ada-${random(6).toLowerCase().replace(/[^a-z0-9]/g, "x")}@example.com`;
-  const password = `correct horse ${random(12)} staple`;
+  const password = passphrase((t) => `correct horse ${t} staple`);
   const { verifier, challenge } = pkce();
   const started = await recordingFetch(`${edge.api}/v1/flows`, {
     method: "POST",

@@ -13,7 +13,7 @@ import { after, before, test } from "node:test";
 
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
-import { addVirtualAuthenticator, launchBrowser, startEdge } from "./harness.mjs";
+import { addVirtualAuthenticator, launchBrowser, passphrase, startEdge } from "./harness.mjs";
 
 let edge;
 let browser;
@@ -115,7 +115,7 @@ async function deviceUntil(check, what) {
 
 const tag = randomBytes(5).toString("hex");
 const passkeyPerson = { email: `pk-${tag}@example.com`, name: "Katherine Johnson" };
-const passwordPerson = { email: `pw-${tag}@example.com`, password: `quarry ${tag} tangerine ladder` };
+const passwordPerson = { email: `pw-${tag}@example.com`, password: passphrase((t) => `quarry ${t} tangerine ladder`) };
 let passkeyOnlySub;
 let passkeyOnlyKey;
 

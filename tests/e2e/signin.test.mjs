@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 
-import { launchBrowser, startEdge } from "./harness.mjs";
+import { launchBrowser, passphrase, startEdge } from "./harness.mjs";
 
 let edge;
 let browser;
@@ -37,7 +37,7 @@ const unexpected = (problems) => problems.filter((p) => !/status of 40[0-9]/.tes
 /** An account made through the first-party API, as a widget would (RFC 7636 S256). */
 async function createAccount() {
   const tag = randomBytes(6).toString("hex");
-  const person = { email: `hosted-${tag}@example.com`, password: `harbour ${tag} lantern orchard` };
+  const person = { email: `hosted-${tag}@example.com`, password: passphrase((t) => `harbour ${t} lantern orchard`) };
   const verifier = b64url(randomBytes(32));
   const challenge = b64url(createHash("sha256").update(verifier).digest());
   const started = await fetch(`${edge.api}/v1/flows`, {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 
-import { freePort, launchBrowser, serveHostPage, startEdge } from "./harness.mjs";
+import { freePort, launchBrowser, passphrase, serveHostPage, startEdge } from "./harness.mjs";
 import { createUser, verifyEs256 } from "./oidc-support.mjs";
 
 let edge;
@@ -151,7 +151,7 @@ test("embedded on a site not on the allow-list, the widget says so and emits por
 /** A fresh address and a passphrase the password policy accepts. */
 function newcomer() {
   const tag = randomBytes(6).toString("hex");
-  return { email: `ada-${tag}@example.com`, password: `lighthouse ${tag} marmalade voyage`, name: "Ada Lovelace" };
+  return { email: `ada-${tag}@example.com`, password: passphrase((t) => `lighthouse ${t} marmalade voyage`), name: "Ada Lovelace" };
 }
 
 /** The element the focus is on, looking through the widget's shadow root. */
