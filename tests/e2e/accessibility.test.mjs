@@ -12,13 +12,14 @@
 // then switched in place (see `lookLike`) so that axe sees every combination without the
 // flows being repeated.
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { inflateSync } from "node:zlib";
 import { after, before, test } from "node:test";
 
 import { addVirtualAuthenticator, launchBrowser, passphrase, ROOT, startEdge } from "./harness.mjs";
-import { clientsCli } from "./oidc-support.mjs";
+import { clientsCli, signUpThroughApi } from "./oidc-support.mjs";
 
 const PRESETS = ["neutral", "high-contrast", "playful", "midnight"];
 const SCHEMES = ["light", "dark"];
@@ -46,29 +47,8 @@ const tag = randomBytes(5).toString("hex");
 const ada = { email: `ada-${tag}@example.com`, password: passphrase((t) => `lantern ${t} orchard harbour`) };
 const kay = { email: `kay-${tag}@example.com`, password: passphrase((t) => `thimble ${t} comet juniper`) };
 
-const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
-
-/** An account made through the first-party API, as a widget would (RFC 7636 S256). */
-async function createAccount(person) {
-  const verifier = b64url(randomBytes(32));
-  const started = await fetch(`${edge.api}/v1/flows`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      client_id: "demo",
-      code_challenge: b64url(createHash("sha256").update(verifier).digest()),
-      code_challenge_method: "S256",
-    }),
-  });
-  assert.equal(started.status, 201, await started.clone().text());
-  const { flow_id } = await started.json();
-  const signedUp = await fetch(`${edge.api}/v1/flows/${flow_id}/sign-up`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(person),
-  });
-  assert.ok(signedUp.ok, await signedUp.clone().text());
-}
+/** An account made through the first-party API, as a widget would. */
+const createAccount = (person) => signUpThroughApi(edge, person, "demo");
 
 /** The newest message to `to` with `subject`, from the development mailbox. */
 async function newestMail(to, subject) {
@@ -648,7 +628,58 @@ async function freshlyDrawn(page, shoot) {
   }
 }
 
-test("hostile host CSS: the widget looks exactly as on a bare page, in every preset, scheme and language", async () => {
+/** The pixels of an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium's screenshots are). */
+function pixels(png) {
+  const width = png.readUInt32BE(16);
+  const height = png.readUInt32BE(20);
+  const channels = { 2: 3, 6: 4 }[png[25]];
+  assert.ok(png[24] === 8 && channels && png[28] === 0, "an 8-bit RGB(A) PNG, not interlaced");
+  const chunks = [];
+  for (let at = 8; at < png.length; ) {
+    const length = png.readUInt32BE(at);
+    if (png.toString("latin1", at + 4, at + 8) === "IDAT") chunks.push(png.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(chunks));
+  const stride = width * channels;
+  const out = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? out[y * stride + x - channels] : 0;
+      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels] : 0;
+      const paeth = () => {
+        const [pa, pb, pc] = [Math.abs(b - c), Math.abs(a - c), Math.abs(a + b - 2 * c)];
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      };
+      const predicted = [0, a, b, (a + b) >> 1, filter === 4 ? paeth() : 0][filter];
+      out[y * stride + x] = (raw[y * (stride + 1) + 1 + x] + predicted) & 255;
+    }
+  }
+  return { width, height, data: out };
+}
+
+/**
+ * Whether two screenshots show the same thing. Chromium's text anti-aliasing can move a
+ * channel by a step or two between two draws of the same glyphs under load; anything the
+ * page's CSS changes (a colour, a font, a size, a position) moves far more, or changes
+ * the size.
+ */
+function sameLook(one, other) {
+  if (one.equals(other)) return true;
+  const [a, b] = [pixels(one), pixels(other)];
+  if (a.width !== b.width || a.height !== b.height) return false;
+  let changed = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const delta = Math.abs(a.data[i] - b.data[i]);
+    if (delta > 8) return false;
+    changed += delta > 0;
+  }
+  return changed <= a.data.length / 1000;
+}
+
+test("hostile host CSS: the widget looks as on a bare page, in every preset, scheme and language", async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const pages = {};
   for (const kind of ["bare", "hostile"]) {
@@ -678,7 +709,7 @@ test("hostile host CSS: the widget looks exactly as on a bare page, in every pre
       writeFileSync(join(SCREENSHOTS, `${name}-${kind}.png`), shots[kind]);
     }
     pairs += 1;
-    if (!shots.bare.equals(shots.hostile)) differ.push(name);
+    if (!sameLook(shots.bare, shots.hostile)) differ.push(name);
   };
 
   for (const preset of PRESETS) {

@@ -15,7 +15,7 @@ import { after, before, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
 import { launchBrowser, passphrase, startEdge } from "./harness.mjs";
-import { clientsCli } from "./oidc-support.mjs";
+import { clientsCli, signUpThroughApi } from "./oidc-support.mjs";
 
 let edge;
 let browser;
@@ -34,27 +34,8 @@ const dot = { email: `dot-${tag}@example.com`, password: passphrase((t) => `embe
 
 const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
 
-/** An account made through the first-party API, as a widget would (RFC 7636 S256). */
-async function createAccount(person) {
-  const verifier = b64url(randomBytes(32));
-  const started = await fetch(`${edge.api}/v1/flows`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      client_id: "demo",
-      code_challenge: b64url(createHash("sha256").update(verifier).digest()),
-      code_challenge_method: "S256",
-    }),
-  });
-  assert.equal(started.status, 201, await started.clone().text());
-  const { flow_id } = await started.json();
-  const signedUp = await fetch(`${edge.api}/v1/flows/${flow_id}/sign-up`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(person),
-  });
-  assert.ok(signedUp.ok, await signedUp.clone().text());
-}
+/** An account made through the first-party API, as a widget would. */
+const createAccount = (person) => signUpThroughApi(edge, person, "demo");
 
 before(async () => {
   edge = await startEdge({

@@ -150,13 +150,11 @@ export async function startOidcEdge() {
 // --- users ----------------------------------------------------------------------------
 
 /**
- * Creates a person through the first-party API (`POST /v1/flows`, then `sign-up`).
- * Returns the credentials and what the flow ended with (an authorization code for
- * `clientId`, redeemable with `verifier`).
+ * Signs `person` (`{email, password, name?}`) up through the first-party API (`POST
+ * /v1/flows` with a PKCE S256 challenge, then `sign-up`), as a widget would. Returns what
+ * the flow ended with and the PKCE verifier.
  */
-export async function createUser(edge, clientId = "spa", name = "Ada Lovelace") {
-  const email = `ada-${random(6).toLowerCase().replace(/[^a-z0-9]/g, "x")}@example.com`;
-  const password = passphrase((t) => `correct horse ${t} staple`);
+export async function signUpThroughApi(edge, person, clientId) {
   const { verifier, challenge } = pkce();
   const started = await recordingFetch(`${edge.api}/v1/flows`, {
     method: "POST",
@@ -168,10 +166,21 @@ export async function createUser(edge, clientId = "spa", name = "Ada Lovelace") 
   const signedUp = await recordingFetch(`${edge.api}/v1/flows/${flow_id}/sign-up`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password, name }),
+    body: JSON.stringify(person),
   });
   const outcome = await signedUp.json();
   assert.equal(signedUp.status, 200, `sign-up: ${JSON.stringify(outcome)}`);
+  return { outcome, verifier };
+}
+
+/**
+ * Creates a person through the first-party API. Returns the credentials and what the
+ * flow ended with (an authorization code for `clientId`, redeemable with `verifier`).
+ */
+export async function createUser(edge, clientId = "spa", name = "Ada Lovelace") {
+  const email = `ada-${random(6).toLowerCase().replace(/[^a-z0-9]/g, "x")}@example.com`;
+  const password = passphrase((t) => `correct horse ${t} staple`);
+  const { outcome, verifier } = await signUpThroughApi(edge, { email, password, name }, clientId);
   assert.equal(outcome.status, "authorization_code", JSON.stringify(outcome));
   return { email, password, name, code: outcome.authorization_code, verifier };
 }
