@@ -22,9 +22,18 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// The language to write to this person in (emails, pages).
+    /// The language to write to this person in: the best match for `Accept-Language`.
+    pub fn language(&self) -> &'static str {
+        let wanted = self
+            .accept_language
+            .as_deref()
+            .map(portcullis_shared::messages::accept_language);
+        portcullis_shared::messages::negotiate(wanted.unwrap_or_default())
+    }
+
+    /// The messages of [`RequestContext::language`] (emails, pages).
     pub fn words(&self) -> crate::i18n::Words {
-        crate::i18n::Words::for_request(self.accept_language.as_deref())
+        crate::i18n::Words::for_tag(self.language())
     }
 }
 

@@ -64,14 +64,6 @@ impl Words {
         Words::load(messages::negotiate([tag]))
     }
 
-    /// The best language for a request's `Accept-Language` header.
-    pub fn for_request(accept_language: Option<&str>) -> Words {
-        let wanted = accept_language
-            .map(messages::accept_language)
-            .unwrap_or_default();
-        Words::load(messages::negotiate(wanted))
-    }
-
     pub fn english() -> Words {
         Words::load("en")
     }
@@ -113,11 +105,7 @@ impl Words {
 
     /// The message for `key` with its `{name}` arguments filled in.
     pub fn format(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut text = self.get(key);
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
+        messages::fill(&self.get(key), args)
     }
 }
 
@@ -126,6 +114,7 @@ mod tests {
     use serde_json::{Map, Value};
 
     use super::*;
+    use crate::events::RequestContext;
 
     fn catalogue(tag: &str) -> Map<String, Value> {
         let json = CATALOGUES
@@ -152,12 +141,16 @@ mod tests {
 
     #[test]
     fn the_language_comes_from_the_request() {
+        let request = |header: Option<&str>| RequestContext {
+            accept_language: header.map(str::to_string),
+            ..RequestContext::default()
+        };
         assert_eq!(
-            Words::for_request(Some("de-CH, de;q=0.9, en;q=0.5")).lang(),
+            request(Some("de-CH, de;q=0.9, en;q=0.5")).words().lang(),
             "de"
         );
-        assert_eq!(Words::for_request(Some("tlh")).lang(), "en");
-        assert_eq!(Words::for_request(None).lang(), "en");
+        assert_eq!(request(Some("tlh")).language(), "en");
+        assert_eq!(request(None).words().lang(), "en");
         let arabic = Words::for_tag("ar");
         assert_eq!((arabic.lang(), arabic.dir()), ("ar", "rtl"));
         assert_eq!(Words::for_tag("ja").dir(), "ltr");

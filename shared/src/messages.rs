@@ -71,6 +71,15 @@ pub fn accept_language(header: &str) -> Vec<&str> {
     ranked.into_iter().map(|(_, _, tag)| tag).collect()
 }
 
+/// `template` with each `{name}` replaced by its argument.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
 /// Every `{name}` in a message.
 pub fn arguments(text: &str) -> BTreeSet<&str> {
     text.split('{')

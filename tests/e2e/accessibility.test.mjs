@@ -19,7 +19,7 @@ import { inflateSync } from "node:zlib";
 import { after, before, test } from "node:test";
 
 import { addVirtualAuthenticator, launchBrowser, passphrase, ROOT, startEdge } from "./harness.mjs";
-import { clientsCli, signUpThroughApi } from "./oidc-support.mjs";
+import { clientsCli, newestMail, signUpThroughApi } from "./oidc-support.mjs";
 
 const PRESETS = ["neutral", "high-contrast", "playful", "midnight"];
 const SCHEMES = ["light", "dark"];
@@ -50,15 +50,6 @@ const kay = { email: `kay-${tag}@example.com`, password: passphrase((t) => `thim
 /** An account made through the first-party API, as a widget would. */
 const createAccount = (person) => signUpThroughApi(edge, person, "demo");
 
-/** The newest message to `to` with `subject`, from the development mailbox. */
-async function newestMail(to, subject) {
-  const response = await fetch(`${edge.api}/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
-  assert.equal(response.status, 200);
-  const { messages } = await response.json();
-  const found = messages.filter((m) => m.subject === subject).sort((a, b) => b.created_at - a.created_at);
-  assert.ok(found.length, `a mail "${subject}" to ${to}`);
-  return found[0];
-}
 
 before(async () => {
   edge = await startEdge({
@@ -309,7 +300,7 @@ test("axe finds no WCAG 2.x A/AA or best-practice violation on any screen, in an
   await button("Email me a sign-in code").click();
   await widget.getByLabel("Code", { exact: true }).waitFor();
   await check("emailed code");
-  const code = (await newestMail(ada.email, "Your sign-in code for Portcullis Demo")).text.match(/Your code: (\d{6})/)[1];
+  const code = (await newestMail(edge, ada.email, "Your sign-in code for Portcullis Demo")).text.match(/Your code: (\d{6})/)[1];
   await widget.getByLabel("Code", { exact: true }).fill(code === "000000" ? "111111" : "000000");
   await button("Continue").click();
   await shown("pc-code-error");
@@ -335,7 +326,7 @@ test("axe finds no WCAG 2.x A/AA or best-practice violation on any screen, in an
   await widget.getByLabel("Email", { exact: true }).waitFor();
 
   // The reset link's token, as the /reset-password page passes it to the widget.
-  const reset = await newestMail(ada.email, "Reset your password for Portcullis Demo");
+  const reset = await newestMail(edge, ada.email, "Reset your password for Portcullis Demo");
   const link = new URL(reset.text.match(/Choose a new password: (\S+)/)[1]);
   await open(page, { ...demo, "reset-token": link.searchParams.get("token") });
   await heading("Choose a new password");

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { freePort, launchBrowser, ROOT, serveHostPage, startEdge } from "./harness.mjs";
-import { clientsCli, createUser } from "./oidc-support.mjs";
+import { clientsCli, createUser, newestMail } from "./oidc-support.mjs";
 
 const CLIENT = "Brand Shop";
 const catalogue = (tag) => JSON.parse(readFileSync(join(ROOT, "widget/locales", `${tag}.json`), "utf8"));
@@ -174,14 +174,6 @@ test("in Japanese, a wrong password and an unknown address read the same", async
 
 const edgeCatalogue = (tag) => JSON.parse(readFileSync(join(ROOT, "edge/locales", `${tag}.json`), "utf8"));
 
-/** The newest message in the development mailbox for `to`. */
-async function newestMail(to) {
-  const response = await fetch(`${edge.api}/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
-  assert.equal(response.status, 200);
-  const [message] = (await response.json()).messages;
-  assert.ok(message, `no mail to ${to}`);
-  return message;
-}
 
 test("emails, the link page and the reset page follow the widget's language", async () => {
   const person = await createUser(edge, "shop");
@@ -194,7 +186,7 @@ test("emails, the link page and the reset page follow the widget's language", as
   await page.getByRole("button", { name: de["password.forgot"], exact: true }).click();
   await page.getByRole("button", { name: de["forgot.reset-submit"], exact: true }).click();
   await page.getByRole("heading", { name: de["card.check-email-title"] }).waitFor();
-  const reset = await newestMail(person.email);
+  const reset = await newestMail(edge, person.email);
   assert.equal(reset.subject, edgeCatalogue("de")["reset.subject"].replace("{app}", CLIENT));
   assert.match(reset.html, /^<!doctype html><html lang="de" dir="ltr">/);
   const resetLink = /(http\S+\/reset-password\?\S+)/.exec(reset.text)?.[1];
@@ -209,7 +201,7 @@ test("emails, the link page and the reset page follow the widget's language", as
   await japanese.getByRole("button", { name: ja["identify.submit"], exact: true }).click();
   await japanese.getByRole("button", { name: ja["email.send"], exact: true }).click();
   await japanese.getByLabel(ja["email.code"], { exact: true }).waitFor();
-  const code = await newestMail(person.email);
+  const code = await newestMail(edge, person.email);
   const edgeJa = edgeCatalogue("ja");
   assert.equal(code.subject, edgeJa["sign-in.subject"].replace("{app}", CLIENT));
   const signInLink = /(http\S+\/email-link\?\S+)/.exec(code.text)?.[1];

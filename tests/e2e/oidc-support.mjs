@@ -185,6 +185,21 @@ export async function createUser(edge, clientId = "spa", name = "Ada Lovelace") 
   return { email, password, name, code: outcome.authorization_code, verifier };
 }
 
+/**
+ * The newest message to `to` in the development mailbox (`GET /v1/dev/mailbox`), only
+ * among those with `subject` when it is given.
+ */
+export async function newestMail(edge, to, subject) {
+  const response = await fetch(`${edge.api}/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+  assert.equal(response.status, 200);
+  const { messages } = await response.json();
+  const found = messages
+    .filter((m) => subject === undefined || m.subject === subject)
+    .sort((a, b) => b.created_at - a.created_at);
+  assert.ok(found.length, `a mail${subject ? ` "${subject}"` : ""} to ${to}`);
+  return found[0];
+}
+
 // --- HTTP -----------------------------------------------------------------------------
 
 /** Basic credentials per RFC 6749 §2.3.1 (both parts form-encoded first). */

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use portcullis_shared::api::{PasswordProblem, PasswordRejected};
+use portcullis_shared::messages;
 use serde_json::Value;
 
 use crate::api::Failure;
@@ -96,22 +97,13 @@ impl Text {
 
     /// A message with its `{name}` arguments filled in.
     pub fn format(self, key: Key, args: &[(&str, &str)]) -> String {
-        fill(self.get(key), args)
+        messages::fill(self.get(key), args)
     }
 
     /// A counting message: the plural form for `n` in this language, filled in.
     pub fn count(self, key: Key, n: u64, args: &[(&str, &str)]) -> String {
-        fill(self.form(key, &plural_category(self.lang(), n)), args)
+        messages::fill(self.form(key, &plural_category(self.lang(), n)), args)
     }
-}
-
-/// Replaces each `{name}` in `template` with its argument.
-fn fill(template: &str, args: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), value);
-    }
-    out
 }
 
 /// The CLDR plural category of `n` in `lang`, from the browser.
@@ -446,8 +438,6 @@ fn password_rejected(text: Text, rejected: &PasswordRejected) -> String {
 mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
-
-    use portcullis_shared::messages;
 
     use super::*;
 

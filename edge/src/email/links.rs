@@ -54,7 +54,7 @@ pub async fn issue(
             ports.clock.now().plus_seconds(CODE_TTL_SECONDS),
         )
         .await?;
-    let lang = caller.context.words().lang();
+    let lang = caller.context.language();
     Ok(format!(
         "{}/email-link?token={token}&lang={lang}",
         caller.self_origin
