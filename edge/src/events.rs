@@ -54,6 +54,7 @@ pub mod types {
     pub const EMAIL_SEND: &str = "system.email.send";
     pub const RESET_PASSWORD: &str = "user.account.reset_password";
     pub const UPDATE_PASSWORD: &str = "user.account.update_password";
+    pub const RESET_CREDENTIALS: &str = "user.account.reset_credentials";
     pub const TOKEN_GRANT: &str = "app.oauth2.as.token.grant";
     pub const TOKEN_REVOKE: &str = "app.oauth2.as.token.revoke";
     pub const REFRESH_REUSE: &str = "app.oauth2.as.token.detect_reuse";

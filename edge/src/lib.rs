@@ -7,6 +7,7 @@
 //! Worker's bindings (D1, Durable Objects, WebCrypto, `Date.now`).
 
 pub mod accounts;
+pub mod address_proof;
 pub mod api;
 pub mod clients;
 pub mod crypto;

@@ -31,6 +31,13 @@ pub fn page(words: &Words, status: u16, title: &str, body: &str) -> Response {
     }
 }
 
+/// `/email-link`: sign-in and verification emails carry codes, not links; a link from an
+/// older email says it has expired, whatever it holds, and uses nothing.
+pub fn link_expired(words: &Words) -> Response {
+    let body = format!("<p>{}</p>", escape(&words.get("page.expired-text")));
+    page(words, 400, &words.get("page.expired-title"), &body)
+}
+
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")

@@ -118,6 +118,9 @@ pub trait UserStore {
         at: UnixMillis,
         revoke_tokens: bool,
     ) -> Result<(), StoreError>;
+    /// Removes the password and kills every token and grant issued before `at`
+    /// (`tokens_valid_after`): what was set before the address was proven.
+    async fn reset_credentials(&self, id: &str, at: UnixMillis) -> Result<(), StoreError>;
 }
 
 /// A passkey as stored: the WebAuthn credential record and what people see of it.

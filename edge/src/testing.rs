@@ -253,6 +253,15 @@ impl UserStore for MemoryUserStore {
         }
         Ok(())
     }
+
+    async fn reset_credentials(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
+        if let Some(user) = self.users.borrow_mut().get_mut(id) {
+            user.password_hash = None;
+            user.updated_at = at;
+            user.tokens_valid_after = Some(at);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait(?Send)]

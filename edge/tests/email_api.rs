@@ -1,5 +1,5 @@
-//! Email through the edge's HTTP API, natively with a fixed clock: sign-in codes and
-//! links, verification, password reset, reminders and send limits. The mail the edge
+//! Email through the edge's HTTP API, natively with a fixed clock: sign-in codes,
+//! verification, the pre-hijacking defence, password reset, reminders and send limits. The mail the edge
 //! "sends" is read back from the in-memory mailer, as a person reads their inbox.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -91,12 +91,41 @@ fn user_verified(t: &TestPorts, email: &str) -> bool {
         .email_verified
 }
 
+/// Signs up at the client that requires verified addresses and types the emailed code in
+/// the same flow: the address is proven by the password's holder.
+fn verified_sign_up(t: &TestPorts, email: &str, password: &str) {
+    let flow = start_flow_for(t, "strict");
+    let waiting = post(
+        t,
+        &format!("/v1/flows/{flow}/sign-up"),
+        &json!({"email": email, "password": password}),
+    );
+    assert_eq!(json(&waiting)["status"], "verify_email");
+    let code = code_in(&inbox(t, email).1);
+    let done = post(
+        t,
+        &format!("/v1/flows/{flow}/email/code"),
+        &json!({"code": code}),
+    );
+    assert_eq!(done.status, 200, "{}", text(&done));
+    assert!(user_verified(t, email));
+}
+
+fn email_sign_in(t: &TestPorts, email: &str) -> Response {
+    let flow = start_flow(t);
+    assert_eq!(email_step(t, &flow, email).status, 202);
+    let code = code_in(&inbox(t, email).1);
+    post(
+        t,
+        &format!("/v1/flows/{flow}/email/code"),
+        &json!({"code": code}),
+    )
+}
+
 #[test]
 fn an_emailed_code_signs_in_and_proves_the_address() {
     let t = ports();
-    sign_up(&t, "demo", "ada@example.com", PASSWORD);
-    let (subject, _) = inbox(&t, "ada@example.com");
-    assert_eq!(subject, "Confirm your email address for Portcullis Demo");
+    verified_sign_up(&t, "ada@example.com", PASSWORD);
 
     let flow = start_flow(&t);
     let sent = email_step(&t, &flow, "Ada@Example.com");
@@ -119,17 +148,93 @@ fn an_emailed_code_signs_in_and_proves_the_address() {
         &format!("/v1/flows/{flow}/email/code"),
         &json!({"code": code}),
     );
+    assert_eq!(json(&done).get("notice"), None, "nothing was removed");
     let tokens = redeem(&t, &done, "demo");
     let id_token = claims(tokens["id_token"].as_str().unwrap());
     assert_eq!(id_token["amr"], json!(["otp"]));
     assert_eq!(id_token["email_verified"], true);
-    assert!(user_verified(&t, "ada@example.com"));
     let events = t.events.summary();
     assert!(events.contains(&(
         "user.authentication.auth_via_email".into(),
         "SUCCESS".into()
     )));
     assert!(events.contains(&("user.email.verify".into(), "SUCCESS".into())));
+    // An address proven before keeps its password.
+    assert_eq!(sign_in(&t, "ada@example.com", PASSWORD).status, 200);
+}
+
+#[test]
+fn a_sign_in_email_carries_a_code_and_no_link_that_could_finish_the_flow_elsewhere() {
+    let t = ports();
+    verified_sign_up(&t, "ada@example.com", PASSWORD);
+    // The attacker knows the address and scripts the flow, without an Origin header.
+    let flow = start_flow(&t);
+    email_step(&t, &flow, "ada@example.com");
+    let mail = t.mailer.last_to("ada@example.com").unwrap();
+    assert!(!mail.text.contains("http"), "{}", mail.text);
+    assert!(!mail.html.contains("href=\"http"), "{}", mail.html);
+    // No way for the flow's starter to learn of anything done in the owner's browser.
+    let poll = post(&t, &format!("/v1/flows/{flow}/email/link"), &json!({}));
+    assert_eq!(poll.status, 404);
+    // A link from an older email uses nothing and says it has expired.
+    for method in [Method::Get, Method::Post] {
+        let page = call(
+            &t,
+            method,
+            "/email-link?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            &[],
+            "",
+        );
+        assert_eq!(page.status, 400);
+        assert!(text(&page).contains("This link has expired"));
+    }
+}
+
+#[test]
+fn proof_of_an_address_wipes_what_came_before_it_pre_hijacked_accounts() {
+    let t = ports();
+    // The attacker signs up first with the owner's address and keeps a refresh token.
+    let planted = sign_up(&t, "demo", "victim@example.com", PASSWORD);
+    assert_eq!(planted.status, 200);
+    let attacker = redeem(&t, &planted, "demo");
+    assert!(!user_verified(&t, "victim@example.com"));
+    t.clock.advance_seconds(60);
+
+    // The owner proves the address with an emailed code (no credential needed).
+    let done = email_sign_in(&t, "victim@example.com");
+    assert_eq!(done.status, 200);
+    assert_eq!(json(&done)["notice"], "credentials_removed");
+    let owner = redeem(&t, &done, "demo");
+    assert!(owner["access_token"].is_string());
+    assert!(user_verified(&t, "victim@example.com"));
+
+    // The planted password and everything issued before the proof are dead.
+    let refused = sign_in(&t, "victim@example.com", PASSWORD);
+    assert_eq!(json(&refused)["code"], "invalid_credentials");
+    let planted_refresh = attacker["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        json(&refresh(&t, planted_refresh))["error"],
+        "invalid_grant"
+    );
+    assert!(t
+        .events
+        .summary()
+        .contains(&("user.account.reset_credentials".into(), "SUCCESS".into())));
+
+    // A second proof removes nothing more.
+    let again = email_sign_in(&t, "victim@example.com");
+    assert_eq!(json(&again).get("notice"), None);
+}
+
+#[test]
+fn a_verification_code_typed_in_the_credentials_flow_keeps_the_credential() {
+    let t = ports();
+    verified_sign_up(&t, "grace@example.com", PASSWORD);
+    assert_eq!(sign_in(&t, "grace@example.com", PASSWORD).status, 200);
+    assert!(!t
+        .events
+        .summary()
+        .contains(&("user.account.reset_credentials".into(), "SUCCESS".into())));
 }
 
 #[test]
@@ -208,46 +313,6 @@ fn a_code_dies_after_five_wrong_tries_and_after_ten_minutes() {
         &json!({"code": code}),
     );
     assert_ne!(late.status, 200);
-}
-
-#[test]
-fn an_emailed_link_confirms_on_post_only_and_completes_the_waiting_flow_once() {
-    let t = ports();
-    sign_up(&t, "demo", "ada@example.com", PASSWORD);
-    let flow = start_flow(&t);
-    email_step(&t, &flow, "ada@example.com");
-    let link = link_in(&inbox(&t, "ada@example.com").1, "Sign in");
-    assert!(link.starts_with("https://id.shop.example/email-link?token="));
-    let token = token_of(&link);
-
-    // A mail scanner fetching the link changes nothing.
-    let page = call(
-        &t,
-        Method::Get,
-        &format!("/email-link?token={token}"),
-        &[],
-        "",
-    );
-    assert_eq!(page.status, 200);
-    assert!(text(&page).contains("<form method=post action=\"/email-link\">"));
-    let poll = post(&t, &format!("/v1/flows/{flow}/email/link"), &json!({}));
-    assert_eq!(poll.status, 202);
-    assert_eq!(json(&poll), json!({"status": "pending"}));
-
-    let confirmed = form(&t, "/email-link", &format!("token={token}"));
-    assert_eq!(confirmed.status, 200);
-    assert!(text(&confirmed).contains("You&#39;re signed in"));
-    let again = form(&t, "/email-link", &format!("token={token}"));
-    assert_eq!(again.status, 400);
-
-    let done = post(&t, &format!("/v1/flows/{flow}/email/link"), &json!({}));
-    let tokens = redeem(&t, &done, "demo");
-    assert_eq!(
-        claims(tokens["id_token"].as_str().unwrap())["amr"],
-        json!(["otp"])
-    );
-    let after = post(&t, &format!("/v1/flows/{flow}/email/link"), &json!({}));
-    assert_eq!(json(&after)["code"], "flow_not_found");
 }
 
 #[test]
@@ -449,6 +514,7 @@ fn an_account_reminder_names_the_sign_in_methods_or_says_there_is_none() {
 fn the_dev_mailbox_lists_what_was_kept_newest_first() {
     let t = ports();
     sign_up(&t, "demo", "ada@example.com", PASSWORD);
+    email_step(&t, &start_flow(&t), "ada@example.com");
     reset_request(&t, "ada@example.com");
     let listed = call(
         &t,

@@ -102,22 +102,21 @@ pub enum FlowOutcome {
     /// (the client's redirect URI with `code`, `state` and `iss`).
     Redirect { redirect_to: String },
     /// The client only signs in people whose address is verified: an email with a code
-    /// and a link is on its way. Send the code to `POST /v1/flows/{flow_id}/email/code`,
-    /// or poll `POST /v1/flows/{flow_id}/email/link` until the link is followed.
+    /// is on its way. Send the code to `POST /v1/flows/{flow_id}/email/code`.
     VerifyEmail(EmailSent),
 }
 
-/// `POST /v1/flows/{flow_id}/email`: email a one-time code and a sign-in link.
+/// `POST /v1/flows/{flow_id}/email`: email a one-time sign-in code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailSignIn {
     pub email: String,
 }
 
-/// An email with a code and a link was sent — or, for an address without an account,
+/// An email with a code was sent — or, for an address without an account,
 /// nothing that says so was sent to the caller: the answer is the same either way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailSent {
-    /// Seconds until the code and the link expire.
+    /// Seconds until the code expires.
     pub expires_in: u64,
     /// Digits in the code.
     pub code_length: u8,
@@ -129,11 +128,23 @@ pub struct EmailCode {
     pub code: String,
 }
 
-/// `202` from `POST /v1/flows/{flow_id}/email/link` while the link has not been followed.
+/// The body of a step that ended a flow: the outcome, and what the person must be told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompletedBody<'a> {
+    #[serde(flatten)]
+    pub outcome: &'a FlowOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
+}
+
+/// Something about the account the person must be told when a flow ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum LinkPending {
-    Pending,
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// The address was proven for the first time by the mailbox alone, so the password,
+    /// passkeys, sessions and tokens set on the account before were removed (someone
+    /// else may have set them: a pre-hijacked account).
+    CredentialsRemoved,
 }
 
 /// `POST /v1/recovery/password` (a reset link) and `POST /v1/recovery/account` (a

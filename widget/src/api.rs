@@ -129,6 +129,9 @@ struct OutcomeBody {
     redirect_to: Option<String>,
     #[serde(default)]
     code_length: u8,
+    /// `credentials_removed` when proving the address removed what was set before it.
+    #[serde(default)]
+    notice: Option<String>,
 }
 
 impl OutcomeBody {
@@ -380,28 +383,22 @@ impl Api {
         email_sent(&sent).ok_or(Failure::Network)
     }
 
-    /// The emailed proof: with `code`, the code from the email (`…/email/code`); without,
-    /// whether the email's link was followed (`…/email/link`), `None` while it was not
-    /// (`202`). One request sequence for both, to keep the widget small.
-    pub async fn email_proof(
+    /// The code from the email (`…/email/code`), and whether the edge removed the
+    /// credentials set before this proof of the address (a notice for the person).
+    pub async fn email_code(
         &self,
         flow_id: &str,
-        code: Option<&str>,
-    ) -> Result<Option<FlowOutcome>, Failure> {
-        let (step, body) = match code {
-            Some(code) => ("code", to_json(&EmailCode { code: code.into() })?),
-            None => ("link", "{}".to_string()),
-        };
-        let path = format!("/v1/flows/{}/email/{step}", encode(flow_id));
+        code: &str,
+    ) -> Result<(FlowOutcome, bool), Failure> {
+        let body = to_json(&EmailCode { code: code.into() })?;
+        let path = format!("/v1/flows/{}/email/code", encode(flow_id));
         let (status, text) = self.send("POST", &path, Some((JSON, body)), None).await?;
-        match status {
-            202 => Ok(None),
-            200..=299 => serde_json::from_str::<OutcomeBody>(&text)
-                .map_err(|_| Failure::Network)?
-                .into_outcome()
-                .map(Some),
-            _ => Err(api_failure(&text)),
+        if !(200..=299).contains(&status) {
+            return Err(api_failure(&text));
         }
+        let body: OutcomeBody = serde_json::from_str(&text).map_err(|_| Failure::Network)?;
+        let removed = body.notice.as_deref() == Some("credentials_removed");
+        Ok((body.into_outcome()?, removed))
     }
 
     /// Emails a password reset link (`account: false`) or a reminder of how the account

@@ -88,7 +88,7 @@ fn title(tx: Text, screen: &Screen, client: &str) -> String {
         Screen::SignedIn { .. } => return t::signed_in_title(tx, client),
         Screen::Identify
         | Screen::Password { .. }
-        | Screen::Redirecting
+        | Screen::Redirecting { .. }
         | Screen::EmailCode { verify: false, .. } => return t::sign_in_title(tx, client),
         Screen::EmailCode { verify: true, .. } => tx.get(t::VERIFY_TITLE),
         Screen::Forgot { account: false } => tx.get(t::FORGOT_TITLE),

@@ -43,11 +43,15 @@ pub enum Screen {
         email: Option<String>,
         /// Offer to add a passkey: the person has just signed in with a password.
         offer_passkey: bool,
+        /// Tell the person that proving the address removed the account's earlier
+        /// password and passkeys.
+        credentials_removed: bool,
     },
-    /// A hosted flow finished: the window is navigating back to the client.
-    Redirecting,
-    /// Enter the code emailed to `email`, or open the email's link anywhere: the widget
-    /// asks the edge meanwhile whether it was followed.
+    /// A hosted flow finished: the window is navigating back to the client, or, when the
+    /// person must first be told that the account's earlier credentials were removed,
+    /// waits for them to continue to `continue_to`.
+    Redirecting { continue_to: Option<String> },
+    /// Enter the code emailed to `email`.
     EmailCode {
         /// Unknown after a usernameless passkey sign-in; then no new code can be asked for.
         email: Option<String>,
@@ -89,8 +93,21 @@ pub enum Mode {
 enum Method {
     Password,
     Passkey,
-    /// An emailed code or link.
-    Email,
+    /// An emailed code; proving the address removed what was set on the account before.
+    Email {
+        credentials_removed: bool,
+    },
+}
+
+impl Method {
+    fn removed_credentials(self) -> bool {
+        matches!(
+            self,
+            Method::Email {
+                credentials_removed: true
+            }
+        )
+    }
 }
 
 /// A flow in progress.
@@ -362,49 +379,36 @@ impl Session {
         self.go(screen, announcement);
     }
 
-    fn email_method(self, verify: bool) -> Method {
+    fn email_method(self, verify: bool, credentials_removed: bool) -> Method {
         if verify {
             self.env.with_value(|env| env.verifying.get())
         } else {
-            Method::Email
+            Method::Email {
+                credentials_removed,
+            }
         }
     }
 
-    /// The emailed proof: with `code`, the code the person typed; without, whether the
-    /// email's link was followed (the code step asks every two seconds). Finishes the
-    /// flow once either proves the address. `Ok(true)`: nothing more to wait for
-    /// (finished, or finished another way meanwhile); `Ok(false)`: the link was not
-    /// followed yet.
-    pub async fn email_proof(
+    /// The code the person typed from the email: finishes the flow when it proves the
+    /// address.
+    pub async fn email_code(
         self,
         email: Option<String>,
         verify: bool,
-        code: Option<String>,
-    ) -> Result<bool, Failure> {
-        let typed = code.is_some();
-        let answer = match (self.flow_id_now(), typed) {
-            (None, false) => return Ok(true),
-            (Some(flow_id), _) => Ok(flow_id),
-            (None, true) => self.flow_id(email.as_deref()).await,
+        code: String,
+    ) -> Result<(), Failure> {
+        let flow_id = match self.flow_id_now() {
+            Some(flow_id) => Ok(flow_id),
+            None => self.flow_id(email.as_deref()).await,
         };
-        let answer = match answer {
-            Ok(flow_id) => {
-                let answer = self.api().email_proof(&flow_id, code.as_deref()).await;
-                // The code finished (or replaced) the flow while the link was asked about.
-                if !typed && self.flow_id_now().as_deref() != Some(flow_id.as_str()) {
-                    return Ok(true);
-                }
-                answer
-            }
+        let answer = match flow_id {
+            Ok(flow_id) => self.api().email_code(&flow_id, &code).await,
             Err(failure) => Err(failure),
         };
         let result = match answer {
-            Ok(None) => return Ok(false),
-            // Asking goes on through a dropped connection, without a word.
-            Err(Failure::Network) if !typed => return Err(Failure::Network),
-            Ok(Some(outcome)) => {
-                self.finish(email.clone(), outcome, self.email_method(verify))
-                    .await
+            Ok((outcome, removed)) => {
+                let method = self.email_method(verify, removed);
+                self.finish(email.clone(), outcome, method).await
             }
             Err(failure) => {
                 if matches!(failure, Failure::TooManyAttempts) && self.embedded_scope().is_some() {
@@ -415,7 +419,7 @@ impl Session {
             }
         };
         match result {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(()),
             Err(failure) => Err(self.report(failure, email.as_deref()).await),
         }
     }
@@ -539,8 +543,16 @@ impl Session {
     ) -> Result<(), Failure> {
         let flow = self.set_flow(None);
         match outcome {
+            FlowOutcome::Redirect { redirect_to } if method.removed_credentials() => {
+                let screen = Screen::Redirecting {
+                    continue_to: Some(redirect_to),
+                };
+                self.go(screen, text::email::CREDENTIALS_REMOVED);
+                Ok(())
+            }
             FlowOutcome::Redirect { redirect_to } => {
-                self.go(Screen::Redirecting, text::signed_in::REDIRECTING);
+                let screen = Screen::Redirecting { continue_to: None };
+                self.go(screen, text::signed_in::REDIRECTING);
                 web_sys::window()
                     .ok_or(Failure::Network)?
                     .location()
@@ -569,6 +581,7 @@ impl Session {
                         offer_passkey: method != Method::Passkey
                             && caps.passkeys
                             && caps.easy_to_create,
+                        credentials_removed: method.removed_credentials(),
                     },
                     text::announce::SIGNED_IN,
                 );

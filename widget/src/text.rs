@@ -190,6 +190,7 @@ pub mod email {
     pub const OTHER_ACCOUNT: Key = Key("email.other-account");
     pub const SENT_TO: Key = Key("email.sent-to");
     pub const SENT: Key = Key("email.sent");
+    pub const CREDENTIALS_REMOVED: Key = Key("email.credentials-removed");
     pub const VERIFY_INTRO: Key = Key("email.verify-intro");
     pub const CODE_MISSING: Key = Key("email.code-missing");
 

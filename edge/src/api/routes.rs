@@ -2,10 +2,11 @@
 //! Handlers only extract, call the core, and map the result.
 
 use portcullis_shared::api::{
-    ClientConfig, DevMail, DevMailbox, EmailCode, EmailSignIn, Health, LinkPending,
-    PasskeyChallenge, PasskeySignUp, PasswordReset, PasswordSignIn, PasswordSignUp,
-    RecoveryRequest, RenamePasskey, StartFlow,
+    ClientConfig, DevMail, DevMailbox, EmailCode, EmailSignIn, Health, PasskeyChallenge,
+    PasskeySignUp, PasswordReset, PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey,
+    StartFlow,
 };
+use portcullis_shared::api::{CompletedBody, Notice};
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::json_body;
@@ -99,12 +100,6 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 issuer,
             ))
         }
-        ["v1", "flows", flow_id, "email", "link"] if post => {
-            match flows::email::link_status(ports, caller, flow_id).await? {
-                Some(done) => Ok(completed(done, issuer)),
-                None => Ok(Response::json(202, &LinkPending::Pending)),
-            }
-        }
         ["v1", "recovery", "password"] if post => {
             let body: RecoveryRequest = json_body(request)?;
             let expires_in = email::recovery::request_reset(ports, caller, &body).await?;
@@ -127,18 +122,10 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             ))
         }
         ["v1", "dev", "mailbox"] if get => dev_mailbox(ports, request).await,
-        ["email-link"] if get => {
+        ["email-link"] if get || post => {
             let params = request.query_params();
             let words = Words::for_tag(query_value(&params, "lang").unwrap_or("en"));
-            Ok(email::links::confirmation_page(
-                &words,
-                query_value(&params, "token"),
-            ))
-        }
-        ["email-link"] if post => {
-            let params = request.form_params().unwrap_or_default();
-            let words = Words::for_tag(query_value(&params, "lang").unwrap_or("en"));
-            email::links::confirm(ports, &context, &words, query_value(&params, "token")).await
+            Ok(crate::pages::link_expired(&words))
         }
         ["v1", "me", "passkeys", rest @ ..] => {
             let me = account::AccountRequest {
@@ -209,7 +196,7 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         | ["v1", "flows", _, "passkey", "options" | "sign-up"]
         | ["v1", "flows", _, "passkey", "sign-up", "options"]
         | ["v1", "flows", _, "email"]
-        | ["v1", "flows", _, "email", "code" | "link"]
+        | ["v1", "flows", _, "email", "code"]
         | ["v1", "recovery", "password" | "account"]
         | ["v1", "recovery", "password", "reset"]
         | ["v1", "dev", "mailbox"]
@@ -337,7 +324,15 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
 }
 
 fn completed(done: Completed, issuer: &str) -> Response {
-    let response = Response::json(200, &done.outcome);
+    let notice = done
+        .proof
+        .credentials_removed
+        .then_some(Notice::CredentialsRemoved);
+    let body = CompletedBody {
+        outcome: &done.outcome,
+        notice,
+    };
+    let response = Response::json(200, &body);
     match done.session {
         Some(handle) => response.with_header("set-cookie", &sessions::set_cookie(&handle, issuer)),
         None => response,

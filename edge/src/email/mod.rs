@@ -3,8 +3,6 @@
 //!
 //! - [`codes`]: 6-digit codes bound to a flow (constant-time compare, five tries, ten
 //!   minutes).
-//! - [`links`]: single-use links whose page confirms on `POST` only, so a mail scanner
-//!   fetching the link changes nothing.
 //! - [`recovery`]: password reset and account reminders.
 //! - [`templates`]: the messages, plain text and HTML.
 //!
@@ -13,7 +11,6 @@
 //! me" is the same for every address.
 
 pub mod codes;
-pub mod links;
 pub mod recovery;
 pub mod templates;
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{deliver, templates, RESET_TTL_SECONDS};
 use crate::accounts;
+use crate::address_proof::{self, ProvenBy};
 use crate::crypto::token::{is_handle, random_handle};
 use crate::error::Error;
 use crate::events::{self, types, EventSpec};
@@ -133,6 +134,11 @@ pub async fn reset(
     };
     let hash = hashing::hash(&normalized, Cost::OWASP, ports.random)
         .map_err(|e| Error::Internal(format!("password hash: {e:?}")))?;
+    // The reset link reached the mailbox: the address is proven, by the mailbox alone,
+    // so a first proof removes what was set before it (a pre-hijacked account).
+    let by = ProvenBy::MailboxAlone;
+    let (user, _) =
+        address_proof::prove(ports, caller.context, &user, &record.client_id, by).await?;
     let revoke = ports.settings.reset_revokes_tokens;
     ports
         .users
@@ -140,10 +146,6 @@ pub async fn reset(
         .await?;
     if revoke {
         ports.sessions.delete_for_user(&user.id).await?;
-    }
-    // The reset link reached the mailbox: the address is proven.
-    if !user.email_verified {
-        ports.users.set_email_verified(&user.id, now).await?;
     }
     events::record(
         ports,

@@ -164,16 +164,11 @@ impl Message<'_> {
 }
 
 /// A sign-in code and link.
-pub fn sign_in(to: &str, client: &Client, words: &Words, code: &str, link: &str) -> Mail {
-    Message::new(
-        client,
-        words,
-        "sign-in.subject",
-        &["sign-in.lead", "sign-in.or-button"],
-    )
-    .code(Some(code))
-    .action("sign-in.button", link)
-    .to(to)
+pub fn sign_in(to: &str, client: &Client, words: &Words, code: &str) -> Mail {
+    let paragraphs = ["sign-in.lead", "sign-in.code-only"];
+    Message::new(client, words, "sign-in.subject", &paragraphs)
+        .code(Some(code))
+        .to(to)
 }
 
 /// Someone asked to sign in by email with an address that has no account.
@@ -187,16 +182,11 @@ pub fn no_account(to: &str, client: &Client, words: &Words) -> Mail {
     .to(to)
 }
 
-/// Verify the address: a link, and for a flow that waits on it, a code.
-pub fn verify(to: &str, client: &Client, words: &Words, code: Option<&str>, link: &str) -> Mail {
-    let how = if code.is_some() {
-        "verify.code-or-button"
-    } else {
-        "verify.button-only"
-    };
-    Message::new(client, words, "verify.subject", &["verify.lead", how])
-        .code(code)
-        .action("verify.button", link)
+/// Verify the address: a code, typed where the person has just signed in.
+pub fn verify(to: &str, client: &Client, words: &Words, code: &str) -> Mail {
+    let paragraphs = ["verify.lead", "verify.code-only"];
+    Message::new(client, words, "verify.subject", &paragraphs)
+        .code(Some(code))
         .to(to)
 }
 

@@ -1,15 +1,28 @@
-//! The email steps of a flow: sign in with an emailed code or link, and verify the
-//! address before a client that requires it gets a code.
+//! The email steps of a flow: sign in with an emailed code, and verify the address
+//! before a client that requires it gets a code.
+//!
+//! **A code signs in only the window it is typed into.** Emails carry a code and no
+//! sign-in link: whoever started a flow (perhaps an attacker who knows only the address,
+//! scripting requests) can finish it only by typing the code, which only the mailbox's
+//! owner can read. Nothing hands the starter of a flow the result of a click made in
+//! another browser.
+//!
+//! **Proof of an address wipes what came before it** ([`crate::address_proof`]): a
+//! sign-in code proves the mailbox alone, so on an address never proven before it
+//! removes the password, passkeys, sessions and tokens someone may have planted there;
+//! a verification code typed in the flow where the credential was just used comes from
+//! that credential's holder and keeps it.
 
 use portcullis_shared::api::{EmailSent, EmailSignIn, FlowOutcome};
 use serde::{Deserialize, Serialize};
 
-use super::{live_client, put, step, Caller, Completed, FlowRecord, StepInput};
+use super::{live_client, put, Caller, Completed, FlowRecord};
 use crate::accounts::Attempt;
+use crate::address_proof::{self, Proof, ProvenBy};
 use crate::clients::Client;
 use crate::email::codes::{self, CODE_DIGITS};
-use crate::email::links::{self, LinkRecord};
-use crate::email::{deliver, templates, throttle, Purpose, CODE_TTL_SECONDS};
+use crate::email::templates;
+use crate::email::{deliver, throttle, Purpose, CODE_TTL_SECONDS};
 use crate::error::Error;
 use crate::events::{self, types, EventSpec};
 use crate::ports::Ports;
@@ -30,8 +43,8 @@ fn sent() -> EmailSent {
     }
 }
 
-/// `POST /v1/flows/{flow_id}/email`: emails a sign-in code and link for the address, or,
-/// for an address without an account, a note saying so. The answer is the same.
+/// `POST /v1/flows/{flow_id}/email`: emails a sign-in code for the address, or, for an
+/// address without an account, a note saying so. The answer is the same.
 pub async fn start(
     ports: &Ports<'_>,
     caller: Caller<'_>,
@@ -44,57 +57,21 @@ pub async fn start(
     let code = codes::issue(ports, flow_id, user_id, Purpose::SignIn).await?;
     let words = caller.context.words();
     let mail = match &user {
-        Some(user) => {
-            let link = flow_link(ports, caller, &client, user, flow_id, Purpose::SignIn).await?;
-            templates::sign_in(&email, &client, &words, &code, &link)
-        }
+        Some(_) => templates::sign_in(&email, &client, &words, &code),
         None => templates::no_account(&email, &client, &words),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(sent())
 }
 
-/// An emailed link for `user` that the flow `flow_id` waits on.
-async fn flow_link(
-    ports: &Ports<'_>,
-    caller: Caller<'_>,
-    client: &Client,
-    user: &User,
-    flow_id: &str,
-    purpose: Purpose,
-) -> Result<String, Error> {
-    let record = LinkRecord {
-        user_id: user.id.clone(),
-        client_id: client.id.clone(),
-        flow_id: Some(flow_id.to_string()),
-        purpose,
-    };
-    links::issue(ports, caller, &record).await
-}
-
-/// `POST /v1/flows/{flow_id}/email/link`: completes the flow once one of its emailed
-/// links was followed; `None` while none was.
-pub async fn link_status(
-    ports: &Ports<'_>,
-    caller: Caller<'_>,
-    flow_id: &str,
-) -> Result<Option<Completed>, Error> {
-    live_client(ports, caller, flow_id).await?;
-    if !links::is_confirmed(ports, flow_id).await? {
-        return Ok(None);
-    }
-    step(ports, caller, flow_id, StepInput::EmailLink)
-        .await
-        .map(Some)
-}
-
-/// The account an emailed code or link proved, checked against what the flow expects.
+/// The account an emailed code proved, checked against what the flow expects, with its
+/// address marked proven (see [`address_proof`]).
 pub(super) async fn proven(
     ports: &Ports<'_>,
     attempt: &Attempt<'_>,
     record: &FlowRecord,
     proof: Result<(String, Purpose), Error>,
-) -> Result<User, Error> {
+) -> Result<(User, Proof), Error> {
     let (user_id, purpose) = match proof {
         Ok(proof) => proof,
         Err(err) => {
@@ -107,10 +84,9 @@ pub(super) async fn proven(
             return Err(err);
         }
     };
+    let holder = record.verifying.as_ref().map(|v| v.user_id.as_str()) == Some(user_id.as_str());
     // A verification code answers only the flow that waits on that account.
-    if purpose == Purpose::Verify
-        && record.verifying.as_ref().map(|v| v.user_id.as_str()) != Some(user_id.as_str())
-    {
+    if purpose == Purpose::Verify && !holder {
         return Err(Error::CodeExpired);
     }
     let user = ports
@@ -119,16 +95,13 @@ pub(super) async fn proven(
         .await?
         .filter(|u| u.status == UserStatus::Active)
         .ok_or(Error::CodeExpired)?;
-    if !user.email_verified {
-        let now = ports.clock.now();
-        ports.users.set_email_verified(&user.id, now).await?;
-        events::record(
-            ports,
-            attempt.context,
-            links::verified_event(&user, attempt.client_id),
-        )
-        .await;
-    }
+    let by = if holder {
+        ProvenBy::CredentialHolder
+    } else {
+        ProvenBy::MailboxAlone
+    };
+    let (user, proof) =
+        address_proof::prove(ports, attempt.context, &user, attempt.client_id, by).await?;
     if purpose == Purpose::SignIn {
         events::record(
             ports,
@@ -137,10 +110,7 @@ pub(super) async fn proven(
         )
         .await;
     }
-    Ok(User {
-        email_verified: true,
-        ..user
-    })
+    Ok((user, proof))
 }
 
 fn email_event<'a>(
@@ -151,7 +121,7 @@ fn email_event<'a>(
 ) -> EventSpec<'a> {
     EventSpec {
         event_type: types::AUTH_VIA_EMAIL,
-        display_message: "User authentication via email code or link",
+        display_message: "User authentication via email code",
         success,
         reason,
         actor_id: user.map(|u| u.id.as_str()),
@@ -160,37 +130,8 @@ fn email_event<'a>(
     }
 }
 
-/// After a sign-up, for a client that does not require it: a link that verifies the
-/// address. Best effort: a refused or failed send leaves the address unverified.
-pub(super) async fn send_verification_link(
-    ports: &Ports<'_>,
-    caller: Caller<'_>,
-    client: &Client,
-    user: &User,
-) {
-    if throttle(ports, &user.email, caller.context).await.is_err() {
-        return;
-    }
-    let record = LinkRecord {
-        user_id: user.id.clone(),
-        client_id: client.id.clone(),
-        flow_id: None,
-        purpose: Purpose::Verify,
-    };
-    match links::issue(ports, caller, &record).await {
-        Ok(link) => {
-            let words = caller.context.words();
-            let mail = templates::verify(&user.email, client, &words, None, &link);
-            deliver(ports, caller.context, &client.id, &mail).await;
-        }
-        Err(err) => ports
-            .diagnostics
-            .log(&format!("verification link: {}", err.code())),
-    }
-}
-
-/// The person authenticated, but the client requires a verified address: email a code
-/// and a link, keep the flow waiting, and tell the widget.
+/// The person authenticated, but the client requires a verified address: email a code,
+/// keep the flow waiting, and tell the widget.
 pub(super) async fn verify_first(
     ports: &Ports<'_>,
     caller: Caller<'_>,
@@ -202,14 +143,8 @@ pub(super) async fn verify_first(
 ) -> Result<Completed, Error> {
     throttle(ports, &user.email, caller.context).await?;
     let code = codes::issue(ports, flow_id, Some(&user.id), Purpose::Verify).await?;
-    let link = flow_link(ports, caller, client, user, flow_id, Purpose::Verify).await?;
-    let mail = templates::verify(
-        &user.email,
-        client,
-        &caller.context.words(),
-        Some(&code),
-        &link,
-    );
+    let words = caller.context.words();
+    let mail = templates::verify(&user.email, client, &words, &code);
     deliver(ports, caller.context, &client.id, &mail).await;
     record.verifying = Some(Verifying {
         user_id: user.id.clone(),
@@ -223,6 +158,7 @@ fn waiting() -> Completed {
     Completed {
         outcome: FlowOutcome::VerifyEmail(sent()),
         session: None,
+        proof: Proof::default(),
     }
 }
 

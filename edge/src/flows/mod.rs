@@ -24,6 +24,7 @@ use webauthn_rs_proto::{
 };
 
 use crate::accounts::{self, Attempt};
+use crate::address_proof::Proof;
 use crate::clients::Client;
 use crate::crypto::token::{is_handle, random_handle};
 use crate::error::Error;
@@ -90,6 +91,8 @@ pub struct Completed {
     pub outcome: FlowOutcome,
     /// The new session cookie's handle (hosted flows only).
     pub session: Option<String>,
+    /// What proving the address did on the way, for the person to be told.
+    pub proof: Proof,
 }
 
 pub(crate) async fn client_for(
@@ -303,8 +306,6 @@ pub enum StepInput {
     PasskeySignUp(Box<RegisterPublicKeyCredential>),
     /// The code from an email of this flow.
     EmailCode(EmailCode),
-    /// An emailed link of this flow was followed (see [`email::link_status`]).
-    EmailLink,
 }
 
 impl StepInput {
@@ -316,13 +317,9 @@ impl StepInput {
         let methods: &[&str] = match self {
             StepInput::Password(_) | StepInput::SignUp(_) => &["pwd"],
             StepInput::Passkey(_) | StepInput::PasskeySignUp(_) => &["hwk", "mfa", "user"],
-            StepInput::EmailCode(_) | StepInput::EmailLink => &["otp"],
+            StepInput::EmailCode(_) => &["otp"],
         };
         methods.iter().map(|m| m.to_string()).collect()
-    }
-
-    fn is_sign_up(&self) -> bool {
-        matches!(self, StepInput::SignUp(_) | StepInput::PasskeySignUp(_))
     }
 }
 
@@ -349,6 +346,7 @@ pub async fn step(
         context: caller.context,
     };
     let rp = || passkeys::relying_party(ports, caller.self_origin, &client.allowed_origins);
+    let mut proof = Proof::default();
     // Known before the ceremony uses its challenge, for the answer to a taken address.
     let sign_up_email = match &input {
         StepInput::SignUp(body) => Some(body.email.clone()),
@@ -372,20 +370,19 @@ pub async fn step(
             passkeys::sign_up::verify(ports, &attempt, &rp(), flow_id, credential).await
         }
         StepInput::EmailCode(body) => {
-            let proof = crate::email::codes::check(ports, flow_id, &body.code).await;
-            email::proven(ports, &attempt, &record, proof).await
-        }
-        StepInput::EmailLink => {
-            let proof = crate::email::links::take_confirmation(ports, flow_id).await;
-            email::proven(ports, &attempt, &record, proof).await
+            let code = crate::email::codes::check(ports, flow_id, &body.code).await;
+            email::proven(ports, &attempt, &record, code)
+                .await
+                .map(|(user, done)| {
+                    proof = done;
+                    user
+                })
         }
     }
     .map(|user| {
         // An email that verified the address keeps the method of the step before it.
         let amr = match (&input, &record.verifying) {
-            (StepInput::EmailCode(_) | StepInput::EmailLink, Some(pending))
-                if pending.user_id == user.id =>
-            {
+            (StepInput::EmailCode(_), Some(pending)) if pending.user_id == user.id => {
                 pending.amr.clone()
             }
             _ => input.amr(),
@@ -394,14 +391,11 @@ pub async fn step(
     });
     match result {
         Ok((user, amr)) => {
-            if input.is_sign_up() && !user.email_verified && !client.requires_verified_email {
-                email::send_verification_link(ports, caller, &client, &user).await;
-            }
             if client.requires_verified_email && !user.email_verified {
                 return email::verify_first(ports, caller, flow_id, record, &client, &user, amr)
                     .await;
             }
-            complete(ports, caller, record, &user, amr).await
+            complete(ports, caller, record, &user, amr, proof).await
         }
         // With verification required, a taken address gets the same answer as a new one;
         // its owner is told by email.
@@ -447,6 +441,7 @@ async fn complete(
     record: FlowRecord,
     user: &User,
     amr: Vec<String>,
+    proof: Proof,
 ) -> Result<Completed, Error> {
     let auth = record.authorization;
     let code = code::issue(
@@ -481,6 +476,7 @@ async fn complete(
                 expires_in: CODE_TTL_SECONDS,
             },
             session: None,
+            proof,
         }),
         Some(redirect_uri) => {
             let session = sessions::start(ports, &user.id, &amr).await?;
@@ -493,6 +489,7 @@ async fn complete(
             Ok(Completed {
                 outcome: FlowOutcome::Redirect { redirect_to },
                 session: Some(session),
+                proof,
             })
         }
     }

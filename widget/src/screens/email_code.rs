@@ -1,4 +1,4 @@
-//! Signing in with a code or a link sent by email, and confirming an address the same way
+//! Signing in with a code sent by email, and confirming an address the same way
 //! when the client signs in only verified addresses.
 
 use leptos::html::Input;
@@ -11,12 +11,8 @@ use crate::fields::{Form, FormErrors, LinkButton, Message, TextField};
 use crate::session::Session;
 use crate::text::{self, email as t};
 
-/// How often the widget asks whether the emailed link was followed.
-const POLL_MS: i32 = 2_000;
-
-/// Asks for the emailed code; meanwhile asks the edge every two seconds whether the
-/// email's link was opened (in another tab, or on another device), which finishes the
-/// flow here too.
+/// Asks for the emailed code. Emails carry no sign-in link: a code signs in only the
+/// window it is typed into.
 #[component]
 pub fn EmailCodeStep(
     /// Where the code went; unknown after a usernameless passkey sign-in.
@@ -36,36 +32,6 @@ pub fn EmailCodeStep(
     session.focus_on_arrival(code_input);
     let length = sent.code_length;
 
-    // Until the code expires or this screen goes away: its signals go with it, so a
-    // disposed `busy` ends the loop. No request while the code is being checked.
-    {
-        let email = email.clone();
-        leptos::task::spawn_local(async move {
-            let deadline = js_sys::Date::now() + sent.expires_in as f64 * 1000.0;
-            loop {
-                sleep(POLL_MS).await;
-                match busy.try_get_untracked() {
-                    None => return,
-                    Some(true) => continue,
-                    Some(false) if js_sys::Date::now() > deadline => return,
-                    Some(false) => {}
-                }
-                match session.email_proof(email.clone(), verify, None).await {
-                    Ok(false) | Err(Failure::Network) => {}
-                    Ok(true) => return,
-                    Err(failure) => {
-                        // Said only while this screen shows and the code's own answer
-                        // is not on its way.
-                        if busy.try_get_untracked() == Some(false) {
-                            errors.on_form(text::failure_message(tx, &failure));
-                        }
-                        return;
-                    }
-                }
-            }
-        });
-    }
-
     let submit = {
         let email = email.clone();
         move || {
@@ -82,13 +48,13 @@ pub fn EmailCodeStep(
             }
             let email = email.clone();
             run(busy, async move {
-                let result = session.email_proof(email, verify, Some(typed)).await;
+                let result = session.email_code(email, verify, typed).await;
                 // The person may have moved on meanwhile ("Use another way").
                 if code.is_disposed() {
                     return;
                 }
                 match result {
-                    Ok(_) => {}
+                    Ok(()) => {}
                     // Wrong, but the code lives on: type it again.
                     Err(failure @ Failure::CodeInvalid) => {
                         code.set(String::new());
@@ -143,14 +109,4 @@ pub fn EmailCodeStep(
             <LinkButton label=if verify { tx.get(t::OTHER_ACCOUNT) } else { tx.get(t::OTHER_WAY) } on_click=back />
         </p>
     }
-}
-
-/// Resolves after `ms` milliseconds (a `setTimeout` promise).
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

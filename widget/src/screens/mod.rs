@@ -21,16 +21,29 @@ use crate::text;
 pub fn Current() -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
-    move || match session.screen() {
+    move || {
+        match session.screen() {
         Screen::Identify => view! { <identify::Identify /> }.into_any(),
         Screen::Password { email } => view! { <password::Password email=email /> }.into_any(),
         Screen::SignUp => view! { <sign_up::SignUp /> }.into_any(),
         Screen::SignedIn {
             email,
             offer_passkey,
-        } => view! { <signed_in::SignedIn email=email offer_passkey=offer_passkey /> }.into_any(),
-        Screen::Redirecting => view! {
+            credentials_removed,
+        } => view! {
+            <signed_in::SignedIn email=email offer_passkey=offer_passkey credentials_removed=credentials_removed />
+        }
+        .into_any(),
+        Screen::Redirecting { continue_to: None } => view! {
             <p class="pc-muted" part="status">{tx.get(text::signed_in::REDIRECTING)}</p>
+        }
+        .into_any(),
+        // Told before the window leaves: the account's earlier credentials are gone.
+        Screen::Redirecting {
+            continue_to: Some(url),
+        } => view! {
+            <p class="pc-hint pc-intro" part="hint">{tx.get(text::email::CREDENTIALS_REMOVED)}</p>
+            <a class="pc-button" part="button" href=url>{tx.get(text::email::SUBMIT)}</a>
         }
         .into_any(),
         Screen::EmailCode {
@@ -45,6 +58,7 @@ pub fn Current() -> impl IntoView {
         } => recovery::check_email(session.text(), &email, link_minutes).into_any(),
         Screen::Reset => view! { <recovery::Reset /> }.into_any(),
         Screen::ResetDone => recovery::reset_done(session.text()).into_any(),
+    }
     }
 }
 

@@ -14,6 +14,8 @@ pub fn SignedIn(
     email: Option<String>,
     /// Offer to add a passkey (the person has just used a password).
     offer_passkey: bool,
+    /// Say that proving the address removed the password and passkeys set before.
+    credentials_removed: bool,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
@@ -28,6 +30,9 @@ pub fn SignedIn(
                     None => tx.get(t::SIGNED_IN).to_string(),
                 }}
             </p>
+            {credentials_removed.then(|| view! {
+                <p class="pc-hint" part="hint">{tx.get(crate::text::email::CREDENTIALS_REMOVED)}</p>
+            })}
             {session.manages_passkeys().then(|| view! { <Passkeys offer=offer_passkey who=who /> })}
             <button class="pc-button pc-secondary" part="button" type="button" on:click=move |_| session.sign_out()>
                 {tx.get(t::SIGN_OUT)}

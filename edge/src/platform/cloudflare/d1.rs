@@ -320,6 +320,17 @@ impl UserStore for D1Stores {
         .await
         .map(|_| ())
     }
+
+    async fn reset_credentials(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
+        self.changes(
+            "UPDATE users SET password_hash = NULL, updated_at = ?2, tokens_valid_after = ?2 \
+             WHERE id = ?1",
+            &[text(id), millis(at)],
+            "users.reset_credentials",
+        )
+        .await
+        .map(|_| ())
+    }
 }
 
 #[derive(Deserialize)]
