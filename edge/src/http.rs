@@ -72,6 +72,57 @@ impl Request {
     }
 }
 
+/// The origin this deployment answers a request for, given the `ISSUER` it is
+/// configured with and the origin the request was addressed to; `None` to refuse it.
+///
+/// A deployed worker answers only for its issuer's host: a request naming another host
+/// (a workers.dev alias, a forged `Host`) could otherwise mint tokens and pages for an
+/// origin the clients do not trust. With a loopback issuer (local development) every
+/// loopback name of the same port is the same machine.
+pub fn self_origin(issuer: Option<&str>, requested: &str) -> Option<String> {
+    let Some(issuer) = issuer.map(|i| i.trim_end_matches('/')) else {
+        return Some(requested.to_string());
+    };
+    let same = issuer.eq_ignore_ascii_case(requested)
+        || (is_loopback(issuer)
+            && is_loopback(requested)
+            && scheme_and_port(issuer) == scheme_and_port(requested));
+    same.then(|| issuer.to_string())
+}
+
+/// Whether `origin` (`scheme://host[:port]`) names this machine: `localhost`, 127.0.0.0/8
+/// or `[::1]`.
+pub fn is_loopback(origin: &str) -> bool {
+    let host = host_of(origin).to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn authority(origin: &str) -> &str {
+    let rest = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or_default()
+}
+
+fn host_of(origin: &str) -> &str {
+    let authority = authority(origin);
+    match authority.rfind(':') {
+        // An IPv6 literal keeps its brackets; its colons are not a port separator.
+        Some(i) if !authority[i..].contains(']') => &authority[..i],
+        _ => authority,
+    }
+}
+
+fn scheme_and_port(origin: &str) -> (&str, &str) {
+    let scheme = origin.split_once("://").map_or("", |(scheme, _)| scheme);
+    let authority = authority(origin);
+    let host = host_of(origin);
+    (scheme, &authority[host.len()..])
+}
+
 /// Decoded `application/x-www-form-urlencoded` pairs, in order, repeats kept.
 pub fn decode_form(encoded: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(encoded).into_owned().collect()
@@ -121,5 +172,58 @@ impl Response {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deployed_worker_answers_only_for_its_issuers_host() {
+        let issuer = Some("https://id.example.com/");
+        assert_eq!(
+            self_origin(issuer, "https://id.example.com").as_deref(),
+            Some("https://id.example.com")
+        );
+        for other in [
+            "https://portcullis.someone.workers.dev",
+            "https://evil.example",
+            "http://id.example.com",
+            "https://id.example.com:8443",
+            "http://localhost:8787",
+        ] {
+            assert_eq!(self_origin(issuer, other), None, "{other}");
+        }
+        // Without an ISSUER, the request's own origin.
+        assert_eq!(
+            self_origin(None, "http://localhost:8787").as_deref(),
+            Some("http://localhost:8787")
+        );
+    }
+
+    #[test]
+    fn a_loopback_issuer_answers_every_loopback_name_of_its_port() {
+        let issuer = Some("http://localhost:8787");
+        for same in [
+            "http://127.0.0.1:8787",
+            "http://[::1]:8787",
+            "http://localhost:8787",
+        ] {
+            assert_eq!(
+                self_origin(issuer, same).as_deref(),
+                Some("http://localhost:8787"),
+                "{same}"
+            );
+        }
+        for other in [
+            "http://127.0.0.1:9000",
+            "https://localhost:8787",
+            "http://10.0.0.1:8787",
+        ] {
+            assert_eq!(self_origin(issuer, other), None, "{other}");
+        }
+        assert!(is_loopback("http://127.1.2.3"));
+        assert!(!is_loopback("https://localhost.example.com"));
     }
 }

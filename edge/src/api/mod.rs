@@ -42,10 +42,13 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
             }
         }
     };
-    Handled {
-        response: with_cors(response, origin.as_deref()),
-        log,
-    }
+    // The development mailbox shows every email: no other origin may read it.
+    let response = if request.path.starts_with("/v1/dev/") || request.path.starts_with("/dev/") {
+        response
+    } else {
+        with_cors(response, origin.as_deref())
+    };
+    Handled { response, log }
 }
 
 /// CORS preflight (Fetch standard §3.2.2). Any origin may ask; whether it may act for a

@@ -122,6 +122,7 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             ))
         }
         ["v1", "dev", "mailbox"] if get => dev_mailbox(ports, request).await,
+        ["dev", file] if get => dev_mailbox_page(ports, file),
         ["email-link"] if get || post => {
             let params = request.query_params();
             let words = Words::for_tag(query_value(&params, "lang").unwrap_or("en"));
@@ -275,6 +276,34 @@ fn query_value<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.as_str())
 }
+
+/// `GET /dev/mailbox.html` and its script and style: served by the worker, only where
+/// mail is kept for development, so a deployment's static assets never hold them.
+fn dev_mailbox_page(ports: &Ports<'_>, file: &str) -> Result<Response, Error> {
+    ports.mailbox.ok_or(Error::NoRoute)?;
+    let (content_type, body) = match file {
+        "mailbox.html" => ("text/html; charset=utf-8", DEV_MAILBOX_HTML),
+        "mailbox.js" => ("text/javascript; charset=utf-8", DEV_MAILBOX_JS),
+        "mailbox.css" => ("text/css; charset=utf-8", DEV_MAILBOX_CSS),
+        _ => return Err(Error::NoRoute),
+    };
+    Ok(Response {
+        status: 200,
+        headers: vec![
+            ("content-type".into(), content_type.into()),
+            ("cache-control".into(), "no-store".into()),
+            (
+                "content-security-policy".into(),
+                "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; frame-ancestors 'none'".into(),
+            ),
+        ],
+        body: body.as_bytes().to_vec(),
+    })
+}
+
+const DEV_MAILBOX_HTML: &str = include_str!("../../../www/dev/mailbox.html");
+const DEV_MAILBOX_JS: &str = include_str!("../../../www/dev/mailbox.js");
+const DEV_MAILBOX_CSS: &str = include_str!("../../../www/dev/mailbox.css");
 
 /// `GET /v1/dev/mailbox?to=…`: only where mail is kept for development.
 async fn dev_mailbox(ports: &Ports<'_>, request: &Request) -> Result<Response, Error> {

@@ -265,3 +265,34 @@ fn preflight_answers_any_origin_without_acting() {
         .header("access-control-allow-credentials")
         .is_none());
 }
+
+#[test]
+fn the_dev_mailbox_is_never_readable_from_another_origin() {
+    let t = TestPorts::new();
+    let origin = ("origin", "https://evil.example");
+    for path in ["/v1/dev/mailbox", "/dev/mailbox.html"] {
+        let response = call(&t, request(Method::Get, path, &[origin], ""));
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            None,
+            "{path}"
+        );
+    }
+    // The JSON API stays readable cross-origin, as the widget needs.
+    let health = call(&t, request(Method::Get, "/v1/health", &[origin], ""));
+    assert!(health.header("access-control-allow-origin").is_some());
+}
+
+#[test]
+fn the_dev_mailbox_page_exists_only_where_mail_is_kept_for_development() {
+    let t = TestPorts::new();
+    let page = call(&t, request(Method::Get, "/dev/mailbox.html", &[], ""));
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("Development mailbox"));
+    let mut ports = t.ports();
+    ports.mailbox = None;
+    for path in ["/dev/mailbox.html", "/dev/mailbox.js", "/v1/dev/mailbox"] {
+        let response = pollster::block_on(handle(&ports, request(Method::Get, path, &[], "")));
+        assert_eq!(response.response.status, 404, "{path}");
+    }
+}

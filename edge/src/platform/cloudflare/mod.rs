@@ -98,11 +98,22 @@ fn var(env: &Env, name: &str) -> Option<String> {
 }
 
 /// The mail transport `MAIL_TRANSPORT` names, and the development mailbox if it is one.
+///
+/// The development mailbox shows anyone every email, codes included: it exists only
+/// where this deployment's origin is loopback (`wrangler dev`), whatever the variable
+/// says, so a deployed worker can never turn it on.
 fn mail_transport(
     env: &Env,
     from: &str,
+    loopback: bool,
 ) -> worker::Result<(Box<dyn Mailer>, Option<d1::D1DevMailbox>)> {
     Ok(match var(env, "MAIL_TRANSPORT").as_deref() {
+        Some("dev-mailbox") if !loopback => {
+            console_error!(
+                "MAIL_TRANSPORT=dev-mailbox works only on a loopback origin; no mail is sent"
+            );
+            (Box::new(mail::Unconfigured), None)
+        }
         Some("dev-mailbox") => (
             Box::new(d1::D1DevMailbox::new(env.d1("DB")?)),
             Some(d1::D1DevMailbox::new(env.d1("DB")?)),
@@ -141,9 +152,11 @@ struct Platform {
 }
 
 impl Platform {
-    fn new(env: &Env) -> worker::Result<Platform> {
+    /// The ports for requests to `self_origin`.
+    fn new(env: &Env, self_origin: &str) -> worker::Result<Platform> {
         let settings = settings(env);
-        let (mailer, mailbox) = mail_transport(env, &settings.mail_from)?;
+        let loopback = crate::http::is_loopback(self_origin);
+        let (mailer, mailbox) = mail_transport(env, &settings.mail_from, loopback)?;
         Ok(Platform {
             one_time: one_time::DurableOneTimeStore::new(env.durable_object("ONE_TIME")?),
             clients: d1::D1ClientStore::new(env.d1("DB")?),
@@ -181,7 +194,8 @@ impl Platform {
 /// [`keys::ROTATE_AFTER_MS`]; the old key stays in the JWKS until its tokens expire.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let platform = match Platform::new(&env) {
+    let issuer = var(&env, "ISSUER").unwrap_or_default();
+    let platform = match Platform::new(&env, &issuer) {
         Ok(platform) => platform,
         Err(err) => {
             console_error!("scheduled: bindings: {err}");
@@ -217,9 +231,10 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
         return Ok(Error::BodyTooLarge.to_response());
     }
     let url = req.url()?;
-    let self_origin = match env.var("ISSUER") {
-        Ok(issuer) => issuer.to_string().trim_end_matches('/').to_string(),
-        Err(_) => url.origin().ascii_serialization(),
+    let requested = url.origin().ascii_serialization();
+    let issuer = var(env, "ISSUER");
+    let Some(self_origin) = crate::http::self_origin(issuer.as_deref(), &requested) else {
+        return Ok(Error::NoRoute.to_response());
     };
     let headers = req
         .headers()
@@ -229,7 +244,10 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
     let method = Method::parse(req.method().as_ref());
     let body = match method {
         Method::Get | Method::Head | Method::Options => Vec::new(),
-        _ => req.bytes().await?,
+        _ => match read_body(&mut req).await? {
+            Some(body) => body,
+            None => return Ok(Error::BodyTooLarge.to_response()),
+        },
     };
     let request = Request {
         method,
@@ -240,12 +258,32 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
         self_origin,
     };
 
-    let platform = Platform::new(env)?;
+    let platform = Platform::new(env, &self_origin)?;
     let handled = api::handle(&platform.ports(), request).await;
     if let Some(log) = handled.log {
         console_error!("{log}");
     }
     Ok(handled.response)
+}
+
+/// The request body, read chunk by chunk and abandoned past [`MAX_BODY_BYTES`]: a
+/// chunked upload declares no length, so the limit holds while streaming. `None` when
+/// it is too large.
+async fn read_body(req: &mut worker::Request) -> worker::Result<Option<Vec<u8>>> {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    let Ok(mut stream) = req.stream() else {
+        // No body at all.
+        return Ok(Some(body));
+    };
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 fn into_worker_response(response: Response) -> worker::Result<worker::Response> {
