@@ -274,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_addresses_share_their_64_prefix() {
+    fn an_ipv6_prefix_is_the_first_64_bits_of_the_address() {
         let a = IpPrefix::of(Some("2001:db8:1:2:aaaa::1"));
         let b = IpPrefix::of(Some("2001:db8:1:2:ffff:ffff:ffff:ffff"));
         let other = IpPrefix::of(Some("2001:db8:1:3::1"));
