@@ -259,9 +259,9 @@ pub trait GrantStore {
     ) -> Result<GrantReply, StoreError>;
 }
 
-/// Counters in fixed windows, for the limits on guessing and sending: strongly consistent (a
-/// Durable Object per key), so concurrent changes are never lost. Every implementation
-/// runs [`crate::throttle::next_window`].
+/// Counters in fixed windows, for the limits on guessing and sending: strongly
+/// consistent (a Durable Object per key), so concurrent changes are never lost. Every
+/// implementation runs [`crate::throttle::next_window`].
 ///
 /// There is deliberately no read: a limit is applied by incrementing first and deciding
 /// from the count returned, so concurrent attempts can't all pass one check.
