@@ -262,6 +262,18 @@ mod tests {
     }
 
     #[test]
+    fn changes_travel_to_the_counter_object_as_tagged_json() {
+        let cases = [
+            (INCREMENT, r#"{"op":"increment","window_seconds":60}"#),
+            (Change::Decrement, r#"{"op":"decrement"}"#),
+        ];
+        for (change, wire) in cases {
+            assert_eq!(serde_json::to_string(&change).unwrap(), wire);
+            assert_eq!(serde_json::from_str::<Change>(wire).unwrap(), change);
+        }
+    }
+
+    #[test]
     fn a_count_saturates_instead_of_wrapping() {
         let full = Some(Window {
             count: u32::MAX,

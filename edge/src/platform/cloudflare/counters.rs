@@ -78,14 +78,13 @@ impl DurableObject for CounterObject {
     async fn fetch(&self, mut req: worker::Request) -> worker::Result<worker::Response> {
         let body: CounterBody = req.json().await?;
         let (before, after) = self.apply(body.change, UnixMillis(body.now))?;
-        if let Some(window) = after {
-            // A window that just started: erase the object when it ends.
-            if before.map(|w| w.ends) != Some(window.ends) {
-                let offset = (window.ends.0 as i64)
-                    .saturating_sub(js_sys::Date::now() as i64)
-                    .max(0);
-                self.state.storage().set_alarm(offset).await?;
-            }
+        // A window that just started: erase the object when it ends.
+        let started = after.filter(|window| before.map(|w| w.ends) != Some(window.ends));
+        if let Some(window) = started {
+            let offset = (window.ends.0 as i64)
+                .saturating_sub(js_sys::Date::now() as i64)
+                .max(0);
+            self.state.storage().set_alarm(offset).await?;
         }
         worker::Response::from_json(&CounterReply {
             count: after.map_or(0, |w| w.count),
