@@ -17,8 +17,10 @@
 //! 3. per account, across every IP: never a refusal. Past
 //!    [`SECOND_PROOF_AFTER_FAILURES`] the account is *under attack*, and a correct
 //!    password alone no longer signs in: the flow also asks for a code emailed to the
-//!    account's address. A wrong password still gets `invalid_credentials`, exactly as
-//!    for an address without an account.
+//!    account's address (sent on a quota of its own,
+//!    [`throttle_proven`](crate::email::throttle_proven), so that asking for mail to the
+//!    address can't use it up). A wrong password still gets `invalid_credentials`,
+//!    exactly as for an address without an account.
 //!
 //! So an attacker spread over many addresses never locks the owner out: from any IP
 //! prefix the attacker has not exhausted, the owner signs in with password and emailed

@@ -305,6 +305,29 @@ fn an_account_under_attack_asks_for_an_emailed_code_after_the_right_password() {
 }
 
 #[test]
+fn asking_for_mail_to_an_address_does_not_use_up_its_owners_second_proof() {
+    let t = TestPorts::new();
+    sign_up(&t, "ada@example.com");
+    // Anyone may ask for mail to an address, until its sends run out...
+    let reset = json!({"client_id": "demo", "email": "ada@example.com"});
+    for _ in 0..MAX_PER_ADDRESS {
+        post_from(&t, ATTACKER_IP, "/v1/recovery/password", &reset);
+    }
+    let refused = post_from(&t, ATTACKER_IP, "/v1/recovery/password", &reset);
+    assert_eq!(outcome(&refused), throttled());
+    // ...and guesses from many places put the account under attack.
+    for i in 1..=SECOND_PROOF_AFTER_FAILURES {
+        let ip = format!("203.0.113.{i}");
+        sign_in_from(&t, &ip, "ada@example.com", "a wrong guess");
+    }
+    // The owner's right password still gets its code.
+    let (flow, right) = sign_in_from(&t, OWNER_IP, "ada@example.com", PASSWORD);
+    assert_eq!(outcome(&right), (200, "verify_email".into()));
+    let code = code_in(&t.mailer.last_to("ada@example.com").unwrap().text);
+    redeem(&t, &code_step(&t, &flow, &code), "demo");
+}
+
+#[test]
 fn an_unknown_address_under_attack_looks_the_same() {
     let t = TestPorts::new();
     sign_up(&t, "ada@example.com");

@@ -8,10 +8,10 @@
 //! - [`recovery`]: password reset and account reminders.
 //! - [`templates`]: the messages, plain text and HTML.
 //!
-//! Every send is limited per recipient and per IP prefix (see
-//! [`IpPrefix`](crate::throttle::IpPrefix)) whether or not an account exists, counted
-//! before anything is sent (see [`throttle`]), and a failed send is logged, never told to
-//! the caller: the answer to "email me" is the same for every address.
+//! Every send is limited per recipient and per [`IpPrefix`] whether or not an account
+//! exists, counted before anything is sent (see [`throttle`]), and a failed send is
+//! logged, never told to the caller: the answer to "email me" is the same for every
+//! address.
 
 pub mod codes;
 pub mod links;
@@ -53,11 +53,33 @@ pub enum Purpose {
 /// refused for its origin does not use up the address's sends. Applied to every address
 /// alike, so it tells nothing about accounts.
 pub async fn throttle(ports: &Ports<'_>, to: &str, context: &RequestContext) -> Result<(), Error> {
+    limit_send(ports, "mail:to", to, context).await
+}
+
+/// [`throttle`] for the mail that finishes a sign-in already proven by the account's
+/// password or a passkey, or that confirms a new account's address: counted per address
+/// apart from the sends anyone may ask for ("email me a code", resets), so that asking
+/// for those can't use up the code the owner of an account under attack needs (see
+/// [`crate::throttle`]). Only someone holding the account's credential can cause these.
+pub async fn throttle_proven(
+    ports: &Ports<'_>,
+    to: &str,
+    context: &RequestContext,
+) -> Result<(), Error> {
+    limit_send(ports, "mail:proven-to", to, context).await
+}
+
+async fn limit_send(
+    ports: &Ports<'_>,
+    per_address: &str,
+    to: &str,
+    context: &RequestContext,
+) -> Result<(), Error> {
     let now = ports.clock.now();
     let ip = IpPrefix::of(context.ip_address.as_deref());
     let limits = [
         (format!("mail:ip:{}", ip.key()), MAX_PER_IP),
-        (format!("mail:to:{}", sha256_hex(to)), MAX_PER_ADDRESS),
+        (format!("{per_address}:{}", sha256_hex(to)), MAX_PER_ADDRESS),
     ];
     for (key, limit) in &limits {
         if ports.counters.increment(key, WINDOW_SECONDS, now).await? > *limit {

@@ -201,7 +201,7 @@ pub(super) async fn verify_first(
     user: &User,
     amr: Vec<String>,
 ) -> Result<Completed, Error> {
-    throttle(ports, &user.email, caller.context).await?;
+    crate::email::throttle_proven(ports, &user.email, caller.context).await?;
     let code = codes::issue(ports, flow_id, &user.email, Some(&user.id), Purpose::Verify).await?;
     let link = flow_link(ports, caller, client, user, flow_id, Purpose::Verify).await?;
     let words = caller.context.words();
