@@ -22,7 +22,7 @@
 //!    address can't use it up). A wrong password still gets `invalid_credentials`,
 //!    exactly as for an address without an account.
 //!
-//! So an attacker spread over many addresses never locks the owner out: from any IP
+//! So an attacker spread over many IP addresses never locks the owner out: from any IP
 //! prefix the attacker has not exhausted, the owner signs in with password and emailed
 //! code, while each attacker's (account, IP prefix) pair stays limited. An attempt refused
 //! at one step is not counted at the later ones (a flooded IP prefix does not push the
