@@ -1,7 +1,10 @@
 //! Password sign-up and sign-in (NIST SP 800-63B-4), without account enumeration.
 //!
 //! Sign-in answers an unknown email, a wrong password and a suspended account the same
-//! way, after the same Argon2id work (a dummy hash when there is no account).
+//! way, after the same Argon2id work (a dummy hash when there is no account). Every
+//! attempt is counted before the password is checked, and past the limits it is refused
+//! unchecked; when the account is under attack a correct password asks for a second
+//! proof rather than signing in (see [`throttle`]).
 //!
 //! Sign-up of an address that already has an account: if the password is that account's
 //! password, the person is simply signed in; otherwise the answer is the generic
@@ -18,7 +21,7 @@ use crate::passwords::blocklist::BloomBlocklist;
 use crate::passwords::hashing::{self, Cost, Verification};
 use crate::passwords::policy::{self, Rejection};
 use crate::ports::{Ports, StoreError};
-use crate::throttle;
+use crate::throttle::{self, IpPrefix};
 use crate::users::{normalize_email, User, UserStatus};
 
 /// Longest password sign-in will hash; longer input is refused after equivalent work.
@@ -67,21 +70,32 @@ pub(crate) fn registration_event<'a>(
     }
 }
 
+/// A correct password, and whether it is enough.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: User,
+    /// The account is under attack: the flow must also prove the person holds the
+    /// account's address (an emailed code) before it completes.
+    pub needs_second_proof: bool,
+}
+
 /// Checks email and password; on success records the sign-in and returns the user.
 pub async fn sign_in(
     ports: &Ports<'_>,
     attempt: &Attempt<'_>,
     email: &str,
     password: &str,
-) -> Result<User, Error> {
+) -> Result<SignedIn, Error> {
     let normalized = policy::normalize(password);
-    // The throttle counts what was typed, so an implausible address is throttled too.
+    // The limits count what was typed, so an implausible address is limited too.
     let (typed, plausible) = match normalize_email(email) {
         Ok(email) => (email, true),
         Err(_) => (email.trim().to_lowercase(), false),
     };
-    let ip = attempt.context.ip_address.as_deref();
-    throttle::check(ports, &typed, ip).await?;
+    let ip = IpPrefix::of(attempt.context.ip_address.as_deref());
+    // Counted before anything is looked up or hashed: concurrent guesses each get their
+    // own count, so no more than the limit are ever checked.
+    let admitted = throttle::admit(ports, &typed, ip).await?;
     let user = if plausible {
         ports.users.find_by_email(&typed).await?
     } else {
@@ -116,10 +130,11 @@ pub async fn sign_in(
                 password_event(false, Some(reason), user.as_ref(), email, attempt.client_id),
             )
             .await;
-            throttle::note_failure(ports, &typed, ip).await?;
             return Err(Error::InvalidCredentials);
         }
     };
+    let needs_second_proof = admitted.needs_second_proof;
+    admitted.refund(ports).await;
     let rehashed = if needs_rehash {
         hashing::hash(&normalized, Cost::OWASP, ports.random).ok()
     } else {
@@ -135,17 +150,21 @@ pub async fn sign_in(
         password_event(true, None, Some(&user), email, attempt.client_id),
     )
     .await;
-    Ok(user)
+    Ok(SignedIn {
+        user,
+        needs_second_proof,
+    })
 }
 
-/// Creates an account with a password, or signs in an existing one whose password this is.
+/// Creates an account with a password, or signs in an existing one whose password this is
+/// (as [`sign_in`] does, limits and second proof included).
 pub async fn sign_up(
     ports: &Ports<'_>,
     attempt: &Attempt<'_>,
     email: &str,
     password: &str,
     name: Option<&str>,
-) -> Result<User, Error> {
+) -> Result<SignedIn, Error> {
     let email = normalize_email(email).map_err(|_| Error::InvalidField("email"))?;
     let name = name.map(str::trim).filter(|n| !n.is_empty());
     if name.is_some_and(|n| n.chars().count() > 200) {
@@ -184,7 +203,10 @@ pub async fn sign_up(
     }
     let event = registration_event(None, Some(&user.id), &user.email, attempt.client_id);
     events::record(ports, attempt.context, event).await;
-    Ok(user)
+    Ok(SignedIn {
+        user,
+        needs_second_proof: false,
+    })
 }
 
 async fn existing_account(
@@ -192,7 +214,7 @@ async fn existing_account(
     attempt: &Attempt<'_>,
     email: &str,
     password: &str,
-) -> Result<User, Error> {
+) -> Result<SignedIn, Error> {
     let event = registration_event(
         Some("email already registered"),
         None,

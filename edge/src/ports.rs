@@ -262,12 +262,14 @@ pub trait GrantStore {
     ) -> Result<GrantReply, StoreError>;
 }
 
-/// Counters in fixed windows, for rate limits and lockouts: strongly consistent (a
-/// Durable Object per key), so concurrent increments are never lost.
+/// Counters in fixed windows, for the limits on guessing and sending: strongly
+/// consistent (a Durable Object per key), so concurrent changes are never lost. Every
+/// implementation runs [`crate::throttle::next_window`].
+///
+/// There is deliberately no read: a limit is applied by incrementing first and deciding
+/// from the count returned, so concurrent attempts can't all pass one check.
 #[async_trait(?Send)]
 pub trait Counters {
-    /// The count of `key`'s current window; 0 when no window is running at `now`.
-    async fn get(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError>;
     /// Adds one to `key`, starting a window of `window_seconds` if none is running;
     /// returns the new count.
     async fn increment(
@@ -276,6 +278,9 @@ pub trait Counters {
         window_seconds: u64,
         now: UnixMillis,
     ) -> Result<u32, StoreError>;
+    /// Takes back one counted in `key`'s running window (never below zero); returns
+    /// the new count, 0 when no window runs.
+    async fn decrement(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError>;
 }
 
 /// The operators' log (Workers logs): failures the caller is not told about.

@@ -18,6 +18,7 @@ use crate::ports::{
     SecureRandom, SessionStore, Settings, StoreError, StoredCredential, StoredKey, UnixMillis,
     UserStore,
 };
+use crate::throttle::{next_window, Change, Window};
 use crate::users::{Session, User, UserStatus};
 use crate::webauthn::CredentialRecord;
 
@@ -550,34 +551,42 @@ impl GrantStore for MemoryGrantStore {
     }
 }
 
-/// Windowed counters in a map.
+/// Windowed counters in a map, each change applied whole (as the Durable Object per key
+/// does) through the same [`next_window`] the deployed counters run.
 #[derive(Default)]
 pub struct MemoryCounters {
-    counters: RefCell<HashMap<String, (u32, UnixMillis)>>,
+    windows: RefCell<HashMap<String, Window>>,
+}
+
+impl MemoryCounters {
+    fn apply(&self, key: &str, change: Change, now: UnixMillis) -> u32 {
+        let mut windows = self.windows.borrow_mut();
+        match next_window(windows.get(key).copied(), change, now) {
+            Some(window) => {
+                windows.insert(key.to_string(), window);
+                window.count
+            }
+            None => {
+                windows.remove(key);
+                0
+            }
+        }
+    }
 }
 
 #[async_trait(?Send)]
 impl Counters for MemoryCounters {
-    async fn get(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError> {
-        Ok(match self.counters.borrow().get(key) {
-            Some((count, ends)) if now < *ends => *count,
-            _ => 0,
-        })
-    }
-
     async fn increment(
         &self,
         key: &str,
         window_seconds: u64,
         now: UnixMillis,
     ) -> Result<u32, StoreError> {
-        let mut counters = self.counters.borrow_mut();
-        let entry = counters.entry(key.to_string()).or_insert((0, now));
-        if now >= entry.1 {
-            *entry = (0, now.plus_seconds(window_seconds));
-        }
-        entry.0 += 1;
-        Ok(entry.0)
+        Ok(self.apply(key, Change::Increment { window_seconds }, now))
+    }
+
+    async fn decrement(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError> {
+        Ok(self.apply(key, Change::Decrement, now))
     }
 }
 

@@ -621,7 +621,7 @@ fn rfc7009_revoking_a_refresh_token_ends_the_grant() {
 }
 
 #[test]
-fn nist_800_63b_3_2_2_failed_sign_ins_are_throttled_per_account_alike_for_unknown_emails() {
+fn nist_800_63b_3_2_2_failed_sign_ins_are_throttled_per_account_and_ip_alike_for_unknown_emails() {
     let t = TestPorts::new();
     tokens_for(&t, "ada@example.com");
     let attempt = |email: &str, password: &str| {
@@ -633,7 +633,7 @@ fn nist_800_63b_3_2_2_failed_sign_ins_are_throttled_per_account_alike_for_unknow
         )
     };
     for email in ["ada@example.com", "nobody@example.com"] {
-        for _ in 0..crate::throttle::MAX_FAILURES_PER_ACCOUNT {
+        for _ in 0..crate::throttle::MAX_FAILURES_PER_ACCOUNT_AND_IP {
             assert_eq!(attempt(email, "wrong").status, 401);
         }
         let throttled = attempt(email, PASSWORD);

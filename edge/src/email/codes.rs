@@ -2,24 +2,39 @@
 //! compared in constant time, dead after five wrong tries. A new code for the flow
 //! replaces the old one.
 //!
+//! Opening more flows does not buy more guesses: every try is also counted per address,
+//! across its flows, *before* the code is compared, and past
+//! [`MAX_WRONG_PER_ADDRESS`] in [`WINDOW_SECONDS`] tries are refused unchecked
+//! (`too_many_attempts`). The right code takes its try back. The emailed link, a secret
+//! far too long to guess, is not limited by this, so the owner of an address flooded
+//! with wrong codes can still follow the link.
+//!
 //! A code is issued for an address without an account too (and not sent), so checking
-//! it behaves exactly as for any other wrong code.
+//! it behaves exactly as for any other wrong code, limits included.
 
 use serde::{Deserialize, Serialize};
 
 use super::{digits, Purpose, CODE_TTL_SECONDS};
-use crate::crypto::constant_time_eq;
+use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::error::Error;
 use crate::ports::{Ports, UnixMillis};
 
 pub const CODE_DIGITS: usize = 6;
 /// Wrong tries a code survives; the next one ends it.
 pub const MAX_TRIES: u32 = 5;
+/// Wrong codes per address, across all its flows, per window.
+pub const MAX_WRONG_PER_ADDRESS: u32 = 10;
+pub const WINDOW_SECONDS: u64 = 15 * 60;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct CodeRecord {
     /// `None` for an address without an account: no code can match.
     user_id: Option<String>,
+    /// The SHA-256 of the address the code was issued for, which its tries are counted
+    /// against. (`None` only in records issued before addresses were kept: those count
+    /// per flow.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
     code: String,
     tries: u32,
     purpose: Purpose,
@@ -30,10 +45,12 @@ fn key(flow_id: &str) -> String {
     format!("email-code:{flow_id}")
 }
 
-/// Issues the flow's code for `user_id` (or for nobody); returns it.
+/// Issues the flow's code sent to `address` (normalised), for `user_id` (or for nobody);
+/// returns it.
 pub async fn issue(
     ports: &Ports<'_>,
     flow_id: &str,
+    address: &str,
     user_id: Option<&str>,
     purpose: Purpose,
 ) -> Result<String, Error> {
@@ -41,6 +58,7 @@ pub async fn issue(
     let now = ports.clock.now();
     let record = CodeRecord {
         user_id: user_id.map(str::to_string),
+        address: Some(sha256_hex(address)),
         code: code.clone(),
         tries: 0,
         purpose,
@@ -64,24 +82,48 @@ async fn put(ports: &Ports<'_>, flow_id: &str, record: &CodeRecord) -> Result<()
 /// Checks `code` against the flow's code: the account it proves, and what for.
 ///
 /// `code_invalid` for a wrong code that may be tried again, `code_expired` when there
-/// is no live code (expired, used, replaced, or too many wrong tries).
+/// is no live code (expired, used, replaced, or too many wrong tries), `too_many_attempts`
+/// when the address has had too many wrong codes lately (the code is left as it was).
 pub async fn check(
     ports: &Ports<'_>,
     flow_id: &str,
     code: &str,
 ) -> Result<(String, Purpose), Error> {
+    let now = ports.clock.now();
     let value = ports
         .one_time
-        .take(&key(flow_id), ports.clock.now())
+        .take(&key(flow_id), now)
         .await?
         .ok_or(Error::CodeExpired)?;
     let mut record: CodeRecord =
         serde_json::from_str(&value).map_err(|e| Error::Internal(format!("code record: {e}")))?;
+    // Counted before the code is compared: concurrent tries across the address's flows
+    // each get their own count.
+    let misses = match &record.address {
+        Some(address) => format!("email-code-misses:{address}"),
+        None => format!("email-code-misses:flow:{}", sha256_hex(flow_id)),
+    };
+    if ports
+        .counters
+        .increment(&misses, WINDOW_SECONDS, now)
+        .await?
+        > MAX_WRONG_PER_ADDRESS
+    {
+        put(ports, flow_id, &record).await?;
+        return Err(Error::Throttled);
+    }
     let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     // Compare in constant time, and always, so an unknown address takes as long.
     let matches = constant_time_eq(&typed, &record.code);
     if matches {
         if let Some(user_id) = record.user_id {
+            // The right code was not a wrong try. Best effort: a failed refund leaves
+            // one wrong code too many counted, which must not fail the sign-in.
+            if let Err(err) = ports.counters.decrement(&misses, now).await {
+                ports
+                    .diagnostics
+                    .log(&format!("email code limit refund failed: {err:?}"));
+            }
             return Ok((user_id, record.purpose));
         }
     }

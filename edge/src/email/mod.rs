@@ -6,9 +6,10 @@
 //! - [`recovery`]: password reset and account reminders.
 //! - [`templates`]: the messages, plain text and HTML.
 //!
-//! Every send is limited per recipient and per IP address whether or not an account
-//! exists, and a failed send is logged, never told to the caller: the answer to "email
-//! me" is the same for every address.
+//! Every send is limited per recipient and per [`IpPrefix`] whether or not an account
+//! exists, counted before anything is sent (see [`throttle`]), and a failed send is
+//! logged, never told to the caller: the answer to "email me" is the same for every
+//! address.
 
 pub mod codes;
 pub mod recovery;
@@ -20,6 +21,7 @@ use crate::crypto::sha256_hex;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::ports::{Mail, Ports};
+use crate::throttle::IpPrefix;
 use crate::users::{normalize_email, User, UserStatus};
 
 /// How long emailed codes and sign-in or verification links work.
@@ -28,7 +30,7 @@ pub const CODE_TTL_SECONDS: u64 = 600;
 pub const RESET_TTL_SECONDS: u64 = 900;
 /// Emails per recipient address per window.
 pub const MAX_PER_ADDRESS: u32 = 5;
-/// Emails per IP address per window.
+/// Emails per IP prefix per window.
 pub const MAX_PER_IP: u32 = 30;
 pub const WINDOW_SECONDS: u64 = 15 * 60;
 
@@ -42,21 +44,44 @@ pub enum Purpose {
     Verify,
 }
 
-/// Counts a send against the recipient and the caller's IP address; refuses past the
-/// limits. Applied to every address alike, so it tells nothing about accounts.
+/// Counts a send against the caller's IP prefix and the recipient, and refuses it past
+/// either limit. Counted before anything is sent and decided by the count returned, so
+/// concurrent requests can't all slip under a limit. The IP prefix comes first: a request
+/// refused for its origin does not use up the address's sends. Applied to every address
+/// alike, so it tells nothing about accounts.
 pub async fn throttle(ports: &Ports<'_>, to: &str, context: &RequestContext) -> Result<(), Error> {
+    limit_send(ports, "mail:to", to, context).await
+}
+
+/// [`throttle`] for the mail that finishes a sign-in already proven by the account's
+/// password or a passkey, or that confirms a new account's address: counted per address
+/// apart from the sends anyone may ask for ("email me a code", resets), so that asking
+/// for those can't use up the code the owner of an account under attack needs (see
+/// [`crate::throttle`]). Only someone holding the account's credential can cause these.
+pub async fn throttle_proven(
+    ports: &Ports<'_>,
+    to: &str,
+    context: &RequestContext,
+) -> Result<(), Error> {
+    limit_send(ports, "mail:proven-to", to, context).await
+}
+
+async fn limit_send(
+    ports: &Ports<'_>,
+    per_address: &str,
+    to: &str,
+    context: &RequestContext,
+) -> Result<(), Error> {
     let now = ports.clock.now();
-    let mut keys = vec![(format!("mail:to:{}", sha256_hex(to)), MAX_PER_ADDRESS)];
-    if let Some(ip) = &context.ip_address {
-        keys.push((format!("mail:ip:{}", sha256_hex(ip)), MAX_PER_IP));
-    }
-    for (key, limit) in &keys {
-        if ports.counters.get(key, now).await? >= *limit {
+    let ip = IpPrefix::of(context.ip_address.as_deref());
+    let limits = [
+        (format!("mail:ip:{}", ip.key()), MAX_PER_IP),
+        (format!("{per_address}:{}", sha256_hex(to)), MAX_PER_ADDRESS),
+    ];
+    for (key, limit) in &limits {
+        if ports.counters.increment(key, WINDOW_SECONDS, now).await? > *limit {
             return Err(Error::Throttled);
         }
-    }
-    for (key, _) in &keys {
-        ports.counters.increment(key, WINDOW_SECONDS, now).await?;
     }
     Ok(())
 }

@@ -54,7 +54,7 @@ pub async fn start(
     let client = live_client(ports, caller, flow_id).await?;
     let (email, user) = crate::email::recipient(ports, &request.email, caller.context).await?;
     let user_id = user.as_ref().map(|u| u.id.as_str());
-    let code = codes::issue(ports, flow_id, user_id, Purpose::SignIn).await?;
+    let code = codes::issue(ports, flow_id, &email, user_id, Purpose::SignIn).await?;
     let words = caller.context.words();
     let mail = match &user {
         Some(_) => templates::sign_in(&email, &client, &words, &code),
@@ -130,8 +130,9 @@ fn email_event<'a>(
     }
 }
 
-/// The person authenticated, but the client requires a verified address: email a code,
-/// keep the flow waiting, and tell the widget.
+/// The person authenticated, but the client requires a verified address or the account
+/// is under attack (see [`crate::throttle`]): email a code, keep the flow waiting, and
+/// tell the widget.
 pub(super) async fn verify_first(
     ports: &Ports<'_>,
     caller: Caller<'_>,
@@ -141,10 +142,15 @@ pub(super) async fn verify_first(
     user: &User,
     amr: Vec<String>,
 ) -> Result<Completed, Error> {
-    throttle(ports, &user.email, caller.context).await?;
-    let code = codes::issue(ports, flow_id, Some(&user.id), Purpose::Verify).await?;
+    crate::email::throttle_proven(ports, &user.email, caller.context).await?;
+    let code = codes::issue(ports, flow_id, &user.email, Some(&user.id), Purpose::Verify).await?;
     let words = caller.context.words();
-    let mail = templates::verify(&user.email, client, &words, &code);
+    // A proven address is not confirmed again: the code finishes signing in.
+    let mail = if user.email_verified {
+        templates::sign_in(&user.email, client, &words, &code)
+    } else {
+        templates::verify(&user.email, client, &words, &code)
+    };
     deliver(ports, caller.context, &client.id, &mail).await;
     record.verifying = Some(Verifying {
         user_id: user.id.clone(),
@@ -175,7 +181,7 @@ pub(super) async fn account_exists(
 ) -> Result<Completed, Error> {
     let email = normalize_email(typed_email).map_err(|_| Error::InvalidField("email"))?;
     throttle(ports, &email, caller.context).await?;
-    codes::issue(ports, flow_id, None, Purpose::Verify).await?;
+    codes::issue(ports, flow_id, &email, None, Purpose::Verify).await?;
     let mail = templates::account_exists(&email, client, &caller.context.words());
     deliver(ports, caller.context, &client.id, &mail).await;
     put(ports, flow_id, &record).await?;

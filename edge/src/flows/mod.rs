@@ -355,13 +355,23 @@ pub async fn step(
         }
         _ => None,
     };
+    // Set when a correct password is not enough: the account is under attack.
+    let mut needs_second_proof = false;
+    let mut password_step = |signed_in: accounts::SignedIn| {
+        needs_second_proof = signed_in.needs_second_proof;
+        signed_in.user
+    };
     let result = match &input {
         StepInput::Password(body) => {
-            accounts::sign_in(ports, &attempt, &body.email, &body.password).await
+            accounts::sign_in(ports, &attempt, &body.email, &body.password)
+                .await
+                .map(&mut password_step)
         }
         StepInput::SignUp(body) => {
             let name = body.name.as_deref();
-            accounts::sign_up(ports, &attempt, &body.email, &body.password, name).await
+            accounts::sign_up(ports, &attempt, &body.email, &body.password, name)
+                .await
+                .map(&mut password_step)
         }
         StepInput::Passkey(credential) => {
             passkeys::sign_in::verify(ports, &attempt, &rp(), flow_id, credential).await
@@ -390,8 +400,12 @@ pub async fn step(
         (user, amr)
     });
     match result {
-        Ok((user, amr)) => {
-            if client.requires_verified_email && !user.email_verified {
+        Ok((user, mut amr)) => {
+            if needs_second_proof {
+                // The emailed code that completes the flow is a second method.
+                amr.push("otp".into());
+            }
+            if needs_second_proof || client.requires_verified_email && !user.email_verified {
                 return email::verify_first(ports, caller, flow_id, record, &client, &user, amr)
                     .await;
             }

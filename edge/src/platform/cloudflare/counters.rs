@@ -1,6 +1,8 @@
 //! Windowed counters on Durable Objects: one object per key, one SQLite row. Each
-//! request is handled alone, so increments are never lost. An alarm at the end of the
-//! window erases the object.
+//! request is handled alone and reads and writes its row without awaiting in between,
+//! so increments are atomic and never lost: the count returned is this request's own.
+//! The window itself is [`next_window`], the same function the native tests run. An
+//! alarm at the end of the window erases the object.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -8,12 +10,12 @@ use worker::{durable_object, DurableObject, Env, ObjectNamespace, State};
 
 use super::objects;
 use crate::ports::{Counters, StoreError, UnixMillis};
+use crate::throttle::{next_window, Change, Window};
 
 #[derive(Serialize, Deserialize)]
 struct CounterBody {
     now: u64,
-    /// `Some` to increment (starting a window this long if none runs), `None` to read.
-    window_seconds: Option<u64>,
+    change: Change,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -33,13 +35,14 @@ pub struct CounterObject {
     state: State,
 }
 
-impl DurableObject for CounterObject {
-    fn new(state: State, _env: Env) -> Self {
-        CounterObject { state }
-    }
-
-    async fn fetch(&self, mut req: worker::Request) -> worker::Result<worker::Response> {
-        let body: CounterBody = req.json().await?;
+impl CounterObject {
+    /// Applies `change` to the stored window and stores the result; returns the window
+    /// before and after. Synchronous from read to write, so nothing interleaves.
+    fn apply(
+        &self,
+        change: Change,
+        now: UnixMillis,
+    ) -> worker::Result<(Option<Window>, Option<Window>)> {
         let sql = self.state.storage().sql();
         sql.exec(
             "CREATE TABLE IF NOT EXISTS counter (count INTEGER NOT NULL, window_ends INTEGER NOT NULL)",
@@ -48,32 +51,44 @@ impl DurableObject for CounterObject {
         let rows: Vec<Row> = sql
             .exec("SELECT count, window_ends FROM counter", None)?
             .to_array()?;
-        let now = body.now as f64;
-        let current = rows
-            .into_iter()
-            .next()
-            .filter(|r| now < r.window_ends)
-            .map(|r| (r.count as u32, r.window_ends));
-        let Some(window_seconds) = body.window_seconds else {
-            let count = current.map_or(0, |(count, _)| count);
-            return worker::Response::from_json(&CounterReply { count });
-        };
-        let (count, window_ends) = match current {
-            Some((count, ends)) => (count + 1, ends),
-            None => (1, now + (window_seconds * 1000) as f64),
-        };
+        let current = rows.into_iter().next().map(|row| Window {
+            count: row.count as u32,
+            ends: UnixMillis(row.window_ends as u64),
+        });
+        let next = next_window(current, change, now);
         sql.exec("DELETE FROM counter", None)?;
-        sql.exec(
-            "INSERT INTO counter (count, window_ends) VALUES (?, ?)",
-            vec![i64::from(count).into(), (window_ends as i64).into()],
-        )?;
-        if count == 1 {
-            let offset = (window_ends as i64)
+        if let Some(window) = next {
+            sql.exec(
+                "INSERT INTO counter (count, window_ends) VALUES (?, ?)",
+                vec![
+                    i64::from(window.count).into(),
+                    (window.ends.0 as i64).into(),
+                ],
+            )?;
+        }
+        Ok((current, next))
+    }
+}
+
+impl DurableObject for CounterObject {
+    fn new(state: State, _env: Env) -> Self {
+        CounterObject { state }
+    }
+
+    async fn fetch(&self, mut req: worker::Request) -> worker::Result<worker::Response> {
+        let body: CounterBody = req.json().await?;
+        let (before, after) = self.apply(body.change, UnixMillis(body.now))?;
+        // A window that just started: erase the object when it ends.
+        let started = after.filter(|window| before.map(|w| w.ends) != Some(window.ends));
+        if let Some(window) = started {
+            let offset = (window.ends.0 as i64)
                 .saturating_sub(js_sys::Date::now() as i64)
                 .max(0);
             self.state.storage().set_alarm(offset).await?;
         }
-        worker::Response::from_json(&CounterReply { count })
+        worker::Response::from_json(&CounterReply {
+            count: after.map_or(0, |w| w.count),
+        })
     }
 
     async fn alarm(&self) -> worker::Result<worker::Response> {
@@ -106,30 +121,18 @@ impl DurableCounters {
 
 #[async_trait(?Send)]
 impl Counters for DurableCounters {
-    async fn get(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError> {
-        self.call(
-            key,
-            &CounterBody {
-                now: now.0,
-                window_seconds: None,
-            },
-        )
-        .await
-    }
-
     async fn increment(
         &self,
         key: &str,
         window_seconds: u64,
         now: UnixMillis,
     ) -> Result<u32, StoreError> {
-        self.call(
-            key,
-            &CounterBody {
-                now: now.0,
-                window_seconds: Some(window_seconds),
-            },
-        )
-        .await
+        let change = Change::Increment { window_seconds };
+        self.call(key, &CounterBody { now: now.0, change }).await
+    }
+
+    async fn decrement(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError> {
+        let change = Change::Decrement;
+        self.call(key, &CounterBody { now: now.0, change }).await
     }
 }
