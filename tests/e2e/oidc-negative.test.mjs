@@ -281,6 +281,18 @@ test("RFC 7009 §2.1: a client cannot revoke another client's refresh token", as
   assert.equal(still.status, 200, `still valid: ${JSON.stringify(still.body)}`);
 });
 
+test("RFC 7009 §2.2: a made-up secret for a real grant id revokes nothing; an access token does not reveal the grant id", async () => {
+  const t0 = await tokensFor("spa");
+  const grantId = t0.refresh_token.split(".")[0];
+  const forged = await postForm(edge, "/revoke", { token: `${grantId}.${random(32)}`, client_id: "spa" });
+  assert.equal(forged.status, 200, `§2.2: the same answer (${forged.status} ${JSON.stringify(forged.body)})`);
+  assert.ok(!JSON.stringify(decodeJws(t0.access_token).payload).includes(grantId), "no grant id in the access token");
+  assertTokenError(await refresh("spa", `${grantId}.${random(32)}`), "invalid_grant");
+  assert.equal((await userinfo(t0.access_token)).status, 200, "the access token still works");
+  const still = await refresh("spa", t0.refresh_token);
+  assert.equal(still.status, 200, `neither attempt revoked the family: ${JSON.stringify(still.body)}`);
+});
+
 // --- client authentication and grant types --------------------------------------------
 
 test("RFC 6749 §5.2: wrong client credentials get invalid_client (401 and a Basic challenge for Basic)", async () => {

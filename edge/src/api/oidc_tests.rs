@@ -701,3 +701,107 @@ fn rfc6749_4_1_3_a_code_issued_to_another_client_is_invalid_grant() {
     );
     assert_eq!(json(&response)["error"], "invalid_grant");
 }
+
+// --- account-takeover paths: revocation, logout, cookies, introspection, silent SSO ---
+
+fn revoke(t: &TestPorts, token: &str) -> Response {
+    post_form(
+        t,
+        "/revoke",
+        &[("token", token), ("client_id", "demo")],
+        &[],
+    )
+}
+
+/// A handle-shaped secret nobody issued.
+fn forged_secret() -> String {
+    format!("{:A<43}", "forged")
+}
+
+#[test]
+fn rfc7009_a_forged_secret_for_a_real_grant_revokes_nothing() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let (grant_id, _) = refresh_token.split_once('.').unwrap();
+    // §2.2: answered like any other revocation, and nothing happens.
+    let forged = revoke(&t, &format!("{grant_id}.{}", forged_secret()));
+    assert_eq!(forged.status, 200);
+    assert_eq!(userinfo(&t, access_token).status, 200);
+    let refreshed = refresh(&t, refresh_token);
+    assert_eq!(refreshed.status, 200, "{}", json(&refreshed));
+    // The real token still revokes the grant.
+    let current = json(&refreshed)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(revoke(&t, &current).status, 200);
+    assert_eq!(json(&refresh(&t, &current))["error"], "invalid_grant");
+}
+
+#[test]
+fn rfc9700_4_14_2_a_refresh_with_a_forged_secret_for_a_real_grant_is_not_reuse() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let r0 = tokens["refresh_token"].as_str().unwrap();
+    let (grant_id, _) = r0.split_once('.').unwrap();
+    let forged = refresh(&t, &format!("{grant_id}.{}", forged_secret()));
+    assert_eq!(json(&forged)["error"], "invalid_grant");
+    assert!(!t
+        .events
+        .summary()
+        .iter()
+        .any(|(event, _)| event == crate::events::types::REFRESH_REUSE));
+    assert_eq!(refresh(&t, r0).status, 200, "the family is intact");
+    assert_eq!(
+        userinfo(&t, tokens["access_token"].as_str().unwrap()).status,
+        200
+    );
+}
+
+#[test]
+fn access_tokens_do_not_reveal_the_grant_id() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let (grant_id, _) = refresh_token.split_once('.').unwrap();
+    let refreshed = json(&refresh(&t, refresh_token));
+    for access_token in [&tokens["access_token"], &refreshed["access_token"]] {
+        let access_token = access_token.as_str().unwrap();
+        let payload = claims(access_token).to_string();
+        assert!(!payload.contains(grant_id), "{payload}");
+        assert!(!access_token.contains(grant_id));
+        // Whatever the token names its grant by is no grant id: a "refresh token" built
+        // from it finds nothing to revoke.
+        let reference = claims(access_token)["grant"].as_str().unwrap().to_string();
+        assert_eq!(
+            revoke(&t, &format!("{reference}.{}", forged_secret())).status,
+            200
+        );
+    }
+    let current = refreshed["refresh_token"].as_str().unwrap();
+    assert_eq!(refresh(&t, current).status, 200, "nothing was revoked");
+    // The reference still ties the token to its grant: revoking the access token ends it.
+    let access_token = refreshed["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&t, access_token).status, 200);
+    assert_eq!(revoke(&t, access_token).status, 200);
+    assert_eq!(userinfo(&t, access_token).status, 401);
+    assert_eq!(json(&refresh(&t, current))["error"], "invalid_grant");
+}
+
+#[test]
+fn one_policy_every_path_refresh_stops_when_the_client_no_longer_admits_the_person() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let r0 = tokens["refresh_token"].as_str().unwrap();
+    let r1 = json(&refresh(&t, r0))["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.clients.insert(crate::clients::Client {
+        requires_verified_email: true,
+        ..crate::testing::demo_client()
+    });
+    assert_eq!(json(&refresh(&t, &r1))["error"], "invalid_grant");
+}

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::clients::ClientType;
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::oauth::authorization_request::Params;
-use crate::oauth::grant::{GrantCommand, GrantReply};
+use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
 use crate::oauth::keys;
 use crate::oauth::token::{authenticate_client, split_refresh_token, token_parameter, Failure};
 use crate::oauth::token_request::TokenError;
@@ -59,7 +59,7 @@ pub async fn handle(
     if let Some((grant_id, secret)) = split_refresh_token(token) {
         let GrantReply::Active { grant } = ports
             .grants
-            .apply(grant_id, &GrantCommand::Get, now)
+            .apply(GrantRef::of(grant_id).as_str(), &GrantCommand::Get, now)
             .await?
         else {
             return Ok(Introspection::default());
