@@ -441,6 +441,24 @@ test("OIDC RP-Initiated Logout 1.0 §2, §3: only an exactly registered post_log
   assert.ok(still.params.get("code"), `the session is intact: ${still.location}`);
 });
 
+test("RFC 6265bis §4.1.3.2: the session cookie is __Host- prefixed, read by its exact name, and sent twice it is no session", async () => {
+  assert.match(cookie, /^__Host-portcullis_session=[^;]+$/, cookie);
+  const other = await hostedSession(edge, "spa", cb.spa, user);
+  const start = (sessionCookie) =>
+    getManual(
+      authorizeUrl(edge, { client_id: "spa", redirect_uri: cb.spa, code_challenge: pkce().challenge, code_challenge_method: "S256", state: random() }),
+      { cookie: sessionCookie },
+    );
+  for (const [label, sessionCookie] of [
+    ["two session cookies", `${other}; ${cookie}`],
+    ["the unprefixed name", cookie.replace(/^__Host-/, "")],
+  ]) {
+    const response = await start(sessionCookie);
+    assert.equal(response.status, 302, `${label}: ${response.status}`);
+    assert.equal(response.location.pathname, "/signin", `${label}: no session, so sign in (${response.location})`);
+  }
+});
+
 // --- malformed authorization requests -------------------------------------------------
 
 test("RFC 6749 §3.1: a repeated authorization parameter is invalid_request", async () => {

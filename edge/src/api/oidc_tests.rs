@@ -704,6 +704,76 @@ fn rfc6749_4_1_3_a_code_issued_to_another_client_is_invalid_grant() {
 
 // --- account-takeover paths: revocation, logout, cookies, introspection, silent SSO ---
 
+/// `GET /authorize` for `client_id` with the usual parameters plus `extra`.
+fn authorize_for(t: &TestPorts, client_id: &str, extra: &str, cookie: Option<&str>) -> Response {
+    let target = format!(
+        "/authorize?response_type=code&client_id={client_id}&scope=openid%20email&state=s1\
+         &redirect_uri=https%3A%2F%2Fshop.example%2Fcallback&code_challenge={CHALLENGE}\
+         &code_challenge_method=S256{extra}"
+    );
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+    call(t, request(Method::Get, &target, &headers, ""))
+}
+
+fn location(response: &Response) -> String {
+    response.header("location").unwrap_or_default().to_string()
+}
+
+/// Whether `cookie` is a live SSO session for the demo client (`prompt=none` gets a code).
+fn signed_in(t: &TestPorts, cookie: &str) -> bool {
+    location(&authorize_for(t, "demo", "&prompt=none", Some(cookie)))
+        .starts_with("https://shop.example/callback?code=")
+}
+
+/// Signs `email` (an existing account) in on the hosted page, as a browser does; returns
+/// the session cookie (`name=value`) and the tokens the code redeems for.
+fn hosted_session(t: &TestPorts, email: &str) -> (String, Value) {
+    let start = location(&authorize_for(t, "demo", "&nonce=n2", None));
+    let flow = start
+        .split("flow=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .unwrap()
+        .to_string();
+    let done = call(
+        t,
+        request(
+            Method::Post,
+            &format!("/v1/flows/{flow}/password"),
+            &[("content-type", "application/json"), ("origin", ISSUER)],
+            &serde_json::json!({"email": email, "password": PASSWORD}).to_string(),
+        ),
+    );
+    assert_eq!(done.status, 200, "{}", json(&done));
+    let cookie = done
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let redirect_to = json(&done)["redirect_to"].as_str().unwrap().to_string();
+    let code = redirect_to
+        .split("code=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .unwrap();
+    let tokens = post_form(
+        t,
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", VERIFIER),
+            ("client_id", "demo"),
+            ("redirect_uri", "https://shop.example/callback"),
+        ],
+        &[],
+    );
+    assert_eq!(tokens.status, 200, "{}", json(&tokens));
+    (cookie, json(&tokens))
+}
+
 fn revoke(t: &TestPorts, token: &str) -> Response {
     post_form(
         t,
@@ -788,6 +858,22 @@ fn access_tokens_do_not_reveal_the_grant_id() {
     assert_eq!(revoke(&t, access_token).status, 200);
     assert_eq!(userinfo(&t, access_token).status, 401);
     assert_eq!(json(&refresh(&t, current))["error"], "invalid_grant");
+}
+
+#[test]
+fn session_cookie_uses_the_host_prefix_and_duplicates_are_no_session_at_authorize() {
+    let t = TestPorts::new();
+    tokens_for(&t, "victim@example.com");
+    tokens_for(&t, "mallory@example.com");
+    // http://localhost is a secure context: the cookie is Secure and `__Host-`.
+    let (cookie, _) = hosted_session(&t, "victim@example.com");
+    assert!(cookie.starts_with("__Host-portcullis_session="), "{cookie}");
+    let (attackers, _) = hosted_session(&t, "mallory@example.com");
+    assert!(signed_in(&t, &cookie));
+    let tossed = format!("{attackers}; {cookie}");
+    assert!(location(&authorize_for(&t, "demo", "", Some(&tossed))).starts_with("/signin?"));
+    let unprefixed = cookie.replacen("__Host-", "", 1);
+    assert!(!signed_in(&t, &unprefixed));
 }
 
 #[test]

@@ -105,7 +105,7 @@ pub async fn handle(
     };
 
     let now = ports.clock.now();
-    let session = sessions::current(ports, cookie).await?;
+    let session = sessions::current(ports, issuer, cookie).await?;
     let user = match &session {
         Some(s) => ports
             .users

@@ -72,7 +72,7 @@ pub async fn handle(
         return Ok(confirmation_page(params));
     }
 
-    if let Some(session) = sessions::end(ports, cookie).await? {
+    if let Some(session) = sessions::end(ports, issuer, cookie).await? {
         events::record(
             ports,
             context,
