@@ -861,6 +861,105 @@ fn access_tokens_do_not_reveal_the_grant_id() {
 }
 
 #[test]
+fn rp_initiated_logout_2_asks_unless_the_hint_names_the_session_user() {
+    let t = TestPorts::new();
+    tokens_for(&t, "victim@example.com");
+    let attackers = tokens_for(&t, "mallory@example.com");
+    let (cookie, tokens) = hosted_session(&t, "victim@example.com");
+    let logout = |hint: &str| {
+        call(
+            &t,
+            request(
+                Method::Get,
+                &format!(
+                    "/logout?id_token_hint={hint}\
+                     &post_logout_redirect_uri=https%3A%2F%2Fshop.example%2F&state=bye"
+                ),
+                &[("cookie", &cookie)],
+                "",
+            ),
+        )
+    };
+    // Someone else's valid ID token: a confirmation page, and the session lives on.
+    let asked = logout(attackers["id_token"].as_str().unwrap());
+    assert_eq!(asked.status, 200);
+    assert!(asked.header("location").is_none());
+    assert!(asked.header("set-cookie").is_none());
+    let page = String::from_utf8(asked.body.clone()).unwrap();
+    assert!(page.contains("method=post") && page.contains("name=confirmation"));
+    assert!(
+        page.contains("https://shop.example/"),
+        "the form keeps where to return"
+    );
+    assert!(signed_in(&t, &cookie));
+    // No hint: asked too.
+    let no_hint = call(
+        &t,
+        request(Method::Get, "/logout", &[("cookie", &cookie)], ""),
+    );
+    assert_eq!(no_hint.status, 200);
+    assert!(signed_in(&t, &cookie));
+    // The person's own ID token: signed out at once, back to the client.
+    let done = logout(tokens["id_token"].as_str().unwrap());
+    assert_eq!(
+        done.header("location"),
+        Some("https://shop.example/?state=bye")
+    );
+    assert!(done
+        .header("set-cookie")
+        .unwrap()
+        .starts_with("__Host-portcullis_session=;"));
+    assert!(!signed_in(&t, &cookie));
+}
+
+#[test]
+fn a_logout_post_without_the_csrf_token_signs_nobody_out() {
+    let t = TestPorts::new();
+    tokens_for(&t, "victim@example.com");
+    tokens_for(&t, "mallory@example.com");
+    let (cookie, _) = hosted_session(&t, "victim@example.com");
+    let (attackers_cookie, _) = hosted_session(&t, "mallory@example.com");
+    let token_on_page = |cookie: &str| {
+        let page = call(
+            &t,
+            request(Method::Get, "/logout", &[("cookie", cookie)], ""),
+        );
+        let body = String::from_utf8(page.body).unwrap();
+        body.split("name=confirmation value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    let attackers_token = token_on_page(&attackers_cookie);
+    let post = |pairs: &[(&str, &str)]| post_form(&t, "/logout", pairs, &[("cookie", &cookie)]);
+    for (label, pairs) in [
+        ("no token", vec![("client_id", "demo")]),
+        ("empty token", vec![("confirmation", "")]),
+        ("a made-up token", vec![("confirmation", "AAAA")]),
+        (
+            "another session's token",
+            vec![("confirmation", attackers_token.as_str())],
+        ),
+    ] {
+        let response = post(&pairs);
+        assert!(response.header("set-cookie").is_none(), "{label}");
+        assert!(response.header("location").is_none(), "{label}");
+        assert!(signed_in(&t, &cookie), "{label}: the session survives");
+    }
+    // The form's own token, from this session's page, signs out.
+    let token = token_on_page(&cookie);
+    let done = post(&[
+        ("confirmation", token.as_str()),
+        ("client_id", "demo"),
+        ("post_logout_redirect_uri", "https://shop.example/"),
+    ]);
+    assert_eq!(done.header("location"), Some("https://shop.example/"));
+    assert!(!signed_in(&t, &cookie));
+    assert!(signed_in(&t, &attackers_cookie), "only that session ended");
+}
+
+#[test]
 fn session_cookie_uses_the_host_prefix_and_duplicates_are_no_session_at_authorize() {
     let t = TestPorts::new();
     tokens_for(&t, "victim@example.com");
