@@ -774,6 +774,30 @@ fn hosted_session(t: &TestPorts, email: &str) -> (String, Value) {
     (cookie, json(&tokens))
 }
 
+/// A confidential client for introspection (RFC 7662 §2.1); returns its Basic header.
+fn resource_server(t: &TestPorts) -> String {
+    t.clients.insert(crate::clients::Client {
+        id: "api".into(),
+        client_type: crate::clients::ClientType::Confidential,
+        secret_hash: Some(format!("sha256:{}", crate::crypto::sha256_hex("s3cret"))),
+        grant_types: vec!["client_credentials".into()],
+        ..crate::testing::demo_client()
+    });
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("api:s3cret")
+    )
+}
+
+fn introspect(t: &TestPorts, basic: &str, token: &str) -> Value {
+    json(&post_form(
+        t,
+        "/introspect",
+        &[("token", token)],
+        &[("authorization", basic)],
+    ))
+}
+
 fn revoke(t: &TestPorts, token: &str) -> Response {
     post_form(
         t,
@@ -973,6 +997,58 @@ fn session_cookie_uses_the_host_prefix_and_duplicates_are_no_session_at_authoriz
     assert!(location(&authorize_for(&t, "demo", "", Some(&tossed))).starts_with("/signin?"));
     let unprefixed = cookie.replacen("__Host-", "", 1);
     assert!(!signed_in(&t, &unprefixed));
+}
+
+#[test]
+fn rfc7662_introspection_reports_suspended_users_inactive() {
+    let t = TestPorts::new();
+    let basic = resource_server(&t);
+    let tokens = tokens_for(&t, "ada@example.com");
+    let sub = claims(tokens["id_token"].as_str().unwrap())["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(introspect(&t, &basic, access_token)["active"], true);
+    assert_eq!(introspect(&t, &basic, refresh_token)["active"], true);
+    t.users
+        .set_status(&sub, crate::users::UserStatus::Suspended);
+    let inactive = serde_json::json!({"active": false});
+    assert_eq!(introspect(&t, &basic, access_token), inactive);
+    assert_eq!(introspect(&t, &basic, refresh_token), inactive);
+    t.users.set_status(&sub, crate::users::UserStatus::Active);
+    assert_eq!(introspect(&t, &basic, refresh_token)["active"], true);
+}
+
+#[test]
+fn rfc7662_introspection_reports_reset_killed_refresh_tokens_inactive() {
+    let t = TestPorts::new();
+    let basic = resource_server(&t);
+    let tokens = tokens_for(&t, "ada@example.com");
+    let sub = claims(tokens["id_token"].as_str().unwrap())["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(introspect(&t, &basic, refresh_token)["active"], true);
+    t.clock.advance_seconds(5);
+    let ports = t.ports();
+    let reset_at = crate::ports::Clock::now(&t.clock);
+    pollster::block_on(crate::ports::UserStore::set_password(
+        ports.users,
+        &sub,
+        "$argon2id$new",
+        reset_at,
+        true,
+    ))
+    .unwrap();
+    let inactive = serde_json::json!({"active": false});
+    assert_eq!(introspect(&t, &basic, refresh_token), inactive);
+    assert_eq!(introspect(&t, &basic, access_token), inactive);
+    // What introspection says is what refresh does.
+    assert_eq!(json(&refresh(&t, refresh_token))["error"], "invalid_grant");
 }
 
 #[test]
