@@ -13,6 +13,7 @@ import {
   authorizeWithSession,
   b64url,
   basic,
+  clientsCli,
   createUser,
   decodeJws,
   getManual,
@@ -509,6 +510,20 @@ test("RFC 6265bis §4.1.3.2: the session cookie is __Host- prefixed, read by its
     assert.equal(response.status, 302, `${label}: ${response.status}`);
     assert.equal(response.location.pathname, "/signin", `${label}: no session, so sign in (${response.location})`);
   }
+});
+
+test("One policy, every path (DESIGN.md), OIDC Core §3.1.2.6: silent SSO applies the client's verified-email policy", async () => {
+  const strictCb = `${env.rp.origin}/strict/cb`;
+  clientsCli(env.edge.stateDir, [
+    "add", "--id", "strict", "--name", "Verified addresses only",
+    "--redirect-uri", strictCb, "--require-verified-email",
+  ]);
+  // The session's person signed up for `spa`, which does not ask for a verified address.
+  const params = { client_id: "strict", redirect_uri: strictCb, code_challenge: pkce().challenge, code_challenge_method: "S256", state: random() };
+  assertRedirectedError(await getManual(authorizeUrl(edge, { ...params, prompt: "none" }), { cookie }), strictCb, "interaction_required", params.state);
+  const interactive = await getManual(authorizeUrl(edge, params), { cookie });
+  assert.equal(interactive.status, 302, `${interactive.status}`);
+  assert.equal(interactive.location.pathname, "/signin", `sign-in, not a code: ${interactive.location}`);
 });
 
 // --- malformed authorization requests -------------------------------------------------

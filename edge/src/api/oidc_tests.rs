@@ -1052,6 +1052,29 @@ fn rfc7662_introspection_reports_reset_killed_refresh_tokens_inactive() {
 }
 
 #[test]
+fn silent_sso_applies_the_clients_verified_email_policy() {
+    let t = TestPorts::new();
+    t.clients.insert(crate::clients::Client {
+        id: "strict".into(),
+        requires_verified_email: true,
+        ..crate::testing::demo_client()
+    });
+    tokens_for(&t, "ada@example.com");
+    // Signed in on the hosted page for a client that does not require verification.
+    let (cookie, _) = hosted_session(&t, "ada@example.com");
+    assert!(signed_in(&t, &cookie));
+    // The client that requires a verified address does not get the session's person.
+    let interactive = location(&authorize_for(&t, "strict", "", Some(&cookie)));
+    assert!(interactive.starts_with("/signin?"), "{interactive}");
+    let silent = location(&authorize_for(&t, "strict", "&prompt=none", Some(&cookie)));
+    assert!(
+        silent.starts_with("https://shop.example/callback?error=interaction_required"),
+        "{silent}"
+    );
+    assert!(!silent.contains("code="));
+}
+
+#[test]
 fn one_policy_every_path_refresh_stops_when_the_client_no_longer_admits_the_person() {
     let t = TestPorts::new();
     let tokens = tokens_for(&t, "ada@example.com");
