@@ -74,12 +74,15 @@ pub async fn handle(
             .refresh
             .as_ref()
             .is_some_and(|r| constant_time_eq(&sha256_hex(secret), &r.current_hash));
+        if !current {
+            return Ok(Introspection::default());
+        }
         let user = ports.users.find_by_id(&grant.user_id).await?;
         // What refresh would check: a password reset since the grant began kills it.
         let since_reset = user
             .as_ref()
             .is_some_and(|u| u.accepts_grant_from(UnixMillis(grant.created_at)));
-        if !current || !since_reset || !admitted(ports, &grant.client_id, user.as_ref()).await? {
+        if !since_reset || !admitted(ports, &grant.client_id, user.as_ref()).await? {
             return Ok(Introspection::default());
         }
         return Ok(Introspection {
