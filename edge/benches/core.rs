@@ -62,7 +62,7 @@ fn token_request(t: &TestPorts, body: &str, authorization: Option<&str>) -> serd
 
 fn token_endpoint() {
     use portcullis_edge::clients::{Client, ClientType};
-    use portcullis_edge::oauth::grant::{Grant, RefreshState};
+    use portcullis_edge::oauth::grant::{Grant, GrantRef, RefreshState};
     use portcullis_edge::ports::{Clock, GrantStore, UserStore};
 
     let t = TestPorts::new();
@@ -89,6 +89,11 @@ fn token_endpoint() {
 
     pollster::block_on(t.users.create(&testing::user("u1", "ada@example.com"))).expect("memory");
     let now = t.clock.now();
+    let (refresh, first_secret) = RefreshState::start(
+        "k".repeat(43),
+        "r0-secret-r0-secret-r0-secret-r0-secret-r0s",
+        now,
+    );
     let grant = Grant {
         user_id: "u1".into(),
         client_id: "demo".into(),
@@ -98,14 +103,12 @@ fn token_endpoint() {
         created_at: now.0,
         expires_at: now.plus_seconds(86_400).0,
         revoked: false,
-        refresh: Some(RefreshState::new(
-            "r0-secret-r0-secret-r0-secret-r0-secret-r0s",
-            now,
-        )),
+        refresh: Some(refresh),
     };
     let grant_id = "g".repeat(43);
-    pollster::block_on(t.grants.create(&grant_id, &grant)).expect("memory");
-    let mut token = format!("{grant_id}.r0-secret-r0-secret-r0-secret-r0-secret-r0s");
+    let reference = GrantRef::of(&grant_id);
+    pollster::block_on(t.grants.create(reference.as_str(), &grant)).expect("memory");
+    let mut token = format!("{grant_id}.{first_secret}");
     measure(
         "POST /token refresh_token, rotated (in-memory)",
         200,

@@ -21,6 +21,7 @@ pub mod oauth;
 pub mod pages;
 pub mod passkeys;
 pub mod passwords;
+pub mod policy;
 pub mod ports;
 pub mod sessions;
 pub mod testing;

@@ -89,7 +89,7 @@ fn rfc9068_access_token_has_at_jwt_type_and_verifies() {
         client_id: "demo".into(),
         scope: "openid email".into(),
         auth_time: Some(NOW - 10),
-        grant_id: None,
+        grant: None,
     };
     let token = pollster::block_on(sign_compact(&signer, TYP_ACCESS_TOKEN, &claims)).unwrap();
     assert_eq!(

@@ -13,6 +13,7 @@ import {
   authorizeWithSession,
   b64url,
   basic,
+  clientsCli,
   createUser,
   decodeJws,
   getManual,
@@ -281,6 +282,18 @@ test("RFC 7009 §2.1: a client cannot revoke another client's refresh token", as
   assert.equal(still.status, 200, `still valid: ${JSON.stringify(still.body)}`);
 });
 
+test("RFC 7009 §2.2: a made-up secret for a real grant id revokes nothing; an access token does not reveal the grant id", async () => {
+  const t0 = await tokensFor("spa");
+  const grantId = t0.refresh_token.split(".")[0];
+  const forged = await postForm(edge, "/revoke", { token: `${grantId}.${random(32)}`, client_id: "spa" });
+  assert.equal(forged.status, 200, `§2.2: the same answer (${forged.status} ${JSON.stringify(forged.body)})`);
+  assert.ok(!JSON.stringify(decodeJws(t0.access_token).payload).includes(grantId), "no grant id in the access token");
+  assertTokenError(await refresh("spa", `${grantId}.${random(32)}`), "invalid_grant");
+  assert.equal((await userinfo(t0.access_token)).status, 200, "the access token still works");
+  const still = await refresh("spa", t0.refresh_token);
+  assert.equal(still.status, 200, `neither attempt revoked the family: ${JSON.stringify(still.body)}`);
+});
+
 // --- client authentication and grant types --------------------------------------------
 
 test("RFC 6749 §5.2: wrong client credentials get invalid_client (401 and a Basic challenge for Basic)", async () => {
@@ -427,6 +440,90 @@ test("OIDC RP-Initiated Logout 1.0 §2, §3: only an exactly registered post_log
   // The session survived all of that.
   const still = await authorizeWithSession(edge, cookie, "spa", cb.spa, { prompt: "none" });
   assert.ok(still.params.get("code"), `the session is intact: ${still.location}`);
+});
+
+test("OIDC RP-Initiated Logout 1.0 §2: another person's id_token_hint only asks, and a POST without the form's token signs nobody out", async () => {
+  const mallory = await createUser(edge, "spa", "Mallory");
+  const theirs = await postForm(edge, "/token", {
+    grant_type: "authorization_code", code: mallory.code, code_verifier: mallory.verifier, client_id: "spa",
+  });
+  assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+  const url = new URL("/logout", edge.api);
+  url.searchParams.set("id_token_hint", theirs.body.id_token);
+  url.searchParams.set("post_logout_redirect_uri", `${env.rp.origin}/bye`);
+  const asked = await getManual(url, { cookie });
+  assert.equal(asked.status, 200, `a confirmation page: ${asked.status} ${asked.location}`);
+  assert.equal(asked.location, null);
+  assert.equal(asked.headers.get("set-cookie"), null, "the cookie is not cleared");
+  assert.match(asked.text, /<form method=post action=\/logout>/);
+  assert.match(asked.text, /name=confirmation value="[^"]+"/);
+
+  const postLogout = async (params, sessionCookie) => {
+    const response = await recordingFetch(`${edge.api}/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: sessionCookie },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: response.status, headers: response.headers, location: response.headers.get("location"), text: await response.text() };
+  };
+  for (const params of [{ client_id: "spa" }, { client_id: "spa", confirmation: random(32) }]) {
+    const posted = await postLogout(params, cookie);
+    assert.ok(posted.status < 500, `${posted.status}`);
+    assert.equal(posted.location, null, `no sign-out redirect: ${JSON.stringify(params)}`);
+    assert.equal(posted.headers.get("set-cookie"), null, `the cookie is not cleared: ${JSON.stringify(params)}`);
+  }
+  const still = await authorizeWithSession(edge, cookie, "spa", cb.spa, { prompt: "none" });
+  assert.ok(still.params.get("code"), `the session is intact: ${still.location}`);
+
+  // The form's own token, posted with its session, does sign out (a second session of
+  // the same person, so the one the other tests use stays).
+  const second = await hostedSession(edge, "spa", cb.spa, user);
+  const page = await getManual(new URL("/logout", edge.api), { cookie: second });
+  const token = page.text.match(/name=confirmation value="([^"]+)"/)?.[1];
+  assert.ok(token, "the confirmation form carries its token");
+  const confirmed = await postLogout(
+    { client_id: "spa", post_logout_redirect_uri: `${env.rp.origin}/bye`, confirmation: token },
+    second,
+  );
+  assert.equal(confirmed.status, 302, `${confirmed.status} ${confirmed.text.slice(0, 200)}`);
+  assert.equal(confirmed.location, `${env.rp.origin}/bye`);
+  const gone = await authorizeWithSession(edge, second, "spa", cb.spa, { prompt: "none" });
+  assert.equal(gone.params.get("error"), "login_required", `signed out: ${gone.location}`);
+  const kept = await authorizeWithSession(edge, cookie, "spa", cb.spa, { prompt: "none" });
+  assert.ok(kept.params.get("code"), `only that session ended: ${kept.location}`);
+});
+
+test("RFC 6265bis §4.1.3.2: the session cookie is __Host- prefixed, read by its exact name, and sent twice it is no session", async () => {
+  assert.match(cookie, /^__Host-portcullis_session=[^;]+$/, cookie);
+  const other = await hostedSession(edge, "spa", cb.spa, user);
+  const start = (sessionCookie) =>
+    getManual(
+      authorizeUrl(edge, { client_id: "spa", redirect_uri: cb.spa, code_challenge: pkce().challenge, code_challenge_method: "S256", state: random() }),
+      { cookie: sessionCookie },
+    );
+  for (const [label, sessionCookie] of [
+    ["two session cookies", `${other}; ${cookie}`],
+    ["the unprefixed name", cookie.replace(/^__Host-/, "")],
+  ]) {
+    const response = await start(sessionCookie);
+    assert.equal(response.status, 302, `${label}: ${response.status}`);
+    assert.equal(response.location.pathname, "/signin", `${label}: no session, so sign in (${response.location})`);
+  }
+});
+
+test("One policy, every path (DESIGN.md), OIDC Core §3.1.2.6: silent SSO applies the client's verified-email policy", async () => {
+  const strictCb = `${env.rp.origin}/strict/cb`;
+  clientsCli(env.edge.stateDir, [
+    "add", "--id", "strict", "--name", "Verified addresses only",
+    "--redirect-uri", strictCb, "--require-verified-email",
+  ]);
+  // The session's person signed up for `spa`, which does not ask for a verified address.
+  const params = { client_id: "strict", redirect_uri: strictCb, code_challenge: pkce().challenge, code_challenge_method: "S256", state: random() };
+  assertRedirectedError(await getManual(authorizeUrl(edge, { ...params, prompt: "none" }), { cookie }), strictCb, "interaction_required", params.state);
+  const interactive = await getManual(authorizeUrl(edge, params), { cookie });
+  assert.equal(interactive.status, 302, `${interactive.status}`);
+  assert.equal(interactive.location.pathname, "/signin", `sign-in, not a code: ${interactive.location}`);
 });
 
 // --- malformed authorization requests -------------------------------------------------

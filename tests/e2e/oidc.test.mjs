@@ -236,11 +236,17 @@ test("RFC 6749 §4.1 + RFC 7636 + RFC 9207: code flow with PKCE through the host
   first = { tokens, claims };
 });
 
-test("RFC 6265bis §4.1.2.5–7: the SSO cookie is HttpOnly, Secure and SameSite (DESIGN.md)", async () => {
+test("RFC 6265bis §4.1.2.5–7, §4.1.3.2: the SSO cookie is __Host-, HttpOnly, Secure and SameSite (DESIGN.md)", async () => {
   // http://localhost is a secure context and Chromium keeps Secure cookies it sets, so
   // Secure is testable here, not only behind https.
   const cookies = await context.cookies(env.edge.origin);
   assert.ok(cookies.length >= 1, "an SSO cookie was set");
+  // RFC 6265bis §4.1.3.2: `__Host-` (Secure, Path=/, no Domain), so no sibling host can
+  // plant a session cookie of that name.
+  const session = cookies.find((c) => c.name === "__Host-portcullis_session");
+  assert.ok(session, `the session cookie is __Host- prefixed: ${cookies.map((c) => c.name)}`);
+  assert.equal(session.path, "/");
+  assert.ok(!session.domain.startsWith("."), `host-only: ${session.domain}`);
   for (const cookie of cookies) {
     assert.equal(cookie.httpOnly, true, `${cookie.name} HttpOnly`);
     assert.notEqual(cookie.sameSite, "None", `${cookie.name} SameSite`);

@@ -701,3 +701,391 @@ fn rfc6749_4_1_3_a_code_issued_to_another_client_is_invalid_grant() {
     );
     assert_eq!(json(&response)["error"], "invalid_grant");
 }
+
+// --- account-takeover paths: revocation, logout, cookies, introspection, silent SSO ---
+
+/// `GET /authorize` for `client_id` with the usual parameters plus `extra`.
+fn authorize_for(t: &TestPorts, client_id: &str, extra: &str, cookie: Option<&str>) -> Response {
+    let target = format!(
+        "/authorize?response_type=code&client_id={client_id}&scope=openid%20email&state=s1\
+         &redirect_uri=https%3A%2F%2Fshop.example%2Fcallback&code_challenge={CHALLENGE}\
+         &code_challenge_method=S256{extra}"
+    );
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+    call(t, request(Method::Get, &target, &headers, ""))
+}
+
+fn location(response: &Response) -> String {
+    response.header("location").unwrap_or_default().to_string()
+}
+
+/// Whether `cookie` is a live SSO session for the demo client (`prompt=none` gets a code).
+fn signed_in(t: &TestPorts, cookie: &str) -> bool {
+    location(&authorize_for(t, "demo", "&prompt=none", Some(cookie)))
+        .starts_with("https://shop.example/callback?code=")
+}
+
+/// Signs `email` (an existing account) in on the hosted page, as a browser does; returns
+/// the session cookie (`name=value`) and the tokens the code redeems for.
+fn hosted_session(t: &TestPorts, email: &str) -> (String, Value) {
+    let start = location(&authorize_for(t, "demo", "&nonce=n2", None));
+    let flow = start
+        .split("flow=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .unwrap()
+        .to_string();
+    let done = call(
+        t,
+        request(
+            Method::Post,
+            &format!("/v1/flows/{flow}/password"),
+            &[("content-type", "application/json"), ("origin", ISSUER)],
+            &serde_json::json!({"email": email, "password": PASSWORD}).to_string(),
+        ),
+    );
+    assert_eq!(done.status, 200, "{}", json(&done));
+    let cookie = done
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let redirect_to = json(&done)["redirect_to"].as_str().unwrap().to_string();
+    let code = redirect_to
+        .split("code=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .unwrap();
+    let tokens = post_form(
+        t,
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", VERIFIER),
+            ("client_id", "demo"),
+            ("redirect_uri", "https://shop.example/callback"),
+        ],
+        &[],
+    );
+    assert_eq!(tokens.status, 200, "{}", json(&tokens));
+    (cookie, json(&tokens))
+}
+
+/// A confidential client for introspection (RFC 7662 §2.1); returns its Basic header.
+fn resource_server(t: &TestPorts) -> String {
+    t.clients.insert(crate::clients::Client {
+        id: "api".into(),
+        client_type: crate::clients::ClientType::Confidential,
+        secret_hash: Some(format!("sha256:{}", crate::crypto::sha256_hex("s3cret"))),
+        grant_types: vec!["client_credentials".into()],
+        ..crate::testing::demo_client()
+    });
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("api:s3cret")
+    )
+}
+
+fn introspect(t: &TestPorts, basic: &str, token: &str) -> Value {
+    json(&post_form(
+        t,
+        "/introspect",
+        &[("token", token)],
+        &[("authorization", basic)],
+    ))
+}
+
+fn revoke(t: &TestPorts, token: &str) -> Response {
+    post_form(
+        t,
+        "/revoke",
+        &[("token", token), ("client_id", "demo")],
+        &[],
+    )
+}
+
+/// A handle-shaped secret nobody issued.
+fn forged_secret() -> String {
+    format!("{:A<43}", "forged")
+}
+
+#[test]
+fn rfc7009_a_forged_secret_for_a_real_grant_revokes_nothing() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let (grant_id, _) = refresh_token.split_once('.').unwrap();
+    // §2.2: answered like any other revocation, and nothing happens.
+    let forged = revoke(&t, &format!("{grant_id}.{}", forged_secret()));
+    assert_eq!(forged.status, 200);
+    assert_eq!(userinfo(&t, access_token).status, 200);
+    let refreshed = refresh(&t, refresh_token);
+    assert_eq!(refreshed.status, 200, "{}", json(&refreshed));
+    // The real token still revokes the grant.
+    let current = json(&refreshed)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(revoke(&t, &current).status, 200);
+    assert_eq!(json(&refresh(&t, &current))["error"], "invalid_grant");
+}
+
+#[test]
+fn rfc9700_4_14_2_a_refresh_with_a_forged_secret_for_a_real_grant_is_not_reuse() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let r0 = tokens["refresh_token"].as_str().unwrap();
+    let (grant_id, _) = r0.split_once('.').unwrap();
+    let forged = refresh(&t, &format!("{grant_id}.{}", forged_secret()));
+    assert_eq!(json(&forged)["error"], "invalid_grant");
+    assert!(!t
+        .events
+        .summary()
+        .iter()
+        .any(|(event, _)| event == crate::events::types::REFRESH_REUSE));
+    assert_eq!(refresh(&t, r0).status, 200, "the family is intact");
+    assert_eq!(
+        userinfo(&t, tokens["access_token"].as_str().unwrap()).status,
+        200
+    );
+}
+
+#[test]
+fn access_tokens_do_not_reveal_the_grant_id() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let (grant_id, _) = refresh_token.split_once('.').unwrap();
+    let refreshed = json(&refresh(&t, refresh_token));
+    for access_token in [&tokens["access_token"], &refreshed["access_token"]] {
+        let access_token = access_token.as_str().unwrap();
+        let payload = claims(access_token).to_string();
+        assert!(!payload.contains(grant_id), "{payload}");
+        assert!(!access_token.contains(grant_id));
+        // Whatever the token names its grant by is no grant id: a "refresh token" built
+        // from it finds nothing to revoke.
+        let reference = claims(access_token)["grant"].as_str().unwrap().to_string();
+        assert_eq!(
+            revoke(&t, &format!("{reference}.{}", forged_secret())).status,
+            200
+        );
+    }
+    let current = refreshed["refresh_token"].as_str().unwrap();
+    assert_eq!(refresh(&t, current).status, 200, "nothing was revoked");
+    // The reference still ties the token to its grant: revoking the access token ends it.
+    let access_token = refreshed["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&t, access_token).status, 200);
+    assert_eq!(revoke(&t, access_token).status, 200);
+    assert_eq!(userinfo(&t, access_token).status, 401);
+    assert_eq!(json(&refresh(&t, current))["error"], "invalid_grant");
+}
+
+#[test]
+fn rp_initiated_logout_2_asks_unless_the_hint_names_the_session_user() {
+    let t = TestPorts::new();
+    tokens_for(&t, "victim@example.com");
+    let attackers = tokens_for(&t, "mallory@example.com");
+    let (cookie, tokens) = hosted_session(&t, "victim@example.com");
+    let logout = |hint: &str| {
+        call(
+            &t,
+            request(
+                Method::Get,
+                &format!(
+                    "/logout?id_token_hint={hint}\
+                     &post_logout_redirect_uri=https%3A%2F%2Fshop.example%2F&state=bye"
+                ),
+                &[("cookie", &cookie)],
+                "",
+            ),
+        )
+    };
+    // Someone else's valid ID token: a confirmation page, and the session lives on.
+    let asked = logout(attackers["id_token"].as_str().unwrap());
+    assert_eq!(asked.status, 200);
+    assert!(asked.header("location").is_none());
+    assert!(asked.header("set-cookie").is_none());
+    let page = String::from_utf8(asked.body.clone()).unwrap();
+    assert!(page.contains("method=post") && page.contains("name=confirmation"));
+    assert!(
+        page.contains("https://shop.example/"),
+        "the form keeps where to return"
+    );
+    assert!(signed_in(&t, &cookie));
+    // No hint: asked too.
+    let no_hint = call(
+        &t,
+        request(Method::Get, "/logout", &[("cookie", &cookie)], ""),
+    );
+    assert_eq!(no_hint.status, 200);
+    assert!(signed_in(&t, &cookie));
+    // The person's own ID token: signed out at once, back to the client.
+    let done = logout(tokens["id_token"].as_str().unwrap());
+    assert_eq!(
+        done.header("location"),
+        Some("https://shop.example/?state=bye")
+    );
+    assert!(done
+        .header("set-cookie")
+        .unwrap()
+        .starts_with("__Host-portcullis_session=;"));
+    assert!(!signed_in(&t, &cookie));
+}
+
+#[test]
+fn a_logout_post_without_the_csrf_token_signs_nobody_out() {
+    let t = TestPorts::new();
+    tokens_for(&t, "victim@example.com");
+    tokens_for(&t, "mallory@example.com");
+    let (cookie, _) = hosted_session(&t, "victim@example.com");
+    let (attackers_cookie, _) = hosted_session(&t, "mallory@example.com");
+    let token_on_page = |cookie: &str| {
+        let page = call(
+            &t,
+            request(Method::Get, "/logout", &[("cookie", cookie)], ""),
+        );
+        let body = String::from_utf8(page.body).unwrap();
+        body.split("name=confirmation value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    let attackers_token = token_on_page(&attackers_cookie);
+    let post = |pairs: &[(&str, &str)]| post_form(&t, "/logout", pairs, &[("cookie", &cookie)]);
+    for (label, pairs) in [
+        ("no token", vec![("client_id", "demo")]),
+        ("empty token", vec![("confirmation", "")]),
+        ("a made-up token", vec![("confirmation", "AAAA")]),
+        (
+            "another session's token",
+            vec![("confirmation", attackers_token.as_str())],
+        ),
+    ] {
+        let response = post(&pairs);
+        assert!(response.header("set-cookie").is_none(), "{label}");
+        assert!(response.header("location").is_none(), "{label}");
+        assert!(signed_in(&t, &cookie), "{label}: the session survives");
+    }
+    // The form's own token, from this session's page, signs out.
+    let token = token_on_page(&cookie);
+    let done = post(&[
+        ("confirmation", token.as_str()),
+        ("client_id", "demo"),
+        ("post_logout_redirect_uri", "https://shop.example/"),
+    ]);
+    assert_eq!(done.header("location"), Some("https://shop.example/"));
+    assert!(!signed_in(&t, &cookie));
+    assert!(signed_in(&t, &attackers_cookie), "only that session ended");
+}
+
+#[test]
+fn session_cookie_uses_the_host_prefix_and_duplicates_are_no_session_at_authorize() {
+    let t = TestPorts::new();
+    tokens_for(&t, "victim@example.com");
+    tokens_for(&t, "mallory@example.com");
+    // http://localhost is a secure context: the cookie is Secure and `__Host-`.
+    let (cookie, _) = hosted_session(&t, "victim@example.com");
+    assert!(cookie.starts_with("__Host-portcullis_session="), "{cookie}");
+    let (attackers, _) = hosted_session(&t, "mallory@example.com");
+    assert!(signed_in(&t, &cookie));
+    let tossed = format!("{attackers}; {cookie}");
+    assert!(location(&authorize_for(&t, "demo", "", Some(&tossed))).starts_with("/signin?"));
+    let unprefixed = cookie.replacen("__Host-", "", 1);
+    assert!(!signed_in(&t, &unprefixed));
+}
+
+#[test]
+fn rfc7662_introspection_reports_suspended_users_inactive() {
+    let t = TestPorts::new();
+    let basic = resource_server(&t);
+    let tokens = tokens_for(&t, "ada@example.com");
+    let sub = claims(tokens["id_token"].as_str().unwrap())["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(introspect(&t, &basic, access_token)["active"], true);
+    assert_eq!(introspect(&t, &basic, refresh_token)["active"], true);
+    t.users
+        .set_status(&sub, crate::users::UserStatus::Suspended);
+    let inactive = serde_json::json!({"active": false});
+    assert_eq!(introspect(&t, &basic, access_token), inactive);
+    assert_eq!(introspect(&t, &basic, refresh_token), inactive);
+    t.users.set_status(&sub, crate::users::UserStatus::Active);
+    assert_eq!(introspect(&t, &basic, refresh_token)["active"], true);
+}
+
+#[test]
+fn rfc7662_introspection_reports_reset_killed_refresh_tokens_inactive() {
+    let t = TestPorts::new();
+    let basic = resource_server(&t);
+    let tokens = tokens_for(&t, "ada@example.com");
+    let sub = claims(tokens["id_token"].as_str().unwrap())["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(introspect(&t, &basic, refresh_token)["active"], true);
+    t.clock.advance_seconds(5);
+    let ports = t.ports();
+    let reset_at = crate::ports::Clock::now(&t.clock);
+    pollster::block_on(crate::ports::UserStore::set_password(
+        ports.users,
+        &sub,
+        "$argon2id$new",
+        reset_at,
+        true,
+    ))
+    .unwrap();
+    let inactive = serde_json::json!({"active": false});
+    assert_eq!(introspect(&t, &basic, refresh_token), inactive);
+    assert_eq!(introspect(&t, &basic, access_token), inactive);
+    // What introspection says is what refresh does.
+    assert_eq!(json(&refresh(&t, refresh_token))["error"], "invalid_grant");
+}
+
+#[test]
+fn silent_sso_applies_the_clients_verified_email_policy() {
+    let t = TestPorts::new();
+    t.clients.insert(crate::clients::Client {
+        id: "strict".into(),
+        requires_verified_email: true,
+        ..crate::testing::demo_client()
+    });
+    tokens_for(&t, "ada@example.com");
+    // Signed in on the hosted page for a client that does not require verification.
+    let (cookie, _) = hosted_session(&t, "ada@example.com");
+    assert!(signed_in(&t, &cookie));
+    // The client that requires a verified address does not get the session's person.
+    let interactive = location(&authorize_for(&t, "strict", "", Some(&cookie)));
+    assert!(interactive.starts_with("/signin?"), "{interactive}");
+    let silent = location(&authorize_for(&t, "strict", "&prompt=none", Some(&cookie)));
+    assert!(
+        silent.starts_with("https://shop.example/callback?error=interaction_required"),
+        "{silent}"
+    );
+    assert!(!silent.contains("code="));
+}
+
+#[test]
+fn one_policy_every_path_refresh_stops_when_the_client_no_longer_admits_the_person() {
+    let t = TestPorts::new();
+    let tokens = tokens_for(&t, "ada@example.com");
+    let r0 = tokens["refresh_token"].as_str().unwrap();
+    let r1 = json(&refresh(&t, r0))["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.clients.insert(crate::clients::Client {
+        requires_verified_email: true,
+        ..crate::testing::demo_client()
+    });
+    assert_eq!(json(&refresh(&t, &r1))["error"], "invalid_grant");
+}

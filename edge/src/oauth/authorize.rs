@@ -4,7 +4,10 @@
 //! - An invalid client or redirect URI is shown on an error page, never redirected to
 //!   (RFC 6749 §4.1.2.1); other errors go back to the validated redirect URI.
 //! - A live SSO session answers at once, unless `prompt=login` or `max_age` asks for a
-//!   fresh sign-in (OIDC Core §3.1.2.1); `prompt=none` without one is `login_required`.
+//!   fresh sign-in (OIDC Core §3.1.2.1) or the client's policy does not admit its person
+//!   ([`crate::policy::admits`], as at interactive sign-in); `prompt=none` without a
+//!   usable session is `login_required` (`interaction_required` when the person only
+//!   has to verify their address, §3.1.2.6).
 //! - Otherwise a hosted flow starts and the browser goes to the hosted sign-in page.
 //! - Every response to the client carries `iss` (RFC 9207 §2).
 
@@ -14,8 +17,8 @@ use crate::error::Error;
 use crate::http::Response;
 use crate::oauth::authorization_request::{self, Params, Prompt, Rejection};
 use crate::oauth::code::{self, CodeRecord};
+use crate::policy::{self, PolicyRefusal};
 use crate::ports::Ports;
-use crate::users::UserStatus;
 use crate::{flows, sessions};
 
 /// `redirect_uri` with `params` added to its query (RFC 6749 §4.1.2: "retaining" any
@@ -105,21 +108,20 @@ pub async fn handle(
     };
 
     let now = ports.clock.now();
-    let session = sessions::current(ports, cookie).await?;
+    let session = sessions::current(ports, issuer, cookie).await?;
     let user = match &session {
-        Some(s) => ports
-            .users
-            .find_by_id(&s.user_id)
-            .await?
-            .filter(|u| u.status == UserStatus::Active),
+        Some(s) => ports.users.find_by_id(&s.user_id).await?,
         None => None,
     };
+    // The same client policy as interactive sign-in: a session the client would not have
+    // admitted is not reused.
+    let admitted = user.as_ref().map(|u| policy::admits(&client, u));
     let fresh_enough = |auth_time: u64| match request.max_age {
         Some(max_age) => now.0.saturating_sub(auth_time) <= max_age.saturating_mul(1000),
         None => true,
     };
-    let reusable = match (&session, &user) {
-        (Some(s), Some(_))
+    let reusable = match (&session, &user, admitted) {
+        (Some(s), Some(_), Some(Ok(())))
             if request.prompt != Some(Prompt::Login) && fresh_enough(s.auth_time) =>
         {
             Some(s)
@@ -150,10 +152,20 @@ pub async fn handle(
         )));
     }
     if request.prompt == Some(Prompt::None) {
+        // OIDC Core §3.1.2.6: signed in, but the client needs a step from the person
+        // first (verifying their address) is `interaction_required`; otherwise someone
+        // must sign in.
+        let (error, description) = match admitted {
+            Some(Err(PolicyRefusal::EmailUnverified)) => (
+                OAuthErrorCode::InteractionRequired,
+                "The person must verify their email address.",
+            ),
+            _ => (OAuthErrorCode::LoginRequired, "The person must sign in."),
+        };
         return Ok(error_redirect(
             &request.redirect_uri,
-            OAuthErrorCode::LoginRequired,
-            "The person must sign in.",
+            error,
+            description,
             request.state.as_deref(),
             issuer,
         ));

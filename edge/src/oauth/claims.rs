@@ -6,6 +6,8 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::oauth::grant::GrantRef;
+
 /// ID token claims (OIDC Core §2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdTokenClaims {
@@ -52,9 +54,10 @@ pub struct AccessTokenClaims {
     pub scope: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<u64>,
-    /// The grant this token was minted from; it dies with the grant.
+    /// The grant this token was minted from, by reference (never its id, which is what
+    /// a refresh token is built on); the token dies with the grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grant_id: Option<String>,
+    pub grant: Option<GrantRef>,
 }
 
 /// OIDC Core §3.1.3.6: base64url of the left half of the SHA-256 hash of the access

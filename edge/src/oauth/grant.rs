@@ -9,17 +9,53 @@
 //! - within [`RETRY_GRACE_MS`] of a rotation, presenting the previous token again
 //!   returns the same successor (a retried request whose response was lost, or two
 //!   concurrent refreshes of one token), and nothing new is minted;
-//! - any other token of the family, or the previous one after the grace, is reuse: the
-//!   whole grant is revoked (RFC 9700 §4.14.2), including access tokens minted from it.
+//! - any other token this family issued, or the previous one after the grace, is reuse:
+//!   the whole grant is revoked (RFC 9700 §4.14.2), including access tokens minted
+//!   from it;
+//! - a secret the family never issued (a guess, or a forgery built around a grant id
+//!   someone learnt) proves nothing about the family and changes nothing: otherwise
+//!   anyone who knew a grant id could end it.
+//!
+//! A grant is addressed by its [`GrantRef`], never by its id: the id travels only inside
+//! the refresh token, so neither an access token nor the store hands out what a refresh
+//! or a revocation request would need.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::sha256_hex;
+use crate::crypto::{constant_time_eq, hmac_sha256, sha256_hex};
 use crate::ports::UnixMillis;
 
 /// How long a just-rotated refresh token may be presented again and receive the same
 /// successor.
 pub const RETRY_GRACE_MS: u64 = 10_000;
+
+/// Characters at the end of a refresh secret that are its family's tag (126 bits).
+const TAG_CHARS: usize = 21;
+
+/// Characters of fresh randomness at the start of a refresh secret (132 bits), so a
+/// secret has the 43-character shape of a handle.
+const NONCE_CHARS: usize = 22;
+
+/// Where a grant lives and how access tokens name it: the SHA-256 (hex) of the grant's
+/// id. The id is 256 random bits, so the reference cannot be turned back into it, and a
+/// refresh token (`{grant_id}.{secret}`) or a revocation built from a reference finds
+/// no grant at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GrantRef(String);
+
+impl GrantRef {
+    /// The reference of the grant whose id is `grant_id`.
+    pub fn of(grant_id: &str) -> GrantRef {
+        GrantRef(sha256_hex(grant_id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
@@ -46,15 +82,53 @@ pub struct RefreshState {
     /// The current token's secret, kept only for the retry grace after a rotation, so a
     /// retry receives the same successor. Cleared once the grace has passed.
     pub successor: Option<String>,
+    /// The family's own random key: every secret it issues ends with a tag made under
+    /// it, so a secret it issued long ago is still recognised as reuse without a list of
+    /// them, and one it never issued is told apart. It never leaves Portcullis.
+    pub issuing_key: String,
 }
 
 impl RefreshState {
-    pub fn new(secret: &str, now: UnixMillis) -> RefreshState {
-        RefreshState {
-            current_hash: sha256_hex(secret),
+    /// Starts a family: `issuing_key` and `fresh` are fresh random handles. Returns the
+    /// state and the first token's secret.
+    pub fn start(issuing_key: String, fresh: &str, now: UnixMillis) -> (RefreshState, String) {
+        let mut state = RefreshState {
+            current_hash: String::new(),
             previous_hash: None,
             rotated_at: now.0,
             successor: None,
+            issuing_key,
+        };
+        let secret = state.issue(fresh);
+        state.current_hash = sha256_hex(&secret);
+        (state, secret)
+    }
+
+    /// A secret of this family: the start of `fresh` (random), then the tag of it.
+    fn issue(&self, fresh: &str) -> String {
+        let nonce = fresh.get(..NONCE_CHARS).unwrap_or(fresh);
+        format!("{nonce}{}", self.tag(nonce))
+    }
+
+    fn tag(&self, nonce: &str) -> String {
+        let mac = hmac_sha256(self.issuing_key.as_bytes(), nonce.as_bytes());
+        URL_SAFE_NO_PAD
+            .encode(mac)
+            .chars()
+            .take(TAG_CHARS)
+            .collect()
+    }
+
+    /// Whether this family issued `secret` at some point (current, previous or older).
+    fn issued(&self, secret: &str) -> bool {
+        let Some(split) = secret.len().checked_sub(TAG_CHARS) else {
+            return false;
+        };
+        match (secret.get(..split), secret.get(split..)) {
+            (Some(nonce), Some(tag)) if !nonce.is_empty() => {
+                constant_time_eq(tag, &self.tag(nonce))
+            }
+            _ => false,
         }
     }
 }
@@ -63,17 +137,26 @@ impl RefreshState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum GrantCommand {
-    /// `client_id` presents the refresh token secret `presented`; `fresh` is the
-    /// successor to use if this is a legitimate rotation; `scopes` is a narrower scope
-    /// requested (RFC 6749 §6).
+    /// `client_id` presents the refresh token secret `presented`; `fresh` is a random
+    /// handle the successor is made from if this is a legitimate rotation; `scopes` is a
+    /// narrower scope requested (RFC 6749 §6).
     Rotate {
         client_id: String,
         presented: String,
         fresh: String,
         scopes: Option<Vec<String>>,
     },
-    /// RFC 7009: revoke the grant and everything minted from it. With a `client_id`, only
-    /// if the grant was issued to that client (§2.1).
+    /// RFC 7009 for a refresh token: revoke the grant and everything minted from it, but
+    /// only if `presented` is a secret this family issued and the grant is `client_id`'s
+    /// (§2.1). Anything else changes nothing (§2.2: the caller is told the same).
+    RevokeRefresh {
+        client_id: String,
+        presented: String,
+    },
+    /// Revoke the grant and everything minted from it, for a caller that has already
+    /// proven it may: one of our signed access tokens naming the grant (RFC 7009, then
+    /// with the `client_id` it was issued to, §2.1), or Portcullis itself (a reused code,
+    /// a person no longer admitted).
     Revoke { client_id: Option<String> },
     /// Read the grant, e.g. to check an access token is still backed by a live grant.
     Get,
@@ -121,6 +204,21 @@ impl Grant {
         match command {
             GrantCommand::Revoke { client_id } => {
                 if client_id.as_ref().is_some_and(|id| *id != grant.client_id) {
+                    return (Some(grant), GrantReply::Invalid);
+                }
+                grant.revoked = true;
+                grant.refresh = None;
+                (Some(grant), GrantReply::Revoked)
+            }
+            GrantCommand::RevokeRefresh {
+                client_id,
+                presented,
+            } => {
+                let issued = grant
+                    .refresh
+                    .as_ref()
+                    .is_some_and(|refresh| refresh.issued(presented));
+                if *client_id != grant.client_id || !issued {
                     return (Some(grant), GrantReply::Invalid);
                 }
                 grant.revoked = true;
@@ -175,14 +273,15 @@ impl Grant {
         if !within_grace {
             refresh.successor = None;
         }
-        if crate::crypto::constant_time_eq(&presented_hash, &refresh.current_hash) {
-            refresh.previous_hash = Some(refresh.current_hash);
-            refresh.current_hash = sha256_hex(fresh);
+        if constant_time_eq(&presented_hash, &refresh.current_hash) {
+            let secret = refresh.issue(fresh);
+            refresh.previous_hash = Some(std::mem::take(&mut refresh.current_hash));
+            refresh.current_hash = sha256_hex(&secret);
             refresh.rotated_at = now.0;
-            refresh.successor = Some(fresh.to_string());
+            refresh.successor = Some(secret.clone());
             self.refresh = Some(refresh);
             let reply = GrantReply::Rotated {
-                refresh_secret: fresh.to_string(),
+                refresh_secret: secret,
                 grant: self.clone(),
             };
             return (Some(self), reply);
@@ -190,7 +289,7 @@ impl Grant {
         let is_previous = refresh
             .previous_hash
             .as_deref()
-            .is_some_and(|p| crate::crypto::constant_time_eq(&presented_hash, p));
+            .is_some_and(|p| constant_time_eq(&presented_hash, p));
         if is_previous {
             if let Some(successor) = refresh.successor.clone() {
                 self.refresh = Some(refresh);
@@ -201,7 +300,12 @@ impl Grant {
                 return (Some(self), reply);
             }
         }
-        // Reuse of a rotated (or never issued) token of this family: revoke it all.
+        if !refresh.issued(presented) {
+            // Never issued by this family: proves nothing, so it must not end the family.
+            self.refresh = Some(refresh);
+            return (Some(self), GrantReply::Invalid);
+        }
+        // Reuse of a token this family issued and has since rotated: revoke it all.
         self.revoked = true;
         let reply = GrantReply::ReuseDetected {
             grant: self.clone(),
@@ -216,8 +320,21 @@ mod tests {
 
     const T0: UnixMillis = UnixMillis(1_000_000);
 
-    fn grant(refresh: Option<&str>) -> Grant {
-        Grant {
+    /// A handle-shaped stand-in for a random value, distinct per `n` in its first
+    /// characters (the part a secret keeps).
+    fn fresh(n: u32) -> String {
+        format!("{:0<43}", format!("fresh{n}-"))
+    }
+
+    /// A grant whose family (if any) has issued one secret, returned alongside.
+    fn grant(with_refresh: bool) -> (Grant, String) {
+        let (refresh, secret) = if with_refresh {
+            let (state, secret) = RefreshState::start(fresh(1000), &fresh(0), T0);
+            (Some(state), secret)
+        } else {
+            (None, String::new())
+        };
+        let grant = Grant {
             user_id: "u".into(),
             client_id: "demo".into(),
             scopes: vec!["openid".into(), "offline_access".into()],
@@ -226,8 +343,9 @@ mod tests {
             created_at: T0.0,
             expires_at: T0.plus_seconds(3600).0,
             revoked: false,
-            refresh: refresh.map(|s| RefreshState::new(s, T0)),
-        }
+            refresh,
+        };
+        (grant, secret)
     }
 
     fn rotate(
@@ -248,94 +366,196 @@ mod tests {
         )
     }
 
-    fn secret_of(reply: &GrantReply) -> &str {
+    fn secret_of(reply: &GrantReply) -> String {
         match reply {
-            GrantReply::Rotated { refresh_secret, .. } => refresh_secret,
+            GrantReply::Rotated { refresh_secret, .. } => refresh_secret.clone(),
             other => panic!("expected rotation, got {other:?}"),
         }
     }
 
+    fn revoke_refresh(state: Option<Grant>, presented: &str) -> (Option<Grant>, GrantReply) {
+        let command = GrantCommand::RevokeRefresh {
+            client_id: "demo".into(),
+            presented: presented.into(),
+        };
+        Grant::apply(state, &command, T0.plus_seconds(1))
+    }
+
+    #[test]
+    fn grant_references_are_not_grant_ids_and_are_stable() {
+        let id = fresh(7);
+        assert_eq!(GrantRef::of(&id), GrantRef::of(&id));
+        assert_ne!(GrantRef::of(&id).as_str(), id);
+        assert_ne!(GrantRef::of(&id), GrantRef::of(&fresh(8)));
+        assert_eq!(GrantRef::of(&id).as_str().len(), 64);
+    }
+
+    #[test]
+    fn secrets_have_the_shape_of_a_handle() {
+        let (_, r0) = grant(true);
+        assert!(crate::crypto::token::is_handle(&r0), "{r0}");
+    }
+
     #[test]
     fn rfc9700_4_14_2_each_refresh_rotates_the_token() {
-        let (state, reply) = rotate(Some(grant(Some("r0"))), "r0", "r1", T0.plus_seconds(60));
-        assert_eq!(secret_of(&reply), "r1");
-        let (_, reply) = rotate(state, "r1", "r2", T0.plus_seconds(120));
-        assert_eq!(secret_of(&reply), "r2");
+        let (g, r0) = grant(true);
+        let (state, reply) = rotate(Some(g), &r0, &fresh(1), T0.plus_seconds(60));
+        let r1 = secret_of(&reply);
+        assert_ne!(r1, r0);
+        let (_, reply) = rotate(state, &r1, &fresh(2), T0.plus_seconds(120));
+        assert_ne!(secret_of(&reply), r1);
     }
 
     #[test]
     fn rfc9700_4_14_2_reuse_of_a_rotated_token_revokes_the_family() {
-        let (state, _) = rotate(Some(grant(Some("r0"))), "r0", "r1", T0.plus_seconds(60));
-        let (state, _) = rotate(state, "r1", "r2", T0.plus_seconds(120));
-        let (state, reply) = rotate(state, "r0", "x", T0.plus_seconds(121));
+        let (g, r0) = grant(true);
+        let (state, reply) = rotate(Some(g), &r0, &fresh(1), T0.plus_seconds(60));
+        let r1 = secret_of(&reply);
+        let (state, reply) = rotate(state, &r1, &fresh(2), T0.plus_seconds(120));
+        let r2 = secret_of(&reply);
+        let (state, reply) = rotate(state, &r0, &fresh(3), T0.plus_seconds(121));
         assert!(matches!(reply, GrantReply::ReuseDetected { .. }));
         // The legitimate newest token is dead too.
-        let (state, reply) = rotate(state, "r2", "r3", T0.plus_seconds(122));
+        let (state, reply) = rotate(state, &r2, &fresh(4), T0.plus_seconds(122));
         assert_eq!(reply, GrantReply::Invalid);
         let (_, reply) = Grant::apply(state, &GrantCommand::Get, T0.plus_seconds(123));
         assert_eq!(reply, GrantReply::Invalid);
     }
 
     #[test]
+    fn rfc9700_4_14_2_a_token_rotated_long_ago_is_still_recognised_as_reuse() {
+        // A thief who keeps refreshing while the rightful client is away must not outlast
+        // the family's memory: the client's old token, however many rotations back, ends it.
+        let (g, r0) = grant(true);
+        let (mut state, mut current) = (Some(g), r0.clone());
+        for n in 1..=200 {
+            let (next, reply) = rotate(state, &current, &fresh(n), T0.plus_seconds(11 * n as u64));
+            current = secret_of(&reply);
+            state = next;
+        }
+        let (state, reply) = rotate(state, &r0, &fresh(999), T0.plus_seconds(11 * 201));
+        assert!(matches!(reply, GrantReply::ReuseDetected { .. }));
+        assert_eq!(
+            rotate(state, &current, &fresh(1000), T0.plus_seconds(11 * 202)).1,
+            GrantReply::Invalid
+        );
+    }
+
+    #[test]
+    fn a_refresh_with_an_unissued_secret_is_not_reuse() {
+        let (g, r0) = grant(true);
+        let (state, reply) = rotate(Some(g), &r0, &fresh(1), T0.plus_seconds(60));
+        let r1 = secret_of(&reply);
+        // Guesses of every shape: a random handle, one of another family, a near miss.
+        let (_, other_family) = RefreshState::start(fresh(2000), &fresh(0), T0);
+        let mut near_miss = r1.clone();
+        near_miss.replace_range(42.., if r1.ends_with('A') { "B" } else { "A" });
+        let mut state = state;
+        for forged in [
+            fresh(77),
+            other_family,
+            near_miss,
+            String::new(),
+            "x".into(),
+        ] {
+            let (next, reply) = rotate(state, &forged, &fresh(5), T0.plus_seconds(120));
+            assert_eq!(reply, GrantReply::Invalid, "{forged:?}");
+            state = next;
+        }
+        // The family is intact: the current token still rotates.
+        let (_, reply) = rotate(state, &r1, &fresh(6), T0.plus_seconds(121));
+        secret_of(&reply);
+    }
+
+    #[test]
+    fn rfc7009_2_1_a_refresh_secret_revokes_its_grant_only_if_the_family_issued_it() {
+        let (g, r0) = grant(true);
+        let (state, reply) = rotate(Some(g), &r0, &fresh(1), T0.plus_seconds(60));
+        let r1 = secret_of(&reply);
+        let (state, reply) = revoke_refresh(state, &fresh(42));
+        assert_eq!(
+            reply,
+            GrantReply::Invalid,
+            "a forged secret revokes nothing"
+        );
+        let other_client = GrantCommand::RevokeRefresh {
+            client_id: "other".into(),
+            presented: r1.clone(),
+        };
+        let (state, reply) = Grant::apply(state, &other_client, T0.plus_seconds(61));
+        assert_eq!(reply, GrantReply::Invalid, "another client's request");
+        let (_, reply) = Grant::apply(state.clone(), &GrantCommand::Get, T0.plus_seconds(61));
+        assert!(matches!(reply, GrantReply::Active { .. }));
+        // The current secret, or a rotated one, revokes.
+        assert_eq!(revoke_refresh(state.clone(), &r1).1, GrantReply::Revoked);
+        let (state, reply) = revoke_refresh(state, &r0);
+        assert_eq!(reply, GrantReply::Revoked);
+        assert_eq!(
+            Grant::apply(state, &GrantCommand::Get, T0.plus_seconds(62)).1,
+            GrantReply::Invalid
+        );
+    }
+
+    #[test]
     fn a_retry_within_the_grace_gets_the_same_successor() {
         let t = T0.plus_seconds(60);
-        let (state, first) = rotate(Some(grant(Some("r0"))), "r0", "r1", t);
-        let (state, retry) = rotate(state, "r0", "other", UnixMillis(t.0 + RETRY_GRACE_MS - 1));
-        assert_eq!(secret_of(&first), "r1");
+        let (g, r0) = grant(true);
+        let (state, first) = rotate(Some(g), &r0, &fresh(1), t);
+        let (state, retry) = rotate(state, &r0, &fresh(2), UnixMillis(t.0 + RETRY_GRACE_MS - 1));
+        let r1 = secret_of(&first);
         assert_eq!(
             secret_of(&retry),
-            "r1",
+            r1,
             "concurrent refreshes share one successor"
         );
         // The successor still works and the family is intact.
-        let (_, next) = rotate(state, "r1", "r2", UnixMillis(t.0 + RETRY_GRACE_MS));
-        assert_eq!(secret_of(&next), "r2");
+        let (_, next) = rotate(state, &r1, &fresh(3), UnixMillis(t.0 + RETRY_GRACE_MS));
+        secret_of(&next);
     }
 
     #[test]
     fn the_previous_token_after_the_grace_is_reuse() {
         let t = T0.plus_seconds(60);
-        let (state, _) = rotate(Some(grant(Some("r0"))), "r0", "r1", t);
-        let (_, reply) = rotate(state, "r0", "x", UnixMillis(t.0 + RETRY_GRACE_MS));
+        let (g, r0) = grant(true);
+        let (state, _) = rotate(Some(g), &r0, &fresh(1), t);
+        let (_, reply) = rotate(state, &r0, &fresh(2), UnixMillis(t.0 + RETRY_GRACE_MS));
         assert!(matches!(reply, GrantReply::ReuseDetected { .. }));
     }
 
     #[test]
     fn expired_revoked_missing_or_refreshless_grants_refuse_rotation() {
-        let (_, reply) = rotate(Some(grant(Some("r0"))), "r0", "r1", T0.plus_seconds(3600));
+        let (g, r0) = grant(true);
+        let (_, reply) = rotate(Some(g.clone()), &r0, &fresh(1), T0.plus_seconds(3600));
         assert_eq!(reply, GrantReply::Invalid, "expired");
-        let (state, _) = Grant::apply(
-            Some(grant(Some("r0"))),
-            &GrantCommand::Revoke { client_id: None },
-            T0,
-        );
-        let (_, reply) = rotate(state, "r0", "r1", T0);
+        let (state, _) = Grant::apply(Some(g), &GrantCommand::Revoke { client_id: None }, T0);
+        let (_, reply) = rotate(state, &r0, &fresh(1), T0);
         assert_eq!(reply, GrantReply::Invalid, "revoked");
         assert_eq!(
-            rotate(None, "r0", "r1", T0).1,
+            rotate(None, &r0, &fresh(1), T0).1,
             GrantReply::Invalid,
             "unknown"
         );
         assert_eq!(
-            rotate(Some(grant(None)), "r0", "r1", T0).1,
+            rotate(Some(grant(false).0), &r0, &fresh(1), T0).1,
             GrantReply::Invalid
         );
     }
 
     #[test]
     fn rfc6749_6_another_client_or_a_wider_scope_changes_nothing() {
+        let (g, r0) = grant(true);
         let other = GrantCommand::Rotate {
             client_id: "other".into(),
-            presented: "r0".into(),
-            fresh: "r1".into(),
+            presented: r0.clone(),
+            fresh: fresh(1),
             scopes: None,
         };
-        let (state, reply) = Grant::apply(Some(grant(Some("r0"))), &other, T0);
+        let (state, reply) = Grant::apply(Some(g), &other, T0);
         assert_eq!(reply, GrantReply::Invalid);
         let wider = GrantCommand::Rotate {
             client_id: "demo".into(),
-            presented: "r0".into(),
-            fresh: "r1".into(),
+            presented: r0.clone(),
+            fresh: fresh(1),
             scopes: Some(vec!["openid".into(), "admin".into()]),
         };
         let (state, reply) = Grant::apply(state, &wider, T0);
@@ -344,15 +564,16 @@ mod tests {
             client_id: Some("other".into()),
         };
         let (state, _) = Grant::apply(state, &revoke_other, T0);
-        let (_, reply) = rotate(state, "r0", "r1", T0);
-        assert_eq!(secret_of(&reply), "r1", "the family is intact");
+        let (_, reply) = rotate(state, &r0, &fresh(1), T0);
+        secret_of(&reply);
     }
 
     #[test]
     fn get_reports_live_grants_only() {
-        let (_, reply) = Grant::apply(Some(grant(None)), &GrantCommand::Get, T0);
+        let (g, _) = grant(false);
+        let (_, reply) = Grant::apply(Some(g.clone()), &GrantCommand::Get, T0);
         assert!(matches!(reply, GrantReply::Active { .. }));
-        let (_, reply) = Grant::apply(Some(grant(None)), &GrantCommand::Get, T0.plus_seconds(3600));
+        let (_, reply) = Grant::apply(Some(g), &GrantCommand::Get, T0.plus_seconds(3600));
         assert_eq!(reply, GrantReply::Invalid);
     }
 }

@@ -1,4 +1,8 @@
 //! Token introspection (RFC 7662) for confidential clients (resource servers).
+//!
+//! A token is active only while the provider would still honour it: its grant is live,
+//! and the person it names passes the same checks as at refresh (the client's policy,
+//! no password reset since it was issued). Anything else is `{"active": false}`.
 
 use portcullis_shared::oauth::OAuthErrorCode;
 use serde::Serialize;
@@ -6,12 +10,14 @@ use serde::Serialize;
 use crate::clients::ClientType;
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::oauth::authorization_request::Params;
-use crate::oauth::grant::{GrantCommand, GrantReply};
+use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
 use crate::oauth::keys;
 use crate::oauth::token::{authenticate_client, split_refresh_token, token_parameter, Failure};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::live_access_token;
-use crate::ports::Ports;
+use crate::policy;
+use crate::ports::{Ports, StoreError, UnixMillis};
+use crate::users::User;
 
 /// RFC 7662 §2.2. An inactive token is `{"active": false}` and nothing else.
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
@@ -59,7 +65,7 @@ pub async fn handle(
     if let Some((grant_id, secret)) = split_refresh_token(token) {
         let GrantReply::Active { grant } = ports
             .grants
-            .apply(grant_id, &GrantCommand::Get, now)
+            .apply(GrantRef::of(grant_id).as_str(), &GrantCommand::Get, now)
             .await?
         else {
             return Ok(Introspection::default());
@@ -69,6 +75,14 @@ pub async fn handle(
             .as_ref()
             .is_some_and(|r| constant_time_eq(&sha256_hex(secret), &r.current_hash));
         if !current {
+            return Ok(Introspection::default());
+        }
+        let user = ports.users.find_by_id(&grant.user_id).await?;
+        // What refresh would check: a password reset since the grant began kills it.
+        let since_reset = user
+            .as_ref()
+            .is_some_and(|u| u.accepts_grant_from(UnixMillis(grant.created_at)));
+        if !since_reset || !admitted(ports, &grant.client_id, user.as_ref()).await? {
             return Ok(Introspection::default());
         }
         return Ok(Introspection {
@@ -86,12 +100,16 @@ pub async fn handle(
     }
 
     let ring = keys::load(ports).await?;
-    let Some(claims) = live_access_token(ports, &ring, issuer, token)
-        .await?
-        .map(|live| live.claims)
-    else {
+    // `live_access_token` has checked the grant and any reset since the token was minted.
+    let Some(live) = live_access_token(ports, &ring, issuer, token).await? else {
         return Ok(Introspection::default());
     };
+    let claims = live.claims;
+    // A token minted from a grant names a person, who must still be admitted; one without
+    // (client credentials) names its client.
+    if claims.grant.is_some() && !admitted(ports, &claims.client_id, live.subject.as_ref()).await? {
+        return Ok(Introspection::default());
+    }
     Ok(Introspection {
         active: true,
         scope: Some(claims.scope),
@@ -104,4 +122,20 @@ pub async fn handle(
         aud: Some(claims.aud),
         jti: Some(claims.jti),
     })
+}
+
+/// Whether the token's client still admits the person it names ([`policy::admits`], as
+/// refresh checks): a suspended person's tokens are not active.
+async fn admitted(
+    ports: &Ports<'_>,
+    client_id: &str,
+    user: Option<&User>,
+) -> Result<bool, StoreError> {
+    let Some(user) = user else {
+        return Ok(false);
+    };
+    let Some(client) = ports.clients.find(client_id).await? else {
+        return Ok(false);
+    };
+    Ok(policy::admits(&client, user).is_ok())
 }

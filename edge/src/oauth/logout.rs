@@ -1,9 +1,12 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
 //!
-//! With a valid `id_token_hint` the session ends at once and the browser returns to the
-//! client's exactly registered `post_logout_redirect_uri` (§2, §3). Without one, a GET
-//! asks the person to confirm with a same-site POST: the SameSite=Lax cookie is not sent
-//! on a cross-site POST, so another site cannot sign people out.
+//! §2: the OP ends the session without asking only when the `id_token_hint` — an ID token
+//! we issued (expired ones accepted) — names the person signed in here. Otherwise a GET
+//! shows a confirmation page whose form carries a token bound to the session
+//! ([`sessions::form_token`]), and only a POST carrying that token signs out: a link
+//! with an attacker's own ID token, or a form on another page, signs nobody out. The
+//! browser then returns to the client's exactly registered `post_logout_redirect_uri`
+//! (§3).
 
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
@@ -14,6 +17,11 @@ use crate::oauth::keys;
 use crate::oauth::tokens::verify_id_token_hint;
 use crate::ports::Ports;
 use crate::sessions;
+
+/// What the confirmation form's token is for (see [`sessions::form_token`]).
+const CONFIRMATION: &str = "logout";
+/// The confirmation form's field carrying that token.
+const CONFIRMATION_FIELD: &str = "confirmation";
 
 /// Handles `GET`/`POST /logout`.
 pub async fn handle(
@@ -68,26 +76,46 @@ pub async fn handle(
         }
     };
 
-    if hint.is_none() && method != Method::Post {
-        return Ok(confirmation_page(params));
+    let session = sessions::current(ports, issuer, cookie).await?;
+    let mut ended = false;
+    if let Some(session) = &session {
+        let hint_names_the_person = hint.as_ref().is_some_and(|h| h.sub == session.user_id);
+        let confirmed = method == Method::Post
+            && sessions::verify_form_token(
+                issuer,
+                cookie,
+                CONFIRMATION,
+                param(params, CONFIRMATION_FIELD),
+            );
+        if !hint_names_the_person && !confirmed {
+            // The session is only ever present with its cookie, so there is a token.
+            let token = sessions::form_token(issuer, cookie, CONFIRMATION).unwrap_or_default();
+            return Ok(confirmation_page(
+                client_id.as_deref(),
+                return_to.as_deref(),
+                param(params, "state"),
+                &token,
+            ));
+        }
+        if sessions::end(ports, issuer, cookie).await?.is_some() {
+            ended = true;
+            events::record(
+                ports,
+                context,
+                EventSpec {
+                    event_type: types::SESSION_END,
+                    display_message: "User logout from Portcullis",
+                    success: true,
+                    reason: None,
+                    actor_id: Some(&session.user_id),
+                    actor_email: None,
+                    client_id: client_id.as_deref(),
+                },
+            )
+            .await;
+        }
     }
-
-    if let Some(session) = sessions::end(ports, cookie).await? {
-        events::record(
-            ports,
-            context,
-            EventSpec {
-                event_type: types::SESSION_END,
-                display_message: "User logout from Portcullis",
-                success: true,
-                reason: None,
-                actor_id: Some(&session.user_id),
-                actor_email: None,
-                client_id: client_id.as_deref(),
-            },
-        )
-        .await;
-    }
+    // Without a session there is nothing to end, and nothing to ask.
     let response = match return_to {
         Some(uri) => {
             let state: Vec<(&str, &str)> = param(params, "state")
@@ -103,24 +131,42 @@ pub async fn handle(
         }
         None => signed_out_page(),
     };
-    Ok(response.with_header("set-cookie", &sessions::clear_cookie(issuer)))
+    // Only a session ended here has its cookie cleared: a request that ended nothing
+    // (say, one carrying a tossed duplicate) must not sign the browser out either.
+    Ok(if ended {
+        response.with_header("set-cookie", &sessions::clear_cookie(issuer))
+    } else {
+        response
+    })
 }
 
 fn page(title: &str, body: &str) -> Response {
     crate::pages::page(&crate::i18n::Words::english(), 200, title, body)
 }
 
-fn confirmation_page(params: &Params) -> Response {
-    let hidden: String = ["client_id", "post_logout_redirect_uri", "state"]
-        .iter()
-        .filter_map(|name| param(params, name).map(|v| (name, v)))
-        .map(|(name, v)| {
-            format!(
-                "<input type=hidden name={name} value=\"{}\">",
-                html_escape(v)
-            )
-        })
-        .collect();
+/// Asks the person to confirm; the form carries what the sign-out needs afterwards (the
+/// client, checked again on the POST) and the session-bound token.
+fn confirmation_page(
+    client_id: Option<&str>,
+    return_to: Option<&str>,
+    state: Option<&str>,
+    token: &str,
+) -> Response {
+    let hidden: String = [
+        ("client_id", client_id),
+        ("post_logout_redirect_uri", return_to),
+        ("state", state),
+        (CONFIRMATION_FIELD, Some(token)),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.map(|v| (name, v)))
+    .map(|(name, v)| {
+        format!(
+            "<input type=hidden name={name} value=\"{}\">",
+            html_escape(v)
+        )
+    })
+    .collect();
     page(
         "Sign out?",
         &format!(

@@ -1,9 +1,10 @@
 //! Token revocation (RFC 7009). Revoking either token of a grant revokes the grant: the
-//! refresh-token family and every access token minted from it.
+//! refresh-token family and every access token minted from it. A token that is not one
+//! we issued to this client revokes nothing, and the answer is the same (§2.2).
 
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::oauth::authorization_request::Params;
-use crate::oauth::grant::{GrantCommand, GrantReply};
+use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
 use crate::oauth::keys;
 use crate::oauth::token::{authenticate_client, split_refresh_token, token_parameter, Failure};
 use crate::oauth::tokens::verify_access_token;
@@ -21,23 +22,37 @@ pub async fn handle(
     let client = authenticate_client(ports, authorization, origin, issuer, params).await?;
     let token = token_parameter(params)?;
     let now = ports.clock.now();
-    let grant_id = match split_refresh_token(token) {
-        Some((grant_id, _)) => Some(grant_id.to_string()),
+    // A refresh token is checked by its grant: only a secret the family issued revokes
+    // (a grant id with a made-up secret revokes nothing). An access token is proof in
+    // itself once its signature verifies, and names its grant by reference.
+    let (reference, command) = match split_refresh_token(token) {
+        Some((grant_id, secret)) => (
+            GrantRef::of(grant_id),
+            GrantCommand::RevokeRefresh {
+                client_id: client.id.clone(),
+                presented: secret.to_string(),
+            },
+        ),
         None => {
             let ring = keys::load(ports).await?;
-            verify_access_token(&ring, issuer, token, now)
+            let grant = verify_access_token(&ring, issuer, token, now)
                 .ok()
                 .filter(|claims| claims.client_id == client.id)
-                .and_then(|claims| claims.grant_id)
+                .and_then(|claims| claims.grant);
+            let Some(grant) = grant else {
+                return Ok(());
+            };
+            let command = GrantCommand::Revoke {
+                client_id: Some(client.id.clone()),
+            };
+            (grant, command)
         }
     };
-    let Some(grant_id) = grant_id else {
-        return Ok(());
-    };
-    let command = GrantCommand::Revoke {
-        client_id: Some(client.id.clone()),
-    };
-    if let GrantReply::Revoked = ports.grants.apply(&grant_id, &command, now).await? {
+    let reply = ports
+        .grants
+        .apply(reference.as_str(), &command, now)
+        .await?;
+    if let GrantReply::Revoked = reply {
         events::record(
             ports,
             context,

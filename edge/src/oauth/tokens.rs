@@ -9,7 +9,7 @@
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::oauth::claims::{at_hash, AccessTokenClaims, IdTokenClaims};
-use crate::oauth::grant::{GrantCommand, GrantReply};
+use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
 use crate::oauth::jws::{
     sign_compact, verify_compact, VerifyError, TYP_ACCESS_TOKEN, TYP_ID_TOKEN,
 };
@@ -31,7 +31,8 @@ pub struct Subject<'a> {
     pub auth_time: Option<u64>,
     pub amr: &'a [String],
     pub nonce: Option<&'a str>,
-    pub grant_id: Option<&'a str>,
+    /// The grant the tokens continue; `None` for client credentials.
+    pub grant: Option<&'a GrantRef>,
     pub now: UnixMillis,
 }
 
@@ -70,7 +71,7 @@ pub async fn mint(
         client_id: subject.client.id.clone(),
         scope: subject.scopes.join(" "),
         auth_time: subject.auth_time.map(|t| t / 1000),
-        grant_id: subject.grant_id.map(str::to_string),
+        grant: subject.grant.cloned(),
     };
     let access_token = sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &access).await?;
 
@@ -163,10 +164,10 @@ pub async fn live_access_token(
     let Ok(claims) = verify_access_token(ring, issuer, token, now) else {
         return Ok(None);
     };
-    if let Some(grant_id) = claims.grant_id.as_deref() {
+    if let Some(grant) = claims.grant.as_ref() {
         let reply = ports
             .grants
-            .apply(grant_id, &GrantCommand::Get, now)
+            .apply(grant.as_str(), &GrantCommand::Get, now)
             .await?;
         if !matches!(reply, GrantReply::Active { .. }) {
             return Ok(None);
@@ -224,7 +225,7 @@ mod tests {
             auth_time: Some(t.clock.now().0),
             amr: &["pwd".to_string()],
             nonce: Some("n-0S6_WzA2Mj"),
-            grant_id: Some("g1"),
+            grant: Some(&GrantRef::of("g1")),
             now: t.clock.now(),
         };
         let minted = pollster::block_on(mint(&ring, &subject, &t.random)).unwrap();
@@ -262,7 +263,7 @@ mod tests {
         let t = TestPorts::new();
         let (ring, m) = minted(&t, &["openid"]);
         let claims = verify_access_token(&ring, ISS, &m.access_token, t.clock.now()).unwrap();
-        assert_eq!(claims.grant_id.as_deref(), Some("g1"));
+        assert_eq!(claims.grant, Some(GrantRef::of("g1")));
         assert_eq!(
             verify_access_token(
                 &ring,

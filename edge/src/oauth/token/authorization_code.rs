@@ -7,7 +7,7 @@ use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
 use crate::oauth::code::{self, CodeRecord};
-use crate::oauth::grant::{Grant, GrantCommand, RefreshState};
+use crate::oauth::grant::{Grant, GrantCommand, GrantRef, RefreshState};
 use crate::oauth::pkce::CodeChallenge;
 use crate::oauth::tokens::Subject;
 use crate::ports::Ports;
@@ -38,11 +38,15 @@ pub(super) async fn exchange(
     let grant_id = random_handle(ports.random).map_err(random_failed)?;
     let wants_refresh =
         record.scopes.iter().any(|s| s == "offline_access") && client.allows_grant("refresh_token");
-    let refresh_secret = if wants_refresh {
-        Some(random_handle(ports.random).map_err(random_failed)?)
+    let (refresh, refresh_secret) = if wants_refresh {
+        let issuing_key = random_handle(ports.random).map_err(random_failed)?;
+        let fresh = random_handle(ports.random).map_err(random_failed)?;
+        let (state, secret) = RefreshState::start(issuing_key, &fresh, now);
+        (Some(state), Some(secret))
     } else {
-        None
+        (None, None)
     };
+    let reference = GrantRef::of(&grant_id);
     let grant = Grant {
         user_id: user.id.clone(),
         client_id: client.id.clone(),
@@ -52,9 +56,9 @@ pub(super) async fn exchange(
         created_at: now.0,
         expires_at: now.plus_seconds(client.refresh_token_ttl).0,
         revoked: false,
-        refresh: refresh_secret.as_deref().map(|s| RefreshState::new(s, now)),
+        refresh,
     };
-    ports.grants.create(&grant_id, &grant).await?;
+    ports.grants.create(reference.as_str(), &grant).await?;
     code::mark_spent(ports, code, &grant_id).await?;
 
     let subject = Subject {
@@ -65,7 +69,7 @@ pub(super) async fn exchange(
         auth_time: Some(record.auth_time),
         amr: &record.amr,
         nonce: record.nonce.as_deref(),
-        grant_id: Some(&grant_id),
+        grant: Some(&reference),
         now,
     };
     let refresh_token = refresh_secret.map(|s| refresh_token_for(&grant_id, &s));
@@ -116,7 +120,7 @@ async fn reused_or_unknown(ports: &Ports<'_>, code: &str) -> Failure {
             let revoked = ports
                 .grants
                 .apply(
-                    &grant_id,
+                    GrantRef::of(&grant_id).as_str(),
                     &GrantCommand::Revoke { client_id: None },
                     ports.clock.now(),
                 )

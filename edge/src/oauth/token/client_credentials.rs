@@ -54,7 +54,7 @@ pub(super) async fn exchange(
         auth_time: None,
         amr: &[],
         nonce: None,
-        grant_id: None,
+        grant: None,
         now: ports.clock.now(),
     };
     respond(ports, &ring, &subject, None).await

@@ -10,11 +10,12 @@ use super::{
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
-use crate::oauth::grant::{GrantCommand, GrantReply};
+use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::Subject;
+use crate::policy;
 use crate::ports::{Ports, UnixMillis};
-use crate::users::UserStatus;
+use crate::users::User;
 
 pub(super) async fn exchange(
     ports: &Ports<'_>,
@@ -25,6 +26,7 @@ pub(super) async fn exchange(
 ) -> Result<TokenResponse, Failure> {
     let invalid = || invalid_grant("The refresh token is invalid, expired or revoked.");
     let (grant_id, presented) = split_refresh_token(refresh_token).ok_or_else(invalid)?;
+    let reference = GrantRef::of(grant_id);
     let fresh = random_handle(ports.random)
         .map_err(|_| Failure::unavailable("random source failed".into()))?;
     let command = GrantCommand::Rotate {
@@ -34,7 +36,11 @@ pub(super) async fn exchange(
         scopes: scope.clone(),
     };
     let now = ports.clock.now();
-    let (secret, grant) = match ports.grants.apply(grant_id, &command, now).await? {
+    let (secret, grant) = match ports
+        .grants
+        .apply(reference.as_str(), &command, now)
+        .await?
+    {
         GrantReply::Rotated {
             refresh_secret,
             grant,
@@ -65,15 +71,14 @@ pub(super) async fn exchange(
         }
         _ => return Err(invalid().into()),
     };
+    // The same client policy as at sign-in, and no password reset since the grant began.
     let user = ports.users.find_by_id(&grant.user_id).await?;
-    let live = |u: &crate::users::User| {
-        u.status == UserStatus::Active && u.accepts_grant_from(UnixMillis(grant.created_at))
+    let honoured = |u: &User| {
+        policy::admits(client, u).is_ok() && u.accepts_grant_from(UnixMillis(grant.created_at))
     };
-    let Some(user) = user.filter(live) else {
-        let _ = ports
-            .grants
-            .apply(grant_id, &GrantCommand::Revoke { client_id: None }, now)
-            .await;
+    let Some(user) = user.filter(honoured) else {
+        let revoke = GrantCommand::Revoke { client_id: None };
+        let _ = ports.grants.apply(reference.as_str(), &revoke, now).await;
         return Err(invalid().into());
     };
     let ring = key_ring(ports).await?;
@@ -87,7 +92,7 @@ pub(super) async fn exchange(
         amr: &grant.amr,
         // OIDC Core §12.2: a refreshed ID token SHOULD NOT carry a nonce.
         nonce: None,
-        grant_id: Some(grant_id),
+        grant: Some(&reference),
         now,
     };
     respond(

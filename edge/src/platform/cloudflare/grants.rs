@@ -1,4 +1,5 @@
-//! Grants on Durable Objects: one object per grant (`idFromName(grant_id)`), holding the
+//! Grants on Durable Objects: one object per grant, named by its reference
+//! (`idFromName` of [`crate::oauth::grant::GrantRef`], never the grant id), holding the
 //! grant as one SQLite row. The object runs one request at a time and its SQL calls are
 //! synchronous, so [`Grant::apply`] — read, decide, write — is atomic: two concurrent
 //! refreshes of one token are decided one after the other. An alarm at expiry erases it.
