@@ -33,6 +33,7 @@ use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES
 use crate::oauth::code::{self, CodeRecord, CODE_TTL_SECONDS};
 use crate::oauth::pkce::CodeChallenge;
 use crate::passkeys;
+use crate::policy::{self, PolicyRefusal};
 use crate::ports::Ports;
 use crate::sessions;
 use crate::users::User;
@@ -405,7 +406,16 @@ pub async fn step(
                 // The emailed code that completes the flow is a second method.
                 amr.push("otp".into());
             }
-            if needs_second_proof || client.requires_verified_email && !user.email_verified {
+            // The one client policy check, as at silent SSO and refresh: an address the
+            // client needs verified is verified here, by a code typed in this flow.
+            let unverified = match policy::admits(&client, &user) {
+                Ok(()) => false,
+                Err(PolicyRefusal::EmailUnverified) => true,
+                Err(PolicyRefusal::Inactive) => {
+                    return keep(ports, flow_id, record, Error::InvalidCredentials).await
+                }
+            };
+            if needs_second_proof || unverified {
                 return email::verify_first(ports, caller, flow_id, record, &client, &user, amr)
                     .await;
             }
