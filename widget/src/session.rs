@@ -22,8 +22,7 @@ use portcullis_shared::api::{
 use portcullis_shared::events::StepDetail;
 use wasm_bindgen::JsCast;
 
-use crate::api::Tokens;
-use crate::api::{AccessToken, Api, Failure};
+use crate::api::{AccessToken, Api, Failure, Tokens};
 use crate::events::Events;
 use crate::pkce::{self, Pkce};
 use crate::text::{self, Key, Text};
