@@ -18,7 +18,8 @@ import { parseArgs } from "node:util";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"];
-export const DEFAULT_SCOPES = ["openid", "profile", "email", "offline_access"];
+/** `account` is the account API's scope: the sign-in widget needs it to manage passkeys. */
+export const DEFAULT_SCOPES = ["openid", "profile", "email", "offline_access", "account"];
 export const DEFAULT_GRANT_TYPES = ["authorization_code", "refresh_token"];
 /** Lifetimes in seconds: [default, minimum, maximum]. Defaults match the migration. */
 export const TTLS = {

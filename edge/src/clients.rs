@@ -59,6 +59,16 @@ impl Client {
         self.grant_types.iter().any(|g| g == grant_type)
     }
 
+    /// Whether the sign-in widget can get account API tokens for this client: the
+    /// `account` scope, and a refresh token (`offline_access` and the `refresh_token`
+    /// grant) to ask for one beside the page's own tokens (RFC 8707 §2.2).
+    pub fn allows_account_api(&self) -> bool {
+        let scope = |s: &str| self.allowed_scopes.iter().any(|a| a == s);
+        scope(crate::oauth::resource::ACCOUNT_SCOPE)
+            && scope("offline_access")
+            && self.allows_grant("refresh_token")
+    }
+
     /// Whether `secret` is this confidential client's secret (constant-time).
     pub fn verify_secret(&self, secret: &str) -> bool {
         match self

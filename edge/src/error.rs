@@ -5,6 +5,7 @@
 //! ([`Error::detail`]) goes to the log only.
 
 use portcullis_shared::api::{PasswordProblem, PasswordRejected};
+use portcullis_shared::oauth::OAuthErrorCode;
 use portcullis_shared::{ApiError, ErrorCode};
 
 use crate::http::Response;
@@ -38,8 +39,15 @@ pub enum Error {
     RandomUnavailable,
     /// A fault of ours (corrupt data, missing configuration); the detail is for logs.
     Internal(String),
-    /// The account API was called without a live access token.
+    /// The account API was called without a live access token for it.
     Unauthorized,
+    /// The account API's token lacks the `account` scope.
+    InsufficientScope,
+    /// The token's sign-in is older than the account API accepts for a change: RFC 9470
+    /// step-up, with the seconds allowed since the last sign-in.
+    ReauthenticationRequired {
+        max_age: u64,
+    },
     PasskeyNotFound,
     /// The passkey is the account's only way to sign in.
     LastSignInMethod,
@@ -71,6 +79,8 @@ impl Error {
                 ErrorCode::ServerError
             }
             Error::Unauthorized => ErrorCode::Unauthorized,
+            Error::InsufficientScope => ErrorCode::InsufficientScope,
+            Error::ReauthenticationRequired { .. } => ErrorCode::ReauthenticationRequired,
             Error::PasskeyNotFound => ErrorCode::PasskeyNotFound,
             Error::LastSignInMethod => ErrorCode::LastSignInMethod,
             Error::Ceremony(err) => err.code(),
@@ -91,7 +101,9 @@ impl Error {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::OriginNotAllowed => 403,
             ErrorCode::ServerError => 503,
-            ErrorCode::Unauthorized => 401,
+            ErrorCode::Unauthorized | ErrorCode::ReauthenticationRequired => 401,
+            // RFC 6750 §3.1.
+            ErrorCode::InsufficientScope => 403,
             ErrorCode::PasskeyNotFound => 404,
             ErrorCode::LastSignInMethod => 409,
             ErrorCode::CodeInvalid => 401,
@@ -141,6 +153,13 @@ impl Error {
                 "The service is temporarily unavailable. Try again.".into()
             }
             Error::Unauthorized => "Sign in again to manage your account.".into(),
+            Error::InsufficientScope => {
+                "The access token lacks the account scope.".into()
+            }
+            Error::ReauthenticationRequired { max_age } => format!(
+                "Sign in again: changing how this account signs in needs a sign-in within the last {} minutes.",
+                max_age / 60
+            ),
             Error::PasskeyNotFound => "That passkey is not on this account.".into(),
             Error::LastSignInMethod => {
                 "This is the only way to sign in to this account, so it can't be deleted.".into()
@@ -184,7 +203,33 @@ impl Error {
                 _ => None,
             },
         };
-        Response::json(self.status(), &body)
+        let response = Response::json(self.status(), &body);
+        match self.challenge() {
+            Some(challenge) => response.with_header("www-authenticate", &challenge),
+            None => response,
+        }
+    }
+
+    /// RFC 6750 §3 `WWW-Authenticate` for refusals of a bearer token that a new token
+    /// can cure; the description is ours, never the caller's.
+    fn challenge(&self) -> Option<String> {
+        let (error, extra) = match self {
+            Error::InsufficientScope => (
+                OAuthErrorCode::InsufficientScope,
+                format!(", scope=\"{}\"", crate::oauth::resource::ACCOUNT_SCOPE),
+            ),
+            // RFC 9470 §3: `max_age` tells the client how recent a sign-in to ask for.
+            Error::ReauthenticationRequired { max_age } => (
+                OAuthErrorCode::InsufficientUserAuthentication,
+                format!(", max_age=\"{max_age}\""),
+            ),
+            _ => return None,
+        };
+        Some(format!(
+            "Bearer error=\"{}\", error_description=\"{}\"{extra}",
+            error.as_str(),
+            self.public_message()
+        ))
     }
 }
 
@@ -230,6 +275,8 @@ mod tests {
             Error::Store(StoreError::Conflict),
             Error::RandomUnavailable,
             Error::Unauthorized,
+            Error::InsufficientScope,
+            Error::ReauthenticationRequired { max_age: 300 },
             Error::PasskeyNotFound,
             Error::LastSignInMethod,
             Error::CodeInvalid,
@@ -265,5 +312,27 @@ mod tests {
                 "caller input echoed: {text}"
             );
         }
+    }
+
+    #[test]
+    fn rfc9470_3_an_old_sign_in_is_a_401_challenge_for_a_recent_one() {
+        let response = Error::ReauthenticationRequired { max_age: 300 }.to_response();
+        assert_eq!(response.status, 401);
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(body["code"], "reauthentication_required");
+        let challenge = response.header("www-authenticate").unwrap();
+        assert!(
+            challenge.starts_with(
+                "Bearer error=\"insufficient_user_authentication\", error_description=\""
+            ),
+            "{challenge}"
+        );
+        assert!(challenge.ends_with(", max_age=\"300\""), "{challenge}");
+        let scope = Error::InsufficientScope.to_response();
+        assert_eq!(scope.status, 403);
+        assert!(scope
+            .header("www-authenticate")
+            .unwrap()
+            .contains("error=\"insufficient_scope\", error_description=\"The access token lacks the account scope.\", scope=\"account\""));
     }
 }

@@ -634,7 +634,7 @@ pub fn demo_client() -> Client {
         client_type: ClientType::Public,
         redirect_uris: vec!["https://shop.example/callback".into()],
         allowed_origins: vec!["https://shop.example".into()],
-        allowed_scopes: ["openid", "profile", "email", "offline_access"]
+        allowed_scopes: ["openid", "profile", "email", "offline_access", "account"]
             .map(String::from)
             .to_vec(),
         secret_hash: None,

@@ -9,17 +9,21 @@ mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::http::{call, claims, json, post, redeem, start_flow, ISSUER, PAGE};
+use common::http::{call, claims, form, json, post, redeem, start_flow, CHALLENGE, ISSUER, PAGE};
 use common::{client, SoftClient};
 use passkey::client::DefaultClientData;
 use passkey::types::webauthn::{CredentialCreationOptions, CredentialRequestOptions};
 use portcullis_edge::http::{Method, Response};
+use portcullis_edge::oauth::claims::AccessTokenClaims;
+use portcullis_edge::oauth::jws::{sign_compact, TYP_ACCESS_TOKEN};
 use portcullis_edge::testing::TestPorts;
 use serde_json::{json, Value};
 use url::Url;
 
 /// The RP ID the demo client's passkeys are for.
 const RP_ID: &str = "shop.example";
+/// The account API's resource indicator (RFC 8707), the `aud` of its tokens.
+const ACCOUNT_API: &str = "https://id.shop.example/v1/me";
 
 fn ports() -> TestPorts {
     let mut t = TestPorts::new();
@@ -64,11 +68,51 @@ fn get(client: &mut SoftClient, options: &Value) -> Value {
     browser_json(serde_json::to_value(&got).unwrap())
 }
 
+/// An embedded flow that asks for the account API's scope too, as the widget does.
+fn start_account_flow(t: &TestPorts) -> String {
+    let response = post(
+        t,
+        "/v1/flows",
+        &json!({"client_id": "demo", "code_challenge": CHALLENGE, "code_challenge_method": "S256",
+                "scope": "openid email offline_access account"}),
+    );
+    assert_eq!(response.status, 201, "{}", json(&response));
+    json(&response)["flow_id"].as_str().unwrap().to_string()
+}
+
+/// RFC 8707 §2.2: an access token for the account API from the grant of `tokens`, by
+/// its refresh token, as the widget gets one beside the page's tokens. The response.
+fn for_account_api(t: &TestPorts, tokens: &Value) -> Response {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", "demo"),
+            ("resource", ACCOUNT_API),
+        ])
+        .finish();
+    form(t, "/token", &body)
+}
+
+/// The account API token of `tokens`' grant.
+fn account_token(t: &TestPorts, tokens: &Value) -> String {
+    let response = for_account_api(t, tokens);
+    assert_eq!(response.status, 200, "{}", json(&response));
+    json(&response)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Passkey-only sign-up of `email`; returns the client holding the passkey and the
 /// token response.
 fn sign_up(t: &TestPorts, email: &str) -> (SoftClient, Value) {
+    sign_up_in(t, &start_account_flow(t), email)
+}
+
+/// Passkey-only sign-up of `email` in `flow`.
+fn sign_up_in(t: &TestPorts, flow: &str, email: &str) -> (SoftClient, Value) {
     let mut client = client(true);
-    let flow = start_flow(t);
     let options = post(
         t,
         &format!("/v1/flows/{flow}/passkey/sign-up/options"),
@@ -83,7 +127,7 @@ fn sign_up(t: &TestPorts, email: &str) -> (SoftClient, Value) {
 
 /// Sign-in options for `email` (or usernameless without), in a new flow.
 fn sign_in_options(t: &TestPorts, email: Option<&str>) -> (String, Value) {
-    let flow = start_flow(t);
+    let flow = start_account_flow(t);
     let body = email.map_or(json!({}), |e| json!({"email": e}));
     let options = post(t, &format!("/v1/flows/{flow}/passkey/options"), &body);
     assert_eq!(options.status, 200, "{}", json(&options));
@@ -256,7 +300,7 @@ fn passkey_sign_up_of_a_registered_address_is_refused_and_stores_nothing() {
 fn the_account_api_lists_adds_renames_and_deletes_passkeys() {
     let t = ports();
     let (mut first, tokens) = sign_up(&t, "ada@shop.example");
-    let token = tokens["access_token"].as_str().unwrap();
+    let token = &account_token(&t, &tokens);
 
     let listed = me(&t, Method::Get, "/v1/me/passkeys", token, "");
     assert_eq!(listed.status, 200, "{}", json(&listed));
@@ -355,7 +399,7 @@ fn the_account_api_lists_adds_renames_and_deletes_passkeys() {
 fn the_account_api_needs_a_live_token_from_an_allowed_page() {
     let t = ports();
     let (_, tokens) = sign_up(&t, "ada@shop.example");
-    let token = tokens["access_token"].as_str().unwrap();
+    let token = &account_token(&t, &tokens);
     let none = call(&t, Method::Get, "/v1/me/passkeys", &[("origin", PAGE)], "");
     assert_eq!(none.status, 401);
     assert_eq!(json(&none)["code"], "unauthorized");
@@ -476,4 +520,189 @@ fn with_verification_required_a_taken_address_gets_the_new_account_answer_for_pa
     assert_eq!(taken.1["status"], "verify_email");
     let mail = t.mailer.last_to("ada@shop.example").unwrap();
     assert_eq!(mail.subject, "You already have an account with Strict Shop");
+}
+
+// Changing how an account signs in: its own audience and scope, a recent sign-in, and
+// an email to the owner.
+
+fn challenge(response: &Response) -> String {
+    response
+        .headers
+        .iter()
+        .find(|(name, _)| name == "www-authenticate")
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn account_api_refuses_tokens_for_another_audience() {
+    let t = ports();
+    let (_, tokens) = sign_up(&t, "ada@shop.example");
+    // The page's token: for userinfo and the site's own APIs, where it may travel.
+    let page_token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(claims(page_token)["aud"], ISSUER);
+    for (method, path) in [
+        (Method::Get, "/v1/me/passkeys"),
+        (Method::Post, "/v1/me/passkeys/options"),
+        (Method::Delete, "/v1/me/passkeys/AAAA"),
+    ] {
+        let refused = me(&t, method, path, page_token, "");
+        assert_eq!(refused.status, 401, "{path}: {}", json(&refused));
+        assert_eq!(json(&refused)["code"], "unauthorized");
+    }
+    // The same grant's token for the account API is the one that works.
+    let token = account_token(&t, &tokens);
+    assert_eq!(claims(&token)["aud"], ACCOUNT_API);
+    assert_eq!(claims(&token)["scope"], "account");
+    let listed = me(&t, Method::Get, "/v1/me/passkeys", &token, "");
+    assert_eq!(listed.status, 200, "{}", json(&listed));
+}
+
+#[test]
+fn account_api_refuses_tokens_without_the_account_scope() {
+    let t = ports();
+    // A grant without `account` yields no token for the account API...
+    let (_, tokens) = sign_up_in(&t, &start_flow(&t), "ada@shop.example");
+    let refused = for_account_api(&t, &tokens);
+    assert_eq!(refused.status, 400);
+    assert_eq!(json(&refused)["error"], "invalid_target");
+    // ...before its refresh token rotates: it still works.
+    assert_eq!(
+        json(&common::http::form(
+            &t,
+            "/token",
+            &format!(
+                "grant_type=refresh_token&client_id=demo&refresh_token={}",
+                tokens["refresh_token"].as_str().unwrap()
+            )
+        ))["token_type"],
+        "Bearer"
+    );
+    // Its own token manages nothing.
+    let page_token = tokens["access_token"].as_str().unwrap();
+    let listed = me(&t, Method::Get, "/v1/me/passkeys", page_token, "");
+    assert_eq!(json(&listed)["code"], "unauthorized");
+
+    // A token for the account API's audience without the scope, should one ever be
+    // signed, is refused as RFC 6750 §3.1 says.
+    let ring = pollster::block_on(portcullis_edge::oauth::keys::load(&t.ports())).unwrap();
+    let mut scopeless: AccessTokenClaims = serde_json::from_value(claims(page_token)).unwrap();
+    scopeless.aud = ACCOUNT_API.into();
+    let forged =
+        pollster::block_on(sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &scopeless)).unwrap();
+    let refused = me(&t, Method::Get, "/v1/me/passkeys", &forged, "");
+    assert_eq!(refused.status, 403, "{}", json(&refused));
+    assert_eq!(json(&refused)["code"], "insufficient_scope");
+    assert!(challenge(&refused).contains("error=\"insufficient_scope\""));
+    assert!(challenge(&refused).ends_with("scope=\"account\""));
+}
+
+#[test]
+fn account_api_needs_authentication_within_five_minutes_rfc9470() {
+    let t = ports();
+    let (mut device, tokens) = sign_up(&t, "ada@shop.example");
+    let token = account_token(&t, &tokens);
+    let id = me(&t, Method::Get, "/v1/me/passkeys", &token, "");
+    let id = json(&id)["passkeys"][0]["id"].as_str().unwrap().to_string();
+
+    // Five minutes after signing in, changes are still allowed.
+    t.clock.advance_seconds(300);
+    let options = me(&t, Method::Post, "/v1/me/passkeys/options", &token, "");
+    assert_eq!(options.status, 200, "{}", json(&options));
+
+    // A second later the token still lives (10 minutes), but its sign-in is too old.
+    t.clock.advance_seconds(1);
+    let add = create(&mut client(true), &json(&options)).to_string();
+    for (method, path, body) in [
+        (
+            Method::Post,
+            "/v1/me/passkeys/options".to_string(),
+            String::new(),
+        ),
+        (Method::Post, "/v1/me/passkeys".into(), add),
+        (
+            Method::Patch,
+            format!("/v1/me/passkeys/{id}"),
+            r#"{"name": "Mine"}"#.into(),
+        ),
+        (
+            Method::Delete,
+            format!("/v1/me/passkeys/{id}"),
+            String::new(),
+        ),
+    ] {
+        let refused = me(&t, method, &path, &token, &body);
+        assert_eq!(refused.status, 401, "{path}: {}", json(&refused));
+        assert_eq!(json(&refused)["code"], "reauthentication_required");
+        let challenge = challenge(&refused);
+        assert!(
+            challenge.starts_with("Bearer error=\"insufficient_user_authentication\""),
+            "{challenge}"
+        );
+        assert!(challenge.ends_with(", max_age=\"300\""), "{challenge}");
+    }
+    // Reading the list changes nothing: the token is enough.
+    let listed = me(&t, Method::Get, "/v1/me/passkeys", &token, "");
+    assert_eq!(listed.status, 200);
+    assert_eq!(json(&listed)["passkeys"].as_array().unwrap().len(), 1);
+
+    // A fresh sign-in (the passkey again) makes changes possible again.
+    let (flow, options) = sign_in_options(&t, Some("ada@shop.example"));
+    let assertion = get(&mut device, &options);
+    let done = post(&t, &format!("/v1/flows/{flow}/passkey"), &assertion);
+    let fresh = account_token(&t, &redeem(&t, &done, "demo"));
+    let renamed = me(
+        &t,
+        Method::Patch,
+        &format!("/v1/me/passkeys/{id}"),
+        &fresh,
+        r#"{"name": "Mine"}"#,
+    );
+    assert_eq!(renamed.status, 200, "{}", json(&renamed));
+}
+
+#[test]
+fn adding_a_passkey_emails_the_owner() {
+    let t = ports();
+    let (_, tokens) = sign_up(&t, "ada@shop.example");
+    let token = account_token(&t, &tokens);
+    let before = t.mailer.sent.borrow().len();
+    let options = me(&t, Method::Post, "/v1/me/passkeys/options", &token, "");
+    let credential = create(&mut client(true), &json(&options));
+    let bearer = format!("Bearer {token}");
+    let added = call(
+        &t,
+        Method::Post,
+        "/v1/me/passkeys",
+        &[
+            ("authorization", bearer.as_str()),
+            ("content-type", "application/json"),
+            ("origin", PAGE),
+            ("accept-language", "de-DE,de;q=0.9"),
+        ],
+        &credential.to_string(),
+    );
+    assert_eq!(added.status, 201, "{}", json(&added));
+    let sent = t.mailer.sent.borrow();
+    assert_eq!(sent.len(), before + 1, "one email, to the owner");
+    let mail = t.mailer.last_to("ada@shop.example").unwrap();
+    // In the language the widget showed.
+    assert_eq!(
+        mail.subject,
+        "Ihrem Konto bei Portcullis Demo wurde ein Passkey hinzugefügt"
+    );
+    assert!(mail.text.contains("Wenn nicht"), "{}", mail.text);
+    assert!(!mail.text.contains(&token), "no token in the email");
+
+    // Renaming or deleting adds no way in: no email.
+    let id = json(&added)["id"].as_str().unwrap().to_string();
+    drop(sent);
+    me(
+        &t,
+        Method::Patch,
+        &format!("/v1/me/passkeys/{id}"),
+        &token,
+        r#"{"name": "Desk"}"#,
+    );
+    assert_eq!(t.mailer.sent.borrow().len(), before + 1);
 }

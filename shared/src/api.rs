@@ -22,6 +22,11 @@ pub struct ClientConfig {
     /// The client's brand theme, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<crate::theme::Theme>,
+    /// The client may get access tokens for the account API (`/v1/me`): it allows the
+    /// `account` and `offline_access` scopes and the `refresh_token` grant, which the
+    /// widget needs to manage the signed-in person's passkeys (see the API docs).
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub account_api: bool,
 }
 
 /// `POST /v1/flows`: begin a first-party sign-in flow for a client.

@@ -85,11 +85,16 @@ pub enum ErrorCode {
     CodeExpired,
     /// The emailed link (sign-in, verification or password reset) expired or was used.
     LinkExpired,
+    /// The access token is for the account API but lacks the `account` scope.
+    InsufficientScope,
+    /// Changing how the account signs in needs a sign-in within the last five minutes
+    /// (RFC 9470 `insufficient_user_authentication`): sign in again, then retry.
+    ReauthenticationRequired,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 38] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -126,6 +131,8 @@ impl ErrorCode {
         ErrorCode::CodeInvalid,
         ErrorCode::CodeExpired,
         ErrorCode::LinkExpired,
+        ErrorCode::InsufficientScope,
+        ErrorCode::ReauthenticationRequired,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -169,6 +176,8 @@ impl ErrorCode {
             ErrorCode::CodeInvalid => "code_invalid",
             ErrorCode::CodeExpired => "code_expired",
             ErrorCode::LinkExpired => "link_expired",
+            ErrorCode::InsufficientScope => "insufficient_scope",
+            ErrorCode::ReauthenticationRequired => "reauthentication_required",
         }
     }
 }
@@ -247,6 +256,8 @@ mod tests {
                 "code_invalid",
                 "code_expired",
                 "link_expired",
+                "insufficient_scope",
+                "reauthentication_required",
             ]
         );
     }

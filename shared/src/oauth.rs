@@ -36,10 +36,14 @@ pub enum OAuthErrorCode {
     InvalidToken,
     /// RFC 6750 §3.1: the token lacks a scope the resource needs.
     InsufficientScope,
+    /// RFC 8707 §2: the `resource` is unknown, or the grant does not cover it.
+    InvalidTarget,
+    /// RFC 9470 §3: the token's authentication is too old (or too weak) for the resource.
+    InsufficientUserAuthentication,
 }
 
 impl OAuthErrorCode {
-    pub const ALL: [OAuthErrorCode; 14] = [
+    pub const ALL: [OAuthErrorCode; 16] = [
         OAuthErrorCode::InvalidRequest,
         OAuthErrorCode::InvalidClient,
         OAuthErrorCode::InvalidGrant,
@@ -54,6 +58,8 @@ impl OAuthErrorCode {
         OAuthErrorCode::InteractionRequired,
         OAuthErrorCode::InvalidToken,
         OAuthErrorCode::InsufficientScope,
+        OAuthErrorCode::InvalidTarget,
+        OAuthErrorCode::InsufficientUserAuthentication,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -73,6 +79,8 @@ impl OAuthErrorCode {
             OAuthErrorCode::InteractionRequired => "interaction_required",
             OAuthErrorCode::InvalidToken => "invalid_token",
             OAuthErrorCode::InsufficientScope => "insufficient_scope",
+            OAuthErrorCode::InvalidTarget => "invalid_target",
+            OAuthErrorCode::InsufficientUserAuthentication => "insufficient_user_authentication",
         }
     }
 }
@@ -98,6 +106,8 @@ mod tests {
             "interaction_required",
             "invalid_token",
             "insufficient_scope",
+            "invalid_target",
+            "insufficient_user_authentication",
         ];
         for (code, wire) in OAuthErrorCode::ALL.iter().zip(expected) {
             assert_eq!(code.as_str(), wire);

@@ -32,7 +32,8 @@ test("GET /v1/health answers from workerd", async () => {
 test("GET /v1/clients/demo reads the client registered in D1", async () => {
   const response = await fetch(`${edge.api}/v1/clients/demo`);
   assert.equal(response.status, 200);
-  assert.deepEqual(await response.json(), { client_id: "demo", name: "Portcullis Demo" });
+  // account_api: the demo client allows what its widget needs to manage passkeys.
+  assert.deepEqual(await response.json(), { client_id: "demo", name: "Portcullis Demo", account_api: true });
   const unknown = await fetch(`${edge.api}/v1/clients/no-such-client`);
   assert.equal(unknown.status, 404);
   assert.equal((await unknown.json()).code, "unknown_client");

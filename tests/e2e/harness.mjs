@@ -134,6 +134,9 @@ export function keyEncryptionKey(stateDir) {
   return readFileSync(file, "utf8").trim();
 }
 
+/** The demo client's scopes: `account` lets its widget manage passkeys (the account API). */
+const DEMO_SCOPES = ["openid", "profile", "email", "offline_access", "account"];
+
 /**
  * Starts the edge under `wrangler dev` on a free loopback port.
  *
@@ -165,9 +168,9 @@ export async function startEdge(options = {}) {
   const seed = join(stateDir, "seed.sql");
   writeFileSync(
     seed,
-    `INSERT INTO clients (id, name, client_type, redirect_uris, allowed_origins, created_at, updated_at)
+    `INSERT INTO clients (id, name, client_type, redirect_uris, allowed_origins, allowed_scopes, created_at, updated_at)
      VALUES ('demo', 'Portcullis Demo', 'public', '${JSON.stringify([`${origin}/callback`])}',
-             '${JSON.stringify(origins)}', unixepoch() * 1000, unixepoch() * 1000)
+             '${JSON.stringify(origins)}', '${JSON.stringify(DEMO_SCOPES)}', unixepoch() * 1000, unixepoch() * 1000)
      ON CONFLICT (id) DO UPDATE SET allowed_origins = excluded.allowed_origins;\n`,
   );
   wrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--file", seed]);

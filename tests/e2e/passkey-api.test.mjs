@@ -9,7 +9,15 @@ import { after, before, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
 import { addVirtualAuthenticator, launchBrowser, startEdge } from "./harness.mjs";
-import { assertNoServerErrors, pkce, recordingFetch, redeemFlow, watchContext } from "./oidc-support.mjs";
+import {
+  assertNoServerErrors,
+  newestMail,
+  pkce,
+  postForm,
+  recordingFetch,
+  redeemFlow,
+  watchContext,
+} from "./oidc-support.mjs";
 
 let edge;
 let browser;
@@ -71,19 +79,42 @@ function ceremony(kind, options) {
   );
 }
 
-async function startFlow() {
+/** An embedded flow; by default with the account API's scope, as the widget asks. */
+async function startFlow(scope = "openid email profile offline_access account") {
   const { verifier, challenge } = pkce();
   const started = await api("POST", "/v1/flows", {
     client_id: "demo",
     code_challenge: challenge,
     code_challenge_method: "S256",
-    scope: "openid email profile",
+    scope,
   });
   assert.equal(started.status, 201);
   return { flow: started.body.flow_id, verifier };
 }
 
 const redeem = (outcome, verifier) => redeemFlow(edge, outcome, verifier);
+
+/**
+ * RFC 8707 §2.2: the account API's token (audience `{issuer}/v1/me`) from the refresh
+ * token of `tokens`' grant, as the widget gets it; `tokens` keeps the rotated refresh
+ * token. Returns the whole response.
+ */
+async function forAccountApi(tokens) {
+  const response = await postForm(edge, "/token", {
+    grant_type: "refresh_token",
+    refresh_token: tokens.refresh_token,
+    client_id: "demo",
+    resource: `${edge.origin}/v1/me`,
+  });
+  if (response.status === 200) tokens.refresh_token = response.body.refresh_token;
+  return response;
+}
+
+async function accountToken(tokens) {
+  const response = await forAccountApi(tokens);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body.access_token;
+}
 
 /** Both tokens verify against the JWKS; returns the ID token's claims. */
 async function verified(tokens) {
@@ -162,8 +193,43 @@ test("sign-in for an email lists its passkey; an unknown email gets a stable dec
   assert.notDeepEqual(decoys[0], [account.credentialId]);
 });
 
+test("the account API takes only its own tokens (RFC 8707 audience, account scope); userinfo refuses them", async () => {
+  // The token a page gets (and hands its backend): for userinfo and the site's APIs.
+  const pageToken = account.tokens.access_token;
+  const jwks = createRemoteJWKSet(new URL(`${edge.api}/.well-known/jwks.json`));
+  const { payload: page } = await jwtVerify(pageToken, jwks, { issuer: edge.origin, audience: edge.origin, typ: "at+jwt" });
+  assert.ok(!page.scope.split(" ").includes("account"), `scope ${page.scope}`);
+  for (const [method, path] of [["GET", "/v1/me/passkeys"], ["POST", "/v1/me/passkeys/options"]]) {
+    const refused = await api(method, path, undefined, pageToken);
+    assert.equal(refused.status, 401, `${method} ${path}`);
+    assert.equal(refused.body.code, "unauthorized");
+  }
+
+  // The same grant's token for the account API: its own audience, only `account`.
+  const token = await accountToken(account.tokens);
+  const { payload: claims } = await jwtVerify(token, jwks, { issuer: edge.origin, audience: `${edge.origin}/v1/me`, typ: "at+jwt" });
+  assert.equal(claims.scope, "account");
+  assert.equal(claims.sub, account.sub);
+  assert.equal(typeof claims.auth_time, "number", "RFC 9470 reads auth_time");
+  assert.equal((await api("GET", "/v1/me/passkeys", undefined, token)).status, 200);
+  const userinfo = await recordingFetch(`${edge.api}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(userinfo.status, 401, "userinfo takes only tokens for the issuer");
+  assert.match(userinfo.headers.get("www-authenticate") ?? "", /error="invalid_token"/);
+
+  // A grant without `account` yields no account API token (RFC 8707 invalid_target).
+  const { flow, verifier } = await startFlow("openid email offline_access");
+  const options = await api("POST", `/v1/flows/${flow}/passkey/options`, {});
+  const got = await ceremony("get", options.body);
+  const plain = await redeem(await api("POST", `/v1/flows/${flow}/passkey`, got.credential), verifier);
+  const refused = await forAccountApi(plain);
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error, "invalid_target");
+});
+
 test("the account API adds, renames and deletes passkeys; a deleted passkey no longer signs in", async () => {
-  const token = account.tokens.access_token;
+  // A fresh sign-in: changes need one within the last five minutes (RFC 9470).
+  const { outcome: signedIn, verifier } = await signInWithPasskey(undefined);
+  const token = await accountToken(await redeem(signedIn, verifier));
   const unauthorised = await api("GET", "/v1/me/passkeys");
   assert.equal(unauthorised.status, 401);
   assert.equal(unauthorised.body.code, "unauthorized");
@@ -196,6 +262,9 @@ test("the account API adds, renames and deletes passkeys; a deleted passkey no l
   const added = await api("POST", "/v1/me/passkeys", created.credential, token);
   assert.equal(added.status, 201, JSON.stringify(added.body));
   assert.equal(added.body.name, "Passkey 2");
+  // The owner hears of the new way into the account.
+  const mail = await newestMail(edge, "grace@example.com", "A passkey was added to your Portcullis Demo account");
+  assert.match(mail.text, /If it wasn't, someone else may have access to your account/);
 
   const renamed = await api(
     "PATCH",

@@ -342,6 +342,61 @@ test("a password account signs in, adds a passkey from the offer, a second one, 
   await verified(await signedIn(2));
 });
 
+test("the page's tokens are not the account API's; an old sign-in asks to sign in again before a change (RFC 9470)", async () => {
+  await open(buttonsPage);
+  await page.getByLabel("Email", { exact: true }).fill(passwordPerson.email);
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await page.getByLabel("Password", { exact: true }).fill(passwordPerson.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  const tokens = await signedIn();
+  await verified(tokens);
+  // The page gets the issuer's token only: the widget keeps the account API's to itself
+  // (RFC 8707), and the refresh token it used for it goes nowhere (no offline_access
+  // asked for by the page).
+  const { payload: access } = await jwtVerify(tokens.access_token, jwks, { issuer: edge.origin, audience: edge.origin, typ: "at+jwt" });
+  assert.ok(!access.scope.split(" ").includes("account"), `scope ${access.scope}`);
+  assert.equal(tokens.refresh_token, undefined);
+  const list = widget().getByRole("region", { name: "Your passkeys" });
+  await list.getByRole("listitem").filter({ hasText: "Passkey" }).waitFor();
+
+  // Five minutes after signing in, the edge answers a change with RFC 9470 step-up; the
+  // answer is played here rather than waited for (the edge's side is tested natively).
+  const stepUp = (route) =>
+    route.fulfill({
+      status: 401,
+      contentType: "application/json",
+      headers: {
+        "www-authenticate":
+          'Bearer error="insufficient_user_authentication", error_description="Sign in again.", max_age="300"',
+      },
+      body: JSON.stringify({ code: "reauthentication_required", message: "Sign in again." }),
+    });
+  const changes = (url) => url.pathname.startsWith("/v1/me/passkeys/");
+  await page.route(changes, stepUp);
+  await list.getByRole("button", { name: "Rename Passkey" }).click();
+  await list.getByLabel("Passkey name").fill("Laptop");
+  await list.getByRole("button", { name: "Save" }).click();
+
+  // Back to the password step for the same address, saying why; nothing changed.
+  const notice = widget().locator('[part~="notice"]').filter({ hasText: "For your security, sign in again to change your passkeys." });
+  await notice.waitFor();
+  assert.equal((await events("portcullis:error")).at(-1).detail.code, "reauthentication_required");
+  await widget().getByText(passwordPerson.email, { exact: true }).waitFor();
+  const password = page.getByLabel("Password", { exact: true });
+  assert.equal((await focused()).id, await password.getAttribute("id"), "the password field takes focus");
+  await page.unroute(changes, stepUp);
+
+  // Signing in again brings the list back, and the change goes through.
+  await password.fill(passwordPerson.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await verified(await signedIn(2));
+  await list.getByRole("button", { name: "Rename Passkey" }).click();
+  await list.getByLabel("Passkey name").fill("Laptop");
+  await list.getByRole("button", { name: "Save" }).click();
+  await list.getByRole("listitem").filter({ hasText: "Laptop" }).waitFor();
+  await widget().getByRole("status").filter({ hasText: "Passkey renamed." }).waitFor();
+});
+
 test("with autofill pending, the button asks instead, and autofill resumes after a failure", async () => {
   for (const c of await credentials()) {
     await cdp.send("WebAuthn.removeCredential", { authenticatorId, credentialId: c.credentialId });

@@ -58,6 +58,9 @@ pub enum Failure {
     PasskeyRejected(String),
     /// `unauthorized`: the access token the widget holds is no longer accepted.
     Unauthorized,
+    /// `reauthentication_required`: changing passkeys needs a more recent sign-in
+    /// (RFC 9470); the person signs in again.
+    ReauthenticationRequired,
     /// `passkey_not_found`: the passkey is not on the account (deleted meanwhile).
     PasskeyNotFound,
     /// `last_sign_in_method`: deleting the passkey would leave no way to sign in.
@@ -93,6 +96,7 @@ impl Failure {
             Failure::UnknownPasskey => ErrorCode::WebauthnUnknownCredential.as_str(),
             Failure::PasskeyRejected(code) => code,
             Failure::Unauthorized => ErrorCode::Unauthorized.as_str(),
+            Failure::ReauthenticationRequired => ErrorCode::ReauthenticationRequired.as_str(),
             Failure::PasskeyNotFound => ErrorCode::PasskeyNotFound.as_str(),
             Failure::LastSignInMethod => ErrorCode::LastSignInMethod.as_str(),
             Failure::CodeInvalid => ErrorCode::CodeInvalid.as_str(),
@@ -192,11 +196,25 @@ impl Tokens {
         &self.0
     }
 
-    /// The access token, for the account API while the person stays signed in.
+    /// The access token: the page's, or in an answer for the account API, the one the
+    /// widget keeps while the person stays signed in.
     pub fn access_token(&self) -> Option<AccessToken> {
         member(&self.0, "access_token")?
             .as_string()
             .map(AccessToken)
+    }
+
+    pub fn refresh_token(&self) -> Option<String> {
+        member(&self.0, "refresh_token")?.as_string()
+    }
+
+    /// Replaces the refresh token the page will get, or with `None` leaves it out.
+    pub fn set_refresh_token(&self, token: Option<&str>) {
+        let key = JsValue::from_str("refresh_token");
+        let _ = match token {
+            Some(token) => js_sys::Reflect::set(&self.0, &key, &token.into()),
+            None => js_sys::Reflect::delete_property(&self.0, &key),
+        };
     }
 }
 
@@ -511,6 +529,24 @@ impl Api {
             encode(verifier),
             encode(&self.client_id)
         );
+        self.token(form).await
+    }
+
+    /// RFC 8707 §2.2: an access token for the account API (`{issuer}/v1/me`, its own
+    /// audience), from the refresh token of the grant the page's tokens came from. The
+    /// answer carries the rotated refresh token.
+    pub async fn account_token(&self, refresh_token: &str) -> Result<Tokens, Failure> {
+        let form = format!(
+            "grant_type=refresh_token&refresh_token={}&client_id={}&resource={}",
+            encode(refresh_token),
+            encode(&self.client_id),
+            encode(&format!("{}/v1/me", self.issuer))
+        );
+        self.token(form).await
+    }
+
+    /// A `/token` request (RFC 6749 §3.2); its §5.1 answer or §5.2 error.
+    async fn token(&self, form: String) -> Result<Tokens, Failure> {
         let (status, text) = self
             .send("POST", "/token", Some((FORM, form)), None)
             .await?;
@@ -603,6 +639,7 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::TooManyAttempts) => Failure::TooManyAttempts,
         Some(ErrorCode::FlowNotFound) => Failure::FlowExpired,
         Some(ErrorCode::Unauthorized) => Failure::Unauthorized,
+        Some(ErrorCode::ReauthenticationRequired) => Failure::ReauthenticationRequired,
         Some(ErrorCode::PasskeyNotFound) => Failure::PasskeyNotFound,
         Some(ErrorCode::LastSignInMethod) => Failure::LastSignInMethod,
         Some(ErrorCode::WebauthnUnknownCredential) => Failure::UnknownPasskey,
@@ -687,6 +724,14 @@ mod tests {
     fn account_and_passkey_codes_sort_into_failures() {
         let failure = |code: &str| api_failure(&format!(r#"{{"code":"{code}","message":"x"}}"#));
         assert_eq!(failure("unauthorized"), Failure::Unauthorized);
+        assert_eq!(
+            failure("reauthentication_required"),
+            Failure::ReauthenticationRequired
+        );
+        assert_eq!(
+            Failure::ReauthenticationRequired.code(),
+            "reauthentication_required"
+        );
         assert_eq!(failure("passkey_not_found"), Failure::PasskeyNotFound);
         assert_eq!(failure("last_sign_in_method"), Failure::LastSignInMethod);
         assert_eq!(failure("code_invalid"), Failure::CodeInvalid);

@@ -44,7 +44,10 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
         session.set_capabilities(Capabilities::detect().await);
         let events = session.events();
         match &result {
-            Ok(_) => events.ready(),
+            Ok(config) => {
+                session.set_account_api(config.account_api);
+                events.ready();
+            }
             Err(failure) => events.failed(failure, tx),
         }
         set_config.set(Some(result));

@@ -3,9 +3,10 @@
 //!
 //! Everything here lives in memory for as long as the widget is mounted: the flow handle,
 //! the PKCE verifier, the draft email. Tokens are handed to the host page in
-//! `portcullis:signed-in`; an embedded widget also keeps the access token in memory
-//! (never in storage) while the person stays signed in, to manage their passkeys, and
-//! forgets it on sign-out.
+//! `portcullis:signed-in`. To manage the person's passkeys, an embedded widget keeps an
+//! access token of its own in memory (never in storage) while the person stays signed
+//! in: one for the account API's audience (RFC 8707), which the page never sees, asked
+//! for with the refresh token of the page's grant. It forgets it on sign-out.
 
 mod passkeys;
 
@@ -21,7 +22,7 @@ use portcullis_shared::api::{
 use portcullis_shared::events::StepDetail;
 use wasm_bindgen::JsCast;
 
-use crate::api::{AccessToken, Api, Failure};
+use crate::api::{AccessToken, Api, Failure, Tokens};
 use crate::events::Events;
 use crate::pkce::{self, Pkce};
 use crate::text::{self, Key, Text};
@@ -132,8 +133,14 @@ struct Env {
     autofill_allowed: bool,
     /// Withdraws the pending autofill (conditional mediation) request, if any.
     autofill: RefCell<Option<web_sys::AbortController>>,
-    /// Embedded only, while signed in: the access token for `/v1/me`.
+    /// Embedded only, while signed in: the access token for the account API (`/v1/me`).
     access_token: RefCell<Option<AccessToken>>,
+    /// The client may get account API tokens (its configuration says so).
+    account_api: Cell<bool>,
+    /// The address of the account whose passkeys are shown, once the list named it.
+    account_email: RefCell<Option<String>>,
+    /// Why the next password step shows: said there once, then forgotten.
+    notice: Cell<Option<Key>>,
     /// On the password reset page: the token from the emailed link, until it is used.
     reset_token: RefCell<Option<String>>,
     /// How the person authenticated before the client asked them to verify their
@@ -182,6 +189,9 @@ impl Session {
                 autofill_allowed,
                 autofill: RefCell::new(None),
                 access_token: RefCell::new(None),
+                account_api: Cell::new(false),
+                account_email: RefCell::new(None),
+                notice: Cell::new(None),
                 reset_token: RefCell::new(reset_token.clone()),
                 verifying: Cell::new(Method::Password),
             }),
@@ -214,6 +224,38 @@ impl Session {
             Mode::Embedded { scope } => Some(scope.clone()),
             Mode::Hosted { .. } => None,
         })
+    }
+
+    /// Whether the client's configuration lets the widget manage passkeys through the
+    /// account API.
+    pub fn set_account_api(self, allowed: bool) {
+        self.env.with_value(|env| env.account_api.set(allowed));
+    }
+
+    /// Whether this widget asks for an account API token when the person signs in.
+    fn wants_account_api(self) -> bool {
+        self.capabilities().passkeys && self.env.with_value(|env| env.account_api.get())
+    }
+
+    /// The scope an embedded flow asks for: the page's, and where the widget manages
+    /// passkeys, the account API's `account` and the `offline_access` that brings the
+    /// refresh token to ask for its token with.
+    fn flow_scope(self) -> Option<String> {
+        let mut scope = self.embedded_scope()?;
+        if self.wants_account_api() {
+            for extra in ["account", "offline_access"] {
+                if !scope.split(' ').any(|s| s == extra) {
+                    scope.push(' ');
+                    scope.push_str(extra);
+                }
+            }
+        }
+        Some(scope)
+    }
+
+    /// The notice for the password step, once.
+    pub fn take_notice(self) -> Option<Key> {
+        self.env.with_value(|env| env.notice.take())
     }
 
     /// The current screen (tracked).
@@ -477,7 +519,10 @@ impl Session {
         if !matches!(self.screen.get_untracked(), Screen::SignedIn { .. }) {
             return;
         }
-        self.env.with_value(|env| env.access_token.replace(None));
+        self.env.with_value(|env| {
+            env.access_token.replace(None);
+            env.account_email.replace(None);
+        });
         self.events().signed_out();
         self.go(Screen::Identify, text::announce::SIGNED_OUT);
     }
@@ -491,7 +536,7 @@ impl Session {
 
     /// Starts an embedded flow on the edge, without making it the current one.
     async fn new_flow(self, email: Option<&str>) -> Result<(Flow, StepDetail), Failure> {
-        let scope = self.embedded_scope();
+        let scope = self.flow_scope();
         let pkce = Pkce::generate().await.map_err(|_| Failure::Network)?;
         let api = self.api();
         let body = StartFlow {
@@ -567,13 +612,16 @@ impl Session {
                     .and_then(|flow| flow.verifier)
                     .ok_or_else(|| Failure::Grant("invalid_grant".into()))?;
                 let tokens = self.api().redeem(&authorization_code, &verifier).await?;
-                tokens.default_scope(&self.embedded_scope().unwrap_or_default());
+                let page_scope = self.embedded_scope().unwrap_or_default();
+                tokens.default_scope(&page_scope);
                 let caps = self.capabilities();
                 // Kept only to manage passkeys, so only where there are passkeys.
-                if caps.passkeys {
-                    self.env
-                        .with_value(|env| env.access_token.replace(tokens.access_token()));
-                }
+                let account = if self.wants_account_api() {
+                    self.account_token(&tokens, &page_scope).await
+                } else {
+                    None
+                };
+                self.env.with_value(|env| env.access_token.replace(account));
                 self.events().signed_in(&tokens);
                 self.go(
                     Screen::SignedIn {
@@ -595,6 +643,43 @@ impl Session {
                 self.show_code(email, true, sent);
                 Ok(())
             }
+        }
+    }
+
+    /// RFC 8707 §2.2: the account API's token, from the refresh token of the grant the
+    /// page's `tokens` came from. The page gets the rotated refresh token if it asked for
+    /// `offline_access` itself, and none otherwise. `None` if the edge refused.
+    async fn account_token(self, tokens: &Tokens, page_scope: &str) -> Option<AccessToken> {
+        let refresh_token = tokens.refresh_token()?;
+        let page_keeps = page_scope.split(' ').any(|s| s == "offline_access");
+        let answer = self.api().account_token(&refresh_token).await;
+        match &answer {
+            Ok(account) if page_keeps => {
+                tokens.set_refresh_token(account.refresh_token().as_deref());
+            }
+            // Left as it was after a failure: the edge may not have rotated it.
+            Err(_) if page_keeps => {}
+            _ => tokens.set_refresh_token(None),
+        }
+        answer.ok()?.access_token()
+    }
+
+    /// RFC 9470 step-up: changing passkeys needs a more recent sign-in. The token is
+    /// forgotten and the person signs in again as themselves (password, passkey or
+    /// emailed code), which ends at their passkey list with a fresh token.
+    fn reauthenticate(self) {
+        self.env.with_value(|env| env.access_token.replace(None));
+        let reason = text::failure::REAUTHENTICATE;
+        match self
+            .env
+            .with_value(|env| env.account_email.borrow().clone())
+        {
+            Some(email) => {
+                self.email.set(email.clone());
+                self.env.with_value(|env| env.notice.set(Some(reason)));
+                self.go(Screen::Password { email }, reason);
+            }
+            None => self.go(Screen::Identify, reason),
         }
     }
 

@@ -371,6 +371,7 @@ pub mod failure {
     pub const UNKNOWN_PASSKEY: Key = Key("failure.unknown-passkey");
     pub const PASSKEY_REJECTED: Key = Key("failure.passkey-rejected");
     pub const UNAUTHORIZED: Key = Key("failure.unauthorized");
+    pub const REAUTHENTICATE: Key = Key("failure.reauthenticate");
     pub const PASSKEY_NOT_FOUND: Key = Key("failure.passkey-not-found");
     pub const LAST_SIGN_IN_METHOD: Key = Key("failure.last-sign-in-method");
     pub const CODE_INVALID: Key = Key("failure.code-invalid");
@@ -409,6 +410,7 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
         Failure::UnknownPasskey => failure::UNKNOWN_PASSKEY,
         Failure::PasskeyRejected(_) => failure::PASSKEY_REJECTED,
         Failure::Unauthorized => failure::UNAUTHORIZED,
+        Failure::ReauthenticationRequired => failure::REAUTHENTICATE,
         Failure::PasskeyNotFound => failure::PASSKEY_NOT_FOUND,
         Failure::LastSignInMethod => failure::LAST_SIGN_IN_METHOD,
         Failure::CodeInvalid => failure::CODE_INVALID,

@@ -162,6 +162,120 @@ fn first_party_flow_sign_up_then_token_then_userinfo() {
     assert!(events.contains(&("user.session.start".into(), "SUCCESS".into())));
 }
 
+/// `/token` with `pairs` from the page, as the widget calls it.
+fn token_request(t: &TestPorts, pairs: &[(&str, &str)]) -> Response {
+    post_form(t, "/token", pairs, &[("origin", PAGE)])
+}
+
+/// Signs up `email` in a flow asking for `scope`; the authorization code.
+fn code_for(t: &TestPorts, email: &str, scope: &str) -> String {
+    let flow = start_flow(t, scope);
+    let outcome = json(&post_json(
+        t,
+        &format!("/v1/flows/{flow}/sign-up"),
+        serde_json::json!({"email": email, "password": PASSWORD}),
+    ));
+    outcome["authorization_code"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn rfc8707_resource_selects_the_access_tokens_audience() {
+    const ACCOUNT_API: &str = "http://localhost:8787/v1/me";
+    let t = TestPorts::new();
+    let scope = "openid email offline_access account";
+
+    // No resource: the issuer's (userinfo, the client's APIs), without `account`.
+    let code = code_for(&t, "ada@example.com", scope);
+    let tokens = json(&redeem(&t, &code));
+    let access = claims(tokens["access_token"].as_str().unwrap());
+    assert_eq!(access["aud"], ISSUER);
+    assert_eq!(access["scope"], "openid email offline_access");
+    assert_eq!(tokens["scope"], "openid email offline_access");
+
+    // The same grant's refresh token, for the account API: its audience, its scope.
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let account = json(&token_request(
+        &t,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", "demo"),
+            ("resource", ACCOUNT_API),
+        ],
+    ));
+    let access = claims(account["access_token"].as_str().unwrap());
+    assert_eq!(access["aud"], ACCOUNT_API);
+    assert_eq!(access["scope"], "account");
+    assert_eq!(account["scope"], "account");
+    assert!(access["auth_time"].is_u64(), "RFC 9470 needs auth_time");
+    assert!(
+        account.get("id_token").is_none(),
+        "no ID token for the account API"
+    );
+
+    // The code itself can be redeemed for the account API.
+    let code = code_for(&t, "bob@example.com", scope);
+    let direct = json(&token_request(
+        &t,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+            ("client_id", "demo"),
+            ("resource", ACCOUNT_API),
+        ],
+    ));
+    assert_eq!(
+        claims(direct["access_token"].as_str().unwrap())["aud"],
+        ACCOUNT_API
+    );
+
+    // Unknown resources, two at once, and one the grant does not cover: invalid_target.
+    let plain = code_for(&t, "cy@example.com", "openid email offline_access");
+    let plain = json(&redeem(&t, &plain));
+    let plain_refresh = plain["refresh_token"].as_str().unwrap();
+    for resources in [
+        vec!["https://api.elsewhere.example"],
+        vec![ACCOUNT_API, ISSUER],
+        vec![ACCOUNT_API],
+    ] {
+        let mut pairs = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", plain_refresh),
+            ("client_id", "demo"),
+        ];
+        pairs.extend(resources.iter().map(|r| ("resource", *r)));
+        let refused = token_request(&t, &pairs);
+        assert_eq!(refused.status, 400, "{resources:?}");
+        assert_eq!(json(&refused)["error"], "invalid_target", "{resources:?}");
+    }
+    // Refused before rotating: the refresh token is still the current one.
+    assert_eq!(refresh(&t, plain_refresh).status, 200);
+}
+
+#[test]
+fn userinfo_refuses_tokens_for_another_audience() {
+    let t = TestPorts::new();
+    let code = code_for(&t, "ada@example.com", "openid email offline_access account");
+    let tokens = json(&redeem(&t, &code));
+    assert_eq!(
+        userinfo(&t, tokens["access_token"].as_str().unwrap()).status,
+        200
+    );
+    let account = json(&token_request(
+        &t,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", "demo"),
+            ("resource", "http://localhost:8787/v1/me"),
+        ],
+    ));
+    let refused = userinfo(&t, account["access_token"].as_str().unwrap());
+    assert_eq!(refused.status, 401);
+    assert_eq!(json(&refused)["error"], "invalid_token");
+}
+
 #[test]
 fn no_account_enumeration_unknown_email_and_wrong_password_answer_alike() {
     let t = TestPorts::new();

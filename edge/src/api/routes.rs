@@ -344,6 +344,7 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
         .await?
         .ok_or(Error::UnknownClient)?;
     let config = ClientConfig {
+        account_api: client.allows_account_api(),
         client_id: client.id,
         name: client.name,
         theme: client.theme,

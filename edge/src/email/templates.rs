@@ -221,6 +221,26 @@ pub fn recovery_no_account(to: &str, client: &Client, words: &Words) -> Mail {
     Message::new(client, words, "recovery-no-account.subject", &paragraphs).to(to)
 }
 
+/// A way to sign in that was added to an account, for the email that tells its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    Passkey,
+    /// A password set, e.g. by a reset.
+    Password,
+}
+
+/// Tells the owner that a way to sign in was added to their account: whoever added it
+/// can sign in from now on, so the owner must hear of it even when it was not them.
+pub fn method_added(to: &str, client: &Client, words: &Words, method: SignInMethod) -> Mail {
+    let (subject, lead) = match method {
+        SignInMethod::Passkey => ("method-added.passkey-subject", "method-added.passkey"),
+        SignInMethod::Password => ("method-added.password-subject", "method-added.password"),
+    };
+    Message::new(client, words, subject, &[lead, "method-added.hint"])
+        .footer("method-added.footer")
+        .to(to)
+}
+
 /// How the account at this address signs in.
 pub fn reminder(to: &str, client: &Client, words: &Words, password: bool, passkey: bool) -> Mail {
     let how = match (password, passkey) {

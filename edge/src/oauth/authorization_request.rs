@@ -8,8 +8,9 @@ use portcullis_shared::oauth::OAuthErrorCode;
 use super::pkce::{ChallengeError, CodeChallenge};
 use crate::clients::Client;
 
-/// Scopes this deployment knows. Clients may be restricted further.
-pub const SUPPORTED_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+/// Scopes this deployment knows. Clients may be restricted further. `account` is the
+/// account API's (see [`crate::oauth::resource`]).
+pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "account"];
 
 const MAX_STATE_LEN: usize = 2048;
 const MAX_NONCE_LEN: usize = 512;

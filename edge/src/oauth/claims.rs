@@ -44,7 +44,8 @@ pub struct AccessTokenClaims {
     pub iss: String,
     /// The person, or the client itself for `client_credentials` (RFC 9068 §2.2).
     pub sub: String,
-    /// The resource server(s) the token is for.
+    /// The one resource the token is for (RFC 8707, RFC 9068 §3): the issuer, or the
+    /// account API. See [`crate::oauth::resource`].
     pub aud: String,
     pub exp: u64,
     pub iat: u64,
@@ -52,6 +53,9 @@ pub struct AccessTokenClaims {
     pub client_id: String,
     /// Space-separated (RFC 9068 §2.2.3).
     pub scope: String,
+    /// When the person last actively signed in, seconds since 1970 (RFC 9068 §2.2.1);
+    /// a resource that wants a recent sign-in checks it (RFC 9470). Absent when the
+    /// token names a client, not a person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<u64>,
     /// The grant this token was minted from, by reference (never its id, which is what

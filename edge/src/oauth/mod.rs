@@ -14,6 +14,7 @@ pub mod jws;
 pub mod keys;
 pub mod logout;
 pub mod pkce;
+pub mod resource;
 pub mod revocation;
 pub mod token;
 pub mod token_request;

@@ -40,15 +40,22 @@ pub enum TokenRequest {
         /// embedded first-party flow has none.
         redirect_uri: Option<String>,
         code_verifier: String,
+        /// RFC 8707 §2.2: where the access token will be used.
+        resource: Vec<String>,
     },
     /// RFC 6749 §6.
     RefreshToken {
         refresh_token: String,
         /// A subset of the original scopes, if narrowed.
         scope: Option<Vec<String>>,
+        /// RFC 8707 §2.2: a token for another resource of the same grant.
+        resource: Vec<String>,
     },
     /// RFC 6749 §4.4: confidential clients acting on their own behalf.
-    ClientCredentials { scope: Option<Vec<String>> },
+    ClientCredentials {
+        scope: Option<Vec<String>>,
+        resource: Vec<String>,
+    },
 }
 
 fn invalid(description: &'static str) -> TokenError {
@@ -58,7 +65,12 @@ fn invalid(description: &'static str) -> TokenError {
 /// Parses the form body of a token request (client authentication is separate).
 pub fn parse(params: &Params) -> Result<TokenRequest, TokenError> {
     // RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once."
-    let mut names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
+    // RFC 8707 §2 makes `resource` the exception: one per resource.
+    let mut names: Vec<&str> = params
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| *n != "resource")
+        .collect();
     names.sort_unstable();
     if names.windows(2).any(|w| w[0] == w[1]) {
         return Err(invalid("A parameter is repeated."));
@@ -78,6 +90,12 @@ pub fn parse(params: &Params) -> Result<TokenRequest, TokenError> {
         })
     };
 
+    let resource: Vec<String> = params
+        .iter()
+        .filter(|(n, v)| n == "resource" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+
     match get("grant_type") {
         None => Err(invalid("The request has no grant_type.")),
         Some("authorization_code") => Ok(TokenRequest::AuthorizationCode {
@@ -85,12 +103,17 @@ pub fn parse(params: &Params) -> Result<TokenRequest, TokenError> {
             redirect_uri: get("redirect_uri").map(str::to_string),
             // PKCE is mandatory here (RFC 7636 §4.5, RFC 9700 §2.1.1).
             code_verifier: required("code_verifier", "The request has no code_verifier.")?,
+            resource,
         }),
         Some("refresh_token") => Ok(TokenRequest::RefreshToken {
             refresh_token: required("refresh_token", "The request has no refresh_token.")?,
             scope: scope(),
+            resource,
         }),
-        Some("client_credentials") => Ok(TokenRequest::ClientCredentials { scope: scope() }),
+        Some("client_credentials") => Ok(TokenRequest::ClientCredentials {
+            scope: scope(),
+            resource,
+        }),
         // The password and implicit grants are deliberately absent (RFC 9700 §2.1.2, §2.4).
         Some(_) => Err(TokenError::new(
             OAuthErrorCode::UnsupportedGrantType,
@@ -132,6 +155,7 @@ mod tests {
                 code: "c".into(),
                 redirect_uri: Some("https://shop.example/callback".into()),
                 code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into(),
+                resource: vec![],
             }
         );
     }
@@ -159,6 +183,7 @@ mod tests {
             TokenRequest::RefreshToken {
                 refresh_token: "r".into(),
                 scope: Some(vec!["openid".into(), "email".into()]),
+                resource: vec![],
             }
         );
         assert_eq!(
@@ -171,8 +196,26 @@ mod tests {
     fn rfc6749_4_4_client_credentials_grant() {
         assert_eq!(
             parse(&form(&[("grant_type", "client_credentials")])).unwrap(),
-            TokenRequest::ClientCredentials { scope: None }
+            TokenRequest::ClientCredentials {
+                scope: None,
+                resource: vec![]
+            }
         );
+    }
+
+    #[test]
+    fn rfc8707_2_resource_may_be_repeated_unlike_every_other_parameter() {
+        let request = parse(&form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "r"),
+            ("resource", "https://id.example/v1/me"),
+            ("resource", "https://id.example"),
+        ]))
+        .unwrap();
+        let TokenRequest::RefreshToken { resource, .. } = request else {
+            panic!("{request:?}");
+        };
+        assert_eq!(resource, ["https://id.example/v1/me", "https://id.example"]);
     }
 
     #[test]

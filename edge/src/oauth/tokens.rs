@@ -3,8 +3,11 @@
 //!
 //! - ID tokens: OIDC Core §2, with `nonce`, `auth_time`, `amr`, `acr` and `at_hash`
 //!   (§3.1.3.6); typ `JWT`.
-//! - Access tokens: RFC 9068 JWTs, typ `at+jwt`, audience-restricted to this issuer
-//!   (its userinfo endpoint is the resource), with `client_id`, `scope` and `jti`.
+//! - Access tokens: RFC 9068 JWTs, typ `at+jwt`, with `client_id`, `scope` and `jti`,
+//!   audience-restricted to one resource (RFC 8707, see [`crate::oauth::resource`]): the
+//!   issuer (userinfo, the client's APIs) or the account API. A resource checks that the
+//!   audience is its own; the issuer's own endpoints (introspection, revocation) take
+//!   every token it minted.
 
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
@@ -14,6 +17,7 @@ use crate::oauth::jws::{
     sign_compact, verify_compact, VerifyError, TYP_ACCESS_TOKEN, TYP_ID_TOKEN,
 };
 use crate::oauth::keys::{KeyRing, MAX_TOKEN_LIFETIME_SECONDS};
+use crate::oauth::resource::Resource;
 use crate::ports::{Ports, SignError, StoreError, UnixMillis};
 use crate::users::User;
 
@@ -26,7 +30,11 @@ pub struct Subject<'a> {
     pub client: &'a Client,
     /// The user, or `None` for a client acting for itself (client credentials).
     pub user: Option<&'a User>,
+    /// Every scope of the grant: the ID token's claims follow them; the access token
+    /// carries those of its resource.
     pub scopes: &'a [String],
+    /// What the access token is for (RFC 8707).
+    pub resource: Resource,
     /// Unix milliseconds.
     pub auth_time: Option<u64>,
     pub amr: &'a [String],
@@ -39,6 +47,8 @@ pub struct Subject<'a> {
 pub struct Minted {
     pub access_token: String,
     pub expires_in: u64,
+    /// The access token's scope (RFC 6749 §5.1 `scope`).
+    pub scope: String,
     pub id_token: Option<String>,
 }
 
@@ -61,15 +71,16 @@ pub async fn mint(
         .user
         .map_or_else(|| subject.client.id.clone(), |u| u.id.clone());
     let jti = random_handle(random).map_err(|_| SignError("random source failed".into()))?;
+    let scope = subject.resource.scopes(subject.scopes).join(" ");
     let access = AccessTokenClaims {
         iss: subject.issuer.into(),
         sub: sub.clone(),
-        aud: subject.issuer.into(),
+        aud: subject.resource.identifier(subject.issuer),
         exp: iat + access_ttl,
         iat,
         jti,
         client_id: subject.client.id.clone(),
-        scope: subject.scopes.join(" "),
+        scope: scope.clone(),
         auth_time: subject.auth_time.map(|t| t / 1000),
         grant: subject.grant.cloned(),
     };
@@ -108,6 +119,7 @@ pub async fn mint(
     Ok(Minted {
         access_token,
         expires_in: access_ttl,
+        scope,
         id_token,
     })
 }
@@ -122,8 +134,9 @@ pub enum InvalidToken {
 }
 
 /// Verifies one of our access tokens: signature by a published key, `typ: at+jwt`,
-/// issuer, audience and expiry (RFC 9068 §4). Whether its grant is still alive is the
-/// caller's next check.
+/// issuer, an audience of ours (any resource) and expiry (RFC 9068 §4). Whether its
+/// grant is still alive is the caller's next check; whether the audience is the
+/// caller's own, a resource's (see [`live_access_token_for`]).
 pub fn verify_access_token(
     ring: &KeyRing,
     issuer: &str,
@@ -135,7 +148,7 @@ pub fn verify_access_token(
     if claims.iss != issuer {
         return Err(InvalidToken::WrongIssuer);
     }
-    if claims.aud != issuer {
+    if Resource::named(issuer, &claims.aud).is_none() {
         return Err(InvalidToken::WrongAudience);
     }
     if now.0 / 1000 >= claims.exp {
@@ -184,6 +197,20 @@ pub async fn live_access_token(
     Ok(Some(LiveToken { claims, subject }))
 }
 
+/// A live access token (see [`live_access_token`]) for `resource`: RFC 9068 §4 "the
+/// resource server MUST validate that the aud claim contains a resource indicator value
+/// corresponding to an identifier the resource server expects for itself".
+pub async fn live_access_token_for(
+    ports: &Ports<'_>,
+    ring: &KeyRing,
+    issuer: &str,
+    resource: Resource,
+    token: &str,
+) -> Result<Option<LiveToken>, StoreError> {
+    let live = live_access_token(ports, ring, issuer, token).await?;
+    Ok(live.filter(|live| live.claims.aud == resource.identifier(issuer)))
+}
+
 /// Verifies an ID token we issued, ignoring its expiry: RP-initiated logout accepts an
 /// expired `id_token_hint` (OIDC RP-Initiated Logout 1.0 §2).
 pub fn verify_id_token_hint(
@@ -210,6 +237,10 @@ mod tests {
     const ISS: &str = "https://id.example";
 
     fn minted(t: &TestPorts, scopes: &[&str]) -> (KeyRing, Minted) {
+        minted_for(t, scopes, Resource::Issuer)
+    }
+
+    fn minted_for(t: &TestPorts, scopes: &[&str], resource: Resource) -> (KeyRing, Minted) {
         let ports = t.ports();
         let ring = pollster::block_on(crate::oauth::keys::load(&ports)).unwrap();
         let client = pollster::block_on(ports.clients.find("demo"))
@@ -222,6 +253,7 @@ mod tests {
             client: &client,
             user: Some(&user),
             scopes: &scopes,
+            resource,
             auth_time: Some(t.clock.now().0),
             amr: &["pwd".to_string()],
             nonce: Some("n-0S6_WzA2Mj"),
@@ -277,6 +309,37 @@ mod tests {
         assert_eq!(
             verify_access_token(&ring, ISS, &m.access_token, t.clock.now()),
             Err(InvalidToken::Expired)
+        );
+    }
+
+    #[test]
+    fn rfc9068_3_an_access_token_names_its_resource_and_carries_only_its_scopes() {
+        let t = TestPorts::new();
+        let now = t.clock.now();
+        let granted = ["openid", "email", "account", "offline_access"];
+        let (ring, m) = minted_for(&t, &granted, Resource::Issuer);
+        let claims = verify_access_token(&ring, ISS, &m.access_token, now).unwrap();
+        assert_eq!(claims.aud, ISS);
+        assert_eq!(claims.scope, "openid email offline_access");
+        assert_eq!(m.scope, claims.scope);
+        assert!(m.id_token.is_some());
+
+        let (ring, m) = minted_for(&t, &granted, Resource::AccountApi);
+        let claims = verify_access_token(&ring, ISS, &m.access_token, now).unwrap();
+        assert_eq!(claims.aud, "https://id.example/v1/me");
+        assert_eq!(claims.scope, "account");
+        assert_eq!(claims.auth_time, Some(now.0 / 1000));
+
+        // Signed by us, but for an audience we do not serve: not one of our tokens.
+        let foreign = AccessTokenClaims {
+            aud: "https://api.elsewhere.example".into(),
+            ..claims
+        };
+        let token =
+            pollster::block_on(sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &foreign)).unwrap();
+        assert_eq!(
+            verify_access_token(&ring, ISS, &token, now),
+            Err(InvalidToken::WrongAudience)
         );
     }
 

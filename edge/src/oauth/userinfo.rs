@@ -1,11 +1,14 @@
-//! The UserInfo endpoint (OIDC Core §5.3), protected by our access tokens (RFC 6750).
+//! The UserInfo endpoint (OIDC Core §5.3), protected by our access tokens (RFC 6750)
+//! for the issuer's own resources (`aud` = the issuer): tokens for the account API are
+//! refused here, as this endpoint's tokens are refused there.
 
 use portcullis_shared::oauth::OAuthErrorCode;
 use serde::Serialize;
 
 use crate::http::Response;
 use crate::oauth::keys;
-use crate::oauth::tokens::live_access_token;
+use crate::oauth::resource::Resource;
+use crate::oauth::tokens::live_access_token_for;
 use crate::ports::Ports;
 use crate::users::UserStatus;
 
@@ -72,7 +75,8 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
         Ok(ring) => ring,
         Err(err) => return unavailable(format!("{err:?}")),
     };
-    let (claims, subject) = match live_access_token(ports, &ring, issuer, token).await {
+    let live = live_access_token_for(ports, &ring, issuer, Resource::Issuer, token).await;
+    let (claims, subject) = match live {
         Ok(Some(live)) => (live.claims, live.subject),
         Ok(None) => return invalid(),
         Err(err) => return unavailable(format!("{err:?}")),

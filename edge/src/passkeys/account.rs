@@ -1,8 +1,20 @@
 //! The signed-in person's passkeys (`/v1/me/passkeys`): list, add, rename, delete.
 //!
-//! Authorised by an access token of ours (RFC 6750 bearer) that is still live, presented
-//! from a page the token's client allows. An account keeps at least one way to sign in:
-//! the last passkey of an account without a password cannot be deleted.
+//! Changing how an account signs in is guarded more than anything else a token can do:
+//!
+//! - **Its own audience and scope.** Only a live access token (RFC 6750 bearer) for the
+//!   account API (`aud` = `{issuer}/v1/me`, RFC 8707) with the `account` scope, from a
+//!   page the token's client allows. Tokens for userinfo or a site's own APIs, which
+//!   travel to backends and logs, are refused (see [`crate::oauth::resource`]).
+//! - **A recent sign-in.** Every change (new passkey options, add, rename, delete)
+//!   needs the token's `auth_time` within [`RECENT_SIGN_IN_SECONDS`]; an older sign-in is
+//!   answered with an RFC 9470 step-up challenge, and the person signs in again. Reading
+//!   the list changes nothing and needs only the token.
+//! - **The owner hears of it.** A new passkey is announced by email to the account's
+//!   address, so a passkey added by someone else does not go unnoticed.
+//!
+//! An account keeps at least one way to sign in: the last passkey of an account without
+//! a password cannot be deleted.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -12,19 +24,40 @@ use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 use super::sign_up::{creation_options, factor_event, verify_new_credential, NewPasskeyFor};
 use super::{issue_challenge, Pending};
 use crate::clients::Client;
+use crate::email::templates::{self, SignInMethod};
 use crate::error::Error;
 use crate::events::{self, types, RequestContext};
 use crate::oauth::keys;
-use crate::oauth::tokens::live_access_token;
+use crate::oauth::resource::{Resource, ACCOUNT_SCOPE};
+use crate::oauth::tokens::live_access_token_for;
 use crate::oauth::userinfo::bearer_token;
 use crate::ports::{Ports, StoreError, StoredCredential};
 use crate::users::{User, UserStatus};
 use crate::webauthn::CeremonyError;
 
+/// How recent a sign-in must be to change how the account signs in (RFC 9470 `max_age`).
+pub const RECENT_SIGN_IN_SECONDS: u64 = 5 * 60;
+
 /// Who is calling the account API: the person and the client their token was issued to.
 pub struct Account {
     pub user: User,
     pub client: Client,
+    /// When the person last actively signed in (the token's `auth_time`, seconds).
+    pub auth_time: Option<u64>,
+}
+
+impl Account {
+    /// RFC 9470: a change needs a sign-in within [`RECENT_SIGN_IN_SECONDS`]; older (or
+    /// unknown) asks for a new one.
+    fn signed_in_recently(&self, ports: &Ports<'_>) -> Result<(), Error> {
+        let now = ports.clock.now().0 / 1000;
+        match self.auth_time {
+            Some(at) if now.saturating_sub(at) <= RECENT_SIGN_IN_SECONDS => Ok(()),
+            _ => Err(Error::ReauthenticationRequired {
+                max_age: RECENT_SIGN_IN_SECONDS,
+            }),
+        }
+    }
 }
 
 /// The request as the account API sees it.
@@ -35,7 +68,8 @@ pub struct AccountRequest<'a> {
     pub context: &'a RequestContext,
 }
 
-/// Checks the bearer token and the calling page; returns whose passkeys these are.
+/// Checks the bearer token (its audience and scope) and the calling page; returns whose
+/// passkeys these are.
 pub async fn authenticate(
     ports: &Ports<'_>,
     request: &AccountRequest<'_>,
@@ -44,9 +78,12 @@ pub async fn authenticate(
     let ring = keys::load(ports)
         .await
         .map_err(|e| Error::Internal(format!("signing keys: {e:?}")))?;
-    let live = live_access_token(ports, &ring, request.issuer, token)
+    let live = live_access_token_for(ports, &ring, request.issuer, Resource::AccountApi, token)
         .await?
         .ok_or(Error::Unauthorized)?;
+    if !live.claims.scope.split(' ').any(|s| s == ACCOUNT_SCOPE) {
+        return Err(Error::InsufficientScope);
+    }
     let client = ports
         .clients
         .find(&live.claims.client_id)
@@ -62,7 +99,11 @@ pub async fn authenticate(
         .subject
         .filter(|u| u.status == UserStatus::Active)
         .ok_or(Error::Unauthorized)?;
-    Ok(Account { user, client })
+    Ok(Account {
+        user,
+        client,
+        auth_time: live.claims.auth_time,
+    })
 }
 
 /// `GET /v1/me/passkeys`.
@@ -91,6 +132,8 @@ pub async fn options(
     issuer: &str,
     account: &Account,
 ) -> Result<CreationChallengeResponse, Error> {
+    // Asked before the ceremony, so nobody makes a passkey the edge will then refuse.
+    account.signed_in_recently(ports)?;
     let existing = ports.credentials.for_user(&account.user.id).await?;
     let pending = Pending::AddPasskey {
         user_id: account.user.id.clone(),
@@ -116,6 +159,7 @@ pub async fn add(
     account: &Account,
     credential: &RegisterPublicKeyCredential,
 ) -> Result<PasskeySummary, Error> {
+    account.signed_in_recently(ports)?;
     let rp = super::relying_party(ports, request.issuer, &account.client.allowed_origins);
     let (record, pending) = verify_new_credential(ports, &rp, credential).await?;
     match pending {
@@ -139,6 +183,14 @@ pub async fn add(
     }
     let event = factor_event(types::FACTOR_ACTIVATE, &account.user, &account.client.id);
     events::record(ports, request.context, event).await;
+    let words = request.context.words();
+    let mail = templates::method_added(
+        &account.user.email,
+        &account.client,
+        &words,
+        SignInMethod::Passkey,
+    );
+    crate::email::deliver(ports, request.context, &account.client.id, &mail).await;
     Ok(super::summary(&stored))
 }
 
@@ -154,6 +206,7 @@ pub async fn rename(
     id: &str,
     name: &str,
 ) -> Result<PasskeySummary, Error> {
+    account.signed_in_recently(ports)?;
     let credential_id = credential_id(id)?;
     let name = super::clean_name(name)?;
     if !ports
@@ -180,6 +233,7 @@ pub async fn delete(
     account: &Account,
     id: &str,
 ) -> Result<(), Error> {
+    account.signed_in_recently(ports)?;
     let credential_id = credential_id(id)?;
     let passkeys = ports.credentials.for_user(&account.user.id).await?;
     if !passkeys.iter().any(|p| p.record.id == credential_id) {

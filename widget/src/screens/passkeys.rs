@@ -68,6 +68,8 @@ impl List {
                         focus_node(self.heading);
                     }
                 }
+                // The session went on to the sign-in it needs; this list is leaving.
+                Err(Failure::ReauthenticationRequired) => {}
                 Err(failure) => {
                     if matches!(failure, Failure::Unauthorized) {
                         self.ended.set(true);

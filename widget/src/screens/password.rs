@@ -22,6 +22,8 @@ pub fn Password(
     let password = RwSignal::new(String::new());
     let password_input = NodeRef::<Input>::new();
     session.focus_on_arrival(password_input);
+    // Why the person is asked again, when they are (a change needs a recent sign-in).
+    let notice = session.take_notice();
 
     let submit = {
         let email = email.clone();
@@ -77,6 +79,7 @@ pub fn Password(
             <p class="pc-identity" part="identity">{email}</p>
             <LinkButton label=tx.get(t::OTHER_ACCOUNT) on_click=Box::new(other_account) />
         </div>
+        {notice.map(|key| view! { <p class="pc-hint" part="notice">{tx.get(key)}</p> })}
         <Form busy=busy errors=errors submit=tx.get(t::SUBMIT) busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
             // Password managers pair the password with this hidden username.
             <input type="email" name="username" autocomplete="username" hidden prop:value=session.email />

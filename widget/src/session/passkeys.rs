@@ -258,6 +258,8 @@ impl Session {
         };
         self.account(changed)?;
         let list = self.account(api.my_passkeys(&token).await)?;
+        self.env
+            .with_value(|env| env.account_email.replace(Some(list.name.clone())));
         let ids: Vec<&str> = list.passkeys.iter().map(|p| p.id.as_str()).collect();
         webauthn::sync_account(
             self.capabilities(),
@@ -276,13 +278,18 @@ impl Session {
             .ok_or(Failure::Unauthorized)
     }
 
-    /// Reports an account API failure; a refused token is forgotten.
+    /// Reports an account API failure; a refused token is forgotten, and a sign-in too
+    /// old for a change asks the person to sign in again.
     fn account<T>(self, result: Result<T, Failure>) -> Result<T, Failure> {
         result.map_err(|failure| {
-            if matches!(failure, Failure::Unauthorized) {
-                self.env.with_value(|env| env.access_token.replace(None));
-            }
             self.events().failed(&failure, self.text());
+            match failure {
+                Failure::Unauthorized => {
+                    self.env.with_value(|env| env.access_token.replace(None));
+                }
+                Failure::ReauthenticationRequired => self.reauthenticate(),
+                _ => {}
+            }
             failure
         })
     }

@@ -1,7 +1,7 @@
 //! The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.6).
 
 use super::{
-    invalid_grant, key_ring, refresh_token_for, respond, Failure, Incoming, TokenResponse,
+    invalid_grant, key_ring, refresh_token_for, respond, target, Failure, Incoming, TokenResponse,
 };
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
@@ -13,18 +13,33 @@ use crate::oauth::tokens::Subject;
 use crate::ports::Ports;
 use crate::users::UserStatus;
 
+/// The authorization code request's own parameters.
+pub(super) struct Redemption<'a> {
+    pub code: &'a str,
+    pub redirect_uri: Option<&'a str>,
+    pub code_verifier: &'a str,
+    /// RFC 8707 §2.2 `resource`.
+    pub resource: &'a [String],
+}
+
 pub(super) async fn exchange(
     ports: &Ports<'_>,
     incoming: &Incoming<'_>,
     client: &Client,
-    code: &str,
-    redirect_uri: Option<&str>,
-    code_verifier: &str,
+    redemption: Redemption<'_>,
 ) -> Result<TokenResponse, Failure> {
+    let Redemption {
+        code,
+        redirect_uri,
+        code_verifier,
+        resource,
+    } = redemption;
     let Some(record) = code::redeem(ports, code).await? else {
         return Err(reused_or_unknown(ports, code).await);
     };
     check(&record, client, redirect_uri, code_verifier)?;
+    // Refused before the grant exists: the code is spent, and nothing came of it.
+    let resource = target(incoming.issuer, resource, &record.scopes)?;
     let user = ports
         .users
         .find_by_id(&record.user_id)
@@ -66,6 +81,7 @@ pub(super) async fn exchange(
         client,
         user: Some(&user),
         scopes: &record.scopes,
+        resource,
         auth_time: Some(record.auth_time),
         amr: &record.amr,
         nonce: record.nonce.as_deref(),

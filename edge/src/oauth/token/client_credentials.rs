@@ -3,20 +3,21 @@
 
 use portcullis_shared::oauth::OAuthErrorCode;
 
-use super::{key_ring, respond, Failure, Incoming, TokenResponse};
+use super::{key_ring, respond, target, Failure, Incoming, TokenResponse};
 use crate::clients::{Client, ClientType};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::Subject;
 use crate::ports::Ports;
 
 /// Scopes that only make sense with a person signing in.
-const USER_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+const USER_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "account"];
 
 pub(super) async fn exchange(
     ports: &Ports<'_>,
     incoming: &Incoming<'_>,
     client: &Client,
     scope: Option<Vec<String>>,
+    resource: &[String],
 ) -> Result<TokenResponse, Failure> {
     if client.client_type != ClientType::Confidential {
         return Err(TokenError::new(
@@ -45,12 +46,15 @@ pub(super) async fn exchange(
             requested
         }
     };
+    // The account API has no account for a client: only the issuer's resources.
+    let resource = target(incoming.issuer, resource, &scopes)?;
     let ring = key_ring(ports).await?;
     let subject = Subject {
         issuer: incoming.issuer,
         client,
         user: None,
         scopes: &scopes,
+        resource,
         auth_time: None,
         amr: &[],
         nonce: None,

@@ -13,6 +13,7 @@ use crate::events::RequestContext;
 use crate::oauth::authorization_request::{param, Params};
 use crate::oauth::client_authentication::{credentials, ClientCredentials};
 use crate::oauth::keys::{self, KeyError, KeyRing};
+use crate::oauth::resource::{Resource, TargetError};
 use crate::oauth::token_request::{self, TokenError, TokenRequest};
 use crate::oauth::tokens::{mint, Subject};
 use crate::ports::{Ports, StoreError};
@@ -158,25 +159,43 @@ pub async fn handle(ports: &Ports<'_>, incoming: &Incoming<'_>) -> Result<TokenR
             code,
             redirect_uri,
             code_verifier,
+            resource,
         } => {
-            authorization_code::exchange(
-                ports,
-                incoming,
-                &client,
-                &code,
-                redirect_uri.as_deref(),
-                &code_verifier,
-            )
-            .await
+            let redemption = authorization_code::Redemption {
+                code: &code,
+                redirect_uri: redirect_uri.as_deref(),
+                code_verifier: &code_verifier,
+                resource: &resource,
+            };
+            authorization_code::exchange(ports, incoming, &client, redemption).await
         }
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
-        } => refresh_token::exchange(ports, incoming, &client, &refresh_token, scope).await,
-        TokenRequest::ClientCredentials { scope } => {
-            client_credentials::exchange(ports, incoming, &client, scope).await
+            resource,
+        } => {
+            refresh_token::exchange(ports, incoming, &client, &refresh_token, scope, &resource)
+                .await
+        }
+        TokenRequest::ClientCredentials { scope, resource } => {
+            client_credentials::exchange(ports, incoming, &client, scope, &resource).await
         }
     }
+}
+
+/// RFC 8707 §2.2: the resource the access token is for, from the request's `resource`
+/// parameters and the scopes granted.
+fn target(issuer: &str, requested: &[String], granted: &[String]) -> Result<Resource, Failure> {
+    Resource::select(issuer, requested, granted).map_err(invalid_target)
+}
+
+/// RFC 8707 §2: `invalid_target`.
+fn invalid_target(err: TargetError) -> Failure {
+    let description = match err {
+        TargetError::Unknown => "The resource is unknown, or more than one was asked for.",
+        TargetError::NotGranted => "The grant does not cover the requested resource.",
+    };
+    TokenError::new(OAuthErrorCode::InvalidTarget, description).into()
 }
 
 /// Mints the tokens for `subject` and shapes the §5.1 response.
@@ -193,7 +212,9 @@ async fn respond(
         access_token: minted.access_token,
         token_type: "Bearer",
         expires_in: minted.expires_in,
-        scope: subject.scopes.join(" "),
+        // The access token's own scope, which leaves out other resources' (§5.1: sent
+        // because it may differ from the scope granted).
+        scope: minted.scope,
         id_token: minted.id_token,
         refresh_token,
     })

@@ -4,13 +4,14 @@
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::{
-    invalid_grant, key_ring, refresh_token_for, respond, split_refresh_token, Failure, Incoming,
-    TokenResponse,
+    invalid_grant, invalid_target, key_ring, refresh_token_for, respond, split_refresh_token,
+    target, Failure, Incoming, TokenResponse,
 };
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
 use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
+use crate::oauth::resource::{Resource, TargetError, ACCOUNT_SCOPE};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::Subject;
 use crate::policy;
@@ -23,10 +24,26 @@ pub(super) async fn exchange(
     client: &Client,
     refresh_token: &str,
     scope: Option<Vec<String>>,
+    resource: &[String],
 ) -> Result<TokenResponse, Failure> {
     let invalid = || invalid_grant("The refresh token is invalid, expired or revoked.");
     let (grant_id, presented) = split_refresh_token(refresh_token).ok_or_else(invalid)?;
     let reference = GrantRef::of(grant_id);
+    // RFC 8707 §2.2: a token for the account API carries `account` and nothing else. It
+    // is asked of the grant as a narrower scope, so that a grant without it refuses
+    // before rotating: the presented refresh token stays the current one.
+    let named = Resource::requested(incoming.issuer, resource).map_err(invalid_target)?;
+    let for_account = named == Some(Resource::AccountApi);
+    let scope = if for_account {
+        let wanted = scope.unwrap_or_else(|| vec![ACCOUNT_SCOPE.to_string()]);
+        let narrowed = Resource::AccountApi.scopes(&wanted);
+        if narrowed.is_empty() {
+            return Err(invalid_target(TargetError::NotGranted));
+        }
+        Some(narrowed)
+    } else {
+        scope
+    };
     let fresh = random_handle(ports.random)
         .map_err(|_| Failure::unavailable("random source failed".into()))?;
     let command = GrantCommand::Rotate {
@@ -45,6 +62,9 @@ pub(super) async fn exchange(
             refresh_secret,
             grant,
         } => (refresh_secret, grant),
+        GrantReply::InvalidScope if for_account => {
+            return Err(invalid_target(TargetError::NotGranted))
+        }
         GrantReply::InvalidScope => {
             return Err(TokenError::new(
                 OAuthErrorCode::InvalidScope,
@@ -81,13 +101,15 @@ pub(super) async fn exchange(
         let _ = ports.grants.apply(reference.as_str(), &revoke, now).await;
         return Err(invalid().into());
     };
-    let ring = key_ring(ports).await?;
     let scopes = scope.unwrap_or_else(|| grant.scopes.clone());
+    let resource = target(incoming.issuer, resource, &scopes)?;
+    let ring = key_ring(ports).await?;
     let subject = Subject {
         issuer: incoming.issuer,
         client,
         user: Some(&user),
         scopes: &scopes,
+        resource,
         auth_time: Some(grant.auth_time),
         amr: &grant.amr,
         // OIDC Core §12.2: a refreshed ID token SHOULD NOT carry a nonce.
