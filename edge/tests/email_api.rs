@@ -418,6 +418,12 @@ fn a_password_reset_replaces_the_password_and_revokes_what_was_issued() {
         &json!({"token": token, "password": NEW_PASSWORD}),
     );
     assert_eq!(reset.status, 204, "{}", json(&reset));
+    // A new way in: the owner hears of it, whoever set it.
+    let (subject, _) = inbox(&t, "ada@example.com");
+    assert_eq!(
+        subject,
+        "A password was set for your Portcullis Demo account"
+    );
     let reused = post(
         &t,
         "/v1/recovery/password/reset",
@@ -551,4 +557,20 @@ fn a_failing_mail_transport_changes_no_answer_and_is_logged() {
         .borrow()
         .iter()
         .any(|line| line.contains("provider down")));
+}
+
+#[test]
+fn a_reset_request_does_the_same_storage_work_for_an_unknown_address() {
+    let t = ports();
+    sign_up(&t, "demo", "ada@example.com", PASSWORD);
+    let before = t.one_time.len();
+    reset_request(&t, "ada@example.com");
+    let known = t.one_time.len() - before;
+    reset_request(&t, "nobody@example.com");
+    let unknown = t.one_time.len() - before - known;
+    assert_eq!((known, unknown), (1, 1));
+    assert!(t
+        .events
+        .summary()
+        .contains(&("user.account.reset_password".into(), "FAILURE".into())));
 }

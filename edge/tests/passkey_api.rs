@@ -159,12 +159,21 @@ fn allowed_ids(options: &Value) -> Vec<String> {
 }
 
 #[test]
-fn passkey_sign_up_then_sign_in_end_in_tokens_with_hwk_amr() {
+fn passkey_sign_up_then_sign_in_end_in_tokens_with_swk_and_mfa_amr_rfc8176() {
     let t = ports();
     let (mut client, tokens) = sign_up(&t, "ada@shop.example");
     let id_token = claims(tokens["id_token"].as_str().unwrap());
     assert_eq!(id_token["email"], "ada@shop.example");
-    assert!(id_token["amr"].as_array().unwrap().contains(&json!("hwk")));
+    assert!(id_token["amr"].as_array().unwrap().contains(&json!("swk")));
+    assert!(
+        !id_token["amr"].as_array().unwrap().contains(&json!("hwk")),
+        "no attestation proved hardware"
+    );
+    assert!(id_token["amr"].as_array().unwrap().contains(&json!("mfa")));
+    assert_eq!(
+        id_token["acr"],
+        "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+    );
 
     let (flow, options) = sign_in_options(&t, Some("Ada@Shop.example"));
     assert_eq!(options["publicKey"]["rpId"], RP_ID);
@@ -179,7 +188,7 @@ fn passkey_sign_up_then_sign_in_end_in_tokens_with_hwk_amr() {
         id_token["sub"],
         claims(tokens["access_token"].as_str().unwrap())["sub"]
     );
-    assert!(id_token["amr"].as_array().unwrap().contains(&json!("hwk")));
+    assert!(id_token["amr"].as_array().unwrap().contains(&json!("swk")));
 
     let events = t.events.summary();
     for expected in [

@@ -127,7 +127,7 @@ test("the identify screen offers passkeys: autofill on the email field and a but
   assert.equal(await widget().evaluate((el) => el.shadowRoot !== null), true, "shadow DOM by default");
 });
 
-test("passkey-only sign-up: email and name, no password; tokens verify and amr says hwk", async () => {
+test("passkey-only sign-up: email and name, no password; tokens verify and amr says swk and mfa, acr says multi-factor", async () => {
   await open(buttonsPage);
   await page.getByRole("button", { name: "Create an account" }).click();
   await page.getByRole("button", { name: "Create with a passkey instead" }).click();
@@ -137,7 +137,9 @@ test("passkey-only sign-up: email and name, no password; tokens verify and amr s
   await page.getByRole("button", { name: "Create account with a passkey" }).click();
 
   const claims = await verified(await signedIn());
-  assert.ok(claims.amr.includes("hwk"), `amr ${claims.amr}`);
+  assert.ok(claims.amr.includes("swk"), `amr ${claims.amr}`);
+  assert.ok(!claims.amr.includes("hwk") && claims.amr.includes("mfa"), `amr ${claims.amr}`);
+  assert.equal(claims.acr, "http://schemas.openid.net/pape/policies/2007/06/multi-factor");
   assert.equal(claims.email, passkeyPerson.email);
   passkeyOnlySub = claims.sub;
   await widget().getByText(`Signed in as ${passkeyPerson.email}`).waitFor();
@@ -171,7 +173,7 @@ test("usernameless sign-in with the button", async () => {
   const tokens = await signedIn();
   const claims = await verified(tokens);
   assert.equal(claims.sub, passkeyOnlySub);
-  assert.ok(claims.amr.includes("hwk"), `amr ${claims.amr}`);
+  assert.ok(claims.amr.includes("swk"), `amr ${claims.amr}`);
   // The widget was never told the email: the account's passkey list names it.
   await widget().getByText(`Signed in as ${passkeyPerson.email}`).waitFor();
   const options = (await page.evaluate(() => performance.getEntriesByType("resource").map((r) => r.name)))
@@ -188,7 +190,7 @@ test("sign-in from the email field's autofill (conditional mediation), in shadow
     await open("/");
     const claims = await verified(await signedIn());
     assert.equal(claims.sub, passkeyOnlySub);
-    assert.ok(claims.amr.includes("hwk"));
+    assert.ok(claims.amr.includes("swk"));
     assert.deepEqual(requests.map((body) => JSON.parse(body)), [{}], "usernameless options");
     // The demo page asked /userinfo with the access token.
     const account = page.getByRole("region", { name: "Signed-in user" });
@@ -459,7 +461,7 @@ test("the hosted sign-in page: passkey sign-up, then autofill sign-in, each redi
     await page.getByRole("button", { name: "Create account with a passkey" }).click();
   });
   assert.equal(made.email, email);
-  assert.ok(made.amr.includes("hwk"), `amr ${made.amr}`);
+  assert.ok(made.amr.includes("swk"), `amr ${made.amr}`);
 
   // prompt=login past the SSO session: the page offers the passkey in the email field's
   // autofill, which the device answers at once; nothing is clicked.

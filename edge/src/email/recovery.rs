@@ -7,7 +7,8 @@
 use portcullis_shared::api::{PasswordReset, RecoveryRequest};
 use serde::{Deserialize, Serialize};
 
-use super::{deliver, templates, RESET_TTL_SECONDS};
+use super::templates::{self, SignInMethod};
+use super::{deliver, RESET_TTL_SECONDS};
 use crate::accounts;
 use crate::address_proof::{self, ProvenBy};
 use crate::crypto::token::{is_handle, random_handle};
@@ -50,31 +51,36 @@ pub async fn request_reset(
 ) -> Result<u64, Error> {
     let (client, email, user) = recipient(ports, caller, request).await?;
     let words = caller.context.words();
+    // The same storage work for every address, so that timing tells nothing: an unknown
+    // address gets a token too, stored for nobody and never sent.
+    let token = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
+    let expires_at = ports.clock.now().plus_seconds(RESET_TTL_SECONDS);
+    let record = ResetRecord {
+        user_id: user.as_ref().map(|u| u.id.clone()).unwrap_or_default(),
+        client_id: client.id.clone(),
+        expires_at: expires_at.0,
+    };
+    put(ports, &token, &record).await?;
+    let event = match &user {
+        Some(user) => EventSpec::user_success(
+            types::RESET_PASSWORD,
+            "User asked to reset their password",
+            user,
+            &client.id,
+        ),
+        None => EventSpec {
+            event_type: types::RESET_PASSWORD,
+            display_message: "User asked to reset their password",
+            success: false,
+            reason: Some("unknown user"),
+            actor_id: None,
+            actor_email: Some(&email),
+            client_id: Some(&client.id),
+        },
+    };
+    events::record(ports, caller.context, event).await;
     let mail = match &user {
-        Some(user) => {
-            let token = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
-            let expires_at = ports.clock.now().plus_seconds(RESET_TTL_SECONDS);
-            put(
-                ports,
-                &token,
-                &ResetRecord {
-                    user_id: user.id.clone(),
-                    client_id: client.id.clone(),
-                    expires_at: expires_at.0,
-                },
-            )
-            .await?;
-            events::record(
-                ports,
-                caller.context,
-                EventSpec::user_success(
-                    types::RESET_PASSWORD,
-                    "User asked to reset their password",
-                    user,
-                    &client.id,
-                ),
-            )
-            .await;
+        Some(_) => {
             let link = crate::oauth::authorize::with_query(
                 &format!("{}/reset-password", caller.self_origin),
                 &[
@@ -158,6 +164,12 @@ pub async fn reset(
         ),
     )
     .await;
+    // A new password is a new way in: the owner hears of it, whoever set it.
+    if let Some(client) = ports.clients.find(&record.client_id).await? {
+        let words = caller.context.words();
+        let mail = templates::method_added(&user.email, &client, &words, SignInMethod::Password);
+        deliver(ports, caller.context, &client.id, &mail).await;
+    }
     Ok(())
 }
 
@@ -170,9 +182,11 @@ pub async fn remind(
 ) -> Result<u64, Error> {
     let (client, email, user) = recipient(ports, caller, request).await?;
     let words = caller.context.words();
+    // The same lookup for an unknown address (of nobody's passkeys): timing tells nothing.
+    let user_id = user.as_ref().map_or("", |u| u.id.as_str());
+    let passkeys = ports.credentials.for_user(user_id).await?;
     let mail = match &user {
         Some(user) => {
-            let passkeys = ports.credentials.for_user(&user.id).await?;
             let (password, passkey) = (user.password_hash.is_some(), !passkeys.is_empty());
             templates::reminder(&email, &client, &words, password, passkey)
         }

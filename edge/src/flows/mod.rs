@@ -317,7 +317,10 @@ impl StepInput {
     fn amr(&self) -> Vec<String> {
         let methods: &[&str] = match self {
             StepInput::Password(_) | StepInput::SignUp(_) => &["pwd"],
-            StepInput::Passkey(_) | StepInput::PasskeySignUp(_) => &["hwk", "mfa", "user"],
+            // RFC 8176 `hwk` needs a key proven to live in hardware (attestation we do
+            // not require); a passkey may be synced, so it is a software-secured key.
+            // User verification is required, so it is multi-factor.
+            StepInput::Passkey(_) | StepInput::PasskeySignUp(_) => &["swk", "user", "mfa"],
             StepInput::EmailCode(_) => &["otp"],
         };
         methods.iter().map(|m| m.to_string()).collect()

@@ -23,6 +23,18 @@ use crate::users::User;
 
 /// `acr` for a single-factor sign-in: OIDC Core §2 "0" — no assurance level claimed.
 pub const ACR_SINGLE_FACTOR: &str = "0";
+/// `acr` when the sign-in proved more than one factor (`amr` holds `mfa`): the OpenID
+/// PAPE multi-factor policy.
+pub const ACR_MULTI_FACTOR: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+
+/// The `acr` that `amr` supports: it says only what was proven.
+pub fn acr_for(amr: &[String]) -> &'static str {
+    if amr.iter().any(|m| m == "mfa") {
+        ACR_MULTI_FACTOR
+    } else {
+        ACR_SINGLE_FACTOR
+    }
+}
 
 /// Who and what a set of tokens is for.
 pub struct Subject<'a> {
@@ -101,7 +113,7 @@ pub async fn mint(
                 iat,
                 auth_time: subject.auth_time.unwrap_or(subject.now.0) / 1000,
                 nonce: subject.nonce.map(str::to_string),
-                acr: Some(ACR_SINGLE_FACTOR.into()),
+                acr: Some(acr_for(subject.amr).into()),
                 amr: subject.amr.to_vec(),
                 at_hash: Some(at_hash(&access_token)),
                 email: with_email.then(|| user.email.clone()),

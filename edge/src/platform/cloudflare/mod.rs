@@ -249,6 +249,7 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
             None => return Ok(Error::BodyTooLarge.to_response()),
         },
     };
+    let platform = Platform::new(env, &self_origin)?;
     let request = Request {
         method,
         path: url.path().to_string(),
@@ -258,7 +259,6 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
         self_origin,
     };
 
-    let platform = Platform::new(env, &self_origin)?;
     let handled = api::handle(&platform.ports(), request).await;
     if let Some(log) = handled.log {
         console_error!("{log}");
