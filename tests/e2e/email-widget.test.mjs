@@ -111,15 +111,19 @@ async function idClaims(tokens, audience = "demo") {
   return payload;
 }
 
-const alert = (page, text) => page.getByRole("alert").filter({ hasText: text });
+/** Waits, as a screen reader would, for focus to land on the element with `id`. */
+const focusLandsOn = (page, id) =>
+  page.waitForFunction(
+    (id) => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return el?.id === id;
+    },
+    id,
+    { timeout: 5_000 },
+  );
 
-/** The id of the element with focus, looking through the widget's shadow root. */
-const focusedId = (page) =>
-  page.evaluate(() => {
-    let el = document.activeElement;
-    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-    return el?.id;
-  });
+const alert = (page, text) => page.getByRole("alert").filter({ hasText: text });
 
 /**
  * Opens the development mailbox for `to` in `page` and returns the newest message whose
@@ -199,7 +203,7 @@ test("forgot password: the reset link's page sets a new one; the old password an
   await page.getByRole("heading", { name: "Reset your password" }).waitFor();
   const email = page.getByLabel("Email", { exact: true });
   assert.equal(await email.inputValue(), ada.email, "the address typed so far");
-  assert.equal(await focusedId(page), "pc-email");
+  await focusLandsOn(page, "pc-email");
   await page.getByRole("button", { name: "Email me a reset link" }).click();
   await page.getByRole("heading", { name: "Check your email" }).waitFor();
   await page.getByText("works for 15 minutes").waitFor();
@@ -241,7 +245,7 @@ test("forgot password: the reset link's page sets a new one; the old password an
   await password.fill("too short");
   await mailbox.getByRole("button", { name: "Change password" }).click();
   await alert(mailbox, "That password is too short. Use at least 15 characters.").waitFor();
-  assert.equal(await focusedId(mailbox), "pc-new-password");
+  await focusLandsOn(mailbox, "pc-new-password");
   await mailbox.getByRole("button", { name: "Show password" }).click();
   assert.equal(await password.getAttribute("type"), "text");
   await password.fill(NEW_PASSWORD);
@@ -309,7 +313,7 @@ test("an emailed code typed into the demo page's widget signs in; wrong, used an
   const code = await askForCode(page, cyd.email);
   assert.equal(await code.getAttribute("autocomplete"), "one-time-code");
   assert.equal(await code.getAttribute("inputmode"), "numeric");
-  assert.equal(await focusedId(page), "pc-code", "focus moves to the code");
+  await focusLandsOn(page, "pc-code");
   await page.getByRole("status").filter({ hasText: "Enter the code we emailed you." }).waitFor();
   await page.getByText(`We've sent an email to ${cyd.email}. Enter the 6-digit code`).waitFor();
 
@@ -326,7 +330,7 @@ test("an emailed code typed into the demo page's widget signs in; wrong, used an
   await code.fill(wrong);
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await alert(page, "That code isn't right.").waitFor();
-  assert.equal(await focusedId(page), "pc-code");
+  await focusLandsOn(page, "pc-code");
   assert.equal((await events(page, "portcullis:error")).at(-1).detail.code, "code_invalid");
   await code.fill(mail.code);
   await page.getByRole("button", { name: "Continue", exact: true }).click();
@@ -400,7 +404,7 @@ test("a client that requires verified addresses: sign-up shows 'Confirm your ema
   await signUp(page, grace);
   await page.getByRole("heading", { name: "Confirm your email address" }).waitFor();
   await page.getByText("To finish, confirm that this email address is yours.").waitFor();
-  assert.equal(await focusedId(page), "pc-code");
+  await focusLandsOn(page, "pc-code");
   assert.equal((await events(page, "portcullis:signed-in")).length, 0, "not signed in yet");
   assert.equal((await events(page, "portcullis:error")).length, 0, "no unsupported step");
 

@@ -100,6 +100,26 @@ const focused = () =>
     return { id: el?.id, text: el?.textContent };
   });
 
+/**
+ * Waits, as a screen reader would, for focus to land on the element with `id` (looking
+ * through the widget's shadow root); fails with where focus is if it never does.
+ */
+async function focusLandsOn(id, what) {
+  try {
+    await page.waitForFunction(
+      (id) => {
+        let el = document.activeElement;
+        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+        return el?.id === id;
+      },
+      id,
+      { timeout: 5_000 },
+    );
+  } catch {
+    assert.fail(`${what}: focus is on ${JSON.stringify(await focused())}, not #${id}`);
+  }
+}
+
 async function credentials() {
   return (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
 }
@@ -155,7 +175,7 @@ test("passkey-only sign-up: email and name, no password; tokens verify and amr s
   await list.getByRole("button", { name: "Delete Passkey" }).click();
   const refused = alert("only way to sign in");
   await refused.waitFor();
-  assert.equal((await focused()).id, await refused.getAttribute("id"), "focus moved to the message");
+  await focusLandsOn(await refused.getAttribute("id"), "focus moved to the message");
   assert.equal((await events("portcullis:error")).at(-1).detail.code, "last_sign_in_method");
   assert.equal(await list.getByRole("listitem").count(), 1);
 
@@ -241,7 +261,7 @@ test("a cancelled or impossible passkey request is explained and the other ways 
   await page.getByRole("button", { name: "Use a passkey instead" }).click();
   const message = alert("No passkey was used");
   await message.waitFor();
-  assert.equal((await focused()).id, await message.getAttribute("id"));
+  await focusLandsOn(await message.getAttribute("id"), "focus moves there");
   assert.equal((await events("portcullis:error")).at(-1).detail.code, "passkey_cancelled");
   assert.equal(await page.getByLabel("Password", { exact: true }).isEditable(), true);
   assert.equal(await page.getByRole("button", { name: "Use a passkey instead" }).isEnabled(), true);
@@ -299,7 +319,7 @@ test("a password account signs in, adds a passkey from the offer, a second one, 
   // Rename it, by the labelled field.
   await list.getByRole("button", { name: "Rename Passkey 2" }).click();
   const name = list.getByLabel("Passkey name");
-  assert.equal((await focused()).id, await name.getAttribute("id"), "the name field takes focus");
+  await focusLandsOn(await name.getAttribute("id"), "the name field takes focus");
   await name.fill("");
   await list.getByRole("button", { name: "Save" }).click();
   await alert("Enter a name for this passkey.").waitFor();
@@ -330,7 +350,7 @@ test("a password account signs in, adds a passkey from the offer, a second one, 
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   const unknown = alert("We don't recognise that passkey.");
   await unknown.waitFor();
-  assert.equal((await focused()).id, await unknown.getAttribute("id"), "focus moved to the message");
+  await focusLandsOn(await unknown.getAttribute("id"), "focus moved to the message");
   assert.equal((await events("portcullis:error")).at(-1).detail.code, "webauthn_unknown_credential");
   assert.equal((await events("portcullis:signed-in")).length, 1, "no second sign-in");
   // §5.1.11.1 signalUnknownCredential: the device drops the passkey the edge refused.
@@ -385,7 +405,7 @@ test("the page's tokens are not the account API's; an old sign-in asks to sign i
   assert.equal((await events("portcullis:error")).at(-1).detail.code, "reauthentication_required");
   await widget().getByText(passwordPerson.email, { exact: true }).waitFor();
   const password = page.getByLabel("Password", { exact: true });
-  assert.equal((await focused()).id, await password.getAttribute("id"), "the password field takes focus");
+  await focusLandsOn(await password.getAttribute("id"), "the password field takes focus");
   await page.unroute(changes, stepUp);
 
   // Signing in again brings the list back, and the change goes through.

@@ -24,8 +24,33 @@ use crate::users::{normalize_email, User, UserStatus};
 use crate::webauthn::authentication::{self, AssertionResponse, PendingAuthentication};
 use crate::webauthn::{CeremonyError, RelyingParty};
 
-/// Length of decoy credential ids, within the range real authenticators use.
-const DECOY_ID_BYTES: usize = 32;
+/// Shapes real passkeys take in `allowCredentials`: the credential id's length and the
+/// transports browsers report for it (`getTransports()`, sorted as the spec says).
+/// Decoys take one of these, chosen by the address, so that they look like some real
+/// account's: synced platform passkeys (16 and 20 bytes, hybrid and internal), device-
+/// bound platform keys (32 bytes, internal) and security keys (48 and 64 bytes, USB/NFC).
+const DECOY_SHAPES: [(usize, &[AuthenticatorTransport]); 5] = [
+    (
+        16,
+        &[
+            AuthenticatorTransport::Hybrid,
+            AuthenticatorTransport::Internal,
+        ],
+    ),
+    (
+        20,
+        &[
+            AuthenticatorTransport::Hybrid,
+            AuthenticatorTransport::Internal,
+        ],
+    ),
+    (32, &[AuthenticatorTransport::Internal]),
+    (
+        48,
+        &[AuthenticatorTransport::Nfc, AuthenticatorTransport::Usb],
+    ),
+    (64, &[AuthenticatorTransport::Usb]),
+];
 
 /// `navigator.credentials.get()` options for the flow `flow_id`.
 pub async fn options(
@@ -95,23 +120,37 @@ fn allow_credential(credential: &StoredCredential) -> AllowCredentials {
     }
 }
 
-/// Stable, plausible credential ids for an address that has no passkeys.
+/// Stable, plausible credentials for an address that has no passkeys: one or (as for
+/// some real accounts) two, each of a real shape, derived from the address with a
+/// deployment secret so that asking again gives the same answer.
 fn decoys(ports: &Ports<'_>, email: &str) -> Result<Vec<AllowCredentials>, Error> {
     let key = ports
         .settings
         .key_encryption_key
         .as_ref()
         .ok_or_else(|| Error::Internal("KEY_ENCRYPTION_KEY is not configured".into()))?
-        .derive("portcullis passkey decoys v1");
-    let id = crate::crypto::hmac_sha256(&key, email.as_bytes());
-    Ok(vec![AllowCredentials {
-        type_: "public-key".into(),
-        id: id[..DECOY_ID_BYTES].to_vec(),
-        transports: Some(vec![
-            AuthenticatorTransport::Internal,
-            AuthenticatorTransport::Hybrid,
-        ]),
-    }])
+        .derive("portcullis passkey decoys v2");
+    let seed = crate::crypto::hmac_sha256(&key, email.as_bytes());
+    let count = if seed[0] % 5 == 0 { 2 } else { 1 };
+    Ok((0..count)
+        .map(|i| {
+            let (len, transports) = DECOY_SHAPES[usize::from(seed[1 + i]) % DECOY_SHAPES.len()];
+            // Enough pseudo-random bytes for the longest shape: two HMAC blocks.
+            let mut id = Vec::with_capacity(64);
+            for block in 0..2u8 {
+                id.extend_from_slice(&crate::crypto::hmac_sha256(
+                    &key,
+                    &[&seed[..], &[i as u8, block]].concat(),
+                ));
+            }
+            id.truncate(len);
+            AllowCredentials {
+                type_: "public-key".into(),
+                id,
+                transports: Some(transports.to_vec()),
+            }
+        })
+        .collect())
 }
 
 /// Verifies `credential` (the browser's `PublicKeyCredential.toJSON()`) for the flow
@@ -256,4 +295,46 @@ async fn check(
 /// The base64url form of a credential id, as logs and the account API show it.
 pub fn encoded_id(id: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestPorts;
+
+    #[test]
+    fn passkey_option_decoys_look_like_real_accounts_and_stay_the_same() {
+        let t = TestPorts::new();
+        let ports = t.ports();
+        let mut counts = std::collections::BTreeSet::new();
+        let mut lengths = std::collections::BTreeSet::new();
+        for n in 0..200 {
+            let email = format!("nobody{n}@example.com");
+            let decoys = decoys(&ports, &email).unwrap();
+            let again = super::decoys(&ports, &email).unwrap();
+            let ids = |d: &[AllowCredentials]| d.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&decoys), ids(&again), "stable");
+            counts.insert(decoys.len());
+            for decoy in &decoys {
+                lengths.insert(decoy.id.len());
+                let shape = DECOY_SHAPES.iter().find(|(len, _)| *len == decoy.id.len());
+                let transports = decoy.transports.clone().unwrap_or_default();
+                assert_eq!(shape.map(|(_, t)| t.to_vec()), Some(transports.clone()));
+                // Browsers report transports sorted (WebAuthn §5.2.1 getTransports()).
+                let names: Vec<String> = transports
+                    .iter()
+                    .map(|t| serde_json::to_string(t).unwrap())
+                    .collect();
+                let mut sorted = names.clone();
+                sorted.sort();
+                assert_eq!(names, sorted);
+            }
+        }
+        assert_eq!(counts, [1, 2].into());
+        assert_eq!(
+            lengths.len(),
+            DECOY_SHAPES.len(),
+            "every real shape is used"
+        );
+    }
 }

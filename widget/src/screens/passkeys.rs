@@ -87,7 +87,6 @@ impl List {
         self.name_error.set(None);
         self.draft.set(name);
         self.renaming.set(Some(id));
-        request_animation_frame(move || focus_node(self.name_input));
     }
 
     fn save(self) {
@@ -215,6 +214,17 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
             list.renaming.set(None);
             focus_node(list.heading);
         };
+        // Focus moves to the name field the moment it is in the document: the Rename
+        // button that had it is gone, and focus left on nothing would leave a screen
+        // reader on the page's body. (The node reference may still hold an earlier,
+        // detached field until this one mounts.)
+        Effect::new(move |_| {
+            if let Some(input) = list.name_input.get() {
+                if input.is_connected() {
+                    let _ = input.focus();
+                }
+            }
+        });
         return view! {
             <li class="pc-passkey" part="passkey">
                 <form class="pc-form" part="form" novalidate on:submit=save>
