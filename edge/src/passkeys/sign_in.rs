@@ -131,7 +131,7 @@ fn decoys(ports: &Ports<'_>, email: &str) -> Result<Vec<AllowCredentials>, Error
         .ok_or_else(|| Error::Internal("KEY_ENCRYPTION_KEY is not configured".into()))?
         .derive("portcullis passkey decoys v2");
     let seed = crate::crypto::hmac_sha256(&key, email.as_bytes());
-    let count = if seed[0] % 5 == 0 { 2 } else { 1 };
+    let count = if seed[0].is_multiple_of(5) { 2 } else { 1 };
     Ok((0..count)
         .map(|i| {
             let (len, transports) = DECOY_SHAPES[usize::from(seed[1 + i]) % DECOY_SHAPES.len()];
