@@ -130,6 +130,11 @@ pub async fn sign_in(
                 password_event(false, Some(reason), user.as_ref(), email, attempt.client_id),
             )
             .await;
+            // Under attack a right password is answered "check your email": a wrong one
+            // must be answered the same, or the answer would confirm guesses.
+            if admitted.needs_second_proof {
+                return Err(Error::WrongUnderAttack);
+            }
             return Err(Error::InvalidCredentials);
         }
     };
@@ -225,7 +230,7 @@ async fn existing_account(
     sign_in(ports, attempt, email, password)
         .await
         .map_err(|err| match err {
-            Error::InvalidCredentials => Error::SignUpRefused,
+            Error::InvalidCredentials | Error::WrongUnderAttack => Error::SignUpRefused,
             other => other,
         })
 }

@@ -31,6 +31,10 @@ pub enum Error {
     InvalidCredentials,
     /// Sign-up with an address whose account has another password.
     SignUpRefused,
+    /// A wrong password (or unknown address) for an account under attack, whose right
+    /// password would be asked for an emailed code: answered the same way, with a code
+    /// that no one can type.
+    WrongUnderAttack,
     PasswordRejected(PasswordRejected),
     TooManyAttempts,
     /// Too many failed sign-ins for this account or address lately.
@@ -72,7 +76,9 @@ impl Error {
             Error::UnknownClient => ErrorCode::UnknownClient,
             Error::OriginNotAllowed { .. } => ErrorCode::OriginNotAllowed,
             Error::FlowNotFound => ErrorCode::FlowNotFound,
-            Error::InvalidCredentials | Error::SignUpRefused => ErrorCode::InvalidCredentials,
+            Error::InvalidCredentials | Error::SignUpRefused | Error::WrongUnderAttack => {
+                ErrorCode::InvalidCredentials
+            }
             Error::PasswordRejected(_) => ErrorCode::PasswordRejected,
             Error::TooManyAttempts | Error::Throttled => ErrorCode::TooManyAttempts,
             Error::Store(_) | Error::RandomUnavailable | Error::Internal(_) => {
@@ -126,7 +132,7 @@ impl Error {
                 "This page's origin is not allowed to use this client. Add it to the client's allowed origins.".into()
             }
             Error::FlowNotFound => "The sign-in flow has expired or was already used. Start again.".into(),
-            Error::InvalidCredentials => {
+            Error::InvalidCredentials | Error::WrongUnderAttack => {
                 "That email and password don't match an account.".into()
             }
             Error::SignUpRefused => {

@@ -275,10 +275,21 @@ fn an_account_under_attack_asks_for_an_emailed_code_after_the_right_password() {
         assert_eq!(outcome(&guess), invalid(), "from {ip}");
     }
 
-    // A wrong password is answered as before; the right one asks for an emailed code.
-    let (_, wrong) = sign_in_from(&t, OWNER_IP, "ada@example.com", "a typo");
-    assert_eq!(outcome(&wrong), invalid());
+    // The right password asks for an emailed code; a wrong one gets the same answer (so
+    // the answer confirms no guess), no mail, and a code that nobody can type.
     let mails_before = t.mailer.sent.borrow().len();
+    let (typo_flow, wrong) = sign_in_from(&t, OWNER_IP, "ada@example.com", "a typo");
+    assert_eq!(
+        json(&wrong),
+        json!({"status": "verify_email", "expires_in": 600, "code_length": 6})
+    );
+    assert_eq!(t.mailer.sent.borrow().len(), mails_before, "nothing mailed");
+    for guess in ["000000", "123456", "999999"] {
+        assert_eq!(
+            json(&code_step(&t, &typo_flow, guess))["code"],
+            "code_invalid"
+        );
+    }
     let (flow, right) = sign_in_from(&t, OWNER_IP, "ada@example.com", PASSWORD);
     assert_eq!(
         json(&right),
@@ -344,11 +355,18 @@ fn an_unknown_address_under_attack_looks_the_same() {
     let known = attack("ada@example.com");
     let unknown = attack("nobody@example.com");
     assert_eq!(known, unknown);
+    let (before, after) = known.split_at(SECOND_PROOF_AFTER_FAILURES as usize);
     assert!(
-        known
+        before
             .iter()
             .all(|(status, body)| *status == 401 && body["code"] == "invalid_credentials"),
-        "under attack a wrong password is still just wrong: {known:?}"
+        "before the attack a wrong password is just wrong: {before:?}"
+    );
+    assert!(
+        after
+            .iter()
+            .all(|(status, body)| *status == 200 && body["status"] == "verify_email"),
+        "under attack a wrong password looks like a right one: {after:?}"
     );
     assert_eq!(
         t.mailer.sent.borrow().len(),
@@ -376,8 +394,10 @@ fn ipv6_addresses_share_their_64_prefix() {
     }
     let (_, same_prefix) = sign_in_from(&t, "2001:db8:bad:1:ffff::1", "ada@example.com", "x");
     assert_eq!(outcome(&same_prefix), throttled());
+    // The next /64 is another place: judged, not refused (under attack by now, so a
+    // wrong password is answered as a right one would be).
     let (_, next_prefix) = sign_in_from(&t, "2001:db8:bad:2::1", "ada@example.com", "x");
-    assert_eq!(outcome(&next_prefix), invalid());
+    assert_eq!(outcome(&next_prefix), (200, "verify_email".into()));
 }
 
 #[test]

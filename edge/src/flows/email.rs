@@ -187,3 +187,22 @@ pub(super) async fn account_exists(
     put(ports, flow_id, &record).await?;
     Ok(waiting())
 }
+
+/// A wrong password for an account under attack: the answer a right one gets ("check
+/// your email"), with a code issued for nobody and no email, so that the answer confirms
+/// no guess. The attempt counts against the flow like any wrong password.
+pub(super) async fn unprovable(
+    ports: &Ports<'_>,
+    flow_id: &str,
+    mut record: FlowRecord,
+    typed_email: &str,
+) -> Result<Completed, Error> {
+    let email = normalize_email(typed_email).unwrap_or_else(|_| typed_email.to_lowercase());
+    codes::issue(ports, flow_id, &email, None, Purpose::Verify).await?;
+    record.failures += 1;
+    if record.failures >= super::MAX_FAILURES {
+        return Err(Error::TooManyAttempts);
+    }
+    put(ports, flow_id, &record).await?;
+    Ok(waiting())
+}

@@ -432,6 +432,13 @@ pub async fn step(
             }
             None => keep(ports, flow_id, record, Error::SignUpRefused).await,
         },
+        Err(Error::WrongUnderAttack) => {
+            let typed = match &input {
+                StepInput::Password(body) => body.email.as_str(),
+                _ => "",
+            };
+            email::unprovable(ports, flow_id, record, typed).await
+        }
         Err(err) => keep(ports, flow_id, record, err).await,
     }
 }
@@ -447,6 +454,7 @@ async fn keep(
     if matches!(
         err,
         Error::InvalidCredentials
+            | Error::WrongUnderAttack
             | Error::SignUpRefused
             | Error::Ceremony(_)
             | Error::CodeInvalid
