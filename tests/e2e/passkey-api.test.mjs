@@ -158,7 +158,7 @@ test("a passkey-only sign-up through the browser's WebAuthn client ends in JWKS-
   const tokens = await redeem(outcome, verifier);
   const claims = await verified(tokens);
   assert.equal(claims.email, "grace@example.com");
-  assert.ok(claims.amr.includes("hwk"), `amr ${claims.amr}`);
+  assert.ok(claims.amr.includes("swk") && claims.amr.includes("mfa"), `amr ${claims.amr}`);
   account = { tokens, credentialId: created.credential.id, sub: claims.sub };
 });
 

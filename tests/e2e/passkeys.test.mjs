@@ -487,7 +487,7 @@ test("the hosted sign-in page: passkey sign-up, then autofill sign-in, each redi
   // autofill, which the device answers at once; nothing is clicked.
   const again = await authorize("login", async () => {});
   assert.equal(again.sub, made.sub);
-  assert.ok(again.amr.includes("hwk"));
+  assert.ok(again.amr.includes("swk"));
 });
 
 test("nothing failed in the page: no uncaught errors, no console errors but expected 4xx", () => {

@@ -294,7 +294,9 @@ fn dev_mailbox_page(ports: &Ports<'_>, file: &str) -> Result<Response, Error> {
             ("cache-control".into(), "no-store".into()),
             (
                 "content-security-policy".into(),
-                "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; frame-ancestors 'none'".into(),
+                // Emails are shown in sandboxed srcdoc frames, which inherit this policy:
+                // their inline styles and images load, no script runs.
+                "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src http: https: data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'".into(),
             ),
         ],
         body: body.as_bytes().to_vec(),

@@ -27,29 +27,15 @@ use crate::webauthn::{CeremonyError, RelyingParty};
 /// Shapes real passkeys take in `allowCredentials`: the credential id's length and the
 /// transports browsers report for it (`getTransports()`, sorted as the spec says).
 /// Decoys take one of these, chosen by the address, so that they look like some real
-/// account's: synced platform passkeys (16 and 20 bytes, hybrid and internal), device-
-/// bound platform keys (32 bytes, internal) and security keys (48 and 64 bytes, USB/NFC).
-const DECOY_SHAPES: [(usize, &[AuthenticatorTransport]); 5] = [
-    (
-        16,
-        &[
-            AuthenticatorTransport::Hybrid,
-            AuthenticatorTransport::Internal,
-        ],
-    ),
-    (
-        20,
-        &[
-            AuthenticatorTransport::Hybrid,
-            AuthenticatorTransport::Internal,
-        ],
-    ),
+/// account's: synced platform passkeys (16 and 20 bytes, hybrid and internal) and
+/// device-bound platform keys (32 and 64 bytes). Security-key shapes (USB or NFC only)
+/// are left out: for them a browser waits for a key to be inserted, so a person with no
+/// passkeys would be left waiting instead of being told to use another way.
+const DECOY_SHAPES: [(usize, &[AuthenticatorTransport]); 4] = [
+    (16, &[AuthenticatorTransport::Hybrid, AuthenticatorTransport::Internal]),
+    (20, &[AuthenticatorTransport::Hybrid, AuthenticatorTransport::Internal]),
     (32, &[AuthenticatorTransport::Internal]),
-    (
-        48,
-        &[AuthenticatorTransport::Nfc, AuthenticatorTransport::Usb],
-    ),
-    (64, &[AuthenticatorTransport::Usb]),
+    (64, &[AuthenticatorTransport::Hybrid, AuthenticatorTransport::Internal]),
 ];
 
 /// `navigator.credentials.get()` options for the flow `flow_id`.
