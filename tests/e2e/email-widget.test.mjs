@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
-import { launchBrowser, passphrase, startEdge } from "./harness.mjs";
+import { focusLandsOn, launchBrowser, passphrase, startEdge } from "./harness.mjs";
 import { clientsCli, signUpThroughApi } from "./oidc-support.mjs";
 
 let edge;
@@ -110,18 +110,6 @@ async function idClaims(tokens, audience = "demo") {
   const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: edge.origin, audience });
   return payload;
 }
-
-/** Waits, as a screen reader would, for focus to land on the element with `id`. */
-const focusLandsOn = (page, id) =>
-  page.waitForFunction(
-    (id) => {
-      let el = document.activeElement;
-      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-      return el?.id === id;
-    },
-    id,
-    { timeout: 5_000 },
-  );
 
 const alert = (page, text) => page.getByRole("alert").filter({ hasText: text });
 

@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
 import { freePort, startEdge } from "./harness.mjs";
-import { assertNoServerErrors, pkce, recordingFetch, redeemFlow } from "./oidc-support.mjs";
+import { assertNoServerErrors, callJson, pkce, recordingFetch, redeemFlow } from "./oidc-support.mjs";
 
 const PASSWORD = "correct horse battery staple 42";
 const NEW_PASSWORD = "a brand new passphrase for 2027";
@@ -23,21 +23,7 @@ after(async () => {
   await edge?.dispose();
 });
 
-async function call(method, path, body, base = edge) {
-  const response = await recordingFetch(`${base.api}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: response.status, body: json, text };
-}
+const call = (method, path, body, base = edge) => callJson(base, method, path, body);
 
 async function startFlow() {
   const { verifier, challenge } = pkce();

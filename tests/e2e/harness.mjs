@@ -333,6 +333,23 @@ export async function launchBrowser() {
  * platform passkey provider with resident keys and user verification that always
  * consents.
  */
+/**
+ * Waits, as a screen reader would, for focus to land on the element with `id` in `page`
+ * (looking through the widget's shadow root). Focus moves after a render, never in the
+ * same instant as the click that caused it.
+ */
+export function focusLandsOn(page, id, timeout = 5_000) {
+  return page.waitForFunction(
+    (id) => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return el?.id === id;
+    },
+    id,
+    { timeout },
+  );
+}
+
 export async function addVirtualAuthenticator(page, overrides = {}) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("WebAuthn.enable", { enableUI: false });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { startEdge } from "./harness.mjs";
-import { assertNoServerErrors, pkce, recordingFetch, redeemFlow } from "./oidc-support.mjs";
+import { assertNoServerErrors, callJson, pkce, redeemFlow } from "./oidc-support.mjs";
 
 const PASSWORD = "correct horse battery staple 42";
 // MAX_FAILURES_PER_ACCOUNT_AND_IP in edge/src/throttle.rs: wrong passwords per account
@@ -25,21 +25,7 @@ after(async () => {
   await edge?.dispose();
 });
 
-async function call(method, path, body) {
-  const response = await recordingFetch(`${edge.api}${path}`, {
-    method,
-    headers: { "content-type": "application/json", "cf-connecting-ip": IP },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: response.status, body: json, text };
-}
+const call = (method, path, body) => callJson(edge, method, path, body, { "cf-connecting-ip": IP });
 
 async function startFlow() {
   const { verifier, challenge } = pkce();

@@ -31,6 +31,26 @@ export function watchContext(context) {
 }
 
 /** Fails if any response so far was a 5xx. */
+/**
+ * A JSON API call to `edge` (recorded for `assertNoServerErrors`): the status, the body
+ * parsed when it is JSON, and the raw text.
+ */
+export async function callJson(edge, method, path, body, headers = {}) {
+  const response = await recordingFetch(`${edge.api}${path}`, {
+    method,
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: response.status, body: json, text };
+}
+
 export function assertNoServerErrors() {
   const bad = seen.filter((r) => r.status >= 500);
   assert.deepEqual(bad, [], "no response may be a server error");

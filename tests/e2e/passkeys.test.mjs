@@ -13,7 +13,7 @@ import { after, before, test } from "node:test";
 
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
-import { addVirtualAuthenticator, launchBrowser, passphrase, startEdge } from "./harness.mjs";
+import { addVirtualAuthenticator, focusLandsOn as focusLandsOnElement, launchBrowser, passphrase, startEdge } from "./harness.mjs";
 
 let edge;
 let browser;
@@ -100,21 +100,10 @@ const focused = () =>
     return { id: el?.id, text: el?.textContent };
   });
 
-/**
- * Waits, as a screen reader would, for focus to land on the element with `id` (looking
- * through the widget's shadow root); fails with where focus is if it never does.
- */
+/** Waits for focus to land on `#id`; fails saying where focus is if it never does. */
 async function focusLandsOn(id, what) {
   try {
-    await page.waitForFunction(
-      (id) => {
-        let el = document.activeElement;
-        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-        return el?.id === id;
-      },
-      id,
-      { timeout: 5_000 },
-    );
+    await focusLandsOnElement(page, id);
   } catch {
     assert.fail(`${what}: focus is on ${JSON.stringify(await focused())}, not #${id}`);
   }
