@@ -9,7 +9,9 @@ use portcullis_shared::system_log::{
     EventClient, EventRequest, Outcome, OutcomeResult, Party, Severity,
 };
 
-use crate::ports::{Ports, SecureRandom, UnixMillis};
+use crate::crypto::random::SecureRandom;
+use crate::ports::Ports;
+use crate::time::UnixMillis;
 use crate::users::User;
 
 /// Where a request came from, as far as the platform tells us.

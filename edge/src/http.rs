@@ -123,6 +123,13 @@ fn scheme_and_port(origin: &str) -> (&str, &str) {
     (scheme, &authority[host.len()..])
 }
 
+/// `302 Found` to `location`, never cached.
+pub fn redirect(location: &str) -> Response {
+    Response::empty(302)
+        .with_header("location", location)
+        .with_header("cache-control", "no-store")
+}
+
 /// Decoded `application/x-www-form-urlencoded` pairs, in order, repeats kept.
 pub fn decode_form(encoded: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(encoded).into_owned().collect()

@@ -26,6 +26,7 @@ pub mod ports;
 pub mod sessions;
 pub mod testing;
 pub mod throttle;
+pub mod time;
 pub mod users;
 pub mod webauthn;
 

@@ -31,6 +31,21 @@ pub fn page(words: &Words, status: u16, title: &str, body: &str) -> Response {
     }
 }
 
+/// A plain page explaining why an authorization or logout request cannot continue;
+/// `message` is ours, never the caller's input.
+pub fn error_page(status: u16, message: &str) -> Response {
+    // For the application's developers, in English.
+    page(
+        &Words::english(),
+        status,
+        "This sign-in request can't continue",
+        &format!(
+            "<p>{}</p><p>Go back to the application and try again.</p>",
+            escape(message)
+        ),
+    )
+}
+
 /// `/email-link`: sign-in and verification emails carry codes, not links; a link from an
 /// older email says it has expired, whatever it holds, and uses nothing.
 pub fn link_expired(words: &Words) -> Response {
@@ -50,6 +65,13 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_pages_escape_what_they_show() {
+        let page = error_page(400, "<script>");
+        let body = String::from_utf8(page.body).unwrap_or_default();
+        assert!(body.contains("&lt;script&gt;") && !body.contains("<script>"));
+    }
 
     #[test]
     fn titles_are_escaped_and_pages_are_not_cached_or_framed() {

@@ -8,36 +8,18 @@ use async_trait::async_trait;
 
 use crate::clients::Client;
 use crate::crypto::sealing::KeyEncryptionKey;
-use crate::events::SystemLogEvent;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::users::{Session, User};
 use crate::webauthn::CredentialRecord;
+use portcullis_shared::system_log::SystemLogEvent;
 
-/// Milliseconds since the Unix epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UnixMillis(pub u64);
-
-impl UnixMillis {
-    /// This instant plus `seconds`, saturating instead of overflowing.
-    pub fn plus_seconds(self, seconds: u64) -> UnixMillis {
-        UnixMillis(self.0.saturating_add(seconds.saturating_mul(1000)))
-    }
-}
+pub use crate::crypto::random::{RandomUnavailable, SecureRandom};
+pub use crate::time::UnixMillis;
 
 /// The current time.
 pub trait Clock {
     fn now(&self) -> UnixMillis;
 }
-
-/// A cryptographically secure random source.
-pub trait SecureRandom {
-    /// Fills `dest` with random bytes, or fails if the platform has no entropy to give.
-    fn fill(&self, dest: &mut [u8]) -> Result<(), RandomUnavailable>;
-}
-
-/// The platform's random source failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RandomUnavailable;
 
 /// Signs messages with the deployment's current signing key.
 #[async_trait(?Send)]

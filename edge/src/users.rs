@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::ports::UnixMillis;
+use crate::time::UnixMillis;
 
 /// RFC 5321 §4.5.3.1.3: a path is at most 256 octets; 254 for the address itself.
 pub const MAX_EMAIL_LEN: usize = 254;

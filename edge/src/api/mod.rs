@@ -34,7 +34,7 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
                     "/authorize" | "/logout" | "/email-link"
                 );
                 let response = if page && err.status() >= 500 {
-                    crate::oauth::authorize::error_page(err.status(), &err.public_message())
+                    crate::pages::error_page(err.status(), &err.public_message())
                 } else {
                     err.to_response()
                 };

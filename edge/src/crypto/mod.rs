@@ -1,6 +1,7 @@
 //! The only module that touches key material and raw randomness.
 
 pub mod es256;
+pub mod random;
 pub mod sealing;
 pub mod token;
 

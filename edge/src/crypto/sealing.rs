@@ -9,7 +9,7 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use crate::ports::{RandomUnavailable, SecureRandom};
+use crate::crypto::random::{RandomUnavailable, SecureRandom};
 
 const NONCE_BYTES: usize = 12;
 

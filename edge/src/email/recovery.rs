@@ -81,7 +81,7 @@ pub async fn request_reset(
     events::record(ports, caller.context, event).await;
     let mail = match &user {
         Some(_) => {
-            let link = crate::oauth::authorize::with_query(
+            let link = crate::oauth::authorization_response::with_query(
                 &format!("{}/reset-password", caller.self_origin),
                 &[
                     ("token", &token),

@@ -7,7 +7,7 @@
 
 use crate::clients::Client;
 use crate::i18n::Words;
-use crate::oauth::authorize::html_escape;
+use crate::pages::escape;
 use crate::ports::Mail;
 
 /// One message before it is addressed: a subject, paragraphs, and at most one button.
@@ -119,40 +119,40 @@ impl Message<'_> {
              max-width:32rem;margin:0 auto;padding:1.5rem\">",
             self.words.lang(),
             self.words.dir(),
-            html_escape(brand.font),
-            html_escape(brand.fg)
+            escape(brand.font),
+            escape(brand.fg)
         );
         if let Some(logo) = brand.logo {
             html.push_str(&format!(
                 "<p><img src=\"{}\" alt=\"{}\" style=\"max-height:48px;max-width:160px\"></p>",
-                html_escape(logo),
-                html_escape(&self.client.name)
+                escape(logo),
+                escape(&self.client.name)
             ));
         }
         for paragraph in &self.paragraphs {
-            html.push_str(&format!("<p>{}</p>", html_escape(paragraph)));
+            html.push_str(&format!("<p>{}</p>", escape(paragraph)));
         }
         if let Some(code) = self.code {
             html.push_str(&format!(
                 "<p style=\"font-size:1.75rem;letter-spacing:.3em;font-weight:700\">{}</p>",
-                html_escape(code)
+                escape(code)
             ));
         }
         if let Some((label, url)) = &self.action {
             html.push_str(&format!(
                 "<p><a href=\"{}\" style=\"display:inline-block;background:{};color:{};\
                  padding:.6rem 1.1rem;border-radius:{};text-decoration:none\">{}</a></p>",
-                html_escape(url),
-                html_escape(brand.accent),
-                html_escape(brand.accent_fg),
-                html_escape(&brand.radius),
-                html_escape(label)
+                escape(url),
+                escape(brand.accent),
+                escape(brand.accent_fg),
+                escape(&brand.radius),
+                escape(label)
             ));
         }
         html.push_str(&format!(
             "<p style=\"color:{};font-size:.875rem\">{}</p></body></html>",
-            html_escape(brand.muted),
-            html_escape(&self.footer)
+            escape(brand.muted),
+            escape(&self.footer)
         ));
         Mail {
             to: to.to_string(),

@@ -515,7 +515,7 @@ async fn complete(
         }),
         Some(redirect_uri) => {
             let session = sessions::start(ports, &user.id, &amr).await?;
-            let redirect_to = crate::oauth::authorize::code_response(
+            let redirect_to = crate::oauth::authorization_response::code_response(
                 &redirect_uri,
                 &code,
                 auth.state.as_deref(),

@@ -14,33 +14,14 @@
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use crate::error::Error;
-use crate::http::Response;
+use crate::http::{redirect, Response};
 use crate::oauth::authorization_request::{self, Params, Prompt, Rejection};
+use crate::oauth::authorization_response::{code_response, with_query};
 use crate::oauth::code::{self, CodeRecord};
+use crate::pages::error_page;
 use crate::policy::{self, PolicyRefusal};
 use crate::ports::Ports;
 use crate::{flows, sessions};
-
-/// `redirect_uri` with `params` added to its query (RFC 6749 §4.1.2: "retaining" any
-/// query the URI already has).
-pub fn with_query(redirect_uri: &str, params: &[(&str, &str)]) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in params {
-        query.append_pair(name, value);
-    }
-    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
-    format!("{redirect_uri}{separator}{}", query.finish())
-}
-
-/// The successful authorization response (RFC 6749 §4.1.2, RFC 9207 §2).
-pub fn code_response(redirect_uri: &str, code: &str, state: Option<&str>, issuer: &str) -> String {
-    let mut params = vec![("code", code)];
-    if let Some(state) = state {
-        params.push(("state", state));
-    }
-    params.push(("iss", issuer));
-    with_query(redirect_uri, &params)
-}
 
 fn error_redirect(
     redirect_uri: &str,
@@ -58,31 +39,6 @@ fn error_redirect(
     }
     params.push(("iss", issuer));
     redirect(&with_query(redirect_uri, &params))
-}
-
-pub fn redirect(location: &str) -> Response {
-    Response::empty(302)
-        .with_header("location", location)
-        .with_header("cache-control", "no-store")
-}
-
-/// A plain page explaining why the request cannot continue; `message` is ours, never the
-/// caller's input.
-pub fn error_page(status: u16, message: &str) -> Response {
-    // For the application's developers, in English.
-    crate::pages::page(
-        &crate::i18n::Words::english(),
-        status,
-        "This sign-in request can't continue",
-        &format!(
-            "<p>{}</p><p>Go back to the application and try again.</p>",
-            html_escape(message)
-        ),
-    )
-}
-
-pub fn html_escape(text: &str) -> String {
-    crate::pages::escape(text)
 }
 
 /// Handles `GET /authorize`.
@@ -193,34 +149,5 @@ fn rejected(rejection: Rejection, issuer: &str) -> Response {
             description,
             state,
         } => error_redirect(&redirect_uri, error, description, state.as_deref(), issuer),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc6749_4_1_2_response_keeps_the_redirect_uris_query_and_adds_iss() {
-        assert_eq!(
-            code_response(
-                "https://a.example/cb?x=1",
-                "c",
-                Some("s t"),
-                "https://id.example"
-            ),
-            "https://a.example/cb?x=1&code=c&state=s+t&iss=https%3A%2F%2Fid.example"
-        );
-        assert_eq!(
-            code_response("https://a.example/cb", "c", None, "https://id.example"),
-            "https://a.example/cb?code=c&iss=https%3A%2F%2Fid.example"
-        );
-    }
-
-    #[test]
-    fn error_pages_escape_what_they_show() {
-        let page = error_page(400, "<script>");
-        let body = String::from_utf8(page.body).unwrap();
-        assert!(body.contains("&lt;script&gt;") && !body.contains("<script>"));
     }
 }

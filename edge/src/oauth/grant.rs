@@ -25,7 +25,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{constant_time_eq, hmac_sha256, sha256_hex};
-use crate::ports::UnixMillis;
+use crate::time::UnixMillis;
 
 /// How long a just-rotated refresh token may be presented again and receive the same
 /// successor.

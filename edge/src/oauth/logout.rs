@@ -10,11 +10,12 @@
 
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
-use crate::http::{Method, Response};
+use crate::http::{redirect, Method, Response};
 use crate::oauth::authorization_request::{param, Params};
-use crate::oauth::authorize::{error_page, html_escape, redirect, with_query};
+use crate::oauth::authorization_response::with_query;
 use crate::oauth::keys;
 use crate::oauth::tokens::verify_id_token_hint;
+use crate::pages::{error_page, escape};
 use crate::ports::Ports;
 use crate::sessions;
 
@@ -160,12 +161,7 @@ fn confirmation_page(
     ]
     .into_iter()
     .filter_map(|(name, value)| value.map(|v| (name, v)))
-    .map(|(name, v)| {
-        format!(
-            "<input type=hidden name={name} value=\"{}\">",
-            html_escape(v)
-        )
-    })
+    .map(|(name, v)| format!("<input type=hidden name={name} value=\"{}\">", escape(v)))
     .collect();
     page(
         "Sign out?",

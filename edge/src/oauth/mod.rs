@@ -2,6 +2,7 @@
 //! the specifications call it.
 
 pub mod authorization_request;
+pub mod authorization_response;
 pub mod authorize;
 pub mod claims;
 pub mod client_authentication;
