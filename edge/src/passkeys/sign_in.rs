@@ -32,28 +32,15 @@ use crate::webauthn::{CeremonyError, RelyingParty};
 /// are left out: for them a browser waits for a key to be inserted, so a person with no
 /// passkeys would be left waiting instead of being told to use another way.
 const DECOY_SHAPES: [(usize, &[AuthenticatorTransport]); 4] = [
-    (
-        16,
-        &[
-            AuthenticatorTransport::Hybrid,
-            AuthenticatorTransport::Internal,
-        ],
-    ),
-    (
-        20,
-        &[
-            AuthenticatorTransport::Hybrid,
-            AuthenticatorTransport::Internal,
-        ],
-    ),
+    (16, SYNCED),
+    (20, SYNCED),
     (32, &[AuthenticatorTransport::Internal]),
-    (
-        64,
-        &[
-            AuthenticatorTransport::Hybrid,
-            AuthenticatorTransport::Internal,
-        ],
-    ),
+    (64, SYNCED),
+];
+/// What a synced passkey's browser reports: usable here or from a phone.
+const SYNCED: &[AuthenticatorTransport] = &[
+    AuthenticatorTransport::Hybrid,
+    AuthenticatorTransport::Internal,
 ];
 
 /// `navigator.credentials.get()` options for the flow `flow_id`.
