@@ -18,6 +18,7 @@ pub mod flows;
 pub mod http;
 pub mod i18n;
 pub mod oauth;
+pub mod one_time;
 pub mod pages;
 pub mod passkeys;
 pub mod passwords;

@@ -96,6 +96,11 @@ impl MemoryOneTimeStore {
         self.takes.get()
     }
 
+    /// The storage names in use, expired or not.
+    pub fn keys(&self) -> Vec<String> {
+        self.items.borrow().keys().cloned().collect()
+    }
+
     /// How many values are stored, expired or not.
     pub fn len(&self) -> usize {
         self.items.borrow().len()

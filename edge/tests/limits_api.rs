@@ -14,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 use async_trait::async_trait;
 use common::http::{call, claims, json, post, redeem, start_flow, ISSUER, PAGE};
 use portcullis_edge::api::handle;
-use portcullis_edge::email::codes::MAX_WRONG_PER_ADDRESS;
+use portcullis_edge::email::codes::MAX_WRONG_PER_ADDRESS_AND_IP;
 use portcullis_edge::email::MAX_PER_ADDRESS;
 use portcullis_edge::http::{Method, Request, Response};
 use portcullis_edge::ports::{Counters, StoreError, UnixMillis};
@@ -444,7 +444,7 @@ fn code_flow(t: &TestPorts, email: &str) -> (String, Option<String>) {
 }
 
 #[test]
-fn wrong_email_codes_are_counted_per_account_across_flows() {
+fn wrong_email_codes_are_counted_per_account_and_place_across_flows() {
     let t = TestPorts::new();
     sign_up(&t, "ada@example.com");
     let mut answers = Vec::new();
@@ -462,12 +462,13 @@ fn wrong_email_codes_are_counted_per_account_across_flows() {
                 seen.push(outcome(&code_step(&t, flow, wrong)));
             }
         }
-        assert_eq!(seen.len(), MAX_WRONG_PER_ADDRESS as usize);
+        assert_eq!(seen.len(), MAX_WRONG_PER_ADDRESS_AND_IP as usize);
         assert!(
             seen.iter().all(|o| *o == (401, "code_invalid".into())),
             "{seen:?}"
         );
-        // Past the address's limit even the right code is refused unchecked.
+        // Past the limit for the address from this place even the right code is refused
+        // unchecked.
         let (flow, code) = &flows[2];
         let right = code_step(&t, flow, code.as_deref().unwrap_or("123456"));
         seen.push(outcome(&right));
@@ -483,5 +484,42 @@ fn wrong_email_codes_are_counted_per_account_across_flows() {
     t.clock.advance_seconds(WINDOW_SECONDS);
     let (flow, code) = code_flow(&t, "ada@example.com");
     let done = code_step(&t, &flow, &code.unwrap());
+    assert_eq!(json(&done)["status"], "authorization_code");
+}
+
+#[test]
+fn wrong_email_codes_from_one_place_do_not_lock_the_owner_out() {
+    let t = TestPorts::new();
+    sign_up(&t, "ada@example.com");
+    // Someone elsewhere burns the address's tries from one place, in three flows (each
+    // under its own five tries)...
+    let mut answers = Vec::new();
+    for tries in [4, 4, 3] {
+        let flow = start_flow(&t);
+        let email = json!({"email": "ada@example.com"});
+        let sent = post_from(&t, ATTACKER_IP, &format!("/v1/flows/{flow}/email"), &email);
+        assert_eq!(sent.status, 202);
+        for _ in 0..tries {
+            let guess = json!({"code": "000000"});
+            let path = format!("/v1/flows/{flow}/email/code");
+            answers.push(outcome(&post_from(&t, ATTACKER_IP, &path, &guess)));
+        }
+    }
+    assert_eq!(answers.last(), Some(&throttled()), "{answers:?}");
+    // ...and the owner's own code, from their place, still signs them in.
+    let flow = start_flow(&t);
+    post_from(
+        &t,
+        OWNER_IP,
+        &format!("/v1/flows/{flow}/email"),
+        &json!({"email": "ada@example.com"}),
+    );
+    let code = code_in(&t.mailer.last_to("ada@example.com").unwrap().text);
+    let done = post_from(
+        &t,
+        OWNER_IP,
+        &format!("/v1/flows/{flow}/email/code"),
+        &json!({"code": code}),
+    );
     assert_eq!(json(&done)["status"], "authorization_code");
 }

@@ -2,12 +2,13 @@
 //! compared in constant time, dead after five wrong tries. A new code for the flow
 //! replaces the old one.
 //!
-//! Opening more flows does not buy more guesses: every try is also counted per address,
-//! across its flows, *before* the code is compared, and past
-//! [`MAX_WRONG_PER_ADDRESS`] in [`WINDOW_SECONDS`] tries are refused unchecked
-//! (`too_many_attempts`). The right code takes its try back. The emailed link, a secret
-//! far too long to guess, is not limited by this, so the owner of an address flooded
-//! with wrong codes can still follow the link.
+//! Opening more flows does not buy more guesses: every try is also counted per address
+//! and IP prefix, and per address, across its flows, *before* the code is compared; past
+//! [`MAX_WRONG_PER_ADDRESS_AND_IP`] (one place) or [`MAX_WRONG_PER_ADDRESS`] (everywhere)
+//! in [`WINDOW_SECONDS`] tries are refused unchecked (`too_many_attempts`). The right
+//! code takes its try back. One place's wrong codes do not lock the owner out elsewhere;
+//! only an attacker with many places can, for one window, and then guesses at most
+//! [`MAX_WRONG_PER_ADDRESS`] of a million codes.
 //!
 //! A code is issued for an address without an account too (and not sent), so checking
 //! it behaves exactly as for any other wrong code, limits included.
@@ -17,13 +18,17 @@ use serde::{Deserialize, Serialize};
 use super::{digits, Purpose, CODE_TTL_SECONDS};
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::error::Error;
+use crate::one_time::OneTime;
 use crate::ports::{Ports, UnixMillis};
+use crate::throttle::IpPrefix;
 
 pub const CODE_DIGITS: usize = 6;
 /// Wrong tries a code survives; the next one ends it.
 pub const MAX_TRIES: u32 = 5;
-/// Wrong codes per address, across all its flows, per window.
-pub const MAX_WRONG_PER_ADDRESS: u32 = 10;
+/// Wrong codes per address and IP prefix, across all its flows, per window.
+pub const MAX_WRONG_PER_ADDRESS_AND_IP: u32 = 10;
+/// Wrong codes per address from anywhere, per window.
+pub const MAX_WRONG_PER_ADDRESS: u32 = 100;
 pub const WINDOW_SECONDS: u64 = 15 * 60;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,9 +46,8 @@ struct CodeRecord {
     expires_at: u64,
 }
 
-fn key(flow_id: &str) -> String {
-    format!("email-code:{flow_id}")
-}
+/// The code of each flow, named by the flow's handle.
+const CODES: OneTime<CodeRecord> = OneTime::new("email-code");
 
 /// Issues the flow's code sent to `address` (normalised), for `user_id` (or for nobody);
 /// returns it.
@@ -65,18 +69,15 @@ pub async fn issue(
         expires_at: now.plus_seconds(CODE_TTL_SECONDS).0,
     };
     // Replaces the previous code, if any.
-    ports.one_time.take(&key(flow_id), now).await?;
+    CODES.take(ports, flow_id).await?;
     put(ports, flow_id, &record).await?;
     Ok(code)
 }
 
 async fn put(ports: &Ports<'_>, flow_id: &str, record: &CodeRecord) -> Result<(), Error> {
-    let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
-    ports
-        .one_time
-        .put(&key(flow_id), &value, UnixMillis(record.expires_at))
-        .await?;
-    Ok(())
+    CODES
+        .put(ports, flow_id, record, UnixMillis(record.expires_at))
+        .await
 }
 
 /// Checks `code` against the flow's code: the account it proves, and what for.
@@ -88,29 +89,37 @@ pub async fn check(
     ports: &Ports<'_>,
     flow_id: &str,
     code: &str,
+    ip: IpPrefix,
 ) -> Result<(String, Purpose), Error> {
     let now = ports.clock.now();
-    let value = ports
-        .one_time
-        .take(&key(flow_id), now)
+    let mut record = CODES
+        .take(ports, flow_id)
         .await?
         .ok_or(Error::CodeExpired)?;
-    let mut record: CodeRecord =
-        serde_json::from_str(&value).map_err(|e| Error::Internal(format!("code record: {e}")))?;
     // Counted before the code is compared: concurrent tries across the address's flows
     // each get their own count.
-    let misses = match &record.address {
-        Some(address) => format!("email-code-misses:{address}"),
-        None => format!("email-code-misses:flow:{}", sha256_hex(flow_id)),
+    let address = match &record.address {
+        Some(address) => address.clone(),
+        None => format!("flow:{}", sha256_hex(flow_id)),
     };
-    if ports
-        .counters
-        .increment(&misses, WINDOW_SECONDS, now)
-        .await?
-        > MAX_WRONG_PER_ADDRESS
-    {
-        put(ports, flow_id, &record).await?;
-        return Err(Error::Throttled);
+    let limits = [
+        (
+            format!("email-code-misses:{address}:{}", ip.key()),
+            MAX_WRONG_PER_ADDRESS_AND_IP,
+        ),
+        (
+            format!("email-code-misses:{address}"),
+            MAX_WRONG_PER_ADDRESS,
+        ),
+    ];
+    let mut counted = Vec::new();
+    for (key, limit) in limits {
+        let count = ports.counters.increment(&key, WINDOW_SECONDS, now).await?;
+        counted.push(key);
+        if count > limit {
+            put(ports, flow_id, &record).await?;
+            return Err(Error::Throttled);
+        }
     }
     let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     // Compare in constant time, and always, so an unknown address takes as long.
@@ -119,10 +128,12 @@ pub async fn check(
         if let Some(user_id) = record.user_id {
             // The right code was not a wrong try. Best effort: a failed refund leaves
             // one wrong code too many counted, which must not fail the sign-in.
-            if let Err(err) = ports.counters.decrement(&misses, now).await {
-                ports
-                    .diagnostics
-                    .log(&format!("email code limit refund failed: {err:?}"));
+            for key in &counted {
+                if let Err(err) = ports.counters.decrement(key, now).await {
+                    ports
+                        .diagnostics
+                        .log(&format!("email code limit refund failed: {err:?}"));
+                }
             }
             return Ok((user_id, record.purpose));
         }

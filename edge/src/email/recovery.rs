@@ -11,10 +11,11 @@ use super::templates::{self, SignInMethod};
 use super::{deliver, RESET_TTL_SECONDS};
 use crate::accounts;
 use crate::address_proof::{self, ProvenBy};
-use crate::crypto::token::{is_handle, random_handle};
+use crate::crypto::token::random_handle;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec};
 use crate::flows::{client_for, Caller};
+use crate::one_time::OneTime;
 use crate::passwords::hashing::{self, Cost};
 use crate::ports::{Ports, UnixMillis};
 use crate::users::{User, UserStatus};
@@ -26,9 +27,8 @@ struct ResetRecord {
     expires_at: u64,
 }
 
-fn key(token: &str) -> String {
-    format!("reset:{token}")
-}
+/// Reset tokens: the emailed link's secret names its slot.
+const RESETS: OneTime<ResetRecord> = OneTime::new("reset");
 
 /// The active account at `request.email`, after the client, origin, address and send
 /// limits are checked.
@@ -98,12 +98,9 @@ pub async fn request_reset(
 }
 
 async fn put(ports: &Ports<'_>, token: &str, record: &ResetRecord) -> Result<(), Error> {
-    let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
-    ports
-        .one_time
-        .put(&key(token), &value, UnixMillis(record.expires_at))
-        .await?;
-    Ok(())
+    RESETS
+        .put(ports, token, record, UnixMillis(record.expires_at))
+        .await
 }
 
 /// `POST /v1/recovery/password/reset`: sets the new password with the emailed token.
@@ -114,17 +111,11 @@ pub async fn reset(
     caller: Caller<'_>,
     request: &PasswordReset,
 ) -> Result<(), Error> {
-    if !is_handle(&request.token) {
-        return Err(Error::LinkExpired);
-    }
     let now = ports.clock.now();
-    let value = ports
-        .one_time
-        .take(&key(&request.token), now)
+    let record = RESETS
+        .take(ports, &request.token)
         .await?
         .ok_or(Error::LinkExpired)?;
-    let record: ResetRecord =
-        serde_json::from_str(&value).map_err(|e| Error::Internal(format!("reset record: {e}")))?;
     let user = ports
         .users
         .find_by_id(&record.user_id)

@@ -26,16 +26,17 @@ use webauthn_rs_proto::{
 use crate::accounts::{self, Attempt};
 use crate::address_proof::Proof;
 use crate::clients::Client;
-use crate::crypto::token::{is_handle, random_handle};
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES};
 use crate::oauth::code::{self, CodeRecord, CODE_TTL_SECONDS};
 use crate::oauth::pkce::CodeChallenge;
+use crate::one_time::OneTime;
 use crate::passkeys;
 use crate::policy::{self, PolicyRefusal};
-use crate::ports::Ports;
+use crate::ports::{Ports, UnixMillis};
 use crate::sessions;
+use crate::throttle::IpPrefix;
 use crate::users::User;
 
 /// How long a started flow stays usable.
@@ -72,9 +73,8 @@ struct FlowRecord {
     verifying: Option<email::Verifying>,
 }
 
-fn store_key(flow_id: &str) -> String {
-    format!("flow:{flow_id}")
-}
+/// Flows in progress, named by their handles (a bearer secret the widget holds).
+const FLOWS: OneTime<FlowRecord> = OneTime::new("flow");
 
 /// Who is asking, as far as the browser tells us.
 #[derive(Debug, Clone, Copy)]
@@ -125,34 +125,19 @@ fn clean_hint(hint: Option<String>) -> Result<Option<String>, Error> {
 }
 
 async fn store(ports: &Ports<'_>, record: &FlowRecord) -> Result<String, Error> {
-    let flow_id = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
-    put(ports, &flow_id, record).await?;
-    Ok(flow_id)
+    FLOWS
+        .issue(ports, record, UnixMillis(record.expires_at))
+        .await
 }
 
 async fn put(ports: &Ports<'_>, flow_id: &str, record: &FlowRecord) -> Result<(), Error> {
-    let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
-    ports
-        .one_time
-        .put(
-            &store_key(flow_id),
-            &value,
-            crate::ports::UnixMillis(record.expires_at),
-        )
-        .await?;
-    Ok(())
+    FLOWS
+        .put(ports, flow_id, record, UnixMillis(record.expires_at))
+        .await
 }
 
 async fn take(ports: &Ports<'_>, flow_id: &str) -> Result<FlowRecord, Error> {
-    if !is_handle(flow_id) {
-        return Err(Error::FlowNotFound);
-    }
-    let value = ports
-        .one_time
-        .take(&store_key(flow_id), ports.clock.now())
-        .await?
-        .ok_or(Error::FlowNotFound)?;
-    serde_json::from_str(&value).map_err(|e| Error::Internal(format!("flow record: {e}")))
+    FLOWS.take(ports, flow_id).await?.ok_or(Error::FlowNotFound)
 }
 
 /// The client of the live flow `flow_id`, if the calling page may act for it. Leaves the
@@ -162,16 +147,10 @@ async fn live_client(
     caller: Caller<'_>,
     flow_id: &str,
 ) -> Result<Client, Error> {
-    if !is_handle(flow_id) {
-        return Err(Error::FlowNotFound);
-    }
-    let value = ports
-        .one_time
-        .peek(&store_key(flow_id), ports.clock.now())
+    let record = FLOWS
+        .peek(ports, flow_id)
         .await?
         .ok_or(Error::FlowNotFound)?;
-    let record: FlowRecord =
-        serde_json::from_str(&value).map_err(|e| Error::Internal(format!("flow record: {e}")))?;
     client_for(ports, caller, &record.client_id).await
 }
 
@@ -384,7 +363,8 @@ pub async fn step(
             passkeys::sign_up::verify(ports, &attempt, &rp(), flow_id, credential).await
         }
         StepInput::EmailCode(body) => {
-            let code = crate::email::codes::check(ports, flow_id, &body.code).await;
+            let ip = IpPrefix::of(caller.context.ip_address.as_deref());
+            let code = crate::email::codes::check(ports, flow_id, &body.code, ip).await;
             email::proven(ports, &attempt, &record, code)
                 .await
                 .map(|(user, done)| {

@@ -8,10 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::sha256_hex;
-use crate::crypto::token::{is_handle, random_handle};
 use crate::error::Error;
-use crate::ports::{Ports, StoreError};
+use crate::one_time::OneTime;
+use crate::ports::Ports;
 
 /// RFC 6749 §4.1.2 recommends at most ten minutes; we keep codes for five.
 pub const CODE_TTL_SECONDS: u64 = 300;
@@ -31,55 +30,30 @@ pub struct CodeRecord {
     pub amr: Vec<String>,
 }
 
-fn code_key(code: &str) -> String {
-    format!("code:{}", sha256_hex(code))
-}
-
-fn spent_key(code: &str) -> String {
-    format!("code-spent:{}", sha256_hex(code))
-}
+/// Codes not yet redeemed, named by the code.
+const CODES: OneTime<CodeRecord> = OneTime::new("code");
+/// Redeemed codes, naming the grant each produced.
+const SPENT: OneTime<String> = OneTime::new("code-spent");
 
 /// Stores `record` under a fresh code and returns the code.
 pub async fn issue(ports: &Ports<'_>, record: &CodeRecord) -> Result<String, Error> {
-    let code = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
-    let value = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
     let expires = ports.clock.now().plus_seconds(CODE_TTL_SECONDS);
-    ports
-        .one_time
-        .put(&code_key(&code), &value, expires)
-        .await?;
-    Ok(code)
+    CODES.issue(ports, record, expires).await
 }
 
 /// Takes the code's record: `None` if it is unknown, expired or already redeemed.
-pub async fn redeem(ports: &Ports<'_>, code: &str) -> Result<Option<CodeRecord>, StoreError> {
-    if !is_handle(code) {
-        return Ok(None);
-    }
-    let taken = ports
-        .one_time
-        .take(&code_key(code), ports.clock.now())
-        .await?;
-    Ok(taken.and_then(|v| serde_json::from_str(&v).ok()))
+pub async fn redeem(ports: &Ports<'_>, code: &str) -> Result<Option<CodeRecord>, Error> {
+    CODES.take(ports, code).await
 }
 
 /// Notes that `code` produced `grant_id`, for as long as the code could have lived.
-pub async fn mark_spent(ports: &Ports<'_>, code: &str, grant_id: &str) -> Result<(), StoreError> {
+pub async fn mark_spent(ports: &Ports<'_>, code: &str, grant_id: &str) -> Result<(), Error> {
     let expires = ports.clock.now().plus_seconds(CODE_TTL_SECONDS);
-    ports
-        .one_time
-        .put(&spent_key(code), grant_id, expires)
-        .await
+    SPENT.put(ports, code, &grant_id.to_string(), expires).await
 }
 
 /// The grant a spent code produced, if `code` was redeemed recently (consumes the marker:
 /// the grant is revoked once).
-pub async fn take_spent(ports: &Ports<'_>, code: &str) -> Result<Option<String>, StoreError> {
-    if !is_handle(code) {
-        return Ok(None);
-    }
-    ports
-        .one_time
-        .take(&spent_key(code), ports.clock.now())
-        .await
+pub async fn take_spent(ports: &Ports<'_>, code: &str) -> Result<Option<String>, Error> {
+    SPENT.take(ports, code).await
 }

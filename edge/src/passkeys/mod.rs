@@ -20,8 +20,8 @@ use portcullis_shared::api::PasskeySummary;
 use serde::{Deserialize, Serialize};
 use webauthn_rs_proto::{AuthenticatorTransport, PubKeyCredParams, PublicKeyCredentialDescriptor};
 
-use crate::crypto::token::is_handle;
 use crate::error::Error;
+use crate::one_time::OneTime;
 use crate::ports::{Ports, StoredCredential, UnixMillis};
 use crate::webauthn::client_data::ClientData;
 use crate::webauthn::cose::SUPPORTED_ALGORITHMS;
@@ -57,9 +57,8 @@ pub(crate) enum Pending {
     AddPasskey { user_id: String },
 }
 
-fn challenge_key(challenge: &str) -> String {
-    format!("webauthn:{challenge}")
-}
+/// Outstanding challenges, named by their base64url bytes (the shape of a handle).
+const CHALLENGES: OneTime<Pending> = OneTime::new("webauthn");
 
 /// Issues a fresh challenge bound to `pending`; returns its bytes.
 pub(crate) async fn issue_challenge(
@@ -71,15 +70,9 @@ pub(crate) async fn issue_challenge(
         .random
         .fill(&mut challenge)
         .map_err(|_| Error::RandomUnavailable)?;
-    let value = serde_json::to_string(pending).map_err(|e| Error::Internal(e.to_string()))?;
-    ports
-        .one_time
-        .put(
-            &challenge_key(&URL_SAFE_NO_PAD.encode(&challenge)),
-            &value,
-            ports.clock.now().plus_seconds(CHALLENGE_TTL_SECONDS),
-        )
-        .await?;
+    let expires = ports.clock.now().plus_seconds(CHALLENGE_TTL_SECONDS);
+    let handle = URL_SAFE_NO_PAD.encode(&challenge);
+    CHALLENGES.put(ports, &handle, pending, expires).await?;
     Ok(challenge)
 }
 
@@ -91,17 +84,12 @@ pub(crate) async fn take_challenge(
     client_data_json: &[u8],
 ) -> Result<(Vec<u8>, Pending), Error> {
     let client_data = ClientData::parse(client_data_json)?;
-    // 32 bytes encode to exactly 43 base64url characters, the shape of our handles.
-    if !is_handle(&client_data.challenge) {
-        return Err(CeremonyError::MismatchedChallenge.into());
-    }
-    let value = ports
-        .one_time
-        .take(&challenge_key(&client_data.challenge), ports.clock.now())
+    // 32 bytes encode to exactly 43 base64url characters, the shape of our handles: the
+    // slot answers nothing for anything else.
+    let pending = CHALLENGES
+        .take(ports, &client_data.challenge)
         .await?
         .ok_or(CeremonyError::MismatchedChallenge)?;
-    let pending: Pending = serde_json::from_str(&value)
-        .map_err(|e| Error::Internal(format!("challenge record: {e}")))?;
     let challenge = URL_SAFE_NO_PAD
         .decode(&client_data.challenge)
         .map_err(|_| CeremonyError::MismatchedChallenge)?;
@@ -112,15 +100,11 @@ pub(crate) async fn take_challenge(
 /// (for deciding how to answer before the ceremony's own checks run).
 pub(crate) async fn peek_challenge(ports: &Ports<'_>, client_data_json: &[u8]) -> Option<Pending> {
     let client_data = ClientData::parse(client_data_json).ok()?;
-    if !is_handle(&client_data.challenge) {
-        return None;
-    }
-    let value = ports
-        .one_time
-        .peek(&challenge_key(&client_data.challenge), ports.clock.now())
+    CHALLENGES
+        .peek(ports, &client_data.challenge)
         .await
-        .ok()??;
-    serde_json::from_str(&value).ok()
+        .ok()
+        .flatten()
 }
 
 /// The relying party for ceremonies of a client: the deployment's RP ID, and the

@@ -69,6 +69,13 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// A fault of ours below the endpoint (a store, the random source, corrupt data).
+impl From<crate::error::Error> for Failure {
+    fn from(err: crate::error::Error) -> Self {
+        Failure::unavailable(format!("token endpoint: {err:?}"))
+    }
+}
+
 impl From<KeyError> for Failure {
     fn from(err: KeyError) -> Self {
         Failure::unavailable(format!("signing keys: {err:?}"))
