@@ -25,6 +25,8 @@ pub mod passwords;
 pub mod policy;
 pub mod ports;
 pub mod sessions;
+/// In-memory ports for tests; never part of a deployed worker.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod throttle;
 pub mod time;
