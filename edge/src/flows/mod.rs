@@ -203,14 +203,7 @@ pub async fn start(
         request.code_challenge_method.as_deref(),
     )
     .map_err(|_| Error::InvalidField("code_challenge"))?;
-    let scopes: Vec<String> = request
-        .scope
-        .as_deref()
-        .unwrap_or("openid")
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let scopes = crate::oauth::scope::parse(request.scope.as_deref().unwrap_or("openid"));
     if scopes.is_empty()
         || scopes
             .iter()

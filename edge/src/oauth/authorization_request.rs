@@ -180,12 +180,7 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         return Err(invalid("Only response_mode=query is supported."));
     }
 
-    let scopes: Vec<String> = get("scope")
-        .unwrap_or_default()
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let scopes = crate::oauth::scope::parse(get("scope").unwrap_or_default());
     if scopes.is_empty() {
         return Err(refuse(
             OAuthErrorCode::InvalidScope,

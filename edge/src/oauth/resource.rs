@@ -118,10 +118,7 @@ mod tests {
     const ISS: &str = "https://id.example";
 
     fn scopes(list: &str) -> Vec<String> {
-        list.split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect()
+        crate::oauth::scope::parse(list)
     }
 
     #[test]

@@ -81,14 +81,7 @@ pub fn parse(params: &Params) -> Result<TokenRequest, TokenError> {
             .map(str::to_string)
             .ok_or_else(|| invalid(missing))
     };
-    let scope = || {
-        get("scope").map(|s| {
-            s.split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-    };
+    let scope = || get("scope").map(crate::oauth::scope::parse);
 
     let resource: Vec<String> = params
         .iter()

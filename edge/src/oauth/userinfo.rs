@@ -81,8 +81,7 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
         Ok(None) => return invalid(),
         Err(err) => return unavailable(format!("{err:?}")),
     };
-    let scopes: Vec<&str> = claims.scope.split(' ').collect();
-    if !scopes.contains(&"openid") {
+    if !crate::oauth::scope::has(&claims.scope, "openid") {
         return bearer_error(
             403,
             OAuthErrorCode::InsufficientScope,
@@ -93,8 +92,8 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
         Some(user) if user.status == UserStatus::Active => user,
         _ => return invalid(),
     };
-    let email = scopes.contains(&"email");
-    let profile = scopes.contains(&"profile");
+    let email = crate::oauth::scope::has(&claims.scope, "email");
+    let profile = crate::oauth::scope::has(&claims.scope, "profile");
     let info = UserInfo {
         sub: user.id,
         email: email.then_some(user.email),

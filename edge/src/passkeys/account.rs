@@ -81,7 +81,7 @@ pub async fn authenticate(
     let live = live_access_token_for(ports, &ring, request.issuer, Resource::AccountApi, token)
         .await?
         .ok_or(Error::Unauthorized)?;
-    if !live.claims.scope.split(' ').any(|s| s == ACCOUNT_SCOPE) {
+    if !crate::oauth::scope::has(&live.claims.scope, ACCOUNT_SCOPE) {
         return Err(Error::InsufficientScope);
     }
     let client = ports
