@@ -29,7 +29,7 @@ use crate::clients::Client;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES};
-use crate::oauth::code::{self, CodeRecord, CODE_TTL_SECONDS};
+use crate::oauth::code::{self, PendingAuthorization, CODE_TTL_SECONDS};
 use crate::oauth::pkce::CodeChallenge;
 use crate::one_time::OneTime;
 use crate::passkeys;
@@ -48,17 +48,6 @@ const MAX_CLIENT_ID_LEN: usize = 128;
 /// RFC 5321 §4.5.3.1.3 caps a path at 256 octets; a little slack for display names.
 const MAX_LOGIN_HINT_LEN: usize = 320;
 const MAX_NONCE_LEN: usize = 512;
-
-/// The authorization the flow will grant when the person has signed in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingAuthorization {
-    /// Where a hosted flow returns the code; `None` for embedded flows.
-    pub redirect_uri: Option<String>,
-    pub state: Option<String>,
-    pub scopes: Vec<String>,
-    pub nonce: Option<String>,
-    pub code_challenge: String,
-}
 
 /// What the store keeps for a flow between steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,7 +216,7 @@ pub async fn start(
             state: None,
             scopes,
             nonce: request.nonce,
-            code_challenge: challenge.as_str().to_string(),
+            code_challenge: challenge,
         },
     };
     let flow_id = store(ports, &record).await?;
@@ -249,13 +238,7 @@ pub async fn start_hosted(
         expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS).0,
         failures: 0,
         verifying: None,
-        authorization: PendingAuthorization {
-            redirect_uri: Some(request.redirect_uri.clone()),
-            state: request.state.clone(),
-            scopes: request.scopes.clone(),
-            nonce: request.nonce.clone(),
-            code_challenge: request.code_challenge.as_str().to_string(),
-        },
+        authorization: PendingAuthorization::from_request(request),
     };
     store(ports, &record).await
 }
@@ -452,20 +435,8 @@ async fn complete(
     proof: Proof,
 ) -> Result<Completed, Error> {
     let auth = record.authorization;
-    let code = code::issue(
-        ports,
-        &CodeRecord {
-            client_id: record.client_id.clone(),
-            redirect_uri: auth.redirect_uri.clone(),
-            code_challenge: auth.code_challenge,
-            scopes: auth.scopes,
-            nonce: auth.nonce,
-            user_id: user.id.clone(),
-            auth_time: ports.clock.now().0,
-            amr: amr.clone(),
-        },
-    )
-    .await?;
+    let now = ports.clock.now().0;
+    let code = code::issue(ports, &auth.record(&record.client_id, &user.id, now, &amr)).await?;
     events::record(
         ports,
         caller.context,

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::http::{redirect, Response};
 use crate::oauth::authorization_request::{self, Params, Prompt, Rejection};
 use crate::oauth::authorization_response::{code_response, with_query};
-use crate::oauth::code::{self, CodeRecord};
+use crate::oauth::code::{self, PendingAuthorization};
 use crate::pages::error_page;
 use crate::policy::{self, PolicyRefusal};
 use crate::ports::Ports;
@@ -86,20 +86,9 @@ pub async fn handle(
     };
 
     if let (Some(session), Some(user)) = (reusable, &user) {
-        let code = code::issue(
-            ports,
-            &CodeRecord {
-                client_id: client.id.clone(),
-                redirect_uri: Some(request.redirect_uri.clone()),
-                code_challenge: request.code_challenge.as_str().to_string(),
-                scopes: request.scopes.clone(),
-                nonce: request.nonce.clone(),
-                user_id: user.id.clone(),
-                auth_time: session.auth_time,
-                amr: session.amr.clone(),
-            },
-        )
-        .await?;
+        let pending = PendingAuthorization::from_request(&request);
+        let record = pending.record(&client.id, &user.id, session.auth_time, &session.amr);
+        let code = code::issue(ports, &record).await?;
         return Ok(redirect(&code_response(
             &request.redirect_uri,
             &code,

@@ -9,11 +9,59 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::oauth::authorization_request::AuthorizationRequest;
+use crate::oauth::pkce::CodeChallenge;
 use crate::one_time::OneTime;
 use crate::ports::Ports;
 
 /// RFC 6749 §4.1.2 recommends at most ten minutes; we keep codes for five.
 pub const CODE_TTL_SECONDS: u64 = 300;
+
+/// An authorization waiting for its person to sign in: what the code will grant. Made
+/// from a validated `/authorize` request (hosted flows and silent SSO) or from an
+/// embedded flow's start, and turned into a [`CodeRecord`] in one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    /// Where a hosted flow returns the code; `None` for embedded flows.
+    pub redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: CodeChallenge,
+}
+
+impl PendingAuthorization {
+    /// What a validated authorization request (RFC 6749 §4.1.1) will grant.
+    pub fn from_request(request: &AuthorizationRequest) -> PendingAuthorization {
+        PendingAuthorization {
+            redirect_uri: Some(request.redirect_uri.clone()),
+            state: request.state.clone(),
+            scopes: request.scopes.clone(),
+            nonce: request.nonce.clone(),
+            code_challenge: request.code_challenge.clone(),
+        }
+    }
+
+    /// The code's record once `user_id` has signed in at `auth_time` with `amr`.
+    pub fn record(
+        &self,
+        client_id: &str,
+        user_id: &str,
+        auth_time: u64,
+        amr: &[String],
+    ) -> CodeRecord {
+        CodeRecord {
+            client_id: client_id.to_string(),
+            redirect_uri: self.redirect_uri.clone(),
+            code_challenge: self.code_challenge.clone(),
+            scopes: self.scopes.clone(),
+            nonce: self.nonce.clone(),
+            user_id: user_id.to_string(),
+            auth_time,
+            amr: amr.to_vec(),
+        }
+    }
+}
 
 /// What a code stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +69,7 @@ pub struct CodeRecord {
     pub client_id: String,
     /// Present when the code was sent to a redirect URI; `/token` must then repeat it.
     pub redirect_uri: Option<String>,
-    pub code_challenge: String,
+    pub code_challenge: CodeChallenge,
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
     pub user_id: String,

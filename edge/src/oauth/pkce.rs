@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// A `code_challenge` made with S256: 43 base64url characters (a SHA-256 digest).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Stored as its string; only [`CodeChallenge::parse`] makes one from a request.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct CodeChallenge(String);
 
 /// Why a `code_challenge` was not accepted at the authorization endpoint.

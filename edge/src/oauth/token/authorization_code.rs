@@ -8,7 +8,6 @@ use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
 use crate::oauth::code::{self, CodeRecord};
 use crate::oauth::grant::{Grant, GrantCommand, GrantRef, RefreshState};
-use crate::oauth::pkce::CodeChallenge;
 use crate::oauth::tokens::Subject;
 use crate::ports::Ports;
 use crate::users::UserStatus;
@@ -120,9 +119,7 @@ fn check(
             invalid_grant("The redirect_uri does not match the authorization request.").into(),
         );
     }
-    let challenge = CodeChallenge::parse(Some(&record.code_challenge), Some("S256"))
-        .map_err(|_| invalid_grant("The authorization code is invalid."))?;
-    if !challenge.verify(code_verifier) {
+    if !record.code_challenge.verify(code_verifier) {
         return Err(invalid_grant("The code_verifier does not match the code_challenge.").into());
     }
     Ok(())
