@@ -2,6 +2,7 @@
 //! routing, CORS, and body parsing. Handlers only extract, call the core, and map the
 //! result; decisions live in the core modules.
 
+mod route;
 mod routes;
 
 use serde::de::DeserializeOwned;
@@ -29,14 +30,16 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
                 let log = err
                     .detail()
                     .map(|d| format!("{} {}: {d}", err.code(), request.path));
-                let page = matches!(
-                    request.path.as_str(),
-                    "/authorize" | "/logout" | "/email-link"
-                );
-                let response = if page && err.status() >= 500 {
-                    crate::pages::error_page(err.status(), &err.public_message())
-                } else {
-                    err.to_response()
+                let route = route::Route::parse(&request.path);
+                let response = match route {
+                    Some(route) if route.is_page() && err.status() >= 500 => {
+                        crate::pages::error_page(err.status(), &err.public_message())
+                    }
+                    // RFC 9110 §15.5.6: a 405 says which methods would do.
+                    Some(route) if err == Error::MethodNotAllowed => err
+                        .to_response()
+                        .with_header("allow", &route.allow_header()),
+                    _ => err.to_response(),
                 };
                 (response, log)
             }

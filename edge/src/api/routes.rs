@@ -10,6 +10,7 @@ use portcullis_shared::api::{CompletedBody, Notice};
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::json_body;
+use super::route::Route;
 use crate::email;
 use crate::error::Error;
 use crate::events::RequestContext;
@@ -24,7 +25,10 @@ use crate::ports::Ports;
 use crate::sessions;
 
 pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Response, Error> {
-    let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
+    let route = Route::parse(&request.path).ok_or(Error::NoRoute)?;
+    if !route.allows(request.method) {
+        return Err(Error::MethodNotAllowed);
+    }
     let context = RequestContext {
         ip_address: request.header("cf-connecting-ip").map(str::to_string),
         user_agent: request.header("user-agent").map(str::to_string),
@@ -36,71 +40,69 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         context: &context,
     };
     let issuer = request.self_origin.as_str();
-    let get = matches!(request.method, Method::Get | Method::Head);
-    let post = request.method == Method::Post;
-    match segments.as_slice() {
-        ["v1", "health"] if get => Ok(health()),
-        ["v1", "clients", client_id] if get => client_config(ports, client_id).await,
-        ["v1", "flows"] if post => {
+    let step = |flow_id, input| async move {
+        let done = flows::step(ports, caller, flow_id, input).await?;
+        Ok::<_, Error>(completed(done, issuer))
+    };
+    match route {
+        Route::Health => Ok(health()),
+        Route::Client(client_id) => client_config(ports, client_id).await,
+        Route::Flows => {
             let body: StartFlow = json_body(request)?;
             let started = flows::start(ports, caller, body).await?;
             Ok(Response::json(201, &started))
         }
-        ["v1", "flows", flow_id] if request.method == Method::Delete => {
+        Route::Flow(flow_id) => {
             flows::cancel(ports, flow_id).await?;
             Ok(Response::empty(204))
         }
-        ["v1", "flows", flow_id, "password"] if post => {
-            let input = StepInput::Password(json_body::<PasswordSignIn>(request)?);
-            Ok(completed(
-                flows::step(ports, caller, flow_id, input).await?,
-                issuer,
-            ))
+        Route::FlowPassword(flow_id) => {
+            step(
+                flow_id,
+                StepInput::Password(json_body::<PasswordSignIn>(request)?),
+            )
+            .await
         }
-        ["v1", "flows", flow_id, "sign-up"] if post => {
-            let input = StepInput::SignUp(json_body::<PasswordSignUp>(request)?);
-            Ok(completed(
-                flows::step(ports, caller, flow_id, input).await?,
-                issuer,
-            ))
+        Route::FlowSignUp(flow_id) => {
+            step(
+                flow_id,
+                StepInput::SignUp(json_body::<PasswordSignUp>(request)?),
+            )
+            .await
         }
-        ["v1", "flows", flow_id, "passkey", "options"] if post => {
+        Route::FlowPasskeyOptions(flow_id) => {
             let body: PasskeyChallenge = json_body(request)?;
             let options = flows::passkey_options(ports, caller, flow_id, &body).await?;
             Ok(Response::json(200, &options).with_header("cache-control", "no-store"))
         }
-        ["v1", "flows", flow_id, "passkey"] if post => {
-            let input = StepInput::Passkey(Box::new(json_body(request)?));
-            Ok(completed(
-                flows::step(ports, caller, flow_id, input).await?,
-                issuer,
-            ))
+        Route::FlowPasskey(flow_id) => {
+            step(flow_id, StepInput::Passkey(Box::new(json_body(request)?))).await
         }
-        ["v1", "flows", flow_id, "passkey", "sign-up", "options"] if post => {
+        Route::FlowPasskeySignUpOptions(flow_id) => {
             let body: PasskeySignUp = json_body(request)?;
             let options = flows::passkey_sign_up_options(ports, caller, flow_id, &body).await?;
             Ok(Response::json(200, &options).with_header("cache-control", "no-store"))
         }
-        ["v1", "flows", flow_id, "passkey", "sign-up"] if post => {
-            let input = StepInput::PasskeySignUp(Box::new(json_body(request)?));
-            Ok(completed(
-                flows::step(ports, caller, flow_id, input).await?,
-                issuer,
-            ))
+        Route::FlowPasskeySignUp(flow_id) => {
+            step(
+                flow_id,
+                StepInput::PasskeySignUp(Box::new(json_body(request)?)),
+            )
+            .await
         }
-        ["v1", "flows", flow_id, "email"] if post => {
+        Route::FlowEmail(flow_id) => {
             let body: EmailSignIn = json_body(request)?;
             let sent = flows::email::start(ports, caller, flow_id, &body).await?;
             Ok(Response::json(202, &sent))
         }
-        ["v1", "flows", flow_id, "email", "code"] if post => {
-            let input = StepInput::EmailCode(json_body::<EmailCode>(request)?);
-            Ok(completed(
-                flows::step(ports, caller, flow_id, input).await?,
-                issuer,
-            ))
+        Route::FlowEmailCode(flow_id) => {
+            step(
+                flow_id,
+                StepInput::EmailCode(json_body::<EmailCode>(request)?),
+            )
+            .await
         }
-        ["v1", "recovery", "password"] if post => {
+        Route::RecoveryPassword => {
             let body: RecoveryRequest = json_body(request)?;
             let expires_in = email::recovery::request_reset(ports, caller, &body).await?;
             Ok(Response::json(
@@ -108,12 +110,12 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 &serde_json::json!({ "expires_in": expires_in }),
             ))
         }
-        ["v1", "recovery", "password", "reset"] if post => {
+        Route::RecoveryPasswordReset => {
             let body: PasswordReset = json_body(request)?;
             email::recovery::reset(ports, caller, &body).await?;
             Ok(Response::empty(204))
         }
-        ["v1", "recovery", "account"] if post => {
+        Route::RecoveryAccount => {
             let body: RecoveryRequest = json_body(request)?;
             let expires_in = email::recovery::remind(ports, caller, &body).await?;
             Ok(Response::json(
@@ -121,35 +123,33 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 &serde_json::json!({ "expires_in": expires_in }),
             ))
         }
-        ["v1", "dev", "mailbox"] if get => dev_mailbox(ports, request).await,
-        ["dev", file] if get => dev_mailbox_page(ports, file),
-        ["email-link"] if get || post => {
+        Route::DevMailbox => dev_mailbox(ports, request).await,
+        Route::DevMailboxPage(file) => dev_mailbox_page(ports, file),
+        Route::EmailLink => {
             let params = request.query_params();
             let words = Words::for_tag(query_value(&params, "lang").unwrap_or("en"));
             Ok(crate::pages::link_expired(&words))
         }
-        ["v1", "me", "passkeys", rest @ ..] => {
+        Route::MyPasskeys | Route::MyPasskeyOptions | Route::MyPasskey(_) => {
             let me = account::AccountRequest {
                 issuer,
                 authorization: request.header("authorization"),
                 origin: request.header("origin"),
                 context: &context,
             };
-            my_passkeys(ports, request, &me, rest).await
+            my_passkeys(ports, request, &me, route).await
         }
-        [".well-known", "webauthn"] if get => related_origins(ports, issuer).await,
-        [".well-known", "openid-configuration" | "oauth-authorization-server"] if get => {
-            Ok(Response::json(200, &discovery::metadata(issuer))
-                .with_header("cache-control", "public, max-age=300"))
-        }
-        [".well-known", "jwks.json"] if get => {
+        Route::RelatedOrigins => related_origins(ports, issuer).await,
+        Route::Discovery => Ok(Response::json(200, &discovery::metadata(issuer))
+            .with_header("cache-control", "public, max-age=300")),
+        Route::Jwks => {
             let ring = keys::load(ports)
                 .await
                 .map_err(|e| Error::Internal(format!("signing keys: {e:?}")))?;
             Ok(Response::json(200, &ring.published)
                 .with_header("cache-control", "public, max-age=300"))
         }
-        ["authorize"] if get => {
+        Route::Authorize => {
             authorize::handle(
                 ports,
                 issuer,
@@ -158,23 +158,23 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             )
             .await
         }
-        ["token"] if post => Ok(oauth_result(
+        Route::Token => Ok(oauth_result(
             ports,
             token_endpoint(ports, request, issuer, &context).await,
         )),
-        ["userinfo"] if get || post => {
+        Route::Userinfo => {
             Ok(userinfo::handle(ports, issuer, request.header("authorization")).await)
         }
-        ["revoke"] if post => Ok(oauth_result(
+        Route::Revoke => Ok(oauth_result(
             ports,
             revoke_endpoint(ports, request, issuer, &context).await,
         )),
-        ["introspect"] if post => Ok(oauth_result(
+        Route::Introspect => Ok(oauth_result(
             ports,
             introspect_endpoint(ports, request, issuer).await,
         )),
-        ["logout"] if get || post => {
-            let params = if post {
+        Route::Logout => {
+            let params = if request.method == Method::Post {
                 request.form_params().unwrap_or_default()
             } else {
                 request.query_params()
@@ -189,25 +189,6 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             )
             .await
         }
-        ["v1", "health"]
-        | ["v1", "clients", _]
-        | ["v1", "flows"]
-        | ["v1", "flows", _]
-        | ["v1", "flows", _, "password" | "sign-up" | "passkey"]
-        | ["v1", "flows", _, "passkey", "options" | "sign-up"]
-        | ["v1", "flows", _, "passkey", "sign-up", "options"]
-        | ["v1", "flows", _, "email"]
-        | ["v1", "flows", _, "email", "code"]
-        | ["v1", "recovery", "password" | "account"]
-        | ["v1", "recovery", "password", "reset"]
-        | ["v1", "dev", "mailbox"]
-        | ["email-link"]
-        | [".well-known", "openid-configuration" | "oauth-authorization-server" | "jwks.json"]
-        | [".well-known", "webauthn"]
-        | ["authorize" | "token" | "userinfo" | "revoke" | "introspect" | "logout"] => {
-            Err(Error::MethodNotAllowed)
-        }
-        _ => Err(Error::NoRoute),
     }
 }
 
@@ -216,37 +197,26 @@ async fn my_passkeys(
     ports: &Ports<'_>,
     request: &Request,
     me: &account::AccountRequest<'_>,
-    rest: &[&str],
+    route: Route<'_>,
 ) -> Result<Response, Error> {
-    let method = request.method;
-    let known = matches!(
-        (rest, method),
-        ([], Method::Get | Method::Head | Method::Post)
-            | (["options"], Method::Post)
-            | ([_], Method::Patch | Method::Delete)
-    );
-    if !known {
-        return Err(match rest {
-            [] | ["options"] | [_] => Error::MethodNotAllowed,
-            _ => Error::NoRoute,
-        });
-    }
     let account = account::authenticate(ports, me).await?;
-    let response = match (rest, method) {
-        ([], Method::Post) => {
+    let response = match (route, request.method) {
+        (Route::MyPasskeys, Method::Post) => {
             let credential = json_body(request)?;
             Response::json(201, &account::add(ports, me, &account, &credential).await?)
         }
-        ([], _) => Response::json(200, &account::list(ports, me.issuer, &account).await?),
-        (["options"], _) => {
+        (Route::MyPasskeys, _) => {
+            Response::json(200, &account::list(ports, me.issuer, &account).await?)
+        }
+        (Route::MyPasskeyOptions, _) => {
             Response::json(200, &account::options(ports, me.issuer, &account).await?)
         }
-        ([id], Method::Patch) => {
+        (Route::MyPasskey(id), Method::Patch) => {
             let body: RenamePasskey = json_body(request)?;
             let renamed = account::rename(ports, me, &account, id, &body.name).await?;
             Response::json(200, &renamed)
         }
-        ([id], _) => {
+        (Route::MyPasskey(id), _) => {
             account::delete(ports, me, &account, id).await?;
             Response::empty(204)
         }

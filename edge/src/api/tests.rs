@@ -296,3 +296,18 @@ fn the_dev_mailbox_page_exists_only_where_mail_is_kept_for_development() {
         assert_eq!(response.response.status, 404, "{path}");
     }
 }
+
+#[test]
+fn rfc9110_15_5_6_a_405_says_which_methods_the_endpoint_answers() {
+    let t = TestPorts::new();
+    for (method, path, allow) in [
+        (Method::Get, "/v1/flows", "POST"),
+        (Method::Get, "/token", "POST"),
+        (Method::Put, "/v1/me/passkeys/abc", "PATCH, DELETE"),
+        (Method::Delete, "/authorize", "GET, HEAD"),
+    ] {
+        let response = call(&t, request(method, path, &[], ""));
+        assert_eq!(response.status, 405, "{path}");
+        assert_eq!(response.header("allow"), Some(allow), "{path}");
+    }
+}
