@@ -1,0 +1,42 @@
+//! The System Log (`events`).
+
+use async_trait::async_trait;
+
+use super::{optional_text, text, D1Stores};
+use crate::events::SystemLogEvent;
+use crate::ports::{EventLog, StoreError};
+
+#[async_trait(?Send)]
+impl EventLog for D1Stores {
+    async fn append(&self, event: &SystemLogEvent) -> Result<(), StoreError> {
+        let data = serde_json::to_string(event)
+            .map_err(|e| StoreError::Unavailable(format!("event json: {e}")))?;
+        let outcome = match event.outcome.result {
+            portcullis_shared::system_log::OutcomeResult::Success => "SUCCESS",
+            portcullis_shared::system_log::OutcomeResult::Failure => "FAILURE",
+        };
+        let severity = match event.severity {
+            portcullis_shared::system_log::Severity::Info => "INFO",
+            portcullis_shared::system_log::Severity::Warn => "WARN",
+        };
+        let actor = (event.actor.id != "unknown").then_some(event.actor.id.as_str());
+        self.changes(
+            "INSERT INTO events (uuid, published, event_type, severity, outcome, actor_id, \
+             client_id, ip_address, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            &[
+                text(&event.uuid),
+                text(&event.published),
+                text(&event.event_type),
+                text(severity),
+                text(outcome),
+                optional_text(actor),
+                optional_text(event.client.id.as_deref()),
+                optional_text(event.request.ip_address.as_deref()),
+                text(&data),
+            ],
+            "events.append",
+        )
+        .await
+        .map(|_| ())
+    }
+}

@@ -1,0 +1,78 @@
+//! SSO sessions (`sessions`), named by the SHA-256 of their cookie.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+use super::{millis, text, unavailable, D1Stores};
+use crate::ports::{SessionStore, StoreError, UnixMillis};
+use crate::users::Session;
+
+#[derive(Deserialize)]
+struct SessionRow {
+    user_id: String,
+    auth_time: f64,
+    amr: String,
+    expires_at: f64,
+}
+
+#[async_trait(?Send)]
+impl SessionStore for D1Stores {
+    async fn create(&self, id_hash: &str, session: &Session) -> Result<(), StoreError> {
+        let amr = serde_json::to_string(&session.amr).unwrap_or_else(|_| "[]".into());
+        self.changes(
+            "INSERT INTO sessions (id_hash, user_id, auth_time, amr, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?3, ?5)",
+            &[
+                text(id_hash),
+                text(&session.user_id),
+                JsValue::from_f64(session.auth_time as f64),
+                text(&amr),
+                JsValue::from_f64(session.expires_at as f64),
+            ],
+            "sessions.create",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn find(&self, id_hash: &str, now: UnixMillis) -> Result<Option<Session>, StoreError> {
+        let row: Option<SessionRow> = self
+            .db
+            .prepare(
+                "SELECT user_id, auth_time, amr, expires_at FROM sessions \
+                 WHERE id_hash = ?1 AND expires_at > ?2",
+            )
+            .bind(&[text(id_hash), millis(now)])
+            .map_err(unavailable("bind"))?
+            .first(None)
+            .await
+            .map_err(unavailable("sessions.find"))?;
+        Ok(row.map(|r| Session {
+            user_id: r.user_id,
+            auth_time: r.auth_time as u64,
+            amr: serde_json::from_str(&r.amr).unwrap_or_default(),
+            expires_at: r.expires_at as u64,
+        }))
+    }
+
+    async fn delete(&self, id_hash: &str) -> Result<(), StoreError> {
+        self.changes(
+            "DELETE FROM sessions WHERE id_hash = ?1",
+            &[text(id_hash)],
+            "sessions.delete",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn delete_for_user(&self, user_id: &str) -> Result<(), StoreError> {
+        self.changes(
+            "DELETE FROM sessions WHERE user_id = ?1",
+            &[text(user_id)],
+            "sessions.delete_for_user",
+        )
+        .await
+        .map(|_| ())
+    }
+}
