@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::secret::Secret;
+
 /// `GET /v1/health`: the edge is up and its storage answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
@@ -79,14 +81,14 @@ pub struct FlowStarted {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordSignIn {
     pub email: String,
-    pub password: String,
+    pub password: Secret,
 }
 
 /// `POST /v1/flows/{flow_id}/sign-up`: create an account with email and password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordSignUp {
     pub email: String,
-    pub password: String,
+    pub password: Secret,
     /// How the person wants to be addressed (`name` claim).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -130,7 +132,7 @@ pub struct EmailSent {
 /// `POST /v1/flows/{flow_id}/email/code`: the code from the email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailCode {
-    pub code: String,
+    pub code: Secret,
 }
 
 /// The body of a step that ended a flow: the outcome, and what the person must be told.
@@ -163,8 +165,8 @@ pub struct RecoveryRequest {
 /// `POST /v1/recovery/password/reset`: the token from the reset link and a new password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordReset {
-    pub token: String,
-    pub password: String,
+    pub token: Secret,
+    pub password: Secret,
 }
 
 /// One message in the development mailbox (`GET /v1/dev/mailbox?to=…`), which exists

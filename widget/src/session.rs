@@ -348,7 +348,7 @@ impl Session {
             let flow_id = self.flow_id(Some(&email)).await?;
             let body = PasswordSignIn {
                 email: email.clone(),
-                password,
+                password: password.into(),
             };
             let outcome = self.api().sign_in(&flow_id, &body).await?;
             self.finish(Some(email.clone()), outcome, Method::Password)
@@ -371,7 +371,7 @@ impl Session {
             let flow_id = self.flow_id(Some(&email)).await?;
             let body = PasswordSignUp {
                 email: email.clone(),
-                password,
+                password: password.into(),
                 name,
             };
             let outcome = self.api().sign_up(&flow_id, &body).await?;
@@ -498,7 +498,10 @@ impl Session {
         let token = self.env.with_value(|env| env.reset_token.borrow().clone());
         let result = match token {
             Some(token) => {
-                let body = PasswordReset { token, password };
+                let body = PasswordReset {
+                    token: token.into(),
+                    password: password.into(),
+                };
                 self.api().reset_password(&body).await
             }
             None => Err(Failure::LinkExpired),

@@ -113,7 +113,7 @@ pub async fn reset(
 ) -> Result<(), Error> {
     let now = ports.clock.now();
     let record = RESETS
-        .take(ports, &request.token)
+        .take(ports, request.token.expose())
         .await?
         .ok_or(Error::LinkExpired)?;
     let user = ports
@@ -122,10 +122,10 @@ pub async fn reset(
         .await?
         .filter(|u| u.status == UserStatus::Active)
         .ok_or(Error::LinkExpired)?;
-    let normalized = match accounts::check_new_password(&request.password, &user.email) {
+    let normalized = match accounts::check_new_password(request.password.expose(), &user.email) {
         Ok(normalized) => normalized,
         Err(err) => {
-            put(ports, &request.token, &record).await?;
+            put(ports, request.token.expose(), &record).await?;
             return Err(err);
         }
     };

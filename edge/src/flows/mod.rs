@@ -322,13 +322,13 @@ pub async fn step(
     };
     let result = match &input {
         StepInput::Password(body) => {
-            accounts::sign_in(ports, &attempt, &body.email, &body.password)
+            accounts::sign_in(ports, &attempt, &body.email, body.password.expose())
                 .await
                 .map(&mut password_step)
         }
         StepInput::SignUp(body) => {
             let name = body.name.as_deref();
-            accounts::sign_up(ports, &attempt, &body.email, &body.password, name)
+            accounts::sign_up(ports, &attempt, &body.email, body.password.expose(), name)
                 .await
                 .map(&mut password_step)
         }
@@ -340,7 +340,7 @@ pub async fn step(
         }
         StepInput::EmailCode(body) => {
             let ip = IpPrefix::of(caller.context.ip_address.as_deref());
-            let code = crate::email::codes::check(ports, flow_id, &body.code, ip).await;
+            let code = crate::email::codes::check(ports, flow_id, body.code.expose(), ip).await;
             email::proven(ports, &attempt, &record, code)
                 .await
                 .map(|(user, done)| {
