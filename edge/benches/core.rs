@@ -98,10 +98,10 @@ fn token_endpoint() {
         user_id: "u1".into(),
         client_id: "demo".into(),
         scopes: vec!["openid".into(), "email".into(), "offline_access".into()],
-        auth_time: now.0,
+        auth_time: now,
         amr: vec!["pwd".into()],
-        created_at: now.0,
-        expires_at: now.plus_seconds(86_400).0,
+        created_at: now,
+        expires_at: now.plus_seconds(86_400),
         revoked: false,
         refresh: Some(refresh),
     };

@@ -38,9 +38,9 @@ pub async fn start(ports: &Ports<'_>, user_id: &str, amr: &[String]) -> Result<S
     let now = ports.clock.now();
     let session = Session {
         user_id: user_id.to_string(),
-        auth_time: now.0,
+        auth_time: now,
         amr: amr.to_vec(),
-        expires_at: now.plus_seconds(SESSION_TTL_SECONDS).0,
+        expires_at: now.plus_seconds(SESSION_TTL_SECONDS),
     };
     ports
         .sessions

@@ -384,7 +384,7 @@ impl SessionStore for MemorySessionStore {
             .sessions
             .borrow()
             .get(id_hash)
-            .filter(|s| now.0 < s.expires_at)
+            .filter(|s| now < s.expires_at)
             .cloned())
     }
 

@@ -67,7 +67,7 @@ impl User {
     /// second of the reset is given the benefit of the doubt.
     pub fn accepts_token_issued_at(&self, iat_seconds: u64) -> bool {
         self.tokens_valid_after
-            .is_none_or(|after| iat_seconds >= after.0 / 1000)
+            .is_none_or(|after| iat_seconds >= after.as_seconds())
     }
 }
 
@@ -75,11 +75,11 @@ impl User {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub user_id: String,
-    /// When the person last authenticated (OIDC `auth_time`), Unix milliseconds.
-    pub auth_time: u64,
+    /// When the person last authenticated (OIDC `auth_time`).
+    pub auth_time: UnixMillis,
     /// Authentication methods used (RFC 8176), e.g. `["pwd"]`.
     pub amr: Vec<String>,
-    pub expires_at: u64,
+    pub expires_at: UnixMillis,
 }
 
 /// The email address was not plausible.

@@ -293,7 +293,7 @@ async fn dev_mailbox(ports: &Ports<'_>, request: &Request) -> Result<Response, E
             subject: kept.mail.subject,
             text: kept.mail.text,
             html: kept.mail.html,
-            created_at: kept.created_at.0 / 1000,
+            created_at: kept.created_at.as_seconds(),
         })
         .collect();
     Ok(Response::json(200, &DevMailbox { messages }).with_header("cache-control", "no-store"))

@@ -43,7 +43,7 @@ struct CodeRecord {
     code: String,
     tries: u32,
     purpose: Purpose,
-    expires_at: u64,
+    expires_at: UnixMillis,
 }
 
 /// The code of each flow, named by the flow's handle.
@@ -66,7 +66,7 @@ pub async fn issue(
         code: code.clone(),
         tries: 0,
         purpose,
-        expires_at: now.plus_seconds(CODE_TTL_SECONDS).0,
+        expires_at: now.plus_seconds(CODE_TTL_SECONDS),
     };
     // Replaces the previous code, if any.
     CODES.take(ports, flow_id).await?;
@@ -75,9 +75,7 @@ pub async fn issue(
 }
 
 async fn put(ports: &Ports<'_>, flow_id: &str, record: &CodeRecord) -> Result<(), Error> {
-    CODES
-        .put(ports, flow_id, record, UnixMillis(record.expires_at))
-        .await
+    CODES.put(ports, flow_id, record, record.expires_at).await
 }
 
 /// Checks `code` against the flow's code: the account it proves, and what for.

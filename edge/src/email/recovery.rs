@@ -24,7 +24,7 @@ use crate::users::{User, UserStatus};
 struct ResetRecord {
     user_id: String,
     client_id: String,
-    expires_at: u64,
+    expires_at: UnixMillis,
 }
 
 /// Reset tokens: the emailed link's secret names its slot.
@@ -58,7 +58,7 @@ pub async fn request_reset(
     let record = ResetRecord {
         user_id: user.as_ref().map(|u| u.id.clone()).unwrap_or_default(),
         client_id: client.id.clone(),
-        expires_at: expires_at.0,
+        expires_at,
     };
     put(ports, &token, &record).await?;
     let event = match &user {
@@ -98,9 +98,7 @@ pub async fn request_reset(
 }
 
 async fn put(ports: &Ports<'_>, token: &str, record: &ResetRecord) -> Result<(), Error> {
-    RESETS
-        .put(ports, token, record, UnixMillis(record.expires_at))
-        .await
+    RESETS.put(ports, token, record, record.expires_at).await
 }
 
 /// `POST /v1/recovery/password/reset`: sets the new password with the emailed token.

@@ -54,7 +54,7 @@ const MAX_NONCE_LEN: usize = 512;
 struct FlowRecord {
     client_id: String,
     login_hint: Option<String>,
-    expires_at: u64,
+    expires_at: UnixMillis,
     failures: u32,
     authorization: PendingAuthorization,
     /// Set while the flow waits for the person to verify their address.
@@ -114,15 +114,11 @@ fn clean_hint(hint: Option<String>) -> Result<Option<String>, Error> {
 }
 
 async fn store(ports: &Ports<'_>, record: &FlowRecord) -> Result<String, Error> {
-    FLOWS
-        .issue(ports, record, UnixMillis(record.expires_at))
-        .await
+    FLOWS.issue(ports, record, record.expires_at).await
 }
 
 async fn put(ports: &Ports<'_>, flow_id: &str, record: &FlowRecord) -> Result<(), Error> {
-    FLOWS
-        .put(ports, flow_id, record, UnixMillis(record.expires_at))
-        .await
+    FLOWS.put(ports, flow_id, record, record.expires_at).await
 }
 
 async fn take(ports: &Ports<'_>, flow_id: &str) -> Result<FlowRecord, Error> {
@@ -208,7 +204,7 @@ pub async fn start(
     let record = FlowRecord {
         client_id: client.id,
         login_hint,
-        expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS).0,
+        expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS),
         failures: 0,
         verifying: None,
         authorization: PendingAuthorization {
@@ -235,7 +231,7 @@ pub async fn start_hosted(
     let record = FlowRecord {
         client_id: request.client_id.clone(),
         login_hint: request.login_hint.clone(),
-        expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS).0,
+        expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS),
         failures: 0,
         verifying: None,
         authorization: PendingAuthorization::from_request(request),
@@ -435,7 +431,7 @@ async fn complete(
     proof: Proof,
 ) -> Result<Completed, Error> {
     let auth = record.authorization;
-    let now = ports.clock.now().0;
+    let now = ports.clock.now();
     let code = code::issue(ports, &auth.record(&record.client_id, &user.id, now, &amr)).await?;
     events::record(
         ports,

@@ -21,6 +21,7 @@ use crate::oauth::code::{self, PendingAuthorization};
 use crate::pages::error_page;
 use crate::policy::{self, PolicyRefusal};
 use crate::ports::Ports;
+use crate::time::UnixMillis;
 use crate::{flows, sessions};
 
 fn error_redirect(
@@ -72,8 +73,8 @@ pub async fn handle(
     // The same client policy as interactive sign-in: a session the client would not have
     // admitted is not reused.
     let admitted = user.as_ref().map(|u| policy::admits(&client, u));
-    let fresh_enough = |auth_time: u64| match request.max_age {
-        Some(max_age) => now.0.saturating_sub(auth_time) <= max_age.saturating_mul(1000),
+    let fresh_enough = |auth_time: UnixMillis| match request.max_age {
+        Some(max_age) => now.0.saturating_sub(auth_time.0) <= max_age.saturating_mul(1000),
         None => true,
     };
     let reusable = match (&session, &user, admitted) {

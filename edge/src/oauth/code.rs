@@ -13,6 +13,7 @@ use crate::oauth::authorization_request::AuthorizationRequest;
 use crate::oauth::pkce::CodeChallenge;
 use crate::one_time::OneTime;
 use crate::ports::Ports;
+use crate::time::UnixMillis;
 
 /// RFC 6749 §4.1.2 recommends at most ten minutes; we keep codes for five.
 pub const CODE_TTL_SECONDS: u64 = 300;
@@ -47,7 +48,7 @@ impl PendingAuthorization {
         &self,
         client_id: &str,
         user_id: &str,
-        auth_time: u64,
+        auth_time: UnixMillis,
         amr: &[String],
     ) -> CodeRecord {
         CodeRecord {
@@ -73,8 +74,7 @@ pub struct CodeRecord {
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
     pub user_id: String,
-    /// Unix milliseconds.
-    pub auth_time: u64,
+    pub auth_time: UnixMillis,
     pub amr: Vec<String>,
 }
 

@@ -62,12 +62,12 @@ pub struct Grant {
     pub user_id: String,
     pub client_id: String,
     pub scopes: Vec<String>,
-    /// OIDC `auth_time`, Unix milliseconds.
-    pub auth_time: u64,
+    /// OIDC `auth_time`.
+    pub auth_time: UnixMillis,
     pub amr: Vec<String>,
-    pub created_at: u64,
-    /// After this (Unix milliseconds) the grant and its refresh tokens are dead.
-    pub expires_at: u64,
+    pub created_at: UnixMillis,
+    /// After this the grant and its refresh tokens are dead.
+    pub expires_at: UnixMillis,
     pub revoked: bool,
     /// The refresh-token family, when one was issued (`offline_access`).
     pub refresh: Option<RefreshState>,
@@ -188,7 +188,7 @@ pub enum GrantReply {
 
 impl Grant {
     pub fn is_live(&self, now: UnixMillis) -> bool {
-        !self.revoked && now.0 < self.expires_at
+        !self.revoked && now < self.expires_at
     }
 
     /// Runs `command` against the grant (or its absence) at `now`; returns the new state to
@@ -338,10 +338,10 @@ mod tests {
             user_id: "u".into(),
             client_id: "demo".into(),
             scopes: vec!["openid".into(), "offline_access".into()],
-            auth_time: T0.0,
+            auth_time: T0,
             amr: vec!["pwd".into()],
-            created_at: T0.0,
-            expires_at: T0.plus_seconds(3600).0,
+            created_at: T0,
+            expires_at: T0.plus_seconds(3600),
             revoked: false,
             refresh,
         };

@@ -16,7 +16,7 @@ use crate::oauth::token::{authenticate_client, split_refresh_token, token_parame
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::live_access_token;
 use crate::policy;
-use crate::ports::{Ports, StoreError, UnixMillis};
+use crate::ports::{Ports, StoreError};
 use crate::users::User;
 
 /// RFC 7662 §2.2. An inactive token is `{"active": false}` and nothing else.
@@ -81,7 +81,7 @@ pub async fn handle(
         // What refresh would check: a password reset since the grant began kills it.
         let since_reset = user
             .as_ref()
-            .is_some_and(|u| u.accepts_grant_from(UnixMillis(grant.created_at)));
+            .is_some_and(|u| u.accepts_grant_from(grant.created_at));
         if !since_reset || !admitted(ports, &grant.client_id, user.as_ref()).await? {
             return Ok(Introspection::default());
         }
@@ -91,7 +91,7 @@ pub async fn handle(
             client_id: Some(grant.client_id),
             sub: Some(grant.user_id),
             token_type: Some("refresh_token"),
-            exp: Some(grant.expires_at / 1000),
+            exp: Some(grant.expires_at.as_seconds()),
             iat: None,
             iss: Some(issuer.to_string()),
             aud: None,

@@ -47,8 +47,7 @@ pub struct Subject<'a> {
     pub scopes: &'a [String],
     /// What the access token is for (RFC 8707).
     pub resource: Resource,
-    /// Unix milliseconds.
-    pub auth_time: Option<u64>,
+    pub auth_time: Option<UnixMillis>,
     pub amr: &'a [String],
     pub nonce: Option<&'a str>,
     /// The grant the tokens continue; `None` for client credentials.
@@ -74,7 +73,7 @@ pub async fn mint(
     subject: &Subject<'_>,
     random: &dyn crate::ports::SecureRandom,
 ) -> Result<Minted, SignError> {
-    let iat = subject.now.0 / 1000;
+    let iat = subject.now.as_seconds();
     let access_ttl = subject
         .client
         .access_token_ttl
@@ -93,7 +92,7 @@ pub async fn mint(
         jti,
         client_id: subject.client.id.clone(),
         scope: scope.clone(),
-        auth_time: subject.auth_time.map(|t| t / 1000),
+        auth_time: subject.auth_time.map(UnixMillis::as_seconds),
         grant: subject.grant.cloned(),
     };
     let access_token = sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &access).await?;
@@ -111,7 +110,7 @@ pub async fn mint(
                 aud: subject.client.id.clone(),
                 exp: iat + id_ttl,
                 iat,
-                auth_time: subject.auth_time.unwrap_or(subject.now.0) / 1000,
+                auth_time: subject.auth_time.unwrap_or(subject.now).as_seconds(),
                 nonce: subject.nonce.map(str::to_string),
                 acr: Some(acr_for(subject.amr).into()),
                 amr: subject.amr.to_vec(),
@@ -163,7 +162,7 @@ pub fn verify_access_token(
     if Resource::named(issuer, &claims.aud).is_none() {
         return Err(InvalidToken::WrongAudience);
     }
-    if now.0 / 1000 >= claims.exp {
+    if now.as_seconds() >= claims.exp {
         return Err(InvalidToken::Expired);
     }
     Ok(claims)
@@ -266,7 +265,7 @@ mod tests {
             user: Some(&user),
             scopes: &scopes,
             resource,
-            auth_time: Some(t.clock.now().0),
+            auth_time: Some(t.clock.now()),
             amr: &["pwd".to_string()],
             nonce: Some("n-0S6_WzA2Mj"),
             grant: Some(&GrantRef::of("g1")),

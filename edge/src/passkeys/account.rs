@@ -50,7 +50,7 @@ impl Account {
     /// RFC 9470: a change needs a sign-in within [`RECENT_SIGN_IN_SECONDS`]; older (or
     /// unknown) asks for a new one.
     fn signed_in_recently(&self, ports: &Ports<'_>) -> Result<(), Error> {
-        let now = ports.clock.now().0 / 1000;
+        let now = ports.clock.now().as_seconds();
         match self.auth_time {
             Some(at) if now.saturating_sub(at) <= RECENT_SIGN_IN_SECONDS => Ok(()),
             _ => Err(Error::ReauthenticationRequired {

@@ -200,7 +200,7 @@ pub(crate) fn summary(credential: &StoredCredential) -> PasskeySummary {
 }
 
 fn seconds(at: UnixMillis) -> u64 {
-    at.0 / 1000
+    at.as_seconds()
 }
 
 /// The user handle of an account: its opaque id (never an email or name, §14.6.1).

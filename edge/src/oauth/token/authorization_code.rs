@@ -67,8 +67,8 @@ pub(super) async fn exchange(
         scopes: record.scopes.clone(),
         auth_time: record.auth_time,
         amr: record.amr.clone(),
-        created_at: now.0,
-        expires_at: now.plus_seconds(client.refresh_token_ttl).0,
+        created_at: now,
+        expires_at: now.plus_seconds(client.refresh_token_ttl),
         revoked: false,
         refresh,
     };

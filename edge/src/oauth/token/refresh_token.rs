@@ -15,7 +15,7 @@ use crate::oauth::resource::{Resource, TargetError, ACCOUNT_SCOPE};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::Subject;
 use crate::policy;
-use crate::ports::{Ports, UnixMillis};
+use crate::ports::Ports;
 use crate::users::User;
 
 pub(super) async fn exchange(
@@ -93,9 +93,8 @@ pub(super) async fn exchange(
     };
     // The same client policy as at sign-in, and no password reset since the grant began.
     let user = ports.users.find_by_id(&grant.user_id).await?;
-    let honoured = |u: &User| {
-        policy::admits(client, u).is_ok() && u.accepts_grant_from(UnixMillis(grant.created_at))
-    };
+    let honoured =
+        |u: &User| policy::admits(client, u).is_ok() && u.accepts_grant_from(grant.created_at);
     let Some(user) = user.filter(honoured) else {
         let revoke = GrantCommand::Revoke { client_id: None };
         let _ = ports.grants.apply(reference.as_str(), &revoke, now).await;

@@ -72,7 +72,7 @@ impl DurableObject for GrantObject {
                     return Ok(worker::Response::empty()?.with_status(409));
                 }
                 self.save(&grant)?;
-                let offset = (grant.expires_at as i64)
+                let offset = (grant.expires_at.0 as i64)
                     .saturating_sub(js_sys::Date::now() as i64)
                     .max(0);
                 self.state.storage().set_alarm(offset).await?;

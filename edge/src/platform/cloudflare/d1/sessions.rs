@@ -2,7 +2,6 @@
 
 use async_trait::async_trait;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 
 use super::{millis, text, unavailable, D1Stores};
 use crate::ports::{SessionStore, StoreError, UnixMillis};
@@ -26,9 +25,9 @@ impl SessionStore for D1Stores {
             &[
                 text(id_hash),
                 text(&session.user_id),
-                JsValue::from_f64(session.auth_time as f64),
+                millis(session.auth_time),
                 text(&amr),
-                JsValue::from_f64(session.expires_at as f64),
+                millis(session.expires_at),
             ],
             "sessions.create",
         )
@@ -50,9 +49,9 @@ impl SessionStore for D1Stores {
             .map_err(unavailable("sessions.find"))?;
         Ok(row.map(|r| Session {
             user_id: r.user_id,
-            auth_time: r.auth_time as u64,
+            auth_time: UnixMillis(r.auth_time as u64),
             amr: serde_json::from_str(&r.amr).unwrap_or_default(),
-            expires_at: r.expires_at as u64,
+            expires_at: UnixMillis(r.expires_at as u64),
         }))
     }
 
