@@ -46,10 +46,9 @@ pub async fn handle(ports: &Ports<'_>, request: Request) -> Handled {
         }
     };
     // The development mailbox shows every email: no other origin may read it.
-    let response = if request.path.starts_with("/v1/dev/") || request.path.starts_with("/dev/") {
-        response
-    } else {
-        with_cors(response, origin.as_deref())
+    let response = match route::Route::parse(&request.path) {
+        Some(route::Route::DevMailbox | route::Route::DevMailboxPage(_)) => response,
+        _ => with_cors(response, origin.as_deref()),
     };
     Handled { response, log }
 }

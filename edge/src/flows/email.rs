@@ -199,10 +199,7 @@ pub(super) async fn unprovable(
 ) -> Result<Completed, Error> {
     let email = normalize_email(typed_email).unwrap_or_else(|_| typed_email.to_lowercase());
     codes::issue(ports, flow_id, &email, None, Purpose::Verify).await?;
-    record.failures += 1;
-    if record.failures >= super::MAX_FAILURES {
-        return Err(Error::TooManyAttempts);
-    }
+    record.fail()?;
     put(ports, flow_id, &record).await?;
     Ok(waiting())
 }

@@ -65,6 +65,17 @@ struct FlowRecord {
 /// Flows in progress, named by their handles (a bearer secret the widget holds).
 const FLOWS: OneTime<FlowRecord> = OneTime::new("flow");
 
+impl FlowRecord {
+    /// Counts a failed credential; the flow ends at [`MAX_FAILURES`].
+    fn fail(&mut self) -> Result<(), Error> {
+        self.failures += 1;
+        if self.failures >= MAX_FAILURES {
+            return Err(Error::TooManyAttempts);
+        }
+        Ok(())
+    }
+}
+
 /// Who is asking, as far as the browser tells us.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller<'a> {
@@ -406,17 +417,13 @@ async fn keep(
     if matches!(
         err,
         Error::InvalidCredentials
-            | Error::WrongUnderAttack
             | Error::SignUpRefused
             | Error::Ceremony(_)
             | Error::CodeInvalid
             | Error::CodeExpired
             | Error::LinkExpired
     ) {
-        record.failures += 1;
-        if record.failures >= MAX_FAILURES {
-            return Err(Error::TooManyAttempts);
-        }
+        record.fail()?;
     }
     put(ports, flow_id, &record).await?;
     Err(err)
