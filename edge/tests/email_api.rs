@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::http::{call, claims, form, json, post, redeem, start_flow, start_flow_for, text};
+use common::http::{
+    call, claims, code_in, form, json, post, redeem, start_flow, start_flow_for, text,
+};
 use portcullis_edge::http::{Method, Response};
 use portcullis_edge::testing::{demo_client, TestPorts};
 use serde_json::{json, Value};
@@ -47,14 +49,6 @@ fn inbox(t: &TestPorts, to: &str) -> (String, String) {
     let mail = t.mailer.last_to(to).expect("a mail");
     assert!(mail.html.starts_with("<!doctype html>"));
     (mail.subject, mail.text)
-}
-
-fn code_in(text: &str) -> String {
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("Your code: "))
-        .expect("a code");
-    line.trim_start_matches("Your code: ").to_string()
 }
 
 /// The URL in a mail's text after `label: `.

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
-use common::http::{call, claims, json, post, redeem, start_flow, ISSUER, PAGE};
+use common::http::{call, claims, code_in, json, post, redeem, start_flow, ISSUER, PAGE};
 use portcullis_edge::api::handle;
 use portcullis_edge::email::codes::MAX_WRONG_PER_ADDRESS_AND_IP;
 use portcullis_edge::email::MAX_PER_ADDRESS;
@@ -89,14 +89,6 @@ fn invalid() -> (u16, String) {
 
 fn throttled() -> (u16, String) {
     (429, "too_many_attempts".into())
-}
-
-fn code_in(text: &str) -> String {
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("Your code: "))
-        .expect("a code");
-    line.trim_start_matches("Your code: ").to_string()
 }
 
 fn code_step(t: &TestPorts, flow: &str, code: &str) -> Response {

@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
 import { freePort, startEdge } from "./harness.mjs";
-import { assertNoServerErrors, callJson, pkce, recordingFetch, redeemFlow } from "./oidc-support.mjs";
+import { assertNoServerErrors, callJson, recordingFetch, redeemFlow, startDemoFlow } from "./oidc-support.mjs";
 
 const PASSWORD = "correct horse battery staple 42";
 const NEW_PASSWORD = "a brand new passphrase for 2027";
@@ -25,17 +25,7 @@ after(async () => {
 
 const call = (method, path, body, base = edge) => callJson(base, method, path, body);
 
-async function startFlow() {
-  const { verifier, challenge } = pkce();
-  const started = await call("POST", "/v1/flows", {
-    client_id: "demo",
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-    scope: "openid email offline_access",
-  });
-  assert.equal(started.status, 201);
-  return { flow: started.body.flow_id, verifier };
-}
+const startFlow = () => startDemoFlow(call);
 
 const redeem = (outcome, verifier) => redeemFlow(edge, outcome, verifier);
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { startEdge } from "./harness.mjs";
-import { assertNoServerErrors, callJson, pkce, redeemFlow } from "./oidc-support.mjs";
+import { assertNoServerErrors, callJson, redeemFlow, startDemoFlow } from "./oidc-support.mjs";
 
 const PASSWORD = "correct horse battery staple 42";
 // MAX_FAILURES_PER_ACCOUNT_AND_IP in edge/src/throttle.rs: wrong passwords per account
@@ -27,17 +27,7 @@ after(async () => {
 
 const call = (method, path, body) => callJson(edge, method, path, body, { "cf-connecting-ip": IP });
 
-async function startFlow() {
-  const { verifier, challenge } = pkce();
-  const started = await call("POST", "/v1/flows", {
-    client_id: "demo",
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-    scope: "openid email offline_access",
-  });
-  assert.equal(started.status, 201);
-  return { flow: started.body.flow_id, verifier };
-}
+const startFlow = () => startDemoFlow(call);
 
 test("40 parallel wrong passwords for one account from one IP: at most the limit are checked, the rest get too_many_attempts", async () => {
   const email = "ada@example.com";

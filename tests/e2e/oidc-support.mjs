@@ -51,6 +51,19 @@ export async function callJson(edge, method, path, body, headers = {}) {
   return { status: response.status, body: json, text };
 }
 
+/** Starts an embedded flow for the demo client through `call`; returns its handle and PKCE verifier. */
+export async function startDemoFlow(call) {
+  const { verifier, challenge } = pkce();
+  const started = await call("POST", "/v1/flows", {
+    client_id: "demo",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    scope: "openid email offline_access",
+  });
+  assert.equal(started.status, 201);
+  return { flow: started.body.flow_id, verifier };
+}
+
 export function assertNoServerErrors() {
   const bad = seen.filter((r) => r.status >= 500);
   assert.deepEqual(bad, [], "no response may be a server error");

@@ -107,3 +107,12 @@ pub fn claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
+
+/// The six-digit code in an emailed message's text (`Your code: 123456`).
+pub fn code_in(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Your code: "))
+        .expect("a code");
+    line.trim_start_matches("Your code: ").to_string()
+}
