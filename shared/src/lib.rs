@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod messages;
 pub mod oauth;
+pub mod route;
 pub mod secret;
 pub mod system_log;
 pub mod theme;

@@ -6,6 +6,7 @@ use portcullis_shared::api::{
     PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset, PasswordSignIn,
     PasswordSignUp, RecoveryRequest, RenamePasskey, StartFlow,
 };
+use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -308,18 +309,17 @@ impl Api {
     }
 
     pub async fn client_config(&self) -> Result<ClientConfig, Failure> {
-        let path = format!("/v1/clients/{}", encode(&self.client_id));
-        self.call("GET", &path, None, None).await
+        self.call("GET", Route::Client(&self.client_id), None, None)
+            .await
     }
 
     pub async fn start_flow(&self, body: &StartFlow) -> Result<FlowStarted, Failure> {
-        self.call("POST", "/v1/flows", Some(to_json(body)?), None)
+        self.call("POST", Route::Flows, Some(to_json(body)?), None)
             .await
     }
 
     pub async fn cancel_flow(&self, flow_id: &str) -> Result<(), Failure> {
-        let path = format!("/v1/flows/{}", encode(flow_id));
-        self.call::<serde::de::IgnoredAny>("DELETE", &path, None, None)
+        self.call::<serde::de::IgnoredAny>("DELETE", Route::Flow(flow_id), None, None)
             .await
             .map(|_| ())
     }
@@ -329,10 +329,8 @@ impl Api {
         flow_id: &str,
         body: &PasswordSignIn,
     ) -> Result<FlowOutcome, Failure> {
-        let path = format!("/v1/flows/{}/password", encode(flow_id));
-        self.call::<OutcomeBody>("POST", &path, Some(to_json(body)?), None)
-            .await?
-            .into_outcome()
+        self.outcome(Route::FlowPassword(flow_id), to_json(body)?)
+            .await
     }
 
     pub async fn sign_up(
@@ -340,10 +338,8 @@ impl Api {
         flow_id: &str,
         body: &PasswordSignUp,
     ) -> Result<FlowOutcome, Failure> {
-        let path = format!("/v1/flows/{}/sign-up", encode(flow_id));
-        self.call::<OutcomeBody>("POST", &path, Some(to_json(body)?), None)
-            .await?
-            .into_outcome()
+        self.outcome(Route::FlowSignUp(flow_id), to_json(body)?)
+            .await
     }
 
     /// Assertion options for a passkey sign-in; with an email, for that account's passkeys.
@@ -352,8 +348,8 @@ impl Api {
         flow_id: &str,
         body: &PasskeyChallenge,
     ) -> Result<Options, Failure> {
-        let path = format!("/v1/flows/{}/passkey/options", encode(flow_id));
-        self.options(&path, Some(to_json(body)?), None).await
+        let route = Route::FlowPasskeyOptions(flow_id);
+        self.options(route, Some(to_json(body)?), None).await
     }
 
     /// Finishes a passkey sign-in with the assertion.
@@ -362,10 +358,8 @@ impl Api {
         flow_id: &str,
         credential: &str,
     ) -> Result<FlowOutcome, Failure> {
-        let path = format!("/v1/flows/{}/passkey", encode(flow_id));
-        self.call::<OutcomeBody>("POST", &path, Some(credential.into()), None)
-            .await?
-            .into_outcome()
+        self.outcome(Route::FlowPasskey(flow_id), credential.into())
+            .await
     }
 
     /// Creation options for an account whose only sign-in method is a passkey.
@@ -374,8 +368,8 @@ impl Api {
         flow_id: &str,
         body: &PasskeySignUp,
     ) -> Result<Options, Failure> {
-        let path = format!("/v1/flows/{}/passkey/sign-up/options", encode(flow_id));
-        self.options(&path, Some(to_json(body)?), None).await
+        let route = Route::FlowPasskeySignUpOptions(flow_id);
+        self.options(route, Some(to_json(body)?), None).await
     }
 
     /// Creates the account with the new credential.
@@ -384,20 +378,18 @@ impl Api {
         flow_id: &str,
         credential: &str,
     ) -> Result<FlowOutcome, Failure> {
-        let path = format!("/v1/flows/{}/passkey/sign-up", encode(flow_id));
-        self.call::<OutcomeBody>("POST", &path, Some(credential.into()), None)
-            .await?
-            .into_outcome()
+        self.outcome(Route::FlowPasskeySignUp(flow_id), credential.into())
+            .await
     }
 
     /// Emails a sign-in code and link for `email` (the same answer whether or not it has
     /// an account).
     pub async fn send_email(&self, flow_id: &str, email: &str) -> Result<EmailSent, Failure> {
-        let path = format!("/v1/flows/{}/email", encode(flow_id));
         let body = to_json(&EmailSignIn {
             email: email.into(),
         })?;
-        let sent = self.call_js("POST", &path, Some(body), None).await?;
+        let route = Route::FlowEmail(flow_id);
+        let sent = self.call_js("POST", route, Some(body), None).await?;
         email_sent(&sent).ok_or(Failure::Network)
     }
 
@@ -409,12 +401,8 @@ impl Api {
         code: &str,
     ) -> Result<(FlowOutcome, bool), Failure> {
         let body = to_json(&EmailCode { code: code.into() })?;
-        let path = format!("/v1/flows/{}/email/code", encode(flow_id));
-        let (status, text) = self.send("POST", &path, Some((JSON, body)), None).await?;
-        if !(200..=299).contains(&status) {
-            return Err(api_failure(&text));
-        }
-        let body: OutcomeBody = serde_json::from_str(&text).map_err(|_| Failure::Network)?;
+        let route = Route::FlowEmailCode(flow_id);
+        let body: OutcomeBody = self.call("POST", route, Some(body), None).await?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         Ok((body.into_outcome()?, removed))
     }
@@ -422,16 +410,16 @@ impl Api {
     /// Emails a password reset link (`account: false`) or a reminder of how the account
     /// signs in (`account: true`) to `email`; answers the seconds a reset link works.
     pub async fn recover(&self, account: bool, email: &str) -> Result<u64, Failure> {
-        let path = if account {
-            "/v1/recovery/account"
+        let route = if account {
+            Route::RecoveryAccount
         } else {
-            "/v1/recovery/password"
+            Route::RecoveryPassword
         };
         let body = to_json(&RecoveryRequest {
             client_id: self.client_id.clone(),
             email: email.into(),
         })?;
-        let sent = self.call_js("POST", path, Some(body), None).await?;
+        let sent = self.call_js("POST", route, Some(body), None).await?;
         Ok(number(&sent, "expires_in").unwrap_or_default())
     }
 
@@ -439,7 +427,7 @@ impl Api {
     pub async fn reset_password(&self, body: &PasswordReset) -> Result<(), Failure> {
         self.call::<serde::de::IgnoredAny>(
             "POST",
-            "/v1/recovery/password/reset",
+            Route::RecoveryPasswordReset,
             Some(to_json(body)?),
             None,
         )
@@ -450,21 +438,21 @@ impl Api {
     /// The signed-in person's passkeys.
     pub async fn my_passkeys(&self, token: &AccessToken) -> Result<PasskeyList, Failure> {
         let body = self
-            .call_js("GET", "/v1/me/passkeys", None, Some(token))
+            .call_js("GET", Route::MyPasskeys, None, Some(token))
             .await?;
         passkey_list(&body).ok_or(Failure::Network)
     }
 
     /// Creation options for another passkey on the signed-in account.
     pub async fn add_passkey_options(&self, token: &AccessToken) -> Result<Options, Failure> {
-        self.options("/v1/me/passkeys/options", Some("{}".into()), Some(token))
+        self.options(Route::MyPasskeyOptions, Some("{}".into()), Some(token))
             .await
     }
 
     pub async fn add_passkey(&self, token: &AccessToken, credential: &str) -> Result<(), Failure> {
         self.call::<serde::de::IgnoredAny>(
             "POST",
-            "/v1/me/passkeys",
+            Route::MyPasskeys,
             Some(credential.into()),
             Some(token),
         )
@@ -478,15 +466,15 @@ impl Api {
         id: &str,
         body: &RenamePasskey,
     ) -> Result<(), Failure> {
-        let path = format!("/v1/me/passkeys/{}", encode(id));
-        self.call::<serde::de::IgnoredAny>("PATCH", &path, Some(to_json(body)?), Some(token))
+        let route = Route::MyPasskey(id);
+        self.call::<serde::de::IgnoredAny>("PATCH", route, Some(to_json(body)?), Some(token))
             .await
             .map(|_| ())
     }
 
     pub async fn delete_passkey(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
-        let path = format!("/v1/me/passkeys/{}", encode(id));
-        self.call::<serde::de::IgnoredAny>("DELETE", &path, None, Some(token))
+        let route = Route::MyPasskey(id);
+        self.call::<serde::de::IgnoredAny>("DELETE", route, None, Some(token))
             .await
             .map(|_| ())
     }
@@ -495,28 +483,30 @@ impl Api {
     /// parser: the widget does not model WebAuthn's option types.
     async fn options(
         &self,
-        path: &str,
+        route: Route<'_>,
         body: Option<String>,
         token: Option<&AccessToken>,
     ) -> Result<Options, Failure> {
-        let body = self.call_js("POST", path, body, token).await?;
+        let body = self.call_js("POST", route, body, token).await?;
         Options::from_response(&body).ok_or(Failure::Network)
+    }
+
+    /// A step of a flow: what the flow does next.
+    async fn outcome(&self, route: Route<'_>, body: String) -> Result<FlowOutcome, Failure> {
+        self.call::<OutcomeBody>("POST", route, Some(body), None)
+            .await?
+            .into_outcome()
     }
 
     /// A `/v1` call whose answer is read as JavaScript, not with serde.
     async fn call_js(
         &self,
         method: &str,
-        path: &str,
+        route: Route<'_>,
         body: Option<String>,
         token: Option<&AccessToken>,
     ) -> Result<JsValue, Failure> {
-        let (status, text) = self
-            .send(method, path, body.map(|body| (JSON, body)), token)
-            .await?;
-        if !(200..300).contains(&status) {
-            return Err(api_failure(&text));
-        }
+        let text = self.request(method, route, body, token).await?;
         js_sys::JSON::parse(&text).map_err(|_| Failure::Network)
     }
 
@@ -547,9 +537,8 @@ impl Api {
 
     /// A `/token` request (RFC 6749 §3.2); its §5.1 answer or §5.2 error.
     async fn token(&self, form: String) -> Result<Tokens, Failure> {
-        let (status, text) = self
-            .send("POST", "/token", Some((FORM, form)), None)
-            .await?;
+        let path = Route::Token.path();
+        let (status, text) = self.send("POST", &path, Some((FORM, form)), None).await?;
         if (200..300).contains(&status) {
             Tokens::parse(&text).ok_or(Failure::Network)
         } else {
@@ -560,20 +549,33 @@ impl Api {
         }
     }
 
+    /// A `/v1` call whose answer is read with serde.
     async fn call<T: DeserializeOwned>(
         &self,
         method: &str,
-        path: &str,
+        route: Route<'_>,
         body: Option<String>,
         token: Option<&AccessToken>,
     ) -> Result<T, Failure> {
-        let (status, text) = self
-            .send(method, path, body.map(|body| (JSON, body)), token)
-            .await?;
+        let text = self.request(method, route, body, token).await?;
+        // 204 carries no body; callers that expect none ask for `IgnoredAny`.
+        let text = if text.is_empty() { "null" } else { &text };
+        serde_json::from_str(text).map_err(|_| Failure::Network)
+    }
+
+    /// Every `/v1` request: a JSON body, the bearer token where the endpoint needs one,
+    /// and a success body or the error sorted into a [`Failure`].
+    async fn request(
+        &self,
+        method: &str,
+        route: Route<'_>,
+        body: Option<String>,
+        token: Option<&AccessToken>,
+    ) -> Result<String, Failure> {
+        let body = body.map(|body| (JSON, body));
+        let (status, text) = self.send(method, &route.path(), body, token).await?;
         if (200..300).contains(&status) {
-            // 204 carries no body; callers that expect none ask for `IgnoredAny`.
-            let text = if text.is_empty() { "null" } else { &text };
-            serde_json::from_str(text).map_err(|_| Failure::Network)
+            Ok(text)
         } else {
             Err(api_failure(&text))
         }

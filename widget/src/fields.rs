@@ -42,21 +42,81 @@ impl FormErrors {
         self.form.set(None);
     }
 
-    /// Shows `message` under a field and moves focus to the field; nothing if the screen
-    /// has gone meanwhile, as [`FormErrors::on_form`].
+    /// Shows `message` under a field and moves focus to the field.
     pub fn on_field(slot: Message, input: NodeRef<Input>, message: String) {
-        if slot.try_set(Some(message)).is_none() {
-            focus_node(input);
+        slot.set(Some(message));
+        focus_node(input);
+    }
+
+    /// Shows `message` for the whole form and moves focus to it.
+    pub fn on_form(self, message: String) {
+        self.form.set(Some(message));
+        focus_node(self.form_node);
+    }
+}
+
+/// The email address field of every screen that asks for one: the address typed so far
+/// (kept across screens), its error slot, and the light check made before a round trip.
+#[derive(Clone, Copy)]
+pub struct EmailField {
+    value: RwSignal<String>,
+    error: Message,
+    input: NodeRef<Input>,
+    invalid: &'static str,
+}
+
+impl EmailField {
+    pub fn new(session: Session, errors: FormErrors) -> EmailField {
+        EmailField {
+            value: session.email,
+            error: errors.email,
+            input: NodeRef::new(),
+            invalid: session.text().get(text::identify::EMAIL_INVALID),
         }
     }
 
-    /// Shows `message` for the whole form and moves focus to it. A request may end after
-    /// its screen has gone (the person moved on or signed out): then there is nothing
-    /// to show it on.
-    pub fn on_form(self, message: String) {
-        if self.form.try_set(Some(message)).is_none() {
-            focus_node(self.form_node);
+    /// The input, to move focus to.
+    pub fn node(self) -> NodeRef<Input> {
+        self.input
+    }
+
+    /// The typed address, trimmed, if it looks like one; otherwise says why under the
+    /// field and moves focus there.
+    pub fn checked(self) -> Option<String> {
+        let email = self.value.get_untracked().trim().to_string();
+        if looks_like_email(&email) {
+            return Some(email);
         }
+        FormErrors::on_field(self.error, self.input, self.invalid.into());
+        None
+    }
+
+    /// The labelled input; `autocomplete` holds `webauthn` where passkeys are offered in
+    /// its autofill menu (conditional mediation).
+    pub fn view(self, label: &'static str, autocomplete: &'static str) -> impl IntoView {
+        view! {
+            <TextField
+                id="pc-email"
+                label=label
+                kind="email"
+                autocomplete=autocomplete
+                inputmode="email"
+                required=true
+                value=self.value
+                error=self.error
+                node_ref=self.input
+            />
+        }
+    }
+}
+
+/// A light check so obvious typos are caught before a round trip; the edge decides.
+fn looks_like_email(value: &str) -> bool {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !value.contains(char::is_whitespace)
+        }
+        None => false,
     }
 }
 
@@ -305,5 +365,21 @@ fn invalid(error: Message) -> &'static str {
         "true"
     } else {
         "false"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_email;
+
+    #[test]
+    fn email_shape_check() {
+        assert!(looks_like_email("a@b"));
+        assert!(looks_like_email("name@example.com"));
+        assert!(!looks_like_email(""));
+        assert!(!looks_like_email("name"));
+        assert!(!looks_like_email("@example.com"));
+        assert!(!looks_like_email("name@"));
+        assert!(!looks_like_email("na me@example.com"));
     }
 }

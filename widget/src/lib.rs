@@ -11,6 +11,7 @@ mod fields;
 mod pkce;
 mod screens;
 mod session;
+mod task;
 mod text;
 mod theme;
 mod webauthn;

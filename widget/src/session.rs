@@ -8,11 +8,16 @@
 //! in: one for the account API's audience (RFC 8707), which the page never sees, asked
 //! for with the refresh token of the page's grant. It forgets it on sign-out.
 
+mod email;
+mod flow;
 mod passkeys;
+mod password;
+mod recovery;
 
 pub use passkeys::Change;
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 
 use leptos::html::ElementType;
 use leptos::prelude::*;
@@ -313,209 +318,6 @@ impl Session {
         self.go(Screen::Identify, text::announce::IDENTIFY);
     }
 
-    /// The identify step: an embedded widget starts a flow for this email; a hosted one
-    /// already has its flow. Either way the password step follows.
-    pub async fn identify(self, email: String) -> Result<(), Failure> {
-        self.stop_autofill();
-        let step = if self.embedded_scope().is_some() {
-            self.cancel_flow().await;
-            match self.start_flow(Some(&email)).await {
-                Ok(step) => step,
-                Err(failure) => return Err(self.report(failure, Some(&email)).await),
-            }
-        } else {
-            let flow_id = self.flow_id_now().unwrap_or_default();
-            StepDetail {
-                step: Step::Password,
-                flow_id,
-            }
-        };
-        self.events().step(&step);
-        self.go(Screen::Password { email }, text::announce::PASSWORD);
-        Ok(())
-    }
-
-    /// Back to the identify step; an embedded widget cancels its flow on the edge.
-    pub async fn use_another_account(self) {
-        if self.embedded_scope().is_some() {
-            self.cancel_flow().await;
-        }
-        self.show_identify();
-    }
-
-    pub async fn sign_in(self, email: String, password: String) -> Result<(), Failure> {
-        let result = async {
-            let flow_id = self.flow_id(Some(&email)).await?;
-            let body = PasswordSignIn {
-                email: email.clone(),
-                password: password.into(),
-            };
-            let outcome = self.api().sign_in(&flow_id, &body).await?;
-            self.finish(Some(email.clone()), outcome, Method::Password)
-                .await
-        }
-        .await;
-        match result {
-            Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, Some(&email)).await),
-        }
-    }
-
-    pub async fn sign_up(
-        self,
-        email: String,
-        name: Option<String>,
-        password: String,
-    ) -> Result<(), Failure> {
-        let result = async {
-            let flow_id = self.flow_id(Some(&email)).await?;
-            let body = PasswordSignUp {
-                email: email.clone(),
-                password: password.into(),
-                name,
-            };
-            let outcome = self.api().sign_up(&flow_id, &body).await?;
-            self.finish(Some(email.clone()), outcome, Method::Password)
-                .await
-        }
-        .await;
-        match result {
-            Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, Some(&email)).await),
-        }
-    }
-
-    /// Emails a sign-in code and link to `email` and shows the code screen; again for a
-    /// new code (which replaces the old one). `verify`: the code confirms the address.
-    pub async fn send_email_code(self, email: String, verify: bool) -> Result<(), Failure> {
-        self.stop_autofill();
-        let result = async {
-            let flow_id = self.flow_id(Some(&email)).await?;
-            self.api().send_email(&flow_id, &email).await
-        }
-        .await;
-        match result {
-            Ok(sent) => {
-                let again = matches!(self.screen.get_untracked(), Screen::EmailCode { .. });
-                self.show_code(Some(email), verify, sent);
-                if again {
-                    self.announce(text::announce::CODE_SENT);
-                }
-                Ok(())
-            }
-            Err(failure) => Err(self.report(failure, Some(&email)).await),
-        }
-    }
-
-    fn show_code(self, email: Option<String>, verify: bool, sent: EmailSent) {
-        let announcement = if verify {
-            text::announce::VERIFY
-        } else {
-            text::announce::EMAIL_CODE
-        };
-        let screen = Screen::EmailCode {
-            email,
-            verify,
-            sent,
-        };
-        self.go(screen, announcement);
-    }
-
-    fn email_method(self, verify: bool, credentials_removed: bool) -> Method {
-        if verify {
-            self.env.with_value(|env| env.verifying.get())
-        } else {
-            Method::Email {
-                credentials_removed,
-            }
-        }
-    }
-
-    /// The code the person typed from the email: finishes the flow when it proves the
-    /// address.
-    pub async fn email_code(
-        self,
-        email: Option<String>,
-        verify: bool,
-        code: String,
-    ) -> Result<(), Failure> {
-        let flow_id = match self.flow_id_now() {
-            Some(flow_id) => Ok(flow_id),
-            None => self.flow_id(email.as_deref()).await,
-        };
-        let answer = match flow_id {
-            Ok(flow_id) => self.api().email_code(&flow_id, &code).await,
-            Err(failure) => Err(failure),
-        };
-        let result = match answer {
-            Ok((outcome, removed)) => {
-                let method = self.email_method(verify, removed);
-                self.finish(email.clone(), outcome, method).await
-            }
-            Err(failure) => {
-                if matches!(failure, Failure::TooManyAttempts) && self.embedded_scope().is_some() {
-                    // Too many wrong codes end the flow: a new code needs a new flow.
-                    self.set_flow(None);
-                }
-                Err(failure)
-            }
-        };
-        match result {
-            Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, email.as_deref()).await),
-        }
-    }
-
-    /// The forgot-password screen, or with `account`, the forgot-which-email one.
-    pub fn show_forgot(self, account: bool) {
-        let announcement = if account {
-            text::announce::FIND_ACCOUNT
-        } else {
-            text::announce::FORGOT
-        };
-        self.go(Screen::Forgot { account }, announcement);
-    }
-
-    /// Asks for a password reset link, or with `account`, a reminder of how the address
-    /// signs in; either way "check your email" follows, whatever the address.
-    pub async fn recover(self, account: bool, email: String) -> Result<(), Failure> {
-        match self.api().recover(account, &email).await {
-            Ok(expires_in) => {
-                let link_minutes = (!account).then(|| expires_in.div_ceil(60));
-                let screen = Screen::CheckEmail {
-                    email,
-                    link_minutes,
-                };
-                self.go(screen, text::announce::CHECK_EMAIL);
-                Ok(())
-            }
-            Err(failure) => Err(self.report(failure, None).await),
-        }
-    }
-
-    /// Sets a new password with the reset link's token; the token works once.
-    pub async fn reset_password(self, password: String) -> Result<(), Failure> {
-        let token = self.env.with_value(|env| env.reset_token.borrow().clone());
-        let result = match token {
-            Some(token) => {
-                let body = PasswordReset {
-                    token: token.into(),
-                    password: password.into(),
-                };
-                self.api().reset_password(&body).await
-            }
-            None => Err(Failure::LinkExpired),
-        };
-        match result {
-            Ok(()) => {
-                self.env.with_value(|env| env.reset_token.replace(None));
-                self.go(Screen::ResetDone, text::announce::RESET_DONE);
-                Ok(())
-            }
-            Err(failure) => Err(self.report(failure, None).await),
-        }
-    }
-
     /// Forgets the signed-in person (and the access token) and returns to the identify
     /// step.
     pub fn sign_out(self) {
@@ -528,143 +330,6 @@ impl Session {
         });
         self.events().signed_out();
         self.go(Screen::Identify, text::announce::SIGNED_OUT);
-    }
-
-    /// Starts an embedded flow for `email` with a fresh PKCE pair and remembers it.
-    async fn start_flow(self, email: Option<&str>) -> Result<StepDetail, Failure> {
-        let (flow, step) = self.new_flow(email).await?;
-        self.set_flow(Some(flow));
-        Ok(step)
-    }
-
-    /// Starts an embedded flow on the edge, without making it the current one.
-    async fn new_flow(self, email: Option<&str>) -> Result<(Flow, StepDetail), Failure> {
-        let scope = self.flow_scope();
-        let pkce = Pkce::generate().await.map_err(|_| Failure::Network)?;
-        let api = self.api();
-        let body = StartFlow {
-            client_id: api.client_id().to_string(),
-            login_hint: email.map(str::to_string),
-            code_challenge: Some(pkce.challenge),
-            code_challenge_method: Some(pkce::METHOD.into()),
-            scope,
-            nonce: None,
-        };
-        let started = api.start_flow(&body).await?;
-        let flow = Flow {
-            id: started.flow_id.clone(),
-            verifier: Some(pkce.verifier),
-        };
-        let step = StepDetail {
-            step: started.next,
-            flow_id: started.flow_id,
-        };
-        Ok((flow, step))
-    }
-
-    /// The flow to submit to: the current one, or (embedded) a new one.
-    async fn flow_id(self, email: Option<&str>) -> Result<String, Failure> {
-        if let Some(id) = self.flow_id_now() {
-            return Ok(id);
-        }
-        if self.embedded_scope().is_none() {
-            // The hosted page cannot start another flow: only the client can, at /authorize.
-            return Err(Failure::FlowExpired);
-        }
-        Ok(self.start_flow(email).await?.flow_id)
-    }
-
-    /// Cancels an embedded flow on the edge, if there is one; the outcome does not matter
-    /// (an expired flow is as good as a cancelled one).
-    async fn cancel_flow(self) {
-        if let Some(flow) = self.set_flow(None) {
-            let _ = self.api().cancel_flow(&flow.id).await;
-        }
-    }
-
-    /// The flow is over, one way or the other.
-    async fn finish(
-        self,
-        email: Option<String>,
-        outcome: FlowOutcome,
-        method: Method,
-    ) -> Result<(), Failure> {
-        let flow = self.set_flow(None);
-        match outcome {
-            FlowOutcome::Redirect { redirect_to } if method.removed_credentials() => {
-                let screen = Screen::Redirecting {
-                    continue_to: Some(redirect_to),
-                };
-                self.go(screen, text::email::CREDENTIALS_REMOVED);
-                Ok(())
-            }
-            FlowOutcome::Redirect { redirect_to } => {
-                let screen = Screen::Redirecting { continue_to: None };
-                self.go(screen, text::signed_in::REDIRECTING);
-                web_sys::window()
-                    .ok_or(Failure::Network)?
-                    .location()
-                    .assign(&redirect_to)
-                    .map_err(|_| Failure::Network)
-            }
-            FlowOutcome::AuthorizationCode {
-                authorization_code, ..
-            } => {
-                // A code without a verifier cannot be redeemed: the hosted page never gets one.
-                let verifier = flow
-                    .and_then(|flow| flow.verifier)
-                    .ok_or_else(|| Failure::Grant("invalid_grant".into()))?;
-                let tokens = self.api().redeem(&authorization_code, &verifier).await?;
-                let page_scope = self.embedded_scope().unwrap_or_default();
-                tokens.default_scope(&page_scope);
-                let caps = self.capabilities();
-                // Kept only to manage passkeys, so only where there are passkeys.
-                let account = if self.wants_account_api() {
-                    self.account_token(&tokens, &page_scope).await
-                } else {
-                    None
-                };
-                self.env.with_value(|env| env.access_token.replace(account));
-                self.events().signed_in(&tokens);
-                self.go(
-                    Screen::SignedIn {
-                        email,
-                        offer_passkey: method != Method::Passkey
-                            && caps.passkeys
-                            && caps.easy_to_create,
-                        credentials_removed: method.removed_credentials(),
-                    },
-                    text::announce::SIGNED_IN,
-                );
-                Ok(())
-            }
-            // Not over yet: the client wants the address verified first. The flow goes
-            // on, and the emailed code or link finishes it.
-            FlowOutcome::VerifyEmail(sent) => {
-                self.set_flow(flow);
-                self.env.with_value(|env| env.verifying.set(method));
-                self.show_code(email, true, sent);
-                Ok(())
-            }
-        }
-    }
-
-    /// RFC 8707 §2.2: the account API's token, from the refresh token of the grant the
-    /// page's `tokens` came from. The page gets the rotated refresh token if it asked for
-    /// `offline_access` itself, and none otherwise. `None` if the edge refused.
-    async fn account_token(self, tokens: &Tokens, page_scope: &str) -> Option<AccessToken> {
-        let refresh_token = tokens.refresh_token()?;
-        let page_keeps = page_scope.split(' ').any(|s| s == "offline_access");
-        let answer = self.api().account_token(&refresh_token).await;
-        match &answer {
-            Ok(account) if page_keeps => {
-                tokens.set_refresh_token(account.refresh_token().as_deref());
-            }
-            // Left as it was after a failure: the edge may not have rotated it.
-            Err(_) if page_keeps => {}
-            _ => tokens.set_refresh_token(None),
-        }
-        answer.ok()?.access_token()
     }
 
     /// RFC 9470 step-up: changing passkeys needs a more recent sign-in. The token is
@@ -683,6 +348,18 @@ impl Session {
                 self.go(Screen::Password { email }, reason);
             }
             None => self.go(Screen::Identify, reason),
+        }
+    }
+
+    /// `work`'s answer, with a failure reported first (see [`Session::report`]).
+    async fn reported<T>(
+        self,
+        email: Option<&str>,
+        work: impl Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        match work.await {
+            Ok(value) => Ok(value),
+            Err(failure) => Err(self.report(failure, email).await),
         }
     }
 

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::error::Error;
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
 use crate::ports::Ports;
+use route::Endpoint;
 
 /// A handled request: the response, and what to log about it (never sent to the caller).
 #[derive(Debug)]

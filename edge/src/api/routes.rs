@@ -10,7 +10,7 @@ use portcullis_shared::api::{CompletedBody, Notice};
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::json_body;
-use super::route::Route;
+use super::route::{Endpoint, Route};
 use crate::email;
 use crate::error::Error;
 use crate::events::RequestContext;

@@ -5,10 +5,11 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use portcullis_shared::api::EmailSent;
 
-use super::{email_code_link, run};
+use super::email_code_link;
 use crate::api::Failure;
 use crate::fields::{Form, FormErrors, LinkButton, Message, TextField};
 use crate::session::Session;
+use crate::task::Tasks;
 use crate::text::{self, email as t};
 
 /// Asks for the emailed code. Emails carry no sign-in link: a code signs in only the
@@ -24,6 +25,7 @@ pub fn EmailCodeStep(
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
+    let tasks = Tasks::here();
     let errors = FormErrors::new();
     let code_error: Message = RwSignal::new(None);
     let busy = RwSignal::new(false);
@@ -47,23 +49,22 @@ pub fn EmailCodeStep(
                 return;
             }
             let email = email.clone();
-            run(busy, async move {
-                let result = session.email_code(email, verify, typed).await;
-                // The person may have moved on meanwhile ("Use another way").
-                if code.is_disposed() {
-                    return;
-                }
-                match result {
-                    Ok(()) => {}
-                    // Wrong, but the code lives on: type it again.
-                    Err(failure @ Failure::CodeInvalid) => {
-                        code.set(String::new());
-                        let message = text::failure_message(tx, &failure);
-                        FormErrors::on_field(code_error, code_input, message);
+            tasks.run(
+                busy,
+                session.email_code(email, verify, typed),
+                move |result| {
+                    match result {
+                        Ok(()) => {}
+                        // Wrong, but the code lives on: type it again.
+                        Err(failure @ Failure::CodeInvalid) => {
+                            code.set(String::new());
+                            let message = text::failure_message(tx, &failure);
+                            FormErrors::on_field(code_error, code_input, message);
+                        }
+                        Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
                     }
-                    Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
-                }
-            });
+                },
+            );
         }
     };
 

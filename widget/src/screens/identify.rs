@@ -1,11 +1,11 @@
 //! The identify step: who is signing in, or which passkey.
 
-use leptos::html::Input;
 use leptos::prelude::*;
 
-use super::{email_code_link, looks_like_email, run};
-use crate::fields::{Form, FormErrors, LinkButton, OtherWay, TextField};
+use super::email_code_link;
+use crate::fields::{EmailField, Form, FormErrors, LinkButton, OtherWay};
 use crate::session::Session;
+use crate::task::Tasks;
 use crate::text::{self, identify as t, passkey as tp};
 
 /// Passkeys picked from autofill that the edge may refuse before autofill stops offering
@@ -18,93 +18,50 @@ const AUTOFILL_ATTEMPTS: usize = 3;
 pub fn Identify() -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
+    let tasks = Tasks::here();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let passkey_busy = RwSignal::new(false);
-    let email_input = NodeRef::<Input>::new();
-    session.focus_on_arrival(email_input);
+    let email = EmailField::new(session, errors);
+    session.focus_on_arrival(email.node());
 
     // Passkey autofill: pending for as long as this screen shows. A passkey the edge
     // refuses is explained, and the menu offers passkeys again, a few times: a browser
     // that kept answering with the same refused passkey must not loop.
-    let autofill = move || {
-        if !session.autofill_wanted() {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            for _ in 0..AUTOFILL_ATTEMPTS {
-                let Some(assertion) = session.autofill().await else {
-                    return;
-                };
-                // The screen may have gone while the browser waited for a passkey.
-                if passkey_busy.is_disposed() {
-                    return;
-                }
-                passkey_busy.set(true);
-                errors.clear();
-                session.announce(tp::BUSY);
-                let result = session.sign_in_with_assertion(assertion).await;
-                if passkey_busy.try_set(false).is_some() {
-                    return;
-                }
-                match result {
-                    Ok(()) => return,
-                    Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
-                }
-            }
-        });
-    };
+    let autofill = move || offer_autofill(session, tasks, errors, passkey_busy, AUTOFILL_ATTEMPTS);
     autofill();
     on_cleanup(move || session.stop_autofill());
 
     let submit = move || {
-        let email = session.email.get_untracked().trim().to_string();
-        if !looks_like_email(&email) {
-            FormErrors::on_field(errors.email, email_input, tx.get(t::EMAIL_INVALID).into());
-            return;
+        if let Some(email) = email.checked() {
+            tasks.run(busy, session.identify(email), move |result| {
+                if let Err(failure) = result {
+                    errors.on_form(text::failure_message(tx, &failure));
+                }
+            });
         }
-        run(busy, async move {
-            if let Err(failure) = session.identify(email).await {
-                errors.on_form(text::failure_message(tx, &failure));
-            }
-        });
-    };
-    let typed_email = move || {
-        let email = session.email.get_untracked().trim().to_string();
-        if looks_like_email(&email) {
-            return Some(email);
-        }
-        FormErrors::on_field(errors.email, email_input, tx.get(t::EMAIL_INVALID).into());
-        None
     };
     let passkey = move || {
         errors.clear();
         session.announce(text::announce::PASSKEY);
-        run(passkey_busy, async move {
-            if let Err(failure) = session.sign_in_with_passkey(None).await {
-                errors.on_form(text::failure_message(tx, &failure));
-                // Still here: offer passkeys in the autofill menu again.
-                autofill();
-            }
-        });
+        tasks.run(
+            passkey_busy,
+            session.sign_in_with_passkey(None),
+            move |result| {
+                if let Err(failure) = result {
+                    errors.on_form(text::failure_message(tx, &failure));
+                    // Still here: offer passkeys in the autofill menu again.
+                    autofill();
+                }
+            },
+        );
     };
 
     view! {
         <Form busy=busy errors=errors submit=tx.get(t::SUBMIT) busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
-            <TextField
-                id="pc-email"
-                label=tx.get(t::EMAIL)
-                kind="email"
-                // `webauthn`: passkeys offered in the autofill menu (conditional mediation).
-                autocomplete="username webauthn"
-                inputmode="email"
-                required=true
-                value=session.email
-                error=errors.email
-                node_ref=email_input
-            />
+            {email.view(tx.get(t::EMAIL), "username webauthn")}
         </Form>
-        {email_code_link(session, errors, tx.get(text::email::SEND), typed_email, false)}
+        {email_code_link(session, errors, tx.get(text::email::SEND), move || email.checked(), false)}
         {session.capabilities().passkeys.then(|| view! {
             <OtherWay label=tx.get(tp::SIGN_IN) busy_label=tx.get(tp::BUSY) busy=passkey_busy on_click=Box::new(passkey) />
         })}
@@ -113,4 +70,35 @@ pub fn Identify() -> impl IntoView {
             <LinkButton label=tx.get(t::CREATE_ACCOUNT) on_click=Box::new(move || session.show_sign_up()) />
         </p>
     }
+}
+
+/// Waits for a passkey picked from the email field's autofill menu, then signs in with
+/// it; a refused passkey is explained and the menu offered again, `attempts` times.
+fn offer_autofill(
+    session: Session,
+    tasks: Tasks,
+    errors: FormErrors,
+    busy: RwSignal<bool>,
+    attempts: usize,
+) {
+    if attempts == 0 || !session.autofill_wanted() {
+        return;
+    }
+    tasks.spawn(session.autofill(), move |assertion| {
+        let Some(assertion) = assertion else {
+            return;
+        };
+        errors.clear();
+        session.announce(tp::BUSY);
+        tasks.run(
+            busy,
+            session.sign_in_with_assertion(assertion),
+            move |result| {
+                if let Err(failure) = result {
+                    errors.on_form(text::failure_message(session.text(), &failure));
+                    offer_autofill(session, tasks, errors, busy, attempts - 1);
+                }
+            },
+        );
+    });
 }

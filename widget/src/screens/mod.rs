@@ -8,12 +8,11 @@ mod recovery;
 mod sign_up;
 mod signed_in;
 
-use std::future::Future;
-
 use leptos::prelude::*;
 
 use crate::fields::{BusyLink, FormErrors};
 use crate::session::{Screen, Session};
+use crate::task::Tasks;
 use crate::text;
 
 /// The screen the session is on.
@@ -71,12 +70,13 @@ fn email_code_link(
     email: impl Fn() -> Option<String> + 'static,
     verify: bool,
 ) -> impl IntoView {
+    let tasks = Tasks::here();
     let busy = RwSignal::new(false);
     let send = move || {
         errors.clear();
         // `None`: the address is not usable, and the caller has said why.
         if let Some(email) = email() {
-            send_code(session, busy, errors, email, verify);
+            send_code(session, tasks, busy, errors, email, verify);
         }
     };
     view! { <BusyLink label=label busy_label=session.text().get(text::email::SENDING) busy=busy on_click=Box::new(send) /> }
@@ -85,50 +85,19 @@ fn email_code_link(
 /// Not generic, so that every screen that emails a code shares one compiled task.
 fn send_code(
     session: Session,
+    tasks: Tasks,
     busy: RwSignal<bool>,
     errors: FormErrors,
     email: String,
     verify: bool,
 ) {
-    run(busy, async move {
-        if let Err(failure) = session.send_email_code(email, verify).await {
-            errors.on_form(text::failure_message(session.text(), &failure));
-        }
-    });
-}
-
-/// Runs a screen's request in the background with `busy` set meanwhile.
-fn run(busy: RwSignal<bool>, task: impl Future<Output = ()> + 'static) {
-    busy.set(true);
-    leptos::task::spawn_local(async move {
-        task.await;
-        // The screen may be gone by now (the request succeeded): nothing to reset then.
-        let _ = busy.try_set(false);
-    });
-}
-
-/// A light check so obvious typos are caught before a round trip; the edge decides.
-fn looks_like_email(value: &str) -> bool {
-    match value.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty() && !domain.is_empty() && !value.contains(char::is_whitespace)
-        }
-        None => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::looks_like_email;
-
-    #[test]
-    fn email_shape_check() {
-        assert!(looks_like_email("a@b"));
-        assert!(looks_like_email("name@example.com"));
-        assert!(!looks_like_email(""));
-        assert!(!looks_like_email("name"));
-        assert!(!looks_like_email("@example.com"));
-        assert!(!looks_like_email("name@"));
-        assert!(!looks_like_email("na me@example.com"));
-    }
+    tasks.run(
+        busy,
+        session.send_email_code(email, verify),
+        move |result| {
+            if let Err(failure) = result {
+                errors.on_form(text::failure_message(session.text(), &failure));
+            }
+        },
+    );
 }

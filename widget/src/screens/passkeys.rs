@@ -10,16 +10,18 @@ use leptos::prelude::*;
 use portcullis_shared::api::{PasskeyList, PasskeySummary};
 use wasm_bindgen::JsValue;
 
-use super::run;
 use crate::api::Failure;
 use crate::fields::{ErrorText, FormErrors, Message, TextField};
 use crate::session::{focus_node, Change, Session};
+use crate::task::Tasks;
 use crate::text::{self, passkeys as t, Key};
 
 /// The list's state; every action goes through it.
 #[derive(Clone, Copy)]
 struct List {
     session: Session,
+    /// The list's requests, whose answers go only to a list still on the page.
+    tasks: Tasks,
     /// `None` until the first answer.
     passkeys: RwSignal<Option<PasskeyList>>,
     /// The offer to add a passkey shows.
@@ -47,39 +49,35 @@ impl List {
         self.error.set(None);
         let session = self.session;
         let adding = matches!(change, Some(Change::Add));
-        run(self.busy, async move {
-            let result = session.passkeys(change).await;
-            // Signed out (or away) meanwhile: the list and its signals are gone.
-            if self.passkeys.is_disposed() {
-                return;
-            }
-            match result {
-                Ok(passkeys) => {
-                    if self.who.get_untracked().is_none() {
-                        self.who.set(Some(passkeys.name.clone()));
+        self.tasks
+            .run(self.busy, session.passkeys(change), move |result| {
+                match result {
+                    Ok(passkeys) => {
+                        if self.who.get_untracked().is_none() {
+                            self.who.set(Some(passkeys.name.clone()));
+                        }
+                        self.passkeys.set(Some(passkeys));
+                        self.renaming.set(None);
+                        if adding {
+                            self.offer.set(false);
+                        }
+                        if let Some(done) = done {
+                            session.announce(done);
+                            focus_node(self.heading);
+                        }
                     }
-                    self.passkeys.set(Some(passkeys));
-                    self.renaming.set(None);
-                    if adding {
-                        self.offer.set(false);
-                    }
-                    if let Some(done) = done {
-                        session.announce(done);
-                        focus_node(self.heading);
+                    // The session went on to the sign-in it needs; this list is leaving.
+                    Err(Failure::ReauthenticationRequired) => {}
+                    Err(failure) => {
+                        if matches!(failure, Failure::Unauthorized) {
+                            self.ended.set(true);
+                        }
+                        self.error
+                            .set(Some(text::failure_message(session.text(), &failure)));
+                        focus_node(self.error_node);
                     }
                 }
-                // The session went on to the sign-in it needs; this list is leaving.
-                Err(Failure::ReauthenticationRequired) => {}
-                Err(failure) => {
-                    if matches!(failure, Failure::Unauthorized) {
-                        self.ended.set(true);
-                    }
-                    self.error
-                        .set(Some(text::failure_message(session.text(), &failure)));
-                    focus_node(self.error_node);
-                }
-            }
-        });
+            });
     }
 
     fn rename(self, id: String, name: String) {
@@ -129,6 +127,7 @@ pub fn Passkeys(
     let tx = session.text();
     let list = List {
         session,
+        tasks: Tasks::here(),
         passkeys: RwSignal::new(None),
         offer: RwSignal::new(offer),
         busy: RwSignal::new(false),

@@ -3,10 +3,11 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use super::{email_code_link, run};
+use super::email_code_link;
 use crate::api::Failure;
 use crate::fields::{Form, FormErrors, LinkButton, OtherWay, PasswordField};
 use crate::session::Session;
+use crate::task::Tasks;
 use crate::text::{self, identify as ti, passkey as tp, password as t};
 
 /// Asks for the password of the account named in the identify step.
@@ -17,6 +18,7 @@ pub fn Password(
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
+    let tasks = Tasks::here();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let password = RwSignal::new(String::new());
@@ -38,8 +40,8 @@ pub fn Password(
                 return;
             }
             let email = email.clone();
-            run(busy, async move {
-                match session.sign_in(email, secret).await {
+            tasks.run(busy, session.sign_in(email, secret), move |result| {
+                match result {
                     Ok(()) => {}
                     // Wrong email or wrong password, never which: try the password again.
                     Err(failure @ Failure::InvalidCredentials) => {
@@ -59,8 +61,9 @@ pub fn Password(
             errors.clear();
             session.announce(text::announce::PASSKEY);
             let email = email.clone();
-            run(passkey_busy, async move {
-                if let Err(failure) = session.sign_in_with_passkey(Some(email)).await {
+            let work = session.sign_in_with_passkey(Some(email));
+            tasks.run(passkey_busy, work, move |result| {
+                if let Err(failure) = result {
                     errors.on_form(text::failure_message(tx, &failure));
                 }
             });

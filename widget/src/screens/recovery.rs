@@ -4,11 +4,11 @@
 use leptos::html::{Input, P};
 use leptos::prelude::*;
 
-use super::{looks_like_email, run};
 use crate::api::Failure;
-use crate::fields::{Form, FormErrors, LinkButton, PasswordField, TextField};
+use crate::fields::{EmailField, Form, FormErrors, LinkButton, PasswordField};
 use crate::session::Session;
-use crate::text::{self, forgot as t, identify as ti, reset as tr, sign_up as ts, Text};
+use crate::task::Tasks;
+use crate::text::{self, forgot as t, reset as tr, sign_up as ts, Text};
 
 /// Asks for the address to send a reset link to, or with `account`, an address to send a
 /// reminder to. Filled in with the address typed so far.
@@ -21,20 +21,18 @@ pub fn Forgot(
     let tx = session.text();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
-    let email_input = NodeRef::<Input>::new();
-    session.focus_on_arrival(email_input);
+    let tasks = Tasks::here();
+    let email = EmailField::new(session, errors);
+    session.focus_on_arrival(email.node());
 
     let submit = move || {
-        let email = session.email.get_untracked().trim().to_string();
-        if !looks_like_email(&email) {
-            FormErrors::on_field(errors.email, email_input, tx.get(ti::EMAIL_INVALID).into());
-            return;
+        if let Some(email) = email.checked() {
+            tasks.run(busy, session.recover(account, email), move |result| {
+                if let Err(failure) = result {
+                    errors.on_form(text::failure_message(tx, &failure));
+                }
+            });
         }
-        run(busy, async move {
-            if let Err(failure) = session.recover(account, email).await {
-                errors.on_form(text::failure_message(tx, &failure));
-            }
-        });
     };
     let (intro, submit_label) = if account {
         (tx.get(t::ACCOUNT_TEXT), tx.get(t::ACCOUNT_SUBMIT))
@@ -45,17 +43,7 @@ pub fn Forgot(
     view! {
         <p class="pc-hint pc-intro" part="hint">{intro}</p>
         <Form busy=busy errors=errors submit=submit_label busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
-            <TextField
-                id="pc-email"
-                label=tx.get(t::EMAIL)
-                kind="email"
-                autocomplete="username"
-                inputmode="email"
-                required=true
-                value=session.email
-                error=errors.email
-                node_ref=email_input
-            />
+            {email.view(tx.get(t::EMAIL), "username")}
         </Form>
         {(!account).then(|| view! {
             <p class="pc-switch" part="switch">
@@ -113,6 +101,7 @@ fn Notice(
 pub fn Reset() -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
+    let tasks = Tasks::here();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let expired = RwSignal::new(false);
@@ -130,8 +119,8 @@ pub fn Reset() -> impl IntoView {
             );
             return;
         }
-        run(busy, async move {
-            match session.reset_password(secret).await {
+        tasks.run(busy, session.reset_password(secret), move |result| {
+            match result {
                 Ok(()) => {}
                 // The link still works: choose another password.
                 Err(failure @ Failure::PasswordRejected(_)) => {
@@ -139,13 +128,8 @@ pub fn Reset() -> impl IntoView {
                     FormErrors::on_field(errors.password, password_input, message);
                 }
                 Err(failure) => {
-                    // Gone already if the person went back meanwhile.
-                    if expired
-                        .try_set(matches!(failure, Failure::LinkExpired))
-                        .is_none()
-                    {
-                        errors.on_form(text::failure_message(tx, &failure));
-                    }
+                    expired.set(matches!(failure, Failure::LinkExpired));
+                    errors.on_form(text::failure_message(tx, &failure));
                 }
             }
         });

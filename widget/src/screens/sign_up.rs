@@ -3,11 +3,11 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use super::{looks_like_email, run};
 use crate::api::Failure;
-use crate::fields::{Form, FormErrors, LinkButton, PasswordField, TextField};
+use crate::fields::{EmailField, Form, FormErrors, LinkButton, PasswordField};
 use crate::session::Session;
-use crate::text::{self, identify as ti, sign_up as t};
+use crate::task::Tasks;
+use crate::text::{self, sign_up as t};
 
 /// Asks for an email address, an optional name and a new password, or, where the
 /// browser has passkeys and the person prefers, a passkey in place of the password.
@@ -15,23 +15,23 @@ use crate::text::{self, identify as ti, sign_up as t};
 pub fn SignUp() -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
+    let tasks = Tasks::here();
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let with_passkey = RwSignal::new(false);
-    let (email_input, password_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
-    session.focus_on_arrival(email_input);
+    let email = EmailField::new(session, errors);
+    let password_input = NodeRef::<Input>::new();
+    session.focus_on_arrival(email.node());
 
     let submit = move || {
-        let email = session.email.get_untracked().trim().to_string();
         let passkey = with_passkey.get_untracked();
         let secret = password.get_untracked();
         // Checked in form order, so focus lands on the first problem.
-        if !looks_like_email(&email) {
-            FormErrors::on_field(errors.email, email_input, tx.get(ti::EMAIL_INVALID).into());
+        let Some(email) = email.checked() else {
             return;
-        }
+        };
         if !passkey && secret.is_empty() {
             FormErrors::on_field(
                 errors.password,
@@ -42,23 +42,23 @@ pub fn SignUp() -> impl IntoView {
         }
         let name = name.get_untracked().trim().to_string();
         let name = (!name.is_empty()).then_some(name);
-        run(busy, async move {
-            let result = if passkey {
+        let work = async move {
+            if passkey {
                 session.sign_up_with_passkey(email, name).await
             } else {
                 session.sign_up(email, name, secret).await
-            };
-            match result {
-                Ok(()) => {}
-                Err(failure @ Failure::PasswordRejected(_)) => {
-                    let message = text::failure_message(tx, &failure);
-                    FormErrors::on_field(errors.password, password_input, message);
-                }
-                Err(Failure::InvalidCredentials) if passkey => {
-                    errors.on_form(tx.get(t::PASSKEY_REFUSED).into());
-                }
-                Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
             }
+        };
+        tasks.run(busy, work, move |result| match result {
+            Ok(()) => {}
+            Err(failure @ Failure::PasswordRejected(_)) => {
+                let message = text::failure_message(tx, &failure);
+                FormErrors::on_field(errors.password, password_input, message);
+            }
+            Err(Failure::InvalidCredentials) if passkey => {
+                errors.on_form(tx.get(t::PASSKEY_REFUSED).into());
+            }
+            Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
         });
     };
     let submit_label = Signal::derive(move || {
@@ -79,17 +79,7 @@ pub fn SignUp() -> impl IntoView {
 
     view! {
         <Form busy=busy errors=errors submit=submit_label busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
-            <TextField
-                id="pc-email"
-                label=tx.get(t::EMAIL)
-                kind="email"
-                autocomplete="username"
-                inputmode="email"
-                required=true
-                value=session.email
-                error=errors.email
-                node_ref=email_input
-            />
+            {email.view(tx.get(t::EMAIL), "username")}
             <label class="pc-label" part="label" for="pc-name">{tx.get(t::NAME)}</label>
             <input
                 id="pc-name"

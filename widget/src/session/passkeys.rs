@@ -148,7 +148,7 @@ impl Session {
     /// do (usernameless); with it, the browser offers that account's passkeys.
     pub async fn sign_in_with_passkey(self, email: Option<String>) -> Result<(), Failure> {
         self.stop_autofill();
-        let result = async {
+        self.reported(email.as_deref(), async {
             let flow_id = self.flow_id(email.as_deref()).await?;
             let challenge = PasskeyChallenge {
                 email: email.clone(),
@@ -163,20 +163,14 @@ impl Session {
                 rp_id: options.rp_id,
             };
             self.verify_passkey(assertion, email.clone()).await
-        }
-        .await;
-        match result {
-            Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, email.as_deref()).await),
-        }
+        })
+        .await
     }
 
     /// Finishes a sign-in with the passkey picked from autofill.
     pub async fn sign_in_with_assertion(self, assertion: Assertion) -> Result<(), Failure> {
-        match self.verify_passkey(assertion, None).await {
-            Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, None).await),
-        }
+        self.reported(None, self.verify_passkey(assertion, None))
+            .await
     }
 
     async fn verify_passkey(
@@ -203,7 +197,7 @@ impl Session {
         name: Option<String>,
     ) -> Result<(), Failure> {
         self.stop_autofill();
-        let result = async {
+        self.reported(Some(&email), async {
             let flow_id = self.flow_id(Some(&email)).await?;
             let body = PasskeySignUp {
                 email: email.clone(),
@@ -215,12 +209,8 @@ impl Session {
             let outcome = api.passkey_sign_up(&flow_id, &credential.json).await?;
             self.finish(Some(email.clone()), outcome, Method::Passkey)
                 .await
-        }
-        .await;
-        match result {
-            Ok(()) => Ok(()),
-            Err(failure) => Err(self.report(failure, Some(&email)).await),
-        }
+        })
+        .await
     }
 
     /// Whether the widget can manage the signed-in person's passkeys (embedded, and the

@@ -1,0 +1,219 @@
+//! Every endpoint of the edge, read from its path and written back to one: the table
+//! the edge dispatches on and the widget builds its request URLs from.
+
+/// An endpoint, with the handles its path carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    Health,
+    Client(&'a str),
+    Flows,
+    Flow(&'a str),
+    FlowPassword(&'a str),
+    FlowSignUp(&'a str),
+    FlowPasskeyOptions(&'a str),
+    FlowPasskey(&'a str),
+    FlowPasskeySignUpOptions(&'a str),
+    FlowPasskeySignUp(&'a str),
+    FlowEmail(&'a str),
+    FlowEmailCode(&'a str),
+    RecoveryPassword,
+    RecoveryPasswordReset,
+    RecoveryAccount,
+    DevMailbox,
+    DevMailboxPage(&'a str),
+    EmailLink,
+    MyPasskeys,
+    MyPasskeyOptions,
+    MyPasskey(&'a str),
+    RelatedOrigins,
+    Discovery,
+    Jwks,
+    Authorize,
+    Token,
+    Userinfo,
+    Revoke,
+    Introspect,
+    Logout,
+}
+
+impl<'a> Route<'a> {
+    /// The endpoint at `path`, if there is one.
+    pub fn parse(path: &'a str) -> Option<Route<'a>> {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        Some(match segments.as_slice() {
+            ["v1", "health"] => Route::Health,
+            ["v1", "clients", id] => Route::Client(id),
+            ["v1", "flows"] => Route::Flows,
+            ["v1", "flows", id] => Route::Flow(id),
+            ["v1", "flows", id, "password"] => Route::FlowPassword(id),
+            ["v1", "flows", id, "sign-up"] => Route::FlowSignUp(id),
+            ["v1", "flows", id, "passkey"] => Route::FlowPasskey(id),
+            ["v1", "flows", id, "passkey", "options"] => Route::FlowPasskeyOptions(id),
+            ["v1", "flows", id, "passkey", "sign-up"] => Route::FlowPasskeySignUp(id),
+            ["v1", "flows", id, "passkey", "sign-up", "options"] => {
+                Route::FlowPasskeySignUpOptions(id)
+            }
+            ["v1", "flows", id, "email"] => Route::FlowEmail(id),
+            ["v1", "flows", id, "email", "code"] => Route::FlowEmailCode(id),
+            ["v1", "recovery", "password"] => Route::RecoveryPassword,
+            ["v1", "recovery", "password", "reset"] => Route::RecoveryPasswordReset,
+            ["v1", "recovery", "account"] => Route::RecoveryAccount,
+            ["v1", "dev", "mailbox"] => Route::DevMailbox,
+            ["dev", file] => Route::DevMailboxPage(file),
+            ["email-link"] => Route::EmailLink,
+            ["v1", "me", "passkeys"] => Route::MyPasskeys,
+            ["v1", "me", "passkeys", "options"] => Route::MyPasskeyOptions,
+            ["v1", "me", "passkeys", id] => Route::MyPasskey(id),
+            [".well-known", "webauthn"] => Route::RelatedOrigins,
+            [".well-known", "openid-configuration" | "oauth-authorization-server"] => {
+                Route::Discovery
+            }
+            [".well-known", "jwks.json"] => Route::Jwks,
+            ["authorize"] => Route::Authorize,
+            ["token"] => Route::Token,
+            ["userinfo"] => Route::Userinfo,
+            ["revoke"] => Route::Revoke,
+            ["introspect"] => Route::Introspect,
+            ["logout"] => Route::Logout,
+            _ => return None,
+        })
+    }
+
+    /// The path of the endpoint, with its handles percent-encoded so that no handle can
+    /// change which endpoint a request reaches.
+    pub fn path(self) -> String {
+        match self {
+            Route::Health => "/v1/health".to_string(),
+            Route::Client(id) => format!("/v1/clients/{}", segment(id)),
+            Route::Flows => "/v1/flows".to_string(),
+            Route::Flow(id) => format!("/v1/flows/{}", segment(id)),
+            Route::FlowPassword(id) => format!("/v1/flows/{}/password", segment(id)),
+            Route::FlowSignUp(id) => format!("/v1/flows/{}/sign-up", segment(id)),
+            Route::FlowPasskey(id) => format!("/v1/flows/{}/passkey", segment(id)),
+            Route::FlowPasskeyOptions(id) => format!("/v1/flows/{}/passkey/options", segment(id)),
+            Route::FlowPasskeySignUp(id) => format!("/v1/flows/{}/passkey/sign-up", segment(id)),
+            Route::FlowPasskeySignUpOptions(id) => {
+                format!("/v1/flows/{}/passkey/sign-up/options", segment(id))
+            }
+            Route::FlowEmail(id) => format!("/v1/flows/{}/email", segment(id)),
+            Route::FlowEmailCode(id) => format!("/v1/flows/{}/email/code", segment(id)),
+            Route::RecoveryPassword => "/v1/recovery/password".to_string(),
+            Route::RecoveryPasswordReset => "/v1/recovery/password/reset".to_string(),
+            Route::RecoveryAccount => "/v1/recovery/account".to_string(),
+            Route::DevMailbox => "/v1/dev/mailbox".to_string(),
+            Route::DevMailboxPage(file) => format!("/dev/{}", segment(file)),
+            Route::EmailLink => "/email-link".to_string(),
+            Route::MyPasskeys => "/v1/me/passkeys".to_string(),
+            Route::MyPasskeyOptions => "/v1/me/passkeys/options".to_string(),
+            Route::MyPasskey(id) => format!("/v1/me/passkeys/{}", segment(id)),
+            Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
+            Route::Discovery => "/.well-known/openid-configuration".to_string(),
+            Route::Jwks => "/.well-known/jwks.json".to_string(),
+            Route::Authorize => "/authorize".to_string(),
+            Route::Token => "/token".to_string(),
+            Route::Userinfo => "/userinfo".to_string(),
+            Route::Revoke => "/revoke".to_string(),
+            Route::Introspect => "/introspect".to_string(),
+            Route::Logout => "/logout".to_string(),
+        }
+    }
+}
+
+/// RFC 3986 §2.3: everything but unreserved characters percent-encoded.
+fn segment(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                encoded.push(char::from(byte))
+            }
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                encoded.push('%');
+                encoded.push(char::from(HEX[usize::from(byte >> 4)]));
+                encoded.push(char::from(HEX[usize::from(byte & 15)]));
+            }
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_is_read_from_its_path_alone() {
+        assert_eq!(
+            Route::parse("/v1/flows/abc/email/code"),
+            Some(Route::FlowEmailCode("abc"))
+        );
+        assert_eq!(
+            Route::parse("/v1/me/passkeys/options"),
+            Some(Route::MyPasskeyOptions)
+        );
+        assert_eq!(
+            Route::parse("/v1/me/passkeys/xyz"),
+            Some(Route::MyPasskey("xyz"))
+        );
+        assert_eq!(Route::parse("/v1/me/passkeys/xyz/more"), None);
+        assert_eq!(Route::parse("/v1/flows/abc/email/link"), None);
+        assert_eq!(Route::parse("/nowhere"), None);
+    }
+
+    #[test]
+    fn every_path_written_is_read_back_as_its_endpoint() {
+        let id = "a/b?c d%";
+        let all = [
+            Route::Health,
+            Route::Client(id),
+            Route::Flows,
+            Route::Flow(id),
+            Route::FlowPassword(id),
+            Route::FlowSignUp(id),
+            Route::FlowPasskeyOptions(id),
+            Route::FlowPasskey(id),
+            Route::FlowPasskeySignUpOptions(id),
+            Route::FlowPasskeySignUp(id),
+            Route::FlowEmail(id),
+            Route::FlowEmailCode(id),
+            Route::RecoveryPassword,
+            Route::RecoveryPasswordReset,
+            Route::RecoveryAccount,
+            Route::DevMailbox,
+            Route::EmailLink,
+            Route::MyPasskeys,
+            Route::MyPasskeyOptions,
+            Route::MyPasskey(id),
+            Route::RelatedOrigins,
+            Route::Discovery,
+            Route::Jwks,
+            Route::Authorize,
+            Route::Token,
+            Route::Userinfo,
+            Route::Revoke,
+            Route::Introspect,
+            Route::Logout,
+        ];
+        let encoded = segment(id);
+        assert_eq!(encoded, "a%2Fb%3Fc%20d%25");
+        for route in all {
+            let path = route.path();
+            let expected = match route {
+                Route::Client(_) => Route::Client(&encoded),
+                Route::Flow(_) => Route::Flow(&encoded),
+                Route::FlowPassword(_) => Route::FlowPassword(&encoded),
+                Route::FlowSignUp(_) => Route::FlowSignUp(&encoded),
+                Route::FlowPasskeyOptions(_) => Route::FlowPasskeyOptions(&encoded),
+                Route::FlowPasskey(_) => Route::FlowPasskey(&encoded),
+                Route::FlowPasskeySignUpOptions(_) => Route::FlowPasskeySignUpOptions(&encoded),
+                Route::FlowPasskeySignUp(_) => Route::FlowPasskeySignUp(&encoded),
+                Route::FlowEmail(_) => Route::FlowEmail(&encoded),
+                Route::FlowEmailCode(_) => Route::FlowEmailCode(&encoded),
+                Route::MyPasskey(_) => Route::MyPasskey(&encoded),
+                other => other,
+            };
+            assert_eq!(Route::parse(&path), Some(expected), "{path}");
+        }
+    }
+}

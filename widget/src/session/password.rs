@@ -1,0 +1,67 @@
+//! Identifying, signing in with a password, and creating an account with one.
+
+use super::*;
+
+impl Session {
+    /// The identify step: an embedded widget starts a flow for this email; a hosted one
+    /// already has its flow. Either way the password step follows.
+    pub async fn identify(self, email: String) -> Result<(), Failure> {
+        self.stop_autofill();
+        let step = if self.embedded_scope().is_some() {
+            self.cancel_flow().await;
+            self.reported(Some(&email), self.start_flow(Some(&email)))
+                .await?
+        } else {
+            let flow_id = self.flow_id_now().unwrap_or_default();
+            StepDetail {
+                step: Step::Password,
+                flow_id,
+            }
+        };
+        self.events().step(&step);
+        self.go(Screen::Password { email }, text::announce::PASSWORD);
+        Ok(())
+    }
+
+    /// Back to the identify step; an embedded widget cancels its flow on the edge.
+    pub async fn use_another_account(self) {
+        if self.embedded_scope().is_some() {
+            self.cancel_flow().await;
+        }
+        self.show_identify();
+    }
+
+    pub async fn sign_in(self, email: String, password: String) -> Result<(), Failure> {
+        self.reported(Some(&email), async {
+            let flow_id = self.flow_id(Some(&email)).await?;
+            let body = PasswordSignIn {
+                email: email.clone(),
+                password: password.into(),
+            };
+            let outcome = self.api().sign_in(&flow_id, &body).await?;
+            self.finish(Some(email.clone()), outcome, Method::Password)
+                .await
+        })
+        .await
+    }
+
+    pub async fn sign_up(
+        self,
+        email: String,
+        name: Option<String>,
+        password: String,
+    ) -> Result<(), Failure> {
+        self.reported(Some(&email), async {
+            let flow_id = self.flow_id(Some(&email)).await?;
+            let body = PasswordSignUp {
+                email: email.clone(),
+                password: password.into(),
+                name,
+            };
+            let outcome = self.api().sign_up(&flow_id, &body).await?;
+            self.finish(Some(email.clone()), outcome, Method::Password)
+                .await
+        })
+        .await
+    }
+}
