@@ -63,6 +63,7 @@ fn token_request(t: &TestPorts, body: &str, authorization: Option<&str>) -> serd
 fn token_endpoint() {
     use portcullis_edge::clients::{Client, ClientType};
     use portcullis_edge::oauth::grant::{Grant, GrantRef, RefreshState};
+    use portcullis_edge::oauth::scope::Scopes;
     use portcullis_edge::ports::{Clock, GrantStore, UserStore};
 
     let t = TestPorts::new();
@@ -74,7 +75,7 @@ fn token_endpoint() {
             portcullis_edge::crypto::sha256_hex("s3cret")
         )),
         grant_types: vec!["client_credentials".into()],
-        allowed_scopes: vec!["orders:read".into()],
+        allowed_scopes: Scopes::parse("orders:read"),
         ..testing::demo_client()
     });
     let basic = "Basic YXBpOnMzY3JldA=="; // api:s3cret
@@ -97,7 +98,7 @@ fn token_endpoint() {
     let grant = Grant {
         user_id: "u1".into(),
         client_id: "demo".into(),
-        scopes: vec!["openid".into(), "email".into(), "offline_access".into()],
+        scopes: Scopes::parse("openid email offline_access"),
         auth_time: now,
         amr: vec!["pwd".into()],
         created_at: now,

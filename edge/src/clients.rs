@@ -3,6 +3,8 @@
 use portcullis_shared::theme::Theme;
 use serde::{Deserialize, Serialize};
 
+use crate::oauth::scope::Scopes;
+
 /// Whether a client can keep a secret (RFC 6749 §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -21,7 +23,7 @@ pub struct Client {
     /// Web origins (`scheme://host[:port]`) whose pages may embed the widget for this client.
     pub allowed_origins: Vec<String>,
     /// Scopes this client may request.
-    pub allowed_scopes: Vec<String>,
+    pub allowed_scopes: Scopes,
     /// `sha256:<hex>` of a confidential client's secret.
     pub secret_hash: Option<String>,
     /// Grant types this client may use at `/token`.
@@ -63,7 +65,7 @@ impl Client {
     /// `account` scope, and a refresh token (`offline_access` and the `refresh_token`
     /// grant) to ask for one beside the page's own tokens (RFC 8707 §2.2).
     pub fn allows_account_api(&self) -> bool {
-        let scope = |s: &str| self.allowed_scopes.iter().any(|a| a == s);
+        let scope = |s: &str| self.allowed_scopes.has(s);
         scope(crate::oauth::resource::ACCOUNT_SCOPE)
             && scope("offline_access")
             && self.allows_grant("refresh_token")
@@ -115,7 +117,7 @@ mod tests {
             client_type: ClientType::Public,
             redirect_uris: vec![],
             allowed_origins: vec!["https://shop.example".into()],
-            allowed_scopes: vec!["openid".into()],
+            allowed_scopes: Scopes::parse("openid"),
             secret_hash: Some(format!("sha256:{}", crate::crypto::sha256_hex("s3cret"))),
             grant_types: vec!["authorization_code".into()],
             post_logout_redirect_uris: vec![],

@@ -639,9 +639,9 @@ pub fn demo_client() -> Client {
         client_type: ClientType::Public,
         redirect_uris: vec!["https://shop.example/callback".into()],
         allowed_origins: vec!["https://shop.example".into()],
-        allowed_scopes: ["openid", "profile", "email", "offline_access", "account"]
-            .map(String::from)
-            .to_vec(),
+        allowed_scopes: crate::oauth::scope::Scopes::parse(
+            "openid profile email offline_access account",
+        ),
         secret_hash: None,
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         post_logout_redirect_uris: vec!["https://shop.example/".into()],

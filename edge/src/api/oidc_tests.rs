@@ -7,6 +7,7 @@ use portcullis_shared::api::FlowStarted;
 use serde_json::Value;
 
 use super::*;
+use crate::oauth::scope::Scopes;
 use crate::testing::TestPorts;
 
 const ISSUER: &str = "http://localhost:8787";
@@ -648,7 +649,7 @@ fn rfc6749_4_4_client_credentials_and_rfc7662_introspection_for_confidential_cli
         client_type: crate::clients::ClientType::Confidential,
         secret_hash: Some(format!("sha256:{}", crate::crypto::sha256_hex("s3cret"))),
         grant_types: vec!["client_credentials".into()],
-        allowed_scopes: vec!["orders:read".into()],
+        allowed_scopes: Scopes::parse("orders:read"),
         ..crate::testing::demo_client()
     });
     let basic = format!(

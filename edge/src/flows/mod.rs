@@ -31,6 +31,7 @@ use crate::events::{self, types, EventSpec, RequestContext};
 use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES};
 use crate::oauth::code::{self, PendingAuthorization, CODE_TTL_SECONDS};
 use crate::oauth::pkce::CodeChallenge;
+use crate::oauth::scope::Scopes;
 use crate::one_time::OneTime;
 use crate::passkeys;
 use crate::policy::{self, PolicyRefusal};
@@ -199,12 +200,9 @@ pub async fn start(
         request.code_challenge_method.as_deref(),
     )
     .map_err(|_| Error::InvalidField("code_challenge"))?;
-    let scopes = crate::oauth::scope::parse(request.scope.as_deref().unwrap_or("openid"));
-    if scopes.is_empty()
-        || scopes
-            .iter()
-            .any(|s| !client.allowed_scopes.contains(s) || !SUPPORTED_SCOPES.contains(&s.as_str()))
-    {
+    let scopes = Scopes::parse(request.scope.as_deref().unwrap_or("openid"));
+    let supported: Scopes = SUPPORTED_SCOPES.iter().copied().collect();
+    if scopes.is_empty() || !client.allowed_scopes.covers(&scopes) || !supported.covers(&scopes) {
         return Err(Error::InvalidField("scope"));
     }
     let next = if login_hint.is_some() {

@@ -7,6 +7,7 @@ use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::pkce::{ChallengeError, CodeChallenge};
 use crate::clients::Client;
+use crate::oauth::scope::Scopes;
 
 /// Scopes this deployment knows. Clients may be restricted further. `account` is the
 /// account API's (see [`crate::oauth::resource`]).
@@ -32,7 +33,7 @@ pub struct AuthorizationRequest {
     pub client_id: String,
     /// Exactly as registered and as sent (RFC 9700 §2.1: exact string matching).
     pub redirect_uri: String,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: CodeChallenge,
@@ -48,7 +49,7 @@ pub struct AuthorizationRequest {
 impl AuthorizationRequest {
     /// Whether an ID token is asked for (the `openid` scope, OIDC Core §3.1.2.1).
     pub fn is_openid(&self) -> bool {
-        self.scopes.iter().any(|s| s == "openid")
+        self.scopes.has("openid")
     }
 }
 
@@ -180,14 +181,14 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         return Err(invalid("Only response_mode=query is supported."));
     }
 
-    let scopes = crate::oauth::scope::parse(get("scope").unwrap_or_default());
+    let scopes = crate::oauth::scope::Scopes::parse(get("scope").unwrap_or_default());
     if scopes.is_empty() {
         return Err(refuse(
             OAuthErrorCode::InvalidScope,
             "The request has no scope.",
         ));
     }
-    if scopes.iter().any(|s| !client.allowed_scopes.contains(s)) {
+    if !client.allowed_scopes.covers(&scopes) {
         return Err(refuse(
             OAuthErrorCode::InvalidScope,
             "A requested scope is unknown or not allowed for this client.",

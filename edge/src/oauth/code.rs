@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::oauth::authorization_request::AuthorizationRequest;
 use crate::oauth::pkce::CodeChallenge;
+use crate::oauth::scope::Scopes;
 use crate::one_time::OneTime;
 use crate::ports::Ports;
 use crate::time::UnixMillis;
@@ -26,7 +27,7 @@ pub struct PendingAuthorization {
     /// Where a hosted flow returns the code; `None` for embedded flows.
     pub redirect_uri: Option<String>,
     pub state: Option<String>,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     pub nonce: Option<String>,
     pub code_challenge: CodeChallenge,
 }
@@ -71,7 +72,7 @@ pub struct CodeRecord {
     /// Present when the code was sent to a redirect URI; `/token` must then repeat it.
     pub redirect_uri: Option<String>,
     pub code_challenge: CodeChallenge,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     pub nonce: Option<String>,
     pub user_id: String,
     pub auth_time: UnixMillis,

@@ -25,6 +25,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{constant_time_eq, hmac_sha256, sha256_hex};
+use crate::oauth::scope::Scopes;
 use crate::time::UnixMillis;
 
 /// How long a just-rotated refresh token may be presented again and receive the same
@@ -61,7 +62,7 @@ impl GrantRef {
 pub struct Grant {
     pub user_id: String,
     pub client_id: String,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     /// OIDC `auth_time`.
     pub auth_time: UnixMillis,
     pub amr: Vec<String>,
@@ -144,7 +145,7 @@ pub enum GrantCommand {
         client_id: String,
         presented: String,
         fresh: String,
-        scopes: Option<Vec<String>>,
+        scopes: Option<Scopes>,
     },
     /// RFC 7009 for a refresh token: revoke the grant and everything minted from it, but
     /// only if `presented` is a secret this family issued and the grant is `client_id`'s
@@ -247,7 +248,7 @@ impl Grant {
                     return (Some(grant), GrantReply::Invalid);
                 }
                 if let Some(scopes) = scopes {
-                    if scopes.iter().any(|s| !grant.scopes.contains(s)) {
+                    if !grant.scopes.covers(scopes) {
                         return (Some(grant), GrantReply::InvalidScope);
                     }
                 }
@@ -337,7 +338,7 @@ mod tests {
         let grant = Grant {
             user_id: "u".into(),
             client_id: "demo".into(),
-            scopes: vec!["openid".into(), "offline_access".into()],
+            scopes: Scopes::parse("openid offline_access"),
             auth_time: T0,
             amr: vec!["pwd".into()],
             created_at: T0,
@@ -556,7 +557,7 @@ mod tests {
             client_id: "demo".into(),
             presented: r0.clone(),
             fresh: fresh(1),
-            scopes: Some(vec!["openid".into(), "admin".into()]),
+            scopes: Some(Scopes::parse("openid admin")),
         };
         let (state, reply) = Grant::apply(state, &wider, T0);
         assert_eq!(reply, GrantReply::InvalidScope);

@@ -87,7 +87,7 @@ pub async fn handle(
         }
         return Ok(Introspection {
             active: true,
-            scope: Some(grant.scopes.join(" ")),
+            scope: Some(grant.scopes.to_string()),
             client_id: Some(grant.client_id),
             sub: Some(grant.user_id),
             token_type: Some("refresh_token"),

@@ -15,6 +15,8 @@
 //!
 //! One audience per token: a token for both would undo the separation.
 
+use crate::oauth::scope::Scopes;
+
 /// The account API's scope, and only the account API's.
 pub const ACCOUNT_SCOPE: &str = "account";
 /// The account API's path under the issuer; with the issuer, its resource indicator.
@@ -66,7 +68,7 @@ impl Resource {
     }
 
     /// The scopes of `granted` that a token for this resource carries.
-    pub fn scopes(self, granted: &[String]) -> Vec<String> {
+    pub fn scopes(self, granted: &[String]) -> Scopes {
         granted.iter().filter(|s| self.owns(s)).cloned().collect()
     }
 
@@ -117,8 +119,8 @@ mod tests {
 
     const ISS: &str = "https://id.example";
 
-    fn scopes(list: &str) -> Vec<String> {
-        crate::oauth::scope::parse(list)
+    fn scopes(list: &str) -> Scopes {
+        crate::oauth::scope::Scopes::parse(list)
     }
 
     #[test]

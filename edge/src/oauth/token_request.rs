@@ -3,6 +3,8 @@
 
 use portcullis_shared::oauth::OAuthErrorCode;
 
+use crate::oauth::scope::Scopes;
+
 use super::authorization_request::{param, Params};
 
 /// A refused token request: RFC 6749 §5.2.
@@ -47,13 +49,13 @@ pub enum TokenRequest {
     RefreshToken {
         refresh_token: String,
         /// A subset of the original scopes, if narrowed.
-        scope: Option<Vec<String>>,
+        scope: Option<Scopes>,
         /// RFC 8707 §2.2: a token for another resource of the same grant.
         resource: Vec<String>,
     },
     /// RFC 6749 §4.4: confidential clients acting on their own behalf.
     ClientCredentials {
-        scope: Option<Vec<String>>,
+        scope: Option<Scopes>,
         resource: Vec<String>,
     },
 }
@@ -81,7 +83,7 @@ pub fn parse(params: &Params) -> Result<TokenRequest, TokenError> {
             .map(str::to_string)
             .ok_or_else(|| invalid(missing))
     };
-    let scope = || get("scope").map(crate::oauth::scope::parse);
+    let scope = || get("scope").map(crate::oauth::scope::Scopes::parse);
 
     let resource: Vec<String> = params
         .iter()
@@ -175,7 +177,7 @@ mod tests {
             request,
             TokenRequest::RefreshToken {
                 refresh_token: "r".into(),
-                scope: Some(vec!["openid".into(), "email".into()]),
+                scope: Some(Scopes::parse("openid email")),
                 resource: vec![],
             }
         );

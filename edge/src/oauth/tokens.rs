@@ -18,6 +18,7 @@ use crate::oauth::jws::{
 };
 use crate::oauth::keys::{KeyRing, MAX_TOKEN_LIFETIME_SECONDS};
 use crate::oauth::resource::Resource;
+use crate::oauth::scope::Scopes;
 use crate::ports::{Ports, SignError, StoreError, UnixMillis};
 use crate::users::User;
 
@@ -44,7 +45,7 @@ pub struct Subject<'a> {
     pub user: Option<&'a User>,
     /// Every scope of the grant: the ID token's claims follow them; the access token
     /// carries those of its resource.
-    pub scopes: &'a [String],
+    pub scopes: &'a Scopes,
     /// What the access token is for (RFC 8707).
     pub resource: Resource,
     pub auth_time: Option<UnixMillis>,
@@ -63,10 +64,6 @@ pub struct Minted {
     pub id_token: Option<String>,
 }
 
-fn has(scopes: &[String], scope: &str) -> bool {
-    scopes.iter().any(|s| s == scope)
-}
-
 /// Mints an access token and, for `openid` requests with a user, an ID token.
 pub async fn mint(
     ring: &KeyRing,
@@ -82,7 +79,7 @@ pub async fn mint(
         .user
         .map_or_else(|| subject.client.id.clone(), |u| u.id.clone());
     let jti = random_handle(random).map_err(|_| SignError("random source failed".into()))?;
-    let scope = subject.resource.scopes(subject.scopes).join(" ");
+    let scope = subject.resource.scopes(subject.scopes).to_string();
     let access = AccessTokenClaims {
         iss: subject.issuer.into(),
         sub: sub.clone(),
@@ -98,12 +95,12 @@ pub async fn mint(
     let access_token = sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &access).await?;
 
     let id_token = match subject.user {
-        Some(user) if has(subject.scopes, "openid") => {
+        Some(user) if subject.scopes.has("openid") => {
             let id_ttl = subject
                 .client
                 .id_token_ttl
                 .clamp(1, MAX_TOKEN_LIFETIME_SECONDS);
-            let with_email = has(subject.scopes, "email");
+            let with_email = subject.scopes.has("email");
             let claims = IdTokenClaims {
                 iss: subject.issuer.into(),
                 sub,
@@ -117,7 +114,7 @@ pub async fn mint(
                 at_hash: Some(at_hash(&access_token)),
                 email: with_email.then(|| user.email.clone()),
                 email_verified: with_email.then_some(user.email_verified),
-                name: if has(subject.scopes, "profile") {
+                name: if subject.scopes.has("profile") {
                     user.name.clone()
                 } else {
                     None
@@ -258,7 +255,7 @@ mod tests {
             .unwrap()
             .unwrap();
         let user = crate::testing::user("u1", "ada@example.com");
-        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let scopes: Scopes = scopes.iter().copied().collect();
         let subject = Subject {
             issuer: ISS,
             client: &client,

@@ -56,7 +56,7 @@ fn oidc_core_3_1_2_1_valid_request_is_accepted() {
     let request = validate(&params(&[]), &client()).unwrap();
     assert_eq!(request.client_id, "demo");
     assert_eq!(request.redirect_uri, REDIRECT);
-    assert_eq!(request.scopes, ["openid", "email"]);
+    assert_eq!(&*request.scopes, ["openid", "email"]);
     assert_eq!(request.state.as_deref(), Some("xyz"));
     assert_eq!(request.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
     assert_eq!(request.code_challenge.as_str(), CHALLENGE);

@@ -50,8 +50,7 @@ pub(super) async fn exchange(
     let now = ports.clock.now();
     let random_failed = |_| Failure::unavailable("random source failed".into());
     let grant_id = random_handle(ports.random).map_err(random_failed)?;
-    let wants_refresh =
-        record.scopes.iter().any(|s| s == "offline_access") && client.allows_grant("refresh_token");
+    let wants_refresh = record.scopes.has("offline_access") && client.allows_grant("refresh_token");
     let (refresh, refresh_secret) = if wants_refresh {
         let issuing_key = random_handle(ports.random).map_err(random_failed)?;
         let fresh = random_handle(ports.random).map_err(random_failed)?;

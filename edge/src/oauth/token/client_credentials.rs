@@ -5,6 +5,7 @@ use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::{key_ring, respond, target, Failure, Incoming, TokenResponse};
 use crate::clients::{Client, ClientType};
+use crate::oauth::scope::Scopes;
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::Subject;
 use crate::ports::Ports;
@@ -16,7 +17,7 @@ pub(super) async fn exchange(
     ports: &Ports<'_>,
     incoming: &Incoming<'_>,
     client: &Client,
-    scope: Option<Vec<String>>,
+    scope: Option<Scopes>,
     resource: &[String],
 ) -> Result<TokenResponse, Failure> {
     if client.client_type != ClientType::Confidential {
@@ -30,13 +31,11 @@ pub(super) async fn exchange(
         .allowed_scopes
         .iter()
         .filter(|s| !USER_SCOPES.contains(&s.as_str()));
-    let scopes: Vec<String> = match scope {
+    let scopes: Scopes = match scope {
         None => api_scopes.cloned().collect(),
         Some(requested) => {
-            if requested
-                .iter()
-                .any(|s| !api_scopes.clone().any(|a| a == s))
-            {
+            let allowed: Scopes = api_scopes.cloned().collect();
+            if !allowed.covers(&requested) {
                 return Err(TokenError::new(
                     OAuthErrorCode::InvalidScope,
                     "A requested scope is unknown or not allowed for this client.",

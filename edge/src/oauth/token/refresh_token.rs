@@ -12,6 +12,7 @@ use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
 use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
 use crate::oauth::resource::{Resource, TargetError, ACCOUNT_SCOPE};
+use crate::oauth::scope::Scopes;
 use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::Subject;
 use crate::policy;
@@ -23,7 +24,7 @@ pub(super) async fn exchange(
     incoming: &Incoming<'_>,
     client: &Client,
     refresh_token: &str,
-    scope: Option<Vec<String>>,
+    scope: Option<Scopes>,
     resource: &[String],
 ) -> Result<TokenResponse, Failure> {
     let invalid = || invalid_grant("The refresh token is invalid, expired or revoked.");
@@ -35,7 +36,7 @@ pub(super) async fn exchange(
     let named = Resource::requested(incoming.issuer, resource).map_err(invalid_target)?;
     let for_account = named == Some(Resource::AccountApi);
     let scope = if for_account {
-        let wanted = scope.unwrap_or_else(|| vec![ACCOUNT_SCOPE.to_string()]);
+        let wanted = scope.unwrap_or_else(|| Scopes::parse(ACCOUNT_SCOPE));
         let narrowed = Resource::AccountApi.scopes(&wanted);
         if narrowed.is_empty() {
             return Err(invalid_target(TargetError::NotGranted));
