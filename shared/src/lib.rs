@@ -9,6 +9,7 @@ pub mod events;
 pub mod messages;
 pub mod oauth;
 pub mod route;
+pub mod scope;
 pub mod secret;
 pub mod system_log;
 pub mod theme;

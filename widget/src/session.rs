@@ -25,6 +25,7 @@ use portcullis_shared::api::{
     EmailSent, FlowOutcome, PasswordReset, PasswordSignIn, PasswordSignUp, StartFlow, Step,
 };
 use portcullis_shared::events::StepDetail;
+use portcullis_shared::scope;
 use wasm_bindgen::JsCast;
 
 use crate::api::{AccessToken, Api, Failure, Tokens};
@@ -249,7 +250,7 @@ impl Session {
         let mut scope = self.embedded_scope()?;
         if self.wants_account_api() {
             for extra in ["account", "offline_access"] {
-                if !scope.split(' ').any(|s| s == extra) {
+                if !scope::has(&scope, extra) {
                     scope.push(' ');
                     scope.push_str(extra);
                 }

@@ -132,7 +132,7 @@ impl Session {
         page_scope: &str,
     ) -> Option<AccessToken> {
         let refresh_token = tokens.refresh_token()?;
-        let page_keeps = page_scope.split(' ').any(|s| s == "offline_access");
+        let page_keeps = scope::has(page_scope, "offline_access");
         let answer = self.api().account_token(&refresh_token).await;
         match &answer {
             Ok(account) if page_keeps => {
