@@ -119,27 +119,42 @@ struct ErrorBody {
     message: String,
 }
 
-/// A [`FlowOutcome`] as it arrives. serde reads an internally tagged enum by buffering
-/// the whole object first (its private `Content` type), which costs the widget about
-/// 9 KB of wasm; this flat form reads the same JSON directly. A test checks it against
-/// the shared type's wire form.
-#[derive(Deserialize)]
+/// A [`FlowOutcome`] as it arrives, read from the browser's parse of the JSON: serde
+/// reads an internally tagged enum by buffering the whole object first (its private
+/// `Content` type), and even a flat derived reader costs the widget wasm that
+/// `JSON.parse` does not. A test checks it against the shared type's wire form.
+#[cfg_attr(test, derive(Deserialize))]
 struct OutcomeBody {
     status: String,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     authorization_code: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     expires_in: u64,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     redirect_to: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     code_length: u8,
     /// `credentials_removed` when proving the address removed what was set before it.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     notice: Option<String>,
 }
 
 impl OutcomeBody {
+    /// `None` without a `status`; other members default when missing or mistyped.
+    fn read(body: &JsValue) -> Option<OutcomeBody> {
+        let text = |key| member(body, key).and_then(|v| v.as_string());
+        Some(OutcomeBody {
+            status: text("status")?,
+            authorization_code: text("authorization_code"),
+            expires_in: number(body, "expires_in").unwrap_or_default(),
+            redirect_to: text("redirect_to"),
+            code_length: number(body, "code_length")
+                .and_then(|n| u8::try_from(n).ok())
+                .unwrap_or_default(),
+            notice: text("notice"),
+        })
+    }
+
     fn into_outcome(self) -> Result<FlowOutcome, Failure> {
         match (
             self.status.as_str(),
@@ -319,7 +334,7 @@ impl Api {
     }
 
     pub async fn cancel_flow(&self, flow_id: &str) -> Result<(), Failure> {
-        self.call::<serde::de::IgnoredAny>("DELETE", Route::Flow(flow_id), None, None)
+        self.request("DELETE", Route::Flow(flow_id), None, None)
             .await
             .map(|_| ())
     }
@@ -402,7 +417,8 @@ impl Api {
     ) -> Result<(FlowOutcome, bool), Failure> {
         let body = to_json(&EmailCode { code: code.into() })?;
         let route = Route::FlowEmailCode(flow_id);
-        let body: OutcomeBody = self.call("POST", route, Some(body), None).await?;
+        let body = self.call_js("POST", route, Some(body), None).await?;
+        let body = OutcomeBody::read(&body).ok_or(Failure::Network)?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         Ok((body.into_outcome()?, removed))
     }
@@ -425,7 +441,7 @@ impl Api {
 
     /// Sets a new password with the token from the emailed reset link.
     pub async fn reset_password(&self, body: &PasswordReset) -> Result<(), Failure> {
-        self.call::<serde::de::IgnoredAny>(
+        self.request(
             "POST",
             Route::RecoveryPasswordReset,
             Some(to_json(body)?),
@@ -450,7 +466,7 @@ impl Api {
     }
 
     pub async fn add_passkey(&self, token: &AccessToken, credential: &str) -> Result<(), Failure> {
-        self.call::<serde::de::IgnoredAny>(
+        self.request(
             "POST",
             Route::MyPasskeys,
             Some(credential.into()),
@@ -467,14 +483,14 @@ impl Api {
         body: &RenamePasskey,
     ) -> Result<(), Failure> {
         let route = Route::MyPasskey(id);
-        self.call::<serde::de::IgnoredAny>("PATCH", route, Some(to_json(body)?), Some(token))
+        self.request("PATCH", route, Some(to_json(body)?), Some(token))
             .await
             .map(|_| ())
     }
 
     pub async fn delete_passkey(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
         let route = Route::MyPasskey(id);
-        self.call::<serde::de::IgnoredAny>("DELETE", route, None, Some(token))
+        self.request("DELETE", route, None, Some(token))
             .await
             .map(|_| ())
     }
@@ -493,8 +509,9 @@ impl Api {
 
     /// A step of a flow: what the flow does next.
     async fn outcome(&self, route: Route<'_>, body: String) -> Result<FlowOutcome, Failure> {
-        self.call::<OutcomeBody>("POST", route, Some(body), None)
-            .await?
+        let body = self.call_js("POST", route, Some(body), None).await?;
+        OutcomeBody::read(&body)
+            .ok_or(Failure::Network)?
             .into_outcome()
     }
 
@@ -558,13 +575,12 @@ impl Api {
         token: Option<&AccessToken>,
     ) -> Result<T, Failure> {
         let text = self.request(method, route, body, token).await?;
-        // 204 carries no body; callers that expect none ask for `IgnoredAny`.
-        let text = if text.is_empty() { "null" } else { &text };
-        serde_json::from_str(text).map_err(|_| Failure::Network)
+        serde_json::from_str(&text).map_err(|_| Failure::Network)
     }
 
     /// Every `/v1` request: a JSON body, the bearer token where the endpoint needs one,
-    /// and a success body or the error sorted into a [`Failure`].
+    /// and a success body (which callers that expect none ignore, as a `204`'s) or the
+    /// error sorted into a [`Failure`].
     async fn request(
         &self,
         method: &str,

@@ -2,15 +2,14 @@
 //! session must never be left half-changed), and what the answer does to the screen runs
 //! only while that screen is on the page.
 //!
-//! A screen is a reactive owner; leaving it disposes its signals. Work and answer are two
-//! tasks: the work is never cancelled, and the answer is a task of the screen's owner,
-//! cancelled with it, so no screen has to ask whether its signals still exist.
+//! A screen is a reactive owner; leaving it disposes its signals, and with them the
+//! handle a [`Tasks`] keeps of the owner. So the answer finds the screen, or nothing, and
+//! no screen has to ask whether its signals still exist.
 
 use std::future::Future;
 
-use futures_channel::oneshot;
 use leptos::prelude::*;
-use leptos::task::{spawn_local, spawn_local_scoped_with_cancellation};
+use leptos::task::spawn_local;
 
 /// The screen (or part of one) that starts requests. Made while it renders, so that it
 /// belongs to it; cheap to copy into event handlers.
@@ -42,27 +41,25 @@ impl Tasks {
         });
     }
 
-    /// Runs `work`; then, if the screen is still there, hands the answer to `then`.
+    /// Runs `work`; then, if the screen is still there, hands the answer to `then`, as
+    /// the screen's own code.
     pub fn spawn<T: 'static>(
         self,
         work: impl Future<Output = T> + 'static,
         then: impl FnOnce(T) + 'static,
     ) {
-        let (answered, answer) = oneshot::channel();
         spawn_local(async move {
-            // The screen may be gone: then nobody waits for the answer.
-            let _ = answered.send(work.await);
+            let answer = work.await;
+            self.answer(Box::new(move || then(answer)));
         });
-        // `None` once the screen is disposed (its stored values go with it).
-        let Some(Some(owner)) = self.owner.try_get_value() else {
-            return;
-        };
-        owner.with(|| {
-            spawn_local_scoped_with_cancellation(async move {
-                if let Ok(value) = answer.await {
-                    then(value);
-                }
-            })
-        });
+    }
+
+    /// Not generic, so that every request shares one compiled copy (the wasm size is a
+    /// budget).
+    fn answer(self, then: Box<dyn FnOnce()>) {
+        // `None` once the screen is disposed: its stored values go with it.
+        if let Some(Some(owner)) = self.owner.try_get_value() {
+            owner.with(then);
+        }
     }
 }
