@@ -17,7 +17,7 @@ use portcullis_shared::api::{PasswordProblem, PasswordRejected};
 use crate::crypto::token::random_handle;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
-use crate::passwords::blocklist::BloomBlocklist;
+use crate::passwords::blocklist::FuseBlocklist;
 use crate::passwords::hashing::{self, Cost, Verification};
 use crate::passwords::policy::{self, Rejection};
 use crate::ports::{Ports, StoreError};
@@ -238,7 +238,7 @@ async fn existing_account(
 /// A new password for the account at `email` against the policy (length, blocklist,
 /// context-specific words); returns it normalised for hashing.
 pub(crate) fn check_new_password(password: &str, email: &str) -> Result<String, Error> {
-    let blocklist = BloomBlocklist::embedded()
+    let blocklist = FuseBlocklist::embedded()
         .map_err(|_| Error::Internal("password blocklist is malformed".into()))?;
     let normalized = policy::check_new(password, false, &blocklist).map_err(rejected)?;
     if contains_context(&normalized, email) {

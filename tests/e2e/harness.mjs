@@ -393,25 +393,43 @@ export async function serveHostPage(html, port) {
 const MASK64 = (1n << 64n) - 1n;
 let blocklist;
 
+/** MurmurHash3's 64-bit finaliser, as in edge/src/passwords/blocklist.rs. */
+function mix(z) {
+  z = ((z ^ (z >> 33n)) * 0xff51afd7ed558ccdn) & MASK64;
+  z = ((z ^ (z >> 33n)) * 0xc4ceb9fe1a85ec53n) & MASK64;
+  return z ^ (z >> 33n);
+}
+
 /**
- * Whether the edge's shipped blocklist (edge/data/password-blocklist.bloom, a Bloom
+ * Whether the edge's shipped blocklist (edge/data/password-blocklist.fuse, a binary fuse
  * filter; see edge/src/passwords/blocklist.rs) refuses `password`. Its false positives
- * (under 1 %) would make a test's random passphrase fail now and then.
+ * (1 in 262,144) would make a test's random passphrase fail now and then.
  */
 export function blocklisted(password) {
   if (!blocklist) {
-    const bytes = readFileSync(join(ROOT, "edge/data/password-blocklist.bloom"));
+    const bytes = readFileSync(join(ROOT, "edge/data/password-blocklist.fuse"));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    blocklist = { m: view.getBigUint64(6, true), k: view.getUint32(14, true), bits: bytes.subarray(26) };
+    blocklist = {
+      seed: view.getBigUint64(6, true),
+      segmentLength: BigInt(view.getUint32(14, true)),
+      segmentCountLength: BigInt(view.getUint32(18, true)),
+      bits: view.getUint32(26, true),
+      slots: bytes.subarray(38),
+    };
   }
+  const { seed, segmentLength, segmentCountLength, bits, slots } = blocklist;
   const digest = createHash("sha256").update(password.normalize("NFKC").toLowerCase()).digest();
-  const h1 = digest.readBigUInt64LE(0);
-  const h2 = digest.readBigUInt64LE(8) | 1n;
-  for (let i = 0n; i < BigInt(blocklist.k); i++) {
-    const j = ((h1 + i * h2) & MASK64) % blocklist.m;
-    if (((blocklist.bits[Number(j / 8n)] >> Number(j % 8n)) & 1) === 0) return false;
-  }
-  return true;
+  const h = mix((digest.readBigUInt64LE(0) + seed) & MASK64);
+  const mask = segmentLength - 1n;
+  const h0 = (h * segmentCountLength) >> 64n;
+  const h1 = (h0 + segmentLength) ^ ((h >> 18n) & mask);
+  const h2 = (h0 + 2n * segmentLength) ^ (h & mask);
+  const slot = (j) => {
+    const bit = Number(j) * bits;
+    return (slots.readUInt32LE(bit >> 3) >>> (bit & 7)) & ((1 << bits) - 1);
+  };
+  const fingerprint = Number(digest.readBigUInt64LE(8) & ((1n << BigInt(bits)) - 1n));
+  return fingerprint === (slot(h0) ^ slot(h1) ^ slot(h2));
 }
 
 /** A passphrase `make(tag)` around a random tag that the edge's blocklist does not refuse. */
