@@ -41,7 +41,7 @@ fn blocklist_false_positives(blocklist: &FuseBlocklist) {
         "cobalt", "sparrow", "glacier", "pepper", "willow", "ember", "falcon",
     ];
     // SplitMix64: a fixed sequence, so runs are comparable.
-    let mut state = 0x0B10_C711_57u64;
+    let mut state = 0x000B_10C7_1157_u64;
     let mut next = move || {
         state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = state;

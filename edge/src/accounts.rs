@@ -14,6 +14,8 @@
 
 use portcullis_shared::api::{PasswordProblem, PasswordRejected};
 
+use crate::attack::{breached, turnstile};
+use crate::clients::Protection;
 use crate::crypto::token::random_handle;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
@@ -21,16 +23,19 @@ use crate::passwords::blocklist::FuseBlocklist;
 use crate::passwords::hashing::{self, Cost, Verification};
 use crate::passwords::policy::{self, Rejection};
 use crate::ports::{Ports, StoreError};
-use crate::throttle::{self, IpPrefix};
+use crate::throttle::{self, Failures, IpPrefix};
 use crate::users::{normalize_email, User, UserStatus};
 
 /// Longest password sign-in will hash; longer input is refused after equivalent work.
 const MAX_SIGN_IN_PASSWORD_BYTES: usize = 4 * policy::MAX_LEN;
 
-/// Who is signing in, for the System Log.
+/// Who is signing in, for the System Log, and what the client asks of them.
 pub struct Attempt<'a> {
     pub client_id: &'a str,
     pub context: &'a RequestContext,
+    pub protection: Protection,
+    /// The Turnstile token the request carried, if any.
+    pub turnstile_token: Option<&'a str>,
 }
 
 fn password_event<'a>(
@@ -77,6 +82,8 @@ pub struct SignedIn {
     /// The account is under attack: the flow must also prove the person holds the
     /// account's address (an emailed code) before it completes.
     pub needs_second_proof: bool,
+    /// Recent failures on the account and from the IP prefix, for the risk assessment.
+    pub failures: Failures,
 }
 
 /// Checks email and password; on success records the sign-in and returns the user.
@@ -96,6 +103,12 @@ pub async fn sign_in(
     // Counted before anything is looked up or hashed: concurrent guesses each get their
     // own count, so no more than the limit are ever checked.
     let admitted = throttle::admit(ports, &typed, ip).await?;
+    // Under attack, a client with the human check asks for one before any password is
+    // tried: the same for every address, so it tells nothing about which have accounts.
+    if admitted.needs_second_proof && attempt.protection.human_check {
+        let token = attempt.turnstile_token;
+        turnstile::verify(ports, attempt.context, attempt.client_id, token).await?;
+    }
     let user = if plausible {
         ports.users.find_by_email(&typed).await?
     } else {
@@ -138,7 +151,7 @@ pub async fn sign_in(
             return Err(Error::InvalidCredentials);
         }
     };
-    let needs_second_proof = admitted.needs_second_proof;
+    let (needs_second_proof, failures) = (admitted.needs_second_proof, admitted.failures);
     admitted.refund(ports).await;
     let rehashed = if needs_rehash {
         hashing::hash(&normalized, Cost::OWASP, ports.random).ok()
@@ -158,6 +171,7 @@ pub async fn sign_in(
     Ok(SignedIn {
         user,
         needs_second_proof,
+        failures,
     })
 }
 
@@ -175,7 +189,19 @@ pub async fn sign_up(
     if name.is_some_and(|n| n.chars().count() > 200) {
         return Err(Error::InvalidField("name"));
     }
+    if attempt.protection.human_check {
+        let token = attempt.turnstile_token;
+        turnstile::verify(ports, attempt.context, attempt.client_id, token).await?;
+    }
     let normalized = check_new_password(password, &email)?;
+    if attempt.protection.breached_password_check {
+        let chooser = breached::Chooser {
+            user_id: None,
+            email: &email,
+            client_id: attempt.client_id,
+        };
+        breached::check(ports, attempt.context, &chooser, &normalized).await?;
+    }
 
     if ports.users.find_by_email(&email).await?.is_some() {
         return existing_account(ports, attempt, &email, password).await;
@@ -211,6 +237,7 @@ pub async fn sign_up(
     Ok(SignedIn {
         user,
         needs_second_proof: false,
+        failures: Failures::default(),
     })
 }
 

@@ -37,6 +37,46 @@ pub struct Client {
     pub access_token_ttl: u64,
     pub id_token_ttl: u64,
     pub refresh_token_ttl: u64,
+    /// Adaptive MFA and attack protection; all off unless the client turns them on.
+    pub protection: Protection,
+}
+
+/// When a sign-in to the client is challenged for a second factor because of its risk
+/// (see [`crate::risk`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdaptiveMfa {
+    /// Risk is assessed and logged, never challenged.
+    #[default]
+    Never,
+    /// Challenged when the assessment is high.
+    HighRisk,
+    /// Every sign-in is challenged.
+    Always,
+}
+
+impl AdaptiveMfa {
+    /// The stored form (`clients.adaptive_mfa`).
+    pub fn parse(stored: &str) -> Option<AdaptiveMfa> {
+        match stored {
+            "never" => Some(AdaptiveMfa::Never),
+            "high_risk" => Some(AdaptiveMfa::HighRisk),
+            "always" => Some(AdaptiveMfa::Always),
+            _ => None,
+        }
+    }
+}
+
+/// A client's attack protection settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Protection {
+    pub adaptive_mfa: AdaptiveMfa,
+    /// A Cloudflare Turnstile token is required at sign-up and at password sign-in to an
+    /// account under attack (see [`crate::attack::turnstile`]).
+    pub human_check: bool,
+    /// New passwords are checked against Have I Been Pwned's Pwned Passwords (see
+    /// [`crate::attack::breached`]).
+    pub breached_password_check: bool,
 }
 
 /// A stored theme: a preset name or a theme as JSON. `None` when it is neither or does
@@ -100,6 +140,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn adaptive_mfa_parses_its_stored_values_and_nothing_else() {
+        assert_eq!(AdaptiveMfa::parse("never"), Some(AdaptiveMfa::Never));
+        assert_eq!(AdaptiveMfa::parse("high_risk"), Some(AdaptiveMfa::HighRisk));
+        assert_eq!(AdaptiveMfa::parse("always"), Some(AdaptiveMfa::Always));
+        assert_eq!(AdaptiveMfa::parse("High_Risk"), None);
+        assert_eq!(Protection::default().adaptive_mfa, AdaptiveMfa::Never);
+        assert!(!Protection::default().human_check);
+        assert!(!Protection::default().breached_password_check);
+    }
+
+    #[test]
     fn stored_themes_are_presets_or_valid_json_and_nothing_else() {
         assert_eq!(parse_theme("playful"), Theme::preset("playful"));
         let json = serde_json::to_string(&Theme::preset("midnight")).unwrap_or_default();
@@ -126,6 +177,7 @@ mod tests {
             access_token_ttl: 600,
             id_token_ttl: 600,
             refresh_token_ttl: 3600,
+            protection: Protection::default(),
         }
     }
 

@@ -63,6 +63,10 @@ pub enum Error {
     CodeExpired,
     /// The emailed link or reset token expired or was used.
     LinkExpired,
+    /// The client requires a Turnstile token here and none was sent.
+    HumanCheckRequired,
+    /// The Turnstile token was refused (the detail, for logs, says why).
+    HumanCheckFailed(String),
 }
 
 impl Error {
@@ -93,12 +97,16 @@ impl Error {
             Error::CodeInvalid => ErrorCode::CodeInvalid,
             Error::CodeExpired => ErrorCode::CodeExpired,
             Error::LinkExpired => ErrorCode::LinkExpired,
+            Error::HumanCheckRequired => ErrorCode::HumanCheckRequired,
+            Error::HumanCheckFailed(_) => ErrorCode::HumanCheckFailed,
         }
     }
 
     pub fn status(&self) -> u16 {
         match self.code() {
             ErrorCode::InvalidRequest | ErrorCode::PasswordRejected => 400,
+            // Like a missing or wrong credential: the request lacks a proof.
+            ErrorCode::HumanCheckRequired | ErrorCode::HumanCheckFailed => 403,
             ErrorCode::InvalidCredentials => 401,
             ErrorCode::TooManyAttempts => 429,
             ErrorCode::PayloadTooLarge => 413,
@@ -184,6 +192,12 @@ impl Error {
             Error::LinkExpired => {
                 "This link has expired or was already used. Ask for a new email.".into()
             }
+            Error::HumanCheckRequired => {
+                "Complete the human check (turnstile_token) and try again.".into()
+            }
+            Error::HumanCheckFailed(_) => {
+                "The human check failed, expired or was already used. Complete it again.".into()
+            }
         }
     }
 
@@ -196,6 +210,7 @@ impl Error {
             Error::Store(StoreError::Conflict) => Some("store: unexpected key conflict".into()),
             Error::RandomUnavailable => Some("secure random source failed".into()),
             Error::Internal(reason) => Some(reason.clone()),
+            Error::HumanCheckFailed(reason) => Some(format!("human check: {reason}")),
             _ => None,
         }
     }
@@ -288,6 +303,8 @@ mod tests {
             Error::CodeInvalid,
             Error::CodeExpired,
             Error::LinkExpired,
+            Error::HumanCheckRequired,
+            Error::HumanCheckFailed("timeout-or-duplicate".into()),
         ]
         .into_iter()
         .chain(CeremonyError::ALL.map(Error::Ceremony))

@@ -21,6 +21,8 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
     /// The request's `Accept-Language`: the widget sends the language it shows.
     pub accept_language: Option<String>,
+    /// The remembered-device handle in the request's cookie (see [`crate::risk::device`]).
+    pub device: Option<String>,
 }
 
 impl RequestContext {
@@ -61,6 +63,17 @@ pub mod types {
     pub const TOKEN_REVOKE: &str = "app.oauth2.as.token.revoke";
     pub const REFRESH_REUSE: &str = "app.oauth2.as.token.detect_reuse";
     pub const KEY_ROTATE: &str = "system.signing_key.rotate";
+    /// Adaptive sign-on: a sign-in's risk and the decision on it.
+    pub const EVALUATE_SIGN_ON: &str = "policy.evaluate_sign_on";
+    pub const THREAT_DETECTED: &str = "security.threat.detected";
+    /// A Turnstile token was missing, reused or refused.
+    pub const HUMAN_CHECK_FAILED: &str = "security.request.blocked";
+    /// A new password is in Have I Been Pwned's Pwned Passwords.
+    pub const BREACHED_PASSWORD: &str = "security.breached_credential.detected";
+    /// Have I Been Pwned could not be asked: the password was accepted unchecked.
+    pub const BREACH_CHECK_UNAVAILABLE: &str = "system.breached_password_check.unavailable";
+    /// Every remembered device of an account was forgotten.
+    pub const DEVICES_FORGET: &str = "user.account.forget_devices";
 }
 
 /// One event to record.

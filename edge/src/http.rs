@@ -167,6 +167,14 @@ impl Response {
         }
     }
 
+    /// Adds a header beside any of the same name (`Set-Cookie`, RFC 6265 §3: one cookie
+    /// per header).
+    pub fn with_added_header(mut self, name: &str, value: &str) -> Response {
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
     pub fn with_header(mut self, name: &str, value: &str) -> Response {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.headers

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod address_proof;
 pub mod api;
+pub mod attack;
 pub mod clients;
 pub mod crypto;
 pub mod email;
@@ -24,7 +25,9 @@ pub mod passkeys;
 pub mod passwords;
 pub mod policy;
 pub mod ports;
+pub mod risk;
 pub mod sessions;
+pub mod signals;
 /// In-memory ports for tests; never part of a deployed worker.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

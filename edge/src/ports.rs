@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crate::clients::Client;
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
+use crate::signals::{Place, Signals};
 use crate::users::{Session, User};
 use crate::webauthn::CredentialRecord;
 use portcullis_shared::system_log::SystemLogEvent;
@@ -265,6 +266,64 @@ pub trait Counters {
     async fn decrement(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError>;
 }
 
+/// What the platform knows about where the current request comes from (Cloudflare's
+/// `request.cf`); see [`crate::signals`].
+pub trait SignalSource {
+    fn signals(&self) -> Signals;
+}
+
+/// What adaptive sign-on remembers per account: where it last signed in, and the
+/// browsers it signed in from (remembered devices, named by the SHA-256 of their
+/// cookie's handle).
+#[async_trait(?Send)]
+pub trait RiskStore {
+    /// Where and when the account last signed in, if it has before.
+    async fn last_place(&self, user_id: &str) -> Result<Option<Place>, StoreError>;
+    /// Replaces the account's last place.
+    async fn record_place(&self, user_id: &str, place: &Place) -> Result<(), StoreError>;
+    /// Remembers the device for the account until `expires_at` (or extends it).
+    async fn remember_device(
+        &self,
+        device_hash: &str,
+        user_id: &str,
+        expires_at: UnixMillis,
+    ) -> Result<(), StoreError>;
+    /// Whether the device is remembered for the account at `now`.
+    async fn knows_device(
+        &self,
+        device_hash: &str,
+        user_id: &str,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError>;
+    /// Forgets every remembered device of the account; returns how many there were.
+    async fn forget_devices(&self, user_id: &str) -> Result<usize, StoreError>;
+}
+
+/// A call to a third-party service failed (unreachable, timed out, or not a 2xx); the
+/// detail is for logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundError(pub String);
+
+/// Cloudflare Turnstile's server-side validation: `POST` to siteverify with the
+/// deployment's secret key. Returns the response body (JSON) for
+/// [`crate::attack::turnstile`] to read.
+#[async_trait(?Send)]
+pub trait HumanCheck {
+    async fn siteverify(
+        &self,
+        token: &str,
+        remote_ip: Option<&str>,
+    ) -> Result<String, OutboundError>;
+}
+
+/// Have I Been Pwned's Pwned Passwords range API (k-anonymity): `GET
+/// /range/{first 5 hex digits of the SHA-1}` with `Add-Padding: true`. Returns the body
+/// (`SUFFIX:COUNT` lines) for [`crate::attack::breached`] to read.
+#[async_trait(?Send)]
+pub trait BreachedPasswords {
+    async fn range(&self, prefix: &str) -> Result<String, OutboundError>;
+}
+
 /// The operators' log (Workers logs): failures the caller is not told about.
 pub trait Diagnostics {
     fn log(&self, line: &str);
@@ -280,6 +339,8 @@ pub struct Settings {
     pub mail_from: String,
     /// Whether a password reset ends the account's sessions and revokes its tokens.
     pub reset_revokes_tokens: bool,
+    /// The Turnstile site key the widget renders for clients with the human check on.
+    pub turnstile_site_key: Option<String>,
 }
 
 /// The ports one request is handled with.
@@ -300,4 +361,8 @@ pub struct Ports<'a> {
     pub mailbox: Option<&'a dyn Mailbox>,
     pub settings: &'a Settings,
     pub diagnostics: &'a dyn Diagnostics,
+    pub signals: &'a dyn SignalSource,
+    pub risk: &'a dyn RiskStore,
+    pub human_check: &'a dyn HumanCheck,
+    pub breaches: &'a dyn BreachedPasswords,
 }

@@ -120,14 +120,14 @@ pub fn clear_cookie(issuer: &str) -> String {
     )
 }
 
-fn is_secure(issuer: &str) -> bool {
+pub(crate) fn is_secure(issuer: &str) -> bool {
     let host = issuer
         .strip_prefix("http://")
         .map(|rest| rest.split(['/', ':']).next().unwrap_or_default());
     matches!(host, None | Some("localhost" | "127.0.0.1"))
 }
 
-fn secure_attribute(issuer: &str) -> &'static str {
+pub(crate) fn secure_attribute(issuer: &str) -> &'static str {
     if is_secure(issuer) {
         "; Secure"
     } else {
@@ -138,7 +138,12 @@ fn secure_attribute(issuer: &str) -> &'static str {
 /// The session handle in a `Cookie` header (RFC 6265 §5.4): the value of the cookie named
 /// exactly [`cookie_name`], if it appears once and has the shape of a handle.
 fn handle_in<'a>(issuer: &str, header: Option<&'a str>) -> Option<&'a str> {
-    let name = cookie_name(issuer);
+    cookie_handle(cookie_name(issuer), header)
+}
+
+/// The handle in the cookie named exactly `name`, if it appears once and has the shape of
+/// a handle (a cookie tossed in beside the real one never decides anything).
+pub(crate) fn cookie_handle<'a>(name: &str, header: Option<&'a str>) -> Option<&'a str> {
     let mut values = header?
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))

@@ -13,11 +13,12 @@ use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::{
-    ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog, GrantStore, KeptMail,
-    KeyStore, Mail, MailError, Mailbox, Mailer, OneTimeStore, Ports, RandomUnavailable,
-    SecureRandom, SessionStore, Settings, StoreError, StoredCredential, StoredKey, UnixMillis,
-    UserStore,
+    BreachedPasswords, ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog,
+    GrantStore, HumanCheck, KeptMail, KeyStore, Mail, MailError, Mailbox, Mailer, OneTimeStore,
+    OutboundError, Ports, RandomUnavailable, RiskStore, SecureRandom, SessionStore, Settings,
+    SignalSource, StoreError, StoredCredential, StoredKey, UnixMillis, UserStore,
 };
+use crate::signals::{Place, Signals};
 use crate::throttle::{next_window, Change, Window};
 use crate::users::{Session, User, UserStatus};
 use crate::webauthn::CredentialRecord;
@@ -650,6 +651,201 @@ pub fn demo_client() -> Client {
         access_token_ttl: 600,
         id_token_ttl: 600,
         refresh_token_ttl: 86_400,
+        protection: Default::default(),
+    }
+}
+
+/// The request's signals, set by the test (Cloudflare's `request.cf` in a deployment).
+#[derive(Default)]
+pub struct SetSignals(pub RefCell<Signals>);
+
+impl SetSignals {
+    pub fn set(&self, signals: Signals) {
+        *self.0.borrow_mut() = signals;
+    }
+}
+
+impl SignalSource for SetSignals {
+    fn signals(&self) -> Signals {
+        self.0.borrow().clone()
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryRiskStore {
+    places: RefCell<HashMap<String, Place>>,
+    /// (device hash, user id) → expiry.
+    devices: RefCell<HashMap<(String, String), UnixMillis>>,
+}
+
+impl MemoryRiskStore {
+    /// Every stored device hash.
+    pub fn device_hashes(&self) -> Vec<String> {
+        self.devices
+            .borrow()
+            .keys()
+            .map(|(h, _)| h.clone())
+            .collect()
+    }
+}
+
+#[async_trait(?Send)]
+impl RiskStore for MemoryRiskStore {
+    async fn last_place(&self, user_id: &str) -> Result<Option<Place>, StoreError> {
+        Ok(self.places.borrow().get(user_id).cloned())
+    }
+
+    async fn record_place(&self, user_id: &str, place: &Place) -> Result<(), StoreError> {
+        self.places
+            .borrow_mut()
+            .insert(user_id.to_string(), place.clone());
+        Ok(())
+    }
+
+    async fn remember_device(
+        &self,
+        device_hash: &str,
+        user_id: &str,
+        expires_at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        self.devices
+            .borrow_mut()
+            .insert((device_hash.to_string(), user_id.to_string()), expires_at);
+        Ok(())
+    }
+
+    async fn knows_device(
+        &self,
+        device_hash: &str,
+        user_id: &str,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        let key = (device_hash.to_string(), user_id.to_string());
+        Ok(self.devices.borrow().get(&key).is_some_and(|e| now < *e))
+    }
+
+    async fn forget_devices(&self, user_id: &str) -> Result<usize, StoreError> {
+        let mut devices = self.devices.borrow_mut();
+        let before = devices.len();
+        devices.retain(|(_, user), _| user != user_id);
+        Ok(before - devices.len())
+    }
+}
+
+/// A stand-in for Cloudflare's siteverify, answering in its JSON format: a token it
+/// issued is a success once, then `timeout-or-duplicate`; any other token is
+/// `invalid-input-response`.
+#[derive(Default)]
+pub struct StandInTurnstile {
+    issued: RefCell<HashMap<String, (UnixMillis, bool)>>,
+    calls: Cell<usize>,
+    down: Cell<bool>,
+}
+
+impl StandInTurnstile {
+    /// A token for a challenge solved now.
+    pub fn issue(&self, clock: &FixedClock) -> String {
+        let token = format!("0.stand-in-token-{}", self.issued.borrow().len());
+        self.issued
+            .borrow_mut()
+            .insert(token.clone(), (clock.now(), false));
+        token
+    }
+
+    /// How many times siteverify was asked.
+    pub fn calls(&self) -> usize {
+        self.calls.get()
+    }
+
+    /// From now on siteverify cannot be reached.
+    pub fn go_down(&self) {
+        self.down.set(true);
+    }
+}
+
+#[async_trait(?Send)]
+impl HumanCheck for StandInTurnstile {
+    async fn siteverify(
+        &self,
+        token: &str,
+        _remote_ip: Option<&str>,
+    ) -> Result<String, OutboundError> {
+        self.calls.set(self.calls.get() + 1);
+        if self.down.get() {
+            return Err(OutboundError("connection refused".into()));
+        }
+        let mut issued = self.issued.borrow_mut();
+        let answer = match issued.get_mut(token) {
+            None => {
+                serde_json::json!({"success": false, "error-codes": ["invalid-input-response"]})
+            }
+            Some((_, true)) => {
+                serde_json::json!({"success": false, "error-codes": ["timeout-or-duplicate"]})
+            }
+            Some((at, used)) => {
+                *used = true;
+                serde_json::json!({
+                    "success": true,
+                    "challenge_ts": crate::events::rfc3339(*at),
+                    "hostname": "localhost",
+                    "error-codes": [],
+                    "action": "",
+                    "cdata": "",
+                })
+            }
+        };
+        Ok(answer.to_string())
+    }
+}
+
+/// A stand-in for Pwned Passwords' range API, answering `SUFFIX:COUNT` lines padded
+/// with count-0 lines, as the real API does with `Add-Padding: true`.
+#[derive(Default)]
+pub struct StandInPwnedPasswords {
+    breached: RefCell<Vec<String>>,
+    asked: RefCell<Vec<String>>,
+    down: Cell<bool>,
+}
+
+impl StandInPwnedPasswords {
+    /// Lists `password` as breached.
+    pub fn add(&self, password: &str) {
+        use sha1::{Digest, Sha1};
+        let hash: String = Sha1::digest(password.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        self.breached.borrow_mut().push(hash);
+    }
+
+    /// The prefixes asked for so far.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.borrow().clone()
+    }
+
+    pub fn go_down(&self) {
+        self.down.set(true);
+    }
+}
+
+#[async_trait(?Send)]
+impl BreachedPasswords for StandInPwnedPasswords {
+    async fn range(&self, prefix: &str) -> Result<String, OutboundError> {
+        self.asked.borrow_mut().push(prefix.to_string());
+        if self.down.get() {
+            return Err(OutboundError("connection refused".into()));
+        }
+        let mut lines: Vec<String> = self
+            .breached
+            .borrow()
+            .iter()
+            .filter_map(|h| h.strip_prefix(prefix))
+            .map(|suffix| format!("{suffix}:42"))
+            .collect();
+        for i in 0..5 {
+            lines.push(format!("{:035X}:0", 0xABCDEF + i));
+        }
+        Ok(lines.join("\r\n"))
     }
 }
 
@@ -667,6 +863,10 @@ pub struct TestPorts {
     pub mailer: MemoryMailer,
     pub settings: Settings,
     pub diagnostics: CollectedDiagnostics,
+    pub signals: SetSignals,
+    pub risk: MemoryRiskStore,
+    pub human_check: StandInTurnstile,
+    pub breaches: StandInPwnedPasswords,
 }
 
 impl TestPorts {
@@ -690,8 +890,13 @@ impl TestPorts {
                 rp_id: None,
                 mail_from: "Portcullis <no-reply@portcullis.test>".into(),
                 reset_revokes_tokens: true,
+                turnstile_site_key: Some("1x00000000000000000000AA".into()),
             },
             diagnostics: CollectedDiagnostics::default(),
+            signals: SetSignals::default(),
+            risk: MemoryRiskStore::default(),
+            human_check: StandInTurnstile::default(),
+            breaches: StandInPwnedPasswords::default(),
         }
     }
 
@@ -712,6 +917,10 @@ impl TestPorts {
             mailbox: Some(&self.mailer),
             settings: &self.settings,
             diagnostics: &self.diagnostics,
+            signals: &self.signals,
+            risk: &self.risk,
+            human_check: &self.human_check,
+            breaches: &self.breaches,
         }
     }
 }

@@ -146,12 +146,23 @@ impl fmt::Display for IpPrefix {
 
 // --- password sign-in ------------------------------------------------------------------
 
+/// Failed password attempts counted before this one in the running windows (with any
+/// still in flight): what adaptive sign-on reads as a burst (see [`crate::risk`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Failures {
+    /// On the account, from anywhere.
+    pub account: u32,
+    /// From the IP prefix, on any account.
+    pub ip: u32,
+}
+
 /// A password attempt that may go on to be checked.
 #[derive(Debug)]
 #[must_use = "a correct password takes its attempt back with `refund`"]
 pub struct Admitted {
     /// The account is under attack: a correct password also needs an emailed code.
     pub needs_second_proof: bool,
+    pub failures: Failures,
     counted: Vec<String>,
 }
 
@@ -183,15 +194,19 @@ pub async fn admit(ports: &Ports<'_>, account: &str, ip: IpPrefix) -> Result<Adm
     let per_account = format!("signin:account:{account}");
     let counters = ports.counters;
     let now = ports.clock.now();
-    if count(counters, &per_ip, now).await? > MAX_FAILURES_PER_IP
+    let from_ip = count(counters, &per_ip, now).await?;
+    if from_ip > MAX_FAILURES_PER_IP
         || count(counters, &per_pair, now).await? > MAX_FAILURES_PER_ACCOUNT_AND_IP
     {
         return Err(Error::Throttled);
     }
-    let needs_second_proof =
-        count(counters, &per_account, now).await? > SECOND_PROOF_AFTER_FAILURES;
+    let on_account = count(counters, &per_account, now).await?;
     Ok(Admitted {
-        needs_second_proof,
+        needs_second_proof: on_account > SECOND_PROOF_AFTER_FAILURES,
+        failures: Failures {
+            account: on_account.saturating_sub(1),
+            ip: from_ip.saturating_sub(1),
+        },
         counted: vec![per_ip, per_pair, per_account],
     })
 }

@@ -29,6 +29,11 @@ pub struct ClientConfig {
     /// widget needs to manage the signed-in person's passkeys (see the API docs).
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub account_api: bool,
+    /// The Cloudflare Turnstile site key to render, when the client asks for a human check
+    /// at sign-up and at sign-in to an account under attack; its token goes in the
+    /// request's `turnstile_token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_site_key: Option<String>,
 }
 
 /// `POST /v1/flows`: begin a first-party sign-in flow for a client.
@@ -82,6 +87,10 @@ pub struct FlowStarted {
 pub struct PasswordSignIn {
     pub email: String,
     pub password: Secret,
+    /// A Cloudflare Turnstile token, where the client asks for one (see `turnstile_site_key`
+    /// in [`ClientConfig`]): needed when the account is under attack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_token: Option<Secret>,
 }
 
 /// `POST /v1/flows/{flow_id}/sign-up`: create an account with email and password.
@@ -92,6 +101,10 @@ pub struct PasswordSignUp {
     /// How the person wants to be addressed (`name` claim).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A Cloudflare Turnstile token, where the client asks for one (see `turnstile_site_key`
+    /// in [`ClientConfig`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_token: Option<Secret>,
 }
 
 /// How a finished flow hands over: what the widget does next.

@@ -90,11 +90,16 @@ pub enum ErrorCode {
     /// Changing how the account signs in needs a sign-in within the last five minutes
     /// (RFC 9470 `insufficient_user_authentication`): sign in again, then retry.
     ReauthenticationRequired,
+    /// The client asks for a Cloudflare Turnstile token here (`turnstile_token`) and the
+    /// request carried none: render the Turnstile widget and send its token.
+    HumanCheckRequired,
+    /// The Turnstile token was refused: invalid, older than 300 seconds, or used already.
+    HumanCheckFailed,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 38] = [
+    pub const ALL: [ErrorCode; 40] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -133,6 +138,8 @@ impl ErrorCode {
         ErrorCode::LinkExpired,
         ErrorCode::InsufficientScope,
         ErrorCode::ReauthenticationRequired,
+        ErrorCode::HumanCheckRequired,
+        ErrorCode::HumanCheckFailed,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -178,6 +185,8 @@ impl ErrorCode {
             ErrorCode::LinkExpired => "link_expired",
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::ReauthenticationRequired => "reauthentication_required",
+            ErrorCode::HumanCheckRequired => "human_check_required",
+            ErrorCode::HumanCheckFailed => "human_check_failed",
         }
     }
 }
@@ -258,6 +267,8 @@ mod tests {
                 "link_expired",
                 "insufficient_scope",
                 "reauthentication_required",
+                "human_check_required",
+                "human_check_failed",
             ]
         );
     }

@@ -48,6 +48,7 @@ mod tests {
         let body = crate::api::PasswordSignIn {
             email: "ada@example.com".into(),
             password: secret.clone(),
+            turnstile_token: None,
         };
         assert!(!format!("{body:?}").contains("horse"));
         let json = serde_json::to_string(&body).unwrap_or_default();

@@ -22,6 +22,7 @@ use crate::oauth::token_request::TokenError;
 use crate::oauth::{authorize, discovery, introspection, keys, logout, revocation, userinfo};
 use crate::passkeys::account;
 use crate::ports::Ports;
+use crate::risk::device;
 use crate::sessions;
 
 pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Response, Error> {
@@ -33,6 +34,8 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         ip_address: request.header("cf-connecting-ip").map(str::to_string),
         user_agent: request.header("user-agent").map(str::to_string),
         accept_language: request.header("accept-language").map(str::to_string),
+        device: device::handle_in(&request.self_origin, request.header("cookie"))
+            .map(str::to_string),
     };
     let caller = Caller {
         origin: request.header("origin"),
@@ -317,6 +320,11 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
         .ok_or(Error::UnknownClient)?;
     let config = ClientConfig {
         account_api: client.allows_account_api(),
+        turnstile_site_key: client
+            .protection
+            .human_check
+            .then(|| ports.settings.turnstile_site_key.clone())
+            .flatten(),
         client_id: client.id,
         name: client.name,
         theme: client.theme,
@@ -334,11 +342,14 @@ fn completed(done: Completed, issuer: &str) -> Response {
         outcome: &done.outcome,
         notice,
     };
-    let response = Response::json(200, &body);
-    match done.session {
-        Some(handle) => response.with_header("set-cookie", &sessions::set_cookie(&handle, issuer)),
-        None => response,
+    let mut response = Response::json(200, &body);
+    if let Some(handle) = done.session {
+        response = response.with_header("set-cookie", &sessions::set_cookie(&handle, issuer));
     }
+    if let Some(handle) = done.device {
+        response = response.with_added_header("set-cookie", &device::set_cookie(&handle, issuer));
+    }
+    response
 }
 
 /// The body of an OAuth endpoint: a form (RFC 6749 §3.2), of sane size.

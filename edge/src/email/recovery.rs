@@ -11,6 +11,7 @@ use super::templates::{self, SignInMethod};
 use super::{deliver, RESET_TTL_SECONDS};
 use crate::accounts;
 use crate::address_proof::{self, ProvenBy};
+use crate::attack::breached;
 use crate::crypto::token::random_handle;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec};
@@ -120,7 +121,25 @@ pub async fn reset(
         .await?
         .filter(|u| u.status == UserStatus::Active)
         .ok_or(Error::LinkExpired)?;
-    let normalized = match accounts::check_new_password(request.password.expose(), &user.email) {
+    let client = ports.clients.find(&record.client_id).await?;
+    let checked = match accounts::check_new_password(request.password.expose(), &user.email) {
+        Ok(normalized)
+            if client
+                .as_ref()
+                .is_some_and(|c| c.protection.breached_password_check) =>
+        {
+            let chooser = breached::Chooser {
+                user_id: Some(&user.id),
+                email: &user.email,
+                client_id: &record.client_id,
+            };
+            breached::check(ports, caller.context, &chooser, &normalized)
+                .await
+                .map(|()| normalized)
+        }
+        other => other,
+    };
+    let normalized = match checked {
         Ok(normalized) => normalized,
         Err(err) => {
             put(ports, request.token.expose(), &record).await?;
@@ -153,8 +172,30 @@ pub async fn reset(
         ),
     )
     .await;
+    // A browser remembered before the reset may be the one the reset shuts out.
+    let forgotten = match ports.risk.forget_devices(&user.id).await {
+        Ok(forgotten) => forgotten,
+        Err(err) => {
+            let line = format!("reset: could not forget remembered devices: {err:?}");
+            ports.diagnostics.log(&line);
+            0
+        }
+    };
+    if forgotten > 0 {
+        events::record(
+            ports,
+            caller.context,
+            EventSpec::user_success(
+                types::DEVICES_FORGET,
+                "Remembered devices forgotten after a password reset",
+                &user,
+                &record.client_id,
+            ),
+        )
+        .await;
+    }
     // A new password is a new way in: the owner hears of it, whoever set it.
-    if let Some(client) = ports.clients.find(&record.client_id).await? {
+    if let Some(client) = client {
         let words = caller.context.words();
         let mail = templates::method_added(&user.email, &client, &words, SignInMethod::Password);
         deliver(ports, caller.context, &client.id, &mail).await;

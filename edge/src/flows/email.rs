@@ -164,6 +164,7 @@ fn waiting() -> Completed {
     Completed {
         outcome: FlowOutcome::VerifyEmail(sent()),
         session: None,
+        device: None,
         proof: Proof::default(),
     }
 }

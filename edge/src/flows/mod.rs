@@ -36,8 +36,9 @@ use crate::one_time::OneTime;
 use crate::passkeys;
 use crate::policy::{self, PolicyRefusal};
 use crate::ports::{Ports, UnixMillis};
+use crate::risk;
 use crate::sessions;
-use crate::throttle::IpPrefix;
+use crate::throttle::{Failures, IpPrefix};
 use crate::users::User;
 
 /// How long a started flow stays usable.
@@ -93,6 +94,8 @@ pub struct Completed {
     pub outcome: FlowOutcome,
     /// The new session cookie's handle (hosted flows only).
     pub session: Option<String>,
+    /// The remembered-device cookie's handle (see [`risk::device`]).
+    pub device: Option<String>,
     /// What proving the address did on the way, for the person to be told.
     pub proof: Proof,
 }
@@ -305,9 +308,16 @@ pub async fn step(
             return Err(err);
         }
     };
+    let turnstile_token = match &input {
+        StepInput::Password(body) => body.turnstile_token.as_ref(),
+        StepInput::SignUp(body) => body.turnstile_token.as_ref(),
+        _ => None,
+    };
     let attempt = Attempt {
         client_id: &client.id,
         context: caller.context,
+        protection: client.protection,
+        turnstile_token: turnstile_token.map(|t| t.expose()),
     };
     let rp = || passkeys::relying_party(ports, caller.self_origin, &client.allowed_origins);
     let mut proof = Proof::default();
@@ -321,8 +331,10 @@ pub async fn step(
     };
     // Set when a correct password is not enough: the account is under attack.
     let mut needs_second_proof = false;
+    let mut failures = Failures::default();
     let mut password_step = |signed_in: accounts::SignedIn| {
         needs_second_proof = signed_in.needs_second_proof;
+        failures = signed_in.failures;
         signed_in.user
     };
     let result = match &input {
@@ -379,7 +391,32 @@ pub async fn step(
                     return keep(ports, flow_id, record, Error::InvalidCredentials).await
                 }
             };
-            if needs_second_proof || unverified {
+            // Adaptive sign-on, after the first factor and the policy check. An emailed
+            // code that finishes a pending verification is the answer to a challenge (or
+            // to the address check), not a new sign-in to assess.
+            let challenge =
+                if matches!(input, StepInput::EmailCode(_)) && record.verifying.is_some() {
+                    false
+                } else {
+                    let two_factors = amr.iter().any(|m| m == "mfa" || m == "otp");
+                    let policy = client.protection.adaptive_mfa;
+                    let evaluation = risk::evaluate(
+                        ports,
+                        caller.context,
+                        &user,
+                        &client.id,
+                        policy,
+                        failures,
+                        two_factors || needs_second_proof,
+                    )
+                    .await?;
+                    evaluation.challenge
+                };
+            if challenge {
+                // The second factor asked for: a code emailed to the account's address.
+                amr.push("otp".into());
+            }
+            if needs_second_proof || unverified || challenge {
                 return email::verify_first(ports, caller, flow_id, record, &client, &user, amr)
                     .await;
             }
@@ -438,6 +475,7 @@ async fn complete(
     let auth = record.authorization;
     let now = ports.clock.now();
     let code = code::issue(ports, &auth.record(&record.client_id, &user.id, now, &amr)).await?;
+    let device = risk::signed_in(ports, caller.context, &user.id).await;
     events::record(
         ports,
         caller.context,
@@ -456,6 +494,7 @@ async fn complete(
                 expires_in: CODE_TTL_SECONDS,
             },
             session: None,
+            device,
             proof,
         }),
         Some(redirect_uri) => {
@@ -469,6 +508,7 @@ async fn complete(
             Ok(Completed {
                 outcome: FlowOutcome::Redirect { redirect_to },
                 session: Some(session),
+                device,
                 proof,
             })
         }

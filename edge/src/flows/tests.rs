@@ -18,6 +18,7 @@ fn context() -> RequestContext {
         ip_address: Some("198.51.100.7".into()),
         user_agent: None,
         accept_language: None,
+        device: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn sign_up(email: &str) -> StepInput {
         email: email.into(),
         password: PASSWORD.into(),
         name: None,
+        turnstile_token: None,
     })
 }
 
@@ -118,6 +120,7 @@ fn a_flow_ends_exactly_once_in_a_code_bound_to_its_challenge() {
         StepInput::Password(PasswordSignIn {
             email: "ada@example.com".into(),
             password: PASSWORD.into(),
+            turnstile_token: None,
         }),
     ));
     assert_eq!(again.unwrap_err(), Error::FlowNotFound);

@@ -37,6 +37,7 @@ impl Session {
             let body = PasswordSignIn {
                 email: email.clone(),
                 password: password.into(),
+                turnstile_token: None,
             };
             let outcome = self.api().sign_in(&flow_id, &body).await?;
             self.finish(Some(email.clone()), outcome, Method::Password)
@@ -57,6 +58,7 @@ impl Session {
                 email: email.clone(),
                 password: password.into(),
                 name,
+                turnstile_token: None,
             };
             let outcome = self.api().sign_up(&flow_id, &body).await?;
             self.finish(Some(email.clone()), outcome, Method::Password)

@@ -7,7 +7,13 @@
 //! of this deployment when it differs from the request's (behind a custom route, say),
 //! the optional `RP_ID` variable, the WebAuthn RP ID when it is not the issuer's host, and
 //! the mail settings (`MAIL_TRANSPORT`, `MAIL_FROM`, `MAIL_API_URL`, `MAIL_API_KEY`, the
-//! `EMAIL` send_email binding; see `mail`) and `RESET_KEEPS_SESSIONS`.
+//! `EMAIL` send_email binding; see `mail`), `RESET_KEEPS_SESSIONS`, and the attack
+//! protection services (`TURNSTILE_*`, `PWNED_PASSWORDS_URL`; see `outbound`).
+//!
+//! Risk signals come from `request.cf`. Only where this deployment's origin is loopback
+//! (`wrangler dev`, whose `request.cf` is fixed) and `DEV_SIGNALS=allow`, the
+//! `x-portcullis-dev-signals` header may set them instead, so end-to-end tests can sign
+//! in "from" another country; a deployed worker never reads that header.
 
 mod counters;
 mod d1;
@@ -15,6 +21,7 @@ mod grants;
 mod mail;
 mod objects;
 mod one_time;
+mod outbound;
 
 pub use counters::CounterObject;
 pub use grants::GrantObject;
@@ -29,8 +36,41 @@ use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
 use crate::oauth::keys;
 use crate::ports::{
     Clock, Diagnostics, Mailbox, Mailer, Ports, RandomUnavailable, SecureRandom, Settings,
-    StoreError, UnixMillis,
+    SignalSource, StoreError, UnixMillis,
 };
+use crate::signals::{Signals, DEV_SIGNALS_HEADER};
+
+/// The signals of the request being handled.
+struct RequestSignals(Signals);
+
+impl SignalSource for RequestSignals {
+    fn signals(&self) -> Signals {
+        self.0.clone()
+    }
+}
+
+/// `request.cf`'s fields, read defensively: a missing or oddly typed field is no signal.
+fn cf_signals(req: &worker::Request) -> Signals {
+    use wasm_bindgen::JsValue;
+    let cf = js_sys::Reflect::get(req.inner(), &JsValue::from_str("cf"))
+        .ok()
+        .filter(|v| v.is_object());
+    let field = |name: &str| {
+        cf.as_ref()
+            .and_then(|cf| js_sys::Reflect::get(cf, &JsValue::from_str(name)).ok())
+    };
+    let string = |name: &str| field(name).and_then(|v| v.as_string());
+    let asn = field("asn")
+        .and_then(|v| v.as_f64())
+        .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n))
+        .map(|n| n as u32);
+    Signals::from_cf(
+        string("country").as_deref(),
+        asn,
+        string("latitude").as_deref(),
+        string("longitude").as_deref(),
+    )
+}
 
 /// `Date.now()`: the runtime's clock.
 struct WorkerClock;
@@ -85,6 +125,7 @@ fn settings(env: &Env) -> Settings {
         rp_id,
         mail_from,
         reset_revokes_tokens,
+        turnstile_site_key: var(env, "TURNSTILE_SITE_KEY"),
     }
 }
 
@@ -149,11 +190,14 @@ struct Platform {
     mailer: Box<dyn Mailer>,
     mailbox: Option<d1::D1DevMailbox>,
     settings: Settings,
+    signals: RequestSignals,
+    turnstile: outbound::Turnstile,
+    pwned_passwords: outbound::PwnedPasswords,
 }
 
 impl Platform {
-    /// The ports for requests to `self_origin`.
-    fn new(env: &Env, self_origin: &str) -> worker::Result<Platform> {
+    /// The ports for requests to `self_origin` with `signals`.
+    fn new(env: &Env, self_origin: &str, signals: Signals) -> worker::Result<Platform> {
         let settings = settings(env);
         let loopback = crate::http::is_loopback(self_origin);
         let (mailer, mailbox) = mail_transport(env, &settings.mail_from, loopback)?;
@@ -166,6 +210,16 @@ impl Platform {
             mailer,
             mailbox,
             settings,
+            signals: RequestSignals(signals),
+            turnstile: outbound::Turnstile {
+                url: var(env, "TURNSTILE_SITEVERIFY_URL")
+                    .unwrap_or_else(|| outbound::DEFAULT_SITEVERIFY_URL.into()),
+                secret: var(env, "TURNSTILE_SECRET_KEY"),
+            },
+            pwned_passwords: outbound::PwnedPasswords {
+                url: var(env, "PWNED_PASSWORDS_URL")
+                    .unwrap_or_else(|| outbound::DEFAULT_PWNED_PASSWORDS_URL.into()),
+            },
         })
     }
 
@@ -186,6 +240,10 @@ impl Platform {
             mailbox: self.mailbox.as_ref().map(|m| m as &dyn Mailbox),
             settings: &self.settings,
             diagnostics: &ConsoleDiagnostics,
+            signals: &self.signals,
+            risk: &self.stores,
+            human_check: &self.turnstile,
+            breaches: &self.pwned_passwords,
         }
     }
 }
@@ -195,7 +253,7 @@ impl Platform {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let issuer = var(&env, "ISSUER").unwrap_or_default();
-    let platform = match Platform::new(&env, &issuer) {
+    let platform = match Platform::new(&env, &issuer, Signals::default()) {
         Ok(platform) => platform,
         Err(err) => {
             console_error!("scheduled: bindings: {err}");
@@ -249,7 +307,13 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
             None => return Ok(Error::BodyTooLarge.to_response()),
         },
     };
-    let platform = Platform::new(env, &self_origin)?;
+    let dev_signals = (crate::http::is_loopback(&self_origin)
+        && var(env, "DEV_SIGNALS").as_deref() == Some("allow"))
+    .then(|| req.headers().get(DEV_SIGNALS_HEADER).ok().flatten())
+    .flatten()
+    .and_then(|value| Signals::from_dev_header(&value));
+    let signals = dev_signals.unwrap_or_else(|| cf_signals(&req));
+    let platform = Platform::new(env, &self_origin, signals)?;
     let request = Request {
         method,
         path: url.path().to_string(),

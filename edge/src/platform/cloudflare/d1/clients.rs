@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 use worker::D1Database;
 
 use super::unavailable;
-use crate::clients::{Client, ClientType};
+use crate::clients::{AdaptiveMfa, Client, ClientType, Protection};
 use crate::ports::{ClientStore, StoreError};
 
 /// A row of `clients`; list columns hold JSON arrays.
@@ -23,6 +23,9 @@ struct ClientRow {
     post_logout_redirect_uris: String,
     email_verification: String,
     theme: Option<String>,
+    adaptive_mfa: String,
+    human_check: f64,
+    breached_password_check: f64,
     access_token_ttl: f64,
     id_token_ttl: f64,
     refresh_token_ttl: f64,
@@ -48,6 +51,8 @@ impl ClientRow {
             serde_json::from_str(&self.grant_types).map_err(|_| corrupt("grant_types"))?;
         let post_logout_redirect_uris = serde_json::from_str(&self.post_logout_redirect_uris)
             .map_err(|_| corrupt("post_logout_redirect_uris"))?;
+        let adaptive_mfa =
+            AdaptiveMfa::parse(&self.adaptive_mfa).ok_or_else(|| corrupt("adaptive_mfa"))?;
         Ok(Client {
             id: self.id,
             name: self.name,
@@ -63,6 +68,11 @@ impl ClientRow {
             access_token_ttl: self.access_token_ttl as u64,
             id_token_ttl: self.id_token_ttl as u64,
             refresh_token_ttl: self.refresh_token_ttl as u64,
+            protection: Protection {
+                adaptive_mfa,
+                human_check: self.human_check != 0.0,
+                breached_password_check: self.breached_password_check != 0.0,
+            },
         })
     }
 }
@@ -85,7 +95,8 @@ impl ClientStore for D1ClientStore {
             .prepare(
                 "SELECT id, name, client_type, redirect_uris, allowed_origins, allowed_scopes, \
                  secret_hash, grant_types, post_logout_redirect_uris, email_verification, \
-                 theme, access_token_ttl, id_token_ttl, refresh_token_ttl \
+                 theme, adaptive_mfa, human_check, breached_password_check, \
+                 access_token_ttl, id_token_ttl, refresh_token_ttl \
                  FROM clients WHERE id = ?1 AND disabled_at IS NULL",
             )
             .bind(&[JsValue::from_str(client_id)])

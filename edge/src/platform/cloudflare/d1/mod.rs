@@ -5,6 +5,7 @@ mod credentials;
 mod events;
 mod keys;
 mod mailbox;
+mod risk;
 mod sessions;
 mod users;
 
