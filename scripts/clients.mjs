@@ -149,6 +149,8 @@ const unique = (values) => [...new Set(values)];
  * secret). Throws `UsageError` naming the first problem.
  */
 export const THEME_PRESETS = ["neutral", "high-contrast", "playful", "midnight"];
+/** When a sign-in is challenged for a second factor because of its risk (edge/src/risk). */
+export const ADAPTIVE_MFA = ["never", "high-risk", "always"];
 
 /**
  * The stored theme: a preset name, or a theme file's JSON (shared/src/theme.rs; the edge
@@ -206,6 +208,13 @@ export function buildClient(options) {
     }),
   );
   const email_verification = options["require-verified-email"] ? "required" : "optional";
+  const adaptive = options["adaptive-mfa"] ?? "never";
+  if (!ADAPTIVE_MFA.includes(adaptive)) {
+    fail(`unknown --adaptive-mfa ${JSON.stringify(adaptive)}: one of ${ADAPTIVE_MFA.join(", ")}`);
+  }
+  const adaptive_mfa = adaptive.replaceAll("-", "_");
+  const human_check = options["human-check"] ? 1 : 0;
+  const breached_password_check = options["breached-password-check"] ? 1 : 0;
   const theme = parseTheme(options.theme, options["theme-file"]);
   return {
     id,
@@ -218,6 +227,9 @@ export function buildClient(options) {
     post_logout_redirect_uris,
     email_verification,
     theme,
+    adaptive_mfa,
+    human_check,
+    breached_password_check,
     ...ttls,
   };
 }
@@ -261,6 +273,9 @@ export function insertStatement(client, secretHash, now) {
     post_logout_redirect_uris: sqlJson(client.post_logout_redirect_uris),
     email_verification: sqlText(client.email_verification),
     theme: client.theme === null ? "NULL" : sqlText(client.theme),
+    adaptive_mfa: sqlText(client.adaptive_mfa),
+    human_check: sqlInteger(client.human_check),
+    breached_password_check: sqlInteger(client.breached_password_check),
     access_token_ttl: sqlInteger(client.access_token_ttl),
     id_token_ttl: sqlInteger(client.id_token_ttl),
     refresh_token_ttl: sqlInteger(client.refresh_token_ttl),
@@ -276,7 +291,8 @@ RETURNING id;`;
 // Never `secret_hash` itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, name, client_type, (secret_hash IS NOT NULL) AS has_secret, redirect_uris,
   allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, email_verification,
-  theme, access_token_ttl, id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
+  theme, adaptive_mfa, human_check, breached_password_check, access_token_ttl, id_token_ttl,
+  refresh_token_ttl, created_at, updated_at, disabled_at`;
 
 export const listStatement = () => `SELECT ${PUBLIC_COLUMNS} FROM clients ORDER BY id;`;
 export const showStatement = (id) => `SELECT ${PUBLIC_COLUMNS} FROM clients WHERE id = ${sqlText(id)};`;
@@ -389,6 +405,11 @@ Commands:
       --require-verified-email          sign in only people whose email address is verified
       --theme PRESET                    ${THEME_PRESETS.join(", ")}
       --theme-file FILE                 a brand theme as JSON (see shared/src/theme.rs)
+      --adaptive-mfa WHEN               ${ADAPTIVE_MFA.join(", ")} (default never): ask for a
+                                        second factor when a sign-in's risk is high, or always
+      --human-check                     a Cloudflare Turnstile token at sign-up and at sign-in
+                                        to an account under attack
+      --breached-password-check         refuse new passwords listed by Pwned Passwords
       --access-token-ttl T, --id-token-ttl T, --refresh-token-ttl T
                                         seconds, or 90s / 10m / 12h / 30d
   list                        every client (never secrets or their hashes)
@@ -427,6 +448,9 @@ const ADD_OPTIONS = {
   "require-verified-email": { type: "boolean" },
   theme: { type: "string" },
   "theme-file": { type: "string" },
+  "adaptive-mfa": { type: "string" },
+  "human-check": { type: "boolean" },
+  "breached-password-check": { type: "boolean" },
 };
 
 const when = (ms) => (ms === null || ms === undefined ? "-" : new Date(ms).toISOString());
@@ -443,6 +467,8 @@ function describe(client) {
     ["origins", client.allowed_origins.join("\n                    ") || "-"],
     ["post-logout URIs", client.post_logout_redirect_uris.join("\n                    ") || "-"],
     ["email", client.email_verification === "required" ? "verified addresses only" : "verification optional"],
+    ["adaptive MFA", (client.adaptive_mfa ?? "never").replaceAll("_", "-")],
+    ["protection", [client.human_check ? "human check" : null, client.breached_password_check ? "breached passwords" : null].filter(Boolean).join(", ") || "-"],
     ["theme", client.theme === null || client.theme === undefined ? "-" : client.theme.startsWith("{") ? "custom" : client.theme],
     ["token lifetimes", `access ${client.access_token_ttl} s, id ${client.id_token_ttl} s, refresh ${client.refresh_token_ttl} s`],
     ["created", when(client.created_at)],

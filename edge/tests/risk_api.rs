@@ -426,3 +426,57 @@ fn pwned_passwords_unreachable_sign_up_still_works_and_the_log_says_so() {
         vec!["pwned passwords unreachable"]
     );
 }
+
+// --- forgetting remembered browsers ----------------------------------------------------
+
+#[test]
+fn adaptive_the_owner_forgets_every_remembered_browser_through_the_account_api() {
+    use common::http::{form, CHALLENGE};
+    let t = ports();
+    t.signals.set(paris());
+    let started = post_with(
+        &t,
+        "/v1/flows",
+        &json!({"client_id": "adaptive", "code_challenge": CHALLENGE, "code_challenge_method": "S256",
+                "scope": "openid email offline_access account"}),
+        None,
+    );
+    let flow = json(&started)["flow_id"].as_str().unwrap().to_string();
+    let body = json!({"email": EMAIL, "password": PASSWORD});
+    let done = post_with(&t, &format!("/v1/flows/{flow}/sign-up"), &body, None);
+    let cookie = device_cookie(&done).unwrap();
+    let tokens = redeem(&t, &done, "adaptive");
+    let refresh = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", "adaptive"),
+            ("resource", "https://id.shop.example/v1/me"),
+        ])
+        .finish();
+    let account = json(&form(&t, "/token", &refresh))["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Without a token nothing is forgotten.
+    let anonymous = call(
+        &t,
+        Method::Delete,
+        "/v1/me/devices",
+        &[("origin", PAGE)],
+        "",
+    );
+    assert_eq!(anonymous.status, 401);
+    let bearer = format!("Bearer {account}");
+    let headers = [("origin", PAGE), ("authorization", bearer.as_str())];
+    let forgotten = call(&t, Method::Delete, "/v1/me/devices", &headers, "");
+    assert_eq!(forgotten.status, 200, "{}", text(&forgotten));
+    assert_eq!(json(&forgotten), json!({"forgotten": 1}));
+    assert_eq!(logged(&t, "user.account.forget_devices").len(), 1);
+    let next = sign_in(&t, "adaptive", PASSWORD, Some(&cookie));
+    assert!(json(&next)["authorization_code"].is_string());
+    assert_eq!(
+        logged(&t, "policy.evaluate_sign_on").last().unwrap(),
+        "risk medium: new_device; allow"
+    );
+}

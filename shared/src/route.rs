@@ -25,6 +25,8 @@ pub enum Route<'a> {
     MyPasskeys,
     MyPasskeyOptions,
     MyPasskey(&'a str),
+    /// Every browser remembered for the signed-in account (`DELETE` forgets them).
+    MyDevices,
     RelatedOrigins,
     Discovery,
     Jwks,
@@ -64,6 +66,7 @@ impl<'a> Route<'a> {
             ["v1", "me", "passkeys"] => Route::MyPasskeys,
             ["v1", "me", "passkeys", "options"] => Route::MyPasskeyOptions,
             ["v1", "me", "passkeys", id] => Route::MyPasskey(id),
+            ["v1", "me", "devices"] => Route::MyDevices,
             [".well-known", "webauthn"] => Route::RelatedOrigins,
             [".well-known", "openid-configuration" | "oauth-authorization-server"] => {
                 Route::Discovery
@@ -107,6 +110,7 @@ impl<'a> Route<'a> {
             Route::MyPasskeys => "/v1/me/passkeys".to_string(),
             Route::MyPasskeyOptions => "/v1/me/passkeys/options".to_string(),
             Route::MyPasskey(id) => format!("/v1/me/passkeys/{}", segment(id)),
+            Route::MyDevices => "/v1/me/devices".to_string(),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
             Route::Discovery => "/.well-known/openid-configuration".to_string(),
             Route::Jwks => "/.well-known/jwks.json".to_string(),
@@ -186,6 +190,7 @@ mod tests {
             Route::MyPasskeys,
             Route::MyPasskeyOptions,
             Route::MyPasskey(id),
+            Route::MyDevices,
             Route::RelatedOrigins,
             Route::Discovery,
             Route::Jwks,

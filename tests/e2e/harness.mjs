@@ -105,6 +105,18 @@ function wrangler(args, env) {
   return result.stdout;
 }
 
+/**
+ * The System Log events of `eventType` in the local D1 under `stateDir`, oldest first:
+ * `{event_type, outcome, reason, actor_id, client_id}` (what an administrator reads).
+ */
+export function systemLog(stateDir, eventType) {
+  const sql =
+    "SELECT event_type, outcome, json_extract(data, '$.outcome.reason') AS reason, actor_id, client_id " +
+    `FROM events WHERE event_type = '${eventType.replaceAll("'", "''")}' ORDER BY published, rowid`;
+  const out = wrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql]);
+  return JSON.parse(out)[0].results;
+}
+
 async function waitFor(url, timeoutMs, isDead) {
   const deadline = Date.now() + timeoutMs;
   let lastError;

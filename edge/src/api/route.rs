@@ -54,7 +54,7 @@ impl Endpoint for Route<'_> {
             | Route::Discovery
             | Route::Jwks
             | Route::Authorize => GET,
-            Route::Flow(_) => &[Method::Delete],
+            Route::Flow(_) | Route::MyDevices => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
             Route::EmailLink | Route::MyPasskeys | Route::Userinfo | Route::Logout => GET_POST,
             Route::Flows

@@ -142,6 +142,20 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             };
             my_passkeys(ports, request, &me, route).await
         }
+        Route::MyDevices => {
+            let me = account::AccountRequest {
+                issuer,
+                authorization: request.header("authorization"),
+                origin: request.header("origin"),
+                context: &context,
+            };
+            let me = account::authenticate(ports, &me).await?;
+            let forgotten = device::forget_all(ports, &context, &me.user, &me.client.id).await?;
+            Ok(
+                Response::json(200, &serde_json::json!({ "forgotten": forgotten }))
+                    .with_header("cache-control", "no-store"),
+            )
+        }
         Route::RelatedOrigins => related_origins(ports, issuer).await,
         Route::Discovery => Ok(Response::json(200, &discovery::metadata(issuer))
             .with_header("cache-control", "public, max-age=300")),

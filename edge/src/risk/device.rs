@@ -11,8 +11,10 @@
 use crate::crypto::sha256_hex;
 use crate::crypto::token::random_handle;
 use crate::error::Error;
+use crate::events::{self, types, EventSpec, RequestContext};
 use crate::ports::Ports;
 use crate::sessions::{cookie_handle, is_secure, secure_attribute};
+use crate::users::User;
 
 /// The cookie's name on a secure issuer.
 pub const HOST_DEVICE_COOKIE: &str = "__Host-portcullis_device";
@@ -75,6 +77,25 @@ pub async fn remember(
         .remember_device(&sha256_hex(&handle), user_id, expires_at)
         .await?;
     Ok(handle)
+}
+
+/// Forgets every browser remembered for `user` (`DELETE /v1/me/devices`); returns how
+/// many there were. Needs only a live account token: forgetting makes nothing weaker.
+pub async fn forget_all(
+    ports: &Ports<'_>,
+    context: &RequestContext,
+    user: &User,
+    client_id: &str,
+) -> Result<usize, Error> {
+    let forgotten = ports.risk.forget_devices(&user.id).await?;
+    let spec = EventSpec::user_success(
+        types::DEVICES_FORGET,
+        "Remembered devices forgotten by their owner",
+        user,
+        client_id,
+    );
+    events::record(ports, context, spec).await;
+    Ok(forgotten)
 }
 
 #[cfg(test)]
