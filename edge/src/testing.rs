@@ -655,6 +655,26 @@ pub fn demo_client() -> Client {
     }
 }
 
+/// What `request.cf` says of a request from Paris (FR, AS3215).
+pub fn paris() -> Signals {
+    Signals {
+        country: crate::signals::Country::parse("FR"),
+        asn: Some(3215),
+        coordinates: crate::signals::Coordinates::new(48.8566, 2.3522),
+        anonymous: false,
+    }
+}
+
+/// What `request.cf` says of a request from Auckland (NZ, AS9500): 18,500 km from Paris.
+pub fn auckland() -> Signals {
+    Signals {
+        country: crate::signals::Country::parse("NZ"),
+        asn: Some(9500),
+        coordinates: crate::signals::Coordinates::new(-36.8485, 174.7633),
+        anonymous: false,
+    }
+}
+
 /// The request's signals, set by the test (Cloudflare's `request.cf` in a deployment).
 #[derive(Default)]
 pub struct SetSignals(pub RefCell<Signals>);

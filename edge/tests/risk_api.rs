@@ -10,8 +10,8 @@ mod common;
 use common::http::{call, claims, code_in, json, redeem, start_flow_for, text, PAGE};
 use portcullis_edge::clients::AdaptiveMfa;
 use portcullis_edge::http::{Method, Response};
-use portcullis_edge::signals::{Coordinates, Country, Signals};
-use portcullis_edge::testing::{demo_client, TestPorts};
+use portcullis_edge::signals::Signals;
+use portcullis_edge::testing::{auckland, demo_client, paris, TestPorts};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery staple 42";
@@ -33,24 +33,6 @@ fn ports() -> TestPorts {
     guarded.protection.breached_password_check = true;
     t.clients.insert(guarded);
     t
-}
-
-fn paris() -> Signals {
-    Signals {
-        country: Country::parse("FR"),
-        asn: Some(3215),
-        coordinates: Coordinates::new(48.8566, 2.3522),
-        anonymous: false,
-    }
-}
-
-fn auckland() -> Signals {
-    Signals {
-        country: Country::parse("NZ"),
-        asn: Some(9500),
-        coordinates: Coordinates::new(-36.8485, 174.7633),
-        anonymous: false,
-    }
 }
 
 /// A JSON POST from the client's page, with the browser's cookies.

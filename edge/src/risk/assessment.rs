@@ -156,27 +156,10 @@ pub fn assess(sign_on: &SignOn) -> Assessment {
 mod tests {
     use super::*;
     use crate::signals::Coordinates;
+    use crate::testing::{auckland, paris};
 
     const HOUR: u64 = 3_600_000;
     const T0: UnixMillis = UnixMillis(1_767_225_600_000);
-
-    fn paris() -> Signals {
-        Signals {
-            country: Country::parse("FR"),
-            asn: Some(3215),
-            coordinates: Coordinates::new(48.8566, 2.3522),
-            anonymous: false,
-        }
-    }
-
-    fn auckland() -> Signals {
-        Signals {
-            country: Country::parse("NZ"),
-            asn: Some(9500),
-            coordinates: Coordinates::new(-36.8485, 174.7633),
-            anonymous: false,
-        }
-    }
 
     fn brussels() -> Signals {
         Signals {
