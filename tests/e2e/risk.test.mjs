@@ -22,6 +22,8 @@ const SITE_KEY = "0x4AAAAAAA-test-site-key";
 const DEV_SIGNALS = "x-portcullis-dev-signals";
 const PARIS = JSON.stringify({ country: "FR", asn: 3215, latitude: 48.8566, longitude: 2.3522 });
 const AUCKLAND = JSON.stringify({ country: "NZ", asn: 9500, latitude: -36.8485, longitude: 174.7633 });
+// New Zealand where the location is not known: a new country without the travel check.
+const NEW_ZEALAND = JSON.stringify({ country: "NZ", asn: 9500 });
 
 // --- Turnstile's siteverify, as Cloudflare answers it ----------------------------------
 
@@ -186,7 +188,7 @@ test("adaptive: someone with the password in a new country is asked for an email
   await signUpInParis("ada@example.com");
   // The attacker knows the password but has neither the browser nor the mailbox.
   const { flow, verifier } = await startFlow("adaptive");
-  const challenged = await step(flow, "password", { email: "ada@example.com", password: PASSWORD }, { signals: AUCKLAND });
+  const challenged = await step(flow, "password", { email: "ada@example.com", password: PASSWORD }, { signals: NEW_ZEALAND });
   assert.equal(challenged.status, 200);
   assert.equal(challenged.body.status, "verify_email");
   assert.equal(challenged.body.authorization_code, undefined);
@@ -200,6 +202,15 @@ test("adaptive: someone with the password in a new country is asked for an email
   const done = await step(flow, "email/code", { code: await newestCode("ada@example.com") });
   const claims = await redeem(done, verifier, "adaptive");
   assert.deepEqual(claims.amr, ["pwd", "otp"]);
+});
+
+test("adaptive: Paris then Auckland minutes apart is impossible travel, challenged even from the remembered browser", async () => {
+  const set = await signUpInParis("ida@example.com");
+  const { flow } = await startFlow("adaptive");
+  const challenged = await step(flow, "password", { email: "ida@example.com", password: PASSWORD }, { signals: AUCKLAND, cookie: cookiePair(set) });
+  assert.equal(challenged.body.status, "verify_email", JSON.stringify(challenged.body));
+  const why = lastReason(edge.stateDir, "policy.evaluate_sign_on");
+  assert.match(why, /^risk high: impossible_travel\(18\d{3} km in 0\.0 h\), new_country\(FR->NZ\); challenge$/);
 });
 
 test("adaptive: the remembered browser at home signs in with its password alone; the cookie is __Host-, HttpOnly, 30 days", async () => {
