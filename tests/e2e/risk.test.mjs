@@ -246,6 +246,36 @@ test("adaptive: parallel wrong passwords from a new country get the same answer 
   assert.equal(systemLog(edge.stateDir, "policy.evaluate_sign_on").length, before);
 });
 
+test("adaptive: without DEV_SIGNALS=allow the development header sets nothing", async () => {
+  const plain = await startEdge({
+    setup: ({ stateDir, origin }) => {
+      clientsCli(stateDir, ["add", "--id", "adaptive", "--name", "Adaptive Shop", "--adaptive-mfa", "high-risk", "--redirect-uri", `${origin}/callback`]);
+    },
+  });
+  try {
+    const at = (path, body, signals) =>
+      recordingFetch(`${plain.api}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", [DEV_SIGNALS]: signals },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const flow = async () => {
+      const { challenge } = pkce();
+      const started = await at("/v1/flows", { client_id: "adaptive", code_challenge: challenge, code_challenge_method: "S256", scope: "openid" }, PARIS);
+      return started.body.flow_id;
+    };
+    const email = "tor@example.com";
+    assert.equal((await at(`/v1/flows/${await flow()}/sign-up`, { email, password: PASSWORD }, PARIS)).body.status, "authorization_code");
+    const tor = JSON.stringify({ anonymous: true, country: "NZ" });
+    const done = await at(`/v1/flows/${await flow()}/password`, { email, password: PASSWORD }, tor);
+    assert.equal(done.body.status, "authorization_code", "neither Tor nor a new country was believed");
+    const reasons = systemLog(plain.stateDir, "policy.evaluate_sign_on").map((e) => e.reason);
+    assert.deepEqual(reasons, ["risk low; allow", "risk medium: new_device; allow"]);
+  } finally {
+    await plain.dispose();
+  }
+});
+
 // --- Turnstile ----------------------------------------------------------------------------
 
 test("turnstile: the client's configuration names the site key; sign-up without a token or with a forged one is refused", async () => {
