@@ -17,7 +17,7 @@ pub mod logout;
 pub mod pkce;
 pub mod resource;
 pub mod revocation;
-pub use portcullis_shared::scope;
+pub mod scope;
 pub mod token;
 pub mod token_request;
 pub mod tokens;
