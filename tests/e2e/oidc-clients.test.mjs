@@ -88,6 +88,21 @@ describe("scripts/clients validation", () => {
     refused(() => buildClient({ ...base, "id-token-ttl": "ten" }), /use seconds/);
   });
 
+  test("adaptive MFA and attack protection are off unless asked for, and only known values are taken", () => {
+    const base = { name: "App", "redirect-uri": ["https://app.example/cb"] };
+    const plain = buildClient(base);
+    assert.equal(plain.adaptive_mfa, "never");
+    assert.equal(plain.human_check, 0);
+    assert.equal(plain.breached_password_check, 0);
+    const guarded = buildClient({ ...base, "adaptive-mfa": "high-risk", "human-check": true, "breached-password-check": true });
+    assert.equal(guarded.adaptive_mfa, "high_risk");
+    assert.equal(guarded.human_check, 1);
+    assert.equal(guarded.breached_password_check, 1);
+    assert.match(insertStatement(guarded, null, 1), /'high_risk', 1, 1,/);
+    refused(() => buildClient({ ...base, "adaptive-mfa": "sometimes" }), /unknown --adaptive-mfa/);
+    refused(() => buildClient({ ...base, "adaptive-mfa": "high_risk" }), /unknown --adaptive-mfa/);
+  });
+
   test("SQL literals are escaped, never pasted", () => {
     assert.equal(sqlText("Bob's app"), "'Bob''s app'");
     refused(() => sqlText("a\0b"), /NUL/);
