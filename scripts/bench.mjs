@@ -1,6 +1,7 @@
-// Size, start-up, token-endpoint and passkey figures for the README's performance section.
-// `node scripts/bench.mjs [sizes] [startup] [token] [passkey]` runs only the named sections
-// (all by default); scripts/bench builds first and runs them all.
+// Size, start-up, token-endpoint, passkey and hot-path CPU figures for the README's
+// performance section. `node scripts/bench.mjs [sizes] [startup] [token] [passkey] [cpu] [argon2]`
+// runs only the named sections (all by default); scripts/bench builds first and runs them all.
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -131,6 +132,158 @@ async function firstPaint() {
   console.log(`  bytes from the network until the email field is usable: ${kb(median("bytes"))} (demo page included)`);
   console.log(`  email field usable:  ${(median("usable") / 1000).toFixed(2)} s after navigation start (goal 1.0 s)`);
   console.log(`  password step shown: ${(median("password") / 1000).toFixed(2)} s after navigation start (goal 1.8 s)`);
+}
+
+// --- the edge worker's wasm by crate ------------------------------------------------------
+// Which crates the worker's code and data come from: each function body of the wasm that
+// cargo linked (before wasm-bindgen and wasm-opt, which drop the names), attributed to the
+// crate of its mangled name, gzip-compressed per crate; data segments apart.
+
+function leb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [value, at];
+}
+
+/** The crate a (legacy or v0) mangled Rust symbol belongs to. */
+function crateOf(symbol) {
+  let name = symbol;
+  if (name.startsWith("_ZN")) {
+    let [len, at] = [0, 3];
+    const digits = /^\d+/.exec(name.slice(at))[0];
+    len = Number(digits);
+    at += digits.length;
+    name = name.slice(at, at + len);
+    // `<alloc::vec::Vec<T> as core::ops::Drop>::drop`: the type's crate; `<T as
+    // digest::Digest>::digest`: the trait's.
+    const inner = /^_(?:\$LT\$|\$RF\$|\$BP\$|mut\$u20\$|\$u5b\$)*([a-z_][a-z0-9_]*)\.\./.exec(name);
+    if (inner) return inner[1];
+    const trait = /\$u20\$as\$u20\$([a-z_][a-z0-9_]*)\.\./.exec(name);
+    if (trait) return trait[1];
+    return /^[a-z_][a-z0-9_]*$/.test(name) ? name : "(other Rust)";
+  }
+  const v0 = /^_R[A-Z]*?C[^\d]*?(\d+)([a-z_][a-z0-9_]*)/.exec(name);
+  if (v0) return v0[2].slice(0, Number(v0[1]));
+  return "(unnamed, or not Rust)";
+}
+
+function wasmByCrate(path) {
+  const bytes = readFileSync(path);
+  let at = 8;
+  let importedFunctions = 0;
+  const bodies = [];
+  const names = new Map();
+  let data = Buffer.alloc(0);
+  while (at < bytes.length) {
+    const id = bytes[at];
+    let size;
+    [size, at] = leb(bytes, at + 1);
+    const end = at + size;
+    if (id === 2) {
+      let [count, p] = leb(bytes, at);
+      for (let i = 0; i < count; i++) {
+        for (let s = 0; s < 2; s++) {
+          let len;
+          [len, p] = leb(bytes, p);
+          p += len;
+        }
+        const kind = bytes[p++];
+        if (kind === 0) {
+          importedFunctions++;
+          [, p] = leb(bytes, p);
+        } else if (kind === 1) {
+          p += 1;
+          const flags = bytes[p++];
+          [, p] = leb(bytes, p);
+          if (flags & 1) [, p] = leb(bytes, p);
+        } else if (kind === 2) {
+          const flags = bytes[p++];
+          [, p] = leb(bytes, p);
+          if (flags & 1) [, p] = leb(bytes, p);
+        } else if (kind === 3) {
+          p += 2;
+        } else {
+          [, p] = leb(bytes, p + 1);
+        }
+      }
+    } else if (id === 10) {
+      let [count, p] = leb(bytes, at);
+      for (let i = 0; i < count; i++) {
+        let len;
+        [len, p] = leb(bytes, p);
+        bodies.push(bytes.subarray(p, p + len));
+        p += len;
+      }
+    } else if (id === 11) {
+      data = bytes.subarray(at, end);
+    } else if (id === 0) {
+      let [len, p] = leb(bytes, at);
+      const section = bytes.subarray(p, p + len).toString();
+      p += len;
+      if (section === "name") {
+        while (p < end) {
+          const sub = bytes[p];
+          let subSize;
+          [subSize, p] = leb(bytes, p + 1);
+          if (sub === 1) {
+            let [count, q] = leb(bytes, p);
+            for (let i = 0; i < count; i++) {
+              let index;
+              let nameLen;
+              [index, q] = leb(bytes, q);
+              [nameLen, q] = leb(bytes, q);
+              names.set(index, bytes.subarray(q, q + nameLen).toString());
+              q += nameLen;
+            }
+          }
+          p += subSize;
+        }
+      }
+    }
+    at = end;
+  }
+  const byCrate = new Map();
+  bodies.forEach((body, i) => {
+    const crate = crateOf(names.get(importedFunctions + i) ?? "");
+    const list = byCrate.get(crate) ?? [];
+    list.push(body);
+    byCrate.set(crate, list);
+  });
+  const rows = [...byCrate].map(([crate, list]) => {
+    const joined = Buffer.concat(list);
+    return { crate, raw: joined.length, gzip: gzipSync(joined, { level: 9 }).length };
+  });
+  rows.sort((a, b) => b.gzip - a.gzip);
+  return { rows, data, named: names.size };
+}
+
+function edgeByCrate() {
+  const path = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "wasm32-unknown-unknown/release/portcullis_edge.wasm");
+  let result;
+  try {
+    result = wasmByCrate(path);
+  } catch (error) {
+    console.log(`\nEdge worker wasm by crate: ${path} not readable (${error.message}); run scripts/build first`);
+    return;
+  }
+  console.log(`\nEdge worker wasm by crate (code as cargo linked it, before wasm-opt; gzip of each crate's function bodies)`);
+  const total = result.rows.reduce((a, r) => a + r.gzip, 0);
+  for (const r of result.rows.slice(0, 18)) {
+    console.log(`  ${r.crate.padEnd(30)} ${kb(r.raw).padStart(10)} ${kb(r.gzip).padStart(10)}  ${((100 * r.gzip) / total).toFixed(1).padStart(5)} %`);
+  }
+  const rest = result.rows.slice(18);
+  const restGzip = rest.reduce((a, r) => a + r.gzip, 0);
+  console.log(`  ${`${rest.length} other crates`.padEnd(30)} ${"".padStart(10)} ${kb(restGzip).padStart(10)}  ${((100 * restGzip) / total).toFixed(1).padStart(5)} %`);
+  console.log(
+    `  ${"data segments".padEnd(30)} ${kb(result.data.length).padStart(10)} ${kb(gzipSync(result.data, { level: 9 }).length).padStart(10)}` +
+      "  (the password blocklist, email catalogues, tables)",
+  );
 }
 
 async function startup() {
@@ -320,10 +473,205 @@ async function passkeySignIn() {
   }
 }
 
+
+// --- hot paths: workerd CPU per request -------------------------------------------------
+// workerd's own CPU time (user + system, from /proc/<pid>/stat of every workerd process in
+// the edge's process group) over CPU_REQUESTS sequential requests after a warm-up, per
+// request, minus a trivial route (/v1/health) measured in the same run; the median wall
+// time; the D1 and Durable Object round trips of the same requests, counted through the
+// ports in a native run (edge/tests/hot_paths.rs); and the client-credentials rate at c=8
+// against the trivial route's. Bounded in count and time.
+
+const CPU_REQUESTS = 300;
+const CPU_WARMUP = 30;
+const CPU_CAP_MS = 120_000;
+const RATE_REQUESTS = 240;
+const CLOCK_TICK_MS = 1000 / Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
+
+/** CPU milliseconds used so far by the workerd processes of process group `group`. */
+function workerdCpuMs(group) {
+  let ticks = 0;
+  let found = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces, so split after its ')'.
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) !== group || !comm.includes("workerd")) continue;
+    found++;
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+  }
+  if (!found) throw new Error(`no workerd process in group ${group}`);
+  return ticks * CLOCK_TICK_MS;
+}
+
+/** The D1 / Durable Object round trips of the native run, by endpoint. */
+function nativeRoundTrips() {
+  const result = spawnSync(
+    "cargo",
+    ["test", "-q", "-p", "portcullis-edge", "--test", "hot_paths", "hot_paths_read_nothing_from_d1_once_warm", "--", "--nocapture"],
+    { cwd: ROOT, encoding: "utf8" },
+  );
+  return result.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("round-trips |"))
+    .map((line) => line.slice("round-trips ".length));
+}
+
+async function cpuPerRequest({ signing }) {
+  const { basic, createUser, hostedSession, authorizeWithSession, postForm, redeem, startOidcEdge } = await import(
+    "../tests/e2e/oidc-support.mjs"
+  );
+  const vars = { CACHE_TTL_SECONDS: "60", ...(signing && { SIGNING: signing }) };
+  console.log(
+    `\nworkerd CPU per request (${signing === "software" ? "p256 in wasm" : "WebCrypto"} signing, cache TTL 60 s): ` +
+      `${CPU_REQUESTS} sequential requests after ${CPU_WARMUP} of warm-up, /proc/<pid>/stat of workerd, ` +
+      `minus GET /v1/health; wall time is the median`,
+  );
+  const env = await startOidcEdge({ vars });
+  try {
+    const { edge } = env;
+    const webAuth = basic("web", env.clients.web.client_secret);
+    const redirect = `${env.rp.origin}/cb`;
+    const user = await createUser(edge, "spa");
+    const cookie = await hostedSession(edge, "spa", redirect, user);
+    const { params, verifier } = await authorizeWithSession(edge, cookie, "spa", redirect);
+    const tokens = await redeem(edge, { code: params.get("code"), verifier, clientId: "spa", redirectUri: redirect });
+    if (tokens.status !== 200) throw new Error(`code redemption: ${JSON.stringify(tokens.body)}`);
+    let refreshToken = tokens.body.refresh_token;
+    const accessToken = tokens.body.access_token;
+    const ok = (r) => {
+      if (r.status >= 300) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+      return r;
+    };
+    const get = async (path, headers = {}) => {
+      const response = await fetch(`${edge.api}${path}`, { headers });
+      const text = await response.text();
+      return ok({ status: response.status, body: text });
+    };
+    const endpoints = [
+      ["GET /v1/health (trivial)", () => get("/v1/health")],
+      ["GET /.well-known/jwks.json", () => get("/.well-known/jwks.json")],
+      ["GET /v1/clients/{id}", () => get("/v1/clients/spa")],
+      ["POST /token client_credentials", () => postForm(edge, "/token", { grant_type: "client_credentials", scope: "api:read" }, { auth: webAuth }).then(ok)],
+      [
+        "POST /token refresh_token",
+        async () => {
+          const r = ok(await postForm(edge, "/token", { grant_type: "refresh_token", refresh_token: refreshToken, client_id: "spa" }));
+          refreshToken = r.body.refresh_token;
+        },
+      ],
+      ["GET /userinfo", () => get("/userinfo", { authorization: `Bearer ${accessToken}` })],
+      ["POST /introspect (access token)", () => postForm(edge, "/introspect", { token: accessToken }, { auth: webAuth }).then(ok)],
+      ["POST /revoke (unknown refresh token)", () => postForm(edge, "/revoke", { token: `${"g".repeat(43)}.${"s".repeat(43)}` }, { auth: webAuth }).then(ok)],
+    ];
+    const rows = [];
+    const deadline = performance.now() + CPU_CAP_MS * endpoints.length;
+    for (const [name, once] of endpoints) {
+      for (let i = 0; i < CPU_WARMUP; i++) await once();
+      const walls = [];
+      const cpu0 = workerdCpuMs(edge.pid);
+      let n = 0;
+      const cap = Math.min(deadline, performance.now() + CPU_CAP_MS);
+      for (; n < CPU_REQUESTS && performance.now() < cap; n++) {
+        const t0 = performance.now();
+        await once();
+        walls.push(performance.now() - t0);
+      }
+      const cpuMs = (workerdCpuMs(edge.pid) - cpu0) / n;
+      walls.sort((a, b) => a - b);
+      rows.push({ name, cpuMs, wall: walls[Math.floor(walls.length / 2)], n });
+    }
+    const trivial = rows[0].cpuMs;
+    console.log(`  ${"endpoint".padEnd(38)} ${"CPU/req".padStart(9)} ${"above trivial".padStart(14)} ${"wall p50".padStart(9)}`);
+    for (const r of rows) {
+      const above = r === rows[0] ? "" : `${(r.cpuMs - trivial).toFixed(2)} ms`;
+      console.log(
+        `  ${r.name.padEnd(38)} ${`${r.cpuMs.toFixed(2)} ms`.padStart(9)} ${above.padStart(14)} ${`${r.wall.toFixed(1)} ms`.padStart(9)}` +
+          (r.n < CPU_REQUESTS ? `  (${r.n} requests: time cap)` : ""),
+      );
+    }
+
+    // The c=8 rate of client credentials against the trivial route's.
+    const rate = async (once) => {
+      let issued = 0;
+      const started = performance.now();
+      const cap = started + TOKEN_TIME_CAP_MS;
+      await Promise.all(
+        Array.from({ length: TOKEN_CONCURRENCY }, async () => {
+          while (issued < RATE_REQUESTS && performance.now() < cap) {
+            issued++;
+            await once();
+          }
+        }),
+      );
+      return issued / ((performance.now() - started) / 1000);
+    };
+    const trivialRate = await rate(endpoints[0][1]);
+    const ccRate = await rate(endpoints[3][1]);
+    console.log(
+      `  c=${TOKEN_CONCURRENCY}: GET /v1/health ${trivialRate.toFixed(0)}/s, client_credentials ${ccRate.toFixed(0)}/s ` +
+        `= ${((100 * ccRate) / trivialRate).toFixed(0)} % of the trivial route's rate`,
+    );
+  } finally {
+    await env.close();
+  }
+}
+
+async function hotPaths() {
+  console.log("\nD1 and Durable Object round trips per request (native run through the ports, edge/tests/hot_paths.rs)");
+  for (const line of nativeRoundTrips()) console.log(`  ${line}`);
+  await cpuPerRequest({});
+  await cpuPerRequest({ signing: "software" });
+}
+
+// --- Argon2id in the worker -----------------------------------------------------------------
+// workerd CPU of a password sign-up (a flow, then `sign-up`: Argon2id at m=19 MiB, t=2, p=1
+// in wasm), per sign-up, minus a trivial route. Sequential and bounded.
+
+const SIGN_UPS = 10;
+
+async function argon2SignUp() {
+  const { createUser, startOidcEdge } = await import("../tests/e2e/oidc-support.mjs");
+  console.log(`\nPassword sign-up under wrangler dev: workerd CPU per sign-up (Argon2id m=19 MiB, t=2, p=1), ${SIGN_UPS} after one of warm-up`);
+  const env = await startOidcEdge();
+  try {
+    const { edge } = env;
+    await createUser(edge, "spa");
+    const trivial0 = workerdCpuMs(edge.pid);
+    for (let i = 0; i < SIGN_UPS; i++) await fetch(`${edge.api}/v1/health`).then((r) => r.text());
+    const trivial = (workerdCpuMs(edge.pid) - trivial0) / SIGN_UPS;
+    const walls = [];
+    const cpu0 = workerdCpuMs(edge.pid);
+    for (let i = 0; i < SIGN_UPS; i++) {
+      const t0 = performance.now();
+      await createUser(edge, "spa");
+      walls.push(performance.now() - t0);
+    }
+    const perSignUp = (workerdCpuMs(edge.pid) - cpu0) / SIGN_UPS - 2 * trivial;
+    walls.sort((a, b) => a - b);
+    console.log(
+      `  sign-up (POST /v1/flows + /sign-up)   ${perSignUp.toFixed(0)} ms CPU above two trivial requests, ` +
+        `wall median ${walls[Math.floor(walls.length / 2)].toFixed(0)} ms`,
+    );
+  } finally {
+    await env.close();
+  }
+}
+
 if (wants("sizes")) {
   sizeTables();
+  edgeByCrate();
   await firstPaint();
 }
 if (wants("startup")) await startup();
 if (wants("token")) await tokenEndpoint();
 if (wants("passkey")) await passkeySignIn();
+if (wants("cpu")) await hotPaths();
+if (wants("argon2")) await argon2SignUp();

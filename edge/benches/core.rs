@@ -103,9 +103,8 @@ fn token_request(t: &TestPorts, body: &str, authorization: Option<&str>) -> serd
 
 fn token_endpoint() {
     use portcullis_edge::clients::{Client, ClientType};
-    use portcullis_edge::oauth::grant::{Grant, GrantRef, RefreshState};
     use portcullis_edge::oauth::scope::Scopes;
-    use portcullis_edge::ports::{Clock, GrantStore, UserStore};
+    use portcullis_edge::ports::UserStore;
 
     let t = TestPorts::new();
     t.clients.insert(Client {
@@ -130,27 +129,7 @@ fn token_endpoint() {
     );
 
     pollster::block_on(t.users.create(&testing::user("u1", "ada@example.com"))).expect("memory");
-    let now = t.clock.now();
-    let (refresh, first_secret) = RefreshState::start(
-        "k".repeat(43),
-        "r0-secret-r0-secret-r0-secret-r0-secret-r0s",
-        now,
-    );
-    let grant = Grant {
-        user_id: "u1".into(),
-        client_id: "demo".into(),
-        scopes: Scopes::parse("openid email offline_access"),
-        auth_time: now,
-        amr: vec!["pwd".into()],
-        created_at: now,
-        expires_at: now.plus_seconds(86_400),
-        revoked: false,
-        refresh: Some(refresh),
-    };
-    let grant_id = "g".repeat(43);
-    let reference = GrantRef::of(&grant_id);
-    pollster::block_on(t.grants.create(reference.as_str(), &grant)).expect("memory");
-    let mut token = format!("{grant_id}.{first_secret}");
+    let mut token = testing::refresh_family(&t, "u1");
     measure(
         "POST /token refresh_token, rotated (in-memory)",
         200,

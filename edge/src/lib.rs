@@ -10,6 +10,8 @@ pub mod accounts;
 pub mod address_proof;
 pub mod api;
 pub mod attack;
+pub mod cache;
+pub mod client_lookup;
 pub mod clients;
 pub mod crypto;
 pub mod email;

@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 
 use crate::clients::Client;
+use crate::crypto::es256::Es256Signer;
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::signals::{Place, Signals};
@@ -15,6 +16,7 @@ use crate::webauthn::CredentialRecord;
 use portcullis_shared::system_log::SystemLogEvent;
 
 pub use crate::crypto::random::{RandomUnavailable, SecureRandom};
+pub use crate::crypto::signer::{SignError, Signer};
 pub use crate::time::UnixMillis;
 
 /// The current time.
@@ -22,21 +24,23 @@ pub trait Clock {
     fn now(&self) -> UnixMillis;
 }
 
-/// Signs messages with the deployment's current signing key.
+/// Makes the [`Signer`] of an opened signing key: the platform's fastest way to sign with
+/// it (WebCrypto with a non-extractable key on Workers, `p256` natively). Called once per
+/// key ring an isolate loads, not per token.
 #[async_trait(?Send)]
-pub trait Signer {
-    /// The JOSE `kid` of the current key.
-    fn key_id(&self) -> &str;
-    /// The JOSE `alg` this signer produces, e.g. `ES256`.
-    fn algorithm(&self) -> &'static str;
-    /// The signature over `message`, in the JOSE encoding of [`Signer::algorithm`]
-    /// (for ES256, the 64-byte `r ‖ s`).
-    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
+pub trait SignerFactory {
+    async fn signer(&self, key: Es256Signer) -> Box<dyn Signer>;
 }
 
-/// Signing failed; the detail is for logs only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignError(pub String);
+/// Signs in software with `p256`: the signer is the key itself.
+pub struct SoftwareSigners;
+
+#[async_trait(?Send)]
+impl SignerFactory for SoftwareSigners {
+    async fn signer(&self, key: Es256Signer) -> Box<dyn Signer> {
+        Box::new(key)
+    }
+}
 
 /// A storage backend failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,4 +369,8 @@ pub struct Ports<'a> {
     pub risk: &'a dyn RiskStore,
     pub human_check: &'a dyn HumanCheck,
     pub breaches: &'a dyn BreachedPasswords,
+    /// Makes the signer of the current signing key.
+    pub signers: &'a dyn SignerFactory,
+    /// What this isolate keeps between requests (keys, clients); see [`crate::cache`].
+    pub cache: &'a crate::cache::IsolateCache,
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 
+use crate::cache::IsolateCache;
 use crate::clients::{Client, ClientType};
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
@@ -22,6 +23,39 @@ use crate::signals::{Place, Signals};
 use crate::throttle::{next_window, Change, Window};
 use crate::users::{Session, User, UserStatus};
 use crate::webauthn::CredentialRecord;
+
+/// Calls that reached the in-memory stores on this thread, by where the deployed store
+/// lives: D1 (clients, users, passkeys, sessions, keys, the development mailbox), a
+/// Durable Object (one-time values, grants, counters), or the System Log. Each call is
+/// one round trip in a deployment.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RoundTrips {
+    pub d1: u32,
+    pub durable_object: u32,
+    pub event_log: u32,
+}
+
+thread_local! {
+    static ROUND_TRIPS: Cell<RoundTrips> = const { Cell::new(RoundTrips { d1: 0, durable_object: 0, event_log: 0 }) };
+}
+
+fn round_trip(count: impl FnOnce(&mut RoundTrips)) {
+    ROUND_TRIPS.with(|cell| {
+        let mut trips = cell.get();
+        count(&mut trips);
+        cell.set(trips);
+    });
+}
+
+/// The round trips counted on this thread since [`reset_round_trips`] (each test runs on
+/// its own thread).
+pub fn round_trips() -> RoundTrips {
+    ROUND_TRIPS.with(Cell::get)
+}
+
+pub fn reset_round_trips() {
+    ROUND_TRIPS.with(|cell| cell.set(RoundTrips::default()));
+}
 
 /// A clock that starts at a fixed instant and moves only when told.
 pub struct FixedClock(Cell<u64>);
@@ -122,6 +156,7 @@ impl MemoryOneTimeStore {
 #[async_trait(?Send)]
 impl OneTimeStore for MemoryOneTimeStore {
     async fn put(&self, key: &str, value: &str, expires_at: UnixMillis) -> Result<(), StoreError> {
+        round_trip(|t| t.durable_object += 1);
         self.check()?;
         let mut items = self.items.borrow_mut();
         if items.contains_key(key) {
@@ -132,6 +167,7 @@ impl OneTimeStore for MemoryOneTimeStore {
     }
 
     async fn take(&self, key: &str, now: UnixMillis) -> Result<Option<String>, StoreError> {
+        round_trip(|t| t.durable_object += 1);
         self.check()?;
         self.takes.set(self.takes.get() + 1);
         let taken = self.items.borrow_mut().remove(key);
@@ -139,6 +175,7 @@ impl OneTimeStore for MemoryOneTimeStore {
     }
 
     async fn peek(&self, key: &str, now: UnixMillis) -> Result<Option<String>, StoreError> {
+        round_trip(|t| t.durable_object += 1);
         self.check()?;
         let items = self.items.borrow();
         Ok(items
@@ -157,15 +194,22 @@ impl MemoryClientStore {
     pub fn insert(&self, client: Client) {
         self.clients.borrow_mut().insert(client.id.clone(), client);
     }
+
+    /// What disabling a client does as far as lookups go: it is no longer found.
+    pub fn disable(&self, client_id: &str) {
+        self.clients.borrow_mut().remove(client_id);
+    }
 }
 
 #[async_trait(?Send)]
 impl ClientStore for MemoryClientStore {
     async fn find(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         Ok(self.clients.borrow().get(client_id).cloned())
     }
 
     async fn allowed_origins(&self) -> Result<Vec<String>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         let mut origins: Vec<String> = self
             .clients
             .borrow()
@@ -200,6 +244,7 @@ impl MemoryUserStore {
 #[async_trait(?Send)]
 impl UserStore for MemoryUserStore {
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         Ok(self
             .users
             .borrow()
@@ -209,10 +254,12 @@ impl UserStore for MemoryUserStore {
     }
 
     async fn find_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         Ok(self.users.borrow().get(id).cloned())
     }
 
     async fn create(&self, user: &User) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         let mut users = self.users.borrow_mut();
         if users.contains_key(&user.id) || users.values().any(|u| u.email == user.email) {
             return Err(StoreError::Conflict);
@@ -227,6 +274,7 @@ impl UserStore for MemoryUserStore {
         at: UnixMillis,
         new_password_hash: Option<&str>,
     ) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         if let Some(user) = self.users.borrow_mut().get_mut(id) {
             user.last_login_at = Some(at);
             if let Some(hash) = new_password_hash {
@@ -237,6 +285,7 @@ impl UserStore for MemoryUserStore {
     }
 
     async fn set_email_verified(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         if let Some(user) = self.users.borrow_mut().get_mut(id) {
             user.email_verified = true;
             user.updated_at = at;
@@ -251,6 +300,7 @@ impl UserStore for MemoryUserStore {
         at: UnixMillis,
         revoke_tokens: bool,
     ) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         if let Some(user) = self.users.borrow_mut().get_mut(id) {
             user.password_hash = Some(password_hash.to_string());
             user.updated_at = at;
@@ -262,6 +312,7 @@ impl UserStore for MemoryUserStore {
     }
 
     async fn reset_credentials(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         if let Some(user) = self.users.borrow_mut().get_mut(id) {
             user.password_hash = None;
             user.updated_at = at;
@@ -274,6 +325,7 @@ impl UserStore for MemoryUserStore {
 #[async_trait(?Send)]
 impl CredentialStore for MemoryUserStore {
     async fn create(&self, credential: &StoredCredential) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         let mut credentials = self.credentials.borrow_mut();
         if credentials
             .iter()
@@ -290,6 +342,7 @@ impl CredentialStore for MemoryUserStore {
         user: &User,
         credential: &StoredCredential,
     ) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         let taken = self
             .credentials
             .borrow()
@@ -304,6 +357,7 @@ impl CredentialStore for MemoryUserStore {
     }
 
     async fn find(&self, credential_id: &[u8]) -> Result<Option<StoredCredential>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         Ok(self
             .credentials
             .borrow()
@@ -313,6 +367,7 @@ impl CredentialStore for MemoryUserStore {
     }
 
     async fn for_user(&self, user_id: &str) -> Result<Vec<StoredCredential>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         Ok(self
             .credentials
             .borrow()
@@ -327,6 +382,7 @@ impl CredentialStore for MemoryUserStore {
         record: &CredentialRecord,
         at: UnixMillis,
     ) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         if let Some(stored) = self
             .credentials
             .borrow_mut()
@@ -345,6 +401,7 @@ impl CredentialStore for MemoryUserStore {
         credential_id: &[u8],
         name: &str,
     ) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
         let mut credentials = self.credentials.borrow_mut();
         match credentials
             .iter_mut()
@@ -359,6 +416,7 @@ impl CredentialStore for MemoryUserStore {
     }
 
     async fn delete(&self, user_id: &str, credential_id: &[u8]) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
         let mut credentials = self.credentials.borrow_mut();
         let before = credentials.len();
         credentials.retain(|c| !(c.user_id == user_id && c.record.id == credential_id));
@@ -374,6 +432,7 @@ pub struct MemorySessionStore {
 #[async_trait(?Send)]
 impl SessionStore for MemorySessionStore {
     async fn create(&self, id_hash: &str, session: &Session) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         self.sessions
             .borrow_mut()
             .insert(id_hash.to_string(), session.clone());
@@ -381,6 +440,7 @@ impl SessionStore for MemorySessionStore {
     }
 
     async fn find(&self, id_hash: &str, now: UnixMillis) -> Result<Option<Session>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         Ok(self
             .sessions
             .borrow()
@@ -390,11 +450,13 @@ impl SessionStore for MemorySessionStore {
     }
 
     async fn delete(&self, id_hash: &str) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         self.sessions.borrow_mut().remove(id_hash);
         Ok(())
     }
 
     async fn delete_for_user(&self, user_id: &str) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         self.sessions
             .borrow_mut()
             .retain(|_, s| s.user_id != user_id);
@@ -440,6 +502,7 @@ impl Mailer for MemoryMailer {
 #[async_trait(?Send)]
 impl Mailbox for MemoryMailer {
     async fn messages(&self, to: &str, limit: usize) -> Result<Vec<KeptMail>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         Ok(self
             .sent
             .borrow()
@@ -482,6 +545,7 @@ impl MemoryEventLog {
 #[async_trait(?Send)]
 impl EventLog for MemoryEventLog {
     async fn append(&self, event: &SystemLogEvent) -> Result<(), StoreError> {
+        round_trip(|t| t.event_log += 1);
         self.events.borrow_mut().push(event.clone());
         Ok(())
     }
@@ -495,10 +559,12 @@ pub struct MemoryKeyStore {
 #[async_trait(?Send)]
 impl KeyStore for MemoryKeyStore {
     async fn all(&self) -> Result<Vec<StoredKey>, StoreError> {
+        round_trip(|t| t.d1 += 1);
         Ok(self.keys.borrow().clone())
     }
 
     async fn insert_if_none_current(&self, key: &StoredKey) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         let mut keys = self.keys.borrow_mut();
         if !keys
             .iter()
@@ -515,6 +581,7 @@ impl KeyStore for MemoryKeyStore {
         at: UnixMillis,
         new: &StoredKey,
     ) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
         let mut keys = self.keys.borrow_mut();
         for key in keys.iter_mut().filter(|k| k.kid == old_kid) {
             key.retired_at = Some(at);
@@ -534,6 +601,7 @@ pub struct MemoryGrantStore {
 #[async_trait(?Send)]
 impl GrantStore for MemoryGrantStore {
     async fn create(&self, grant_id: &str, grant: &Grant) -> Result<(), StoreError> {
+        round_trip(|t| t.durable_object += 1);
         let mut grants = self.grants.borrow_mut();
         if grants.contains_key(grant_id) {
             return Err(StoreError::Conflict);
@@ -548,6 +616,7 @@ impl GrantStore for MemoryGrantStore {
         command: &GrantCommand,
         now: UnixMillis,
     ) -> Result<GrantReply, StoreError> {
+        round_trip(|t| t.durable_object += 1);
         let mut grants = self.grants.borrow_mut();
         let (state, reply) = Grant::apply(grants.get(grant_id).cloned(), command, now);
         if let Some(state) = state {
@@ -588,10 +657,12 @@ impl Counters for MemoryCounters {
         window_seconds: u64,
         now: UnixMillis,
     ) -> Result<u32, StoreError> {
+        round_trip(|t| t.durable_object += 1);
         Ok(self.apply(key, Change::Increment { window_seconds }, now))
     }
 
     async fn decrement(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError> {
+        round_trip(|t| t.durable_object += 1);
         Ok(self.apply(key, Change::Decrement, now))
     }
 }
@@ -630,6 +701,31 @@ pub fn user(id: &str, email: &str) -> User {
         last_login_at: None,
         tokens_valid_after: None,
     }
+}
+
+/// Stores a day-long grant of `demo` to `user_id` (`openid email offline_access`, signed
+/// in with a password now) with a refresh-token family; returns its first refresh token.
+pub fn refresh_family(t: &TestPorts, user_id: &str) -> String {
+    use crate::oauth::grant::{GrantRef, RefreshState};
+    let now = t.clock.now();
+    let (refresh, secret) = RefreshState::start("k".repeat(43), &"r".repeat(43), now);
+    let grant = Grant {
+        user_id: user_id.into(),
+        client_id: "demo".into(),
+        scopes: crate::oauth::scope::Scopes::parse("openid email offline_access"),
+        auth_time: now,
+        amr: vec!["pwd".into()],
+        created_at: now,
+        expires_at: now.plus_seconds(86_400),
+        revoked: false,
+        refresh: Some(refresh),
+    };
+    let grant_id = "g".repeat(43);
+    t.grants
+        .grants
+        .borrow_mut()
+        .insert(GrantRef::of(&grant_id).as_str().to_string(), grant);
+    format!("{grant_id}.{secret}")
 }
 
 /// The demo client of the tests: public, for `https://shop.example`.
@@ -887,6 +983,8 @@ pub struct TestPorts {
     pub risk: MemoryRiskStore,
     pub human_check: StandInTurnstile,
     pub breaches: StandInPwnedPasswords,
+    /// Keeps nothing unless a test sets a time to live ([`TestPorts::with_cache_ttl`]).
+    pub cache: IsolateCache,
 }
 
 impl TestPorts {
@@ -917,6 +1015,15 @@ impl TestPorts {
             risk: MemoryRiskStore::default(),
             human_check: StandInTurnstile::default(),
             breaches: StandInPwnedPasswords::default(),
+            cache: IsolateCache::disabled(),
+        }
+    }
+
+    /// In-memory ports whose isolate cache keeps keys and clients for `ttl_seconds`.
+    pub fn with_cache_ttl(ttl_seconds: u64) -> TestPorts {
+        TestPorts {
+            cache: IsolateCache::new(ttl_seconds),
+            ..TestPorts::new()
         }
     }
 
@@ -941,6 +1048,8 @@ impl TestPorts {
             risk: &self.risk,
             human_check: &self.human_check,
             breaches: &self.breaches,
+            signers: &crate::ports::SoftwareSigners,
+            cache: &self.cache,
         }
     }
 }

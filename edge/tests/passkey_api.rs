@@ -597,8 +597,12 @@ fn account_api_refuses_tokens_without_the_account_scope() {
     let ring = pollster::block_on(portcullis_edge::oauth::keys::load(&t.ports())).unwrap();
     let mut scopeless: AccessTokenClaims = serde_json::from_value(claims(page_token)).unwrap();
     scopeless.aud = ACCOUNT_API.into();
-    let forged =
-        pollster::block_on(sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &scopeless)).unwrap();
+    let forged = pollster::block_on(sign_compact(
+        ring.signer.as_ref(),
+        TYP_ACCESS_TOKEN,
+        &scopeless,
+    ))
+    .unwrap();
     let refused = me(&t, Method::Get, "/v1/me/passkeys", &forged, "");
     assert_eq!(refused.status, 403, "{}", json(&refused));
     assert_eq!(json(&refused)["code"], "insufficient_scope");

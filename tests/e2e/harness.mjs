@@ -162,7 +162,8 @@ const DEMO_SCOPES = ["openid", "profile", "email", "offline_access", "account"];
  *   `stateDir` reuses local D1 / Durable Object state (for restart tests);
  *   `extraOrigins` are added to the demo client's allowed origins; `vars` are worker
  *   variables (mail goes to the development mailbox unless `MAIL_TRANSPORT` says
- *   otherwise); `setup` runs after
+ *   otherwise, and the isolate cache is off unless `CACHE_TTL_SECONDS` says otherwise);
+ *   `setup` runs after
  *   migrations and seeding and before `wrangler dev` starts (to register clients, say).
  */
 export async function startEdge(options = {}) {
@@ -201,7 +202,9 @@ export async function startEdge(options = {}) {
       "--show-interactive-dev-session=false",
       "--var", `ISSUER:${origin}`,
       "--var", `KEY_ENCRYPTION_KEY:${keyEncryptionKey(stateDir)}`,
-      ...Object.entries({ MAIL_TRANSPORT: "dev-mailbox", ...options.vars }).flatMap(([name, value]) => [
+      // The isolate cache keeps nothing unless a test asks (hot-paths.test.mjs does), so
+      // a change made with scripts/clients shows at once.
+      ...Object.entries({ MAIL_TRANSPORT: "dev-mailbox", CACHE_TTL_SECONDS: "0", ...options.vars }).flatMap(([name, value]) => [
         "--var",
         `${name}:${value}`,
       ]),
@@ -233,6 +236,8 @@ export async function startEdge(options = {}) {
     port,
     origin,
     stateDir,
+    /** wrangler's process id, also its process group's (workerd runs in that group). */
+    pid: child.pid,
     /** Milliseconds from spawning wrangler dev until /v1/health answered. */
     readyMs,
     /** The API as Node sees it (IPv4 loopback, no DNS). */

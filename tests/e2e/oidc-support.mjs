@@ -138,14 +138,17 @@ export function clientsCli(stateDir, args) {
  * - `web`: confidential, code + refresh + client_credentials, redirect `RP/web/cb`,
  *   post-logout `RP/web/bye`, scopes also `api:read`
  * - `other`: public, code + refresh, redirect `RP/other/cb`, post-logout `RP/other/bye`
+ *
+ * `vars` are worker variables, as for `startEdge`.
  */
-export async function startOidcEdge() {
+export async function startOidcEdge({ vars } = {}) {
   const rpPort = await freePort();
   const rp = await startRelyingParty(rpPort);
   const clients = {};
   let edge;
   try {
     edge = await startEdge({
+      vars,
       setup: ({ stateDir }) => {
         const add = (args) => clientsCli(stateDir, ["add", ...args]);
         clients.spa = add([

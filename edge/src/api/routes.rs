@@ -163,8 +163,7 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             let ring = keys::load(ports)
                 .await
                 .map_err(|e| Error::Internal(format!("signing keys: {e:?}")))?;
-            Ok(Response::json(200, &ring.published)
-                .with_header("cache-control", "public, max-age=300"))
+            Ok(jwks_response(&ring, request.header("if-none-match")))
         }
         Route::Authorize => {
             authorize::handle(
@@ -242,13 +241,37 @@ async fn my_passkeys(
     Ok(response.with_header("cache-control", "no-store"))
 }
 
+/// The JWKS, cacheable by relying parties and proxies for five minutes (a rotated key is
+/// published before it signs anything, see [`keys`]), with an entity tag so that a
+/// revalidation costs a `304` and no body (RFC 9110 §13.1.2).
+fn jwks_response(ring: &keys::KeyRing, if_none_match: Option<&str>) -> Response {
+    let etag = ring.jwks_etag();
+    let matches = if_none_match.is_some_and(|header| {
+        header.trim() == "*"
+            || header
+                .split(',')
+                .map(|tag| tag.trim().trim_start_matches("W/"))
+                .any(|tag| tag == etag)
+    });
+    let response = if matches {
+        Response::empty(304)
+    } else {
+        let mut response = Response::empty(200);
+        response.body = ring.jwks_json().as_bytes().to_vec();
+        response.with_header("content-type", "application/json")
+    };
+    response
+        .with_header("cache-control", "public, max-age=300")
+        .with_header("etag", etag)
+}
+
 /// `/.well-known/webauthn` (WebAuthn Level 3 §5.11 related origins): the origins that may
 /// use this deployment's RP ID — its own and every client's allowed origins.
 async fn related_origins(ports: &Ports<'_>, issuer: &str) -> Result<Response, Error> {
     let mut origins = vec![issuer.to_string()];
-    for origin in ports.clients.allowed_origins().await? {
-        if !origins.contains(&origin) {
-            origins.push(origin);
+    for origin in crate::client_lookup::allowed_origins(ports).await?.iter() {
+        if !origins.contains(origin) {
+            origins.push(origin.clone());
         }
     }
     Ok(
@@ -327,9 +350,7 @@ fn health() -> Response {
 }
 
 async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, Error> {
-    let client = ports
-        .clients
-        .find(client_id)
+    let client = crate::client_lookup::find(ports, client_id)
         .await?
         .ok_or(Error::UnknownClient)?;
     let config = ClientConfig {

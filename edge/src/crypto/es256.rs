@@ -6,8 +6,26 @@ use async_trait::async_trait;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 
+use super::random::{RandomUnavailable, SecureRandom};
 use super::sealing::{KeyEncryptionKey, OpenFailed};
-use crate::ports::{RandomUnavailable, SecureRandom, SignError, Signer};
+use super::signer::{SignError, Signer};
+
+/// The affine coordinates of `key`, base64url-encoded (RFC 7518 §6.2.1.2–3).
+pub fn coordinates(key: &VerifyingKey) -> (String, String) {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let point = key.to_encoded_point(false);
+    // An uncompressed point always has both coordinates.
+    let x = point
+        .x()
+        .map(|x| URL_SAFE_NO_PAD.encode(x))
+        .unwrap_or_default();
+    let y = point
+        .y()
+        .map(|y| URL_SAFE_NO_PAD.encode(y))
+        .unwrap_or_default();
+    (x, y)
+}
 
 /// An ES256 signing key with its JOSE key id.
 pub struct Es256Signer {
@@ -47,6 +65,16 @@ impl Es256Signer {
     /// The public half, for the JWKS.
     pub fn verifying_key(&self) -> VerifyingKey {
         *self.key.verifying_key()
+    }
+
+    /// The key as the members of a private JWK (RFC 7518 §6.2.1–6.2.2), base64url:
+    /// `(x, y, d)`. Only for handing the key to the platform's own crypto once (WebCrypto
+    /// `importKey`, as a non-extractable key).
+    pub fn private_jwk_members(&self) -> (String, String, String) {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        let (x, y) = coordinates(self.key.verifying_key());
+        (x, y, URL_SAFE_NO_PAD.encode(self.key.to_bytes()))
     }
 
     /// The private scalar sealed under `kek`, bound to this key's id.
@@ -112,6 +140,20 @@ mod tests {
         assert!(Es256Signer::open("k2", &sealed, &kek).is_err());
     }
     use p256::ecdsa::signature::Verifier;
+
+    #[test]
+    fn rfc7518_6_2_private_jwk_members_are_the_published_coordinates_and_the_scalar() {
+        let signer = Es256Signer::generate("k1", &SeededRandom::new(4)).unwrap();
+        let (x, y, d) = signer.private_jwk_members();
+        let public = crate::oauth::jwks::es256_jwk(&signer.verifying_key());
+        assert_eq!(
+            (x.as_str(), y.as_str()),
+            (public.x.as_str(), public.y.as_str())
+        );
+        let scalar =
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, d).unwrap();
+        assert_eq!(SigningKey::from_slice(&scalar).unwrap(), signer.key);
+    }
 
     #[test]
     fn rfc7518_3_4_signature_is_64_bytes_r_s_and_verifies() {

@@ -3,6 +3,7 @@
 pub mod es256;
 pub mod random;
 pub mod sealing;
+pub mod signer;
 pub mod token;
 
 use sha2::{Digest, Sha256};

@@ -121,7 +121,7 @@ pub async fn reset(
         .await?
         .filter(|u| u.status == UserStatus::Active)
         .ok_or(Error::LinkExpired)?;
-    let client = ports.clients.find(&record.client_id).await?;
+    let client = crate::client_lookup::find(ports, &record.client_id).await?;
     let checked = match accounts::check_new_password(request.password.expose(), &user.email) {
         Ok(normalized)
             if client

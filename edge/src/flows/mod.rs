@@ -105,9 +105,7 @@ pub(crate) async fn client_for(
     caller: Caller<'_>,
     client_id: &str,
 ) -> Result<Client, Error> {
-    let client = ports
-        .clients
-        .find(client_id)
+    let client = crate::client_lookup::find(ports, client_id)
         .await?
         .ok_or(Error::UnknownClient)?;
     if !client.allows_origin(caller.origin, caller.self_origin) {

@@ -53,7 +53,7 @@ pub async fn handle(
         Ok(id) => id,
         Err(rejection) => return Ok(rejected(rejection, issuer)),
     };
-    let Some(client) = ports.clients.find(&client_id).await? else {
+    let Some(client) = crate::client_lookup::find(ports, &client_id).await? else {
         return Ok(error_page(
             400,
             "The application (client_id) is not registered.",

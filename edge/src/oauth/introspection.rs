@@ -134,7 +134,7 @@ async fn admitted(
     let Some(user) = user else {
         return Ok(false);
     };
-    let Some(client) = ports.clients.find(client_id).await? else {
+    let Some(client) = crate::client_lookup::find(ports, client_id).await? else {
         return Ok(false);
     };
     Ok(policy::admits(&client, user).is_ok())

@@ -7,6 +7,8 @@ use p256::ecdsa::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::crypto::es256::coordinates;
+
 /// An EC P-256 public key (RFC 7518 §6.2.1) for ES256 signatures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EcJwk {
@@ -24,21 +26,6 @@ pub struct EcJwk {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JwkSet {
     pub keys: Vec<EcJwk>,
-}
-
-/// The affine coordinates of `key`, base64url-encoded (RFC 7518 §6.2.1.2–3).
-fn coordinates(key: &VerifyingKey) -> (String, String) {
-    let point = key.to_encoded_point(false);
-    // An uncompressed point always has both coordinates.
-    let x = point
-        .x()
-        .map(|x| URL_SAFE_NO_PAD.encode(x))
-        .unwrap_or_default();
-    let y = point
-        .y()
-        .map(|y| URL_SAFE_NO_PAD.encode(y))
-        .unwrap_or_default();
-    (x, y)
 }
 
 impl EcJwk {

@@ -5,9 +5,11 @@
 //! for [`PUBLISH_RETIRED_MS`], longer than any token it signed can live, so relying
 //! parties that cached the JWKS keep verifying.
 
+use std::rc::Rc;
+
 use crate::crypto::es256::Es256Signer;
 use crate::crypto::sealing::KeyEncryptionKey;
-use crate::oauth::jwks::{es256_jwk, EcJwk, JwkSet};
+use crate::oauth::jwks::{es256_jwk, JwkSet};
 use crate::ports::{Ports, StoreError, StoredKey, UnixMillis};
 
 const ALG: &str = "ES256";
@@ -34,20 +36,7 @@ impl From<StoreError> for KeyError {
     }
 }
 
-/// The keys as the token endpoint and the JWKS see them.
-pub struct KeyRing {
-    /// Signs new tokens.
-    pub signer: Es256Signer,
-    /// What `jwks_uri` publishes: the current key and recently retired ones.
-    pub published: JwkSet,
-}
-
-impl KeyRing {
-    /// The published key with this `kid`, for verifying our own tokens.
-    pub fn find(&self, kid: &str) -> Option<&EcJwk> {
-        self.published.keys.iter().find(|k| k.kid == kid)
-    }
-}
+pub use super::key_ring::KeyRing;
 
 fn kek<'a>(ports: &'a Ports<'_>) -> Result<&'a KeyEncryptionKey, KeyError> {
     ports
@@ -80,8 +69,20 @@ fn current_of(keys: &[StoredKey]) -> Option<&StoredKey> {
     keys.iter().find(|k| k.alg == ALG && k.retired_at.is_none())
 }
 
-/// The key ring, generating the first key if there is none.
-pub async fn load(ports: &Ports<'_>) -> Result<KeyRing, KeyError> {
+/// The key ring: the isolate's while it is fresh (see [`crate::cache`]), otherwise read
+/// from the store, the current private key opened once, and kept.
+pub async fn load(ports: &Ports<'_>) -> Result<Rc<KeyRing>, KeyError> {
+    let now = ports.clock.now();
+    if let Some(ring) = ports.cache.key_ring(now) {
+        return Ok(ring);
+    }
+    let ring = Rc::new(load_from_store(ports).await?);
+    ports.cache.keep_key_ring(Rc::clone(&ring), now);
+    Ok(ring)
+}
+
+/// The key ring as stored, generating the first key if there is none.
+async fn load_from_store(ports: &Ports<'_>) -> Result<KeyRing, KeyError> {
     let kek = kek(ports)?;
     let mut keys = ports.keys.all().await?;
     if current_of(&keys).is_none() {
@@ -99,10 +100,8 @@ pub async fn load(ports: &Ports<'_>) -> Result<KeyRing, KeyError> {
     })?;
     let signer = Es256Signer::open(&current.kid, &current.sealed_private_key, kek)
         .map_err(|_| KeyError::Unsealable(current.kid.clone()))?;
-    Ok(KeyRing {
-        signer,
-        published: published(&keys, ports.clock.now()),
-    })
+    let signer = ports.signers.signer(signer).await;
+    Ok(KeyRing::new(signer, published(&keys, ports.clock.now())))
 }
 
 /// The JWKS at `now`: the current key first, then retired keys still within their
@@ -137,10 +136,14 @@ pub async fn rotate_if_older_than(
     match current_of(&keys) {
         None => {
             ports.keys.insert_if_none_current(&fresh).await?;
+            ports.cache.forget_key_ring();
             Ok(Some(fresh.kid))
         }
         Some(current) if now.0.saturating_sub(current.created_at.0) >= max_age_ms => {
             ports.keys.rotate(&current.kid, now, &fresh).await?;
+            // This isolate signs with the new key from its next request; others within
+            // the cache's time to live.
+            ports.cache.forget_key_ring();
             Ok(Some(fresh.kid))
         }
         Some(_) => Ok(None),
@@ -158,10 +161,7 @@ mod tests {
         let ports = t.ports();
         let ring = pollster::block_on(load(&ports)).unwrap();
         assert_eq!(ring.published.keys.len(), 1);
-        assert_eq!(
-            ring.published.keys[0].kid,
-            crate::ports::Signer::key_id(&ring.signer)
-        );
+        assert_eq!(ring.published.keys[0].kid, ring.signer.key_id());
         let stored = pollster::block_on(ports.keys.all()).unwrap();
         assert_eq!(stored.len(), 1);
         assert!(!stored[0].sealed_private_key.is_empty());
@@ -199,7 +199,7 @@ mod tests {
             .unwrap()
             .unwrap();
         let ring = pollster::block_on(load(&ports)).unwrap();
-        assert_eq!(crate::ports::Signer::key_id(&ring.signer), new_kid);
+        assert_eq!(ring.signer.key_id(), new_kid);
         let kids: Vec<&str> = ring.published.keys.iter().map(|k| k.kid.as_str()).collect();
         assert_eq!(kids, [new_kid.as_str(), old_kid.as_str()]);
 

@@ -60,7 +60,7 @@ pub async fn handle(
         None => None,
         Some(uri) => {
             let client = match client_id.as_deref() {
-                Some(id) => ports.clients.find(id).await?,
+                Some(id) => crate::client_lookup::find(ports, id).await?,
                 None => None,
             };
             match client {

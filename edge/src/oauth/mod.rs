@@ -12,6 +12,7 @@ pub mod grant;
 pub mod introspection;
 pub mod jwks;
 pub mod jws;
+pub mod key_ring;
 pub mod keys;
 pub mod logout;
 pub mod pkce;

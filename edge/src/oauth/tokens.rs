@@ -92,7 +92,7 @@ pub async fn mint(
         auth_time: subject.auth_time.map(UnixMillis::as_seconds),
         grant: subject.grant.cloned(),
     };
-    let access_token = sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &access).await?;
+    let access_token = sign_compact(ring.signer.as_ref(), TYP_ACCESS_TOKEN, &access).await?;
 
     let id_token = match subject.user {
         Some(user) if subject.scopes.has("openid") => {
@@ -120,7 +120,7 @@ pub async fn mint(
                     None
                 },
             };
-            Some(sign_compact(&ring.signer, TYP_ID_TOKEN, &claims).await?)
+            Some(sign_compact(ring.signer.as_ref(), TYP_ID_TOKEN, &claims).await?)
         }
         _ => None,
     };
@@ -244,11 +244,15 @@ mod tests {
 
     const ISS: &str = "https://id.example";
 
-    fn minted(t: &TestPorts, scopes: &[&str]) -> (KeyRing, Minted) {
+    fn minted(t: &TestPorts, scopes: &[&str]) -> (std::rc::Rc<KeyRing>, Minted) {
         minted_for(t, scopes, Resource::Issuer)
     }
 
-    fn minted_for(t: &TestPorts, scopes: &[&str], resource: Resource) -> (KeyRing, Minted) {
+    fn minted_for(
+        t: &TestPorts,
+        scopes: &[&str],
+        resource: Resource,
+    ) -> (std::rc::Rc<KeyRing>, Minted) {
         let ports = t.ports();
         let ring = pollster::block_on(crate::oauth::keys::load(&ports)).unwrap();
         let client = pollster::block_on(ports.clients.find("demo"))
@@ -343,8 +347,12 @@ mod tests {
             aud: "https://api.elsewhere.example".into(),
             ..claims
         };
-        let token =
-            pollster::block_on(sign_compact(&ring.signer, TYP_ACCESS_TOKEN, &foreign)).unwrap();
+        let token = pollster::block_on(sign_compact(
+            ring.signer.as_ref(),
+            TYP_ACCESS_TOKEN,
+            &foreign,
+        ))
+        .unwrap();
         assert_eq!(
             verify_access_token(&ring, ISS, &token, now),
             Err(InvalidToken::WrongAudience)

@@ -84,9 +84,7 @@ pub async fn authenticate(
     if !crate::oauth::scope::has(&live.claims.scope, ACCOUNT_SCOPE) {
         return Err(Error::InsufficientScope);
     }
-    let client = ports
-        .clients
-        .find(&live.claims.client_id)
+    let client = crate::client_lookup::find(ports, &live.claims.client_id)
         .await?
         .ok_or(Error::Unauthorized)?;
     if !client.allows_origin(request.origin, request.issuer) {

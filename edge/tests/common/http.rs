@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use portcullis_edge::api::handle;
 use portcullis_edge::http::{Method, Request, Response};
+use portcullis_edge::ports::Ports;
 use portcullis_edge::testing::TestPorts;
 use serde_json::{json, Value};
 
@@ -22,6 +23,17 @@ pub fn call(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Response {
+    call_with(&t.ports(), method, target, headers, body)
+}
+
+/// [`call`] with ports put together by the test (another isolate's cache, say).
+pub fn call_with(
+    ports: &Ports<'_>,
+    method: Method,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Response {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let request = Request {
         method,
@@ -34,7 +46,7 @@ pub fn call(
         body: body.as_bytes().to_vec(),
         self_origin: ISSUER.into(),
     };
-    pollster::block_on(handle(&t.ports(), request)).response
+    pollster::block_on(handle(ports, request)).response
 }
 
 pub fn post(t: &TestPorts, path: &str, body: &Value) -> Response {

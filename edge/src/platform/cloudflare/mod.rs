@@ -7,8 +7,11 @@
 //! of this deployment when it differs from the request's (behind a custom route, say),
 //! the optional `RP_ID` variable, the WebAuthn RP ID when it is not the issuer's host, and
 //! the mail settings (`MAIL_TRANSPORT`, `MAIL_FROM`, `MAIL_API_URL`, `MAIL_API_KEY`, the
-//! `EMAIL` send_email binding; see `mail`), `RESET_KEEPS_SESSIONS`, and the attack
-//! protection services (`TURNSTILE_*`, `PWNED_PASSWORDS_URL`; see `outbound`).
+//! `EMAIL` send_email binding; see `mail`), `RESET_KEEPS_SESSIONS`, the attack
+//! protection services (`TURNSTILE_*`, `PWNED_PASSWORDS_URL`; see `outbound`),
+//! `CACHE_TTL_SECONDS`, how long an isolate keeps signing keys and clients (see
+//! [`crate::cache`]; 60 s when unset), and `SIGNING=software` to sign with `p256` in
+//! wasm instead of WebCrypto (for comparing the two).
 //!
 //! Risk signals come from `request.cf`. Only where this deployment's origin is loopback
 //! (`wrangler dev`, whose `request.cf` is fixed) and `DEV_SIGNALS=allow`, the
@@ -22,6 +25,7 @@ mod mail;
 mod objects;
 mod one_time;
 mod outbound;
+mod webcrypto;
 
 pub use counters::CounterObject;
 pub use grants::GrantObject;
@@ -30,6 +34,7 @@ pub use one_time::OneTimeObject;
 use worker::{console_error, event, Context, Env, Headers, ScheduleContext, ScheduledEvent};
 
 use crate::api;
+use crate::cache::{IsolateCache, DEFAULT_TTL_SECONDS};
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::error::Error;
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
@@ -180,6 +185,26 @@ fn mail_transport(
     })
 }
 
+thread_local! {
+    /// The isolate's cache. A Worker isolate runs one module instance on one thread and
+    /// lives across requests; leaking the one cache it ever makes gives every request a
+    /// plain `'static` borrow of it.
+    static CACHE: std::cell::OnceCell<&'static IsolateCache> = const { std::cell::OnceCell::new() };
+}
+
+/// This isolate's cache, made on its first request with `CACHE_TTL_SECONDS` (the
+/// variables of a deployment do not change under a running isolate).
+fn isolate_cache(env: &Env) -> &'static IsolateCache {
+    CACHE.with(|cell| {
+        *cell.get_or_init(|| {
+            let ttl = var(env, "CACHE_TTL_SECONDS")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(DEFAULT_TTL_SECONDS);
+            Box::leak(Box::new(IsolateCache::new(ttl)))
+        })
+    })
+}
+
 /// Runs `work` with the ports built from `env`.
 struct Platform {
     one_time: one_time::DurableOneTimeStore,
@@ -193,6 +218,8 @@ struct Platform {
     signals: RequestSignals,
     turnstile: outbound::Turnstile,
     pwned_passwords: outbound::PwnedPasswords,
+    cache: &'static IsolateCache,
+    signers: webcrypto::WebCryptoSigners,
 }
 
 impl Platform {
@@ -220,6 +247,10 @@ impl Platform {
                 url: var(env, "PWNED_PASSWORDS_URL")
                     .unwrap_or_else(|| outbound::DEFAULT_PWNED_PASSWORDS_URL.into()),
             },
+            cache: isolate_cache(env),
+            signers: webcrypto::WebCryptoSigners {
+                software: var(env, "SIGNING").as_deref() == Some("software"),
+            },
         })
     }
 
@@ -244,6 +275,8 @@ impl Platform {
             risk: &self.stores,
             human_check: &self.turnstile,
             breaches: &self.pwned_passwords,
+            signers: &self.signers,
+            cache: self.cache,
         }
     }
 }

@@ -1,0 +1,20 @@
+//! The signing port: what signs tokens with the deployment's current key (`p256` natively,
+//! WebCrypto on Workers; see [`crate::ports::SignerFactory`]).
+
+use async_trait::async_trait;
+
+/// Signs messages with the deployment's current signing key.
+#[async_trait(?Send)]
+pub trait Signer {
+    /// The JOSE `kid` of the current key.
+    fn key_id(&self) -> &str;
+    /// The JOSE `alg` this signer produces, e.g. `ES256`.
+    fn algorithm(&self) -> &'static str;
+    /// The signature over `message`, in the JOSE encoding of [`Signer::algorithm`]
+    /// (for ES256, the 64-byte `r ‖ s`).
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
+}
+
+/// Signing failed; the detail is for logs only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignError(pub String);

@@ -1,0 +1,194 @@
+// The hot paths with the isolate cache on, under workerd: the cache keeps signing keys
+// and clients for CACHE_TTL_SECONDS (2 here), and a key rotated by another isolate or a
+// client disabled with scripts/clients still takes effect once that time has passed.
+// Then a bounded refresh load: 8 families refreshed concurrently, every refresh token
+// used exactly once, each rotation accepted once, and a reused token revoking its family.
+// Every token is checked against the JWKS with node:crypto (the edge signs through
+// WebCrypto).
+import assert from "node:assert/strict";
+import { createCipheriv, createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { keyEncryptionKey, ROOT, toolEnv } from "./harness.mjs";
+import {
+  assertNoServerErrors,
+  assertTokenError,
+  authorizeWithSession,
+  basic,
+  clientsCli,
+  createUser,
+  decodeJws,
+  hostedSession,
+  postForm,
+  recordingFetch,
+  redeem,
+  startOidcEdge,
+  verifyEs256,
+} from "./oidc-support.mjs";
+
+const TTL_SECONDS = 2;
+/** Long enough for every isolate's entries to have expired. */
+const pastTtl = () => new Promise((r) => setTimeout(r, TTL_SECONDS * 1000 + 500));
+
+const FAMILIES = 8;
+const ROTATIONS = 6;
+const LOAD_CAP_MS = 90_000;
+
+let env;
+
+before(async () => {
+  env = await startOidcEdge({ vars: { CACHE_TTL_SECONDS: String(TTL_SECONDS) } });
+});
+
+after(async () => {
+  await env?.close();
+});
+
+const jwks = async () => {
+  const response = await recordingFetch(`${env.edge.api}/.well-known/jwks.json`);
+  assert.equal(response.status, 200);
+  return response.json();
+};
+
+const clientCredentials = (clientId, secret) =>
+  postForm(env.edge, "/token", { grant_type: "client_credentials", scope: "api:read" }, { auth: basic(clientId, secret) });
+
+test("RFC 9110 §13.1.2: the JWKS carries an entity tag and answers 304 to it", async () => {
+  const url = `${env.edge.api}/.well-known/jwks.json`;
+  const first = await recordingFetch(url);
+  assert.equal(first.status, 200);
+  const etag = first.headers.get("etag");
+  assert.match(etag ?? "", /^"[0-9a-f]{32}"$/);
+  assert.equal(first.headers.get("cache-control"), "public, max-age=300");
+  const body = await first.json();
+  assert.ok(body.keys.length >= 1);
+
+  const revalidated = await recordingFetch(url, { headers: { "if-none-match": etag } });
+  assert.equal(revalidated.status, 304);
+  assert.equal(await revalidated.text(), "");
+  assert.equal(revalidated.headers.get("etag"), etag);
+
+  const stale = await recordingFetch(url, { headers: { "if-none-match": '"0123456789abcdef0123456789abcdef"' } });
+  assert.equal(stale.status, 200);
+  assert.deepEqual(await stale.json(), body);
+});
+
+test("a client disabled with scripts/clients is refused once the cache time to live has passed", async () => {
+  const { stateDir } = env.edge;
+  const { client_secret } = clientsCli(stateDir, [
+    "add", "--id", "batch", "--name", "Batch job", "--type", "confidential",
+    "--grant-type", "client_credentials", "--scope", "api:read",
+  ]);
+  const accepted = await clientCredentials("batch", client_secret);
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  verifyEs256(accepted.body.access_token, await jwks());
+
+  clientsCli(stateDir, ["disable", "batch"]);
+  await pastTtl();
+  assertTokenError(await clientCredentials("batch", client_secret), "invalid_client", 401);
+});
+
+/** RFC 7638 thumbprint of a P-256 public JWK. */
+const thumbprint = ({ x, y }) =>
+  createHash("sha256").update(`{"crv":"P-256","kty":"EC","x":"${x}","y":"${y}"}`).digest("base64url");
+
+/**
+ * Rotates the signing key the way another isolate's scheduled rotation does: a new P-256
+ * key sealed under the deployment's KEY_ENCRYPTION_KEY (AES-256-GCM, the kid as
+ * associated data) made current and the old one retired, in D1. Returns the new kid.
+ */
+function rotateSigningKeyInD1(stateDir) {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const { x, y, d } = privateKey.export({ format: "jwk" });
+  const kid = thumbprint({ x, y });
+  const kek = Buffer.from(keyEncryptionKey(stateDir), "base64url");
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", kek, nonce);
+  cipher.setAAD(Buffer.from(kid));
+  const sealed = Buffer.concat([nonce, cipher.update(Buffer.from(d, "base64url")), cipher.final(), cipher.getAuthTag()]);
+  const publicJwk = JSON.stringify({ kty: "EC", crv: "P-256", x, y, kid, use: "sig", alg: "ES256" });
+  const now = Date.now();
+  const sql =
+    `UPDATE signing_keys SET retired_at = ${now} WHERE alg = 'ES256' AND retired_at IS NULL; ` +
+    `INSERT INTO signing_keys (kid, alg, public_jwk, private_key, created_at, retired_at) ` +
+    `VALUES ('${kid}', 'ES256', '${publicJwk}', '${sealed.toString("base64url")}', ${now}, NULL);`;
+  const result = spawnSync(
+    join(ROOT, "node_modules/.bin/wrangler"),
+    ["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--command", sql],
+    { cwd: ROOT, env: toolEnv(), encoding: "utf8" },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  return kid;
+}
+
+test("OIDC Core §10.1.1: a key rotated by another isolate signs here once the cache time to live has passed", async () => {
+  const web = env.clients.web.client_secret;
+  const before = await clientCredentials("web", web);
+  assert.equal(before.status, 200);
+  const oldKid = decodeJws(before.body.access_token).header.kid;
+
+  const newKid = rotateSigningKeyInD1(env.edge.stateDir);
+  assert.notEqual(newKid, oldKid);
+  await pastTtl();
+
+  const after = await clientCredentials("web", web);
+  assert.equal(after.status, 200);
+  const published = await jwks();
+  assert.equal(verifyEs256(after.body.access_token, published).header.kid, newKid, "signed with the new key");
+  assert.deepEqual(
+    published.keys.map((k) => k.kid),
+    [newKid, oldKid],
+    "the new key first; the retired one stays published",
+  );
+  verifyEs256(before.body.access_token, published);
+});
+
+test("RFC 9700 §4.14.2 under load: 8 concurrent families, every refresh token used once, then a reuse revokes", async () => {
+  const redirect = `${env.rp.origin}/cb`;
+  const user = await createUser(env.edge, "spa");
+  const cookie = await hostedSession(env.edge, "spa", redirect, user);
+  const families = [];
+  for (let i = 0; i < FAMILIES; i++) {
+    const { params, verifier } = await authorizeWithSession(env.edge, cookie, "spa", redirect);
+    const tokens = await redeem(env.edge, { code: params.get("code"), verifier, clientId: "spa", redirectUri: redirect });
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    families.push([tokens.body.refresh_token]);
+  }
+  const published = await jwks();
+  const refresh = (token) => postForm(env.edge, "/token", { grant_type: "refresh_token", refresh_token: token, client_id: "spa" });
+
+  // Every family refreshes in turn, all families at once; each token is presented once.
+  const deadline = Date.now() + LOAD_CAP_MS;
+  await Promise.all(
+    families.map(async (chain) => {
+      for (let n = 0; n < ROTATIONS; n++) {
+        assert.ok(Date.now() < deadline, "the load finishes within its time cap");
+        const response = await refresh(chain.at(-1));
+        assert.equal(response.status, 200, JSON.stringify(response.body));
+        verifyEs256(response.body.access_token, published);
+        verifyEs256(response.body.id_token, published);
+        chain.push(response.body.refresh_token);
+      }
+    }),
+  );
+  const issued = families.flat();
+  assert.equal(issued.length, FAMILIES * (ROTATIONS + 1));
+  assert.equal(new Set(issued).size, issued.length, "every rotation issued a token of its own");
+
+  // A rotated token presented again: reuse. Its family dies, the newest token with it;
+  // the other families are untouched.
+  const [victim, ...others] = families;
+  assertTokenError(await refresh(victim[1]), "invalid_grant");
+  assertTokenError(await refresh(victim.at(-1)), "invalid_grant");
+  for (const chain of others) {
+    const response = await refresh(chain.at(-1));
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+  }
+});
+
+test("no response in this file was a server error, and the signing key went into WebCrypto", () => {
+  assertNoServerErrors();
+  assert.doesNotMatch(env.edge.output(), /WebCrypto key import failed/);
+});
