@@ -102,22 +102,10 @@ fn token_request(t: &TestPorts, body: &str, authorization: Option<&str>) -> serd
 }
 
 fn token_endpoint() {
-    use portcullis_edge::clients::{Client, ClientType};
-    use portcullis_edge::oauth::scope::Scopes;
     use portcullis_edge::ports::UserStore;
 
     let t = TestPorts::new();
-    t.clients.insert(Client {
-        id: "api".into(),
-        client_type: ClientType::Confidential,
-        secret_hash: Some(format!(
-            "sha256:{}",
-            portcullis_edge::crypto::sha256_hex("s3cret")
-        )),
-        grant_types: vec!["client_credentials".into()],
-        allowed_scopes: Scopes::parse("orders:read"),
-        ..testing::demo_client()
-    });
+    t.clients.insert(testing::api_client());
     let basic = "Basic YXBpOnMzY3JldA=="; // api:s3cret
     measure(
         "POST /token client_credentials (in-memory)",

@@ -703,6 +703,19 @@ pub fn user(id: &str, email: &str) -> User {
     }
 }
 
+/// A confidential client for APIs: `api`, secret `s3cret` (Basic `YXBpOnMzY3JldA==`),
+/// `client_credentials` only, scope `orders:read`.
+pub fn api_client() -> Client {
+    Client {
+        id: "api".into(),
+        client_type: ClientType::Confidential,
+        secret_hash: Some(format!("sha256:{}", crate::crypto::sha256_hex("s3cret"))),
+        grant_types: vec!["client_credentials".into()],
+        allowed_scopes: crate::oauth::scope::Scopes::parse("orders:read"),
+        ..demo_client()
+    }
+}
+
 /// Stores a day-long grant of `demo` to `user_id` (`openid email offline_access`, signed
 /// in with a password now) with a refresh-token family; returns its first refresh token.
 pub fn refresh_family(t: &TestPorts, user_id: &str) -> String {

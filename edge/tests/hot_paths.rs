@@ -12,9 +12,8 @@
 mod common;
 
 use portcullis_edge::cache::IsolateCache;
-use portcullis_edge::clients::{Client, ClientType};
+use portcullis_edge::clients::Client;
 use portcullis_edge::http::{Method, Response};
-use portcullis_edge::oauth::scope::Scopes;
 use portcullis_edge::ports::{ClientStore, Clock, Ports, UserStore};
 use portcullis_edge::testing::{self, round_trips, RoundTrips, TestPorts};
 use portcullis_edge::users::UserStatus;
@@ -39,17 +38,7 @@ fn form(ports: &Ports<'_>, path: &str, auth: Option<&str>, body: &str) -> Respon
 /// first refresh token.
 fn warm_ports() -> (TestPorts, String) {
     let t = TestPorts::with_cache_ttl(TTL);
-    t.clients.insert(Client {
-        id: "api".into(),
-        client_type: ClientType::Confidential,
-        secret_hash: Some(format!(
-            "sha256:{}",
-            portcullis_edge::crypto::sha256_hex("s3cret")
-        )),
-        grant_types: vec!["client_credentials".into()],
-        allowed_scopes: Scopes::parse("orders:read"),
-        ..testing::demo_client()
-    });
+    t.clients.insert(testing::api_client());
     pollster::block_on(t.users.create(&testing::user("u1", "ada@example.com"))).unwrap();
     let first = testing::refresh_family(&t, "u1");
     (t, first)
