@@ -207,6 +207,8 @@ export function buildClient(options) {
       return [key, given === undefined ? fallback : parseTtl(given, key)];
     }),
   );
+  const patterns = (options["groups-claim"] ?? []).map(parseGroupPattern);
+  const groups_claim = patterns.length ? unique(patterns) : null;
   const email_verification = options["require-verified-email"] ? "required" : "optional";
   const adaptive = options["adaptive-mfa"] ?? "never";
   if (!ADAPTIVE_MFA.includes(adaptive)) {
@@ -230,8 +232,18 @@ export function buildClient(options) {
     adaptive_mfa,
     human_check,
     breached_password_check,
+    groups_claim,
     ...ttls,
   };
+}
+
+/** A group name, or a prefix ending in `*`, for the `groups` claim. */
+export function parseGroupPattern(value) {
+  const pattern = String(value).trim();
+  if (!pattern || pattern.length > 200 || /[\x00-\x1f\x7f]/.test(pattern) || pattern.slice(0, -1).includes("*")) {
+    fail(`invalid --groups-claim ${JSON.stringify(value)}: a group name, or a prefix ending in *`);
+  }
+  return pattern;
 }
 
 // --- secrets --------------------------------------------------------------------------
@@ -276,6 +288,7 @@ export function insertStatement(client, secretHash, now) {
     adaptive_mfa: sqlText(client.adaptive_mfa),
     human_check: sqlInteger(client.human_check),
     breached_password_check: sqlInteger(client.breached_password_check),
+    groups_claim: client.groups_claim === null ? "NULL" : sqlJson(client.groups_claim),
     access_token_ttl: sqlInteger(client.access_token_ttl),
     id_token_ttl: sqlInteger(client.id_token_ttl),
     refresh_token_ttl: sqlInteger(client.refresh_token_ttl),
@@ -291,7 +304,7 @@ RETURNING id;`;
 // Never `secret_hash` itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, name, client_type, (secret_hash IS NOT NULL) AS has_secret, redirect_uris,
   allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, email_verification,
-  theme, adaptive_mfa, human_check, breached_password_check, access_token_ttl, id_token_ttl,
+  theme, groups_claim, adaptive_mfa, human_check, breached_password_check, access_token_ttl, id_token_ttl,
   refresh_token_ttl, created_at, updated_at, disabled_at`;
 
 export const listStatement = () => `SELECT ${PUBLIC_COLUMNS} FROM clients ORDER BY id;`;
@@ -410,6 +423,8 @@ Commands:
       --human-check                     a Cloudflare Turnstile token at sign-up and at sign-in
                                         to an account under attack
       --breached-password-check         refuse new passwords listed by Pwned Passwords
+      --groups-claim PATTERN            repeatable; a group name or prefix* whose groups go in
+                                        the groups claim (with the groups scope)
       --access-token-ttl T, --id-token-ttl T, --refresh-token-ttl T
                                         seconds, or 90s / 10m / 12h / 30d
   list                        every client (never secrets or their hashes)
@@ -451,6 +466,7 @@ const ADD_OPTIONS = {
   "adaptive-mfa": { type: "string" },
   "human-check": { type: "boolean" },
   "breached-password-check": { type: "boolean" },
+  "groups-claim": { type: "string", multiple: true },
 };
 
 const when = (ms) => (ms === null || ms === undefined ? "-" : new Date(ms).toISOString());
@@ -469,6 +485,7 @@ function describe(client) {
     ["email", client.email_verification === "required" ? "verified addresses only" : "verification optional"],
     ["adaptive MFA", (client.adaptive_mfa ?? "never").replaceAll("_", "-")],
     ["protection", [client.human_check ? "human check" : null, client.breached_password_check ? "breached passwords" : null].filter(Boolean).join(", ") || "-"],
+    ["groups claim", client.groups_claim ? JSON.parse(client.groups_claim).join(" ") : "-"],
     ["theme", client.theme === null || client.theme === undefined ? "-" : client.theme.startsWith("{") ? "custom" : client.theme],
     ["token lifetimes", `access ${client.access_token_ttl} s, id ${client.id_token_ttl} s, refresh ${client.refresh_token_ttl} s`],
     ["created", when(client.created_at)],

@@ -214,6 +214,7 @@ pub async fn sign_up(
         name: name.map(str::to_string),
         given_name: None,
         family_name: None,
+        external_id: None,
         password_hash: Some(
             hashing::hash(&normalized, Cost::OWASP, ports.random)
                 .map_err(|e| Error::Internal(format!("password hash: {e:?}")))?,

@@ -37,6 +37,9 @@ pub struct Client {
     pub access_token_ttl: u64,
     pub id_token_ttl: u64,
     pub refresh_token_ttl: u64,
+    /// Which of a person's groups go into the `groups` claim (for the `groups` scope):
+    /// exact names, or prefixes ending in `*`. `None`: the client maps no groups.
+    pub groups_claim: Option<Vec<String>>,
     /// Adaptive MFA and attack protection; all off unless the client turns them on.
     pub protection: Protection,
 }
@@ -178,6 +181,7 @@ mod tests {
             id_token_ttl: 600,
             refresh_token_ttl: 3600,
             protection: Protection::default(),
+            groups_claim: None,
         }
     }
 

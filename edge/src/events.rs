@@ -11,7 +11,7 @@ use portcullis_shared::system_log::{
 
 use crate::crypto::random::SecureRandom;
 use crate::ports::Ports;
-use crate::time::UnixMillis;
+pub use crate::time::{parse_rfc3339, rfc3339};
 use crate::users::User;
 
 /// Where a request came from, as far as the platform tells us.
@@ -74,6 +74,23 @@ pub mod types {
     pub const BREACH_CHECK_UNAVAILABLE: &str = "system.breached_password_check.unavailable";
     /// Every remembered device of an account was forgotten.
     pub const DEVICES_FORGET: &str = "user.account.forget_devices";
+    /// An administrator (a client with admin scopes) created a user.
+    pub const USER_CREATE: &str = "user.lifecycle.create";
+    /// An administrator changed a user's profile.
+    pub const USER_UPDATE_PROFILE: &str = "user.account.update_profile";
+    pub const USER_SUSPEND: &str = "user.lifecycle.suspend";
+    pub const USER_UNSUSPEND: &str = "user.lifecycle.unsuspend";
+    /// A user was deleted: personal data erased, the pseudonymous id kept.
+    pub const USER_DELETE: &str = "user.lifecycle.delete.completed";
+    pub const GROUP_CREATE: &str = "group.lifecycle.create";
+    pub const GROUP_UPDATE: &str = "group.profile.update";
+    pub const GROUP_DELETE: &str = "group.lifecycle.delete";
+    pub const GROUP_MEMBERSHIP_ADD: &str = "group.user_membership.add";
+    pub const GROUP_MEMBERSHIP_REMOVE: &str = "group.user_membership.remove";
+    /// An administrator read users or the System Log.
+    pub const ADMIN_READ: &str = "system.admin_api.read";
+    /// An admin API call was refused (no valid token, or a scope missing).
+    pub const ADMIN_DENIED: &str = "system.admin_api.access_denied";
 }
 
 /// One event to record.
@@ -163,7 +180,45 @@ impl<'a> EventSpec<'a> {
 
 /// Appends the event; if it cannot be stored, says so in the platform log.
 pub async fn record(ports: &Ports<'_>, context: &RequestContext, spec: EventSpec<'_>) {
-    let event = spec.build(ports, context);
+    append(ports, spec.build(ports, context)).await;
+}
+
+/// An admin API call: the actor is the client that made it (a machine holding admin
+/// scopes, Okta's `PublicClientApp`), the target what it acted on.
+#[derive(Debug, Clone)]
+pub struct AdminEventSpec<'a> {
+    pub event_type: &'static str,
+    pub display_message: &'static str,
+    pub success: bool,
+    pub reason: Option<&'a str>,
+    /// The calling client's id; `None` when the caller could not be identified.
+    pub actor_client_id: Option<&'a str>,
+    pub target: Vec<Party>,
+}
+
+/// Appends an admin API call's event (see [`AdminEventSpec`]).
+pub async fn record_admin(ports: &Ports<'_>, context: &RequestContext, spec: AdminEventSpec<'_>) {
+    let mut event = EventSpec {
+        event_type: spec.event_type,
+        display_message: spec.display_message,
+        success: spec.success,
+        reason: spec.reason,
+        actor_id: None,
+        actor_email: None,
+        client_id: spec.actor_client_id,
+    }
+    .build(ports, context);
+    event.actor = Party {
+        id: spec.actor_client_id.unwrap_or("unknown").to_string(),
+        kind: "PublicClientApp".into(),
+        alternate_id: None,
+        display_name: None,
+    };
+    event.target = spec.target;
+    append(ports, event).await;
+}
+
+async fn append(ports: &Ports<'_>, event: SystemLogEvent) {
     if let Err(err) = ports.events.append(&event).await {
         ports.diagnostics.log(&format!(
             "system log: could not append {}: {err:?}",
@@ -190,52 +245,10 @@ fn uuid_v4(random: &dyn SecureRandom) -> String {
     )
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (RFC 3339 §5.6) for a Unix time in milliseconds.
-pub fn rfc3339(at: UnixMillis) -> String {
-    let millis = at.0 % 1000;
-    let secs = at.0 / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::SeededRandom;
-
-    #[test]
-    fn rfc3339_formats_utc_with_milliseconds() {
-        assert_eq!(rfc3339(UnixMillis(0)), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            rfc3339(UnixMillis(1_767_225_600_123)),
-            "2026-01-01T00:00:00.123Z"
-        );
-        // A leap day.
-        assert_eq!(
-            rfc3339(UnixMillis(951_825_599_000)),
-            "2000-02-29T11:59:59.000Z"
-        );
-    }
 
     #[test]
     fn rfc9562_uuid_v4_has_version_and_variant_bits() {

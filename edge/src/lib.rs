@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod address_proof;
+pub mod admin;
 pub mod api;
 pub mod attack;
 pub mod cache;
@@ -20,6 +21,7 @@ pub mod events;
 pub mod flows;
 pub mod http;
 pub mod i18n;
+pub mod logs;
 pub mod oauth;
 pub mod one_time;
 pub mod pages;
@@ -28,6 +30,7 @@ pub mod passwords;
 pub mod policy;
 pub mod ports;
 pub mod risk;
+pub mod scim;
 pub mod sessions;
 pub mod signals;
 /// In-memory ports for tests; never part of a deployed worker.

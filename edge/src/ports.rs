@@ -110,6 +110,78 @@ pub trait UserStore {
     async fn reset_credentials(&self, id: &str, at: UnixMillis) -> Result<(), StoreError>;
 }
 
+/// One page of a user search (SCIM `filter`, `startIndex`, `count`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserQuery {
+    /// `None`: every user.
+    pub filter: Option<crate::scim::filter::UserFilter>,
+    /// How many matching users to skip, oldest first.
+    pub offset: u64,
+    /// How many to return at most.
+    pub limit: u64,
+}
+
+/// A page of users, and how many matched in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPage {
+    pub total: u64,
+    pub users: Vec<User>,
+}
+
+/// What administrators do to users (SCIM): search, change, erase. Deleted
+/// (deprovisioned) users are never found by [`Directory::search`].
+#[async_trait(?Send)]
+pub trait Directory {
+    async fn search(&self, query: &UserQuery) -> Result<UserPage, StoreError>;
+    /// Writes `user`'s address, profile, status and `tokens_valid_after` if the stored
+    /// user was last changed at `expected` (optimistic concurrency: `If-Match`);
+    /// `false` if it changed since. [`StoreError::Conflict`] if the address is taken.
+    async fn update(&self, user: &User, expected: UnixMillis) -> Result<bool, StoreError>;
+    /// Erases the user's personal data (address, names, password, passkeys)
+    /// and marks them deprovisioned, keeping the pseudonymous id that the System Log
+    /// names; strips the address from the events they acted in.
+    async fn erase(&self, id: &str, at: UnixMillis) -> Result<(), StoreError>;
+}
+
+/// A group of people (SCIM Group): what clients read as roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    /// Unique, compared case-insensitively.
+    pub display_name: String,
+    pub external_id: Option<String>,
+    /// User ids, in the order they were added.
+    pub members: Vec<String>,
+    pub created_at: UnixMillis,
+    pub updated_at: UnixMillis,
+}
+
+/// Groups and their members.
+#[async_trait(?Send)]
+pub trait GroupStore {
+    /// Adds `group`; [`StoreError::Conflict`] if its name is taken.
+    async fn create(&self, group: &Group) -> Result<(), StoreError>;
+    async fn find(&self, id: &str) -> Result<Option<Group>, StoreError>;
+    /// Groups oldest first, only the one named `display_name` (case-insensitively) when
+    /// given; and how many there are in all.
+    async fn list(
+        &self,
+        display_name: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<Group>), StoreError>;
+    /// Writes `group` (name, external id, the whole member list) if it was last changed
+    /// at `expected`; `false` if it changed since. [`StoreError::Conflict`] if the name
+    /// is taken.
+    async fn update(&self, group: &Group, expected: UnixMillis) -> Result<bool, StoreError>;
+    /// `false` if there was no such group.
+    async fn delete(&self, id: &str) -> Result<bool, StoreError>;
+    /// The names of the groups `user_id` is in, by name.
+    async fn names_for(&self, user_id: &str) -> Result<Vec<String>, StoreError>;
+    /// Takes the user out of every group (when the user is erased).
+    async fn remove_user(&self, user_id: &str) -> Result<(), StoreError>;
+}
+
 /// A passkey as stored: the WebAuthn credential record and what people see of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCredential {
@@ -202,6 +274,11 @@ pub trait Mailbox {
 #[async_trait(?Send)]
 pub trait EventLog {
     async fn append(&self, event: &SystemLogEvent) -> Result<(), StoreError>;
+    /// The events `query` selects, in its order (see [`crate::logs::query::LogQuery::compile`]).
+    async fn query(
+        &self,
+        query: &crate::logs::query::LogQuery,
+    ) -> Result<Vec<SystemLogEvent>, StoreError>;
 }
 
 /// A token signing key as stored: the private half sealed (see [`crate::crypto::sealing`]).
@@ -354,6 +431,8 @@ pub struct Ports<'a> {
     pub one_time: &'a dyn OneTimeStore,
     pub clients: &'a dyn ClientStore,
     pub users: &'a dyn UserStore,
+    pub directory: &'a dyn Directory,
+    pub groups: &'a dyn GroupStore,
     pub credentials: &'a dyn CredentialStore,
     pub sessions: &'a dyn SessionStore,
     pub events: &'a dyn EventLog,

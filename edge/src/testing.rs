@@ -19,6 +19,7 @@ use crate::ports::{
     OutboundError, Ports, RandomUnavailable, RiskStore, SecureRandom, SessionStore, Settings,
     SignalSource, StoreError, StoredCredential, StoredKey, UnixMillis, UserStore,
 };
+use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
 use crate::throttle::{next_window, Change, Window};
 use crate::users::{Session, User, UserStatus};
@@ -322,6 +323,176 @@ impl UserStore for MemoryUserStore {
     }
 }
 
+/// Listing without a filter, oldest first. Filters are compiled to SQL and run by D1
+/// (`scim::filter`): their SQL is checked natively, their results end to end against
+/// D1; this store refuses them rather than guess at what the SQL would return.
+#[async_trait(?Send)]
+impl Directory for MemoryUserStore {
+    async fn search(&self, query: &UserQuery) -> Result<UserPage, StoreError> {
+        if query.filter.is_some() {
+            return Err(StoreError::Unavailable(
+                "the in-memory directory does not run SCIM filters".into(),
+            ));
+        }
+        let mut users: Vec<User> = self
+            .users
+            .borrow()
+            .values()
+            .filter(|u| u.status != UserStatus::Deprovisioned)
+            .cloned()
+            .collect();
+        users.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        let total = users.len() as u64;
+        let users = users
+            .into_iter()
+            .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok(UserPage { total, users })
+    }
+
+    async fn update(&self, user: &User, expected: UnixMillis) -> Result<bool, StoreError> {
+        let mut users = self.users.borrow_mut();
+        if users
+            .values()
+            .any(|u| u.id != user.id && u.email == user.email)
+        {
+            return Err(StoreError::Conflict);
+        }
+        match users.get_mut(&user.id) {
+            Some(stored)
+                if stored.updated_at == expected && stored.status != UserStatus::Deprovisioned =>
+            {
+                *stored = User {
+                    password_hash: stored.password_hash.clone(),
+                    last_login_at: stored.last_login_at,
+                    created_at: stored.created_at,
+                    ..user.clone()
+                };
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn erase(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
+        self.credentials.borrow_mut().retain(|c| c.user_id != id);
+        if let Some(user) = self.users.borrow_mut().get_mut(id) {
+            *user = User {
+                email: format!("deleted-{id}@deprovisioned.invalid"),
+                email_verified: false,
+                name: None,
+                given_name: None,
+                family_name: None,
+                external_id: None,
+                password_hash: None,
+                status: UserStatus::Deprovisioned,
+                updated_at: at,
+                last_login_at: None,
+                tokens_valid_after: Some(at),
+                ..user.clone()
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Groups in a map.
+#[derive(Default)]
+pub struct MemoryGroupStore {
+    groups: RefCell<HashMap<String, Group>>,
+}
+
+impl MemoryGroupStore {
+    fn name_taken(&self, group: &Group) -> bool {
+        self.groups.borrow().values().any(|g| {
+            g.id != group.id && g.display_name.to_lowercase() == group.display_name.to_lowercase()
+        })
+    }
+}
+
+#[async_trait(?Send)]
+impl GroupStore for MemoryGroupStore {
+    async fn create(&self, group: &Group) -> Result<(), StoreError> {
+        if self.name_taken(group) || self.groups.borrow().contains_key(&group.id) {
+            return Err(StoreError::Conflict);
+        }
+        self.groups
+            .borrow_mut()
+            .insert(group.id.clone(), group.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: &str) -> Result<Option<Group>, StoreError> {
+        Ok(self.groups.borrow().get(id).cloned())
+    }
+
+    async fn list(
+        &self,
+        display_name: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<Group>), StoreError> {
+        let mut groups: Vec<Group> = self
+            .groups
+            .borrow()
+            .values()
+            .filter(|g| {
+                display_name.is_none_or(|n| g.display_name.to_lowercase() == n.to_lowercase())
+            })
+            .cloned()
+            .collect();
+        groups.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        let total = groups.len() as u64;
+        let page = groups
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok((total, page))
+    }
+
+    async fn update(&self, group: &Group, expected: UnixMillis) -> Result<bool, StoreError> {
+        if self.name_taken(group) {
+            return Err(StoreError::Conflict);
+        }
+        let mut groups = self.groups.borrow_mut();
+        match groups.get_mut(&group.id) {
+            Some(stored) if stored.updated_at == expected => {
+                *stored = group.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.groups.borrow_mut().remove(id).is_some())
+    }
+
+    async fn names_for(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        let mut names: Vec<String> = self
+            .groups
+            .borrow()
+            .values()
+            .filter(|g| g.members.iter().any(|m| m == user_id))
+            .map(|g| g.display_name.clone())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    async fn remove_user(&self, user_id: &str) -> Result<(), StoreError> {
+        for group in self.groups.borrow_mut().values_mut() {
+            if group.members.iter().any(|m| m == user_id) {
+                group.members.retain(|m| m != user_id);
+                group.updated_at = UnixMillis(group.updated_at.0 + 1);
+            }
+        }
+        Ok(())
+    }
+}
+
 #[async_trait(?Send)]
 impl CredentialStore for MemoryUserStore {
     async fn create(&self, credential: &StoredCredential) -> Result<(), StoreError> {
@@ -549,6 +720,50 @@ impl EventLog for MemoryEventLog {
         self.events.borrow_mut().push(event.clone());
         Ok(())
     }
+
+    /// The window, order, cursor and limit; `filter` and `q` are compiled to SQL and run
+    /// by D1 (checked end to end), so this store refuses them.
+    async fn query(
+        &self,
+        query: &crate::logs::LogQuery,
+    ) -> Result<Vec<SystemLogEvent>, StoreError> {
+        if query.filter.is_some() || !query.terms.is_empty() {
+            return Err(StoreError::Unavailable(
+                "the in-memory System Log does not run filters".into(),
+            ));
+        }
+        let key = |e: &SystemLogEvent| (e.published.clone(), e.uuid.clone());
+        let descending = query.order == crate::logs::SortOrder::Descending;
+        let mut found: Vec<SystemLogEvent> = self
+            .events
+            .borrow()
+            .iter()
+            .filter(|e| e.published >= query.since)
+            .filter(|e| {
+                query
+                    .until
+                    .as_ref()
+                    .is_none_or(|until| &e.published < until)
+            })
+            .filter(|e| {
+                query.after.as_ref().is_none_or(|after| {
+                    let cursor = (after.published.clone(), after.uuid.clone());
+                    if descending {
+                        key(e) < cursor
+                    } else {
+                        key(e) > cursor
+                    }
+                })
+            })
+            .cloned()
+            .collect();
+        found.sort_by_key(key);
+        if descending {
+            found.reverse();
+        }
+        found.truncate(usize::try_from(query.limit).unwrap_or(usize::MAX));
+        Ok(found)
+    }
 }
 
 #[derive(Default)]
@@ -694,6 +909,7 @@ pub fn user(id: &str, email: &str) -> User {
         name: Some("Ada".into()),
         given_name: None,
         family_name: None,
+        external_id: None,
         password_hash: None,
         status: UserStatus::Active,
         created_at: FixedClock::START,
@@ -761,6 +977,7 @@ pub fn demo_client() -> Client {
         id_token_ttl: 600,
         refresh_token_ttl: 86_400,
         protection: Default::default(),
+        groups_claim: None,
     }
 }
 
@@ -984,6 +1201,7 @@ pub struct TestPorts {
     pub one_time: MemoryOneTimeStore,
     pub clients: MemoryClientStore,
     pub users: MemoryUserStore,
+    pub groups: MemoryGroupStore,
     pub sessions: MemorySessionStore,
     pub events: MemoryEventLog,
     pub keys: MemoryKeyStore,
@@ -1010,6 +1228,7 @@ impl TestPorts {
             one_time: MemoryOneTimeStore::default(),
             clients,
             users: MemoryUserStore::default(),
+            groups: MemoryGroupStore::default(),
             sessions: MemorySessionStore::default(),
             events: MemoryEventLog::default(),
             keys: MemoryKeyStore::default(),
@@ -1047,6 +1266,8 @@ impl TestPorts {
             one_time: &self.one_time,
             clients: &self.clients,
             users: &self.users,
+            directory: &self.users,
+            groups: &self.groups,
             credentials: &self.users,
             sessions: &self.sessions,
             events: &self.events,

@@ -45,6 +45,8 @@ pub struct User {
     pub name: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
+    /// The provisioning system's own id for the person (SCIM `externalId`).
+    pub external_id: Option<String>,
     /// Argon2id PHC string; `None` for accounts without a password.
     pub password_hash: Option<String>,
     pub status: UserStatus,

@@ -52,6 +52,7 @@ fn id_token_claims(access_token: &str) -> IdTokenClaims {
         email: Some("ada@example.com".into()),
         email_verified: Some(true),
         name: None,
+        groups: None,
     }
 }
 
@@ -90,6 +91,7 @@ fn rfc9068_access_token_has_at_jwt_type_and_verifies() {
         scope: "openid email".into(),
         auth_time: Some(NOW - 10),
         grant: None,
+        groups: None,
     };
     let token = pollster::block_on(sign_compact(&signer, TYP_ACCESS_TOKEN, &claims)).unwrap();
     assert_eq!(

@@ -36,6 +36,22 @@ pub enum Route<'a> {
     Revoke,
     Introspect,
     Logout,
+    /// SCIM 2.0 (RFC 7644 §3.2): the Users collection.
+    ScimUsers,
+    /// SCIM 2.0: one User.
+    ScimUser(&'a str),
+    /// SCIM 2.0: the Groups collection.
+    ScimGroups,
+    /// SCIM 2.0: one Group.
+    ScimGroup(&'a str),
+    /// SCIM 2.0 §4: the service provider's configuration.
+    ScimServiceProviderConfig,
+    /// SCIM 2.0 §4: the schemas of the resources.
+    ScimSchemas,
+    /// SCIM 2.0 §4: the resource types.
+    ScimResourceTypes,
+    /// The System Log API (Okta's `/api/v1/logs`).
+    Logs,
 }
 
 impl<'a> Route<'a> {
@@ -78,6 +94,14 @@ impl<'a> Route<'a> {
             ["revoke"] => Route::Revoke,
             ["introspect"] => Route::Introspect,
             ["logout"] => Route::Logout,
+            ["scim", "v2", "Users"] => Route::ScimUsers,
+            ["scim", "v2", "Users", id] => Route::ScimUser(id),
+            ["scim", "v2", "Groups"] => Route::ScimGroups,
+            ["scim", "v2", "Groups", id] => Route::ScimGroup(id),
+            ["scim", "v2", "ServiceProviderConfig"] => Route::ScimServiceProviderConfig,
+            ["scim", "v2", "Schemas"] => Route::ScimSchemas,
+            ["scim", "v2", "ResourceTypes"] => Route::ScimResourceTypes,
+            ["api", "v1", "logs"] => Route::Logs,
             _ => return None,
         })
     }
@@ -120,6 +144,14 @@ impl<'a> Route<'a> {
             Route::Revoke => "/revoke".to_string(),
             Route::Introspect => "/introspect".to_string(),
             Route::Logout => "/logout".to_string(),
+            Route::ScimUsers => "/scim/v2/Users".to_string(),
+            Route::ScimUser(id) => format!("/scim/v2/Users/{}", segment(id)),
+            Route::ScimGroups => "/scim/v2/Groups".to_string(),
+            Route::ScimGroup(id) => format!("/scim/v2/Groups/{}", segment(id)),
+            Route::ScimServiceProviderConfig => "/scim/v2/ServiceProviderConfig".to_string(),
+            Route::ScimSchemas => "/scim/v2/Schemas".to_string(),
+            Route::ScimResourceTypes => "/scim/v2/ResourceTypes".to_string(),
+            Route::Logs => "/api/v1/logs".to_string(),
         }
     }
 }
@@ -200,6 +232,14 @@ mod tests {
             Route::Revoke,
             Route::Introspect,
             Route::Logout,
+            Route::ScimUsers,
+            Route::ScimUser(id),
+            Route::ScimGroups,
+            Route::ScimGroup(id),
+            Route::ScimServiceProviderConfig,
+            Route::ScimSchemas,
+            Route::ScimResourceTypes,
+            Route::Logs,
         ];
         let encoded = segment(id);
         assert_eq!(encoded, "a%2Fb%3Fc%20d%25");
@@ -217,6 +257,8 @@ mod tests {
                 Route::FlowEmail(_) => Route::FlowEmail(&encoded),
                 Route::FlowEmailCode(_) => Route::FlowEmailCode(&encoded),
                 Route::MyPasskey(_) => Route::MyPasskey(&encoded),
+                Route::ScimUser(_) => Route::ScimUser(&encoded),
+                Route::ScimGroup(_) => Route::ScimGroup(&encoded),
                 other => other,
             };
             assert_eq!(Route::parse(&path), Some(expected), "{path}");

@@ -94,5 +94,6 @@ fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
 #[cfg(test)]
 mod tests;
 
+/// The provider's HTTP surface driven natively; its helpers serve other surfaces' tests.
 #[cfg(test)]
-mod oidc_tests;
+pub(crate) mod oidc_tests;

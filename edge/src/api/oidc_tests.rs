@@ -10,13 +10,18 @@ use super::*;
 use crate::oauth::scope::Scopes;
 use crate::testing::TestPorts;
 
-const ISSUER: &str = "http://localhost:8787";
+pub(crate) const ISSUER: &str = "http://localhost:8787";
 const PAGE: &str = "https://shop.example";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const PASSWORD: &str = "correct horse battery staple 42";
+pub(crate) const PASSWORD: &str = "correct horse battery staple 42";
 
-fn request(method: Method, target: &str, headers: &[(&str, &str)], body: &str) -> Request {
+pub(crate) fn request(
+    method: Method,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Request {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     Request {
         method,
@@ -31,15 +36,15 @@ fn request(method: Method, target: &str, headers: &[(&str, &str)], body: &str) -
     }
 }
 
-fn call(t: &TestPorts, req: Request) -> Response {
+pub(crate) fn call(t: &TestPorts, req: Request) -> Response {
     pollster::block_on(handle(&t.ports(), req)).response
 }
 
-fn json(response: &Response) -> Value {
+pub(crate) fn json(response: &Response) -> Value {
     serde_json::from_slice(&response.body).unwrap_or(Value::Null)
 }
 
-fn post_json(t: &TestPorts, path: &str, body: Value) -> Response {
+pub(crate) fn post_json(t: &TestPorts, path: &str, body: Value) -> Response {
     call(
         t,
         request(
@@ -51,7 +56,7 @@ fn post_json(t: &TestPorts, path: &str, body: Value) -> Response {
     )
 }
 
-fn post_form(
+pub(crate) fn post_form(
     t: &TestPorts,
     path: &str,
     pairs: &[(&str, &str)],
@@ -65,7 +70,7 @@ fn post_form(
     call(t, request(Method::Post, path, &all, &body))
 }
 
-fn start_flow(t: &TestPorts, scope: &str) -> String {
+pub(crate) fn start_flow(t: &TestPorts, scope: &str) -> String {
     let response = post_json(
         t,
         "/v1/flows",
@@ -87,7 +92,7 @@ fn sign_up(t: &TestPorts, email: &str) -> Response {
     )
 }
 
-fn redeem(t: &TestPorts, code: &str) -> Response {
+pub(crate) fn redeem(t: &TestPorts, code: &str) -> Response {
     post_form(
         t,
         "/token",
@@ -101,7 +106,7 @@ fn redeem(t: &TestPorts, code: &str) -> Response {
     )
 }
 
-fn refresh(t: &TestPorts, token: &str) -> Response {
+pub(crate) fn refresh(t: &TestPorts, token: &str) -> Response {
     post_form(
         t,
         "/token",
@@ -114,7 +119,7 @@ fn refresh(t: &TestPorts, token: &str) -> Response {
     )
 }
 
-fn userinfo(t: &TestPorts, access_token: &str) -> Response {
+pub(crate) fn userinfo(t: &TestPorts, access_token: &str) -> Response {
     call(
         t,
         request(
@@ -127,7 +132,7 @@ fn userinfo(t: &TestPorts, access_token: &str) -> Response {
 }
 
 /// Signs up `email` through an embedded flow and redeems the code.
-fn tokens_for(t: &TestPorts, email: &str) -> Value {
+pub(crate) fn tokens_for(t: &TestPorts, email: &str) -> Value {
     let outcome = json(&sign_up(t, email));
     assert_eq!(outcome["status"], "authorization_code", "{outcome}");
     let response = redeem(t, outcome["authorization_code"].as_str().unwrap());
@@ -135,7 +140,7 @@ fn tokens_for(t: &TestPorts, email: &str) -> Value {
     json(&response)
 }
 
-fn claims(jwt: &str) -> Value {
+pub(crate) fn claims(jwt: &str) -> Value {
     serde_json::from_slice(
         &URL_SAFE_NO_PAD
             .decode(jwt.split('.').nth(1).unwrap())

@@ -9,6 +9,14 @@ pub use portcullis_shared::route::Route;
 const GET: &[Method] = &[Method::Get, Method::Head];
 const POST: &[Method] = &[Method::Post];
 const GET_POST: &[Method] = &[Method::Get, Method::Head, Method::Post];
+/// A SCIM resource (RFC 7644 §3.4.1, §3.5.1, §3.5.2, §3.6).
+const GET_PUT_PATCH_DELETE: &[Method] = &[
+    Method::Get,
+    Method::Head,
+    Method::Put,
+    Method::Patch,
+    Method::Delete,
+];
 
 /// What the edge knows of an endpoint beyond its path.
 pub trait Endpoint: Copy {
@@ -53,7 +61,13 @@ impl Endpoint for Route<'_> {
             | Route::RelatedOrigins
             | Route::Discovery
             | Route::Jwks
-            | Route::Authorize => GET,
+            | Route::Authorize
+            | Route::ScimServiceProviderConfig
+            | Route::ScimSchemas
+            | Route::ScimResourceTypes
+            | Route::Logs => GET,
+            Route::ScimUsers | Route::ScimGroups => GET_POST,
+            Route::ScimUser(_) | Route::ScimGroup(_) => GET_PUT_PATCH_DELETE,
             Route::Flow(_) | Route::MyDevices => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
             Route::EmailLink | Route::MyPasskeys | Route::Userinfo | Route::Logout => GET_POST,

@@ -189,6 +189,16 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             ports,
             introspect_endpoint(ports, request, issuer).await,
         )),
+        Route::ScimUsers
+        | Route::ScimUser(_)
+        | Route::ScimGroups
+        | Route::ScimGroup(_)
+        | Route::ScimServiceProviderConfig
+        | Route::ScimSchemas
+        | Route::ScimResourceTypes => {
+            Ok(crate::scim::handle(ports, request, route, &context).await)
+        }
+        Route::Logs => Ok(crate::logs::handle(ports, request, &context).await),
         Route::Logout => {
             let params = if request.method == Method::Post {
                 request.form_params().unwrap_or_default()

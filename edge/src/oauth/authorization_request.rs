@@ -10,8 +10,16 @@ use crate::clients::Client;
 use crate::oauth::scope::Scopes;
 
 /// Scopes this deployment knows. Clients may be restricted further. `account` is the
-/// account API's (see [`crate::oauth::resource`]).
-pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "account"];
+/// account API's (see [`crate::oauth::resource`]); `groups` asks for the groups claim
+/// (see [`crate::oauth::groups_claim`]).
+pub const SUPPORTED_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "account",
+    "groups",
+];
 
 const MAX_STATE_LEN: usize = 2048;
 const MAX_NONCE_LEN: usize = 512;

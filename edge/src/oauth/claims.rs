@@ -36,6 +36,9 @@ pub struct IdTokenClaims {
     pub email_verified: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The person's groups the client maps (see [`crate::oauth::groups_claim`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
 }
 
 /// JWT access token claims (RFC 9068 §2.2).
@@ -62,6 +65,9 @@ pub struct AccessTokenClaims {
     /// a refresh token is built on); the token dies with the grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<GrantRef>,
+    /// The person's groups the client maps (see [`crate::oauth::groups_claim`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
 }
 
 /// OIDC Core §3.1.3.6: base64url of the left half of the SHA-256 hash of the access
@@ -106,6 +112,7 @@ mod tests {
             email: None,
             email_verified: None,
             name: None,
+            groups: None,
         };
         let json = serde_json::to_value(&claims).unwrap();
         let mut keys: Vec<&str> = json

@@ -9,6 +9,7 @@ pub mod client_authentication;
 pub mod code;
 pub mod discovery;
 pub mod grant;
+pub mod groups_claim;
 pub mod introspection;
 pub mod jwks;
 pub mod jws;

@@ -68,6 +68,7 @@ pub struct Minted {
 pub async fn mint(
     ring: &KeyRing,
     subject: &Subject<'_>,
+    groups: Option<Vec<String>>,
     random: &dyn crate::ports::SecureRandom,
 ) -> Result<Minted, SignError> {
     let iat = subject.now.as_seconds();
@@ -91,6 +92,7 @@ pub async fn mint(
         scope: scope.clone(),
         auth_time: subject.auth_time.map(UnixMillis::as_seconds),
         grant: subject.grant.cloned(),
+        groups: groups.clone(),
     };
     let access_token = sign_compact(ring.signer.as_ref(), TYP_ACCESS_TOKEN, &access).await?;
 
@@ -119,6 +121,7 @@ pub async fn mint(
                 } else {
                     None
                 },
+                groups,
             };
             Some(sign_compact(ring.signer.as_ref(), TYP_ID_TOKEN, &claims).await?)
         }
@@ -272,7 +275,7 @@ mod tests {
             grant: Some(&GrantRef::of("g1")),
             now: t.clock.now(),
         };
-        let minted = pollster::block_on(mint(&ring, &subject, &t.random)).unwrap();
+        let minted = pollster::block_on(mint(&ring, &subject, None, &t.random)).unwrap();
         (ring, minted)
     }
 

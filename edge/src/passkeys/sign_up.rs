@@ -182,6 +182,7 @@ pub async fn verify(
         name,
         given_name: None,
         family_name: None,
+        external_id: None,
         password_hash: None,
         status: UserStatus::Active,
         created_at: now,

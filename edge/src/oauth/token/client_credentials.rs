@@ -11,7 +11,14 @@ use crate::oauth::tokens::Subject;
 use crate::ports::Ports;
 
 /// Scopes that only make sense with a person signing in.
-const USER_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "account"];
+const USER_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "account",
+    "groups",
+];
 
 pub(super) async fn exchange(
     ports: &Ports<'_>,

@@ -219,7 +219,8 @@ async fn respond(
     subject: &Subject<'_>,
     refresh_token: Option<String>,
 ) -> Result<TokenResponse, Failure> {
-    let minted = mint(ring, subject, ports.random)
+    let groups = crate::oauth::groups_claim::for_subject(ports, subject).await?;
+    let minted = mint(ring, subject, groups, ports.random)
         .await
         .map_err(|e| Failure::unavailable(format!("signing: {e:?}")))?;
     Ok(TokenResponse {

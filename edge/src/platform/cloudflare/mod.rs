@@ -261,6 +261,8 @@ impl Platform {
             one_time: &self.one_time,
             clients: &self.clients,
             users: &self.stores,
+            directory: &self.stores,
+            groups: &self.stores,
             credentials: &self.stores,
             sessions: &self.stores,
             events: &self.stores,
@@ -318,10 +320,11 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
         .headers()
         .get("content-length")?
         .and_then(|v| v.parse::<usize>().ok());
-    if declared_length.is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Ok(Error::BodyTooLarge.to_response());
-    }
     let url = req.url()?;
+    let too_large = || too_large(url.path());
+    if declared_length.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Ok(too_large());
+    }
     let requested = url.origin().ascii_serialization();
     let issuer = var(env, "ISSUER");
     let Some(self_origin) = crate::http::self_origin(issuer.as_deref(), &requested) else {
@@ -337,7 +340,7 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
         Method::Get | Method::Head | Method::Options => Vec::new(),
         _ => match read_body(&mut req).await? {
             Some(body) => body,
-            None => return Ok(Error::BodyTooLarge.to_response()),
+            None => return Ok(too_large()),
         },
     };
     let dev_signals = (crate::http::is_loopback(&self_origin)
@@ -361,6 +364,15 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
         console_error!("{log}");
     }
     Ok(handled.response)
+}
+
+/// A body past the limit, refused in the error shape of the API it was sent to.
+fn too_large(path: &str) -> Response {
+    if path.starts_with("/scim/") {
+        crate::scim::too_large_response()
+    } else {
+        Error::BodyTooLarge.to_response()
+    }
 }
 
 /// The request body, read chunk by chunk and abandoned past [`MAX_BODY_BYTES`]: a

@@ -29,6 +29,7 @@ struct ClientRow {
     access_token_ttl: f64,
     id_token_ttl: f64,
     refresh_token_ttl: f64,
+    groups_claim: Option<String>,
 }
 
 impl ClientRow {
@@ -53,6 +54,12 @@ impl ClientRow {
             .map_err(|_| corrupt("post_logout_redirect_uris"))?;
         let adaptive_mfa =
             AdaptiveMfa::parse(&self.adaptive_mfa).ok_or_else(|| corrupt("adaptive_mfa"))?;
+        let groups_claim = self
+            .groups_claim
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| corrupt("groups_claim"))?;
         Ok(Client {
             id: self.id,
             name: self.name,
@@ -73,6 +80,7 @@ impl ClientRow {
                 human_check: self.human_check != 0.0,
                 breached_password_check: self.breached_password_check != 0.0,
             },
+            groups_claim,
         })
     }
 }
@@ -96,7 +104,7 @@ impl ClientStore for D1ClientStore {
                 "SELECT id, name, client_type, redirect_uris, allowed_origins, allowed_scopes, \
                  secret_hash, grant_types, post_logout_redirect_uris, email_verification, \
                  theme, adaptive_mfa, human_check, breached_password_check, \
-                 access_token_ttl, id_token_ttl, refresh_token_ttl \
+                 access_token_ttl, id_token_ttl, refresh_token_ttl, groups_claim \
                  FROM clients WHERE id = ?1 AND disabled_at IS NULL",
             )
             .bind(&[JsValue::from_str(client_id)])

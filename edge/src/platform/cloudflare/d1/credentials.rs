@@ -6,7 +6,7 @@ use base64::Engine;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use super::users::user_args;
+use super::users::{user_args, INSERT_USER};
 use super::{conflict_or_unavailable, credential_id, flag, millis, text, unavailable, D1Stores};
 use crate::ports::{CredentialStore, StoreError, StoredCredential, UnixMillis};
 use crate::users::User;
@@ -132,11 +132,7 @@ impl CredentialStore for D1Stores {
     ) -> Result<(), StoreError> {
         let insert_user = self
             .db
-            .prepare(
-                "INSERT INTO users (id, email, email_verified, name, given_name, family_name, \
-                 password_hash, status, created_at, updated_at, last_login_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )
+            .prepare(INSERT_USER)
             .bind(&user_args(user))
             .map_err(unavailable("bind"))?;
         // A D1 batch is one transaction: both rows, or neither.

@@ -1,10 +1,18 @@
 //! The System Log (`events`).
 
 use async_trait::async_trait;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
 
 use super::{optional_text, text, D1Stores};
 use crate::events::SystemLogEvent;
+use crate::logs::LogQuery;
 use crate::ports::{EventLog, StoreError};
+
+#[derive(Deserialize)]
+struct EventRow {
+    data: String,
+}
 
 #[async_trait(?Send)]
 impl EventLog for D1Stores {
@@ -38,5 +46,26 @@ impl EventLog for D1Stores {
         )
         .await
         .map(|_| ())
+    }
+
+    async fn query(&self, query: &LogQuery) -> Result<Vec<SystemLogEvent>, StoreError> {
+        let compiled = query.compile();
+        let args: Vec<JsValue> = compiled.params.iter().map(super::bound).collect();
+        let rows: Vec<EventRow> = self
+            .db
+            .prepare(format!("SELECT data FROM events WHERE {}", compiled.sql))
+            .bind(&args)
+            .map_err(super::unavailable("bind"))?
+            .all()
+            .await
+            .map_err(super::unavailable("events.query"))?
+            .results()
+            .map_err(super::unavailable("events.query rows"))?;
+        rows.iter()
+            .map(|row| {
+                serde_json::from_str(&row.data)
+                    .map_err(|e| StoreError::Unavailable(format!("event json: {e}")))
+            })
+            .collect()
     }
 }

@@ -2,7 +2,9 @@
 
 mod clients;
 mod credentials;
+mod directory;
 mod events;
+mod groups;
 mod keys;
 mod mailbox;
 mod risk;
@@ -29,6 +31,14 @@ fn text(value: &str) -> JsValue {
 
 fn millis(value: UnixMillis) -> JsValue {
     JsValue::from_f64(value.0 as f64)
+}
+
+/// A filter's bound parameter (see `scim::filter`).
+fn bound(value: &crate::scim::filter::SqlValue) -> JsValue {
+    match value {
+        crate::scim::filter::SqlValue::Text(text) => JsValue::from_str(text),
+        crate::scim::filter::SqlValue::Integer(n) => JsValue::from_f64(*n as f64),
+    }
 }
 
 fn optional_text(value: Option<&str>) -> JsValue {

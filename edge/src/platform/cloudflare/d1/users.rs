@@ -16,6 +16,7 @@ pub(super) struct UserRow {
     name: Option<String>,
     given_name: Option<String>,
     family_name: Option<String>,
+    external_id: Option<String>,
     password_hash: Option<String>,
     status: String,
     created_at: f64,
@@ -25,7 +26,7 @@ pub(super) struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> Result<User, StoreError> {
+    pub(super) fn into_user(self) -> Result<User, StoreError> {
         let status = UserStatus::parse(&self.status).ok_or_else(|| {
             StoreError::Unavailable(format!("d1 users.status of {} is malformed", self.id))
         })?;
@@ -36,6 +37,7 @@ impl UserRow {
             name: self.name,
             given_name: self.given_name,
             family_name: self.family_name,
+            external_id: self.external_id,
             password_hash: self.password_hash,
             status,
             created_at: UnixMillis(self.created_at as u64),
@@ -46,7 +48,7 @@ impl UserRow {
     }
 }
 
-pub(super) fn user_args(user: &User) -> [JsValue; 11] {
+pub(super) fn user_args(user: &User) -> [JsValue; 12] {
     [
         text(&user.id),
         text(&user.email),
@@ -59,12 +61,19 @@ pub(super) fn user_args(user: &User) -> [JsValue; 11] {
         millis(user.created_at),
         millis(user.updated_at),
         user.last_login_at.map_or(JsValue::NULL, millis),
+        optional_text(user.external_id.as_deref()),
     ]
 }
 
+/// Inserts a user with the values of [`user_args`].
+pub(super) const INSERT_USER: &str =
+    "INSERT INTO users (id, email, email_verified, name, given_name, family_name, \
+     password_hash, status, created_at, updated_at, last_login_at, external_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
 pub(super) const USER_COLUMNS: &str = "id, email, email_verified, name, given_name, family_name, \
                             password_hash, status, created_at, updated_at, last_login_at, \
-                            tokens_valid_after";
+                            tokens_valid_after, external_id";
 
 impl D1Stores {
     async fn user_where(&self, column: &str, value: &str) -> Result<Option<User>, StoreError> {
@@ -95,9 +104,7 @@ impl UserStore for D1Stores {
     async fn create(&self, user: &User) -> Result<(), StoreError> {
         let changes = self
             .changes(
-                "INSERT INTO users (id, email, email_verified, name, given_name, family_name, \
-                 password_hash, status, created_at, updated_at, last_login_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+                &format!("{INSERT_USER} ON CONFLICT DO NOTHING"),
                 &user_args(user),
                 "users.create",
             )
