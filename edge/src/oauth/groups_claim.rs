@@ -6,9 +6,8 @@
 //! API, which reads the claim.
 
 use crate::clients::Client;
-use crate::oauth::token::Failure;
 use crate::oauth::tokens::Subject;
-use crate::ports::Ports;
+use crate::ports::{Ports, StoreError};
 
 /// The scope that asks for the claim.
 pub const GROUPS_SCOPE: &str = "groups";
@@ -37,7 +36,7 @@ pub fn mapped(client: &Client, groups: &[String]) -> Option<Vec<String>> {
 pub async fn for_subject(
     ports: &Ports<'_>,
     subject: &Subject<'_>,
-) -> Result<Option<Vec<String>>, Failure> {
+) -> Result<Option<Vec<String>>, StoreError> {
     let Some(user) = subject.user else {
         return Ok(None);
     };
