@@ -10,15 +10,9 @@ use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::Subject;
 use crate::ports::Ports;
 
-/// Scopes that only make sense with a person signing in.
-const USER_SCOPES: [&str; 6] = [
-    "openid",
-    "profile",
-    "email",
-    "offline_access",
-    "account",
-    "groups",
-];
+/// Scopes that only make sense with a person signing in: every scope this deployment
+/// defines (a client's own tokens carry only its API scopes).
+const USER_SCOPES: [&str; 6] = crate::oauth::authorization_request::SUPPORTED_SCOPES;
 
 pub(super) async fn exchange(
     ports: &Ports<'_>,
