@@ -10,6 +10,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
+use crate::amr::Amr;
 use crate::crypto::token::{is_handle, random_handle};
 use crate::crypto::{constant_time_eq, hmac_sha256, sha256_hex};
 use crate::error::Error;
@@ -33,13 +34,13 @@ pub fn cookie_name(issuer: &str) -> &'static str {
 }
 
 /// Starts a session for `user_id`; returns the cookie's handle.
-pub async fn start(ports: &Ports<'_>, user_id: &str, amr: &[String]) -> Result<String, Error> {
+pub async fn start(ports: &Ports<'_>, user_id: &str, amr: &Amr) -> Result<String, Error> {
     let handle = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
     let now = ports.clock.now();
     let session = Session {
         user_id: user_id.to_string(),
         auth_time: now,
-        amr: amr.to_vec(),
+        amr: amr.clone(),
         expires_at: now.plus_seconds(SESSION_TTL_SECONDS),
     };
     ports
@@ -167,7 +168,7 @@ mod tests {
     fn a_session_is_found_by_its_cookie_until_it_ends_or_expires() {
         let t = TestPorts::new();
         let ports = t.ports();
-        let handle = pollster::block_on(start(&ports, "u1", &["pwd".into()])).unwrap();
+        let handle = pollster::block_on(start(&ports, "u1", &Amr::password())).unwrap();
         let cookie = format!("theme=dark; {HOST_SESSION_COOKIE}={handle}");
         let found = pollster::block_on(current(&ports, ISS, Some(&cookie)))
             .unwrap()
@@ -179,7 +180,7 @@ mod tests {
             None
         );
 
-        let handle = pollster::block_on(start(&ports, "u1", &[])).unwrap();
+        let handle = pollster::block_on(start(&ports, "u1", &Amr::default())).unwrap();
         let cookie = format!("{HOST_SESSION_COOKIE}={handle}");
         assert!(pollster::block_on(end(&ports, ISS, Some(&cookie)))
             .unwrap()
@@ -219,8 +220,8 @@ mod tests {
 
         let t = TestPorts::new();
         let ports = t.ports();
-        let mine = pollster::block_on(start(&ports, "victim", &[])).unwrap();
-        let theirs = pollster::block_on(start(&ports, "attacker", &[])).unwrap();
+        let mine = pollster::block_on(start(&ports, "victim", &Amr::default())).unwrap();
+        let theirs = pollster::block_on(start(&ports, "attacker", &Amr::default())).unwrap();
         let found = |issuer: &str, header: &str| {
             pollster::block_on(current(&ports, issuer, Some(header)))
                 .unwrap()

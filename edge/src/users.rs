@@ -80,7 +80,7 @@ pub struct Session {
     /// When the person last authenticated (OIDC `auth_time`).
     pub auth_time: UnixMillis,
     /// Authentication methods used (RFC 8176), e.g. `["pwd"]`.
-    pub amr: Vec<String>,
+    pub amr: crate::amr::Amr,
     pub expires_at: UnixMillis,
 }
 

@@ -47,7 +47,7 @@ fn id_token_claims(access_token: &str) -> IdTokenClaims {
         auth_time: NOW - 10,
         nonce: Some("n-0S6_WzA2Mj".into()),
         acr: None,
-        amr: vec!["pwd".into()],
+        amr: portcullis_edge::amr::Amr::password(),
         at_hash: Some(at_hash(access_token)),
         email: Some("ada@example.com".into()),
         email_verified: Some(true),

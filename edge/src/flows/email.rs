@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{live_client, put, Caller, Completed, FlowRecord};
 use crate::accounts::Attempt;
 use crate::address_proof::{self, Proof, ProvenBy};
+use crate::amr::Amr;
 use crate::clients::Client;
 use crate::email::codes::{self, CODE_DIGITS};
 use crate::email::templates;
@@ -33,7 +34,7 @@ use crate::users::{normalize_email, User, UserStatus};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verifying {
     pub user_id: String,
-    pub amr: Vec<String>,
+    pub amr: Amr,
 }
 
 fn sent() -> EmailSent {
@@ -140,7 +141,7 @@ pub(super) async fn verify_first(
     mut record: FlowRecord,
     client: &Client,
     user: &User,
-    amr: Vec<String>,
+    amr: Amr,
 ) -> Result<Completed, Error> {
     crate::email::throttle_proven(ports, &user.email, caller.context).await?;
     let code = codes::issue(ports, flow_id, &user.email, Some(&user.id), Purpose::Verify).await?;

@@ -25,6 +25,7 @@ use webauthn_rs_proto::{
 
 use crate::accounts::{self, Attempt};
 use crate::address_proof::Proof;
+use crate::amr::{Amr, Method};
 use crate::clients::Client;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
@@ -275,16 +276,17 @@ impl StepInput {
     /// a passkey (a key held by an authenticator, with user verification, so
     /// multi-factor), or a one-time secret sent by email. (An email that only verifies
     /// the address keeps the method of the step before it; see [`email`].)
-    fn amr(&self) -> Vec<String> {
-        let methods: &[&str] = match self {
-            StepInput::Password(_) | StepInput::SignUp(_) => &["pwd"],
+    fn amr(&self) -> Amr {
+        Amr::of(match self {
+            StepInput::Password(_) | StepInput::SignUp(_) => &[Method::Pwd],
             // RFC 8176 `hwk` needs a key proven to live in hardware (attestation we do
             // not require); a passkey may be synced, so it is a software-secured key.
             // User verification is required, so it is multi-factor.
-            StepInput::Passkey(_) | StepInput::PasskeySignUp(_) => &["swk", "user", "mfa"],
-            StepInput::EmailCode(_) => &["otp"],
-        };
-        methods.iter().map(|m| m.to_string()).collect()
+            StepInput::Passkey(_) | StepInput::PasskeySignUp(_) => {
+                &[Method::Swk, Method::User, Method::Mfa]
+            }
+            StepInput::EmailCode(_) => &[Method::Otp],
+        })
     }
 }
 
@@ -375,11 +377,13 @@ pub async fn step(
         (user, amr)
     });
     match result {
-        Ok((user, mut amr)) => {
-            if needs_second_proof {
-                // The emailed code that completes the flow is a second method.
-                amr.push("otp".into());
-            }
+        Ok((user, amr)) => {
+            // The emailed code that completes the flow is a second method.
+            let amr = if needs_second_proof {
+                amr.with(Method::Otp)
+            } else {
+                amr
+            };
             // The one client policy check, as at silent SSO and refresh: an address the
             // client needs verified is verified here, by a code typed in this flow.
             let unverified = match policy::admits(&client, &user) {
@@ -467,7 +471,7 @@ async fn complete(
     caller: Caller<'_>,
     record: FlowRecord,
     user: &User,
-    amr: Vec<String>,
+    amr: Amr,
     proof: Proof,
 ) -> Result<Completed, Error> {
     let auth = record.authorization;

@@ -135,7 +135,7 @@ fn a_flow_ends_exactly_once_in_a_code_bound_to_its_challenge() {
         .unwrap();
     assert!(record.code_challenge.verify(VERIFIER));
     assert!(!record.code_challenge.verify(&"x".repeat(43)));
-    assert_eq!(record.amr, ["pwd"]);
+    assert_eq!(record.amr, crate::amr::Amr::password());
     assert_eq!(record.redirect_uri, None);
 }
 

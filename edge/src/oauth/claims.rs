@@ -6,6 +6,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::amr::Amr;
 use crate::oauth::grant::GrantRef;
 
 /// ID token claims (OIDC Core §2).
@@ -25,8 +26,8 @@ pub struct IdTokenClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acr: Option<String>,
     /// RFC 8176 authentication method references, e.g. `pwd`, `hwk`, `mfa`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub amr: Vec<String>,
+    #[serde(default, skip_serializing_if = "Amr::is_empty")]
+    pub amr: Amr,
     /// OIDC Core §3.1.3.6, present when an access token is issued with the ID token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_hash: Option<String>,
@@ -107,7 +108,7 @@ mod tests {
             auth_time: 1,
             nonce: None,
             acr: None,
-            amr: vec![],
+            amr: Amr::default(),
             at_hash: None,
             email: None,
             email_verified: None,

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::amr::Amr;
 use crate::error::Error;
 use crate::oauth::authorization_request::AuthorizationRequest;
 use crate::oauth::pkce::CodeChallenge;
@@ -50,7 +51,7 @@ impl PendingAuthorization {
         client_id: &str,
         user_id: &str,
         auth_time: UnixMillis,
-        amr: &[String],
+        amr: &Amr,
     ) -> CodeRecord {
         CodeRecord {
             client_id: client_id.to_string(),
@@ -60,7 +61,7 @@ impl PendingAuthorization {
             nonce: self.nonce.clone(),
             user_id: user_id.to_string(),
             auth_time,
-            amr: amr.to_vec(),
+            amr: amr.clone(),
         }
     }
 }
@@ -76,7 +77,7 @@ pub struct CodeRecord {
     pub nonce: Option<String>,
     pub user_id: String,
     pub auth_time: UnixMillis,
-    pub amr: Vec<String>,
+    pub amr: Amr,
 }
 
 /// Codes not yet redeemed, named by the code.

@@ -65,7 +65,7 @@ pub struct Grant {
     pub scopes: Scopes,
     /// OIDC `auth_time`.
     pub auth_time: UnixMillis,
-    pub amr: Vec<String>,
+    pub amr: crate::amr::Amr,
     pub created_at: UnixMillis,
     /// After this the grant and its refresh tokens are dead.
     pub expires_at: UnixMillis,
@@ -340,7 +340,7 @@ mod tests {
             client_id: "demo".into(),
             scopes: Scopes::parse("openid offline_access"),
             auth_time: T0,
-            amr: vec!["pwd".into()],
+            amr: crate::amr::Amr::password(),
             created_at: T0,
             expires_at: T0.plus_seconds(3600),
             revoked: false,

@@ -9,6 +9,7 @@
 //!   audience is its own; the issuer's own endpoints (introspection, revocation) take
 //!   every token it minted.
 
+use crate::amr::Amr;
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::oauth::claims::{at_hash, AccessTokenClaims, IdTokenClaims};
@@ -29,8 +30,8 @@ pub const ACR_SINGLE_FACTOR: &str = "0";
 pub const ACR_MULTI_FACTOR: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 
 /// The `acr` that `amr` supports: it says only what was proven.
-pub fn acr_for(amr: &[String]) -> &'static str {
-    if amr.iter().any(|m| m == "mfa") {
+pub fn acr_for(amr: &Amr) -> &'static str {
+    if amr.is_multi_factor() {
         ACR_MULTI_FACTOR
     } else {
         ACR_SINGLE_FACTOR
@@ -49,7 +50,7 @@ pub struct Subject<'a> {
     /// What the access token is for (RFC 8707).
     pub resource: Resource,
     pub auth_time: Option<UnixMillis>,
-    pub amr: &'a [String],
+    pub amr: &'a Amr,
     pub nonce: Option<&'a str>,
     /// The grant the tokens continue; `None` for client credentials.
     pub grant: Option<&'a GrantRef>,
@@ -112,7 +113,7 @@ pub async fn mint(
                 auth_time: subject.auth_time.unwrap_or(subject.now).as_seconds(),
                 nonce: subject.nonce.map(str::to_string),
                 acr: Some(acr_for(subject.amr).into()),
-                amr: subject.amr.to_vec(),
+                amr: subject.amr.clone(),
                 at_hash: Some(at_hash(&access_token)),
                 email: with_email.then(|| user.email.clone()),
                 email_verified: with_email.then_some(user.email_verified),
@@ -270,7 +271,7 @@ mod tests {
             scopes: &scopes,
             resource,
             auth_time: Some(t.clock.now()),
-            amr: &["pwd".to_string()],
+            amr: &Amr::password(),
             nonce: Some("n-0S6_WzA2Mj"),
             grant: Some(&GrantRef::of("g1")),
             now: t.clock.now(),

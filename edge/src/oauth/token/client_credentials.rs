@@ -56,7 +56,7 @@ pub(super) async fn exchange(
         scopes: &scopes,
         resource,
         auth_time: None,
-        amr: &[],
+        amr: &crate::amr::Amr::default(),
         nonce: None,
         grant: None,
         now: ports.clock.now(),
