@@ -4,6 +4,7 @@ pub mod es256;
 pub mod random;
 pub mod sealing;
 pub mod signer;
+pub mod totp;
 pub mod token;
 
 use sha2::{Digest, Sha256};
