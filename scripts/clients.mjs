@@ -151,6 +151,7 @@ const unique = (values) => [...new Set(values)];
 export const THEME_PRESETS = ["neutral", "high-contrast", "playful", "midnight"];
 /** When a sign-in is challenged for a second factor because of its risk (edge/src/risk). */
 export const ADAPTIVE_MFA = ["never", "high-risk", "always"];
+export const MFA_POLICIES = ["off", "optional", "required"];
 
 /**
  * The stored theme: a preset name, or a theme file's JSON (shared/src/theme.rs; the edge
@@ -217,6 +218,8 @@ export function buildClient(options) {
   const adaptive_mfa = adaptive.replaceAll("-", "_");
   const human_check = options["human-check"] ? 1 : 0;
   const breached_password_check = options["breached-password-check"] ? 1 : 0;
+  const mfa = options.mfa ?? "off";
+  if (!MFA_POLICIES.includes(mfa)) fail(`unknown --mfa ${JSON.stringify(mfa)}: one of ${MFA_POLICIES.join(", ")}`);
   const theme = parseTheme(options.theme, options["theme-file"]);
   return {
     id,
@@ -228,6 +231,7 @@ export function buildClient(options) {
     grant_types,
     post_logout_redirect_uris,
     email_verification,
+    mfa,
     theme,
     adaptive_mfa,
     human_check,
@@ -284,6 +288,7 @@ export function insertStatement(client, secretHash, now) {
     grant_types: sqlJson(client.grant_types),
     post_logout_redirect_uris: sqlJson(client.post_logout_redirect_uris),
     email_verification: sqlText(client.email_verification),
+    mfa: sqlText(client.mfa),
     theme: client.theme === null ? "NULL" : sqlText(client.theme),
     adaptive_mfa: sqlText(client.adaptive_mfa),
     human_check: sqlInteger(client.human_check),
@@ -304,8 +309,8 @@ RETURNING id;`;
 // Never `secret_hash` itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, name, client_type, (secret_hash IS NOT NULL) AS has_secret, redirect_uris,
   allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, email_verification,
-  theme, groups_claim, adaptive_mfa, human_check, breached_password_check, access_token_ttl, id_token_ttl,
-  refresh_token_ttl, created_at, updated_at, disabled_at`;
+  mfa, theme, groups_claim, adaptive_mfa, human_check, breached_password_check, access_token_ttl,
+  id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
 
 export const listStatement = () => `SELECT ${PUBLIC_COLUMNS} FROM clients ORDER BY id;`;
 export const showStatement = (id) => `SELECT ${PUBLIC_COLUMNS} FROM clients WHERE id = ${sqlText(id)};`;
@@ -416,6 +421,8 @@ Commands:
                                         default: ${DEFAULT_GRANT_TYPES.join(", ")}
       --post-logout-redirect-uri URI    repeatable
       --require-verified-email          sign in only people whose email address is verified
+      --mfa off|optional|required       ask for a second factor: never (default), from people
+                                        who enrolled one, or from everyone (enrol at next sign-in)
       --theme PRESET                    ${THEME_PRESETS.join(", ")}
       --theme-file FILE                 a brand theme as JSON (see shared/src/theme.rs)
       --adaptive-mfa WHEN               ${ADAPTIVE_MFA.join(", ")} (default never): ask for a
@@ -461,6 +468,7 @@ const ADD_OPTIONS = {
   "id-token-ttl": { type: "string" },
   "refresh-token-ttl": { type: "string" },
   "require-verified-email": { type: "boolean" },
+  mfa: { type: "string" },
   theme: { type: "string" },
   "theme-file": { type: "string" },
   "adaptive-mfa": { type: "string" },
@@ -486,6 +494,7 @@ function describe(client) {
     ["adaptive MFA", (client.adaptive_mfa ?? "never").replaceAll("_", "-")],
     ["protection", [client.human_check ? "human check" : null, client.breached_password_check ? "breached passwords" : null].filter(Boolean).join(", ") || "-"],
     ["groups claim", client.groups_claim ? JSON.parse(client.groups_claim).join(" ") : "-"],
+    ["mfa", client.mfa ?? "off"],
     ["theme", client.theme === null || client.theme === undefined ? "-" : client.theme.startsWith("{") ? "custom" : client.theme],
     ["token lifetimes", `access ${client.access_token_ttl} s, id ${client.id_token_ttl} s, refresh ${client.refresh_token_ttl} s`],
     ["created", when(client.created_at)],

@@ -49,7 +49,8 @@ pub async fn prove(
     }
     let now = ports.clock.now();
     let passkeys = ports.credentials.for_user(&user.id).await?;
-    let had_credentials = user.password_hash.is_some() || !passkeys.is_empty();
+    let apps = ports.factors.totp_for(&user.id).await?;
+    let had_credentials = user.password_hash.is_some() || !passkeys.is_empty() || !apps.is_empty();
     let wipe = by == ProvenBy::MailboxAlone && had_credentials;
     if wipe {
         for passkey in &passkeys {
@@ -58,6 +59,15 @@ pub async fn prove(
                 .delete(&user.id, &passkey.record.id)
                 .await?;
         }
+        // Second factors too: an authenticator app planted beside a password would
+        // otherwise be asked of the owner, who never had it.
+        for app in &apps {
+            ports.factors.delete_totp(&user.id, &app.id).await?;
+        }
+        ports
+            .factors
+            .replace_recovery_codes(&user.id, &[], now)
+            .await?;
         ports.users.reset_credentials(&user.id, now).await?;
         ports.sessions.delete_for_user(&user.id).await?;
     }

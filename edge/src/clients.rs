@@ -13,6 +13,31 @@ pub enum ClientType {
     Confidential,
 }
 
+/// When the client asks for a second factor (see [`crate::mfa::requirement`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaPolicy {
+    /// Never, unless the relying party asks for it (`acr_values`).
+    #[default]
+    Off,
+    /// From people who enrolled a factor (and, when risk is elevated, from them too).
+    Optional,
+    /// From everyone: people without a factor enrol one at their next sign-in.
+    Required,
+}
+
+impl MfaPolicy {
+    /// The stored form (`clients.mfa`); `None` for anything else.
+    pub fn parse(stored: &str) -> Option<MfaPolicy> {
+        match stored {
+            "off" => Some(MfaPolicy::Off),
+            "optional" => Some(MfaPolicy::Optional),
+            "required" => Some(MfaPolicy::Required),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
     pub id: String,
@@ -32,6 +57,8 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<String>,
     /// Only people with a verified email address may sign in.
     pub requires_verified_email: bool,
+    /// Whether people must prove a second factor to sign in here.
+    pub mfa: MfaPolicy,
     /// The brand theme served with the client's public configuration.
     pub theme: Option<Theme>,
     pub access_token_ttl: u64,
@@ -176,6 +203,7 @@ mod tests {
             grant_types: vec!["authorization_code".into()],
             post_logout_redirect_uris: vec![],
             requires_verified_email: false,
+            mfa: MfaPolicy::Off,
             theme: None,
             access_token_ttl: 600,
             id_token_ttl: 600,

@@ -67,6 +67,18 @@ pub enum Error {
     HumanCheckRequired,
     /// The Turnstile token was refused (the detail, for logs, says why).
     HumanCheckFailed(String),
+    /// A wrong, expired or reused authenticator-app or recovery code.
+    FactorCodeInvalid,
+    /// A step the flow is not waiting for.
+    StepNotExpected,
+    FactorNotFound,
+    /// The factor is the last of an account whose client requires one.
+    LastFactor,
+    /// The token's sign-in proved one factor; the change needs two (RFC 9470, with the
+    /// `acr` to ask for and the seconds allowed since that sign-in).
+    MfaRequired {
+        max_age: u64,
+    },
 }
 
 impl Error {
@@ -99,6 +111,11 @@ impl Error {
             Error::LinkExpired => ErrorCode::LinkExpired,
             Error::HumanCheckRequired => ErrorCode::HumanCheckRequired,
             Error::HumanCheckFailed(_) => ErrorCode::HumanCheckFailed,
+            Error::FactorCodeInvalid => ErrorCode::FactorCodeInvalid,
+            Error::StepNotExpected => ErrorCode::StepNotExpected,
+            Error::FactorNotFound => ErrorCode::FactorNotFound,
+            Error::LastFactor => ErrorCode::LastFactor,
+            Error::MfaRequired { .. } => ErrorCode::MfaRequired,
         }
     }
 
@@ -115,7 +132,12 @@ impl Error {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::OriginNotAllowed => 403,
             ErrorCode::ServerError => 503,
-            ErrorCode::Unauthorized | ErrorCode::ReauthenticationRequired => 401,
+            ErrorCode::Unauthorized
+            | ErrorCode::ReauthenticationRequired
+            | ErrorCode::MfaRequired
+            | ErrorCode::FactorCodeInvalid => 401,
+            ErrorCode::StepNotExpected | ErrorCode::LastFactor => 409,
+            ErrorCode::FactorNotFound => 404,
             // RFC 6750 §3.1.
             ErrorCode::InsufficientScope => 403,
             ErrorCode::PasskeyNotFound => 404,
@@ -198,6 +220,17 @@ impl Error {
             Error::HumanCheckFailed(_) => {
                 "The human check failed, expired or was already used. Complete it again.".into()
             }
+            Error::FactorCodeInvalid => {
+                "That code isn't right, has expired or was already used. Try the current one.".into()
+            }
+            Error::StepNotExpected => "The sign-in flow is not waiting for this step.".into(),
+            Error::FactorNotFound => "That factor is not on this account.".into(),
+            Error::LastFactor => {
+                "This application requires a second factor, and this is the account's last one, so it can't be removed.".into()
+            }
+            Error::MfaRequired { .. } => {
+                "Sign in again with a second factor: this change needs one.".into()
+            }
         }
     }
 
@@ -243,6 +276,14 @@ impl Error {
             Error::ReauthenticationRequired { max_age } => (
                 OAuthErrorCode::InsufficientUserAuthentication,
                 format!(", max_age=\"{max_age}\""),
+            ),
+            // RFC 9470 §3: `acr_values` names the authentication level to ask for.
+            Error::MfaRequired { max_age } => (
+                OAuthErrorCode::InsufficientUserAuthentication,
+                format!(
+                    ", acr_values=\"{}\", max_age=\"{max_age}\"",
+                    crate::oauth::tokens::ACR_MULTI_FACTOR
+                ),
             ),
             _ => return None,
         };
@@ -298,6 +339,11 @@ mod tests {
             Error::Unauthorized,
             Error::InsufficientScope,
             Error::ReauthenticationRequired { max_age: 300 },
+            Error::MfaRequired { max_age: 300 },
+            Error::FactorCodeInvalid,
+            Error::StepNotExpected,
+            Error::FactorNotFound,
+            Error::LastFactor,
             Error::PasskeyNotFound,
             Error::LastSignInMethod,
             Error::CodeInvalid,

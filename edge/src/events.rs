@@ -48,6 +48,7 @@ pub mod types {
     pub const SESSION_END: &str = "user.session.end";
     pub const AUTH_VIA_PASSWORD: &str = "user.authentication.auth_via_password";
     pub const AUTH_VIA_WEBAUTHN: &str = "user.authentication.auth_via_webauthn";
+    pub const AUTH_VIA_MFA: &str = "user.authentication.auth_via_mfa";
     /// A passkey's signature counter did not increase (WebAuthn §6.1.1): a possible clone.
     pub const WEBAUTHN_COUNTER_REGRESSED: &str = "user.authentication.webauthn_counter_regressed";
     pub const FACTOR_ACTIVATE: &str = "user.mfa.factor.activate";

@@ -23,6 +23,7 @@ pub mod flows;
 pub mod http;
 pub mod i18n;
 pub mod logs;
+pub mod mfa;
 pub mod oauth;
 pub mod one_time;
 pub mod pages;

@@ -224,6 +224,47 @@ pub trait CredentialStore {
     async fn delete(&self, user_id: &str, credential_id: &[u8]) -> Result<bool, StoreError>;
 }
 
+/// An authenticator app (TOTP) enrolled as a second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTotp {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    /// The shared secret, sealed with the factor's id as the record (see
+    /// [`crate::crypto::sealing`]).
+    pub sealed_secret: String,
+    pub created_at: UnixMillis,
+    pub last_used_at: Option<UnixMillis>,
+}
+
+/// Second factors: authenticator apps and recovery codes. (Passkeys and security keys,
+/// which also serve as second factors, are in the [`CredentialStore`].)
+#[async_trait(?Send)]
+pub trait FactorStore {
+    /// Adds an authenticator app; [`StoreError::Conflict`] if the id is taken.
+    async fn add_totp(&self, factor: &StoredTotp) -> Result<(), StoreError>;
+    /// The user's authenticator apps, oldest first.
+    async fn totp_for(&self, user_id: &str) -> Result<Vec<StoredTotp>, StoreError>;
+    /// Deletes the user's authenticator app; `false` if the user has no such factor.
+    async fn delete_totp(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+    /// Records that the code of time `step` was accepted for factor `id`, only if no
+    /// code of this or a later step was accepted before, atomically: `false` means the
+    /// code was used already (RFC 6238 §5.2), however many arrive at once.
+    async fn use_totp_step(&self, id: &str, step: u64, at: UnixMillis) -> Result<bool, StoreError>;
+    /// Replaces the user's recovery codes with these hashes.
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        hashes: &[String],
+        at: UnixMillis,
+    ) -> Result<(), StoreError>;
+    /// Deletes the user's recovery code with this hash, atomically: `true` for exactly
+    /// one of any number of concurrent uses of one code.
+    async fn use_recovery_code(&self, user_id: &str, hash: &str) -> Result<bool, StoreError>;
+    /// How many unused recovery codes the user has.
+    async fn recovery_codes_left(&self, user_id: &str) -> Result<u32, StoreError>;
+}
+
 /// SSO sessions of the hosted sign-in page, keyed by the SHA-256 of the cookie's handle.
 #[async_trait(?Send)]
 pub trait SessionStore {
@@ -434,6 +475,7 @@ pub struct Ports<'a> {
     pub directory: &'a dyn Directory,
     pub groups: &'a dyn GroupStore,
     pub credentials: &'a dyn CredentialStore,
+    pub factors: &'a dyn FactorStore,
     pub sessions: &'a dyn SessionStore,
     pub events: &'a dyn EventLog,
     pub keys: &'a dyn KeyStore,

@@ -15,9 +15,10 @@ use crate::events::SystemLogEvent;
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::{
     BreachedPasswords, ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog,
-    GrantStore, HumanCheck, KeptMail, KeyStore, Mail, MailError, Mailbox, Mailer, OneTimeStore,
-    OutboundError, Ports, RandomUnavailable, RiskStore, SecureRandom, SessionStore, Settings,
-    SignalSource, StoreError, StoredCredential, StoredKey, UnixMillis, UserStore,
+    FactorStore, GrantStore, HumanCheck, KeptMail, KeyStore, Mail, MailError, Mailbox, Mailer,
+    OneTimeStore, OutboundError, Ports, RandomUnavailable, RiskStore, SecureRandom, SessionStore,
+    Settings, SignalSource, StoreError, StoredCredential, StoredKey, StoredTotp, UnixMillis,
+    UserStore,
 };
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
@@ -883,6 +884,85 @@ impl Counters for MemoryCounters {
 }
 
 /// Collects diagnostics so tests can look at them.
+/// Authenticator apps and recovery codes, as the D1 tables keep them.
+#[derive(Default)]
+pub struct MemoryFactorStore {
+    /// With the highest time step accepted, in enrolment order.
+    totp: RefCell<Vec<(StoredTotp, u64)>>,
+    /// `(user_id, hash)`.
+    recovery: RefCell<Vec<(String, String)>>,
+}
+
+#[async_trait(?Send)]
+impl FactorStore for MemoryFactorStore {
+    async fn add_totp(&self, factor: &StoredTotp) -> Result<(), StoreError> {
+        let mut totp = self.totp.borrow_mut();
+        if totp.iter().any(|(f, _)| f.id == factor.id) {
+            return Err(StoreError::Conflict);
+        }
+        totp.push((factor.clone(), 0));
+        Ok(())
+    }
+
+    async fn totp_for(&self, user_id: &str) -> Result<Vec<StoredTotp>, StoreError> {
+        Ok(self
+            .totp
+            .borrow()
+            .iter()
+            .filter(|(f, _)| f.user_id == user_id)
+            .map(|(f, _)| f.clone())
+            .collect())
+    }
+
+    async fn delete_totp(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        let mut totp = self.totp.borrow_mut();
+        let before = totp.len();
+        totp.retain(|(f, _)| !(f.user_id == user_id && f.id == id));
+        Ok(totp.len() < before)
+    }
+
+    async fn use_totp_step(&self, id: &str, step: u64, at: UnixMillis) -> Result<bool, StoreError> {
+        let mut totp = self.totp.borrow_mut();
+        match totp.iter_mut().find(|(f, last)| f.id == id && *last < step) {
+            Some((factor, last)) => {
+                *last = step;
+                factor.last_used_at = Some(at);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        hashes: &[String],
+        _at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let mut codes = self.recovery.borrow_mut();
+        codes.retain(|(user, _)| user != user_id);
+        codes.extend(hashes.iter().map(|h| (user_id.to_string(), h.clone())));
+        Ok(())
+    }
+
+    async fn use_recovery_code(&self, user_id: &str, hash: &str) -> Result<bool, StoreError> {
+        let mut codes = self.recovery.borrow_mut();
+        let before = codes.len();
+        codes.retain(|(user, h)| !(user == user_id && h == hash));
+        Ok(codes.len() < before)
+    }
+
+    async fn recovery_codes_left(&self, user_id: &str) -> Result<u32, StoreError> {
+        let left = self
+            .recovery
+            .borrow()
+            .iter()
+            .filter(|(u, _)| u == user_id)
+            .count();
+        Ok(u32::try_from(left).unwrap_or(u32::MAX))
+    }
+}
+
 #[derive(Default)]
 pub struct CollectedDiagnostics(pub RefCell<Vec<String>>);
 
@@ -972,6 +1052,7 @@ pub fn demo_client() -> Client {
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         post_logout_redirect_uris: vec!["https://shop.example/".into()],
         requires_verified_email: false,
+        mfa: crate::clients::MfaPolicy::Off,
         theme: None,
         access_token_ttl: 600,
         id_token_ttl: 600,
@@ -1202,6 +1283,7 @@ pub struct TestPorts {
     pub clients: MemoryClientStore,
     pub users: MemoryUserStore,
     pub groups: MemoryGroupStore,
+    pub factors: MemoryFactorStore,
     pub sessions: MemorySessionStore,
     pub events: MemoryEventLog,
     pub keys: MemoryKeyStore,
@@ -1229,6 +1311,7 @@ impl TestPorts {
             clients,
             users: MemoryUserStore::default(),
             groups: MemoryGroupStore::default(),
+            factors: MemoryFactorStore::default(),
             sessions: MemorySessionStore::default(),
             events: MemoryEventLog::default(),
             keys: MemoryKeyStore::default(),
@@ -1269,6 +1352,7 @@ impl TestPorts {
             directory: &self.users,
             groups: &self.groups,
             credentials: &self.users,
+            factors: &self.factors,
             sessions: &self.sessions,
             events: &self.events,
             keys: &self.keys,

@@ -60,6 +60,11 @@ pub struct StartFlow {
     /// Echoed into the ID token (OIDC Core §3.1.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// OIDC Core §3.1.2.1: space-separated `acr` values the relying party asks for; the
+    /// multi-factor value (see discovery's `acr_values_supported`) asks for a second
+    /// factor whatever the client's policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr_values: Option<String>,
 }
 
 /// The next thing the widget must ask of the person.
@@ -124,6 +129,70 @@ pub enum FlowOutcome {
     /// The client only signs in people whose address is verified: an email with a code
     /// is on its way. Send the code to `POST /v1/flows/{flow_id}/email/code`.
     VerifyEmail(EmailSent),
+    /// The first factor was right; prove a second one with one of `methods`
+    /// (`POST /v1/flows/{flow_id}/mfa/totp` or `…/mfa/recovery-code`).
+    SecondFactor { methods: Vec<SecondFactorMethod> },
+    /// The first factor was right, and the client requires a second factor the account
+    /// does not have yet: enrol an authenticator app
+    /// (`POST /v1/flows/{flow_id}/mfa/totp/enrolment`, then `…/enrolment/confirm`).
+    EnrolSecondFactor,
+}
+
+/// A way to prove a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorMethod {
+    /// A code from an authenticator app (RFC 6238).
+    Totp,
+    /// One of the account's single-use recovery codes.
+    RecoveryCode,
+}
+
+/// `POST /v1/flows/{flow_id}/mfa/totp`, `…/mfa/recovery-code`,
+/// `…/mfa/totp/enrolment/confirm` and `POST /v1/me/factors/totp/confirm`: a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorCode {
+    pub code: Secret,
+}
+
+/// A new authenticator app to set up: scan `qr_svg` (the `otpauth_uri` as a QR code) or
+/// type `secret`, then confirm with the first code the app shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    /// The shared secret in base32 (RFC 4648 §6), for typing by hand.
+    pub secret: String,
+    /// The Key Uri Format authenticator apps read from the QR code.
+    pub otpauth_uri: String,
+    /// The QR code of `otpauth_uri`, as an SVG document.
+    pub qr_svg: String,
+}
+
+/// A factor of the signed-in account (`GET /v1/me/factors`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorSummary {
+    pub id: String,
+    /// `totp` (an authenticator app).
+    pub kind: SecondFactorMethod,
+    pub name: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<u64>,
+}
+
+/// `GET /v1/me/factors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorList {
+    pub factors: Vec<FactorSummary>,
+    /// Unused recovery codes left.
+    pub recovery_codes_left: u32,
+}
+
+/// New recovery codes, shown once (`POST /v1/me/recovery-codes`, and with the flow
+/// outcome after a first enrolment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
 }
 
 /// `POST /v1/flows/{flow_id}/email`: email a one-time sign-in code.
@@ -155,6 +224,9 @@ pub struct CompletedBody<'a> {
     pub outcome: &'a FlowOutcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<Notice>,
+    /// After a first enrolment: the account's recovery codes, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<&'a [String]>,
 }
 
 /// Something about the account the person must be told when a flow ends.

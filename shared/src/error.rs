@@ -95,11 +95,23 @@ pub enum ErrorCode {
     HumanCheckRequired,
     /// The Turnstile token was refused: invalid, older than 300 seconds, or used already.
     HumanCheckFailed,
+    /// The authenticator-app or recovery code is wrong, expired or was used already.
+    FactorCodeInvalid,
+    /// The flow is not at this step (a second-factor step before the first factor, say).
+    StepNotExpected,
+    /// The factor id does not name one of the signed-in person's factors.
+    FactorNotFound,
+    /// The account's client requires a second factor, and this is its last one.
+    LastFactor,
+    /// The access token's sign-in did not prove a second factor, which this change needs
+    /// (RFC 9470 `insufficient_user_authentication` with `acr_values`): sign in again
+    /// with one, then retry.
+    MfaRequired,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 45] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -140,6 +152,11 @@ impl ErrorCode {
         ErrorCode::ReauthenticationRequired,
         ErrorCode::HumanCheckRequired,
         ErrorCode::HumanCheckFailed,
+        ErrorCode::FactorCodeInvalid,
+        ErrorCode::StepNotExpected,
+        ErrorCode::FactorNotFound,
+        ErrorCode::LastFactor,
+        ErrorCode::MfaRequired,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -187,6 +204,11 @@ impl ErrorCode {
             ErrorCode::ReauthenticationRequired => "reauthentication_required",
             ErrorCode::HumanCheckRequired => "human_check_required",
             ErrorCode::HumanCheckFailed => "human_check_failed",
+            ErrorCode::FactorCodeInvalid => "factor_code_invalid",
+            ErrorCode::StepNotExpected => "step_not_expected",
+            ErrorCode::FactorNotFound => "factor_not_found",
+            ErrorCode::LastFactor => "last_factor",
+            ErrorCode::MfaRequired => "mfa_required",
         }
     }
 }

@@ -386,6 +386,7 @@ fn completed(done: Completed, issuer: &str) -> Response {
     let body = CompletedBody {
         outcome: &done.outcome,
         notice,
+        recovery_codes: done.recovery_codes.as_deref(),
     };
     let mut response = Response::json(200, &body);
     if let Some(handle) = done.session {

@@ -6,6 +6,7 @@ pub mod sealing;
 pub mod signer;
 pub mod totp;
 pub mod token;
+pub mod totp;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;

@@ -73,7 +73,11 @@ impl TotpSecret {
             hash[offset + 2],
             hash[offset + 3],
         ]);
-        format!("{:0width$}", binary % 10u32.pow(DIGITS as u32), width = DIGITS)
+        format!(
+            "{:0width$}",
+            binary % 10u32.pow(DIGITS as u32),
+            width = DIGITS
+        )
     }
 
     /// The code for the step that `at` falls in.

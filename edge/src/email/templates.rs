@@ -227,6 +227,8 @@ pub enum SignInMethod {
     Passkey,
     /// A password set, e.g. by a reset.
     Password,
+    /// An authenticator app enrolled as a second factor.
+    AuthenticatorApp,
 }
 
 /// Tells the owner that a way to sign in was added to their account: whoever added it
@@ -235,10 +237,47 @@ pub fn method_added(to: &str, client: &Client, words: &Words, method: SignInMeth
     let (subject, lead) = match method {
         SignInMethod::Passkey => ("method-added.passkey-subject", "method-added.passkey"),
         SignInMethod::Password => ("method-added.password-subject", "method-added.password"),
+        SignInMethod::AuthenticatorApp => ("method-added.app-subject", "method-added.app"),
     };
     Message::new(client, words, subject, &[lead, "method-added.hint"])
         .footer("method-added.footer")
         .to(to)
+}
+
+/// Tells the owner that an authenticator app was removed from their account.
+pub fn app_removed(to: &str, client: &Client, words: &Words) -> Mail {
+    Message::new(
+        client,
+        words,
+        "method-removed.app-subject",
+        &["method-removed.app", "method-added.hint"],
+    )
+    .footer("method-added.footer")
+    .to(to)
+}
+
+/// Tells the owner that one of their recovery codes was used to sign in.
+pub fn recovery_code_used(to: &str, client: &Client, words: &Words) -> Mail {
+    Message::new(
+        client,
+        words,
+        "recovery-used.subject",
+        &["recovery-used.lead", "method-added.hint"],
+    )
+    .footer("method-added.footer")
+    .to(to)
+}
+
+/// Tells the owner that new recovery codes replaced their old ones.
+pub fn recovery_codes_renewed(to: &str, client: &Client, words: &Words) -> Mail {
+    Message::new(
+        client,
+        words,
+        "recovery-new.subject",
+        &["recovery-new.lead", "method-added.hint"],
+    )
+    .footer("method-added.footer")
+    .to(to)
 }
 
 /// How the account at this address signs in.

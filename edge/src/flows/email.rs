@@ -167,6 +167,7 @@ fn waiting() -> Completed {
         session: None,
         device: None,
         proof: Proof::default(),
+        recovery_codes: None,
     }
 }
 

@@ -29,6 +29,7 @@ use crate::amr::{Amr, Method};
 use crate::clients::Client;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
+use crate::mfa::StepUp;
 use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES};
 use crate::oauth::code::{self, PendingAuthorization, CODE_TTL_SECONDS};
 use crate::oauth::pkce::CodeChallenge;
@@ -51,6 +52,7 @@ const MAX_CLIENT_ID_LEN: usize = 128;
 /// RFC 5321 §4.5.3.1.3 caps a path at 256 octets; a little slack for display names.
 const MAX_LOGIN_HINT_LEN: usize = 320;
 const MAX_NONCE_LEN: usize = 512;
+const MAX_ACR_VALUES_LEN: usize = 512;
 
 /// What the store keeps for a flow between steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +65,9 @@ struct FlowRecord {
     /// Set while the flow waits for the person to verify their address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     verifying: Option<email::Verifying>,
+    /// Set while the flow waits for a second factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    second_factor: Option<second_factor::Waiting>,
 }
 
 /// Flows in progress, named by their handles (a bearer secret the widget holds).
@@ -99,6 +104,8 @@ pub struct Completed {
     pub device: Option<String>,
     /// What proving the address did on the way, for the person to be told.
     pub proof: Proof,
+    /// Recovery codes made on the way (a first enrolment), shown once.
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 pub(crate) async fn client_for(
@@ -194,6 +201,13 @@ pub async fn start(
     {
         return Err(Error::InvalidField("nonce"));
     }
+    if request
+        .acr_values
+        .as_ref()
+        .is_some_and(|a| a.len() > MAX_ACR_VALUES_LEN)
+    {
+        return Err(Error::InvalidField("acr_values"));
+    }
     // Who is asking comes first: an unknown client or a refused page learns nothing more.
     let client = client_for(ports, caller, &request.client_id).await?;
     // RFC 7636 §4.4.1: the flow ends in a code, so PKCE is required, S256 only.
@@ -218,12 +232,14 @@ pub async fn start(
         expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS),
         failures: 0,
         verifying: None,
+        second_factor: None,
         authorization: PendingAuthorization {
             redirect_uri: None,
             state: None,
             scopes,
             nonce: request.nonce,
             code_challenge: challenge,
+            step_up: StepUp::from_acr_values(request.acr_values.as_deref()),
         },
     };
     let flow_id = store(ports, &record).await?;
@@ -245,6 +261,7 @@ pub async fn start_hosted(
         expires_at: ports.clock.now().plus_seconds(FLOW_TTL_SECONDS),
         failures: 0,
         verifying: None,
+        second_factor: None,
         authorization: PendingAuthorization::from_request(request),
     };
     store(ports, &record).await
@@ -400,7 +417,7 @@ pub async fn step(
                 if matches!(input, StepInput::EmailCode(_)) && record.verifying.is_some() {
                     false
                 } else {
-                    let two_factors = amr.iter().any(|m| m == "mfa" || m == "otp");
+                    let two_factors = amr.is_multi_factor() || amr.contains(Method::Otp);
                     let policy = client.protection.adaptive_mfa;
                     let evaluation = risk::evaluate(
                         ports,
@@ -414,15 +431,17 @@ pub async fn step(
                     .await?;
                     evaluation.challenge
                 };
-            if challenge {
-                // The second factor asked for: a code emailed to the account's address.
-                amr.push("otp".into());
-            }
+            // The second factor asked for: a code emailed to the account's address.
+            let amr = if challenge {
+                amr.with(Method::Otp)
+            } else {
+                amr
+            };
             if needs_second_proof || unverified || challenge {
                 return email::verify_first(ports, caller, flow_id, record, &client, &user, amr)
                     .await;
             }
-            complete(ports, caller, record, &user, amr, proof).await
+            second_factor::gate(ports, caller, flow_id, record, &client, &user, amr, proof).await
         }
         // With verification required, a taken address gets the same answer as a new one;
         // its owner is told by email.
@@ -459,6 +478,7 @@ async fn keep(
             | Error::CodeInvalid
             | Error::CodeExpired
             | Error::LinkExpired
+            | Error::FactorCodeInvalid
     ) {
         record.fail()?;
     }
@@ -473,6 +493,7 @@ async fn complete(
     user: &User,
     amr: Amr,
     proof: Proof,
+    recovery_codes: Option<Vec<String>>,
 ) -> Result<Completed, Error> {
     let auth = record.authorization;
     let now = ports.clock.now();
@@ -498,6 +519,7 @@ async fn complete(
             session: None,
             device,
             proof,
+            recovery_codes,
         }),
         Some(redirect_uri) => {
             let session = sessions::start(ports, &user.id, &amr).await?;
@@ -512,12 +534,14 @@ async fn complete(
                 session: Some(session),
                 device,
                 proof,
+                recovery_codes,
             })
         }
     }
 }
 
 pub mod email;
+pub mod second_factor;
 
 #[cfg(test)]
 mod tests;

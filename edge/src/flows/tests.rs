@@ -38,6 +38,7 @@ fn request(challenge: Option<&str>, method: Option<&str>, scope: Option<&str>) -
         code_challenge_method: method.map(str::to_string),
         scope: scope.map(str::to_string),
         nonce: None,
+        acr_values: None,
     }
 }
 

@@ -7,6 +7,7 @@ use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::pkce::{ChallengeError, CodeChallenge};
 use crate::clients::Client;
+use crate::mfa::StepUp;
 use crate::oauth::scope::Scopes;
 
 /// Scopes this deployment knows. Clients may be restricted further. `account` is the
@@ -25,6 +26,7 @@ const MAX_STATE_LEN: usize = 2048;
 const MAX_NONCE_LEN: usize = 512;
 const MAX_LOGIN_HINT_LEN: usize = 320;
 const MAX_UI_LOCALES_LEN: usize = 200;
+const MAX_ACR_VALUES_LEN: usize = 512;
 
 /// OIDC Core §3.1.2.1 `prompt`, reduced to what changes behaviour here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +54,9 @@ pub struct AuthorizationRequest {
     /// OIDC Core §3.1.2.1: the person's preferred languages, space-separated BCP 47 tags,
     /// handed to the hosted sign-in page, whose widget shows the first it speaks.
     pub ui_locales: Option<String>,
+    /// OIDC Core §3.1.2.1 `acr_values`: whether a multi-factor sign-in was asked for.
+    /// Values this provider does not know are ignored (they are voluntary claims).
+    pub step_up: StepUp,
 }
 
 impl AuthorizationRequest {
@@ -164,6 +169,7 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         "max_age",
         "login_hint",
         "ui_locales",
+        "acr_values",
         "response_mode",
     ] {
         if single(params, name).is_err() {
@@ -253,6 +259,11 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         })
         .map(str::to_string);
 
+    let acr_values = get("acr_values");
+    if acr_values.is_some_and(|a| a.len() > MAX_ACR_VALUES_LEN) {
+        return Err(invalid("The acr_values are too long."));
+    }
+
     Ok(AuthorizationRequest {
         client_id: client.id.clone(),
         redirect_uri,
@@ -264,6 +275,7 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         max_age,
         login_hint,
         ui_locales,
+        step_up: StepUp::from_acr_values(acr_values),
     })
 }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::amr::Amr;
 use crate::error::Error;
+use crate::mfa::StepUp;
 use crate::oauth::authorization_request::AuthorizationRequest;
 use crate::oauth::pkce::CodeChallenge;
 use crate::oauth::scope::Scopes;
@@ -31,6 +32,9 @@ pub struct PendingAuthorization {
     pub scopes: Scopes,
     pub nonce: Option<String>,
     pub code_challenge: CodeChallenge,
+    /// The relying party asked for a multi-factor sign-in (`acr_values`).
+    #[serde(default)]
+    pub step_up: StepUp,
 }
 
 impl PendingAuthorization {
@@ -42,6 +46,7 @@ impl PendingAuthorization {
             scopes: request.scopes.clone(),
             nonce: request.nonce.clone(),
             code_challenge: request.code_challenge.clone(),
+            step_up: request.step_up,
         }
     }
 

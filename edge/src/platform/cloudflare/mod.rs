@@ -264,6 +264,7 @@ impl Platform {
             directory: &self.stores,
             groups: &self.stores,
             credentials: &self.stores,
+            factors: &self.stores,
             sessions: &self.stores,
             events: &self.stores,
             keys: &self.stores,

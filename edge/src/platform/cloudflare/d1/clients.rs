@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 use worker::D1Database;
 
 use super::unavailable;
-use crate::clients::{AdaptiveMfa, Client, ClientType, Protection};
+use crate::clients::{AdaptiveMfa, Client, ClientType, MfaPolicy, Protection};
 use crate::ports::{ClientStore, StoreError};
 
 /// A row of `clients`; list columns hold JSON arrays.
@@ -22,6 +22,7 @@ struct ClientRow {
     grant_types: String,
     post_logout_redirect_uris: String,
     email_verification: String,
+    mfa: String,
     theme: Option<String>,
     adaptive_mfa: String,
     human_check: f64,
@@ -60,6 +61,7 @@ impl ClientRow {
             .map(serde_json::from_str)
             .transpose()
             .map_err(|_| corrupt("groups_claim"))?;
+        let mfa = MfaPolicy::parse(&self.mfa).ok_or_else(|| corrupt("mfa"))?;
         Ok(Client {
             id: self.id,
             name: self.name,
@@ -71,6 +73,7 @@ impl ClientRow {
             grant_types,
             post_logout_redirect_uris,
             requires_verified_email: self.email_verification == "required",
+            mfa,
             theme: self.theme.as_deref().and_then(crate::clients::parse_theme),
             access_token_ttl: self.access_token_ttl as u64,
             id_token_ttl: self.id_token_ttl as u64,
@@ -103,7 +106,7 @@ impl ClientStore for D1ClientStore {
             .prepare(
                 "SELECT id, name, client_type, redirect_uris, allowed_origins, allowed_scopes, \
                  secret_hash, grant_types, post_logout_redirect_uris, email_verification, \
-                 theme, adaptive_mfa, human_check, breached_password_check, \
+                 mfa, theme, adaptive_mfa, human_check, breached_password_check, \
                  access_token_ttl, id_token_ttl, refresh_token_ttl, groups_claim \
                  FROM clients WHERE id = ?1 AND disabled_at IS NULL",
             )

@@ -4,6 +4,7 @@ mod clients;
 mod credentials;
 mod directory;
 mod events;
+mod factors;
 mod groups;
 mod keys;
 mod mailbox;

@@ -1,0 +1,240 @@
+//! The second-factor steps of a flow: after the first factor, [`gate`] runs the MFA
+//! decision ([`mfa::requirement`]) and either completes the flow or keeps it waiting for
+//! a code from an authenticator app or a recovery code, or for the enrolment of an app
+//! when the client requires one the account does not have.
+//!
+//! Nothing here is reachable without the first factor: a flow waits for a second
+//! factor only after a right password (or emailed code), and each step checks that it
+//! does. Wrong codes count against the flow ([`super::MAX_FAILURES`]) and against the
+//! account across flows ([`mfa::admit_code`]).
+
+use portcullis_shared::api::{FlowOutcome, SecondFactorMethod, TotpEnrolment};
+use serde::{Deserialize, Serialize};
+
+use super::{client_for, complete, keep, put, take, Caller, Completed, FlowRecord};
+use crate::address_proof::Proof;
+use crate::amr::{Amr, Method};
+use crate::clients::Client;
+use crate::error::Error;
+use crate::events::{self, types, EventSpec};
+use crate::mfa::{self, Enrolled, Requirement, Risk};
+use crate::ports::Ports;
+use crate::users::{User, UserStatus};
+
+/// A flow whose person proved a first factor and owes a second.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub user_id: String,
+    /// How the first factor was proven.
+    pub amr: Amr,
+    /// The account has no factor and must enrol one.
+    pub enrol: bool,
+    /// An app being enrolled, until its first code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolment: Option<mfa::totp::Pending>,
+    /// The first factor's proof of the address removed older credentials (told at the
+    /// end, as without a second factor).
+    #[serde(default)]
+    pub credentials_removed: bool,
+}
+
+/// After a first factor: completes the flow, or asks for a second factor.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn gate(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    mut record: FlowRecord,
+    client: &Client,
+    user: &User,
+    amr: Amr,
+    proof: Proof,
+) -> Result<Completed, Error> {
+    let enrolled = Enrolled::of(ports, &user.id).await?;
+    let step_up = record.authorization.step_up;
+    let requirement = mfa::requirement(client, &enrolled, &amr, step_up, Risk::default());
+    let outcome = match requirement {
+        Requirement::Satisfied => {
+            return complete(ports, caller, record, user, amr, proof, None).await
+        }
+        Requirement::Challenge => {
+            let mut methods = vec![SecondFactorMethod::Totp];
+            if enrolled.recovery_codes > 0 {
+                methods.push(SecondFactorMethod::RecoveryCode);
+            }
+            FlowOutcome::SecondFactor { methods }
+        }
+        Requirement::Enrol => FlowOutcome::EnrolSecondFactor,
+    };
+    record.second_factor = Some(Waiting {
+        user_id: user.id.clone(),
+        amr,
+        enrol: requirement == Requirement::Enrol,
+        enrolment: None,
+        credentials_removed: proof.credentials_removed,
+    });
+    put(ports, flow_id, &record).await?;
+    Ok(Completed {
+        outcome,
+        session: None,
+        device: None,
+        proof: Proof::default(),
+        recovery_codes: None,
+    })
+}
+
+/// The flow, its client and the person it waits on; `Err` (with the flow put back where
+/// it can go on) when it does not wait for a second factor.
+async fn waiting(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+) -> Result<(FlowRecord, Client, Waiting, User), Error> {
+    let record = take(ports, flow_id).await?;
+    let client = match client_for(ports, caller, &record.client_id).await {
+        Ok(client) => client,
+        Err(err @ Error::OriginNotAllowed { .. }) => return Err(err),
+        Err(err) => {
+            put(ports, flow_id, &record).await?;
+            return Err(err);
+        }
+    };
+    let Some(waiting) = record.second_factor.clone() else {
+        put(ports, flow_id, &record).await?;
+        return Err(Error::StepNotExpected);
+    };
+    let user = ports
+        .users
+        .find_by_id(&waiting.user_id)
+        .await?
+        .filter(|u| u.status == UserStatus::Active);
+    match user {
+        Some(user) => Ok((record, client, waiting, user)),
+        // Suspended meanwhile: the flow ends.
+        None => Err(Error::InvalidCredentials),
+    }
+}
+
+/// Which code a step checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    Totp,
+    RecoveryCode,
+}
+
+/// `POST /v1/flows/{id}/mfa/totp` and `…/mfa/recovery-code`: proves the second factor.
+pub async fn prove(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    kind: CodeKind,
+    code: &str,
+) -> Result<Completed, Error> {
+    let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
+    if waiting.enrol {
+        put(ports, flow_id, &record).await?;
+        return Err(Error::StepNotExpected);
+    }
+    let admitted = match mfa::admit_code(ports, &user.id).await {
+        Ok(admitted) => admitted,
+        Err(err) => {
+            put(ports, flow_id, &record).await?;
+            mfa_event(ports, caller, &user, &client.id, Some("throttled")).await;
+            return Err(err);
+        }
+    };
+    let checked = match kind {
+        CodeKind::Totp => mfa::totp::verify(ports, &user.id, code).await,
+        CodeKind::RecoveryCode => mfa::recovery::redeem(ports, &user.id, code).await,
+    };
+    match checked {
+        Ok(()) => {
+            admitted.refund(ports).await;
+            mfa_event(ports, caller, &user, &client.id, None).await;
+            if kind == CodeKind::RecoveryCode {
+                mfa::notify::recovery_code_used(ports, caller.context, &client, &user).await;
+            }
+            let amr = waiting.amr.with_second_factor(&[Method::Otp]);
+            let proof = Proof {
+                credentials_removed: waiting.credentials_removed,
+            };
+            complete(ports, caller, record, &user, amr, proof, None).await
+        }
+        Err(err) => {
+            mfa_event(ports, caller, &user, &client.id, Some(err.code().as_str())).await;
+            keep(ports, flow_id, record, err).await
+        }
+    }
+}
+
+/// `POST /v1/flows/{id}/mfa/totp/enrolment`: a new app's secret for an account that must
+/// enrol one. Asking again replaces the secret.
+pub async fn enrol(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+) -> Result<TotpEnrolment, Error> {
+    let (mut record, client, mut waiting, user) = self::waiting(ports, caller, flow_id).await?;
+    if !waiting.enrol {
+        put(ports, flow_id, &record).await?;
+        return Err(Error::StepNotExpected);
+    }
+    let (pending, shown) = match mfa::totp::begin(ports, &user, &client.name) {
+        Ok(begun) => begun,
+        Err(err) => {
+            put(ports, flow_id, &record).await?;
+            return Err(err);
+        }
+    };
+    waiting.enrolment = Some(pending);
+    record.second_factor = Some(waiting);
+    put(ports, flow_id, &record).await?;
+    Ok(shown)
+}
+
+/// `POST /v1/flows/{id}/mfa/totp/enrolment/confirm`: the app's first code. Stores the
+/// app, makes the account's recovery codes (returned with the outcome, shown once),
+/// tells the owner by email and completes the flow.
+pub async fn confirm(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    code: &str,
+) -> Result<Completed, Error> {
+    let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
+    let Some(pending) = waiting.enrolment.as_ref().filter(|_| waiting.enrol) else {
+        put(ports, flow_id, &record).await?;
+        return Err(Error::StepNotExpected);
+    };
+    match mfa::totp::confirm(ports, &user, pending, code).await {
+        Ok(_) => {
+            mfa::notify::app_added(ports, caller.context, &client, &user).await;
+            let codes = mfa::recovery::issue(ports, &user.id).await?;
+            let amr = waiting.amr.with_second_factor(&[Method::Otp]);
+            let proof = Proof {
+                credentials_removed: waiting.credentials_removed,
+            };
+            complete(ports, caller, record, &user, amr, proof, Some(codes)).await
+        }
+        Err(err) => keep(ports, flow_id, record, err).await,
+    }
+}
+
+async fn mfa_event(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    user: &User,
+    client_id: &str,
+    failure: Option<&str>,
+) {
+    let spec = EventSpec {
+        event_type: types::AUTH_VIA_MFA,
+        display_message: "Authentication of user via MFA",
+        success: failure.is_none(),
+        reason: failure,
+        actor_id: Some(&user.id),
+        actor_email: Some(&user.email),
+        client_id: Some(client_id),
+    };
+    events::record(ports, caller.context, spec).await;
+}

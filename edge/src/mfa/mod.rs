@@ -1,0 +1,169 @@
+//! Multi-factor authentication as policy: whether a sign-in needs a second factor is
+//! decided in one function, [`requirement`], which every path that hands a person to a
+//! client runs (interactive sign-in, silent SSO at `/authorize`).
+//!
+//! Its inputs: the client's policy ([`MfaPolicy`]), what the account has enrolled
+//! ([`Enrolled`]), how the person authenticated so far (an [`Amr`]), whether the relying
+//! party asked for a multi-factor authentication (`acr_values`, [`StepUp`]) and the
+//! sign-in's [`Risk`].
+//!
+//! Factors: authenticator apps ([`totp`], RFC 6238) with single-use [`recovery`] codes as
+//! their fallback. A passkey sign-in with user verification is multi-factor by itself
+//! (RFC 8176 `mfa`), so it satisfies every policy.
+//!
+//! **Wrong codes are limited per account** ([`admit_code`]): counted before the code is
+//! compared, so parallel guesses can't pass the limit; a right code takes its attempt
+//! back. Past [`MAX_WRONG_CODES`] in [`CODE_WINDOW_SECONDS`], every code is refused,
+//! whichever flow or browser it comes from. Only someone who has the account's first
+//! factor gets this far.
+
+pub mod notify;
+pub mod qr;
+pub mod recovery;
+pub mod totp;
+
+use serde::{Deserialize, Serialize};
+
+use crate::amr::Amr;
+use crate::clients::{Client, MfaPolicy};
+use crate::error::Error;
+use crate::ports::Ports;
+use crate::throttle::WINDOW_SECONDS;
+
+/// Wrong second-factor codes an account takes per window before every code is refused.
+pub const MAX_WRONG_CODES: u32 = 5;
+/// The window of [`MAX_WRONG_CODES`].
+pub const CODE_WINDOW_SECONDS: u64 = WINDOW_SECONDS;
+
+/// How risky the sign-in looks. Only "not elevated" is produced today; risk signals
+/// (new device, new country, bursts of failures) will feed [`Risk::Elevated`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Risk {
+    #[default]
+    NotElevated,
+    Elevated,
+}
+
+/// Whether the relying party asked for a multi-factor authentication (OIDC Core
+/// §3.1.2.1 `acr_values` holding [`crate::oauth::tokens::ACR_MULTI_FACTOR`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepUp {
+    #[default]
+    NotAsked,
+    MultiFactor,
+}
+
+impl StepUp {
+    /// From a space-separated `acr_values` parameter.
+    pub fn from_acr_values(acr_values: Option<&str>) -> StepUp {
+        let asked = acr_values
+            .unwrap_or_default()
+            .split(' ')
+            .any(|acr| acr == crate::oauth::tokens::ACR_MULTI_FACTOR);
+        if asked {
+            StepUp::MultiFactor
+        } else {
+            StepUp::NotAsked
+        }
+    }
+}
+
+/// The second factors an account has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Enrolled {
+    pub authenticator_apps: usize,
+    pub recovery_codes: u32,
+}
+
+impl Enrolled {
+    /// What `user_id` has enrolled.
+    pub async fn of(ports: &Ports<'_>, user_id: &str) -> Result<Enrolled, Error> {
+        Ok(Enrolled {
+            authenticator_apps: ports.factors.totp_for(user_id).await?.len(),
+            recovery_codes: ports.factors.recovery_codes_left(user_id).await?,
+        })
+    }
+
+    /// Whether the account can prove a second factor. Recovery codes are the fallback
+    /// of an authenticator app, not a factor of their own.
+    pub fn any(&self) -> bool {
+        self.authenticator_apps > 0
+    }
+}
+
+/// What a sign-in still needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// Nothing more: the sign-in may complete.
+    Satisfied,
+    /// Prove one of the enrolled factors.
+    Challenge,
+    /// Enrol a factor (the account has none), then the sign-in completes.
+    Enrol,
+}
+
+/// The one MFA decision.
+///
+/// - A multi-factor authentication (a passkey with user verification, or a first factor
+///   plus a second) satisfies everything.
+/// - Otherwise a second factor is asked for when the relying party asked for one, the
+///   client requires one, the client offers one and the account enrolled one, or the
+///   client offers one and the risk is elevated.
+/// - Asked of an account without a factor: enrol one if the relying party or the client
+///   requires it; an optional client lets the sign-in through (there is nothing to ask).
+pub fn requirement(
+    client: &Client,
+    enrolled: &Enrolled,
+    authentication: &Amr,
+    step_up: StepUp,
+    risk: Risk,
+) -> Requirement {
+    if authentication.is_multi_factor() {
+        return Requirement::Satisfied;
+    }
+    let demanded = step_up == StepUp::MultiFactor || client.mfa == MfaPolicy::Required;
+    let asked = demanded
+        || match client.mfa {
+            MfaPolicy::Off => false,
+            MfaPolicy::Optional => enrolled.any() || risk == Risk::Elevated,
+            MfaPolicy::Required => true,
+        };
+    match (asked, enrolled.any(), demanded) {
+        (false, _, _) => Requirement::Satisfied,
+        (true, true, _) => Requirement::Challenge,
+        (true, false, true) => Requirement::Enrol,
+        (true, false, false) => Requirement::Satisfied,
+    }
+}
+
+/// A code attempt let through the per-account limit; [`Admitted::refund`] when it was
+/// right.
+#[must_use]
+pub struct Admitted {
+    key: String,
+}
+
+impl Admitted {
+    /// Takes the attempt back: a right code does not count towards the limit.
+    pub async fn refund(self, ports: &Ports<'_>) {
+        let _ = ports.counters.decrement(&self.key, ports.clock.now()).await;
+    }
+}
+
+/// Counts a second-factor code attempt for `user_id` before it is compared; past
+/// [`MAX_WRONG_CODES`] in the window, [`Error::Throttled`].
+pub async fn admit_code(ports: &Ports<'_>, user_id: &str) -> Result<Admitted, Error> {
+    let key = format!("mfa:{}", crate::crypto::sha256_hex(user_id));
+    let count = ports
+        .counters
+        .increment(&key, CODE_WINDOW_SECONDS, ports.clock.now())
+        .await?;
+    if count > MAX_WRONG_CODES {
+        return Err(Error::Throttled);
+    }
+    Ok(Admitted { key })
+}
+
+#[cfg(test)]
+mod tests;
