@@ -90,6 +90,7 @@ fn rfc9068_access_token_has_at_jwt_type_and_verifies() {
         client_id: "demo".into(),
         scope: "openid email".into(),
         auth_time: Some(NOW - 10),
+        acr: Some("0".into()),
         grant: None,
         groups: None,
     };

@@ -188,6 +188,15 @@ pub struct FactorList {
     pub recovery_codes_left: u32,
 }
 
+/// `POST /v1/me/factors/totp/confirm`: the app added and, when it is the account's
+/// first, its recovery codes (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpAdded {
+    pub factor: FactorSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
+}
+
 /// New recovery codes, shown once (`POST /v1/me/recovery-codes`, and with the flow
 /// outcome after a first enrolment).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,10 @@ pub enum Route<'a> {
     FlowPasskeySignUp(&'a str),
     FlowEmail(&'a str),
     FlowEmailCode(&'a str),
+    FlowTotp(&'a str),
+    FlowRecoveryCode(&'a str),
+    FlowTotpEnrolment(&'a str),
+    FlowTotpEnrolmentConfirm(&'a str),
     RecoveryPassword,
     RecoveryPasswordReset,
     RecoveryAccount,
@@ -27,6 +31,11 @@ pub enum Route<'a> {
     MyPasskey(&'a str),
     /// Every browser remembered for the signed-in account (`DELETE` forgets them).
     MyDevices,
+    MyFactors,
+    MyTotp,
+    MyTotpConfirm,
+    MyFactor(&'a str),
+    MyRecoveryCodes,
     RelatedOrigins,
     Discovery,
     Jwks,
@@ -73,6 +82,12 @@ impl<'a> Route<'a> {
             }
             ["v1", "flows", id, "email"] => Route::FlowEmail(id),
             ["v1", "flows", id, "email", "code"] => Route::FlowEmailCode(id),
+            ["v1", "flows", id, "mfa", "totp"] => Route::FlowTotp(id),
+            ["v1", "flows", id, "mfa", "recovery-code"] => Route::FlowRecoveryCode(id),
+            ["v1", "flows", id, "mfa", "totp", "enrolment"] => Route::FlowTotpEnrolment(id),
+            ["v1", "flows", id, "mfa", "totp", "enrolment", "confirm"] => {
+                Route::FlowTotpEnrolmentConfirm(id)
+            }
             ["v1", "recovery", "password"] => Route::RecoveryPassword,
             ["v1", "recovery", "password", "reset"] => Route::RecoveryPasswordReset,
             ["v1", "recovery", "account"] => Route::RecoveryAccount,
@@ -83,6 +98,11 @@ impl<'a> Route<'a> {
             ["v1", "me", "passkeys", "options"] => Route::MyPasskeyOptions,
             ["v1", "me", "passkeys", id] => Route::MyPasskey(id),
             ["v1", "me", "devices"] => Route::MyDevices,
+            ["v1", "me", "factors"] => Route::MyFactors,
+            ["v1", "me", "factors", "totp"] => Route::MyTotp,
+            ["v1", "me", "factors", "totp", "confirm"] => Route::MyTotpConfirm,
+            ["v1", "me", "factors", id] => Route::MyFactor(id),
+            ["v1", "me", "recovery-codes"] => Route::MyRecoveryCodes,
             [".well-known", "webauthn"] => Route::RelatedOrigins,
             [".well-known", "openid-configuration" | "oauth-authorization-server"] => {
                 Route::Discovery
@@ -125,6 +145,14 @@ impl<'a> Route<'a> {
             }
             Route::FlowEmail(id) => format!("/v1/flows/{}/email", segment(id)),
             Route::FlowEmailCode(id) => format!("/v1/flows/{}/email/code", segment(id)),
+            Route::FlowTotp(id) => format!("/v1/flows/{}/mfa/totp", segment(id)),
+            Route::FlowRecoveryCode(id) => format!("/v1/flows/{}/mfa/recovery-code", segment(id)),
+            Route::FlowTotpEnrolment(id) => {
+                format!("/v1/flows/{}/mfa/totp/enrolment", segment(id))
+            }
+            Route::FlowTotpEnrolmentConfirm(id) => {
+                format!("/v1/flows/{}/mfa/totp/enrolment/confirm", segment(id))
+            }
             Route::RecoveryPassword => "/v1/recovery/password".to_string(),
             Route::RecoveryPasswordReset => "/v1/recovery/password/reset".to_string(),
             Route::RecoveryAccount => "/v1/recovery/account".to_string(),
@@ -135,6 +163,11 @@ impl<'a> Route<'a> {
             Route::MyPasskeyOptions => "/v1/me/passkeys/options".to_string(),
             Route::MyPasskey(id) => format!("/v1/me/passkeys/{}", segment(id)),
             Route::MyDevices => "/v1/me/devices".to_string(),
+            Route::MyFactors => "/v1/me/factors".to_string(),
+            Route::MyTotp => "/v1/me/factors/totp".to_string(),
+            Route::MyTotpConfirm => "/v1/me/factors/totp/confirm".to_string(),
+            Route::MyFactor(id) => format!("/v1/me/factors/{}", segment(id)),
+            Route::MyRecoveryCodes => "/v1/me/recovery-codes".to_string(),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
             Route::Discovery => "/.well-known/openid-configuration".to_string(),
             Route::Jwks => "/.well-known/jwks.json".to_string(),
@@ -194,6 +227,15 @@ mod tests {
             Some(Route::MyPasskey("xyz"))
         );
         assert_eq!(Route::parse("/v1/me/passkeys/xyz/more"), None);
+        assert_eq!(
+            Route::parse("/v1/flows/abc/mfa/totp/enrolment/confirm"),
+            Some(Route::FlowTotpEnrolmentConfirm("abc"))
+        );
+        assert_eq!(Route::parse("/v1/me/factors/totp"), Some(Route::MyTotp));
+        assert_eq!(
+            Route::parse("/v1/me/factors/f1"),
+            Some(Route::MyFactor("f1"))
+        );
         assert_eq!(Route::parse("/v1/flows/abc/email/link"), None);
         assert_eq!(Route::parse("/nowhere"), None);
     }
@@ -214,6 +256,10 @@ mod tests {
             Route::FlowPasskeySignUp(id),
             Route::FlowEmail(id),
             Route::FlowEmailCode(id),
+            Route::FlowTotp(id),
+            Route::FlowRecoveryCode(id),
+            Route::FlowTotpEnrolment(id),
+            Route::FlowTotpEnrolmentConfirm(id),
             Route::RecoveryPassword,
             Route::RecoveryPasswordReset,
             Route::RecoveryAccount,
@@ -223,6 +269,11 @@ mod tests {
             Route::MyPasskeyOptions,
             Route::MyPasskey(id),
             Route::MyDevices,
+            Route::MyFactors,
+            Route::MyTotp,
+            Route::MyTotpConfirm,
+            Route::MyFactor(id),
+            Route::MyRecoveryCodes,
             Route::RelatedOrigins,
             Route::Discovery,
             Route::Jwks,
@@ -259,6 +310,11 @@ mod tests {
                 Route::MyPasskey(_) => Route::MyPasskey(&encoded),
                 Route::ScimUser(_) => Route::ScimUser(&encoded),
                 Route::ScimGroup(_) => Route::ScimGroup(&encoded),
+                Route::FlowTotp(_) => Route::FlowTotp(&encoded),
+                Route::FlowRecoveryCode(_) => Route::FlowRecoveryCode(&encoded),
+                Route::FlowTotpEnrolment(_) => Route::FlowTotpEnrolment(&encoded),
+                Route::FlowTotpEnrolmentConfirm(_) => Route::FlowTotpEnrolmentConfirm(&encoded),
+                Route::MyFactor(_) => Route::MyFactor(&encoded),
                 other => other,
             };
             assert_eq!(Route::parse(&path), Some(expected), "{path}");

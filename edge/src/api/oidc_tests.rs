@@ -1209,3 +1209,6 @@ fn one_policy_every_path_refresh_stops_when_the_client_no_longer_admits_the_pers
     });
     assert_eq!(json(&refresh(&t, &r1))["error"], "invalid_grant");
 }
+
+#[cfg(test)]
+mod mfa;

@@ -70,6 +70,8 @@ impl Endpoint for Route<'_> {
             Route::ScimUser(_) | Route::ScimGroup(_) => GET_PUT_PATCH_DELETE,
             Route::Flow(_) | Route::MyDevices => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
+            Route::MyFactors => GET,
+            Route::MyFactor(_) => &[Method::Delete],
             Route::EmailLink | Route::MyPasskeys | Route::Userinfo | Route::Logout => GET_POST,
             Route::Flows
             | Route::FlowPassword(_)
@@ -80,6 +82,13 @@ impl Endpoint for Route<'_> {
             | Route::FlowPasskeySignUp(_)
             | Route::FlowEmail(_)
             | Route::FlowEmailCode(_)
+            | Route::FlowTotp(_)
+            | Route::FlowRecoveryCode(_)
+            | Route::FlowTotpEnrolment(_)
+            | Route::FlowTotpEnrolmentConfirm(_)
+            | Route::MyTotp
+            | Route::MyTotpConfirm
+            | Route::MyRecoveryCodes
             | Route::RecoveryPassword
             | Route::RecoveryPasswordReset
             | Route::RecoveryAccount
@@ -105,6 +114,8 @@ mod tests {
         assert!(token.allows(Method::Post) && !token.allows(Method::Get));
         assert_eq!(token.allow_header(), "POST");
         assert_eq!(Route::MyPasskey("x").allow_header(), "PATCH, DELETE");
+        assert_eq!(Route::MyFactor("x").allow_header(), "DELETE");
+        assert_eq!(Route::MyFactors.allow_header(), "GET, HEAD");
         assert!(Route::Jwks.allows(Method::Head));
     }
 

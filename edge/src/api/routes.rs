@@ -2,9 +2,9 @@
 //! Handlers only extract, call the core, and map the result.
 
 use portcullis_shared::api::{
-    ClientConfig, DevMail, DevMailbox, EmailCode, EmailSignIn, Health, PasskeyChallenge,
-    PasskeySignUp, PasswordReset, PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey,
-    StartFlow,
+    ClientConfig, DevMail, DevMailbox, EmailCode, EmailSignIn, FactorCode, Health,
+    PasskeyChallenge, PasskeySignUp, PasswordReset, PasswordSignIn, PasswordSignUp,
+    RecoveryRequest, RenamePasskey, StartFlow,
 };
 use portcullis_shared::api::{CompletedBody, Notice};
 use portcullis_shared::oauth::OAuthErrorCode;
@@ -14,9 +14,11 @@ use super::route::{Endpoint, Route};
 use crate::email;
 use crate::error::Error;
 use crate::events::RequestContext;
+use crate::flows::second_factor::{self, CodeKind};
 use crate::flows::{self, Caller, Completed, StepInput};
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
 use crate::i18n::Words;
+use crate::mfa;
 use crate::oauth::token::{self, Failure, Incoming};
 use crate::oauth::token_request::TokenError;
 use crate::oauth::{authorize, discovery, introspection, keys, logout, revocation, userinfo};
@@ -105,6 +107,25 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             )
             .await
         }
+        Route::FlowTotp(flow_id) | Route::FlowRecoveryCode(flow_id) => {
+            let body: FactorCode = json_body(request)?;
+            let kind = match route {
+                Route::FlowTotp(_) => CodeKind::Totp,
+                _ => CodeKind::RecoveryCode,
+            };
+            let done =
+                second_factor::prove(ports, caller, flow_id, kind, body.code.expose()).await?;
+            Ok(completed(done, issuer))
+        }
+        Route::FlowTotpEnrolment(flow_id) => {
+            let shown = second_factor::enrol(ports, caller, flow_id).await?;
+            Ok(Response::json(200, &shown).with_header("cache-control", "no-store"))
+        }
+        Route::FlowTotpEnrolmentConfirm(flow_id) => {
+            let body: FactorCode = json_body(request)?;
+            let done = second_factor::confirm(ports, caller, flow_id, body.code.expose()).await?;
+            Ok(completed(done, issuer))
+        }
         Route::RecoveryPassword => {
             let body: RecoveryRequest = json_body(request)?;
             let expires_in = email::recovery::request_reset(ports, caller, &body).await?;
@@ -155,6 +176,19 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 Response::json(200, &serde_json::json!({ "forgotten": forgotten }))
                     .with_header("cache-control", "no-store"),
             )
+        }
+        Route::MyFactors
+        | Route::MyTotp
+        | Route::MyTotpConfirm
+        | Route::MyFactor(_)
+        | Route::MyRecoveryCodes => {
+            let me = account::AccountRequest {
+                issuer,
+                authorization: request.header("authorization"),
+                origin: request.header("origin"),
+                context: &context,
+            };
+            my_factors(ports, request, &me, route).await
         }
         Route::RelatedOrigins => related_origins(ports, issuer).await,
         Route::Discovery => Ok(Response::json(200, &discovery::metadata(issuer))
@@ -273,6 +307,36 @@ fn jwks_response(ring: &keys::KeyRing, if_none_match: Option<&str>) -> Response 
     response
         .with_header("cache-control", "public, max-age=300")
         .with_header("etag", etag)
+}
+
+/// `/v1/me/factors[/…]` and `/v1/me/recovery-codes`: the signed-in person's second
+/// factors.
+async fn my_factors(
+    ports: &Ports<'_>,
+    request: &Request,
+    me: &account::AccountRequest<'_>,
+    route: Route<'_>,
+) -> Result<Response, Error> {
+    let account = account::authenticate(ports, me).await?;
+    let response = match route {
+        Route::MyFactors => Response::json(200, &mfa::account::list(ports, &account).await?),
+        Route::MyTotp => Response::json(200, &mfa::account::begin(ports, &account).await?),
+        Route::MyTotpConfirm => {
+            let body: FactorCode = json_body(request)?;
+            let added = mfa::account::confirm(ports, me, &account, body.code.expose()).await?;
+            Response::json(201, &added)
+        }
+        Route::MyFactor(id) => {
+            mfa::account::remove(ports, me, &account, id).await?;
+            Response::empty(204)
+        }
+        Route::MyRecoveryCodes => {
+            let codes = mfa::account::renew_recovery_codes(ports, me, &account).await?;
+            Response::json(200, &codes)
+        }
+        _ => return Err(Error::NoRoute),
+    };
+    Ok(response.with_header("cache-control", "no-store"))
 }
 
 /// `/.well-known/webauthn` (WebAuthn Level 3 §5.11 related origins): the origins that may

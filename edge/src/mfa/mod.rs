@@ -17,6 +17,7 @@
 //! whichever flow or browser it comes from. Only someone who has the account's first
 //! factor gets this far.
 
+pub mod account;
 pub mod notify;
 pub mod qr;
 pub mod recovery;

@@ -7,7 +7,9 @@
 //!   fresh sign-in (OIDC Core §3.1.2.1) or the client's policy does not admit its person
 //!   ([`crate::policy::admits`], as at interactive sign-in); `prompt=none` without a
 //!   usable session is `login_required` (`interaction_required` when the person only
-//!   has to verify their address, §3.1.2.6).
+//!   has to verify their address or prove a second factor, §3.1.2.6).
+//! - A session that proved one factor is not reused where [`mfa::requirement`] asks for
+//!   two (the client's MFA policy, or `acr_values` asking for the multi-factor `acr`).
 //! - Otherwise a hosted flow starts and the browser goes to the hosted sign-in page.
 //! - Every response to the client carries `iss` (RFC 9207 §2).
 
@@ -15,6 +17,7 @@ use portcullis_shared::oauth::OAuthErrorCode;
 
 use crate::error::Error;
 use crate::http::{redirect, Response};
+use crate::mfa::{self, Enrolled, Requirement, Risk};
 use crate::oauth::authorization_request::{self, Params, Prompt, Rejection};
 use crate::oauth::authorization_response::{code_response, with_query};
 use crate::oauth::code::{self, PendingAuthorization};
@@ -77,9 +80,21 @@ pub async fn handle(
         Some(max_age) => now.0.saturating_sub(auth_time.0) <= max_age.saturating_mul(1000),
         None => true,
     };
+    // The one MFA decision too: a session that proved one factor is not reused where
+    // the client or the relying party (`acr_values`) wants two.
+    let second_factor_owed = match (&session, &user) {
+        (Some(s), Some(u)) => {
+            let enrolled = Enrolled::of(ports, &u.id).await?;
+            mfa::requirement(&client, &enrolled, &s.amr, request.step_up, Risk::default())
+                != Requirement::Satisfied
+        }
+        _ => false,
+    };
     let reusable = match (&session, &user, admitted) {
         (Some(s), Some(_), Some(Ok(())))
-            if request.prompt != Some(Prompt::Login) && fresh_enough(s.auth_time) =>
+            if request.prompt != Some(Prompt::Login)
+                && fresh_enough(s.auth_time)
+                && !second_factor_owed =>
         {
             Some(s)
         }
@@ -105,6 +120,10 @@ pub async fn handle(
             Some(Err(PolicyRefusal::EmailUnverified)) => (
                 OAuthErrorCode::InteractionRequired,
                 "The person must verify their email address.",
+            ),
+            Some(Ok(())) if second_factor_owed => (
+                OAuthErrorCode::InteractionRequired,
+                "The person must prove a second factor.",
             ),
             _ => (OAuthErrorCode::LoginRequired, "The person must sign in."),
         };

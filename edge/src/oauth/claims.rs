@@ -62,6 +62,10 @@ pub struct AccessTokenClaims {
     /// token names a client, not a person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<u64>,
+    /// The authentication context class of that sign-in (RFC 9068 §2.2.1), so a
+    /// resource can ask for a multi-factor one (RFC 9470). Absent for clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     /// The grant this token was minted from, by reference (never its id, which is what
     /// a refresh token is built on); the token dies with the grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]

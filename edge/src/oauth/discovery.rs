@@ -24,6 +24,8 @@ pub struct Metadata {
     pub code_challenge_methods_supported: Vec<&'static str>,
     pub claims_supported: Vec<&'static str>,
     pub prompt_values_supported: Vec<&'static str>,
+    /// The `acr` values tokens carry and `acr_values` may ask for (OIDC Discovery §3).
+    pub acr_values_supported: Vec<&'static str>,
     /// The languages of the sign-in page and emails.
     pub ui_locales_supported: &'static [&'static str],
     pub authorization_response_iss_parameter_supported: bool,
@@ -75,6 +77,10 @@ pub fn metadata(issuer: &str) -> Metadata {
             "family_name",
         ],
         prompt_values_supported: vec!["none", "login"],
+        acr_values_supported: vec![
+            super::tokens::ACR_SINGLE_FACTOR,
+            super::tokens::ACR_MULTI_FACTOR,
+        ],
         ui_locales_supported: portcullis_shared::messages::LANGUAGES,
         authorization_response_iss_parameter_supported: true,
         claims_parameter_supported: false,
@@ -88,7 +94,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn oidc_discovery_3_endpoints_hang_off_the_issuer_and_only_s256_is_offered() {
+    fn oidc_discovery_3_endpoints_hang_off_the_issuer_only_s256_and_both_acr_values_are_offered() {
         let m = serde_json::to_value(metadata("https://id.example")).unwrap();
         assert_eq!(m["issuer"], "https://id.example");
         assert_eq!(m["jwks_uri"], "https://id.example/.well-known/jwks.json");
@@ -98,5 +104,12 @@ mod tests {
         );
         assert_eq!(m["response_types_supported"], serde_json::json!(["code"]));
         assert_eq!(m["authorization_response_iss_parameter_supported"], true);
+        assert_eq!(
+            m["acr_values_supported"],
+            serde_json::json!([
+                "0",
+                "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+            ])
+        );
     }
 }

@@ -92,6 +92,7 @@ pub async fn mint(
         client_id: subject.client.id.clone(),
         scope: scope.clone(),
         auth_time: subject.auth_time.map(UnixMillis::as_seconds),
+        acr: subject.user.map(|_| acr_for(subject.amr).to_string()),
         grant: subject.grant.cloned(),
         groups: groups.clone(),
     };

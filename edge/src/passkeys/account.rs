@@ -44,12 +44,14 @@ pub struct Account {
     pub client: Client,
     /// When the person last actively signed in (the token's `auth_time`, seconds).
     pub auth_time: Option<u64>,
+    /// That sign-in proved more than one factor (the token's `acr`).
+    pub multi_factor: bool,
 }
 
 impl Account {
     /// RFC 9470: a change needs a sign-in within [`RECENT_SIGN_IN_SECONDS`]; older (or
     /// unknown) asks for a new one.
-    fn signed_in_recently(&self, ports: &Ports<'_>) -> Result<(), Error> {
+    pub(crate) fn signed_in_recently(&self, ports: &Ports<'_>) -> Result<(), Error> {
         let now = ports.clock.now().as_seconds();
         match self.auth_time {
             Some(at) if now.saturating_sub(at) <= RECENT_SIGN_IN_SECONDS => Ok(()),
@@ -101,6 +103,7 @@ pub async fn authenticate(
         user,
         client,
         auth_time: live.claims.auth_time,
+        multi_factor: live.claims.acr.as_deref() == Some(crate::oauth::tokens::ACR_MULTI_FACTOR),
     })
 }
 

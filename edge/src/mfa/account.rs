@@ -1,0 +1,151 @@
+//! The signed-in person's second factors (`/v1/me/factors`, `/v1/me/recovery-codes`):
+//! list, add an authenticator app, remove one, make new recovery codes.
+//!
+//! Guarded like passkeys (see [`crate::passkeys::account`]): an account-API token, a
+//! sign-in within [`RECENT_SIGN_IN_SECONDS`] for every change, and an email to the owner
+//! after it. On top of that, once an account has a second factor, changing its factors
+//! needs a sign-in that proved one (RFC 9470 `acr_values`, [`Error::MfaRequired`]):
+//! someone holding only the password can neither remove the app nor read new recovery
+//! codes. An account whose client requires MFA keeps its last app.
+
+use portcullis_shared::api::{FactorList, FactorSummary, RecoveryCodes, SecondFactorMethod};
+use portcullis_shared::api::{TotpAdded, TotpEnrolment};
+
+use super::{admit_code, notify, recovery, totp, Enrolled};
+use crate::clients::MfaPolicy;
+use crate::error::Error;
+use crate::one_time::OneTime;
+use crate::passkeys::account::{Account, AccountRequest, RECENT_SIGN_IN_SECONDS};
+use crate::ports::{Ports, StoredTotp};
+
+/// Enrolments of the account API waiting for their first code, named by the user's id.
+const ENROLMENTS: OneTime<totp::Pending> = OneTime::new("totp-enrolment");
+/// How long an enrolment waits for its first code.
+const ENROLMENT_TTL_SECONDS: u64 = 600;
+
+fn summary(factor: &StoredTotp) -> FactorSummary {
+    FactorSummary {
+        id: factor.id.clone(),
+        kind: SecondFactorMethod::Totp,
+        name: factor.name.clone(),
+        created_at: factor.created_at.as_seconds(),
+        last_used_at: factor.last_used_at.map(|at| at.as_seconds()),
+    }
+}
+
+/// A change needs a recent sign-in and, once the account has a factor, one that proved
+/// it.
+async fn may_change(ports: &Ports<'_>, account: &Account) -> Result<Enrolled, Error> {
+    account.signed_in_recently(ports)?;
+    let enrolled = Enrolled::of(ports, &account.user.id).await?;
+    if enrolled.any() && !account.multi_factor {
+        return Err(Error::MfaRequired {
+            max_age: RECENT_SIGN_IN_SECONDS,
+        });
+    }
+    Ok(enrolled)
+}
+
+/// `GET /v1/me/factors`.
+pub async fn list(ports: &Ports<'_>, account: &Account) -> Result<FactorList, Error> {
+    let apps = ports.factors.totp_for(&account.user.id).await?;
+    Ok(FactorList {
+        factors: apps.iter().map(summary).collect(),
+        recovery_codes_left: ports.factors.recovery_codes_left(&account.user.id).await?,
+    })
+}
+
+/// `POST /v1/me/factors/totp`: a new app's secret; asking again replaces it.
+pub async fn begin(ports: &Ports<'_>, account: &Account) -> Result<TotpEnrolment, Error> {
+    may_change(ports, account).await?;
+    let (pending, shown) = totp::begin(ports, &account.user, &account.client.name)?;
+    ENROLMENTS.take(ports, &account.user.id).await?;
+    let expires = ports.clock.now().plus_seconds(ENROLMENT_TTL_SECONDS);
+    ENROLMENTS
+        .put(ports, &account.user.id, &pending, expires)
+        .await?;
+    Ok(shown)
+}
+
+/// `POST /v1/me/factors/totp/confirm`: the new app's first code.
+pub async fn confirm(
+    ports: &Ports<'_>,
+    request: &AccountRequest<'_>,
+    account: &Account,
+    code: &str,
+) -> Result<TotpAdded, Error> {
+    let enrolled = may_change(ports, account).await?;
+    let pending = ENROLMENTS
+        .take(ports, &account.user.id)
+        .await?
+        .ok_or(Error::StepNotExpected)?;
+    let admitted = admit_code(ports, &account.user.id).await?;
+    let factor = match totp::confirm(ports, &account.user, &pending, code).await {
+        Ok(factor) => factor,
+        Err(err) => {
+            // The enrolment stays for another try, within the account's code limit.
+            let expires = ports.clock.now().plus_seconds(ENROLMENT_TTL_SECONDS);
+            ENROLMENTS
+                .put(ports, &account.user.id, &pending, expires)
+                .await?;
+            return Err(err);
+        }
+    };
+    admitted.refund(ports).await;
+    notify::app_added(ports, request.context, &account.client, &account.user).await;
+    // The first app comes with the recovery codes that stand in for it.
+    let recovery_codes = if enrolled.any() {
+        None
+    } else {
+        Some(recovery::issue(ports, &account.user.id).await?)
+    };
+    Ok(TotpAdded {
+        factor: summary(&factor),
+        recovery_codes,
+    })
+}
+
+/// `DELETE /v1/me/factors/{id}`.
+pub async fn remove(
+    ports: &Ports<'_>,
+    request: &AccountRequest<'_>,
+    account: &Account,
+    id: &str,
+) -> Result<(), Error> {
+    may_change(ports, account).await?;
+    let apps = ports.factors.totp_for(&account.user.id).await?;
+    if !apps.iter().any(|app| app.id == id) {
+        return Err(Error::FactorNotFound);
+    }
+    if apps.len() == 1 && account.client.mfa == MfaPolicy::Required {
+        return Err(Error::LastFactor);
+    }
+    if !ports.factors.delete_totp(&account.user.id, id).await? {
+        return Err(Error::FactorNotFound);
+    }
+    if apps.len() == 1 {
+        // The recovery codes stand in for an app; with none left they go too.
+        let now = ports.clock.now();
+        ports
+            .factors
+            .replace_recovery_codes(&account.user.id, &[], now)
+            .await?;
+    }
+    notify::app_removed(ports, request.context, &account.client, &account.user).await;
+    Ok(())
+}
+
+/// `POST /v1/me/recovery-codes`: new codes, replacing the old; shown this once.
+pub async fn renew_recovery_codes(
+    ports: &Ports<'_>,
+    request: &AccountRequest<'_>,
+    account: &Account,
+) -> Result<RecoveryCodes, Error> {
+    let enrolled = may_change(ports, account).await?;
+    if !enrolled.any() {
+        return Err(Error::StepNotExpected);
+    }
+    let recovery_codes = recovery::issue(ports, &account.user.id).await?;
+    notify::recovery_codes_renewed(ports, request.context, &account.client, &account.user).await;
+    Ok(RecoveryCodes { recovery_codes })
+}
