@@ -291,6 +291,11 @@ mod tests {
                 "reauthentication_required",
                 "human_check_required",
                 "human_check_failed",
+                "factor_code_invalid",
+                "step_not_expected",
+                "factor_not_found",
+                "last_factor",
+                "mfa_required",
             ]
         );
     }
