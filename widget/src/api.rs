@@ -2,9 +2,9 @@
 //! token endpoint.
 
 use portcullis_shared::api::{
-    ClientConfig, EmailCode, EmailSent, EmailSignIn, FlowOutcome, FlowStarted, PasskeyChallenge,
-    PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset, PasswordSignIn,
-    PasswordSignUp, RecoveryRequest, RenamePasskey, StartFlow,
+    ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FlowOutcome, FlowStarted,
+    PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset,
+    PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey, SecondFactorMethod, StartFlow,
 };
 use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;
@@ -72,6 +72,9 @@ pub enum Failure {
     CodeExpired,
     /// `link_expired`: the emailed link expired or was used.
     LinkExpired,
+    /// `factor_code_invalid`: the authenticator-app or recovery code is wrong, expired or
+    /// was used already.
+    FactorCodeInvalid,
     /// Any other API error; its message is for people and is shown as it is.
     Other { code: String, message: String },
 }
@@ -103,6 +106,7 @@ impl Failure {
             Failure::CodeInvalid => ErrorCode::CodeInvalid.as_str(),
             Failure::CodeExpired => ErrorCode::CodeExpired.as_str(),
             Failure::LinkExpired => ErrorCode::LinkExpired.as_str(),
+            Failure::FactorCodeInvalid => ErrorCode::FactorCodeInvalid.as_str(),
             Failure::Other { code, .. } => code,
         }
     }
@@ -137,6 +141,12 @@ struct OutcomeBody {
     /// `credentials_removed` when proving the address removed what was set before it.
     #[cfg_attr(test, serde(default))]
     notice: Option<String>,
+    /// With `second_factor`: the ways the person may prove it.
+    #[serde(default)]
+    methods: Vec<String>,
+    /// After a first enrolment: the recovery codes, shown once.
+    #[serde(default)]
+    recovery_codes: Vec<String>,
 }
 
 impl OutcomeBody {
@@ -174,6 +184,19 @@ impl OutcomeBody {
                     code_length: self.code_length,
                 }))
             }
+            ("second_factor", _, _) => Ok(FlowOutcome::SecondFactor {
+                // Ways newer than this widget are left out: it offers what it can show.
+                methods: self
+                    .methods
+                    .iter()
+                    .filter_map(|m| match m.as_str() {
+                        "totp" => Some(SecondFactorMethod::Totp),
+                        "recovery_code" => Some(SecondFactorMethod::RecoveryCode),
+                        _ => None,
+                    })
+                    .collect(),
+            }),
+            ("enrol_second_factor", _, _) => Ok(FlowOutcome::EnrolSecondFactor),
             _ => Err(Failure::UnsupportedStep),
         }
     }
@@ -423,6 +446,48 @@ impl Api {
         Ok((body.into_outcome()?, removed))
     }
 
+    /// The second factor: a code from the authenticator app, or with `recovery`, a
+    /// recovery code.
+    pub async fn second_factor(
+        &self,
+        flow_id: &str,
+        recovery: bool,
+        code: &str,
+    ) -> Result<(FlowOutcome, bool), Failure> {
+        let body = to_json(&FactorCode { code: code.into() })?;
+        let route = if recovery {
+            Route::FlowRecoveryCode(flow_id)
+        } else {
+            Route::FlowTotp(flow_id)
+        };
+        let body: OutcomeBody = self.call("POST", route, Some(body), None).await?;
+        let removed = body.notice.as_deref() == Some("credentials_removed");
+        Ok((body.into_outcome()?, removed))
+    }
+
+    /// A new authenticator app's key for the flow's account: `(secret, qr_svg)`.
+    pub async fn totp_enrolment(&self, flow_id: &str) -> Result<(String, String), Failure> {
+        let route = Route::FlowTotpEnrolment(flow_id);
+        let body = self.call_js("POST", route, None, None).await?;
+        let text = |key| member(&body, key).and_then(|v| v.as_string());
+        text("secret").zip(text("qr_svg")).ok_or(Failure::Network)
+    }
+
+    /// The new app's first code: the flow's outcome, whether older credentials were
+    /// removed, and the account's recovery codes (shown once).
+    pub async fn confirm_totp(
+        &self,
+        flow_id: &str,
+        code: &str,
+    ) -> Result<(FlowOutcome, bool, Vec<String>), Failure> {
+        let body = to_json(&FactorCode { code: code.into() })?;
+        let route = Route::FlowTotpEnrolmentConfirm(flow_id);
+        let mut body: OutcomeBody = self.call("POST", route, Some(body), None).await?;
+        let removed = body.notice.as_deref() == Some("credentials_removed");
+        let codes = std::mem::take(&mut body.recovery_codes);
+        Ok((body.into_outcome()?, removed, codes))
+    }
+
     /// Emails a password reset link (`account: false`) or a reminder of how the account
     /// signs in (`account: true`) to `email`; answers the seconds a reset link works.
     pub async fn recover(&self, account: bool, email: &str) -> Result<u64, Failure> {
@@ -664,6 +729,7 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::CodeInvalid) => Failure::CodeInvalid,
         Some(ErrorCode::CodeExpired) => Failure::CodeExpired,
         Some(ErrorCode::LinkExpired) => Failure::LinkExpired,
+        Some(ErrorCode::FactorCodeInvalid) => Failure::FactorCodeInvalid,
         // Every WebAuthn check, including ones newer than this widget.
         _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
         Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {
@@ -799,12 +865,16 @@ mod tests {
                 expires_in: 600,
                 code_length: 6,
             }),
+            FlowOutcome::SecondFactor {
+                methods: vec![SecondFactorMethod::Totp, SecondFactorMethod::RecoveryCode],
+            },
+            FlowOutcome::EnrolSecondFactor,
         ] {
             let wire = serde_json::to_string(&outcome).unwrap();
             let read: OutcomeBody = serde_json::from_str(&wire).unwrap();
             assert_eq!(read.into_outcome(), Ok(outcome));
         }
-        let unknown: OutcomeBody = serde_json::from_str(r#"{"status":"mfa_required"}"#).unwrap();
+        let unknown: OutcomeBody = serde_json::from_str(r#"{"status":"hand_scan"}"#).unwrap();
         assert_eq!(unknown.into_outcome(), Err(Failure::UnsupportedStep));
     }
 }

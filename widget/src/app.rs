@@ -92,7 +92,10 @@ fn title(tx: Text, screen: &Screen, client: &str) -> String {
         Screen::Identify
         | Screen::Password { .. }
         | Screen::Redirecting { .. }
-        | Screen::EmailCode { verify: false, .. } => return t::sign_in_title(tx, client),
+        | Screen::EmailCode { verify: false, .. }
+        | Screen::SecondFactor { .. }
+        | Screen::EnrolTotp { .. }
+        | Screen::RecoveryCodes { .. } => return t::sign_in_title(tx, client),
         Screen::EmailCode { verify: true, .. } => tx.get(t::VERIFY_TITLE),
         Screen::Forgot { account: false } => tx.get(t::FORGOT_TITLE),
         Screen::Forgot { account: true } => tx.get(t::FIND_ACCOUNT_TITLE),

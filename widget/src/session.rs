@@ -13,6 +13,7 @@ mod flow;
 mod passkeys;
 mod password;
 mod recovery;
+mod second_factor;
 
 pub use passkeys::Change;
 
@@ -79,6 +80,20 @@ pub enum Screen {
     Reset,
     /// The new password is set.
     ResetDone,
+    /// The first factor was right; enter a code from the authenticator app, or with
+    /// `recovery`, one of the recovery codes.
+    SecondFactor {
+        email: Option<String>,
+        recovery: bool,
+        /// The account has recovery codes left to offer.
+        recovery_offered: bool,
+    },
+    /// The client requires a second factor the account lacks: set up an authenticator
+    /// app (a QR code and the key to type), confirmed by its first code.
+    EnrolTotp { email: Option<String> },
+    /// The app is set up: the account's recovery codes, shown this once, before the
+    /// sign-in completes.
+    RecoveryCodes { codes: Vec<String> },
 }
 
 /// How the widget was embedded, which decides who starts flows and how they end.
@@ -152,6 +167,10 @@ struct Env {
     /// How the person authenticated before the client asked them to verify their
     /// address; the emailed code then finishes that sign-in.
     verifying: Cell<Method>,
+    /// How the person proved the first factor, while the flow waits for a second.
+    first_factor: Cell<Method>,
+    /// A finished flow's outcome, held while the recovery codes are shown.
+    after_codes: RefCell<Option<(Option<String>, FlowOutcome, Method)>>,
 }
 
 /// The widget's state, provided as a context to every screen. Cheap to copy.
@@ -200,6 +219,8 @@ impl Session {
                 notice: Cell::new(None),
                 reset_token: RefCell::new(reset_token.clone()),
                 verifying: Cell::new(Method::Password),
+                first_factor: Cell::new(Method::Password),
+                after_codes: RefCell::new(None),
             }),
             screen: RwSignal::new(if reset_token.is_some() {
                 Screen::Reset

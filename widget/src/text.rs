@@ -222,6 +222,27 @@ pub mod email {
     }
 }
 
+pub mod mfa {
+    use super::Key;
+
+    pub const TOTP_INTRO: Key = Key("mfa.totp-intro");
+    pub const TOTP_MISSING: Key = Key("mfa.totp-missing");
+    pub const USE_RECOVERY: Key = Key("mfa.use-recovery");
+    pub const RECOVERY_INTRO: Key = Key("mfa.recovery-intro");
+    pub const RECOVERY_CODE: Key = Key("mfa.recovery-code");
+    pub const RECOVERY_MISSING: Key = Key("mfa.recovery-missing");
+    pub const USE_APP: Key = Key("mfa.use-app");
+    pub const ENROL_INTRO: Key = Key("mfa.enrol-intro");
+    pub const PREPARING: Key = Key("mfa.preparing");
+    pub const QR: Key = Key("mfa.qr");
+    pub const MANUAL_KEY: Key = Key("mfa.manual-key");
+    pub const CODES_INTRO: Key = Key("mfa.codes-intro");
+    pub const COPY: Key = Key("mfa.copy");
+    pub const COPIED: Key = Key("mfa.copied");
+    pub const DOWNLOAD: Key = Key("mfa.download");
+    pub const CODES_DONE: Key = Key("mfa.codes-done");
+}
+
 pub mod forgot {
     use super::{Key, Text};
 
@@ -350,6 +371,10 @@ pub mod announce {
     pub const FIND_ACCOUNT: Key = Key("announce.find-account");
     pub const CHECK_EMAIL: Key = Key("announce.check-email");
     pub const RESET_DONE: Key = Key("announce.reset-done");
+    pub const SECOND_FACTOR: Key = Key("announce.second-factor");
+    pub const RECOVERY_CODE: Key = Key("announce.recovery-code");
+    pub const ENROL: Key = Key("announce.enrol");
+    pub const RECOVERY_CODES: Key = Key("announce.recovery-codes");
 }
 
 pub mod failure {
@@ -377,6 +402,7 @@ pub mod failure {
     pub const CODE_INVALID: Key = Key("failure.code-invalid");
     pub const CODE_EXPIRED: Key = Key("failure.code-expired");
     pub const LINK_EXPIRED: Key = Key("failure.link-expired");
+    pub const FACTOR_CODE: Key = Key("failure.factor-code");
     pub const ORIGIN_NOT_ALLOWED: Key = Key("failure.origin-not-allowed");
     pub const UNKNOWN_CLIENT: Key = Key("failure.unknown-client");
     pub const GENERIC: Key = Key("failure.generic");
@@ -416,6 +442,7 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
         Failure::CodeInvalid => failure::CODE_INVALID,
         Failure::CodeExpired => failure::CODE_EXPIRED,
         Failure::LinkExpired => failure::LINK_EXPIRED,
+        Failure::FactorCodeInvalid => failure::FACTOR_CODE,
         // The edge's own message is English and for the site's developers: the console
         // has it (see app.rs); the person gets words in their language.
         Failure::Other { code, .. } => match code.as_str() {

@@ -5,6 +5,7 @@ mod identify;
 mod passkeys;
 mod password;
 mod recovery;
+mod second_factor;
 mod sign_up;
 mod signed_in;
 
@@ -57,6 +58,16 @@ pub fn Current() -> impl IntoView {
         } => recovery::check_email(session.text(), &email, link_minutes).into_any(),
         Screen::Reset => view! { <recovery::Reset /> }.into_any(),
         Screen::ResetDone => recovery::reset_done(session.text()).into_any(),
+        Screen::SecondFactor {
+            email,
+            recovery,
+            recovery_offered,
+        } => view! {
+            <second_factor::SecondFactorStep email=email recovery=recovery recovery_offered=recovery_offered />
+        }
+        .into_any(),
+        Screen::EnrolTotp { email } => view! { <second_factor::EnrolTotp email=email /> }.into_any(),
+        Screen::RecoveryCodes { codes } => view! { <second_factor::RecoveryCodes codes=codes /> }.into_any(),
     }
     }
 }

@@ -1,6 +1,8 @@
 //! The flow on the edge: starting an embedded one with PKCE, knowing which one to submit
 //! to, cancelling it, and what its outcome does.
 
+use portcullis_shared::api::SecondFactorMethod;
+
 use super::*;
 
 impl Session {
@@ -23,6 +25,7 @@ impl Session {
             code_challenge_method: Some(pkce::METHOD.into()),
             scope,
             nonce: None,
+            acr_values: None,
         };
         let started = api.start_flow(&body).await?;
         let flow = Flow {
@@ -118,6 +121,20 @@ impl Session {
                 self.set_flow(flow);
                 self.env.with_value(|env| env.verifying.set(method));
                 self.show_code(email, true, sent);
+                Ok(())
+            }
+            // Not over yet: the first factor was right, a second one is owed.
+            FlowOutcome::SecondFactor { methods } => {
+                self.set_flow(flow);
+                self.env.with_value(|env| env.first_factor.set(method));
+                let recovery_offered = methods.contains(&SecondFactorMethod::RecoveryCode);
+                self.show_second_factor(email, false, recovery_offered);
+                Ok(())
+            }
+            FlowOutcome::EnrolSecondFactor => {
+                self.set_flow(flow);
+                self.env.with_value(|env| env.first_factor.set(method));
+                self.go(Screen::EnrolTotp { email }, text::announce::ENROL);
                 Ok(())
             }
         }

@@ -1,0 +1,87 @@
+//! The second factor of a sign-in: a code from an authenticator app or a recovery code,
+//! and, where the client requires a factor the account lacks, setting up the app.
+
+use super::*;
+
+impl Session {
+    pub fn show_second_factor(self, email: Option<String>, recovery: bool, offered: bool) {
+        let announcement = if recovery {
+            text::announce::RECOVERY_CODE
+        } else {
+            text::announce::SECOND_FACTOR
+        };
+        let screen = Screen::SecondFactor {
+            email,
+            recovery,
+            recovery_offered: offered,
+        };
+        self.go(screen, announcement);
+    }
+
+    /// How the sign-in was proven so far, for the signed-in screen.
+    fn first_factor(self, credentials_removed: bool) -> Method {
+        if credentials_removed {
+            Method::Email {
+                credentials_removed,
+            }
+        } else {
+            self.env.with_value(|env| env.first_factor.get())
+        }
+    }
+
+    /// The code typed: from the app, or with `recovery`, a recovery code.
+    pub async fn second_factor(
+        self,
+        email: Option<String>,
+        recovery: bool,
+        code: String,
+    ) -> Result<(), Failure> {
+        self.reported(email.as_deref(), async {
+            let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
+            let (outcome, removed) = self.api().second_factor(&flow_id, recovery, &code).await?;
+            let method = self.first_factor(removed);
+            self.finish(email.clone(), outcome, method).await
+        })
+        .await
+    }
+
+    /// A new app's key for this account: `(secret, qr_svg)`.
+    pub async fn totp_enrolment(self) -> Result<(String, String), Failure> {
+        self.reported(None, async {
+            let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
+            self.api().totp_enrolment(&flow_id).await
+        })
+        .await
+    }
+
+    /// The new app's first code: then the recovery codes, once, before the sign-in ends.
+    pub async fn confirm_totp(self, email: Option<String>, code: String) -> Result<(), Failure> {
+        self.reported(email.as_deref(), async {
+            let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
+            let (outcome, removed, codes) = self.api().confirm_totp(&flow_id, &code).await?;
+            let method = self.first_factor(removed);
+            let kept = email.clone();
+            self.env
+                .with_value(|env| env.after_codes.replace(Some((kept, outcome, method))));
+            self.go(
+                Screen::RecoveryCodes { codes },
+                text::announce::RECOVERY_CODES,
+            );
+            Ok(())
+        })
+        .await
+    }
+
+    /// The person has kept their recovery codes: the sign-in completes.
+    pub async fn after_recovery_codes(self) -> Result<(), Failure> {
+        let Some((email, outcome, method)) = self.env.with_value(|env| env.after_codes.take())
+        else {
+            return Err(Failure::FlowExpired);
+        };
+        self.reported(
+            email.as_deref(),
+            self.finish(email.clone(), outcome, method),
+        )
+        .await
+    }
+}
