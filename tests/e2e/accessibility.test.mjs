@@ -18,6 +18,8 @@ import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { after, before, test } from "node:test";
 
+import { generateSync } from "otplib";
+
 import { addVirtualAuthenticator, launchBrowser, passphrase, ROOT, startEdge } from "./harness.mjs";
 import { clientsCli, newestMail, signUpThroughApi } from "./oidc-support.mjs";
 
@@ -58,6 +60,10 @@ before(async () => {
         "add", "--id", "strict", "--name", "Strict Shop",
         "--redirect-uri", `${origin}/callback`, "--origin", origin,
         "--require-verified-email",
+      ]);
+      clientsCli(stateDir, [
+        "add", "--id", "vault", "--name", "Vault", "--mfa", "required",
+        "--redirect-uri", `${origin}/callback`, "--origin", origin,
       ]);
     },
   });
@@ -348,6 +354,36 @@ test("axe finds no WCAG 2.x A/AA or best-practice violation on any screen, in an
   await button("Create account").click();
   await heading("Confirm your email address");
   await check("confirm your email address");
+
+  // A client that requires a second factor: setting up an app, the recovery codes shown
+  // once, then the code steps of the next sign-in.
+  const mia = { email: `mia-${tag}@example.com`, password: passphrase((t) => `nutmeg ${t} lantern quarry`) };
+  await open(page, { ...demo, "client-id": "vault" });
+  await button("Create an account").click();
+  await widget.getByLabel("Email", { exact: true }).fill(mia.email);
+  await widget.getByLabel("Password", { exact: true }).fill(mia.password);
+  await button("Create account").click();
+  await widget.getByRole("img", { name: "QR code for your authenticator app" }).waitFor();
+  await check("set up an authenticator app");
+  const key = (await widget.locator(".pc-key code").textContent()).trim();
+  await widget.getByLabel("Code", { exact: true }).fill(generateSync({ secret: key }));
+  await button("Continue").click();
+  await button("I've saved them, continue").waitFor();
+  await check("recovery codes");
+  await button("I've saved them, continue").click();
+  await button("Sign out").click();
+  await widget.getByLabel("Email", { exact: true }).fill(mia.email);
+  await button("Continue").click();
+  await widget.getByLabel("Password", { exact: true }).fill(mia.password);
+  await button("Sign in").click();
+  await widget.getByText("Enter the 6-digit code from your authenticator app.").first().waitFor();
+  await check("authenticator-app code");
+  await button("Continue").click();
+  await shown("pc-code-error");
+  await check("authenticator-app code, field error");
+  await button("Use a recovery code").click();
+  await widget.getByLabel("Recovery code", { exact: true }).waitFor();
+  await check("recovery code");
 
   // Loading: the client's configuration is held back until axe has looked.
   let release;
