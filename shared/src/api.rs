@@ -146,6 +146,9 @@ pub enum SecondFactorMethod {
     Totp,
     /// One of the account's single-use recovery codes.
     RecoveryCode,
+    /// One of the account's passkeys or security keys
+    /// (`POST /v1/flows/{flow_id}/mfa/webauthn/options`, then `…/mfa/webauthn`).
+    SecurityKey,
 }
 
 /// `POST /v1/flows/{flow_id}/mfa/totp`, `…/mfa/recovery-code`,

@@ -20,6 +20,8 @@ pub enum Route<'a> {
     FlowRecoveryCode(&'a str),
     FlowTotpEnrolment(&'a str),
     FlowTotpEnrolmentConfirm(&'a str),
+    FlowSecurityKeyOptions(&'a str),
+    FlowSecurityKey(&'a str),
     RecoveryPassword,
     RecoveryPasswordReset,
     RecoveryAccount,
@@ -88,6 +90,8 @@ impl<'a> Route<'a> {
             ["v1", "flows", id, "mfa", "totp", "enrolment", "confirm"] => {
                 Route::FlowTotpEnrolmentConfirm(id)
             }
+            ["v1", "flows", id, "mfa", "webauthn", "options"] => Route::FlowSecurityKeyOptions(id),
+            ["v1", "flows", id, "mfa", "webauthn"] => Route::FlowSecurityKey(id),
             ["v1", "recovery", "password"] => Route::RecoveryPassword,
             ["v1", "recovery", "password", "reset"] => Route::RecoveryPasswordReset,
             ["v1", "recovery", "account"] => Route::RecoveryAccount,
@@ -153,6 +157,10 @@ impl<'a> Route<'a> {
             Route::FlowTotpEnrolmentConfirm(id) => {
                 format!("/v1/flows/{}/mfa/totp/enrolment/confirm", segment(id))
             }
+            Route::FlowSecurityKeyOptions(id) => {
+                format!("/v1/flows/{}/mfa/webauthn/options", segment(id))
+            }
+            Route::FlowSecurityKey(id) => format!("/v1/flows/{}/mfa/webauthn", segment(id)),
             Route::RecoveryPassword => "/v1/recovery/password".to_string(),
             Route::RecoveryPasswordReset => "/v1/recovery/password/reset".to_string(),
             Route::RecoveryAccount => "/v1/recovery/account".to_string(),
@@ -260,6 +268,8 @@ mod tests {
             Route::FlowRecoveryCode(id),
             Route::FlowTotpEnrolment(id),
             Route::FlowTotpEnrolmentConfirm(id),
+            Route::FlowSecurityKeyOptions(id),
+            Route::FlowSecurityKey(id),
             Route::RecoveryPassword,
             Route::RecoveryPasswordReset,
             Route::RecoveryAccount,
@@ -314,6 +324,8 @@ mod tests {
                 Route::FlowRecoveryCode(_) => Route::FlowRecoveryCode(&encoded),
                 Route::FlowTotpEnrolment(_) => Route::FlowTotpEnrolment(&encoded),
                 Route::FlowTotpEnrolmentConfirm(_) => Route::FlowTotpEnrolmentConfirm(&encoded),
+                Route::FlowSecurityKeyOptions(_) => Route::FlowSecurityKeyOptions(&encoded),
+                Route::FlowSecurityKey(_) => Route::FlowSecurityKey(&encoded),
                 Route::MyFactor(_) => Route::MyFactor(&encoded),
                 other => other,
             };

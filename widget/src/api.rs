@@ -192,6 +192,7 @@ impl OutcomeBody {
                     .filter_map(|m| match m.as_str() {
                         "totp" => Some(SecondFactorMethod::Totp),
                         "recovery_code" => Some(SecondFactorMethod::RecoveryCode),
+                        "security_key" => Some(SecondFactorMethod::SecurityKey),
                         _ => None,
                     })
                     .collect(),
@@ -463,6 +464,23 @@ impl Api {
         let body: OutcomeBody = self.call("POST", route, Some(body), None).await?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         Ok((body.into_outcome()?, removed))
+    }
+
+    /// Assertion options for the person's own passkeys and security keys, as the
+    /// second factor.
+    pub async fn security_key_options(&self, flow_id: &str) -> Result<Options, Failure> {
+        self.options(Route::FlowSecurityKeyOptions(flow_id), None, None)
+            .await
+    }
+
+    /// Finishes the second factor with the key's assertion.
+    pub async fn security_key(
+        &self,
+        flow_id: &str,
+        credential: &str,
+    ) -> Result<FlowOutcome, Failure> {
+        self.outcome(Route::FlowSecurityKey(flow_id), credential.into())
+            .await
     }
 
     /// A new authenticator app's key for the flow's account: `(secret, qr_svg)`.
@@ -866,7 +884,11 @@ mod tests {
                 code_length: 6,
             }),
             FlowOutcome::SecondFactor {
-                methods: vec![SecondFactorMethod::Totp, SecondFactorMethod::RecoveryCode],
+                methods: vec![
+                    SecondFactorMethod::Totp,
+                    SecondFactorMethod::SecurityKey,
+                    SecondFactorMethod::RecoveryCode,
+                ],
             },
             FlowOutcome::EnrolSecondFactor,
         ] {

@@ -22,7 +22,8 @@ pub struct FormErrors {
     pub password: Message,
     /// Errors about the request (network, expiry, limits), shown above the button.
     pub form: Message,
-    form_node: NodeRef<P>,
+    /// Where `form` is shown, to move focus to it (a screen may show it outside a form).
+    pub form_node: NodeRef<P>,
 }
 
 impl FormErrors {

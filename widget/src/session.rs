@@ -23,7 +23,8 @@ use std::future::Future;
 use leptos::html::ElementType;
 use leptos::prelude::*;
 use portcullis_shared::api::{
-    EmailSent, FlowOutcome, PasswordReset, PasswordSignIn, PasswordSignUp, StartFlow, Step,
+    EmailSent, FlowOutcome, PasswordReset, PasswordSignIn, PasswordSignUp, SecondFactorMethod,
+    StartFlow, Step,
 };
 use portcullis_shared::events::StepDetail;
 use portcullis_shared::scope;
@@ -85,8 +86,8 @@ pub enum Screen {
     SecondFactor {
         email: Option<String>,
         recovery: bool,
-        /// The account has recovery codes left to offer.
-        recovery_offered: bool,
+        /// The ways the account can prove it.
+        methods: Vec<SecondFactorMethod>,
     },
     /// The client requires a second factor the account lacks: set up an authenticator
     /// app (a QR code and the key to type), confirmed by its first code.

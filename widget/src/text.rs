@@ -241,6 +241,9 @@ pub mod mfa {
     pub const COPIED: Key = Key("mfa.copied");
     pub const DOWNLOAD: Key = Key("mfa.download");
     pub const CODES_DONE: Key = Key("mfa.codes-done");
+    pub const KEY_INTRO: Key = Key("mfa.key-intro");
+    pub const USE_KEY: Key = Key("mfa.use-key");
+    pub const KEY_BUSY: Key = Key("mfa.key-busy");
 }
 
 pub mod forgot {

@@ -86,6 +86,8 @@ impl Endpoint for Route<'_> {
             | Route::FlowRecoveryCode(_)
             | Route::FlowTotpEnrolment(_)
             | Route::FlowTotpEnrolmentConfirm(_)
+            | Route::FlowSecurityKeyOptions(_)
+            | Route::FlowSecurityKey(_)
             | Route::MyTotp
             | Route::MyTotpConfirm
             | Route::MyRecoveryCodes

@@ -117,6 +117,16 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 second_factor::prove(ports, caller, flow_id, kind, body.code.expose()).await?;
             Ok(completed(done, issuer))
         }
+        Route::FlowSecurityKeyOptions(flow_id) => {
+            let options = second_factor::security_key_options(ports, caller, flow_id).await?;
+            Ok(Response::json(200, &options).with_header("cache-control", "no-store"))
+        }
+        Route::FlowSecurityKey(flow_id) => {
+            let credential = json_body(request)?;
+            let done =
+                second_factor::prove_security_key(ports, caller, flow_id, &credential).await?;
+            Ok(completed(done, issuer))
+        }
         Route::FlowTotpEnrolment(flow_id) => {
             let shown = second_factor::enrol(ports, caller, flow_id).await?;
             Ok(Response::json(200, &shown).with_header("cache-control", "no-store"))

@@ -146,6 +146,25 @@ async fn take(ports: &Ports<'_>, flow_id: &str) -> Result<FlowRecord, Error> {
     FLOWS.take(ports, flow_id).await?.ok_or(Error::FlowNotFound)
 }
 
+/// Takes the flow `flow_id` for a step, with its client, if the calling page may act for
+/// it; otherwise the flow stays where it can go on.
+async fn take_for(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+) -> Result<(FlowRecord, Client), Error> {
+    let record = take(ports, flow_id).await?;
+    match client_for(ports, caller, &record.client_id).await {
+        Ok(client) => Ok((record, client)),
+        // A refused page must not keep or spend the flow for the page that may use it.
+        Err(err @ Error::OriginNotAllowed { .. }) => Err(err),
+        Err(err) => {
+            put(ports, flow_id, &record).await?;
+            Err(err)
+        }
+    }
+}
+
 /// The client of the live flow `flow_id`, if the calling page may act for it. Leaves the
 /// flow in place: for steps that prepare something (passkey options) without using it.
 async fn live_client(
@@ -315,16 +334,7 @@ pub async fn step(
     flow_id: &str,
     input: StepInput,
 ) -> Result<Completed, Error> {
-    let record = take(ports, flow_id).await?;
-    let client = match client_for(ports, caller, &record.client_id).await {
-        Ok(client) => client,
-        // A refused page must not keep or spend the flow for the page that may use it.
-        Err(err @ Error::OriginNotAllowed { .. }) => return Err(err),
-        Err(err) => {
-            put(ports, flow_id, &record).await?;
-            return Err(err);
-        }
-    };
+    let (record, client) = take_for(ports, caller, flow_id).await?;
     let turnstile_token = match &input {
         StepInput::Password(body) => body.turnstile_token.as_ref(),
         StepInput::SignUp(body) => body.turnstile_token.as_ref(),

@@ -8,18 +8,23 @@
 //! does. Wrong codes count against the flow ([`super::MAX_FAILURES`]) and against the
 //! account across flows ([`mfa::admit_code`]).
 
-use portcullis_shared::api::{FlowOutcome, SecondFactorMethod, TotpEnrolment};
+use portcullis_shared::api::{FlowOutcome, TotpEnrolment};
 use serde::{Deserialize, Serialize};
+use webauthn_rs_proto::{PublicKeyCredential, RequestChallengeResponse};
 
-use super::{client_for, complete, keep, put, take, Caller, Completed, FlowRecord};
+use super::{complete, keep, put, take_for, Caller, Completed, FlowRecord};
+use crate::accounts::Attempt;
 use crate::address_proof::Proof;
 use crate::amr::{Amr, Method};
 use crate::clients::Client;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec};
+use crate::mfa::notify::Change;
 use crate::mfa::{self, Enrolled, Requirement, Risk};
+use crate::passkeys;
 use crate::ports::Ports;
 use crate::users::{User, UserStatus};
+use crate::webauthn::CeremonyError;
 
 /// A flow whose person proved a first factor and owes a second.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,13 +62,9 @@ pub(super) async fn gate(
         Requirement::Satisfied => {
             return complete(ports, caller, record, user, amr, proof, None).await
         }
-        Requirement::Challenge => {
-            let mut methods = vec![SecondFactorMethod::Totp];
-            if enrolled.recovery_codes > 0 {
-                methods.push(SecondFactorMethod::RecoveryCode);
-            }
-            FlowOutcome::SecondFactor { methods }
-        }
+        Requirement::Challenge => FlowOutcome::SecondFactor {
+            methods: enrolled.methods(),
+        },
         Requirement::Enrol => FlowOutcome::EnrolSecondFactor,
     };
     record.second_factor = Some(Waiting {
@@ -90,15 +91,7 @@ async fn waiting(
     caller: Caller<'_>,
     flow_id: &str,
 ) -> Result<(FlowRecord, Client, Waiting, User), Error> {
-    let record = take(ports, flow_id).await?;
-    let client = match client_for(ports, caller, &record.client_id).await {
-        Ok(client) => client,
-        Err(err @ Error::OriginNotAllowed { .. }) => return Err(err),
-        Err(err) => {
-            put(ports, flow_id, &record).await?;
-            return Err(err);
-        }
-    };
+    let (record, client) = take_for(ports, caller, flow_id).await?;
     let Some(waiting) = record.second_factor.clone() else {
         put(ports, flow_id, &record).await?;
         return Err(Error::StepNotExpected);
@@ -152,13 +145,85 @@ pub async fn prove(
             admitted.refund(ports).await;
             mfa_event(ports, caller, &user, &client.id, None).await;
             if kind == CodeKind::RecoveryCode {
-                mfa::notify::recovery_code_used(ports, caller.context, &client, &user).await;
+                mfa::notify::tell(
+                    ports,
+                    caller.context,
+                    &client,
+                    &user,
+                    Change::RecoveryCodeUsed,
+                )
+                .await;
             }
             let amr = waiting.amr.with_second_factor(&[Method::Otp]);
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };
             complete(ports, caller, record, &user, amr, proof, None).await
+        }
+        Err(err) => {
+            mfa_event(ports, caller, &user, &client.id, Some(err.code().as_str())).await;
+            keep(ports, flow_id, record, err).await
+        }
+    }
+}
+
+/// `POST /v1/flows/{id}/mfa/webauthn/options`: assertion options for the person's
+/// passkeys and security keys. Leaves the flow in place.
+pub async fn security_key_options(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+) -> Result<RequestChallengeResponse, Error> {
+    let (record, _, waiting, user) = self::waiting(ports, caller, flow_id).await?;
+    put(ports, flow_id, &record).await?;
+    if waiting.enrol {
+        return Err(Error::StepNotExpected);
+    }
+    let rp_id = passkeys::rp_id(ports, caller.self_origin);
+    passkeys::sign_in::second_factor_options(ports, &rp_id, flow_id, &user.id).await
+}
+
+/// `POST /v1/flows/{id}/mfa/webauthn`: one of the person's own keys, as the second
+/// factor.
+pub async fn prove_security_key(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    credential: &PublicKeyCredential,
+) -> Result<Completed, Error> {
+    let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
+    if waiting.enrol {
+        put(ports, flow_id, &record).await?;
+        return Err(Error::StepNotExpected);
+    }
+    let attempt = Attempt {
+        client_id: &client.id,
+        context: caller.context,
+        protection: client.protection,
+        turnstile_token: None,
+    };
+    let rp = passkeys::relying_party(ports, caller.self_origin, &client.allowed_origins);
+    let verified =
+        passkeys::sign_in::verify_second_factor(ports, &attempt, &rp, flow_id, credential).await;
+    match verified {
+        // The options named only this person's keys; the check holds it anyway.
+        Ok(owner) if owner.id == user.id => {
+            mfa_event(ports, caller, &user, &client.id, None).await;
+            // RFC 8176: a key that may be synced is software-secured (see flows).
+            let amr = waiting.amr.with_second_factor(&[Method::Swk]);
+            let proof = Proof {
+                credentials_removed: waiting.credentials_removed,
+            };
+            complete(ports, caller, record, &user, amr, proof, None).await
+        }
+        Ok(_) => {
+            keep(
+                ports,
+                flow_id,
+                record,
+                CeremonyError::UnknownCredential.into(),
+            )
+            .await
         }
         Err(err) => {
             mfa_event(ports, caller, &user, &client.id, Some(err.code().as_str())).await;
@@ -208,7 +273,7 @@ pub async fn confirm(
     };
     match mfa::totp::confirm(ports, &user, pending, code).await {
         Ok(_) => {
-            mfa::notify::app_added(ports, caller.context, &client, &user).await;
+            mfa::notify::tell(ports, caller.context, &client, &user, Change::AppAdded).await;
             let codes = mfa::recovery::issue(ports, &user.id).await?;
             let amr = waiting.amr.with_second_factor(&[Method::Otp]);
             let proof = Proof {

@@ -11,7 +11,8 @@
 use portcullis_shared::api::{FactorList, FactorSummary, RecoveryCodes, SecondFactorMethod};
 use portcullis_shared::api::{TotpAdded, TotpEnrolment};
 
-use super::{admit_code, notify, recovery, totp, Enrolled};
+use super::notify::{self, Change};
+use super::{admit_code, recovery, totp, Enrolled};
 use crate::clients::MfaPolicy;
 use crate::error::Error;
 use crate::one_time::OneTime;
@@ -79,22 +80,33 @@ pub async fn confirm(
         .take(ports, &account.user.id)
         .await?
         .ok_or(Error::StepNotExpected)?;
-    let admitted = admit_code(ports, &account.user.id).await?;
+    // The enrolment stays for another try after a refusal, within the account's limit.
+    let keep = |err: Error| async {
+        let expires = ports.clock.now().plus_seconds(ENROLMENT_TTL_SECONDS);
+        ENROLMENTS
+            .put(ports, &account.user.id, &pending, expires)
+            .await?;
+        Err::<TotpAdded, Error>(err)
+    };
+    let admitted = match admit_code(ports, &account.user.id).await {
+        Ok(admitted) => admitted,
+        Err(err) => return keep(err).await,
+    };
     let factor = match totp::confirm(ports, &account.user, &pending, code).await {
         Ok(factor) => factor,
-        Err(err) => {
-            // The enrolment stays for another try, within the account's code limit.
-            let expires = ports.clock.now().plus_seconds(ENROLMENT_TTL_SECONDS);
-            ENROLMENTS
-                .put(ports, &account.user.id, &pending, expires)
-                .await?;
-            return Err(err);
-        }
+        Err(err) => return keep(err).await,
     };
     admitted.refund(ports).await;
-    notify::app_added(ports, request.context, &account.client, &account.user).await;
+    notify::tell(
+        ports,
+        request.context,
+        &account.client,
+        &account.user,
+        Change::AppAdded,
+    )
+    .await;
     // The first app comes with the recovery codes that stand in for it.
-    let recovery_codes = if enrolled.any() {
+    let recovery_codes = if enrolled.authenticator_apps > 0 {
         None
     } else {
         Some(recovery::issue(ports, &account.user.id).await?)
@@ -117,7 +129,8 @@ pub async fn remove(
     if !apps.iter().any(|app| app.id == id) {
         return Err(Error::FactorNotFound);
     }
-    if apps.len() == 1 && account.client.mfa == MfaPolicy::Required {
+    let keys = ports.credentials.for_user(&account.user.id).await?.len();
+    if apps.len() == 1 && keys == 0 && account.client.mfa == MfaPolicy::Required {
         return Err(Error::LastFactor);
     }
     if !ports.factors.delete_totp(&account.user.id, id).await? {
@@ -131,7 +144,14 @@ pub async fn remove(
             .replace_recovery_codes(&account.user.id, &[], now)
             .await?;
     }
-    notify::app_removed(ports, request.context, &account.client, &account.user).await;
+    notify::tell(
+        ports,
+        request.context,
+        &account.client,
+        &account.user,
+        Change::AppRemoved,
+    )
+    .await;
     Ok(())
 }
 
@@ -142,10 +162,19 @@ pub async fn renew_recovery_codes(
     account: &Account,
 ) -> Result<RecoveryCodes, Error> {
     let enrolled = may_change(ports, account).await?;
-    if !enrolled.any() {
+    // Recovery codes stand in for an authenticator app.
+    if enrolled.authenticator_apps == 0 {
         return Err(Error::StepNotExpected);
     }
     let recovery_codes = recovery::issue(ports, &account.user.id).await?;
-    notify::recovery_codes_renewed(ports, request.context, &account.client, &account.user).await;
+    let change = Change::RecoveryCodesRenewed;
+    notify::tell(
+        ports,
+        request.context,
+        &account.client,
+        &account.user,
+        change,
+    )
+    .await;
     Ok(RecoveryCodes { recovery_codes })
 }

@@ -23,6 +23,7 @@ pub mod qr;
 pub mod recovery;
 pub mod totp;
 
+use portcullis_shared::api::SecondFactorMethod;
 use serde::{Deserialize, Serialize};
 
 use crate::amr::Amr;
@@ -75,6 +76,8 @@ impl StepUp {
 pub struct Enrolled {
     pub authenticator_apps: usize,
     pub recovery_codes: u32,
+    /// Passkeys and security keys: after a password, any of them is a second factor.
+    pub security_keys: usize,
 }
 
 impl Enrolled {
@@ -83,13 +86,29 @@ impl Enrolled {
         Ok(Enrolled {
             authenticator_apps: ports.factors.totp_for(user_id).await?.len(),
             recovery_codes: ports.factors.recovery_codes_left(user_id).await?,
+            security_keys: ports.credentials.for_user(user_id).await?.len(),
         })
     }
 
     /// Whether the account can prove a second factor. Recovery codes are the fallback
     /// of an authenticator app, not a factor of their own.
     pub fn any(&self) -> bool {
-        self.authenticator_apps > 0
+        self.authenticator_apps > 0 || self.security_keys > 0
+    }
+
+    /// The ways this account can prove a second factor, in the order they are offered.
+    pub fn methods(&self) -> Vec<SecondFactorMethod> {
+        let mut methods = Vec::new();
+        if self.authenticator_apps > 0 {
+            methods.push(SecondFactorMethod::Totp);
+        }
+        if self.security_keys > 0 {
+            methods.push(SecondFactorMethod::SecurityKey);
+        }
+        if self.authenticator_apps > 0 && self.recovery_codes > 0 {
+            methods.push(SecondFactorMethod::RecoveryCode);
+        }
+        methods
     }
 }
 

@@ -4,85 +4,74 @@
 use crate::clients::Client;
 use crate::email::{deliver, templates};
 use crate::events::{self, types, EventSpec, RequestContext};
-use crate::ports::Ports;
+use crate::ports::{Mail, Ports};
 use crate::users::User;
 
-async fn log(
-    ports: &Ports<'_>,
-    context: &RequestContext,
-    event_type: &'static str,
-    display_message: &'static str,
-    user: &User,
-    client: &Client,
-) {
-    let spec = EventSpec::user_success(event_type, display_message, user, &client.id);
-    events::record(ports, context, spec).await;
+/// What happened to the account's second factors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// An authenticator app was enrolled.
+    AppAdded,
+    /// An authenticator app was removed.
+    AppRemoved,
+    /// A recovery code was spent signing in (the sign-in itself is logged as
+    /// `user.authentication.auth_via_mfa`).
+    RecoveryCodeUsed,
+    /// New recovery codes replaced the old.
+    RecoveryCodesRenewed,
 }
 
-/// An authenticator app was enrolled.
-pub async fn app_added(ports: &Ports<'_>, context: &RequestContext, client: &Client, user: &User) {
-    log(
+impl Change {
+    /// The System Log event, if the change is not logged elsewhere.
+    fn event(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Change::AppAdded => Some((types::FACTOR_ACTIVATE, "User set up an authenticator app")),
+            Change::AppRemoved => Some((
+                types::FACTOR_DEACTIVATE,
+                "User removed an authenticator app",
+            )),
+            Change::RecoveryCodeUsed => None,
+            Change::RecoveryCodesRenewed => {
+                Some((types::FACTOR_UPDATE, "User made new recovery codes"))
+            }
+        }
+    }
+
+    fn mail(self, user: &User, client: &Client, context: &RequestContext) -> Mail {
+        let words = context.words();
+        match self {
+            Change::AppAdded => templates::method_added(
+                &user.email,
+                client,
+                &words,
+                templates::SignInMethod::AuthenticatorApp,
+            ),
+            Change::AppRemoved => templates::app_removed(&user.email, client, &words),
+            Change::RecoveryCodeUsed => templates::recovery_code_used(&user.email, client, &words),
+            Change::RecoveryCodesRenewed => {
+                templates::recovery_codes_renewed(&user.email, client, &words)
+            }
+        }
+    }
+}
+
+/// Logs `change` and emails the owner about it.
+pub async fn tell(
+    ports: &Ports<'_>,
+    context: &RequestContext,
+    client: &Client,
+    user: &User,
+    change: Change,
+) {
+    if let Some((event_type, message)) = change.event() {
+        let spec = EventSpec::user_success(event_type, message, user, &client.id);
+        events::record(ports, context, spec).await;
+    }
+    deliver(
         ports,
         context,
-        types::FACTOR_ACTIVATE,
-        "User set up an authenticator app",
-        user,
-        client,
+        &client.id,
+        &change.mail(user, client, context),
     )
     .await;
-    let words = context.words();
-    let method = templates::SignInMethod::AuthenticatorApp;
-    let mail = templates::method_added(&user.email, client, &words, method);
-    deliver(ports, context, &client.id, &mail).await;
-}
-
-/// An authenticator app was removed.
-pub async fn app_removed(
-    ports: &Ports<'_>,
-    context: &RequestContext,
-    client: &Client,
-    user: &User,
-) {
-    log(
-        ports,
-        context,
-        types::FACTOR_DEACTIVATE,
-        "User removed an authenticator app",
-        user,
-        client,
-    )
-    .await;
-    let mail = templates::app_removed(&user.email, client, &context.words());
-    deliver(ports, context, &client.id, &mail).await;
-}
-
-/// A recovery code was spent signing in.
-pub async fn recovery_code_used(
-    ports: &Ports<'_>,
-    context: &RequestContext,
-    client: &Client,
-    user: &User,
-) {
-    let mail = templates::recovery_code_used(&user.email, client, &context.words());
-    deliver(ports, context, &client.id, &mail).await;
-}
-
-/// New recovery codes replaced the old.
-pub async fn recovery_codes_renewed(
-    ports: &Ports<'_>,
-    context: &RequestContext,
-    client: &Client,
-    user: &User,
-) {
-    log(
-        ports,
-        context,
-        types::FACTOR_UPDATE,
-        "User made new recovery codes",
-        user,
-        client,
-    )
-    .await;
-    let mail = templates::recovery_codes_renewed(&user.email, client, &context.words());
-    deliver(ports, context, &client.id, &mail).await;
 }

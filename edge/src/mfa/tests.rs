@@ -25,6 +25,7 @@ fn enrolled(apps: usize) -> Enrolled {
     Enrolled {
         authenticator_apps: apps,
         recovery_codes: if apps > 0 { 10 } else { 0 },
+        security_keys: 0,
     }
 }
 

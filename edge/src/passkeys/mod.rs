@@ -55,6 +55,9 @@ pub(crate) enum Pending {
     },
     /// Creation options for another passkey on a signed-in account.
     AddPasskey { user_id: String },
+    /// Assertion options for a second factor after a password: only `user_id`'s
+    /// credentials, user verification preferred.
+    SecondFactor { flow_id: String, user_id: String },
 }
 
 /// Outstanding challenges, named by their base64url bytes (the shape of a handle).

@@ -77,6 +77,35 @@ pub async fn options(
     })
 }
 
+/// `navigator.credentials.get()` options for a second factor of `user_id` in the flow
+/// `flow_id`: their passkeys and security keys, user verification preferred (the
+/// password was the first factor; a key that also verifies the user says so).
+pub async fn second_factor_options(
+    ports: &Ports<'_>,
+    rp_id: &str,
+    flow_id: &str,
+    user_id: &str,
+) -> Result<RequestChallengeResponse, Error> {
+    let credentials = ports.credentials.for_user(user_id).await?;
+    let pending = Pending::SecondFactor {
+        flow_id: flow_id.to_string(),
+        user_id: user_id.to_string(),
+    };
+    let challenge = issue_challenge(ports, &pending).await?;
+    Ok(RequestChallengeResponse {
+        public_key: PublicKeyCredentialRequestOptions {
+            challenge,
+            timeout: Some(timeout_millis()),
+            rp_id: rp_id.to_string(),
+            allow_credentials: credentials.iter().map(allow_credential).collect(),
+            user_verification: UserVerificationPolicy::Preferred,
+            hints: None,
+            extensions: None,
+        },
+        mediation: None,
+    })
+}
+
 pub(crate) fn timeout_millis() -> u32 {
     u32::try_from(CHALLENGE_TTL_SECONDS * 1000).unwrap_or(u32::MAX)
 }
@@ -153,7 +182,30 @@ pub async fn verify(
     flow_id: &str,
     credential: &PublicKeyCredential,
 ) -> Result<User, Error> {
-    let result = check(ports, rp, flow_id, credential).await;
+    verify_for(ports, attempt, rp, flow_id, credential, false).await
+}
+
+/// Verifies `credential` as the second factor of the flow `flow_id`, against the
+/// options of [`second_factor_options`] only; returns whose key it is.
+pub async fn verify_second_factor(
+    ports: &Ports<'_>,
+    attempt: &Attempt<'_>,
+    rp: &RelyingParty,
+    flow_id: &str,
+    credential: &PublicKeyCredential,
+) -> Result<User, Error> {
+    verify_for(ports, attempt, rp, flow_id, credential, true).await
+}
+
+async fn verify_for(
+    ports: &Ports<'_>,
+    attempt: &Attempt<'_>,
+    rp: &RelyingParty,
+    flow_id: &str,
+    credential: &PublicKeyCredential,
+    second_factor: bool,
+) -> Result<User, Error> {
+    let result = check(ports, rp, flow_id, credential, second_factor).await;
     let (user, email, reason) = match &result {
         Ok((user, _)) => (Some(user.id.as_str()), Some(user.email.as_str()), None),
         Err((err, user)) => (
@@ -204,17 +256,24 @@ async fn check(
     rp: &RelyingParty,
     flow_id: &str,
     credential: &PublicKeyCredential,
+    second_factor: bool,
 ) -> Result<(User, bool), Failed> {
     let response = &credential.response;
     // §7.2 step 12 (challenge), and that it was issued for this flow's sign-in.
     let (challenge, pending) = take_challenge(ports, &response.client_data_json)
         .await
         .map_err(|e| (e, None))?;
-    let account = match pending {
+    // A sign-in needs user verification (a passkey is both factors); a second factor
+    // after a password only prefers it.
+    let (account, user_verification_required) = match pending {
         Pending::SignIn {
             flow_id: issued_for,
             account,
-        } if issued_for == flow_id => account,
+        } if issued_for == flow_id && !second_factor => (account, true),
+        Pending::SecondFactor {
+            flow_id: issued_for,
+            user_id,
+        } if issued_for == flow_id && second_factor => (Some(Some(user_id)), false),
         _ => return Err((CeremonyError::MismatchedChallenge.into(), None)),
     };
     // Steps 5–7: identify the credential and its owner.
@@ -258,7 +317,7 @@ async fn check(
         rp,
         &PendingAuthentication {
             challenge,
-            user_verification_required: true,
+            user_verification_required,
         },
         &stored.record,
         &AssertionResponse {

@@ -61,9 +61,9 @@ pub fn Current() -> impl IntoView {
         Screen::SecondFactor {
             email,
             recovery,
-            recovery_offered,
+            methods,
         } => view! {
-            <second_factor::SecondFactorStep email=email recovery=recovery recovery_offered=recovery_offered />
+            <second_factor::SecondFactorStep email=email recovery=recovery methods=methods />
         }
         .into_any(),
         Screen::EnrolTotp { email } => view! { <second_factor::EnrolTotp email=email /> }.into_any(),

@@ -9,7 +9,9 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::api::Failure;
-use crate::fields::{Form, FormErrors, LinkButton, Message, TextField};
+use portcullis_shared::api::SecondFactorMethod;
+
+use crate::fields::{ErrorText, Form, FormErrors, LinkButton, Message, OtherWay, TextField};
 use crate::session::Session;
 use crate::task::Tasks;
 use crate::text::{self, email as e, mfa as t};
@@ -102,11 +104,16 @@ pub fn SecondFactorStep(
     email: Option<String>,
     /// Ask for a recovery code instead of the app's code.
     recovery: bool,
-    /// The account has recovery codes to offer.
-    recovery_offered: bool,
+    /// The ways the account can prove a second factor.
+    methods: Vec<SecondFactorMethod>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
+    let tasks = Tasks::here();
+    let errors = FormErrors::new();
+    let offers = |m| methods.contains(&m);
+    let with_app = recovery || offers(SecondFactorMethod::Totp);
+    let recovery_offered = offers(SecondFactorMethod::RecoveryCode);
     let send: SendCode = {
         let email = email.clone();
         Rc::new(move |code: String| Box::pin(session.second_factor(email.clone(), recovery, code)))
@@ -117,11 +124,33 @@ pub fn SecondFactorStep(
             tx.get(t::RECOVERY_MISSING),
             recovery_shape,
         )
-    } else {
+    } else if with_app {
         (tx.get(t::TOTP_INTRO), tx.get(t::TOTP_MISSING), totp_shape)
+    } else {
+        (tx.get(t::KEY_INTRO), tx.get(t::TOTP_MISSING), totp_shape)
     };
+    let form = with_app
+        .then(|| view! { <CodeForm recovery=recovery check=check missing=missing send=send /> });
+    // A passkey or security key: the browser's own dialog, no field to fill.
+    let key = (!recovery && offers(SecondFactorMethod::SecurityKey)).then(|| {
+        let busy = RwSignal::new(false);
+        let email = email.clone();
+        let use_key = move || {
+            errors.clear();
+            tasks.run(busy, session.second_factor_key(email.clone()), move |result| {
+                if let Err(failure) = result {
+                    errors.on_form(text::failure_message(tx, &failure));
+                }
+            });
+        };
+        view! {
+            <OtherWay label=tx.get(t::USE_KEY) busy_label=tx.get(t::KEY_BUSY) busy=busy on_click=Box::new(use_key) />
+            <ErrorText id="pc-key-error" error=errors.form node_ref=errors.form_node />
+        }
+    });
     let switch = (recovery || recovery_offered).then(|| {
         let email = email.clone();
+        let methods = methods.clone();
         let label = if recovery {
             tx.get(t::USE_APP)
         } else {
@@ -129,13 +158,14 @@ pub fn SecondFactorStep(
         };
         view! {
             <p class="pc-switch" part="switch">
-                <LinkButton label=label on_click=Box::new(move || session.show_second_factor(email.clone(), !recovery, recovery_offered)) />
+                <LinkButton label=label on_click=Box::new(move || session.show_second_factor(email.clone(), !recovery, methods.clone())) />
             </p>
         }
     });
     view! {
         <p class="pc-hint pc-intro" part="hint">{intro}</p>
-        <CodeForm recovery=recovery check=check missing=missing send=send />
+        {form}
+        {key}
         {switch}
         <p class="pc-switch" part="switch">
             <LinkButton label=tx.get(e::OTHER_ACCOUNT) on_click=Box::new(move || leptos::task::spawn_local(session.use_another_account())) />

@@ -1,8 +1,6 @@
 //! The flow on the edge: starting an embedded one with PKCE, knowing which one to submit
 //! to, cancelling it, and what its outcome does.
 
-use portcullis_shared::api::SecondFactorMethod;
-
 use super::*;
 
 impl Session {
@@ -127,8 +125,7 @@ impl Session {
             FlowOutcome::SecondFactor { methods } => {
                 self.set_flow(flow);
                 self.env.with_value(|env| env.first_factor.set(method));
-                let recovery_offered = methods.contains(&SecondFactorMethod::RecoveryCode);
-                self.show_second_factor(email, false, recovery_offered);
+                self.show_second_factor(email, false, methods);
                 Ok(())
             }
             FlowOutcome::EnrolSecondFactor => {

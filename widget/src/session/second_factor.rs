@@ -2,9 +2,15 @@
 //! and, where the client requires a factor the account lacks, setting up the app.
 
 use super::*;
+use crate::webauthn::{self, Mediation};
 
 impl Session {
-    pub fn show_second_factor(self, email: Option<String>, recovery: bool, offered: bool) {
+    pub fn show_second_factor(
+        self,
+        email: Option<String>,
+        recovery: bool,
+        methods: Vec<SecondFactorMethod>,
+    ) {
         let announcement = if recovery {
             text::announce::RECOVERY_CODE
         } else {
@@ -13,7 +19,7 @@ impl Session {
         let screen = Screen::SecondFactor {
             email,
             recovery,
-            recovery_offered: offered,
+            methods,
         };
         self.go(screen, announcement);
     }
@@ -40,6 +46,21 @@ impl Session {
             let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
             let (outcome, removed) = self.api().second_factor(&flow_id, recovery, &code).await?;
             let method = self.first_factor(removed);
+            self.finish(email.clone(), outcome, method).await
+        })
+        .await
+    }
+
+    /// One of the person's passkeys or security keys, as the second factor.
+    pub async fn second_factor_key(self, email: Option<String>) -> Result<(), Failure> {
+        self.reported(email.as_deref(), async {
+            let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
+            let options = self.api().security_key_options(&flow_id).await?;
+            let credential = webauthn::get(&options, Mediation::Modal, None)
+                .await
+                .map_err(Failure::Passkey)?;
+            let outcome = self.api().security_key(&flow_id, &credential.json).await?;
+            let method = self.first_factor(false);
             self.finish(email.clone(), outcome, method).await
         })
         .await
