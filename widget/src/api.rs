@@ -142,10 +142,10 @@ struct OutcomeBody {
     #[cfg_attr(test, serde(default))]
     notice: Option<String>,
     /// With `second_factor`: the ways the person may prove it.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     methods: Vec<String>,
     /// After a first enrolment: the recovery codes, shown once.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     recovery_codes: Vec<String>,
 }
 
@@ -162,6 +162,8 @@ impl OutcomeBody {
                 .and_then(|n| u8::try_from(n).ok())
                 .unwrap_or_default(),
             notice: text("notice"),
+            methods: strings(body, "methods"),
+            recovery_codes: strings(body, "recovery_codes"),
         })
     }
 
@@ -201,6 +203,19 @@ impl OutcomeBody {
             _ => Err(Failure::UnsupportedStep),
         }
     }
+}
+
+/// The strings of the array `key` of `object`; empty when it is missing or not an array.
+fn strings(object: &JsValue, key: &str) -> Vec<String> {
+    member(object, key)
+        .filter(js_sys::Array::is_array)
+        .map(|array| {
+            js_sys::Array::from(&array)
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// RFC 6749 §5.2 error response of `/token`.
@@ -461,7 +476,8 @@ impl Api {
         } else {
             Route::FlowTotp(flow_id)
         };
-        let body: OutcomeBody = self.call("POST", route, Some(body), None).await?;
+        let body = self.call_js("POST", route, Some(body), None).await?;
+        let body = OutcomeBody::read(&body).ok_or(Failure::Network)?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         Ok((body.into_outcome()?, removed))
     }
@@ -500,7 +516,8 @@ impl Api {
     ) -> Result<(FlowOutcome, bool, Vec<String>), Failure> {
         let body = to_json(&FactorCode { code: code.into() })?;
         let route = Route::FlowTotpEnrolmentConfirm(flow_id);
-        let mut body: OutcomeBody = self.call("POST", route, Some(body), None).await?;
+        let body = self.call_js("POST", route, Some(body), None).await?;
+        let mut body = OutcomeBody::read(&body).ok_or(Failure::Network)?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         let codes = std::mem::take(&mut body.recovery_codes);
         Ok((body.into_outcome()?, removed, codes))
