@@ -165,21 +165,11 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             Ok(crate::pages::link_expired(&words))
         }
         Route::MyPasskeys | Route::MyPasskeyOptions | Route::MyPasskey(_) => {
-            let me = account::AccountRequest {
-                issuer,
-                authorization: request.header("authorization"),
-                origin: request.header("origin"),
-                context: &context,
-            };
+            let me = account_request(request, issuer, &context);
             my_passkeys(ports, request, &me, route).await
         }
         Route::MyDevices => {
-            let me = account::AccountRequest {
-                issuer,
-                authorization: request.header("authorization"),
-                origin: request.header("origin"),
-                context: &context,
-            };
+            let me = account_request(request, issuer, &context);
             let me = account::authenticate(ports, &me).await?;
             let forgotten = device::forget_all(ports, &context, &me.user, &me.client.id).await?;
             Ok(
@@ -192,12 +182,7 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         | Route::MyTotpConfirm
         | Route::MyFactor(_)
         | Route::MyRecoveryCodes => {
-            let me = account::AccountRequest {
-                issuer,
-                authorization: request.header("authorization"),
-                origin: request.header("origin"),
-                context: &context,
-            };
+            let me = account_request(request, issuer, &context);
             my_factors(ports, request, &me, route).await
         }
         Route::RelatedOrigins => related_origins(ports, issuer).await,
@@ -259,6 +244,20 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             )
             .await
         }
+    }
+}
+
+/// The request as the account API (`/v1/me/…`) reads it.
+fn account_request<'a>(
+    request: &'a Request,
+    issuer: &'a str,
+    context: &'a RequestContext,
+) -> account::AccountRequest<'a> {
+    account::AccountRequest {
+        issuer,
+        authorization: request.header("authorization"),
+        origin: request.header("origin"),
+        context,
     }
 }
 
