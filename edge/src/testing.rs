@@ -1023,7 +1023,7 @@ pub fn refresh_family(t: &TestPorts, user_id: &str) -> String {
         client_id: "demo".into(),
         scopes: crate::oauth::scope::Scopes::parse("openid email offline_access"),
         auth_time: now,
-        amr: vec!["pwd".into()],
+        amr: crate::amr::Amr::password(),
         created_at: now,
         expires_at: now.plus_seconds(86_400),
         revoked: false,

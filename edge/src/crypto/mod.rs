@@ -4,7 +4,6 @@ pub mod es256;
 pub mod random;
 pub mod sealing;
 pub mod signer;
-pub mod totp;
 pub mod token;
 pub mod totp;
 
