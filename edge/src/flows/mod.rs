@@ -29,7 +29,7 @@ use crate::amr::{Amr, Method};
 use crate::clients::Client;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
-use crate::mfa::StepUp;
+use crate::mfa::{Enrolled, Risk, StepUp};
 use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES};
 use crate::oauth::code::{self, PendingAuthorization, CODE_TTL_SECONDS};
 use crate::oauth::pkce::CodeChallenge;
@@ -441,17 +441,23 @@ pub async fn step(
                     .await?;
                     evaluation.challenge
                 };
-            // The second factor asked for: a code emailed to the account's address.
-            let amr = if challenge {
-                amr.with(Method::Otp)
-            } else {
-                amr
-            };
-            if needs_second_proof || unverified || challenge {
+            // The second factor a challenge asks for: the account's own (an authenticator
+            // app, a security key) where it has one, else a code emailed to its address.
+            let by_email = challenge && !Enrolled::of(ports, &user.id).await?.any();
+            let amr = if by_email { amr.with(Method::Otp) } else { amr };
+            if needs_second_proof || unverified || by_email {
                 return email::verify_first(ports, caller, flow_id, record, &client, &user, amr)
                     .await;
             }
-            second_factor::gate(ports, caller, flow_id, record, &client, &user, amr, proof).await
+            let risk = if challenge {
+                Risk::Elevated
+            } else {
+                Risk::NotElevated
+            };
+            second_factor::gate(
+                ports, caller, flow_id, record, &client, &user, amr, proof, risk,
+            )
+            .await
         }
         // With verification required, a taken address gets the same answer as a new one;
         // its owner is told by email.

@@ -54,10 +54,11 @@ pub(super) async fn gate(
     user: &User,
     amr: Amr,
     proof: Proof,
+    risk: Risk,
 ) -> Result<Completed, Error> {
     let enrolled = Enrolled::of(ports, &user.id).await?;
     let step_up = record.authorization.step_up;
-    let requirement = mfa::requirement(client, &enrolled, &amr, step_up, Risk::default());
+    let requirement = mfa::requirement(client, &enrolled, &amr, step_up, risk);
     let outcome = match requirement {
         Requirement::Satisfied => {
             return complete(ports, caller, record, user, amr, proof, None).await

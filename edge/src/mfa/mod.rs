@@ -129,7 +129,8 @@ pub enum Requirement {
 ///   plus a second) satisfies everything.
 /// - Otherwise a second factor is asked for when the relying party asked for one, the
 ///   client requires one, the client offers one and the account enrolled one, or the
-///   client offers one and the risk is elevated.
+///   risk is elevated (the client's adaptive setting chose to challenge it; an account
+///   without a factor then answers with an emailed code instead, see `risk`).
 /// - Asked of an account without a factor: enrol one if the relying party or the client
 ///   requires it; an optional client lets the sign-in through (there is nothing to ask).
 pub fn requirement(
@@ -144,9 +145,10 @@ pub fn requirement(
     }
     let demanded = step_up == StepUp::MultiFactor || client.mfa == MfaPolicy::Required;
     let asked = demanded
+        || risk == Risk::Elevated
         || match client.mfa {
             MfaPolicy::Off => false,
-            MfaPolicy::Optional => enrolled.any() || risk == Risk::Elevated,
+            MfaPolicy::Optional => enrolled.any(),
             MfaPolicy::Required => true,
         };
     match (asked, enrolled.any(), demanded) {

@@ -50,7 +50,8 @@ fn one_decision_the_policy_the_account_the_authentication_the_step_up_and_the_ri
         // (policy, apps, amr, step-up, risk) -> requirement
         (Off, 0, &pwd, no, calm, Satisfied),
         (Off, 1, &pwd, no, calm, Satisfied),
-        (Off, 1, &pwd, no, risky, Satisfied),
+        (Off, 1, &pwd, no, risky, Challenge),
+        (Off, 0, &pwd, no, risky, Satisfied),
         (Off, 0, &pwd, ask, calm, Enrol),
         (Off, 1, &pwd, ask, calm, Challenge),
         (Optional, 0, &pwd, no, calm, Satisfied),
@@ -406,4 +407,61 @@ fn oidc_core_acr_values_step_up_asks_a_second_factor_of_an_mfa_off_client() {
     let code = phone.code_at(t.clock.now());
     let done = prove(&t, &context, &stepped, CodeKind::Totp, &code).unwrap();
     assert!(amr_of(&t, &done).is_multi_factor());
+}
+
+/// The `outcome.reason` of every System Log event of `event_type`.
+fn logged(t: &TestPorts, event_type: &str) -> Vec<String> {
+    t.events
+        .events
+        .borrow()
+        .iter()
+        .filter(|e| e.event_type == event_type)
+        .map(|e| e.outcome.reason.clone().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn adaptive_a_new_country_asks_an_account_with_an_app_for_the_app_and_the_log_says_why() {
+    use crate::clients::AdaptiveMfa;
+    use crate::testing::{auckland, paris};
+
+    let t = TestPorts::new();
+    let context = context();
+    t.signals.set(paris());
+    let (phone, _) = enrol(&t, &context);
+    // A client that asks for a second factor only when the risk is high.
+    t.clients.insert(Client {
+        mfa: MfaPolicy::Off,
+        protection: crate::clients::Protection {
+            adaptive_mfa: AdaptiveMfa::HighRisk,
+            ..demo_client().protection
+        },
+        ..demo_client()
+    });
+    t.clock.advance_seconds(48 * 3600);
+
+    // Someone with the password, in Auckland: asked for the app, not emailed a code.
+    t.signals.set(auckland());
+    let flow_id = start(&t, &context, None);
+    let asked = password(&t, &context, &flow_id).unwrap();
+    let FlowOutcome::SecondFactor { methods } = &asked.outcome else {
+        panic!("expected a second-factor step: {:?}", asked.outcome);
+    };
+    assert_eq!(methods.first(), Some(&SecondFactorMethod::Totp));
+    // No code was emailed: the newest mail is still the one about the app.
+    assert!(t
+        .mailer
+        .last_to(EMAIL)
+        .unwrap()
+        .subject
+        .contains("authenticator app"));
+    let reason = logged(&t, "policy.evaluate_sign_on").pop().unwrap();
+    assert!(
+        reason.starts_with("risk high: new_country(FR->NZ)") && reason.ends_with("; challenge"),
+        "{reason}"
+    );
+    // The owner, with the phone, finishes: two factors.
+    let code = phone.code_at(t.clock.now());
+    let done = prove(&t, &context, &flow_id, CodeKind::Totp, &code).unwrap();
+    assert!(amr_of(&t, &done).contains(Method::Mfa));
 }
