@@ -19,6 +19,7 @@ use crate::clients::Protection;
 use crate::crypto::token::random_handle;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
+use crate::hooks::inline::{screen_registration, ProfileAdditions, Registration};
 use crate::passwords::blocklist::FuseBlocklist;
 use crate::passwords::hashing::{self, Cost, Verification};
 use crate::passwords::policy::{self, Rejection};
@@ -202,6 +203,8 @@ pub async fn sign_up(
         };
         breached::check(ports, attempt.context, &chooser, &normalized).await?;
     }
+    // Before the address is looked up, so a refusal says nothing about existing accounts.
+    let additions = screen(ports, attempt, &email, "password").await?;
 
     if ports.users.find_by_email(&email).await?.is_some() {
         return existing_account(ports, attempt, &email, password).await;
@@ -211,9 +214,9 @@ pub async fn sign_up(
         id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
         email: email.clone(),
         email_verified: false,
-        name: name.map(str::to_string),
-        given_name: None,
-        family_name: None,
+        name: name.map(str::to_string).or(additions.name),
+        given_name: additions.given_name,
+        family_name: additions.family_name,
         external_id: None,
         password_hash: Some(
             hashing::hash(&normalized, Cost::OWASP, ports.random)
@@ -240,6 +243,29 @@ pub async fn sign_up(
         needs_second_proof: false,
         failures: Failures::default(),
     })
+}
+
+/// The client's registration hook on a new account for `email` by `method`: its
+/// profile additions, or [`Error::RegistrationDenied`].
+pub(crate) async fn screen(
+    ports: &Ports<'_>,
+    attempt: &Attempt<'_>,
+    email: &str,
+    method: &str,
+) -> Result<ProfileAdditions, Error> {
+    match screen_registration(ports, attempt.context, attempt.client_id, email, method).await? {
+        Registration::Allow(additions) => Ok(additions),
+        Registration::Deny(message) => {
+            let event = registration_event(
+                Some("denied by the registration hook"),
+                None,
+                email,
+                attempt.client_id,
+            );
+            events::record(ports, attempt.context, event).await;
+            Err(Error::RegistrationDenied(message))
+        }
+    }
 }
 
 async fn existing_account(

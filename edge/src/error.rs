@@ -31,6 +31,9 @@ pub enum Error {
     InvalidCredentials,
     /// Sign-up with an address whose account has another password.
     SignUpRefused,
+    /// The client's registration hook refused the sign-up, with its message for the
+    /// person (already in their language) when it gave one.
+    RegistrationDenied(Option<String>),
     /// A wrong password (or unknown address) for an account under attack, whose right
     /// password would be asked for an emailed code: answered the same way, with a code
     /// that no one can type.
@@ -116,6 +119,7 @@ impl Error {
             Error::FactorNotFound => ErrorCode::FactorNotFound,
             Error::LastFactor => ErrorCode::LastFactor,
             Error::MfaRequired { .. } => ErrorCode::MfaRequired,
+            Error::RegistrationDenied(_) => ErrorCode::RegistrationDenied,
         }
     }
 
@@ -130,7 +134,7 @@ impl Error {
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::NotFound | ErrorCode::UnknownClient | ErrorCode::FlowNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::OriginNotAllowed => 403,
+            ErrorCode::OriginNotAllowed | ErrorCode::RegistrationDenied => 403,
             ErrorCode::ServerError => 503,
             ErrorCode::Unauthorized
             | ErrorCode::ReauthenticationRequired
@@ -164,6 +168,10 @@ impl Error {
             Error::FlowNotFound => "The sign-in flow has expired or was already used. Start again.".into(),
             Error::InvalidCredentials | Error::WrongUnderAttack => {
                 "That email and password don't match an account.".into()
+            }
+            Error::RegistrationDenied(Some(message)) => message.clone(),
+            Error::RegistrationDenied(None) => {
+                "This site does not accept sign-ups with these details.".into()
             }
             Error::SignUpRefused => {
                 "These details can't be used to create an account. If you already have one, sign in.".into()
@@ -256,6 +264,10 @@ impl Error {
                 Error::PasswordRejected(rejected) => Some(rejected.clone()),
                 _ => None,
             },
+            site_message: match self {
+                Error::RegistrationDenied(message) => message.clone(),
+                _ => None,
+            },
         };
         let response = Response::json(self.status(), &body);
         match self.challenge() {
@@ -326,6 +338,8 @@ mod tests {
             Error::FlowNotFound,
             Error::InvalidCredentials,
             Error::SignUpRefused,
+            Error::RegistrationDenied(None),
+            Error::RegistrationDenied(Some("Use your work address.".into())),
             Error::PasswordRejected(PasswordRejected {
                 problem: PasswordProblem::Common,
                 min_length: 15,

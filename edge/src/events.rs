@@ -92,6 +92,8 @@ pub mod types {
     pub const ADMIN_READ: &str = "system.admin_api.read";
     /// An admin API call was refused (no valid token, or a scope missing).
     pub const ADMIN_DENIED: &str = "system.admin_api.access_denied";
+    /// An inline hook was called: its decision and latency, or why it failed.
+    pub const INLINE_HOOK_CALL: &str = "system.inline_hook.call";
 }
 
 /// One event to record.

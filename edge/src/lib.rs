@@ -20,6 +20,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod flows;
+pub mod hooks;
 pub mod http;
 pub mod i18n;
 pub mod logs;

@@ -9,6 +9,9 @@ use async_trait::async_trait;
 use crate::clients::Client;
 use crate::crypto::es256::Es256Signer;
 use crate::crypto::sealing::KeyEncryptionKey;
+use crate::hooks::model::{
+    Attempt, DeliveryMessage, DeliveryStatus, EventHook, InlineHook, InlineHookKind, WebhookRequest,
+};
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::signals::{Place, Signals};
 use crate::users::{Session, User};
@@ -311,7 +314,8 @@ pub trait Mailbox {
     async fn messages(&self, to: &str, limit: usize) -> Result<Vec<KeptMail>, StoreError>;
 }
 
-/// The System Log.
+/// The System Log. Appending an event already recorded (same `uuid`) changes nothing, so
+/// a queue may deliver a batch twice.
 #[async_trait(?Send)]
 pub trait EventLog {
     async fn append(&self, event: &SystemLogEvent) -> Result<(), StoreError>;
@@ -320,6 +324,88 @@ pub trait EventLog {
         &self,
         query: &crate::logs::query::LogQuery,
     ) -> Result<Vec<SystemLogEvent>, StoreError>;
+
+    /// Appends every event, all or none where the store allows.
+    async fn append_all(&self, events: &[SystemLogEvent]) -> Result<(), StoreError> {
+        for event in events {
+            self.append(event).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Event hooks and the state of their deliveries.
+#[async_trait(?Send)]
+pub trait HookStore {
+    /// Every enabled hook.
+    async fn enabled(&self) -> Result<Vec<EventHook>, StoreError>;
+    async fn find(&self, id: &str) -> Result<Option<EventHook>, StoreError>;
+    /// Records planned deliveries as pending; one already recorded (same id) is left as
+    /// it is.
+    async fn create_deliveries(
+        &self,
+        deliveries: &[DeliveryMessage],
+        at: UnixMillis,
+    ) -> Result<(), StoreError>;
+    /// Records an attempt (a success marks the delivery delivered); returns the number of
+    /// attempts made so far, this one included.
+    async fn record_attempt(&self, delivery_id: &str, attempt: &Attempt)
+        -> Result<u32, StoreError>;
+    /// Ends a delivery without success: dead-lettered or cancelled.
+    async fn finish(
+        &self,
+        delivery_id: &str,
+        status: DeliveryStatus,
+        at: UnixMillis,
+    ) -> Result<(), StoreError>;
+}
+
+/// Inline hooks, at most one of a kind for a client (or for every client).
+#[async_trait(?Send)]
+pub trait InlineHookStore {
+    /// The enabled hook of `kind` for `client_id`, or the one for every client.
+    async fn find(
+        &self,
+        kind: InlineHookKind,
+        client_id: &str,
+    ) -> Result<Option<InlineHook>, StoreError>;
+}
+
+/// The endpoint could not be reached, or did not answer in time; the detail is for logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError(pub String);
+
+/// What an endpoint answered: the status, header names in lower case, and at most
+/// [`MAX_ANSWER_BYTES`] of the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The most of an answer's body that is read.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024;
+
+/// Outbound HTTP to the customer's endpoints (event and inline hooks). Redirects are not
+/// followed.
+#[async_trait(?Send)]
+pub trait WebhookTransport {
+    /// POSTs `request` and returns the answer, giving up after `timeout_ms`.
+    async fn post(
+        &self,
+        request: &WebhookRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpAnswer, TransportError>;
 }
 
 /// A token signing key as stored: the private half sealed (see [`crate::crypto::sealing`]).
@@ -484,6 +570,9 @@ pub struct Ports<'a> {
     pub mailer: &'a dyn Mailer,
     /// Set only where mail is kept for development instead of sent.
     pub mailbox: Option<&'a dyn Mailbox>,
+    pub inline_hooks: &'a dyn InlineHookStore,
+    /// Outbound HTTP to the customer's endpoints.
+    pub http: &'a dyn WebhookTransport,
     pub settings: &'a Settings,
     pub diagnostics: &'a dyn Diagnostics,
     pub signals: &'a dyn SignalSource,

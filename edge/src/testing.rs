@@ -12,13 +12,16 @@ use crate::cache::IsolateCache;
 use crate::clients::{Client, ClientType};
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
+use crate::hooks::inline::{InlineHook, InlineHookKind};
+use crate::hooks::{Attempt, DeliveryMessage, DeliveryStatus, EventHook, WebhookRequest};
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
+use crate::ports::InlineHookStore;
 use crate::ports::{
     BreachedPasswords, ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog,
-    FactorStore, GrantStore, HumanCheck, KeptMail, KeyStore, Mail, MailError, Mailbox, Mailer,
-    OneTimeStore, OutboundError, Ports, RandomUnavailable, RiskStore, SecureRandom, SessionStore,
-    Settings, SignalSource, StoreError, StoredCredential, StoredKey, StoredTotp, UnixMillis,
-    UserStore,
+    FactorStore, GrantStore, HookStore, HttpAnswer, HumanCheck, KeptMail, KeyStore, Mail,
+    MailError, Mailbox, Mailer, OneTimeStore, OutboundError, Ports, RandomUnavailable, RiskStore,
+    SecureRandom, SessionStore, Settings, SignalSource, StoreError, StoredCredential, StoredKey,
+    StoredTotp, TransportError, UnixMillis, UserStore, WebhookTransport,
 };
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
@@ -767,6 +770,184 @@ impl EventLog for MemoryEventLog {
     }
 }
 
+/// A delivery as [`MemoryHookStore`] keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub hook_id: String,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub last_status: Option<u16>,
+}
+
+/// Event hooks and deliveries in memory.
+#[derive(Default)]
+pub struct MemoryHookStore {
+    pub hooks: RefCell<Vec<EventHook>>,
+    pub deliveries: RefCell<HashMap<String, DeliveryRow>>,
+}
+
+#[async_trait(?Send)]
+impl HookStore for MemoryHookStore {
+    async fn enabled(&self) -> Result<Vec<EventHook>, StoreError> {
+        Ok(self
+            .hooks
+            .borrow()
+            .iter()
+            .filter(|h| h.enabled)
+            .cloned()
+            .collect())
+    }
+
+    async fn find(&self, id: &str) -> Result<Option<EventHook>, StoreError> {
+        Ok(self.hooks.borrow().iter().find(|h| h.id == id).cloned())
+    }
+
+    async fn create_deliveries(
+        &self,
+        deliveries: &[DeliveryMessage],
+        _at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let mut rows = self.deliveries.borrow_mut();
+        for d in deliveries {
+            rows.entry(d.id.clone()).or_insert_with(|| DeliveryRow {
+                hook_id: d.hook_id.clone(),
+                event_type: d.event.event_type.clone(),
+                status: DeliveryStatus::Pending,
+                attempts: 0,
+                last_status: None,
+            });
+        }
+        Ok(())
+    }
+
+    async fn record_attempt(
+        &self,
+        delivery_id: &str,
+        attempt: &Attempt,
+    ) -> Result<u32, StoreError> {
+        let mut rows = self.deliveries.borrow_mut();
+        let row = rows
+            .get_mut(delivery_id)
+            .ok_or_else(|| StoreError::Unavailable(format!("no delivery {delivery_id}")))?;
+        row.attempts += 1;
+        row.last_status = attempt.status;
+        if attempt.succeeded() {
+            row.status = DeliveryStatus::Delivered;
+        }
+        Ok(row.attempts)
+    }
+
+    async fn finish(
+        &self,
+        delivery_id: &str,
+        status: DeliveryStatus,
+        _at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        if let Some(row) = self.deliveries.borrow_mut().get_mut(delivery_id) {
+            if row.status == DeliveryStatus::Pending {
+                row.status = status;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A webhook receiver that answers the statuses it was given, in turn (200 once they
+/// run out; `None` is a timeout), and keeps every request.
+#[derive(Default)]
+pub struct ScriptedTransport {
+    pub answers: RefCell<std::collections::VecDeque<Option<u16>>>,
+    pub received: RefCell<Vec<WebhookRequest>>,
+}
+
+impl ScriptedTransport {
+    pub fn answering(answers: &[Option<u16>]) -> ScriptedTransport {
+        ScriptedTransport {
+            answers: RefCell::new(answers.iter().copied().collect()),
+            received: RefCell::default(),
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl WebhookTransport for ScriptedTransport {
+    async fn post(
+        &self,
+        request: &WebhookRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpAnswer, TransportError> {
+        self.received.borrow_mut().push(request.clone());
+        let status = match self.answers.borrow_mut().pop_front() {
+            Some(Some(status)) => status,
+            Some(None) => return Err(TransportError(format!("timed out after {timeout_ms} ms"))),
+            None => 200,
+        };
+        Ok(HttpAnswer {
+            status,
+            headers: Vec::new(),
+            body: String::new(),
+        })
+    }
+}
+
+/// Inline hooks in memory: `(client_id or None for every client, hook)`.
+#[derive(Default)]
+pub struct MemoryInlineHookStore {
+    pub hooks: RefCell<Vec<(Option<String>, InlineHook)>>,
+}
+
+#[async_trait(?Send)]
+impl InlineHookStore for MemoryInlineHookStore {
+    async fn find(
+        &self,
+        kind: InlineHookKind,
+        client_id: &str,
+    ) -> Result<Option<InlineHook>, StoreError> {
+        let hooks = self.hooks.borrow();
+        let of_kind = |for_client: bool| {
+            hooks
+                .iter()
+                .find(|(client, hook)| {
+                    hook.kind == kind
+                        && if for_client {
+                            client.as_deref() == Some(client_id)
+                        } else {
+                            client.is_none()
+                        }
+                })
+                .map(|(_, hook)| hook.clone())
+        };
+        Ok(of_kind(true).or_else(|| of_kind(false)))
+    }
+}
+
+/// An endpoint played by a function of the request (and the timeout it was given).
+pub struct FnTransport(
+    #[allow(clippy::type_complexity)]
+    pub  Box<dyn Fn(&WebhookRequest, u64) -> Result<HttpAnswer, TransportError>>,
+);
+
+impl Default for FnTransport {
+    /// Nobody answers.
+    fn default() -> Self {
+        FnTransport(Box::new(|_, _| {
+            Err(TransportError("no endpoint in this test".into()))
+        }))
+    }
+}
+
+#[async_trait(?Send)]
+impl WebhookTransport for FnTransport {
+    async fn post(
+        &self,
+        request: &WebhookRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpAnswer, TransportError> {
+        (self.0)(request, timeout_ms)
+    }
+}
+
 #[derive(Default)]
 pub struct MemoryKeyStore {
     keys: RefCell<Vec<StoredKey>>,
@@ -1290,6 +1471,8 @@ pub struct TestPorts {
     pub grants: MemoryGrantStore,
     pub counters: MemoryCounters,
     pub mailer: MemoryMailer,
+    pub inline_hooks: MemoryInlineHookStore,
+    pub http: FnTransport,
     pub settings: Settings,
     pub diagnostics: CollectedDiagnostics,
     pub signals: SetSignals,
@@ -1318,6 +1501,8 @@ impl TestPorts {
             grants: MemoryGrantStore::default(),
             counters: MemoryCounters::default(),
             mailer: MemoryMailer::default(),
+            inline_hooks: MemoryInlineHookStore::default(),
+            http: FnTransport::default(),
             settings: Settings {
                 key_encryption_key: Some(key_encryption_key(1)),
                 rp_id: None,
@@ -1360,6 +1545,8 @@ impl TestPorts {
             counters: &self.counters,
             mailer: &self.mailer,
             mailbox: Some(&self.mailer),
+            inline_hooks: &self.inline_hooks,
+            http: &self.http,
             settings: &self.settings,
             diagnostics: &self.diagnostics,
             signals: &self.signals,

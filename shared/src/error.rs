@@ -107,11 +107,14 @@ pub enum ErrorCode {
     /// (RFC 9470 `insufficient_user_authentication` with `acr_values`): sign in again
     /// with one, then retry.
     MfaRequired,
+    /// The site's registration rules (its registration hook) refused this sign-up; the
+    /// message, when present, is the site's own, in the person's language.
+    RegistrationDenied,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 45] = [
+    pub const ALL: [ErrorCode; 46] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -157,6 +160,7 @@ impl ErrorCode {
         ErrorCode::FactorNotFound,
         ErrorCode::LastFactor,
         ErrorCode::MfaRequired,
+        ErrorCode::RegistrationDenied,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -209,6 +213,7 @@ impl ErrorCode {
             ErrorCode::FactorNotFound => "factor_not_found",
             ErrorCode::LastFactor => "last_factor",
             ErrorCode::MfaRequired => "mfa_required",
+            ErrorCode::RegistrationDenied => "registration_denied",
         }
     }
 }
@@ -229,6 +234,10 @@ pub struct ApiError {
     /// another.
     #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
     pub password: Option<crate::api::PasswordRejected>,
+    /// With `registration_denied`: the site's own words for the person, already in
+    /// their language, when its registration hook gave any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_message: Option<String>,
 }
 
 #[cfg(test)]
@@ -296,6 +305,7 @@ mod tests {
                 "factor_not_found",
                 "last_factor",
                 "mfa_required",
+                "registration_denied",
             ]
         );
     }
@@ -306,6 +316,7 @@ mod tests {
             code: ErrorCode::UnknownClient,
             message: "Unknown client.".into(),
             password: None,
+            site_message: None,
         };
         assert_eq!(
             serde_json::to_value(&body).unwrap(),
@@ -322,6 +333,7 @@ mod tests {
                 problem: crate::api::PasswordProblem::TooShort,
                 min_length: 15,
             }),
+            site_message: None,
         };
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(

@@ -108,13 +108,23 @@ function wrangler(args, env) {
 /**
  * The System Log events of `eventType` in the local D1 under `stateDir`, oldest first:
  * `{event_type, outcome, reason, actor_id, client_id}` (what an administrator reads).
+ *
+ * Events reach D1 through the events queue after each response (batches wait at most a
+ * second), so this reads until two reads 1.5 s apart agree, at most 20 times.
  */
-export function systemLog(stateDir, eventType) {
+export async function systemLog(stateDir, eventType) {
   const sql =
     "SELECT event_type, outcome, json_extract(data, '$.outcome.reason') AS reason, actor_id, client_id " +
     `FROM events WHERE event_type = '${eventType.replaceAll("'", "''")}' ORDER BY published, rowid`;
-  const out = wrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql]);
-  return JSON.parse(out)[0].results;
+  const read = () => JSON.parse(wrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql]))[0].results;
+  let rows = read();
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 1_500));
+    const again = read();
+    if (JSON.stringify(again) === JSON.stringify(rows)) return again;
+    rows = again;
+  }
+  return rows;
 }
 
 async function waitFor(url, timeoutMs, isDead) {

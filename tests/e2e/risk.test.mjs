@@ -180,7 +180,7 @@ async function signUpInParis(email, client = "adaptive", extra = {}) {
   return set;
 }
 
-const lastReason = (stateDir, type) => systemLog(stateDir, type).at(-1)?.reason;
+const lastReason = async (stateDir, type) => (await systemLog(stateDir, type)).at(-1)?.reason;
 
 // --- adaptive sign-on -------------------------------------------------------------------
 
@@ -194,8 +194,8 @@ test("adaptive: someone with the password in a new country is asked for an email
   assert.equal(challenged.body.authorization_code, undefined);
   assert.equal(deviceCookie(challenged.cookies), undefined, "nothing remembered before the second factor");
   const why = "risk high: new_country(FR->NZ), new_device; challenge";
-  assert.equal(lastReason(edge.stateDir, "policy.evaluate_sign_on"), why);
-  assert.equal(lastReason(edge.stateDir, "security.threat.detected"), why);
+  assert.equal(await lastReason(edge.stateDir, "policy.evaluate_sign_on"), why);
+  assert.equal(await lastReason(edge.stateDir, "security.threat.detected"), why);
   // A replayed, guessed code fails; the owner's code from the mailbox finishes: pwd + otp.
   const wrong = await step(flow, "email/code", { code: "000000" });
   assert.equal(wrong.body.code, "code_invalid");
@@ -209,7 +209,7 @@ test("adaptive: Paris then Auckland minutes apart is impossible travel, challeng
   const { flow } = await startFlow("adaptive");
   const challenged = await step(flow, "password", { email: "ida@example.com", password: PASSWORD }, { signals: AUCKLAND, cookie: cookiePair(set) });
   assert.equal(challenged.body.status, "verify_email", JSON.stringify(challenged.body));
-  const why = lastReason(edge.stateDir, "policy.evaluate_sign_on");
+  const why = await lastReason(edge.stateDir, "policy.evaluate_sign_on");
   assert.match(why, /^risk high: impossible_travel\(18\d{3} km in 0\.0 h\), new_country\(FR->NZ\); challenge$/);
 });
 
@@ -219,18 +219,18 @@ test("adaptive: the remembered browser at home signs in with its password alone;
   const { flow } = await startFlow("adaptive");
   const done = await step(flow, "password", { email: "grace@example.com", password: PASSWORD }, { signals: PARIS, cookie: cookiePair(set) });
   assert.equal(done.body.status, "authorization_code", JSON.stringify(done.body));
-  assert.equal(lastReason(edge.stateDir, "policy.evaluate_sign_on"), "risk low; allow");
+  assert.equal(await lastReason(edge.stateDir, "policy.evaluate_sign_on"), "risk low; allow");
   // Another account in the same browser is a new device to that account.
   await signUpInParis("hopper@example.com");
   const other = await startFlow("adaptive");
   const second = await step(other.flow, "password", { email: "hopper@example.com", password: PASSWORD }, { signals: PARIS, cookie: cookiePair(set) });
   assert.equal(second.body.status, "authorization_code");
-  assert.equal(lastReason(edge.stateDir, "policy.evaluate_sign_on"), "risk medium: new_device; allow");
+  assert.equal(await lastReason(edge.stateDir, "policy.evaluate_sign_on"), "risk medium: new_device; allow");
 });
 
 test("adaptive: parallel wrong passwords from a new country get the same answer as an unknown address, and assess nothing", async () => {
   await signUpInParis("lin@example.com");
-  const before = systemLog(edge.stateDir, "policy.evaluate_sign_on").length;
+  const before = (await systemLog(edge.stateDir, "policy.evaluate_sign_on")).length;
   const attempts = await Promise.all(
     ["lin@example.com", "nobody@example.com"].flatMap((email) =>
       [1, 2, 3].map(async () => {
@@ -243,7 +243,7 @@ test("adaptive: parallel wrong passwords from a new country get the same answer 
     assert.equal(answer.status, 401);
     assert.deepEqual(answer.body, attempts[0].body);
   }
-  assert.equal(systemLog(edge.stateDir, "policy.evaluate_sign_on").length, before);
+  assert.equal((await systemLog(edge.stateDir, "policy.evaluate_sign_on")).length, before);
 });
 
 test("adaptive: without DEV_SIGNALS=allow the development header sets nothing", async () => {
@@ -269,7 +269,7 @@ test("adaptive: without DEV_SIGNALS=allow the development header sets nothing", 
     const tor = JSON.stringify({ anonymous: true, country: "NZ" });
     const done = await at(`/v1/flows/${await flow()}/password`, { email, password: PASSWORD }, tor);
     assert.equal(done.body.status, "authorization_code", "neither Tor nor a new country was believed");
-    const reasons = systemLog(plain.stateDir, "policy.evaluate_sign_on").map((e) => e.reason);
+    const reasons = (await systemLog(plain.stateDir, "policy.evaluate_sign_on")).map((e) => e.reason);
     assert.deepEqual(reasons, ["risk low; allow", "risk medium: new_device; allow"]);
   } finally {
     await plain.dispose();
@@ -292,7 +292,7 @@ test("turnstile: the client's configuration names the site key; sign-up without 
   });
   assert.equal(forged.status, 403);
   assert.equal(forged.body.code, "human_check_failed");
-  const blocked = systemLog(edge.stateDir, "security.request.blocked").map((e) => e.reason);
+  const blocked = (await systemLog(edge.stateDir, "security.request.blocked")).map((e) => e.reason);
   assert.ok(blocked.includes("no token") && blocked.includes("siteverify: invalid-input-response"), JSON.stringify(blocked));
 });
 
@@ -338,7 +338,7 @@ test("pwned passwords: a breached password is refused at sign-up, and only a 5-c
   const request = pwned.requests.at(-1);
   assert.equal(request.prefix, sha1(breached).slice(0, 5));
   assert.equal(request.padding, "true");
-  assert.equal(lastReason(edge.stateDir, "security.breached_credential.detected"), "pwned passwords");
+  assert.equal(await lastReason(edge.stateDir, "security.breached_credential.detected"), "pwned passwords");
   // The client without the check never asks.
   const asked = pwned.requests.length;
   await signUpInParis("trent@example.com");
@@ -355,7 +355,7 @@ test("pwned passwords unreachable: sign-up still works and the System Log says s
   } finally {
     pwned.down = false;
   }
-  const warning = systemLog(edge.stateDir, "system.breached_password_check.unavailable").at(-1);
+  const warning = (await systemLog(edge.stateDir, "system.breached_password_check.unavailable")).at(-1);
   assert.equal(warning.reason, "pwned passwords unreachable");
   assert.equal(warning.outcome, "FAILURE");
 });

@@ -75,6 +75,9 @@ pub enum Failure {
     /// `factor_code_invalid`: the authenticator-app or recovery code is wrong, expired or
     /// was used already.
     FactorCodeInvalid,
+    /// `registration_denied`: the site refused the sign-up, with its own words for the
+    /// person (already in their language) when it gave any.
+    RegistrationDenied(Option<String>),
     /// Any other API error; its message is for people and is shown as it is.
     Other { code: String, message: String },
 }
@@ -107,6 +110,7 @@ impl Failure {
             Failure::CodeExpired => ErrorCode::CodeExpired.as_str(),
             Failure::LinkExpired => ErrorCode::LinkExpired.as_str(),
             Failure::FactorCodeInvalid => ErrorCode::FactorCodeInvalid.as_str(),
+            Failure::RegistrationDenied(_) => ErrorCode::RegistrationDenied.as_str(),
             Failure::Other { code, .. } => code,
         }
     }
@@ -121,6 +125,8 @@ struct ErrorBody {
     code: String,
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    site_message: Option<String>,
 }
 
 /// A [`FlowOutcome`] as it arrives, read from the browser's parse of the JSON: serde
@@ -765,6 +771,7 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::CodeExpired) => Failure::CodeExpired,
         Some(ErrorCode::LinkExpired) => Failure::LinkExpired,
         Some(ErrorCode::FactorCodeInvalid) => Failure::FactorCodeInvalid,
+        Some(ErrorCode::RegistrationDenied) => Failure::RegistrationDenied(body.site_message),
         // Every WebAuthn check, including ones newer than this widget.
         _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
         Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {
@@ -856,6 +863,18 @@ mod tests {
         assert_eq!(failure("code_invalid"), Failure::CodeInvalid);
         assert_eq!(failure("code_expired"), Failure::CodeExpired);
         assert_eq!(failure("link_expired"), Failure::LinkExpired);
+        assert_eq!(
+            failure("registration_denied"),
+            Failure::RegistrationDenied(None)
+        );
+        assert_eq!(
+            api_failure(r#"{"code":"registration_denied","message":"x","site_message":"Non."}"#),
+            Failure::RegistrationDenied(Some("Non.".into()))
+        );
+        assert_eq!(
+            Failure::RegistrationDenied(None).code(),
+            "registration_denied"
+        );
         for code in ["code_invalid", "code_expired", "link_expired"] {
             assert_eq!(failure(code).code(), code);
         }

@@ -408,6 +408,7 @@ pub mod failure {
     pub const FACTOR_CODE: Key = Key("failure.factor-code");
     pub const ORIGIN_NOT_ALLOWED: Key = Key("failure.origin-not-allowed");
     pub const UNKNOWN_CLIENT: Key = Key("failure.unknown-client");
+    pub const REGISTRATION_DENIED: Key = Key("failure.registration-denied");
     pub const GENERIC: Key = Key("failure.generic");
 
     pub fn too_short(text: Text, min_length: usize) -> String {
@@ -446,6 +447,9 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
         Failure::CodeExpired => failure::CODE_EXPIRED,
         Failure::LinkExpired => failure::LINK_EXPIRED,
         Failure::FactorCodeInvalid => failure::FACTOR_CODE,
+        // The site's own words, in the person's language, when its hook gave any.
+        Failure::RegistrationDenied(Some(message)) => return message.clone(),
+        Failure::RegistrationDenied(None) => failure::REGISTRATION_DENIED,
         // The edge's own message is English and for the site's developers: the console
         // has it (see app.rs); the person gets words in their language.
         Failure::Other { code, .. } => match code.as_str() {

@@ -12,6 +12,7 @@
 use crate::amr::Amr;
 use crate::clients::Client;
 use crate::crypto::token::random_handle;
+use crate::hooks::inline::ExtraClaims;
 use crate::oauth::claims::{at_hash, AccessTokenClaims, IdTokenClaims};
 use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
 use crate::oauth::jws::{
@@ -65,11 +66,28 @@ pub struct Minted {
     pub id_token: Option<String>,
 }
 
+/// `claims` with the token hook's additions; a claim already there always wins (the
+/// hook's claims were filtered against [`crate::hooks::inline::RESERVED_CLAIMS`] too).
+fn with_extra<C: serde::Serialize>(
+    claims: &C,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Result<serde_json::Value, SignError> {
+    let mut value =
+        serde_json::to_value(claims).map_err(|e| SignError(format!("claims json: {e}")))?;
+    if let Some(object) = value.as_object_mut() {
+        for (name, claim) in extra {
+            object.entry(name.clone()).or_insert_with(|| claim.clone());
+        }
+    }
+    Ok(value)
+}
+
 /// Mints an access token and, for `openid` requests with a user, an ID token.
 pub async fn mint(
     ring: &KeyRing,
     subject: &Subject<'_>,
     groups: Option<Vec<String>>,
+    extra: &ExtraClaims,
     random: &dyn crate::ports::SecureRandom,
 ) -> Result<Minted, SignError> {
     let iat = subject.now.as_seconds();
@@ -96,7 +114,12 @@ pub async fn mint(
         grant: subject.grant.cloned(),
         groups: groups.clone(),
     };
-    let access_token = sign_compact(ring.signer.as_ref(), TYP_ACCESS_TOKEN, &access).await?;
+    let access_token = sign_compact(
+        ring.signer.as_ref(),
+        TYP_ACCESS_TOKEN,
+        &with_extra(&access, &extra.access_token)?,
+    )
+    .await?;
 
     let id_token = match subject.user {
         Some(user) if subject.scopes.has("openid") => {
@@ -125,7 +148,14 @@ pub async fn mint(
                 },
                 groups,
             };
-            Some(sign_compact(ring.signer.as_ref(), TYP_ID_TOKEN, &claims).await?)
+            Some(
+                sign_compact(
+                    ring.signer.as_ref(),
+                    TYP_ID_TOKEN,
+                    &with_extra(&claims, &extra.id_token)?,
+                )
+                .await?,
+            )
         }
         _ => None,
     };
@@ -277,7 +307,14 @@ mod tests {
             grant: Some(&GrantRef::of("g1")),
             now: t.clock.now(),
         };
-        let minted = pollster::block_on(mint(&ring, &subject, None, &t.random)).unwrap();
+        let minted = pollster::block_on(mint(
+            &ring,
+            &subject,
+            None,
+            &ExtraClaims::default(),
+            &t.random,
+        ))
+        .unwrap();
         (ring, minted)
     }
 

@@ -174,14 +174,15 @@ pub async fn verify(
     if issued_for != flow_id {
         return Err(CeremonyError::MismatchedChallenge.into());
     }
+    let additions = accounts::screen(ports, attempt, &email, "passkey").await?;
     let now = ports.clock.now();
     let user = User {
         id: user_id,
         email,
         email_verified: false,
-        name,
-        given_name: None,
-        family_name: None,
+        name: name.or(additions.name),
+        given_name: additions.given_name,
+        family_name: additions.family_name,
         external_id: None,
         password_hash: None,
         status: UserStatus::Active,

@@ -85,6 +85,13 @@ pub fn start_flow(t: &TestPorts) -> String {
 
 /// Redeems the authorization code of a finished embedded flow; returns the token response.
 pub fn redeem(t: &TestPorts, done: &Response, client_id: &str) -> Value {
+    let tokens = redeem_response(t, done, client_id);
+    assert_eq!(tokens.status, 200, "{}", json(&tokens));
+    json(&tokens)
+}
+
+/// The token endpoint's answer to redeeming a finished embedded flow's code, whatever it is.
+pub fn redeem_response(t: &TestPorts, done: &Response, client_id: &str) -> Response {
     assert_eq!(done.status, 200, "{}", json(done));
     let code = json(done)["authorization_code"]
         .as_str()
@@ -98,9 +105,7 @@ pub fn redeem(t: &TestPorts, done: &Response, client_id: &str) -> Value {
             ("client_id", client_id),
         ])
         .finish();
-    let tokens = form(t, "/token", &body);
-    assert_eq!(tokens.status, 200, "{}", json(&tokens));
-    json(&tokens)
+    form(t, "/token", &body)
 }
 
 /// A form POST (the OAuth endpoints, the email link page).

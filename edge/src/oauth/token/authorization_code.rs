@@ -87,7 +87,7 @@ pub(super) async fn exchange(
         now,
     };
     let refresh_token = refresh_secret.map(|s| refresh_token_for(&grant_id, &s));
-    let response = respond(ports, &ring, &subject, refresh_token).await?;
+    let response = respond(ports, incoming.context, &ring, &subject, refresh_token).await?;
     events::record(
         ports,
         incoming.context,

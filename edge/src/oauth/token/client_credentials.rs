@@ -61,5 +61,5 @@ pub(super) async fn exchange(
         grant: None,
         now: ports.clock.now(),
     };
-    respond(ports, &ring, &subject, None).await
+    respond(ports, incoming.context, &ring, &subject, None).await
 }

@@ -215,12 +215,26 @@ fn invalid_target(err: TargetError) -> Failure {
 /// Mints the tokens for `subject` and shapes the §5.1 response.
 async fn respond(
     ports: &Ports<'_>,
+    context: &RequestContext,
     ring: &KeyRing,
     subject: &Subject<'_>,
     refresh_token: Option<String>,
 ) -> Result<TokenResponse, Failure> {
     let groups = crate::oauth::groups_claim::for_subject(ports, subject).await?;
-    let minted = mint(ring, subject, groups, ports.random)
+    let sub = subject.user.map(|u| u.id.as_str());
+    let extra = crate::hooks::inline::token_claims(
+        ports,
+        context,
+        &crate::hooks::inline::TokenContext {
+            client_id: &subject.client.id,
+            sub,
+            email: subject.user.map(|u| u.email.as_str()),
+            scopes: subject.scopes,
+        },
+    )
+    .await
+    .map_err(|_| Failure::unavailable("the token hook failed and fails closed".into()))?;
+    let minted = mint(ring, subject, groups, &extra, ports.random)
         .await
         .map_err(|e| Failure::unavailable(format!("signing: {e:?}")))?;
     Ok(TokenResponse {

@@ -119,6 +119,7 @@ pub(super) async fn exchange(
     };
     respond(
         ports,
+        incoming.context,
         &ring,
         &subject,
         Some(refresh_token_for(grant_id, &secret)),

@@ -11,7 +11,8 @@
 //! protection services (`TURNSTILE_*`, `PWNED_PASSWORDS_URL`; see `outbound`),
 //! `CACHE_TTL_SECONDS`, how long an isolate keeps signing keys and clients (see
 //! [`crate::cache`]; 60 s when unset), and `SIGNING=software` to sign with `p256` in
-//! wasm instead of WebCrypto (for comparing the two).
+//! wasm instead of WebCrypto (for comparing the two); and the queues of the System Log
+//! and event hooks (`EVENTS`, `HOOK_DELIVERIES`; see `queues`).
 //!
 //! Risk signals come from `request.cf`. Only where this deployment's origin is loopback
 //! (`wrangler dev`, whose `request.cf` is fixed) and `DEV_SIGNALS=allow`, the
@@ -25,6 +26,7 @@ mod mail;
 mod objects;
 mod one_time;
 mod outbound;
+mod queues;
 mod webcrypto;
 
 pub use counters::CounterObject;
@@ -40,8 +42,8 @@ use crate::error::Error;
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
 use crate::oauth::keys;
 use crate::ports::{
-    Clock, Diagnostics, Mailbox, Mailer, Ports, RandomUnavailable, SecureRandom, Settings,
-    SignalSource, StoreError, UnixMillis,
+    Clock, Diagnostics, EventLog, Mailbox, Mailer, Ports, RandomUnavailable, SecureRandom,
+    Settings, SignalSource, StoreError, UnixMillis,
 };
 use crate::signals::{Signals, DEV_SIGNALS_HEADER};
 
@@ -220,6 +222,8 @@ struct Platform {
     pwned_passwords: outbound::PwnedPasswords,
     cache: &'static IsolateCache,
     signers: webcrypto::WebCryptoSigners,
+    /// What this request recorded, sent to the events queue after the response.
+    events: queues::EventBuffer,
 }
 
 impl Platform {
@@ -251,10 +255,17 @@ impl Platform {
             signers: webcrypto::WebCryptoSigners {
                 software: var(env, "SIGNING").as_deref() == Some("software"),
             },
+            events: queues::EventBuffer::new(d1::D1Stores::new(env.d1("DB")?)),
         })
     }
 
+    /// The ports of a request: events are buffered for [`Platform::publish_after_response`].
     fn ports(&self) -> Ports<'_> {
+        self.ports_over(&self.events)
+    }
+
+    /// The ports with `events` as the System Log.
+    fn ports_over<'a>(&'a self, events: &'a dyn EventLog) -> Ports<'a> {
         Ports {
             clock: &WorkerClock,
             random: &WebCryptoRandom,
@@ -266,12 +277,14 @@ impl Platform {
             credentials: &self.stores,
             factors: &self.stores,
             sessions: &self.stores,
-            events: &self.stores,
+            events,
             keys: &self.stores,
             grants: &self.grants,
             counters: &self.counters,
             mailer: self.mailer.as_ref(),
             mailbox: self.mailbox.as_ref().map(|m| m as &dyn Mailbox),
+            inline_hooks: &self.stores,
+            http: &outbound::FetchTransport,
             settings: &self.settings,
             diagnostics: &ConsoleDiagnostics,
             signals: &self.signals,
@@ -301,11 +314,12 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(None) => {}
         Err(err) => console_error!("scheduled key rotation failed: {err:?}"),
     }
+    queues::publish(&env, platform.events.take()).await;
 }
 
 #[event(fetch)]
-async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
-    let response = match serve(req, &env).await {
+async fn fetch(req: worker::Request, env: Env, ctx: Context) -> worker::Result<worker::Response> {
+    let response = match serve(req, &env, &ctx).await {
         Ok(response) => response,
         Err(err) => {
             // Binding or conversion failures: answer like any other outage, never a bare 500.
@@ -316,7 +330,7 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
     into_worker_response(response)
 }
 
-async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> {
+async fn serve(mut req: worker::Request, env: &Env, ctx: &Context) -> worker::Result<Response> {
     let declared_length = req
         .headers()
         .get("content-length")?
@@ -361,6 +375,7 @@ async fn serve(mut req: worker::Request, env: &Env) -> worker::Result<Response> 
     };
 
     let handled = api::handle(&platform.ports(), request).await;
+    platform.publish_after_response(env, ctx);
     if let Some(log) = handled.log {
         console_error!("{log}");
     }

@@ -7,14 +7,23 @@
 //!   /range/{prefix}` with `Add-Padding: true`.
 //!
 //! Each call gives up after a few seconds: a slow service must not hold a sign-up.
+//!
+//! And [`FetchTransport`], the [`WebhookTransport`] to the customer's own endpoints
+//! (event and inline hooks), with the timeout each call is given.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::future::{select, Either};
-use worker::{Delay, Fetch, Headers, Method, RequestInit};
+use futures_util::StreamExt;
+use wasm_bindgen::JsValue;
+use worker::{AbortController, Delay, Fetch, Headers, Method, RequestInit, RequestRedirect};
 
-use crate::ports::{BreachedPasswords, HumanCheck, OutboundError};
+use crate::hooks::WebhookRequest;
+use crate::ports::{
+    BreachedPasswords, HttpAnswer, HumanCheck, OutboundError, TransportError, WebhookTransport,
+    MAX_ANSWER_BYTES,
+};
 
 pub const DEFAULT_SITEVERIFY_URL: &str =
     "https://challenges.cloudflare.com/turnstile/v0/siteverify";
@@ -99,5 +108,66 @@ impl BreachedPasswords for PwnedPasswords {
         init.with_method(Method::Get).with_headers(headers);
         let url = format!("{}/range/{prefix}", self.url.trim_end_matches('/'));
         fetch_text(&url, &init, "pwned passwords").await
+    }
+}
+
+/// `fetch`, abandoned (and aborted) when the timeout passes before the answer has been
+/// read; redirects are answers, not followed (a redirect could point a signed payload
+/// anywhere).
+pub struct FetchTransport;
+
+#[async_trait(?Send)]
+impl WebhookTransport for FetchTransport {
+    async fn post(
+        &self,
+        request: &WebhookRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpAnswer, TransportError> {
+        let failed = |e: worker::Error| TransportError(e.to_string());
+        let headers = Headers::new();
+        for (name, value) in &request.headers {
+            headers.set(name, value).map_err(failed)?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_redirect(RequestRedirect::Manual)
+            .with_body(Some(JsValue::from_str(&request.body)));
+        let outbound = worker::Request::new_with_init(&request.url, &init).map_err(failed)?;
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let exchange = std::pin::pin!(async {
+            let mut response = Fetch::Request(outbound).send_with_signal(&signal).await?;
+            let status = response.status_code();
+            let headers = response
+                .headers()
+                .entries()
+                .map(|(n, v)| (n.to_ascii_lowercase(), v))
+                .collect();
+            let mut body = Vec::new();
+            if let Ok(mut stream) = response.stream() {
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk?;
+                    let room = MAX_ANSWER_BYTES - body.len();
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if body.len() >= MAX_ANSWER_BYTES {
+                        break;
+                    }
+                }
+            }
+            Ok::<_, worker::Error>(HttpAnswer {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            })
+        });
+        let timeout = Delay::from(Duration::from_millis(timeout_ms));
+        match select(exchange, timeout).await {
+            Either::Left((answer, _)) => answer.map_err(failed),
+            Either::Right(_) => {
+                controller.abort();
+                Err(TransportError(format!("no answer within {timeout_ms} ms")))
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ mod directory;
 mod events;
 mod factors;
 mod groups;
+mod hooks;
 mod keys;
 mod mailbox;
 mod risk;
