@@ -11,6 +11,19 @@ import { after, before, describe, test } from "node:test";
 import * as oidc from "openid-client";
 
 import { ROOT, startEdge, toolEnv } from "./harness.mjs";
+
+/**
+ * Calls `read` until `ok` holds of its answer (at most 30 s): System Log events reach D1
+ * through the events queue, a moment after the response.
+ */
+async function eventually(read, ok) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const answer = await read();
+    if (ok(answer) || Date.now() > deadline) return answer;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 import {
   assertNoServerErrors,
   authorizeWithSession,
@@ -178,7 +191,10 @@ describe("admin API: SCIM 2.0 and the System Log", () => {
     // Every call is in the System Log with the client as its actor and the user as target.
     const auditor = await tokenOf("auditor");
     const filter = encodeURIComponent('actor.id eq "provisioner" and eventType sw "user.lifecycle."');
-    const log = await call("GET", `/api/v1/logs?filter=${filter}&limit=50`, auditor);
+    const log = await eventually(
+      () => call("GET", `/api/v1/logs?filter=${filter}&limit=50`, auditor),
+      (r) => r.status !== 200 || (r.body.filter((e) => e.eventType === "user.lifecycle.create").length >= 3 && r.body.some((e) => e.eventType === "user.lifecycle.delete.completed")),
+    );
     assert.equal(log.status, 200, JSON.stringify(log.body));
     const types = log.body.map((e) => e.eventType);
     assert.deepEqual(
@@ -190,7 +206,10 @@ describe("admin API: SCIM 2.0 and the System Log", () => {
     assert.equal(create.target[0].alternateId, "grace@hr.example");
     const deleted = log.body.find((e) => e.eventType === "user.lifecycle.delete.completed");
     assert.equal(deleted.target[0].id, seen.created[2]);
-    const reads = await call("GET", `/api/v1/logs?filter=${encodeURIComponent('eventType eq "system.admin_api.read" and actor.id eq "provisioner"')}`, auditor);
+    const reads = await eventually(
+      () => call("GET", `/api/v1/logs?filter=${encodeURIComponent('eventType eq "system.admin_api.read" and actor.id eq "provisioner"')}`, auditor),
+      (r) => r.body.length >= 5,
+    );
     assert.ok(reads.body.length >= 5, `reads are logged too: ${reads.body.length}`);
   });
 
@@ -264,7 +283,10 @@ describe("admin API: SCIM 2.0 and the System Log", () => {
     assert.equal(search.body.totalResults, 0);
     // The pseudonymous record: events the person acted in keep the id, not the address.
     const auditor = await tokenOf("auditor");
-    const theirs = await call("GET", `/api/v1/logs?filter=${encodeURIComponent(`actor.id eq "${other.sub}"`)}`, auditor);
+    const theirs = await eventually(
+      () => call("GET", `/api/v1/logs?filter=${encodeURIComponent(`actor.id eq "${other.sub}"`)}`, auditor),
+      (r) => r.body.length > 0,
+    );
     assert.ok(theirs.body.length > 0, "their sign-up is still in the log");
     assert.ok(!JSON.stringify(theirs.body).includes(other.email), "without their address");
   });
