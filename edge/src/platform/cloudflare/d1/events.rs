@@ -19,6 +19,22 @@ const INSERT: &str = "INSERT OR IGNORE INTO events (uuid, published, event_type,
                       outcome, actor_id, client_id, ip_address, data) \
                       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
+/// An event stored after its person was deleted (it waited in the events queue while the
+/// erasure ran) gets the erasure's treatment at once: the same pseudonymous record as
+/// every older event (`users.erase` in directory.rs).
+const SCRUB_ACTOR: &str = "UPDATE events SET ip_address = NULL, data = json_remove(data, \
+                           '$.actor.alternateId', '$.actor.displayName', '$.client.ipAddress', \
+                           '$.client.userAgent', '$.request.ipAddress', '$.request.userAgent') \
+                           WHERE uuid = ?1 AND actor_id IN \
+                           (SELECT id FROM users WHERE status = 'deprovisioned')";
+const SCRUB_TARGETS: &str = "UPDATE events SET data = json_set(data, '$.target', (\
+                             SELECT json_group_array(CASE WHEN json_extract(t.value, '$.id') IN \
+                               (SELECT id FROM users WHERE status = 'deprovisioned') \
+                             THEN json_remove(t.value, '$.alternateId', '$.displayName') \
+                             ELSE json(t.value) END) \
+                             FROM json_each(events.data, '$.target') AS t)) \
+                             WHERE uuid = ?1 AND json_array_length(data, '$.target') > 0";
+
 /// The columns of `events` for `event`.
 fn columns(event: &SystemLogEvent) -> Result<Vec<JsValue>, StoreError> {
     let data = serde_json::to_string(event)
@@ -48,9 +64,7 @@ fn columns(event: &SystemLogEvent) -> Result<Vec<JsValue>, StoreError> {
 #[async_trait(?Send)]
 impl EventLog for D1Stores {
     async fn append(&self, event: &SystemLogEvent) -> Result<(), StoreError> {
-        self.changes(INSERT, &columns(event)?, "events.append")
-            .await
-            .map(|_| ())
+        self.append_all(std::slice::from_ref(event)).await
     }
 
     /// One D1 batch: a single round trip, in one transaction.
@@ -58,14 +72,14 @@ impl EventLog for D1Stores {
         if events.is_empty() {
             return Ok(());
         }
-        let mut statements = Vec::with_capacity(events.len());
+        let mut statements = Vec::with_capacity(events.len() * 3);
         for event in events {
-            statements.push(
-                self.db
-                    .prepare(INSERT)
-                    .bind(&columns(event)?)
-                    .map_err(unavailable("bind"))?,
-            );
+            let bound = |sql: &str, args: &[JsValue]| {
+                self.db.prepare(sql).bind(args).map_err(unavailable("bind"))
+            };
+            statements.push(bound(INSERT, &columns(event)?)?);
+            statements.push(bound(SCRUB_ACTOR, &[text(&event.uuid)])?);
+            statements.push(bound(SCRUB_TARGETS, &[text(&event.uuid)])?);
         }
         self.db
             .batch(statements)
