@@ -1,16 +1,15 @@
 //! Signing in with a code sent by email, and confirming an address the same way
 //! when the client signs in only verified addresses.
 
-use leptos::html::Input;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use portcullis_shared::api::EmailSent;
 
-use super::email_code_link;
-use crate::api::Failure;
-use crate::fields::{Form, FormErrors, LinkButton, Message, TextField};
+use super::{email_code_link, CodeForm, CodeShape, SendCode};
+use crate::fields::{FormErrors, LinkButton, Message};
 use crate::session::Session;
-use crate::task::Tasks;
-use crate::text::{self, email as t};
+use crate::text::email as t;
 
 /// Asks for the emailed code. Emails carry no sign-in link: a code signs in only the
 /// window it is typed into.
@@ -25,47 +24,12 @@ pub fn EmailCodeStep(
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
-    let tasks = Tasks::here();
     let errors = FormErrors::new();
     let code_error: Message = RwSignal::new(None);
-    let busy = RwSignal::new(false);
-    let code = RwSignal::new(String::new());
-    let code_input = NodeRef::<Input>::new();
-    session.focus_on_arrival(code_input);
     let length = sent.code_length;
-
-    let submit = {
+    let send: SendCode = {
         let email = email.clone();
-        move || {
-            code_error.set(None);
-            // People paste codes with spaces or dashes; only the digits count.
-            let typed: String = code
-                .get_untracked()
-                .chars()
-                .filter(|c| !c.is_whitespace() && *c != '-')
-                .collect();
-            if typed.len() != usize::from(length) || !typed.chars().all(|c| c.is_ascii_digit()) {
-                FormErrors::on_field(code_error, code_input, t::code_missing(tx, length));
-                return;
-            }
-            let email = email.clone();
-            tasks.run(
-                busy,
-                session.email_code(email, verify, typed),
-                move |result| {
-                    match result {
-                        Ok(()) => {}
-                        // Wrong, but the code lives on: type it again.
-                        Err(failure @ Failure::CodeInvalid) => {
-                            code.set(String::new());
-                            let message = text::failure_message(tx, &failure);
-                            FormErrors::on_field(code_error, code_input, message);
-                        }
-                        Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
-                    }
-                },
-            );
-        }
+        Rc::new(move |code: String| Box::pin(session.email_code(email.clone(), verify, code)))
     };
 
     // A new code replaces the old one; the screen shows again, and says so.
@@ -92,19 +56,13 @@ pub fn EmailCodeStep(
 
     view! {
         <p class="pc-hint pc-intro" part="hint">{intro}</p>
-        <Form busy=busy errors=errors submit=tx.get(t::SUBMIT) busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
-            <TextField
-                id="pc-code"
-                label=tx.get(t::CODE)
-                kind="text"
-                autocomplete="one-time-code"
-                inputmode="numeric"
-                required=true
-                value=code
-                error=code_error
-                node_ref=code_input
-            />
-        </Form>
+        <CodeForm
+            shape=CodeShape::Digits(usize::from(length))
+            missing=t::code_missing(tx, length)
+            errors=errors
+            code_error=code_error
+            send=send
+        />
         {resend.map(|resend| email_code_link(session, errors, tx.get(t::RESEND), resend, verify))}
         <p class="pc-switch" part="switch">
             <LinkButton label=if verify { tx.get(t::OTHER_ACCOUNT) } else { tx.get(t::OTHER_WAY) } on_click=back />

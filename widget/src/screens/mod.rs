@@ -9,9 +9,15 @@ mod second_factor;
 mod sign_up;
 mod signed_in;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use leptos::html::Input;
 use leptos::prelude::*;
 
-use crate::fields::{BusyLink, FormErrors};
+use crate::api::Failure;
+use crate::fields::{BusyLink, Form, FormErrors, Message, TextField};
 use crate::session::{Screen, Session};
 use crate::task::Tasks;
 use crate::text;
@@ -111,4 +117,97 @@ fn send_code(
             }
         },
     );
+}
+
+/// The request a code form makes with the typed code; `Ok` leaves the screen.
+type SendCode = Rc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<(), Failure>>>>>;
+
+/// What a code looks like, checked before a round trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodeShape {
+    /// So many digits: an emailed code, or an authenticator app's (RFC 6238).
+    Digits(usize),
+    /// A recovery code.
+    Recovery,
+}
+
+/// An authenticator app's code, as apps show it.
+const TOTP: CodeShape = CodeShape::Digits(6);
+
+impl CodeShape {
+    fn fits(self, code: &str) -> bool {
+        match self {
+            CodeShape::Digits(n) => code.len() == n && code.chars().all(|c| c.is_ascii_digit()),
+            CodeShape::Recovery => !code.is_empty() && code.len() <= 64,
+        }
+    }
+}
+
+/// The code as typed, without the spaces and dashes people paste it with.
+fn typed(code: RwSignal<String>) -> String {
+    code.get_untracked()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
+}
+
+/// A form with one code field: an emailed code, an app's code or a recovery code. A
+/// wrong code that may be typed again clears the field and says so under it.
+#[component]
+fn CodeForm(
+    /// What the code looks like; also its label and on-screen keyboard.
+    shape: CodeShape,
+    /// What a code of the wrong shape is told.
+    #[prop(into)]
+    missing: String,
+    /// The form's messages (shared with a link that sends a new code).
+    errors: FormErrors,
+    /// The field's message.
+    code_error: Message,
+    /// Runs the request for the typed code.
+    send: SendCode,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let tx = session.text();
+    let tasks = Tasks::here();
+    let busy = RwSignal::new(false);
+    let code = RwSignal::new(String::new());
+    let code_input = NodeRef::<Input>::new();
+    session.focus_on_arrival(code_input);
+    let submit = move || {
+        code_error.set(None);
+        let value = typed(code);
+        if !shape.fits(&value) {
+            FormErrors::on_field(code_error, code_input, missing.clone());
+            return;
+        }
+        tasks.run(busy, send(value), move |result| match result {
+            Ok(()) => {}
+            // Wrong, but the code lives on: type it again.
+            Err(failure @ (Failure::CodeInvalid | Failure::FactorCodeInvalid)) => {
+                code.set(String::new());
+                FormErrors::on_field(code_error, code_input, text::failure_message(tx, &failure));
+            }
+            Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
+        });
+    };
+    let (label, autocomplete, inputmode) = match shape {
+        CodeShape::Recovery => (tx.get(text::mfa::RECOVERY_CODE), "off", "text"),
+        CodeShape::Digits(_) => (tx.get(text::email::CODE), "one-time-code", "numeric"),
+    };
+    view! {
+        <Form busy=busy errors=errors submit=tx.get(text::email::SUBMIT) busy_label=tx.get(text::email::BUSY) on_submit=Box::new(submit)>
+            <TextField
+                id="pc-code"
+                label=label
+                kind="text"
+                autocomplete=autocomplete
+                inputmode=inputmode
+                required=true
+                value=code
+                error=code_error
+                node_ref=code_input
+            />
+        </Form>
+    }
 }

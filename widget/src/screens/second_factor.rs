@@ -1,101 +1,17 @@
 //! The second step of a sign-in: a code from an authenticator app or a recovery code;
 //! setting up an app where the client requires one; the recovery codes, shown once.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
-use leptos::html::Input;
 use leptos::prelude::*;
 
-use crate::api::Failure;
 use portcullis_shared::api::SecondFactorMethod;
 
-use crate::fields::{ErrorText, Form, FormErrors, LinkButton, Message, OtherWay, TextField};
+use super::{CodeForm, CodeShape, SendCode, TOTP};
+use crate::fields::{ErrorText, Form, FormErrors, LinkButton, OtherWay};
 use crate::session::Session;
 use crate::task::Tasks;
 use crate::text::{self, email as e, mfa as t};
-
-/// The request a code form makes with the typed code.
-type SendCode = Rc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<(), Failure>>>>>;
-
-/// Digits of an authenticator app's code (RFC 6238 as apps use it).
-const TOTP_DIGITS: usize = 6;
-
-/// The code as typed, without the spaces and dashes people paste it with.
-fn typed(code: RwSignal<String>) -> String {
-    code.get_untracked()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect()
-}
-
-/// One code field in a form, for the app's code or a recovery code.
-#[component]
-fn CodeForm(
-    /// A recovery code rather than the app's code.
-    recovery: bool,
-    /// Whether the typed code has the shape of one.
-    check: fn(&str) -> bool,
-    /// What a code that does not pass `check` is told.
-    missing: &'static str,
-    /// Runs the request for the typed code; `Ok` leaves the screen.
-    send: SendCode,
-) -> impl IntoView {
-    let session = expect_context::<Session>();
-    let tx = session.text();
-    let tasks = Tasks::here();
-    let errors = FormErrors::new();
-    let code_error: Message = RwSignal::new(None);
-    let busy = RwSignal::new(false);
-    let code = RwSignal::new(String::new());
-    let code_input = NodeRef::<Input>::new();
-    session.focus_on_arrival(code_input);
-    let submit = move || {
-        code_error.set(None);
-        let value = typed(code);
-        if !check(&value) {
-            FormErrors::on_field(code_error, code_input, missing.to_string());
-            return;
-        }
-        tasks.run(busy, send(value), move |result| match result {
-            Ok(()) => {}
-            Err(failure @ Failure::FactorCodeInvalid) => {
-                code.set(String::new());
-                FormErrors::on_field(code_error, code_input, text::failure_message(tx, &failure));
-            }
-            Err(failure) => errors.on_form(text::failure_message(tx, &failure)),
-        });
-    };
-    let (label, autocomplete, inputmode) = if recovery {
-        (tx.get(t::RECOVERY_CODE), "off", "text")
-    } else {
-        (tx.get(e::CODE), "one-time-code", "numeric")
-    };
-    view! {
-        <Form busy=busy errors=errors submit=tx.get(e::SUBMIT) busy_label=tx.get(e::BUSY) on_submit=Box::new(submit)>
-            <TextField
-                id="pc-code"
-                label=label
-                kind="text"
-                autocomplete=autocomplete
-                inputmode=inputmode
-                required=true
-                value=code
-                error=code_error
-                node_ref=code_input
-            />
-        </Form>
-    }
-}
-
-fn totp_shape(code: &str) -> bool {
-    code.len() == TOTP_DIGITS && code.chars().all(|c| c.is_ascii_digit())
-}
-
-fn recovery_shape(code: &str) -> bool {
-    !code.is_empty() && code.len() <= 64
-}
 
 /// Asks for the app's code, or with `recovery`, a recovery code.
 #[component]
@@ -118,19 +34,22 @@ pub fn SecondFactorStep(
         let email = email.clone();
         Rc::new(move |code: String| Box::pin(session.second_factor(email.clone(), recovery, code)))
     };
-    let (intro, missing, check): (_, _, fn(&str) -> bool) = if recovery {
+    let (intro, missing, shape) = if recovery {
         (
             tx.get(t::RECOVERY_INTRO),
             tx.get(t::RECOVERY_MISSING),
-            recovery_shape,
+            CodeShape::Recovery,
         )
     } else if with_app {
-        (tx.get(t::TOTP_INTRO), tx.get(t::TOTP_MISSING), totp_shape)
+        (tx.get(t::TOTP_INTRO), tx.get(t::TOTP_MISSING), TOTP)
     } else {
-        (tx.get(t::KEY_INTRO), tx.get(t::TOTP_MISSING), totp_shape)
+        (tx.get(t::KEY_INTRO), tx.get(t::TOTP_MISSING), TOTP)
     };
-    let form = with_app
-        .then(|| view! { <CodeForm recovery=recovery check=check missing=missing send=send /> });
+    let form = with_app.then(|| {
+        view! {
+            <CodeForm shape=shape missing=missing errors=FormErrors::new() code_error=RwSignal::new(None) send=send />
+        }
+    });
     // A passkey or security key: the browser's own dialog, no field to fill.
     let key = (!recovery && offers(SecondFactorMethod::SecurityKey)).then(|| {
         let busy = RwSignal::new(false);
@@ -213,7 +132,7 @@ pub fn EnrolTotp(
                     <img class="pc-qr" part="qr" src=src alt=tx.get(t::QR) width="200" height="200" />
                     <p class="pc-hint" part="hint">{tx.get(t::MANUAL_KEY)}</p>
                     <p class="pc-key" part="key"><code>{secret}</code></p>
-                    <CodeForm recovery=false check=totp_shape missing=tx.get(t::TOTP_MISSING) send=send.get_value() />
+                    <CodeForm shape=TOTP missing=tx.get(t::TOTP_MISSING) errors=FormErrors::new() code_error=RwSignal::new(None) send=send.get_value() />
                 }
                 .into_any()
             }
