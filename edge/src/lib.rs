@@ -14,6 +14,7 @@ pub mod api;
 pub mod attack;
 pub mod cache;
 pub mod client_lookup;
+pub mod client_settings;
 pub mod clients;
 pub mod crypto;
 pub mod email;
