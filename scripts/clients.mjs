@@ -2,31 +2,21 @@
 // edge/migrations/) by running `wrangler d1 execute`. Run it through `scripts/clients`,
 // which puts the project's wrangler and Node on PATH; `scripts/clients help` explains.
 //
-// Every value that reaches SQL is validated first and then written as a quoted SQL
+// Every client is checked by the edge's own rules first (the `client-settings` program
+// of edge/, the admin API's rules) and every value is then written as a quoted SQL
 // literal (`sqlText`, `sqlInteger`); nothing typed is pasted into SQL unescaped.
 // Confidential clients get a 256-bit random secret that is printed once; only
 // `sha256:<hex>` of it is stored, and no command ever reads the hash back.
 
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"];
-/** `account` is the account API's scope: the sign-in widget needs it to manage passkeys. */
-export const DEFAULT_SCOPES = ["openid", "profile", "email", "offline_access", "account"];
-export const DEFAULT_GRANT_TYPES = ["authorization_code", "refresh_token"];
-/** Lifetimes in seconds: [default, minimum, maximum]. Defaults match the migration. */
-export const TTLS = {
-  access_token_ttl: [600, 60, 86_400],
-  id_token_ttl: [600, 60, 86_400],
-  refresh_token_ttl: [2_592_000, 300, 31_536_000],
-};
 
 /** A refusal of what was typed: printed as it is, exit status 2. */
 export class UsageError extends Error {}
@@ -36,223 +26,108 @@ const fail = (message) => {
 };
 
 // --- validation -----------------------------------------------------------------------
+//
+// The rules a client must meet live in the edge (edge/src/client_settings.rs), where the
+// admin API (`/admin/v1/clients`) runs them too; this script runs them through the
+// edge's `client-settings` program, so the two can never disagree.
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1"]);
+/** Which option of `add` sets each field of a client, to name it in a refusal. */
+const OPTION_OF_FIELD = {
+  id: "--id",
+  name: "--name",
+  client_type: "--type",
+  redirect_uris: "--redirect-uri",
+  allowed_origins: "--origin",
+  allowed_scopes: "--scope",
+  grant_types: "--grant-type",
+  post_logout_redirect_uris: "--post-logout-redirect-uri",
+  email_verification: "--require-verified-email",
+  mfa: "--mfa",
+  theme: "--theme",
+  adaptive_mfa: "--adaptive-mfa",
+  groups_claim: "--groups-claim",
+  access_token_ttl: "--access-token-ttl",
+  id_token_ttl: "--id-token-ttl",
+  refresh_token_ttl: "--refresh-token-ttl",
+};
 
-/** Client ids go into URLs, form bodies and Basic credentials: unreserved characters only. */
-export function parseClientId(id) {
-  if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/.test(id)) {
-    fail(
-      `invalid client id ${JSON.stringify(id)}: use 1–128 of A–Z a–z 0–9 . _ ~ - (starting with a letter or digit)`,
-    );
-  }
-  return id;
-}
+const CARGO = (() => {
+  const installed = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "bin/cargo");
+  return existsSync(installed) ? installed : "cargo";
+})();
 
-export function parseName(name) {
-  if (typeof name !== "string" || name.trim() === "") fail("--name is required and must not be blank");
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) fail("--name must not contain control characters");
-  if ([...name].length > 100) fail("--name must be at most 100 characters");
-  return name.trim();
-}
-
-export function parseClientType(type) {
-  if (type !== "public" && type !== "confidential") {
-    fail(`invalid --type ${JSON.stringify(type)}: use public or confidential`);
-  }
-  return type;
-}
-
-function parseUrl(value, what) {
-  if (typeof value !== "string" || value === "") fail(`${what} must not be empty`);
-  // The edge compares redirect URIs byte for byte (RFC 9700 §4.1.3), so what is stored
-  // is exactly what was typed: refuse anything the URL parser would have to repair.
-  // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001f\u007f]/.test(value)) fail(`${what} ${JSON.stringify(value)} contains whitespace or control characters`);
-  let url;
+/**
+ * Checks a client (the admin API's JSON shape) with the edge's rules and returns its
+ * complete settings; throws `UsageError` naming the option and the problem.
+ */
+export function checkClient(input) {
+  const result = spawnSync(
+    CARGO,
+    ["run", "--quiet", "--locked", "-p", "portcullis-edge", "--bin", "client-settings"],
+    { cwd: ROOT, input: JSON.stringify(input), encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (result.error) throw new Error(`could not run the edge's client rules: ${result.error.message}`);
+  let answer;
   try {
-    url = new URL(value);
+    answer = JSON.parse(result.stdout.trim().split("\n").at(-1));
   } catch {
-    fail(`${what} ${JSON.stringify(value)} is not an absolute URL`);
+    throw new Error(`the edge's client rules failed:\n${result.stderr}`);
   }
-  return url;
-}
-
-function checkSchemeAndHost(url, value, what) {
-  if (url.protocol === "https:") return;
-  if (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname)) return;
-  fail(`${what} ${JSON.stringify(value)} must use https (http only for localhost or 127.0.0.1)`);
-}
-
-/**
- * A redirect URI (RFC 6749 §3.1.2): absolute, https or http on loopback, no fragment
- * (§3.1.2: "MUST NOT include a fragment component"), no user information.
- */
-export function parseRedirectUri(value, what = "redirect URI") {
-  const url = parseUrl(value, what);
-  checkSchemeAndHost(url, value, what);
-  if (value.includes("#")) fail(`${what} ${JSON.stringify(value)} must not contain a fragment (#…)`);
-  if (url.username || url.password || /^[a-z]+:\/\/[^/]*@/i.test(value)) {
-    fail(`${what} ${JSON.stringify(value)} must not contain user information (user:pass@)`);
-  }
-  if (!/^https?:\/\/[^/?#]+/i.test(value)) fail(`${what} ${JSON.stringify(value)} must be of the form scheme://host/path`);
-  return value;
-}
-
-/**
- * A web origin as browsers send it in `Origin` (RFC 6454 §6.2): `scheme://host[:port]`,
- * lower-case, no default port, no path. The edge compares it exactly, so it must already
- * be in that form.
- */
-export function parseOrigin(value) {
-  const url = parseUrl(value, "origin");
-  checkSchemeAndHost(url, value, "origin");
-  if (url.origin !== value) {
-    const hint = url.origin !== "null" ? `; did you mean ${JSON.stringify(url.origin)}?` : "";
-    fail(`origin ${JSON.stringify(value)} must be exactly scheme://host[:port], without path or trailing slash${hint}`);
-  }
-  return value;
-}
-
-/** A scope token (RFC 6749 §3.3): printable ASCII except space, `"` and `\`. */
-export function parseScope(value) {
-  if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(value)) fail(`invalid scope ${JSON.stringify(value)} (RFC 6749 §3.3)`);
-  return value;
-}
-
-export function parseGrantType(value) {
-  if (!GRANT_TYPES.includes(value)) {
-    fail(`unknown grant type ${JSON.stringify(value)}: use ${GRANT_TYPES.join(", ")}`);
-  }
-  return value;
-}
-
-/** Seconds, as a number or with a unit: `600`, `90s`, `10m`, `12h`, `30d`. */
-export function parseTtl(value, name) {
-  const [, min, max] = TTLS[name];
-  const match = /^(\d{1,9})([smhd]?)$/.exec(String(value));
-  if (!match) fail(`--${name.replaceAll("_", "-")} ${JSON.stringify(value)}: use seconds, or a number with s, m, h or d`);
-  const seconds = Number(match[1]) * { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2]];
-  if (seconds < min || seconds > max) {
-    fail(`--${name.replaceAll("_", "-")} must be between ${min} and ${max} seconds (got ${seconds})`);
-  }
-  return seconds;
+  if (answer.refusal) fail(`${OPTION_OF_FIELD[answer.refusal.field] ?? answer.refusal.field}: ${answer.refusal.problem}`);
+  if (!answer.client) throw new Error(`the edge's client rules failed:\n${result.stderr}`);
+  return answer.client;
 }
 
 /** Repeated options may also carry several values separated by spaces or commas. */
 const splitList = (values) => (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== "");
-const unique = (values) => [...new Set(values)];
 
-/**
- * Turns the options of `add` into a complete, valid client row (without timestamps and
- * secret). Throws `UsageError` naming the first problem.
- */
-export const THEME_PRESETS = ["neutral", "high-contrast", "playful", "midnight"];
-/** When a sign-in is challenged for a second factor because of its risk (edge/src/risk). */
-export const ADAPTIVE_MFA = ["never", "high-risk", "always"];
-export const MFA_POLICIES = ["off", "optional", "required"];
-
-/**
- * The stored theme: a preset name, or a theme file's JSON (shared/src/theme.rs; the edge
- * validates it and ignores a theme that does not validate). `null` for none.
- */
-export function parseTheme(preset, file) {
+/** `--theme PRESET` as it is, `--theme-file FILE` as the theme object it holds. */
+function themeOption(preset, file) {
   if (preset !== undefined && file !== undefined) fail("give --theme or --theme-file, not both");
-  if (preset !== undefined) {
-    if (!THEME_PRESETS.includes(preset)) fail(`unknown theme ${JSON.stringify(preset)}: one of ${THEME_PRESETS.join(", ")}`);
-    return preset;
-  }
-  if (file === undefined) return null;
-  let theme;
+  if (file === undefined) return preset;
   try {
-    theme = JSON.parse(readFileSync(file, "utf8"));
+    return JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
     fail(`--theme-file ${file}: ${error.message}`);
   }
-  for (const key of ["light", "dark", "color_scheme", "radius_px", "space_px", "font", "button"]) {
-    if (!(key in theme)) fail(`--theme-file ${file}: missing "${key}"`);
-  }
-  return JSON.stringify(theme);
 }
 
+/**
+ * Turns the options of `add` into a complete, valid client row (without timestamps and
+ * secret), checked by the edge's rules. Throws `UsageError` naming the first problem.
+ */
 export function buildClient(options) {
-  const client_type = parseClientType(options.type ?? "public");
-  const id = options.id === undefined ? generateClientId() : parseClientId(options.id);
-  const name = parseName(options.name);
-  const redirect_uris = unique((options["redirect-uri"] ?? []).map((v) => parseRedirectUri(v)));
-  const allowed_origins = unique((options.origin ?? []).map(parseOrigin));
-  const post_logout_redirect_uris = unique(
-    (options["post-logout-redirect-uri"] ?? []).map((v) => parseRedirectUri(v, "post-logout redirect URI")),
-  );
-  const scopes = splitList(options.scope);
-  const allowed_scopes = scopes.length ? unique(scopes.map(parseScope)) : DEFAULT_SCOPES;
-  const grants = splitList(options["grant-type"]);
-  const grant_types = grants.length ? unique(grants.map(parseGrantType)) : DEFAULT_GRANT_TYPES;
-
-  if (grant_types.includes("client_credentials") && client_type !== "confidential") {
-    fail("client_credentials is only for confidential clients (RFC 6749 §4.4): add --type confidential");
-  }
-  if (grant_types.includes("refresh_token") && !grant_types.includes("authorization_code")) {
-    fail("refresh_token needs authorization_code: refresh tokens are issued only from an authorization code");
-  }
-  if (grant_types.includes("authorization_code") && redirect_uris.length === 0) {
-    fail("authorization_code needs at least one --redirect-uri");
-  }
-  if (!grant_types.includes("authorization_code") && (redirect_uris.length || post_logout_redirect_uris.length)) {
-    fail("redirect URIs are only used with the authorization_code grant");
-  }
-  const ttls = Object.fromEntries(
-    Object.entries(TTLS).map(([key, [fallback]]) => {
-      const given = options[key.replaceAll("_", "-")];
-      return [key, given === undefined ? fallback : parseTtl(given, key)];
-    }),
-  );
-  const patterns = (options["groups-claim"] ?? []).map(parseGroupPattern);
-  const groups_claim = patterns.length ? unique(patterns) : null;
-  const email_verification = options["require-verified-email"] ? "required" : "optional";
-  const adaptive = options["adaptive-mfa"] ?? "never";
-  if (!ADAPTIVE_MFA.includes(adaptive)) {
-    fail(`unknown --adaptive-mfa ${JSON.stringify(adaptive)}: one of ${ADAPTIVE_MFA.join(", ")}`);
-  }
-  const adaptive_mfa = adaptive.replaceAll("-", "_");
-  const human_check = options["human-check"] ? 1 : 0;
-  const breached_password_check = options["breached-password-check"] ? 1 : 0;
-  const mfa = options.mfa ?? "off";
-  if (!MFA_POLICIES.includes(mfa)) fail(`unknown --mfa ${JSON.stringify(mfa)}: one of ${MFA_POLICIES.join(", ")}`);
-  const theme = parseTheme(options.theme, options["theme-file"]);
+  const client = checkClient({
+    id: options.id,
+    name: options.name,
+    client_type: options.type,
+    redirect_uris: options["redirect-uri"] ?? [],
+    allowed_origins: options.origin ?? [],
+    allowed_scopes: splitList(options.scope),
+    grant_types: splitList(options["grant-type"]),
+    post_logout_redirect_uris: options["post-logout-redirect-uri"] ?? [],
+    email_verification: options["require-verified-email"] ? "required" : "optional",
+    mfa: options.mfa,
+    theme: themeOption(options.theme, options["theme-file"]),
+    adaptive_mfa: options["adaptive-mfa"],
+    human_check: Boolean(options["human-check"]),
+    breached_password_check: Boolean(options["breached-password-check"]),
+    groups_claim: options["groups-claim"] ?? [],
+    access_token_ttl: options["access-token-ttl"],
+    id_token_ttl: options["id-token-ttl"],
+    refresh_token_ttl: options["refresh-token-ttl"],
+  });
+  // The row as D1 stores it (edge/src/platform/cloudflare/d1/clients.rs).
   return {
-    id,
-    name,
-    client_type,
-    redirect_uris,
-    allowed_origins,
-    allowed_scopes,
-    grant_types,
-    post_logout_redirect_uris,
-    email_verification,
-    mfa,
-    theme,
-    adaptive_mfa,
-    human_check,
-    breached_password_check,
-    groups_claim,
-    ...ttls,
+    ...client,
+    adaptive_mfa: client.adaptive_mfa.replaceAll("-", "_"),
+    human_check: client.human_check ? 1 : 0,
+    breached_password_check: client.breached_password_check ? 1 : 0,
+    theme: client.theme === null || typeof client.theme === "string" ? client.theme : JSON.stringify(client.theme),
   };
 }
 
-/** A group name, or a prefix ending in `*`, for the `groups` claim. */
-export function parseGroupPattern(value) {
-  const pattern = String(value).trim();
-  if (!pattern || pattern.length > 200 || /[\x00-\x1f\x7f]/.test(pattern) || pattern.slice(0, -1).includes("*")) {
-    fail(`invalid --groups-claim ${JSON.stringify(value)}: a group name, or a prefix ending in *`);
-  }
-  return pattern;
-}
-
 // --- secrets --------------------------------------------------------------------------
-
-export const generateClientId = () => randomBytes(16).toString("hex");
 
 /** 256 random bits, base64url without padding (43 characters). */
 export const generateSecret = () => randomBytes(32).toString("base64url");
@@ -416,16 +291,16 @@ Commands:
       --type public|confidential        default: public
       --redirect-uri URI                repeatable; exact match; https, or http on localhost/127.0.0.1
       --origin ORIGIN                   repeatable; scheme://host[:port] allowed to embed the widget
-      --scope SCOPE                     repeatable; default: ${DEFAULT_SCOPES.join(" ")}
-      --grant-type GRANT                repeatable; ${GRANT_TYPES.join(", ")}
-                                        default: ${DEFAULT_GRANT_TYPES.join(", ")}
+      --scope SCOPE                     repeatable; default: openid profile email offline_access account
+      --grant-type GRANT                repeatable; authorization_code, refresh_token, client_credentials
+                                        default: authorization_code, refresh_token
       --post-logout-redirect-uri URI    repeatable
       --require-verified-email          sign in only people whose email address is verified
       --mfa off|optional|required       ask for a second factor: never (default), from people
                                         who enrolled one, or from everyone (enrol at next sign-in)
-      --theme PRESET                    ${THEME_PRESETS.join(", ")}
+      --theme PRESET                    neutral, high-contrast, playful, midnight
       --theme-file FILE                 a brand theme as JSON (see shared/src/theme.rs)
-      --adaptive-mfa WHEN               ${ADAPTIVE_MFA.join(", ")} (default never): ask for a
+      --adaptive-mfa WHEN               never, high-risk, always (default never): ask for a
                                         second factor when a sign-in's risk is high, or always
       --human-check                     a Cloudflare Turnstile token at sign-up and at sign-in
                                         to an account under attack
@@ -493,7 +368,7 @@ function describe(client) {
     ["email", client.email_verification === "required" ? "verified addresses only" : "verification optional"],
     ["adaptive MFA", (client.adaptive_mfa ?? "never").replaceAll("_", "-")],
     ["protection", [client.human_check ? "human check" : null, client.breached_password_check ? "breached passwords" : null].filter(Boolean).join(", ") || "-"],
-    ["groups claim", client.groups_claim ? JSON.parse(client.groups_claim).join(" ") : "-"],
+    ["groups claim", client.groups_claim ? [client.groups_claim].flat().flatMap((g) => (g.startsWith("[") ? JSON.parse(g) : g)).join(" ") : "-"],
     ["mfa", client.mfa ?? "off"],
     ["theme", client.theme === null || client.theme === undefined ? "-" : client.theme.startsWith("{") ? "custom" : client.theme],
     ["token lifetimes", `access ${client.access_token_ttl} s, id ${client.id_token_ttl} s, refresh ${client.refresh_token_ttl} s`],
@@ -522,8 +397,8 @@ function target(values) {
 }
 
 function oneId(positionals, command) {
-  if (positionals.length !== 1) fail(`${command} takes exactly one client id`);
-  return parseClientId(positionals[0]);
+  if (positionals.length !== 1 || positionals[0] === "") fail(`${command} takes exactly one client id`);
+  return positionals[0];
 }
 
 /** Runs the CLI with `argv` (without node and script). Returns the exit status. */

@@ -13,7 +13,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::clients::{parse_theme, ClientType};
+use crate::clients::{parse_theme, AdaptiveMfa, Client, ClientType, MfaPolicy, Protection};
 
 /// The grant types a client may be registered for (no implicit, no password grant).
 pub const GRANT_TYPES: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
@@ -146,6 +146,76 @@ impl ClientSettings {
     /// `clients.adaptive_mfa` as stored.
     pub fn stored_adaptive_mfa(&self) -> String {
         self.adaptive_mfa.replace('-', "_")
+    }
+
+    /// The client the core runs with these settings.
+    pub fn to_client(&self, secret_hash: Option<String>) -> Client {
+        let adaptive_mfa = AdaptiveMfa::parse(&self.stored_adaptive_mfa()).unwrap_or_default();
+        Client {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            client_type: self.client_type,
+            redirect_uris: self.redirect_uris.clone(),
+            allowed_origins: self.allowed_origins.clone(),
+            allowed_scopes: self.allowed_scopes.iter().cloned().collect(),
+            secret_hash,
+            grant_types: self.grant_types.clone(),
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            requires_verified_email: self.email_verification == "required",
+            mfa: MfaPolicy::parse(&self.mfa).unwrap_or_default(),
+            theme: self.stored_theme().as_deref().and_then(parse_theme),
+            access_token_ttl: self.access_token_ttl,
+            id_token_ttl: self.id_token_ttl,
+            refresh_token_ttl: self.refresh_token_ttl,
+            groups_claim: self.groups_claim.clone(),
+            protection: Protection {
+                adaptive_mfa,
+                human_check: self.human_check,
+                breached_password_check: self.breached_password_check,
+            },
+        }
+    }
+
+    /// The settings a client runs with (a custom theme shows as its object).
+    pub fn of_client(client: &Client) -> ClientSettings {
+        ClientSettings {
+            id: client.id.clone(),
+            name: client.name.clone(),
+            client_type: client.client_type,
+            redirect_uris: client.redirect_uris.clone(),
+            allowed_origins: client.allowed_origins.clone(),
+            allowed_scopes: client.allowed_scopes.to_vec(),
+            grant_types: client.grant_types.clone(),
+            post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
+            email_verification: if client.requires_verified_email {
+                "required"
+            } else {
+                "optional"
+            }
+            .into(),
+            mfa: match client.mfa {
+                MfaPolicy::Off => "off",
+                MfaPolicy::Optional => "optional",
+                MfaPolicy::Required => "required",
+            }
+            .into(),
+            theme: client
+                .theme
+                .as_ref()
+                .and_then(|t| serde_json::to_value(t).ok()),
+            adaptive_mfa: match client.protection.adaptive_mfa {
+                AdaptiveMfa::Never => "never",
+                AdaptiveMfa::HighRisk => "high-risk",
+                AdaptiveMfa::Always => "always",
+            }
+            .into(),
+            human_check: client.protection.human_check,
+            breached_password_check: client.protection.breached_password_check,
+            groups_claim: client.groups_claim.clone(),
+            access_token_ttl: client.access_token_ttl,
+            id_token_ttl: client.id_token_ttl,
+            refresh_token_ttl: client.refresh_token_ttl,
+        }
     }
 
     /// The settings of a stored client (the inverse of the `stored_` forms).

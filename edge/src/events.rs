@@ -92,6 +92,13 @@ pub mod types {
     pub const ADMIN_READ: &str = "system.admin_api.read";
     /// An admin API call was refused (no valid token, or a scope missing).
     pub const ADMIN_DENIED: &str = "system.admin_api.access_denied";
+    /// An administrator registered a client.
+    pub const APP_CREATE: &str = "application.lifecycle.create";
+    /// An administrator changed a client's settings.
+    pub const APP_UPDATE: &str = "application.lifecycle.update";
+    pub const APP_DELETE: &str = "application.lifecycle.delete";
+    /// An administrator gave a confidential client a new secret (the old one stops working).
+    pub const APP_SECRET_ROTATE: &str = "application.client_secret.rotate";
     /// An inline hook was called: its decision and latency, or why it failed.
     pub const INLINE_HOOK_CALL: &str = "system.inline_hook.call";
 }

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod address_proof;
 pub mod admin;
+pub mod admin_clients;
 pub mod amr;
 pub mod api;
 pub mod attack;

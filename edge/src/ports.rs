@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 
+use crate::client_settings::{ClientResource, ClientSettings};
 use crate::clients::Client;
 use crate::crypto::es256::Es256Signer;
 use crate::crypto::sealing::KeyEncryptionKey;
@@ -80,6 +81,33 @@ pub trait ClientStore {
     async fn find(&self, client_id: &str) -> Result<Option<Client>, StoreError>;
     /// The allowed origins of every enabled client, deduplicated.
     async fn allowed_origins(&self) -> Result<Vec<String>, StoreError>;
+
+    // What the admin API (`/admin/v1/clients`) reads and writes; disabled clients too.
+
+    /// Every registered client, by id.
+    async fn list(&self) -> Result<Vec<ClientResource>, StoreError>;
+    /// One registered client, enabled or not.
+    async fn read(&self, client_id: &str) -> Result<Option<ClientResource>, StoreError>;
+    /// Registers a client; [`StoreError::Conflict`] if its id is taken.
+    async fn create(
+        &self,
+        settings: &ClientSettings,
+        secret_hash: Option<&str>,
+        now: UnixMillis,
+    ) -> Result<(), StoreError>;
+    /// Replaces a client's settings, keeping its secret (dropped if it becomes public),
+    /// creation time and disabled state. `false`: no such client.
+    async fn replace(&self, settings: &ClientSettings, now: UnixMillis)
+        -> Result<bool, StoreError>;
+    /// Deletes a client. `false`: no such client.
+    async fn delete(&self, client_id: &str) -> Result<bool, StoreError>;
+    /// Sets a confidential client's secret hash. `false`: no such confidential client.
+    async fn set_secret(
+        &self,
+        client_id: &str,
+        secret_hash: &str,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError>;
 }
 
 /// People who sign in.

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use crate::cache::IsolateCache;
+use crate::client_settings::{ClientResource, ClientSettings};
 use crate::clients::{Client, ClientType};
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
@@ -189,20 +190,50 @@ impl OneTimeStore for MemoryOneTimeStore {
     }
 }
 
-/// Clients in a `HashMap`.
+/// Clients in a `HashMap`, with the times D1 keeps beside each (created, updated,
+/// disabled).
 #[derive(Default)]
 pub struct MemoryClientStore {
     clients: RefCell<HashMap<String, Client>>,
+    times: RefCell<HashMap<String, (u64, u64, Option<u64>)>>,
 }
 
 impl MemoryClientStore {
     pub fn insert(&self, client: Client) {
+        self.times
+            .borrow_mut()
+            .insert(client.id.clone(), (0, 0, None));
         self.clients.borrow_mut().insert(client.id.clone(), client);
     }
 
-    /// What disabling a client does as far as lookups go: it is no longer found.
+    /// Disabling a client: it is no longer found, and shows as disabled.
     pub fn disable(&self, client_id: &str) {
-        self.clients.borrow_mut().remove(client_id);
+        if let Some(times) = self.times.borrow_mut().get_mut(client_id) {
+            times.2 = Some(0);
+        }
+    }
+
+    fn resource(&self, client: &Client) -> ClientResource {
+        let (created_at, updated_at, disabled_at) = self
+            .times
+            .borrow()
+            .get(&client.id)
+            .copied()
+            .unwrap_or_default();
+        ClientResource {
+            settings: ClientSettings::of_client(client),
+            has_secret: client.secret_hash.is_some(),
+            created_at,
+            updated_at,
+            disabled_at,
+        }
+    }
+
+    fn enabled(&self, client_id: &str) -> bool {
+        self.times
+            .borrow()
+            .get(client_id)
+            .is_none_or(|t| t.2.is_none())
     }
 }
 
@@ -210,6 +241,9 @@ impl MemoryClientStore {
 impl ClientStore for MemoryClientStore {
     async fn find(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
         round_trip(|t| t.d1 += 1);
+        if !self.enabled(client_id) {
+            return Ok(None);
+        }
         Ok(self.clients.borrow().get(client_id).cloned())
     }
 
@@ -219,11 +253,94 @@ impl ClientStore for MemoryClientStore {
             .clients
             .borrow()
             .values()
+            .filter(|c| self.enabled(&c.id))
             .flat_map(|c| c.allowed_origins.clone())
             .collect();
         origins.sort();
         origins.dedup();
         Ok(origins)
+    }
+
+    async fn list(&self) -> Result<Vec<ClientResource>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let clients = self.clients.borrow();
+        let mut ids: Vec<&String> = clients.keys().collect();
+        ids.sort();
+        Ok(ids.into_iter().map(|id| self.resource(&clients[id])).collect())
+    }
+
+    async fn read(&self, client_id: &str) -> Result<Option<ClientResource>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self
+            .clients
+            .borrow()
+            .get(client_id)
+            .map(|c| self.resource(c)))
+    }
+
+    async fn create(
+        &self,
+        settings: &ClientSettings,
+        secret_hash: Option<&str>,
+        now: UnixMillis,
+    ) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        if self.clients.borrow().contains_key(&settings.id) {
+            return Err(StoreError::Conflict);
+        }
+        let client = settings.to_client(secret_hash.map(str::to_string));
+        self.clients.borrow_mut().insert(settings.id.clone(), client);
+        self.times
+            .borrow_mut()
+            .insert(settings.id.clone(), (now.0, now.0, None));
+        Ok(())
+    }
+
+    async fn replace(
+        &self,
+        settings: &ClientSettings,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut clients = self.clients.borrow_mut();
+        let Some(old) = clients.get(&settings.id) else {
+            return Ok(false);
+        };
+        let secret = match settings.client_type {
+            ClientType::Confidential => old.secret_hash.clone(),
+            ClientType::Public => None,
+        };
+        clients.insert(settings.id.clone(), settings.to_client(secret));
+        if let Some(times) = self.times.borrow_mut().get_mut(&settings.id) {
+            times.1 = now.0;
+        }
+        Ok(true)
+    }
+
+    async fn delete(&self, client_id: &str) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        self.times.borrow_mut().remove(client_id);
+        Ok(self.clients.borrow_mut().remove(client_id).is_some())
+    }
+
+    async fn set_secret(
+        &self,
+        client_id: &str,
+        secret_hash: &str,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut clients = self.clients.borrow_mut();
+        match clients.get_mut(client_id) {
+            Some(client) if client.client_type == ClientType::Confidential => {
+                client.secret_hash = Some(secret_hash.to_string());
+                if let Some(times) = self.times.borrow_mut().get_mut(client_id) {
+                    times.1 = now.0;
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 

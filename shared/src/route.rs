@@ -63,6 +63,12 @@ pub enum Route<'a> {
     ScimResourceTypes,
     /// The System Log API (Okta's `/api/v1/logs`).
     Logs,
+    /// The admin API's registered clients (list, register).
+    AdminClients,
+    /// One registered client (read, replace, change, delete).
+    AdminClient(&'a str),
+    /// A confidential client's secret (a new one, shown once).
+    AdminClientSecret(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -126,6 +132,9 @@ impl<'a> Route<'a> {
             ["scim", "v2", "Schemas"] => Route::ScimSchemas,
             ["scim", "v2", "ResourceTypes"] => Route::ScimResourceTypes,
             ["api", "v1", "logs"] => Route::Logs,
+            ["admin", "v1", "clients"] => Route::AdminClients,
+            ["admin", "v1", "clients", id] => Route::AdminClient(id),
+            ["admin", "v1", "clients", id, "secret"] => Route::AdminClientSecret(id),
             _ => return None,
         })
     }
@@ -193,6 +202,9 @@ impl<'a> Route<'a> {
             Route::ScimSchemas => "/scim/v2/Schemas".to_string(),
             Route::ScimResourceTypes => "/scim/v2/ResourceTypes".to_string(),
             Route::Logs => "/api/v1/logs".to_string(),
+            Route::AdminClients => "/admin/v1/clients".to_string(),
+            Route::AdminClient(id) => format!("/admin/v1/clients/{}", segment(id)),
+            Route::AdminClientSecret(id) => format!("/admin/v1/clients/{}/secret", segment(id)),
         }
     }
 }
@@ -301,6 +313,9 @@ mod tests {
             Route::ScimSchemas,
             Route::ScimResourceTypes,
             Route::Logs,
+            Route::AdminClients,
+            Route::AdminClient(id),
+            Route::AdminClientSecret(id),
         ];
         let encoded = segment(id);
         assert_eq!(encoded, "a%2Fb%3Fc%20d%25");
@@ -327,6 +342,8 @@ mod tests {
                 Route::FlowSecurityKeyOptions(_) => Route::FlowSecurityKeyOptions(&encoded),
                 Route::FlowSecurityKey(_) => Route::FlowSecurityKey(&encoded),
                 Route::MyFactor(_) => Route::MyFactor(&encoded),
+                Route::AdminClient(_) => Route::AdminClient(&encoded),
+                Route::AdminClientSecret(_) => Route::AdminClientSecret(&encoded),
                 other => other,
             };
             assert_eq!(Route::parse(&path), Some(expected), "{path}");

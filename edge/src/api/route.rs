@@ -9,7 +9,7 @@ pub use portcullis_shared::route::Route;
 const GET: &[Method] = &[Method::Get, Method::Head];
 const POST: &[Method] = &[Method::Post];
 const GET_POST: &[Method] = &[Method::Get, Method::Head, Method::Post];
-/// A SCIM resource (RFC 7644 §3.4.1, §3.5.1, §3.5.2, §3.6).
+/// A SCIM resource (RFC 7644 §3.4.1, §3.5.1, §3.5.2, §3.6), or an admin API resource.
 const GET_PUT_PATCH_DELETE: &[Method] = &[
     Method::Get,
     Method::Head,
@@ -66,8 +66,10 @@ impl Endpoint for Route<'_> {
             | Route::ScimSchemas
             | Route::ScimResourceTypes
             | Route::Logs => GET,
-            Route::ScimUsers | Route::ScimGroups => GET_POST,
-            Route::ScimUser(_) | Route::ScimGroup(_) => GET_PUT_PATCH_DELETE,
+            Route::ScimUsers | Route::ScimGroups | Route::AdminClients => GET_POST,
+            Route::ScimUser(_) | Route::ScimGroup(_) | Route::AdminClient(_) => {
+                GET_PUT_PATCH_DELETE
+            }
             Route::Flow(_) | Route::MyDevices => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
             Route::MyFactors => GET,
@@ -95,6 +97,7 @@ impl Endpoint for Route<'_> {
             | Route::RecoveryPasswordReset
             | Route::RecoveryAccount
             | Route::MyPasskeyOptions
+            | Route::AdminClientSecret(_)
             | Route::Token
             | Route::Revoke
             | Route::Introspect => POST,

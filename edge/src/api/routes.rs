@@ -228,6 +228,9 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             Ok(crate::scim::handle(ports, request, route, &context).await)
         }
         Route::Logs => Ok(crate::logs::handle(ports, request, &context).await),
+        Route::AdminClients | Route::AdminClient(_) | Route::AdminClientSecret(_) => {
+            Ok(crate::admin_clients::handle(ports, request, route, &context).await)
+        }
         Route::Logout => {
             let params = if request.method == Method::Post {
                 request.form_params().unwrap_or_default()

@@ -1,0 +1,398 @@
+//! The admin API's clients: `/admin/v1/clients` lists and registers, `/admin/v1/clients/{id}`
+//! reads, replaces (`PUT`), changes (`PATCH`, a JSON merge patch, RFC 7396) and deletes,
+//! and `POST /admin/v1/clients/{id}/secret` gives a confidential client a new secret,
+//! shown in that one response only (only its SHA-256 is stored).
+//!
+//! Every call needs a client's own token with `admin.clients.manage` (see
+//! [`crate::admin`]), is checked against the rules of [`crate::client_settings`] (the
+//! ones `scripts/clients` runs), and is recorded in the System Log with the caller as its
+//! actor. A change drops the client from this isolate's cache at once; other isolates
+//! see it within the cache's time to live ([`crate::cache`]).
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::admin::{self, AdminRefusal, AdminScope};
+use crate::client_settings::{self, ClientInput, ClientResource, Refusal};
+use crate::clients::ClientType;
+use crate::crypto::{sha256_hex, token::random_handle};
+use crate::events::{self, types, AdminEventSpec, RequestContext};
+use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
+use crate::ports::{Ports, StoreError};
+use portcullis_shared::route::Route;
+use portcullis_shared::system_log::Party;
+
+/// The stable `code` of an admin API error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminErrorCode {
+    /// The body is not JSON of the resource's shape (an unknown field, a wrong type).
+    InvalidRequest,
+    /// A setting breaks a registration rule; `field` names it.
+    InvalidClientSettings,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    Unauthorized,
+    InsufficientScope,
+    ClientNotFound,
+    /// Another client has this id.
+    ClientExists,
+    /// A public client has no secret to rotate.
+    PublicClient,
+    ServerError,
+}
+
+/// Why an admin clients call failed; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Malformed(String),
+    Invalid(Refusal),
+    UnsupportedMediaType,
+    TooLarge,
+    Refused(AdminRefusal),
+    NotFound,
+    Exists,
+    PublicClient,
+    /// The detail is for the operators' log.
+    Unavailable(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(err: StoreError) -> Failure {
+        match err {
+            StoreError::Conflict => Failure::Exists,
+            StoreError::Unavailable(detail) => Failure::Unavailable(detail),
+        }
+    }
+}
+
+impl Failure {
+    pub fn code(&self) -> AdminErrorCode {
+        match self {
+            Failure::Malformed(_) => AdminErrorCode::InvalidRequest,
+            Failure::Invalid(_) => AdminErrorCode::InvalidClientSettings,
+            Failure::UnsupportedMediaType => AdminErrorCode::UnsupportedMediaType,
+            Failure::TooLarge => AdminErrorCode::PayloadTooLarge,
+            Failure::Refused(AdminRefusal::InsufficientScope(_)) => {
+                AdminErrorCode::InsufficientScope
+            }
+            Failure::Refused(AdminRefusal::Unavailable(_)) | Failure::Unavailable(_) => {
+                AdminErrorCode::ServerError
+            }
+            Failure::Refused(_) => AdminErrorCode::Unauthorized,
+            Failure::NotFound => AdminErrorCode::ClientNotFound,
+            Failure::Exists => AdminErrorCode::ClientExists,
+            Failure::PublicClient => AdminErrorCode::PublicClient,
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match self {
+            Failure::Malformed(_) | Failure::Invalid(_) => 400,
+            Failure::UnsupportedMediaType => 415,
+            Failure::TooLarge => 413,
+            Failure::Refused(refusal) => refusal.status(),
+            Failure::NotFound => 404,
+            Failure::Exists | Failure::PublicClient => 409,
+            Failure::Unavailable(_) => 503,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Failure::Malformed(reason) => format!("The body is not a client resource: {reason}"),
+            Failure::Invalid(refusal) => refusal.to_string(),
+            Failure::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Failure::TooLarge => "The request body is too large.".into(),
+            Failure::Refused(refusal) => refusal.description(),
+            Failure::NotFound => "No client has this id.".into(),
+            Failure::Exists => "Another client has this id.".into(),
+            Failure::PublicClient => "A public client has no secret.".into(),
+            Failure::Unavailable(_) => "The service is temporarily unavailable.".into(),
+        }
+    }
+
+    fn response(&self) -> Response {
+        let mut body = json!({"code": self.code(), "message": self.message()});
+        if let Failure::Invalid(refusal) = self {
+            body["field"] = Value::String(refusal.field.into());
+        }
+        let response = Response::json(self.status(), &body);
+        match self {
+            Failure::Refused(refusal) => match refusal.challenge() {
+                Some(challenge) => response.with_header("www-authenticate", &challenge),
+                None => response,
+            },
+            _ => response,
+        }
+    }
+}
+
+/// The answer to an admin clients request.
+pub async fn handle(
+    ports: &Ports<'_>,
+    request: &Request,
+    route: Route<'_>,
+    context: &RequestContext,
+) -> Response {
+    let result = match admin::authenticate(
+        ports,
+        request.self_origin.as_str(),
+        request.header("authorization"),
+        AdminScope::ClientsManage,
+        context,
+    )
+    .await
+    {
+        Ok(admin) => {
+            let call = Call {
+                ports,
+                context,
+                actor: &admin.client_id,
+            };
+            call.route(request, route).await
+        }
+        Err(refusal) => Err(Failure::Refused(refusal)),
+    };
+    match result {
+        Ok(response) => response.with_header("cache-control", "no-store"),
+        Err(failure) => {
+            if let Failure::Unavailable(detail)
+            | Failure::Refused(AdminRefusal::Unavailable(detail)) = &failure
+            {
+                ports
+                    .diagnostics
+                    .log(&format!("admin clients {}: {detail}", request.path));
+            }
+            failure.response()
+        }
+    }
+}
+
+/// One authenticated call.
+struct Call<'a, 'p> {
+    ports: &'a Ports<'p>,
+    context: &'a RequestContext,
+    actor: &'a str,
+}
+
+impl Call<'_, '_> {
+    async fn route(&self, request: &Request, route: Route<'_>) -> Result<Response, Failure> {
+        match (route, request.method) {
+            (Route::AdminClients, Method::Post) => self.create(body(request)?).await,
+            (Route::AdminClients, _) => {
+                let clients = self.ports.clients.list().await?;
+                self.record(types::ADMIN_READ, "An admin listed the clients", None)
+                    .await;
+                Ok(Response::json(200, &clients))
+            }
+            (Route::AdminClient(id), Method::Put) => {
+                self.update(id, |_| body(request)).await
+            }
+            (Route::AdminClient(id), Method::Patch) => {
+                let patch: Value = body(request)?;
+                self.update(id, |current| merge_patch(current, &patch)).await
+            }
+            (Route::AdminClient(id), Method::Delete) => self.delete(id).await,
+            (Route::AdminClient(id), _) => {
+                let client = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+                self.record(types::ADMIN_READ, "An admin read a client", Some(&client))
+                    .await;
+                Ok(Response::json(200, &client))
+            }
+            (Route::AdminClientSecret(id), _) => self.rotate_secret(id).await,
+            _ => Err(Failure::NotFound),
+        }
+    }
+
+    async fn create(&self, input: ClientInput) -> Result<Response, Failure> {
+        let settings = client_settings::validate(&input, &self.new_id()?).map_err(Failure::Invalid)?;
+        let secret = match settings.client_type {
+            ClientType::Confidential => Some(self.new_secret()?),
+            ClientType::Public => None,
+        };
+        let now = self.ports.clock.now();
+        let hash = secret.as_deref().map(secret_hash);
+        self.ports
+            .clients
+            .create(&settings, hash.as_deref(), now)
+            .await?;
+        self.forget(&settings.id);
+        let created = self
+            .ports
+            .clients
+            .read(&settings.id)
+            .await?
+            .ok_or_else(|| Failure::Unavailable("a created client was not read back".into()))?;
+        self.record(types::APP_CREATE, "An admin registered a client", Some(&created))
+            .await;
+        let mut shown = serde_json::to_value(&created)
+            .map_err(|e| Failure::Unavailable(format!("client json: {e}")))?;
+        if let Some(secret) = secret {
+            shown["client_secret"] = Value::String(secret);
+        }
+        let location = Route::AdminClient(&settings.id).path();
+        Ok(Response::json(201, &shown).with_header("location", &location))
+    }
+
+    /// Replaces a client with what `next` makes of its current resource, checked by
+    /// the same rules as a registration. The id cannot change.
+    async fn update(
+        &self,
+        id: &str,
+        next: impl FnOnce(&ClientResource) -> Result<ClientInput, Failure>,
+    ) -> Result<Response, Failure> {
+        let current = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+        let mut input = next(&current)?;
+        if input.id.as_deref().is_some_and(|given| given != id) {
+            return Err(Failure::Invalid(Refusal {
+                field: "id",
+                problem: "a client's id cannot change".into(),
+            }));
+        }
+        input.id = Some(id.to_string());
+        let settings = client_settings::validate(&input, id).map_err(Failure::Invalid)?;
+        if !self
+            .ports
+            .clients
+            .replace(&settings, self.ports.clock.now())
+            .await?
+        {
+            return Err(Failure::NotFound);
+        }
+        self.forget(id);
+        let updated = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+        self.record(types::APP_UPDATE, "An admin changed a client", Some(&updated))
+            .await;
+        Ok(Response::json(200, &updated))
+    }
+
+    async fn delete(&self, id: &str) -> Result<Response, Failure> {
+        let current = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+        if !self.ports.clients.delete(id).await? {
+            return Err(Failure::NotFound);
+        }
+        self.forget(id);
+        self.record(types::APP_DELETE, "An admin deleted a client", Some(&current))
+            .await;
+        Ok(Response::empty(204))
+    }
+
+    async fn rotate_secret(&self, id: &str) -> Result<Response, Failure> {
+        let current = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+        if current.settings.client_type != ClientType::Confidential {
+            return Err(Failure::PublicClient);
+        }
+        let secret = self.new_secret()?;
+        let now = self.ports.clock.now();
+        if !self
+            .ports
+            .clients
+            .set_secret(id, &secret_hash(&secret), now)
+            .await?
+        {
+            return Err(Failure::NotFound);
+        }
+        self.forget(id);
+        self.record(
+            types::APP_SECRET_ROTATE,
+            "An admin gave a client a new secret",
+            Some(&current),
+        )
+        .await;
+        Ok(Response::json(
+            200,
+            &json!({"id": id, "client_secret": secret}),
+        ))
+    }
+
+    /// This isolate forgets the client and the origins at once.
+    fn forget(&self, id: &str) {
+        self.ports.cache.forget_client(id);
+        self.ports.cache.forget_allowed_origins();
+    }
+
+    fn new_id(&self) -> Result<String, Failure> {
+        let mut bytes = [0u8; 16];
+        self.ports
+            .random
+            .fill(&mut bytes)
+            .map_err(|_| Failure::Unavailable("no randomness for a client id".into()))?;
+        Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    fn new_secret(&self) -> Result<String, Failure> {
+        random_handle(self.ports.random)
+            .map_err(|_| Failure::Unavailable("no randomness for a client secret".into()))
+    }
+
+    async fn record(
+        &self,
+        event_type: &'static str,
+        display_message: &'static str,
+        client: Option<&ClientResource>,
+    ) {
+        let target = client
+            .map(|c| Party {
+                id: c.settings.id.clone(),
+                kind: "AppInstance".into(),
+                alternate_id: None,
+                display_name: Some(c.settings.name.clone()),
+            })
+            .into_iter()
+            .collect();
+        events::record_admin(
+            self.ports,
+            self.context,
+            AdminEventSpec {
+                event_type,
+                display_message,
+                success: true,
+                reason: None,
+                actor_client_id: Some(self.actor),
+                target,
+            },
+        )
+        .await;
+    }
+}
+
+/// What the edge stores of a secret: `sha256:` and the hex SHA-256 of its UTF-8.
+fn secret_hash(secret: &str) -> String {
+    format!("sha256:{}", sha256_hex(secret))
+}
+
+/// A JSON body of the admin API.
+fn body<T: serde::de::DeserializeOwned>(request: &Request) -> Result<T, Failure> {
+    let content_type = request.header("content-type").unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(Failure::UnsupportedMediaType);
+    }
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(Failure::TooLarge);
+    }
+    serde_json::from_slice(&request.body).map_err(|e| Failure::Malformed(e.to_string()))
+}
+
+/// RFC 7396: `patch` applied to the current resource (`null` removes a field, which
+/// then takes its default).
+fn merge_patch(current: &ClientResource, patch: &Value) -> Result<ClientInput, Failure> {
+    let Value::Object(changes) = patch else {
+        return Err(Failure::Malformed("a merge patch is a JSON object".into()));
+    };
+    let mut merged = serde_json::to_value(&current.settings)
+        .map_err(|e| Failure::Unavailable(format!("client json: {e}")))?;
+    if let Value::Object(fields) = &mut merged {
+        for (key, value) in changes {
+            match value {
+                Value::Null => fields.remove(key),
+                value => fields.insert(key.clone(), value.clone()),
+            };
+        }
+    }
+    serde_json::from_value(merged).map_err(|e| Failure::Malformed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests;
