@@ -9,124 +9,18 @@
 //! actor. A change drops the client from this isolate's cache at once; other isolates
 //! see it within the cache's time to live ([`crate::cache`]).
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::admin::{self, AdminRefusal, AdminScope};
+use crate::admin::AdminScope;
+pub use crate::admin_error::{AdminErrorCode, Failure};
 use crate::client_settings::{self, ClientInput, ClientResource, Refusal};
 use crate::clients::ClientType;
 use crate::crypto::{sha256_hex, token::random_handle};
 use crate::events::{self, types, AdminEventSpec, RequestContext};
-use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
-use crate::ports::{Ports, StoreError};
+use crate::http::{Method, Request, Response};
+use crate::ports::Ports;
 use portcullis_shared::route::Route;
 use portcullis_shared::system_log::Party;
-
-/// The stable `code` of an admin API error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AdminErrorCode {
-    /// The body is not JSON of the resource's shape (an unknown field, a wrong type).
-    InvalidRequest,
-    /// A setting breaks a registration rule; `field` names it.
-    InvalidClientSettings,
-    UnsupportedMediaType,
-    PayloadTooLarge,
-    Unauthorized,
-    InsufficientScope,
-    ClientNotFound,
-    /// Another client has this id.
-    ClientExists,
-    /// A public client has no secret to rotate.
-    PublicClient,
-    ServerError,
-}
-
-/// Why an admin clients call failed; nothing was changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    Malformed(String),
-    Invalid(Refusal),
-    UnsupportedMediaType,
-    TooLarge,
-    Refused(AdminRefusal),
-    NotFound,
-    Exists,
-    PublicClient,
-    /// The detail is for the operators' log.
-    Unavailable(String),
-}
-
-impl From<StoreError> for Failure {
-    fn from(err: StoreError) -> Failure {
-        match err {
-            StoreError::Conflict => Failure::Exists,
-            StoreError::Unavailable(detail) => Failure::Unavailable(detail),
-        }
-    }
-}
-
-impl Failure {
-    pub fn code(&self) -> AdminErrorCode {
-        match self {
-            Failure::Malformed(_) => AdminErrorCode::InvalidRequest,
-            Failure::Invalid(_) => AdminErrorCode::InvalidClientSettings,
-            Failure::UnsupportedMediaType => AdminErrorCode::UnsupportedMediaType,
-            Failure::TooLarge => AdminErrorCode::PayloadTooLarge,
-            Failure::Refused(AdminRefusal::InsufficientScope(_)) => {
-                AdminErrorCode::InsufficientScope
-            }
-            Failure::Refused(AdminRefusal::Unavailable(_)) | Failure::Unavailable(_) => {
-                AdminErrorCode::ServerError
-            }
-            Failure::Refused(_) => AdminErrorCode::Unauthorized,
-            Failure::NotFound => AdminErrorCode::ClientNotFound,
-            Failure::Exists => AdminErrorCode::ClientExists,
-            Failure::PublicClient => AdminErrorCode::PublicClient,
-        }
-    }
-
-    fn status(&self) -> u16 {
-        match self {
-            Failure::Malformed(_) | Failure::Invalid(_) => 400,
-            Failure::UnsupportedMediaType => 415,
-            Failure::TooLarge => 413,
-            Failure::Refused(refusal) => refusal.status(),
-            Failure::NotFound => 404,
-            Failure::Exists | Failure::PublicClient => 409,
-            Failure::Unavailable(_) => 503,
-        }
-    }
-
-    fn message(&self) -> String {
-        match self {
-            Failure::Malformed(reason) => format!("The body is not a client resource: {reason}"),
-            Failure::Invalid(refusal) => refusal.to_string(),
-            Failure::UnsupportedMediaType => "Send the body as application/json.".into(),
-            Failure::TooLarge => "The request body is too large.".into(),
-            Failure::Refused(refusal) => refusal.description(),
-            Failure::NotFound => "No client has this id.".into(),
-            Failure::Exists => "Another client has this id.".into(),
-            Failure::PublicClient => "A public client has no secret.".into(),
-            Failure::Unavailable(_) => "The service is temporarily unavailable.".into(),
-        }
-    }
-
-    fn response(&self) -> Response {
-        let mut body = json!({"code": self.code(), "message": self.message()});
-        if let Failure::Invalid(refusal) = self {
-            body["field"] = Value::String(refusal.field.into());
-        }
-        let response = Response::json(self.status(), &body);
-        match self {
-            Failure::Refused(refusal) => match refusal.challenge() {
-                Some(challenge) => response.with_header("www-authenticate", &challenge),
-                None => response,
-            },
-            _ => response,
-        }
-    }
-}
 
 /// The answer to an admin clients request.
 pub async fn handle(
@@ -135,38 +29,18 @@ pub async fn handle(
     route: Route<'_>,
     context: &RequestContext,
 ) -> Response {
-    let result = match admin::authenticate(
-        ports,
-        request.self_origin.as_str(),
-        request.header("authorization"),
-        AdminScope::ClientsManage,
-        context,
-    )
-    .await
-    {
-        Ok(admin) => {
-            let call = Call {
-                ports,
-                context,
-                actor: &admin.client_id,
-            };
-            call.route(request, route).await
-        }
-        Err(refusal) => Err(Failure::Refused(refusal)),
+    let result = async {
+        let admin =
+            crate::admin_error::authenticate(ports, request, AdminScope::ClientsManage, context)
+                .await?;
+        let call = Call {
+            ports,
+            context,
+            actor: &admin.client_id,
+        };
+        call.route(request, route).await
     };
-    match result {
-        Ok(response) => response.with_header("cache-control", "no-store"),
-        Err(failure) => {
-            if let Failure::Unavailable(detail)
-            | Failure::Refused(AdminRefusal::Unavailable(detail)) = &failure
-            {
-                ports
-                    .diagnostics
-                    .log(&format!("admin clients {}: {detail}", request.path));
-            }
-            failure.response()
-        }
-    }
+    crate::admin_error::respond(ports, request, result.await)
 }
 
 /// One authenticated call.
@@ -179,7 +53,9 @@ struct Call<'a, 'p> {
 impl Call<'_, '_> {
     async fn route(&self, request: &Request, route: Route<'_>) -> Result<Response, Failure> {
         match (route, request.method) {
-            (Route::AdminClients, Method::Post) => self.create(body(request)?).await,
+            (Route::AdminClients, Method::Post) => {
+                self.create(crate::admin_error::body(request)?).await
+            }
             (Route::AdminClients, _) => {
                 let clients = self.ports.clients.list().await?;
                 self.record(types::ADMIN_READ, "An admin listed the clients", None)
@@ -187,15 +63,21 @@ impl Call<'_, '_> {
                 Ok(Response::json(200, &clients))
             }
             (Route::AdminClient(id), Method::Put) => {
-                self.update(id, |_| body(request)).await
+                self.update(id, |_| crate::admin_error::body(request)).await
             }
             (Route::AdminClient(id), Method::Patch) => {
-                let patch: Value = body(request)?;
-                self.update(id, |current| merge_patch(current, &patch)).await
+                let patch: Value = crate::admin_error::body(request)?;
+                self.update(id, |current| merge_patch(current, &patch))
+                    .await
             }
             (Route::AdminClient(id), Method::Delete) => self.delete(id).await,
             (Route::AdminClient(id), _) => {
-                let client = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+                let client = self
+                    .ports
+                    .clients
+                    .read(id)
+                    .await?
+                    .ok_or(Failure::NotFound)?;
                 self.record(types::ADMIN_READ, "An admin read a client", Some(&client))
                     .await;
                 Ok(Response::json(200, &client))
@@ -206,7 +88,8 @@ impl Call<'_, '_> {
     }
 
     async fn create(&self, input: ClientInput) -> Result<Response, Failure> {
-        let settings = client_settings::validate(&input, &self.new_id()?).map_err(Failure::Invalid)?;
+        let settings =
+            client_settings::validate(&input, &self.new_id()?).map_err(Failure::Invalid)?;
         let secret = match settings.client_type {
             ClientType::Confidential => Some(self.new_secret()?),
             ClientType::Public => None,
@@ -224,8 +107,12 @@ impl Call<'_, '_> {
             .read(&settings.id)
             .await?
             .ok_or_else(|| Failure::Unavailable("a created client was not read back".into()))?;
-        self.record(types::APP_CREATE, "An admin registered a client", Some(&created))
-            .await;
+        self.record(
+            types::APP_CREATE,
+            "An admin registered a client",
+            Some(&created),
+        )
+        .await;
         let mut shown = serde_json::to_value(&created)
             .map_err(|e| Failure::Unavailable(format!("client json: {e}")))?;
         if let Some(secret) = secret {
@@ -242,7 +129,12 @@ impl Call<'_, '_> {
         id: &str,
         next: impl FnOnce(&ClientResource) -> Result<ClientInput, Failure>,
     ) -> Result<Response, Failure> {
-        let current = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+        let current = self
+            .ports
+            .clients
+            .read(id)
+            .await?
+            .ok_or(Failure::NotFound)?;
         let mut input = next(&current)?;
         if input.id.as_deref().is_some_and(|given| given != id) {
             return Err(Failure::Invalid(Refusal {
@@ -261,25 +153,48 @@ impl Call<'_, '_> {
             return Err(Failure::NotFound);
         }
         self.forget(id);
-        let updated = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
-        self.record(types::APP_UPDATE, "An admin changed a client", Some(&updated))
-            .await;
+        let updated = self
+            .ports
+            .clients
+            .read(id)
+            .await?
+            .ok_or(Failure::NotFound)?;
+        self.record(
+            types::APP_UPDATE,
+            "An admin changed a client",
+            Some(&updated),
+        )
+        .await;
         Ok(Response::json(200, &updated))
     }
 
     async fn delete(&self, id: &str) -> Result<Response, Failure> {
-        let current = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+        let current = self
+            .ports
+            .clients
+            .read(id)
+            .await?
+            .ok_or(Failure::NotFound)?;
         if !self.ports.clients.delete(id).await? {
             return Err(Failure::NotFound);
         }
         self.forget(id);
-        self.record(types::APP_DELETE, "An admin deleted a client", Some(&current))
-            .await;
+        self.record(
+            types::APP_DELETE,
+            "An admin deleted a client",
+            Some(&current),
+        )
+        .await;
         Ok(Response::empty(204))
     }
 
     async fn rotate_secret(&self, id: &str) -> Result<Response, Failure> {
-        let current = self.ports.clients.read(id).await?.ok_or(Failure::NotFound)?;
+        let current = self
+            .ports
+            .clients
+            .read(id)
+            .await?
+            .ok_or(Failure::NotFound)?;
         if current.settings.client_type != ClientType::Confidential {
             return Err(Failure::PublicClient);
         }
@@ -360,19 +275,6 @@ impl Call<'_, '_> {
 /// What the edge stores of a secret: `sha256:` and the hex SHA-256 of its UTF-8.
 fn secret_hash(secret: &str) -> String {
     format!("sha256:{}", sha256_hex(secret))
-}
-
-/// A JSON body of the admin API.
-fn body<T: serde::de::DeserializeOwned>(request: &Request) -> Result<T, Failure> {
-    let content_type = request.header("content-type").unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(Failure::UnsupportedMediaType);
-    }
-    if request.body.len() > MAX_BODY_BYTES {
-        return Err(Failure::TooLarge);
-    }
-    serde_json::from_slice(&request.body).map_err(|e| Failure::Malformed(e.to_string()))
 }
 
 /// RFC 7396: `patch` applied to the current resource (`null` removes a field, which

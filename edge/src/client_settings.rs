@@ -322,14 +322,20 @@ fn parse_url<'a>(value: &'a str, field: &'static str) -> Result<UrlParts<'a>, Re
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return refuse(
             field,
-            format!("{} contains whitespace or control characters", quoted(value)),
+            format!(
+                "{} contains whitespace or control characters",
+                quoted(value)
+            ),
         );
     }
     let not_absolute = || refuse(field, format!("{} is not an absolute URL", quoted(value)));
     let Some((scheme, rest)) = value.split_once(':') else {
         return not_absolute();
     };
-    let scheme_ok = scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+    let scheme_ok = scheme
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphabetic)
         && scheme
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
@@ -548,14 +554,23 @@ pub fn parse_group_pattern(value: &str) -> Result<String, Refusal> {
     Ok(pattern.to_string())
 }
 
-fn one_of(value: Option<&str>, default: &str, allowed: &[&str], field: &'static str) -> Result<String, Refusal> {
+fn one_of(
+    value: Option<&str>,
+    default: &str,
+    allowed: &[&str],
+    field: &'static str,
+) -> Result<String, Refusal> {
     let value = value.unwrap_or(default);
     if allowed.contains(&value) {
         Ok(value.to_string())
     } else {
         refuse(
             field,
-            format!("unknown value {}: one of {}", quoted(value), allowed.join(", ")),
+            format!(
+                "unknown value {}: one of {}",
+                quoted(value),
+                allowed.join(", ")
+            ),
         )
     }
 }
@@ -674,7 +689,12 @@ pub fn validate(input: &ClientInput, generated_id: &str) -> Result<ClientSetting
         &EMAIL_VERIFICATION,
         "email_verification",
     )?;
-    let adaptive_mfa = one_of(input.adaptive_mfa.as_deref(), "never", &ADAPTIVE_MFA, "adaptive_mfa")?;
+    let adaptive_mfa = one_of(
+        input.adaptive_mfa.as_deref(),
+        "never",
+        &ADAPTIVE_MFA,
+        "adaptive_mfa",
+    )?;
     let mfa = one_of(input.mfa.as_deref(), "off", &MFA_POLICIES, "mfa")?;
     let theme = parse_theme_input(input.theme.as_ref())?;
     Ok(ClientSettings {
@@ -749,13 +769,21 @@ mod tests {
 
     #[test]
     fn rfc6454_6_2_origins_are_exactly_scheme_host_port() {
-        assert_eq!(parse_origin("https://shop.example").as_deref(), Ok("https://shop.example"));
-        assert_eq!(parse_origin("http://localhost:8787").as_deref(), Ok("http://localhost:8787"));
+        assert_eq!(
+            parse_origin("https://shop.example").as_deref(),
+            Ok("https://shop.example")
+        );
+        assert_eq!(
+            parse_origin("http://localhost:8787").as_deref(),
+            Ok("http://localhost:8787")
+        );
         let problem = |v: &str| parse_origin(v).unwrap_err().problem;
         assert!(problem("https://shop.example/").contains("did you mean \"https://shop.example\""));
         assert!(problem("https://shop.example/path").contains("scheme://host"));
         assert!(problem("https://Shop.example").contains("did you mean \"https://shop.example\""));
-        assert!(problem("https://shop.example:443").contains("did you mean \"https://shop.example\""));
+        assert!(
+            problem("https://shop.example:443").contains("did you mean \"https://shop.example\"")
+        );
         assert!(problem("HTTPS://shop.example").contains("did you mean \"https://shop.example\""));
         assert!(problem("https://u@shop.example").contains("scheme://host"));
         assert!(problem("http://shop.example").contains("must use https"));
@@ -773,7 +801,9 @@ mod tests {
             .problem
             .contains("unknown grant type"));
         let api = json!({"name": "API", "grant_types": ["client_credentials"]});
-        assert!(refused(api.clone()).problem.contains("only for confidential"));
+        assert!(refused(api.clone())
+            .problem
+            .contains("only for confidential"));
         let mut confidential = api;
         confidential["client_type"] = json!("confidential");
         let api = validate(&input(confidential), "x").unwrap();
@@ -787,7 +817,9 @@ mod tests {
             .contains("needs authorization_code"));
         let stray = refused(json!({"name": "API", "client_type": "confidential",
             "grant_types": ["client_credentials"], "post_logout_redirect_uris": ["https://a.example/bye"]}));
-        assert!(stray.problem.contains("only used with the authorization_code grant"));
+        assert!(stray
+            .problem
+            .contains("only used with the authorization_code grant"));
     }
 
     #[test]
@@ -795,39 +827,93 @@ mod tests {
         for bad in ["a b", "-x", "x'--", ""] {
             assert_eq!(refused(app(json!({"id": bad}))).field, "id", "{bad}");
         }
-        assert_eq!(validate(&input(app(json!({}))), "gen-1").unwrap().id, "gen-1");
+        assert_eq!(
+            validate(&input(app(json!({}))), "gen-1").unwrap().id,
+            "gen-1"
+        );
         assert_eq!(refused(app(json!({"name": "  "}))).field, "name");
-        assert_eq!(refused(json!({"redirect_uris": ["https://a.example/cb"]})).field, "name");
-        assert!(refused(app(json!({"name": "a\u{7}b"}))).problem.contains("control"));
-        assert!(refused(app(json!({"name": "x".repeat(101)}))).problem.contains("100"));
-        assert_eq!(validate(&input(app(json!({"name": " Shop "}))), "x").unwrap().name, "Shop");
+        assert_eq!(
+            refused(json!({"redirect_uris": ["https://a.example/cb"]})).field,
+            "name"
+        );
+        assert!(refused(app(json!({"name": "a\u{7}b"})))
+            .problem
+            .contains("control"));
+        assert!(refused(app(json!({"name": "x".repeat(101)})))
+            .problem
+            .contains("100"));
+        assert_eq!(
+            validate(&input(app(json!({"name": " Shop "}))), "x")
+                .unwrap()
+                .name,
+            "Shop"
+        );
         assert!(refused(app(json!({"client_type": "private"})))
             .problem
             .contains("public or confidential"));
         assert!(refused(app(json!({"allowed_scopes": ["a\"b"]})))
             .problem
             .contains("invalid scope"));
-        let scoped = validate(&input(app(json!({"allowed_scopes": ["openid", "email", "api:read", "email"]}))), "x").unwrap();
+        let scoped = validate(
+            &input(app(
+                json!({"allowed_scopes": ["openid", "email", "api:read", "email"]}),
+            )),
+            "x",
+        )
+        .unwrap();
         assert_eq!(scoped.allowed_scopes, ["openid", "email", "api:read"]);
         assert_eq!(
-            validate(&input(app(json!({}))), "x").unwrap().allowed_scopes,
+            validate(&input(app(json!({}))), "x")
+                .unwrap()
+                .allowed_scopes,
             DEFAULT_SCOPES
         );
         let ttl = |v: Value| validate(&input(app(v)), "x");
-        assert_eq!(ttl(json!({"access_token_ttl": "5m"})).unwrap().access_token_ttl, 300);
-        assert_eq!(ttl(json!({"access_token_ttl": 90})).unwrap().access_token_ttl, 90);
-        assert_eq!(ttl(json!({"refresh_token_ttl": "30d"})).unwrap().refresh_token_ttl, 2_592_000);
-        assert!(ttl(json!({"access_token_ttl": "0"})).unwrap_err().problem.contains("between 60 and 86400"));
-        assert!(ttl(json!({"id_token_ttl": "ten"})).unwrap_err().problem.contains("use seconds"));
-        assert!(ttl(json!({"id_token_ttl": "10w"})).unwrap_err().problem.contains("use seconds"));
-        assert!(ttl(json!({"id_token_ttl": "9999999999"})).unwrap_err().problem.contains("use seconds"));
+        assert_eq!(
+            ttl(json!({"access_token_ttl": "5m"}))
+                .unwrap()
+                .access_token_ttl,
+            300
+        );
+        assert_eq!(
+            ttl(json!({"access_token_ttl": 90}))
+                .unwrap()
+                .access_token_ttl,
+            90
+        );
+        assert_eq!(
+            ttl(json!({"refresh_token_ttl": "30d"}))
+                .unwrap()
+                .refresh_token_ttl,
+            2_592_000
+        );
+        assert!(ttl(json!({"access_token_ttl": "0"}))
+            .unwrap_err()
+            .problem
+            .contains("between 60 and 86400"));
+        assert!(ttl(json!({"id_token_ttl": "ten"}))
+            .unwrap_err()
+            .problem
+            .contains("use seconds"));
+        assert!(ttl(json!({"id_token_ttl": "10w"}))
+            .unwrap_err()
+            .problem
+            .contains("use seconds"));
+        assert!(ttl(json!({"id_token_ttl": "9999999999"}))
+            .unwrap_err()
+            .problem
+            .contains("use seconds"));
     }
 
     #[test]
     fn adaptive_mfa_protection_mfa_and_email_take_known_values_only() {
         let plain = validate(&input(app(json!({}))), "x").unwrap();
         assert_eq!(
-            (plain.adaptive_mfa.as_str(), plain.mfa.as_str(), plain.email_verification.as_str()),
+            (
+                plain.adaptive_mfa.as_str(),
+                plain.mfa.as_str(),
+                plain.email_verification.as_str()
+            ),
             ("never", "off", "optional")
         );
         assert!(!plain.human_check && !plain.breached_password_check);
@@ -853,17 +939,37 @@ mod tests {
 
     #[test]
     fn group_patterns_themes_and_unknown_fields() {
-        let groups = validate(&input(app(json!({"groups_claim": ["shop-*", " Admins ", "shop-*"]}))), "x").unwrap();
-        assert_eq!(groups.groups_claim, Some(vec!["shop-*".into(), "Admins".into()]));
+        let groups = validate(
+            &input(app(
+                json!({"groups_claim": ["shop-*", " Admins ", "shop-*"]}),
+            )),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            groups.groups_claim,
+            Some(vec!["shop-*".into(), "Admins".into()])
+        );
         for bad in ["", "a*b", "**", "x\u{1}"] {
-            assert_eq!(refused(app(json!({"groups_claim": [bad]}))).field, "groups_claim", "{bad:?}");
+            assert_eq!(
+                refused(app(json!({"groups_claim": [bad]}))).field,
+                "groups_claim",
+                "{bad:?}"
+            );
         }
-        assert_eq!(validate(&input(app(json!({}))), "x").unwrap().groups_claim, None);
+        assert_eq!(
+            validate(&input(app(json!({}))), "x").unwrap().groups_claim,
+            None
+        );
 
         let preset = validate(&input(app(json!({"theme": "playful"}))), "x").unwrap();
         assert_eq!(preset.stored_theme().as_deref(), Some("playful"));
-        assert!(refused(app(json!({"theme": "loud"}))).problem.contains("unknown theme"));
-        let object = serde_json::to_value(portcullis_shared::theme::Theme::preset("midnight").unwrap()).unwrap();
+        assert!(refused(app(json!({"theme": "loud"})))
+            .problem
+            .contains("unknown theme"));
+        let object =
+            serde_json::to_value(portcullis_shared::theme::Theme::preset("midnight").unwrap())
+                .unwrap();
         let custom = validate(&input(app(json!({ "theme": object.clone() }))), "x").unwrap();
         assert_eq!(
             ClientSettings::theme_from_stored(custom.stored_theme().as_deref()),
@@ -874,7 +980,10 @@ mod tests {
         assert_eq!(refused(app(json!({ "theme": broken }))).field, "theme");
         assert_eq!(refused(app(json!({"theme": 3}))).field, "theme");
 
-        assert!(serde_json::from_value::<ClientInput>(json!({"name": "x", "redirect_uri": []})).is_err());
+        assert!(
+            serde_json::from_value::<ClientInput>(json!({"name": "x", "redirect_uri": []}))
+                .is_err()
+        );
         // What a read shows may be sent back.
         let shown = serde_json::to_value(ClientResource {
             settings: validate(&input(app(json!({}))), "x").unwrap(),

@@ -81,6 +81,12 @@ pub mod types {
     pub const USER_UPDATE_PROFILE: &str = "user.account.update_profile";
     pub const USER_SUSPEND: &str = "user.lifecycle.suspend";
     pub const USER_UNSUSPEND: &str = "user.lifecycle.unsuspend";
+    /// An administrator had a password-reset link sent to a user.
+    pub const USER_RESET_PASSWORD: &str = "user.lifecycle.reset_password";
+    /// An administrator removed a user's authenticator apps and recovery codes.
+    pub const USER_RESET_FACTORS: &str = "user.mfa.factor.reset_all";
+    /// An administrator ended a user's sessions and revoked their tokens.
+    pub const USER_SESSIONS_CLEAR: &str = "user.session.clear";
     /// A user was deleted: personal data erased, the pseudonymous id kept.
     pub const USER_DELETE: &str = "user.lifecycle.delete.completed";
     pub const GROUP_CREATE: &str = "group.lifecycle.create";

@@ -266,7 +266,10 @@ impl ClientStore for MemoryClientStore {
         let clients = self.clients.borrow();
         let mut ids: Vec<&String> = clients.keys().collect();
         ids.sort();
-        Ok(ids.into_iter().map(|id| self.resource(&clients[id])).collect())
+        Ok(ids
+            .into_iter()
+            .map(|id| self.resource(&clients[id]))
+            .collect())
     }
 
     async fn read(&self, client_id: &str) -> Result<Option<ClientResource>, StoreError> {
@@ -289,7 +292,9 @@ impl ClientStore for MemoryClientStore {
             return Err(StoreError::Conflict);
         }
         let client = settings.to_client(secret_hash.map(str::to_string));
-        self.clients.borrow_mut().insert(settings.id.clone(), client);
+        self.clients
+            .borrow_mut()
+            .insert(settings.id.clone(), client);
         self.times
             .borrow_mut()
             .insert(settings.id.clone(), (now.0, now.0, None));

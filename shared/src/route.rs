@@ -69,6 +69,9 @@ pub enum Route<'a> {
     AdminClient(&'a str),
     /// A confidential client's secret (a new one, shown once).
     AdminClientSecret(&'a str),
+    /// An action on a person's account (Okta's `/lifecycle/{action}`): the user's id
+    /// and the action's name.
+    AdminUserLifecycle(&'a str, &'a str),
 }
 
 impl<'a> Route<'a> {
@@ -135,6 +138,9 @@ impl<'a> Route<'a> {
             ["admin", "v1", "clients"] => Route::AdminClients,
             ["admin", "v1", "clients", id] => Route::AdminClient(id),
             ["admin", "v1", "clients", id, "secret"] => Route::AdminClientSecret(id),
+            ["admin", "v1", "users", id, "lifecycle", action] => {
+                Route::AdminUserLifecycle(id, action)
+            }
             _ => return None,
         })
     }
@@ -205,6 +211,11 @@ impl<'a> Route<'a> {
             Route::AdminClients => "/admin/v1/clients".to_string(),
             Route::AdminClient(id) => format!("/admin/v1/clients/{}", segment(id)),
             Route::AdminClientSecret(id) => format!("/admin/v1/clients/{}/secret", segment(id)),
+            Route::AdminUserLifecycle(id, action) => format!(
+                "/admin/v1/users/{}/lifecycle/{}",
+                segment(id),
+                segment(action)
+            ),
         }
     }
 }
@@ -316,6 +327,7 @@ mod tests {
             Route::AdminClients,
             Route::AdminClient(id),
             Route::AdminClientSecret(id),
+            Route::AdminUserLifecycle(id, id),
         ];
         let encoded = segment(id);
         assert_eq!(encoded, "a%2Fb%3Fc%20d%25");
@@ -344,6 +356,7 @@ mod tests {
                 Route::MyFactor(_) => Route::MyFactor(&encoded),
                 Route::AdminClient(_) => Route::AdminClient(&encoded),
                 Route::AdminClientSecret(_) => Route::AdminClientSecret(&encoded),
+                Route::AdminUserLifecycle(..) => Route::AdminUserLifecycle(&encoded, &encoded),
                 other => other,
             };
             assert_eq!(Route::parse(&path), Some(expected), "{path}");

@@ -98,6 +98,7 @@ impl Endpoint for Route<'_> {
             | Route::RecoveryAccount
             | Route::MyPasskeyOptions
             | Route::AdminClientSecret(_)
+            | Route::AdminUserLifecycle(..)
             | Route::Token
             | Route::Revoke
             | Route::Introspect => POST,

@@ -231,6 +231,9 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         Route::AdminClients | Route::AdminClient(_) | Route::AdminClientSecret(_) => {
             Ok(crate::admin_clients::handle(ports, request, route, &context).await)
         }
+        Route::AdminUserLifecycle(id, action) => {
+            Ok(crate::admin_users::lifecycle(ports, request, id, action, &context).await)
+        }
         Route::Logout => {
             let params = if request.method == Method::Post {
                 request.form_params().unwrap_or_default()

@@ -517,7 +517,7 @@ impl Call<'_> {
             ));
         }
         if suspending {
-            self.ports.sessions.delete_for_user(&user.id).await?;
+            crate::lifecycle::end_sessions(self.ports, &user.id).await?;
             self.record(
                 types::USER_SUSPEND,
                 "An admin suspended a user",
@@ -546,16 +546,8 @@ impl Call<'_> {
     async fn delete(&self, id: &str) -> Result<Response, ScimError> {
         let current = self.find(id).await?;
         self.check_if_match(&current)?;
-        let now = self.ports.clock.now();
-        self.ports.sessions.delete_for_user(id).await?;
-        self.ports.groups.remove_user(id).await?;
-        self.ports.directory.erase(id, now).await?;
         // Only the pseudonymous id: the address is gone.
-        let erased = User {
-            email: String::new(),
-            name: None,
-            ..current
-        };
+        let erased = crate::lifecycle::erase(self.ports, &current).await?;
         self.record(types::USER_DELETE, "An admin deleted a user", Some(&erased))
             .await;
         Ok(Response::empty(204))
@@ -570,7 +562,7 @@ impl UserFields {
 
 /// A user as an event target (Okta's shape): id, type, and the address and name while
 /// they exist.
-fn user_party(user: &User) -> Party {
+pub fn user_party(user: &User) -> Party {
     Party {
         id: user.id.clone(),
         kind: "User".into(),

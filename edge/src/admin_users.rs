@@ -1,0 +1,149 @@
+//! The admin API's actions on a person's account, in Okta's shape:
+//! `POST /admin/v1/users/{id}/lifecycle/{action}` with the actions of
+//! [`crate::lifecycle::Action`] (`suspend`, `unsuspend`, `reset_password`,
+//! `reset_factors`, `revoke_sessions`, `delete`).
+//!
+//! Needs a client's own token with `admin.users.manage`. Each action is recorded in the
+//! System Log with the calling client as actor and the person as target; an action that
+//! does not apply to the account as it is (`suspend` of a suspended account) changes
+//! nothing and is `409 invalid_lifecycle_transition`.
+
+use portcullis_shared::api::RecoveryRequest;
+use serde_json::json;
+
+use crate::admin::AdminScope;
+use crate::admin_error::{self, Failure};
+use crate::error::Error;
+use crate::events::{self, AdminEventSpec, RequestContext};
+use crate::flows::Caller;
+use crate::http::{Request, Response};
+use crate::lifecycle::{self, Action};
+use crate::ports::Ports;
+use crate::scim::user_party;
+use crate::users::{User, UserStatus};
+
+/// `POST /admin/v1/users/{id}/lifecycle/{action}`.
+pub async fn lifecycle(
+    ports: &Ports<'_>,
+    request: &Request,
+    id: &str,
+    action: &str,
+    context: &RequestContext,
+) -> Response {
+    let result = async {
+        let admin =
+            admin_error::authenticate(ports, request, AdminScope::UsersManage, context).await?;
+        let action = Action::parse(action).ok_or(Failure::UnknownAction)?;
+        let user = ports
+            .users
+            .find_by_id(id)
+            .await?
+            .filter(|u| u.status != UserStatus::Deprovisioned)
+            .ok_or(Failure::UserNotFound)?;
+        if !action.applies_to(user.status) {
+            return Err(Failure::InvalidTransition(
+                action.as_str(),
+                user.status.as_str(),
+            ));
+        }
+        let after = apply(ports, request, context, action, &user).await?;
+        events::record_admin(
+            ports,
+            context,
+            AdminEventSpec {
+                event_type: action.event_type(),
+                display_message: action.display_message(),
+                success: true,
+                reason: None,
+                actor_client_id: Some(&admin.client_id),
+                target: vec![user_party(&after)],
+            },
+        )
+        .await;
+        Ok(match action {
+            Action::Delete => Response::empty(204),
+            _ => Response::json(200, &json!({"id": after.id, "status": status_name(&after)})),
+        })
+    };
+    admin_error::respond(ports, request, result.await)
+}
+
+/// Okta's status names.
+fn status_name(user: &User) -> &'static str {
+    match user.status {
+        UserStatus::Active => "ACTIVE",
+        UserStatus::Suspended => "SUSPENDED",
+        UserStatus::Deprovisioned => "DEPROVISIONED",
+    }
+}
+
+/// Carries out `action` on `user`; the account as it is afterwards.
+async fn apply(
+    ports: &Ports<'_>,
+    request: &Request,
+    context: &RequestContext,
+    action: Action,
+    user: &User,
+) -> Result<User, Failure> {
+    let now = ports.clock.now();
+    let store = |next: User| async move {
+        if ports.directory.update(&next, user.updated_at).await? {
+            Ok(next)
+        } else {
+            // Changed meanwhile (a concurrent action): nothing was done.
+            Err(Failure::InvalidTransition(action.as_str(), "changing"))
+        }
+    };
+    match action {
+        Action::Suspend => {
+            let next = store(lifecycle::changed(user, UserStatus::Suspended, true, now)).await?;
+            lifecycle::end_sessions(ports, &user.id).await?;
+            Ok(next)
+        }
+        Action::Unsuspend => store(lifecycle::changed(user, UserStatus::Active, false, now)).await,
+        Action::RevokeSessions => {
+            let next = store(lifecycle::changed(user, user.status, true, now)).await?;
+            lifecycle::end_sessions(ports, &user.id).await?;
+            Ok(next)
+        }
+        Action::ResetFactors => {
+            lifecycle::reset_factors(ports, &user.id).await?;
+            Ok(user.clone())
+        }
+        Action::Delete => Ok(lifecycle::erase(ports, user).await?),
+        Action::ResetPassword => {
+            // The link goes out as the client's, as if the person had asked on its page.
+            let params = request.query_params();
+            let client_id = params
+                .iter()
+                .find(|(k, _)| k == "client_id")
+                .map(|(_, v)| v.to_string())
+                .ok_or(Failure::MissingParameter("client_id"))?;
+            if crate::client_lookup::find(ports, &client_id)
+                .await?
+                .is_none()
+            {
+                return Err(Failure::UnknownClient);
+            }
+            let caller = Caller {
+                origin: None,
+                self_origin: request.self_origin.as_str(),
+                context,
+            };
+            let asked = RecoveryRequest {
+                client_id,
+                email: user.email.clone(),
+            };
+            crate::email::recovery::request_reset(ports, caller, &asked)
+                .await
+                .map_err(|e| match e {
+                    Error::Throttled | Error::TooManyAttempts => Failure::Throttled,
+                    other => Failure::Unavailable(format!("reset_password: {other:?}")),
+                })?;
+            Ok(user.clone())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
