@@ -53,6 +53,7 @@ fn password_event<'a>(
         reason,
         actor_id: user.map(|u| u.id.as_str()),
         actor_email: Some(user.map_or(typed_email, |u| u.email.as_str())),
+        actor_name: None,
         client_id: Some(client_id),
     }
 }
@@ -72,6 +73,7 @@ pub(crate) fn registration_event<'a>(
         reason: failure,
         actor_id: user_id,
         actor_email: Some(email),
+        actor_name: None,
         client_id: Some(client_id),
     }
 }
@@ -236,7 +238,10 @@ pub async fn sign_up(
         }
         Err(err) => return Err(err.into()),
     }
-    let event = registration_event(None, Some(&user.id), &user.email, attempt.client_id);
+    let event = EventSpec {
+        actor_name: user.name.as_deref(),
+        ..registration_event(None, Some(&user.id), &user.email, attempt.client_id)
+    };
     events::record(ports, attempt.context, event).await;
     Ok(SignedIn {
         user,

@@ -6,7 +6,7 @@
 
 pub use portcullis_shared::system_log::SystemLogEvent;
 use portcullis_shared::system_log::{
-    EventClient, EventRequest, Outcome, OutcomeResult, Party, Severity,
+    EventClient, EventRequest, EventUrl, Outcome, OutcomeResult, Party, Severity,
 };
 
 use crate::crypto::random::SecureRandom;
@@ -23,6 +23,9 @@ pub struct RequestContext {
     pub accept_language: Option<String>,
     /// The remembered-device handle in the request's cookie (see [`crate::risk::device`]).
     pub device: Option<String>,
+    /// The request's URL as the System Log shows it ([`logged_url`]: no codes, tokens or
+    /// secrets).
+    pub url: Option<String>,
 }
 
 impl RequestContext {
@@ -39,6 +42,45 @@ impl RequestContext {
     pub fn words(&self) -> crate::i18n::Words {
         crate::i18n::Words::for_tag(self.language())
     }
+}
+
+/// Query parameters whose values are credentials or proofs: left out of logged URLs.
+const SECRET_PARAMETERS: [&str; 12] = [
+    "code",
+    "token",
+    "secret",
+    "client_secret",
+    "password",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "id_token_hint",
+    "code_verifier",
+    "assertion",
+    "client_assertion",
+];
+
+/// The URL of a request as the System Log keeps it (`request.url.fullUrl`): the
+/// deployment's origin, the path with a flow's handle (a bearer credential for the
+/// flow) replaced by `{flow_id}`, and the query without the parameters that carry codes,
+/// tokens or secrets.
+pub fn logged_url(self_origin: &str, path: &str, query: &str) -> String {
+    let mut segments: Vec<&str> = path.split('/').collect();
+    if let ["", "v1", "flows", handle, ..] = segments.as_mut_slice() {
+        *handle = "{flow_id}";
+    }
+    let path = segments.join("/");
+    let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| !SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        return format!("{self_origin}{path}");
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    format!("{self_origin}{path}?{query}")
 }
 
 /// Event types this edge records.
@@ -121,6 +163,8 @@ pub struct EventSpec<'a> {
     pub actor_id: Option<&'a str>,
     /// What the person typed or the account's email.
     pub actor_email: Option<&'a str>,
+    /// The account's name, when it has one.
+    pub actor_name: Option<&'a str>,
     pub client_id: Option<&'a str>,
 }
 
@@ -139,6 +183,7 @@ impl<'a> EventSpec<'a> {
             reason: None,
             actor_id: Some(&user.id),
             actor_email: Some(&user.email),
+            actor_name: user.name.as_deref(),
             client_id: Some(client_id),
         }
     }
@@ -149,18 +194,23 @@ impl<'a> EventSpec<'a> {
             id: self.actor_id.unwrap_or("unknown").to_string(),
             kind: "User".into(),
             alternate_id: self.actor_email.map(str::to_string),
-            display_name: None,
+            display_name: Some(
+                self.actor_name
+                    .or(self.actor_email)
+                    .unwrap_or("Unknown")
+                    .to_string(),
+            ),
         };
-        let target = self
-            .client_id
-            .map(|id| Party {
-                id: id.to_string(),
-                kind: "AppInstance".into(),
-                alternate_id: None,
-                display_name: None,
-            })
-            .into_iter()
-            .collect();
+        // Okta's shape: an event about a known person targets that person first (what
+        // happened to whom), then the application it happened in.
+        let person = self.actor_id.map(|_| actor.clone());
+        let app = self.client_id.map(|id| Party {
+            id: id.to_string(),
+            kind: "AppInstance".into(),
+            alternate_id: None,
+            display_name: None,
+        });
+        let target = person.into_iter().chain(app).collect();
         SystemLogEvent {
             uuid: uuid_v4(ports.random),
             published: rfc3339(now),
@@ -180,6 +230,7 @@ impl<'a> EventSpec<'a> {
             request: EventRequest {
                 ip_address: context.ip_address.clone(),
                 user_agent: context.user_agent.clone(),
+                url: context.url.clone().map(|full_url| EventUrl { full_url }),
             },
             outcome: Outcome {
                 result: if self.success {
@@ -221,14 +272,26 @@ pub async fn record_admin(ports: &Ports<'_>, context: &RequestContext, spec: Adm
         reason: spec.reason,
         actor_id: None,
         actor_email: None,
+        actor_name: None,
         client_id: spec.actor_client_id,
     }
     .build(ports, context);
+    let name = match spec.actor_client_id {
+        Some(id) => crate::client_lookup::find(ports, id)
+            .await
+            .ok()
+            .flatten()
+            .map(|client| client.name),
+        None => None,
+    };
     event.actor = Party {
         id: spec.actor_client_id.unwrap_or("unknown").to_string(),
         kind: "PublicClientApp".into(),
         alternate_id: None,
-        display_name: None,
+        display_name: Some(
+            name.or(spec.actor_client_id.map(str::to_string))
+                .unwrap_or_else(|| "Unknown".into()),
+        ),
     };
     event.target = spec.target;
     append(ports, event).await;
@@ -273,5 +336,78 @@ mod tests {
         assert_eq!(&id[14..15], "4");
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
         assert_ne!(id, uuid_v4(&SeededRandom::new(4)));
+    }
+
+    #[test]
+    fn the_logged_url_keeps_no_code_token_secret_or_flow_handle() {
+        assert_eq!(
+            logged_url(
+                "https://id.example",
+                "/authorize",
+                "client_id=shop&code_challenge=abc&state=s1&login_hint=a%40b.example"
+            ),
+            "https://id.example/authorize?client_id=shop&code_challenge=abc&state=s1&login_hint=a%40b.example"
+        );
+        let url = logged_url(
+            "https://id.example",
+            "/v1/flows/Zm9vYmFyLWZsb3ctaGFuZGxl/sign-up",
+            "",
+        );
+        assert_eq!(url, "https://id.example/v1/flows/{flow_id}/sign-up");
+        let url = logged_url(
+            "https://id.example",
+            "/email-link",
+            "token=s3cret&Code=123456&client_secret=x&lang=de&refresh_token=r&id_token_hint=h",
+        );
+        assert_eq!(url, "https://id.example/email-link?lang=de");
+        for secret in ["s3cret", "123456", "=x", "=r", "=h"] {
+            assert!(!url.contains(secret));
+        }
+    }
+
+    #[test]
+    fn okta_shape_an_event_about_a_person_targets_them_and_names_the_actor() {
+        let t = crate::testing::TestPorts::new();
+        let ports = t.ports();
+        let user = User {
+            name: Some("Ada Lovelace".into()),
+            ..crate::testing::user("u1", "ada@example.com")
+        };
+        let context = RequestContext {
+            url: Some(logged_url(
+                "https://id.example",
+                "/v1/flows/abc/sign-up",
+                "",
+            )),
+            ..RequestContext::default()
+        };
+        let event =
+            EventSpec::user_success(types::REGISTRATION, "User registration", &user, "demo")
+                .build(&ports, &context);
+        let person = &event.target[0];
+        assert_eq!((person.id.as_str(), person.kind.as_str()), ("u1", "User"));
+        assert_eq!(person.alternate_id.as_deref(), Some("ada@example.com"));
+        assert_eq!(person.display_name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(event.target[1].kind, "AppInstance");
+        assert_eq!(event.actor.display_name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(
+            event.request.url.as_ref().map(|u| u.full_url.as_str()),
+            Some("https://id.example/v1/flows/{flow_id}/sign-up")
+        );
+        // Nobody identified: no person to target, and the actor still has a name.
+        let unknown = EventSpec {
+            event_type: types::AUTH_VIA_PASSWORD,
+            display_message: "User authentication via password",
+            success: false,
+            reason: Some("unknown user"),
+            actor_id: None,
+            actor_email: None,
+            actor_name: None,
+            client_id: Some("demo"),
+        }
+        .build(&ports, &RequestContext::default());
+        assert_eq!(unknown.target.len(), 1);
+        assert_eq!(unknown.actor.display_name.as_deref(), Some("Unknown"));
+        assert!(unknown.request.url.is_none());
     }
 }

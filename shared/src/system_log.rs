@@ -64,6 +64,16 @@ pub struct EventRequest {
     pub ip_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// The URL the request was made to, without codes, tokens or secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<EventUrl>,
+}
+
+/// Okta's `request.url`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventUrl {
+    pub full_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +117,9 @@ mod tests {
             request: EventRequest {
                 ip_address: Some("192.0.2.1".into()),
                 user_agent: Some("UA".into()),
+                url: Some(EventUrl {
+                    full_url: "https://id.example/authorize?client_id=demo".into(),
+                }),
             },
             outcome: Outcome {
                 result: OutcomeResult::Success,
@@ -118,6 +131,10 @@ mod tests {
         assert_eq!(json["eventType"], "user.session.start");
         assert_eq!(json["severity"], "INFO");
         assert_eq!(json["actor"]["type"], "User");
+        assert_eq!(
+            json["request"]["url"]["fullUrl"],
+            "https://id.example/authorize?client_id=demo"
+        );
         assert_eq!(json["actor"]["alternateId"], "a@example.com");
         assert_eq!(json["request"]["ipAddress"], "192.0.2.1");
         assert_eq!(json["request"]["userAgent"], "UA");

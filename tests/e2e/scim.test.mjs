@@ -61,7 +61,8 @@ function seedEvents(stateDir) {
         outcome: { result: i % 10 ? "SUCCESS" : "FAILURE" }, target: [{ id: `target-${i}`, type: "User" }],
       };
       rows.push(
-        `('${uuid}', '${published}', '${type}', 'INFO', '${event.outcome.result}', 'actor-${i % 7}', NULL, NULL, '${JSON.stringify(event)}')`,
+        // `published` is stored as Unix milliseconds (migration 0015); the JSON keeps RFC 3339.
+        `('${uuid}', ${Date.parse(published)}, '${type}', 'INFO', '${event.outcome.result}', 'actor-${i % 7}', NULL, NULL, '${JSON.stringify(event)}')`,
       );
     }
     statements.push(

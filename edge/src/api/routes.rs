@@ -38,6 +38,11 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         accept_language: request.header("accept-language").map(str::to_string),
         device: device::handle_in(&request.self_origin, request.header("cookie"))
             .map(str::to_string),
+        url: Some(crate::events::logged_url(
+            &request.self_origin,
+            &request.path,
+            &request.query,
+        )),
     };
     let caller = Caller {
         origin: request.header("origin"),

@@ -69,6 +69,7 @@ pub async fn check(
         reason,
         actor_id: chooser.user_id,
         actor_email: Some(chooser.email),
+        actor_name: None,
         client_id: Some(chooser.client_id),
     };
     match verdict {

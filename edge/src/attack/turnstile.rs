@@ -55,6 +55,7 @@ pub async fn verify(
                 reason: Some(reason),
                 actor_id: None,
                 actor_email: None,
+                actor_name: None,
                 client_id: Some(client_id),
             },
         )

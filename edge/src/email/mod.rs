@@ -120,6 +120,7 @@ pub async fn deliver(ports: &Ports<'_>, context: &RequestContext, client_id: &st
                 reason: Some(&err.0),
                 actor_id: None,
                 actor_email: Some(&mail.to),
+                actor_name: None,
                 client_id: Some(client_id),
             },
         )

@@ -76,6 +76,7 @@ pub async fn request_reset(
             reason: Some("unknown user"),
             actor_id: None,
             actor_email: Some(&email),
+            actor_name: None,
             client_id: Some(&client.id),
         },
     };

@@ -127,6 +127,7 @@ fn email_event<'a>(
         reason,
         actor_id: user.map(|u| u.id.as_str()),
         actor_email: user.map(|u| u.email.as_str()),
+        actor_name: None,
         client_id: Some(client_id),
     }
 }

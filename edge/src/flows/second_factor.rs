@@ -300,6 +300,7 @@ async fn mfa_event(
         reason: failure,
         actor_id: Some(&user.id),
         actor_email: Some(&user.email),
+        actor_name: None,
         client_id: Some(client_id),
     };
     events::record(ports, caller.context, spec).await;

@@ -40,6 +40,7 @@ fn events(t: &TestPorts, kinds: &[&'static str]) -> Vec<crate::events::SystemLog
                 reason: None,
                 actor_id: Some("u1"),
                 actor_email: Some("ada@example.com"),
+                actor_name: None,
                 client_id: Some("demo"),
             },
         ));

@@ -132,6 +132,7 @@ async fn record_call(
             reason: Some(&reason),
             actor_id: None,
             actor_email: None,
+            actor_name: None,
             client_id: Some(client_id),
         },
     )

@@ -80,6 +80,13 @@ impl Cursor {
     }
 }
 
+/// `events.published` as stored: the Unix milliseconds of a canonical RFC 3339 instant.
+/// Every instant here was parsed (and made canonical) when the query was read, so none
+/// fails to parse again; 0 would only widen a window.
+fn stored_instant(canonical: &str) -> u64 {
+    parse_rfc3339(canonical).map_or(0, |t| t.0)
+}
+
 /// One System Log query, read from the request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogQuery {
@@ -174,11 +181,12 @@ impl LogQuery {
     /// The query as SQL on `events`: a condition, then the order and limit, with the
     /// `?` parameters in order. Every value is bound (see [`crate::scim::filter`]).
     pub fn compile(&self) -> Condition {
-        let mut params = vec![SqlValue::Text(self.since.clone())];
+        // `events.published` holds Unix milliseconds (migration 0015).
+        let mut params = vec![SqlValue::Integer(stored_instant(&self.since))];
         let mut parts = vec!["published >= ?".to_string()];
         if let Some(until) = &self.until {
             parts.push("published < ?".into());
-            params.push(SqlValue::Text(until.clone()));
+            params.push(SqlValue::Integer(stored_instant(until)));
         }
         if let Some(filter) = &self.filter {
             parts.push(condition(filter, &mut params));
@@ -193,7 +201,7 @@ impl LogQuery {
         };
         if let Some(after) = &self.after {
             parts.push(format!("(published, uuid) {beyond} (?, ?)"));
-            params.push(SqlValue::Text(after.published.clone()));
+            params.push(SqlValue::Integer(stored_instant(&after.published)));
             params.push(SqlValue::Text(after.uuid.clone()));
         }
         params.push(SqlValue::Integer(self.limit));
@@ -324,10 +332,17 @@ mod tests {
         assert_eq!(compiled.sql.matches('?').count(), compiled.params.len());
         assert_eq!(
             compiled.params[0],
-            SqlValue::Text("2025-12-31T23:00:00.000Z".into())
+            // Unix milliseconds, as `events.published` holds them.
+            SqlValue::Integer(1_767_222_000_000)
         );
         assert!(compiled.params.contains(&SqlValue::Text("x'--".into())));
         assert!(compiled.params.contains(&SqlValue::Text("%50\\%%".into())));
+        assert!(
+            compiled
+                .params
+                .contains(&SqlValue::Integer(1_767_225_600_000)),
+            "the cursor's instant as stored"
+        );
         assert_eq!(compiled.params.last(), Some(&SqlValue::Integer(1000)));
         assert!(!query.polling());
     }

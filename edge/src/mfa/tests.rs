@@ -98,6 +98,7 @@ fn context() -> RequestContext {
         user_agent: None,
         accept_language: None,
         device: None,
+        url: None,
     }
 }
 

@@ -110,6 +110,7 @@ pub async fn handle(
                     reason: None,
                     actor_id: Some(&session.user_id),
                     actor_email: None,
+                    actor_name: None,
                     client_id: client_id.as_deref(),
                 },
             )

@@ -63,6 +63,7 @@ pub async fn handle(
                 reason: None,
                 actor_id: None,
                 actor_email: None,
+                actor_name: None,
                 client_id: Some(&client.id),
             },
         )

@@ -224,6 +224,7 @@ async fn verify_for(
             reason,
             actor_id: user,
             actor_email: email,
+            actor_name: None,
             client_id: Some(attempt.client_id),
         },
     )
@@ -241,6 +242,7 @@ async fn verify_for(
                 reason: Some("signCount not greater than the stored value"),
                 actor_id: Some(&user.id),
                 actor_email: Some(&user.email),
+                actor_name: None,
                 client_id: Some(attempt.client_id),
             },
         )

@@ -213,7 +213,10 @@ pub async fn verify(
         }
         Err(err) => return Err(err.into()),
     }
-    let event = accounts::registration_event(None, Some(&user.id), &user.email, attempt.client_id);
+    let event = crate::events::EventSpec {
+        actor_name: user.name.as_deref(),
+        ..accounts::registration_event(None, Some(&user.id), &user.email, attempt.client_id)
+    };
     events::record(ports, attempt.context, event).await;
     events::record(
         ports,

@@ -84,6 +84,7 @@ pub(super) async fn exchange(
                     reason: Some("refresh token reuse"),
                     actor_id: Some(&grant.user_id),
                     actor_email: None,
+                    actor_name: None,
                     client_id: Some(&grant.client_id),
                 },
             )

@@ -48,9 +48,17 @@ fn columns(event: &SystemLogEvent) -> Result<Vec<JsValue>, StoreError> {
         portcullis_shared::system_log::Severity::Warn => "WARN",
     };
     let actor = (event.actor.id != "unknown").then_some(event.actor.id.as_str());
+    // The INTEGER column holds Unix milliseconds (migration 0015); the event's JSON keeps
+    // the RFC 3339 text the API shows.
+    let published = crate::time::parse_rfc3339(&event.published).ok_or_else(|| {
+        StoreError::Unavailable(format!(
+            "event {} published {:?}",
+            event.uuid, event.published
+        ))
+    })?;
     Ok(vec![
         text(&event.uuid),
-        text(&event.published),
+        JsValue::from_f64(published.0 as f64),
         text(&event.event_type),
         text(severity),
         text(outcome),

@@ -1,18 +1,24 @@
-// The admin API's clients (`/admin/v1/clients`) against the live edge: what a caller
+// The admin API against the live edge. Clients (`/admin/v1/clients`): what a caller
 // without the right gets (403, nothing changed), a secret shown once that works at
 // /token until it is rotated, the same rules as scripts/clients, and a change that the
-// isolate cache does not hide.
+// isolate cache does not hide. Lifecycle (`/admin/v1/users/{id}/lifecycle/…`): suspend
+// ends the next refresh, unsuspend lets the person sign in again, reset_factors takes
+// the authenticator app away, reset_password mails a link, each in the System Log.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { ROOT, startEdge } from "./harness.mjs";
+import { generateSync } from "otplib";
+
+import { passphrase, ROOT, startEdge } from "./harness.mjs";
 import {
   assertNoServerErrors,
   basic,
   clientsCli,
   createUser,
+  newestMail,
+  pkce,
   postForm,
   recordingFetch,
 } from "./oidc-support.mjs";
@@ -26,20 +32,26 @@ describe("admin API: clients as JSON resources", () => {
       // The isolate keeps clients for a minute: a change through the API must still
       // show at once.
       vars: { CACHE_TTL_SECONDS: "60" },
-      setup: ({ stateDir, origin }) => {
-        const add = (id, scope) =>
-          (registered[id] = clientsCli(stateDir, [
-            "add", "--id", id, "--name", id, "--type", "confidential",
-            "--grant-type", "client_credentials", "--scope", scope,
-          ]));
-        add("ops", "admin.clients.manage");
-        add("hr", "admin.users.manage admin.groups.manage admin.logs.read");
-        registered.spa = clientsCli(stateDir, [
-          "add", "--id", "spa", "--name", "SPA", "--redirect-uri", `${origin}/callback`,
-          "--scope", "openid email admin.clients.manage",
+      // The first administrator comes from scripts/clients; the API registers the rest.
+      setup: ({ stateDir }) => {
+        registered.ops = clientsCli(stateDir, [
+          "add", "--id", "ops", "--name", "Operations", "--type", "confidential",
+          "--grant-type", "client_credentials", "--scope", "admin.clients.manage",
         ]);
       },
     });
+    const ops = await tokenOf("ops");
+    const register = async (client) => {
+      const created = await call("POST", "/admin/v1/clients", ops, client);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      registered[client.id] = created.body;
+    };
+    const admin = (id, scopes) =>
+      register({ id, name: id, client_type: "confidential", grant_types: ["client_credentials"], allowed_scopes: scopes });
+    await admin("hr", ["admin.users.manage", "admin.groups.manage", "admin.logs.read"]);
+    await admin("reader", ["admin.users.read", "admin.clients.manage"]);
+    await register({ id: "spa", name: "SPA", redirect_uris: [`${edge.origin}/callback`], allowed_scopes: ["openid", "email", "admin.clients.manage"] });
+    await register({ id: "vault", name: "Vault", redirect_uris: [`${edge.origin}/callback`], mfa: "required" });
   });
   after(async () => {
     await edge?.dispose();
@@ -73,7 +85,7 @@ describe("admin API: clients as JSON resources", () => {
     const person = await createUser(edge, "spa");
     const personal = await postForm(edge, "/token", {
       grant_type: "authorization_code", code: person.code, code_verifier: person.verifier,
-      client_id: "spa", redirect_uri: `${edge.origin}/callback`,
+      client_id: "spa",
     });
     assert.equal(personal.status, 200, JSON.stringify(personal.body));
 
@@ -191,5 +203,101 @@ describe("admin API: clients as JSON resources", () => {
     assert.equal(deleted.status, 204);
     assert.equal(await tokenOf("cron", secret), null, "a deleted client is refused at once");
     assert.equal((await call("GET", "/admin/v1/clients/cron", ops)).status, 404);
+  });
+
+  /** The JSON sign-in API as a script (no Origin header). */
+  async function api(method, path, body) {
+    return call(method, path, null, body);
+  }
+
+  /** Signs `person` up or in with a password at `clientId`: the flow's answer and its PKCE verifier. */
+  async function passwordFlow(clientId, person, step, scope) {
+    const { challenge, verifier } = pkce();
+    const started = await api("POST", "/v1/flows", {
+      client_id: clientId, code_challenge: challenge, code_challenge_method: "S256", ...(scope && { scope }),
+    });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    const answer = await api("POST", `/v1/flows/${started.body.flow_id}/${step}`, person);
+    return { flow: started.body.flow_id, answer, verifier };
+  }
+
+  async function redeem(clientId, answer, verifier) {
+    const tokens = await postForm(edge, "/token", {
+      grant_type: "authorization_code", code: answer.body.authorization_code, code_verifier: verifier, client_id: clientId,
+    });
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    return tokens.body;
+  }
+
+  const subOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url")).sub;
+  const newPerson = () => ({
+    email: `pat-${Math.random().toString(36).slice(2, 10)}@people.example`,
+    password: passphrase((t) => `copper ${t} lantern meadow`),
+  });
+  const lifecycle = (id, action, token, query = "") => call("POST", `/admin/v1/users/${id}/lifecycle/${action}${query}`, token);
+
+  test("lifecycle: suspend ends the person's next refresh and sign-in; unsuspend lets them sign in again; a second suspend is 409", async () => {
+    const hr = await tokenOf("hr");
+    const pat = newPerson();
+    const signedUp = await passwordFlow("demo", pat, "sign-up", "openid email offline_access");
+    assert.equal(signedUp.answer.body.status, "authorization_code", JSON.stringify(signedUp.answer.body));
+    const tokens = await redeem("demo", signedUp.answer, signedUp.verifier);
+    assert.ok(tokens.refresh_token);
+    const id = subOf(tokens.access_token);
+
+    // Without the right, nothing happens: the refresh token still works afterwards.
+    for (const token of [await tokenOf("reader"), tokens.access_token, null]) {
+      const refused = await lifecycle(id, "suspend", token);
+      assert.ok([401, 403].includes(refused.status), JSON.stringify(refused.body));
+    }
+    const stillGood = await postForm(edge, "/token", { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: "demo" });
+    assert.equal(stillGood.status, 200, "a refused call changed nothing");
+
+    const suspended = await lifecycle(id, "suspend", hr);
+    assert.equal(suspended.status, 200, JSON.stringify(suspended.body));
+    assert.deepEqual(suspended.body, { id, status: "SUSPENDED" });
+    const refreshed = await postForm(edge, "/token", { grant_type: "refresh_token", refresh_token: stillGood.body.refresh_token, client_id: "demo" });
+    assert.equal(refreshed.status, 400);
+    assert.equal(refreshed.body.error, "invalid_grant");
+    const blocked = await passwordFlow("demo", pat, "password");
+    assert.notEqual(blocked.answer.body.status, "authorization_code", "a suspended person cannot sign in");
+    const twice = await lifecycle(id, "suspend", hr);
+    assert.equal(twice.status, 409);
+    assert.equal(twice.body.code, "invalid_lifecycle_transition");
+
+    const back = await lifecycle(id, "unsuspend", hr);
+    assert.deepEqual(back.body, { id, status: "ACTIVE" });
+    const again = await passwordFlow("demo", pat, "password");
+    assert.equal(again.answer.body.status, "authorization_code", JSON.stringify(again.answer.body));
+    assert.ok((await redeem("demo", again.answer, again.verifier)).access_token);
+
+    const reset = await lifecycle(id, "reset_password", hr, "?client_id=demo");
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    const mail = await newestMail(edge, pat.email);
+    assert.match(mail.text, /\/reset-password\?token=/);
+  });
+
+  test("lifecycle: reset_factors takes the authenticator app away, so the next sign-in enrols one again", async () => {
+    const hr = await tokenOf("hr");
+    const pat = newPerson();
+    const signedUp = await passwordFlow("vault", pat, "sign-up");
+    assert.equal(signedUp.answer.body.status, "enrol_second_factor", JSON.stringify(signedUp.answer.body));
+    const shown = await api("POST", `/v1/flows/${signedUp.flow}/mfa/totp/enrolment`);
+    assert.equal(shown.status, 200, JSON.stringify(shown.body));
+    const confirmed = await api("POST", `/v1/flows/${signedUp.flow}/mfa/totp/enrolment/confirm`, { code: generateSync({ secret: shown.body.secret }) });
+    assert.equal(confirmed.body.status, "authorization_code", JSON.stringify(confirmed.body));
+    const id = subOf((await redeem("vault", confirmed, signedUp.verifier)).access_token);
+
+    const withApp = await passwordFlow("vault", pat, "password");
+    assert.equal(withApp.answer.body.status, "second_factor", "the app is asked for");
+
+    const reset = await lifecycle(id, "reset_factors", hr);
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    const afterReset = await passwordFlow("vault", pat, "password");
+    assert.equal(afterReset.answer.body.status, "enrol_second_factor", JSON.stringify(afterReset.answer.body));
+
+    const unknown = await lifecycle(id, "activate", hr);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, "unknown_action");
   });
 });
