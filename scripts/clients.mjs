@@ -46,6 +46,8 @@ const OPTION_OF_FIELD = {
   theme: "--theme",
   adaptive_mfa: "--adaptive-mfa",
   groups_claim: "--groups-claim",
+  custom_claims: "--custom-claim",
+  roles_prefix: "--roles-prefix",
   access_token_ttl: "--access-token-ttl",
   id_token_ttl: "--id-token-ttl",
   refresh_token_ttl: "--refresh-token-ttl",
@@ -81,6 +83,13 @@ export function checkClient(input) {
 /** Repeated options may also carry several values separated by spaces or commas. */
 const splitList = (values) => (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== "");
 
+/** `--custom-claim SCOPE:CLAIM=ATTRIBUTE` as the admin API's `{scope, claim, attribute}`. */
+function customClaimOption(value) {
+  const match = /^([^:=\s]+):([^:=\s]+)=([^:=\s]+)$/.exec(value);
+  if (!match) fail(`--custom-claim ${JSON.stringify(value)}: use SCOPE:CLAIM=ATTRIBUTE, e.g. hr:employee_id=external_id`);
+  return { scope: match[1], claim: match[2], attribute: match[3] };
+}
+
 /** `--theme PRESET` as it is, `--theme-file FILE` as the theme object it holds. */
 function themeOption(preset, file) {
   if (preset !== undefined && file !== undefined) fail("give --theme or --theme-file, not both");
@@ -113,6 +122,8 @@ export function buildClient(options) {
     human_check: Boolean(options["human-check"]),
     breached_password_check: Boolean(options["breached-password-check"]),
     groups_claim: options["groups-claim"] ?? [],
+    custom_claims: (options["custom-claim"] ?? []).map(customClaimOption),
+    roles_prefix: options["roles-prefix"],
     access_token_ttl: options["access-token-ttl"],
     id_token_ttl: options["id-token-ttl"],
     refresh_token_ttl: options["refresh-token-ttl"],
@@ -169,6 +180,8 @@ export function insertStatement(client, secretHash, now) {
     human_check: sqlInteger(client.human_check),
     breached_password_check: sqlInteger(client.breached_password_check),
     groups_claim: client.groups_claim === null ? "NULL" : sqlJson(client.groups_claim),
+    custom_claims: sqlText(JSON.stringify(client.custom_claims ?? [])),
+    roles_prefix: client.roles_prefix ? sqlText(client.roles_prefix) : "NULL",
     access_token_ttl: sqlInteger(client.access_token_ttl),
     id_token_ttl: sqlInteger(client.id_token_ttl),
     refresh_token_ttl: sqlInteger(client.refresh_token_ttl),
@@ -184,7 +197,7 @@ RETURNING id;`;
 // Never `secret_hash` itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, name, client_type, (secret_hash IS NOT NULL) AS has_secret, redirect_uris,
   allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, email_verification,
-  mfa, theme, groups_claim, adaptive_mfa, human_check, breached_password_check, access_token_ttl,
+  mfa, theme, groups_claim, custom_claims, roles_prefix, adaptive_mfa, human_check, breached_password_check, access_token_ttl,
   id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
 
 export const listStatement = () => `SELECT ${PUBLIC_COLUMNS} FROM clients ORDER BY id;`;
@@ -201,7 +214,7 @@ export const enableStatement = (id, now) =>
 
 /** A row as read from D1, with the JSON list columns decoded. */
 export function decodeRow(row) {
-  const lists = ["redirect_uris", "allowed_origins", "allowed_scopes", "grant_types", "post_logout_redirect_uris"];
+  const lists = ["redirect_uris", "allowed_origins", "allowed_scopes", "grant_types", "post_logout_redirect_uris", "custom_claims"];
   const decoded = { ...row, has_secret: Boolean(row.has_secret) };
   for (const key of lists) {
     try {
@@ -307,6 +320,12 @@ Commands:
       --breached-password-check         refuse new passwords listed by Pwned Passwords
       --groups-claim PATTERN            repeatable; a group name or prefix* whose groups go in
                                         the groups claim (with the groups scope)
+      --custom-claim SCOPE:CLAIM=ATTRIBUTE
+                                        repeatable; CLAIM in tokens asked for SCOPE (a custom
+                                        scope among --scope), from the profile ATTRIBUTE: name,
+                                        given_name, family_name, email, email_verified, external_id
+      --roles-prefix PREFIX             the groups starting with PREFIX, without it, go in the
+                                        roles claim (with the roles scope)
       --access-token-ttl T, --id-token-ttl T, --refresh-token-ttl T
                                         seconds, or 90s / 10m / 12h / 30d
   list                        every client (never secrets or their hashes)
@@ -350,6 +369,8 @@ const ADD_OPTIONS = {
   "human-check": { type: "boolean" },
   "breached-password-check": { type: "boolean" },
   "groups-claim": { type: "string", multiple: true },
+  "custom-claim": { type: "string", multiple: true },
+  "roles-prefix": { type: "string" },
 };
 
 const when = (ms) => (ms === null || ms === undefined ? "-" : new Date(ms).toISOString());
@@ -369,6 +390,8 @@ function describe(client) {
     ["adaptive MFA", (client.adaptive_mfa ?? "never").replaceAll("_", "-")],
     ["protection", [client.human_check ? "human check" : null, client.breached_password_check ? "breached passwords" : null].filter(Boolean).join(", ") || "-"],
     ["groups claim", client.groups_claim ? [client.groups_claim].flat().flatMap((g) => (g.startsWith("[") ? JSON.parse(g) : g)).join(" ") : "-"],
+    ["custom claims", (client.custom_claims ?? []).map((c) => `${c.scope}:${c.claim}=${c.attribute}`).join(" ") || "-"],
+    ["roles", client.roles_prefix ? `groups starting with ${JSON.stringify(client.roles_prefix)} (roles scope)` : "-"],
     ["mfa", client.mfa ?? "off"],
     ["theme", client.theme === null || client.theme === undefined ? "-" : client.theme.startsWith("{") ? "custom" : client.theme],
     ["token lifetimes", `access ${client.access_token_ttl} s, id ${client.id_token_ttl} s, refresh ${client.refresh_token_ttl} s`],

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clients::{parse_theme, AdaptiveMfa, Client, ClientType, MfaPolicy, Protection};
+use crate::oauth::custom_claims::ROLES_SCOPE;
+pub use crate::oauth::custom_claims::{ClaimMapping, CustomClaim, ProfileAttribute};
 
 /// The grant types a client may be registered for (no implicit, no password grant).
 pub const GRANT_TYPES: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
@@ -91,6 +93,12 @@ pub struct ClientInput {
     pub breached_password_check: bool,
     #[serde(default)]
     pub groups_claim: Option<Vec<String>>,
+    /// Custom scopes and the profile attributes their claims carry.
+    #[serde(default)]
+    pub custom_claims: Vec<CustomClaim>,
+    /// Groups with this prefix become the `roles` claim (prefix removed).
+    #[serde(default)]
+    pub roles_prefix: Option<String>,
     pub access_token_ttl: Option<TtlInput>,
     pub id_token_ttl: Option<TtlInput>,
     pub refresh_token_ttl: Option<TtlInput>,
@@ -128,6 +136,10 @@ pub struct ClientSettings {
     pub breached_password_check: bool,
     /// Group names and `prefix*` patterns for the `groups` claim; `None`: no groups.
     pub groups_claim: Option<Vec<String>>,
+    /// Claims from the profile, each for a custom scope.
+    pub custom_claims: Vec<CustomClaim>,
+    /// The prefix of the groups that are the `roles` claim; `None`: no roles.
+    pub roles_prefix: Option<String>,
     pub access_token_ttl: u64,
     pub id_token_ttl: u64,
     pub refresh_token_ttl: u64,
@@ -168,6 +180,10 @@ impl ClientSettings {
             id_token_ttl: self.id_token_ttl,
             refresh_token_ttl: self.refresh_token_ttl,
             groups_claim: self.groups_claim.clone(),
+            claims: ClaimMapping {
+                custom: self.custom_claims.clone(),
+                roles_prefix: self.roles_prefix.clone(),
+            },
             protection: Protection {
                 adaptive_mfa,
                 human_check: self.human_check,
@@ -212,6 +228,8 @@ impl ClientSettings {
             human_check: client.protection.human_check,
             breached_password_check: client.protection.breached_password_check,
             groups_claim: client.groups_claim.clone(),
+            custom_claims: client.claims.custom.clone(),
+            roles_prefix: client.claims.roles_prefix.clone(),
             access_token_ttl: client.access_token_ttl,
             id_token_ttl: client.id_token_ttl,
             refresh_token_ttl: client.refresh_token_ttl,
@@ -600,6 +618,117 @@ fn parse_theme_input(theme: Option<&Value>) -> Result<Option<Value>, Refusal> {
     }
 }
 
+/// Scopes whose meaning the standards or this provider fix: not for custom claims.
+const STANDARD_SCOPES: [&str; 7] = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "account",
+    "groups",
+    ROLES_SCOPE,
+];
+
+/// Claims a custom claim may not be: what tokens rely on (the same list token hooks
+/// are held to) and what this provider sets itself.
+fn reserved_claim(name: &str) -> bool {
+    crate::hooks::inline::RESERVED_CLAIMS.contains(&name)
+        || matches!(name, "groups" | "roles" | "given_name" | "family_name")
+}
+
+/// Custom claims: each a claim name of 1–64 lower-case letters, digits and `_`
+/// (starting with a letter) that no standard claim has, carried by a custom scope the
+/// client is allowed, each claim once.
+fn parse_custom_claims(
+    claims: &[CustomClaim],
+    allowed_scopes: &[String],
+) -> Result<Vec<CustomClaim>, Refusal> {
+    const FIELD: &str = "custom_claims";
+    let mut seen: Vec<&str> = Vec::new();
+    for custom in claims {
+        let name = custom.claim.as_str();
+        let shaped = name.len() <= 64
+            && name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !shaped {
+            return refuse(
+                FIELD,
+                format!(
+                    "invalid claim name {}: 1–64 of a–z 0–9 _, starting with a letter",
+                    quoted(name)
+                ),
+            );
+        }
+        if reserved_claim(name) {
+            return refuse(
+                FIELD,
+                format!(
+                    "{} is a standard claim and cannot be a custom one",
+                    quoted(name)
+                ),
+            );
+        }
+        if seen.contains(&name) {
+            return refuse(FIELD, format!("the claim {} is given twice", quoted(name)));
+        }
+        seen.push(name);
+        parse_scope(&custom.scope).map_err(|r| Refusal { field: FIELD, ..r })?;
+        if STANDARD_SCOPES.contains(&custom.scope.as_str()) {
+            return refuse(
+                FIELD,
+                format!(
+                    "{} is a standard scope; custom claims need a scope of their own",
+                    quoted(&custom.scope)
+                ),
+            );
+        }
+        if !allowed_scopes.contains(&custom.scope) {
+            return refuse(
+                FIELD,
+                format!(
+                    "the scope {} of claim {} is not among the client's allowed_scopes",
+                    quoted(&custom.scope),
+                    quoted(name)
+                ),
+            );
+        }
+    }
+    Ok(claims.to_vec())
+}
+
+/// The `roles` prefix: 1–100 characters, no control characters or `*`; the client must
+/// be allowed the `roles` scope that asks for the claim.
+fn parse_roles_prefix(
+    prefix: Option<&str>,
+    allowed_scopes: &[String],
+) -> Result<Option<String>, Refusal> {
+    const FIELD: &str = "roles_prefix";
+    let Some(prefix) = prefix else {
+        return Ok(None);
+    };
+    if prefix.is_empty()
+        || prefix.chars().count() > 100
+        || prefix.chars().any(|c| c.is_control() || c == '*')
+    {
+        return refuse(
+            FIELD,
+            format!(
+                "invalid prefix {}: 1–100 characters, without * or control characters",
+                quoted(prefix)
+            ),
+        );
+    }
+    if !allowed_scopes.iter().any(|s| s == ROLES_SCOPE) {
+        return refuse(
+            FIELD,
+            "needs the roles scope among the client's allowed_scopes",
+        );
+    }
+    Ok(Some(prefix.to_string()))
+}
+
 /// Keeps the first of each value, in order.
 fn unique(values: Vec<String>) -> Vec<String> {
     let mut seen = Vec::with_capacity(values.len());
@@ -683,6 +812,8 @@ pub fn validate(input: &ClientInput, generated_id: &str) -> Result<ClientSetting
         patterns if patterns.is_empty() => None,
         patterns => Some(patterns),
     };
+    let custom_claims = parse_custom_claims(&input.custom_claims, &allowed_scopes)?;
+    let roles_prefix = parse_roles_prefix(input.roles_prefix.as_deref(), &allowed_scopes)?;
     let email_verification = one_of(
         input.email_verification.as_deref(),
         "optional",
@@ -713,6 +844,8 @@ pub fn validate(input: &ClientInput, generated_id: &str) -> Result<ClientSetting
         human_check: input.human_check,
         breached_password_check: input.breached_password_check,
         groups_claim,
+        custom_claims,
+        roles_prefix,
         access_token_ttl,
         id_token_ttl,
         refresh_token_ttl,
@@ -935,6 +1068,93 @@ mod tests {
             assert_eq!(refusal.field, field);
             assert!(refusal.problem.contains("unknown value"));
         }
+    }
+
+    #[test]
+    fn custom_claims_need_a_custom_allowed_scope_and_a_name_no_standard_claim_has() {
+        let scopes = json!(["openid", "hr", "roles"]);
+        let with = |claims: Value| {
+            validate(
+                &input(app(
+                    json!({"allowed_scopes": scopes.clone(), "custom_claims": claims}),
+                )),
+                "x",
+            )
+        };
+        let ok = with(json!([{"scope": "hr", "claim": "employee_id", "attribute": "external_id"}]))
+            .unwrap();
+        assert_eq!(ok.custom_claims[0].attribute, ProfileAttribute::ExternalId);
+        assert_eq!(ok.to_client(None).claims.custom, ok.custom_claims);
+        for (claims, problem) in [
+            (
+                json!([{"scope": "hr", "claim": "sub", "attribute": "email"}]),
+                "standard claim",
+            ),
+            (
+                json!([{"scope": "hr", "claim": "email", "attribute": "email"}]),
+                "standard claim",
+            ),
+            (
+                json!([{"scope": "hr", "claim": "roles", "attribute": "email"}]),
+                "standard claim",
+            ),
+            (
+                json!([{"scope": "hr", "claim": "Employee", "attribute": "email"}]),
+                "invalid claim name",
+            ),
+            (
+                json!([{"scope": "email", "claim": "work_email", "attribute": "email"}]),
+                "standard scope",
+            ),
+            (
+                json!([{"scope": "payroll", "claim": "pay", "attribute": "email"}]),
+                "allowed_scopes",
+            ),
+            (
+                json!([{"scope": "hr", "claim": "a", "attribute": "email"},
+                    {"scope": "hr", "claim": "a", "attribute": "name"}]),
+                "twice",
+            ),
+        ] {
+            let refusal = with(claims.clone()).unwrap_err();
+            assert_eq!(refusal.field, "custom_claims");
+            assert!(
+                refusal.problem.contains(problem),
+                "{claims}: {}",
+                refusal.problem
+            );
+        }
+        // An attribute that is not a profile attribute is not even a client resource.
+        assert!(
+            serde_json::from_value::<ClientInput>(json!({"custom_claims":
+            [{"scope": "hr", "claim": "pw", "attribute": "password_hash"}]}))
+            .is_err()
+        );
+
+        let roles = |prefix: &str, scopes: Value| {
+            validate(
+                &input(app(
+                    json!({"allowed_scopes": scopes, "roles_prefix": prefix}),
+                )),
+                "x",
+            )
+        };
+        assert_eq!(
+            roles("shop-", scopes.clone())
+                .unwrap()
+                .roles_prefix
+                .as_deref(),
+            Some("shop-")
+        );
+        assert_eq!(
+            roles("shop-*", scopes.clone()).unwrap_err().field,
+            "roles_prefix"
+        );
+        assert_eq!(roles("", scopes).unwrap_err().field, "roles_prefix");
+        assert!(roles("shop-", json!(["openid"]))
+            .unwrap_err()
+            .problem
+            .contains("roles scope"));
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct Client {
     /// Which of a person's groups go into the `groups` claim (for the `groups` scope):
     /// exact names, or prefixes ending in `*`. `None`: the client maps no groups.
     pub groups_claim: Option<Vec<String>>,
+    /// Custom scopes with claims from the profile, and the `roles` prefix (see
+    /// [`crate::oauth::custom_claims`]).
+    pub claims: crate::oauth::custom_claims::ClaimMapping,
     /// Adaptive MFA and attack protection; all off unless the client turns them on.
     pub protection: Protection,
 }
@@ -141,6 +144,18 @@ impl Client {
             && self.allows_grant("refresh_token")
     }
 
+    /// Whether `scope` is one of this client's custom claim scopes (a person's scope).
+    pub fn has_custom_claim_scope(&self, scope: &str) -> bool {
+        self.claims.custom.iter().any(|c| c.scope == scope)
+    }
+
+    /// Whether a person signing in to this client may be asked for `scope`: a scope this
+    /// deployment defines, or one of the client's custom claim scopes.
+    pub fn supports_person_scope(&self, scope: &str) -> bool {
+        crate::oauth::authorization_request::SUPPORTED_SCOPES.contains(&scope)
+            || self.has_custom_claim_scope(scope)
+    }
+
     /// Whether `secret` is this confidential client's secret (constant-time).
     pub fn verify_secret(&self, secret: &str) -> bool {
         match self
@@ -210,6 +225,7 @@ mod tests {
             refresh_token_ttl: 3600,
             protection: Protection::default(),
             groups_claim: None,
+            claims: Default::default(),
         }
     }
 

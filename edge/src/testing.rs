@@ -1362,6 +1362,7 @@ pub fn demo_client() -> Client {
         refresh_token_ttl: 86_400,
         protection: Default::default(),
         groups_claim: None,
+        claims: Default::default(),
     }
 }
 

@@ -9,21 +9,27 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
+import * as oidc from "openid-client";
 import { generateSync } from "otplib";
 
 import { passphrase, ROOT, startEdge } from "./harness.mjs";
 import {
   assertNoServerErrors,
+  authorizeWithSession,
   basic,
   clientsCli,
   createUser,
+  hostedSession,
   newestMail,
   pkce,
   postForm,
   recordingFetch,
 } from "./oidc-support.mjs";
 
-describe("admin API: clients as JSON resources", () => {
+/** Where the relying parties' codes go; only the redirect's Location is read. */
+const RP_CALLBACK = "http://localhost:9/cb";
+
+describe("admin API: clients, lifecycle, claims", () => {
   let edge;
   const registered = {};
 
@@ -52,6 +58,15 @@ describe("admin API: clients as JSON resources", () => {
     await admin("reader", ["admin.users.read", "admin.clients.manage"]);
     await register({ id: "spa", name: "SPA", redirect_uris: [`${edge.origin}/callback`], allowed_scopes: ["openid", "email", "admin.clients.manage"] });
     await register({ id: "vault", name: "Vault", redirect_uris: [`${edge.origin}/callback`], mfa: "required" });
+    // A shop that reads roles and one custom claim; a plain client that maps neither.
+    const shop = {
+      redirect_uris: [RP_CALLBACK],
+      allowed_scopes: ["openid", "email", "offline_access", "hr", "roles"],
+      custom_claims: [{ scope: "hr", claim: "full_name", attribute: "name" }],
+      roles_prefix: "shop-",
+    };
+    await register({ id: "shop", name: "Shop", ...shop });
+    await register({ id: "plain", name: "Plain", redirect_uris: [RP_CALLBACK], allowed_scopes: ["openid", "email", "roles"] });
   });
   after(async () => {
     await edge?.dispose();
@@ -299,5 +314,50 @@ describe("admin API: clients as JSON resources", () => {
     const unknown = await lifecycle(id, "activate", hr);
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, "unknown_action");
+  });
+
+  test("custom claims and roles: openid-client sees them only for a client that maps them and only for the scopes asked and granted", async () => {
+    const hr = await tokenOf("hr");
+    const person = await createUser(edge, "shop", "Ada Lovelace");
+    const found = await call("GET", `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${person.email}"`)}`, hr);
+    const sub = found.body.Resources[0].id;
+    for (const name of ["shop-admins", "hr-payroll"]) {
+      const group = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: name, members: [{ value: sub }] };
+      assert.equal((await call("POST", "/scim/v2/Groups", hr, group)).status, 201);
+    }
+    const issuer = new URL(edge.origin);
+    const signIn = async (clientId, scope) => {
+      const config = await oidc.discovery(issuer, clientId, undefined, oidc.None(), {
+        execute: [oidc.allowInsecureRequests],
+        [oidc.customFetch]: recordingFetch,
+      });
+      const cookie = await hostedSession(edge, clientId, RP_CALLBACK, person);
+      const flow = await authorizeWithSession(edge, cookie, clientId, RP_CALLBACK, { scope });
+      const tokens = await oidc.authorizationCodeGrant(config, flow.location, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
+      const access = JSON.parse(Buffer.from(tokens.access_token.split(".")[1], "base64url"));
+      return { id: tokens.claims(), access };
+    };
+    const granted = await signIn("shop", "openid hr roles");
+    for (const claims of [granted.id, granted.access]) {
+      assert.equal(claims.full_name, "Ada Lovelace");
+      assert.deepEqual(claims.roles, ["admins"], "only shop- groups, without the prefix");
+    }
+    const onlyRoles = await signIn("shop", "openid roles");
+    assert.equal(onlyRoles.id.full_name, undefined, "not without the hr scope");
+    assert.deepEqual(onlyRoles.id.roles, ["admins"]);
+    const neither = await signIn("shop", "openid email");
+    assert.equal(neither.id.full_name, undefined);
+    assert.equal(neither.id.roles, undefined);
+    assert.equal(neither.access.roles, undefined);
+    const unmapped = await signIn("plain", "openid roles");
+    assert.equal(unmapped.id.roles, undefined, "not for a client that maps no roles");
+    // A scope the client does not have is refused, not ignored.
+    const cookie = await hostedSession(edge, "plain", RP_CALLBACK, person);
+    const refused = await authorizeWithSession(edge, cookie, "plain", RP_CALLBACK, { scope: "openid hr" });
+    assert.match(refused.location, /error=invalid_scope/);
   });
 });

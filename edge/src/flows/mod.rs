@@ -30,7 +30,7 @@ use crate::clients::Client;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::mfa::{Enrolled, Risk, StepUp};
-use crate::oauth::authorization_request::{AuthorizationRequest, SUPPORTED_SCOPES};
+use crate::oauth::authorization_request::AuthorizationRequest;
 use crate::oauth::code::{self, PendingAuthorization, CODE_TTL_SECONDS};
 use crate::oauth::pkce::CodeChallenge;
 use crate::oauth::scope::Scopes;
@@ -236,8 +236,8 @@ pub async fn start(
     )
     .map_err(|_| Error::InvalidField("code_challenge"))?;
     let scopes = Scopes::parse(request.scope.as_deref().unwrap_or("openid"));
-    let supported: Scopes = SUPPORTED_SCOPES.iter().copied().collect();
-    if scopes.is_empty() || !client.allowed_scopes.covers(&scopes) || !supported.covers(&scopes) {
+    let supported = scopes.iter().all(|s| client.supports_person_scope(s));
+    if scopes.is_empty() || !client.allowed_scopes.covers(&scopes) || !supported {
         return Err(Error::InvalidField("scope"));
     }
     let next = if login_hint.is_some() {

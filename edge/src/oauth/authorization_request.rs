@@ -12,14 +12,17 @@ use crate::oauth::scope::Scopes;
 
 /// Scopes this deployment knows. Clients may be restricted further. `account` is the
 /// account API's (see [`crate::oauth::resource`]); `groups` asks for the groups claim
-/// (see [`crate::oauth::groups_claim`]).
-pub const SUPPORTED_SCOPES: [&str; 6] = [
+/// (see [`crate::oauth::groups_claim`]), `roles` for the roles claim (see
+/// [`crate::oauth::custom_claims`]). A client's custom claim scopes add to these for it
+/// ([`Client::supports_person_scope`]).
+pub const SUPPORTED_SCOPES: [&str; 7] = [
     "openid",
     "profile",
     "email",
     "offline_access",
     "account",
     "groups",
+    "roles",
 ];
 
 const MAX_STATE_LEN: usize = 2048;

@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod claims;
 pub mod client_authentication;
 pub mod code;
+pub mod custom_claims;
 pub mod discovery;
 pub mod grant;
 pub mod groups_claim;

@@ -837,3 +837,66 @@ fn groups_claim_carries_only_mapped_groups_and_only_for_the_groups_scope() {
         );
     }
 }
+
+#[test]
+fn custom_claims_and_roles_appear_only_for_the_scopes_asked_and_granted() {
+    use crate::api::oidc_tests::{post_json, redeem, start_flow, PASSWORD};
+    use crate::oauth::custom_claims::{ClaimMapping, CustomClaim, ProfileAttribute};
+    let t = TestPorts::new();
+    let mut demo = crate::testing::demo_client();
+    demo.allowed_scopes = Scopes::parse("openid email profile offline_access hr roles");
+    demo.claims = ClaimMapping {
+        custom: vec![CustomClaim {
+            scope: "hr".into(),
+            claim: "full_name".into(),
+            attribute: ProfileAttribute::Name,
+        }],
+        roles_prefix: Some("shop-".into()),
+    };
+    t.clients.insert(demo);
+    let tokens_with = |email: &str, scope: &str| {
+        let flow = start_flow(&t, scope);
+        let outcome = json(&post_json(
+            &t,
+            &format!("/v1/flows/{flow}/sign-up"),
+            json!({"email": email, "password": PASSWORD, "name": "Ada Lovelace"}),
+        ));
+        json(&redeem(&t, outcome["authorization_code"].as_str().unwrap()))
+    };
+    let asked = tokens_with("ada@example.com", "openid hr roles offline_access");
+    let not_asked = tokens_with("bob@example.com", "openid offline_access");
+    let admin = admin_token(&t, "iga", "admin.groups.manage");
+    for token in [&asked, &not_asked] {
+        let sub = claims(token["access_token"].as_str().unwrap())["sub"].clone();
+        for name in ["shop-admins", "hr-payroll"] {
+            let group = json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": format!("{name}-{}", &sub.as_str().unwrap()[..4]),
+                "members": [{"value": sub}],
+            });
+            assert_eq!(
+                scim(&t, Method::Post, "/scim/v2/Groups", &admin, Some(group)).status,
+                201
+            );
+        }
+    }
+    let refreshed = json(&refresh(&t, asked["refresh_token"].as_str().unwrap()));
+    for token in ["access_token", "id_token"] {
+        let got = claims(refreshed[token].as_str().unwrap());
+        assert_eq!(got["full_name"], "Ada Lovelace", "{token}");
+        let roles = got["roles"].as_array().unwrap();
+        assert_eq!(roles.len(), 1, "{token}: only the shop- group, {got}");
+        assert!(
+            roles[0].as_str().unwrap().starts_with("admins-"),
+            "prefix removed"
+        );
+    }
+    let plain = json(&refresh(&t, not_asked["refresh_token"].as_str().unwrap()));
+    for token in ["access_token", "id_token"] {
+        let got = claims(plain[token].as_str().unwrap());
+        assert!(
+            got.get("full_name").is_none() && got.get("roles").is_none(),
+            "{token}: {got}"
+        );
+    }
+}

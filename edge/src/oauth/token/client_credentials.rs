@@ -12,7 +12,7 @@ use crate::ports::Ports;
 
 /// Scopes that only make sense with a person signing in: every scope this deployment
 /// defines (a client's own tokens carry only its API scopes).
-const USER_SCOPES: [&str; 6] = crate::oauth::authorization_request::SUPPORTED_SCOPES;
+const USER_SCOPES: [&str; 7] = crate::oauth::authorization_request::SUPPORTED_SCOPES;
 
 pub(super) async fn exchange(
     ports: &Ports<'_>,
@@ -31,7 +31,7 @@ pub(super) async fn exchange(
     let api_scopes = client
         .allowed_scopes
         .iter()
-        .filter(|s| !USER_SCOPES.contains(&s.as_str()));
+        .filter(|s| !USER_SCOPES.contains(&s.as_str()) && !client.has_custom_claim_scope(s));
     let scopes: Scopes = match scope {
         None => api_scopes.cloned().collect(),
         Some(requested) => {

@@ -221,8 +221,9 @@ async fn respond(
     refresh_token: Option<String>,
 ) -> Result<TokenResponse, Failure> {
     let groups = crate::oauth::groups_claim::for_subject(ports, subject).await?;
+    let custom = crate::oauth::custom_claims::for_subject(ports, subject).await?;
     let sub = subject.user.map(|u| u.id.as_str());
-    let extra = crate::hooks::inline::token_claims(
+    let hooked = crate::hooks::inline::token_claims(
         ports,
         context,
         &crate::hooks::inline::TokenContext {
@@ -234,6 +235,18 @@ async fn respond(
     )
     .await
     .map_err(|_| Failure::unavailable("the token hook failed and fails closed".into()))?;
+    // The client's own claims first: a token hook cannot replace them.
+    let with_custom = |hook: &serde_json::Map<String, serde_json::Value>| {
+        let mut claims = custom.clone();
+        for (name, value) in hook {
+            claims.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+        claims
+    };
+    let extra = crate::hooks::inline::ExtraClaims {
+        access_token: with_custom(&hooked.access_token),
+        id_token: with_custom(&hooked.id_token),
+    };
     let minted = mint(ring, subject, groups, &extra, ports.random)
         .await
         .map_err(|e| Failure::unavailable(format!("signing: {e:?}")))?;

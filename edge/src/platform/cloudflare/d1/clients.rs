@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 use worker::D1Database;
 
 use super::{millis, optional_text, text, unavailable};
-use crate::client_settings::{ClientResource, ClientSettings};
+use crate::client_settings::{ClaimMapping, ClientResource, ClientSettings};
 use crate::clients::{AdaptiveMfa, Client, ClientType, MfaPolicy, Protection};
 use crate::ports::{ClientStore, StoreError, UnixMillis};
 
@@ -15,7 +15,7 @@ const COLUMNS: &str = "id, name, client_type, redirect_uris, allowed_origins, al
      secret_hash, grant_types, post_logout_redirect_uris, email_verification, \
      mfa, theme, adaptive_mfa, human_check, breached_password_check, \
      access_token_ttl, id_token_ttl, refresh_token_ttl, groups_claim, \
-     created_at, updated_at, disabled_at";
+     custom_claims, roles_prefix, created_at, updated_at, disabled_at";
 
 /// A row of `clients`; list columns hold JSON arrays.
 #[derive(Deserialize)]
@@ -39,6 +39,8 @@ struct ClientRow {
     id_token_ttl: f64,
     refresh_token_ttl: f64,
     groups_claim: Option<String>,
+    custom_claims: String,
+    roles_prefix: Option<String>,
     created_at: f64,
     updated_at: f64,
     disabled_at: Option<f64>,
@@ -97,6 +99,8 @@ impl ClientRow {
             .transpose()
             .map_err(|_| corrupt("groups_claim"))?;
         let mfa = MfaPolicy::parse(&self.mfa).ok_or_else(|| corrupt("mfa"))?;
+        let custom =
+            serde_json::from_str(&self.custom_claims).map_err(|_| corrupt("custom_claims"))?;
         Ok(Client {
             id: self.id,
             name: self.name,
@@ -119,6 +123,10 @@ impl ClientRow {
                 breached_password_check: self.breached_password_check != 0.0,
             },
             groups_claim,
+            claims: ClaimMapping {
+                custom,
+                roles_prefix: self.roles_prefix,
+            },
         })
     }
 }
@@ -207,10 +215,11 @@ impl ClientStore for D1ClientStore {
                     "INSERT INTO clients (id, name, client_type, redirect_uris, allowed_origins, \
                      allowed_scopes, grant_types, post_logout_redirect_uris, email_verification, \
                      mfa, theme, adaptive_mfa, human_check, breached_password_check, groups_claim, \
-                     access_token_ttl, id_token_ttl, refresh_token_ttl, secret_hash, created_at, \
-                     updated_at) \
+                     access_token_ttl, id_token_ttl, refresh_token_ttl, custom_claims, \
+                     roles_prefix, secret_hash, created_at, updated_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
-                     ?16, ?17, ?18, ?19, ?20, ?20) ON CONFLICT (id) DO NOTHING RETURNING id",
+                     ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22) ON CONFLICT (id) DO NOTHING \
+                     RETURNING id",
                 )
                 .bind(&args)
                 .map_err(unavailable("bind"))?,
@@ -239,7 +248,8 @@ impl ClientStore for D1ClientStore {
                      post_logout_redirect_uris = ?8, email_verification = ?9, mfa = ?10, \
                      theme = ?11, adaptive_mfa = ?12, human_check = ?13, \
                      breached_password_check = ?14, groups_claim = ?15, access_token_ttl = ?16, \
-                     id_token_ttl = ?17, refresh_token_ttl = ?18, updated_at = ?19, \
+                     id_token_ttl = ?17, refresh_token_ttl = ?18, custom_claims = ?19, \
+                     roles_prefix = ?20, updated_at = ?21, \
                      secret_hash = CASE WHEN ?3 = 'public' THEN NULL ELSE secret_hash END \
                      WHERE id = ?1 RETURNING id",
                 )
@@ -300,7 +310,7 @@ async fn returned_ids(
     Ok(!rows.is_empty())
 }
 
-/// `?1`–`?18`: the settings in the order of the `INSERT` and `UPDATE` above.
+/// `?1`–`?20`: the settings in the order of the `INSERT` and `UPDATE` above.
 fn settings_args(settings: &ClientSettings) -> Result<Vec<JsValue>, StoreError> {
     let json = |list: &[String]| {
         serde_json::to_string(list)
@@ -335,5 +345,10 @@ fn settings_args(settings: &ClientSettings) -> Result<Vec<JsValue>, StoreError> 
         seconds(settings.access_token_ttl),
         seconds(settings.id_token_ttl),
         seconds(settings.refresh_token_ttl),
+        text(
+            &serde_json::to_string(&settings.custom_claims)
+                .map_err(|e| StoreError::Unavailable(format!("clients: {e}")))?,
+        ),
+        optional_text(settings.roles_prefix.as_deref()),
     ])
 }

@@ -8,3 +8,9 @@ UPDATE events
 SET published = CAST(strftime('%s', published) AS INTEGER) * 1000
               + CAST(substr(published, 21, 3) AS INTEGER)
 WHERE typeof(published) = 'text';
+
+-- Claims a client declares: custom scopes carrying profile attributes (a JSON array of
+-- `{"scope", "claim", "attribute"}`), and the prefix of the groups that are the `roles`
+-- claim (NULL: none). See edge/src/oauth/custom_claims.rs.
+ALTER TABLE clients ADD COLUMN custom_claims TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE clients ADD COLUMN roles_prefix TEXT;
