@@ -63,6 +63,8 @@ impl AdminScope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admin {
     pub client_id: String,
+    /// The client's name, for the System Log.
+    pub client_name: String,
     pub scopes: Scopes,
 }
 
@@ -153,6 +155,7 @@ pub async fn authenticate(
                 success: false,
                 reason: Some(reason),
                 actor_client_id: actor.as_deref(),
+                actor_name: None,
                 target: Vec::new(),
             },
         )
@@ -196,6 +199,7 @@ async fn check(
         return Err(AdminRefusal::InsufficientScope(needed));
     }
     Ok(Admin {
+        client_name: client.name,
         client_id: client.id,
         scopes,
     })

@@ -36,7 +36,7 @@ pub async fn handle(
         let call = Call {
             ports,
             context,
-            actor: &admin.client_id,
+            admin: &admin,
         };
         call.route(request, route).await
     };
@@ -47,7 +47,7 @@ pub async fn handle(
 struct Call<'a, 'p> {
     ports: &'a Ports<'p>,
     context: &'a RequestContext,
-    actor: &'a str,
+    admin: &'a crate::admin::Admin,
 }
 
 impl Call<'_, '_> {
@@ -264,7 +264,8 @@ impl Call<'_, '_> {
                 display_message,
                 success: true,
                 reason: None,
-                actor_client_id: Some(self.actor),
+                actor_client_id: Some(&self.admin.client_id),
+                actor_name: Some(&self.admin.client_name),
                 target,
             },
         )

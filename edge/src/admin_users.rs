@@ -56,6 +56,7 @@ pub async fn lifecycle(
                 success: true,
                 reason: None,
                 actor_client_id: Some(&admin.client_id),
+                actor_name: Some(&admin.client_name),
                 target: vec![user_party(&after)],
             },
         )

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clients::{parse_theme, AdaptiveMfa, Client, ClientType, MfaPolicy, Protection};
-use crate::oauth::custom_claims::ROLES_SCOPE;
-pub use crate::oauth::custom_claims::{ClaimMapping, CustomClaim, ProfileAttribute};
+pub use crate::clients::{ClaimMapping, CustomClaim, ProfileAttribute};
+use crate::oauth::claim_names::{RESERVED_CLAIMS, ROLES_SCOPE};
 
 /// The grant types a client may be registered for (no implicit, no password grant).
 pub const GRANT_TYPES: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
@@ -632,7 +632,7 @@ const STANDARD_SCOPES: [&str; 7] = [
 /// Claims a custom claim may not be: what tokens rely on (the same list token hooks
 /// are held to) and what this provider sets itself.
 fn reserved_claim(name: &str) -> bool {
-    crate::hooks::inline::RESERVED_CLAIMS.contains(&name)
+    RESERVED_CLAIMS.contains(&name)
         || matches!(name, "groups" | "roles" | "given_name" | "family_name")
 }
 

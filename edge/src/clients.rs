@@ -38,6 +38,48 @@ impl MfaPolicy {
     }
 }
 
+/// A profile attribute a custom claim can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileAttribute {
+    Name,
+    GivenName,
+    FamilyName,
+    Email,
+    EmailVerified,
+    /// The provisioning system's id for the person (SCIM `externalId`).
+    ExternalId,
+}
+
+impl ProfileAttribute {
+    pub const NAMES: [&'static str; 6] = [
+        "name",
+        "given_name",
+        "family_name",
+        "email",
+        "email_verified",
+        "external_id",
+    ];
+}
+
+/// One custom claim: `claim` carries `attribute` when `scope` was granted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomClaim {
+    pub scope: String,
+    pub claim: String,
+    pub attribute: ProfileAttribute,
+}
+
+/// What a client puts in tokens beyond the standard claims and `groups`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimMapping {
+    pub custom: Vec<CustomClaim>,
+    /// Groups whose names start with this prefix become `roles` (prefix removed) for the
+    /// `roles` scope; `None`: no `roles` claim.
+    pub roles_prefix: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
     pub id: String,
@@ -69,7 +111,7 @@ pub struct Client {
     pub groups_claim: Option<Vec<String>>,
     /// Custom scopes with claims from the profile, and the `roles` prefix (see
     /// [`crate::oauth::custom_claims`]).
-    pub claims: crate::oauth::custom_claims::ClaimMapping,
+    pub claims: ClaimMapping,
     /// Adaptive MFA and attack protection; all off unless the client turns them on.
     pub protection: Protection,
 }
@@ -147,13 +189,6 @@ impl Client {
     /// Whether `scope` is one of this client's custom claim scopes (a person's scope).
     pub fn has_custom_claim_scope(&self, scope: &str) -> bool {
         self.claims.custom.iter().any(|c| c.scope == scope)
-    }
-
-    /// Whether a person signing in to this client may be asked for `scope`: a scope this
-    /// deployment defines, or one of the client's custom claim scopes.
-    pub fn supports_person_scope(&self, scope: &str) -> bool {
-        crate::oauth::authorization_request::SUPPORTED_SCOPES.contains(&scope)
-            || self.has_custom_claim_scope(scope)
     }
 
     /// Whether `secret` is this confidential client's secret (constant-time).

@@ -260,6 +260,8 @@ pub struct AdminEventSpec<'a> {
     pub reason: Option<&'a str>,
     /// The calling client's id; `None` when the caller could not be identified.
     pub actor_client_id: Option<&'a str>,
+    /// The calling client's name, when it is known.
+    pub actor_name: Option<&'a str>,
     pub target: Vec<Party>,
 }
 
@@ -276,21 +278,15 @@ pub async fn record_admin(ports: &Ports<'_>, context: &RequestContext, spec: Adm
         client_id: spec.actor_client_id,
     }
     .build(ports, context);
-    let name = match spec.actor_client_id {
-        Some(id) => crate::client_lookup::find(ports, id)
-            .await
-            .ok()
-            .flatten()
-            .map(|client| client.name),
-        None => None,
-    };
     event.actor = Party {
         id: spec.actor_client_id.unwrap_or("unknown").to_string(),
         kind: "PublicClientApp".into(),
         alternate_id: None,
         display_name: Some(
-            name.or(spec.actor_client_id.map(str::to_string))
-                .unwrap_or_else(|| "Unknown".into()),
+            spec.actor_name
+                .or(spec.actor_client_id)
+                .unwrap_or("Unknown")
+                .to_string(),
         ),
     };
     event.target = spec.target;

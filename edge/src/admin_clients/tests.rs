@@ -215,6 +215,11 @@ fn a_confidential_clients_secret_is_shown_once_works_at_token_and_rotation_ends_
         .find(|e| e.event_type == types::APP_CREATE)
         .unwrap();
     assert_eq!(create.actor.id, "ops");
+    assert_eq!(
+        create.actor.display_name.as_deref(),
+        Some(crate::testing::demo_client().name.as_str()),
+        "the calling client's name"
+    );
     assert_eq!(create.target[0].id, "backend");
     assert_eq!(create.target[0].kind, "AppInstance");
     assert_eq!(create.target[0].display_name.as_deref(), Some("Back end"));

@@ -236,7 +236,9 @@ pub async fn start(
     )
     .map_err(|_| Error::InvalidField("code_challenge"))?;
     let scopes = Scopes::parse(request.scope.as_deref().unwrap_or("openid"));
-    let supported = scopes.iter().all(|s| client.supports_person_scope(s));
+    let supported = scopes
+        .iter()
+        .all(|s| crate::oauth::custom_claims::supports_person_scope(&client, s));
     if scopes.is_empty() || !client.allowed_scopes.covers(&scopes) || !supported {
         return Err(Error::InvalidField("scope"));
     }

@@ -289,40 +289,7 @@ pub async fn screen_registration(
     Ok(decision)
 }
 
-/// Claims a token hook may never set or change: what relying parties and resources rely
-/// on to trust a token (JWT, OIDC Core §2, RFC 9068 §2.2, RFC 8693, RFC 9449) and what
-/// this provider decides itself.
-pub const RESERVED_CLAIMS: &[&str] = &[
-    "iss",
-    "sub",
-    "aud",
-    "exp",
-    "nbf",
-    "iat",
-    "jti",
-    "auth_time",
-    "nonce",
-    "acr",
-    "amr",
-    "azp",
-    "at_hash",
-    "c_hash",
-    "s_hash",
-    "sid",
-    "client_id",
-    "scope",
-    "scp",
-    "cnf",
-    "act",
-    "may_act",
-    "grant",
-    "typ",
-    "email",
-    "email_verified",
-    "name",
-    "events",
-    "nonce_supported",
-];
+pub use crate::oauth::claim_names::RESERVED_CLAIMS;
 
 /// The most claim JSON a token hook may add to one token.
 const MAX_EXTRA_CLAIMS_BYTES: usize = 4 * 1024;

@@ -99,6 +99,7 @@ pub async fn handle(ports: &Ports<'_>, request: &Request, context: &RequestConte
             success: true,
             reason: None,
             actor_client_id: Some(&admin.client_id),
+            actor_name: Some(&admin.client_name),
             target: Vec::new(),
         },
     )

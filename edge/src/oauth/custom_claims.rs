@@ -4,71 +4,33 @@
 //! [`crate::oauth::groups_claim`]) they appear in ID and access tokens only when their
 //! scope was asked for and granted; what a claim allows stays with the client's API.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::clients::Client;
+pub use crate::clients::{ClaimMapping, CustomClaim, ProfileAttribute};
+pub use crate::oauth::claim_names::{ROLES_CLAIM, ROLES_SCOPE};
 use crate::oauth::tokens::Subject;
 use crate::ports::{Ports, StoreError};
 use crate::users::User;
 
-/// The scope that asks for the `roles` claim.
-pub const ROLES_SCOPE: &str = "roles";
-/// The claim of [`ROLES_SCOPE`].
-pub const ROLES_CLAIM: &str = "roles";
-
-/// A profile attribute a custom claim can carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProfileAttribute {
-    Name,
-    GivenName,
-    FamilyName,
-    Email,
-    EmailVerified,
-    /// The provisioning system's id for the person (SCIM `externalId`).
-    ExternalId,
+/// Whether a person signing in to `client` may be asked for `scope`: a scope this
+/// deployment defines, or one of the client's custom claim scopes.
+pub fn supports_person_scope(client: &Client, scope: &str) -> bool {
+    crate::oauth::authorization_request::SUPPORTED_SCOPES.contains(&scope)
+        || client.has_custom_claim_scope(scope)
 }
 
-impl ProfileAttribute {
-    pub const NAMES: [&'static str; 6] = [
-        "name",
-        "given_name",
-        "family_name",
-        "email",
-        "email_verified",
-        "external_id",
-    ];
-
-    /// The attribute's value for `user`, if it has one.
-    pub fn of(self, user: &User) -> Option<Value> {
-        let text = |value: &Option<String>| value.clone().map(Value::String);
-        match self {
-            ProfileAttribute::Name => text(&user.name),
-            ProfileAttribute::GivenName => text(&user.given_name),
-            ProfileAttribute::FamilyName => text(&user.family_name),
-            ProfileAttribute::Email => Some(Value::String(user.email.clone())),
-            ProfileAttribute::EmailVerified => Some(Value::Bool(user.email_verified)),
-            ProfileAttribute::ExternalId => text(&user.external_id),
-        }
+/// `attribute`'s value for `user`, if it has one.
+pub fn attribute_of(attribute: ProfileAttribute, user: &User) -> Option<Value> {
+    let text = |value: &Option<String>| value.clone().map(Value::String);
+    match attribute {
+        ProfileAttribute::Name => text(&user.name),
+        ProfileAttribute::GivenName => text(&user.given_name),
+        ProfileAttribute::FamilyName => text(&user.family_name),
+        ProfileAttribute::Email => Some(Value::String(user.email.clone())),
+        ProfileAttribute::EmailVerified => Some(Value::Bool(user.email_verified)),
+        ProfileAttribute::ExternalId => text(&user.external_id),
     }
-}
-
-/// One custom claim: `claim` carries `attribute` when `scope` was granted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomClaim {
-    pub scope: String,
-    pub claim: String,
-    pub attribute: ProfileAttribute,
-}
-
-/// What a client puts in tokens beyond the standard claims and `groups`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClaimMapping {
-    pub custom: Vec<CustomClaim>,
-    /// Groups whose names start with this prefix become `roles` (prefix removed) for the
-    /// `roles` scope; `None`: no `roles` claim.
-    pub roles_prefix: Option<String>,
 }
 
 /// The roles in `groups` for `prefix`: the names that start with it, without it, in
@@ -92,7 +54,7 @@ pub fn claims(
 ) -> Map<String, Value> {
     let mut claims = Map::new();
     for custom in mapping.custom.iter().filter(|c| granted.has(&c.scope)) {
-        if let Some(value) = custom.attribute.of(user) {
+        if let Some(value) = attribute_of(custom.attribute, user) {
             claims.insert(custom.claim.clone(), value);
         }
     }

@@ -4,6 +4,7 @@
 pub mod authorization_request;
 pub mod authorization_response;
 pub mod authorize;
+pub mod claim_names;
 pub mod claims;
 pub mod client_authentication;
 pub mod code;

@@ -280,6 +280,7 @@ impl Call<'_> {
                 success: true,
                 reason: None,
                 actor_client_id: Some(&self.admin.client_id),
+                actor_name: Some(&self.admin.client_name),
                 target,
             },
         )
