@@ -796,9 +796,8 @@ pub fn validate(input: &ClientInput, generated_id: &str) -> Result<ClientSetting
             "authorization_code needs at least one redirect URI",
         );
     }
-    if !grants("authorization_code")
-        && !(redirect_uris.is_empty() && post_logout_redirect_uris.is_empty())
-    {
+    let any_redirect = !(redirect_uris.is_empty() && post_logout_redirect_uris.is_empty());
+    if any_redirect && !grants("authorization_code") {
         return refuse(
             "redirect_uris",
             "redirect URIs are only used with the authorization_code grant",

@@ -190,12 +190,15 @@ impl OneTimeStore for MemoryOneTimeStore {
     }
 }
 
-/// Clients in a `HashMap`, with the times D1 keeps beside each (created, updated,
-/// disabled).
+/// When a client was created, last updated and disabled (Unix milliseconds), as D1
+/// keeps them beside it.
+type ClientTimes = (u64, u64, Option<u64>);
+
+/// Clients in a `HashMap`, with their [`ClientTimes`].
 #[derive(Default)]
 pub struct MemoryClientStore {
     clients: RefCell<HashMap<String, Client>>,
-    times: RefCell<HashMap<String, (u64, u64, Option<u64>)>>,
+    times: RefCell<HashMap<String, ClientTimes>>,
 }
 
 impl MemoryClientStore {
