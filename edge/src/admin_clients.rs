@@ -72,12 +72,7 @@ impl Call<'_, '_> {
             }
             (Route::AdminClient(id), Method::Delete) => self.delete(id).await,
             (Route::AdminClient(id), _) => {
-                let client = self
-                    .ports
-                    .clients
-                    .read(id)
-                    .await?
-                    .ok_or(Failure::NotFound)?;
+                let client = self.existing(id).await?;
                 self.record(types::ADMIN_READ, "An admin read a client", Some(&client))
                     .await;
                 Ok(Response::json(200, &client))
@@ -129,12 +124,7 @@ impl Call<'_, '_> {
         id: &str,
         next: impl FnOnce(&ClientResource) -> Result<ClientInput, Failure>,
     ) -> Result<Response, Failure> {
-        let current = self
-            .ports
-            .clients
-            .read(id)
-            .await?
-            .ok_or(Failure::NotFound)?;
+        let current = self.existing(id).await?;
         let mut input = next(&current)?;
         if input.id.as_deref().is_some_and(|given| given != id) {
             return Err(Failure::Invalid(Refusal {
@@ -153,12 +143,7 @@ impl Call<'_, '_> {
             return Err(Failure::NotFound);
         }
         self.forget(id);
-        let updated = self
-            .ports
-            .clients
-            .read(id)
-            .await?
-            .ok_or(Failure::NotFound)?;
+        let updated = self.existing(id).await?;
         self.record(
             types::APP_UPDATE,
             "An admin changed a client",
@@ -169,12 +154,7 @@ impl Call<'_, '_> {
     }
 
     async fn delete(&self, id: &str) -> Result<Response, Failure> {
-        let current = self
-            .ports
-            .clients
-            .read(id)
-            .await?
-            .ok_or(Failure::NotFound)?;
+        let current = self.existing(id).await?;
         if !self.ports.clients.delete(id).await? {
             return Err(Failure::NotFound);
         }
@@ -189,12 +169,7 @@ impl Call<'_, '_> {
     }
 
     async fn rotate_secret(&self, id: &str) -> Result<Response, Failure> {
-        let current = self
-            .ports
-            .clients
-            .read(id)
-            .await?
-            .ok_or(Failure::NotFound)?;
+        let current = self.existing(id).await?;
         if current.settings.client_type != ClientType::Confidential {
             return Err(Failure::PublicClient);
         }
@@ -219,6 +194,11 @@ impl Call<'_, '_> {
             200,
             &json!({"id": id, "client_secret": secret}),
         ))
+    }
+
+    /// The registered client `id`, enabled or not.
+    async fn existing(&self, id: &str) -> Result<ClientResource, Failure> {
+        self.ports.clients.read(id).await?.ok_or(Failure::NotFound)
     }
 
     /// This isolate forgets the client and the origins at once.
@@ -259,15 +239,13 @@ impl Call<'_, '_> {
         events::record_admin(
             self.ports,
             self.context,
-            AdminEventSpec {
+            AdminEventSpec::success(
                 event_type,
                 display_message,
-                success: true,
-                reason: None,
-                actor_client_id: Some(&self.admin.client_id),
-                actor_name: Some(&self.admin.client_name),
+                &self.admin.client_id,
+                &self.admin.client_name,
                 target,
-            },
+            ),
         )
         .await;
     }

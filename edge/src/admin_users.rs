@@ -50,15 +50,13 @@ pub async fn lifecycle(
         events::record_admin(
             ports,
             context,
-            AdminEventSpec {
-                event_type: action.event_type(),
-                display_message: action.display_message(),
-                success: true,
-                reason: None,
-                actor_client_id: Some(&admin.client_id),
-                actor_name: Some(&admin.client_name),
-                target: vec![user_party(&after)],
-            },
+            AdminEventSpec::success(
+                action.event_type(),
+                action.display_message(),
+                &admin.client_id,
+                &admin.client_name,
+                vec![user_party(&after)],
+            ),
         )
         .await;
         Ok(match action {

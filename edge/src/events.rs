@@ -265,6 +265,27 @@ pub struct AdminEventSpec<'a> {
     pub target: Vec<Party>,
 }
 
+impl<'a> AdminEventSpec<'a> {
+    /// A successful admin call by the client `actor_id` named `actor_name`.
+    pub fn success(
+        event_type: &'static str,
+        display_message: &'static str,
+        actor_id: &'a str,
+        actor_name: &'a str,
+        target: Vec<Party>,
+    ) -> AdminEventSpec<'a> {
+        AdminEventSpec {
+            event_type,
+            display_message,
+            success: true,
+            reason: None,
+            actor_client_id: Some(actor_id),
+            actor_name: Some(actor_name),
+            target,
+        }
+    }
+}
+
 /// Appends an admin API call's event (see [`AdminEventSpec`]).
 pub async fn record_admin(ports: &Ports<'_>, context: &RequestContext, spec: AdminEventSpec<'_>) {
     let mut event = EventSpec {

@@ -9,7 +9,6 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import * as oidc from "openid-client";
 import { generateSync } from "otplib";
 
 import { passphrase, ROOT, startEdge } from "./harness.mjs";
@@ -24,6 +23,7 @@ import {
   pkce,
   postForm,
   recordingFetch,
+  signInWithOpenIdClient,
 } from "./oidc-support.mjs";
 
 /** Where the relying parties' codes go; only the redirect's Location is read. */
@@ -325,22 +325,7 @@ describe("admin API: clients, lifecycle, claims", () => {
       const group = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: name, members: [{ value: sub }] };
       assert.equal((await call("POST", "/scim/v2/Groups", hr, group)).status, 201);
     }
-    const issuer = new URL(edge.origin);
-    const signIn = async (clientId, scope) => {
-      const config = await oidc.discovery(issuer, clientId, undefined, oidc.None(), {
-        execute: [oidc.allowInsecureRequests],
-        [oidc.customFetch]: recordingFetch,
-      });
-      const cookie = await hostedSession(edge, clientId, RP_CALLBACK, person);
-      const flow = await authorizeWithSession(edge, cookie, clientId, RP_CALLBACK, { scope });
-      const tokens = await oidc.authorizationCodeGrant(config, flow.location, {
-        pkceCodeVerifier: flow.verifier,
-        expectedState: flow.state,
-        expectedNonce: flow.nonce,
-      });
-      const access = JSON.parse(Buffer.from(tokens.access_token.split(".")[1], "base64url"));
-      return { id: tokens.claims(), access };
-    };
+    const signIn = (clientId, scope) => signInWithOpenIdClient(edge, clientId, RP_CALLBACK, person, scope);
     const granted = await signIn("shop", "openid hr roles");
     for (const claims of [granted.id, granted.access]) {
       assert.equal(claims.full_name, "Ada Lovelace");

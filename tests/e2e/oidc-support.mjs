@@ -9,6 +9,8 @@ import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
 import { createServer } from "node:http";
 import { join } from "node:path";
 
+import * as oidc from "openid-client";
+
 import { freePort, passphrase, ROOT, startEdge, toolEnv } from "./harness.mjs";
 
 // --- every response seen ----------------------------------------------------------------
@@ -345,6 +347,28 @@ export async function authorizeWithSession(edge, cookie, clientId, redirectUri, 
   assert.equal(response.status, 302, `/authorize with a session: ${response.status} ${response.text}`);
   assert.ok(response.location.href.startsWith(redirectUri), `redirected to ${response.location}`);
   return { params: response.location.searchParams, verifier, state, nonce, location: response.location };
+}
+
+/**
+ * Signs `person` in to the public client `clientId` with openid-client (a relying party
+ * this project did not write) through the hosted sign-in page, asking for `scope`.
+ * Returns the ID token's claims as openid-client validated them and the access token's
+ * payload.
+ */
+export async function signInWithOpenIdClient(edge, clientId, redirectUri, person, scope) {
+  const config = await oidc.discovery(new URL(edge.origin), clientId, undefined, oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+    [oidc.customFetch]: recordingFetch,
+  });
+  const cookie = await hostedSession(edge, clientId, redirectUri, person);
+  const flow = await authorizeWithSession(edge, cookie, clientId, redirectUri, { scope });
+  const tokens = await oidc.authorizationCodeGrant(config, flow.location, {
+    pkceCodeVerifier: flow.verifier,
+    expectedState: flow.state,
+    expectedNonce: flow.nonce,
+  });
+  const access = JSON.parse(Buffer.from(tokens.access_token.split(".")[1], "base64url"));
+  return { id: tokens.claims(), access };
 }
 
 /** Redeems a code at `/token` (public client unless `auth` is given). */

@@ -8,8 +8,6 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import * as oidc from "openid-client";
-
 import { ROOT, startEdge, toolEnv } from "./harness.mjs";
 
 /**
@@ -26,15 +24,14 @@ async function eventually(read, ok) {
 }
 import {
   assertNoServerErrors,
-  authorizeWithSession,
   basic,
   clientsCli,
   createUser,
-  hostedSession,
   pkce,
   postForm,
   random,
   recordingFetch,
+  signInWithOpenIdClient,
 } from "./oidc-support.mjs";
 
 const SCIM = "application/scim+json";
@@ -347,22 +344,7 @@ describe("admin API: SCIM 2.0 and the System Log", () => {
       const group = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: name, members: [{ value: sub }] };
       assert.equal((await call("POST", "/scim/v2/Groups", manage, group)).status, 201);
     }
-    const issuer = new URL(edge.origin);
-    const signIn = async (clientId, scope) => {
-      const config = await oidc.discovery(issuer, clientId, undefined, oidc.None(), {
-        execute: [oidc.allowInsecureRequests],
-        [oidc.customFetch]: recordingFetch,
-      });
-      const cookie = await hostedSession(edge, clientId, RP_CALLBACK, person);
-      const flow = await authorizeWithSession(edge, cookie, clientId, RP_CALLBACK, { scope });
-      const tokens = await oidc.authorizationCodeGrant(config, flow.location, {
-        pkceCodeVerifier: flow.verifier,
-        expectedState: flow.state,
-        expectedNonce: flow.nonce,
-      });
-      const access = JSON.parse(Buffer.from(tokens.access_token.split(".")[1], "base64url"));
-      return { id: tokens.claims(), access };
-    };
+    const signIn = (clientId, scope) => signInWithOpenIdClient(edge, clientId, RP_CALLBACK, person, scope);
     const mapped = await signIn("roles", "openid groups");
     assert.deepEqual(mapped.id.groups, ["shop-buyers"], "only the groups the client maps");
     assert.deepEqual(mapped.access.groups, ["shop-buyers"]);

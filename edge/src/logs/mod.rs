@@ -93,15 +93,13 @@ pub async fn handle(ports: &Ports<'_>, request: &Request, context: &RequestConte
     events::record_admin(
         ports,
         context,
-        AdminEventSpec {
-            event_type: types::ADMIN_READ,
-            display_message: "An admin read the System Log",
-            success: true,
-            reason: None,
-            actor_client_id: Some(&admin.client_id),
-            actor_name: Some(&admin.client_name),
-            target: Vec::new(),
-        },
+        AdminEventSpec::success(
+            types::ADMIN_READ,
+            "An admin read the System Log",
+            &admin.client_id,
+            &admin.client_name,
+            Vec::new(),
+        ),
     )
     .await;
     let last = found.last().map(|e| Cursor {

@@ -274,15 +274,13 @@ impl Call<'_> {
         events::record_admin(
             self.ports,
             self.context,
-            AdminEventSpec {
+            AdminEventSpec::success(
                 event_type,
-                display_message: message,
-                success: true,
-                reason: None,
-                actor_client_id: Some(&self.admin.client_id),
-                actor_name: Some(&self.admin.client_name),
+                message,
+                &self.admin.client_id,
+                &self.admin.client_name,
                 target,
-            },
+            ),
         )
         .await;
     }
