@@ -126,7 +126,7 @@ impl Failure {
             Failure::UserNotFound => "No user has this id.".into(),
             Failure::UnknownAction => "There is no such lifecycle action.".into(),
             Failure::InvalidTransition(action, status) => {
-                format!("A {status} user cannot be given {action}.")
+                format!("{action} does not apply to a user who is {status}.")
             }
             Failure::MissingParameter(name) => format!("The {name} parameter is required."),
             Failure::UnknownClient => "No client has this client_id.".into(),

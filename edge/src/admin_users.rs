@@ -90,7 +90,10 @@ async fn apply(
             Ok(next)
         } else {
             // Changed meanwhile (a concurrent action): nothing was done.
-            Err(Failure::InvalidTransition(action.as_str(), "changing"))
+            Err(Failure::InvalidTransition(
+                action.as_str(),
+                "being changed by another request",
+            ))
         }
     };
     match action {
