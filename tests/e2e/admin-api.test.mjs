@@ -343,6 +343,6 @@ describe("admin API: clients, lifecycle, claims", () => {
     // A scope the client does not have is refused, not ignored.
     const cookie = await hostedSession(edge, "plain", RP_CALLBACK, person);
     const refused = await authorizeWithSession(edge, cookie, "plain", RP_CALLBACK, { scope: "openid hr" });
-    assert.match(refused.location, /error=invalid_scope/);
+    assert.equal(refused.params.get("error"), "invalid_scope");
   });
 });
