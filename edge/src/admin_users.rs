@@ -1,6 +1,6 @@
 //! The admin API's actions on a person's account, in Okta's shape:
 //! `POST /admin/v1/users/{id}/lifecycle/{action}` with the actions of
-//! [`crate::lifecycle::Action`] (`suspend`, `unsuspend`, `reset_password`,
+//! [`crate::lifecycle::Action`] (`suspend`, `unsuspend`, `unlock`, `reset_password`,
 //! `reset_factors`, `revoke_sessions`, `delete`).
 //!
 //! Needs a client's own token with `admin.users.manage`. Each action is recorded in the
@@ -110,6 +110,10 @@ async fn apply(
         }
         Action::ResetFactors => {
             lifecycle::reset_factors(ports, &user.id).await?;
+            Ok(user.clone())
+        }
+        Action::Unlock => {
+            lifecycle::unlock(ports, user).await?;
             Ok(user.clone())
         }
         Action::Delete => Ok(lifecycle::erase(ports, user).await?),

@@ -125,6 +125,8 @@ pub mod types {
     pub const USER_UNSUSPEND: &str = "user.lifecycle.unsuspend";
     /// An administrator had a password-reset link sent to a user.
     pub const USER_RESET_PASSWORD: &str = "user.lifecycle.reset_password";
+    /// An administrator ended a user's sign-in and second-factor limits.
+    pub const USER_UNLOCK: &str = "user.account.unlock";
     /// An administrator removed a user's authenticator apps and recovery codes.
     pub const USER_RESET_FACTORS: &str = "user.mfa.factor.reset_all";
     /// An administrator ended a user's sessions and revoked their tokens.

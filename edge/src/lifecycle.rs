@@ -14,6 +14,9 @@ pub enum Action {
     Suspend,
     /// SUSPENDED → ACTIVE: the person signs in again; what was revoked stays revoked.
     Unsuspend,
+    /// Ends the limits on failed sign-ins and second-factor codes that the account has
+    /// run into (the account is no longer "under attack" and may try codes again).
+    Unlock,
     /// Emails the person a password-reset link (the one they could ask for themselves).
     ResetPassword,
     /// Removes every authenticator app and recovery code; the person enrols again.
@@ -25,9 +28,10 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::Suspend,
         Action::Unsuspend,
+        Action::Unlock,
         Action::ResetPassword,
         Action::ResetFactors,
         Action::RevokeSessions,
@@ -39,6 +43,7 @@ impl Action {
         match self {
             Action::Suspend => "suspend",
             Action::Unsuspend => "unsuspend",
+            Action::Unlock => "unlock",
             Action::ResetPassword => "reset_password",
             Action::ResetFactors => "reset_factors",
             Action::RevokeSessions => "revoke_sessions",
@@ -57,7 +62,7 @@ impl Action {
             Action::Suspend => status == UserStatus::Active,
             Action::Unsuspend => status == UserStatus::Suspended,
             Action::ResetPassword => status == UserStatus::Active,
-            Action::ResetFactors | Action::RevokeSessions | Action::Delete => {
+            Action::Unlock | Action::ResetFactors | Action::RevokeSessions | Action::Delete => {
                 status != UserStatus::Deprovisioned
             }
         }
@@ -69,6 +74,7 @@ impl Action {
         match self {
             Action::Suspend => types::USER_SUSPEND,
             Action::Unsuspend => types::USER_UNSUSPEND,
+            Action::Unlock => types::USER_UNLOCK,
             Action::ResetPassword => types::USER_RESET_PASSWORD,
             Action::ResetFactors => types::USER_RESET_FACTORS,
             Action::RevokeSessions => types::USER_SESSIONS_CLEAR,
@@ -80,6 +86,7 @@ impl Action {
         match self {
             Action::Suspend => "An admin suspended a user",
             Action::Unsuspend => "An admin reactivated a user",
+            Action::Unlock => "An admin unlocked a user's sign-in limits",
             Action::ResetPassword => "An admin sent a user a password reset link",
             Action::ResetFactors => "An admin reset a user's second factors",
             Action::RevokeSessions => "An admin ended a user's sessions and tokens",
@@ -124,6 +131,21 @@ pub async fn erase(ports: &Ports<'_>, user: &User) -> Result<User, StoreError> {
         external_id: None,
         ..user.clone()
     })
+}
+
+/// Ends the account's sign-in and second-factor limits (see [`crate::throttle`] and
+/// [`crate::mfa::admit_code`]). The limits per (account, IP prefix) run out by
+/// themselves within their window; they never stop the owner elsewhere.
+pub async fn unlock(ports: &Ports<'_>, user: &User) -> Result<(), StoreError> {
+    let now = ports.clock.now();
+    ports
+        .counters
+        .reset(&crate::throttle::account_counter(&user.email), now)
+        .await?;
+    ports
+        .counters
+        .reset(&crate::mfa::code_counter(&user.id), now)
+        .await
 }
 
 /// Removes the account's authenticator apps and recovery codes; the number of apps

@@ -500,6 +500,8 @@ pub trait Counters {
     /// Takes back one counted in `key`'s running window (never below zero); returns
     /// the new count, 0 when no window runs.
     async fn decrement(&self, key: &str, now: UnixMillis) -> Result<u32, StoreError>;
+    /// Ends `key`'s running window: its count is 0 again.
+    async fn reset(&self, key: &str, now: UnixMillis) -> Result<(), StoreError>;
 }
 
 /// What the platform knows about where the current request comes from (Cloudflare's

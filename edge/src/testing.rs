@@ -1187,6 +1187,12 @@ impl Counters for MemoryCounters {
         round_trip(|t| t.durable_object += 1);
         Ok(self.apply(key, Change::Decrement, now))
     }
+
+    async fn reset(&self, key: &str, now: UnixMillis) -> Result<(), StoreError> {
+        round_trip(|t| t.durable_object += 1);
+        self.apply(key, Change::Reset, now);
+        Ok(())
+    }
 }
 
 /// Collects diagnostics so tests can look at them.

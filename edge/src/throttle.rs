@@ -72,6 +72,8 @@ pub enum Change {
     Increment { window_seconds: u64 },
     /// Takes back one counted earlier, never below zero; nothing when no window runs.
     Decrement,
+    /// Ends the running window: the count is 0 again (an administrator's unlock).
+    Reset,
 }
 
 /// The counter's window after `change` at `now` (`None`: no window runs, the count is
@@ -92,7 +94,7 @@ pub fn next_window(current: Option<Window>, change: Change, now: UnixMillis) -> 
             count: window.count.saturating_sub(1),
             ..window
         }),
-        (Change::Decrement, None) => None,
+        (Change::Decrement, None) | (Change::Reset, _) => None,
     }
 }
 
@@ -184,6 +186,7 @@ impl Admitted {
 /// Counts a password attempt for `account` (the address typed, normalised) from `ip`,
 /// before anything is checked; refuses it past the hard limits.
 pub async fn admit(ports: &Ports<'_>, account: &str, ip: IpPrefix) -> Result<Admitted, Error> {
+    let per_account = account_counter(account);
     let account = sha256_hex(account);
     let ip = ip.key();
     let per_ip = format!("signin:ip:{ip}");
@@ -191,7 +194,6 @@ pub async fn admit(ports: &Ports<'_>, account: &str, ip: IpPrefix) -> Result<Adm
         "signin:account-ip:{}",
         sha256_hex(&format!("{account}/{ip}"))
     );
-    let per_account = format!("signin:account:{account}");
     let counters = ports.counters;
     let now = ports.clock.now();
     let from_ip = count(counters, &per_ip, now).await?;
@@ -211,6 +213,12 @@ pub async fn admit(ports: &Ports<'_>, account: &str, ip: IpPrefix) -> Result<Adm
     })
 }
 
+/// The counter of failed sign-ins on `account` (the normalised address) from anywhere:
+/// past [`SECOND_PROOF_AFTER_FAILURES`] the account is under attack.
+pub fn account_counter(account: &str) -> String {
+    format!("signin:account:{}", sha256_hex(account))
+}
+
 async fn count(counters: &dyn Counters, key: &str, now: UnixMillis) -> Result<u32, Error> {
     Ok(counters.increment(key, WINDOW_SECONDS, now).await?)
 }
@@ -221,6 +229,18 @@ mod tests {
 
     const T0: UnixMillis = UnixMillis(1_767_225_600_000);
     const INCREMENT: Change = Change::Increment { window_seconds: 60 };
+
+    #[test]
+    fn a_reset_ends_the_running_window_whatever_its_count() {
+        let full = Some(Window {
+            count: 50,
+            ends: T0.plus_seconds(60),
+        });
+        assert_eq!(next_window(full, Change::Reset, T0), None);
+        assert_eq!(next_window(None, Change::Reset, T0), None);
+        let again = next_window(None, INCREMENT, T0);
+        assert_eq!(again.map(|w| w.count), Some(1), "counting starts over");
+    }
 
     #[test]
     fn a_window_starts_at_the_first_increment_and_counts_until_it_ends() {

@@ -244,3 +244,42 @@ fn delete_erases_the_person_through_the_same_steps_as_scim() {
     let again = act(&t, &id, "delete", &manager);
     assert_eq!(again.status, 404);
 }
+
+#[test]
+fn unlock_ends_the_under_attack_state_and_the_code_limit_of_the_account() {
+    use crate::throttle::{admit, IpPrefix, SECOND_PROOF_AFTER_FAILURES};
+    let t = TestPorts::new();
+    let manager = admin_token(&t, "hr", "admin.users.manage");
+    let (id, _) = person(&t, "ada@example.com");
+    let ports = t.ports();
+    // Failed guesses from many addresses: the account is under attack.
+    for n in 0..=SECOND_PROOF_AFTER_FAILURES {
+        let ip = IpPrefix::of(Some(&format!("198.51.100.{n}")));
+        let _ = pollster::block_on(admit(&ports, "ada@example.com", ip)).unwrap();
+    }
+    let owner = IpPrefix::of(Some("203.0.113.9"));
+    let attempt = pollster::block_on(admit(&ports, "ada@example.com", owner)).unwrap();
+    assert!(attempt.needs_second_proof, "under attack before the unlock");
+    for _ in 0..=crate::mfa::MAX_WRONG_CODES {
+        let _ = pollster::block_on(crate::mfa::admit_code(&ports, &id));
+    }
+    assert!(pollster::block_on(crate::mfa::admit_code(&ports, &id)).is_err());
+
+    let unlocked = act(&t, &id, "unlock", &manager);
+    assert_eq!(unlocked.status, 200, "{}", json(&unlocked));
+    assert_eq!(json(&unlocked)["status"], "ACTIVE");
+    let attempt = pollster::block_on(admit(&ports, "ada@example.com", owner)).unwrap();
+    assert!(
+        !attempt.needs_second_proof,
+        "a password alone signs in again"
+    );
+    assert!(
+        pollster::block_on(crate::mfa::admit_code(&ports, &id)).is_ok(),
+        "codes may be tried again"
+    );
+    let event = &logged(&t, types::USER_UNLOCK)[0];
+    assert_eq!(
+        (event.actor.id.as_str(), event.target[0].id.as_str()),
+        ("hr", id.as_str())
+    );
+}

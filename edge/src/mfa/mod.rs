@@ -173,10 +173,15 @@ impl Admitted {
     }
 }
 
+/// The counter of `user_id`'s second-factor code attempts.
+pub fn code_counter(user_id: &str) -> String {
+    format!("mfa:{}", crate::crypto::sha256_hex(user_id))
+}
+
 /// Counts a second-factor code attempt for `user_id` before it is compared; past
 /// [`MAX_WRONG_CODES`] in the window, [`Error::Throttled`].
 pub async fn admit_code(ports: &Ports<'_>, user_id: &str) -> Result<Admitted, Error> {
-    let key = format!("mfa:{}", crate::crypto::sha256_hex(user_id));
+    let key = code_counter(user_id);
     let count = ports
         .counters
         .increment(&key, CODE_WINDOW_SECONDS, ports.clock.now())

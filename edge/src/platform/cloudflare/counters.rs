@@ -135,4 +135,11 @@ impl Counters for DurableCounters {
         let change = Change::Decrement;
         self.call(key, &CounterBody { now: now.0, change }).await
     }
+
+    async fn reset(&self, key: &str, now: UnixMillis) -> Result<(), StoreError> {
+        let change = Change::Reset;
+        self.call(key, &CounterBody { now: now.0, change })
+            .await
+            .map(|_| ())
+    }
 }
