@@ -146,6 +146,11 @@ impl Counters for RoundTrip<'_> {
         YieldOnce(false).await;
         self.0.decrement(key, now).await
     }
+
+    async fn reset(&self, key: &str, now: UnixMillis) -> Result<(), StoreError> {
+        YieldOnce(false).await;
+        self.0.reset(key, now).await
+    }
 }
 
 /// Handles `requests` concurrently on one thread (each polled in turn until all are done),
