@@ -78,12 +78,13 @@ describe("admin API: clients, lifecycle, claims", () => {
     return response.status === 200 ? response.body.access_token : null;
   }
 
-  async function call(method, path, token, body) {
+  async function call(method, path, token, body, headers = {}) {
     const response = await recordingFetch(`${edge.api}${path}`, {
       method,
       headers: {
         ...(token && { authorization: `Bearer ${token}` }),
         ...(body !== undefined && { "content-type": "application/json" }),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -221,18 +222,18 @@ describe("admin API: clients, lifecycle, claims", () => {
   });
 
   /** The JSON sign-in API as a script (no Origin header). */
-  async function api(method, path, body) {
-    return call(method, path, null, body);
+  async function api(method, path, body, headers) {
+    return call(method, path, null, body, headers);
   }
 
   /** Signs `person` up or in with a password at `clientId`: the flow's answer and its PKCE verifier. */
-  async function passwordFlow(clientId, person, step, scope) {
+  async function passwordFlow(clientId, person, step, scope, headers) {
     const { challenge, verifier } = pkce();
     const started = await api("POST", "/v1/flows", {
       client_id: clientId, code_challenge: challenge, code_challenge_method: "S256", ...(scope && { scope }),
-    });
+    }, headers);
     assert.equal(started.status, 201, JSON.stringify(started.body));
-    const answer = await api("POST", `/v1/flows/${started.body.flow_id}/${step}`, person);
+    const answer = await api("POST", `/v1/flows/${started.body.flow_id}/${step}`, person, headers);
     return { flow: started.body.flow_id, answer, verifier };
   }
 
@@ -290,6 +291,26 @@ describe("admin API: clients, lifecycle, claims", () => {
     assert.equal(reset.status, 200, JSON.stringify(reset.body));
     const mail = await newestMail(edge, pat.email);
     assert.match(mail.text, /\/reset-password\?token=/);
+  });
+
+  test("lifecycle: unlock ends the under-attack state that wrong passwords from many addresses put an account in", async () => {
+    const hr = await tokenOf("hr");
+    const pat = newPerson();
+    const signedUp = await passwordFlow("demo", pat, "sign-up");
+    const id = subOf((await redeem("demo", signedUp.answer, signedUp.verifier)).access_token);
+    // SECOND_PROOF_AFTER_FAILURES (edge/src/throttle.rs) is 10: eleven guesses, each from another address.
+    for (let n = 0; n < 11; n++) {
+      const guess = await passwordFlow("demo", { ...pat, password: `wrong ${n} ${pat.password}` }, "password", undefined, { "cf-connecting-ip": `198.51.100.${n + 1}` });
+      assert.ok([401, 200].includes(guess.answer.status), JSON.stringify(guess.answer.body));
+    }
+    const owner = { "cf-connecting-ip": "203.0.113.77" };
+    const underAttack = await passwordFlow("demo", pat, "password", undefined, owner);
+    assert.equal(underAttack.answer.body.status, "verify_email", "a right password alone no longer signs in");
+
+    const unlocked = await lifecycle(id, "unlock", hr);
+    assert.deepEqual(unlocked.body, { id, status: "ACTIVE" });
+    const after = await passwordFlow("demo", pat, "password", undefined, owner);
+    assert.equal(after.answer.body.status, "authorization_code", JSON.stringify(after.answer.body));
   });
 
   test("lifecycle: reset_factors takes the authenticator app away, so the next sign-in enrols one again", async () => {
