@@ -48,6 +48,19 @@ fn backend() -> Value {
     })
 }
 
+/// `ops`'s admin token, and the response to its registering [`backend`].
+fn ops_with_backend(t: &TestPorts) -> (String, Response) {
+    let manager = admin_token(t, "ops", "admin.clients.manage");
+    let created = admin(
+        t,
+        Method::Post,
+        "/admin/v1/clients",
+        &manager,
+        Some(backend()),
+    );
+    (manager, created)
+}
+
 fn listed(t: &TestPorts) -> Value {
     let all = pollster::block_on(t.clients.list()).unwrap();
     serde_json::to_value(all).unwrap()
@@ -56,14 +69,7 @@ fn listed(t: &TestPorts) -> Value {
 #[test]
 fn rfc6750_3_1_every_client_route_needs_admin_clients_manage_and_a_refusal_changes_nothing() {
     let t = TestPorts::new();
-    let manager = admin_token(&t, "ops", "admin.clients.manage");
-    let created = admin(
-        &t,
-        Method::Post,
-        "/admin/v1/clients",
-        &manager,
-        Some(backend()),
-    );
+    let (manager, created) = ops_with_backend(&t);
     assert_eq!(created.status, 201, "{}", json(&created));
     let before = listed(&t);
 
@@ -126,14 +132,7 @@ fn rfc6750_3_1_every_client_route_needs_admin_clients_manage_and_a_refusal_chang
 #[test]
 fn a_confidential_clients_secret_is_shown_once_works_at_token_and_rotation_ends_the_old_one() {
     let t = TestPorts::new();
-    let manager = admin_token(&t, "ops", "admin.clients.manage");
-    let created = admin(
-        &t,
-        Method::Post,
-        "/admin/v1/clients",
-        &manager,
-        Some(backend()),
-    );
+    let (manager, created) = ops_with_backend(&t);
     assert_eq!(created.status, 201);
     assert_eq!(
         created.header("location"),
