@@ -69,7 +69,7 @@ fn listed(t: &TestPorts) -> Value {
 #[test]
 fn rfc6750_3_1_every_client_route_needs_admin_clients_manage_and_a_refusal_changes_nothing() {
     let t = TestPorts::new();
-    let (manager, created) = ops_with_backend(&t);
+    let (_, created) = ops_with_backend(&t);
     assert_eq!(created.status, 201, "{}", json(&created));
     let before = listed(&t);
 
