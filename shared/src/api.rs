@@ -60,12 +60,17 @@ pub struct StartFlow {
     /// Echoed into the ID token (OIDC Core §3.1.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
-    /// OIDC Core §3.1.2.1: space-separated `acr` values the relying party asks for; the
-    /// multi-factor value (see discovery's `acr_values_supported`) asks for a second
+    /// OIDC Core §3.1.2.1: space-separated `acr` values the relying party asks for;
+    /// [`ACR_MULTI_FACTOR`] (see discovery's `acr_values_supported`) asks for a second
     /// factor whatever the client's policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acr_values: Option<String>,
 }
+
+/// `acr` when the sign-in proved more than one factor (`amr` holds `mfa`): the OpenID
+/// PAPE multi-factor policy. Asked for in `acr_values`, and by the account API
+/// (RFC 9470) before a person's second factors change.
+pub const ACR_MULTI_FACTOR: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 
 /// The next thing the widget must ask of the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

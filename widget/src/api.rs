@@ -2,8 +2,8 @@
 //! token endpoint.
 
 use portcullis_shared::api::{
-    ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FlowOutcome, FlowStarted,
-    PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset,
+    ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FactorList, FactorSummary,
+    FlowOutcome, FlowStarted, PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset,
     PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey, SecondFactorMethod, StartFlow,
 };
 use portcullis_shared::route::Route;
@@ -62,6 +62,9 @@ pub enum Failure {
     /// `reauthentication_required`: changing passkeys needs a more recent sign-in
     /// (RFC 9470); the person signs in again.
     ReauthenticationRequired,
+    /// `mfa_required`: changing the account's second factors needs a sign-in that
+    /// proved one (RFC 9470 `acr_values`); the person signs in again, with it.
+    MfaRequired,
     /// `passkey_not_found`: the passkey is not on the account (deleted meanwhile).
     PasskeyNotFound,
     /// `last_sign_in_method`: deleting the passkey would leave no way to sign in.
@@ -104,6 +107,7 @@ impl Failure {
             Failure::PasskeyRejected(code) => code,
             Failure::Unauthorized => ErrorCode::Unauthorized.as_str(),
             Failure::ReauthenticationRequired => ErrorCode::ReauthenticationRequired.as_str(),
+            Failure::MfaRequired => ErrorCode::MfaRequired.as_str(),
             Failure::PasskeyNotFound => ErrorCode::PasskeyNotFound.as_str(),
             Failure::LastSignInMethod => ErrorCode::LastSignInMethod.as_str(),
             Failure::CodeInvalid => ErrorCode::CodeInvalid.as_str(),
@@ -345,6 +349,37 @@ fn passkey_list(body: &JsValue) -> Option<PasskeyList> {
     })
 }
 
+/// Reads a `GET /v1/me/factors` answer without serde, like [`passkey_list`]; apps of a
+/// kind newer than this widget are left out.
+fn factor_list(body: &JsValue) -> Option<FactorList> {
+    let text = |object: &JsValue, key| member(object, key)?.as_string();
+    let factors = member(body, "factors").filter(js_sys::Array::is_array)?;
+    let factors = js_sys::Array::from(&factors)
+        .iter()
+        .filter(|f| text(f, "kind").as_deref() == Some("totp"))
+        .map(|f| {
+            Some(FactorSummary {
+                id: text(&f, "id")?,
+                kind: SecondFactorMethod::Totp,
+                name: text(&f, "name")?,
+                created_at: number(&f, "created_at")?,
+                last_used_at: number(&f, "last_used_at"),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(FactorList {
+        factors,
+        recovery_codes_left: u32::try_from(number(body, "recovery_codes_left")?).ok()?,
+    })
+}
+
+/// A new authenticator app's `(secret, qr_svg)`, from a flow's or the account API's
+/// `{secret, otpauth_uri, qr_svg}`.
+fn new_app(body: &JsValue) -> Result<(String, String), Failure> {
+    let text = |key| member(body, key).and_then(|v| v.as_string());
+    text("secret").zip(text("qr_svg")).ok_or(Failure::Network)
+}
+
 impl Api {
     pub fn new(
         issuer: String,
@@ -509,8 +544,7 @@ impl Api {
     pub async fn totp_enrolment(&self, flow_id: &str) -> Result<(String, String), Failure> {
         let route = Route::FlowTotpEnrolment(flow_id);
         let body = self.call_js("POST", route, None, None).await?;
-        let text = |key| member(&body, key).and_then(|v| v.as_string());
-        text("secret").zip(text("qr_svg")).ok_or(Failure::Network)
+        new_app(&body)
     }
 
     /// The new app's first code: the flow's outcome, whether older credentials were
@@ -599,6 +633,49 @@ impl Api {
         self.request("DELETE", route, None, Some(token))
             .await
             .map(|_| ())
+    }
+
+    /// The signed-in person's authenticator apps and recovery codes left.
+    pub async fn my_factors(&self, token: &AccessToken) -> Result<FactorList, Failure> {
+        let body = self
+            .call_js("GET", Route::MyFactors, None, Some(token))
+            .await?;
+        factor_list(&body).ok_or(Failure::Network)
+    }
+
+    /// A new authenticator app's key for the signed-in account: `(secret, qr_svg)`.
+    pub async fn add_factor(&self, token: &AccessToken) -> Result<(String, String), Failure> {
+        let body = self
+            .call_js("POST", Route::MyTotp, None, Some(token))
+            .await?;
+        new_app(&body)
+    }
+
+    /// The new app's first code; the recovery codes that come with the account's first
+    /// app (none for another).
+    pub async fn confirm_factor(
+        &self,
+        token: &AccessToken,
+        code: &str,
+    ) -> Result<Vec<String>, Failure> {
+        let body = to_json(&FactorCode { code: code.into() })?;
+        let route = Route::MyTotpConfirm;
+        let added = self.call_js("POST", route, Some(body), Some(token)).await?;
+        Ok(strings(&added, "recovery_codes"))
+    }
+
+    pub async fn remove_factor(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
+        let route = Route::MyFactor(id);
+        self.request("DELETE", route, None, Some(token))
+            .await
+            .map(|_| ())
+    }
+
+    /// Ten new recovery codes, replacing the old ones.
+    pub async fn new_recovery_codes(&self, token: &AccessToken) -> Result<Vec<String>, Failure> {
+        let route = Route::MyRecoveryCodes;
+        let body = self.call_js("POST", route, None, Some(token)).await?;
+        Ok(strings(&body, "recovery_codes"))
     }
 
     /// A `{"publicKey": …}` options response, kept as JavaScript for the browser's own
@@ -764,6 +841,7 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::FlowNotFound) => Failure::FlowExpired,
         Some(ErrorCode::Unauthorized) => Failure::Unauthorized,
         Some(ErrorCode::ReauthenticationRequired) => Failure::ReauthenticationRequired,
+        Some(ErrorCode::MfaRequired) => Failure::MfaRequired,
         Some(ErrorCode::PasskeyNotFound) => Failure::PasskeyNotFound,
         Some(ErrorCode::LastSignInMethod) => Failure::LastSignInMethod,
         Some(ErrorCode::WebauthnUnknownCredential) => Failure::UnknownPasskey,

@@ -9,12 +9,14 @@
 //! for with the refresh token of the page's grant. It forgets it on sign-out.
 
 mod email;
+mod factors;
 mod flow;
 mod passkeys;
 mod password;
 mod recovery;
 mod second_factor;
 
+pub use factors::{FactorChange, Shown};
 pub use passkeys::Change;
 
 use std::cell::{Cell, RefCell};
@@ -172,6 +174,9 @@ struct Env {
     first_factor: Cell<Method>,
     /// A finished flow's outcome, held while the recovery codes are shown.
     after_codes: RefCell<Option<(Option<String>, FlowOutcome, Method)>>,
+    /// The next flow asks for a second factor (OIDC Core `acr_values`): the account API
+    /// wants one before the person's factors change.
+    step_up: Cell<bool>,
 }
 
 /// The widget's state, provided as a context to every screen. Cheap to copy.
@@ -222,6 +227,7 @@ impl Session {
                 verifying: Cell::new(Method::Password),
                 first_factor: Cell::new(Method::Password),
                 after_codes: RefCell::new(None),
+                step_up: Cell::new(false),
             }),
             screen: RwSignal::new(if reset_token.is_some() {
                 Screen::Reset
@@ -355,12 +361,21 @@ impl Session {
         self.go(Screen::Identify, text::announce::SIGNED_OUT);
     }
 
-    /// RFC 9470 step-up: changing passkeys needs a more recent sign-in. The token is
-    /// forgotten and the person signs in again as themselves (password, passkey or
-    /// emailed code), which ends at their passkey list with a fresh token.
-    fn reauthenticate(self) {
-        self.env.with_value(|env| env.access_token.replace(None));
-        let reason = text::failure::REAUTHENTICATE;
+    /// RFC 9470 step-up: changing passkeys needs a more recent sign-in, and changing
+    /// second factors (with `second_factor`) one that proved a second factor too. The
+    /// token is forgotten and the person signs in again as themselves (password, passkey
+    /// or emailed code, then the second factor the next flow asks for with
+    /// `acr_values`), which ends at the signed-in area with a fresh token.
+    fn reauthenticate(self, second_factor: bool) {
+        self.env.with_value(|env| {
+            env.access_token.replace(None);
+            env.step_up.set(second_factor);
+        });
+        let reason = if second_factor {
+            text::failure::MFA_REQUIRED
+        } else {
+            text::failure::REAUTHENTICATE
+        };
         match self
             .env
             .with_value(|env| env.account_email.borrow().clone())

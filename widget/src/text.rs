@@ -358,6 +358,25 @@ pub mod passkeys {
     }
 }
 
+pub mod factors {
+    use super::{Key, Text};
+
+    pub const TITLE: Key = Key("factors.title");
+    pub const NONE: Key = Key("factors.none");
+    pub const APP: Key = Key("factors.app");
+    pub const CODES_LEFT: Key = Key("factors.codes-left");
+    pub const ADD: Key = Key("factors.add");
+    pub const NEW_CODES: Key = Key("factors.new-codes");
+    pub const ENROL_INTRO: Key = Key("factors.enrol-intro");
+    pub const CODES_REPLACED: Key = Key("factors.codes-replaced");
+    pub const ADDED: Key = Key("factors.added");
+    pub const REMOVED: Key = Key("factors.removed");
+
+    pub fn codes_left(text: Text, count: u32) -> String {
+        text.format(CODES_LEFT, &[("count", &count.to_string())])
+    }
+}
+
 pub mod announce {
     use super::Key;
 
@@ -400,6 +419,9 @@ pub mod failure {
     pub const PASSKEY_REJECTED: Key = Key("failure.passkey-rejected");
     pub const UNAUTHORIZED: Key = Key("failure.unauthorized");
     pub const REAUTHENTICATE: Key = Key("failure.reauthenticate");
+    pub const MFA_REQUIRED: Key = Key("failure.mfa-required");
+    pub const LAST_FACTOR: Key = Key("failure.last-factor");
+    pub const FACTOR_NOT_FOUND: Key = Key("failure.factor-not-found");
     pub const PASSKEY_NOT_FOUND: Key = Key("failure.passkey-not-found");
     pub const LAST_SIGN_IN_METHOD: Key = Key("failure.last-sign-in-method");
     pub const CODE_INVALID: Key = Key("failure.code-invalid");
@@ -441,6 +463,7 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
         Failure::PasskeyRejected(_) => failure::PASSKEY_REJECTED,
         Failure::Unauthorized => failure::UNAUTHORIZED,
         Failure::ReauthenticationRequired => failure::REAUTHENTICATE,
+        Failure::MfaRequired => failure::MFA_REQUIRED,
         Failure::PasskeyNotFound => failure::PASSKEY_NOT_FOUND,
         Failure::LastSignInMethod => failure::LAST_SIGN_IN_METHOD,
         Failure::CodeInvalid => failure::CODE_INVALID,
@@ -455,6 +478,8 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
         Failure::Other { code, .. } => match code.as_str() {
             "origin_not_allowed" => failure::ORIGIN_NOT_ALLOWED,
             "unknown_client" => failure::UNKNOWN_CLIENT,
+            "last_factor" => failure::LAST_FACTOR,
+            "factor_not_found" => failure::FACTOR_NOT_FOUND,
             _ => failure::GENERIC,
         },
     };

@@ -26,9 +26,7 @@ use crate::users::User;
 
 /// `acr` for a single-factor sign-in: OIDC Core §2 "0" — no assurance level claimed.
 pub const ACR_SINGLE_FACTOR: &str = "0";
-/// `acr` when the sign-in proved more than one factor (`amr` holds `mfa`): the OpenID
-/// PAPE multi-factor policy.
-pub const ACR_MULTI_FACTOR: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+pub use portcullis_shared::api::ACR_MULTI_FACTOR;
 
 /// The `acr` that `amr` supports: it says only what was proven.
 pub fn acr_for(amr: &Amr) -> &'static str {

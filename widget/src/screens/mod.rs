@@ -1,6 +1,7 @@
 //! The widget's screens, one per step, and the switch between them.
 
 mod email_code;
+mod factors;
 mod identify;
 mod passkeys;
 mod password;

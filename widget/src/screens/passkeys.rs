@@ -67,7 +67,7 @@ impl List {
                         }
                     }
                     // The session went on to the sign-in it needs; this list is leaving.
-                    Err(Failure::ReauthenticationRequired) => {}
+                    Err(Failure::ReauthenticationRequired | Failure::MfaRequired) => {}
                     Err(failure) => {
                         if matches!(failure, Failure::Unauthorized) {
                             self.ended.set(true);
@@ -278,7 +278,7 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
 }
 
 /// A date in the widget's language, e.g. "23 Nov 2026".
-fn date(lang: &str, seconds: u64) -> String {
+pub(super) fn date(lang: &str, seconds: u64) -> String {
     // Seconds since 1970 fit an f64 exactly until the year 285 million.
     let when = js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0));
     let options = js_sys::Object::new();

@@ -124,14 +124,8 @@ pub fn EnrolTotp(
         {move || match key.get() {
             None => view! { <p class="pc-muted" part="status">{tx.get(t::PREPARING)}</p> }.into_any(),
             Some((secret, svg)) => {
-                let src = format!(
-                    "data:image/svg+xml,{}",
-                    String::from(js_sys::encode_uri_component(&svg))
-                );
                 view! {
-                    <img class="pc-qr" part="qr" src=src alt=tx.get(t::QR) width="200" height="200" />
-                    <p class="pc-hint" part="hint">{tx.get(t::MANUAL_KEY)}</p>
-                    <p class="pc-key" part="key"><code>{secret}</code></p>
+                    {qr_code(tx, &svg, secret)}
                     <CodeForm shape=TOTP missing=tx.get(t::TOTP_MISSING) errors=FormErrors::new() code_error=RwSignal::new(None) send=send.get_value() />
                 }
                 .into_any()
@@ -143,11 +137,31 @@ pub fn EnrolTotp(
     }
 }
 
+/// A new app's key: its QR code (drawn by the edge as SVG) and the key to type where
+/// the code can't be scanned.
+pub fn qr_code(tx: crate::text::Text, svg: &str, secret: String) -> impl IntoView {
+    let src = format!(
+        "data:image/svg+xml,{}",
+        String::from(js_sys::encode_uri_component(svg))
+    );
+    view! {
+        <img class="pc-qr" part="qr" src=src alt=tx.get(t::QR) width="200" height="200" />
+        <p class="pc-hint" part="hint">{tx.get(t::MANUAL_KEY)}</p>
+        <p class="pc-key" part="key"><code>{secret}</code></p>
+    }
+}
+
 /// The recovery codes, shown once: copy them, download them, then continue.
 #[component]
 pub fn RecoveryCodes(
     /// The codes, as the edge made them.
     codes: Vec<String>,
+    /// They replace older codes, which no longer work: say so.
+    #[prop(optional)]
+    replaced: bool,
+    /// What continuing does; by default, the sign-in they came with completes.
+    #[prop(optional)]
+    done: Option<Box<dyn Fn()>>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
@@ -164,15 +178,17 @@ pub fn RecoveryCodes(
             session.announce(t::COPIED);
         }
     };
-    let submit = move || {
-        tasks.run(busy, session.after_recovery_codes(), move |result| {
+    let submit = move || match &done {
+        Some(done) => done(),
+        None => tasks.run(busy, session.after_recovery_codes(), move |result| {
             if let Err(failure) = result {
                 errors.on_form(text::failure_message(tx, &failure));
             }
-        });
+        }),
     };
     view! {
         <p class="pc-hint pc-intro" part="hint">{tx.get(t::CODES_INTRO)}</p>
+        {replaced.then(|| view! { <p class="pc-hint" part="hint">{tx.get(text::factors::CODES_REPLACED)}</p> })}
         <p class="pc-switch" part="switch">
             <button type="button" class="pc-link" part="link" on:click=copy>{tx.get(t::COPY)}</button>
             " "

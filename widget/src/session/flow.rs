@@ -2,6 +2,7 @@
 //! to, cancelling it, and what its outcome does.
 
 use super::*;
+use portcullis_shared::api::ACR_MULTI_FACTOR;
 
 impl Session {
     /// Starts an embedded flow for `email` with a fresh PKCE pair and remembers it.
@@ -23,7 +24,10 @@ impl Session {
             code_challenge_method: Some(pkce::METHOD.into()),
             scope,
             nonce: None,
-            acr_values: None,
+            acr_values: self
+                .env
+                .with_value(|env| env.step_up.get())
+                .then(|| ACR_MULTI_FACTOR.to_string()),
         };
         let started = api.start_flow(&body).await?;
         let flow = Flow {
@@ -99,7 +103,10 @@ impl Session {
                 } else {
                     None
                 };
-                self.env.with_value(|env| env.access_token.replace(account));
+                self.env.with_value(|env| {
+                    env.access_token.replace(account);
+                    env.step_up.set(false);
+                });
                 self.events().signed_in(&tokens);
                 self.go(
                     Screen::SignedIn {

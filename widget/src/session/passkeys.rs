@@ -216,10 +216,7 @@ impl Session {
     /// Whether the widget can manage the signed-in person's passkeys (embedded, and the
     /// access token has not been refused).
     pub fn manages_passkeys(self) -> bool {
-        self.capabilities().passkeys
-            && self
-                .env
-                .with_value(|env| env.access_token.borrow().is_some())
+        self.capabilities().passkeys && self.manages_account()
     }
 
     /// Makes `change` to the signed-in person's passkeys, if any, and answers the list
@@ -262,22 +259,30 @@ impl Session {
         Ok(list)
     }
 
-    fn access_token(self) -> Result<AccessToken, Failure> {
+    /// Whether the widget holds an account API token (embedded, not refused yet).
+    pub fn manages_account(self) -> bool {
+        self.env
+            .with_value(|env| env.access_token.borrow().is_some())
+    }
+
+    pub(super) fn access_token(self) -> Result<AccessToken, Failure> {
         self.env
             .with_value(|env| env.access_token.borrow().clone())
             .ok_or(Failure::Unauthorized)
     }
 
     /// Reports an account API failure; a refused token is forgotten, and a sign-in too
-    /// old for a change asks the person to sign in again.
-    fn account<T>(self, result: Result<T, Failure>) -> Result<T, Failure> {
+    /// old (or, for second factors, too weak) for a change asks the person to sign in
+    /// again.
+    pub(super) fn account<T>(self, result: Result<T, Failure>) -> Result<T, Failure> {
         result.map_err(|failure| {
             self.events().failed(&failure, self.text());
             match failure {
                 Failure::Unauthorized => {
                     self.env.with_value(|env| env.access_token.replace(None));
                 }
-                Failure::ReauthenticationRequired => self.reauthenticate(),
+                Failure::ReauthenticationRequired => self.reauthenticate(false),
+                Failure::MfaRequired => self.reauthenticate(true),
                 _ => {}
             }
             failure

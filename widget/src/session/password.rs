@@ -25,6 +25,7 @@ impl Session {
 
     /// Back to the identify step; an embedded widget cancels its flow on the edge.
     pub async fn use_another_account(self) {
+        self.env.with_value(|env| env.step_up.set(false));
         if self.embedded_scope().is_some() {
             self.cancel_flow().await;
         }

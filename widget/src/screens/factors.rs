@@ -1,0 +1,213 @@
+//! The signed-in person's two-step verification: their authenticator apps and how many
+//! recovery codes are left; adding an app (QR code, key, first code), removing one, and
+//! new recovery codes, each shown once.
+//!
+//! Like the passkey list, one component with plain view functions that re-renders as a
+//! whole: every distinct view costs the widget's wasm.
+
+use std::rc::Rc;
+
+use leptos::html::{H3, P};
+use leptos::prelude::*;
+use portcullis_shared::api::{FactorList, FactorSummary};
+
+use super::passkeys::date;
+use super::second_factor::{qr_code, RecoveryCodes};
+use super::{CodeForm, SendCode, TOTP};
+use crate::api::Failure;
+use crate::fields::{ErrorText, FormErrors, LinkButton, Message};
+use crate::session::{focus_node, FactorChange, Session, Shown};
+use crate::task::Tasks;
+use crate::text::{self, factors as t, mfa, passkeys as p, Key};
+
+/// The section's state; every action goes through it.
+#[derive(Clone, Copy)]
+struct Factors {
+    session: Session,
+    /// The section's requests, whose answers go only to a section still on the page.
+    tasks: Tasks,
+    /// `None` until the first answer.
+    list: RwSignal<Option<FactorList>>,
+    /// A new app's key or recovery codes, shown in place of the list.
+    shown: RwSignal<Shown>,
+    /// The codes shown replace older ones.
+    renewed: RwSignal<bool>,
+    /// A request runs: the buttons wait.
+    busy: RwSignal<bool>,
+    error: Message,
+    error_node: NodeRef<P>,
+    heading: NodeRef<H3>,
+}
+
+impl Factors {
+    /// Makes `change` (or only lists); then shows the answer, with `done` said.
+    fn change(self, change: Option<FactorChange>, done: Option<Key>) {
+        self.error.set(None);
+        let renewing = matches!(change, Some(FactorChange::NewCodes));
+        let session = self.session;
+        self.tasks
+            .run(self.busy, session.factors(change), move |result| match result {
+                Ok(answer) => self.show(answer, renewing, done),
+                // The session went on to the sign-in it needs; this section is leaving.
+                Err(Failure::ReauthenticationRequired | Failure::MfaRequired) => {}
+                Err(failure) => {
+                    self.error
+                        .set(Some(text::failure_message(session.text(), &failure)));
+                    focus_node(self.error_node);
+                }
+            });
+    }
+
+    /// The factors as they now are and what the change has to show; with `done`, said,
+    /// and focus on the section's heading.
+    fn show(self, (list, shown): (FactorList, Shown), renewed: bool, done: Option<Key>) {
+        self.list.set(Some(list));
+        self.renewed.set(renewed);
+        let codes = matches!(shown, Shown::Codes(_));
+        self.shown.set(shown);
+        let said = if codes {
+            Some(text::announce::RECOVERY_CODES)
+        } else {
+            done
+        };
+        if let Some(said) = said {
+            self.session.announce(said);
+            focus_node(self.heading);
+        }
+    }
+
+    /// Back to the list from a key or codes shown.
+    fn close(self) {
+        self.shown.set(Shown::Nothing);
+        focus_node(self.heading);
+    }
+
+    /// The request the code form makes with the new app's first code; its answer is
+    /// shown by the section, if it is still on the page.
+    fn confirm(self) -> SendCode {
+        Rc::new(move |code: String| {
+            Box::pin(async move {
+                let answer = self
+                    .session
+                    .factors(Some(FactorChange::Confirm { code }))
+                    .await?;
+                self.tasks.spawn(async { answer }, move |answer| {
+                    self.show(answer, false, Some(t::ADDED));
+                });
+                Ok(())
+            })
+        })
+    }
+}
+
+/// The person's authenticator apps and recovery codes, and the ways to change them.
+#[component]
+pub fn TwoStep() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let tx = session.text();
+    let factors = Factors {
+        session,
+        tasks: Tasks::here(),
+        list: RwSignal::new(None),
+        shown: RwSignal::new(Shown::Nothing),
+        renewed: RwSignal::new(false),
+        busy: RwSignal::new(false),
+        error: RwSignal::new(None),
+        error_node: NodeRef::new(),
+        heading: NodeRef::new(),
+    };
+    factors.change(None, None);
+    // Kept apart from the view's closures, which must be `Send`.
+    let confirm = StoredValue::new_local(factors.confirm());
+    view! {
+        <section class="pc-passkeys" part="factors" aria-labelledby="pc-factors-title">
+            <h3 id="pc-factors-title" class="pc-subtitle" part="subtitle" tabindex="-1" node_ref=factors.heading>
+                {tx.get(t::TITLE)}
+            </h3>
+            {move || match factors.shown.get() {
+                Shown::App { secret, qr_svg } => view! {
+                    <p class="pc-hint" part="hint">{tx.get(t::ENROL_INTRO)}</p>
+                    {qr_code(tx, &qr_svg, secret)}
+                    <CodeForm shape=TOTP missing=tx.get(mfa::TOTP_MISSING) errors=FormErrors::new() code_error=RwSignal::new(None) send=confirm.get_value() />
+                    <p class="pc-switch" part="switch">
+                        <LinkButton label=tx.get(p::CANCEL) on_click=Box::new(move || factors.close()) />
+                    </p>
+                }
+                .into_any(),
+                Shown::Codes(codes) => view! {
+                    <RecoveryCodes codes=codes replaced=factors.renewed.get_untracked() done=Box::new(move || factors.close()) />
+                }
+                .into_any(),
+                Shown::Nothing => list(factors).into_any(),
+            }}
+            <ErrorText id="pc-factors-error" error=factors.error node_ref=factors.error_node />
+        </section>
+    }
+}
+
+/// The apps, the recovery codes left, and the buttons that change them.
+fn list(factors: Factors) -> impl IntoView {
+    let tx = factors.session.text();
+    let Some(FactorList {
+        factors: apps,
+        recovery_codes_left,
+    }) = factors.list.get()
+    else {
+        return ().into_any();
+    };
+    let several = apps.len() > 1;
+    let items = apps
+        .into_iter()
+        .enumerate()
+        .map(|(n, app)| item(factors, app, several.then_some(n + 1)))
+        .collect_view();
+    let any = !items.is_empty();
+    view! {
+        {(!any).then(|| view! { <p class="pc-muted" part="status">{tx.get(t::NONE)}</p> })}
+        <ul class="pc-list" part="list">{items}</ul>
+        {any.then(|| view! { <p class="pc-hint" part="hint">{t::codes_left(tx, recovery_codes_left)}</p> })}
+        <div class="pc-actions" part="actions">
+            <button class="pc-button pc-secondary" part="button" type="button" disabled=factors.busy on:click=move |_| factors.change(Some(FactorChange::Begin), None)>
+                {tx.get(t::ADD)}
+            </button>
+            {any.then(|| view! {
+                <button class="pc-link" part="link" type="button" disabled=factors.busy on:click=move |_| factors.change(Some(FactorChange::NewCodes), None)>
+                    {tx.get(t::NEW_CODES)}
+                </button>
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+/// One app: its name in the widget's language (numbered when there are several), its
+/// dates, and the button that removes it.
+fn item(factors: Factors, app: FactorSummary, number: Option<usize>) -> impl IntoView {
+    let tx = factors.session.text();
+    let mut name = tx.get(t::APP).to_string();
+    if let Some(n) = number {
+        name.push_str(&format!(" {n}"));
+    }
+    let mut about = p::created(tx, &date(tx.lang(), app.created_at));
+    if let Some(at) = app.last_used_at {
+        about.push_str(tx.get(p::SEPARATOR));
+        about.push_str(&p::last_used(tx, &date(tx.lang(), at)));
+    }
+    let which = format!(" {name}");
+    let id = app.id;
+    let remove = move |_| {
+        let change = FactorChange::Remove { id: id.clone() };
+        factors.change(Some(change), Some(t::REMOVED));
+    };
+    view! {
+        <li class="pc-passkey" part="factor">
+            <p class="pc-passkey-name" part="factor-name">{name}</p>
+            <p class="pc-hint" part="hint">{about}</p>
+            <div class="pc-actions" part="actions">
+                <button class="pc-link" part="link" type="button" disabled=factors.busy on:click=remove>
+                    {tx.get(p::DELETE)}<span class="pc-visually-hidden">{which}</span>
+                </button>
+            </div>
+        </li>
+    }
+}
