@@ -3,8 +3,9 @@
 
 use portcullis_shared::api::{
     ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FactorList, FactorSummary,
-    FlowOutcome, FlowStarted, PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset,
-    PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey, SecondFactorMethod, StartFlow,
+    FlowOutcome, FlowStarted, PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary,
+    PasswordRejected, PasswordReset, PasswordSignIn, PasswordSignUp, RecoveryRequest,
+    RenamePasskey, SecondFactorMethod, StartFlow,
 };
 use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;

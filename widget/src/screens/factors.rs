@@ -15,7 +15,7 @@ use super::passkeys::date;
 use super::second_factor::{qr_code, RecoveryCodes};
 use super::{CodeForm, SendCode, TOTP};
 use crate::api::Failure;
-use crate::fields::{ErrorText, FormErrors, LinkButton, Message};
+use crate::fields::{BusyLink, ErrorText, FormErrors, LinkButton, Message};
 use crate::session::{focus_node, FactorChange, Session, Shown};
 use crate::task::Tasks;
 use crate::text::{self, factors as t, mfa, passkeys as p, Key};
@@ -45,8 +45,10 @@ impl Factors {
         self.error.set(None);
         let renewing = matches!(change, Some(FactorChange::NewCodes));
         let session = self.session;
-        self.tasks
-            .run(self.busy, session.factors(change), move |result| match result {
+        self.tasks.run(
+            self.busy,
+            session.factors(change),
+            move |result| match result {
                 Ok(answer) => self.show(answer, renewing, done),
                 // The session went on to the sign-in it needs; this section is leaving.
                 Err(Failure::ReauthenticationRequired | Failure::MfaRequired) => {}
@@ -55,7 +57,8 @@ impl Factors {
                         .set(Some(text::failure_message(session.text(), &failure)));
                     focus_node(self.error_node);
                 }
-            });
+            },
+        );
     }
 
     /// The factors as they now are and what the change has to show; with `done`, said,
@@ -145,39 +148,37 @@ pub fn TwoStep() -> impl IntoView {
     }
 }
 
-/// The apps, the recovery codes left, and the buttons that change them.
+/// The apps, the recovery codes left (or that there is no app), and the buttons that
+/// change them: the shared link buttons, since every new element type costs the wasm.
 fn list(factors: Factors) -> impl IntoView {
     let tx = factors.session.text();
-    let Some(FactorList {
+    let FactorList {
         factors: apps,
         recovery_codes_left,
-    }) = factors.list.get()
-    else {
-        return ().into_any();
-    };
+    } = factors.list.get()?;
+    let none = apps.is_empty();
     let several = apps.len() > 1;
     let items = apps
         .into_iter()
         .enumerate()
         .map(|(n, app)| item(factors, app, several.then_some(n + 1)))
         .collect_view();
-    let any = !items.is_empty();
-    view! {
-        {(!any).then(|| view! { <p class="pc-muted" part="status">{tx.get(t::NONE)}</p> })}
+    let status = if none {
+        tx.get(t::NONE).to_string()
+    } else {
+        t::codes_left(tx, recovery_codes_left)
+    };
+    let action = move |label, change: fn() -> FactorChange| {
+        let on_click = Box::new(move || factors.change(Some(change()), None));
+        view! { <BusyLink label=tx.get(label) busy_label=tx.get(label) busy=factors.busy on_click=on_click /> }
+    };
+    Some(view! {
         <ul class="pc-list" part="list">{items}</ul>
-        {any.then(|| view! { <p class="pc-hint" part="hint">{t::codes_left(tx, recovery_codes_left)}</p> })}
-        <div class="pc-actions" part="actions">
-            <button class="pc-button pc-secondary" part="button" type="button" disabled=factors.busy on:click=move |_| factors.change(Some(FactorChange::Begin), None)>
-                {tx.get(t::ADD)}
-            </button>
-            {any.then(|| view! {
-                <button class="pc-link" part="link" type="button" disabled=factors.busy on:click=move |_| factors.change(Some(FactorChange::NewCodes), None)>
-                    {tx.get(t::NEW_CODES)}
-                </button>
-            })}
-        </div>
-    }
-    .into_any()
+        <p class="pc-hint" part="status">{status}</p>
+        {action(t::ADD, || FactorChange::Begin)}
+        // Recovery codes stand in for an app: none to renew without one.
+        {(!none).then(|| action(t::NEW_CODES, || FactorChange::NewCodes))}
+    })
 }
 
 /// One app: its name in the widget's language (numbered when there are several), its

@@ -10,8 +10,12 @@ pub enum FactorChange {
     /// A new authenticator app's key, to scan or type.
     Begin,
     /// The new app's first code.
-    Confirm { code: String },
-    Remove { id: String },
+    Confirm {
+        code: String,
+    },
+    Remove {
+        id: String,
+    },
     /// Ten new recovery codes, replacing the old.
     NewCodes,
 }
@@ -21,7 +25,10 @@ pub enum FactorChange {
 pub enum Shown {
     Nothing,
     /// A new app's key: the text to type and its QR code (an SVG document).
-    App { secret: String, qr_svg: String },
+    App {
+        secret: String,
+        qr_svg: String,
+    },
     /// Recovery codes, shown this once.
     Codes(Vec<String>),
 }
