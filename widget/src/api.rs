@@ -937,6 +937,9 @@ mod tests {
             Failure::ReauthenticationRequired.code(),
             "reauthentication_required"
         );
+        // RFC 9470: a second factor is owed before the account's factors change.
+        assert_eq!(failure("mfa_required"), Failure::MfaRequired);
+        assert_eq!(Failure::MfaRequired.code(), "mfa_required");
         assert_eq!(failure("passkey_not_found"), Failure::PasskeyNotFound);
         assert_eq!(failure("last_sign_in_method"), Failure::LastSignInMethod);
         assert_eq!(failure("code_invalid"), Failure::CodeInvalid);

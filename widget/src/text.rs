@@ -592,6 +592,19 @@ mod tests {
     }
 
     #[test]
+    fn factor_failures_say_why_and_what_to_do() {
+        let other = |code: &str| Failure::Other {
+            code: code.into(),
+            message: "x".into(),
+        };
+        let text = en();
+        assert!(failure_message(text, &other("last_factor")).contains("Add another app"));
+        assert!(failure_message(text, &other("factor_not_found")).contains("already been removed"));
+        assert!(failure_message(text, &Failure::MfaRequired).contains("with your second step"));
+        assert_eq!(factors::codes_left(text, 7), "Recovery codes left: 7");
+    }
+
+    #[test]
     fn a_catalogue_fills_in_what_it_lacks_from_english() {
         let german = Text::load("de", r#"{"identify.email": "E-Mail"}"#).unwrap();
         assert_eq!(german.get(identify::EMAIL), "E-Mail");
