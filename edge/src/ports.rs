@@ -579,6 +579,9 @@ pub struct Settings {
     pub reset_revokes_tokens: bool,
     /// The Turnstile site key the widget renders for clients with the human check on.
     pub turnstile_site_key: Option<String>,
+    /// Where the widget loads the Turnstile script from (see
+    /// [`crate::attack::turnstile::SCRIPT_URL`]).
+    pub turnstile_script_url: String,
 }
 
 /// The ports one request is handled with.

@@ -1641,6 +1641,7 @@ impl TestPorts {
                 mail_from: "Portcullis <no-reply@portcullis.test>".into(),
                 reset_revokes_tokens: true,
                 turnstile_site_key: Some("1x00000000000000000000AA".into()),
+                turnstile_script_url: crate::attack::turnstile::SCRIPT_URL.into(),
             },
             diagnostics: CollectedDiagnostics::default(),
             signals: SetSignals::default(),

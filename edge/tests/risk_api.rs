@@ -315,6 +315,12 @@ fn turnstile_the_client_config_names_the_site_key_only_where_the_check_is_on() {
         "1x00000000000000000000AA"
     );
     assert!(config("demo").get("turnstile_site_key").is_none());
+    // The widget loads Turnstile's script only for a client that names a site key.
+    assert_eq!(
+        config("guarded")["turnstile_script_url"],
+        "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit"
+    );
+    assert!(config("demo").get("turnstile_script_url").is_none());
 }
 
 #[test]

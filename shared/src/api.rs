@@ -34,6 +34,10 @@ pub struct ClientConfig {
     /// request's `turnstile_token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile_site_key: Option<String>,
+    /// Where to load the Turnstile script from, with `turnstile_site_key`: Cloudflare's
+    /// (explicit rendering), or the one the edge's operator set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_script_url: Option<String>,
 }
 
 /// `POST /v1/flows`: begin a first-party sign-in flow for a client.

@@ -46,6 +46,8 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
         match &result {
             Ok(config) => {
                 session.set_account_api(config.account_api);
+                let check = config.turnstile_site_key.clone();
+                session.set_human_check(check.zip(config.turnstile_script_url.clone()));
                 events.ready();
             }
             Err(failure) => events.failed(failure, tx),

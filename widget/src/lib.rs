@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod events;
 mod fields;
+mod human_check;
 mod pkce;
 mod screens;
 mod session;

@@ -161,6 +161,8 @@ struct Env {
     access_token: RefCell<Option<AccessToken>>,
     /// The client may get account API tokens (its configuration says so).
     account_api: Cell<bool>,
+    /// The client asks for a human check: Turnstile's site key and script URL.
+    human_check: RefCell<Option<(String, String)>>,
     /// The address of the account whose passkeys are shown, once the list named it.
     account_email: RefCell<Option<String>>,
     /// Why the next password step shows: said there once, then forgotten.
@@ -221,6 +223,7 @@ impl Session {
                 autofill: RefCell::new(None),
                 access_token: RefCell::new(None),
                 account_api: Cell::new(false),
+                human_check: RefCell::new(None),
                 account_email: RefCell::new(None),
                 notice: Cell::new(None),
                 reset_token: RefCell::new(reset_token.clone()),
@@ -264,6 +267,15 @@ impl Session {
     /// account API.
     pub fn set_account_api(self, allowed: bool) {
         self.env.with_value(|env| env.account_api.set(allowed));
+    }
+
+    /// The client's human check (Turnstile's site key and script URL), if it asks for one.
+    pub fn set_human_check(self, check: Option<(String, String)>) {
+        self.env.with_value(|env| env.human_check.replace(check));
+    }
+
+    pub fn human_check(self) -> Option<(String, String)> {
+        self.env.with_value(|env| env.human_check.borrow().clone())
     }
 
     /// Whether this widget asks for an account API token when the person signs in.

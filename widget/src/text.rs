@@ -309,6 +309,7 @@ pub mod sign_up {
     pub const PASSKEY_HINT: Key = Key("sign-up.passkey-hint");
     pub const PASSKEY_SUBMIT: Key = Key("sign-up.passkey-submit");
     pub const PASSKEY_REFUSED: Key = Key("sign-up.passkey-refused");
+    pub const HUMAN_CHECK: Key = Key("sign-up.human-check");
 }
 
 pub mod signed_in {
@@ -422,6 +423,7 @@ pub mod failure {
     pub const MFA_REQUIRED: Key = Key("failure.mfa-required");
     pub const LAST_FACTOR: Key = Key("failure.last-factor");
     pub const FACTOR_NOT_FOUND: Key = Key("failure.factor-not-found");
+    pub const HUMAN_CHECK: Key = Key("failure.human-check");
     pub const PASSKEY_NOT_FOUND: Key = Key("failure.passkey-not-found");
     pub const LAST_SIGN_IN_METHOD: Key = Key("failure.last-sign-in-method");
     pub const CODE_INVALID: Key = Key("failure.code-invalid");
@@ -480,6 +482,7 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
             "unknown_client" => failure::UNKNOWN_CLIENT,
             "last_factor" => failure::LAST_FACTOR,
             "factor_not_found" => failure::FACTOR_NOT_FOUND,
+            "human_check_required" | "human_check_failed" => failure::HUMAN_CHECK,
             _ => failure::GENERIC,
         },
     };

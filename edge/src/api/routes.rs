@@ -447,13 +447,17 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
     let client = crate::client_lookup::find(ports, client_id)
         .await?
         .ok_or(Error::UnknownClient)?;
+    let turnstile_site_key = client
+        .protection
+        .human_check
+        .then(|| ports.settings.turnstile_site_key.clone())
+        .flatten();
     let config = ClientConfig {
         account_api: client.allows_account_api(),
-        turnstile_site_key: client
-            .protection
-            .human_check
-            .then(|| ports.settings.turnstile_site_key.clone())
-            .flatten(),
+        turnstile_script_url: turnstile_site_key
+            .is_some()
+            .then(|| ports.settings.turnstile_script_url.clone()),
+        turnstile_site_key,
         client_id: client.id,
         name: client.name,
         theme: client.theme,

@@ -19,6 +19,10 @@ use crate::time::UnixMillis;
 pub const TOKEN_TTL_SECONDS: u64 = 300;
 /// Turnstile tokens are up to 2048 characters.
 pub const MAX_TOKEN_LEN: usize = 2048;
+/// Cloudflare's Turnstile script, rendering only where the widget asks
+/// (`turnstile.render`); `TURNSTILE_SCRIPT_URL` names another.
+pub const SCRIPT_URL: &str =
+    "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
 
 /// Spent tokens, kept as long as a token can be valid.
 const SPENT: OneTime<()> = OneTime::new("turnstile");

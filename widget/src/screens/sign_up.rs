@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::Failure;
 use crate::fields::{EmailField, Form, FormErrors, LinkButton, PasswordField};
+use crate::human_check::HumanCheck;
 use crate::session::Session;
 use crate::task::Tasks;
 use crate::text::{self, sign_up as t};
@@ -23,6 +24,7 @@ pub fn SignUp() -> impl IntoView {
     let with_passkey = RwSignal::new(false);
     let email = EmailField::new(session, errors);
     let password_input = NodeRef::<Input>::new();
+    let check = HumanCheck::wanted(session);
     session.focus_on_arrival(email.node());
 
     let submit = move || {
@@ -40,13 +42,24 @@ pub fn SignUp() -> impl IntoView {
             );
             return;
         }
+        // A password sign-up spends the solved challenge's token (a passkey needs none).
+        let token = match check.filter(|_| !passkey) {
+            Some(check) => match check.take() {
+                Some(token) => Some(token),
+                None => {
+                    errors.on_form(tx.get(t::HUMAN_CHECK).into());
+                    return;
+                }
+            },
+            None => None,
+        };
         let name = name.get_untracked().trim().to_string();
         let name = (!name.is_empty()).then_some(name);
         let work = async move {
             if passkey {
                 session.sign_up_with_passkey(email, name).await
             } else {
-                session.sign_up(email, name, secret).await
+                session.sign_up(email, name, secret, token).await
             }
         };
         tasks.run(busy, work, move |result| match result {
@@ -107,6 +120,7 @@ pub fn SignUp() -> impl IntoView {
                 }
                 .into_any()
             }}
+            {check.map(|check| check.view(session))}
         </Form>
         {session.capabilities().passkeys.then(|| view! {
             // One button whose words change, so focus stays on it.

@@ -47,11 +47,14 @@ impl Session {
         .await
     }
 
+    /// Creates an account with a password; `turnstile_token` where the client asks for a
+    /// human check.
     pub async fn sign_up(
         self,
         email: String,
         name: Option<String>,
         password: String,
+        turnstile_token: Option<String>,
     ) -> Result<(), Failure> {
         self.reported(Some(&email), async {
             let flow_id = self.flow_id(Some(&email)).await?;
@@ -59,7 +62,7 @@ impl Session {
                 email: email.clone(),
                 password: password.into(),
                 name,
-                turnstile_token: None,
+                turnstile_token: turnstile_token.map(Into::into),
             };
             let outcome = self.api().sign_up(&flow_id, &body).await?;
             self.finish(Some(email.clone()), outcome, Method::Password)

@@ -133,6 +133,8 @@ fn settings(env: &Env) -> Settings {
         mail_from,
         reset_revokes_tokens,
         turnstile_site_key: var(env, "TURNSTILE_SITE_KEY"),
+        turnstile_script_url: var(env, "TURNSTILE_SCRIPT_URL")
+            .unwrap_or_else(|| crate::attack::turnstile::SCRIPT_URL.into()),
     }
 }
 

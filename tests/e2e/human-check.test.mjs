@@ -1,0 +1,215 @@
+// Cloudflare Turnstile in the widget, through the real widget in headless Chromium
+// against the edge under wrangler dev. Turnstile itself cannot be reached here, so a
+// local server stands in for it, speaking its formats: the script at the URL the edge
+// names (`TURNSTILE_SCRIPT_URL`), implementing `turnstile.render(element, {sitekey,
+// callback, …})` and `turnstile.reset(id)` (a checkbox that, once ticked, fetches a token
+// the server issued and hands it to `callback`), and siteverify, which accepts each token
+// it issued once. The script loads only for a client with the human check, and only when
+// the sign-up screen shows.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { after, before, test } from "node:test";
+
+import { freePort, launchBrowser, passphrase, startEdge } from "./harness.mjs";
+import { clientsCli } from "./oidc-support.mjs";
+
+const SITE_KEY = "0x4AAAAAAAlocal-stand-in";
+const SECRET = "0x4AAAAAAAlocal-stand-in-secret";
+const TEST_PAGE = "/__human-check-test";
+const EVENTS = ["portcullis:ready", "portcullis:error", "portcullis:signed-in"];
+
+// --- Turnstile, as the page and the edge see it -----------------------------------------
+
+const turnstile = { scripts: 0, issued: new Map(), verified: [] };
+
+/** The stand-in for Cloudflare's api.js: explicit rendering into the given element. */
+const SCRIPT = `(() => {
+  const base = new URL(document.currentScript.src).origin;
+  const boxes = new Map();
+  window.turnstile = {
+    render(element, options) {
+      if (!(element instanceof Element) || typeof options.sitekey !== "string") throw new Error("turnstile.render: bad arguments");
+      const id = "cf-chl-widget-" + (boxes.size + 1);
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      label.append(box, " Verify you are human");
+      element.append(label);
+      element.dataset.sitekey = options.sitekey;
+      element.dataset.language = options.language;
+      box.addEventListener("change", async () => {
+        if (!box.checked) return;
+        const answer = await fetch(base + "/turnstile/issue?sitekey=" + encodeURIComponent(options.sitekey));
+        options.callback(await answer.text());
+        element.dataset.solved = String(Number(element.dataset.solved || 0) + 1);
+      });
+      boxes.set(id, box);
+      return id;
+    },
+    reset(id) {
+      const box = boxes.get(id);
+      if (box) box.checked = false;
+    },
+    remove(id) {
+      boxes.get(id)?.closest("label")?.remove();
+      boxes.delete(id);
+    },
+  };
+})();`;
+
+function siteverify(form) {
+  const token = form.get("response");
+  if (form.get("secret") !== SECRET) return { success: false, "error-codes": ["invalid-input-secret"] };
+  const entry = turnstile.issued.get(token);
+  if (!entry) return { success: false, "error-codes": ["invalid-input-response"] };
+  if (entry.used) return { success: false, "error-codes": ["timeout-or-duplicate"] };
+  entry.used = true;
+  turnstile.verified.push(token);
+  return { success: true, challenge_ts: entry.at.toISOString(), hostname: "localhost", "error-codes": [], action: "", cdata: "" };
+}
+
+function standIn() {
+  return createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      const url = new URL(req.url, "http://stand-in");
+      if (req.method === "GET" && url.pathname === "/turnstile/v0/api.js") {
+        turnstile.scripts++;
+        res.writeHead(200, { "content-type": "text/javascript" }).end(SCRIPT);
+      } else if (req.method === "GET" && url.pathname === "/turnstile/issue" && url.searchParams.get("sitekey") === SITE_KEY) {
+        const token = `0.${randomBytes(24).toString("base64url")}`;
+        turnstile.issued.set(token, { at: new Date(), used: false });
+        res.writeHead(200, { "content-type": "text/plain", "access-control-allow-origin": "*" }).end(token);
+      } else if (req.method === "POST" && url.pathname === "/turnstile/v0/siteverify") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(siteverify(new URLSearchParams(body))));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+  });
+}
+
+// --- setup -------------------------------------------------------------------------------
+
+let edge;
+let services;
+let browser;
+
+before(async () => {
+  const port = await freePort();
+  services = standIn();
+  await new Promise((r) => services.listen(port, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${port}`;
+  edge = await startEdge({
+    vars: {
+      TURNSTILE_SCRIPT_URL: `${base}/turnstile/v0/api.js`,
+      TURNSTILE_SITEVERIFY_URL: `${base}/turnstile/v0/siteverify`,
+      TURNSTILE_SECRET_KEY: SECRET,
+      TURNSTILE_SITE_KEY: SITE_KEY,
+    },
+    setup: ({ stateDir, origin }) => {
+      const common = ["--redirect-uri", `${origin}/callback`, "--origin", origin];
+      clientsCli(stateDir, ["add", "--id", "guarded", "--name", "Guarded Shop", "--human-check", ...common]);
+      clientsCli(stateDir, ["add", "--id", "open", "--name", "Open Shop", ...common]);
+    },
+  });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await edge?.dispose();
+  await new Promise((r) => services?.close(r) ?? r());
+});
+
+async function open(clientId, lang = "en") {
+  const page = await browser.newPage();
+  page.problems = [];
+  page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
+  await page.addInitScript((names) => {
+    window.__events = [];
+    for (const name of names) document.addEventListener(name, (e) => window.__events.push({ name, detail: e.detail }), true);
+  }, EVENTS);
+  await page.route(`${edge.origin}${TEST_PAGE}?*`, (route) =>
+    route.fulfill({
+      contentType: "text/html; charset=utf-8",
+      body: `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Shop</title>
+<link rel="icon" href="data:,"><script type="module" src="/widget.js"></script></head>
+<body><h1>Shop</h1><portcullis-signin passkey-autofill="off" lang="${lang}" client-id="${clientId}"></portcullis-signin></body></html>`,
+    }),
+  );
+  await page.goto(`${edge.origin}${TEST_PAGE}?client=${clientId}`);
+  await page.waitForFunction(() => window.__events?.some((e) => e.name === "portcullis:ready"));
+  return page;
+}
+
+const hasTurnstile = (page) => page.evaluate(() => "turnstile" in window);
+
+async function fillSignUp(page, email, password) {
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Create account", exact: true }).click();
+}
+
+// --- the tests ---------------------------------------------------------------------------
+
+test("a client without the human check never loads Turnstile, not even on the sign-up screen", async () => {
+  const page = await open("open");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Password", { exact: true }).waitFor();
+  assert.equal(await hasTurnstile(page), false);
+  assert.equal(await page.locator(".pc-human-check").count(), 0);
+  assert.equal(turnstile.scripts, 0);
+  await fillSignUp(page, `open-${randomBytes(4).toString("hex")}@example.com`, passphrase((t) => `ember ${t} quarry violet`));
+  await page.waitForFunction(() => window.__events.some((e) => e.name === "portcullis:signed-in"));
+  assert.equal(turnstile.scripts, 0);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("--human-check: the script loads on the sign-up screen, not the first; the solved challenge's token signs up once; the challenge starts again after a refusal", async () => {
+  const page = await open("guarded", "fr");
+  assert.equal(await hasTurnstile(page), false, "nothing loaded on the first screen");
+  assert.equal(turnstile.scripts, 0);
+
+  await page.getByRole("button", { name: "Créer un compte" }).click();
+  const check = page.getByRole("checkbox", { name: "Verify you are human" });
+  await check.waitFor();
+  assert.equal(turnstile.scripts, 1);
+  // Rendered explicitly into the widget's own element, with the site key and language.
+  const rendered = await page.locator(".pc-human-check").evaluate((el) => ({ ...el.dataset }));
+  assert.deepEqual(rendered, { sitekey: SITE_KEY, language: "fr" });
+
+  const email = `guarded-${randomBytes(4).toString("hex")}@example.com`;
+  const password = passphrase((t) => `walnut ${t} harbour signal`);
+  await page.getByLabel("Adresse e-mail", { exact: true }).fill(email);
+  await page.getByLabel("Mot de passe", { exact: true }).fill("short");
+  // Not solved yet: the widget says so and sends nothing.
+  await page.getByRole("button", { name: "Créer le compte", exact: true }).click();
+  await page.getByRole("alert").filter({ hasText: "Effectuez la vérification ci-dessous" }).waitFor();
+  assert.equal(turnstile.verified.length, 0);
+
+  // Solved, but the password is refused: the token was spent, so the challenge resets.
+  await check.check();
+  await solved(page, 1);
+  await page.getByRole("button", { name: "Créer le compte", exact: true }).click();
+  await page.getByText(/trop court/).first().waitFor();
+  assert.equal(await check.isChecked(), false, "reset after its token was used");
+
+  await page.getByLabel("Mot de passe", { exact: true }).fill(password);
+  await check.check();
+  await solved(page, 2);
+  await page.getByRole("button", { name: "Créer le compte", exact: true }).click();
+  await page.waitForFunction(() => window.__events.some((e) => e.name === "portcullis:signed-in"));
+  assert.equal(turnstile.scripts, 1, "loaded once");
+  const last = [...turnstile.issued.keys()].at(-1);
+  assert.ok(turnstile.verified.includes(last), "the edge asked siteverify about the token the challenge gave");
+  assert.deepEqual(page.problems.filter((p) => !/status of 4/.test(p)), []);
+  await page.context().close();
+});
+
+/** Waits until the challenge has handed the widget its `n`th token. */
+async function solved(page, n) {
+  await page.locator(`.pc-human-check[data-solved="${n}"]`).waitFor({ state: "attached" });
+}
