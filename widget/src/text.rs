@@ -482,7 +482,9 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
             "unknown_client" => failure::UNKNOWN_CLIENT,
             "last_factor" => failure::LAST_FACTOR,
             "factor_not_found" => failure::FACTOR_NOT_FOUND,
-            "human_check_required" | "human_check_failed" => failure::HUMAN_CHECK,
+            // The widget shows the check wherever the edge asks for one.
+            "human_check_required" => sign_up::HUMAN_CHECK,
+            "human_check_failed" => failure::HUMAN_CHECK,
             _ => failure::GENERIC,
         },
     };
@@ -605,6 +607,8 @@ mod tests {
         assert!(failure_message(text, &other("factor_not_found")).contains("already been removed"));
         assert!(failure_message(text, &Failure::MfaRequired).contains("with your second step"));
         assert_eq!(factors::codes_left(text, 7), "Recovery codes left: 7");
+        assert!(failure_message(text, &other("human_check_required")).contains("check below"));
+        assert!(failure_message(text, &other("human_check_failed")).contains("couldn't confirm"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::email_code_link;
 use crate::api::Failure;
 use crate::fields::{Form, FormErrors, LinkButton, OtherWay, PasswordField};
+use crate::human_check::HumanCheck;
 use crate::session::Session;
 use crate::task::Tasks;
 use crate::text::{self, identify as ti, passkey as tp, password as t};
@@ -26,6 +27,9 @@ pub fn Password(
     session.focus_on_arrival(password_input);
     // Why the person is asked again, when they are (a change needs a recent sign-in).
     let notice = session.take_notice();
+    // Shown once the edge asks for it (an account under attack, for every address alike).
+    let check = HumanCheck::wanted(session);
+    let challenged = RwSignal::new(false);
 
     let submit = {
         let email = email.clone();
@@ -39,10 +43,26 @@ pub fn Password(
                 );
                 return;
             }
+            let token = match check.filter(|_| challenged.get_untracked()) {
+                Some(check) => match check.take() {
+                    Some(token) => Some(token),
+                    None => {
+                        errors.on_form(tx.get(text::sign_up::HUMAN_CHECK).into());
+                        return;
+                    }
+                },
+                None => None,
+            };
             let email = email.clone();
-            tasks.run(busy, session.sign_in(email, secret), move |result| {
+            tasks.run(busy, session.sign_in(email, secret, token), move |result| {
                 match result {
                     Ok(()) => {}
+                    Err(failure @ Failure::Other { .. })
+                        if check.is_some() && failure.code().starts_with("human_check_") =>
+                    {
+                        challenged.set(true);
+                        errors.on_form(text::failure_message(tx, &failure));
+                    }
                     // Wrong email or wrong password, never which: try the password again.
                     Err(failure @ Failure::InvalidCredentials) => {
                         password.set(String::new());
@@ -94,6 +114,7 @@ pub fn Password(
                 error=errors.password
                 node_ref=password_input
             />
+            {move || check.filter(|_| challenged.get()).map(|check| check.view(session))}
         </Form>
         <p class="pc-switch" part="switch">
             <LinkButton label=tx.get(t::FORGOT) on_click=Box::new(move || session.show_forgot(false)) />

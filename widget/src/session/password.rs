@@ -32,13 +32,20 @@ impl Session {
         self.show_identify();
     }
 
-    pub async fn sign_in(self, email: String, password: String) -> Result<(), Failure> {
+    /// Signs in with a password; `turnstile_token` where the edge asked for a human check
+    /// (a client with the check, an account under attack).
+    pub async fn sign_in(
+        self,
+        email: String,
+        password: String,
+        turnstile_token: Option<String>,
+    ) -> Result<(), Failure> {
         self.reported(Some(&email), async {
             let flow_id = self.flow_id(Some(&email)).await?;
             let body = PasswordSignIn {
                 email: email.clone(),
                 password: password.into(),
-                turnstile_token: None,
+                turnstile_token: turnstile_token.map(Into::into),
             };
             let outcome = self.api().sign_in(&flow_id, &body).await?;
             self.finish(Some(email.clone()), outcome, Method::Password)
