@@ -7,21 +7,16 @@
 //! token goes with the next request, which spends it (the edge accepts each once), so
 //! taking it resets the challenge for another try.
 
-use std::cell::RefCell;
-
 use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::fields::Message;
 use crate::session::Session;
 
-thread_local! {
-    /// The page's one load of the script, settled once it has run.
-    static LOADING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
-}
+/// Marks the page's one script element of Turnstile.
+const MARK: &str = "data-portcullis-turnstile";
 
 fn get(object: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(object, &key.into())
@@ -29,31 +24,37 @@ fn get(object: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-/// The page's `turnstile` object, once the script at `url` has run.
-async fn turnstile(url: &str) -> Option<JsValue> {
-    let window = web_sys::window()?;
-    let promise = LOADING.with(|loading| {
-        let mut loading = loading.borrow_mut();
-        if let Some(promise) = loading.as_ref() {
-            return Some(promise.clone());
-        }
-        let document = window.document()?;
-        let script = document.create_element("script").ok()?;
-        script.set_attribute("src", url).ok()?;
-        let promise = js_sys::Promise::new(&mut |resolve, reject| {
-            let _ = script.add_event_listener_with_callback("load", &resolve);
-            let _ = script.add_event_listener_with_callback("error", &reject);
-        });
-        document.head()?.append_child(&script).ok()?;
-        *loading = Some(promise.clone());
-        Some(promise)
-    })?;
-    if JsFuture::from(promise).await.is_err() {
-        // Not loaded: the next screen that needs it tries again.
-        LOADING.with(|loading| loading.borrow_mut().take());
-        return None;
+/// The page's `turnstile` object, once its script has run.
+fn loaded() -> Option<JsValue> {
+    get(&web_sys::window()?.into(), "turnstile")
+}
+
+/// A JavaScript function calling `f`. Every callback here has this one shape, so the
+/// widget compiles one closure adapter for all of them.
+fn callback(f: impl FnMut(JsValue) + 'static) -> JsValue {
+    Closure::<dyn FnMut(JsValue)>::new(f).into_js_value()
+}
+
+/// Calls `then` once the script at `url` has run: at once if it has, else when the
+/// page's one script element of it (added now if there is none) loads.
+fn when_loaded(url: &str, then: JsValue) -> Option<()> {
+    let then: &js_sys::Function = then.unchecked_ref();
+    if loaded().is_some() {
+        then.call0(&JsValue::NULL).ok()?;
+        return Some(());
     }
-    get(&window.into(), "turnstile")
+    let document = web_sys::window()?.document()?;
+    let script = match document.query_selector(&format!("script[{MARK}]")).ok()? {
+        Some(script) => script,
+        None => {
+            let script = document.create_element("script").ok()?;
+            script.set_attribute("src", url).ok()?;
+            script.set_attribute(MARK, "").ok()?;
+            document.head()?.append_child(&script).ok()?;
+            script
+        }
+    };
+    script.add_event_listener_with_callback("load", then).ok()
 }
 
 /// Calls `turnstile.{method}(arg)`.
@@ -88,7 +89,7 @@ impl HumanCheck {
     pub fn take(self) -> Option<String> {
         let token = self.token.get_untracked()?;
         self.token.set(None);
-        if let Some(turnstile) = web_sys::window().and_then(|w| get(&w.into(), "turnstile")) {
+        if let Some(turnstile) = loaded() {
             let id = self.id.get_untracked().unwrap_or_default();
             call(&turnstile, "reset", &id.into());
         }
@@ -102,34 +103,34 @@ impl HumanCheck {
                 return;
             };
             let lang = session.text().lang();
-            leptos::task::spawn_local(async move {
-                let Some(turnstile) = turnstile(&url).await else {
+            let (token, id) = (self.token, self.id);
+            // The challenge may outlive the screen: its callbacks then change nothing.
+            let render = move |_| {
+                let Some(turnstile) = loaded() else {
                     return;
                 };
-                let token = self.token;
-                // The challenge may outlive the screen: its callbacks then change nothing.
-                let solved = Closure::<dyn FnMut(JsValue)>::new(move |t: JsValue| {
-                    let _ = token.try_set(t.as_string());
-                });
-                let lapsed = Closure::<dyn FnMut()>::new(move || {
+                let lapsed = callback(move |_| {
                     let _ = token.try_set(None);
                 });
-                let lapsed = lapsed.into_js_value();
                 let options = js_sys::Object::new();
                 for (key, value) in [
                     ("sitekey", JsValue::from_str(&site_key)),
                     ("language", JsValue::from_str(lang)),
-                    ("callback", solved.into_js_value()),
+                    (
+                        "callback",
+                        callback(move |t| drop(token.try_set(t.as_string()))),
+                    ),
                     ("expired-callback", lapsed.clone()),
                     ("error-callback", lapsed),
                 ] {
                     let _ = js_sys::Reflect::set(&options, &key.into(), &value);
                 }
-                let id = get(&turnstile, "render")
+                let rendered = get(&turnstile, "render")
                     .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
                     .and_then(|f| f.call2(&turnstile, &element, &options).ok());
-                let _ = self.id.try_set(id.and_then(|id| id.as_string()));
-            });
+                let _ = id.try_set(rendered.and_then(|id| id.as_string()));
+            };
+            when_loaded(&url, callback(render));
         });
         view! { <div class="pc-human-check" part="human-check" node_ref=self.node></div> }
     }
