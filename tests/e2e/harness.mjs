@@ -415,6 +415,38 @@ export async function serveHostPage(html, port) {
   };
 }
 
+// --- stand-ins for third-party services -------------------------------------------------
+
+/**
+ * Cloudflare Turnstile's siteverify as it answers, for tokens this stand-in issued: each
+ * is accepted once, with the secret key `secret`.
+ */
+export function turnstileStandIn(secret) {
+  const issued = new Map();
+  const verified = [];
+  return {
+    issued,
+    verified,
+    /** A token for a challenge solved now, as the Turnstile widget hands it to the page. */
+    issue() {
+      const token = `0.${randomBytes(24).toString("base64url")}`;
+      issued.set(token, { at: new Date(), used: false });
+      return token;
+    },
+    /** Siteverify's answer to the form the edge posts. */
+    siteverify(form) {
+      const token = form.get("response");
+      if (form.get("secret") !== secret) return { success: false, "error-codes": ["invalid-input-secret"] };
+      const entry = issued.get(token);
+      if (!entry) return { success: false, "error-codes": ["invalid-input-response"] };
+      if (entry.used) return { success: false, "error-codes": ["timeout-or-duplicate"] };
+      entry.used = true;
+      verified.push(token);
+      return { success: true, challenge_ts: entry.at.toISOString(), hostname: "localhost", "error-codes": [], action: "", cdata: "" };
+    },
+  };
+}
+
 // --- passwords the edge accepts -----------------------------------------------------------
 
 const MASK64 = (1n << 64n) - 1n;

@@ -11,8 +11,9 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 
-import { freePort, launchBrowser, passphrase, startEdge } from "./harness.mjs";
+import { freePort, launchBrowser, passphrase, startEdge, turnstileStandIn } from "./harness.mjs";
 import { callJson, clientsCli, newestMail, pkce } from "./oidc-support.mjs";
+import { recordingTab, signedIn, unexpected } from "./widget-support.mjs";
 
 const SITE_KEY = "0x4AAAAAAAlocal-stand-in";
 const SECRET = "0x4AAAAAAAlocal-stand-in-secret";
@@ -20,7 +21,7 @@ const EVENTS = ["portcullis:ready", "portcullis:error", "portcullis:signed-in"];
 
 // --- Turnstile, as the page and the edge see it, and the shop's own page -------------------
 
-const turnstile = { scripts: 0, issued: new Map(), verified: [] };
+const turnstile = Object.assign(turnstileStandIn(SECRET), { scripts: 0 });
 
 /** The stand-in for Cloudflare's api.js: explicit rendering into the given element. */
 const SCRIPT = `(() => {
@@ -57,17 +58,6 @@ const SCRIPT = `(() => {
   };
 })();`;
 
-function siteverify(form) {
-  const token = form.get("response");
-  if (form.get("secret") !== SECRET) return { success: false, "error-codes": ["invalid-input-secret"] };
-  const entry = turnstile.issued.get(token);
-  if (!entry) return { success: false, "error-codes": ["invalid-input-response"] };
-  if (entry.used) return { success: false, "error-codes": ["timeout-or-duplicate"] };
-  entry.used = true;
-  turnstile.verified.push(token);
-  return { success: true, challenge_ts: entry.at.toISOString(), hostname: "localhost", "error-codes": [], action: "", cdata: "" };
-}
-
 /** The shop's page on its own origin, embedding the widget of the edge at `edgeOrigin`. */
 const shopPage = (edgeOrigin, clientId, lang) => `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Shop</title>
 <link rel="icon" href="data:,"><script type="module" src="${edgeOrigin}/widget.js"></script></head>
@@ -86,11 +76,9 @@ function standIn() {
         turnstile.scripts++;
         res.writeHead(200, { "content-type": "text/javascript" }).end(SCRIPT);
       } else if (req.method === "GET" && url.pathname === "/turnstile/issue" && url.searchParams.get("sitekey") === SITE_KEY) {
-        const token = `0.${randomBytes(24).toString("base64url")}`;
-        turnstile.issued.set(token, { at: new Date(), used: false });
-        res.writeHead(200, { "content-type": "text/plain", "access-control-allow-origin": "*" }).end(token);
+        res.writeHead(200, { "content-type": "text/plain" }).end(turnstile.issue());
       } else if (req.method === "POST" && url.pathname === "/turnstile/v0/siteverify") {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(siteverify(new URLSearchParams(body))));
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(turnstile.siteverify(new URLSearchParams(body))));
       } else {
         res.writeHead(404).end();
       }
@@ -137,13 +125,7 @@ after(async () => {
 });
 
 async function open(clientId, lang = "en") {
-  const page = await browser.newPage();
-  page.problems = [];
-  page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
-  await page.addInitScript((names) => {
-    window.__events = [];
-    for (const name of names) document.addEventListener(name, (e) => window.__events.push({ name, detail: e.detail }), true);
-  }, EVENTS);
+  const page = await recordingTab(browser, EVENTS);
   await page.goto(`${shop}/shop?client-id=${clientId}&lang=${lang}`);
   await page.waitForFunction(() => window.__events?.some((e) => e.name === "portcullis:ready"));
   return page;
@@ -167,7 +149,7 @@ test("a client without the human check never loads Turnstile, not even on the si
   assert.equal(await page.locator(".pc-human-check").count(), 0);
   assert.equal(turnstile.scripts, 0);
   await fillSignUp(page, `open-${randomBytes(4).toString("hex")}@example.com`, passphrase((t) => `ember ${t} quarry violet`));
-  await page.waitForFunction(() => window.__events.some((e) => e.name === "portcullis:signed-in"));
+  await signedIn(page);
   assert.equal(turnstile.scripts, 0);
   assert.deepEqual(page.problems, []);
   await page.context().close();
@@ -205,11 +187,11 @@ test("--human-check: the script loads on the sign-up screen, not the first; the 
   await check.check();
   await solved(page, 2);
   await page.getByRole("button", { name: "Créer le compte", exact: true }).click();
-  await page.waitForFunction(() => window.__events.some((e) => e.name === "portcullis:signed-in"));
+  await signedIn(page);
   assert.equal(turnstile.scripts, 1, "loaded once");
   const last = [...turnstile.issued.keys()].at(-1);
   assert.ok(turnstile.verified.includes(last), "the edge asked siteverify about the token the challenge gave");
-  assert.deepEqual(page.problems.filter((p) => !/status of 4/.test(p)), []);
+  assert.deepEqual(unexpected(page.problems), []);
   await page.context().close();
 });
 
@@ -246,8 +228,8 @@ test("an account under attack (wrong passwords from many networks): the password
   const mail = await newestMail(edge, guarded.email);
   await code.fill(/\b(\d{6})\b/.exec(mail.text)[1]);
   await page.getByRole("button", { name: "Continue", exact: true }).click();
-  await page.waitForFunction(() => window.__events.some((e) => e.name === "portcullis:signed-in"));
-  assert.deepEqual(page.problems.filter((p) => !/status of 4/.test(p)), []);
+  await signedIn(page);
+  assert.deepEqual(unexpected(page.problems), []);
   await page.context().close();
 });
 

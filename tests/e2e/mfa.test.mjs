@@ -16,7 +16,6 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import * as oidc from "openid-client";
-import { generateSync } from "otplib";
 
 import {
   addVirtualAuthenticator,
@@ -36,11 +35,11 @@ import {
   startRelyingParty,
   verifyEs256,
 } from "./oidc-support.mjs";
+import { Phone, recordingTab, signedIn, stepNow, unexpected } from "./widget-support.mjs";
 
 const MULTI_FACTOR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 const TEST_PAGE = "/__mfa-test";
 const EVENTS = ["portcullis:ready", "portcullis:error", "portcullis:signed-in", "portcullis:signed-out"];
-const STEP_SECONDS = 30;
 
 let edge;
 let rp;
@@ -49,40 +48,11 @@ let jwks;
 
 const tag = randomBytes(5).toString("hex");
 const ada = { email: `ada-${tag}@example.com`, password: passphrase((t) => `lantern ${t} orchard harbour`) };
-let secret; // the app's key, as the enrolment screen showed it
 let recoveryCodes;
 
-// --- the phone ---------------------------------------------------------------------------
+// --- the phone -----------------------------------------------------------------------------
 
-let lastStep = 0;
-const stepNow = () => Math.floor(Date.now() / 1000 / STEP_SECONDS);
-/** The app's code for the current time step (what the phone shows now). */
-function phoneCode() {
-  lastStep = Math.max(lastStep, stepNow());
-  return generateSync({ secret, epoch: lastStep * STEP_SECONDS });
-}
-/**
- * A code of a time step after every one used so far, as the phone shows it within the
- * next 30 s: the step after the last, waited for until it is at most one step ahead
- * (RFC 6238 §5.2 accepts one step either side). Waits at most one step.
- */
-async function nextPhoneCode() {
-  const wanted = lastStep + 1;
-  const deadline = Date.now() + (STEP_SECONDS + 2) * 1000;
-  while (stepNow() < wanted - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  lastStep = wanted;
-  return generateSync({ secret, epoch: wanted * STEP_SECONDS });
-}
-/** A six-digit code that is none of the codes ada's app gives around now. */
-const wrongCode = () => wrongCodeFor(secret);
-/** A six-digit code that is none of the codes the app with `key` gives around now. */
-function wrongCodeFor(key) {
-  const valid = new Set([-1, 0, 1, 2].map((d) => generateSync({ secret: key, epoch: (stepNow() + d) * STEP_SECONDS })));
-  for (let n = 0; ; n++) {
-    const code = String(123456 + n).padStart(6, "0");
-    if (!valid.has(code)) return code;
-  }
-}
+let phone; // ada's app, with the key the enrolment screen showed
 
 // --- setup -------------------------------------------------------------------------------
 
@@ -111,15 +81,7 @@ after(async () => {
 });
 
 async function newTab() {
-  const page = await browser.newPage();
-  page.problems = [];
-  page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
-  await page.addInitScript((names) => {
-    window.__events = [];
-    for (const name of names) {
-      document.addEventListener(name, (e) => window.__events.push({ name, detail: e.detail }), true);
-    }
-  }, EVENTS);
+  const page = await recordingTab(browser, EVENTS);
   await page.route(`${edge.origin}${TEST_PAGE}?*`, (route) => {
     const query = new URL(route.request().url()).searchParams;
     const attrs = [...query].map(([k, v]) => `${k}="${v}"`).join(" ");
@@ -138,16 +100,6 @@ async function open(page, clientId = "vault") {
   await page.waitForFunction(() => window.__events?.some((e) => e.name === "portcullis:ready"));
 }
 
-async function signedIn(page, n = 1) {
-  await page.waitForFunction(
-    (n) => window.__events.filter((e) => e.name === "portcullis:signed-in").length >= n,
-    n,
-    { timeout: 30_000 },
-  );
-  const all = await page.evaluate(() => window.__events.filter((e) => e.name === "portcullis:signed-in"));
-  return all[n - 1].detail;
-}
-
 function idClaims(tokens, audience = "vault") {
   const { payload } = verifyEs256(tokens.id_token, jwks);
   assert.equal(payload.aud, audience);
@@ -161,8 +113,6 @@ async function signInWithPassword(page) {
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByText("Enter the 6-digit code from your authenticator app.").first().waitFor();
 }
-
-const unexpected = (problems) => problems.filter((p) => !/status of 4[0-9][0-9]/.test(p));
 
 /** The JSON API as a script (no Origin header), for the attacker's side. */
 async function call(method, path, body) {
@@ -203,14 +153,15 @@ test("a client that requires MFA makes a new account set up an authenticator app
   const src = await qr.getAttribute("src");
   assert.match(src, /^data:image\/svg\+xml,/);
   assert.match(decodeURIComponent(src), /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-  secret = (await page.locator(".pc-key code").textContent()).trim();
+  const secret = (await page.locator(".pc-key code").textContent()).trim();
   assert.match(secret, /^[A-Z2-7]{32}$/, "a 160-bit base32 key");
+  phone = new Phone(secret);
 
   // Enrolment confirmation without a valid code is refused, and nothing is enrolled.
-  await page.getByLabel("Code", { exact: true }).fill(wrongCode());
+  await page.getByLabel("Code", { exact: true }).fill(phone.wrong());
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await page.getByRole("alert").filter({ hasText: "That code isn't right or was already used." }).waitFor();
-  await page.getByLabel("Code", { exact: true }).fill(phoneCode());
+  await page.getByLabel("Code", { exact: true }).fill(phone.code());
   await page.getByRole("button", { name: "Continue", exact: true }).click();
 
   const list = page.getByRole("list").filter({ has: page.locator("code") });
@@ -236,7 +187,7 @@ test("RFC 6238: sign out, sign in with password and the app's code (keyboard onl
   await open(page);
   await signInWithPassword(page);
   await focusLandsOn(page, "pc-code");
-  const code = await nextPhoneCode();
+  const code = await phone.next();
   await page.keyboard.type(code);
   await page.keyboard.press("Enter");
   const claims = idClaims(await signedIn(page));
@@ -307,10 +258,10 @@ test("someone who knows only the address reaches no second-factor step", async (
   const flow = started.body.flow_id;
   for (const [path, body] of [
     ["mfa/webauthn/options", undefined],
-    ["mfa/totp", { code: phoneCode() }],
+    ["mfa/totp", { code: phone.code() }],
     ["mfa/recovery-code", { code: recoveryCodes[1] }],
     ["mfa/totp/enrolment", undefined],
-    ["mfa/totp/enrolment/confirm", { code: phoneCode() }],
+    ["mfa/totp/enrolment/confirm", { code: phone.code() }],
   ]) {
     const refused = await call("POST", `/v1/flows/${flow}/${path}`, body);
     assert.equal(refused.status, 409, `${path}: ${JSON.stringify(refused.body)}`);
@@ -328,7 +279,8 @@ test("with the password, guessing codes in parallel across flows: at most 5 wron
   const { key, id } = await enrolThroughApi(cal);
   const flows = [];
   for (let i = 0; i < 8; i++) flows.push(await flowAfterPassword(cal));
-  const wrong = wrongCodeFor(key);
+  const app = new Phone(key);
+  const wrong = app.wrong();
   const guesses = await Promise.all(flows.map((flow) => call("POST", `/v1/flows/${flow}/mfa/totp`, { code: wrong })));
   const statuses = guesses.map((g) => g.status).sort();
   const checked = statuses.filter((s) => s === 401).length;
@@ -338,9 +290,8 @@ test("with the password, guessing codes in parallel across flows: at most 5 wron
     assert.equal(g.body.code, "too_many_attempts");
   }
   // Even the right code is refused now (for the window), from a fresh flow too.
-  const step = Math.floor(Date.now() / 1000 / STEP_SECONDS) + 1;
   const right = await call("POST", `/v1/flows/${await flowAfterPassword(cal)}/mfa/totp`, {
-    code: generateSync({ secret: key, epoch: step * STEP_SECONDS }),
+    code: app.at(stepNow() + 1),
   });
   assert.equal(right.status, 429, JSON.stringify(right.body));
   // The System Log has every refusal, the throttled ones saying so.
@@ -387,8 +338,7 @@ test("OIDC Core acr_values: a relying party with MFA off asks for the multi-fact
   await page.getByLabel("Password", { exact: true }).fill(bea.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByLabel("Code", { exact: true }).waitFor();
-  const step = Math.floor(Date.now() / 1000 / STEP_SECONDS) + 1;
-  await page.getByLabel("Code", { exact: true }).fill(generateSync({ secret: beaSecret, epoch: step * STEP_SECONDS }));
+  await page.getByLabel("Code", { exact: true }).fill(new Phone(beaSecret).at(stepNow() + 1));
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await page.waitForURL((u) => u.origin === rp.origin, { timeout: 30_000 });
   const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
@@ -418,7 +368,7 @@ async function enrolThroughApi(person) {
   const key = new URL(shown.body.otpauth_uri).searchParams.get("secret");
   assert.equal(key, shown.body.secret);
   const confirmed = await call("POST", `/v1/flows/${flow}/mfa/totp/enrolment/confirm`, {
-    code: generateSync({ secret: key }),
+    code: new Phone(key).code(),
   });
   assert.equal(confirmed.body.status, "authorization_code", JSON.stringify(confirmed.body));
   assert.equal(confirmed.body.recovery_codes.length, 10);

@@ -13,7 +13,7 @@ import { after, before, test } from "node:test";
 
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
-import { freePort, startEdge, systemLog } from "./harness.mjs";
+import { freePort, startEdge, systemLog, turnstileStandIn } from "./harness.mjs";
 import { assertNoServerErrors, callJson, clientsCli, pkce, recordingFetch } from "./oidc-support.mjs";
 
 const PASSWORD = "correct horse battery staple 42";
@@ -27,24 +27,9 @@ const NEW_ZEALAND = JSON.stringify({ country: "NZ", asn: 9500 });
 
 // --- Turnstile's siteverify, as Cloudflare answers it ----------------------------------
 
-const turnstile = { issued: new Map(), calls: [] };
-
+const turnstile = Object.assign(turnstileStandIn(SECRET), { calls: [] });
 /** A token for a challenge "solved" now, as the Turnstile widget would hand the page. */
-function solveChallenge() {
-  const token = `0.${randomBytes(24).toString("base64url")}`;
-  turnstile.issued.set(token, { at: new Date(), used: false });
-  return token;
-}
-
-function siteverify(form) {
-  const token = form.get("response");
-  if (form.get("secret") !== SECRET) return { success: false, "error-codes": ["invalid-input-secret"] };
-  const entry = turnstile.issued.get(token);
-  if (!entry) return { success: false, "error-codes": ["invalid-input-response"] };
-  if (entry.used) return { success: false, "error-codes": ["timeout-or-duplicate"] };
-  entry.used = true;
-  return { success: true, challenge_ts: entry.at.toISOString(), hostname: "localhost", "error-codes": [], action: "", cdata: "" };
-}
+const solveChallenge = () => turnstile.issue();
 
 // --- Pwned Passwords' range API ---------------------------------------------------------
 
@@ -66,7 +51,7 @@ function thirdParties() {
       if (req.method === "POST" && req.url === "/turnstile/v0/siteverify") {
         const form = new URLSearchParams(body);
         turnstile.calls.push({ contentType: req.headers["content-type"], remoteip: form.get("remoteip") });
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(siteverify(form)));
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(turnstile.siteverify(form)));
         return;
       }
       const match = /^\/range\/([0-9A-F]{5})$/.exec(req.url);

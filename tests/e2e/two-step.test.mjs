@@ -15,15 +15,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { generateSync } from "otplib";
-
 import { focusLandsOn, launchBrowser, passphrase, ROOT, startEdge } from "./harness.mjs";
 import { clientsCli, newestMail, pkce, recordingFetch, verifyEs256 } from "./oidc-support.mjs";
+import { Phone, recordingTab, signedIn, unexpected } from "./widget-support.mjs";
 
 const MULTI_FACTOR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 const TEST_PAGE = "/__two-step-test";
 const EVENTS = ["portcullis:ready", "portcullis:error", "portcullis:signed-in", "portcullis:signed-out"];
-const STEP_SECONDS = 30;
 const AXE = readFileSync(join(ROOT, "node_modules/axe-core/axe.min.js"), "utf8");
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
 
@@ -33,25 +31,8 @@ let jwks;
 
 const tag = randomBytes(5).toString("hex");
 const ada = { email: `ada-${tag}@example.com`, password: passphrase((t) => `saffron ${t} glacier meadow`) };
-let secret; // ada's app key, as the enrolment showed it
+let phone; // ada's authenticator app, set up with the key the enrolment showed
 let recoveryCodes;
-
-// --- the phone ---------------------------------------------------------------------------
-
-const lastStep = new Map(); // per key: the last time step whose code was used
-const stepNow = () => Math.floor(Date.now() / 1000 / STEP_SECONDS);
-/**
- * The app's code of a time step after every one used so far with `key` (each is
- * accepted once), waited for until it is at most one step ahead (RFC 6238 §5.2 accepts
- * one step either side). Waits at most one step.
- */
-async function nextPhoneCode(key = secret) {
-  const wanted = Math.max((lastStep.get(key) ?? 0) + 1, stepNow());
-  const deadline = Date.now() + (STEP_SECONDS + 2) * 1000;
-  while (stepNow() < wanted - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  lastStep.set(key, wanted);
-  return generateSync({ secret: key, epoch: wanted * STEP_SECONDS });
-}
 
 // --- setup -------------------------------------------------------------------------------
 
@@ -73,16 +54,7 @@ after(async () => {
 });
 
 async function newTab() {
-  const page = await browser.newPage();
-  page.problems = [];
-  page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
-  await page.addInitScript(AXE);
-  await page.addInitScript((names) => {
-    window.__events = [];
-    for (const name of names) {
-      document.addEventListener(name, (e) => window.__events.push({ name, detail: e.detail }), true);
-    }
-  }, EVENTS);
+  const page = await recordingTab(browser, EVENTS, AXE);
   await page.route(`${edge.origin}${TEST_PAGE}?*`, (route) => {
     const clientId = new URL(route.request().url()).searchParams.get("client-id");
     route.fulfill({
@@ -100,21 +72,19 @@ async function open(page, clientId) {
   await page.waitForFunction(() => window.__events?.some((e) => e.name === "portcullis:ready"));
 }
 
-async function signedIn(page, n = 1) {
-  await page.waitForFunction(
-    (n) => window.__events.filter((e) => e.name === "portcullis:signed-in").length >= n,
-    n,
-    { timeout: 30_000 },
-  );
-  const all = await page.evaluate(() => window.__events.filter((e) => e.name === "portcullis:signed-in"));
-  return all[n - 1].detail;
-}
-
 const idClaims = (tokens, audience) => {
   const { payload } = verifyEs256(tokens.id_token, jwks);
   assert.equal(payload.aud, audience);
   return payload;
 };
+
+/** Creates `person`'s account on the widget's sign-up screen. */
+async function signUp(page, person) {
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Email", { exact: true }).fill(person.email);
+  await page.getByLabel("Password", { exact: true }).fill(person.password);
+  await page.getByRole("button", { name: "Create account", exact: true }).click();
+}
 
 async function signInWithPassword(page, person = ada) {
   await page.getByLabel("Email", { exact: true }).fill(person.email);
@@ -148,8 +118,6 @@ async function axe(page) {
   }, AXE_TAGS);
 }
 
-const unexpected = (problems) => problems.filter((p) => !/status of 4[0-9][0-9]/.test(p));
-
 /** A flow of `clientId` with `person`'s password proven, through the API as a script. */
 async function flowAfterPassword(clientId, person = ada) {
   const { challenge } = pkce();
@@ -170,10 +138,7 @@ async function flowAfterPassword(clientId, person = ada) {
 test("signed-in area: an authenticator app set up with the keyboard alone (otplib as the phone), its recovery codes shown once, axe-clean", async () => {
   const page = await newTab();
   await open(page, "shop");
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await page.getByLabel("Email", { exact: true }).fill(ada.email);
-  await page.getByLabel("Password", { exact: true }).fill(ada.password);
-  await page.getByRole("button", { name: "Create account", exact: true }).click();
+  await signUp(page, ada);
   await signedIn(page);
   await section(page).getByText("Two-step verification is off.").waitFor();
   assert.deepEqual(await axe(page), [], "the list");
@@ -183,14 +148,15 @@ test("signed-in area: an authenticator app set up with the keyboard alone (otpli
   const qr = section(page).getByRole("img", { name: "QR code for your authenticator app" });
   await qr.waitFor();
   assert.match(decodeURIComponent(await qr.getAttribute("src")), /^data:image\/svg\+xml,<svg /);
-  secret = (await section(page).locator(".pc-key code").textContent()).trim();
+  const secret = (await section(page).locator(".pc-key code").textContent()).trim();
   assert.match(secret, /^[A-Z2-7]{32}$/, "a 160-bit base32 key");
+  phone = new Phone(secret);
   await focusLandsOn(page, "pc-code");
   assert.deepEqual(await axe(page), [], "the enrolment");
 
   // A wrong first code is refused and said under the field; the right one adds the app.
-  const right = await nextPhoneCode();
-  await page.keyboard.type(right === "000000" ? "111111" : "000000");
+  await page.keyboard.type(phone.wrong());
+  const right = await phone.next();
   await page.keyboard.press("Enter");
   await section(page).getByText("That code isn't right or was already used.").waitFor();
   await page.keyboard.type(right);
@@ -231,7 +197,7 @@ test("RFC 9470: new recovery codes after a password-only sign-in take the person
   await page.getByLabel("Password", { exact: true }).fill(ada.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await focusLandsOn(page, "pc-code");
-  await page.keyboard.type(await nextPhoneCode());
+  await page.keyboard.type(await phone.next());
   await page.keyboard.press("Enter");
   const stepped = idClaims(await signedIn(page, 2), "blog");
   assert.deepEqual(stepped.amr, ["pwd", "otp", "mfa"]);
@@ -272,13 +238,10 @@ test("a client that requires MFA keeps the account's last authenticator app", as
   const bo = { email: `bo-${tag}@example.com`, password: passphrase((t) => `copper ${t} lantern tide`) };
   const page = await newTab();
   await open(page, "vault");
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await page.getByLabel("Email", { exact: true }).fill(bo.email);
-  await page.getByLabel("Password", { exact: true }).fill(bo.password);
-  await page.getByRole("button", { name: "Create account", exact: true }).click();
+  await signUp(page, bo);
   // The sign-up sets up the app (the client requires one), then the signed-in area lists it.
   const key = (await page.locator(".pc-key code").textContent()).trim();
-  await page.getByLabel("Code", { exact: true }).fill(await nextPhoneCode(key));
+  await page.getByLabel("Code", { exact: true }).fill(await new Phone(key).next());
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await page.getByRole("button", { name: "I've saved them, continue" }).click();
   await signedIn(page);

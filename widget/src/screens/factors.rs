@@ -11,7 +11,7 @@ use leptos::html::{H3, P};
 use leptos::prelude::*;
 use portcullis_shared::api::{FactorList, FactorSummary};
 
-use super::passkeys::date;
+use super::passkeys::dates;
 use super::second_factor::{qr_code, RecoveryCodes};
 use super::{CodeForm, SendCode, TOTP};
 use crate::api::Failure;
@@ -189,11 +189,7 @@ fn item(factors: Factors, app: FactorSummary, number: Option<usize>) -> impl Int
     if let Some(n) = number {
         name.push_str(&format!(" {n}"));
     }
-    let mut about = p::created(tx, &date(tx.lang(), app.created_at));
-    if let Some(at) = app.last_used_at {
-        about.push_str(tx.get(p::SEPARATOR));
-        about.push_str(&p::last_used(tx, &date(tx.lang(), at)));
-    }
+    let about = dates(tx, app.created_at, app.last_used_at);
     let which = format!(" {name}");
     let id = app.id;
     let remove = move |_| {

@@ -245,11 +245,7 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
         }
         .into_any();
     }
-    let mut about = t::created(tx, &date(tx.lang(), created_at));
-    if let Some(at) = last_used_at {
-        about.push_str(tx.get(t::SEPARATOR));
-        about.push_str(&t::last_used(tx, &date(tx.lang(), at)));
-    }
+    let mut about = dates(tx, created_at, last_used_at);
     if backed_up {
         about.push_str(tx.get(t::SEPARATOR));
         about.push_str(tx.get(t::SYNCED));
@@ -277,8 +273,18 @@ fn item(list: List, passkey: PasskeySummary, editing: bool) -> impl IntoView {
     .into_any()
 }
 
+/// "Created 23 Nov 2026 · Last used 1 Dec 2026", in the widget's language.
+pub(super) fn dates(tx: crate::text::Text, created_at: u64, last_used_at: Option<u64>) -> String {
+    let mut about = t::created(tx, &date(tx.lang(), created_at));
+    if let Some(at) = last_used_at {
+        about.push_str(tx.get(t::SEPARATOR));
+        about.push_str(&t::last_used(tx, &date(tx.lang(), at)));
+    }
+    about
+}
+
 /// A date in the widget's language, e.g. "23 Nov 2026".
-pub(super) fn date(lang: &str, seconds: u64) -> String {
+fn date(lang: &str, seconds: u64) -> String {
     // Seconds since 1970 fit an f64 exactly until the year 285 million.
     let when = js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0));
     let options = js_sys::Object::new();
