@@ -347,6 +347,8 @@ impl Session {
     }
 
     pub fn show_sign_up(self) {
+        // A new account has no second factor to step up to.
+        self.env.with_value(|env| env.step_up.set(false));
         self.go(Screen::SignUp, text::announce::SIGN_UP);
     }
 
