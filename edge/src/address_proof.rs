@@ -72,6 +72,7 @@ pub async fn prove(
         ports.sessions.delete_for_user(&user.id).await?;
     }
     ports.users.set_email_verified(&user.id, now).await?;
+    crate::holders::sync(ports, &user.id).await?;
     events::record(
         ports,
         context,

@@ -180,7 +180,7 @@ async fn check(
         .ok_or(AdminRefusal::InvalidToken)?;
     // A client's own token (client credentials): it names the client as its subject,
     // continues no grant and names no person.
-    let own = live.subject.is_none()
+    let own = live.holder.is_none()
         && live.claims.grant.is_none()
         && live.claims.sub == live.claims.client_id;
     let scopes = Scopes::parse(&live.claims.scope);

@@ -24,6 +24,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod flows;
+pub mod holders;
 pub mod hooks;
 pub mod http;
 pub mod i18n;

@@ -4,7 +4,32 @@
 //! someone the others keep out (DESIGN.md, "One policy, every path").
 
 use crate::clients::Client;
-use crate::users::{User, UserStatus};
+use crate::users::{Holder, User, UserStatus};
+
+/// What the policy reads of a person: the person as stored ([`User`]), or as their
+/// grant keeps them ([`Holder`]).
+pub trait Standing {
+    fn status(&self) -> UserStatus;
+    fn email_verified(&self) -> bool;
+}
+
+impl Standing for User {
+    fn status(&self) -> UserStatus {
+        self.status
+    }
+    fn email_verified(&self) -> bool {
+        self.email_verified
+    }
+}
+
+impl Standing for Holder {
+    fn status(&self) -> UserStatus {
+        self.status
+    }
+    fn email_verified(&self) -> bool {
+        self.email_verified
+    }
+}
 
 /// Why a client's policy refuses a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,11 +41,11 @@ pub enum PolicyRefusal {
 }
 
 /// Whether `client` admits `user` now: the one client policy check every path runs.
-pub fn admits(client: &Client, user: &User) -> Result<(), PolicyRefusal> {
-    if user.status != UserStatus::Active {
+pub fn admits(client: &Client, person: &impl Standing) -> Result<(), PolicyRefusal> {
+    if person.status() != UserStatus::Active {
         return Err(PolicyRefusal::Inactive);
     }
-    if client.requires_verified_email && !user.email_verified {
+    if client.requires_verified_email && !person.email_verified() {
         return Err(PolicyRefusal::EmailUnverified);
     }
     Ok(())
@@ -44,6 +69,10 @@ mod tests {
             ..unverified.clone()
         };
         assert_eq!(admits(&lenient, &unverified), Ok(()));
+        assert_eq!(
+            admits(&strict, &unverified.holder()),
+            Err(PolicyRefusal::EmailUnverified)
+        );
         assert_eq!(admits(&strict, &verified), Ok(()));
         assert_eq!(
             admits(&strict, &unverified),
@@ -56,6 +85,11 @@ mod tests {
             };
             assert_eq!(admits(&lenient, &inactive), Err(PolicyRefusal::Inactive));
             assert_eq!(admits(&strict, &inactive), Err(PolicyRefusal::Inactive));
+            // The same answer from what a grant keeps of the person.
+            assert_eq!(
+                admits(&strict, &inactive.holder()),
+                Err(PolicyRefusal::Inactive)
+            );
         }
     }
 }

@@ -481,6 +481,23 @@ pub trait GrantStore {
     ) -> Result<GrantReply, StoreError>;
 }
 
+/// Which grants each person holds, so that a change to the person reaches every one of
+/// them (see [`crate::holders`]). Written when a grant is made and read when a person
+/// changes, both away from the hot paths. Names grants by reference, never by id.
+#[async_trait(?Send)]
+pub trait GrantIndex {
+    /// Notes that `user_id` holds the grant at `grant_ref` until `expires_at`.
+    async fn add(
+        &self,
+        user_id: &str,
+        grant_ref: &str,
+        expires_at: UnixMillis,
+    ) -> Result<(), StoreError>;
+    /// The references of the person's grants not expired at `now`, oldest first; the
+    /// expired ones are forgotten.
+    async fn for_person(&self, user_id: &str, now: UnixMillis) -> Result<Vec<String>, StoreError>;
+}
+
 /// Counters in fixed windows, for the limits on guessing and sending: strongly
 /// consistent (a Durable Object per key), so concurrent changes are never lost. Every
 /// implementation runs [`crate::throttle::next_window`].
@@ -599,6 +616,7 @@ pub struct Ports<'a> {
     pub events: &'a dyn EventLog,
     pub keys: &'a dyn KeyStore,
     pub grants: &'a dyn GrantStore,
+    pub grant_index: &'a dyn GrantIndex,
     pub counters: &'a dyn Counters,
     pub mailer: &'a dyn Mailer,
     /// Set only where mail is kept for development instead of sent.

@@ -19,10 +19,10 @@ use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::InlineHookStore;
 use crate::ports::{
     BreachedPasswords, ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog,
-    FactorStore, GrantStore, HookStore, HttpAnswer, HumanCheck, KeptMail, KeyStore, Mail,
-    MailError, Mailbox, Mailer, OneTimeStore, OutboundError, Ports, RandomUnavailable, RiskStore,
-    SecureRandom, SessionStore, Settings, SignalSource, StoreError, StoredCredential, StoredKey,
-    StoredTotp, TransportError, UnixMillis, UserStore, WebhookTransport,
+    FactorStore, GrantIndex, GrantStore, HookStore, HttpAnswer, HumanCheck, KeptMail, KeyStore,
+    Mail, MailError, Mailbox, Mailer, OneTimeStore, OutboundError, Ports, RandomUnavailable,
+    RiskStore, SecureRandom, SessionStore, Settings, SignalSource, StoreError, StoredCredential,
+    StoredKey, StoredTotp, TransportError, UnixMillis, UserStore, WebhookTransport,
 };
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
@@ -364,6 +364,8 @@ pub struct MemoryUserStore {
 }
 
 impl MemoryUserStore {
+    /// Changes the stored status only, as a direct write to D1 would: the person's grants
+    /// do not hear of it until [`crate::holders::sync`] runs.
     pub fn set_status(&self, id: &str, status: UserStatus) {
         if let Some(user) = self.users.borrow_mut().get_mut(id) {
             user.status = status;
@@ -1120,6 +1122,13 @@ pub struct MemoryGrantStore {
     grants: RefCell<HashMap<String, Grant>>,
 }
 
+impl MemoryGrantStore {
+    /// The grant stored at `reference`, live or not, as its Durable Object holds it.
+    pub fn stored(&self, reference: &str) -> Option<Grant> {
+        self.grants.borrow().get(reference).cloned()
+    }
+}
+
 #[async_trait(?Send)]
 impl GrantStore for MemoryGrantStore {
     async fn create(&self, grant_id: &str, grant: &Grant) -> Result<(), StoreError> {
@@ -1145,6 +1154,41 @@ impl GrantStore for MemoryGrantStore {
             grants.insert(grant_id.to_string(), state);
         }
         Ok(reply)
+    }
+}
+
+/// The person-to-grants index in a list, as the D1 table keeps it.
+#[derive(Default)]
+pub struct MemoryGrantIndex {
+    /// `(user_id, grant_ref, expires_at)` in the order added.
+    rows: RefCell<Vec<(String, String, UnixMillis)>>,
+}
+
+#[async_trait(?Send)]
+impl GrantIndex for MemoryGrantIndex {
+    async fn add(
+        &self,
+        user_id: &str,
+        grant_ref: &str,
+        expires_at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut rows = self.rows.borrow_mut();
+        if !rows.iter().any(|(_, r, _)| r == grant_ref) {
+            rows.push((user_id.into(), grant_ref.into(), expires_at));
+        }
+        Ok(())
+    }
+
+    async fn for_person(&self, user_id: &str, now: UnixMillis) -> Result<Vec<String>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut rows = self.rows.borrow_mut();
+        rows.retain(|(_, _, expires_at)| now < *expires_at);
+        Ok(rows
+            .iter()
+            .filter(|(user, _, _)| user == user_id)
+            .map(|(_, r, _)| r.clone())
+            .collect())
     }
 }
 
@@ -1325,10 +1369,12 @@ pub fn api_client() -> Client {
 }
 
 /// Stores a day-long grant of `demo` to `user_id` (`openid email offline_access`, signed
-/// in with a password now) with a refresh-token family; returns its first refresh token.
+/// in with a password now) with a refresh-token family, keeping the person as stored and
+/// listed in their grant index; returns its first refresh token.
 pub fn refresh_family(t: &TestPorts, user_id: &str) -> String {
     use crate::oauth::grant::{GrantRef, RefreshState};
     let now = t.clock.now();
+    let holder = t.users.users.borrow().get(user_id).map(User::holder);
     let (refresh, secret) = RefreshState::start("k".repeat(43), &"r".repeat(43), now);
     let grant = Grant {
         user_id: user_id.into(),
@@ -1340,12 +1386,15 @@ pub fn refresh_family(t: &TestPorts, user_id: &str) -> String {
         expires_at: now.plus_seconds(86_400),
         revoked: false,
         refresh: Some(refresh),
+        holder,
     };
     let grant_id = "g".repeat(43);
-    t.grants
-        .grants
+    let reference = GrantRef::of(&grant_id).as_str().to_string();
+    t.grant_index
+        .rows
         .borrow_mut()
-        .insert(GrantRef::of(&grant_id).as_str().to_string(), grant);
+        .push((user_id.into(), reference.clone(), grant.expires_at));
+    t.grants.grants.borrow_mut().insert(reference, grant);
     format!("{grant_id}.{secret}")
 }
 
@@ -1601,6 +1650,7 @@ pub struct TestPorts {
     pub events: MemoryEventLog,
     pub keys: MemoryKeyStore,
     pub grants: MemoryGrantStore,
+    pub grant_index: MemoryGrantIndex,
     pub counters: MemoryCounters,
     pub mailer: MemoryMailer,
     pub inline_hooks: MemoryInlineHookStore,
@@ -1631,6 +1681,7 @@ impl TestPorts {
             events: MemoryEventLog::default(),
             keys: MemoryKeyStore::default(),
             grants: MemoryGrantStore::default(),
+            grant_index: MemoryGrantIndex::default(),
             counters: MemoryCounters::default(),
             mailer: MemoryMailer::default(),
             inline_hooks: MemoryInlineHookStore::default(),
@@ -1675,6 +1726,7 @@ impl TestPorts {
             events: &self.events,
             keys: &self.keys,
             grants: &self.grants,
+            grant_index: &self.grant_index,
             counters: &self.counters,
             mailer: &self.mailer,
             mailbox: Some(&self.mailer),

@@ -58,6 +58,42 @@ pub struct User {
 }
 
 impl User {
+    /// What the person's grants keep of them (see [`Holder`]).
+    pub fn holder(&self) -> Holder {
+        Holder {
+            status: self.status,
+            email: self.email.clone(),
+            email_verified: self.email_verified,
+            name: self.name.clone(),
+            given_name: self.given_name.clone(),
+            family_name: self.family_name.clone(),
+            external_id: self.external_id.clone(),
+            tokens_valid_after: self.tokens_valid_after,
+        }
+    }
+}
+
+/// What a grant keeps of the person it was made for, in its Durable Object, so that
+/// refresh, userinfo and introspection answer without reading the person from D1: their
+/// standing (status, `tokens_valid_after`) and the claims tokens and userinfo release.
+/// Every change to these goes to each of the person's grants as it is made (see
+/// [`crate::holders`]); an erased person's grants keep nothing of the address or names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub status: UserStatus,
+    pub email: String,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// The provisioning system's id, for clients that map it into a custom claim.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Tokens and grants issued before this instant are dead (set by a password reset).
+    pub tokens_valid_after: Option<UnixMillis>,
+}
+
+impl Holder {
     /// Whether a grant created at `created_at` is still honoured: not if the password
     /// was reset after it (with token revocation).
     pub fn accepts_grant_from(&self, created_at: UnixMillis) -> bool {
@@ -65,8 +101,8 @@ impl User {
             .is_none_or(|after| created_at >= after)
     }
 
-    /// [`User::accepts_grant_from`] for a token's `iat` (seconds): a token minted in the
-    /// second of the reset is given the benefit of the doubt.
+    /// [`Holder::accepts_grant_from`] for a token's `iat` (seconds): a token minted in
+    /// the second of the reset is given the benefit of the doubt.
     pub fn accepts_token_issued_at(&self, iat_seconds: u64) -> bool {
         self.tokens_valid_after
             .is_none_or(|after| iat_seconds >= after.as_seconds())

@@ -1132,12 +1132,16 @@ fn rfc7662_introspection_reports_suspended_users_inactive() {
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     assert_eq!(introspect(&t, &basic, access_token)["active"], true);
     assert_eq!(introspect(&t, &basic, refresh_token)["active"], true);
-    t.users
-        .set_status(&sub, crate::users::UserStatus::Suspended);
+    // As an administrator's change does: the store, then the person's grants.
+    let set_status = |status| {
+        t.users.set_status(&sub, status);
+        pollster::block_on(crate::holders::sync(&t.ports(), &sub)).unwrap();
+    };
+    set_status(crate::users::UserStatus::Suspended);
     let inactive = serde_json::json!({"active": false});
     assert_eq!(introspect(&t, &basic, access_token), inactive);
     assert_eq!(introspect(&t, &basic, refresh_token), inactive);
-    t.users.set_status(&sub, crate::users::UserStatus::Active);
+    set_status(crate::users::UserStatus::Active);
     assert_eq!(introspect(&t, &basic, refresh_token)["active"], true);
 }
 
@@ -1164,6 +1168,8 @@ fn rfc7662_introspection_reports_reset_killed_refresh_tokens_inactive() {
         true,
     ))
     .unwrap();
+    // What the reset flow does next (email::recovery): tell the person's grants.
+    pollster::block_on(crate::holders::sync(&ports, &sub)).unwrap();
     let inactive = serde_json::json!({"active": false});
     assert_eq!(introspect(&t, &basic, refresh_token), inactive);
     assert_eq!(introspect(&t, &basic, access_token), inactive);

@@ -161,6 +161,7 @@ pub async fn reset(
         .await?;
     if revoke {
         ports.sessions.delete_for_user(&user.id).await?;
+        crate::holders::sync(ports, &user.id).await?;
     }
     events::record(
         ports,

@@ -11,7 +11,7 @@ pub use crate::clients::{ClaimMapping, CustomClaim, ProfileAttribute};
 pub use crate::oauth::claim_names::{ROLES_CLAIM, ROLES_SCOPE};
 use crate::oauth::tokens::Subject;
 use crate::ports::{Ports, StoreError};
-use crate::users::User;
+use crate::users::Holder;
 
 /// Whether a person signing in to `client` may be asked for `scope`: a scope this
 /// deployment defines, or one of the client's custom claim scopes.
@@ -20,8 +20,8 @@ pub fn supports_person_scope(client: &Client, scope: &str) -> bool {
         || client.has_custom_claim_scope(scope)
 }
 
-/// `attribute`'s value for `user`, if it has one.
-pub fn attribute_of(attribute: ProfileAttribute, user: &User) -> Option<Value> {
+/// `attribute`'s value for `user` (as their grant keeps them), if it has one.
+pub fn attribute_of(attribute: ProfileAttribute, user: &Holder) -> Option<Value> {
     let text = |value: &Option<String>| value.clone().map(Value::String);
     match attribute {
         ProfileAttribute::Name => text(&user.name),
@@ -48,7 +48,7 @@ pub fn roles(prefix: &str, groups: &[String]) -> Vec<String> {
 /// names for `roles`.
 pub fn claims(
     mapping: &ClaimMapping,
-    user: &User,
+    user: &Holder,
     granted: &crate::oauth::scope::Scopes,
     groups: Option<&[String]>,
 ) -> Map<String, Value> {
@@ -75,17 +75,22 @@ pub async fn for_subject(
     ports: &Ports<'_>,
     subject: &Subject<'_>,
 ) -> Result<Map<String, Value>, StoreError> {
-    let Some(user) = subject.user else {
+    let Some(person) = subject.person else {
         return Ok(Map::new());
     };
     let mapping = &subject.client.claims;
     let wants_roles = mapping.roles_prefix.is_some() && subject.scopes.has(ROLES_SCOPE);
     let groups = if wants_roles {
-        Some(ports.groups.names_for(&user.id).await?)
+        Some(ports.groups.names_for(person.id).await?)
     } else {
         None
     };
-    Ok(claims(mapping, user, subject.scopes, groups.as_deref()))
+    Ok(claims(
+        mapping,
+        person.holder,
+        subject.scopes,
+        groups.as_deref(),
+    ))
 }
 
 #[cfg(test)]
@@ -118,11 +123,12 @@ mod tests {
 
     #[test]
     fn custom_claims_appear_only_for_their_granted_scope_and_only_with_a_value() {
-        let user = User {
+        let user = crate::users::User {
             external_id: Some("E-42".into()),
             name: None,
             ..crate::testing::user("u1", "ada@example.com")
-        };
+        }
+        .holder();
         let hr = claims(&mapping(), &user, &Scopes::parse("openid hr"), None);
         assert_eq!(hr.get("employee_id"), Some(&Value::String("E-42".into())));
         assert!(!hr.contains_key("full_name"), "no name, no claim");
@@ -143,7 +149,7 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert_eq!(roles("shop-", &groups), ["admins", "buyers"]);
-        let user = crate::testing::user("u1", "ada@example.com");
+        let user = crate::testing::user("u1", "ada@example.com").holder();
         let with = claims(
             &mapping(),
             &user,

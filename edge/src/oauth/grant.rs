@@ -16,6 +16,12 @@
 //!   someone learnt) proves nothing about the family and changes nothing: otherwise
 //!   anyone who knew a grant id could end it.
 //!
+//! The grant also keeps its person as tokens describe them (a [`Holder`]: status,
+//! `tokens_valid_after`, address and names), updated by [`GrantCommand::Hold`] whenever
+//! those change, so a refresh or a token check reads the person from here, not from D1.
+//! A grant whose person is no longer active, or whose password was reset after the
+//! grant began, is not live: a rotation then revokes it.
+//!
 //! A grant is addressed by its [`GrantRef`], never by its id: the id travels only inside
 //! the refresh token, so neither an access token nor the store hands out what a refresh
 //! or a revocation request would need.
@@ -27,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::crypto::{constant_time_eq, hmac_sha256, sha256_hex};
 use crate::oauth::scope::Scopes;
 use crate::time::UnixMillis;
+use crate::users::{Holder, UserStatus};
 
 /// How long a just-rotated refresh token may be presented again and receive the same
 /// successor.
@@ -72,6 +79,10 @@ pub struct Grant {
     pub revoked: bool,
     /// The refresh-token family, when one was issued (`offline_access`).
     pub refresh: Option<RefreshState>,
+    /// The person as of the last change to them. `None` only in grants stored before
+    /// grants kept their person; those read the person from the user store.
+    #[serde(default)]
+    pub holder: Option<Holder>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +172,9 @@ pub enum GrantCommand {
     Revoke { client_id: Option<String> },
     /// Read the grant, e.g. to check an access token is still backed by a live grant.
     Get,
+    /// The person changed (suspended, reactivated, reset, verified, renamed, erased):
+    /// keep `holder` in place of what the grant knew of them.
+    Hold { holder: Holder },
 }
 
 /// What the grant answered.
@@ -185,11 +199,21 @@ pub enum GrantReply {
         grant: Grant,
     },
     Revoked,
+    /// The grant now keeps the person given.
+    Held,
 }
 
 impl Grant {
+    /// Not revoked, not expired, and its person still in good standing (active, and no
+    /// password reset with revocation since the grant began).
     pub fn is_live(&self, now: UnixMillis) -> bool {
-        !self.revoked && now < self.expires_at
+        !self.revoked && now < self.expires_at && self.holder_stands()
+    }
+
+    fn holder_stands(&self) -> bool {
+        self.holder.as_ref().is_none_or(|holder| {
+            holder.status == UserStatus::Active && holder.accepts_grant_from(self.created_at)
+        })
     }
 
     /// Runs `command` against the grant (or its absence) at `now`; returns the new state to
@@ -225,6 +249,10 @@ impl Grant {
                 grant.revoked = true;
                 grant.refresh = None;
                 (Some(grant), GrantReply::Revoked)
+            }
+            GrantCommand::Hold { holder } => {
+                grant.holder = Some(holder.clone());
+                (Some(grant), GrantReply::Held)
             }
             GrantCommand::Get => {
                 let reply = if grant.is_live(now) {
@@ -263,6 +291,13 @@ impl Grant {
         fresh: &str,
         now: UnixMillis,
     ) -> (Option<Grant>, GrantReply) {
+        if !self.holder_stands() {
+            // The person was suspended, erased or reset since: the family ends here,
+            // whatever is presented (One policy, every path).
+            self.revoked = true;
+            self.refresh = None;
+            return (Some(self), GrantReply::Invalid);
+        }
         if !self.is_live(now) {
             return (Some(self), GrantReply::Invalid);
         }
@@ -345,6 +380,7 @@ mod tests {
             expires_at: T0.plus_seconds(3600),
             revoked: false,
             refresh,
+            holder: Some(crate::testing::user("u", "ada@example.com").holder()),
         };
         (grant, secret)
     }
@@ -576,5 +612,80 @@ mod tests {
         assert!(matches!(reply, GrantReply::Active { .. }));
         let (_, reply) = Grant::apply(Some(g), &GrantCommand::Get, T0.plus_seconds(3600));
         assert_eq!(reply, GrantReply::Invalid);
+    }
+
+    fn hold(state: Option<Grant>, change: impl FnOnce(&mut Holder)) -> Option<Grant> {
+        let mut holder = state.as_ref().unwrap().holder.clone().unwrap();
+        change(&mut holder);
+        let (state, reply) = Grant::apply(state, &GrantCommand::Hold { holder }, T0);
+        assert_eq!(reply, GrantReply::Held);
+        state
+    }
+
+    #[test]
+    fn one_policy_every_path_a_suspended_person_s_grant_is_not_live_and_a_refresh_ends_it() {
+        let (g, r0) = grant(true);
+        let suspended = hold(Some(g), |h| h.status = UserStatus::Suspended);
+        let at = T0.plus_seconds(1);
+        let (state, reply) = Grant::apply(suspended.clone(), &GrantCommand::Get, at);
+        assert_eq!(reply, GrantReply::Invalid, "access tokens stop working");
+        // Reactivated before any refresh: the grant lives again.
+        let back = hold(state, |h| h.status = UserStatus::Active);
+        let (_, reply) = Grant::apply(back, &GrantCommand::Get, at);
+        assert!(matches!(reply, GrantReply::Active { .. }));
+        // A refresh while suspended revokes the family for good.
+        let (state, reply) = rotate(suspended, &r0, &fresh(1), at);
+        assert_eq!(reply, GrantReply::Invalid);
+        let back = hold(state, |h| h.status = UserStatus::Active);
+        assert_eq!(rotate(back, &r0, &fresh(2), at).1, GrantReply::Invalid);
+    }
+
+    #[test]
+    fn a_password_reset_after_the_grant_began_ends_it_and_one_before_does_not() {
+        let (g, r0) = grant(true);
+        let before = hold(Some(g.clone()), |h| {
+            h.tokens_valid_after = Some(UnixMillis(T0.0 - 1))
+        });
+        let (_, reply) = rotate(before, &r0, &fresh(1), T0.plus_seconds(1));
+        secret_of(&reply);
+        let after = hold(Some(g), |h| h.tokens_valid_after = Some(T0.plus_seconds(1)));
+        let (_, reply) = Grant::apply(after.clone(), &GrantCommand::Get, T0.plus_seconds(2));
+        assert_eq!(reply, GrantReply::Invalid);
+        assert_eq!(
+            rotate(after, &r0, &fresh(1), T0.plus_seconds(2)).1,
+            GrantReply::Invalid
+        );
+    }
+
+    #[test]
+    fn hold_replaces_what_the_grant_knows_of_its_person_and_needs_a_grant() {
+        let (g, _) = grant(false);
+        let renamed = hold(Some(g), |h| {
+            h.email = "new@example.com".into();
+            h.name = None;
+        });
+        let (_, reply) = Grant::apply(renamed, &GrantCommand::Get, T0);
+        let GrantReply::Active { grant } = reply else {
+            panic!("live")
+        };
+        let holder = grant.holder.unwrap();
+        assert_eq!(
+            (holder.email.as_str(), holder.name),
+            ("new@example.com", None)
+        );
+        let holder = crate::testing::user("u", "a@example.com").holder();
+        let (state, reply) = Grant::apply(None, &GrantCommand::Hold { holder }, T0);
+        assert_eq!((state, reply), (None, GrantReply::Invalid));
+    }
+
+    #[test]
+    fn a_grant_stored_before_grants_kept_their_person_still_reads() {
+        let (g, _) = grant(true);
+        let stored = serde_json::to_value(&g).unwrap();
+        let mut old = stored.clone();
+        old.as_object_mut().unwrap().remove("holder");
+        let read: Grant = serde_json::from_value(old).unwrap();
+        assert_eq!(read.holder, None);
+        assert!(read.is_live(T0));
     }
 }

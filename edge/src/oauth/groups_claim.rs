@@ -37,13 +37,13 @@ pub async fn for_subject(
     ports: &Ports<'_>,
     subject: &Subject<'_>,
 ) -> Result<Option<Vec<String>>, StoreError> {
-    let Some(user) = subject.user else {
+    let Some(person) = subject.person else {
         return Ok(None);
     };
     if subject.client.groups_claim.is_none() || !subject.scopes.has(GROUPS_SCOPE) {
         return Ok(None);
     }
-    let names = ports.groups.names_for(&user.id).await?;
+    let names = ports.groups.names_for(person.id).await?;
     Ok(mapped(subject.client, &names))
 }
 

@@ -17,7 +17,7 @@ use crate::oauth::token_request::TokenError;
 use crate::oauth::tokens::live_access_token;
 use crate::policy;
 use crate::ports::{Ports, StoreError};
-use crate::users::User;
+use crate::users::Holder;
 
 /// RFC 7662 §2.2. An inactive token is `{"active": false}` and nothing else.
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
@@ -77,12 +77,13 @@ pub async fn handle(
         if !current {
             return Ok(Introspection::default());
         }
-        let user = ports.users.find_by_id(&grant.user_id).await?;
-        // What refresh would check: a password reset since the grant began kills it.
-        let since_reset = user
+        // What refresh would check: the grant, live, has checked the person's standing
+        // and any reset since it began; the client's policy remains.
+        let holder = crate::holders::of_grant(ports, &grant).await?;
+        let since_reset = holder
             .as_ref()
-            .is_some_and(|u| u.accepts_grant_from(grant.created_at));
-        if !since_reset || !admitted(ports, &grant.client_id, user.as_ref()).await? {
+            .is_some_and(|h| h.accepts_grant_from(grant.created_at));
+        if !since_reset || !admitted(ports, &grant.client_id, holder.as_ref()).await? {
             return Ok(Introspection::default());
         }
         return Ok(Introspection {
@@ -107,7 +108,7 @@ pub async fn handle(
     let claims = live.claims;
     // A token minted from a grant names a person, who must still be admitted; one without
     // (client credentials) names its client.
-    if claims.grant.is_some() && !admitted(ports, &claims.client_id, live.subject.as_ref()).await? {
+    if claims.grant.is_some() && !admitted(ports, &claims.client_id, live.holder.as_ref()).await? {
         return Ok(Introspection::default());
     }
     Ok(Introspection {
@@ -129,7 +130,7 @@ pub async fn handle(
 async fn admitted(
     ports: &Ports<'_>,
     client_id: &str,
-    user: Option<&User>,
+    user: Option<&Holder>,
 ) -> Result<bool, StoreError> {
     let Some(user) = user else {
         return Ok(false);

@@ -22,7 +22,7 @@ use crate::oauth::keys::{KeyRing, MAX_TOKEN_LIFETIME_SECONDS};
 use crate::oauth::resource::Resource;
 use crate::oauth::scope::Scopes;
 use crate::ports::{Ports, SignError, StoreError, UnixMillis};
-use crate::users::User;
+use crate::users::{Holder, UserStatus};
 
 /// `acr` for a single-factor sign-in: OIDC Core §2 "0" — no assurance level claimed.
 pub const ACR_SINGLE_FACTOR: &str = "0";
@@ -37,12 +37,19 @@ pub fn acr_for(amr: &Amr) -> &'static str {
     }
 }
 
+/// A person tokens are for: their id (`sub`) and what their grant keeps of them.
+#[derive(Clone, Copy)]
+pub struct Person<'a> {
+    pub id: &'a str,
+    pub holder: &'a Holder,
+}
+
 /// Who and what a set of tokens is for.
 pub struct Subject<'a> {
     pub issuer: &'a str,
     pub client: &'a Client,
-    /// The user, or `None` for a client acting for itself (client credentials).
-    pub user: Option<&'a User>,
+    /// The person, or `None` for a client acting for itself (client credentials).
+    pub person: Option<Person<'a>>,
     /// Every scope of the grant: the ID token's claims follow them; the access token
     /// carries those of its resource.
     pub scopes: &'a Scopes,
@@ -94,8 +101,8 @@ pub async fn mint(
         .access_token_ttl
         .clamp(1, MAX_TOKEN_LIFETIME_SECONDS);
     let sub = subject
-        .user
-        .map_or_else(|| subject.client.id.clone(), |u| u.id.clone());
+        .person
+        .map_or_else(|| subject.client.id.clone(), |p| p.id.to_string());
     let jti = random_handle(random).map_err(|_| SignError("random source failed".into()))?;
     let scope = subject.resource.scopes(subject.scopes).to_string();
     let access = AccessTokenClaims {
@@ -108,7 +115,7 @@ pub async fn mint(
         client_id: subject.client.id.clone(),
         scope: scope.clone(),
         auth_time: subject.auth_time.map(UnixMillis::as_seconds),
-        acr: subject.user.map(|_| acr_for(subject.amr).to_string()),
+        acr: subject.person.map(|_| acr_for(subject.amr).to_string()),
         grant: subject.grant.cloned(),
         groups: groups.clone(),
     };
@@ -119,8 +126,8 @@ pub async fn mint(
     )
     .await?;
 
-    let id_token = match subject.user {
-        Some(user) if subject.scopes.has("openid") => {
+    let id_token = match subject.person {
+        Some(Person { holder: user, .. }) if subject.scopes.has("openid") => {
             let id_ttl = subject
                 .client
                 .id_token_ttl
@@ -198,16 +205,18 @@ pub fn verify_access_token(
     Ok(claims)
 }
 
-/// A live access token: its claims, and the person it names (read once for the
-/// revocation check, so resources need not read it again). `subject` is `None` for
-/// tokens that name a client (`client_credentials`).
+/// A live access token: its claims, and the person it names as their grant keeps them
+/// (so resources need not read the person again). `holder` is `None` for tokens that
+/// name a client (`client_credentials`).
 pub struct LiveToken {
     pub claims: AccessTokenClaims,
-    pub subject: Option<User>,
+    pub holder: Option<Holder>,
 }
 
 /// An access token that verifies (see [`verify_access_token`]) and whose grant, if it
-/// came from one, is still live: what a resource may honour. `None` when it may not.
+/// came from one, is still live — not revoked or expired, and its person active with no
+/// password reset since (see [`crate::oauth::grant::Grant::is_live`]): what a resource
+/// may honour. `None` when it may not. One Durable Object call, no D1 read.
 pub async fn live_access_token(
     ports: &Ports<'_>,
     ring: &KeyRing,
@@ -218,24 +227,30 @@ pub async fn live_access_token(
     let Ok(claims) = verify_access_token(ring, issuer, token, now) else {
         return Ok(None);
     };
-    if let Some(grant) = claims.grant.as_ref() {
-        let reply = ports
-            .grants
-            .apply(grant.as_str(), &GrantCommand::Get, now)
-            .await?;
-        if !matches!(reply, GrantReply::Active { .. }) {
-            return Ok(None);
-        }
-    }
+    let Some(reference) = claims.grant.as_ref() else {
+        return Ok(Some(LiveToken {
+            claims,
+            holder: None,
+        }));
+    };
+    let reply = ports
+        .grants
+        .apply(reference.as_str(), &GrantCommand::Get, now)
+        .await?;
+    let GrantReply::Active { grant } = reply else {
+        return Ok(None);
+    };
+    let Some(holder) = crate::holders::of_grant(ports, &grant).await? else {
+        return Ok(None);
+    };
     // A password reset revokes what was issued before it.
-    let subject = ports.users.find_by_id(&claims.sub).await?;
-    if subject
-        .as_ref()
-        .is_some_and(|user| !user.accepts_token_issued_at(claims.iat))
-    {
+    if holder.status != UserStatus::Active || !holder.accepts_token_issued_at(claims.iat) {
         return Ok(None);
     }
-    Ok(Some(LiveToken { claims, subject }))
+    Ok(Some(LiveToken {
+        claims,
+        holder: Some(holder),
+    }))
 }
 
 /// A live access token (see [`live_access_token`]) for `resource`: RFC 9068 §4 "the
@@ -292,11 +307,15 @@ mod tests {
             .unwrap()
             .unwrap();
         let user = crate::testing::user("u1", "ada@example.com");
+        let holder = user.holder();
         let scopes: Scopes = scopes.iter().copied().collect();
         let subject = Subject {
             issuer: ISS,
             client: &client,
-            user: Some(&user),
+            person: Some(Person {
+                id: &user.id,
+                holder: &holder,
+            }),
             scopes: &scopes,
             resource,
             auth_time: Some(t.clock.now()),

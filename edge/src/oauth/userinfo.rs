@@ -10,7 +10,6 @@ use crate::oauth::keys;
 use crate::oauth::resource::Resource;
 use crate::oauth::tokens::live_access_token_for;
 use crate::ports::Ports;
-use crate::users::UserStatus;
 
 /// OIDC Core §5.1 standard claims we hold, released by scope (§5.4).
 #[derive(Debug, Serialize)]
@@ -76,8 +75,8 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
         Err(err) => return unavailable(format!("{err:?}")),
     };
     let live = live_access_token_for(ports, &ring, issuer, Resource::Issuer, token).await;
-    let (claims, subject) = match live {
-        Ok(Some(live)) => (live.claims, live.subject),
+    let (claims, holder) = match live {
+        Ok(Some(live)) => (live.claims, live.holder),
         Ok(None) => return invalid(),
         Err(err) => return unavailable(format!("{err:?}")),
     };
@@ -88,14 +87,15 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
             "The access token lacks the openid scope.",
         );
     }
-    let user = match subject {
-        Some(user) if user.status == UserStatus::Active => user,
-        _ => return invalid(),
+    // The person as their grant keeps them: `live_access_token_for` has checked they are
+    // active. A token without a person (client credentials) has no userinfo.
+    let Some(user) = holder else {
+        return invalid();
     };
     let email = crate::oauth::scope::has(&claims.scope, "email");
     let profile = crate::oauth::scope::has(&claims.scope, "profile");
     let info = UserInfo {
-        sub: user.id,
+        sub: claims.sub,
         email: email.then_some(user.email),
         email_verified: email.then_some(user.email_verified),
         name: user.name.filter(|_| profile),

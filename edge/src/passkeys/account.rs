@@ -94,9 +94,15 @@ pub async fn authenticate(
             origin: request.origin.unwrap_or_default().to_string(),
         });
     }
-    // A client_credentials token names the client, not a person: no account.
-    let user = live
-        .subject
+    // A client_credentials token names the client, not a person: no account. The
+    // account API works on the person as stored, not as their grant keeps them.
+    if live.holder.is_none() {
+        return Err(Error::Unauthorized);
+    }
+    let user = ports
+        .users
+        .find_by_id(&live.claims.sub)
+        .await?
         .filter(|u| u.status == UserStatus::Active)
         .ok_or(Error::Unauthorized)?;
     Ok(Account {

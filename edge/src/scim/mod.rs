@@ -515,6 +515,11 @@ impl Call<'_> {
                 "The resource changed while this request was handled; read it again.",
             ));
         }
+        // The person's grants answer refresh, userinfo and introspection: they hear of a
+        // suspension or a new address before the change is reported done.
+        if user.holder() != current.holder() {
+            crate::holders::sync(self.ports, &user.id).await?;
+        }
         if suspending {
             crate::lifecycle::end_sessions(self.ports, &user.id).await?;
             self.record(
@@ -547,6 +552,8 @@ impl Call<'_> {
         self.check_if_match(&current)?;
         // Only the pseudonymous id: the address is gone.
         let erased = crate::lifecycle::erase(self.ports, &current).await?;
+        // Their grants end, and keep nothing of the address or names.
+        crate::holders::sync(self.ports, id).await?;
         self.record(types::USER_DELETE, "An admin deleted a user", Some(&erased))
             .await;
         Ok(Response::empty(204))

@@ -8,7 +8,7 @@ use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
 use crate::oauth::code::{self, CodeRecord};
 use crate::oauth::grant::{Grant, GrantCommand, GrantRef, RefreshState};
-use crate::oauth::tokens::Subject;
+use crate::oauth::tokens::{Person, Subject};
 use crate::ports::Ports;
 use crate::users::UserStatus;
 
@@ -70,14 +70,24 @@ pub(super) async fn exchange(
         expires_at: now.plus_seconds(client.refresh_token_ttl),
         revoked: false,
         refresh,
+        holder: Some(user.holder()),
     };
     ports.grants.create(reference.as_str(), &grant).await?;
+    // Suspended while the grant was being made: the grant has heard, and so does the
+    // client.
+    let holder = crate::holders::register(ports, &reference, &grant).await?;
+    if holder.status != UserStatus::Active {
+        return Err(invalid_grant("The authorization code is invalid.").into());
+    }
     code::mark_spent(ports, code, &grant_id).await?;
 
     let subject = Subject {
         issuer: incoming.issuer,
         client,
-        user: Some(&user),
+        person: Some(Person {
+            id: &user.id,
+            holder: &holder,
+        }),
         scopes: &record.scopes,
         resource,
         auth_time: Some(record.auth_time),

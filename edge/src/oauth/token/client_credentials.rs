@@ -52,7 +52,7 @@ pub(super) async fn exchange(
     let subject = Subject {
         issuer: incoming.issuer,
         client,
-        user: None,
+        person: None,
         scopes: &scopes,
         resource,
         auth_time: None,

@@ -222,14 +222,14 @@ async fn respond(
 ) -> Result<TokenResponse, Failure> {
     let groups = crate::oauth::groups_claim::for_subject(ports, subject).await?;
     let custom = crate::oauth::custom_claims::for_subject(ports, subject).await?;
-    let sub = subject.user.map(|u| u.id.as_str());
+    let sub = subject.person.map(|p| p.id);
     let hooked = crate::hooks::inline::token_claims(
         ports,
         context,
         &crate::hooks::inline::TokenContext {
             client_id: &subject.client.id,
             sub,
-            email: subject.user.map(|u| u.email.as_str()),
+            email: subject.person.map(|p| p.holder.email.as_str()),
             scopes: subject.scopes,
         },
     )

@@ -14,10 +14,10 @@ use crate::oauth::grant::{GrantCommand, GrantRef, GrantReply};
 use crate::oauth::resource::{Resource, TargetError, ACCOUNT_SCOPE};
 use crate::oauth::scope::Scopes;
 use crate::oauth::token_request::TokenError;
-use crate::oauth::tokens::Subject;
+use crate::oauth::tokens::{Person, Subject};
 use crate::policy;
 use crate::ports::Ports;
-use crate::users::User;
+use crate::users::Holder;
 
 pub(super) async fn exchange(
     ports: &Ports<'_>,
@@ -93,11 +93,13 @@ pub(super) async fn exchange(
         }
         _ => return Err(invalid().into()),
     };
-    // The same client policy as at sign-in, and no password reset since the grant began.
-    let user = ports.users.find_by_id(&grant.user_id).await?;
+    // The same client policy as at sign-in, and no password reset since the grant began,
+    // on the person as the grant keeps them (a grant stored before grants kept their
+    // person reads them from the user store).
+    let holder = crate::holders::of_grant(ports, &grant).await?;
     let honoured =
-        |u: &User| policy::admits(client, u).is_ok() && u.accepts_grant_from(grant.created_at);
-    let Some(user) = user.filter(honoured) else {
+        |h: &Holder| policy::admits(client, h).is_ok() && h.accepts_grant_from(grant.created_at);
+    let Some(holder) = holder.filter(honoured) else {
         let revoke = GrantCommand::Revoke { client_id: None };
         let _ = ports.grants.apply(reference.as_str(), &revoke, now).await;
         return Err(invalid().into());
@@ -108,7 +110,10 @@ pub(super) async fn exchange(
     let subject = Subject {
         issuer: incoming.issuer,
         client,
-        user: Some(&user),
+        person: Some(Person {
+            id: &grant.user_id,
+            holder: &holder,
+        }),
         scopes: &scopes,
         resource,
         auth_time: Some(grant.auth_time),

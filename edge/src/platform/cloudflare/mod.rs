@@ -282,6 +282,7 @@ impl Platform {
             events,
             keys: &self.stores,
             grants: &self.grants,
+            grant_index: &self.stores,
             counters: &self.counters,
             mailer: self.mailer.as_ref(),
             mailbox: self.mailbox.as_ref().map(|m| m as &dyn Mailbox),

@@ -9,6 +9,7 @@ mod groups;
 mod hooks;
 mod keys;
 mod mailbox;
+mod person_grants;
 mod risk;
 mod sessions;
 mod users;

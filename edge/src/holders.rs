@@ -1,0 +1,185 @@
+//! Keeping what each grant knows of its person (its [`Holder`]) in step with the person,
+//! so that refresh, userinfo and introspection read the person from the grant's Durable
+//! Object and never from D1.
+//!
+//! Every change to a person's standing or claims — a suspension or reactivation, a
+//! profile change or an erasure through SCIM, a password reset, a first proof of the
+//! address — is written to the user store first and then passed to each of the person's
+//! grants through the [`GrantIndex`](crate::ports::GrantIndex), before the change is
+//! reported done. A grant in the making cannot miss one: its index row is written after
+//! the grant exists, and the person is then read again ([`register`]), so a change made
+//! between the first read and the index row is passed on there.
+
+use crate::oauth::grant::{Grant, GrantCommand, GrantRef, GrantReply};
+use crate::ports::{Ports, StoreError};
+use crate::users::{Holder, User, UserStatus};
+
+/// What a grant keeps of a person who is no longer in the user store: nothing but that
+/// they are gone.
+fn gone() -> Holder {
+    Holder {
+        status: UserStatus::Deprovisioned,
+        email: String::new(),
+        email_verified: false,
+        name: None,
+        given_name: None,
+        family_name: None,
+        external_id: None,
+        tokens_valid_after: None,
+    }
+}
+
+/// Notes a grant just created for `grant.user_id` in the person's index, then passes on
+/// any change made to the person since `grant.holder` was read. Returns the person as
+/// the grant now keeps them.
+pub async fn register(
+    ports: &Ports<'_>,
+    reference: &GrantRef,
+    grant: &Grant,
+) -> Result<Holder, StoreError> {
+    ports
+        .grant_index
+        .add(&grant.user_id, reference.as_str(), grant.expires_at)
+        .await?;
+    let now = ports.users.find_by_id(&grant.user_id).await?;
+    let holder = now.as_ref().map_or_else(gone, User::holder);
+    if grant.holder.as_ref() != Some(&holder) {
+        hold(ports, reference.as_str(), holder.clone()).await?;
+    }
+    Ok(holder)
+}
+
+/// Passes the person as stored now to every grant they hold. Called after each change to
+/// what a [`Holder`] carries; an error means some grant may not have heard of it, and the
+/// change must not be reported done.
+pub async fn sync(ports: &Ports<'_>, user_id: &str) -> Result<(), StoreError> {
+    let holder = ports
+        .users
+        .find_by_id(user_id)
+        .await?
+        .as_ref()
+        .map_or_else(gone, User::holder);
+    let now = ports.clock.now();
+    for reference in ports.grant_index.for_person(user_id, now).await? {
+        hold(ports, &reference, holder.clone()).await?;
+    }
+    Ok(())
+}
+
+/// The person as `grant` keeps them; a grant stored before grants kept their person
+/// reads them from the user store (`None` if they are not there).
+pub async fn of_grant(ports: &Ports<'_>, grant: &Grant) -> Result<Option<Holder>, StoreError> {
+    if let Some(holder) = &grant.holder {
+        return Ok(Some(holder.clone()));
+    }
+    let user = ports.users.find_by_id(&grant.user_id).await?;
+    Ok(user.as_ref().map(User::holder))
+}
+
+/// `Invalid` from the grant means it expired and its object was erased: nothing to keep.
+async fn hold(ports: &Ports<'_>, reference: &str, holder: Holder) -> Result<(), StoreError> {
+    let command = GrantCommand::Hold { holder };
+    let _: GrantReply = ports
+        .grants
+        .apply(reference, &command, ports.clock.now())
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::scope::Scopes;
+    use crate::ports::{Clock, GrantIndex, UserStore};
+    use crate::testing::{user, TestPorts};
+
+    fn grant_for(t: &TestPorts, u: &User, days: u64) -> Grant {
+        Grant {
+            user_id: u.id.clone(),
+            client_id: "demo".into(),
+            scopes: Scopes::parse("openid email"),
+            auth_time: t.clock.now(),
+            amr: crate::amr::Amr::password(),
+            created_at: t.clock.now(),
+            expires_at: t.clock.now().plus_seconds(days * 86_400),
+            revoked: false,
+            refresh: None,
+            holder: Some(u.holder()),
+        }
+    }
+
+    fn made(t: &TestPorts, u: &User, id: &str, days: u64) -> GrantRef {
+        let reference = GrantRef::of(id);
+        let grant = grant_for(t, u, days);
+        let ports = t.ports();
+        pollster::block_on(ports.grants.create(reference.as_str(), &grant)).unwrap();
+        pollster::block_on(register(&ports, &reference, &grant)).unwrap();
+        reference
+    }
+
+    #[test]
+    fn a_suspension_landing_while_a_grant_is_made_still_reaches_it() {
+        let t = TestPorts::new();
+        let ada = user("u1", "ada@example.com");
+        pollster::block_on(t.users.create(&ada)).unwrap();
+        let reference = GrantRef::of("g1");
+        // The code exchange read Ada active; the suspension lands before the index row.
+        let grant = grant_for(&t, &ada, 1);
+        let ports = t.ports();
+        pollster::block_on(ports.grants.create(reference.as_str(), &grant)).unwrap();
+        t.users.set_status("u1", UserStatus::Suspended);
+        pollster::block_on(sync(&ports, "u1")).unwrap();
+        let now = pollster::block_on(register(&ports, &reference, &grant)).unwrap();
+        assert_eq!(now.status, UserStatus::Suspended);
+        let kept = t.grants.stored(reference.as_str()).unwrap();
+        assert_eq!(kept.holder.unwrap().status, UserStatus::Suspended);
+        assert!(!t
+            .grants
+            .stored(reference.as_str())
+            .unwrap()
+            .is_live(t.clock.now()));
+    }
+
+    #[test]
+    fn every_live_grant_of_the_person_hears_of_a_change_and_no_one_else_s() {
+        let t = TestPorts::new();
+        let ada = user("u1", "ada@example.com");
+        let bob = user("u2", "bob@example.com");
+        pollster::block_on(t.users.create(&ada)).unwrap();
+        pollster::block_on(t.users.create(&bob)).unwrap();
+        let short = made(&t, &ada, "g1", 1);
+        let long = made(&t, &ada, "g2", 30);
+        let bobs = made(&t, &bob, "g3", 30);
+        t.clock.advance_seconds(2 * 86_400);
+        t.users.set_status("u1", UserStatus::Suspended);
+        pollster::block_on(sync(&t.ports(), "u1")).unwrap();
+        let status = |r: &GrantRef| t.grants.stored(r.as_str()).unwrap().holder.unwrap().status;
+        assert_eq!(status(&long), UserStatus::Suspended);
+        assert_eq!(status(&bobs), UserStatus::Active);
+        assert_eq!(status(&short), UserStatus::Active, "expired: forgotten");
+        let listed = pollster::block_on(t.grant_index.for_person("u1", t.clock.now())).unwrap();
+        assert_eq!(listed, vec![long.as_str().to_string()]);
+    }
+
+    #[test]
+    fn an_erased_person_s_grants_keep_nothing_of_their_address_or_names() {
+        use crate::ports::Directory;
+        let t = TestPorts::new();
+        let ada = User {
+            given_name: Some("Ada".into()),
+            family_name: Some("Lovelace".into()),
+            ..user("u1", "ada@example.com")
+        };
+        pollster::block_on(t.users.create(&ada)).unwrap();
+        let reference = made(&t, &ada, "g1", 1);
+        pollster::block_on(t.users.erase("u1", t.clock.now())).unwrap();
+        pollster::block_on(sync(&t.ports(), "u1")).unwrap();
+        let kept = t.grants.stored(reference.as_str()).unwrap().holder.unwrap();
+        assert_eq!(kept.status, UserStatus::Deprovisioned);
+        assert!(!kept.email.contains("ada"), "{}", kept.email);
+        assert_eq!(
+            (kept.name, kept.given_name, kept.family_name),
+            (None, None, None)
+        );
+    }
+}
