@@ -3,11 +3,21 @@
 //! whose primary may be a continent away: the signing key ring (public keys and the
 //! opened private key) and registered clients.
 //!
-//! Every entry lives at most the cache's time to live (`CACHE_TTL_SECONDS`, by default
-//! [`DEFAULT_TTL_SECONDS`]), so a change made elsewhere — a key rotated by another
-//! isolate's cron run, a client disabled with `scripts/clients` — takes effect everywhere
-//! within it. A change made through this isolate (a key rotation) drops the entry at once.
-//! A time to live of zero keeps nothing.
+//! Two bounds keep what an isolate holds close to the store:
+//!
+//! - **The version key.** Every change Portcullis makes to what isolates keep (a signing
+//!   key rotated by the cron run, a first key) moves a version held in one Durable
+//!   Object ([`CacheVersion`](crate::ports::CacheVersion)). Each isolate reads it at most
+//!   once per check interval (`VERSION_CHECK_SECONDS`, by default
+//!   [`DEFAULT_VERSION_CHECK_SECONDS`]) — one Durable Object round trip every few
+//!   seconds, not one per request — and drops everything it keeps when it moved. A
+//!   change made through this isolate drops its own entries at once.
+//! - **The time to live.** Every entry lives at most `CACHE_TTL_SECONDS` (by default
+//!   [`DEFAULT_TTL_SECONDS`]), so a change written to D1 behind Portcullis's back — a
+//!   client disabled with `scripts/clients`, a key rotated by hand — takes effect
+//!   everywhere within it, and so does a change whose bump failed.
+//!
+//! A time to live of zero keeps nothing (and reads no version).
 //!
 //! Unknown client ids are not kept: an attacker choosing ids cannot fill the memory, and
 //! a client registered a moment ago is found at once.
@@ -18,10 +28,14 @@ use std::rc::Rc;
 
 use crate::clients::Client;
 use crate::oauth::key_ring::KeyRing;
+use crate::ports::Ports;
 use crate::time::UnixMillis;
 
 /// How long an isolate keeps keys and clients unless `CACHE_TTL_SECONDS` says otherwise.
 pub const DEFAULT_TTL_SECONDS: u64 = 60;
+/// How often an isolate reads the version key unless `VERSION_CHECK_SECONDS` says
+/// otherwise: the bound on a change made through Portcullis.
+pub const DEFAULT_VERSION_CHECK_SECONDS: u64 = 5;
 /// At most this many clients are kept; past it, the expired ones go, then all.
 pub const MAX_CLIENTS: usize = 512;
 
@@ -36,9 +50,19 @@ impl<T: Clone> Fresh<T> {
     }
 }
 
+/// The version key as this isolate last read it.
+#[derive(Clone, Copy)]
+struct Seen {
+    /// `None` when the read failed.
+    version: Option<u64>,
+    at: UnixMillis,
+}
+
 /// One isolate's cache (see the module documentation).
 pub struct IsolateCache {
     ttl_ms: u64,
+    check_ms: u64,
+    seen: RefCell<Option<Seen>>,
     key_ring: RefCell<Option<Fresh<Rc<KeyRing>>>>,
     clients: RefCell<HashMap<String, Fresh<Client>>>,
     origins: RefCell<Option<Fresh<Rc<Vec<String>>>>>,
@@ -48,10 +72,58 @@ impl IsolateCache {
     pub fn new(ttl_seconds: u64) -> IsolateCache {
         IsolateCache {
             ttl_ms: ttl_seconds.saturating_mul(1000),
+            check_ms: DEFAULT_VERSION_CHECK_SECONDS * 1000,
+            seen: RefCell::new(None),
             key_ring: RefCell::new(None),
             clients: RefCell::new(HashMap::new()),
             origins: RefCell::new(None),
         }
+    }
+
+    /// Reads the version key every `seconds` instead of every
+    /// [`DEFAULT_VERSION_CHECK_SECONDS`].
+    pub fn with_version_check(self, seconds: u64) -> IsolateCache {
+        IsolateCache {
+            check_ms: seconds.saturating_mul(1000),
+            ..self
+        }
+    }
+
+    /// Whether the version key is to be read at `now`: something may be kept, and it was
+    /// last read at least the check interval ago (or never).
+    pub fn version_due(&self, now: UnixMillis) -> bool {
+        self.ttl_ms > 0
+            && self
+                .seen
+                .borrow()
+                .is_none_or(|seen| now.0 >= seen.at.0.saturating_add(self.check_ms))
+    }
+
+    /// Records the version read at `now`. Anything kept under another version, or before
+    /// any version was known, is dropped.
+    pub fn observe_version(&self, version: u64, now: UnixMillis) {
+        let before = self.seen.replace(Some(Seen {
+            version: Some(version),
+            at: now,
+        }));
+        if before.and_then(|seen| seen.version) != Some(version) {
+            self.clear();
+        }
+    }
+
+    /// Records that the version could not be read at `now`: it is read again after the
+    /// check interval, and until then entries live out their time to live.
+    pub fn version_unreadable(&self, now: UnixMillis) {
+        let mut seen = self.seen.borrow_mut();
+        let version = seen.and_then(|s| s.version);
+        *seen = Some(Seen { version, at: now });
+    }
+
+    /// Drops everything kept.
+    pub fn clear(&self) {
+        self.forget_key_ring();
+        self.clients.borrow_mut().clear();
+        *self.origins.borrow_mut() = None;
     }
 
     /// A cache that keeps nothing: every read goes to the store.
@@ -129,6 +201,39 @@ impl IsolateCache {
     }
 }
 
+/// Drops what this isolate keeps if the version key moved since it was last read,
+/// reading it at most once per check interval. Called before any entry is used. A
+/// failed read is logged and changes nothing: entries live out their time to live.
+pub async fn freshen(ports: &Ports<'_>) {
+    let now = ports.clock.now();
+    if !ports.cache.version_due(now) {
+        return;
+    }
+    match ports.cache_version.current().await {
+        Ok(version) => ports.cache.observe_version(version, now),
+        Err(err) => {
+            ports
+                .diagnostics
+                .log(&format!("cache version unreadable: {err:?}"));
+            ports.cache.version_unreadable(now);
+        }
+    }
+}
+
+/// After a change to what isolates keep, made here: this isolate drops its entries at
+/// once, every other within its check interval. If the version cannot be moved, the
+/// others catch up within the time to live (logged).
+pub async fn changed(ports: &Ports<'_>) {
+    ports.cache.clear();
+    match ports.cache_version.bump().await {
+        // Already seen here: this isolate does not drop its next entries again.
+        Ok(version) => ports.cache.observe_version(version, ports.clock.now()),
+        Err(err) => ports
+            .diagnostics
+            .log(&format!("cache version not moved: {err:?}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +276,72 @@ mod tests {
         }
         let last = format!("c{}", MAX_CLIENTS * 3 - 1);
         assert!(cache.client(&last, t0).is_some(), "the newest is kept");
+    }
+
+    #[test]
+    fn a_moved_version_drops_every_entry_and_the_version_is_read_once_per_interval() {
+        let cache = IsolateCache::new(60).with_version_check(5);
+        let t0 = FixedClock::START;
+        assert!(cache.version_due(t0), "never read");
+        cache.observe_version(7, t0);
+        cache.keep_client(&demo_client(), t0);
+        cache.keep_allowed_origins(Rc::new(vec!["https://a.example".into()]), t0);
+        assert!(!cache.version_due(t0.plus_seconds(4)));
+        assert!(cache.version_due(t0.plus_seconds(5)));
+        cache.observe_version(7, t0.plus_seconds(5));
+        assert!(
+            cache.client("demo", t0.plus_seconds(5)).is_some(),
+            "same version"
+        );
+        cache.observe_version(8, t0.plus_seconds(10));
+        assert_eq!(cache.client("demo", t0.plus_seconds(10)), None);
+        assert_eq!(cache.allowed_origins(t0.plus_seconds(10)), None);
+    }
+
+    #[test]
+    fn an_unreadable_version_is_retried_after_the_interval_and_entries_live_out_their_ttl() {
+        let cache = IsolateCache::new(60).with_version_check(5);
+        let t0 = FixedClock::START;
+        cache.observe_version(1, t0);
+        cache.keep_client(&demo_client(), t0);
+        cache.version_unreadable(t0.plus_seconds(5));
+        assert!(!cache.version_due(t0.plus_seconds(9)));
+        assert!(cache.client("demo", t0.plus_seconds(59)).is_some());
+        assert_eq!(cache.client("demo", t0.plus_seconds(60)), None);
+        // Read again later, unchanged: nothing more is dropped.
+        cache.keep_client(&demo_client(), t0.plus_seconds(60));
+        cache.observe_version(1, t0.plus_seconds(61));
+        assert!(cache.client("demo", t0.plus_seconds(61)).is_some());
+    }
+
+    #[test]
+    fn a_cache_that_keeps_nothing_reads_no_version() {
+        assert!(!IsolateCache::disabled().version_due(FixedClock::START));
+    }
+
+    #[test]
+    fn a_version_key_that_cannot_be_read_fails_no_request() {
+        struct Down;
+        #[async_trait::async_trait(?Send)]
+        impl crate::ports::CacheVersion for Down {
+            async fn current(&self) -> Result<u64, crate::ports::StoreError> {
+                Err(crate::ports::StoreError::Unavailable("down".into()))
+            }
+            async fn bump(&self) -> Result<u64, crate::ports::StoreError> {
+                Err(crate::ports::StoreError::Unavailable("down".into()))
+            }
+        }
+        let t = crate::testing::TestPorts::with_cache_ttl(60);
+        let ports = Ports {
+            cache_version: &Down,
+            ..t.ports()
+        };
+        let found = pollster::block_on(crate::client_lookup::find(&ports, "demo")).unwrap();
+        assert!(found.is_some());
+        pollster::block_on(crate::oauth::keys::rotate_if_older_than(&ports, 0)).unwrap();
+        assert!(pollster::block_on(crate::oauth::keys::load(&ports)).is_ok());
+        let logged = t.diagnostics.0.borrow().join("\n");
+        assert!(logged.contains("cache version unreadable"), "{logged}");
+        assert!(logged.contains("cache version not moved"), "{logged}");
     }
 }

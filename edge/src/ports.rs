@@ -498,6 +498,17 @@ pub trait GrantIndex {
     async fn for_person(&self, user_id: &str, now: UnixMillis) -> Result<Vec<String>, StoreError>;
 }
 
+/// The version of what isolates keep (signing keys, clients; see [`crate::cache`]):
+/// moved by every change Portcullis makes to them, read by each isolate at most once per
+/// check interval, so every isolate drops what it keeps soon after a change. Strongly
+/// consistent (one Durable Object), so a read after a bump sees it.
+#[async_trait(?Send)]
+pub trait CacheVersion {
+    async fn current(&self) -> Result<u64, StoreError>;
+    /// Moves to a new version and returns it.
+    async fn bump(&self) -> Result<u64, StoreError>;
+}
+
 /// Counters in fixed windows, for the limits on guessing and sending: strongly
 /// consistent (a Durable Object per key), so concurrent changes are never lost. Every
 /// implementation runs [`crate::throttle::next_window`].
@@ -617,6 +628,8 @@ pub struct Ports<'a> {
     pub keys: &'a dyn KeyStore,
     pub grants: &'a dyn GrantStore,
     pub grant_index: &'a dyn GrantIndex,
+    /// The version of what isolates keep; see [`crate::cache`].
+    pub cache_version: &'a dyn CacheVersion,
     pub counters: &'a dyn Counters,
     pub mailer: &'a dyn Mailer,
     /// Set only where mail is kept for development instead of sent.

@@ -18,11 +18,12 @@ use crate::hooks::{Attempt, DeliveryMessage, DeliveryStatus, EventHook, WebhookR
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::InlineHookStore;
 use crate::ports::{
-    BreachedPasswords, ClientStore, Clock, Counters, CredentialStore, Diagnostics, EventLog,
-    FactorStore, GrantIndex, GrantStore, HookStore, HttpAnswer, HumanCheck, KeptMail, KeyStore,
-    Mail, MailError, Mailbox, Mailer, OneTimeStore, OutboundError, Ports, RandomUnavailable,
-    RiskStore, SecureRandom, SessionStore, Settings, SignalSource, StoreError, StoredCredential,
-    StoredKey, StoredTotp, TransportError, UnixMillis, UserStore, WebhookTransport,
+    BreachedPasswords, CacheVersion, ClientStore, Clock, Counters, CredentialStore, Diagnostics,
+    EventLog, FactorStore, GrantIndex, GrantStore, HookStore, HttpAnswer, HumanCheck, KeptMail,
+    KeyStore, Mail, MailError, Mailbox, Mailer, OneTimeStore, OutboundError, Ports,
+    RandomUnavailable, RiskStore, SecureRandom, SessionStore, Settings, SignalSource, StoreError,
+    StoredCredential, StoredKey, StoredTotp, TransportError, UnixMillis, UserStore,
+    WebhookTransport,
 };
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
@@ -1192,6 +1193,24 @@ impl GrantIndex for MemoryGrantIndex {
     }
 }
 
+/// The version key in a cell, one Durable Object call per read or bump.
+#[derive(Default)]
+pub struct MemoryCacheVersion(Cell<u64>);
+
+#[async_trait(?Send)]
+impl CacheVersion for MemoryCacheVersion {
+    async fn current(&self) -> Result<u64, StoreError> {
+        round_trip(|t| t.durable_object += 1);
+        Ok(self.0.get())
+    }
+
+    async fn bump(&self) -> Result<u64, StoreError> {
+        round_trip(|t| t.durable_object += 1);
+        self.0.set(self.0.get() + 1);
+        Ok(self.0.get())
+    }
+}
+
 /// Windowed counters in a map, each change applied whole (as the Durable Object per key
 /// does) through the same [`next_window`] the deployed counters run.
 #[derive(Default)]
@@ -1651,6 +1670,7 @@ pub struct TestPorts {
     pub keys: MemoryKeyStore,
     pub grants: MemoryGrantStore,
     pub grant_index: MemoryGrantIndex,
+    pub cache_version: MemoryCacheVersion,
     pub counters: MemoryCounters,
     pub mailer: MemoryMailer,
     pub inline_hooks: MemoryInlineHookStore,
@@ -1682,6 +1702,7 @@ impl TestPorts {
             keys: MemoryKeyStore::default(),
             grants: MemoryGrantStore::default(),
             grant_index: MemoryGrantIndex::default(),
+            cache_version: MemoryCacheVersion::default(),
             counters: MemoryCounters::default(),
             mailer: MemoryMailer::default(),
             inline_hooks: MemoryInlineHookStore::default(),
@@ -1727,6 +1748,7 @@ impl TestPorts {
             keys: &self.keys,
             grants: &self.grants,
             grant_index: &self.grant_index,
+            cache_version: &self.cache_version,
             counters: &self.counters,
             mailer: &self.mailer,
             mailbox: Some(&self.mailer),

@@ -1,23 +1,28 @@
 //! The Cloudflare Workers platform: the `fetch` entry point, and the ports built from
 //! the Worker's bindings.
 //!
-//! Bindings (see `wrangler.toml`): `DB` (D1), `ONE_TIME`, `GRANTS` and `COUNTERS`
-//! (Durable Object namespaces of [`OneTimeObject`], [`GrantObject`], [`CounterObject`]), the `KEY_ENCRYPTION_KEY`
+//! Bindings (see `wrangler.toml`): `DB` (D1), `ONE_TIME`, `GRANTS`, `COUNTERS` and
+//! `VERSIONS` (Durable Object namespaces of [`OneTimeObject`], [`GrantObject`],
+//! [`CounterObject`], [`VersionObject`]), the `KEY_ENCRYPTION_KEY`
 //! secret that seals signing keys, the optional `ISSUER` variable, the public origin
 //! of this deployment when it differs from the request's (behind a custom route, say),
 //! the optional `RP_ID` variable, the WebAuthn RP ID when it is not the issuer's host, and
 //! the mail settings (`MAIL_TRANSPORT`, `MAIL_FROM`, `MAIL_API_URL`, `MAIL_API_KEY`, the
 //! `EMAIL` send_email binding; see `mail`), `RESET_KEEPS_SESSIONS`, the attack
 //! protection services (`TURNSTILE_*`, `PWNED_PASSWORDS_URL`; see `outbound`),
-//! `CACHE_TTL_SECONDS`, how long an isolate keeps signing keys and clients (see
-//! [`crate::cache`]; 60 s when unset), and `SIGNING=software` to sign with `p256` in
+//! `CACHE_TTL_SECONDS`, how long an isolate keeps signing keys and clients, and
+//! `VERSION_CHECK_SECONDS`, how often it reads the version key (see [`crate::cache`];
+//! 60 s and 5 s when unset), and `SIGNING=software` to sign with `p256` in
 //! wasm instead of WebCrypto (for comparing the two); and the queues of the System Log
 //! and event hooks (`EVENTS`, `HOOK_DELIVERIES`; see `queues`).
 //!
 //! Risk signals come from `request.cf`. Only where this deployment's origin is loopback
 //! (`wrangler dev`, whose `request.cf` is fixed) and `DEV_SIGNALS=allow`, the
 //! `x-portcullis-dev-signals` header may set them instead, so end-to-end tests can sign
-//! in "from" another country; a deployed worker never reads that header.
+//! in "from" another country; a deployed worker never reads that header. Likewise only
+//! there, `REPORT_ROUND_TRIPS=true` adds the `x-portcullis-round-trips` header: the D1
+//! statements and Durable Object calls made while the request was handled (see
+//! `round_trips`).
 
 mod counters;
 mod d1;
@@ -27,16 +32,19 @@ mod objects;
 mod one_time;
 mod outbound;
 mod queues;
+mod round_trips;
+mod versions;
 mod webcrypto;
 
 pub use counters::CounterObject;
 pub use grants::GrantObject;
 pub use one_time::OneTimeObject;
+pub use versions::VersionObject;
 
 use worker::{console_error, event, Context, Env, Headers, ScheduleContext, ScheduledEvent};
 
 use crate::api;
-use crate::cache::{IsolateCache, DEFAULT_TTL_SECONDS};
+use crate::cache::{IsolateCache, DEFAULT_TTL_SECONDS, DEFAULT_VERSION_CHECK_SECONDS};
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::error::Error;
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
@@ -196,15 +204,23 @@ thread_local! {
     static CACHE: std::cell::OnceCell<&'static IsolateCache> = const { std::cell::OnceCell::new() };
 }
 
-/// This isolate's cache, made on its first request with `CACHE_TTL_SECONDS` (the
-/// variables of a deployment do not change under a running isolate).
+/// This isolate's cache, made on its first request with `CACHE_TTL_SECONDS` and
+/// `VERSION_CHECK_SECONDS` (the variables of a deployment do not change under a running
+/// isolate).
 fn isolate_cache(env: &Env) -> &'static IsolateCache {
+    let seconds = |name: &str, default: u64| {
+        var(env, name)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(default)
+    };
     CACHE.with(|cell| {
         *cell.get_or_init(|| {
-            let ttl = var(env, "CACHE_TTL_SECONDS")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(DEFAULT_TTL_SECONDS);
-            Box::leak(Box::new(IsolateCache::new(ttl)))
+            let cache = IsolateCache::new(seconds("CACHE_TTL_SECONDS", DEFAULT_TTL_SECONDS))
+                .with_version_check(seconds(
+                    "VERSION_CHECK_SECONDS",
+                    DEFAULT_VERSION_CHECK_SECONDS,
+                ));
+            Box::leak(Box::new(cache))
         })
     })
 }
@@ -215,6 +231,7 @@ struct Platform {
     clients: d1::D1ClientStore,
     stores: d1::D1Stores,
     grants: grants::DurableGrantStore,
+    cache_version: versions::DurableCacheVersion,
     counters: counters::DurableCounters,
     mailer: Box<dyn Mailer>,
     mailbox: Option<d1::D1DevMailbox>,
@@ -239,6 +256,7 @@ impl Platform {
             clients: d1::D1ClientStore::new(env.d1("DB")?),
             stores: d1::D1Stores::new(env.d1("DB")?),
             grants: grants::DurableGrantStore::new(env.durable_object("GRANTS")?),
+            cache_version: versions::DurableCacheVersion::new(env.durable_object("VERSIONS")?),
             counters: counters::DurableCounters::new(env.durable_object("COUNTERS")?),
             mailer,
             mailbox,
@@ -283,6 +301,7 @@ impl Platform {
             keys: &self.stores,
             grants: &self.grants,
             grant_index: &self.stores,
+            cache_version: &self.cache_version,
             counters: &self.counters,
             mailer: self.mailer.as_ref(),
             mailbox: self.mailbox.as_ref().map(|m| m as &dyn Mailbox),
@@ -377,12 +396,19 @@ async fn serve(mut req: worker::Request, env: &Env, ctx: &Context) -> worker::Re
         self_origin,
     };
 
+    let report_round_trips = crate::http::is_loopback(&request.self_origin)
+        && var(env, "REPORT_ROUND_TRIPS").as_deref() == Some("true");
+    round_trips::reset();
     let handled = api::handle(&platform.ports(), request).await;
     platform.publish_after_response(env, ctx);
     if let Some(log) = handled.log {
         console_error!("{log}");
     }
-    Ok(handled.response)
+    let mut response = handled.response;
+    if report_round_trips {
+        response = response.with_header(round_trips::HEADER, &round_trips::report());
+    }
+    Ok(response)
 }
 
 /// A body past the limit, refused in the error shape of the API it was sent to.

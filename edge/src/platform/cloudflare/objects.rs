@@ -13,6 +13,7 @@ pub async fn post_json(
     url: &str,
     json: String,
 ) -> Result<worker::Response, StoreError> {
+    super::round_trips::durable_object();
     let unavailable = |e: worker::Error| StoreError::Unavailable(format!("{url}: {e}"));
     let stub = namespace.get_by_name(name).map_err(unavailable)?;
     let mut init = RequestInit::new();

@@ -132,12 +132,12 @@ impl ClientRow {
 }
 
 pub struct D1ClientStore {
-    db: D1Database,
+    db: super::Db,
 }
 
 impl D1ClientStore {
     pub fn new(db: D1Database) -> Self {
-        D1ClientStore { db }
+        D1ClientStore { db: super::Db(db) }
     }
 }
 

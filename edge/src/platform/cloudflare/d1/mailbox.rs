@@ -13,12 +13,12 @@ use crate::ports::{KeptMail, Mail, MailError, Mailbox, Mailer, StoreError, UnixM
 
 /// The development mailbox on D1: mail is kept in `dev_mailbox` instead of sent.
 pub struct D1DevMailbox {
-    db: D1Database,
+    db: super::Db,
 }
 
 impl D1DevMailbox {
     pub fn new(db: D1Database) -> Self {
-        D1DevMailbox { db }
+        D1DevMailbox { db: super::Db(db) }
     }
 }
 

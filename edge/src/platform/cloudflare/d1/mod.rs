@@ -20,7 +20,7 @@ pub use mailbox::D1DevMailbox;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use wasm_bindgen::JsValue;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use crate::ports::{StoreError, UnixMillis};
 
@@ -48,14 +48,29 @@ fn optional_text(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
+/// The database, counting the statements prepared on it (see `round_trips`).
+struct Db(D1Database);
+
+impl Db {
+    fn prepare<T: Into<String>>(&self, query: T) -> D1PreparedStatement {
+        super::round_trips::d1();
+        self.0.prepare(query)
+    }
+
+    /// Runs statements made with [`Db::prepare`] (counted there) in one transaction.
+    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> worker::Result<Vec<D1Result>> {
+        self.0.batch(statements).await
+    }
+}
+
 /// D1 on the database bound as `DB`: users, sessions, the System Log and signing keys.
 pub struct D1Stores {
-    db: D1Database,
+    db: Db,
 }
 
 impl D1Stores {
     pub fn new(db: D1Database) -> Self {
-        D1Stores { db }
+        D1Stores { db: Db(db) }
     }
 
     async fn changes(
