@@ -116,12 +116,15 @@ pub async fn end_sessions(ports: &Ports<'_>, user_id: &str) -> Result<(), StoreE
     ports.sessions.delete_for_user(user_id).await
 }
 
-/// Deletes the account: sessions end, it leaves every group, and its personal data is
-/// erased (the System Log keeps the id, without address, name, IP address or user
-/// agent). Returns the pseudonymous account, as events name it from now on.
+/// Deletes the account: sessions end, it leaves every group, its grants end and keep
+/// nothing of it, and its personal data is erased (the System Log keeps the id, without
+/// address, name, IP address or user agent). Returns the pseudonymous account, as events
+/// name it from now on. The grants hear first: if one cannot be reached, nothing is
+/// erased and the deletion can be repeated.
 pub async fn erase(ports: &Ports<'_>, user: &User) -> Result<User, StoreError> {
     end_sessions(ports, &user.id).await?;
     ports.groups.remove_user(&user.id).await?;
+    crate::holders::end(ports, &user.id).await?;
     ports.directory.erase(&user.id, ports.clock.now()).await?;
     Ok(User {
         email: String::new(),

@@ -4,7 +4,10 @@
 // Then a bounded refresh load: 8 families refreshed concurrently, every refresh token
 // used exactly once, each rotation accepted once, and a reused token revoking its family.
 // Every token is checked against the JWKS with node:crypto (the edge signs through
-// WebCrypto).
+// WebCrypto). The edge reports each request's D1 statements and Durable Object calls
+// (REPORT_ROUND_TRIPS, loopback only): once warm, refresh, userinfo and introspection
+// make one Durable Object call (the grant, which keeps its person) and read nothing from
+// D1, and a person suspended through SCIM is refused at once all the same.
 import assert from "node:assert/strict";
 import { createCipheriv, createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
@@ -39,7 +42,7 @@ const LOAD_CAP_MS = 90_000;
 let env;
 
 before(async () => {
-  env = await startOidcEdge({ vars: { CACHE_TTL_SECONDS: String(TTL_SECONDS) } });
+  env = await startOidcEdge({ vars: { CACHE_TTL_SECONDS: String(TTL_SECONDS), REPORT_ROUND_TRIPS: "true" } });
 });
 
 after(async () => {
@@ -188,7 +191,98 @@ test("RFC 9700 §4.14.2 under load: 8 concurrent families, every refresh token u
   }
 });
 
-test("no response in this file was a server error, and the signing key went into WebCrypto", () => {
+/** The D1 statements and Durable Object calls the edge made for `response`. */
+function roundTrips(response) {
+  const header = response.headers.get("x-portcullis-round-trips") ?? "";
+  const match = header.match(/^d1=(\d+), do=(\d+)$/);
+  assert.ok(match, `the loopback edge reports its round trips: ${JSON.stringify(header)}`);
+  return { d1: Number(match[1]), durableObject: Number(match[2]) };
+}
+
+/** A person signed in to `spa` with `openid email offline_access`: their tokens. */
+async function signedIn() {
+  const redirect = `${env.rp.origin}/cb`;
+  const user = await createUser(env.edge, "spa");
+  const cookie = await hostedSession(env.edge, "spa", redirect, user);
+  const { params, verifier } = await authorizeWithSession(env.edge, cookie, "spa", redirect);
+  const tokens = await redeem(env.edge, { code: params.get("code"), verifier, clientId: "spa", redirectUri: redirect });
+  assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+  return { user, ...tokens.body };
+}
+
+const refreshSpa = (token) => postForm(env.edge, "/token", { grant_type: "refresh_token", refresh_token: token, client_id: "spa" });
+const userinfo = (accessToken) =>
+  recordingFetch(`${env.edge.api}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+const introspect = (token) => postForm(env.edge, "/introspect", { token }, { auth: basic("web", env.clients.web.client_secret) });
+
+test("grants keep their person: once warm, refresh, userinfo and introspection read nothing from D1", async () => {
+  const person = await signedIn();
+  // Each request once to warm the isolate (keys, clients), then again, measured.
+  const warm = await refreshSpa(person.refresh_token);
+  assert.equal(warm.status, 200, JSON.stringify(warm.body));
+  const refreshed = await refreshSpa(warm.body.refresh_token);
+  assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+  assert.deepEqual(roundTrips(refreshed), { d1: 0, durableObject: 1 }, "refresh: the grant's Durable Object only");
+  const published = await jwks();
+  assert.equal(verifyEs256(refreshed.body.id_token, published).payload.email, person.user.email, "claims from the grant");
+
+  const access = refreshed.body.access_token;
+  await userinfo(access).then((r) => r.text());
+  const info = await userinfo(access);
+  assert.equal(info.status, 200);
+  assert.deepEqual(roundTrips(info), { d1: 0, durableObject: 1 }, "userinfo");
+  assert.equal((await info.json()).email, person.user.email);
+
+  await introspect(access);
+  const active = await introspect(access);
+  assert.equal(active.body.active, true, JSON.stringify(active.body));
+  assert.deepEqual(roundTrips(active), { d1: 0, durableObject: 1 }, "introspection");
+
+  await clientCredentials("web", env.clients.web.client_secret);
+  const issued = await clientCredentials("web", env.clients.web.client_secret);
+  assert.equal(issued.status, 200);
+  assert.deepEqual(roundTrips(issued), { d1: 0, durableObject: 0 }, "client credentials");
+});
+
+test("One policy, every path: a person suspended through SCIM is refused at once by a warm edge, however the token is replayed", async () => {
+  const hr = clientsCli(env.edge.stateDir, [
+    "add", "--id", "hr", "--name", "HR system", "--type", "confidential",
+    "--grant-type", "client_credentials", "--scope", "admin.users.manage",
+  ]);
+  const person = await signedIn();
+  const sub = decodeJws(person.access_token).payload.sub;
+  const refreshed = await refreshSpa(person.refresh_token);
+  assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+  const access = refreshed.body.access_token;
+  assert.equal((await userinfo(access)).status, 200);
+  assert.equal((await introspect(access)).body.active, true);
+
+  const admin = await postForm(env.edge, "/token", { grant_type: "client_credentials" }, { auth: basic("hr", hr.client_secret) });
+  assert.equal(admin.status, 200, JSON.stringify(admin.body));
+  const suspended = await recordingFetch(`${env.edge.api}/scim/v2/Users/${sub}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${admin.body.access_token}`, "content-type": "application/scim+json" },
+    body: JSON.stringify({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", path: "active", value: false }],
+    }),
+  });
+  assert.equal(suspended.status, 200);
+  assert.equal((await suspended.json()).active, false);
+
+  // At once, within the cache's time to live: the grant has heard.
+  const stolen = refreshed.body.refresh_token;
+  const replays = await Promise.all(Array.from({ length: 8 }, () => refreshSpa(stolen)));
+  for (const replay of replays) assertTokenError(replay, "invalid_grant");
+  const info = await userinfo(access);
+  assert.equal(info.status, 401);
+  assert.match(info.headers.get("www-authenticate") ?? "", /invalid_token/);
+  assert.deepEqual((await introspect(access)).body, { active: false });
+  assert.deepEqual((await introspect(stolen)).body, { active: false });
+});
+
+test("no response in this file was a server error, the signing key went into WebCrypto, and the version key was read", () => {
   assertNoServerErrors();
   assert.doesNotMatch(env.edge.output(), /WebCrypto key import failed/);
+  assert.doesNotMatch(env.edge.output(), /cache version (unreadable|not moved)/);
 });

@@ -515,11 +515,6 @@ impl Call<'_> {
                 "The resource changed while this request was handled; read it again.",
             ));
         }
-        // The person's grants answer refresh, userinfo and introspection: they hear of a
-        // suspension or a new address before the change is reported done.
-        if user.holder() != current.holder() {
-            crate::holders::sync(self.ports, &user.id).await?;
-        }
         if suspending {
             crate::lifecycle::end_sessions(self.ports, &user.id).await?;
             self.record(
@@ -544,6 +539,11 @@ impl Call<'_> {
             )
             .await;
         }
+        // The person's grants answer refresh, userinfo and introspection: they hear of a
+        // suspension or a new address before the change is reported done. Every write
+        // passes the person on, so repeating a write whose answer was a failure here
+        // brings the grants up to date.
+        crate::holders::sync(self.ports, &user.id).await?;
         Ok(self.resource(200, &user))
     }
 
@@ -552,8 +552,6 @@ impl Call<'_> {
         self.check_if_match(&current)?;
         // Only the pseudonymous id: the address is gone.
         let erased = crate::lifecycle::erase(self.ports, &current).await?;
-        // Their grants end, and keep nothing of the address or names.
-        crate::holders::sync(self.ports, id).await?;
         self.record(types::USER_DELETE, "An admin deleted a user", Some(&erased))
             .await;
         Ok(Response::empty(204))
