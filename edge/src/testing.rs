@@ -1121,9 +1121,23 @@ impl KeyStore for MemoryKeyStore {
 #[derive(Default)]
 pub struct MemoryGrantStore {
     grants: RefCell<HashMap<String, Grant>>,
+    /// Set: every call fails, as an unreachable Durable Object would.
+    failure: RefCell<Option<String>>,
 }
 
 impl MemoryGrantStore {
+    /// Makes every later call fail (`None`: work again).
+    pub fn fail_with(&self, reason: Option<&str>) {
+        *self.failure.borrow_mut() = reason.map(str::to_string);
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        match self.failure.borrow().as_ref() {
+            Some(reason) => Err(StoreError::Unavailable(reason.clone())),
+            None => Ok(()),
+        }
+    }
+
     /// The grant stored at `reference`, live or not, as its Durable Object holds it.
     pub fn stored(&self, reference: &str) -> Option<Grant> {
         self.grants.borrow().get(reference).cloned()
@@ -1134,6 +1148,7 @@ impl MemoryGrantStore {
 impl GrantStore for MemoryGrantStore {
     async fn create(&self, grant_id: &str, grant: &Grant) -> Result<(), StoreError> {
         round_trip(|t| t.durable_object += 1);
+        self.check()?;
         let mut grants = self.grants.borrow_mut();
         if grants.contains_key(grant_id) {
             return Err(StoreError::Conflict);
@@ -1149,6 +1164,7 @@ impl GrantStore for MemoryGrantStore {
         now: UnixMillis,
     ) -> Result<GrantReply, StoreError> {
         round_trip(|t| t.durable_object += 1);
+        self.check()?;
         let mut grants = self.grants.borrow_mut();
         let (state, reply) = Grant::apply(grants.get(grant_id).cloned(), command, now);
         if let Some(state) = state {

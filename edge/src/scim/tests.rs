@@ -412,15 +412,21 @@ fn rfc7644_3_4_2_4_pages_start_at_one_and_past_the_end_are_empty() {
     assert_scim_error(&unknown, 400, Some("invalidFilter"));
 }
 
-#[test]
-fn suspension_ends_sessions_refresh_and_access_tokens_and_reactivation_keeps_them_dead() {
-    let t = TestPorts::new();
-    let admin = admin_token(&t, "hr", "admin.users.manage");
-    let tokens = tokens_for(&t, "ada@example.com");
+/// An `hr` admin's token, and Ada's tokens and id (she signed in to `demo`).
+fn signed_in_person_and_admin(t: &TestPorts) -> (String, Value, String) {
+    let admin = admin_token(t, "hr", "admin.users.manage");
+    let tokens = tokens_for(t, "ada@example.com");
     let id = claims(tokens["access_token"].as_str().unwrap())["sub"]
         .as_str()
         .unwrap()
         .to_string();
+    (admin, tokens, id)
+}
+
+#[test]
+fn suspension_ends_sessions_refresh_and_access_tokens_and_reactivation_keeps_them_dead() {
+    let t = TestPorts::new();
+    let (admin, tokens, id) = signed_in_person_and_admin(&t);
     t.clock.advance_seconds(1);
     let suspend = patch_op(json!([{"op": "Replace", "path": "active", "value": false}]));
     let suspended = scim(
@@ -468,14 +474,78 @@ fn suspension_ends_sessions_refresh_and_access_tokens_and_reactivation_keeps_the
 }
 
 #[test]
+fn a_suspension_its_grants_did_not_hear_of_answers_503_and_repeating_it_passes_it_on() {
+    let t = TestPorts::new();
+    let (admin, tokens, id) = signed_in_person_and_admin(&t);
+    t.clock.advance_seconds(1);
+    let suspend = || {
+        scim(
+            &t,
+            Method::Patch,
+            &format!("/scim/v2/Users/{id}"),
+            &admin,
+            Some(patch_op(
+                json!([{"op": "replace", "path": "active", "value": false}]),
+            )),
+        )
+    };
+    t.grants.fail_with(Some("grant objects unreachable"));
+    assert_scim_error(&suspend(), 503, None);
+    t.grants.fail_with(None);
+    // Until the suspension is repeated, the grant still answers for the person: the
+    // 503 said the change was not done.
+    assert_eq!(
+        userinfo(&t, tokens["access_token"].as_str().unwrap()).status,
+        200
+    );
+    assert_eq!(json(&suspend())["active"], false);
+    assert_eq!(
+        userinfo(&t, tokens["access_token"].as_str().unwrap()).status,
+        401
+    );
+    let refreshed = refresh(&t, tokens["refresh_token"].as_str().unwrap());
+    assert_eq!(json(&refreshed)["error"], "invalid_grant");
+}
+
+#[test]
+fn a_deletion_its_grants_did_not_hear_of_erases_nothing_and_can_be_repeated() {
+    let t = TestPorts::new();
+    let (admin, tokens, id) = signed_in_person_and_admin(&t);
+    let delete = || {
+        scim(
+            &t,
+            Method::Delete,
+            &format!("/scim/v2/Users/{id}"),
+            &admin,
+            None,
+        )
+    };
+    t.grants.fail_with(Some("grant objects unreachable"));
+    assert_scim_error(&delete(), 503, None);
+    t.grants.fail_with(None);
+    let still = scim(
+        &t,
+        Method::Get,
+        &format!("/scim/v2/Users/{id}"),
+        &admin,
+        None,
+    );
+    assert_eq!(
+        json(&still)["userName"],
+        "ada@example.com",
+        "nothing erased"
+    );
+    assert_eq!(delete().status, 204);
+    assert_eq!(
+        userinfo(&t, tokens["access_token"].as_str().unwrap()).status,
+        401
+    );
+}
+
+#[test]
 fn rfc7644_3_6_delete_erases_personal_data_and_keeps_the_pseudonymous_id() {
     let t = TestPorts::new();
-    let admin = admin_token(&t, "hr", "admin.users.manage");
-    let tokens = tokens_for(&t, "ada@example.com");
-    let id = claims(tokens["access_token"].as_str().unwrap())["sub"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (admin, tokens, id) = signed_in_person_and_admin(&t);
     let deleted = scim(
         &t,
         Method::Delete,
