@@ -11,7 +11,8 @@
 //!   once per check interval (`VERSION_CHECK_SECONDS`, by default
 //!   [`DEFAULT_VERSION_CHECK_SECONDS`]) — one Durable Object round trip every few
 //!   seconds, not one per request — and drops everything it keeps when it moved. A
-//!   change made through this isolate drops its own entries at once.
+//!   change made through this isolate drops its own entries at once. (How the version
+//!   is read and moved: [`crate::cache_version`].)
 //! - **The time to live.** Every entry lives at most `CACHE_TTL_SECONDS` (by default
 //!   [`DEFAULT_TTL_SECONDS`]), so a change written to D1 behind Portcullis's back — a
 //!   client disabled with `scripts/clients`, a key rotated by hand — takes effect
@@ -28,7 +29,6 @@ use std::rc::Rc;
 
 use crate::clients::Client;
 use crate::oauth::key_ring::KeyRing;
-use crate::ports::Ports;
 use crate::time::UnixMillis;
 
 /// How long an isolate keeps keys and clients unless `CACHE_TTL_SECONDS` says otherwise.
@@ -201,39 +201,6 @@ impl IsolateCache {
     }
 }
 
-/// Drops what this isolate keeps if the version key moved since it was last read,
-/// reading it at most once per check interval. Called before any entry is used. A
-/// failed read is logged and changes nothing: entries live out their time to live.
-pub async fn freshen(ports: &Ports<'_>) {
-    let now = ports.clock.now();
-    if !ports.cache.version_due(now) {
-        return;
-    }
-    match ports.cache_version.current().await {
-        Ok(version) => ports.cache.observe_version(version, now),
-        Err(err) => {
-            ports
-                .diagnostics
-                .log(&format!("cache version unreadable: {err:?}"));
-            ports.cache.version_unreadable(now);
-        }
-    }
-}
-
-/// After a change to what isolates keep, made here: this isolate drops its entries at
-/// once, every other within its check interval. If the version cannot be moved, the
-/// others catch up within the time to live (logged).
-pub async fn changed(ports: &Ports<'_>) {
-    ports.cache.clear();
-    match ports.cache_version.bump().await {
-        // Already seen here: this isolate does not drop its next entries again.
-        Ok(version) => ports.cache.observe_version(version, ports.clock.now()),
-        Err(err) => ports
-            .diagnostics
-            .log(&format!("cache version not moved: {err:?}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,31 +284,5 @@ mod tests {
     #[test]
     fn a_cache_that_keeps_nothing_reads_no_version() {
         assert!(!IsolateCache::disabled().version_due(FixedClock::START));
-    }
-
-    #[test]
-    fn a_version_key_that_cannot_be_read_fails_no_request() {
-        struct Down;
-        #[async_trait::async_trait(?Send)]
-        impl crate::ports::CacheVersion for Down {
-            async fn current(&self) -> Result<u64, crate::ports::StoreError> {
-                Err(crate::ports::StoreError::Unavailable("down".into()))
-            }
-            async fn bump(&self) -> Result<u64, crate::ports::StoreError> {
-                Err(crate::ports::StoreError::Unavailable("down".into()))
-            }
-        }
-        let t = crate::testing::TestPorts::with_cache_ttl(60);
-        let ports = Ports {
-            cache_version: &Down,
-            ..t.ports()
-        };
-        let found = pollster::block_on(crate::client_lookup::find(&ports, "demo")).unwrap();
-        assert!(found.is_some());
-        pollster::block_on(crate::oauth::keys::rotate_if_older_than(&ports, 0)).unwrap();
-        assert!(pollster::block_on(crate::oauth::keys::load(&ports)).is_ok());
-        let logged = t.diagnostics.0.borrow().join("\n");
-        assert!(logged.contains("cache version unreadable"), "{logged}");
-        assert!(logged.contains("cache version not moved"), "{logged}");
     }
 }

@@ -10,7 +10,7 @@ use crate::ports::{Ports, StoreError};
 /// The enabled client with this id: from the isolate cache while it is fresh, from the
 /// store otherwise (see [`crate::cache`]).
 pub async fn find(ports: &Ports<'_>, client_id: &str) -> Result<Option<Client>, StoreError> {
-    crate::cache::freshen(ports).await;
+    crate::cache_version::freshen(ports).await;
     let now = ports.clock.now();
     if let Some(client) = ports.cache.client(client_id, now) {
         return Ok(Some(client));
@@ -38,7 +38,7 @@ pub async fn find_in_store(
 
 /// Every enabled client's allowed origins, through the isolate cache like [`find`].
 pub async fn allowed_origins(ports: &Ports<'_>) -> Result<Rc<Vec<String>>, StoreError> {
-    crate::cache::freshen(ports).await;
+    crate::cache_version::freshen(ports).await;
     let now = ports.clock.now();
     if let Some(origins) = ports.cache.allowed_origins(now) {
         return Ok(origins);

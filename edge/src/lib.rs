@@ -16,6 +16,7 @@ pub mod amr;
 pub mod api;
 pub mod attack;
 pub mod cache;
+pub mod cache_version;
 pub mod client_lookup;
 pub mod client_settings;
 pub mod clients;

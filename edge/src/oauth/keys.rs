@@ -72,7 +72,7 @@ fn current_of(keys: &[StoredKey]) -> Option<&StoredKey> {
 /// The key ring: the isolate's while it is fresh (see [`crate::cache`]), otherwise read
 /// from the store, the current private key opened once, and kept.
 pub async fn load(ports: &Ports<'_>) -> Result<Rc<KeyRing>, KeyError> {
-    crate::cache::freshen(ports).await;
+    crate::cache_version::freshen(ports).await;
     let now = ports.clock.now();
     if let Some(ring) = ports.cache.key_ring(now) {
         return Ok(ring);
@@ -137,14 +137,14 @@ pub async fn rotate_if_older_than(
     match current_of(&keys) {
         None => {
             ports.keys.insert_if_none_current(&fresh).await?;
-            crate::cache::changed(ports).await;
+            crate::cache_version::changed(ports).await;
             Ok(Some(fresh.kid))
         }
         Some(current) if now.0.saturating_sub(current.created_at.0) >= max_age_ms => {
             ports.keys.rotate(&current.kid, now, &fresh).await?;
             // This isolate signs with the new key from its next request; others within
             // their version check interval (see crate::cache).
-            crate::cache::changed(ports).await;
+            crate::cache_version::changed(ports).await;
             Ok(Some(fresh.kid))
         }
         Some(_) => Ok(None),
