@@ -214,6 +214,7 @@ async fn token_client(
     let token = bearer_token(authorization)?;
     let ring = keys::load(ports).await.ok()?;
     crate::oauth::tokens::verify_access_token(&ring, issuer, token, ports.clock.now())
+        .await
         .ok()
         .map(|claims| claims.client_id)
 }

@@ -14,13 +14,15 @@ use crate::hooks::model::{
     Attempt, DeliveryMessage, DeliveryStatus, EventHook, InlineHook, InlineHookKind, WebhookRequest,
 };
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
+use crate::oauth::jwks::JwkSet;
+use crate::oauth::key_ring::SoftwareCheck;
 use crate::signals::{Place, Signals};
 use crate::users::{Session, User};
 use crate::webauthn::CredentialRecord;
 use portcullis_shared::system_log::SystemLogEvent;
 
 pub use crate::crypto::random::{RandomUnavailable, SecureRandom};
-pub use crate::crypto::signer::{SignError, Signer};
+pub use crate::crypto::signer::{SignError, SignatureCheck, Signer};
 pub use crate::time::UnixMillis;
 
 /// The current time.
@@ -28,12 +30,17 @@ pub trait Clock {
     fn now(&self) -> UnixMillis;
 }
 
-/// Makes the [`Signer`] of an opened signing key: the platform's fastest way to sign with
-/// it (WebCrypto with a non-extractable key on Workers, `p256` natively). Called once per
-/// key ring an isolate loads, not per token.
+/// Makes the [`Signer`] of an opened signing key, and the [`SignatureCheck`] of the
+/// published keys: the platform's fastest way to sign and verify (WebCrypto on Workers,
+/// `p256` natively). Called once per key ring an isolate loads, not per token.
 #[async_trait(?Send)]
 pub trait SignerFactory {
     async fn signer(&self, key: Es256Signer) -> Box<dyn Signer>;
+
+    /// Checks with `p256` unless the platform has a faster way.
+    async fn check(&self, published: &JwkSet) -> Box<dyn SignatureCheck> {
+        Box::new(SoftwareCheck::new(published))
+    }
 }
 
 /// Signs in software with `p256`: the signer is the key itself.

@@ -244,6 +244,29 @@ test("grants keep their person: once warm, refresh, userinfo and introspection r
   assert.deepEqual(roundTrips(issued), { d1: 0, durableObject: 0 }, "client credentials");
 });
 
+test("RFC 7515 §5.2: the edge's WebCrypto check refuses our tokens altered in payload, signature, key id or algorithm", async () => {
+  const person = await signedIn();
+  const good = person.access_token;
+  assert.equal((await userinfo(good)).status, 200);
+  const [header, payload, signature] = good.split(".");
+  const json = (part) => JSON.parse(Buffer.from(part, "base64url"));
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const flipped = Buffer.from(signature, "base64url");
+  flipped[10] ^= 1;
+  const altered = [
+    [header, encode({ ...json(payload), sub: "someone-else" }), signature].join("."),
+    [header, payload, flipped.toString("base64url")].join("."),
+    [header, payload, flipped.subarray(0, 63).toString("base64url")].join("."),
+    [encode({ ...json(header), kid: "not-ours" }), payload, signature].join("."),
+    [encode({ ...json(header), alg: "none" }), payload, ""].join("."),
+  ];
+  for (const token of altered) {
+    assert.equal((await userinfo(token)).status, 401, token);
+    assert.deepEqual((await introspect(token)).body, { active: false });
+  }
+  assert.equal((await userinfo(good)).status, 200, "the genuine token still works");
+});
+
 test("One policy, every path: a person suspended through SCIM is refused at once by a warm edge, however the token is replayed", async () => {
   const hr = clientsCli(env.edge.stateDir, [
     "add", "--id", "hr", "--name", "HR system", "--type", "confidential",

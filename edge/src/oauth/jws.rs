@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Serialize;
 
-use crate::ports::{SignError, Signer};
+use crate::ports::{SignError, SignatureCheck, Signer};
 
 /// The JOSE header we emit.
 #[derive(Serialize)]
@@ -62,14 +62,13 @@ struct ParsedHeader {
     typ: Option<String>,
 }
 
-/// Verifies a compact ES256 JWS of type `typ` against `keys` and returns its claims.
-/// Claim checks (issuer, audience, expiry) are the caller's.
-pub fn verify_compact<C: serde::de::DeserializeOwned>(
+/// Verifies a compact ES256 JWS of type `typ` with `keys` (our published keys) and
+/// returns its claims. Claim checks (issuer, audience, expiry) are the caller's.
+pub async fn verify_compact<C: serde::de::DeserializeOwned>(
     token: &str,
     typ: &str,
-    keys: &super::jwks::JwkSet,
+    keys: &dyn SignatureCheck,
 ) -> Result<C, VerifyError> {
-    use p256::ecdsa::signature::Verifier;
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -89,15 +88,14 @@ pub fn verify_compact<C: serde::de::DeserializeOwned>(
     if !parsed.typ.is_some_and(|t| t.eq_ignore_ascii_case(typ)) {
         return Err(VerifyError::WrongType);
     }
-    let key = parsed
+    let kid = parsed
         .kid
-        .and_then(|kid| keys.keys.iter().find(|k| k.kid == kid))
-        .and_then(|jwk| jwk.verifying_key())
+        .filter(|kid| keys.knows(kid))
         .ok_or(VerifyError::UnknownKey)?;
-    let signature = p256::ecdsa::Signature::from_slice(&decode(signature)?)
-        .map_err(|_| VerifyError::BadSignature)?;
+    let signature = decode(signature)?;
     let signed = &token[..header.len() + 1 + payload.len()];
-    key.verify(signed.as_bytes(), &signature)
-        .map_err(|_| VerifyError::BadSignature)?;
+    if !keys.verifies(&kid, signed.as_bytes(), &signature).await {
+        return Err(VerifyError::BadSignature);
+    }
     serde_json::from_slice(&decode(payload)?).map_err(|_| VerifyError::Malformed)
 }

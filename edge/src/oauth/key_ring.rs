@@ -1,13 +1,54 @@
 //! The signing keys as the token endpoint and the JWKS see them, once loaded (see
 //! [`crate::oauth::keys`]): what an isolate keeps between requests.
 
-use crate::crypto::signer::Signer;
+use async_trait::async_trait;
+use p256::ecdsa::signature::Verifier;
+use p256::ecdsa::{Signature, VerifyingKey};
+
+use crate::crypto::signer::{SignatureCheck, Signer};
 use crate::oauth::jwks::{EcJwk, JwkSet};
+
+/// The published keys, parsed once, checking with `p256`.
+pub struct SoftwareCheck {
+    keys: Vec<(String, VerifyingKey)>,
+}
+
+impl SoftwareCheck {
+    pub fn new(published: &JwkSet) -> SoftwareCheck {
+        SoftwareCheck {
+            keys: published
+                .keys
+                .iter()
+                .filter_map(|jwk| Some((jwk.kid.clone(), jwk.verifying_key()?)))
+                .collect(),
+        }
+    }
+
+    fn key(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key)
+    }
+}
+
+#[async_trait(?Send)]
+impl SignatureCheck for SoftwareCheck {
+    fn knows(&self, kid: &str) -> bool {
+        self.key(kid).is_some()
+    }
+
+    async fn verifies(&self, kid: &str, message: &[u8], signature: &[u8]) -> bool {
+        let (Some(key), Ok(signature)) = (self.key(kid), Signature::from_slice(signature)) else {
+            return false;
+        };
+        key.verify(message, &signature).is_ok()
+    }
+}
 
 /// The keys as the token endpoint and the JWKS see them.
 pub struct KeyRing {
     /// Signs new tokens (see [`crate::ports::SignerFactory`]).
     pub signer: Box<dyn Signer>,
+    /// Checks our own tokens when they come back, against [`KeyRing::published`].
+    pub check: Box<dyn SignatureCheck>,
     /// What `jwks_uri` publishes: the current key and recently retired ones.
     pub published: JwkSet,
     /// [`KeyRing::published`] as served, and its entity tag (RFC 9110 §8.8.3).
@@ -15,12 +56,17 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    pub(crate) fn new(signer: Box<dyn Signer>, published: JwkSet) -> KeyRing {
+    pub(crate) fn new(
+        signer: Box<dyn Signer>,
+        check: Box<dyn SignatureCheck>,
+        published: JwkSet,
+    ) -> KeyRing {
         // Serialising a struct of strings cannot fail.
         let json = serde_json::to_string(&published).unwrap_or_default();
         let etag = format!("\"{}\"", &crate::crypto::sha256_hex(&json)[..32]);
         KeyRing {
             signer,
+            check,
             published,
             jwks: (json, etag),
         }

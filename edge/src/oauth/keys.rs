@@ -102,7 +102,9 @@ async fn load_from_store(ports: &Ports<'_>) -> Result<KeyRing, KeyError> {
     let signer = Es256Signer::open(&current.kid, &current.sealed_private_key, kek)
         .map_err(|_| KeyError::Unsealable(current.kid.clone()))?;
     let signer = ports.signers.signer(signer).await;
-    Ok(KeyRing::new(signer, published(&keys, ports.clock.now())))
+    let published = published(&keys, ports.clock.now());
+    let check = ports.signers.check(&published).await;
+    Ok(KeyRing::new(signer, check, published))
 }
 
 /// The JWKS at `now`: the current key first, then retired keys still within their

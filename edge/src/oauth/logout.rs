@@ -38,7 +38,7 @@ pub async fn handle(
             let ring = keys::load(ports)
                 .await
                 .map_err(|e| Error::Internal(format!("signing keys: {e:?}")))?;
-            match verify_id_token_hint(&ring, issuer, token) {
+            match verify_id_token_hint(&ring, issuer, token).await {
                 Ok(claims) => Some(claims),
                 Err(_) => return Ok(error_page(400, "The id_token_hint is not valid.")),
             }

@@ -36,6 +36,7 @@ pub async fn handle(
         None => {
             let ring = keys::load(ports).await?;
             let grant = verify_access_token(&ring, issuer, token, now)
+                .await
                 .ok()
                 .filter(|claims| claims.client_id == client.id)
                 .and_then(|claims| claims.grant);

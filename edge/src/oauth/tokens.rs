@@ -185,13 +185,14 @@ pub enum InvalidToken {
 /// issuer, an audience of ours (any resource) and expiry (RFC 9068 §4). Whether its
 /// grant is still alive is the caller's next check; whether the audience is the
 /// caller's own, a resource's (see [`live_access_token_for`]).
-pub fn verify_access_token(
+pub async fn verify_access_token(
     ring: &KeyRing,
     issuer: &str,
     token: &str,
     now: UnixMillis,
 ) -> Result<AccessTokenClaims, InvalidToken> {
-    let claims: AccessTokenClaims = verify_compact(token, TYP_ACCESS_TOKEN, &ring.published)
+    let claims: AccessTokenClaims = verify_compact(token, TYP_ACCESS_TOKEN, ring.check.as_ref())
+        .await
         .map_err(InvalidToken::Signature)?;
     if claims.iss != issuer {
         return Err(InvalidToken::WrongIssuer);
@@ -224,7 +225,7 @@ pub async fn live_access_token(
     token: &str,
 ) -> Result<Option<LiveToken>, StoreError> {
     let now = ports.clock.now();
-    let Ok(claims) = verify_access_token(ring, issuer, token, now) else {
+    let Ok(claims) = verify_access_token(ring, issuer, token, now).await else {
         return Ok(None);
     };
     let Some(reference) = claims.grant.as_ref() else {
@@ -269,13 +270,14 @@ pub async fn live_access_token_for(
 
 /// Verifies an ID token we issued, ignoring its expiry: RP-initiated logout accepts an
 /// expired `id_token_hint` (OIDC RP-Initiated Logout 1.0 §2).
-pub fn verify_id_token_hint(
+pub async fn verify_id_token_hint(
     ring: &KeyRing,
     issuer: &str,
     token: &str,
 ) -> Result<IdTokenClaims, InvalidToken> {
-    let claims: IdTokenClaims =
-        verify_compact(token, TYP_ID_TOKEN, &ring.published).map_err(InvalidToken::Signature)?;
+    let claims: IdTokenClaims = verify_compact(token, TYP_ID_TOKEN, ring.check.as_ref())
+        .await
+        .map_err(InvalidToken::Signature)?;
     if claims.iss != issuer {
         return Err(InvalidToken::WrongIssuer);
     }
@@ -291,6 +293,15 @@ mod tests {
     use base64::Engine;
 
     const ISS: &str = "https://id.example";
+
+    fn verify(
+        ring: &KeyRing,
+        issuer: &str,
+        token: &str,
+        now: UnixMillis,
+    ) -> Result<AccessTokenClaims, InvalidToken> {
+        pollster::block_on(verify_access_token(ring, issuer, token, now))
+    }
 
     fn minted(t: &TestPorts, scopes: &[&str]) -> (std::rc::Rc<KeyRing>, Minted) {
         minted_for(t, scopes, Resource::Issuer)
@@ -365,10 +376,10 @@ mod tests {
     fn rfc9068_access_token_verifies_and_is_refused_when_expired_or_for_another_audience() {
         let t = TestPorts::new();
         let (ring, m) = minted(&t, &["openid"]);
-        let claims = verify_access_token(&ring, ISS, &m.access_token, t.clock.now()).unwrap();
+        let claims = verify(&ring, ISS, &m.access_token, t.clock.now()).unwrap();
         assert_eq!(claims.grant, Some(GrantRef::of("g1")));
         assert_eq!(
-            verify_access_token(
+            verify(
                 &ring,
                 "https://other.example",
                 &m.access_token,
@@ -378,7 +389,7 @@ mod tests {
         );
         t.clock.advance_seconds(m.expires_in);
         assert_eq!(
-            verify_access_token(&ring, ISS, &m.access_token, t.clock.now()),
+            verify(&ring, ISS, &m.access_token, t.clock.now()),
             Err(InvalidToken::Expired)
         );
     }
@@ -389,14 +400,14 @@ mod tests {
         let now = t.clock.now();
         let granted = ["openid", "email", "account", "offline_access"];
         let (ring, m) = minted_for(&t, &granted, Resource::Issuer);
-        let claims = verify_access_token(&ring, ISS, &m.access_token, now).unwrap();
+        let claims = verify(&ring, ISS, &m.access_token, now).unwrap();
         assert_eq!(claims.aud, ISS);
         assert_eq!(claims.scope, "openid email offline_access");
         assert_eq!(m.scope, claims.scope);
         assert!(m.id_token.is_some());
 
         let (ring, m) = minted_for(&t, &granted, Resource::AccountApi);
-        let claims = verify_access_token(&ring, ISS, &m.access_token, now).unwrap();
+        let claims = verify(&ring, ISS, &m.access_token, now).unwrap();
         assert_eq!(claims.aud, "https://id.example/v1/me");
         assert_eq!(claims.scope, "account");
         assert_eq!(claims.auth_time, Some(now.0 / 1000));
@@ -413,7 +424,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            verify_access_token(&ring, ISS, &token, now),
+            verify(&ring, ISS, &token, now),
             Err(InvalidToken::WrongAudience)
         );
     }
@@ -431,7 +442,7 @@ mod tests {
             parts[1]
         );
         assert_eq!(
-            verify_access_token(&ring, ISS, &none, now),
+            verify(&ring, ISS, &none, now),
             Err(InvalidToken::Signature(VerifyError::WrongAlgorithm))
         );
         let kid = format!(
@@ -441,12 +452,12 @@ mod tests {
             parts[2]
         );
         assert_eq!(
-            verify_access_token(&ring, ISS, &kid, now),
+            verify(&ring, ISS, &kid, now),
             Err(InvalidToken::Signature(VerifyError::UnknownKey))
         );
         // An ID token is not an access token (wrong typ and audience).
         assert_eq!(
-            verify_access_token(&ring, ISS, m.id_token.as_deref().unwrap(), now),
+            verify(&ring, ISS, m.id_token.as_deref().unwrap(), now),
             Err(InvalidToken::Signature(VerifyError::WrongType))
         );
         let mut claims = payload(&m.access_token);
@@ -458,7 +469,7 @@ mod tests {
             parts[2]
         );
         assert_eq!(
-            verify_access_token(&ring, ISS, &altered, now),
+            verify(&ring, ISS, &altered, now),
             Err(InvalidToken::Signature(VerifyError::BadSignature))
         );
     }

@@ -1,6 +1,8 @@
-//! ES256 through WebCrypto (`crypto.subtle.sign` with ECDSA P-256 and SHA-256): the
-//! runtime's native code instead of `p256` compiled to wasm. The opened key is imported
-//! once per key ring as a non-extractable `CryptoKey`; the wasm copy is dropped.
+//! ES256 through WebCrypto (`crypto.subtle.sign` and `verify` with ECDSA P-256 and
+//! SHA-256): the runtime's native code instead of `p256` compiled to wasm. The opened key
+//! is imported once per key ring as a non-extractable `CryptoKey`; the wasm copy is
+//! dropped. The published keys are imported once per key ring too, to check our own
+//! tokens when they come back.
 //!
 //! WebCrypto's ECDSA signature is already the JOSE form (RFC 7518 §3.4: `r ‖ s`, 64
 //! bytes), not DER.
@@ -11,7 +13,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::crypto::es256::Es256Signer;
-use crate::ports::{SignError, Signer, SignerFactory};
+use crate::oauth::jwks::JwkSet;
+use crate::oauth::key_ring::SoftwareCheck;
+use crate::ports::{SignError, SignatureCheck, Signer, SignerFactory};
 
 /// Imports keys into WebCrypto; with `software`, signs with `p256` instead (the
 /// `SIGNING=software` variable, to compare the two).
@@ -33,6 +37,114 @@ impl SignerFactory for WebCryptoSigners {
                 Box::new(key)
             }
         }
+    }
+
+    async fn check(&self, published: &JwkSet) -> Box<dyn SignatureCheck> {
+        if self.software {
+            return Box::new(SoftwareCheck::new(published));
+        }
+        match WebCryptoCheck::import(published).await {
+            Ok(check) => Box::new(check),
+            Err(err) => {
+                // Still checks, only slower.
+                worker::console_error!("WebCrypto key import failed, verifying with p256: {err:?}");
+                Box::new(SoftwareCheck::new(published))
+            }
+        }
+    }
+}
+
+/// The published ES256 keys held by WebCrypto, by `kid`.
+struct WebCryptoCheck {
+    subtle: Object,
+    keys: Vec<(String, JsValue)>,
+    params: Object,
+}
+
+fn subtle() -> Result<Object, JsValue> {
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?;
+    Reflect::get(&crypto, &JsValue::from_str("subtle"))?.dyn_into()
+}
+
+/// `{name: "ECDSA", namedCurve: "P-256"}` and `{name: "ECDSA", hash: "SHA-256"}`.
+fn ecdsa_p256() -> Result<(Object, Object), JsValue> {
+    let algorithm = Object::new();
+    set(&algorithm, "name", &JsValue::from_str("ECDSA"))?;
+    set(&algorithm, "namedCurve", &JsValue::from_str("P-256"))?;
+    let params = Object::new();
+    set(&params, "name", &JsValue::from_str("ECDSA"))?;
+    set(&params, "hash", &JsValue::from_str("SHA-256"))?;
+    Ok((algorithm, params))
+}
+
+/// Imports a JWK of `members` for `usage`, never extractable.
+async fn import_jwk(
+    subtle: &Object,
+    members: &[(&str, &str)],
+    algorithm: &Object,
+    usage: &str,
+) -> Result<JsValue, JsValue> {
+    let jwk = Object::new();
+    for (name, value) in members {
+        set(&jwk, name, &JsValue::from_str(value))?;
+    }
+    let args = Array::of5(
+        &JsValue::from_str("jwk"),
+        &jwk,
+        algorithm,
+        &JsValue::FALSE,
+        &Array::of1(&JsValue::from_str(usage)),
+    );
+    call(subtle, "importKey", &args).await
+}
+
+impl WebCryptoCheck {
+    async fn import(published: &JwkSet) -> Result<WebCryptoCheck, JsValue> {
+        let subtle = subtle()?;
+        let (algorithm, params) = ecdsa_p256()?;
+        let mut keys = Vec::new();
+        for jwk in &published.keys {
+            let members = [
+                ("kty", jwk.kty.as_str()),
+                ("crv", jwk.crv.as_str()),
+                ("x", jwk.x.as_str()),
+                ("y", jwk.y.as_str()),
+            ];
+            let key = import_jwk(&subtle, &members, &algorithm, "verify").await?;
+            keys.push((jwk.kid.clone(), key));
+        }
+        Ok(WebCryptoCheck {
+            subtle,
+            keys,
+            params,
+        })
+    }
+
+    fn key(&self, kid: &str) -> Option<&JsValue> {
+        self.keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key)
+    }
+}
+
+#[async_trait(?Send)]
+impl SignatureCheck for WebCryptoCheck {
+    fn knows(&self, kid: &str) -> bool {
+        self.key(kid).is_some()
+    }
+
+    async fn verifies(&self, kid: &str, message: &[u8], signature: &[u8]) -> bool {
+        // RFC 7518 §3.4: an ES256 signature is exactly `r ‖ s`, 64 bytes.
+        let Some(key) = self.key(kid).filter(|_| signature.len() == 64) else {
+            return false;
+        };
+        let args = Array::of4(
+            &self.params,
+            key,
+            &Uint8Array::from(signature),
+            &Uint8Array::from(message),
+        );
+        call(&self.subtle, "verify", &args)
+            .await
+            .is_ok_and(|valid| valid.as_bool() == Some(true))
     }
 }
 
@@ -59,35 +171,18 @@ async fn call(object: &Object, name: &str, args: &Array) -> Result<JsValue, JsVa
 
 impl WebCryptoSigner {
     async fn import(key: &Es256Signer) -> Result<WebCryptoSigner, JsValue> {
-        let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?;
-        let subtle: Object = Reflect::get(&crypto, &JsValue::from_str("subtle"))?.dyn_into()?;
+        let subtle = subtle()?;
         let (x, y, d) = key.private_jwk_members();
-        let jwk = Object::new();
-        for (name, value) in [
+        let (algorithm, params) = ecdsa_p256()?;
+        let members = [
             ("kty", "EC"),
             ("crv", "P-256"),
-            ("x", &x),
-            ("y", &y),
-            ("d", &d),
-        ] {
-            set(&jwk, name, &JsValue::from_str(value))?;
-        }
-        let algorithm = Object::new();
-        set(&algorithm, "name", &JsValue::from_str("ECDSA"))?;
-        set(&algorithm, "namedCurve", &JsValue::from_str("P-256"))?;
-        let usages = Array::of1(&JsValue::from_str("sign"));
-        let args = Array::of5(
-            &JsValue::from_str("jwk"),
-            &jwk,
-            &algorithm,
-            // Not extractable: the key never comes back out of WebCrypto.
-            &JsValue::FALSE,
-            &usages,
-        );
-        let imported = call(&subtle, "importKey", &args).await?;
-        let params = Object::new();
-        set(&params, "name", &JsValue::from_str("ECDSA"))?;
-        set(&params, "hash", &JsValue::from_str("SHA-256"))?;
+            ("x", x.as_str()),
+            ("y", y.as_str()),
+            ("d", d.as_str()),
+        ];
+        // Not extractable: the key never comes back out of WebCrypto.
+        let imported = import_jwk(&subtle, &members, &algorithm, "sign").await?;
         Ok(WebCryptoSigner {
             key_id: crate::ports::Signer::key_id(key).to_string(),
             subtle,
