@@ -8,6 +8,11 @@ use p256::ecdsa::{Signature, VerifyingKey};
 use crate::crypto::signer::{SignatureCheck, Signer};
 use crate::oauth::jwks::{EcJwk, JwkSet};
 
+/// The key named `kid` among published keys held in some form.
+pub fn by_kid<'a, K>(keys: &'a [(String, K)], kid: &str) -> Option<&'a K> {
+    keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key)
+}
+
 /// The published keys, parsed once, checking with `p256`.
 pub struct SoftwareCheck {
     keys: Vec<(String, VerifyingKey)>,
@@ -23,20 +28,17 @@ impl SoftwareCheck {
                 .collect(),
         }
     }
-
-    fn key(&self, kid: &str) -> Option<&VerifyingKey> {
-        self.keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key)
-    }
 }
 
 #[async_trait(?Send)]
 impl SignatureCheck for SoftwareCheck {
     fn knows(&self, kid: &str) -> bool {
-        self.key(kid).is_some()
+        by_kid(&self.keys, kid).is_some()
     }
 
     async fn verifies(&self, kid: &str, message: &[u8], signature: &[u8]) -> bool {
-        let (Some(key), Ok(signature)) = (self.key(kid), Signature::from_slice(signature)) else {
+        let key = by_kid(&self.keys, kid);
+        let (Some(key), Ok(signature)) = (key, Signature::from_slice(signature)) else {
             return false;
         };
         key.verify(message, &signature).is_ok()

@@ -14,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::crypto::es256::Es256Signer;
 use crate::oauth::jwks::JwkSet;
-use crate::oauth::key_ring::SoftwareCheck;
+use crate::oauth::key_ring::{by_kid, SoftwareCheck};
 use crate::ports::{SignError, SignatureCheck, Signer, SignerFactory};
 
 /// Imports keys into WebCrypto; with `software`, signs with `p256` instead (the
@@ -119,21 +119,17 @@ impl WebCryptoCheck {
             params,
         })
     }
-
-    fn key(&self, kid: &str) -> Option<&JsValue> {
-        self.keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key)
-    }
 }
 
 #[async_trait(?Send)]
 impl SignatureCheck for WebCryptoCheck {
     fn knows(&self, kid: &str) -> bool {
-        self.key(kid).is_some()
+        by_kid(&self.keys, kid).is_some()
     }
 
     async fn verifies(&self, kid: &str, message: &[u8], signature: &[u8]) -> bool {
         // RFC 7518 §3.4: an ES256 signature is exactly `r ‖ s`, 64 bytes.
-        let Some(key) = self.key(kid).filter(|_| signature.len() == 64) else {
+        let Some(key) = by_kid(&self.keys, kid).filter(|_| signature.len() == 64) else {
             return false;
         };
         let args = Array::of4(
