@@ -95,7 +95,7 @@ impl Call<'_, '_> {
             .clients
             .create(&settings, hash.as_deref(), now)
             .await?;
-        self.forget(&settings.id);
+        self.forget().await;
         let created = self
             .ports
             .clients
@@ -142,7 +142,7 @@ impl Call<'_, '_> {
         {
             return Err(Failure::NotFound);
         }
-        self.forget(id);
+        self.forget().await;
         let updated = self.existing(id).await?;
         self.record(
             types::APP_UPDATE,
@@ -158,7 +158,7 @@ impl Call<'_, '_> {
         if !self.ports.clients.delete(id).await? {
             return Err(Failure::NotFound);
         }
-        self.forget(id);
+        self.forget().await;
         self.record(
             types::APP_DELETE,
             "An admin deleted a client",
@@ -183,7 +183,7 @@ impl Call<'_, '_> {
         {
             return Err(Failure::NotFound);
         }
-        self.forget(id);
+        self.forget().await;
         self.record(
             types::APP_SECRET_ROTATE,
             "An admin gave a client a new secret",
@@ -201,10 +201,10 @@ impl Call<'_, '_> {
         self.ports.clients.read(id).await?.ok_or(Failure::NotFound)
     }
 
-    /// This isolate forgets the client and the origins at once.
-    fn forget(&self, id: &str) {
-        self.ports.cache.forget_client(id);
-        self.ports.cache.forget_allowed_origins();
+    /// A client changed: this isolate forgets what it keeps at once, every other within
+    /// its version check interval (see [`crate::cache_version`]).
+    async fn forget(&self) {
+        crate::cache_version::changed(self.ports).await;
     }
 
     fn new_id(&self) -> Result<String, Failure> {

@@ -87,6 +87,9 @@ async fn apply(
     let now = ports.clock.now();
     let store = |next: User| async move {
         if ports.directory.update(&next, user.updated_at).await? {
+            // The person's grants answer refresh, userinfo and introspection: they hear
+            // of it before the action is reported done.
+            crate::holders::sync(ports, &next.id).await?;
             Ok(next)
         } else {
             // Changed meanwhile (a concurrent action): nothing was done.
