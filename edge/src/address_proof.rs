@@ -50,7 +50,11 @@ pub async fn prove(
     let now = ports.clock.now();
     let passkeys = ports.credentials.for_user(&user.id).await?;
     let apps = ports.factors.totp_for(&user.id).await?;
-    let had_credentials = user.password_hash.is_some() || !passkeys.is_empty() || !apps.is_empty();
+    let identities = ports.connections.identities_for(&user.id).await?;
+    let had_credentials = user.password_hash.is_some()
+        || !passkeys.is_empty()
+        || !apps.is_empty()
+        || !identities.is_empty();
     let wipe = by == ProvenBy::MailboxAlone && had_credentials;
     if wipe {
         for passkey in &passkeys {
@@ -61,6 +65,11 @@ pub async fn prove(
         }
         // Second factors too: an authenticator app planted beside a password would
         // otherwise be asked of the owner, who never had it.
+        // A provider's identity that came with an address it did not verify is a
+        // credential planted before the proof like any other.
+        for identity in &identities {
+            ports.connections.unlink(&user.id, &identity.id).await?;
+        }
         for app in &apps {
             ports.factors.delete_totp(&user.id, &app.id).await?;
         }

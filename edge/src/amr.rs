@@ -24,6 +24,9 @@ pub enum Method {
     User,
     /// Multiple-factor authentication: the methods listed prove more than one factor.
     Mfa,
+    /// Federated: an upstream identity provider authenticated the person (not an RFC
+    /// 8176 value; the one Microsoft Entra ID uses).
+    Fed,
 }
 
 impl Method {
@@ -36,6 +39,7 @@ impl Method {
             Method::Hwk => "hwk",
             Method::User => "user",
             Method::Mfa => "mfa",
+            Method::Fed => "fed",
         }
     }
 }

@@ -28,6 +28,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::clients::Client;
+use crate::federation::provider::{Provider, PROVIDER_TTL_SECONDS};
+use crate::federation::Connection;
 use crate::oauth::key_ring::KeyRing;
 use crate::time::UnixMillis;
 
@@ -66,6 +68,11 @@ pub struct IsolateCache {
     key_ring: RefCell<Option<Fresh<Rc<KeyRing>>>>,
     clients: RefCell<HashMap<String, Fresh<Client>>>,
     origins: RefCell<Option<Fresh<Rc<Vec<String>>>>>,
+    connections: RefCell<Option<Fresh<Rc<Vec<Connection>>>>>,
+    /// Upstream providers' metadata and keys, by issuer: kept for
+    /// [`PROVIDER_TTL_SECONDS`] whenever the cache keeps anything (they change rarely,
+    /// and a rotated key is fetched when a token names it).
+    providers: RefCell<HashMap<String, Fresh<Rc<Provider>>>>,
 }
 
 impl IsolateCache {
@@ -77,6 +84,8 @@ impl IsolateCache {
             key_ring: RefCell::new(None),
             clients: RefCell::new(HashMap::new()),
             origins: RefCell::new(None),
+            connections: RefCell::new(None),
+            providers: RefCell::new(HashMap::new()),
         }
     }
 
@@ -189,6 +198,43 @@ impl IsolateCache {
     /// Every enabled client's allowed origins, if read less than the time to live ago.
     pub fn allowed_origins(&self, now: UnixMillis) -> Option<Rc<Vec<String>>> {
         self.origins.borrow().as_ref().and_then(|f| f.at(now))
+    }
+
+    /// Every enabled federation connection, if read less than the time to live ago.
+    pub fn connections(&self, now: UnixMillis) -> Option<Rc<Vec<Connection>>> {
+        self.connections.borrow().as_ref().and_then(|f| f.at(now))
+    }
+
+    pub fn keep_connections(&self, connections: Rc<Vec<Connection>>, now: UnixMillis) {
+        if let Some(until) = self.until(now) {
+            *self.connections.borrow_mut() = Some(Fresh {
+                value: connections,
+                until,
+            });
+        }
+    }
+
+    /// The provider with this issuer, if fetched less than [`PROVIDER_TTL_SECONDS`] ago.
+    pub fn provider(&self, issuer: &str, now: UnixMillis) -> Option<Rc<Provider>> {
+        self.providers.borrow().get(issuer).and_then(|f| f.at(now))
+    }
+
+    pub fn keep_provider(&self, issuer: &str, provider: Rc<Provider>, now: UnixMillis) {
+        if self.ttl_ms == 0 {
+            return;
+        }
+        let mut providers = self.providers.borrow_mut();
+        // Issuers come from configured connections only, but stay bounded all the same.
+        if providers.len() >= MAX_CLIENTS && !providers.contains_key(issuer) {
+            providers.clear();
+        }
+        providers.insert(
+            issuer.to_string(),
+            Fresh {
+                value: provider,
+                until: now.plus_seconds(PROVIDER_TTL_SECONDS),
+            },
+        );
     }
 
     pub fn keep_allowed_origins(&self, origins: Rc<Vec<String>>, now: UnixMillis) {

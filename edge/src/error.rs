@@ -82,6 +82,16 @@ pub enum Error {
     MfaRequired {
         max_age: u64,
     },
+    /// No enabled connection of that id for the client.
+    ConnectionNotFound,
+    /// Signing in with the provider failed; the detail (what did not validate) is for
+    /// logs.
+    FederationFailed(String),
+    /// The provider's `state` is missing, unknown, used, or from another browser.
+    StateInvalid,
+    /// An account has the provider's address: the person signs in to it first.
+    LinkProofRequired,
+    IdentityNotFound,
 }
 
 impl Error {
@@ -120,6 +130,10 @@ impl Error {
             Error::LastFactor => ErrorCode::LastFactor,
             Error::MfaRequired { .. } => ErrorCode::MfaRequired,
             Error::RegistrationDenied(_) => ErrorCode::RegistrationDenied,
+            Error::ConnectionNotFound => ErrorCode::ConnectionNotFound,
+            Error::FederationFailed(_) | Error::StateInvalid => ErrorCode::FederationFailed,
+            Error::LinkProofRequired => ErrorCode::LinkProofRequired,
+            Error::IdentityNotFound => ErrorCode::IdentityNotFound,
         }
     }
 
@@ -146,6 +160,10 @@ impl Error {
             ErrorCode::InsufficientScope => 403,
             ErrorCode::PasskeyNotFound => 404,
             ErrorCode::LastSignInMethod => 409,
+            ErrorCode::ConnectionNotFound | ErrorCode::IdentityNotFound => 404,
+            // The provider's answer was refused; the request that carried it is at fault.
+            ErrorCode::FederationFailed => 400,
+            ErrorCode::LinkProofRequired => 409,
             ErrorCode::CodeInvalid => 401,
             // Every remaining code is a failed WebAuthn check: the request was at fault.
             _ => 400,
@@ -239,6 +257,14 @@ impl Error {
             Error::MfaRequired { .. } => {
                 "Sign in again with a second factor: this change needs one.".into()
             }
+            Error::ConnectionNotFound => "That sign-in provider is not offered here.".into(),
+            Error::FederationFailed(_) | Error::StateInvalid => {
+                "Signing in with the provider didn't work. Start again.".into()
+            }
+            Error::LinkProofRequired => {
+                "An account already uses this address. Sign in to it to link the provider.".into()
+            }
+            Error::IdentityNotFound => "That provider account is not linked to this account.".into(),
         }
     }
 
@@ -252,6 +278,7 @@ impl Error {
             Error::RandomUnavailable => Some("secure random source failed".into()),
             Error::Internal(reason) => Some(reason.clone()),
             Error::HumanCheckFailed(reason) => Some(format!("human check: {reason}")),
+            Error::FederationFailed(reason) => Some(format!("federation: {reason}")),
             _ => None,
         }
     }
@@ -365,6 +392,11 @@ mod tests {
             Error::LinkExpired,
             Error::HumanCheckRequired,
             Error::HumanCheckFailed("timeout-or-duplicate".into()),
+            Error::ConnectionNotFound,
+            Error::FederationFailed("connection corp: WrongAudience".into()),
+            Error::StateInvalid,
+            Error::LinkProofRequired,
+            Error::IdentityNotFound,
         ]
         .into_iter()
         .chain(CeremonyError::ALL.map(Error::Ceremony))

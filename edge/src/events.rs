@@ -96,6 +96,12 @@ pub mod types {
     pub const FACTOR_ACTIVATE: &str = "user.mfa.factor.activate";
     pub const FACTOR_UPDATE: &str = "user.mfa.factor.update";
     pub const FACTOR_DEACTIVATE: &str = "user.mfa.factor.deactivate";
+    /// A sign-in through an enterprise or generic OpenID Connect provider.
+    pub const AUTH_VIA_IDP: &str = "user.authentication.auth_via_IDP";
+    /// A sign-in through a social provider (Google, Apple, Microsoft, GitHub).
+    pub const AUTH_VIA_SOCIAL: &str = "user.authentication.auth_via_social";
+    pub const IDENTITY_LINK: &str = "user.identity.link";
+    pub const IDENTITY_UNLINK: &str = "user.identity.unlink";
     pub const AUTH_VIA_EMAIL: &str = "user.authentication.auth_via_email";
     pub const EMAIL_VERIFY: &str = "user.email.verify";
     pub const EMAIL_SEND: &str = "system.email.send";

@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod email;
 pub mod error;
 pub mod events;
+pub mod federation;
 pub mod flows;
 pub mod holders;
 pub mod hooks;

@@ -10,6 +10,7 @@ use crate::client_settings::{ClientResource, ClientSettings};
 use crate::clients::Client;
 use crate::crypto::es256::Es256Signer;
 use crate::crypto::sealing::KeyEncryptionKey;
+use crate::federation::{Connection, FederatedIdentity};
 use crate::hooks::model::{
     Attempt, DeliveryMessage, DeliveryStatus, EventHook, InlineHook, InlineHookKind, WebhookRequest,
 };
@@ -431,8 +432,8 @@ impl HttpAnswer {
 /// The most of an answer's body that is read.
 pub const MAX_ANSWER_BYTES: usize = 16 * 1024;
 
-/// Outbound HTTP to the customer's endpoints (event and inline hooks). Redirects are not
-/// followed.
+/// Outbound HTTP to the customer's endpoints (event and inline hooks) and to upstream
+/// sign-in providers (discovery, keys, token endpoint). Redirects are not followed.
 #[async_trait(?Send)]
 pub trait WebhookTransport {
     /// POSTs `request` and returns the answer, giving up after `timeout_ms`.
@@ -441,6 +442,45 @@ pub trait WebhookTransport {
         request: &WebhookRequest,
         timeout_ms: u64,
     ) -> Result<HttpAnswer, TransportError>;
+
+    /// GETs `url` with `headers` and returns the answer, giving up after `timeout_ms`.
+    async fn get(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        timeout_ms: u64,
+    ) -> Result<HttpAnswer, TransportError>;
+}
+
+/// Federation connections and the identities people hold at them (see
+/// [`crate::federation`]).
+#[async_trait(?Send)]
+pub trait ConnectionStore {
+    /// Every enabled connection, in the order clients show them.
+    async fn enabled(&self) -> Result<Vec<Connection>, StoreError>;
+    /// The identity `subject` at `connection_id`, whoever it is linked to.
+    async fn identity(
+        &self,
+        connection_id: &str,
+        subject: &str,
+    ) -> Result<Option<FederatedIdentity>, StoreError>;
+    /// The user's identities, oldest first.
+    async fn identities_for(&self, user_id: &str) -> Result<Vec<FederatedIdentity>, StoreError>;
+    /// Links `identity` to its user; [`StoreError::Conflict`] if `(connection, subject)`
+    /// is linked already (to anyone).
+    async fn link(&self, identity: &FederatedIdentity) -> Result<(), StoreError>;
+    /// Creates `user` and links `identity` to it together, or neither (first sign-in
+    /// through a provider); [`StoreError::Conflict`] if the address or the identity is
+    /// taken.
+    async fn create_user_with_identity(
+        &self,
+        user: &User,
+        identity: &FederatedIdentity,
+    ) -> Result<(), StoreError>;
+    /// Unlinks the user's identity `id`; `false` if the user has no such identity.
+    async fn unlink(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+    /// Notes a sign-in through the identity.
+    async fn record_use(&self, id: &str, at: UnixMillis) -> Result<(), StoreError>;
 }
 
 /// A token signing key as stored: the private half sealed (see [`crate::crypto::sealing`]).
@@ -642,7 +682,8 @@ pub struct Ports<'a> {
     /// Set only where mail is kept for development instead of sent.
     pub mailbox: Option<&'a dyn Mailbox>,
     pub inline_hooks: &'a dyn InlineHookStore,
-    /// Outbound HTTP to the customer's endpoints.
+    pub connections: &'a dyn ConnectionStore,
+    /// Outbound HTTP to the customer's endpoints and to sign-in providers.
     pub http: &'a dyn WebhookTransport,
     pub settings: &'a Settings,
     pub diagnostics: &'a dyn Diagnostics,

@@ -13,10 +13,10 @@ use crate::client_settings::{ClientResource, ClientSettings};
 use crate::clients::{Client, ClientType};
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
+use crate::federation::{Connection, ConnectionKind, FederatedIdentity};
 use crate::hooks::inline::{InlineHook, InlineHookKind};
 use crate::hooks::{Attempt, DeliveryMessage, DeliveryStatus, EventHook, WebhookRequest};
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
-use crate::ports::InlineHookStore;
 use crate::ports::{
     BreachedPasswords, CacheVersion, ClientStore, Clock, Counters, CredentialStore, Diagnostics,
     EventLog, FactorStore, GrantIndex, GrantStore, HookStore, HttpAnswer, HumanCheck, KeptMail,
@@ -25,6 +25,7 @@ use crate::ports::{
     StoredCredential, StoredKey, StoredTotp, TransportError, UnixMillis, UserStore,
     WebhookTransport,
 };
+use crate::ports::{ConnectionStore, InlineHookStore};
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
 use crate::throttle::{next_window, Change, Window};
@@ -362,6 +363,10 @@ pub struct MemoryUserStore {
     users: RefCell<HashMap<String, User>>,
     /// In registration order.
     credentials: RefCell<Vec<StoredCredential>>,
+    /// Federation connections, enabled ones in the order clients show them.
+    pub connections: RefCell<Vec<Connection>>,
+    /// Linked identities, oldest first.
+    identities: RefCell<Vec<FederatedIdentity>>,
 }
 
 impl MemoryUserStore {
@@ -452,6 +457,109 @@ impl UserStore for MemoryUserStore {
             user.tokens_valid_after = Some(at);
         }
         Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl ConnectionStore for MemoryUserStore {
+    async fn enabled(&self) -> Result<Vec<Connection>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self.connections.borrow().clone())
+    }
+
+    async fn identity(
+        &self,
+        connection_id: &str,
+        subject: &str,
+    ) -> Result<Option<FederatedIdentity>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self
+            .identities
+            .borrow()
+            .iter()
+            .find(|i| i.connection_id == connection_id && i.subject == subject)
+            .cloned())
+    }
+
+    async fn identities_for(&self, user_id: &str) -> Result<Vec<FederatedIdentity>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self
+            .identities
+            .borrow()
+            .iter()
+            .filter(|i| i.user_id == user_id)
+            .cloned()
+            .collect())
+    }
+
+    async fn link(&self, identity: &FederatedIdentity) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut identities = self.identities.borrow_mut();
+        if identities.iter().any(|i| {
+            i.id == identity.id
+                || (i.connection_id == identity.connection_id && i.subject == identity.subject)
+        }) {
+            return Err(StoreError::Conflict);
+        }
+        identities.push(identity.clone());
+        Ok(())
+    }
+
+    async fn create_user_with_identity(
+        &self,
+        user: &User,
+        identity: &FederatedIdentity,
+    ) -> Result<(), StoreError> {
+        {
+            let users = self.users.borrow();
+            let identities = self.identities.borrow();
+            if users.contains_key(&user.id)
+                || users.values().any(|u| u.email == user.email)
+                || identities.iter().any(|i| {
+                    i.connection_id == identity.connection_id && i.subject == identity.subject
+                })
+            {
+                return Err(StoreError::Conflict);
+            }
+        }
+        round_trip(|t| t.d1 += 1);
+        self.users
+            .borrow_mut()
+            .insert(user.id.clone(), user.clone());
+        self.identities.borrow_mut().push(identity.clone());
+        Ok(())
+    }
+
+    async fn unlink(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut identities = self.identities.borrow_mut();
+        let before = identities.len();
+        identities.retain(|i| !(i.user_id == user_id && i.id == id));
+        Ok(identities.len() < before)
+    }
+
+    async fn record_use(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        if let Some(identity) = self.identities.borrow_mut().iter_mut().find(|i| i.id == id) {
+            identity.last_used_at = Some(at);
+        }
+        Ok(())
+    }
+}
+
+/// An OpenID Connect connection to `issuer` for every client, trusted for no domain,
+/// with Portcullis's client id `portcullis` there and no secret.
+pub fn oidc_connection(id: &str, issuer: &str) -> Connection {
+    Connection {
+        id: id.to_string(),
+        kind: ConnectionKind::Oidc,
+        display_name: "Corp SSO".into(),
+        issuer: issuer.to_string(),
+        client_id: "portcullis".into(),
+        sealed_client_secret: None,
+        scopes: vec!["openid".into(), "email".into(), "profile".into()],
+        trusted_email_domains: Vec::new(),
+        enabled_clients: None,
     }
 }
 
@@ -1017,6 +1125,15 @@ impl WebhookTransport for ScriptedTransport {
             body: String::new(),
         })
     }
+
+    async fn get(
+        &self,
+        url: &str,
+        _headers: &[(String, String)],
+        _timeout_ms: u64,
+    ) -> Result<HttpAnswer, TransportError> {
+        Err(TransportError(format!("GET {url}: a webhook receiver")))
+    }
 }
 
 /// Inline hooks in memory: `(client_id or None for every client, hook)`.
@@ -1050,7 +1167,8 @@ impl InlineHookStore for MemoryInlineHookStore {
     }
 }
 
-/// An endpoint played by a function of the request (and the timeout it was given).
+/// An endpoint played by a function of the request (and the timeout it was given). A
+/// `GET` reaches it as a request with the method in `headers` as `:method` and no body.
 pub struct FnTransport(
     #[allow(clippy::type_complexity)]
     pub  Box<dyn Fn(&WebhookRequest, u64) -> Result<HttpAnswer, TransportError>>,
@@ -1073,6 +1191,22 @@ impl WebhookTransport for FnTransport {
         timeout_ms: u64,
     ) -> Result<HttpAnswer, TransportError> {
         (self.0)(request, timeout_ms)
+    }
+
+    async fn get(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        timeout_ms: u64,
+    ) -> Result<HttpAnswer, TransportError> {
+        let mut with_method = vec![(":method".to_string(), "GET".to_string())];
+        with_method.extend_from_slice(headers);
+        let request = WebhookRequest {
+            url: url.to_string(),
+            headers: with_method,
+            body: String::new(),
+        };
+        (self.0)(&request, timeout_ms)
     }
 }
 
@@ -1769,6 +1903,7 @@ impl TestPorts {
             mailer: &self.mailer,
             mailbox: Some(&self.mailer),
             inline_hooks: &self.inline_hooks,
+            connections: &self.users,
             http: &self.http,
             settings: &self.settings,
             diagnostics: &self.diagnostics,

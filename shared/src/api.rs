@@ -38,6 +38,58 @@ pub struct ClientConfig {
     /// (explicit rendering), or the one the edge's operator set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile_script_url: Option<String>,
+    /// The sign-in providers (federation connections) to offer on the first screen, in
+    /// the order the client shows them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connections: Vec<ConnectionButton>,
+}
+
+/// A sign-in provider as the widget shows it: a button "Continue with {name}".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionButton {
+    pub id: String,
+    pub name: String,
+}
+
+/// `POST /v1/flows/{flow_id}/federation/{connection}`: leave for the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederationStart {
+    /// The page to come back to (an allowed origin of the flow's client); the edge
+    /// appends `#portcullis_federation=…` (or `#portcullis_federation_error=…`) to it.
+    /// Hosted flows leave it out and come back to the hosted sign-in page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+}
+
+/// Response to [`FederationStart`]: navigate the whole page here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederationRedirect {
+    pub redirect_to: String,
+}
+
+/// `POST /v1/flows/{flow_id}/federation`: come back from the provider with the ticket
+/// the edge put in the returning page's fragment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederationResume {
+    pub ticket: Secret,
+}
+
+/// An upstream identity linked to the signed-in account (`GET /v1/me/identities`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySummary {
+    pub id: String,
+    pub connection: String,
+    /// The address the provider gave when the identity was linked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+/// Response to `GET /v1/me/identities`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityList {
+    pub identities: Vec<IdentitySummary>,
 }
 
 /// `POST /v1/flows`: begin a first-party sign-in flow for a client.

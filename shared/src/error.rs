@@ -110,11 +110,21 @@ pub enum ErrorCode {
     /// The site's registration rules (its registration hook) refused this sign-up; the
     /// message, when present, is the site's own, in the person's language.
     RegistrationDenied,
+    /// The connection id names no enabled sign-in provider for this client.
+    ConnectionNotFound,
+    /// Signing in with the provider failed: the person cancelled there, the provider
+    /// refused, or its answer did not validate. Nothing was created or linked.
+    FederationFailed,
+    /// An account already uses the provider's address: sign in to it (password, passkey
+    /// or emailed code) in this flow, and the provider's identity is linked to it.
+    LinkProofRequired,
+    /// The identity id does not name one of the signed-in person's linked identities.
+    IdentityNotFound,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 46] = [
+    pub const ALL: [ErrorCode; 50] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -161,6 +171,10 @@ impl ErrorCode {
         ErrorCode::LastFactor,
         ErrorCode::MfaRequired,
         ErrorCode::RegistrationDenied,
+        ErrorCode::ConnectionNotFound,
+        ErrorCode::FederationFailed,
+        ErrorCode::LinkProofRequired,
+        ErrorCode::IdentityNotFound,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -214,6 +228,10 @@ impl ErrorCode {
             ErrorCode::LastFactor => "last_factor",
             ErrorCode::MfaRequired => "mfa_required",
             ErrorCode::RegistrationDenied => "registration_denied",
+            ErrorCode::ConnectionNotFound => "connection_not_found",
+            ErrorCode::FederationFailed => "federation_failed",
+            ErrorCode::LinkProofRequired => "link_proof_required",
+            ErrorCode::IdentityNotFound => "identity_not_found",
         }
     }
 }
@@ -306,6 +324,10 @@ mod tests {
                 "last_factor",
                 "mfa_required",
                 "registration_denied",
+                "connection_not_found",
+                "federation_failed",
+                "link_proof_required",
+                "identity_not_found",
             ]
         );
     }

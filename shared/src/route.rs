@@ -22,6 +22,14 @@ pub enum Route<'a> {
     FlowTotpEnrolmentConfirm(&'a str),
     FlowSecurityKeyOptions(&'a str),
     FlowSecurityKey(&'a str),
+    /// Leave the flow for a sign-in provider: `(flow, connection)`.
+    FlowFederation(&'a str, &'a str),
+    /// Come back to the flow from a sign-in provider.
+    FlowFederated(&'a str),
+    /// The browser's first stop on the way to a provider (a page).
+    FederationStart,
+    /// The provider's redirect back (its `redirect_uri`, a page): `connection`.
+    FederationCallback(&'a str),
     RecoveryPassword,
     RecoveryPasswordReset,
     RecoveryAccount,
@@ -38,6 +46,9 @@ pub enum Route<'a> {
     MyTotpConfirm,
     MyFactor(&'a str),
     MyRecoveryCodes,
+    /// The upstream identities linked to the signed-in account.
+    MyIdentities,
+    MyIdentity(&'a str),
     RelatedOrigins,
     Discovery,
     Jwks,
@@ -101,6 +112,10 @@ impl<'a> Route<'a> {
             }
             ["v1", "flows", id, "mfa", "webauthn", "options"] => Route::FlowSecurityKeyOptions(id),
             ["v1", "flows", id, "mfa", "webauthn"] => Route::FlowSecurityKey(id),
+            ["v1", "flows", id, "federation", connection] => Route::FlowFederation(id, connection),
+            ["v1", "flows", id, "federation"] => Route::FlowFederated(id),
+            ["federation", "start"] => Route::FederationStart,
+            ["callback", connection] => Route::FederationCallback(connection),
             ["v1", "recovery", "password"] => Route::RecoveryPassword,
             ["v1", "recovery", "password", "reset"] => Route::RecoveryPasswordReset,
             ["v1", "recovery", "account"] => Route::RecoveryAccount,
@@ -116,6 +131,8 @@ impl<'a> Route<'a> {
             ["v1", "me", "factors", "totp", "confirm"] => Route::MyTotpConfirm,
             ["v1", "me", "factors", id] => Route::MyFactor(id),
             ["v1", "me", "recovery-codes"] => Route::MyRecoveryCodes,
+            ["v1", "me", "identities"] => Route::MyIdentities,
+            ["v1", "me", "identities", id] => Route::MyIdentity(id),
             [".well-known", "webauthn"] => Route::RelatedOrigins,
             [".well-known", "openid-configuration" | "oauth-authorization-server"] => {
                 Route::Discovery
@@ -176,6 +193,14 @@ impl<'a> Route<'a> {
                 format!("/v1/flows/{}/mfa/webauthn/options", segment(id))
             }
             Route::FlowSecurityKey(id) => format!("/v1/flows/{}/mfa/webauthn", segment(id)),
+            Route::FlowFederation(id, connection) => format!(
+                "/v1/flows/{}/federation/{}",
+                segment(id),
+                segment(connection)
+            ),
+            Route::FlowFederated(id) => format!("/v1/flows/{}/federation", segment(id)),
+            Route::FederationStart => "/federation/start".to_string(),
+            Route::FederationCallback(connection) => format!("/callback/{}", segment(connection)),
             Route::RecoveryPassword => "/v1/recovery/password".to_string(),
             Route::RecoveryPasswordReset => "/v1/recovery/password/reset".to_string(),
             Route::RecoveryAccount => "/v1/recovery/account".to_string(),
@@ -191,6 +216,8 @@ impl<'a> Route<'a> {
             Route::MyTotpConfirm => "/v1/me/factors/totp/confirm".to_string(),
             Route::MyFactor(id) => format!("/v1/me/factors/{}", segment(id)),
             Route::MyRecoveryCodes => "/v1/me/recovery-codes".to_string(),
+            Route::MyIdentities => "/v1/me/identities".to_string(),
+            Route::MyIdentity(id) => format!("/v1/me/identities/{}", segment(id)),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
             Route::Discovery => "/.well-known/openid-configuration".to_string(),
             Route::Jwks => "/.well-known/jwks.json".to_string(),
@@ -293,11 +320,17 @@ mod tests {
             Route::FlowTotpEnrolmentConfirm(id),
             Route::FlowSecurityKeyOptions(id),
             Route::FlowSecurityKey(id),
+            Route::FlowFederation(id, id),
+            Route::FlowFederated(id),
+            Route::FederationStart,
+            Route::FederationCallback(id),
             Route::RecoveryPassword,
             Route::RecoveryPasswordReset,
             Route::RecoveryAccount,
             Route::DevMailbox,
             Route::EmailLink,
+            Route::MyIdentities,
+            Route::MyIdentity(id),
             Route::MyPasskeys,
             Route::MyPasskeyOptions,
             Route::MyPasskey(id),

@@ -65,7 +65,12 @@ impl Endpoint for Route<'_> {
             | Route::ScimServiceProviderConfig
             | Route::ScimSchemas
             | Route::ScimResourceTypes
-            | Route::Logs => GET,
+            | Route::Logs
+            | Route::FederationStart
+            | Route::MyIdentities => GET,
+            // Apple answers with `response_mode=form_post`.
+            Route::FederationCallback(_) => GET_POST,
+            Route::MyIdentity(_) => &[Method::Delete],
             Route::ScimUsers | Route::ScimGroups | Route::AdminClients => GET_POST,
             Route::ScimUser(_) | Route::ScimGroup(_) | Route::AdminClient(_) => {
                 GET_PUT_PATCH_DELETE
@@ -90,6 +95,8 @@ impl Endpoint for Route<'_> {
             | Route::FlowTotpEnrolmentConfirm(_)
             | Route::FlowSecurityKeyOptions(_)
             | Route::FlowSecurityKey(_)
+            | Route::FlowFederation(..)
+            | Route::FlowFederated(_)
             | Route::MyTotp
             | Route::MyTotpConfirm
             | Route::MyRecoveryCodes
@@ -106,7 +113,14 @@ impl Endpoint for Route<'_> {
     }
 
     fn is_page(self) -> bool {
-        matches!(self, Route::Authorize | Route::Logout | Route::EmailLink)
+        matches!(
+            self,
+            Route::Authorize
+                | Route::Logout
+                | Route::EmailLink
+                | Route::FederationStart
+                | Route::FederationCallback(_)
+        )
     }
 }
 

@@ -6,7 +6,9 @@ use portcullis_shared::api::{
     PasskeyChallenge, PasskeySignUp, PasswordReset, PasswordSignIn, PasswordSignUp,
     RecoveryRequest, RenamePasskey, StartFlow,
 };
-use portcullis_shared::api::{CompletedBody, Notice};
+use portcullis_shared::api::{
+    CompletedBody, ConnectionButton, FederationResume, FederationStart, Notice,
+};
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::json_body;
@@ -14,6 +16,7 @@ use super::route::{Endpoint, Route};
 use crate::email;
 use crate::error::Error;
 use crate::events::RequestContext;
+use crate::federation::upstream;
 use crate::flows::second_factor::{self, CodeKind};
 use crate::flows::{self, Caller, Completed, StepInput};
 use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
@@ -140,6 +143,57 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             let body: FactorCode = json_body(request)?;
             let done = second_factor::confirm(ports, caller, flow_id, body.code.expose()).await?;
             Ok(completed(done, issuer))
+        }
+        Route::FlowFederation(flow_id, connection) => {
+            let body: FederationStart = json_body(request)?;
+            let leave =
+                flows::federation::depart(ports, caller, flow_id, connection, &body).await?;
+            Ok(Response::json(200, &leave).with_header("cache-control", "no-store"))
+        }
+        Route::FlowFederated(flow_id) => {
+            step(
+                flow_id,
+                StepInput::Federated(json_body::<FederationResume>(request)?),
+            )
+            .await
+        }
+        Route::FederationStart => {
+            let params = request.query_params();
+            let ticket = query_value(&params, "ticket").unwrap_or_default();
+            Ok(upstream::start(ports, issuer, ticket)
+                .await
+                .unwrap_or_else(|err| federation_error_page(ports, &err)))
+        }
+        Route::FederationCallback(connection) => {
+            let params = if request.method == Method::Post {
+                request.form_params().unwrap_or_default()
+            } else {
+                request.query_params()
+            };
+            let cookie = request.header("cookie");
+            let arrived = async {
+                let answer = upstream::callback(ports, issuer, connection, &params, cookie).await?;
+                flows::federation::arrive(ports, &context, answer).await
+            };
+            Ok(match arrived.await {
+                Ok(location) => crate::http::redirect(&location),
+                Err(err) => federation_error_page(ports, &err),
+            })
+        }
+        Route::MyIdentities | Route::MyIdentity(_) => {
+            let me = account_request(request, issuer, &context);
+            let account = account::authenticate(ports, &me).await?;
+            let response = match route {
+                Route::MyIdentity(id) => {
+                    crate::federation::identities::unlink(ports, &me, &account, id).await?;
+                    Response::empty(204)
+                }
+                _ => Response::json(
+                    200,
+                    &crate::federation::identities::list(ports, &account).await?,
+                ),
+            };
+            Ok(response.with_header("cache-control", "no-store"))
         }
         Route::RecoveryPassword => {
             let body: RecoveryRequest = json_body(request)?;
@@ -452,7 +506,16 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
         .human_check
         .then(|| ports.settings.turnstile_site_key.clone())
         .flatten();
+    let connections = crate::federation::for_client(ports, &client.id)
+        .await?
+        .into_iter()
+        .map(|c| ConnectionButton {
+            id: c.id,
+            name: c.display_name,
+        })
+        .collect();
     let config = ClientConfig {
+        connections,
         account_api: client.allows_account_api(),
         turnstile_script_url: turnstile_site_key
             .is_some()
@@ -464,6 +527,16 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
     };
     // Public data: let browsers and the edge cache reuse it for a minute.
     Ok(Response::json(200, &config).with_header("cache-control", "public, max-age=60"))
+}
+
+/// A page for a browser whose way to or back from a provider cannot go on (an unknown,
+/// used or foreign `state`, a spent ticket): there is no page to send it back to.
+fn federation_error_page(ports: &Ports<'_>, err: &Error) -> Response {
+    if let Some(detail) = err.detail() {
+        ports.diagnostics.log(&format!("federation: {detail}"));
+    }
+    let status = if err.status() >= 500 { 503 } else { 400 };
+    crate::pages::error_page(status, &err.public_message())
 }
 
 fn completed(done: Completed, issuer: &str) -> Response {

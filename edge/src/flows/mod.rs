@@ -14,8 +14,8 @@
 //! [`OneTimeStore`]: crate::ports::OneTimeStore
 
 use portcullis_shared::api::{
-    EmailCode, FlowOutcome, FlowStarted, PasskeyChallenge, PasskeySignUp, PasswordSignIn,
-    PasswordSignUp, StartFlow, Step,
+    EmailCode, FederationResume, FlowOutcome, FlowStarted, PasskeyChallenge, PasskeySignUp,
+    PasswordSignIn, PasswordSignUp, StartFlow, Step,
 };
 use serde::{Deserialize, Serialize};
 use webauthn_rs_proto::{
@@ -68,6 +68,12 @@ struct FlowRecord {
     /// Set while the flow waits for a second factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     second_factor: Option<second_factor::Waiting>,
+    /// Set when the browser came back from a sign-in provider, until it resumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    federated: Option<federation::Returned>,
+    /// A provider's identity to link once the person signs in to this account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_link: Option<crate::federation::linking::PendingLink>,
 }
 
 /// Flows in progress, named by their handles (a bearer secret the widget holds).
@@ -254,6 +260,8 @@ pub async fn start(
         failures: 0,
         verifying: None,
         second_factor: None,
+        federated: None,
+        pending_link: None,
         authorization: PendingAuthorization {
             redirect_uri: None,
             state: None,
@@ -283,6 +291,8 @@ pub async fn start_hosted(
         failures: 0,
         verifying: None,
         second_factor: None,
+        federated: None,
+        pending_link: None,
         authorization: PendingAuthorization::from_request(request),
     };
     store(ports, &record).await
@@ -307,6 +317,8 @@ pub enum StepInput {
     PasskeySignUp(Box<RegisterPublicKeyCredential>),
     /// The code from an email of this flow.
     EmailCode(EmailCode),
+    /// Back from a sign-in provider, with the ticket from the returning page.
+    Federated(FederationResume),
 }
 
 impl StepInput {
@@ -324,6 +336,7 @@ impl StepInput {
                 &[Method::Swk, Method::User, Method::Mfa]
             }
             StepInput::EmailCode(_) => &[Method::Otp],
+            StepInput::Federated(_) => &[Method::Fed],
         })
     }
 }
@@ -336,7 +349,7 @@ pub async fn step(
     flow_id: &str,
     input: StepInput,
 ) -> Result<Completed, Error> {
-    let (record, client) = take_for(ports, caller, flow_id).await?;
+    let (mut record, client) = take_for(ports, caller, flow_id).await?;
     let turnstile_token = match &input {
         StepInput::Password(body) => body.turnstile_token.as_ref(),
         StepInput::SignUp(body) => body.turnstile_token.as_ref(),
@@ -393,6 +406,9 @@ pub async fn step(
                     proof = done;
                     user
                 })
+        }
+        StepInput::Federated(body) => {
+            federation::resume(ports, &mut record, body.ticket.expose()).await
         }
     }
     .map(|user| {
@@ -513,6 +529,16 @@ async fn complete(
     proof: Proof,
     recovery_codes: Option<Vec<String>>,
 ) -> Result<Completed, Error> {
+    if let Some(pending) = &record.pending_link {
+        crate::federation::linking::link_proven(
+            ports,
+            caller.context,
+            &record.client_id,
+            pending,
+            user,
+        )
+        .await?;
+    }
     let auth = record.authorization;
     let now = ports.clock.now();
     let code = code::issue(ports, &auth.record(&record.client_id, &user.id, now, &amr)).await?;
@@ -559,6 +585,7 @@ async fn complete(
 }
 
 pub mod email;
+pub mod federation;
 pub mod second_factor;
 
 #[cfg(test)]

@@ -246,7 +246,14 @@ pub async fn delete(
     if !passkeys.iter().any(|p| p.record.id == credential_id) {
         return Err(Error::PasskeyNotFound);
     }
-    if passkeys.len() == 1 && account.user.password_hash.is_none() {
+    if passkeys.len() == 1
+        && account.user.password_hash.is_none()
+        && ports
+            .connections
+            .identities_for(&account.user.id)
+            .await?
+            .is_empty()
+    {
         return Err(Error::LastSignInMethod);
     }
     if !ports

@@ -306,6 +306,7 @@ impl Platform {
             mailer: self.mailer.as_ref(),
             mailbox: self.mailbox.as_ref().map(|m| m as &dyn Mailbox),
             inline_hooks: &self.stores,
+            connections: &self.stores,
             http: &outbound::FetchTransport,
             settings: &self.settings,
             diagnostics: &ConsoleDiagnostics,

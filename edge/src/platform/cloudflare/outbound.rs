@@ -133,41 +133,70 @@ impl WebhookTransport for FetchTransport {
             .with_headers(headers)
             .with_redirect(RequestRedirect::Manual)
             .with_body(Some(JsValue::from_str(&request.body)));
-        let outbound = worker::Request::new_with_init(&request.url, &init).map_err(failed)?;
-        let controller = AbortController::default();
-        let signal = controller.signal();
-        let exchange = std::pin::pin!(async {
-            let mut response = Fetch::Request(outbound).send_with_signal(&signal).await?;
-            let status = response.status_code();
-            let headers = response
-                .headers()
-                .entries()
-                .map(|(n, v)| (n.to_ascii_lowercase(), v))
-                .collect();
-            let mut body = Vec::new();
-            if let Ok(mut stream) = response.stream() {
-                while let Some(chunk) = stream.next().await {
-                    let chunk = chunk?;
-                    let room = MAX_ANSWER_BYTES - body.len();
-                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    if body.len() >= MAX_ANSWER_BYTES {
-                        break;
-                    }
+        exchange(&request.url, &init, timeout_ms).await
+    }
+
+    async fn get(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        timeout_ms: u64,
+    ) -> Result<HttpAnswer, TransportError> {
+        let failed = |e: worker::Error| TransportError(e.to_string());
+        let set = Headers::new();
+        for (name, value) in headers {
+            set.set(name, value).map_err(failed)?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get)
+            .with_headers(set)
+            .with_redirect(RequestRedirect::Manual);
+        exchange(url, &init, timeout_ms).await
+    }
+}
+
+/// Sends `init` to `url`: the status, headers and at most [`MAX_ANSWER_BYTES`] of the
+/// body, unless `timeout_ms` passes first (then the request is aborted).
+async fn exchange(
+    url: &str,
+    init: &RequestInit,
+    timeout_ms: u64,
+) -> Result<HttpAnswer, TransportError> {
+    let failed = |e: worker::Error| TransportError(e.to_string());
+    let outbound = worker::Request::new_with_init(url, init).map_err(failed)?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let exchange = std::pin::pin!(async {
+        let mut response = Fetch::Request(outbound).send_with_signal(&signal).await?;
+        let status = response.status_code();
+        let headers = response
+            .headers()
+            .entries()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v))
+            .collect();
+        let mut body = Vec::new();
+        if let Ok(mut stream) = response.stream() {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                let room = MAX_ANSWER_BYTES - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= MAX_ANSWER_BYTES {
+                    break;
                 }
             }
-            Ok::<_, worker::Error>(HttpAnswer {
-                status,
-                headers,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            })
-        });
-        let timeout = Delay::from(Duration::from_millis(timeout_ms));
-        match select(exchange, timeout).await {
-            Either::Left((answer, _)) => answer.map_err(failed),
-            Either::Right(_) => {
-                controller.abort();
-                Err(TransportError(format!("no answer within {timeout_ms} ms")))
-            }
+        }
+        Ok::<_, worker::Error>(HttpAnswer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    });
+    let timeout = Delay::from(Duration::from_millis(timeout_ms));
+    match select(exchange, timeout).await {
+        Either::Left((answer, _)) => answer.map_err(failed),
+        Either::Right(_) => {
+            controller.abort();
+            Err(TransportError(format!("no answer within {timeout_ms} ms")))
         }
     }
 }

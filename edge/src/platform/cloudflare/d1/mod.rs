@@ -1,6 +1,7 @@
 //! Stores on D1, one file per store. The schema lives in `edge/migrations/`.
 
 mod clients;
+mod connections;
 mod credentials;
 mod directory;
 mod events;

@@ -1,0 +1,152 @@
+//! A connection: an upstream provider people sign in with, as data (the `connections`
+//! table, managed with `scripts/connections`), and the identities people hold there.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::sealing::KeyEncryptionKey;
+use crate::error::Error;
+use crate::time::UnixMillis;
+
+/// How Portcullis talks to the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionKind {
+    /// Any OpenID Connect provider, found by Discovery (OIDC Discovery 1.0 §4) from its
+    /// issuer: a company's own identity provider, Google, Microsoft Entra ID.
+    Oidc,
+}
+
+impl ConnectionKind {
+    /// The stored form (`connections.kind`); `None` for anything else.
+    pub fn parse(stored: &str) -> Option<ConnectionKind> {
+        match stored {
+            "oidc" => Some(ConnectionKind::Oidc),
+            _ => None,
+        }
+    }
+
+    /// The System Log event of a sign-in through a connection of this kind.
+    pub fn sign_in_event(self) -> &'static str {
+        match self {
+            ConnectionKind::Oidc => crate::events::types::AUTH_VIA_IDP,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// Unreserved characters only: it is a path segment of the callback URL.
+    pub id: String,
+    pub kind: ConnectionKind,
+    /// What the button says: "Continue with {display_name}".
+    pub display_name: String,
+    /// The provider's issuer identifier (OIDC Discovery §2), compared exactly.
+    pub issuer: String,
+    /// Portcullis's client id at the provider.
+    pub client_id: String,
+    /// The client secret, sealed under the key-encryption key for `connection:<id>`.
+    pub sealed_client_secret: Option<String>,
+    pub scopes: Vec<String>,
+    /// Domains whose addresses this provider is trusted to assert when it says they are
+    /// verified (Google for `gmail.com`, a company's IdP for its own domain).
+    pub trusted_email_domains: Vec<String>,
+    /// The clients that offer this connection; `None`: every client.
+    pub enabled_clients: Option<Vec<String>>,
+}
+
+impl Connection {
+    pub fn enabled_for(&self, client_id: &str) -> bool {
+        self.enabled_clients
+            .as_ref()
+            .is_none_or(|clients| clients.iter().any(|c| c == client_id))
+    }
+
+    /// Whether the provider's word that `email` is verified is enough to link it to a
+    /// local account with that address.
+    pub fn trusts_email(&self, email: &str) -> bool {
+        let Some((_, domain)) = email.rsplit_once('@') else {
+            return false;
+        };
+        self.trusted_email_domains
+            .iter()
+            .any(|trusted| trusted.eq_ignore_ascii_case(domain))
+    }
+
+    /// The record a sealed client secret is bound to.
+    pub fn secret_record(id: &str) -> String {
+        format!("connection:{id}")
+    }
+
+    /// Opens the client secret, if the connection has one.
+    pub fn client_secret(&self, kek: Option<&KeyEncryptionKey>) -> Result<Option<String>, Error> {
+        let Some(sealed) = &self.sealed_client_secret else {
+            return Ok(None);
+        };
+        let kek = kek.ok_or_else(|| Error::Internal("KEY_ENCRYPTION_KEY is not set".into()))?;
+        let bytes = kek
+            .open(sealed, &Connection::secret_record(&self.id))
+            .map_err(|_| {
+                Error::Internal(format!("connection {}: secret does not open", self.id))
+            })?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| Error::Internal(format!("connection {}: secret is not UTF-8", self.id)))
+    }
+}
+
+/// A person's identity at a provider, linked to their account: `(connection, subject)`,
+/// never an email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedIdentity {
+    pub id: String,
+    pub connection_id: String,
+    /// The provider's `sub`: unique and never reassigned within its issuer.
+    pub subject: String,
+    pub user_id: String,
+    /// The address the provider gave when it was linked (shown, never matched on).
+    pub email: Option<String>,
+    pub created_at: UnixMillis,
+    pub last_used_at: Option<UnixMillis>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{key_encryption_key, oidc_connection, SeededRandom};
+
+    #[test]
+    fn trust_is_per_domain_exactly() {
+        let mut connection = oidc_connection("corp", "https://idp.example");
+        connection.trusted_email_domains = vec!["example.com".into()];
+        assert!(connection.trusts_email("ada@example.com"));
+        assert!(connection.trusts_email("ada@EXAMPLE.com"));
+        assert!(!connection.trusts_email("ada@sub.example.com"));
+        assert!(!connection.trusts_email("ada@example.com.evil.test"));
+        assert!(!connection.trusts_email("example.com"));
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_for_its_own_connection() {
+        let kek = key_encryption_key(1);
+        let random = SeededRandom::new(7);
+        let mut connection = oidc_connection("corp", "https://idp.example");
+        connection.sealed_client_secret = Some(
+            kek.seal(b"s3cret", &Connection::secret_record("corp"), &random)
+                .unwrap(),
+        );
+        assert_eq!(
+            connection.client_secret(Some(&kek)).unwrap().as_deref(),
+            Some("s3cret")
+        );
+        connection.id = "other".into();
+        assert!(connection.client_secret(Some(&kek)).is_err());
+    }
+
+    #[test]
+    fn enabled_clients_limit_where_the_button_shows() {
+        let mut connection = oidc_connection("corp", "https://idp.example");
+        assert!(connection.enabled_for("demo"));
+        connection.enabled_clients = Some(vec!["other".into()]);
+        assert!(!connection.enabled_for("demo"));
+    }
+}

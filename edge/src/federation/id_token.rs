@@ -1,0 +1,283 @@
+//! ID token validation, OpenID Connect Core 1.0 §3.1.3.7, each numbered step cited
+//! above its check. The signature is verified with `jsonwebtoken` against the provider's
+//! JWKS; every claim is checked here, with time from the [`Clock`] port.
+//!
+//! [`Clock`]: crate::ports::Clock
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::time::UnixMillis;
+
+/// Tolerated difference between our clock and the provider's.
+pub const CLOCK_SKEW_SECONDS: u64 = 60;
+/// An ID token issued longer ago than this is refused (§3.1.3.7 step 10): it was just
+/// minted for a code exchanged a moment ago.
+pub const MAX_AGE_SECONDS: u64 = 600;
+
+/// What the provider asserts about the person, once the token validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub subject: String,
+    pub email: Option<String>,
+    /// Only `true` when the provider said so (`email_verified: true`).
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+}
+
+/// Why an ID token was refused (for logs; the person is told only that it failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdTokenError {
+    Malformed,
+    /// §3.1.3.7 step 7: `none`, HMAC and anything but RS256 and ES256.
+    UnsupportedAlgorithm,
+    /// No key of the provider's JWKS has the token's `kid` (after one refresh).
+    UnknownKey,
+    /// §3.1.3.7 step 6.
+    BadSignature,
+    /// §3.1.3.7 step 2.
+    WrongIssuer,
+    /// §3.1.3.7 step 3.
+    WrongAudience,
+    /// §3.1.3.7 steps 4–5.
+    WrongAuthorizedParty,
+    /// §3.1.3.7 step 9.
+    Expired,
+    /// §3.1.3.7 step 10.
+    IssuedAtOutOfRange,
+    /// §3.1.3.7 step 11.
+    NonceMismatch,
+    /// §3.2.2.9 / §3.1.3.8: `at_hash` does not match the access token.
+    AccessTokenHashMismatch,
+}
+
+/// What the token is checked against.
+pub struct Expected<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub nonce: &'a str,
+    pub now: UnixMillis,
+    /// The access token from the same response, for `at_hash`.
+    pub access_token: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    // Some providers send the string "true".
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    iss: String,
+    sub: String,
+    aud: Audience,
+    exp: u64,
+    iat: u64,
+    #[serde(default)]
+    nonce: Option<String>,
+    #[serde(default)]
+    azp: Option<String>,
+    #[serde(default)]
+    at_hash: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    email_verified: Option<Flag>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    given_name: Option<String>,
+    #[serde(default)]
+    family_name: Option<String>,
+}
+
+/// The parts of a compact JWS, before anything is trusted.
+pub struct Unverified<'a> {
+    token: &'a str,
+    signing_input: &'a str,
+    signature: &'a str,
+    algorithm: Algorithm,
+    /// The `kid` of the signing key, if the header names one.
+    pub kid: Option<String>,
+}
+
+/// Reads the header: which key and algorithm the token claims.
+pub fn parse(token: &str) -> Result<Unverified<'_>, IdTokenError> {
+    let (signing_input, signature) = token.rsplit_once('.').ok_or(IdTokenError::Malformed)?;
+    let (header, _) = signing_input
+        .split_once('.')
+        .ok_or(IdTokenError::Malformed)?;
+    let header: Header = URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or(IdTokenError::Malformed)?;
+    // §3.1.3.7 step 7: the algorithm must be one we accept for ID tokens; never `none`
+    // or HMAC (which would turn our client secret into a signing key).
+    let algorithm = match header.alg.as_str() {
+        "RS256" => Algorithm::RS256,
+        "ES256" => Algorithm::ES256,
+        _ => return Err(IdTokenError::UnsupportedAlgorithm),
+    };
+    Ok(Unverified {
+        token,
+        signing_input,
+        signature,
+        algorithm,
+        kid: header.kid,
+    })
+}
+
+/// The key in `keys` that may verify `token`: the one with its `kid`, or the only key
+/// of the right type when the token names none. `None` if there is no such key.
+pub fn key_for<'k>(keys: &'k JwkSet, token: &Unverified<'_>) -> Option<&'k Jwk> {
+    let fits = |jwk: &&Jwk| {
+        let alg_ok = jwk
+            .common
+            .key_algorithm
+            .is_none_or(|alg| format!("{alg:?}") == format!("{:?}", token.algorithm));
+        let kty_ok = matches!(
+            (&jwk.algorithm, token.algorithm),
+            (
+                jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
+                Algorithm::RS256
+            ) | (
+                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_),
+                Algorithm::ES256
+            )
+        );
+        let for_signing = !matches!(
+            jwk.common.public_key_use,
+            Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)
+        );
+        alg_ok && kty_ok && for_signing
+    };
+    match &token.kid {
+        Some(kid) => keys
+            .keys
+            .iter()
+            .filter(fits)
+            .find(|jwk| jwk.common.key_id.as_deref() == Some(kid.as_str())),
+        None => {
+            let mut candidates = keys.keys.iter().filter(fits);
+            match (candidates.next(), candidates.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Validates `token`, signed by `key`, per §3.1.3.7.
+pub fn validate(
+    token: &Unverified<'_>,
+    key: &Jwk,
+    expected: &Expected<'_>,
+) -> Result<Verified, IdTokenError> {
+    // §3.1.3.7 step 6: validate the signature per JWS with the algorithm in the header.
+    let decoding = DecodingKey::from_jwk(key).map_err(|_| IdTokenError::UnknownKey)?;
+    let valid = jsonwebtoken::crypto::verify(
+        token.signature,
+        token.signing_input.as_bytes(),
+        &decoding,
+        token.algorithm,
+    )
+    .map_err(|_| IdTokenError::BadSignature)?;
+    if !valid {
+        return Err(IdTokenError::BadSignature);
+    }
+    let payload = token
+        .token
+        .split('.')
+        .nth(1)
+        .ok_or(IdTokenError::Malformed)?;
+    let claims: Claims = URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or(IdTokenError::Malformed)?;
+
+    // §3.1.3.7 step 2: "The Issuer Identifier for the OpenID Provider … MUST exactly match
+    // the value of the iss (issuer) Claim."
+    if claims.iss != expected.issuer {
+        return Err(IdTokenError::WrongIssuer);
+    }
+    // §3.1.3.7 step 3: aud must contain our client_id, and the token is refused if it
+    // contains audiences we do not trust (we trust none but ourselves).
+    let audiences = match &claims.aud {
+        Audience::One(one) => vec![one.as_str()],
+        Audience::Many(many) => many.iter().map(String::as_str).collect(),
+    };
+    if audiences.is_empty() || audiences.iter().any(|aud| *aud != expected.client_id) {
+        return Err(IdTokenError::WrongAudience);
+    }
+    // §3.1.3.7 steps 4–5: if azp is present, it must be our client_id.
+    if claims
+        .azp
+        .as_deref()
+        .is_some_and(|azp| azp != expected.client_id)
+    {
+        return Err(IdTokenError::WrongAuthorizedParty);
+    }
+    let now = expected.now.as_seconds();
+    // §3.1.3.7 step 9: "The current time MUST be before the time represented by the exp
+    // Claim" (with a little allowance for clock skew).
+    if now >= claims.exp.saturating_add(CLOCK_SKEW_SECONDS) {
+        return Err(IdTokenError::Expired);
+    }
+    // §3.1.3.7 step 10: iat can be used to reject tokens issued too far from now.
+    if claims.iat > now + CLOCK_SKEW_SECONDS || claims.iat.saturating_add(MAX_AGE_SECONDS) < now {
+        return Err(IdTokenError::IssuedAtOutOfRange);
+    }
+    // §3.1.3.7 step 11: the nonce we sent must come back, exactly.
+    match claims.nonce.as_deref() {
+        Some(nonce) if crate::crypto::constant_time_eq(nonce, expected.nonce) => {}
+        _ => return Err(IdTokenError::NonceMismatch),
+    }
+    // §3.1.3.8 / §3.2.2.9: at_hash is the left half of the SHA-256 of the access token
+    // (RS256 and ES256 both hash with SHA-256), base64url.
+    if let (Some(at_hash), Some(access_token)) = (&claims.at_hash, expected.access_token) {
+        let digest = Sha256::digest(access_token.as_bytes());
+        let wanted = URL_SAFE_NO_PAD.encode(&digest[..16]);
+        if !crate::crypto::constant_time_eq(at_hash, &wanted) {
+            return Err(IdTokenError::AccessTokenHashMismatch);
+        }
+    }
+    // §2: "sub … MUST NOT exceed 255 ASCII characters in length."
+    if claims.sub.is_empty() || claims.sub.len() > 255 || !claims.sub.is_ascii() {
+        return Err(IdTokenError::Malformed);
+    }
+    let email_verified = matches!(claims.email_verified, Some(Flag::Bool(true)))
+        || matches!(&claims.email_verified, Some(Flag::Text(t)) if t == "true");
+    Ok(Verified {
+        subject: claims.sub,
+        email: claims.email,
+        email_verified,
+        name: claims.name,
+        given_name: claims.given_name,
+        family_name: claims.family_name,
+    })
+}

@@ -1,0 +1,221 @@
+//! Account linking: who a person is once a provider has vouched for them.
+//!
+//! A federated identity is `(connection, subject)`, never an email address. An identity
+//! seen before signs in to the account it is linked to. A new identity whose address
+//! belongs to an account is linked to it automatically only when the provider says the
+//! address is verified, *and* the connection is trusted for the address's domain, *and*
+//! the account's own address is verified; otherwise the person first signs in to that
+//! account in the same flow (password, passkey or emailed code), and only then is the
+//! identity linked. An address nobody has gets a new account (just-in-time creation),
+//! verified only if the provider said so.
+
+use serde::{Deserialize, Serialize};
+
+use super::id_token::Verified;
+use super::{Connection, FederatedIdentity};
+use crate::crypto::token::random_handle;
+use crate::error::Error;
+use crate::events::{self, types, EventSpec, RequestContext};
+use crate::ports::{Ports, StoreError};
+use crate::users::{normalize_email, User, UserStatus};
+
+/// An identity waiting for the person to prove the account it will be linked to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLink {
+    pub connection_id: String,
+    pub subject: String,
+    pub email: String,
+    /// The account that has the address.
+    pub user_id: String,
+}
+
+/// What the provider's answer means here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The person is this account's owner: linked before, linked now, or new.
+    SignedIn(User),
+    /// An account has the address: its owner must sign in to it first.
+    ProveFirst(PendingLink),
+}
+
+fn identity(
+    ports: &Ports<'_>,
+    connection_id: &str,
+    subject: &str,
+    user_id: &str,
+    email: Option<&str>,
+) -> Result<FederatedIdentity, Error> {
+    let now = ports.clock.now();
+    Ok(FederatedIdentity {
+        id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
+        connection_id: connection_id.to_string(),
+        subject: subject.to_string(),
+        user_id: user_id.to_string(),
+        email: email.map(str::to_string),
+        created_at: now,
+        last_used_at: Some(now),
+    })
+}
+
+async fn linked(ports: &Ports<'_>, context: &RequestContext, user: &User, client_id: &str) {
+    events::record(
+        ports,
+        context,
+        EventSpec::user_success(
+            types::IDENTITY_LINK,
+            "User linked an identity provider account",
+            user,
+            client_id,
+        ),
+    )
+    .await;
+}
+
+/// Decides who signed in with `verified` at `connection` (see the module documentation).
+pub async fn resolve(
+    ports: &Ports<'_>,
+    context: &RequestContext,
+    client_id: &str,
+    connection: &Connection,
+    verified: &Verified,
+) -> Result<Resolution, Error> {
+    let now = ports.clock.now();
+    let user = if let Some(known) = ports
+        .connections
+        .identity(&connection.id, &verified.subject)
+        .await?
+    {
+        ports.connections.record_use(&known.id, now).await?;
+        ports
+            .users
+            .find_by_id(&known.user_id)
+            .await?
+            .ok_or_else(|| Error::FederationFailed("identity of a missing account".into()))?
+    } else {
+        let email = verified
+            .email
+            .as_deref()
+            .and_then(|e| normalize_email(e).ok())
+            .ok_or_else(|| Error::FederationFailed("the provider gave no usable address".into()))?;
+        match ports.users.find_by_email(&email).await? {
+            Some(local)
+                if verified.email_verified
+                    && connection.trusts_email(&email)
+                    && local.email_verified =>
+            {
+                let new = identity(
+                    ports,
+                    &connection.id,
+                    &verified.subject,
+                    &local.id,
+                    Some(&email),
+                )?;
+                ports.connections.link(&new).await.map_err(conflict)?;
+                linked(ports, context, &local, client_id).await;
+                local
+            }
+            Some(local) => {
+                return Ok(Resolution::ProveFirst(PendingLink {
+                    connection_id: connection.id.clone(),
+                    subject: verified.subject.clone(),
+                    email,
+                    user_id: local.id,
+                }))
+            }
+            None => {
+                let user = User {
+                    id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
+                    email: email.clone(),
+                    email_verified: verified.email_verified,
+                    name: verified.name.clone(),
+                    given_name: verified.given_name.clone(),
+                    family_name: verified.family_name.clone(),
+                    external_id: None,
+                    password_hash: None,
+                    status: UserStatus::Active,
+                    created_at: now,
+                    updated_at: now,
+                    last_login_at: Some(now),
+                    tokens_valid_after: None,
+                };
+                let new = identity(
+                    ports,
+                    &connection.id,
+                    &verified.subject,
+                    &user.id,
+                    Some(&email),
+                )?;
+                ports
+                    .connections
+                    .create_user_with_identity(&user, &new)
+                    .await
+                    .map_err(conflict)?;
+                events::record(
+                    ports,
+                    context,
+                    EventSpec::user_success(
+                        types::REGISTRATION,
+                        "User created an account through an identity provider",
+                        &user,
+                        client_id,
+                    ),
+                )
+                .await;
+                linked(ports, context, &user, client_id).await;
+                user
+            }
+        }
+    };
+    events::record(
+        ports,
+        context,
+        EventSpec::user_success(
+            connection.kind.sign_in_event(),
+            "User authenticated through an identity provider",
+            &user,
+            client_id,
+        ),
+    )
+    .await;
+    Ok(Resolution::SignedIn(user))
+}
+
+/// Two sign-ins racing to link the same identity or create the same account: the loser
+/// fails and starts again (and then finds what the winner made).
+fn conflict(err: StoreError) -> Error {
+    match err {
+        StoreError::Conflict => Error::FederationFailed("linked or created concurrently".into()),
+        other => Error::Store(other),
+    }
+}
+
+/// Links `pending` to `user` now that the person signed in to that account in the
+/// flow. Does nothing if they signed in to another account (they proved that one, not
+/// the one with the provider's address).
+pub async fn link_proven(
+    ports: &Ports<'_>,
+    context: &RequestContext,
+    client_id: &str,
+    pending: &PendingLink,
+    user: &User,
+) -> Result<(), Error> {
+    if pending.user_id != user.id {
+        return Ok(());
+    }
+    let new = identity(
+        ports,
+        &pending.connection_id,
+        &pending.subject,
+        &user.id,
+        Some(&pending.email),
+    )?;
+    match ports.connections.link(&new).await {
+        // Linked meanwhile (the same person in two tabs): nothing more to do.
+        Err(StoreError::Conflict) => Ok(()),
+        Err(other) => Err(Error::Store(other)),
+        Ok(()) => {
+            linked(ports, context, user, client_id).await;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Federation: people sign in with an upstream provider (any OpenID Connect provider by
+//! discovery), Portcullis acting as its relying party at the edge and minting its own
+//! tokens as before.
+//!
+//! - [`connection`]: connections as data, and the identities people hold at them.
+//! - [`upstream`]: the leg to the provider and back (PKCE, state, nonce, RFC 9207).
+//! - [`provider`]: the provider's metadata and keys, cached per isolate.
+//! - [`id_token`]: ID token validation, OIDC Core §3.1.3.7.
+//! - [`linking`]: who the person is here (identity = connection + subject).
+//! - [`identities`]: the signed-in person's linked identities (list, unlink).
+//!
+//! The sign-in flow's side (leaving, coming back, proving an account before linking)
+//! is in [`crate::flows::federation`].
+
+use std::rc::Rc;
+
+use crate::error::Error;
+use crate::ports::Ports;
+
+pub mod connection;
+pub mod id_token;
+pub mod identities;
+pub mod linking;
+pub mod provider;
+pub mod upstream;
+
+pub use connection::{Connection, ConnectionKind, FederatedIdentity};
+
+/// Every enabled connection, from this isolate's cache or the store.
+pub async fn enabled(ports: &Ports<'_>) -> Result<Rc<Vec<Connection>>, Error> {
+    let now = ports.clock.now();
+    if let Some(kept) = ports.cache.connections(now) {
+        return Ok(kept);
+    }
+    let all = Rc::new(ports.connections.enabled().await?);
+    ports.cache.keep_connections(all.clone(), now);
+    Ok(all)
+}
+
+/// The enabled connections `client_id` offers, in order.
+pub async fn for_client(ports: &Ports<'_>, client_id: &str) -> Result<Vec<Connection>, Error> {
+    Ok(enabled(ports)
+        .await?
+        .iter()
+        .filter(|c| c.enabled_for(client_id))
+        .cloned()
+        .collect())
+}
+
+/// The enabled connection `connection_id`, if `client_id` offers it.
+pub async fn find(
+    ports: &Ports<'_>,
+    client_id: &str,
+    connection_id: &str,
+) -> Result<Connection, Error> {
+    enabled(ports)
+        .await?
+        .iter()
+        .find(|c| c.id == connection_id && c.enabled_for(client_id))
+        .cloned()
+        .ok_or(Error::ConnectionNotFound)
+}
+
+#[cfg(test)]
+mod tests;

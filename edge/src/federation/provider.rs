@@ -1,0 +1,174 @@
+//! What Portcullis knows of an upstream OpenID Provider: its metadata (OIDC Discovery
+//! 1.0 §4) and its signing keys (the JWKS at `jwks_uri`), fetched through the outbound
+//! port and kept per isolate ([`crate::cache`]). A token signed with a key we do not
+//! have refreshes the keys (the provider rotated), at most once a minute per provider.
+
+use std::rc::Rc;
+
+use jsonwebtoken::jwk::JwkSet;
+use serde::Deserialize;
+
+use super::Connection;
+use crate::error::Error;
+use crate::ports::{HttpAnswer, Ports};
+use crate::time::UnixMillis;
+
+/// How long to wait for a provider's answer.
+pub const TIMEOUT_MS: u64 = 5_000;
+/// How long an isolate keeps a provider's metadata and keys.
+pub const PROVIDER_TTL_SECONDS: u64 = 3_600;
+/// The shortest time between two fetches of one provider's keys for an unknown `kid`.
+pub const KEY_REFRESH_SECONDS: u64 = 60;
+
+/// The provider metadata Portcullis reads (OIDC Discovery §3).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Metadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+    /// RFC 9207 §3: the provider puts `iss` in its authorization responses.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// A provider as an isolate keeps it.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub metadata: Metadata,
+    pub keys: JwkSet,
+    pub keys_fetched_at: UnixMillis,
+}
+
+/// Only `https`, or `http` to this machine (a provider run for development or tests).
+fn acceptable_url(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+fn failed(connection: &Connection, what: impl core::fmt::Display) -> Error {
+    Error::FederationFailed(format!("connection {}: {what}", connection.id))
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(
+    ports: &Ports<'_>,
+    connection: &Connection,
+    url: &str,
+) -> Result<T, Error> {
+    if !acceptable_url(url) {
+        return Err(failed(connection, format!("refused URL {url}")));
+    }
+    let headers = [("accept".to_string(), "application/json".to_string())];
+    let answer: HttpAnswer = ports
+        .http
+        .get(url, &headers, TIMEOUT_MS)
+        .await
+        .map_err(|e| failed(connection, format!("GET {url}: {}", e.0)))?;
+    if answer.status != 200 {
+        return Err(failed(
+            connection,
+            format!("GET {url} answered {}", answer.status),
+        ));
+    }
+    serde_json::from_str(&answer.body)
+        .map_err(|e| failed(connection, format!("GET {url}: not the expected JSON: {e}")))
+}
+
+async fn fetch_keys(
+    ports: &Ports<'_>,
+    connection: &Connection,
+    metadata: &Metadata,
+) -> Result<JwkSet, Error> {
+    // Keys a JWK library cannot read (other key types, say) are skipped, not fatal.
+    let raw: serde_json::Value = get_json(ports, connection, &metadata.jwks_uri).await?;
+    let keys = raw
+        .get("keys")
+        .and_then(|k| k.as_array())
+        .ok_or_else(|| failed(connection, "the JWKS has no keys"))?
+        .iter()
+        .filter_map(|key| serde_json::from_value(key.clone()).ok())
+        .collect();
+    Ok(JwkSet { keys })
+}
+
+/// The provider of `connection`, from this isolate's cache or fetched.
+pub async fn load(ports: &Ports<'_>, connection: &Connection) -> Result<Rc<Provider>, Error> {
+    let now = ports.clock.now();
+    if let Some(provider) = ports.cache.provider(&connection.issuer, now) {
+        return Ok(provider);
+    }
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        connection.issuer.trim_end_matches('/')
+    );
+    let metadata: Metadata = get_json(ports, connection, &url).await?;
+    // OIDC Discovery §4.3: "The issuer value returned MUST be identical to the Issuer
+    // URL that was used as the prefix to /.well-known/openid-configuration".
+    if metadata.issuer != connection.issuer {
+        return Err(failed(connection, "the metadata's issuer is another"));
+    }
+    for endpoint in [&metadata.authorization_endpoint, &metadata.token_endpoint] {
+        if !acceptable_url(endpoint) {
+            return Err(failed(connection, format!("refused endpoint {endpoint}")));
+        }
+    }
+    let keys = fetch_keys(ports, connection, &metadata).await?;
+    let provider = Rc::new(Provider {
+        metadata,
+        keys,
+        keys_fetched_at: now,
+    });
+    ports
+        .cache
+        .keep_provider(&connection.issuer, provider.clone(), now);
+    Ok(provider)
+}
+
+/// The provider with its keys fetched again, if they were fetched long enough ago
+/// ([`KEY_REFRESH_SECONDS`]); `None` if it is too soon.
+pub async fn refresh_keys(
+    ports: &Ports<'_>,
+    connection: &Connection,
+    provider: &Provider,
+) -> Result<Option<Rc<Provider>>, Error> {
+    let now = ports.clock.now();
+    if now < provider.keys_fetched_at.plus_seconds(KEY_REFRESH_SECONDS) {
+        return Ok(None);
+    }
+    let keys = fetch_keys(ports, connection, &provider.metadata).await?;
+    let refreshed = Rc::new(Provider {
+        metadata: provider.metadata.clone(),
+        keys,
+        keys_fetched_at: now,
+    });
+    ports
+        .cache
+        .keep_provider(&connection.issuer, refreshed.clone(), now);
+    Ok(Some(refreshed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acceptable_url;
+
+    #[test]
+    fn provider_endpoints_are_https_or_this_machine() {
+        assert!(acceptable_url(
+            "https://accounts.google.com/o/oauth2/v2/auth"
+        ));
+        assert!(acceptable_url("http://127.0.0.1:4000/auth"));
+        assert!(acceptable_url("http://localhost/auth"));
+        assert!(!acceptable_url("http://idp.example/auth"));
+        assert!(!acceptable_url("http://127.0.0.1.evil.test/auth"));
+        assert!(!acceptable_url("javascript:alert(1)"));
+    }
+}

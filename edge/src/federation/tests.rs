@@ -1,0 +1,630 @@
+//! Federation natively: the flow leaves for a provider played here (discovery, JWKS and
+//! a token endpoint that checks PKCE, signing ES256 ID tokens with a key made for the
+//! test), comes back, and resumes; the ID token rules of OIDC Core §3.1.3.7 and the
+//! linking rules, each by name.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use portcullis_shared::api::{
+    FederationResume, FederationStart, FlowOutcome, PasswordSignIn, StartFlow,
+};
+use serde_json::{json, Value};
+
+use super::linking;
+use super::upstream::{self, Answer};
+use crate::crypto::es256::{coordinates, Es256Signer};
+use crate::error::Error;
+use crate::events::RequestContext;
+use crate::flows::{self, Caller, Completed, StepInput};
+use crate::passwords::hashing::{self, Cost};
+use crate::ports::{HttpAnswer, TransportError};
+use crate::testing::{oidc_connection, user, FnTransport, SeededRandom, TestPorts};
+
+const ISSUER: &str = "https://idp.example";
+const SELF: &str = "https://id.example";
+const SHOP: &str = "https://shop.example";
+/// RFC 7636 Appendix B: the widget's own PKCE pair, for the code it will redeem.
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const PASSWORD: &str = "correct horse battery staple 42";
+/// When the played provider issues its ID tokens: the test clock's now.
+const T0: u64 = crate::testing::FixedClock::START.0 / 1000;
+
+/// What the provider played here knows: its key, the last authorization request, and
+/// how the test wants the next ID token bent.
+struct Upstream {
+    key: Es256Signer,
+    /// The `nonce` and `code_challenge` of the last authorization request.
+    nonce: String,
+    code_challenge: String,
+    claims: Value,
+    header_kid: String,
+}
+
+type Shared = Rc<RefCell<Upstream>>;
+
+fn answer(status: u16, body: Value) -> Result<HttpAnswer, TransportError> {
+    Ok(HttpAnswer {
+        status,
+        headers: vec![],
+        body: body.to_string(),
+    })
+}
+
+fn pkce(verifier: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn provider(shared: Shared) -> FnTransport {
+    FnTransport(Box::new(move |request, _| {
+        let upstream = shared.borrow();
+        match request.url.as_str() {
+            "https://idp.example/.well-known/openid-configuration" => answer(
+                200,
+                json!({
+                    "issuer": ISSUER,
+                    "authorization_endpoint": "https://idp.example/auth",
+                    "token_endpoint": "https://idp.example/token",
+                    "jwks_uri": "https://idp.example/jwks",
+                    "authorization_response_iss_parameter_supported": true,
+                }),
+            ),
+            "https://idp.example/jwks" => {
+                let (x, y) = coordinates(&upstream.key.verifying_key());
+                answer(
+                    200,
+                    json!({"keys": [{"kty": "EC", "crv": "P-256", "x": x, "y": y,
+                                     "kid": "k1", "alg": "ES256", "use": "sig"}]}),
+                )
+            }
+            "https://idp.example/token" => {
+                let form: Vec<(String, String)> = form_urlencoded::parse(request.body.as_bytes())
+                    .into_owned()
+                    .collect();
+                let get = |name: &str| {
+                    form.iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                };
+                // RFC 7636 §4.6: the provider checks the verifier against the challenge.
+                if get("code") != "the-code"
+                    || pkce(&get("code_verifier")) != upstream.code_challenge
+                    || get("redirect_uri") != format!("{SELF}/callback/corp")
+                {
+                    return answer(400, json!({"error": "invalid_grant"}));
+                }
+                let mut claims = json!({
+                    "iss": ISSUER, "aud": "portcullis", "sub": "upstream-1",
+                    "iat": T0, "exp": T0 + 600,
+                    "nonce": upstream.nonce, "email": "ada@example.com", "email_verified": true,
+                });
+                merge(&mut claims, &upstream.claims);
+                let key = Es256Signer::generate("unused", &SeededRandom::new(1)).unwrap();
+                let signer = if upstream.header_kid == "k1" {
+                    &upstream.key
+                } else {
+                    &key
+                };
+                let token = sign(signer, &upstream.header_kid, &claims);
+                answer(200, json!({"id_token": token, "token_type": "Bearer"}))
+            }
+            other => Err(TransportError(format!("nothing at {other}"))),
+        }
+    }))
+}
+
+fn merge(claims: &mut Value, changes: &Value) {
+    if let (Some(claims), Some(changes)) = (claims.as_object_mut(), changes.as_object()) {
+        for (name, value) in changes {
+            if value.is_null() {
+                claims.remove(name);
+            } else {
+                claims.insert(name.clone(), value.clone());
+            }
+        }
+    }
+}
+
+fn sign(key: &Es256Signer, kid: &str, claims: &Value) -> String {
+    use crate::crypto::signer::Signer;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let header = json!({"alg": "ES256", "kid": kid, "typ": "JWT"});
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature = pollster::block_on(key.sign(input.as_bytes())).unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+struct World {
+    t: TestPorts,
+    upstream: Shared,
+}
+
+fn world() -> World {
+    let upstream = Rc::new(RefCell::new(Upstream {
+        key: Es256Signer::generate("k1", &SeededRandom::new(9)).unwrap(),
+        nonce: String::new(),
+        code_challenge: String::new(),
+        claims: json!({}),
+        header_kid: "k1".into(),
+    }));
+    let mut t = TestPorts::new();
+    t.http = provider(upstream.clone());
+    t.users
+        .connections
+        .borrow_mut()
+        .push(oidc_connection("corp", ISSUER));
+    World { t, upstream }
+}
+
+fn context() -> RequestContext {
+    RequestContext {
+        ip_address: Some("198.51.100.7".into()),
+        user_agent: None,
+        accept_language: None,
+        device: None,
+    }
+}
+
+fn caller(context: &RequestContext) -> Caller<'_> {
+    Caller {
+        origin: Some(SHOP),
+        self_origin: SELF,
+        context,
+    }
+}
+
+fn query(url: &str) -> Vec<(String, String)> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn value(params: &[(String, String)], name: &str) -> String {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// A started embedded flow, and the provider's callback parameters and cookie for it.
+struct Left {
+    flow_id: String,
+    state: String,
+    cookie: String,
+}
+
+fn leave(w: &World) -> Left {
+    let ports = w.t.ports();
+    let context = context();
+    let started = pollster::block_on(flows::start(
+        &ports,
+        caller(&context),
+        StartFlow {
+            client_id: "demo".into(),
+            login_hint: None,
+            code_challenge: Some(CHALLENGE.into()),
+            code_challenge_method: Some("S256".into()),
+            scope: Some("openid email".into()),
+            nonce: None,
+            acr_values: None,
+        },
+    ))
+    .unwrap();
+    let body = FederationStart {
+        return_to: Some(format!("{SHOP}/account")),
+    };
+    let leave = pollster::block_on(flows::federation::depart(
+        &ports,
+        caller(&context),
+        &started.flow_id,
+        "corp",
+        &body,
+    ))
+    .unwrap();
+    let ticket = value(&query(&leave.redirect_to), "ticket");
+    let response = pollster::block_on(upstream::start(&ports, SELF, &ticket)).unwrap();
+    assert_eq!(response.status, 302);
+    let location = response.header("location").unwrap().to_string();
+    assert!(
+        location.starts_with("https://idp.example/auth?"),
+        "{location}"
+    );
+    let params = query(&location);
+    assert_eq!(value(&params, "code_challenge_method"), "S256");
+    assert_eq!(
+        value(&params, "redirect_uri"),
+        format!("{SELF}/callback/corp")
+    );
+    {
+        let mut upstream = w.upstream.borrow_mut();
+        upstream.nonce = value(&params, "nonce");
+        upstream.code_challenge = value(&params, "code_challenge");
+    }
+    let set_cookie = response.header("set-cookie").unwrap();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    Left {
+        flow_id: started.flow_id,
+        state: value(&params, "state"),
+        cookie,
+    }
+}
+
+fn callback(w: &World, left: &Left, extra: &[(&str, &str)]) -> Result<Answer, Error> {
+    let ports = w.t.ports();
+    let mut params = vec![
+        ("code".to_string(), "the-code".to_string()),
+        ("state".to_string(), left.state.clone()),
+        ("iss".to_string(), ISSUER.to_string()),
+    ];
+    for (k, v) in extra {
+        params.retain(|(name, _)| name != k);
+        if !v.is_empty() {
+            params.push((k.to_string(), v.to_string()));
+        }
+    }
+    pollster::block_on(upstream::callback(
+        &ports,
+        SELF,
+        "corp",
+        &params,
+        Some(&left.cookie),
+    ))
+}
+
+/// The page the browser is sent back to, after the callback.
+fn come_back(w: &World, left: &Left) -> String {
+    let answer = callback(w, left, &[]).unwrap();
+    let ports = w.t.ports();
+    pollster::block_on(flows::federation::arrive(&ports, &context(), answer)).unwrap()
+}
+
+fn resume(w: &World, left: &Left, location: &str) -> Result<Completed, Error> {
+    let ticket = location
+        .split_once("#portcullis_federation=")
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_else(|| panic!("no ticket in {location}"));
+    let ports = w.t.ports();
+    let context = context();
+    pollster::block_on(flows::step(
+        &ports,
+        caller(&context),
+        &left.flow_id,
+        StepInput::Federated(FederationResume {
+            ticket: ticket.as_str().into(),
+        }),
+    ))
+}
+
+fn signed_in(w: &World) -> Completed {
+    let left = leave(w);
+    let location = come_back(w, &left);
+    assert!(
+        location.starts_with(&format!("{SHOP}/account#")),
+        "{location}"
+    );
+    resume(w, &left, &location).unwrap()
+}
+
+fn account(w: &World, email: &str) -> Option<crate::users::User> {
+    pollster::block_on(w.t.ports().users.find_by_email(email)).unwrap()
+}
+
+fn identities(w: &World, user_id: &str) -> usize {
+    pollster::block_on(w.t.ports().connections.identities_for(user_id))
+        .unwrap()
+        .len()
+}
+
+fn password_account(w: &World, email: &str, verified: bool) -> crate::users::User {
+    let mut local = user("local-1", email);
+    local.email_verified = verified;
+    local.password_hash =
+        Some(hashing::hash(PASSWORD, Cost::OWASP, &SeededRandom::new(3)).unwrap());
+    pollster::block_on(w.t.ports().users.create(&local)).unwrap();
+    local
+}
+
+#[test]
+fn a_first_sign_in_with_a_provider_creates_the_account_and_the_next_finds_it() {
+    let w = world();
+    let done = signed_in(&w);
+    assert!(matches!(
+        done.outcome,
+        FlowOutcome::AuthorizationCode { .. }
+    ));
+    let created = account(&w, "ada@example.com").expect("a new account");
+    assert!(created.email_verified, "the provider verified the address");
+    assert!(created.password_hash.is_none());
+    assert_eq!(identities(&w, &created.id), 1);
+
+    signed_in(&w);
+    assert_eq!(account(&w, "ada@example.com").unwrap().id, created.id);
+    assert_eq!(identities(&w, &created.id), 1);
+    let events = w.t.events.summary();
+    assert!(events
+        .iter()
+        .any(|(t, _)| t == "user.authentication.auth_via_IDP"));
+    assert!(events.iter().any(|(t, _)| t == "user.identity.link"));
+}
+
+#[test]
+fn identity_is_connection_and_subject_never_email() {
+    let w = world();
+    signed_in(&w);
+    // Another subject with the same address is another identity: it does not sign in to
+    // the account, it must prove it.
+    w.upstream.borrow_mut().claims = json!({"sub": "upstream-2"});
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert_eq!(resume(&w, &left, &location), Err(Error::LinkProofRequired));
+}
+
+#[test]
+fn an_untrusted_connection_must_prove_the_existing_account_before_linking() {
+    let w = world();
+    let local = password_account(&w, "ada@example.com", true);
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert_eq!(resume(&w, &left, &location), Err(Error::LinkProofRequired));
+    assert_eq!(
+        identities(&w, &local.id),
+        0,
+        "nothing linked before the proof"
+    );
+
+    // The flow waits for a sign-in to that account; the identity links when it ends.
+    let ports = w.t.ports();
+    let context = context();
+    let done = pollster::block_on(flows::step(
+        &ports,
+        caller(&context),
+        &left.flow_id,
+        StepInput::Password(PasswordSignIn {
+            email: "ada@example.com".into(),
+            password: PASSWORD.into(),
+            turnstile_token: None,
+        }),
+    ))
+    .unwrap();
+    assert!(matches!(
+        done.outcome,
+        FlowOutcome::AuthorizationCode { .. }
+    ));
+    assert_eq!(identities(&w, &local.id), 1);
+    // From now on the provider alone signs in to the account.
+    signed_in(&w);
+    assert_eq!(identities(&w, &local.id), 1);
+}
+
+#[test]
+fn a_trusted_connection_links_a_verified_address_to_a_verified_account_automatically() {
+    let w = world();
+    w.t.users.connections.borrow_mut()[0].trusted_email_domains = vec!["example.com".into()];
+    let local = password_account(&w, "ada@example.com", true);
+    signed_in(&w);
+    assert_eq!(identities(&w, &local.id), 1);
+}
+
+#[test]
+fn an_unverified_upstream_address_never_links_automatically() {
+    let w = world();
+    w.t.users.connections.borrow_mut()[0].trusted_email_domains = vec!["example.com".into()];
+    w.upstream.borrow_mut().claims = json!({"email_verified": false});
+    let local = password_account(&w, "ada@example.com", true);
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert_eq!(resume(&w, &left, &location), Err(Error::LinkProofRequired));
+    assert_eq!(identities(&w, &local.id), 0);
+}
+
+#[test]
+fn an_unverified_local_address_never_links_automatically() {
+    let w = world();
+    w.t.users.connections.borrow_mut()[0].trusted_email_domains = vec!["example.com".into()];
+    let local = password_account(&w, "ada@example.com", false);
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert_eq!(resume(&w, &left, &location), Err(Error::LinkProofRequired));
+    assert_eq!(identities(&w, &local.id), 0);
+}
+
+fn refused(answer: Result<Answer, Error>) -> String {
+    match answer {
+        Ok(Answer::Refused { error, .. }) => error,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn oidc_core_3_1_3_7_every_id_token_rule_refuses_and_creates_nothing() {
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "step 2: wrong iss",
+            json!({"iss": "https://evil.example"}),
+            "k1",
+        ),
+        ("step 3: wrong aud", json!({"aud": "someone-else"}), "k1"),
+        (
+            "step 3: an extra audience",
+            json!({"aud": ["portcullis", "other"]}),
+            "k1",
+        ),
+        ("step 5: azp of another", json!({"azp": "other"}), "k1"),
+        ("step 9: expired", json!({"exp": T0 - 1_000}), "k1"),
+        (
+            "step 10: issued in the future",
+            json!({"iat": T0 + 900}),
+            "k1",
+        ),
+        (
+            "step 11: nonce mismatch",
+            json!({"nonce": "not-ours"}),
+            "k1",
+        ),
+        ("step 11: nonce missing", json!({"nonce": null}), "k1"),
+        ("step 6: unknown kid (another key)", json!({}), "k9"),
+    ];
+    for (rule, claims, kid) in cases {
+        let w = world();
+        {
+            let mut upstream = w.upstream.borrow_mut();
+            upstream.claims = claims;
+            upstream.header_kid = kid.into();
+        }
+        let left = leave(&w);
+        assert_eq!(refused(callback(&w, &left, &[])), "server_error", "{rule}");
+        assert!(account(&w, "ada@example.com").is_none(), "{rule}");
+    }
+}
+
+#[test]
+fn oidc_core_3_1_3_7_step_7_alg_none_and_hmac_are_refused() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    for alg in ["none", "HS256", "RS384"] {
+        let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "kid": "k1"}).to_string());
+        let token = format!("{header}.e30.");
+        assert!(
+            matches!(
+                super::id_token::parse(&token),
+                Err(super::id_token::IdTokenError::UnsupportedAlgorithm)
+            ),
+            "{alg}"
+        );
+    }
+}
+
+#[test]
+fn state_is_single_use_and_a_replayed_callback_is_refused() {
+    let w = world();
+    let left = leave(&w);
+    assert!(matches!(
+        callback(&w, &left, &[]),
+        Ok(Answer::Verified { .. })
+    ));
+    assert_eq!(callback(&w, &left, &[]), Err(Error::StateInvalid));
+}
+
+#[test]
+fn a_missing_or_wrong_state_is_refused() {
+    let w = world();
+    let left = leave(&w);
+    assert_eq!(
+        callback(&w, &left, &[("state", "")]),
+        Err(Error::StateInvalid)
+    );
+    let forged = "A".repeat(43);
+    assert_eq!(
+        callback(&w, &left, &[("state", &forged)]),
+        Err(Error::StateInvalid)
+    );
+}
+
+#[test]
+fn a_link_signs_in_only_the_browser_that_opens_it() {
+    // The provider's answer opened in a browser without the departure's cookie (a
+    // callback URL sent to someone else) is refused, and spends the state.
+    let w = world();
+    let left = leave(&w);
+    let ports = w.t.ports();
+    let params = vec![
+        ("code".to_string(), "the-code".to_string()),
+        ("state".to_string(), left.state.clone()),
+    ];
+    let other_browser = pollster::block_on(upstream::callback(&ports, SELF, "corp", &params, None));
+    assert_eq!(other_browser, Err(Error::StateInvalid));
+    assert_eq!(callback(&w, &left, &[]), Err(Error::StateInvalid));
+}
+
+#[test]
+fn rfc9207_an_iss_of_another_issuer_or_none_from_a_provider_that_sends_it_is_refused() {
+    let w = world();
+    let left = leave(&w);
+    assert_eq!(
+        refused(callback(&w, &left, &[("iss", "https://evil.example")])),
+        "server_error"
+    );
+    let left = leave(&w);
+    assert_eq!(refused(callback(&w, &left, &[("iss", "")])), "server_error");
+}
+
+#[test]
+fn a_provider_error_goes_back_to_the_page_and_creates_nothing() {
+    let w = world();
+    let left = leave(&w);
+    let answer = callback(&w, &left, &[("error", "access_denied"), ("code", "")]);
+    assert_eq!(refused(answer.clone()), "access_denied");
+    let location = pollster::block_on(flows::federation::arrive(
+        &w.t.ports(),
+        &context(),
+        answer.unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(
+        location,
+        format!("{SHOP}/account#portcullis_federation_error=access_denied")
+    );
+    assert!(account(&w, "ada@example.com").is_none());
+    // An error code the provider made up is not repeated to the person.
+    let left = leave(&w);
+    let answer = callback(&w, &left, &[("error", "<script>"), ("code", "")]);
+    assert_eq!(refused(answer), "server_error");
+}
+
+#[test]
+fn a_ticket_resumes_only_its_own_flow_once() {
+    let w = world();
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    let wrong = format!("{SHOP}/account#portcullis_federation={}", "B".repeat(43));
+    assert!(matches!(
+        resume(&w, &left, &wrong),
+        Err(Error::FederationFailed(_))
+    ));
+    // The wrong ticket spent the return: the right one no longer works either.
+    assert!(resume(&w, &left, &location).is_err());
+}
+
+#[test]
+fn the_last_way_to_sign_in_cannot_be_unlinked() {
+    let w = world();
+    signed_in(&w);
+    let created = account(&w, "ada@example.com").unwrap();
+    let ports = w.t.ports();
+    let context = context();
+    let me = crate::passkeys::account::Account {
+        user: created.clone(),
+        client: crate::testing::demo_client(),
+        auth_time: Some(T0),
+        multi_factor: false,
+    };
+    let request = crate::passkeys::account::AccountRequest {
+        issuer: SELF,
+        authorization: None,
+        origin: Some(SHOP),
+        context: &context,
+    };
+    let listed = pollster::block_on(super::identities::list(&ports, &me)).unwrap();
+    let id = listed.identities[0].id.clone();
+    assert_eq!(
+        pollster::block_on(super::identities::unlink(&ports, &request, &me, &id)),
+        Err(Error::LastSignInMethod)
+    );
+    assert_eq!(
+        pollster::block_on(super::identities::unlink(&ports, &request, &me, "nope")),
+        Err(Error::IdentityNotFound)
+    );
+    let _ = linking::Resolution::SignedIn(created);
+}

@@ -1,0 +1,360 @@
+//! The upstream leg: Portcullis as an OpenID Connect relying party of the provider
+//! (OIDC Core §3.1, authorization code flow), with PKCE S256 (RFC 7636), `state` and
+//! `nonce`, and the RFC 9207 `iss` check.
+//!
+//! 1. The widget asks to leave ([`depart`]): a one-time ticket names the departure.
+//! 2. The browser opens `/federation/start?ticket=…` ([`start`]): the ticket is spent,
+//!    `state`, `nonce` and the PKCE verifier are stored for ten minutes under `state`,
+//!    and a cookie that only this browser holds is set beside them: the answer counts
+//!    only in the browser that left (a link signs in only the browser that opens it).
+//! 3. The provider sends the browser to `/callback/{connection}` ([`callback`]): the
+//!    state is spent (single use), the cookie checked, the code exchanged with the
+//!    verifier, and the ID token validated (§3.1.3.7, [`super::id_token`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::id_token::{self, Expected, IdTokenError, Verified};
+use super::provider::{self, TIMEOUT_MS};
+use super::Connection;
+use crate::crypto::sha256_hex;
+use crate::crypto::token::random_handle;
+use crate::error::Error;
+use crate::hooks::WebhookRequest;
+use crate::http::{redirect, Response};
+use crate::oauth::authorization_response::with_query;
+use crate::one_time::OneTime;
+use crate::ports::Ports;
+
+/// How long a departure and its state stay usable (OAuth 2.0 codes live ≤ 10 minutes).
+pub const STATE_TTL_SECONDS: u64 = 600;
+
+/// Where a departure goes and comes back to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Departure {
+    pub flow_id: String,
+    pub client_id: String,
+    pub connection_id: String,
+    /// The page the browser returns to, with the outcome in its fragment.
+    pub return_to: String,
+    /// Passed upstream as `login_hint`.
+    pub login_hint: Option<String>,
+}
+
+/// What waits for the provider's answer, under `state`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Pending {
+    departure: Departure,
+    nonce: String,
+    code_verifier: String,
+    /// SHA-256 of the cookie value that binds the answer to the browser that left.
+    browser_hash: String,
+}
+
+const DEPARTURES: OneTime<Departure> = OneTime::new("federation-departure");
+const STATES: OneTime<Pending> = OneTime::new("federation-state");
+
+/// Stores `departure`; returns the ticket for `/federation/start`.
+pub async fn depart(ports: &Ports<'_>, departure: &Departure) -> Result<String, Error> {
+    let expires_at = ports.clock.now().plus_seconds(STATE_TTL_SECONDS);
+    DEPARTURES.issue(ports, departure, expires_at).await
+}
+
+/// The cookie that binds the answer for `state` to this browser.
+fn cookie_name(state: &str) -> String {
+    format!("portcullis_federation_{}", &sha256_hex(state)[..16])
+}
+
+fn pkce_challenge(verifier: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// The redirect URI registered at the provider for `connection_id`.
+pub fn callback_url(issuer: &str, connection_id: &str) -> String {
+    format!(
+        "{issuer}{}",
+        portcullis_shared::route::Route::FederationCallback(connection_id).path()
+    )
+}
+
+/// `GET /federation/start?ticket=…`: spends the ticket and sends the browser to the
+/// provider's authorization endpoint.
+pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Response, Error> {
+    let departure = DEPARTURES
+        .take(ports, ticket)
+        .await?
+        .ok_or(Error::LinkExpired)?;
+    let connection = super::find(ports, &departure.client_id, &departure.connection_id).await?;
+    let provider = provider::load(ports, &connection).await?;
+    let fresh = || random_handle(ports.random).map_err(|_| Error::RandomUnavailable);
+    let (state, nonce, code_verifier, browser) = (fresh()?, fresh()?, fresh()?, fresh()?);
+    let expires_at = ports.clock.now().plus_seconds(STATE_TTL_SECONDS);
+    let mut params = vec![
+        ("response_type", "code".to_string()),
+        ("client_id", connection.client_id.clone()),
+        ("redirect_uri", callback_url(issuer, &connection.id)),
+        ("scope", connection.scopes.join(" ")),
+        ("state", state.clone()),
+        ("nonce", nonce.clone()),
+        ("code_challenge", pkce_challenge(&code_verifier)),
+        ("code_challenge_method", "S256".to_string()),
+    ];
+    if let Some(hint) = &departure.login_hint {
+        params.push(("login_hint", hint.clone()));
+    }
+    STATES
+        .put(
+            ports,
+            &state,
+            &Pending {
+                departure,
+                nonce,
+                code_verifier,
+                browser_hash: sha256_hex(&browser),
+            },
+            expires_at,
+        )
+        .await?;
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let location = with_query(&provider.metadata.authorization_endpoint, &pairs);
+    let cookie = format!(
+        "{}={browser}; Path=/callback/; Max-Age={STATE_TTL_SECONDS}; HttpOnly; SameSite=Lax{}",
+        cookie_name(&state),
+        crate::sessions::secure_attribute(issuer)
+    );
+    Ok(redirect(&location).with_header("set-cookie", &cookie))
+}
+
+/// The provider's answer, as far as the flow needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The provider vouched for the person.
+    Verified {
+        departure: Departure,
+        connection: Connection,
+        verified: Verified,
+    },
+    /// The provider refused or the person cancelled there (`error=access_denied`, say):
+    /// the error code, for the person to be told. Nothing is created.
+    Refused { departure: Departure, error: String },
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    let mut values = params.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+    match (values.next(), values.next()) {
+        (Some(one), None) => Some(one.as_str()),
+        _ => None,
+    }
+}
+
+/// `GET|POST /callback/{connection}`: checks the answer and, for a code, exchanges it
+/// and validates the ID token.
+///
+/// A missing, unknown, reused or foreign `state` is an error page: there is no flow to
+/// go back to. Everything after the state is found goes back to the flow's page.
+pub async fn callback(
+    ports: &Ports<'_>,
+    issuer: &str,
+    connection_id: &str,
+    params: &[(String, String)],
+    cookie: Option<&str>,
+) -> Result<Answer, Error> {
+    let state = param(params, "state").ok_or(Error::StateInvalid)?;
+    // Single use: whatever happens next, this state is spent.
+    let pending = STATES
+        .take(ports, state)
+        .await?
+        .ok_or(Error::StateInvalid)?;
+    let bound = crate::sessions::cookie_handle(&cookie_name(state), cookie).is_some_and(|value| {
+        crate::crypto::constant_time_eq(&sha256_hex(value), &pending.browser_hash)
+    });
+    if !bound || pending.departure.connection_id != connection_id {
+        return Err(Error::StateInvalid);
+    }
+    let departure = pending.departure;
+    let refused = |departure: Departure, error: &str| Answer::Refused {
+        departure,
+        error: error.to_string(),
+    };
+    if let Some(error) = param(params, "error") {
+        // RFC 6749 §4.1.2.1: only the registered codes are repeated to the person.
+        let known = [
+            "access_denied",
+            "login_required",
+            "consent_required",
+            "interaction_required",
+            "temporarily_unavailable",
+        ];
+        let code = if known.contains(&error) {
+            error
+        } else {
+            "server_error"
+        };
+        return Ok(refused(departure, code));
+    }
+    let connection = match super::find(ports, &departure.client_id, connection_id).await {
+        Ok(connection) => connection,
+        Err(_) => return Ok(refused(departure, "server_error")),
+    };
+    match verify(
+        ports,
+        issuer,
+        &connection,
+        params,
+        &pending.nonce,
+        &pending.code_verifier,
+    )
+    .await
+    {
+        Ok(verified) => Ok(Answer::Verified {
+            departure,
+            connection,
+            verified,
+        }),
+        Err(err) => {
+            if let Some(detail) = err.detail() {
+                ports.diagnostics.log(&format!("federation: {detail}"));
+            }
+            Ok(refused(departure, "server_error"))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    id_token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+fn invalid(connection: &Connection, what: impl core::fmt::Display) -> Error {
+    Error::FederationFailed(format!("connection {}: {what}", connection.id))
+}
+
+async fn verify(
+    ports: &Ports<'_>,
+    issuer: &str,
+    connection: &Connection,
+    params: &[(String, String)],
+    nonce: &str,
+    code_verifier: &str,
+) -> Result<Verified, Error> {
+    let provider = provider::load(ports, connection).await?;
+    // RFC 9207 §2.4: an `iss` in the response must be the provider's; a provider that
+    // says it sends one must send it.
+    match param(params, "iss") {
+        Some(iss) if iss != provider.metadata.issuer => {
+            return Err(invalid(connection, "RFC 9207 iss of another issuer"))
+        }
+        None if provider
+            .metadata
+            .authorization_response_iss_parameter_supported =>
+        {
+            return Err(invalid(connection, "RFC 9207 iss missing"))
+        }
+        _ => {}
+    }
+    let code = param(params, "code").ok_or_else(|| invalid(connection, "no code"))?;
+    let tokens = exchange(
+        ports,
+        issuer,
+        connection,
+        &provider.metadata.token_endpoint,
+        code,
+        code_verifier,
+    )
+    .await?;
+    let id_token = tokens
+        .id_token
+        .ok_or_else(|| invalid(connection, "no id_token in the token response"))?;
+    let token = id_token::parse(&id_token).map_err(|e| invalid(connection, format!("{e:?}")))?;
+    let expected = Expected {
+        issuer: &provider.metadata.issuer,
+        client_id: &connection.client_id,
+        nonce,
+        now: ports.clock.now(),
+        access_token: tokens.access_token.as_deref(),
+    };
+    let key = match id_token::key_for(&provider.keys, &token) {
+        Some(key) => key.clone(),
+        // An unknown kid: the provider may have rotated; fetch its keys once more.
+        None => match provider::refresh_keys(ports, connection, &provider).await? {
+            Some(refreshed) => id_token::key_for(&refreshed.keys, &token)
+                .cloned()
+                .ok_or_else(|| invalid(connection, format!("{:?}", IdTokenError::UnknownKey)))?,
+            None => {
+                return Err(invalid(
+                    connection,
+                    format!("{:?}", IdTokenError::UnknownKey),
+                ))
+            }
+        },
+    };
+    id_token::validate(&token, &key, &expected).map_err(|e| invalid(connection, format!("{e:?}")))
+}
+
+/// RFC 6749 §4.1.3 with RFC 7636 §4.5: the code and the verifier, the client
+/// authenticated with HTTP Basic (RFC 6749 §2.3.1) when it has a secret.
+async fn exchange(
+    ports: &Ports<'_>,
+    issuer: &str,
+    connection: &Connection,
+    token_endpoint: &str,
+    code: &str,
+    code_verifier: &str,
+) -> Result<TokenResponse, Error> {
+    let secret = connection.client_secret(ports.settings.key_encryption_key.as_ref())?;
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("grant_type", "authorization_code");
+    form.append_pair("code", code);
+    form.append_pair("redirect_uri", &callback_url(issuer, &connection.id));
+    form.append_pair("code_verifier", code_verifier);
+    let mut headers = vec![
+        (
+            "content-type".to_string(),
+            "application/x-www-form-urlencoded".to_string(),
+        ),
+        ("accept".to_string(), "application/json".to_string()),
+    ];
+    match secret {
+        Some(secret) => {
+            use base64::engine::general_purpose::STANDARD;
+            use base64::Engine;
+            let encode =
+                |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let basic = STANDARD.encode(format!(
+                "{}:{}",
+                encode(&connection.client_id),
+                encode(&secret)
+            ));
+            headers.push(("authorization".to_string(), format!("Basic {basic}")));
+        }
+        None => {
+            form.append_pair("client_id", &connection.client_id);
+        }
+    }
+    let request = WebhookRequest {
+        url: token_endpoint.to_string(),
+        headers,
+        body: form.finish(),
+    };
+    let answer = ports
+        .http
+        .post(&request, TIMEOUT_MS)
+        .await
+        .map_err(|e| invalid(connection, format!("token endpoint: {}", e.0)))?;
+    if answer.status != 200 {
+        return Err(invalid(
+            connection,
+            format!(
+                "token endpoint answered {}: {}",
+                answer.status,
+                answer.body.chars().take(200).collect::<String>()
+            ),
+        ));
+    }
+    serde_json::from_str(&answer.body)
+        .map_err(|e| invalid(connection, format!("token response: {e}")))
+}
