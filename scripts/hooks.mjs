@@ -97,7 +97,7 @@ export function seal(plaintext, kekBase64url, record) {
 }
 
 /** The key-encryption key: the environment, a file, or (locally) `.dev.vars`. */
-function keyEncryptionKey(values) {
+export function keyEncryptionKey(values) {
   if (values["key-encryption-key-file"]) return readFileSync(values["key-encryption-key-file"], "utf8").trim();
   if (process.env.KEY_ENCRYPTION_KEY) return process.env.KEY_ENCRYPTION_KEY.trim();
   const devVars = join(ROOT, ".dev.vars");
@@ -215,7 +215,7 @@ const OPTIONS = {
   fail: { type: "string" },
 };
 
-function target(values) {
+export function target(values) {
   if (values.remote && (values.local || values["persist-to"])) fail("--remote cannot be combined with --local or --persist-to");
   return {
     remote: Boolean(values.remote),

@@ -133,7 +133,7 @@ pub enum Answer {
     /// The provider vouched for the person.
     Verified {
         departure: Departure,
-        connection: Connection,
+        connection: Box<Connection>,
         verified: Verified,
     },
     /// The provider refused or the person cancelled there (`error=access_denied`, say):
@@ -210,7 +210,7 @@ pub async fn callback(
     {
         Ok(verified) => Ok(Answer::Verified {
             departure,
-            connection,
+            connection: Box::new(connection),
             verified,
         }),
         Err(err) => {

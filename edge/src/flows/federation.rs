@@ -63,11 +63,7 @@ fn check_return_to(return_to: &str, client: &Client) -> Result<(), Error> {
         return Err(bad);
     }
     let origin = format!("{scheme}://{authority}");
-    if !client
-        .allowed_origins
-        .iter()
-        .any(|allowed| *allowed == origin)
-    {
+    if !client.allowed_origins.contains(&origin) {
         return Err(bad);
     }
     Ok(())
