@@ -51,6 +51,7 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         origin: request.header("origin"),
         self_origin: &request.self_origin,
         context: &context,
+        federation_ticket: request.header("portcullis-federation-ticket"),
     };
     let issuer = request.self_origin.as_str();
     let step = |flow_id, input| async move {

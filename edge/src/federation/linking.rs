@@ -5,9 +5,13 @@
 //! belongs to an account is linked to it automatically only when the provider says the
 //! address is verified, *and* the connection is trusted for the address's domain, *and*
 //! the account's own address is verified; otherwise the person first signs in to that
-//! account in the same flow (password, passkey or emailed code), and only then is the
-//! identity linked. An address nobody has gets a new account (just-in-time creation),
-//! verified only if the provider said so.
+//! account in the same flow and browser (password, passkey or emailed code), and only
+//! then is the identity linked. A verified address nobody has gets a new account
+//! (just-in-time creation).
+//!
+//! An address the provider did not verify is never matched to an account at all: the
+//! person signs in to (or creates) an account in the flow, whether or not one has that
+//! address, so the answer tells nobody whether it has an account.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,14 +23,17 @@ use crate::events::{self, types, EventSpec, RequestContext};
 use crate::ports::{Ports, StoreError};
 use crate::users::{normalize_email, User, UserStatus};
 
-/// An identity waiting for the person to prove the account it will be linked to.
+/// An identity waiting for the person to sign in to the account it will be linked to,
+/// in the same flow and the same browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLink {
     pub connection_id: String,
     pub subject: String,
-    pub email: String,
-    /// The account that has the address.
-    pub user_id: String,
+    pub email: Option<String>,
+    /// SHA-256 of the ticket the returning page was given: the steps that prove the
+    /// account carry it (`Portcullis-Federation-Ticket`), so a flow handle alone (a
+    /// hosted sign-in URL sent to someone else) cannot link an identity to their account.
+    pub ticket_hash: String,
 }
 
 /// What the provider's answer means here.
@@ -34,7 +41,9 @@ pub struct PendingLink {
 pub enum Resolution {
     /// The person is this account's owner: linked before, linked now, or new.
     SignedIn(User),
-    /// An account has the address: its owner must sign in to it first.
+    /// The person signs in to (or creates) the account to link first: an account has
+    /// the address, or the provider did not verify it. (The ticket hash is filled in
+    /// when the browser is sent back.)
     ProveFirst(PendingLink),
 }
 
@@ -97,12 +106,19 @@ pub async fn resolve(
             .as_deref()
             .and_then(|e| normalize_email(e).ok())
             .ok_or_else(|| Error::FederationFailed("the provider gave no usable address".into()))?;
+        let prove_first = || {
+            Ok(Resolution::ProveFirst(PendingLink {
+                connection_id: connection.id.clone(),
+                subject: verified.subject.clone(),
+                email: Some(email.clone()),
+                ticket_hash: String::new(),
+            }))
+        };
+        if !verified.email_verified {
+            return prove_first();
+        }
         match ports.users.find_by_email(&email).await? {
-            Some(local)
-                if verified.email_verified
-                    && connection.trusts_email(&email)
-                    && local.email_verified =>
-            {
+            Some(local) if connection.trusts_email(&email) && local.email_verified => {
                 let new = identity(
                     ports,
                     &connection.id,
@@ -114,19 +130,12 @@ pub async fn resolve(
                 linked(ports, context, &local, client_id).await;
                 local
             }
-            Some(local) => {
-                return Ok(Resolution::ProveFirst(PendingLink {
-                    connection_id: connection.id.clone(),
-                    subject: verified.subject.clone(),
-                    email,
-                    user_id: local.id,
-                }))
-            }
+            Some(_) => return prove_first(),
             None => {
                 let user = User {
                     id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
                     email: email.clone(),
-                    email_verified: verified.email_verified,
+                    email_verified: true,
                     name: verified.name.clone(),
                     given_name: verified.given_name.clone(),
                     family_name: verified.family_name.clone(),
@@ -189,9 +198,8 @@ fn conflict(err: StoreError) -> Error {
     }
 }
 
-/// Links `pending` to `user` now that the person signed in to that account in the
-/// flow. Does nothing if they signed in to another account (they proved that one, not
-/// the one with the provider's address).
+/// Links `pending` to `user`, the account the person just signed in to in the flow
+/// that came back from the provider (the caller checked it is the same browser).
 pub async fn link_proven(
     ports: &Ports<'_>,
     context: &RequestContext,
@@ -199,15 +207,12 @@ pub async fn link_proven(
     pending: &PendingLink,
     user: &User,
 ) -> Result<(), Error> {
-    if pending.user_id != user.id {
-        return Ok(());
-    }
     let new = identity(
         ports,
         &pending.connection_id,
         &pending.subject,
         &user.id,
-        Some(&pending.email),
+        pending.email.as_deref(),
     )?;
     match ports.connections.link(&new).await {
         // Linked meanwhile (the same person in two tabs): nothing more to do.

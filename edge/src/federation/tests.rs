@@ -11,7 +11,6 @@ use portcullis_shared::api::{
 };
 use serde_json::{json, Value};
 
-use super::linking;
 use super::upstream::{self, Answer};
 use crate::crypto::es256::{coordinates, Es256Signer};
 use crate::error::Error;
@@ -179,6 +178,7 @@ fn caller(context: &RequestContext) -> Caller<'_> {
         origin: Some(SHOP),
         self_origin: SELF,
         context,
+        federation_ticket: None,
     }
 }
 
@@ -317,6 +317,31 @@ fn signed_in(w: &World) -> Completed {
     resume(w, &left, &location).unwrap()
 }
 
+fn ticket_of(location: &str) -> String {
+    location
+        .split_once("#portcullis_federation=")
+        .map(|(_, t)| t.to_string())
+        .unwrap()
+}
+
+/// The password step of the flow, with the ticket header the returning page sends.
+fn prove_with_password(w: &World, left: &Left, ticket: Option<&str>) -> Result<Completed, Error> {
+    let ports = w.t.ports();
+    let context = context();
+    let mut caller = caller(&context);
+    caller.federation_ticket = ticket;
+    pollster::block_on(flows::step(
+        &ports,
+        caller,
+        &left.flow_id,
+        StepInput::Password(PasswordSignIn {
+            email: "ada@example.com".into(),
+            password: PASSWORD.into(),
+            turnstile_token: None,
+        }),
+    ))
+}
+
 fn account(w: &World, email: &str) -> Option<crate::users::User> {
     pollster::block_on(w.t.ports().users.find_by_email(email)).unwrap()
 }
@@ -385,19 +410,7 @@ fn an_untrusted_connection_must_prove_the_existing_account_before_linking() {
     );
 
     // The flow waits for a sign-in to that account; the identity links when it ends.
-    let ports = w.t.ports();
-    let context = context();
-    let done = pollster::block_on(flows::step(
-        &ports,
-        caller(&context),
-        &left.flow_id,
-        StepInput::Password(PasswordSignIn {
-            email: "ada@example.com".into(),
-            password: PASSWORD.into(),
-            turnstile_token: None,
-        }),
-    ))
-    .unwrap();
+    let done = prove_with_password(&w, &left, Some(&ticket_of(&location))).unwrap();
     assert!(matches!(
         done.outcome,
         FlowOutcome::AuthorizationCode { .. }
@@ -406,6 +419,23 @@ fn an_untrusted_connection_must_prove_the_existing_account_before_linking() {
     // From now on the provider alone signs in to the account.
     signed_in(&w);
     assert_eq!(identities(&w, &local.id), 1);
+}
+
+#[test]
+fn a_flow_handle_alone_cannot_link_an_identity_to_someone_elses_account() {
+    // A hosted sign-in URL carries the flow handle: sent to the account's owner after
+    // the provider's return, their sign-in must not link the sender's identity.
+    let w = world();
+    let local = password_account(&w, "ada@example.com", true);
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert_eq!(resume(&w, &left, &location), Err(Error::LinkProofRequired));
+    let done = prove_with_password(&w, &left, None).unwrap();
+    assert!(matches!(
+        done.outcome,
+        FlowOutcome::AuthorizationCode { .. }
+    ));
+    assert_eq!(identities(&w, &local.id), 0);
 }
 
 #[test]
@@ -427,6 +457,16 @@ fn an_unverified_upstream_address_never_links_automatically() {
     let location = come_back(&w, &left);
     assert_eq!(resume(&w, &left, &location), Err(Error::LinkProofRequired));
     assert_eq!(identities(&w, &local.id), 0);
+}
+
+#[test]
+fn an_unverified_upstream_address_creates_nothing_and_answers_alike_with_or_without_an_account() {
+    let w = world();
+    w.upstream.borrow_mut().claims = json!({"email_verified": false});
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert_eq!(resume(&w, &left, &location), Err(Error::LinkProofRequired));
+    assert!(account(&w, "ada@example.com").is_none());
 }
 
 #[test]
@@ -626,5 +666,4 @@ fn the_last_way_to_sign_in_cannot_be_unlinked() {
         pollster::block_on(super::identities::unlink(&ports, &request, &me, "nope")),
         Err(Error::IdentityNotFound)
     );
-    let _ = linking::Resolution::SignedIn(created);
 }

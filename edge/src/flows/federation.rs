@@ -9,10 +9,12 @@
 //! and second factors apply. A ticket is spent by the resume, and works only with the
 //! flow it was made for; the flow handle alone is not enough.
 //!
-//! When an account already has the provider's address and may not be linked
-//! automatically, the resume answers `link_proof_required` and the flow waits, with the
-//! address as its login hint, for the person to sign in to that account; the identity
-//! is linked when the flow completes for it.
+//! When the identity may not be linked automatically (an account has the provider's
+//! address, or the provider did not verify it), the resume answers
+//! `link_proof_required` and the flow waits for the person to sign in to (or create)
+//! their account; the identity is linked to it when the flow completes, if the steps
+//! came with the ticket (`Portcullis-Federation-Ticket`): only the browser that came
+//! back can link.
 
 use portcullis_shared::api::{FederationRedirect, FederationStart};
 use portcullis_shared::route::Route;
@@ -24,7 +26,7 @@ use crate::crypto::token::random_handle;
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::error::Error;
 use crate::events::RequestContext;
-use crate::federation::linking::{self, Resolution};
+use crate::federation::linking::{self, PendingLink, Resolution};
 use crate::federation::upstream::{self, Answer, Departure};
 use crate::oauth::authorization_response::with_query;
 use crate::ports::Ports;
@@ -158,8 +160,8 @@ pub async fn arrive(
     let ticket = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
     let user_id = match resolution {
         Resolution::SignedIn(user) => Some(user.id),
-        Resolution::ProveFirst(pending) => {
-            record.login_hint = Some(pending.email.clone());
+        Resolution::ProveFirst(mut pending) => {
+            pending.ticket_hash = sha256_hex(&ticket);
             record.pending_link = Some(pending);
             None
         }
@@ -174,6 +176,27 @@ pub async fn arrive(
         "portcullis_federation",
         &ticket,
     ))
+}
+
+/// Links the identity waiting in the flow to `user`, who just signed in to it, if the
+/// step came from the browser that came back from the provider (it carries the ticket).
+pub(super) async fn link_if_same_browser(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    client_id: &str,
+    pending: &PendingLink,
+    user: &User,
+) -> Result<(), Error> {
+    let same_browser = caller
+        .federation_ticket
+        .is_some_and(|ticket| constant_time_eq(&sha256_hex(ticket), &pending.ticket_hash));
+    if !same_browser {
+        ports
+            .diagnostics
+            .log("federation: a flow with an identity to link ended without its ticket");
+        return Ok(());
+    }
+    linking::link_proven(ports, caller.context, client_id, pending, user).await
 }
 
 /// The `Federated` step: the person the provider vouched for, if `ticket` is the one

@@ -98,6 +98,9 @@ pub struct Caller<'a> {
     /// This deployment's own origin (the issuer).
     pub self_origin: &'a str,
     pub context: &'a RequestContext,
+    /// The `Portcullis-Federation-Ticket` header: the page that came back from a sign-in
+    /// provider sends its ticket with the steps that prove the account to link.
+    pub federation_ticket: Option<&'a str>,
 }
 
 /// A finished flow: what the widget is told, and the SSO session a hosted flow started.
@@ -530,14 +533,7 @@ async fn complete(
     recovery_codes: Option<Vec<String>>,
 ) -> Result<Completed, Error> {
     if let Some(pending) = &record.pending_link {
-        crate::federation::linking::link_proven(
-            ports,
-            caller.context,
-            &record.client_id,
-            pending,
-            user,
-        )
-        .await?;
+        federation::link_if_same_browser(ports, caller, &record.client_id, pending, user).await?;
     }
     let auth = record.authorization;
     let now = ports.clock.now();

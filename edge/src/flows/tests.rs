@@ -28,6 +28,7 @@ fn caller<'a>(context: &'a RequestContext, origin: Option<&'a str>) -> Caller<'a
         origin,
         self_origin: "https://id.example",
         context,
+        federation_ticket: None,
     }
 }
 

@@ -107,6 +107,7 @@ fn caller(context: &RequestContext) -> Caller<'_> {
         origin: Some(SHOP),
         self_origin: "https://id.example",
         context,
+        federation_ticket: None,
     }
 }
 
