@@ -3,9 +3,10 @@
 
 use portcullis_shared::api::{
     ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FactorList, FactorSummary,
-    FlowOutcome, FlowStarted, PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary,
-    PasswordRejected, PasswordReset, PasswordSignIn, PasswordSignUp, RecoveryRequest,
-    RenamePasskey, SecondFactorMethod, StartFlow,
+    FederationRedirect, FederationResume, FederationStart, FlowOutcome, FlowStarted,
+    PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected,
+    PasswordReset, PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey,
+    SecondFactorMethod, StartFlow,
 };
 use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;
@@ -31,6 +32,9 @@ pub struct Api {
     /// The language the widget shows, sent as `Accept-Language` so that the edge writes
     /// its emails in it.
     lang: &'static str,
+    /// After coming back from a sign-in provider whose identity waits to be linked: the
+    /// ticket, sent with the steps that prove the account (`Portcullis-Federation-Ticket`).
+    federation_ticket: std::rc::Rc<std::cell::RefCell<Option<String>>>,
 }
 
 /// Why a call to the edge did not succeed, sorted the way the widget reacts to it.
@@ -82,6 +86,12 @@ pub enum Failure {
     /// `registration_denied`: the site refused the sign-up, with its own words for the
     /// person (already in their language) when it gave any.
     RegistrationDenied(Option<String>),
+    /// Signing in with a provider did not work: `access_denied` (the person cancelled
+    /// there), another error the provider gave, or `federation_failed`.
+    Provider(String),
+    /// `link_proof_required`: the person signs in to (or creates) their account here
+    /// before the provider's identity is linked to it.
+    LinkProofRequired,
     /// Any other API error; its message is for people and is shown as it is.
     Other { code: String, message: String },
 }
@@ -116,6 +126,8 @@ impl Failure {
             Failure::LinkExpired => ErrorCode::LinkExpired.as_str(),
             Failure::FactorCodeInvalid => ErrorCode::FactorCodeInvalid.as_str(),
             Failure::RegistrationDenied(_) => ErrorCode::RegistrationDenied.as_str(),
+            Failure::Provider(code) => code,
+            Failure::LinkProofRequired => ErrorCode::LinkProofRequired.as_str(),
             Failure::Other { code, .. } => code,
         }
     }
@@ -392,6 +404,7 @@ impl Api {
             lang,
             issuer: issuer.trim_end_matches('/').to_string(),
             client_id,
+            federation_ticket: Default::default(),
             credentials: if same_origin_session {
                 RequestCredentials::SameOrigin
             } else {
@@ -402,6 +415,32 @@ impl Api {
 
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+
+    /// The ticket to send with the next steps (`None`: stop sending it).
+    pub fn set_federation_ticket(&self, ticket: Option<String>) {
+        self.federation_ticket.replace(ticket);
+    }
+
+    /// Where to send the whole page to sign in with `connection`.
+    pub async fn federation_start(
+        &self,
+        flow_id: &str,
+        connection: &str,
+        body: &FederationStart,
+    ) -> Result<FederationRedirect, Failure> {
+        let route = Route::FlowFederation(flow_id, connection);
+        self.call("POST", route, Some(to_json(body)?), None).await
+    }
+
+    /// Back from the provider: resumes the flow with the ticket.
+    pub async fn federation_resume(
+        &self,
+        flow_id: &str,
+        body: &FederationResume,
+    ) -> Result<FlowOutcome, Failure> {
+        self.outcome(Route::FlowFederated(flow_id), to_json(body)?)
+            .await
     }
 
     pub async fn client_config(&self) -> Result<ClientConfig, Failure> {
@@ -809,6 +848,9 @@ impl Api {
         if let Some(token) = token {
             headers.set("authorization", &format!("Bearer {}", token.secret()))?;
         }
+        if let Some(ticket) = self.federation_ticket.borrow().as_deref() {
+            headers.set("portcullis-federation-ticket", ticket)?;
+        }
         if let Some((content_type, body)) = body {
             headers.set("content-type", content_type)?;
             init.set_body(&JsValue::from_str(&body));
@@ -851,6 +893,8 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::LinkExpired) => Failure::LinkExpired,
         Some(ErrorCode::FactorCodeInvalid) => Failure::FactorCodeInvalid,
         Some(ErrorCode::RegistrationDenied) => Failure::RegistrationDenied(body.site_message),
+        Some(ErrorCode::FederationFailed) => Failure::Provider(body.code),
+        Some(ErrorCode::LinkProofRequired) => Failure::LinkProofRequired,
         // Every WebAuthn check, including ones newer than this widget.
         _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
         Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {

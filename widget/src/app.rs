@@ -48,7 +48,11 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
                 session.set_account_api(config.account_api);
                 let check = config.turnstile_site_key.clone();
                 session.set_human_check(check.zip(config.turnstile_script_url.clone()));
+                session.set_connections(config.connections.clone());
                 events.ready();
+                if let Some(Err(failure)) = session.come_back().await {
+                    session.set_arrival(&failure);
+                }
             }
             Err(failure) => events.failed(failure, tx),
         }

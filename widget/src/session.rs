@@ -10,6 +10,7 @@
 
 mod email;
 mod factors;
+mod federation;
 mod flow;
 mod passkeys;
 mod password;
@@ -122,6 +123,8 @@ enum Method {
     Email {
         credentials_removed: bool,
     },
+    /// A sign-in provider (federation).
+    Provider,
 }
 
 impl Method {
@@ -174,6 +177,10 @@ struct Env {
     verifying: Cell<Method>,
     /// How the person proved the first factor, while the flow waits for a second.
     first_factor: Cell<Method>,
+    /// The sign-in providers the client offers (its configuration).
+    connections: RefCell<Vec<portcullis_shared::api::ConnectionButton>>,
+    /// Why the first screen shows after coming back from a provider, said there once.
+    arrival: RefCell<Option<String>>,
     /// A finished flow's outcome, held while the recovery codes are shown.
     after_codes: RefCell<Option<(Option<String>, FlowOutcome, Method)>>,
     /// The next flow asks for a second factor (OIDC Core `acr_values`): the account API
@@ -231,6 +238,8 @@ impl Session {
                 first_factor: Cell::new(Method::Password),
                 after_codes: RefCell::new(None),
                 step_up: Cell::new(false),
+                connections: RefCell::new(Vec::new()),
+                arrival: RefCell::new(None),
             }),
             screen: RwSignal::new(if reset_token.is_some() {
                 Screen::Reset
@@ -297,6 +306,18 @@ impl Session {
             }
         }
         Some(scope)
+    }
+
+    /// What the first screen says after a return from a provider that did not sign the
+    /// person in, once.
+    pub fn take_arrival(self) -> Option<String> {
+        self.env.with_value(|env| env.arrival.take())
+    }
+
+    pub fn set_arrival(self, failure: &Failure) {
+        let message = text::failure_message(self.text, failure);
+        self.env
+            .with_value(|env| env.arrival.replace(Some(message)));
     }
 
     /// The notice for the password step, once.

@@ -292,6 +292,18 @@ pub mod passkey {
     pub const OR: Key = Key("passkey.or");
 }
 
+/// Sign-in providers (federation connections).
+pub mod provider {
+    use super::{Key, Text};
+
+    pub const CONTINUE: Key = Key("provider.continue");
+
+    /// "Continue with {provider}".
+    pub fn continue_with(text: Text, provider: &str) -> String {
+        text.format(CONTINUE, &[("provider", provider)])
+    }
+}
+
 pub mod sign_up {
     use super::Key;
 
@@ -433,6 +445,9 @@ pub mod failure {
     pub const ORIGIN_NOT_ALLOWED: Key = Key("failure.origin-not-allowed");
     pub const UNKNOWN_CLIENT: Key = Key("failure.unknown-client");
     pub const REGISTRATION_DENIED: Key = Key("failure.registration-denied");
+    pub const PROVIDER_CANCELLED: Key = Key("failure.provider-cancelled");
+    pub const PROVIDER_FAILED: Key = Key("failure.provider-failed");
+    pub const LINK_PROOF: Key = Key("failure.link-proof");
     pub const GENERIC: Key = Key("failure.generic");
 
     pub fn too_short(text: Text, min_length: usize) -> String {
@@ -475,6 +490,9 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
         // The site's own words, in the person's language, when its hook gave any.
         Failure::RegistrationDenied(Some(message)) => return message.clone(),
         Failure::RegistrationDenied(None) => failure::REGISTRATION_DENIED,
+        Failure::Provider(code) if code == "access_denied" => failure::PROVIDER_CANCELLED,
+        Failure::Provider(_) => failure::PROVIDER_FAILED,
+        Failure::LinkProofRequired => failure::LINK_PROOF,
         // The edge's own message is English and for the site's developers: the console
         // has it (see app.rs); the person gets words in their language.
         Failure::Other { code, .. } => match code.as_str() {

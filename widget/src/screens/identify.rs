@@ -57,7 +57,33 @@ pub fn Identify() -> impl IntoView {
         );
     };
 
+    // Back from a provider that did not sign the person in: why, in their language.
+    let arrival = session.take_arrival();
+    let providers = session.connections().into_iter().map(|connection| {
+        let label = text::provider::continue_with(tx, &connection.name);
+        let provider_busy = RwSignal::new(false);
+        let go = move |_| {
+            if provider_busy.get_untracked() {
+                return;
+            }
+            errors.clear();
+            let id = connection.id.clone();
+            tasks.run(provider_busy, session.sign_in_with_provider(id), move |result| {
+                if let Err(failure) = result {
+                    errors.on_form(text::failure_message(tx, &failure));
+                }
+            });
+        };
+        view! {
+            <button class="pc-button pc-secondary" part="button provider" type="button" disabled=provider_busy on:click=go>
+                {label}
+            </button>
+        }
+    }).collect_view();
+
     view! {
+        {arrival.map(|message| view! { <p class="pc-error" part="error" role="alert">{message}</p> })}
+        {providers}
         <Form busy=busy errors=errors submit=tx.get(t::SUBMIT) busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
             {email.view(tx.get(t::EMAIL), "username webauthn")}
         </Form>

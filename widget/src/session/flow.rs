@@ -69,6 +69,8 @@ impl Session {
         method: Method,
     ) -> Result<(), Failure> {
         let flow = self.set_flow(None);
+        // An identity waiting to be linked was linked (or not) as the flow ended.
+        self.api().set_federation_ticket(None);
         match outcome {
             FlowOutcome::Redirect { redirect_to } if method.removed_credentials() => {
                 let screen = Screen::Redirecting {
