@@ -286,6 +286,27 @@ export function execute(sql, target) {
 
 // --- commands -------------------------------------------------------------------------
 
+/**
+ * Reads a CLI's command line: `{values, positionals}`, or `{status}` when it is done
+ * already (bad options: the usage on stderr, 2; `help`: the usage, 0; nothing: 2).
+ */
+export function readCommandLine(name, argv, options, usage) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    console.error(`${name}: ${error.message}\n\n${usage}`);
+    return { status: 2 };
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || command === undefined || command === "help") {
+    (command === undefined && !values.help ? console.error : console.log)(usage);
+    return { status: command === undefined && !values.help ? 2 : 0 };
+  }
+  return { values, positionals };
+}
+
 const USAGE = `Usage: scripts/clients [--local | --remote] [--persist-to DIR] <command> [options]
 
 Manages the OAuth clients in the edge's D1 database (binding DB in wrangler.toml).

@@ -10,9 +10,17 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 
-import { UsageError, execute, parseClientId, parseName, parseScope, sqlInteger, sqlText } from "./clients.mjs";
+import {
+  UsageError,
+  execute,
+  parseClientId,
+  parseName,
+  parseScope,
+  readCommandLine,
+  sqlInteger,
+  sqlText,
+} from "./clients.mjs";
 import { keyEncryptionKey, seal, target } from "./hooks.mjs";
 
 const fail = (message) => {
@@ -196,19 +204,10 @@ function find(run, db, id) {
 
 /** Runs the CLI with `argv`. Returns the exit status. */
 export async function main(argv, run = execute) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    console.error(`connections: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
+  const read = readCommandLine("connections", argv, OPTIONS, USAGE);
+  if (read.status !== undefined) return read.status;
+  const { values, positionals } = read;
   const [command, ...rest] = positionals;
-  if (values.help || command === undefined || command === "help") {
-    (command === undefined && !values.help ? console.error : console.log)(USAGE);
-    return command === undefined && !values.help ? 2 : 0;
-  }
   const out = (json, text) => console.log(values.json ? JSON.stringify(json, null, 2) : text);
   const oneId = () => {
     if (rest.length !== 1) fail(`${command} takes exactly one connection id`);

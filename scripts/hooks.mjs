@@ -12,9 +12,8 @@ import { createCipheriv, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 
-import { UsageError, execute, sqlInteger, sqlText } from "./clients.mjs";
+import { UsageError, execute, readCommandLine, sqlInteger, sqlText } from "./clients.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 
@@ -255,19 +254,10 @@ function oneId(rest, command) {
 
 /** Runs the CLI with `argv`. Returns the exit status. */
 export async function main(argv, run = execute) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    console.error(`hooks: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
+  const read = readCommandLine("hooks", argv, OPTIONS, USAGE);
+  if (read.status !== undefined) return read.status;
+  const { values, positionals } = read;
   const [command, ...rest] = positionals;
-  if (values.help || command === undefined || command === "help") {
-    (command === undefined && !values.help ? console.error : console.log)(USAGE);
-    return command === undefined && !values.help ? 2 : 0;
-  }
   const out = (json, text) => console.log(values.json ? JSON.stringify(json, null, 2) : text);
   try {
     const db = target(values);

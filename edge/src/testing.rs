@@ -547,6 +547,28 @@ impl ConnectionStore for MemoryUserStore {
     }
 }
 
+/// A request from a browser in Paris's documentation range, with nothing else known.
+pub fn request_context() -> crate::events::RequestContext {
+    crate::events::RequestContext {
+        ip_address: Some("198.51.100.7".into()),
+        user_agent: None,
+        accept_language: None,
+        device: None,
+        url: None,
+    }
+}
+
+/// The demo client's page (`https://shop.example`) calling the edge at
+/// `https://id.example`.
+pub fn shop_caller(context: &crate::events::RequestContext) -> crate::flows::Caller<'_> {
+    crate::flows::Caller {
+        origin: Some("https://shop.example"),
+        self_origin: "https://id.example",
+        context,
+        federation_ticket: None,
+    }
+}
+
 /// An OpenID Connect connection to `issuer` for every client, trusted for no domain,
 /// with Portcullis's client id `portcullis` there and no secret.
 pub fn oidc_connection(id: &str, issuer: &str) -> Connection {
@@ -617,6 +639,7 @@ impl Directory for MemoryUserStore {
 
     async fn erase(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
         self.credentials.borrow_mut().retain(|c| c.user_id != id);
+        self.identities.borrow_mut().retain(|i| i.user_id != id);
         if let Some(user) = self.users.borrow_mut().get_mut(id) {
             *user = User {
                 email: format!("deleted-{id}@deprovisioned.invalid"),

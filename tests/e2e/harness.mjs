@@ -499,3 +499,25 @@ export function passphrase(make) {
   }
   throw new Error("no passphrase outside the blocklist in 50 tries");
 }
+
+/**
+ * Creates a password account for `person` ({email, password}) through the first-party
+ * API, as a widget would (an embedded flow of the demo client, RFC 7636 S256).
+ */
+export async function signUpWithPassword(edge, person) {
+  const verifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const started = await fetch(`${edge.api}/v1/flows`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ client_id: "demo", code_challenge: challenge, code_challenge_method: "S256" }),
+  });
+  if (started.status !== 201) throw new Error(`POST /v1/flows: ${started.status} ${await started.text()}`);
+  const { flow_id } = await started.json();
+  const signedUp = await fetch(`${edge.api}/v1/flows/${flow_id}/sign-up`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(person),
+  });
+  if (!signedUp.ok) throw new Error(`sign-up: ${signedUp.status} ${await signedUp.text()}`);
+}

@@ -124,17 +124,22 @@ pub struct Unverified<'a> {
     pub kid: Option<String>,
 }
 
+/// A JWS part: base64url of a JSON object.
+fn json_part<T: serde::de::DeserializeOwned>(part: &str) -> Result<T, IdTokenError> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or(IdTokenError::Malformed)
+}
+
 /// Reads the header: which key and algorithm the token claims.
 pub fn parse(token: &str) -> Result<Unverified<'_>, IdTokenError> {
     let (signing_input, signature) = token.rsplit_once('.').ok_or(IdTokenError::Malformed)?;
     let (header, _) = signing_input
         .split_once('.')
         .ok_or(IdTokenError::Malformed)?;
-    let header: Header = URL_SAFE_NO_PAD
-        .decode(header)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or(IdTokenError::Malformed)?;
+    let header: Header = json_part(header)?;
     // §3.1.3.7 step 7: the algorithm must be one we accept for ID tokens; never `none`
     // or HMAC (which would turn our client secret into a signing key).
     let algorithm = match header.alg.as_str() {
@@ -214,11 +219,7 @@ pub fn validate(
         .split('.')
         .nth(1)
         .ok_or(IdTokenError::Malformed)?;
-    let claims: Claims = URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or(IdTokenError::Malformed)?;
+    let claims: Claims = json_part(payload)?;
 
     // §3.1.3.7 step 2: "The Issuer Identifier for the OpenID Provider … MUST exactly match
     // the value of the iss (issuer) Claim."

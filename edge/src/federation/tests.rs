@@ -165,21 +165,11 @@ fn world() -> World {
 }
 
 fn context() -> RequestContext {
-    RequestContext {
-        ip_address: Some("198.51.100.7".into()),
-        user_agent: None,
-        accept_language: None,
-        device: None,
-    }
+    crate::testing::request_context()
 }
 
 fn caller(context: &RequestContext) -> Caller<'_> {
-    Caller {
-        origin: Some(SHOP),
-        self_origin: SELF,
-        context,
-        federation_ticket: None,
-    }
+    crate::testing::shop_caller(context)
 }
 
 fn query(url: &str) -> Vec<(String, String)> {

@@ -16,7 +16,6 @@ use crate::oauth::code;
 use crate::ports::Clock;
 use crate::testing::{demo_client, TestPorts};
 
-const SHOP: &str = "https://shop.example";
 const PASSWORD: &str = "correct horse battery staple 42";
 const EMAIL: &str = "ada@example.com";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -93,22 +92,11 @@ fn oidc_core_3_1_2_1_acr_values_ask_for_mfa_only_with_the_multi_factor_value() {
 // --- through the flow ------------------------------------------------------------------
 
 fn context() -> RequestContext {
-    RequestContext {
-        ip_address: Some("198.51.100.7".into()),
-        user_agent: None,
-        accept_language: None,
-        device: None,
-        url: None,
-    }
+    crate::testing::request_context()
 }
 
 fn caller(context: &RequestContext) -> Caller<'_> {
-    Caller {
-        origin: Some(SHOP),
-        self_origin: "https://id.example",
-        context,
-        federation_ticket: None,
-    }
+    crate::testing::shop_caller(context)
 }
 
 fn set_policy(t: &TestPorts, mfa: MfaPolicy) {

@@ -123,16 +123,7 @@ impl WebhookTransport for FetchTransport {
         request: &WebhookRequest,
         timeout_ms: u64,
     ) -> Result<HttpAnswer, TransportError> {
-        let failed = |e: worker::Error| TransportError(e.to_string());
-        let headers = Headers::new();
-        for (name, value) in &request.headers {
-            headers.set(name, value).map_err(failed)?;
-        }
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_redirect(RequestRedirect::Manual)
-            .with_body(Some(JsValue::from_str(&request.body)));
+        let init = request_init(Method::Post, &request.headers, Some(&request.body))?;
         exchange(&request.url, &init, timeout_ms).await
     }
 
@@ -142,17 +133,31 @@ impl WebhookTransport for FetchTransport {
         headers: &[(String, String)],
         timeout_ms: u64,
     ) -> Result<HttpAnswer, TransportError> {
-        let failed = |e: worker::Error| TransportError(e.to_string());
-        let set = Headers::new();
-        for (name, value) in headers {
-            set.set(name, value).map_err(failed)?;
-        }
-        let mut init = RequestInit::new();
-        init.with_method(Method::Get)
-            .with_headers(set)
-            .with_redirect(RequestRedirect::Manual);
+        let init = request_init(Method::Get, headers, None)?;
         exchange(url, &init, timeout_ms).await
     }
+}
+
+/// A request that does not follow redirects: they are answers (a redirect could point a
+/// signed payload, or a code, anywhere).
+fn request_init(
+    method: Method,
+    headers: &[(String, String)],
+    body: Option<&str>,
+) -> Result<RequestInit, TransportError> {
+    let set = Headers::new();
+    for (name, value) in headers {
+        set.set(name, value)
+            .map_err(|e| TransportError(e.to_string()))?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(method)
+        .with_headers(set)
+        .with_redirect(RequestRedirect::Manual);
+    if let Some(body) = body {
+        init.with_body(Some(JsValue::from_str(body)));
+    }
+    Ok(init)
 }
 
 /// Sends `init` to `url`: the status, headers and at most [`MAX_ANSWER_BYTES`] of the

@@ -108,6 +108,11 @@ impl Directory for D1Stores {
                 &[text(id)],
             )?,
             statement("DELETE FROM sessions WHERE user_id = ?1", &[text(id)])?,
+            // Linked provider identities name the person (subject, address).
+            statement(
+                "DELETE FROM federated_identities WHERE user_id = ?1",
+                &[text(id)],
+            )?,
             statement(
                 "UPDATE users SET email = 'deleted-' || id || '@deprovisioned.invalid', \
                  email_verified = 0, name = NULL, given_name = NULL, family_name = NULL, \

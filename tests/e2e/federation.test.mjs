@@ -1,0 +1,268 @@
+// Federation end to end: panva's `oidc-provider` (a certified OpenID Provider this
+// project did not write) runs on 127.0.0.1 as the upstream, registered with
+// scripts/connections twice: `corp` (trusted for no domain) and `trusted` (trusted for
+// trusted.example). In Chromium through the widget on the demo page: the provider's
+// button, its login and consent pages, and the way back (OIDC Core §3.1, RFC 7636,
+// RFC 9207). The ID tokens are RS256, from the provider's own keys.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import Provider from "oidc-provider";
+
+import { main as connections } from "../../scripts/connections.mjs";
+import { freePort, keyEncryptionKey, launchBrowser, passphrase, signUpWithPassword, startEdge, systemLog, toolEnv } from "./harness.mjs";
+
+let edge;
+let browser;
+let upstream;
+let upstreamServer;
+const scratch = mkdtempSync(join(tmpdir(), "portcullis-federation-"));
+
+/** Logins typed at the provider become accounts there: `unverified+…` has an unverified address. */
+function account(login) {
+  return {
+    accountId: login,
+    async claims() {
+      const unverified = login.startsWith("unverified+");
+      return { sub: `upstream-${login}`, email: login.replace(/^unverified\+/, ""), email_verified: !unverified, name: "Ada Upstream" };
+    },
+  };
+}
+
+async function startUpstream(edgeOrigin) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const client = (id) => ({
+    client_id: `portcullis-${id}`,
+    client_secret: `secret-${id}-${randomBytes(8).toString("hex")}`,
+    redirect_uris: [`${edgeOrigin}/callback/${id}`],
+    grant_types: ["authorization_code"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "client_secret_basic",
+  });
+  const clients = [client("corp"), client("trusted")];
+  const provider = new Provider(issuer, {
+    clients,
+    findAccount: (_ctx, id) => account(id),
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+    // The claims go into the ID token itself, as Google's and Microsoft's do.
+    conformIdTokenClaims: false,
+    cookies: { keys: [randomBytes(16).toString("hex")] },
+    features: { devInteractions: { enabled: true } },
+  });
+  const server = createServer(provider.callback());
+  await new Promise((r) => server.listen(port, "127.0.0.1", r));
+  return { issuer, clients, server };
+}
+
+/** Runs scripts/connections against the edge's local state. */
+async function connectionsCli(stateDir, args) {
+  const code = await connections(["--persist-to", stateDir, ...args]);
+  assert.equal(code, 0, `scripts/connections ${args.join(" ")}`);
+}
+
+function d1(stateDir, sql) {
+  const wrangler = join(process.cwd(), "node_modules/.bin/wrangler");
+  const result = spawnSync(wrangler, ["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], {
+    env: toolEnv(),
+    encoding: "utf8",
+  });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout)[0].results;
+}
+
+before(async () => {
+  edge = await startEdge({
+    setup: async ({ stateDir, origin }) => {
+      upstream = await startUpstream(origin);
+      upstreamServer = upstream.server;
+      const kek = join(stateDir, "key-encryption-key");
+      keyEncryptionKey(stateDir);
+      for (const [id, name, extra] of [
+        ["corp", "Corp SSO", []],
+        ["trusted", "Trusted SSO", ["--trust-email-domain", "trusted.example"]],
+      ]) {
+        const client = upstream.clients.find((c) => c.client_id === `portcullis-${id}`);
+        const secretFile = join(scratch, `${id}.secret`);
+        writeFileSync(secretFile, client.client_secret, { mode: 0o600 });
+        await connectionsCli(stateDir, [
+          "add", "--id", id, "--name", name, "--issuer", upstream.issuer, "--client-id", client.client_id,
+          "--client-secret-file", secretFile, "--key-encryption-key-file", kek, ...extra,
+        ]);
+      }
+    },
+  });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await edge?.dispose();
+  await new Promise((r) => (upstreamServer ? upstreamServer.close(r) : r()));
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function openDemo() {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(`${edge.origin}/`);
+  await page.getByRole("heading", { name: "Sign in to Portcullis Demo" }).waitFor();
+  await page.evaluate(() => {
+    window.__signedIn = [];
+    document.querySelector("portcullis-signin").addEventListener("portcullis:signed-in", (e) => window.__signedIn.push(e.detail));
+  });
+  return { page, problems };
+}
+
+/** Clicks "Continue with {name}" and signs in at the provider's own pages as `login`. */
+async function viaProvider(page, name, login) {
+  await page.locator("portcullis-signin").getByRole("button", { name: `Continue with ${name}` }).click();
+  await page.waitForURL((url) => url.href.startsWith(upstream.issuer));
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill("anything");
+  await page.locator('button[type="submit"]').click();
+  // Consent, the first time this login meets the client.
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL((url) => url.href.startsWith(edge.origin));
+}
+
+/** The `sub` of the ID token the widget handed the page, once signed in. */
+async function signedInSub(page) {
+  await page.waitForFunction(() => window.__signedIn?.length > 0, undefined, { timeout: 20_000 });
+  const [detail] = await page.evaluate(() => window.__signedIn);
+  const idToken = detail.id_token;
+  return JSON.parse(Buffer.from(idToken.split(".")[1], "base64url").toString()).sub;
+}
+
+const identities = (userId) =>
+  d1(edge.stateDir, `SELECT connection_id, subject FROM federated_identities WHERE user_id = '${userId.replaceAll("'", "''")}'`);
+const userByEmail = (email) => d1(edge.stateDir, `SELECT id, email_verified FROM users WHERE email = '${email}'`)[0];
+
+/** A password account made through the first-party API; `verified` marks its address proven. */
+async function passwordAccount(email, verified) {
+  const password = passphrase((t) => `harbour ${t} lantern orchard`);
+  await signUpWithPassword(edge, { email, password });
+  if (verified) d1(edge.stateDir, `UPDATE users SET email_verified = 1 WHERE email = '${email}'`);
+  return { email, password, id: userByEmail(email).id };
+}
+
+const tag = () => randomBytes(5).toString("hex");
+
+test("a first sign-in with the provider creates the account; the next finds the same one", async () => {
+  const login = `jit-${tag()}@example.com`;
+  const first = await openDemo();
+  await viaProvider(first.page, "Corp SSO", login);
+  const sub = await signedInSub(first.page);
+  assert.equal(new URL(first.page.url()).hash, "", "the ticket left the address bar");
+  const created = userByEmail(login);
+  assert.equal(created.id, sub);
+  assert.equal(created.email_verified, 1);
+  assert.deepEqual(identities(sub), [{ connection_id: "corp", subject: `upstream-${login}` }]);
+  assert.deepEqual(first.problems, []);
+  await first.page.close();
+
+  const again = await openDemo();
+  await viaProvider(again.page, "Corp SSO", login);
+  assert.equal(await signedInSub(again.page), sub, "the same account");
+  assert.equal(identities(sub).length, 1);
+  await again.page.close();
+  const events = await systemLog(edge.stateDir, "user.authentication.auth_via_IDP");
+  assert.ok(events.filter((e) => e.actor_id === sub).length >= 2);
+});
+
+test("an existing account with the address and an untrusted connection: the person proves the account, then it links", async () => {
+  const person = await passwordAccount(`linked-${tag()}@example.com`, true);
+  const { page } = await openDemo();
+  await viaProvider(page, "Corp SSO", person.email);
+  const widget = page.locator("portcullis-signin");
+  await widget.getByRole("alert").filter({ hasText: "sign in to your account here first" }).waitFor();
+  assert.deepEqual(identities(person.id), [], "nothing linked before the proof");
+
+  await widget.getByLabel("Email", { exact: true }).fill(person.email);
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await widget.getByLabel("Password", { exact: true }).fill(person.password);
+  await widget.getByRole("button", { name: "Sign in", exact: true }).click();
+  assert.equal(await signedInSub(page), person.id);
+  assert.deepEqual(identities(person.id), [{ connection_id: "corp", subject: `upstream-${person.email}` }]);
+  await page.close();
+
+  // From now on the provider alone signs in to that account.
+  const again = await openDemo();
+  await viaProvider(again.page, "Corp SSO", person.email);
+  assert.equal(await signedInSub(again.page), person.id);
+  await again.page.close();
+});
+
+test("a connection trusted for the address's domain links a verified address automatically", async () => {
+  const person = await passwordAccount(`auto-${tag()}@trusted.example`, true);
+  const { page } = await openDemo();
+  await viaProvider(page, "Trusted SSO", person.email);
+  assert.equal(await signedInSub(page), person.id);
+  assert.deepEqual(identities(person.id), [{ connection_id: "trusted", subject: `upstream-${person.email}` }]);
+  await page.close();
+});
+
+test("an unverified upstream address never links, even on a trusted connection, and creates nothing", async () => {
+  const person = await passwordAccount(`unverified-${tag()}@trusted.example`, true);
+  const { page } = await openDemo();
+  await viaProvider(page, "Trusted SSO", `unverified+${person.email}`);
+  await page.locator("portcullis-signin").getByRole("alert").filter({ hasText: "sign in to your account here first" }).waitFor();
+  assert.deepEqual(identities(person.id), []);
+
+  const nobody = `unverified-${tag()}@example.com`;
+  const other = await openDemo();
+  await viaProvider(other.page, "Corp SSO", `unverified+${nobody}`);
+  await other.page.locator("portcullis-signin").getByRole("alert").filter({ hasText: "sign in to your account here first" }).waitFor();
+  assert.equal(userByEmail(nobody), undefined, "no account for an address nobody proved");
+  await page.close();
+  await other.page.close();
+});
+
+test("the provider's access_denied (the person cancelled there): a clear message, nothing created", async () => {
+  const { page } = await openDemo();
+  await page.locator("portcullis-signin").getByRole("button", { name: "Continue with Corp SSO" }).click();
+  await page.waitForURL((url) => url.href.startsWith(upstream.issuer));
+  await page.getByRole("link", { name: "[ Cancel ]" }).click();
+  await page.waitForURL((url) => url.href.startsWith(edge.origin));
+  await page.locator("portcullis-signin").getByRole("alert").filter({ hasText: "You cancelled signing in with the provider" }).waitFor();
+  assert.equal(new URL(page.url()).hash, "");
+  await page.close();
+});
+
+test("state: missing, forged, replayed or from another browser, the callback is refused with a page", async () => {
+  for (const query of ["", "?code=x", `?code=x&state=${"A".repeat(43)}`]) {
+    const response = await fetch(`${edge.api}/callback/corp${query}`, { redirect: "manual" });
+    assert.equal(response.status, 400, query);
+    assert.match(response.headers.get("content-type") ?? "", /text\/html/);
+  }
+  // The provider's real answer, caught on its way back and replayed by a script with no cookie.
+  const { page } = await openDemo();
+  let callback;
+  await page.route(`${edge.origin}/callback/**`, async (route) => {
+    callback ??= route.request().url();
+    await route.continue();
+  });
+  await viaProvider(page, "Corp SSO", `replay-${tag()}@example.com`);
+  await signedInSub(page);
+  const replayed = await fetch(callback.replace(edge.origin, edge.api), { redirect: "manual" });
+  assert.equal(replayed.status, 400, "a used state");
+  await page.close();
+});
+
+test("a flow's return ticket works once, and only for its flow", async () => {
+  const response = await fetch(`${edge.api}/v1/flows/${"A".repeat(43)}/federation`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ticket: "B".repeat(43) }),
+  });
+  assert.equal(response.status, 404);
+  assert.equal((await response.json()).code, "flow_not_found");
+  const start = await fetch(`${edge.api}/federation/start?ticket=${"C".repeat(43)}`, { redirect: "manual" });
+  assert.equal(start.status, 400);
+});
