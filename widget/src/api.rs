@@ -422,6 +422,11 @@ impl Api {
         self.federation_ticket.replace(ticket);
     }
 
+    /// Whether a ticket waits to go with the next steps.
+    pub fn federation_ticket_pending(&self) -> bool {
+        self.federation_ticket.borrow().is_some()
+    }
+
     /// Where to send the whole page to sign in with `connection`.
     pub async fn federation_start(
         &self,

@@ -4,10 +4,13 @@ use super::*;
 
 impl Session {
     /// The identify step: an embedded widget starts a flow for this email; a hosted one
-    /// already has its flow. Either way the password step follows.
+    /// already has its flow, and so does one back from a provider whose identity waits
+    /// to be linked (its flow must end in the sign-in that links it). Either way the
+    /// password step follows.
     pub async fn identify(self, email: String) -> Result<(), Failure> {
         self.stop_autofill();
-        let step = if self.embedded_scope().is_some() {
+        let linking = self.api().federation_ticket_pending() && self.flow_id_now().is_some();
+        let step = if self.embedded_scope().is_some() && !linking {
             self.cancel_flow().await;
             self.reported(Some(&email), self.start_flow(Some(&email)))
                 .await?
