@@ -452,6 +452,26 @@ pub trait WebhookTransport {
     ) -> Result<HttpAnswer, TransportError>;
 }
 
+/// A key could not be used (malformed, or refused by the platform); the detail is for
+/// logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyUnavailable(pub String);
+
+/// Verifies JWS signatures with a provider's public key (a JWK, as published): for the
+/// ID tokens of sign-in providers. WebCrypto on Workers (native code, no RSA in the
+/// wasm), a JOSE library natively.
+#[async_trait(?Send)]
+pub trait JwsVerifier {
+    /// Whether `signature` is `algorithm`'s signature of `signing_input` by `jwk`.
+    async fn verify(
+        &self,
+        algorithm: crate::federation::id_token::Algorithm,
+        jwk: &serde_json::Value,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, VerifyUnavailable>;
+}
+
 /// Federation connections and the identities people hold at them (see
 /// [`crate::federation`]).
 #[async_trait(?Send)]
@@ -693,6 +713,8 @@ pub struct Ports<'a> {
     pub breaches: &'a dyn BreachedPasswords,
     /// Makes the signer of the current signing key.
     pub signers: &'a dyn SignerFactory,
+    /// Verifies sign-in providers' ID token signatures.
+    pub jws: &'a dyn JwsVerifier,
     /// What this isolate keeps between requests (keys, clients); see [`crate::cache`].
     pub cache: &'a crate::cache::IsolateCache,
 }

@@ -1935,6 +1935,7 @@ impl TestPorts {
             human_check: &self.human_check,
             breaches: &self.breaches,
             signers: &crate::ports::SoftwareSigners,
+            jws: &crate::crypto::jws_verify::SoftwareJws,
             cache: &self.cache,
         }
     }

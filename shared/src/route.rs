@@ -390,6 +390,10 @@ mod tests {
                 Route::AdminClient(_) => Route::AdminClient(&encoded),
                 Route::AdminClientSecret(_) => Route::AdminClientSecret(&encoded),
                 Route::AdminUserLifecycle(..) => Route::AdminUserLifecycle(&encoded, &encoded),
+                Route::FlowFederation(..) => Route::FlowFederation(&encoded, &encoded),
+                Route::FlowFederated(_) => Route::FlowFederated(&encoded),
+                Route::FederationCallback(_) => Route::FederationCallback(&encoded),
+                Route::MyIdentity(_) => Route::MyIdentity(&encoded),
                 other => other,
             };
             assert_eq!(Route::parse(&path), Some(expected), "{path}");

@@ -1,6 +1,8 @@
 //! The only module that touches key material and raw randomness.
 
 pub mod es256;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod jws_verify;
 pub mod random;
 pub mod sealing;
 pub mod signer;

@@ -1,14 +1,15 @@
 //! ID token validation, OpenID Connect Core 1.0 §3.1.3.7, each numbered step cited
-//! above its check. The signature is verified with `jsonwebtoken` against the provider's
-//! JWKS; every claim is checked here, with time from the [`Clock`] port.
+//! above its check. The signature is verified by the [`JwsVerifier`] port against a key
+//! of the provider's JWKS (WebCrypto on Workers); every claim is checked here, with time
+//! from the [`Clock`] port.
 //!
 //! [`Clock`]: crate::ports::Clock
+//! [`JwsVerifier`]: crate::ports::JwsVerifier
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::jwk::{Jwk, JwkSet};
-use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::time::UnixMillis;
@@ -114,12 +115,39 @@ struct Claims {
     family_name: Option<String>,
 }
 
+/// The JWS algorithms accepted for ID tokens (RFC 7518 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (Google, Microsoft, Apple).
+    Rs256,
+    /// ECDSA P-256 with SHA-256; the signature is `r ‖ s` (64 bytes).
+    Es256,
+}
+
+impl Algorithm {
+    /// The JWK `kty` of its keys.
+    pub fn key_type(self) -> &'static str {
+        match self {
+            Algorithm::Rs256 => "RSA",
+            Algorithm::Es256 => "EC",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Rs256 => "RS256",
+            Algorithm::Es256 => "ES256",
+        }
+    }
+}
+
 /// The parts of a compact JWS, before anything is trusted.
 pub struct Unverified<'a> {
     token: &'a str,
-    signing_input: &'a str,
-    signature: &'a str,
-    algorithm: Algorithm,
+    /// `BASE64URL(header) . BASE64URL(payload)`: what the signature covers.
+    pub signing_input: &'a str,
+    pub signature: Vec<u8>,
+    pub algorithm: Algorithm,
     /// The `kid` of the signing key, if the header names one.
     pub kid: Option<String>,
 }
@@ -143,10 +171,13 @@ pub fn parse(token: &str) -> Result<Unverified<'_>, IdTokenError> {
     // §3.1.3.7 step 7: the algorithm must be one we accept for ID tokens; never `none`
     // or HMAC (which would turn our client secret into a signing key).
     let algorithm = match header.alg.as_str() {
-        "RS256" => Algorithm::RS256,
-        "ES256" => Algorithm::ES256,
+        "RS256" => Algorithm::Rs256,
+        "ES256" => Algorithm::Es256,
         _ => return Err(IdTokenError::UnsupportedAlgorithm),
     };
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| IdTokenError::Malformed)?;
     Ok(Unverified {
         token,
         signing_input,
@@ -156,38 +187,24 @@ pub fn parse(token: &str) -> Result<Unverified<'_>, IdTokenError> {
     })
 }
 
-/// The key in `keys` that may verify `token`: the one with its `kid`, or the only key
-/// of the right type when the token names none. `None` if there is no such key.
-pub fn key_for<'k>(keys: &'k JwkSet, token: &Unverified<'_>) -> Option<&'k Jwk> {
-    let fits = |jwk: &&Jwk| {
-        let alg_ok = jwk
-            .common
-            .key_algorithm
-            .is_none_or(|alg| format!("{alg:?}") == format!("{:?}", token.algorithm));
-        let kty_ok = matches!(
-            (&jwk.algorithm, token.algorithm),
-            (
-                jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
-                Algorithm::RS256
-            ) | (
-                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_),
-                Algorithm::ES256
-            )
-        );
-        let for_signing = !matches!(
-            jwk.common.public_key_use,
-            Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)
-        );
-        alg_ok && kty_ok && for_signing
+/// The key in `keys` (a JWKS's `keys`) that may verify `token`: the one with its `kid`,
+/// or the only key of the right type when the token names none; only keys for
+/// signatures whose `kty` (and `alg`, when given) fit the token's algorithm. `None` if
+/// there is no such key.
+pub fn key_for<'k>(keys: &'k [Value], token: &Unverified<'_>) -> Option<&'k Value> {
+    let text = |key: &'k Value, name: &str| key.get(name).and_then(Value::as_str);
+    let fits = |key: &&'k Value| {
+        text(key, "kty") == Some(token.algorithm.key_type())
+            && text(key, "alg").is_none_or(|alg| alg == token.algorithm.as_str())
+            && text(key, "use").is_none_or(|usage| usage == "sig")
     };
     match &token.kid {
         Some(kid) => keys
-            .keys
             .iter()
             .filter(fits)
-            .find(|jwk| jwk.common.key_id.as_deref() == Some(kid.as_str())),
+            .find(|key| text(key, "kid") == Some(kid.as_str())),
         None => {
-            let mut candidates = keys.keys.iter().filter(fits);
+            let mut candidates = keys.iter().filter(fits);
             match (candidates.next(), candidates.next()) {
                 (Some(only), None) => Some(only),
                 _ => None,
@@ -196,24 +213,9 @@ pub fn key_for<'k>(keys: &'k JwkSet, token: &Unverified<'_>) -> Option<&'k Jwk> 
     }
 }
 
-/// Validates `token`, signed by `key`, per §3.1.3.7.
-pub fn validate(
-    token: &Unverified<'_>,
-    key: &Jwk,
-    expected: &Expected<'_>,
-) -> Result<Verified, IdTokenError> {
-    // §3.1.3.7 step 6: validate the signature per JWS with the algorithm in the header.
-    let decoding = DecodingKey::from_jwk(key).map_err(|_| IdTokenError::UnknownKey)?;
-    let valid = jsonwebtoken::crypto::verify(
-        token.signature,
-        token.signing_input.as_bytes(),
-        &decoding,
-        token.algorithm,
-    )
-    .map_err(|_| IdTokenError::BadSignature)?;
-    if !valid {
-        return Err(IdTokenError::BadSignature);
-    }
+/// Validates the claims of `token`, whose signature the caller verified (§3.1.3.7 step
+/// 6), per the rest of §3.1.3.7.
+pub fn validate(token: &Unverified<'_>, expected: &Expected<'_>) -> Result<Verified, IdTokenError> {
     let payload = token
         .token
         .split('.')

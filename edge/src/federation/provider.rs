@@ -5,8 +5,8 @@
 
 use std::rc::Rc;
 
-use jsonwebtoken::jwk::JwkSet;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::Connection;
 use crate::error::Error;
@@ -38,7 +38,8 @@ pub struct Metadata {
 #[derive(Debug, Clone)]
 pub struct Provider {
     pub metadata: Metadata,
-    pub keys: JwkSet,
+    /// The JWKS's `keys`, as published.
+    pub keys: Vec<Value>,
     pub keys_fetched_at: UnixMillis,
 }
 
@@ -87,17 +88,12 @@ async fn fetch_keys(
     ports: &Ports<'_>,
     connection: &Connection,
     metadata: &Metadata,
-) -> Result<JwkSet, Error> {
-    // Keys a JWK library cannot read (other key types, say) are skipped, not fatal.
-    let raw: serde_json::Value = get_json(ports, connection, &metadata.jwks_uri).await?;
-    let keys = raw
-        .get("keys")
-        .and_then(|k| k.as_array())
-        .ok_or_else(|| failed(connection, "the JWKS has no keys"))?
-        .iter()
-        .filter_map(|key| serde_json::from_value(key.clone()).ok())
-        .collect();
-    Ok(JwkSet { keys })
+) -> Result<Vec<Value>, Error> {
+    let raw: Value = get_json(ports, connection, &metadata.jwks_uri).await?;
+    match raw.get("keys") {
+        Some(Value::Array(keys)) => Ok(keys.iter().filter(|k| k.is_object()).cloned().collect()),
+        _ => Err(failed(connection, "the JWKS has no keys")),
+    }
 }
 
 /// The provider of `connection`, from this isolate's cache or fetched.

@@ -292,7 +292,24 @@ async fn verify(
             }
         },
     };
-    id_token::validate(&token, &key, &expected).map_err(|e| invalid(connection, format!("{e:?}")))
+    // §3.1.3.7 step 6: validate the signature per JWS with the algorithm in the header.
+    let signed = ports
+        .jws
+        .verify(
+            token.algorithm,
+            &key,
+            token.signing_input.as_bytes(),
+            &token.signature,
+        )
+        .await
+        .map_err(|e| invalid(connection, e.0))?;
+    if !signed {
+        return Err(invalid(
+            connection,
+            format!("{:?}", IdTokenError::BadSignature),
+        ));
+    }
+    id_token::validate(&token, &expected).map_err(|e| invalid(connection, format!("{e:?}")))
 }
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.5: the code and the verifier, the client

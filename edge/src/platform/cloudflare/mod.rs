@@ -315,6 +315,7 @@ impl Platform {
             human_check: &self.turnstile,
             breaches: &self.pwned_passwords,
             signers: &self.signers,
+            jws: &webcrypto::WebCryptoJws,
             cache: self.cache,
         }
     }

@@ -13,9 +13,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::crypto::es256::Es256Signer;
+use crate::federation::id_token::Algorithm;
 use crate::oauth::jwks::JwkSet;
 use crate::oauth::key_ring::{by_kid, SoftwareCheck};
-use crate::ports::{SignError, SignatureCheck, Signer, SignerFactory};
+use crate::ports::{
+    JwsVerifier, SignError, SignatureCheck, Signer, SignerFactory, VerifyUnavailable,
+};
 
 /// Imports keys into WebCrypto; with `software`, signs with `p256` instead (the
 /// `SIGNING=software` variable, to compare the two).
@@ -212,5 +215,87 @@ impl Signer for WebCryptoSigner {
             )));
         }
         Ok(bytes)
+    }
+}
+
+fn subtle() -> Result<Object, JsValue> {
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?;
+    Reflect::get(&crypto, &JsValue::from_str("subtle"))?.dyn_into()
+}
+
+/// Sign-in providers' ID token signatures through WebCrypto `verify`: RSASSA-PKCS1-v1_5
+/// and ECDSA P-256, both with SHA-256 (RS256, ES256), in the runtime's native code.
+pub struct WebCryptoJws;
+
+impl WebCryptoJws {
+    /// The public members of `jwk` that WebCrypto needs, nothing else (`key_ops` or
+    /// `ext` from the provider could only make the import fail).
+    fn public_jwk(algorithm: Algorithm, jwk: &serde_json::Value) -> Result<Object, JsValue> {
+        let members: &[&str] = match algorithm {
+            Algorithm::Rs256 => &["kty", "n", "e"],
+            Algorithm::Es256 => &["kty", "crv", "x", "y"],
+        };
+        let object = Object::new();
+        for name in members {
+            let value = jwk
+                .get(*name)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| JsValue::from_str(&format!("JWK without {name}")))?;
+            set(&object, name, &JsValue::from_str(value))?;
+        }
+        Ok(object)
+    }
+
+    async fn check(
+        algorithm: Algorithm,
+        jwk: &serde_json::Value,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, JsValue> {
+        let subtle = subtle()?;
+        let import = Object::new();
+        let verify = Object::new();
+        match algorithm {
+            Algorithm::Rs256 => {
+                set(&import, "name", &JsValue::from_str("RSASSA-PKCS1-v1_5"))?;
+                set(&import, "hash", &JsValue::from_str("SHA-256"))?;
+                set(&verify, "name", &JsValue::from_str("RSASSA-PKCS1-v1_5"))?;
+            }
+            Algorithm::Es256 => {
+                set(&import, "name", &JsValue::from_str("ECDSA"))?;
+                set(&import, "namedCurve", &JsValue::from_str("P-256"))?;
+                set(&verify, "name", &JsValue::from_str("ECDSA"))?;
+                set(&verify, "hash", &JsValue::from_str("SHA-256"))?;
+            }
+        }
+        let public = Self::public_jwk(algorithm, jwk)?;
+        let args = Array::of5(
+            &JsValue::from_str("jwk"),
+            &public,
+            &import,
+            &JsValue::FALSE,
+            &Array::of1(&JsValue::from_str("verify")),
+        );
+        let key = call(&subtle, "importKey", &args).await?;
+        // Copies: WebCrypto must not see wasm memory that may move under it.
+        let signature = Uint8Array::from(signature);
+        let data = Uint8Array::from(signing_input);
+        let args = Array::of4(&verify, &key, &signature, &data);
+        Ok(call(&subtle, "verify", &args).await?.as_bool() == Some(true))
+    }
+}
+
+#[async_trait(?Send)]
+impl JwsVerifier for WebCryptoJws {
+    async fn verify(
+        &self,
+        algorithm: Algorithm,
+        jwk: &serde_json::Value,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, VerifyUnavailable> {
+        Self::check(algorithm, jwk, signing_input, signature)
+            .await
+            .map_err(|e| VerifyUnavailable(format!("WebCrypto verify: {e:?}")))
     }
 }
