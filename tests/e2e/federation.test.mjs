@@ -6,7 +6,7 @@
 // RFC 9207). The ID tokens are RS256, from the provider's own keys.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -145,12 +145,12 @@ const identities = (userId) =>
   d1(edge.stateDir, `SELECT connection_id, subject FROM federated_identities WHERE user_id = '${userId.replaceAll("'", "''")}'`);
 const userByEmail = (email) => d1(edge.stateDir, `SELECT id, email_verified FROM users WHERE email = '${email}'`)[0];
 
-/** A password account made through the first-party API; `verified` marks its address proven. */
-async function passwordAccount(email, verified) {
+/** A password account made through the first-party API, its address then marked proven. */
+async function verifiedPasswordAccount(email) {
   const password = passphrase((t) => `harbour ${t} lantern orchard`);
   await signUpWithPassword(edge, { email, password });
-  if (verified) d1(edge.stateDir, `UPDATE users SET email_verified = 1 WHERE email = '${email}'`);
-  return { email, password, id: userByEmail(email).id };
+  const [{ id }] = d1(edge.stateDir, `UPDATE users SET email_verified = 1 WHERE email = '${email}' RETURNING id`);
+  return { email, password, id };
 }
 
 const tag = () => randomBytes(5).toString("hex");
@@ -176,7 +176,7 @@ test("a first sign-in with the provider creates the account; the next finds the 
 });
 
 test("an existing account with the address and an untrusted connection: the person proves the account, then it links", async () => {
-  const person = await passwordAccount(`linked-${tag()}@example.com`, true);
+  const person = await verifiedPasswordAccount(`linked-${tag()}@example.com`);
   const { page } = await openDemo();
   await viaProvider(page, "Corp SSO", person.email);
   const widget = page.locator("portcullis-signin");
@@ -199,7 +199,7 @@ test("an existing account with the address and an untrusted connection: the pers
 });
 
 test("a connection trusted for the address's domain links a verified address automatically", async () => {
-  const person = await passwordAccount(`auto-${tag()}@trusted.example`, true);
+  const person = await verifiedPasswordAccount(`auto-${tag()}@trusted.example`);
   const { page } = await openDemo();
   await viaProvider(page, "Trusted SSO", person.email);
   assert.equal(await signedInSub(page), person.id);
@@ -208,7 +208,7 @@ test("a connection trusted for the address's domain links a verified address aut
 });
 
 test("an unverified upstream address never links, even on a trusted connection, and creates nothing", async () => {
-  const person = await passwordAccount(`unverified-${tag()}@trusted.example`, true);
+  const person = await verifiedPasswordAccount(`unverified-${tag()}@trusted.example`);
   const { page } = await openDemo();
   await viaProvider(page, "Trusted SSO", `unverified+${person.email}`);
   await page.locator("portcullis-signin").getByRole("alert").filter({ hasText: "sign in to your account here first" }).waitFor();
@@ -263,4 +263,47 @@ test("a flow's return ticket works once, and only for its flow", async () => {
   assert.equal((await response.json()).code, "flow_not_found");
   const start = await fetch(`${edge.api}/federation/start?ticket=${"C".repeat(43)}`, { redirect: "manual" });
   assert.equal(start.status, 400);
+});
+
+test("the hosted sign-in page: /authorize, the provider, and back to the client with a code (RFC 6749 §4.1.2)", async () => {
+  const login = `hosted-${tag()}@example.com`;
+  const verifier = randomBytes(32).toString("base64url");
+  const state = randomBytes(16).toString("base64url");
+  const redirectUri = `${edge.origin}/callback`;
+  const authorize = new URL("/authorize", edge.origin);
+  for (const [k, v] of Object.entries({
+    response_type: "code",
+    client_id: "demo",
+    redirect_uri: redirectUri,
+    scope: "openid email",
+    state,
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
+  })) {
+    authorize.searchParams.set(k, v);
+  }
+  const page = await browser.newPage();
+  await page.goto(authorize.href);
+  assert.equal(new URL(page.url()).pathname, "/signin");
+  await viaProvider(page, "Corp SSO", login);
+  await page.waitForURL((url) => url.pathname === "/callback", { timeout: 30_000 });
+  const callback = new URL(page.url());
+  assert.equal(callback.searchParams.get("state"), state);
+  const token = await fetch(`${edge.api}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code: callback.searchParams.get("code"),
+      code_verifier: verifier,
+      client_id: "demo",
+      redirect_uri: redirectUri,
+    }),
+  });
+  assert.equal(token.status, 200, await token.clone().text());
+  const { id_token: idToken } = await token.json();
+  const claims = JSON.parse(Buffer.from(idToken.split(".")[1], "base64url").toString());
+  assert.equal(claims.email, login);
+  assert.deepEqual(claims.amr, ["fed"]);
+  await page.close();
 });
