@@ -11,16 +11,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import {
-  UsageError,
-  execute,
-  parseClientId,
-  parseName,
-  parseScope,
-  readCommandLine,
-  sqlInteger,
-  sqlText,
-} from "./clients.mjs";
+import { UsageError, execute, readCommandLine, sqlInteger, sqlText } from "./clients.mjs";
 import { keyEncryptionKey, seal, target } from "./hooks.mjs";
 
 const fail = (message) => {
@@ -35,6 +26,26 @@ export function parseConnectionId(id) {
   if (typeof id !== "string" || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id)) {
     fail(`invalid connection id ${JSON.stringify(id)}: use 1–63 of a–z 0–9 _ - (starting with a letter or digit)`);
   }
+  return id;
+}
+
+/** What the button says after "Continue with": printable, 1–100 characters. */
+export function parseName(name) {
+  if (typeof name !== "string" || name.trim() === "") fail("--name is required and must not be blank");
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name) || [...name].length > 100) fail("--name must be 1–100 characters without control characters");
+  return name.trim();
+}
+
+/** A scope token (RFC 6749 §3.3): printable ASCII except space, `"` and `\`. */
+export function parseScope(value) {
+  if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(value)) fail(`invalid --scope ${JSON.stringify(value)} (RFC 6749 §3.3)`);
+  return value;
+}
+
+/** A Portcullis client id, as registered (unreserved characters). */
+export function parseClientId(id) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/.test(id)) fail(`invalid --client ${JSON.stringify(id)}`);
   return id;
 }
 

@@ -138,6 +138,7 @@ async fn apply(
                 origin: None,
                 self_origin: request.self_origin.as_str(),
                 context,
+                federation_ticket: None,
             };
             let asked = RecoveryRequest {
                 client_id,
