@@ -28,8 +28,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::clients::Client;
-use crate::federation::provider::{Provider, PROVIDER_TTL_SECONDS};
-use crate::federation::Connection;
+use crate::federation::connection::Connection;
+use crate::federation::metadata::{Provider, PROVIDER_TTL_SECONDS};
 use crate::oauth::key_ring::KeyRing;
 use crate::time::UnixMillis;
 

@@ -10,7 +10,7 @@ use crate::client_settings::{ClientResource, ClientSettings};
 use crate::clients::Client;
 use crate::crypto::es256::Es256Signer;
 use crate::crypto::sealing::KeyEncryptionKey;
-use crate::federation::{Connection, FederatedIdentity};
+use crate::federation::connection::{Connection, FederatedIdentity};
 use crate::hooks::model::{
     Attempt, DeliveryMessage, DeliveryStatus, EventHook, InlineHook, InlineHookKind, WebhookRequest,
 };

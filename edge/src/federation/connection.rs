@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::sealing::KeyEncryptionKey;
-use crate::error::Error;
+use crate::crypto::sealing::{KeyEncryptionKey, OpenFailed};
 use crate::time::UnixMillis;
 
 /// How Portcullis talks to the provider.
@@ -22,13 +21,6 @@ impl ConnectionKind {
         match stored {
             "oidc" => Some(ConnectionKind::Oidc),
             _ => None,
-        }
-    }
-
-    /// The System Log event of a sign-in through a connection of this kind.
-    pub fn sign_in_event(self) -> &'static str {
-        match self {
-            ConnectionKind::Oidc => crate::events::types::AUTH_VIA_IDP,
         }
     }
 }
@@ -78,19 +70,12 @@ impl Connection {
     }
 
     /// Opens the client secret, if the connection has one.
-    pub fn client_secret(&self, kek: Option<&KeyEncryptionKey>) -> Result<Option<String>, Error> {
+    pub fn client_secret(&self, kek: &KeyEncryptionKey) -> Result<Option<String>, OpenFailed> {
         let Some(sealed) = &self.sealed_client_secret else {
             return Ok(None);
         };
-        let kek = kek.ok_or_else(|| Error::Internal("KEY_ENCRYPTION_KEY is not set".into()))?;
-        let bytes = kek
-            .open(sealed, &Connection::secret_record(&self.id))
-            .map_err(|_| {
-                Error::Internal(format!("connection {}: secret does not open", self.id))
-            })?;
-        String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| Error::Internal(format!("connection {}: secret is not UTF-8", self.id)))
+        let bytes = kek.open(sealed, &Connection::secret_record(&self.id))?;
+        String::from_utf8(bytes).map(Some).map_err(|_| OpenFailed)
     }
 }
 
@@ -135,11 +120,11 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(
-            connection.client_secret(Some(&kek)).unwrap().as_deref(),
+            connection.client_secret(&kek).unwrap().as_deref(),
             Some("s3cret")
         );
         connection.id = "other".into();
-        assert!(connection.client_secret(Some(&kek)).is_err());
+        assert!(connection.client_secret(&kek).is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::id_token::Verified;
-use super::{Connection, FederatedIdentity};
+use super::{Connection, ConnectionKind, FederatedIdentity};
 use crate::crypto::token::random_handle;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
@@ -78,6 +78,13 @@ async fn linked(ports: &Ports<'_>, context: &RequestContext, user: &User, client
         ),
     )
     .await;
+}
+
+/// The System Log event of a sign-in through a connection of `kind`.
+fn sign_in_event(kind: ConnectionKind) -> &'static str {
+    match kind {
+        ConnectionKind::Oidc => types::AUTH_VIA_IDP,
+    }
 }
 
 /// Decides who signed in with `verified` at `connection` (see the module documentation).
@@ -179,7 +186,7 @@ pub async fn resolve(
         ports,
         context,
         EventSpec::user_success(
-            connection.kind.sign_in_event(),
+            sign_in_event(connection.kind),
             "User authenticated through an identity provider",
             &user,
             client_id,

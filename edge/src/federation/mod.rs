@@ -4,7 +4,7 @@
 //!
 //! - [`connection`]: connections as data, and the identities people hold at them.
 //! - [`upstream`]: the leg to the provider and back (PKCE, state, nonce, RFC 9207).
-//! - [`provider`]: the provider's metadata and keys, cached per isolate.
+//! - [`provider`]: the provider's metadata and keys ([`metadata`]), cached per isolate.
 //! - [`id_token`]: ID token validation, OIDC Core §3.1.3.7.
 //! - [`linking`]: who the person is here (identity = connection + subject).
 //! - [`identities`]: the signed-in person's linked identities (list, unlink).
@@ -21,6 +21,7 @@ pub mod connection;
 pub mod id_token;
 pub mod identities;
 pub mod linking;
+pub mod metadata;
 pub mod provider;
 pub mod upstream;
 

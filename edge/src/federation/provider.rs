@@ -5,44 +5,15 @@
 
 use std::rc::Rc;
 
-use serde::Deserialize;
 use serde_json::Value;
 
+pub use super::metadata::{Metadata, Provider, KEY_REFRESH_SECONDS, PROVIDER_TTL_SECONDS};
 use super::Connection;
 use crate::error::Error;
 use crate::ports::{HttpAnswer, Ports};
-use crate::time::UnixMillis;
 
 /// How long to wait for a provider's answer.
 pub const TIMEOUT_MS: u64 = 5_000;
-/// How long an isolate keeps a provider's metadata and keys.
-pub const PROVIDER_TTL_SECONDS: u64 = 3_600;
-/// The shortest time between two fetches of one provider's keys for an unknown `kid`.
-pub const KEY_REFRESH_SECONDS: u64 = 60;
-
-/// The provider metadata Portcullis reads (OIDC Discovery §3).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Metadata {
-    pub issuer: String,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub jwks_uri: String,
-    #[serde(default)]
-    pub userinfo_endpoint: Option<String>,
-    /// RFC 9207 §3: the provider puts `iss` in its authorization responses.
-    #[serde(default)]
-    pub authorization_response_iss_parameter_supported: bool,
-}
-
-/// A provider as an isolate keeps it.
-#[derive(Debug, Clone)]
-pub struct Provider {
-    pub metadata: Metadata,
-    /// The JWKS's `keys`, as published.
-    pub keys: Vec<Value>,
-    pub keys_fetched_at: UnixMillis,
-}
-
 /// Only `https`, or `http` to this machine (a provider run for development or tests).
 fn acceptable_url(url: &str) -> bool {
     if url.starts_with("https://") {

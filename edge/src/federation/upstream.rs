@@ -322,7 +322,19 @@ async fn exchange(
     code: &str,
     code_verifier: &str,
 ) -> Result<TokenResponse, Error> {
-    let secret = connection.client_secret(ports.settings.key_encryption_key.as_ref())?;
+    let secret = match (
+        &connection.sealed_client_secret,
+        &ports.settings.key_encryption_key,
+    ) {
+        (None, _) => None,
+        (Some(_), None) => return Err(Error::Internal("KEY_ENCRYPTION_KEY is not set".into())),
+        (Some(_), Some(kek)) => connection.client_secret(kek).map_err(|_| {
+            Error::Internal(format!(
+                "connection {}: secret does not open",
+                connection.id
+            ))
+        })?,
+    };
     let mut form = form_urlencoded::Serializer::new(String::new());
     form.append_pair("grant_type", "authorization_code");
     form.append_pair("code", code);
