@@ -4,9 +4,8 @@
 use portcullis_shared::api::{
     ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FactorList, FactorSummary,
     FederationRedirect, FederationResume, FederationStart, FlowOutcome, FlowStarted,
-    PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected,
-    PasswordReset, PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey,
-    SecondFactorMethod, StartFlow,
+    PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset,
+    PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey, SecondFactorMethod, StartFlow,
 };
 use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;
