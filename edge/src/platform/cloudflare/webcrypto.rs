@@ -218,11 +218,6 @@ impl Signer for WebCryptoSigner {
     }
 }
 
-fn subtle() -> Result<Object, JsValue> {
-    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?;
-    Reflect::get(&crypto, &JsValue::from_str("subtle"))?.dyn_into()
-}
-
 /// Sign-in providers' ID token signatures through WebCrypto `verify`: RSASSA-PKCS1-v1_5
 /// and ECDSA P-256, both with SHA-256 (RS256, ES256), in the runtime's native code.
 pub struct WebCryptoJws;
