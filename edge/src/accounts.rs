@@ -206,7 +206,14 @@ pub async fn sign_up(
         breached::check(ports, attempt.context, &chooser, &normalized).await?;
     }
     // Before the address is looked up, so a refusal says nothing about existing accounts.
-    let additions = screen(ports, attempt, &email, "password").await?;
+    let additions = screen(
+        ports,
+        attempt.context,
+        attempt.client_id,
+        &email,
+        "password",
+    )
+    .await?;
 
     if ports.users.find_by_email(&email).await?.is_some() {
         return existing_account(ports, attempt, &email, password).await;
@@ -254,20 +261,21 @@ pub async fn sign_up(
 /// profile additions, or [`Error::RegistrationDenied`].
 pub(crate) async fn screen(
     ports: &Ports<'_>,
-    attempt: &Attempt<'_>,
+    context: &RequestContext,
+    client_id: &str,
     email: &str,
     method: &str,
 ) -> Result<ProfileAdditions, Error> {
-    match screen_registration(ports, attempt.context, attempt.client_id, email, method).await? {
+    match screen_registration(ports, context, client_id, email, method).await? {
         Registration::Allow(additions) => Ok(additions),
         Registration::Deny(message) => {
             let event = registration_event(
                 Some("denied by the registration hook"),
                 None,
                 email,
-                attempt.client_id,
+                client_id,
             );
-            events::record(ports, attempt.context, event).await;
+            events::record(ports, context, event).await;
             Err(Error::RegistrationDenied(message))
         }
     }

@@ -7,7 +7,7 @@
 //! the account's own address is verified; otherwise the person first signs in to that
 //! account in the same flow and browser (password, passkey or emailed code), and only
 //! then is the identity linked. A verified address nobody has gets a new account
-//! (just-in-time creation).
+//! (just-in-time creation), if the client's registration hook allows it.
 //!
 //! An address the provider did not verify is never matched to an account at all: the
 //! person signs in to (or creates) an account in the flow, whether or not one has that
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::id_token::Verified;
 use super::{Connection, ConnectionKind, FederatedIdentity};
+use crate::accounts;
 use crate::crypto::token::random_handle;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
@@ -139,13 +140,17 @@ pub async fn resolve(
             }
             Some(_) => return prove_first(),
             None => {
+                // The client's registration hook decides on a new account here as on
+                // any other way of signing up.
+                let additions =
+                    accounts::screen(ports, context, client_id, &email, "federation").await?;
                 let user = User {
                     id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
                     email: email.clone(),
                     email_verified: true,
-                    name: verified.name.clone(),
-                    given_name: verified.given_name.clone(),
-                    family_name: verified.family_name.clone(),
+                    name: verified.name.clone().or(additions.name),
+                    given_name: verified.given_name.clone().or(additions.given_name),
+                    family_name: verified.family_name.clone().or(additions.family_name),
                     external_id: None,
                     password_hash: None,
                     status: UserStatus::Active,

@@ -657,3 +657,62 @@ fn the_last_way_to_sign_in_cannot_be_unlinked() {
         Err(Error::IdentityNotFound)
     );
 }
+
+#[test]
+fn the_registration_hook_decides_on_an_account_a_provider_would_create() {
+    use crate::hooks::inline::{FailureMode, InlineHook, InlineHookKind};
+    // A fail-closed registration hook that cannot be reached (the played network knows
+    // only the provider): the new account is refused as on any other way of signing up.
+    let w = world();
+    let sealed =
+        w.t.settings
+            .key_encryption_key
+            .as_ref()
+            .unwrap()
+            .seal(
+                b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "hook:ih_1",
+                &w.t.random,
+            )
+            .unwrap();
+    w.t.inline_hooks.hooks.borrow_mut().push((
+        Some("demo".into()),
+        InlineHook {
+            id: "ih_1".into(),
+            kind: InlineHookKind::Registration,
+            url: "https://crm.shop.example/registration".into(),
+            sealed_secret: sealed,
+            timeout_ms: 2_000,
+            failure_mode: FailureMode::Closed,
+        },
+    ));
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert_eq!(
+        resume(&w, &left, &location),
+        Err(Error::RegistrationDenied(None))
+    );
+    assert!(account(&w, "ada@example.com").is_none(), "nothing created");
+    let events = w.t.events.summary();
+    assert!(events
+        .iter()
+        .any(|(t, o)| t == "user.registration.create" && o.contains("FAILURE")));
+
+    // A known identity signs in without asking the hook again.
+    w.t.inline_hooks.hooks.borrow_mut().clear();
+    signed_in(&w);
+    let created = account(&w, "ada@example.com").expect("created once the hook is gone");
+    w.t.inline_hooks.hooks.borrow_mut().push((
+        Some("demo".into()),
+        InlineHook {
+            id: "ih_2".into(),
+            kind: InlineHookKind::Registration,
+            url: "https://crm.shop.example/registration".into(),
+            sealed_secret: String::new(),
+            timeout_ms: 2_000,
+            failure_mode: FailureMode::Closed,
+        },
+    ));
+    signed_in(&w);
+    assert_eq!(account(&w, "ada@example.com").unwrap().id, created.id);
+}

@@ -42,6 +42,17 @@ pub struct Returned {
     ticket_hash: String,
     /// Who signed in; `None` while an account must be proven first.
     user_id: Option<String>,
+    /// The client's registration hook refused the account the provider's answer would
+    /// have created, with its words for the person when it gave any: the resume answers
+    /// `registration_denied` with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    denied: Option<Denial>,
+}
+
+/// A registration hook's refusal, kept for the resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Denial {
+    message: Option<String>,
 }
 
 /// An embedded flow's page to come back to: on one of the client's allowed origins,
@@ -148,7 +159,8 @@ pub async fn arrive(
     };
     let resolution =
         match linking::resolve(ports, context, &record.client_id, &connection, &verified).await {
-            Ok(resolution) => resolution,
+            Ok(resolution) => Ok(resolution),
+            Err(Error::RegistrationDenied(message)) => Err(Denial { message }),
             Err(err) => {
                 if let Some(detail) = err.detail() {
                     ports.diagnostics.log(&format!("federation: {detail}"));
@@ -158,17 +170,19 @@ pub async fn arrive(
             }
         };
     let ticket = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
-    let user_id = match resolution {
-        Resolution::SignedIn(user) => Some(user.id),
-        Resolution::ProveFirst(mut pending) => {
+    let (user_id, denied) = match resolution {
+        Ok(Resolution::SignedIn(user)) => (Some(user.id), None),
+        Ok(Resolution::ProveFirst(mut pending)) => {
             pending.ticket_hash = sha256_hex(&ticket);
             record.pending_link = Some(pending);
-            None
+            (None, None)
         }
+        Err(denial) => (None, Some(denial)),
     };
     record.federated = Some(Returned {
         ticket_hash: sha256_hex(&ticket),
         user_id,
+        denied,
     });
     put(ports, &departure.flow_id, &record).await?;
     Ok(back_to(
@@ -209,6 +223,9 @@ pub(super) async fn resume(
     let returned = record.federated.take().ok_or(Error::StepNotExpected)?;
     if !constant_time_eq(&sha256_hex(ticket), &returned.ticket_hash) {
         return Err(Error::FederationFailed("a ticket of another return".into()));
+    }
+    if let Some(denial) = returned.denied {
+        return Err(Error::RegistrationDenied(denial.message));
     }
     let user_id = returned.user_id.ok_or(Error::LinkProofRequired)?;
     ports

@@ -174,7 +174,8 @@ pub async fn verify(
     if issued_for != flow_id {
         return Err(CeremonyError::MismatchedChallenge.into());
     }
-    let additions = accounts::screen(ports, attempt, &email, "passkey").await?;
+    let additions =
+        accounts::screen(ports, attempt.context, attempt.client_id, &email, "passkey").await?;
     let now = ports.clock.now();
     let user = User {
         id: user_id,
