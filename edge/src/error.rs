@@ -92,6 +92,11 @@ pub enum Error {
     /// An account has the provider's address: the person signs in to it first.
     LinkProofRequired,
     IdentityNotFound,
+    /// The request carries a Global Privacy Control signal (`Sec-GPC: 1`), an opt-out of
+    /// sale and sharing, and asked to grant such a purpose.
+    ConsentOptedOutByGpc,
+    /// No consent record of this account has that id.
+    ConsentNotFound,
 }
 
 impl Error {
@@ -134,6 +139,8 @@ impl Error {
             Error::FederationFailed(_) | Error::StateInvalid => ErrorCode::FederationFailed,
             Error::LinkProofRequired => ErrorCode::LinkProofRequired,
             Error::IdentityNotFound => ErrorCode::IdentityNotFound,
+            Error::ConsentOptedOutByGpc => ErrorCode::InvalidRequest,
+            Error::ConsentNotFound => ErrorCode::NotFound,
         }
     }
 
@@ -265,6 +272,10 @@ impl Error {
                 "An account already uses this address. Sign in to it to link the provider.".into()
             }
             Error::IdentityNotFound => "That provider account is not linked to this account.".into(),
+            Error::ConsentOptedOutByGpc => {
+                "This browser sends a Global Privacy Control signal, an opt-out of sale and sharing: it cannot grant this purpose.".into()
+            }
+            Error::ConsentNotFound => "That consent record is not on this account.".into(),
         }
     }
 

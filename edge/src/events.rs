@@ -139,6 +139,10 @@ pub mod types {
     pub const USER_SESSIONS_CLEAR: &str = "user.session.clear";
     /// A user was deleted: personal data erased, the pseudonymous id kept.
     pub const USER_DELETE: &str = "user.lifecycle.delete.completed";
+    /// A person granted a consent purpose (see [`crate::consent`]).
+    pub const CONSENT_GRANT: &str = "user.consent.grant";
+    /// A person withdrew a consent purpose, or a Global Privacy Control signal did.
+    pub const CONSENT_WITHDRAW: &str = "user.consent.withdraw";
     pub const GROUP_CREATE: &str = "group.lifecycle.create";
     pub const GROUP_UPDATE: &str = "group.profile.update";
     pub const GROUP_DELETE: &str = "group.lifecycle.delete";
@@ -196,7 +200,7 @@ impl<'a> EventSpec<'a> {
         }
     }
 
-    fn build(&self, ports: &Ports<'_>, context: &RequestContext) -> SystemLogEvent {
+    pub(crate) fn build(&self, ports: &Ports<'_>, context: &RequestContext) -> SystemLogEvent {
         let now = ports.clock.now();
         let actor = Party {
             id: self.actor_id.unwrap_or("unknown").to_string(),
@@ -322,7 +326,7 @@ pub async fn record_admin(ports: &Ports<'_>, context: &RequestContext, spec: Adm
     append(ports, event).await;
 }
 
-async fn append(ports: &Ports<'_>, event: SystemLogEvent) {
+pub(crate) async fn append(ports: &Ports<'_>, event: SystemLogEvent) {
     if let Err(err) = ports.events.append(&event).await {
         ports.diagnostics.log(&format!(
             "system log: could not append {}: {err:?}",

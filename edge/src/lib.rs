@@ -20,6 +20,7 @@ pub mod cache_version;
 pub mod client_lookup;
 pub mod client_settings;
 pub mod clients;
+pub mod consent;
 pub mod crypto;
 pub mod email;
 pub mod error;

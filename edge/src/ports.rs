@@ -315,6 +315,33 @@ pub trait SessionStore {
     async fn delete_for_user(&self, user_id: &str) -> Result<(), StoreError>;
 }
 
+/// One consent record as stored (see `edge/migrations/0017_consents.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredConsent {
+    pub id: String,
+    pub user_id: String,
+    pub purpose: String,
+    pub document_version: String,
+    pub text_sha256: String,
+    pub state: portcullis_shared::consent::ConsentState,
+    pub recorded_at: UnixMillis,
+    pub method: portcullis_shared::consent::ConsentMethod,
+    pub locale: Option<String>,
+    pub client_id: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub gpc: bool,
+    pub event_id: String,
+}
+
+/// Consent records: append-only, read back only by the person they belong to.
+#[async_trait(?Send)]
+pub trait ConsentStore {
+    async fn append(&self, record: &StoredConsent) -> Result<(), StoreError>;
+    /// Every record of the user, newest first.
+    async fn for_user(&self, user_id: &str) -> Result<Vec<StoredConsent>, StoreError>;
+}
+
 /// An email to send: both a plain-text and an HTML part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
@@ -691,6 +718,7 @@ pub struct Ports<'a> {
     pub credentials: &'a dyn CredentialStore,
     pub factors: &'a dyn FactorStore,
     pub sessions: &'a dyn SessionStore,
+    pub consents: &'a dyn ConsentStore,
     pub events: &'a dyn EventLog,
     pub keys: &'a dyn KeyStore,
     pub grants: &'a dyn GrantStore,

@@ -26,6 +26,7 @@ use crate::ports::{
     WebhookTransport,
 };
 use crate::ports::{ConnectionStore, InlineHookStore};
+use crate::ports::{ConsentStore, StoredConsent};
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
 use crate::throttle::{next_window, Change, Window};
@@ -855,6 +856,40 @@ impl CredentialStore for MemoryUserStore {
         let before = credentials.len();
         credentials.retain(|c| !(c.user_id == user_id && c.record.id == credential_id));
         Ok(credentials.len() != before)
+    }
+}
+
+/// Consent records in memory: appended, never changed.
+#[derive(Default)]
+pub struct MemoryConsentStore {
+    records: RefCell<Vec<StoredConsent>>,
+}
+
+#[async_trait(?Send)]
+impl ConsentStore for MemoryConsentStore {
+    async fn append(&self, record: &StoredConsent) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut records = self.records.borrow_mut();
+        if records.iter().any(|r| r.id == record.id) {
+            return Err(StoreError::Conflict);
+        }
+        records.push(record.clone());
+        Ok(())
+    }
+
+    async fn for_user(&self, user_id: &str) -> Result<Vec<StoredConsent>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut found: Vec<StoredConsent> = self
+            .records
+            .borrow()
+            .iter()
+            .filter(|r| r.user_id == user_id)
+            .cloned()
+            .collect();
+        // Newest first; records of one instant keep their order of appending, reversed.
+        found.reverse();
+        found.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
+        Ok(found)
     }
 }
 
@@ -1839,6 +1874,7 @@ pub struct TestPorts {
     pub groups: MemoryGroupStore,
     pub factors: MemoryFactorStore,
     pub sessions: MemorySessionStore,
+    pub consents: MemoryConsentStore,
     pub events: MemoryEventLog,
     pub keys: MemoryKeyStore,
     pub grants: MemoryGrantStore,
@@ -1871,6 +1907,7 @@ impl TestPorts {
             groups: MemoryGroupStore::default(),
             factors: MemoryFactorStore::default(),
             sessions: MemorySessionStore::default(),
+            consents: MemoryConsentStore::default(),
             events: MemoryEventLog::default(),
             keys: MemoryKeyStore::default(),
             grants: MemoryGrantStore::default(),
@@ -1917,6 +1954,7 @@ impl TestPorts {
             credentials: &self.users,
             factors: &self.factors,
             sessions: &self.sessions,
+            consents: &self.consents,
             events: &self.events,
             keys: &self.keys,
             grants: &self.grants,

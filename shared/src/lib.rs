@@ -4,6 +4,7 @@
 //! the widget and the edge, or the DOM between the widget and the host page.
 
 pub mod api;
+pub mod consent;
 pub mod error;
 pub mod events;
 pub mod messages;

@@ -49,6 +49,10 @@ pub enum Route<'a> {
     /// The upstream identities linked to the signed-in account.
     MyIdentities,
     MyIdentity(&'a str),
+    /// The signed-in person's consent records (current state and history; record one).
+    MyConsents,
+    /// One consent record as a Kantara Consent Receipt.
+    MyConsentReceipt(&'a str),
     RelatedOrigins,
     Discovery,
     Jwks,
@@ -133,6 +137,8 @@ impl<'a> Route<'a> {
             ["v1", "me", "recovery-codes"] => Route::MyRecoveryCodes,
             ["v1", "me", "identities"] => Route::MyIdentities,
             ["v1", "me", "identities", id] => Route::MyIdentity(id),
+            ["v1", "me", "consents"] => Route::MyConsents,
+            ["v1", "me", "consents", "receipts", id] => Route::MyConsentReceipt(id),
             [".well-known", "webauthn"] => Route::RelatedOrigins,
             [".well-known", "openid-configuration" | "oauth-authorization-server"] => {
                 Route::Discovery
@@ -218,6 +224,8 @@ impl<'a> Route<'a> {
             Route::MyRecoveryCodes => "/v1/me/recovery-codes".to_string(),
             Route::MyIdentities => "/v1/me/identities".to_string(),
             Route::MyIdentity(id) => format!("/v1/me/identities/{}", segment(id)),
+            Route::MyConsents => "/v1/me/consents".to_string(),
+            Route::MyConsentReceipt(id) => format!("/v1/me/consents/receipts/{}", segment(id)),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
             Route::Discovery => "/.well-known/openid-configuration".to_string(),
             Route::Jwks => "/.well-known/jwks.json".to_string(),
@@ -340,6 +348,8 @@ mod tests {
             Route::MyTotpConfirm,
             Route::MyFactor(id),
             Route::MyRecoveryCodes,
+            Route::MyConsents,
+            Route::MyConsentReceipt(id),
             Route::RelatedOrigins,
             Route::Discovery,
             Route::Jwks,
@@ -387,6 +397,7 @@ mod tests {
                 Route::FlowSecurityKeyOptions(_) => Route::FlowSecurityKeyOptions(&encoded),
                 Route::FlowSecurityKey(_) => Route::FlowSecurityKey(&encoded),
                 Route::MyFactor(_) => Route::MyFactor(&encoded),
+                Route::MyConsentReceipt(_) => Route::MyConsentReceipt(&encoded),
                 Route::AdminClient(_) => Route::AdminClient(&encoded),
                 Route::AdminClientSecret(_) => Route::AdminClientSecret(&encoded),
                 Route::AdminUserLifecycle(..) => Route::AdminUserLifecycle(&encoded, &encoded),

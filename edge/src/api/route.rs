@@ -77,9 +77,13 @@ impl Endpoint for Route<'_> {
             }
             Route::Flow(_) | Route::MyDevices => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
-            Route::MyFactors => GET,
+            Route::MyFactors | Route::MyConsentReceipt(_) => GET,
             Route::MyFactor(_) => &[Method::Delete],
-            Route::EmailLink | Route::MyPasskeys | Route::Userinfo | Route::Logout => GET_POST,
+            Route::EmailLink
+            | Route::MyPasskeys
+            | Route::MyConsents
+            | Route::Userinfo
+            | Route::Logout => GET_POST,
             Route::Flows
             | Route::FlowPassword(_)
             | Route::FlowSignUp(_)

@@ -9,10 +9,12 @@ use portcullis_shared::api::{
 use portcullis_shared::api::{
     CompletedBody, ConnectionButton, FederationResume, FederationStart, Notice,
 };
+use portcullis_shared::consent::ConsentChange;
 use portcullis_shared::oauth::OAuthErrorCode;
 
 use super::json_body;
 use super::route::{Endpoint, Route};
+use crate::consent;
 use crate::email;
 use crate::error::Error;
 use crate::events::RequestContext;
@@ -245,6 +247,10 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             let me = account_request(request, issuer, &context);
             my_factors(ports, request, &me, route).await
         }
+        Route::MyConsents | Route::MyConsentReceipt(_) => {
+            let me = account_request(request, issuer, &context);
+            my_consents(ports, request, &me, route).await
+        }
         Route::RelatedOrigins => related_origins(ports, issuer).await,
         Route::Discovery => Ok(Response::json(200, &discovery::metadata(issuer))
             .with_header("cache-control", "public, max-age=300")),
@@ -409,6 +415,31 @@ async fn my_factors(
             let codes = mfa::account::renew_recovery_codes(ports, me, &account).await?;
             Response::json(200, &codes)
         }
+        _ => return Err(Error::NoRoute),
+    };
+    Ok(response.with_header("cache-control", "no-store"))
+}
+
+/// `/v1/me/consents[/receipts/{id}]`: the signed-in person's consent records.
+async fn my_consents(
+    ports: &Ports<'_>,
+    request: &Request,
+    me: &account::AccountRequest<'_>,
+    route: Route<'_>,
+) -> Result<Response, Error> {
+    let account = account::authenticate(ports, me).await?;
+    let response = match (route, request.method) {
+        (Route::MyConsents, Method::Post) => {
+            let change: ConsentChange = json_body(request)?;
+            let gpc = consent::gpc_signal(request.header("sec-gpc"));
+            let recorded = consent::record(ports, me.context, &account, &change, gpc).await?;
+            Response::json(201, &recorded)
+        }
+        (Route::MyConsents, _) => Response::json(200, &consent::list(ports, &account).await?),
+        (Route::MyConsentReceipt(id), _) => Response::json(
+            200,
+            &consent::receipt(ports, me.issuer, &account, id).await?,
+        ),
         _ => return Err(Error::NoRoute),
     };
     Ok(response.with_header("cache-control", "no-store"))

@@ -297,6 +297,7 @@ impl Platform {
             credentials: &self.stores,
             factors: &self.stores,
             sessions: &self.stores,
+            consents: &self.stores,
             events,
             keys: &self.stores,
             grants: &self.grants,

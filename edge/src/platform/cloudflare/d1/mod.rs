@@ -2,6 +2,7 @@
 
 mod clients;
 mod connections;
+mod consents;
 mod credentials;
 mod directory;
 mod events;
