@@ -143,6 +143,8 @@ pub mod types {
     pub const CONSENT_GRANT: &str = "user.consent.grant";
     /// A person withdrew a consent purpose, or a Global Privacy Control signal did.
     pub const CONSENT_WITHDRAW: &str = "user.consent.withdraw";
+    /// A person downloaded what the deployment holds about them (`GET /v1/me/export`).
+    pub const DATA_EXPORT: &str = "user.account.export_data";
     pub const GROUP_CREATE: &str = "group.lifecycle.create";
     pub const GROUP_UPDATE: &str = "group.profile.update";
     pub const GROUP_DELETE: &str = "group.lifecycle.delete";

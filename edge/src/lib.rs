@@ -6,6 +6,7 @@
 //! `platform::cloudflare`, compiled for wasm32 only, which builds those ports from the
 //! Worker's bindings (D1, Durable Objects, WebCrypto, `Date.now`).
 
+pub mod account_data;
 pub mod accounts;
 pub mod address_proof;
 pub mod admin;

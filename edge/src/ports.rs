@@ -313,6 +313,8 @@ pub trait SessionStore {
     async fn delete(&self, id_hash: &str) -> Result<(), StoreError>;
     /// Ends every session of the user.
     async fn delete_for_user(&self, user_id: &str) -> Result<(), StoreError>;
+    /// The user's sessions that have not expired at `now`.
+    async fn for_user(&self, user_id: &str, now: UnixMillis) -> Result<Vec<Session>, StoreError>;
 }
 
 /// One consent record as stored (see `edge/migrations/0017_consents.sql`).
@@ -386,6 +388,14 @@ pub trait EventLog {
     async fn query(
         &self,
         query: &crate::logs::query::LogQuery,
+    ) -> Result<Vec<SystemLogEvent>, StoreError>;
+
+    /// At most `limit` events whose actor or one of whose targets is the user, newest
+    /// first.
+    async fn about_user(
+        &self,
+        user_id: &str,
+        limit: usize,
     ) -> Result<Vec<SystemLogEvent>, StoreError>;
 
     /// Appends every event, all or none where the store allows.

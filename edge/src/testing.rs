@@ -931,6 +931,19 @@ impl SessionStore for MemorySessionStore {
             .retain(|_, s| s.user_id != user_id);
         Ok(())
     }
+
+    async fn for_user(&self, user_id: &str, now: UnixMillis) -> Result<Vec<Session>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut found: Vec<Session> = self
+            .sessions
+            .borrow()
+            .values()
+            .filter(|s| s.user_id == user_id && now < s.expires_at)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| b.auth_time.cmp(&a.auth_time));
+        Ok(found)
+    }
 }
 
 /// Mail kept in memory: the mailer of native tests, and their mailbox.
@@ -1060,6 +1073,25 @@ impl EventLog for MemoryEventLog {
             found.reverse();
         }
         found.truncate(usize::try_from(query.limit).unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
+    async fn about_user(
+        &self,
+        user_id: &str,
+        limit: usize,
+    ) -> Result<Vec<SystemLogEvent>, StoreError> {
+        round_trip(|t| t.event_log += 1);
+        let mut found: Vec<SystemLogEvent> = self
+            .events
+            .borrow()
+            .iter()
+            .filter(|e| e.actor.id == user_id || e.target.iter().any(|p| p.id == user_id))
+            .cloned()
+            .collect();
+        found.reverse();
+        found.sort_by(|a, b| b.published.cmp(&a.published));
+        found.truncate(limit);
         Ok(found)
     }
 }

@@ -3,6 +3,7 @@
 //! Everything here is plain data with serde derives: what crosses the network between
 //! the widget and the edge, or the DOM between the widget and the host page.
 
+pub mod account_data;
 pub mod api;
 pub mod consent;
 pub mod error;

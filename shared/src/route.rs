@@ -53,6 +53,8 @@ pub enum Route<'a> {
     MyConsents,
     /// One consent record as a Kantara Consent Receipt.
     MyConsentReceipt(&'a str),
+    /// Everything held about the signed-in person, as JSON.
+    MyExport,
     RelatedOrigins,
     Discovery,
     Jwks,
@@ -139,6 +141,7 @@ impl<'a> Route<'a> {
             ["v1", "me", "identities", id] => Route::MyIdentity(id),
             ["v1", "me", "consents"] => Route::MyConsents,
             ["v1", "me", "consents", "receipts", id] => Route::MyConsentReceipt(id),
+            ["v1", "me", "export"] => Route::MyExport,
             [".well-known", "webauthn"] => Route::RelatedOrigins,
             [".well-known", "openid-configuration" | "oauth-authorization-server"] => {
                 Route::Discovery
@@ -226,6 +229,7 @@ impl<'a> Route<'a> {
             Route::MyIdentity(id) => format!("/v1/me/identities/{}", segment(id)),
             Route::MyConsents => "/v1/me/consents".to_string(),
             Route::MyConsentReceipt(id) => format!("/v1/me/consents/receipts/{}", segment(id)),
+            Route::MyExport => "/v1/me/export".to_string(),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
             Route::Discovery => "/.well-known/openid-configuration".to_string(),
             Route::Jwks => "/.well-known/jwks.json".to_string(),
@@ -350,6 +354,7 @@ mod tests {
             Route::MyRecoveryCodes,
             Route::MyConsents,
             Route::MyConsentReceipt(id),
+            Route::MyExport,
             Route::RelatedOrigins,
             Route::Discovery,
             Route::Jwks,

@@ -77,7 +77,7 @@ impl Endpoint for Route<'_> {
             }
             Route::Flow(_) | Route::MyDevices => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
-            Route::MyFactors | Route::MyConsentReceipt(_) => GET,
+            Route::MyFactors | Route::MyConsentReceipt(_) | Route::MyExport => GET,
             Route::MyFactor(_) => &[Method::Delete],
             Route::EmailLink
             | Route::MyPasskeys

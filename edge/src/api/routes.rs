@@ -247,6 +247,12 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             let me = account_request(request, issuer, &context);
             my_factors(ports, request, &me, route).await
         }
+        Route::MyExport => {
+            let me = account_request(request, issuer, &context);
+            let account = account::authenticate(ports, &me).await?;
+            let export = crate::account_data::export(ports, &context, &account).await?;
+            Ok(Response::json(200, &export).with_header("cache-control", "no-store"))
+        }
         Route::MyConsents | Route::MyConsentReceipt(_) => {
             let me = account_request(request, issuer, &context);
             my_consents(ports, request, &me, route).await

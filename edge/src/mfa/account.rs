@@ -24,7 +24,7 @@ const ENROLMENTS: OneTime<totp::Pending> = OneTime::new("totp-enrolment");
 /// How long an enrolment waits for its first code.
 const ENROLMENT_TTL_SECONDS: u64 = 600;
 
-fn summary(factor: &StoredTotp) -> FactorSummary {
+pub(crate) fn summary(factor: &StoredTotp) -> FactorSummary {
     FactorSummary {
         id: factor.id.clone(),
         kind: SecondFactorMethod::Totp,

@@ -58,6 +58,14 @@ impl EventLog for EventBuffer {
     async fn query(&self, query: &LogQuery) -> Result<Vec<SystemLogEvent>, StoreError> {
         self.store.query(query).await
     }
+
+    async fn about_user(
+        &self,
+        user_id: &str,
+        limit: usize,
+    ) -> Result<Vec<SystemLogEvent>, StoreError> {
+        self.store.about_user(user_id, limit).await
+    }
 }
 
 fn to_json(message: &QueueMessage) -> Option<String> {

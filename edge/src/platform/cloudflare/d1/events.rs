@@ -116,4 +116,32 @@ impl EventLog for D1Stores {
             })
             .collect()
     }
+
+    async fn about_user(
+        &self,
+        user_id: &str,
+        limit: usize,
+    ) -> Result<Vec<SystemLogEvent>, StoreError> {
+        let rows: Vec<EventRow> = self
+            .db
+            .prepare(
+                "SELECT data FROM events WHERE actor_id = ?1 OR (instr(data, ?1) > 0 AND \
+                 EXISTS (SELECT 1 FROM json_each(events.data, '$.target') AS t \
+                 WHERE json_extract(t.value, '$.id') = ?1)) \
+                 ORDER BY published DESC, rowid DESC LIMIT ?2",
+            )
+            .bind(&[text(user_id), JsValue::from_f64(limit as f64)])
+            .map_err(unavailable("bind"))?
+            .all()
+            .await
+            .map_err(unavailable("events.about_user"))?
+            .results()
+            .map_err(unavailable("events.about_user rows"))?;
+        rows.iter()
+            .map(|row| {
+                serde_json::from_str(&row.data)
+                    .map_err(|e| StoreError::Unavailable(format!("event json: {e}")))
+            })
+            .collect()
+    }
 }

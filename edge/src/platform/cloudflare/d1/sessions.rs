@@ -15,6 +15,17 @@ struct SessionRow {
     expires_at: f64,
 }
 
+impl SessionRow {
+    fn into_session(self) -> Session {
+        Session {
+            user_id: self.user_id,
+            auth_time: UnixMillis(self.auth_time as u64),
+            amr: serde_json::from_str(&self.amr).unwrap_or_default(),
+            expires_at: UnixMillis(self.expires_at as u64),
+        }
+    }
+}
+
 #[async_trait(?Send)]
 impl SessionStore for D1Stores {
     async fn create(&self, id_hash: &str, session: &Session) -> Result<(), StoreError> {
@@ -47,12 +58,7 @@ impl SessionStore for D1Stores {
             .first(None)
             .await
             .map_err(unavailable("sessions.find"))?;
-        Ok(row.map(|r| Session {
-            user_id: r.user_id,
-            auth_time: UnixMillis(r.auth_time as u64),
-            amr: serde_json::from_str(&r.amr).unwrap_or_default(),
-            expires_at: UnixMillis(r.expires_at as u64),
-        }))
+        Ok(row.map(SessionRow::into_session))
     }
 
     async fn delete(&self, id_hash: &str) -> Result<(), StoreError> {
@@ -73,5 +79,22 @@ impl SessionStore for D1Stores {
         )
         .await
         .map(|_| ())
+    }
+
+    async fn for_user(&self, user_id: &str, now: UnixMillis) -> Result<Vec<Session>, StoreError> {
+        let rows: Vec<SessionRow> = self
+            .db
+            .prepare(
+                "SELECT user_id, auth_time, amr, expires_at FROM sessions \
+                 WHERE user_id = ?1 AND expires_at > ?2 ORDER BY auth_time DESC",
+            )
+            .bind(&[text(user_id), millis(now)])
+            .map_err(unavailable("bind"))?
+            .all()
+            .await
+            .map_err(unavailable("sessions.for_user"))?
+            .results()
+            .map_err(unavailable("sessions.for_user"))?;
+        Ok(rows.into_iter().map(SessionRow::into_session).collect())
     }
 }
