@@ -145,6 +145,10 @@ pub mod types {
     pub const CONSENT_WITHDRAW: &str = "user.consent.withdraw";
     /// A person downloaded what the deployment holds about them (`GET /v1/me/export`).
     pub const DATA_EXPORT: &str = "user.account.export_data";
+    /// A person asked for their account's deletion (`DELETE /v1/me`), Okta's name.
+    pub const USER_DELETE_REQUESTED: &str = "user.lifecycle.delete.initiated";
+    /// The emailed link cancelled a scheduled deletion.
+    pub const USER_DELETE_CANCELLED: &str = "user.lifecycle.delete.cancelled";
     pub const GROUP_CREATE: &str = "group.lifecycle.create";
     pub const GROUP_UPDATE: &str = "group.profile.update";
     pub const GROUP_DELETE: &str = "group.lifecycle.delete";

@@ -7,6 +7,7 @@
 //! Worker's bindings (D1, Durable Objects, WebCrypto, `Date.now`).
 
 pub mod account_data;
+pub mod account_deletion;
 pub mod accounts;
 pub mod address_proof;
 pub mod admin;

@@ -344,6 +344,42 @@ pub trait ConsentStore {
     async fn for_user(&self, user_id: &str) -> Result<Vec<StoredConsent>, StoreError>;
 }
 
+/// An account deletion waiting for its grace period to end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledDeletion {
+    pub user_id: String,
+    pub requested_at: UnixMillis,
+    pub due_at: UnixMillis,
+    /// SHA-256 (hex) of the cancel link's token.
+    pub cancel_token_hash: String,
+    pub client_id: String,
+}
+
+/// Account deletions asked for by their owners.
+#[async_trait(?Send)]
+pub trait DeletionStore {
+    /// Schedules the deletion, replacing one already scheduled for the user (and so
+    /// the link that would have cancelled it).
+    async fn schedule(&self, deletion: &ScheduledDeletion) -> Result<(), StoreError>;
+    /// Removes and returns the deletion the link's token cancels, atomically: one of
+    /// any number of concurrent uses gets it.
+    async fn cancel(
+        &self,
+        cancel_token_hash: &str,
+    ) -> Result<Option<ScheduledDeletion>, StoreError>;
+    /// The user's scheduled deletion.
+    async fn find(&self, user_id: &str) -> Result<Option<ScheduledDeletion>, StoreError>;
+    /// At most `limit` deletions due at `now`, oldest first.
+    async fn due(
+        &self,
+        now: UnixMillis,
+        limit: usize,
+    ) -> Result<Vec<ScheduledDeletion>, StoreError>;
+    /// Removes the user's deletion if it is due at `now`, atomically: `true` for exactly
+    /// one of concurrent claims, which then erases the account.
+    async fn claim_due(&self, user_id: &str, now: UnixMillis) -> Result<bool, StoreError>;
+}
+
 /// An email to send: both a plain-text and an HTML part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
@@ -714,6 +750,9 @@ pub struct Settings {
     /// Where the widget loads the Turnstile script from (see
     /// [`crate::attack::turnstile::SCRIPT_URL`]).
     pub turnstile_script_url: String,
+    /// How long a deletion the person asked for waits for its cancel link
+    /// (`ACCOUNT_DELETION_GRACE_SECONDS`, a week by default).
+    pub account_deletion_grace_seconds: u64,
 }
 
 /// The ports one request is handled with.
@@ -729,6 +768,7 @@ pub struct Ports<'a> {
     pub factors: &'a dyn FactorStore,
     pub sessions: &'a dyn SessionStore,
     pub consents: &'a dyn ConsentStore,
+    pub deletions: &'a dyn DeletionStore,
     pub events: &'a dyn EventLog,
     pub keys: &'a dyn KeyStore,
     pub grants: &'a dyn GrantStore,

@@ -27,6 +27,7 @@ use crate::ports::{
 };
 use crate::ports::{ConnectionStore, InlineHookStore};
 use crate::ports::{ConsentStore, StoredConsent};
+use crate::ports::{ConsentStore, DeletionStore, ScheduledDeletion, StoredConsent};
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
 use crate::throttle::{next_window, Change, Window};
@@ -890,6 +891,69 @@ impl ConsentStore for MemoryConsentStore {
         found.reverse();
         found.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
         Ok(found)
+    }
+}
+
+/// Scheduled account deletions in memory, keyed by user.
+#[derive(Default)]
+pub struct MemoryDeletionStore {
+    deletions: RefCell<HashMap<String, ScheduledDeletion>>,
+}
+
+#[async_trait(?Send)]
+impl DeletionStore for MemoryDeletionStore {
+    async fn schedule(&self, deletion: &ScheduledDeletion) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        self.deletions
+            .borrow_mut()
+            .insert(deletion.user_id.clone(), deletion.clone());
+        Ok(())
+    }
+
+    async fn cancel(
+        &self,
+        cancel_token_hash: &str,
+    ) -> Result<Option<ScheduledDeletion>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut deletions = self.deletions.borrow_mut();
+        let user_id = deletions
+            .values()
+            .find(|d| d.cancel_token_hash == cancel_token_hash)
+            .map(|d| d.user_id.clone());
+        Ok(user_id.and_then(|id| deletions.remove(&id)))
+    }
+
+    async fn find(&self, user_id: &str) -> Result<Option<ScheduledDeletion>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self.deletions.borrow().get(user_id).cloned())
+    }
+
+    async fn due(
+        &self,
+        now: UnixMillis,
+        limit: usize,
+    ) -> Result<Vec<ScheduledDeletion>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut due: Vec<ScheduledDeletion> = self
+            .deletions
+            .borrow()
+            .values()
+            .filter(|d| d.due_at <= now)
+            .cloned()
+            .collect();
+        due.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.user_id.cmp(&b.user_id)));
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    async fn claim_due(&self, user_id: &str, now: UnixMillis) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut deletions = self.deletions.borrow_mut();
+        if deletions.get(user_id).is_some_and(|d| d.due_at <= now) {
+            deletions.remove(user_id);
+            return Ok(true);
+        }
+        Ok(false)
     }
 }
 
@@ -1907,6 +1971,7 @@ pub struct TestPorts {
     pub factors: MemoryFactorStore,
     pub sessions: MemorySessionStore,
     pub consents: MemoryConsentStore,
+    pub deletions: MemoryDeletionStore,
     pub events: MemoryEventLog,
     pub keys: MemoryKeyStore,
     pub grants: MemoryGrantStore,
@@ -1940,6 +2005,7 @@ impl TestPorts {
             factors: MemoryFactorStore::default(),
             sessions: MemorySessionStore::default(),
             consents: MemoryConsentStore::default(),
+            deletions: MemoryDeletionStore::default(),
             events: MemoryEventLog::default(),
             keys: MemoryKeyStore::default(),
             grants: MemoryGrantStore::default(),
@@ -1956,6 +2022,7 @@ impl TestPorts {
                 reset_revokes_tokens: true,
                 turnstile_site_key: Some("1x00000000000000000000AA".into()),
                 turnstile_script_url: crate::attack::turnstile::SCRIPT_URL.into(),
+                account_deletion_grace_seconds: crate::account_deletion::DEFAULT_GRACE_SECONDS,
             },
             diagnostics: CollectedDiagnostics::default(),
             signals: SetSignals::default(),
@@ -1987,6 +2054,7 @@ impl TestPorts {
             factors: &self.factors,
             sessions: &self.sessions,
             consents: &self.consents,
+            deletions: &self.deletions,
             events: &self.events,
             keys: &self.keys,
             grants: &self.grants,

@@ -55,6 +55,10 @@ pub enum Route<'a> {
     MyConsentReceipt(&'a str),
     /// Everything held about the signed-in person, as JSON.
     MyExport,
+    /// The signed-in person's account (`DELETE` schedules its deletion).
+    Me,
+    /// The emailed link that cancels a scheduled deletion (a page).
+    CancelDeletion,
     RelatedOrigins,
     Discovery,
     Jwks,
@@ -142,6 +146,8 @@ impl<'a> Route<'a> {
             ["v1", "me", "consents"] => Route::MyConsents,
             ["v1", "me", "consents", "receipts", id] => Route::MyConsentReceipt(id),
             ["v1", "me", "export"] => Route::MyExport,
+            ["v1", "me"] => Route::Me,
+            ["account", "cancel-deletion"] => Route::CancelDeletion,
             [".well-known", "webauthn"] => Route::RelatedOrigins,
             [".well-known", "openid-configuration" | "oauth-authorization-server"] => {
                 Route::Discovery
@@ -230,6 +236,8 @@ impl<'a> Route<'a> {
             Route::MyConsents => "/v1/me/consents".to_string(),
             Route::MyConsentReceipt(id) => format!("/v1/me/consents/receipts/{}", segment(id)),
             Route::MyExport => "/v1/me/export".to_string(),
+            Route::Me => "/v1/me".to_string(),
+            Route::CancelDeletion => "/account/cancel-deletion".to_string(),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
             Route::Discovery => "/.well-known/openid-configuration".to_string(),
             Route::Jwks => "/.well-known/jwks.json".to_string(),
@@ -355,6 +363,8 @@ mod tests {
             Route::MyConsents,
             Route::MyConsentReceipt(id),
             Route::MyExport,
+            Route::Me,
+            Route::CancelDeletion,
             Route::RelatedOrigins,
             Route::Discovery,
             Route::Jwks,

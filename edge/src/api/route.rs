@@ -75,11 +75,12 @@ impl Endpoint for Route<'_> {
             Route::ScimUser(_) | Route::ScimGroup(_) | Route::AdminClient(_) => {
                 GET_PUT_PATCH_DELETE
             }
-            Route::Flow(_) | Route::MyDevices => &[Method::Delete],
+            Route::Flow(_) | Route::MyDevices | Route::Me => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
             Route::MyFactors | Route::MyConsentReceipt(_) | Route::MyExport => GET,
             Route::MyFactor(_) => &[Method::Delete],
             Route::EmailLink
+            | Route::CancelDeletion
             | Route::MyPasskeys
             | Route::MyConsents
             | Route::Userinfo
@@ -124,6 +125,7 @@ impl Endpoint for Route<'_> {
                 | Route::EmailLink
                 | Route::FederationStart
                 | Route::FederationCallback(_)
+            Route::Authorize | Route::Logout | Route::EmailLink | Route::CancelDeletion
         )
     }
 }

@@ -247,6 +247,26 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             let me = account_request(request, issuer, &context);
             my_factors(ports, request, &me, route).await
         }
+        Route::Me => {
+            let me = account_request(request, issuer, &context);
+            let account = account::authenticate(ports, &me).await?;
+            let scheduled = crate::account_deletion::request(ports, &me, &account).await?;
+            Ok(Response::json(202, &scheduled).with_header("cache-control", "no-store"))
+        }
+        Route::CancelDeletion => {
+            let params = if request.method == Method::Post {
+                request.form_params().unwrap_or_default()
+            } else {
+                request.query_params()
+            };
+            let words = Words::for_tag(query_value(&params, "lang").unwrap_or("en"));
+            let token = query_value(&params, "token").unwrap_or_default();
+            if request.method == Method::Post {
+                crate::account_deletion::cancel(ports, &context, &words, token).await
+            } else {
+                Ok(crate::account_deletion::cancel_form(&words, token))
+            }
+        }
         Route::MyExport => {
             let me = account_request(request, issuer, &context);
             let account = account::authenticate(ports, &me).await?;

@@ -215,6 +215,19 @@ pub fn password_reset(to: &str, client: &Client, words: &Words, link: &str) -> M
     .to(to)
 }
 
+/// The account's deletion is scheduled: the link that cancels it.
+pub fn deletion_scheduled(to: &str, client: &Client, words: &Words, link: &str) -> Mail {
+    Message::new(
+        client,
+        words,
+        "delete.subject",
+        &["delete.lead", "delete.hint"],
+    )
+    .action("delete.keep", link)
+    .footer("delete.footer")
+    .to(to)
+}
+
 /// A reset or a reminder was asked for an address without an account.
 pub fn recovery_no_account(to: &str, client: &Client, words: &Words) -> Mail {
     let paragraphs = ["recovery-no-account.lead", "recovery-no-account.hint"];

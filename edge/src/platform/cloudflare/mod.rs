@@ -143,6 +143,9 @@ fn settings(env: &Env) -> Settings {
         turnstile_site_key: var(env, "TURNSTILE_SITE_KEY"),
         turnstile_script_url: var(env, "TURNSTILE_SCRIPT_URL")
             .unwrap_or_else(|| crate::attack::turnstile::SCRIPT_URL.into()),
+        account_deletion_grace_seconds: var(env, "ACCOUNT_DELETION_GRACE_SECONDS")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(crate::account_deletion::DEFAULT_GRACE_SECONDS),
     }
 }
 
@@ -298,6 +301,7 @@ impl Platform {
             factors: &self.stores,
             sessions: &self.stores,
             consents: &self.stores,
+            deletions: &self.stores,
             events,
             keys: &self.stores,
             grants: &self.grants,
@@ -338,6 +342,18 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(Some(kid)) => worker::console_log!("signing key rotated; current kid {kid}"),
         Ok(None) => {}
         Err(err) => console_error!("scheduled key rotation failed: {err:?}"),
+    }
+    let context = crate::events::RequestContext {
+        ip_address: None,
+        user_agent: None,
+        accept_language: None,
+        device: None,
+        url: None,
+    };
+    match crate::account_deletion::erase_due(&platform.ports(), &context).await {
+        Ok(0) => {}
+        Ok(erased) => worker::console_log!("erased {erased} account(s) at their owners' request"),
+        Err(err) => console_error!("scheduled account erasure failed: {err:?}"),
     }
     queues::publish(&env, platform.events.take()).await;
 }

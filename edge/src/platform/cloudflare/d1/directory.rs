@@ -111,6 +111,25 @@ impl Directory for D1Stores {
             // Linked provider identities name the person (subject, address).
             statement(
                 "DELETE FROM federated_identities WHERE user_id = ?1",
+            statement("DELETE FROM totp_factors WHERE user_id = ?1", &[text(id)])?,
+            statement("DELETE FROM recovery_codes WHERE user_id = ?1", &[text(id)])?,
+            statement("DELETE FROM sign_in_places WHERE user_id = ?1", &[text(id)])?,
+            statement(
+                "DELETE FROM remembered_devices WHERE user_id = ?1",
+                &[text(id)],
+            )?,
+            statement(
+                "DELETE FROM account_deletions WHERE user_id = ?1",
+                &[text(id)],
+            )?,
+            // Consent records stay as proof, under the pseudonymous id only.
+            statement(
+                "UPDATE consents SET ip_address = NULL, user_agent = NULL WHERE user_id = ?1",
+                &[text(id)],
+            )?,
+            // Mail kept for development to the address (before the address goes).
+            statement(
+                "DELETE FROM dev_mailbox WHERE to_address = (SELECT email FROM users WHERE id = ?1)",
                 &[text(id)],
             )?,
             statement(

@@ -4,6 +4,7 @@ mod clients;
 mod connections;
 mod consents;
 mod credentials;
+mod deletions;
 mod directory;
 mod events;
 mod factors;

@@ -1,3 +1,5 @@
+-- The account API's data: consent records and scheduled account deletions.
+
 -- Consent records: append-only, one row per grant or withdrawal of one purpose by one
 -- person. The current state of a purpose is its newest row; nothing is ever updated,
 -- so the history answers "what did this person agree to, in which version, when, how".
@@ -27,3 +29,15 @@ CREATE TABLE consents (
   event_id TEXT NOT NULL
 );
 CREATE INDEX consents_by_user ON consents (user_id, recorded_at);
+
+-- Accounts whose owner asked for their deletion (`DELETE /v1/me`): erased once `due_at`
+-- (Unix milliseconds) has passed, unless the emailed link (single use, kept as the
+-- SHA-256 of its token) cancels it first. See edge/src/account_deletion.rs.
+CREATE TABLE account_deletions (
+  user_id TEXT PRIMARY KEY,
+  requested_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  cancel_token_hash TEXT NOT NULL UNIQUE,
+  client_id TEXT NOT NULL
+);
+CREATE INDEX account_deletions_due ON account_deletions (due_at);
