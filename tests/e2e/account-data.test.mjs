@@ -1,5 +1,7 @@
 // The account API's data routes against the edge under wrangler dev (workerd, local D1):
-// consent records (`/v1/me/consents`, Kantara receipts, Global Privacy Control). Every
+// consent records (`/v1/me/consents`, Kantara receipts, Global Privacy Control), the
+// export (`/v1/me/export`) and deleting one's account (`DELETE /v1/me`, a grace period
+// of GRACE_SECONDS, the emailed cancel link, erasure by the Cron Trigger). Every
 // person is made through the first-party API as the widget does, and every call carries
 // an account-API token (audience `{issuer}/v1/me`, scope `account`) got from the refresh
 // token as the widget gets it. One edge for the file; the tests share it, each with
@@ -11,12 +13,27 @@ import { spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
 
 import { ROOT, passphrase, startEdge, systemLog, toolEnv } from "./harness.mjs";
-import { assertNoServerErrors, callJson, pkce, postForm, random, redeemFlow } from "./oidc-support.mjs";
+import {
+  assertNoServerErrors,
+  callJson,
+  newestMail,
+  pkce,
+  postForm,
+  random,
+  redeemFlow,
+} from "./oidc-support.mjs";
 
 let edge;
 
+/** The deletion grace period of this file's edge (a week in a deployment). */
+const GRACE_SECONDS = 3;
+
 before(async () => {
-  edge = await startEdge();
+  edge = await startEdge({
+    vars: { ACCOUNT_DELETION_GRACE_SECONDS: String(GRACE_SECONDS) },
+    // Exposes `/__scheduled`, which runs the Cron Trigger's handler on demand.
+    args: ["--test-scheduled"],
+  });
 });
 after(async () => {
   await edge?.dispose();
@@ -43,6 +60,7 @@ function d1(sql) {
  * address, their tokens and an account-API access token.
  */
 async function person(label) {
+  const marker = random(9).replace(/[^A-Za-z0-9]/g, "x");
   const email = `${label}-${random(6).toLowerCase().replace(/[^a-z0-9]/g, "x")}@example.com`;
   const password = passphrase((t) => `correct horse ${t} staple`);
   const { verifier, challenge } = pkce();
@@ -56,7 +74,7 @@ async function person(label) {
   const signedUp = await callJson(edge, "POST", `/v1/flows/${started.body.flow_id}/sign-up`, {
     email,
     password,
-    name: label,
+    name: `${label} ${marker}`,
   });
   const tokens = await redeemFlow(edge, signedUp, verifier);
   const account = await postForm(edge, "/token", {
@@ -66,7 +84,14 @@ async function person(label) {
     resource: `${edge.origin}/v1/me`,
   });
   assert.equal(account.status, 200, JSON.stringify(account.body));
-  return { email, password, tokens, token: account.body.access_token, sub: decodeSub(account.body.access_token) };
+  return {
+    email,
+    password,
+    tokens,
+    token: account.body.access_token,
+    sub: decodeSub(account.body.access_token),
+    name: `${label} ${marker}`,
+  };
 }
 
 function decodeSub(jwt) {
@@ -217,4 +242,191 @@ test("consent records refuse malformed bodies with stable codes, and callers wit
   assert.equal(wrongAudience.status, 401);
   const put = await me(ada, "PUT", "/v1/me/consents", good);
   assert.equal(put.status, 405);
+});
+
+// --- export -------------------------------------------------------------------------
+
+test("export: profile, credential metadata, sessions, consents and the person's own events; nothing of anyone else, no secret", async () => {
+  const [ada, bob] = [await person("ada"), await person("bob")];
+  for (const who of [ada, bob]) {
+    const answer = await me(who, "POST", "/v1/me/consents", consent("marketing_email", "granted", "1", `${who.name} says yes`));
+    assert.equal(answer.status, 201, answer.text);
+  }
+  assert.equal((await me(ada, "POST", "/v1/me/consents", consent("marketing_email", "withdrawn", "1", "no"))).status, 201);
+  // Let the System Log catch up (events are written after each response).
+  await systemLog(edge.stateDir, "user.consent.withdraw");
+
+  const exported = await me(ada, "GET", "/v1/me/export");
+  assert.equal(exported.status, 200, exported.text);
+  const data = exported.body;
+  assert.equal(data.profile.id, ada.sub);
+  assert.equal(data.profile.email, ada.email);
+  assert.equal(data.profile.name, ada.name);
+  assert.equal(data.profile.has_password, true);
+  assert.deepEqual(data.passkeys, []);
+  assert.ok(Array.isArray(data.sessions) && Array.isArray(data.factors));
+  assert.deepEqual(data.consents.map((r) => [r.purpose, r.state]), [["marketing_email", "withdrawn"], ["marketing_email", "granted"]]);
+  const types = new Set(data.events.map((e) => e.eventType));
+  for (const type of ["user.registration.create", "user.consent.grant", "user.consent.withdraw"]) {
+    assert.ok(types.has(type), `${type} in ${[...types]}`);
+  }
+  assert.ok(data.events.every((e) => e.actor.id === ada.sub || e.target?.some((t) => t.id === ada.sub)));
+
+  const text = exported.text;
+  for (const other of [bob.sub, bob.email, bob.name]) assert.ok(!text.includes(other), `nothing of Bob: ${other}`);
+  assert.ok(!text.includes(ada.password), "no password");
+  assert.ok(!/argon2|password_hash|sealed|refresh_token/i.test(text), "no hash, secret or token");
+
+  // Bob's export is his own.
+  const bobs = await me(bob, "GET", "/v1/me/export");
+  assert.equal(bobs.body.profile.id, bob.sub);
+  assert.ok(!bobs.text.includes(ada.sub) && !bobs.text.includes(ada.email));
+  const logged = await systemLog(edge.stateDir, "user.account.export_data");
+  assert.ok(logged.some((e) => e.actor_id === ada.sub), JSON.stringify(logged));
+});
+
+test("export and delete refuse callers without an account-API token, and answer only the methods they have", async () => {
+  const ada = await person("ada");
+  for (const [method, path] of [["GET", "/v1/me/export"], ["DELETE", "/v1/me"]]) {
+    const anonymous = await callJson(edge, method, path);
+    assert.equal(anonymous.status, 401, `${method} ${path}`);
+    const wrongAudience = await callJson(edge, method, path, undefined, { authorization: `Bearer ${ada.tokens.access_token}` });
+    assert.equal(wrongAudience.status, 401, `${method} ${path} with a userinfo token`);
+  }
+  assert.equal((await me(ada, "POST", "/v1/me/export", {})).status, 405);
+  assert.equal((await me(ada, "GET", "/v1/me")).status, 405);
+});
+
+// --- delete -------------------------------------------------------------------------
+
+/** Runs the Cron Trigger's handler (wrangler dev --test-scheduled). */
+async function runCron() {
+  const response = await fetch(`${edge.api}/__scheduled?cron=${encodeURIComponent("17 3 * * *")}`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Every row of every table of the local D1, as text (the schema's own tables). */
+function wholeDatabase() {
+  const tables = d1(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
+  ).map((r) => r.name);
+  assert.ok(tables.includes("users") && tables.includes("consents") && tables.includes("events"));
+  return Object.fromEntries(tables.map((t) => [t, JSON.stringify(d1(`SELECT * FROM "${t}"`))]));
+}
+
+test("delete: tokens die at once; after the grace period the Cron Trigger erases the person and no personal data is left in D1; the audit event is pseudonymous", async () => {
+  const ada = await person("ada");
+  assert.equal((await me(ada, "POST", "/v1/me/consents", consent("terms", "granted", "1", TERMS_V1), { "user-agent": `agent-of-${ada.name}` })).status, 201);
+  const deleted = await me(ada, "DELETE", "/v1/me");
+  assert.equal(deleted.status, 202, deleted.text);
+  assert.equal(deleted.body.status, "scheduled");
+  const mail = await newestMail(edge, ada.email);
+  assert.match(mail.text, /\/account\/cancel-deletion\?token=/);
+
+  // The account token, the sign-in's tokens and the refresh token are dead now.
+  const old = await me(ada, "GET", "/v1/me/consents");
+  assert.equal(old.status, 401, old.text);
+  const userinfo = await callJson(edge, "GET", "/userinfo", undefined, { authorization: `Bearer ${ada.tokens.access_token}` });
+  assert.equal(userinfo.status, 401);
+  const refreshed = await postForm(edge, "/token", {
+    grant_type: "refresh_token",
+    refresh_token: ada.tokens.refresh_token,
+    client_id: "demo",
+  });
+  assert.equal(refreshed.status, 400);
+  assert.equal(refreshed.body.error, "invalid_grant");
+
+  // Before the grace period ends the cron leaves the account alone.
+  await runCron();
+  assert.equal(d1(`SELECT email FROM users WHERE id = '${ada.sub}'`)[0].email, ada.email);
+  await sleep(GRACE_SECONDS * 1000 + 500);
+  await runCron();
+  await systemLog(edge.stateDir, "user.lifecycle.delete.completed");
+
+  const [row] = d1(`SELECT email, name, password_hash, status FROM users WHERE id = '${ada.sub}'`);
+  assert.equal(row.status, "deprovisioned");
+  assert.equal(row.name, null);
+  assert.equal(row.password_hash, null);
+  assert.notEqual(row.email, ada.email);
+  const database = wholeDatabase();
+  for (const [table, rows] of Object.entries(database)) {
+    for (const personal of [ada.email, ada.name, `agent-of-${ada.name}`]) {
+      assert.ok(!rows.includes(personal), `${table} still holds ${personal}`);
+    }
+  }
+  // The audit trail keeps the pseudonymous id.
+  const completed = d1(`SELECT data FROM events WHERE event_type = 'user.lifecycle.delete.completed' AND actor_id = '${ada.sub}'`);
+  assert.equal(completed.length, 1);
+  const event = JSON.parse(completed[0].data);
+  assert.equal(event.actor.id, ada.sub);
+  assert.equal(event.actor.alternateId, undefined);
+  // The consent record stays as proof, without where it came from.
+  const [kept] = d1(`SELECT purpose, ip_address, user_agent FROM consents WHERE user_id = '${ada.sub}'`);
+  assert.deepEqual(kept, { purpose: "terms", ip_address: null, user_agent: null });
+  // Signing in again fails like an unknown address.
+  const { challenge } = pkce();
+  const flow = await callJson(edge, "POST", "/v1/flows", { client_id: "demo", code_challenge: challenge, code_challenge_method: "S256" });
+  const signIn = await callJson(edge, "POST", `/v1/flows/${flow.body.flow_id}/password`, { email: ada.email, password: ada.password });
+  assert.equal(signIn.status, 401);
+  assert.equal(signIn.body.code, "invalid_credentials");
+});
+
+test("delete: the emailed link, pressed within the grace period, keeps everything; it works once and opening it alone cancels nothing", async () => {
+  const ada = await person("ada");
+  assert.equal((await me(ada, "DELETE", "/v1/me")).status, 202);
+  const mail = await newestMail(edge, ada.email);
+  const link = new URL(mail.text.match(/https?:\/\/\S+\/account\/cancel-deletion\?\S+/)[0]);
+  const token = link.searchParams.get("token");
+
+  const opened = await fetch(`${edge.api}${link.pathname}${link.search}`);
+  assert.equal(opened.status, 200);
+  const form = await opened.text();
+  assert.match(form, /<form method=post/);
+  assert.equal(d1(`SELECT COUNT(*) AS n FROM account_deletions WHERE user_id = '${ada.sub}'`)[0].n, 1, "opening changes nothing");
+
+  const press = () =>
+    fetch(`${edge.api}/account/cancel-deletion`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token, lang: "en" }).toString(),
+    });
+  // Two presses at once: one cancels, the other finds the link used.
+  const statuses = (await Promise.all([press(), press()])).map((r) => r.status).sort();
+  assert.deepEqual(statuses, [200, 400]);
+  assert.equal((await press()).status, 400, "single use");
+
+  await sleep(GRACE_SECONDS * 1000 + 500);
+  await runCron();
+  const [row] = d1(`SELECT email, status FROM users WHERE id = '${ada.sub}'`);
+  assert.deepEqual(row, { email: ada.email, status: "active" });
+  // The person signs in again (their old tokens stay dead).
+  const { verifier, challenge } = pkce();
+  const flow = await callJson(edge, "POST", "/v1/flows", {
+    client_id: "demo",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    scope: "openid email",
+  });
+  const signIn = await callJson(edge, "POST", `/v1/flows/${flow.body.flow_id}/password`, { email: ada.email, password: ada.password });
+  await redeemFlow(edge, signIn, verifier);
+  const cancelled = await systemLog(edge.stateDir, "user.lifecycle.delete.cancelled");
+  assert.ok(cancelled.some((e) => e.actor_id === ada.sub), JSON.stringify(cancelled));
+});
+
+test("delete: a guessed cancel token cancels nothing, and one person's DELETE touches no one else", async () => {
+  const [ada, bob] = [await person("ada"), await person("bob")];
+  assert.equal((await me(ada, "DELETE", "/v1/me")).status, 202);
+  const guessed = await fetch(`${edge.api}/account/cancel-deletion`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ token: random(32) }).toString(),
+  });
+  assert.equal(guessed.status, 400);
+  assert.equal(d1(`SELECT COUNT(*) AS n FROM account_deletions WHERE user_id = '${ada.sub}'`)[0].n, 1);
+  assert.equal(d1(`SELECT COUNT(*) AS n FROM account_deletions WHERE user_id = '${bob.sub}'`)[0].n, 0);
+  assert.equal((await me(bob, "GET", "/v1/me/consents")).status, 200, "Bob's token lives");
 });

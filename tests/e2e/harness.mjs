@@ -173,7 +173,7 @@ const DEMO_SCOPES = ["openid", "profile", "email", "offline_access", "account"];
  *   `extraOrigins` are added to the demo client's allowed origins; `vars` are worker
  *   variables (mail goes to the development mailbox unless `MAIL_TRANSPORT` says
  *   otherwise, and the isolate cache is off unless `CACHE_TTL_SECONDS` says otherwise);
- *   `setup` runs after
+ *   `args` are more `wrangler dev` flags (`--test-scheduled`, say); `setup` runs after
  *   migrations and seeding and before `wrangler dev` starts (to register clients, say).
  */
 export async function startEdge(options = {}) {
@@ -210,6 +210,7 @@ export async function startEdge(options = {}) {
       "--persist-to", stateDir,
       "--local-protocol", "http",
       "--show-interactive-dev-session=false",
+      ...(options.args ?? []),
       "--var", `ISSUER:${origin}`,
       "--var", `KEY_ENCRYPTION_KEY:${keyEncryptionKey(stateDir)}`,
       // The isolate cache keeps nothing unless a test asks (hot-paths.test.mjs does), so
