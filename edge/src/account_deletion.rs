@@ -72,16 +72,22 @@ pub async fn request(
         client_id: account.client.id.clone(),
     };
     ports.deletions.schedule(&deletion).await?;
-    let revoked = lifecycle::changed(user, user.status, true, now);
-    if !ports.directory.update(&revoked, user.updated_at).await? {
+    if !ports
+        .directory
+        .update(&revoked(user, now), user.updated_at)
+        .await?
+    {
         // Changed by another request meanwhile: revoke on the current version.
         let current = ports
             .users
             .find_by_id(&user.id)
             .await?
             .ok_or(Error::Unauthorized)?;
-        let revoked = lifecycle::changed(&current, current.status, true, now);
-        if !ports.directory.update(&revoked, current.updated_at).await? {
+        if !ports
+            .directory
+            .update(&revoked(&current, now), current.updated_at)
+            .await?
+        {
             return Err(Error::Store(StoreError::Conflict));
         }
     }
@@ -105,6 +111,16 @@ pub async fn request(
         status: "scheduled",
         due_at: deletion.due_at.as_seconds(),
     })
+}
+
+/// The account with every token and grant issued so far dead. Tokens carry their
+/// issue time in whole seconds and one minted in the cut-off's second is accepted (see
+/// [`crate::users::User::accepts_token_issued_at`]), so the cut-off is the start of the
+/// next second: the token that asked for the deletion dies with the rest.
+fn revoked(user: &crate::users::User, now: crate::time::UnixMillis) -> crate::users::User {
+    let mut revoked = lifecycle::changed(user, user.status, true, now);
+    revoked.tokens_valid_after = Some(crate::time::UnixMillis((now.0 / 1000 + 1) * 1000));
+    revoked
 }
 
 /// `GET /account/cancel-deletion?token=…`: a button that cancels (opening the link

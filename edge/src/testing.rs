@@ -889,7 +889,7 @@ impl ConsentStore for MemoryConsentStore {
             .collect();
         // Newest first; records of one instant keep their order of appending, reversed.
         found.reverse();
-        found.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
+        found.sort_by_key(|r| std::cmp::Reverse(r.recorded_at));
         Ok(found)
     }
 }
@@ -1005,7 +1005,7 @@ impl SessionStore for MemorySessionStore {
             .filter(|s| s.user_id == user_id && now < s.expires_at)
             .cloned()
             .collect();
-        found.sort_by(|a, b| b.auth_time.cmp(&a.auth_time));
+        found.sort_by_key(|s| std::cmp::Reverse(s.auth_time));
         Ok(found)
     }
 }
@@ -1154,7 +1154,7 @@ impl EventLog for MemoryEventLog {
             .cloned()
             .collect();
         found.reverse();
-        found.sort_by(|a, b| b.published.cmp(&a.published));
+        found.sort_by_key(|e| std::cmp::Reverse(e.published.clone()));
         found.truncate(limit);
         Ok(found)
     }

@@ -44,16 +44,19 @@ const hex = (text) => createHash("sha256").update(text).digest("hex");
 const TERMS_V1 = "Terms of service, version 1: be kind.";
 const TERMS_V2 = "Terms of service, version 2: be kind, and say so.";
 
-/** Rows of `sql` in the edge's local D1. */
-function d1(sql) {
+/** The rows of each statement of `sql` in the edge's local D1 (one `wrangler` run). */
+function d1Each(sql) {
   const result = spawnSync(
     `${ROOT}/node_modules/.bin/wrangler`,
     ["d1", "execute", "DB", "--local", "--persist-to", edge.stateDir, "--json", "--command", sql],
     { cwd: ROOT, env: toolEnv(), encoding: "utf8" },
   );
   assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(result.stdout)[0].results;
+  return JSON.parse(result.stdout).map((statement) => statement.results);
 }
+
+/** Rows of `sql` in the edge's local D1. */
+const d1 = (sql) => d1Each(sql)[0];
 
 /**
  * A new person signed up through the embedded flow with the account scope; returns their
@@ -315,7 +318,9 @@ function wholeDatabase() {
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
   ).map((r) => r.name);
   assert.ok(tables.includes("users") && tables.includes("consents") && tables.includes("events"));
-  return Object.fromEntries(tables.map((t) => [t, JSON.stringify(d1(`SELECT * FROM "${t}"`))]));
+  const rows = d1Each(tables.map((t) => `SELECT * FROM "${t}";`).join(" "));
+  assert.equal(rows.length, tables.length);
+  return Object.fromEntries(tables.map((t, i) => [t, JSON.stringify(rows[i])]));
 }
 
 test("delete: tokens die at once; after the grace period the Cron Trigger erases the person and no personal data is left in D1; the audit event is pseudonymous", async () => {
