@@ -91,6 +91,9 @@ pub async fn request(
             return Err(Error::Store(StoreError::Conflict));
         }
     }
+    // The person's grants answer refresh, userinfo and introspection: they hear of the
+    // cut-off before the deletion is reported scheduled.
+    crate::holders::sync(ports, &user.id).await?;
     lifecycle::end_sessions(ports, &user.id).await?;
     let words = me.context.words();
     let link = format!(
@@ -115,7 +118,7 @@ pub async fn request(
 
 /// The account with every token and grant issued so far dead. Tokens carry their
 /// issue time in whole seconds and one minted in the cut-off's second is accepted (see
-/// [`crate::users::User::accepts_token_issued_at`]), so the cut-off is the start of the
+/// [`crate::users::Holder::accepts_token_issued_at`]), so the cut-off is the start of the
 /// next second: the token that asked for the deletion dies with the rest.
 fn revoked(user: &crate::users::User, now: crate::time::UnixMillis) -> crate::users::User {
     let mut revoked = lifecycle::changed(user, user.status, true, now);

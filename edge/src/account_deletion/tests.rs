@@ -65,7 +65,7 @@ fn a_deletion_kills_tokens_at_once_mails_a_cancel_link_and_erases_after_the_grac
     let scheduled = ask(&t, &ada).unwrap();
     let now = t.clock.now();
     assert_eq!(scheduled.due_at, now.as_seconds() + DEFAULT_GRACE_SECONDS);
-    let revoked = stored(&t, "ada");
+    let revoked = stored(&t, "ada").holder();
     assert!(!revoked.accepts_grant_from(now), "every grant dies now");
     assert!(
         !revoked.accepts_token_issued_at(now.as_seconds()),
