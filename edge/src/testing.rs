@@ -1652,6 +1652,21 @@ impl Diagnostics for CollectedDiagnostics {
 }
 
 /// A key-encryption key made of one repeated byte.
+/// A request from `ip_address` with `user_agent`, in `accept_language` when given.
+pub fn request_from(
+    ip_address: &str,
+    user_agent: &str,
+    accept_language: Option<&str>,
+) -> crate::events::RequestContext {
+    crate::events::RequestContext {
+        ip_address: Some(ip_address.into()),
+        user_agent: Some(user_agent.into()),
+        accept_language: accept_language.map(str::to_string),
+        device: None,
+        url: None,
+    }
+}
+
 pub fn key_encryption_key(byte: u8) -> KeyEncryptionKey {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([byte; 32]);

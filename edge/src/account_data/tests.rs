@@ -7,17 +7,11 @@ use super::*;
 use crate::amr::Amr;
 use crate::passkeys::account::RECENT_SIGN_IN_SECONDS;
 use crate::ports::{Clock, StoredTotp, UnixMillis};
-use crate::testing::{demo_client, user, TestPorts};
+use crate::testing::{demo_client, request_from, user, TestPorts};
 use crate::users::Session;
 
 fn context() -> RequestContext {
-    RequestContext {
-        ip_address: Some("203.0.113.9".into()),
-        user_agent: Some("export test".into()),
-        accept_language: None,
-        device: None,
-        url: None,
-    }
+    request_from("203.0.113.9", "export test", None)
 }
 
 /// A person with a password, an authenticator app, a session, a consent and an event.

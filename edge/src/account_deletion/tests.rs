@@ -5,18 +5,12 @@ use pollster::block_on;
 use super::*;
 use crate::passkeys::account::RECENT_SIGN_IN_SECONDS;
 use crate::ports::Clock;
-use crate::testing::{demo_client, user, TestPorts};
+use crate::testing::{demo_client, request_from, user, TestPorts};
 
 const ISSUER: &str = "https://id.example";
 
 fn context() -> RequestContext {
-    RequestContext {
-        ip_address: Some("192.0.2.44".into()),
-        user_agent: Some("deletion test".into()),
-        accept_language: Some("fr".into()),
-        device: None,
-        url: None,
-    }
+    request_from("192.0.2.44", "deletion test", Some("fr"))
 }
 
 fn signed_in(t: &TestPorts, id: &str) -> Account {

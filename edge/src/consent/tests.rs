@@ -4,19 +4,13 @@ use pollster::block_on;
 use portcullis_shared::consent::{ConsentChange, ConsentMethod, ConsentState};
 
 use super::*;
-use crate::testing::{demo_client, user, TestPorts};
+use crate::testing::{demo_client, request_from, user, TestPorts};
 
 const TERMS_V1: &str = "1c8b6e1fb6a5c0cbd0f1b0e4a5d4b2c1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5";
 const TERMS_V2: &str = "2d9c7f20c7b6d1dce1f2c1f5b6e5c3d2f1fad9d8c7b6f5f4e3d2c1b0a9f8e7d6";
 
 fn context() -> RequestContext {
-    RequestContext {
-        ip_address: Some("198.51.100.7".into()),
-        user_agent: Some("Mozilla/5.0 (test)".into()),
-        accept_language: None,
-        device: None,
-        url: None,
-    }
+    request_from("198.51.100.7", "Mozilla/5.0 (test)", None)
 }
 
 fn account(id: &str) -> Account {
