@@ -26,7 +26,6 @@ use crate::ports::{
     WebhookTransport,
 };
 use crate::ports::{ConnectionStore, InlineHookStore};
-use crate::ports::{ConsentStore, StoredConsent};
 use crate::ports::{ConsentStore, DeletionStore, ScheduledDeletion, StoredConsent};
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};

@@ -125,7 +125,7 @@ impl Endpoint for Route<'_> {
                 | Route::EmailLink
                 | Route::FederationStart
                 | Route::FederationCallback(_)
-            Route::Authorize | Route::Logout | Route::EmailLink | Route::CancelDeletion
+                | Route::CancelDeletion
         )
     }
 }

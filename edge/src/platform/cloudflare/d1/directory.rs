@@ -111,6 +111,8 @@ impl Directory for D1Stores {
             // Linked provider identities name the person (subject, address).
             statement(
                 "DELETE FROM federated_identities WHERE user_id = ?1",
+                &[text(id)],
+            )?,
             statement("DELETE FROM totp_factors WHERE user_id = ?1", &[text(id)])?,
             statement("DELETE FROM recovery_codes WHERE user_id = ?1", &[text(id)])?,
             statement("DELETE FROM sign_in_places WHERE user_id = ?1", &[text(id)])?,
