@@ -1,5 +1,5 @@
-// Size, start-up, token-endpoint, passkey and hot-path CPU figures for the README's
-// performance section. `node scripts/bench.mjs [sizes] [startup] [token] [passkey] [cpu] [argon2]`
+// Size, start-up, token-endpoint, passkey, hot-path CPU and hook figures for the README's
+// performance section. `node scripts/bench.mjs [sizes] [startup] [token] [passkey] [cpu] [argon2] [hooks]`
 // runs only the named sections (all by default); scripts/bench builds first and runs them all.
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -665,6 +665,134 @@ async function argon2SignUp() {
   }
 }
 
+// --- hooks: an inline hook's added latency, events/s through the local queues -----------
+// One edge, one local receiver that answers at once. Inline: password sign-ups through the
+// first-party API for a client with a registration hook and one without, interleaved, a
+// bounded number each; the medians and the hook call's own latency from the System Log.
+// Queue: a bounded burst of admin API reads (each a `system.admin_api.read` System Log
+// event, cheap to make) with an event hook on that type; the time until the receiver
+// holds every delivery.
+
+const INLINE_SIGN_UPS = 15;
+const EVENT_BURST = 300;
+const EVENT_CONCURRENCY = 8;
+const EVENT_DEADLINE_MS = 180_000;
+
+async function hookFigures() {
+  const { createServer } = await import("node:http");
+  const { Webhook } = await import("standardwebhooks");
+  const { execFileSync } = await import("node:child_process");
+  const { basic, callJson, clientsCli, postForm, signUpThroughApi } = await import("../tests/e2e/oidc-support.mjs");
+  const { freePort, keyEncryptionKey, passphrase, systemLog, toolEnv } = await import("../tests/e2e/harness.mjs");
+  console.log(
+    `\nHooks under wrangler dev (loopback, dev mode): ${INLINE_SIGN_UPS} sign-ups with and without a registration hook, ` +
+      `interleaved; ${EVENT_BURST} events at concurrency ${EVENT_CONCURRENCY} to one event hook`,
+  );
+  const receiverPort = await freePort();
+  const receiver = { inline: null, delivered: new Map() };
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const path = new URL(req.url, "http://x").pathname;
+      if (req.method === "GET") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ verification: req.headers["x-portcullis-verification-challenge"] }));
+      } else if (path === "/inline") {
+        const id = req.headers["webhook-id"];
+        const text = JSON.stringify({ decision: "allow" });
+        const now = new Date();
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "webhook-id": id,
+          "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+          "webhook-signature": receiver.inline.sign(id, now, text),
+        });
+        res.end(text);
+      } else {
+        if (!receiver.delivered.has(req.headers["webhook-id"])) receiver.delivered.set(req.headers["webhook-id"], performance.now());
+        res.writeHead(204).end();
+      }
+    });
+  });
+  await new Promise((r) => server.listen(receiverPort, "127.0.0.1", r));
+  const receiverOrigin = `http://127.0.0.1:${receiverPort}`;
+  const admin = {};
+  const edge = await startEdge({
+    setup: ({ stateDir, origin }) => {
+      for (const id of ["hooked", "plain"]) {
+        clientsCli(stateDir, ["add", "--id", id, "--name", id, "--redirect-uri", "http://localhost:9/cb", "--origin", origin]);
+      }
+      Object.assign(
+        admin,
+        clientsCli(stateDir, ["add", "--id", "bench", "--name", "bench", "--type", "confidential", "--grant-type", "client_credentials", "--scope", "admin.hooks.manage"]),
+      );
+      const added = JSON.parse(
+        execFileSync(
+          join(ROOT, "scripts/hooks"),
+          ["--persist-to", stateDir, "inline-add", "--kind", "registration", "--client", "hooked", "--url", `${receiverOrigin}/inline`, "--json"],
+          { cwd: ROOT, encoding: "utf8", env: toolEnv({ KEY_ENCRYPTION_KEY: keyEncryptionKey(stateDir) }) },
+        ),
+      );
+      receiver.inline = new Webhook(added.secret);
+    },
+  });
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  try {
+    // Inline hook: interleaved so both sides see the same machine load.
+    const walls = { hooked: [], plain: [] };
+    for (let i = 0; i <= INLINE_SIGN_UPS; i++) {
+      for (const client of ["hooked", "plain"]) {
+        const person = { email: `bench-${client}-${i}-${Date.now()}@example.com`, password: passphrase((t) => `quartz ${t} meridian`) };
+        const t0 = performance.now();
+        await signUpThroughApi(edge, person, client);
+        if (i > 0) walls[client].push(performance.now() - t0); // the first of each warms up
+      }
+    }
+    const calls = (await systemLog(edge.stateDir, "system.inline_hook.call"))
+      .map((e) => Number(/in (\d+) ms/.exec(e.reason ?? "")?.[1]))
+      .filter(Number.isFinite);
+    const [withHook, without] = [median(walls.hooked), median(walls.plain)];
+    console.log(
+      `  sign-up, median wall       with hook ${withHook.toFixed(0)} ms, without ${without.toFixed(0)} ms: ` +
+        `${withHook >= without ? "+" : "−"}${Math.abs(withHook - without).toFixed(0)} ms (the hook call itself, as the edge logs it: median ${median(calls)} ms over ${calls.length} calls)`,
+    );
+
+    // Event hook: registered and verified through the admin API.
+    const token = (await postForm(edge, "/token", { grant_type: "client_credentials" }, { auth: basic("bench", admin.client_secret) })).body.access_token;
+    const auth = { authorization: `Bearer ${token}` };
+    const created = await callJson(edge, "POST", "/admin/v1/hooks", { url: `${receiverOrigin}/events`, event_types: ["system.admin_api.read"] }, auth);
+    const enabled = await callJson(edge, "PATCH", `/admin/v1/hooks/${created.body.id}`, { enabled: true }, auth);
+    if (enabled.status !== 200) throw new Error(`enabling the bench hook: ${enabled.text}`);
+    receiver.delivered.clear();
+    const started = performance.now();
+    let issued = 0;
+    await Promise.all(
+      Array.from({ length: EVENT_CONCURRENCY }, async () => {
+        while (issued < EVENT_BURST && performance.now() - started < EVENT_DEADLINE_MS) {
+          issued++;
+          const r = await callJson(edge, "GET", "/admin/v1/hooks?limit=1", undefined, auth);
+          if (r.status !== 200) throw new Error(`admin read: ${r.text}`);
+        }
+      }),
+    );
+    const requestsMs = performance.now() - started;
+    while (receiver.delivered.size < issued && performance.now() - started < EVENT_DEADLINE_MS) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const lastAt = Math.max(...receiver.delivered.values());
+    const allMs = lastAt - started;
+    console.log(
+      `  event hook burst           ${issued} events made in ${(requestsMs / 1000).toFixed(1)} s (${((issued * 1000) / requestsMs).toFixed(0)}/s); ${receiver.delivered.size} deliveries, ` +
+        `the last ${((lastAt - started - requestsMs) / 1000).toFixed(1)} s after the last response: ` +
+        `${((receiver.delivered.size * 1000) / allMs).toFixed(0)} events/s end to end`,
+    );
+  } finally {
+    await edge.dispose();
+    await new Promise((r) => server.close(r));
+  }
+}
+
 if (wants("sizes")) {
   sizeTables();
   edgeByCrate();
@@ -675,3 +803,4 @@ if (wants("token")) await tokenEndpoint();
 if (wants("passkey")) await passkeySignIn();
 if (wants("cpu")) await hotPaths();
 if (wants("argon2")) await argon2SignUp();
+if (wants("hooks")) await hookFigures();

@@ -7,6 +7,11 @@
 // `hook:<id>`, the way the edge seals its signing keys: the database alone never
 // signs a webhook. A new hook is disabled until its endpoint answers the one-time
 // verification challenge (`verify`).
+//
+// The admin API (`/admin/v1/hooks`, www/docs/api.md) does the same over HTTP with an
+// admin client's token; this CLI writes D1 directly, for a deployment with no admin
+// client yet. Both apply one set of rules (edge/src/hooks/rules.rs, and the cases in
+// edge/tests/vectors/hook-rules.json that both are tested against).
 
 import { createCipheriv, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -22,14 +27,23 @@ const fail = (message) => {
 };
 
 // --- validation -----------------------------------------------------------------------
+// The rules of edge/src/hooks/rules.rs (the admin API's), held to the same cases in
+// edge/tests/vectors/hook-rules.json.
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+export const MAX_URL_CHARS = 2048;
+export const MAX_EVENT_TYPES = 50;
+export const MAX_DESCRIPTION_CHARS = 200;
+
+/** localhost, *.localhost, 127.0.0.0/8 or [::1]: this machine. */
+const isLoopback = (hostname) =>
+  hostname === "localhost" || hostname.endsWith(".localhost") || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 
 /** https anywhere; plain http only to this machine (development), as the edge enforces. */
 export function parseHookUrl(value) {
   if (typeof value !== "string" || value === "") fail("--url is required");
+  if ([...value].length > MAX_URL_CHARS) fail(`--url must be at most ${MAX_URL_CHARS} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001f\u007f]/.test(value)) fail(`--url ${JSON.stringify(value)} contains whitespace or control characters`);
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(value)) fail(`--url ${JSON.stringify(value)} contains whitespace or control characters`);
   let url;
   try {
     url = new URL(value);
@@ -39,7 +53,7 @@ export function parseHookUrl(value) {
   if (url.username || url.password) fail("--url must not carry credentials");
   if (url.hash) fail("--url must not have a fragment");
   if (url.protocol === "https:") return value;
-  if (url.protocol === "http:" && LOOPBACK.has(url.hostname)) return value;
+  if (url.protocol === "http:" && isLoopback(url.hostname)) return value;
   fail(`--url ${JSON.stringify(value)} must be https (plain http only to localhost)`);
 }
 
@@ -48,6 +62,22 @@ export function parseEventType(value) {
   const segments = "[a-z0-9_]+(\\.[a-z0-9_]+)*";
   if (typeof value === "string" && (value === "*" || new RegExp(`^${segments}(\\.\\*)?$`).test(value))) return value;
   fail(`invalid --event-type ${JSON.stringify(value)}: use an eventType (user.session.start), a prefix (user.*) or *`);
+}
+
+/** One to MAX_EVENT_TYPES patterns, repeats dropped. */
+export function parseEventTypes(values) {
+  const types = (values ?? []).map(parseEventType);
+  if (types.length === 0) fail("add needs at least one --event-type");
+  if (types.length > MAX_EVENT_TYPES) fail(`at most ${MAX_EVENT_TYPES} --event-type`);
+  return [...new Set(types)];
+}
+
+/** At most MAX_DESCRIPTION_CHARS characters, no control characters. */
+export function parseDescription(value = "") {
+  if ([...value].length > MAX_DESCRIPTION_CHARS) fail(`--description must be at most ${MAX_DESCRIPTION_CHARS} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) fail("--description must not contain control characters");
+  return value;
 }
 
 export function parseHookId(id, prefix = "hk") {
@@ -66,8 +96,7 @@ export function buildInlineHook(values) {
   if (!["open", "closed"].includes(failureMode)) fail("--fail must be open or closed");
   const clientId = values.client ?? null;
   if (clientId !== null && !/^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/.test(clientId)) fail(`invalid --client ${JSON.stringify(clientId)}`);
-  const description = values.description ?? "";
-  if ([...description].length > 200) fail("--description must be at most 200 characters");
+  const description = parseDescription(values.description);
   return { kind: values.kind, url: parseHookUrl(values.url), client_id: clientId, timeout_ms: timeoutMs, failure_mode: failureMode, description };
 }
 
@@ -266,16 +295,14 @@ export async function main(argv, run = execute) {
       case "add": {
         if (rest.length) fail("add takes options only");
         const url = parseHookUrl(values.url);
-        const types = (values["event-type"] ?? []).map(parseEventType);
-        if (types.length === 0) fail("add needs at least one --event-type");
-        const description = values.description ?? "";
-        if ([...description].length > 200) fail("--description must be at most 200 characters");
+        const types = parseEventTypes(values["event-type"]);
+        const description = parseDescription(values.description);
         const id = `hk_${randomBytes(8).toString("hex")}`;
         const secret = generateHookSecret();
         const sealed = seal(secret, keyEncryptionKey(values), `hook:${id}`);
         run(
           `INSERT INTO event_hooks (id, url, event_types, description, secret, enabled, created_at, updated_at)
-           VALUES (${sqlText(id)}, ${sqlText(url)}, ${sqlText(JSON.stringify([...new Set(types)]))},
+           VALUES (${sqlText(id)}, ${sqlText(url)}, ${sqlText(JSON.stringify(types))},
                    ${sqlText(description)}, ${sqlText(sealed)}, 0, ${sqlInteger(now)}, ${sqlInteger(now)});`,
           db,
         );
@@ -352,7 +379,7 @@ export async function main(argv, run = execute) {
         const id = oneId(rest, command);
         if (db.remote && !values.yes) fail(`removing ${id} from the deployed database needs --yes`);
         findHook(run, db, id);
-        run(`DELETE FROM event_hooks WHERE id = ${sqlText(id)};`, db);
+        run(`DELETE FROM event_hook_deliveries WHERE hook_id = ${sqlText(id)}; DELETE FROM event_hooks WHERE id = ${sqlText(id)};`, db);
         out({ id, removed: true }, `Removed hook ${id}; its pending deliveries are cancelled.`);
         return 0;
       }

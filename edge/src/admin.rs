@@ -1,4 +1,4 @@
-//! Who may call the admin APIs (SCIM, the System Log API): admin rights are OAuth scopes
+//! Who may call the admin APIs (SCIM, the System Log API, event hooks): admin rights are OAuth scopes
 //! (DESIGN.md, "Management"). A machine gets them with the client credentials grant
 //! (RFC 6749 §4.4) from a confidential client registered with the scopes; every admin
 //! route names the scope it needs and refuses, before touching anything, a call whose
@@ -29,15 +29,22 @@ pub enum AdminScope {
     ClientsManage,
     /// Read the System Log.
     LogsRead,
+    /// Read event hooks and their deliveries.
+    HooksRead,
+    /// Register, change, verify and remove event hooks, and rotate their secrets
+    /// (reading them included).
+    HooksManage,
 }
 
 impl AdminScope {
-    pub const ALL: [AdminScope; 5] = [
+    pub const ALL: [AdminScope; 7] = [
         AdminScope::UsersRead,
         AdminScope::UsersManage,
         AdminScope::GroupsManage,
         AdminScope::ClientsManage,
         AdminScope::LogsRead,
+        AdminScope::HooksRead,
+        AdminScope::HooksManage,
     ];
 
     /// The scope as written in tokens and client registrations.
@@ -48,14 +55,20 @@ impl AdminScope {
             AdminScope::GroupsManage => "admin.groups.manage",
             AdminScope::ClientsManage => "admin.clients.manage",
             AdminScope::LogsRead => "admin.logs.read",
+            AdminScope::HooksRead => "admin.hooks.read",
+            AdminScope::HooksManage => "admin.hooks.manage",
         }
     }
 
     /// Whether a token with `granted` holds this right: a `manage` scope includes the
     /// matching `read`.
     pub fn held_by(self, granted: &Scopes) -> bool {
-        granted.has(self.as_str())
-            || (self == AdminScope::UsersRead && granted.has(AdminScope::UsersManage.as_str()))
+        let manage = match self {
+            AdminScope::UsersRead => Some(AdminScope::UsersManage),
+            AdminScope::HooksRead => Some(AdminScope::HooksManage),
+            _ => None,
+        };
+        granted.has(self.as_str()) || manage.is_some_and(|m| granted.has(m.as_str()))
     }
 }
 
@@ -233,6 +246,10 @@ mod tests {
         let read = Scopes::parse("admin.users.read");
         assert!(!AdminScope::UsersManage.held_by(&read));
         assert!(!AdminScope::UsersRead.held_by(&Scopes::parse("Admin.users.read")));
+        let hooks = Scopes::parse("admin.hooks.manage");
+        assert!(AdminScope::HooksRead.held_by(&hooks) && AdminScope::HooksManage.held_by(&hooks));
+        assert!(!AdminScope::UsersRead.held_by(&hooks) && !AdminScope::LogsRead.held_by(&hooks));
+        assert!(!AdminScope::HooksManage.held_by(&Scopes::parse("admin.hooks.read")));
     }
 
     #[test]

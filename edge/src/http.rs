@@ -6,6 +6,17 @@
 /// Largest request body the JSON API reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// Why a JSON body was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyProblem {
+    /// The `Content-Type` is not `application/json`.
+    UnsupportedMediaType,
+    /// Over [`MAX_BODY_BYTES`].
+    TooLarge,
+    /// Not JSON of the expected shape; serde's account of where.
+    Malformed(String),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
@@ -54,6 +65,19 @@ impl Request {
         decode_form(self.query.as_bytes())
     }
 
+    /// The body as JSON of type `T`, insisting on `application/json` and a sane size.
+    pub fn json_body<T: serde::de::DeserializeOwned>(&self) -> Result<T, BodyProblem> {
+        let content_type = self.header("content-type").unwrap_or_default();
+        let media_type = content_type.split(';').next().unwrap_or_default().trim();
+        if !media_type.eq_ignore_ascii_case("application/json") {
+            return Err(BodyProblem::UnsupportedMediaType);
+        }
+        if self.body.len() > MAX_BODY_BYTES {
+            return Err(BodyProblem::TooLarge);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| BodyProblem::Malformed(e.to_string()))
+    }
+
     /// The body's form parameters, if the body is a form.
     pub fn form_params(&self) -> Option<Vec<(String, String)>> {
         let content_type = self.header("content-type").unwrap_or_default();
@@ -93,7 +117,12 @@ pub fn self_origin(issuer: Option<&str>, requested: &str) -> Option<String> {
 /// Whether `origin` (`scheme://host[:port]`) names this machine: `localhost`, 127.0.0.0/8
 /// or `[::1]`.
 pub fn is_loopback(origin: &str) -> bool {
-    let host = host_of(origin).to_ascii_lowercase();
+    is_loopback_host(&host_of(origin).to_ascii_lowercase())
+}
+
+/// Whether a lower-case `host` is this machine: `localhost`, `*.localhost`, 127.0.0.0/8
+/// or `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host == "[::1]"

@@ -12,7 +12,8 @@ use crate::crypto::es256::Es256Signer;
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::federation::connection::{Connection, FederatedIdentity};
 use crate::hooks::model::{
-    Attempt, DeliveryMessage, DeliveryStatus, EventHook, InlineHook, InlineHookKind, WebhookRequest,
+    Attempt, DeliveryMessage, DeliveryRecord, DeliveryStatus, EventHook, HookRecord, InlineHook,
+    InlineHookKind, InlineHookRecord, PageCursor, WebhookRequest,
 };
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::oauth::jwks::JwkSet;
@@ -449,13 +450,21 @@ pub trait HookStore {
     /// Every enabled hook.
     async fn enabled(&self) -> Result<Vec<EventHook>, StoreError>;
     async fn find(&self, id: &str) -> Result<Option<EventHook>, StoreError>;
-    /// Records planned deliveries as pending; one already recorded (same id) is left as
-    /// it is.
+    /// Records planned deliveries as pending and returns the ids it recorded; one already
+    /// recorded (same id) is left as it is and not returned.
     async fn create_deliveries(
         &self,
         deliveries: &[DeliveryMessage],
         at: UnixMillis,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Vec<String>, StoreError>;
+    /// Forgets pending deliveries that could not be enqueued, so that planning them again
+    /// records (and enqueues) them again.
+    async fn discard_deliveries(&self, ids: &[String]) -> Result<(), StoreError>;
+    /// Where a delivery stands; `None` if it is not recorded.
+    async fn delivery_status(
+        &self,
+        delivery_id: &str,
+    ) -> Result<Option<DeliveryStatus>, StoreError>;
     /// Records an attempt (a success marks the delivery delivered); returns the number of
     /// attempts made so far, this one included.
     async fn record_attempt(&self, delivery_id: &str, attempt: &Attempt)
@@ -467,6 +476,41 @@ pub trait HookStore {
         status: DeliveryStatus,
         at: UnixMillis,
     ) -> Result<(), StoreError>;
+
+    /// Up to `limit` hooks, verified or not, in order of creation, after `after`.
+    async fn list(
+        &self,
+        after: Option<&PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<HookRecord>, StoreError>;
+    /// One hook, verified or not.
+    async fn record(&self, id: &str) -> Result<Option<HookRecord>, StoreError>;
+    /// Stores a new hook with its sealed secret; [`StoreError::Conflict`] if the id exists.
+    async fn insert(&self, hook: &HookRecord, sealed_secret: &str) -> Result<(), StoreError>;
+    /// Writes everything of `hook` but its secrets and creation time, in one statement, so
+    /// a URL is never stored with another URL's verification; `false` if it is gone.
+    async fn update(&self, hook: &HookRecord) -> Result<bool, StoreError>;
+    /// Makes `sealed_secret` the current secret and the current one the previous, signing
+    /// beside it until `previous_until`, in one statement; `false` if the hook is gone.
+    async fn rotate_secret(
+        &self,
+        id: &str,
+        sealed_secret: &str,
+        previous_until: UnixMillis,
+        at: UnixMillis,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a hook and its deliveries; `false` if there was none. Deliveries still
+    /// queued for it are then cancelled by the consumer.
+    async fn remove(&self, id: &str) -> Result<bool, StoreError>;
+    /// Up to `limit` deliveries of a hook (of one status, if given), newest first, made
+    /// before `before`.
+    async fn deliveries(
+        &self,
+        hook_id: &str,
+        status: Option<DeliveryStatus>,
+        before: Option<&PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, StoreError>;
 }
 
 /// Inline hooks, at most one of a kind for a client (or for every client).
@@ -478,6 +522,18 @@ pub trait InlineHookStore {
         kind: InlineHookKind,
         client_id: &str,
     ) -> Result<Option<InlineHook>, StoreError>;
+    /// Up to `limit` hooks in order of creation, after `after`.
+    async fn list(
+        &self,
+        after: Option<&PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<InlineHookRecord>, StoreError>;
+    async fn record(&self, id: &str) -> Result<Option<InlineHookRecord>, StoreError>;
+    /// Stores a new hook with its sealed secret; [`StoreError::Conflict`] if its kind
+    /// already has a hook for the same client (or for every client).
+    async fn insert(&self, hook: &InlineHookRecord, sealed_secret: &str) -> Result<(), StoreError>;
+    /// Deletes a hook; `false` if there was none.
+    async fn remove(&self, id: &str) -> Result<bool, StoreError>;
 }
 
 /// The endpoint could not be reached, or did not answer in time; the detail is for logs.
@@ -779,6 +835,7 @@ pub struct Ports<'a> {
     pub mailer: &'a dyn Mailer,
     /// Set only where mail is kept for development instead of sent.
     pub mailbox: Option<&'a dyn Mailbox>,
+    pub hooks: &'a dyn HookStore,
     pub inline_hooks: &'a dyn InlineHookStore,
     pub connections: &'a dyn ConnectionStore,
     /// Outbound HTTP to the customer's endpoints and to sign-in providers.

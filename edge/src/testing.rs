@@ -15,7 +15,10 @@ use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
 use crate::federation::{Connection, ConnectionKind, FederatedIdentity};
 use crate::hooks::inline::{InlineHook, InlineHookKind};
-use crate::hooks::{Attempt, DeliveryMessage, DeliveryStatus, EventHook, WebhookRequest};
+use crate::hooks::{
+    Attempt, DeliveryMessage, DeliveryRecord, DeliveryStatus, EventHook, EventTypeFilter,
+    HookRecord, InlineHookRecord, PageCursor, Paged, WebhookRequest,
+};
 use crate::oauth::grant::{Grant, GrantCommand, GrantReply};
 use crate::ports::{
     BreachedPasswords, CacheVersion, ClientStore, Clock, Counters, CredentialStore, Diagnostics,
@@ -1159,21 +1162,39 @@ impl EventLog for MemoryEventLog {
     }
 }
 
-/// A delivery as [`MemoryHookStore`] keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryRow {
-    pub hook_id: String,
-    pub event_type: String,
-    pub status: DeliveryStatus,
-    pub attempts: u32,
-    pub last_status: Option<u16>,
-}
-
-/// Event hooks and deliveries in memory.
+/// Event hooks and deliveries in memory: `hooks` as deliveries read them, `records` as
+/// administrators see them (a hook registered through the admin API is in both).
 #[derive(Default)]
 pub struct MemoryHookStore {
     pub hooks: RefCell<Vec<EventHook>>,
-    pub deliveries: RefCell<HashMap<String, DeliveryRow>>,
+    pub records: RefCell<Vec<HookRecord>>,
+    pub deliveries: RefCell<HashMap<String, DeliveryRecord>>,
+}
+
+/// Up to `limit` of `rows` in cursor order, after `after` (or, `descending`, before it).
+fn page_of<R: Paged + Clone>(
+    rows: impl Iterator<Item = R>,
+    after: Option<&PageCursor>,
+    descending: bool,
+    limit: u32,
+) -> Vec<R> {
+    let mut found: Vec<R> = rows
+        .filter(|r| {
+            after.is_none_or(|a| {
+                if descending {
+                    r.cursor() < *a
+                } else {
+                    r.cursor() > *a
+                }
+            })
+        })
+        .collect();
+    found.sort_by_key(Paged::cursor);
+    if descending {
+        found.reverse();
+    }
+    found.truncate(limit as usize);
+    found
 }
 
 #[async_trait(?Send)]
@@ -1195,19 +1216,44 @@ impl HookStore for MemoryHookStore {
     async fn create_deliveries(
         &self,
         deliveries: &[DeliveryMessage],
-        _at: UnixMillis,
-    ) -> Result<(), StoreError> {
+        at: UnixMillis,
+    ) -> Result<Vec<String>, StoreError> {
         let mut rows = self.deliveries.borrow_mut();
+        let mut recorded = Vec::new();
         for d in deliveries {
-            rows.entry(d.id.clone()).or_insert_with(|| DeliveryRow {
+            if rows.contains_key(&d.id) {
+                continue;
+            }
+            recorded.push(d.id.clone());
+            rows.entry(d.id.clone()).or_insert_with(|| DeliveryRecord {
+                id: d.id.clone(),
                 hook_id: d.hook_id.clone(),
+                event_uuid: d.event.uuid.clone(),
                 event_type: d.event.event_type.clone(),
                 status: DeliveryStatus::Pending,
                 attempts: 0,
                 last_status: None,
+                last_error: None,
+                created_at: at,
+                last_attempt_at: None,
+                delivered_at: None,
             });
         }
+        Ok(recorded)
+    }
+
+    async fn discard_deliveries(&self, ids: &[String]) -> Result<(), StoreError> {
+        self.deliveries
+            .borrow_mut()
+            .retain(|id, d| !(ids.contains(id) && d.status == DeliveryStatus::Pending));
         Ok(())
+    }
+
+    async fn delivery_status(
+        &self,
+        delivery_id: &str,
+    ) -> Result<Option<DeliveryStatus>, StoreError> {
+        Ok(self.deliveries.borrow().get(delivery_id).map(|d| d.status))
     }
 
     async fn record_attempt(
@@ -1221,8 +1267,11 @@ impl HookStore for MemoryHookStore {
             .ok_or_else(|| StoreError::Unavailable(format!("no delivery {delivery_id}")))?;
         row.attempts += 1;
         row.last_status = attempt.status;
+        row.last_error = attempt.error.clone();
+        row.last_attempt_at = Some(attempt.at);
         if attempt.succeeded() {
             row.status = DeliveryStatus::Delivered;
+            row.delivered_at = Some(attempt.at);
         }
         Ok(row.attempts)
     }
@@ -1239,6 +1288,110 @@ impl HookStore for MemoryHookStore {
             }
         }
         Ok(())
+    }
+
+    async fn list(
+        &self,
+        after: Option<&PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<HookRecord>, StoreError> {
+        Ok(page_of(
+            self.records.borrow().iter().cloned(),
+            after,
+            false,
+            limit,
+        ))
+    }
+
+    async fn record(&self, id: &str) -> Result<Option<HookRecord>, StoreError> {
+        Ok(self.records.borrow().iter().find(|h| h.id == id).cloned())
+    }
+
+    async fn insert(&self, hook: &HookRecord, sealed_secret: &str) -> Result<(), StoreError> {
+        if self.records.borrow().iter().any(|h| h.id == hook.id) {
+            return Err(StoreError::Conflict);
+        }
+        let event_types = hook
+            .event_types
+            .iter()
+            .map(|p| EventTypeFilter::parse(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| StoreError::Unavailable("malformed event types".into()))?;
+        self.hooks.borrow_mut().push(EventHook {
+            id: hook.id.clone(),
+            url: hook.url.clone(),
+            event_types,
+            sealed_secret: sealed_secret.to_string(),
+            previous_secret: None,
+            enabled: hook.enabled,
+        });
+        self.records.borrow_mut().push(hook.clone());
+        Ok(())
+    }
+
+    async fn update(&self, hook: &HookRecord) -> Result<bool, StoreError> {
+        let mut records = self.records.borrow_mut();
+        let Some(record) = records.iter_mut().find(|h| h.id == hook.id) else {
+            return Ok(false);
+        };
+        *record = HookRecord {
+            created_at: record.created_at,
+            previous_secret_expires_at: record.previous_secret_expires_at,
+            ..hook.clone()
+        };
+        if let Some(stored) = self.hooks.borrow_mut().iter_mut().find(|h| h.id == hook.id) {
+            stored.url = hook.url.clone();
+            stored.enabled = hook.enabled && hook.verified_at.is_some();
+            stored.event_types = hook
+                .event_types
+                .iter()
+                .filter_map(|p| EventTypeFilter::parse(p).ok())
+                .collect();
+        }
+        Ok(true)
+    }
+
+    async fn rotate_secret(
+        &self,
+        id: &str,
+        sealed_secret: &str,
+        previous_until: UnixMillis,
+        at: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        let mut records = self.records.borrow_mut();
+        let Some(record) = records.iter_mut().find(|h| h.id == id) else {
+            return Ok(false);
+        };
+        record.previous_secret_expires_at = Some(previous_until);
+        record.updated_at = at;
+        if let Some(stored) = self.hooks.borrow_mut().iter_mut().find(|h| h.id == id) {
+            let previous = std::mem::replace(&mut stored.sealed_secret, sealed_secret.into());
+            stored.previous_secret = Some((previous, previous_until));
+        }
+        Ok(true)
+    }
+
+    async fn remove(&self, id: &str) -> Result<bool, StoreError> {
+        let before = self.records.borrow().len();
+        self.records.borrow_mut().retain(|h| h.id != id);
+        self.hooks.borrow_mut().retain(|h| h.id != id);
+        self.deliveries.borrow_mut().retain(|_, d| d.hook_id != id);
+        Ok(self.records.borrow().len() < before)
+    }
+
+    async fn deliveries(
+        &self,
+        hook_id: &str,
+        status: Option<DeliveryStatus>,
+        before: Option<&PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let deliveries = self.deliveries.borrow();
+        let of_hook = deliveries
+            .values()
+            .filter(|d| d.hook_id == hook_id && status.is_none_or(|s| d.status == s))
+            .cloned();
+        Ok(page_of(of_hook, before, true, limit))
     }
 }
 
@@ -1289,10 +1442,12 @@ impl WebhookTransport for ScriptedTransport {
     }
 }
 
-/// Inline hooks in memory: `(client_id or None for every client, hook)`.
+/// Inline hooks in memory: `(client_id or None for every client, hook)`, and as
+/// administrators see them (a hook registered through the admin API is in both).
 #[derive(Default)]
 pub struct MemoryInlineHookStore {
     pub hooks: RefCell<Vec<(Option<String>, InlineHook)>>,
+    pub records: RefCell<Vec<InlineHookRecord>>,
 }
 
 #[async_trait(?Send)]
@@ -1317,6 +1472,54 @@ impl InlineHookStore for MemoryInlineHookStore {
                 .map(|(_, hook)| hook.clone())
         };
         Ok(of_kind(true).or_else(|| of_kind(false)))
+    }
+
+    async fn list(
+        &self,
+        after: Option<&PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<InlineHookRecord>, StoreError> {
+        Ok(page_of(
+            self.records.borrow().iter().cloned(),
+            after,
+            false,
+            limit,
+        ))
+    }
+
+    async fn record(&self, id: &str) -> Result<Option<InlineHookRecord>, StoreError> {
+        Ok(self.records.borrow().iter().find(|h| h.id == id).cloned())
+    }
+
+    async fn insert(&self, hook: &InlineHookRecord, sealed_secret: &str) -> Result<(), StoreError> {
+        let taken = self
+            .records
+            .borrow()
+            .iter()
+            .any(|h| h.id == hook.id || (h.kind == hook.kind && h.client_id == hook.client_id));
+        if taken {
+            return Err(StoreError::Conflict);
+        }
+        self.hooks.borrow_mut().push((
+            hook.client_id.clone(),
+            InlineHook {
+                id: hook.id.clone(),
+                kind: hook.kind,
+                url: hook.url.clone(),
+                sealed_secret: sealed_secret.to_string(),
+                timeout_ms: hook.timeout_ms,
+                failure_mode: hook.failure_mode,
+            },
+        ));
+        self.records.borrow_mut().push(hook.clone());
+        Ok(())
+    }
+
+    async fn remove(&self, id: &str) -> Result<bool, StoreError> {
+        let before = self.records.borrow().len();
+        self.records.borrow_mut().retain(|h| h.id != id);
+        self.hooks.borrow_mut().retain(|(_, h)| h.id != id);
+        Ok(self.records.borrow().len() < before)
     }
 }
 
@@ -1993,6 +2196,7 @@ pub struct TestPorts {
     pub cache_version: MemoryCacheVersion,
     pub counters: MemoryCounters,
     pub mailer: MemoryMailer,
+    pub hooks: MemoryHookStore,
     pub inline_hooks: MemoryInlineHookStore,
     pub http: FnTransport,
     pub settings: Settings,
@@ -2027,6 +2231,7 @@ impl TestPorts {
             cache_version: MemoryCacheVersion::default(),
             counters: MemoryCounters::default(),
             mailer: MemoryMailer::default(),
+            hooks: MemoryHookStore::default(),
             inline_hooks: MemoryInlineHookStore::default(),
             http: FnTransport::default(),
             settings: Settings {
@@ -2077,6 +2282,7 @@ impl TestPorts {
             counters: &self.counters,
             mailer: &self.mailer,
             mailbox: Some(&self.mailer),
+            hooks: &self.hooks,
             inline_hooks: &self.inline_hooks,
             connections: &self.users,
             http: &self.http,

@@ -93,6 +93,18 @@ pub enum Route<'a> {
     /// An action on a person's account (Okta's `/lifecycle/{action}`): the user's id
     /// and the action's name.
     AdminUserLifecycle(&'a str, &'a str),
+    /// The admin API's event hooks.
+    AdminHooks,
+    /// One event hook.
+    AdminHook(&'a str),
+    /// A new secret for an event hook (the rotation).
+    AdminHookSecret(&'a str),
+    /// The deliveries of an event hook.
+    AdminHookDeliveries(&'a str),
+    /// The admin API's inline hooks.
+    AdminInlineHooks,
+    /// One inline hook.
+    AdminInlineHook(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -173,6 +185,12 @@ impl<'a> Route<'a> {
             ["admin", "v1", "users", id, "lifecycle", action] => {
                 Route::AdminUserLifecycle(id, action)
             }
+            ["admin", "v1", "hooks"] => Route::AdminHooks,
+            ["admin", "v1", "hooks", id] => Route::AdminHook(id),
+            ["admin", "v1", "hooks", id, "secret"] => Route::AdminHookSecret(id),
+            ["admin", "v1", "hooks", id, "deliveries"] => Route::AdminHookDeliveries(id),
+            ["admin", "v1", "inline-hooks"] => Route::AdminInlineHooks,
+            ["admin", "v1", "inline-hooks", id] => Route::AdminInlineHook(id),
             _ => return None,
         })
     }
@@ -263,6 +281,14 @@ impl<'a> Route<'a> {
                 segment(id),
                 segment(action)
             ),
+            Route::AdminHooks => "/admin/v1/hooks".to_string(),
+            Route::AdminHook(id) => format!("/admin/v1/hooks/{}", segment(id)),
+            Route::AdminHookSecret(id) => format!("/admin/v1/hooks/{}/secret", segment(id)),
+            Route::AdminHookDeliveries(id) => {
+                format!("/admin/v1/hooks/{}/deliveries", segment(id))
+            }
+            Route::AdminInlineHooks => "/admin/v1/inline-hooks".to_string(),
+            Route::AdminInlineHook(id) => format!("/admin/v1/inline-hooks/{}", segment(id)),
         }
     }
 }
@@ -386,6 +412,12 @@ mod tests {
             Route::AdminClient(id),
             Route::AdminClientSecret(id),
             Route::AdminUserLifecycle(id, id),
+            Route::AdminHooks,
+            Route::AdminHook(id),
+            Route::AdminHookSecret(id),
+            Route::AdminHookDeliveries(id),
+            Route::AdminInlineHooks,
+            Route::AdminInlineHook(id),
         ];
         let encoded = segment(id);
         assert_eq!(encoded, "a%2Fb%3Fc%20d%25");
@@ -420,6 +452,10 @@ mod tests {
                 Route::FlowFederated(_) => Route::FlowFederated(&encoded),
                 Route::FederationCallback(_) => Route::FederationCallback(&encoded),
                 Route::MyIdentity(_) => Route::MyIdentity(&encoded),
+                Route::AdminHook(_) => Route::AdminHook(&encoded),
+                Route::AdminHookSecret(_) => Route::AdminHookSecret(&encoded),
+                Route::AdminHookDeliveries(_) => Route::AdminHookDeliveries(&encoded),
+                Route::AdminInlineHook(_) => Route::AdminInlineHook(&encoded),
                 other => other,
             };
             assert_eq!(Route::parse(&path), Some(expected), "{path}");

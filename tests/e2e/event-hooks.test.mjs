@@ -1,7 +1,8 @@
 // Event hooks under wrangler dev with local Queues: System Log events leave through the
 // events queue and reach local receivers as Standard Webhooks deliveries, each verified
 // with the npm `standardwebhooks` library (not this project's code). Hooks are
-// registered and verified with scripts/hooks; delivery state is read back through it.
+// registered and verified with scripts/hooks and through the admin API
+// (`/admin/v1/hooks`); delivery state is read back through the admin API.
 //
 // Receivers: /ok answers 200; /flaky answers 500 to the first three attempts of each
 // delivery, then 200; /down always 503. Retries back off from 1 s, doubling up to 2 s
@@ -10,14 +11,16 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { Webhook } from "standardwebhooks";
 
-import { ROOT, freePort, keyEncryptionKey, passphrase, startEdge, toolEnv } from "./harness.mjs";
-import { assertNoServerErrors, callJson, redeemFlow, startDemoFlow } from "./oidc-support.mjs";
+import { parseDescription, parseEventType, parseHookUrl } from "../../scripts/hooks.mjs";
+import { ROOT, freePort, keyEncryptionKey, passphrase, startEdge, systemLog, toolEnv } from "./harness.mjs";
+import { assertNoServerErrors, basic, callJson, clientsCli, postForm, redeemFlow, startDemoFlow } from "./oidc-support.mjs";
 
 /** The queue's attempts before the dead-letter queue: max_retries (8) + 1. */
 const MAX_ATTEMPTS = 9;
@@ -41,6 +44,9 @@ const TYPES = {
 let edge;
 let receiver;
 const hooks = {};
+/** Admin clients (scripts/clients): `manager` admin.hooks.manage, `reader` admin.hooks.read, `auditor` admin.logs.read only. */
+const admins = {};
+const tokens = {};
 
 /** A local HTTP receiver: verifies every POST with `standardwebhooks`, echoes challenges. */
 async function startReceiver() {
@@ -145,6 +151,9 @@ before(async () => {
       await add("flaky", "/flaky", [TYPES.grant]);
       await add("down", "/down", [TYPES.password]);
       await add("silent", "/silent", ["*"]);
+      for (const [id, scope] of [["manager", "admin.hooks.manage"], ["reader", "admin.hooks.read"], ["auditor", "admin.logs.read"]]) {
+        admins[id] = clientsCli(stateDir, ["add", "--id", id, "--name", id, "--type", "confidential", "--grant-type", "client_credentials", "--scope", scope]);
+      }
     },
   });
   // Verification runs outside the edge (the CLI calls the endpoint), so it may come last.
@@ -152,6 +161,8 @@ before(async () => {
     const verified = await hooksCli(edge.stateDir, ["verify", hooks[name].id]);
     assert.equal(verified.status, 0, verified.stderr);
   }
+  // Each token is minted once: its grant is an event the hooks receive too.
+  for (const id of Object.keys(admins)) tokens[id] = await tokenOf(id);
 });
 
 after(async () => {
@@ -160,6 +171,33 @@ after(async () => {
 });
 
 const call = (method, path, body) => callJson(edge, method, path, body);
+
+/** A client's own access token (RFC 6749 §4.4). */
+async function tokenOf(id) {
+  const response = await postForm(edge, "/token", { grant_type: "client_credentials" }, { auth: basic(id, admins[id].client_secret) });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body.access_token;
+}
+
+/** The admin API as the client `id`. */
+function asAdmin(id, method, path, body) {
+  return callJson(edge, method, path, body, { authorization: `Bearer ${tokens[id]}` });
+}
+
+/** Every delivery of a hook (of one status, if given), newest first, page by page through the admin API. */
+async function deliveriesOf(hookId, status) {
+  const rows = [];
+  let after = null;
+  for (let page = 0; page < 50; page++) {
+    const query = new URLSearchParams({ limit: "20", ...(status ? { status } : {}), ...(after ? { after } : {}) });
+    const listed = await asAdmin("reader", "GET", `/admin/v1/hooks/${hookId}/deliveries?${query}`);
+    assert.equal(listed.status, 200, listed.text);
+    rows.push(...listed.body.data);
+    after = listed.body.next;
+    if (!after) return rows;
+  }
+  throw new Error("more than 50 pages of deliveries");
+}
 const PASSWORD = passphrase((t) => `quay ${t} semaphore lighthouse`);
 
 /** Signs `email` up through the first-party API; redeems the code when asked. */
@@ -183,6 +221,123 @@ test("scripts/hooks: an endpoint that does not echo the challenge stays disabled
   for (const bad of [["add", "--url", "http://hooks.example/in", "--event-type", "*"], ["add", "--url", "https://hooks.example/in", "--event-type", "user.*.start"]]) {
     assert.equal((await hooksCli(edge.stateDir, bad)).status, 2, bad.join(" "));
   }
+});
+
+test("scripts/hooks and the admin API apply the same registration rules (edge/tests/vectors/hook-rules.json)", async () => {
+  const vectors = JSON.parse(readFileSync(join(ROOT, "edge/tests/vectors/hook-rules.json"), "utf8"));
+  const cli = (parse, value) => {
+    try {
+      parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const api = async (body) => {
+    const response = await asAdmin("manager", "POST", "/admin/v1/hooks", body);
+    if (response.status === 201) {
+      assert.equal((await asAdmin("manager", "DELETE", `/admin/v1/hooks/${response.body.id}`)).status, 204);
+      return true;
+    }
+    assert.equal(response.status, 400, response.text);
+    assert.equal(response.body.code, "invalid_request");
+    return false;
+  };
+  const url = `${receiver.origin}/ok`;
+  for (const [outcome, expected] of [["valid", true], ["invalid", false]]) {
+    for (const value of vectors.url[outcome]) {
+      assert.equal(cli(parseHookUrl, value), expected, `scripts/hooks --url ${JSON.stringify(value)}`);
+      assert.equal(await api({ url: value, event_types: ["*"] }), expected, `admin API url ${JSON.stringify(value)}`);
+    }
+    for (const value of vectors.event_type[outcome]) {
+      assert.equal(cli(parseEventType, value), expected, `scripts/hooks --event-type ${JSON.stringify(value)}`);
+      assert.equal(await api({ url, event_types: [value] }), expected, `admin API event type ${JSON.stringify(value)}`);
+    }
+    for (const length of vectors.description_length[outcome]) {
+      const description = "é".repeat(length);
+      assert.equal(cli(parseDescription, description), expected, `scripts/hooks description of ${length}`);
+      assert.equal(await api({ url, event_types: ["*"], description }), expected, `admin API description of ${length}`);
+    }
+  }
+});
+
+test("admin API: a hook registered, verified and rotated through the API gets signed deliveries; its secret is shown only when made", async () => {
+  const created = await asAdmin("manager", "POST", "/admin/v1/hooks", { url: `${receiver.origin}/api`, event_types: [TYPES.sessionStart], description: "api" });
+  assert.equal(created.status, 201, created.text);
+  assert.match(created.body.secret, /^whsec_/);
+  assert.equal(created.body.enabled, false);
+  hooks.api = created.body;
+  receiver.verifiers.set("/api", new Webhook(created.body.secret));
+  for (const path of [`/admin/v1/hooks/${hooks.api.id}`, "/admin/v1/hooks"]) {
+    const read = await asAdmin("reader", "GET", path);
+    assert.equal(read.status, 200, read.text);
+    assert.doesNotMatch(read.text, /whsec_/, path);
+  }
+  const enabled = await asAdmin("manager", "PATCH", `/admin/v1/hooks/${hooks.api.id}`, { enabled: true });
+  assert.equal(enabled.status, 200, enabled.text);
+  assert.equal(enabled.body.enabled, true);
+  assert.ok(enabled.body.verified_at, "the endpoint echoed the challenge");
+  const silent = await asAdmin("manager", "PATCH", `/admin/v1/hooks/${hooks.silent.id}`, { enabled: true });
+  assert.equal(silent.status, 422, silent.text);
+  assert.equal(silent.body.code, "hook_verification_failed");
+
+  const sessionsAtApi = (email) => receiver.accepted("/api").filter((p) => p.payload.data.actor.alternateId === email);
+  const first = `api-${Date.now()}@example.com`;
+  await signUp(first, { redeem: true });
+  await waitUntil("a session start at /api", () => sessionsAtApi(first).length >= 1, 60_000);
+
+  const rotated = await asAdmin("manager", "POST", `/admin/v1/hooks/${hooks.api.id}/secret`, { overlap_seconds: 60 });
+  assert.equal(rotated.status, 200, rotated.text);
+  assert.notEqual(rotated.body.secret, created.body.secret);
+  assert.ok(rotated.body.previous_secret_expires_at);
+  receiver.verifiers.set("/api", new Webhook(rotated.body.secret));
+  const second = `api-rotated-${Date.now()}@example.com`;
+  await signUp(second, { redeem: true });
+  await waitUntil("a session start at /api signed with the new secret", () => sessionsAtApi(second).length >= 1, 60_000);
+  assert.deepEqual(receiver.rejected, [], "every delivery verifies");
+
+  const delivered = await deliveriesOf(hooks.api.id, "delivered");
+  assert.ok(delivered.length >= 2, JSON.stringify(delivered));
+  for (const d of delivered) assert.equal(d.event_type, TYPES.sessionStart);
+  const created_events = await systemLog(edge.stateDir, "event_hook.created");
+  assert.ok(created_events.some((e) => e.actor_id === "manager" && e.outcome === "SUCCESS"), JSON.stringify(created_events));
+});
+
+test("RFC 6750 §3.1: without admin.hooks.manage every change is refused with 403 and nothing changes; removal needs the scope", async () => {
+  const id = hooks.api.id;
+  const before = await asAdmin("reader", "GET", `/admin/v1/hooks/${id}`);
+  assert.equal(before.status, 200);
+  const changes = [
+    ["POST", "/admin/v1/hooks", { url: `${receiver.origin}/ok`, event_types: ["*"] }],
+    ["PATCH", `/admin/v1/hooks/${id}`, { url: "https://attacker.example/in" }],
+    ["PATCH", `/admin/v1/hooks/${id}`, { enabled: false }],
+    ["DELETE", `/admin/v1/hooks/${id}`, undefined],
+    ["POST", `/admin/v1/hooks/${id}/secret`, {}],
+  ];
+  for (const [method, path, body] of changes) {
+    for (const who of ["reader", "auditor"]) {
+      const refused = await asAdmin(who, method, path, body);
+      assert.equal(refused.status, 403, `${who} ${method} ${path}`);
+      assert.equal(refused.body.code, "insufficient_scope");
+      assert.doesNotMatch(refused.text, /whsec_/);
+    }
+    const anonymous = await callJson(edge, method, path, body);
+    assert.equal(anonymous.status, 401, `${method} ${path}`);
+  }
+  const listedByAuditor = await asAdmin("auditor", "GET", "/admin/v1/hooks");
+  assert.equal(listedByAuditor.status, 403, "admin.logs.read does not read hooks");
+  const after = await asAdmin("reader", "GET", `/admin/v1/hooks/${id}`);
+  assert.deepEqual(after.body, before.body, "nothing changed");
+  const all = await asAdmin("reader", "GET", "/admin/v1/hooks");
+  assert.equal(all.body.data.length, Object.keys(hooks).length, "no hook was added");
+  const denied = await systemLog(edge.stateDir, "system.admin_api.access_denied");
+  assert.ok(denied.filter((e) => e.actor_id === "reader").length >= changes.length, JSON.stringify(denied));
+
+  assert.equal((await asAdmin("manager", "DELETE", `/admin/v1/hooks/${id}`)).status, 204);
+  const gone = await asAdmin("reader", "GET", `/admin/v1/hooks/${id}`);
+  assert.equal(gone.status, 404);
+  assert.equal(gone.body.code, "hook_not_found");
+  delete hooks.api;
 });
 
 test("sign-ups, sign-ins, failures and token grants arrive with their types, each verified by standardwebhooks", async () => {
@@ -234,29 +389,32 @@ test("a receiver failing 3 times then succeeding gets each event exactly once mo
   for (const [id, posts] of byId) {
     assert.deepEqual(posts.map((p) => p.status), [500, 500, 500, 200], id);
   }
-  const deliveries = await hooksCli(edge.stateDir, ["deliveries", "--hook", hooks.flaky.id]);
-  assert.equal(deliveries.status, 0, deliveries.stderr);
+  const deliveries = await deliveriesOf(hooks.flaky.id);
+  assert.deepEqual(new Set(deliveries.map((d) => d.id)), new Set(byId.keys()));
   assert.deepEqual(
-    deliveries.json.map((d) => [d.status, d.attempts, d.last_status]),
-    [...byId.keys()].map(() => ["delivered", 4, 200]),
+    deliveries.map((d) => [d.status, d.attempts, d.last_status, d.dead_lettered, typeof d.delivered_at]),
+    [...byId.keys()].map(() => ["delivered", 4, 200, false, "string"]),
   );
   assert.deepEqual(receiver.rejected, []);
 });
 
-test("a receiver down past the last retry: the delivery goes to the dead-letter queue and shows as dead", async () => {
+test("a receiver down past the last retry: the delivery goes to the dead-letter queue and the admin API shows it dead", async () => {
   const passwordEvents = () => new Set(receiver.accepted("/ok").filter((p) => p.payload.type === TYPES.password).map((p) => p.payload.data.uuid));
   await waitUntil("the password events at /ok", () => passwordEvents().size >= 2, 30_000);
   const dead = await waitUntil(
     "every /down delivery dead",
     async () => {
-      const listed = await hooksCli(edge.stateDir, ["deliveries", "--hook", hooks.down.id, "--status", "dead"]);
-      return listed.json?.length === passwordEvents().size && listed.json;
+      const listed = await deliveriesOf(hooks.down.id, "dead");
+      return listed.length === passwordEvents().size && listed;
     },
     120_000,
   );
   for (const delivery of dead) {
     assert.equal(delivery.attempts, MAX_ATTEMPTS, JSON.stringify(delivery));
     assert.equal(delivery.last_status, 503);
+    assert.equal(delivery.last_error, "HTTP 503");
+    assert.equal(delivery.dead_lettered, true);
+    assert.equal(delivery.delivered_at, null);
     assert.equal(receiver.posts.filter((p) => p.id === delivery.id).length, MAX_ATTEMPTS);
   }
   assert.deepEqual(new Set(dead.map((d) => d.event_uuid)), passwordEvents());

@@ -3,7 +3,8 @@
 // signs its answer with it. It denies `*@blocked.example` with a message per language,
 // which the widget shows in French; it sleeps 10 s for `slow-…` addresses, and the edge
 // cuts the call at the hook's 2 s timeout with the configured outcome (closed for the
-// demo client, open for every other client).
+// demo client, open for every other client). Last, an inline hook is registered and
+// removed through the admin API (`/admin/v1/inline-hooks`).
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -15,7 +16,7 @@ import * as oidc from "openid-client";
 import { Webhook } from "standardwebhooks";
 
 import { ROOT, freePort, keyEncryptionKey, launchBrowser, passphrase, startEdge, toolEnv } from "./harness.mjs";
-import { assertNoServerErrors, callJson, clientsCli, pkce, postForm } from "./oidc-support.mjs";
+import { assertNoServerErrors, basic, callJson, clientsCli, pkce, postForm } from "./oidc-support.mjs";
 
 const TEST_PAGE = "/__inline-hooks-test";
 const SLEEP_MS = 10_000;
@@ -28,6 +29,8 @@ const DENIAL = {
 let edge;
 let browser;
 let endpoint;
+/** A client holding admin.hooks.manage (scripts/clients). */
+let hooksAdmin;
 
 /** Answers `text`, signed for the request `id` with standardwebhooks (Standard Webhooks). */
 function answer(res, webhook, id, text) {
@@ -114,6 +117,8 @@ before(async () => {
   edge = await startEdge({
     setup: async ({ stateDir }) => {
       clientsCli(stateDir, ["add", "--id", "other", "--name", "Other", "--redirect-uri", "http://localhost:9/cb"]);
+      clientsCli(stateDir, ["add", "--id", "api-shop", "--name", "API shop", "--redirect-uri", "http://localhost:9/cb"]);
+      hooksAdmin = clientsCli(stateDir, ["add", "--id", "hooks-admin", "--name", "Hooks admin", "--type", "confidential", "--grant-type", "client_credentials", "--scope", "admin.hooks.manage"]);
       // The demo client's own hook fails closed; every other client's fails open.
       const demo = await hooksCli(stateDir, ["inline-add", "--kind", "registration", "--url", endpoint.url, "--client", "demo", "--timeout-ms", "2000", "--fail", "closed"]);
       const everyone = await hooksCli(stateDir, ["inline-add", "--kind", "registration", "--url", endpoint.url, "--timeout-ms", "2000", "--fail", "open"]);
@@ -275,4 +280,36 @@ test("every inline hook call is in the System Log with its outcome and latency; 
   assert.ok(rows.some((r) => /refused and ignored: .*sub \(access_token\).*iss \(id_token\)/.test(r.reason)), JSON.stringify(rows));
   const answered = rows.map((r) => /(?:allow|deny|claims) in (\d+) ms/.exec(r.reason)?.[1]).filter(Boolean).map(Number).sort((a, b) => a - b);
   console.log(`inline hook calls answered by a loopback endpoint: ${answered.length}, latency median ${answered[Math.floor(answered.length / 2)]} ms, max ${answered.at(-1)} ms (the time the sign-up or token request spends in the hook)`);
+});
+
+test("admin API: an inline hook registered through /admin/v1/inline-hooks (one of five raced) is consulted for its client at once, its secret shown once; removed, it is no longer called", async () => {
+  const granted = await postForm(edge, "/token", { grant_type: "client_credentials" }, { auth: basic("hooks-admin", hooksAdmin.client_secret) });
+  assert.equal(granted.status, 200, JSON.stringify(granted.body));
+  const admin = (method, path, body) => callJson(edge, method, path, body, { authorization: `Bearer ${granted.body.access_token}` });
+  // Its own hook, failing closed at an address where nothing listens: while it is there,
+  // api-shop's sign-ups are refused (the hook for every client would allow them).
+  const nobody = `http://127.0.0.1:${await freePort()}/nobody`;
+  // Five registrations raced in parallel: exactly one wins, the others are told why.
+  const raced = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      admin("POST", "/admin/v1/inline-hooks", { kind: "registration", url: nobody, client_id: "api-shop", timeout_ms: 500, failure_mode: "closed" }),
+    ),
+  );
+  assert.deepEqual(raced.map((r) => r.status).sort(), [201, 409, 409, 409, 409], raced.map((r) => r.text).join("\n"));
+  for (const lost of raced.filter((r) => r.status === 409)) assert.equal(lost.body.code, "inline_hook_exists");
+  const created = raced.find((r) => r.status === 201);
+  assert.match(created.body.secret, /^whsec_/);
+  const listed = await admin("GET", "/admin/v1/inline-hooks");
+  assert.equal(listed.status, 200, listed.text);
+  assert.ok(listed.body.data.some((h) => h.id === created.body.id && h.client_id === "api-shop"));
+  assert.doesNotMatch(listed.text, /whsec_/, "no secret after the answer that made it");
+
+  const refused = await apiSignUp("api-shop", `grace-${Date.now()}@example.com`);
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.body.code, "registration_denied");
+
+  assert.equal((await admin("DELETE", `/admin/v1/inline-hooks/${created.body.id}`)).status, 204);
+  const allowed = await apiSignUp("api-shop", `grace-${Date.now()}@example.com`);
+  assert.equal(allowed.status, 200, allowed.text);
+  assertNoServerErrors();
 });

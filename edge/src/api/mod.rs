@@ -8,7 +8,7 @@ mod routes;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
-use crate::http::{Method, Request, Response, MAX_BODY_BYTES};
+use crate::http::{BodyProblem, Method, Request, Response};
 use crate::ports::Ports;
 use route::Endpoint;
 
@@ -80,15 +80,11 @@ fn with_cors(response: Response, origin: Option<&str>) -> Response {
 
 /// Parses a JSON body of type `T`, insisting on `application/json` and a sane size.
 fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
-    let content_type = request.header("content-type").unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(Error::UnsupportedMediaType);
-    }
-    if request.body.len() > MAX_BODY_BYTES {
-        return Err(Error::BodyTooLarge);
-    }
-    serde_json::from_slice(&request.body).map_err(|e| Error::MalformedBody(e.to_string()))
+    request.json_body().map_err(|problem| match problem {
+        BodyProblem::UnsupportedMediaType => Error::UnsupportedMediaType,
+        BodyProblem::TooLarge => Error::BodyTooLarge,
+        BodyProblem::Malformed(detail) => Error::MalformedBody(detail),
+    })
 }
 
 #[cfg(test)]

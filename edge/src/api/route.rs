@@ -18,6 +18,9 @@ const GET_PUT_PATCH_DELETE: &[Method] = &[
     Method::Delete,
 ];
 
+/// An admin resource read, changed and removed.
+const GET_PATCH_DELETE: &[Method] = &[Method::Get, Method::Head, Method::Patch, Method::Delete];
+
 /// What the edge knows of an endpoint beyond its path.
 pub trait Endpoint: Copy {
     /// The methods the endpoint answers (`HEAD` wherever `GET` is).
@@ -67,10 +70,15 @@ impl Endpoint for Route<'_> {
             | Route::ScimResourceTypes
             | Route::Logs
             | Route::FederationStart
-            | Route::MyIdentities => GET,
+            | Route::MyIdentities
+            | Route::AdminHookDeliveries(_) => GET,
             // Apple answers with `response_mode=form_post`.
             Route::FederationCallback(_) => GET_POST,
             Route::MyIdentity(_) => &[Method::Delete],
+            Route::AdminHooks | Route::AdminInlineHooks => GET_POST,
+            Route::AdminInlineHook(_) => &[Method::Get, Method::Head, Method::Delete],
+            Route::AdminHook(_) => GET_PATCH_DELETE,
+            Route::AdminHookSecret(_) => POST,
             Route::ScimUsers | Route::ScimGroups | Route::AdminClients => GET_POST,
             Route::ScimUser(_) | Route::ScimGroup(_) | Route::AdminClient(_) => {
                 GET_PUT_PATCH_DELETE

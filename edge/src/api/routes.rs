@@ -326,6 +326,14 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         Route::AdminUserLifecycle(id, action) => {
             Ok(crate::admin_users::lifecycle(ports, request, id, action, &context).await)
         }
+        Route::AdminHooks
+        | Route::AdminHook(_)
+        | Route::AdminHookSecret(_)
+        | Route::AdminHookDeliveries(_)
+        | Route::AdminInlineHooks
+        | Route::AdminInlineHook(_) => {
+            Ok(crate::hooks::admin::handle(ports, request, route, &context).await)
+        }
         Route::Logout => {
             let params = if request.method == Method::Post {
                 request.form_params().unwrap_or_default()

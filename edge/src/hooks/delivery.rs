@@ -88,8 +88,11 @@ pub fn plan(hooks: &[EventHook], events: &[SystemLogEvent]) -> Vec<DeliveryMessa
 }
 
 /// The events consumer: stores `events` in the System Log, records the deliveries they
-/// call for as pending and returns them, to be enqueued. Any failure fails the whole
-/// batch, which the queue retries: both writes are idempotent.
+/// call for as pending and returns those it recorded, to be enqueued. Any failure fails
+/// the whole batch, which the queue retries: both writes are idempotent, and a delivery
+/// recorded by an earlier run (a retried batch, an event that came twice) is not
+/// returned again, so it is enqueued once. Whoever cannot enqueue what this returned
+/// discards it ([`HookStore::discard_deliveries`]) before the batch is retried.
 pub async fn fan_out(
     ports: &Ports<'_>,
     hooks: &dyn HookStore,
@@ -99,10 +102,14 @@ pub async fn fan_out(
     events.sort_by(|a, b| a.published.cmp(&b.published));
     ports.events.append_all(&events).await?;
     let planned = plan(&hooks.enabled().await?, &events);
-    if !planned.is_empty() {
-        hooks.create_deliveries(&planned, ports.clock.now()).await?;
+    if planned.is_empty() {
+        return Ok(planned);
     }
-    Ok(planned)
+    let recorded = hooks.create_deliveries(&planned, ports.clock.now()).await?;
+    Ok(planned
+        .into_iter()
+        .filter(|d| recorded.contains(&d.id))
+        .collect())
 }
 
 /// The body of a delivery: the Standard Webhooks payload shape (`type`, `timestamp`,
@@ -195,6 +202,16 @@ pub async fn deliver(
             return retry(1);
         }
     };
+    // A delivery that already ended (a copy of its message that arrived again: a retried
+    // batch of events, a queue's redelivery) is not sent again. Unknown is sent: at least
+    // once over at most once.
+    match hooks.delivery_status(&message.id).await {
+        Ok(Some(status)) if status != DeliveryStatus::Pending => return Verdict::Ack,
+        Ok(_) => {}
+        Err(err) => ports
+            .diagnostics
+            .log(&format!("event hooks: status of {}: {err:?}", message.id)),
+    }
     let attempt = match open_secrets(ports, &hook, now) {
         Ok(secrets) => {
             let body = payload(&message.event);

@@ -7,6 +7,7 @@ use super::standard_webhooks::WebhookSecret;
 use super::*;
 use crate::events::{record, types, EventSpec, RequestContext};
 use crate::ports::Clock;
+use crate::ports::HookStore;
 use crate::testing::{MemoryHookStore, ScriptedTransport, TestPorts};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -28,7 +29,8 @@ fn hook(t: &TestPorts, id: &str, url: &str, types: &[&str], secret: &str) -> Eve
     }
 }
 
-fn events(t: &TestPorts, kinds: &[&'static str]) -> Vec<crate::events::SystemLogEvent> {
+/// Events of `kinds`, recorded a second apart and taken from the log.
+pub(super) fn events(t: &TestPorts, kinds: &[&'static str]) -> Vec<crate::events::SystemLogEvent> {
     for kind in kinds {
         pollster::block_on(record(
             &t.ports(),
@@ -127,18 +129,20 @@ fn fan_out_stores_the_batch_and_plans_one_delivery_per_matching_hook() {
         "published order; disabled hooks and unwanted types get nothing"
     );
     assert_eq!(store.deliveries.borrow().len(), 2);
-    // Running the same batch again (a queue retry) plans the same ids and adds no rows.
-    let again = pollster::block_on(fan_out(
-        &t.ports(),
-        &store,
-        planned.iter().map(|d| d.event.clone()).collect(),
-    ))
-    .unwrap();
+    // Running the same batch again (a queue retry, an event that came twice) records
+    // nothing new and enqueues nothing twice.
+    let events: Vec<_> = planned.iter().map(|d| d.event.clone()).collect();
+    let again = pollster::block_on(fan_out(&t.ports(), &store, events.clone())).unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(store.deliveries.borrow().len(), 2);
+    // Deliveries that could not be enqueued are discarded, and planned again on retry.
+    let ids: Vec<String> = planned.iter().map(|d| d.id.clone()).collect();
+    pollster::block_on(store.discard_deliveries(&ids)).unwrap();
+    let retried = pollster::block_on(fan_out(&t.ports(), &store, events)).unwrap();
     assert_eq!(
-        again.iter().map(|d| &d.id).collect::<Vec<_>>(),
+        retried.iter().map(|d| &d.id).collect::<Vec<_>>(),
         planned.iter().map(|d| &d.id).collect::<Vec<_>>()
     );
-    assert_eq!(store.deliveries.borrow().len(), 2);
 }
 
 #[test]
@@ -388,4 +392,41 @@ fn queue_messages_are_tagged_json() {
         delivery
     );
     assert!(text.starts_with(r#"{"kind":"delivery","id":"hk_1_abc""#));
+}
+
+#[test]
+fn at_least_once_a_delivery_that_succeeded_is_not_sent_again_when_its_message_comes_back() {
+    let t = TestPorts::new();
+    let (store, planned) = one_hook_and_event(&t, types::REGISTRATION);
+    // Two copies of one delivery (a retried batch of events plans it again).
+    let copies = [planned[0].clone(), planned[0].clone()];
+    let receiver = ScriptedTransport::answering(&[Some(500), Some(500), Some(500)]);
+    let policy = RetryPolicy::default();
+    let mut verdicts = Vec::new();
+    for round in 0..3 {
+        for copy in &copies {
+            verdicts.push(pollster::block_on(deliver(
+                &t.ports(),
+                &store,
+                &receiver,
+                copy,
+                &policy,
+            )));
+        }
+        t.clock.advance_seconds(60 * (round + 1));
+    }
+    // 500, 500, 500, then 200 for one copy; the other copy is acknowledged unsent.
+    let statuses: Vec<_> = store
+        .deliveries
+        .borrow()
+        .values()
+        .map(|d| (d.status, d.attempts))
+        .collect();
+    assert_eq!(statuses, [(DeliveryStatus::Delivered, 4)]);
+    assert_eq!(
+        receiver.received.borrow().len(),
+        4,
+        "one POST after the success: none"
+    );
+    assert_eq!(verdicts[3..], [Verdict::Ack, Verdict::Ack, Verdict::Ack]);
 }

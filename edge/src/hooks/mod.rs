@@ -8,9 +8,11 @@
 //! jitter until the queue's last attempt, after which the delivery goes to the
 //! dead-letter queue and is marked `dead` ([`dead_lettered`]).
 
+pub mod admin;
 pub mod delivery;
 pub mod inline;
 pub mod model;
+pub mod rules;
 pub mod standard_webhooks;
 
 pub use delivery::{dead_lettered, deliver, fan_out, QueueMessage, RetryPolicy, Verdict};
@@ -56,5 +58,7 @@ mod tests {
     }
 }
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod delivery_tests;

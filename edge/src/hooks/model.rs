@@ -84,12 +84,104 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 4] = [
+        DeliveryStatus::Pending,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Dead,
+        DeliveryStatus::Cancelled,
+    ];
+
+    /// The status written as [`DeliveryStatus::as_str`] writes it.
+    pub fn parse(value: &str) -> Option<DeliveryStatus> {
+        DeliveryStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Pending => "pending",
             DeliveryStatus::Delivered => "delivered",
             DeliveryStatus::Dead => "dead",
             DeliveryStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A hook as administrators see it: everything but its secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRecord {
+    pub id: String,
+    pub url: String,
+    /// The patterns as registered (each an [`EventTypeFilter`]).
+    pub event_types: Vec<String>,
+    pub description: String,
+    pub enabled: bool,
+    /// When the endpoint last answered the one-time verification challenge; a hook is
+    /// enabled only once this is set, and a new URL clears it.
+    pub verified_at: Option<UnixMillis>,
+    /// Until when the secret before the last rotation still signs.
+    pub previous_secret_expires_at: Option<UnixMillis>,
+    pub created_at: UnixMillis,
+    pub updated_at: UnixMillis,
+}
+
+/// A delivery as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    /// The Standard Webhooks `webhook-id`.
+    pub id: String,
+    pub hook_id: String,
+    pub event_uuid: String,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    /// The POSTs made so far.
+    pub attempts: u32,
+    /// The HTTP status of the last attempt, when the endpoint answered.
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: UnixMillis,
+    pub last_attempt_at: Option<UnixMillis>,
+    pub delivered_at: Option<UnixMillis>,
+}
+
+/// Where a page of a list continues: after the row made at `created_at` with `id`
+/// (rows are ordered by both, so rows made in one millisecond are neither skipped nor
+/// repeated).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PageCursor {
+    pub created_at: UnixMillis,
+    pub id: String,
+}
+
+/// A row listed in pages: where a page that ends with it continues.
+pub trait Paged {
+    fn cursor(&self) -> PageCursor;
+}
+
+impl Paged for HookRecord {
+    fn cursor(&self) -> PageCursor {
+        PageCursor {
+            created_at: self.created_at,
+            id: self.id.clone(),
+        }
+    }
+}
+
+impl Paged for DeliveryRecord {
+    fn cursor(&self) -> PageCursor {
+        PageCursor {
+            created_at: self.created_at,
+            id: self.id.clone(),
+        }
+    }
+}
+
+impl Paged for InlineHookRecord {
+    fn cursor(&self) -> PageCursor {
+        PageCursor {
+            created_at: self.created_at,
+            id: self.id.clone(),
         }
     }
 }
@@ -148,6 +240,13 @@ pub enum InlineHookKind {
 }
 
 impl InlineHookKind {
+    /// The kind written as [`InlineHookKind::as_str`] writes it.
+    pub fn parse(value: &str) -> Option<InlineHookKind> {
+        [InlineHookKind::Registration, InlineHookKind::Token]
+            .into_iter()
+            .find(|k| k.as_str() == value)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             InlineHookKind::Registration => "registration",
@@ -163,6 +262,37 @@ pub enum FailureMode {
     Open,
     /// Refuse what the hook guards.
     Closed,
+}
+
+impl FailureMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureMode::Open => "open",
+            FailureMode::Closed => "closed",
+        }
+    }
+
+    /// The mode written as [`FailureMode::as_str`] writes it.
+    pub fn parse(value: &str) -> Option<FailureMode> {
+        [FailureMode::Open, FailureMode::Closed]
+            .into_iter()
+            .find(|m| m.as_str() == value)
+    }
+}
+
+/// An inline hook as administrators see it: everything but its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineHookRecord {
+    /// `ih_…`.
+    pub id: String,
+    pub kind: InlineHookKind,
+    /// The client it serves; `None` for every client without its own.
+    pub client_id: Option<String>,
+    pub url: String,
+    pub timeout_ms: u64,
+    pub failure_mode: FailureMode,
+    pub description: String,
+    pub created_at: UnixMillis,
 }
 
 /// An inline hook as stored.

@@ -310,6 +310,7 @@ impl Platform {
             counters: &self.counters,
             mailer: self.mailer.as_ref(),
             mailbox: self.mailbox.as_ref().map(|m| m as &dyn Mailbox),
+            hooks: &self.stores,
             inline_hooks: &self.stores,
             connections: &self.stores,
             http: &outbound::FetchTransport,

@@ -21,7 +21,7 @@ use super::{d1, var, Platform};
 use crate::events::SystemLogEvent;
 use crate::hooks::{self, DeliveryMessage, QueueMessage, RetryPolicy, Verdict};
 use crate::logs::LogQuery;
-use crate::ports::{EventLog, StoreError};
+use crate::ports::{EventLog, HookStore, StoreError};
 
 /// Queues accept at most 100 messages per `sendBatch`.
 const SEND_BATCH_LIMIT: usize = 100;
@@ -202,13 +202,25 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
         .await;
         let outcome = match fanned {
             Ok(planned) => {
+                let ids: Vec<String> = planned.iter().map(|d| d.id.clone()).collect();
                 let bodies = planned
                     .into_iter()
                     .filter_map(|d| to_json(&QueueMessage::Delivery(d)))
                     .collect();
-                send_all(&env, "HOOK_DELIVERIES", bodies)
+                let sent = send_all(&env, "HOOK_DELIVERIES", bodies)
                     .await
-                    .map_err(|e| StoreError::Unavailable(e.to_string()))
+                    .map_err(|e| StoreError::Unavailable(e.to_string()));
+                if sent.is_err() {
+                    // Planned again when the batch is retried. A chunk that did go out
+                    // is then sent twice: its receivers deduplicate on webhook-id.
+                    if let Err(err) = stores.discard_deliveries(&ids).await {
+                        console_error!(
+                            "event hooks: {} deliveries wait unsent: {err:?}",
+                            ids.len()
+                        );
+                    }
+                }
+                sent
             }
             Err(err) => Err(err),
         };
