@@ -21,9 +21,17 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** A refusal of what was typed: printed as it is, exit status 2. */
 export class UsageError extends Error {}
 
-const fail = (message) => {
+/** Refuses what was typed (see `UsageError`). */
+export const fail = (message) => {
   throw new UsageError(message);
 };
+
+/** Prints a command's failure under its `name`; the exit status: 2 for a refusal of
+ * what was typed, 1 for anything else. */
+export function reportFailure(name, error) {
+  console.error(`${name}: ${error.message}`);
+  return error instanceof UsageError ? 2 : 1;
+}
 
 // --- validation -----------------------------------------------------------------------
 //
@@ -545,12 +553,7 @@ export function main(argv, run = execute) {
         fail(`unknown command ${JSON.stringify(command)}; try scripts/clients help`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`clients: ${error.message}`);
-      return 2;
-    }
-    console.error(`clients: ${error.message}`);
-    return 1;
+    return reportFailure("clients", error);
   }
   return 0;
 }

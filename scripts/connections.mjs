@@ -11,12 +11,9 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { UsageError, execute, readCommandLine, sqlInteger, sqlText } from "./clients.mjs";
+import { execute, fail, readCommandLine, reportFailure, sqlInteger, sqlText } from "./clients.mjs";
 import { keyEncryptionKey, seal, target } from "./hooks.mjs";
 
-const fail = (message) => {
-  throw new UsageError(message);
-};
 
 export const KINDS = ["oidc"];
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -280,8 +277,7 @@ export async function main(argv, run = execute) {
         fail(`unknown command ${JSON.stringify(command)}; try scripts/connections help`);
     }
   } catch (error) {
-    console.error(`connections: ${error.message}`);
-    return error instanceof UsageError ? 2 : 1;
+    return reportFailure("connections", error);
   }
   return 0;
 }

@@ -18,13 +18,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { UsageError, execute, readCommandLine, sqlInteger, sqlText } from "./clients.mjs";
+import { execute, fail, readCommandLine, reportFailure, sqlInteger, sqlText } from "./clients.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 
-const fail = (message) => {
-  throw new UsageError(message);
-};
 
 // --- validation -----------------------------------------------------------------------
 // The rules of edge/src/hooks/rules.rs (the admin API's), held to the same cases in
@@ -419,8 +416,7 @@ export async function main(argv, run = execute) {
         fail(`unknown command ${JSON.stringify(command)}; try scripts/hooks help`);
     }
   } catch (error) {
-    console.error(`hooks: ${error.message}`);
-    return error instanceof UsageError ? 2 : 1;
+    return reportFailure("hooks", error);
   }
   return 0;
 }
