@@ -190,11 +190,6 @@ impl IsolateCache {
         self.clients.borrow_mut().remove(client_id);
     }
 
-    /// Drops the allowed origins: a client's changed.
-    pub fn forget_allowed_origins(&self) {
-        *self.origins.borrow_mut() = None;
-    }
-
     /// Every enabled client's allowed origins, if read less than the time to live ago.
     pub fn allowed_origins(&self, now: UnixMillis) -> Option<Rc<Vec<String>>> {
         self.origins.borrow().as_ref().and_then(|f| f.at(now))
