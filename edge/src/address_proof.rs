@@ -77,6 +77,7 @@ pub async fn prove(
             .factors
             .replace_recovery_codes(&user.id, &[], now)
             .await?;
+        ports.factors.forget_device_tokens(&user.id).await?;
         ports.users.reset_credentials(&user.id, now).await?;
         ports.sessions.delete_for_user(&user.id).await?;
     }

@@ -75,6 +75,8 @@ pub enum Error {
     /// A step the flow is not waiting for.
     StepNotExpected,
     FactorNotFound,
+    /// No device of that id is remembered for the account.
+    DeviceNotFound,
     /// The factor is the last of an account whose client requires one.
     LastFactor,
     /// The token's sign-in proved one factor; the change needs two (RFC 9470, with the
@@ -132,6 +134,7 @@ impl Error {
             Error::FactorCodeInvalid => ErrorCode::FactorCodeInvalid,
             Error::StepNotExpected => ErrorCode::StepNotExpected,
             Error::FactorNotFound => ErrorCode::FactorNotFound,
+            Error::DeviceNotFound => ErrorCode::DeviceNotFound,
             Error::LastFactor => ErrorCode::LastFactor,
             Error::MfaRequired { .. } => ErrorCode::MfaRequired,
             Error::RegistrationDenied(_) => ErrorCode::RegistrationDenied,
@@ -162,7 +165,7 @@ impl Error {
             | ErrorCode::MfaRequired
             | ErrorCode::FactorCodeInvalid => 401,
             ErrorCode::StepNotExpected | ErrorCode::LastFactor => 409,
-            ErrorCode::FactorNotFound => 404,
+            ErrorCode::FactorNotFound | ErrorCode::DeviceNotFound => 404,
             // RFC 6750 §3.1.
             ErrorCode::InsufficientScope => 403,
             ErrorCode::PasskeyNotFound => 404,
@@ -258,6 +261,7 @@ impl Error {
             }
             Error::StepNotExpected => "The sign-in flow is not waiting for this step.".into(),
             Error::FactorNotFound => "That factor is not on this account.".into(),
+            Error::DeviceNotFound => "That device is not remembered for this account.".into(),
             Error::LastFactor => {
                 "This application requires a second factor, and this is the account's last one, so it can't be removed.".into()
             }
@@ -395,6 +399,7 @@ mod tests {
             Error::FactorCodeInvalid,
             Error::StepNotExpected,
             Error::FactorNotFound,
+            Error::DeviceNotFound,
             Error::LastFactor,
             Error::PasskeyNotFound,
             Error::LastSignInMethod,

@@ -23,6 +23,9 @@ pub struct RequestContext {
     pub accept_language: Option<String>,
     /// The remembered-device handle in the request's cookie (see [`crate::risk::device`]).
     pub device: Option<String>,
+    /// The token of a device remembered after a second factor, which the widget sends
+    /// with a flow's steps (`Portcullis-Device`, see [`crate::mfa::remembered`]).
+    pub device_token: Option<String>,
     /// The request's URL as the System Log shows it ([`logged_url`]: no codes, tokens or
     /// secrets).
     pub url: Option<String>,

@@ -162,6 +162,7 @@ pub async fn reset_factors(ports: &Ports<'_>, user_id: &str) -> Result<usize, St
         .factors
         .replace_recovery_codes(user_id, &[], ports.clock.now())
         .await?;
+    ports.factors.forget_device_tokens(user_id).await?;
     Ok(apps.len())
 }
 

@@ -277,6 +277,23 @@ pub struct StoredTotp {
     pub last_used_at: Option<UnixMillis>,
 }
 
+/// A device remembered for an account after a second factor (see
+/// [`crate::mfa::remembered`]): the SHA-256 of its current token, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeviceToken {
+    pub id: String,
+    pub user_id: String,
+    /// The client whose widget holds the token; it is good for no other.
+    pub client_id: String,
+    pub token_hash: String,
+    /// What the person sees in their list: the browser and system it was remembered on.
+    pub name: String,
+    pub created_at: UnixMillis,
+    /// Fixed when the second factor was proven: using the token never extends it.
+    pub expires_at: UnixMillis,
+    pub last_used_at: Option<UnixMillis>,
+}
+
 /// Second factors: authenticator apps and recovery codes. (Passkeys and security keys,
 /// which also serve as second factors, are in the [`CredentialStore`].)
 #[async_trait(?Send)]
@@ -303,6 +320,36 @@ pub trait FactorStore {
     async fn use_recovery_code(&self, user_id: &str, hash: &str) -> Result<bool, StoreError>;
     /// How many unused recovery codes the user has.
     async fn recovery_codes_left(&self, user_id: &str) -> Result<u32, StoreError>;
+    /// Remembers a device; [`StoreError::Conflict`] if the id or hash is taken.
+    async fn add_device_token(&self, device: &StoredDeviceToken) -> Result<(), StoreError>;
+    /// The live device of `token_hash`, if it belongs to `user_id` and `client_id`.
+    async fn find_device_token(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        client_id: &str,
+        now: UnixMillis,
+    ) -> Result<Option<StoredDeviceToken>, StoreError>;
+    /// Replaces the live token `old_hash` of `user_id` at `client_id` with `new_hash`,
+    /// atomically: `true` for exactly one of any number of concurrent uses of one token.
+    async fn rotate_device_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        user_id: &str,
+        client_id: &str,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError>;
+    /// The user's live remembered devices, oldest first.
+    async fn device_tokens_for(
+        &self,
+        user_id: &str,
+        now: UnixMillis,
+    ) -> Result<Vec<StoredDeviceToken>, StoreError>;
+    /// Forgets one of the user's devices; `false` if the user has no such device.
+    async fn forget_device_token(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+    /// Forgets all the user's devices; how many there were.
+    async fn forget_device_tokens(&self, user_id: &str) -> Result<usize, StoreError>;
 }
 
 /// SSO sessions of the hosted sign-in page, keyed by the SHA-256 of the cookie's handle.

@@ -25,7 +25,8 @@ use crate::ports::{
     EventLog, FactorStore, GrantIndex, GrantStore, HookStore, HttpAnswer, HumanCheck, KeptMail,
     KeyStore, Mail, MailError, Mailbox, Mailer, OneTimeStore, OutboundError, Ports,
     RandomUnavailable, RiskStore, SecureRandom, SessionStore, Settings, SignalSource, StoreError,
-    StoredCredential, StoredKey, StoredTotp, TransportError, UnixMillis, UserStore,
+    StoredCredential, StoredDeviceToken, StoredKey, StoredTotp, TransportError, UnixMillis,
+    UserStore,
     WebhookTransport,
 };
 use crate::ports::{ConnectionStore, InlineHookStore};
@@ -558,6 +559,7 @@ pub fn request_context() -> crate::events::RequestContext {
         user_agent: None,
         accept_language: None,
         device: None,
+        device_token: None,
         url: None,
     }
 }
@@ -1772,6 +1774,14 @@ pub struct MemoryFactorStore {
     totp: RefCell<Vec<(StoredTotp, u64)>>,
     /// `(user_id, hash)`.
     recovery: RefCell<Vec<(String, String)>>,
+    devices: RefCell<Vec<StoredDeviceToken>>,
+}
+
+impl MemoryFactorStore {
+    /// Every remembered device, live or not, as the table holds them.
+    pub fn device_tokens(&self) -> Vec<StoredDeviceToken> {
+        self.devices.borrow().clone()
+    }
 }
 
 #[async_trait(?Send)]
@@ -1842,6 +1852,91 @@ impl FactorStore for MemoryFactorStore {
             .count();
         Ok(u32::try_from(left).unwrap_or(u32::MAX))
     }
+
+    async fn add_device_token(&self, device: &StoredDeviceToken) -> Result<(), StoreError> {
+        let mut devices = self.devices.borrow_mut();
+        if devices
+            .iter()
+            .any(|d| d.id == device.id || d.token_hash == device.token_hash)
+        {
+            return Err(StoreError::Conflict);
+        }
+        devices.push(device.clone());
+        Ok(())
+    }
+
+    async fn find_device_token(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        client_id: &str,
+        now: UnixMillis,
+    ) -> Result<Option<StoredDeviceToken>, StoreError> {
+        Ok(self
+            .devices
+            .borrow()
+            .iter()
+            .find(|d| {
+                d.token_hash == token_hash
+                    && d.user_id == user_id
+                    && d.client_id == client_id
+                    && d.expires_at > now
+            })
+            .cloned())
+    }
+
+    async fn rotate_device_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        user_id: &str,
+        client_id: &str,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        let mut devices = self.devices.borrow_mut();
+        let found = devices.iter_mut().find(|d| {
+            d.token_hash == old_hash
+                && d.user_id == user_id
+                && d.client_id == client_id
+                && d.expires_at > now
+        });
+        match found {
+            Some(device) => {
+                device.token_hash = new_hash.to_string();
+                device.last_used_at = Some(now);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn device_tokens_for(
+        &self,
+        user_id: &str,
+        now: UnixMillis,
+    ) -> Result<Vec<StoredDeviceToken>, StoreError> {
+        Ok(self
+            .devices
+            .borrow()
+            .iter()
+            .filter(|d| d.user_id == user_id && d.expires_at > now)
+            .cloned()
+            .collect())
+    }
+
+    async fn forget_device_token(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        let mut devices = self.devices.borrow_mut();
+        let before = devices.len();
+        devices.retain(|d| !(d.user_id == user_id && d.id == id));
+        Ok(devices.len() < before)
+    }
+
+    async fn forget_device_tokens(&self, user_id: &str) -> Result<usize, StoreError> {
+        let mut devices = self.devices.borrow_mut();
+        let before = devices.len();
+        devices.retain(|d| d.user_id != user_id);
+        Ok(before - devices.len())
+    }
 }
 
 #[derive(Default)]
@@ -1865,6 +1960,7 @@ pub fn request_from(
         user_agent: Some(user_agent.into()),
         accept_language: accept_language.map(str::to_string),
         device: None,
+        device_token: None,
         url: None,
     }
 }

@@ -217,6 +217,11 @@ pub enum SecondFactorMethod {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactorCode {
     pub code: Secret,
+    /// At `…/mfa/totp` and `…/mfa/recovery-code`: remember this device for 30 days, so
+    /// that its next sign-ins to this client skip the second factor (the outcome then
+    /// carries a `device_token`). Ignored elsewhere.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remember_device: bool,
 }
 
 /// A new authenticator app to set up: scan `qr_svg` (the `otpauth_uri` as a QR code) or
@@ -244,12 +249,30 @@ pub struct FactorSummary {
     pub last_used_at: Option<u64>,
 }
 
+/// A device remembered after a second factor (`GET /v1/me/factors`); forget it with
+/// `DELETE /v1/me/devices/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedDevice {
+    pub id: String,
+    /// The browser and system it was remembered on, such as `Firefox · Linux`.
+    pub name: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: u64,
+    /// Seconds since the Unix epoch: 30 days after `created_at`, never extended.
+    pub expires_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<u64>,
+}
+
 /// `GET /v1/me/factors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactorList {
     pub factors: Vec<FactorSummary>,
     /// Unused recovery codes left.
     pub recovery_codes_left: u32,
+    /// Devices that skip the second factor, newest last.
+    #[serde(default)]
+    pub remembered_devices: Vec<RememberedDevice>,
 }
 
 /// `POST /v1/me/factors/totp/confirm`: the app added and, when it is the account's
@@ -300,6 +323,11 @@ pub struct CompletedBody<'a> {
     /// After a first enrolment: the account's recovery codes, shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_codes: Option<&'a [String]>,
+    /// After a second factor with `remember_device`, or a sign-in that a remembered
+    /// device let skip it: the device's token, to keep for this client and send as
+    /// `Portcullis-Device` with the next flow's steps. It replaces the one sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<&'a str>,
 }
 
 /// Something about the account the person must be told when a flow ends.

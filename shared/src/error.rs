@@ -101,6 +101,8 @@ pub enum ErrorCode {
     StepNotExpected,
     /// The factor id does not name one of the signed-in person's factors.
     FactorNotFound,
+    /// The device id does not name a device remembered for the signed-in person.
+    DeviceNotFound,
     /// The account's client requires a second factor, and this is its last one.
     LastFactor,
     /// The access token's sign-in did not prove a second factor, which this change needs
@@ -124,7 +126,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 50] = [
+    pub const ALL: [ErrorCode; 51] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -168,6 +170,7 @@ impl ErrorCode {
         ErrorCode::FactorCodeInvalid,
         ErrorCode::StepNotExpected,
         ErrorCode::FactorNotFound,
+        ErrorCode::DeviceNotFound,
         ErrorCode::LastFactor,
         ErrorCode::MfaRequired,
         ErrorCode::RegistrationDenied,
@@ -225,6 +228,7 @@ impl ErrorCode {
             ErrorCode::FactorCodeInvalid => "factor_code_invalid",
             ErrorCode::StepNotExpected => "step_not_expected",
             ErrorCode::FactorNotFound => "factor_not_found",
+            ErrorCode::DeviceNotFound => "device_not_found",
             ErrorCode::LastFactor => "last_factor",
             ErrorCode::MfaRequired => "mfa_required",
             ErrorCode::RegistrationDenied => "registration_denied",
@@ -321,6 +325,7 @@ mod tests {
                 "factor_code_invalid",
                 "step_not_expected",
                 "factor_not_found",
+                "device_not_found",
                 "last_factor",
                 "mfa_required",
                 "registration_denied",

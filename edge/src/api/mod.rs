@@ -61,7 +61,7 @@ fn preflight() -> Response {
         .with_header("access-control-allow-methods", "GET, POST, PATCH, DELETE")
         .with_header(
             "access-control-allow-headers",
-            "content-type, authorization, portcullis-federation-ticket",
+            "content-type, authorization, portcullis-federation-ticket, portcullis-device",
         )
         .with_header("access-control-max-age", "600")
 }

@@ -83,7 +83,7 @@ impl Endpoint for Route<'_> {
             Route::ScimUser(_) | Route::ScimGroup(_) | Route::AdminClient(_) => {
                 GET_PUT_PATCH_DELETE
             }
-            Route::Flow(_) | Route::MyDevices | Route::Me => &[Method::Delete],
+            Route::Flow(_) | Route::MyDevices | Route::MyDevice(_) | Route::Me => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
             Route::MyFactors | Route::MyConsentReceipt(_) | Route::MyExport => GET,
             Route::MyFactor(_) => &[Method::Delete],

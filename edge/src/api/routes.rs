@@ -43,6 +43,9 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         accept_language: request.header("accept-language").map(str::to_string),
         device: device::handle_in(&request.self_origin, request.header("cookie"))
             .map(str::to_string),
+        device_token: request
+            .header(mfa::remembered::HEADER)
+            .map(str::to_string),
         url: Some(crate::events::logged_url(
             &request.self_origin,
             &request.path,
@@ -124,8 +127,9 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 Route::FlowTotp(_) => CodeKind::Totp,
                 _ => CodeKind::RecoveryCode,
             };
-            let done =
-                second_factor::prove(ports, caller, flow_id, kind, body.code.expose()).await?;
+            let code = body.code.expose();
+            let remember = body.remember_device;
+            let done = second_factor::prove(ports, caller, flow_id, kind, code, remember).await?;
             Ok(completed(done, issuer))
         }
         Route::FlowSecurityKeyOptions(flow_id) => {
@@ -133,9 +137,11 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             Ok(Response::json(200, &options).with_header("cache-control", "no-store"))
         }
         Route::FlowSecurityKey(flow_id) => {
-            let credential = json_body(request)?;
+            let body: second_factor::KeyAssertion = json_body(request)?;
+            let (credential, remember) = (&body.credential, body.remember_device);
             let done =
-                second_factor::prove_security_key(ports, caller, flow_id, &credential).await?;
+                second_factor::prove_security_key(ports, caller, flow_id, credential, remember)
+                    .await?;
             Ok(completed(done, issuer))
         }
         Route::FlowTotpEnrolment(flow_id) => {
@@ -238,6 +244,12 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 Response::json(200, &serde_json::json!({ "forgotten": forgotten }))
                     .with_header("cache-control", "no-store"),
             )
+        }
+        Route::MyDevice(id) => {
+            let me = account_request(request, issuer, &context);
+            let me = account::authenticate(ports, &me).await?;
+            device::forget_one(ports, &context, &me.user, &me.client.id, id).await?;
+            Ok(Response::empty(204))
         }
         Route::MyFactors
         | Route::MyTotp
@@ -614,6 +626,7 @@ fn completed(done: Completed, issuer: &str) -> Response {
         outcome: &done.outcome,
         notice,
         recovery_codes: done.recovery_codes.as_deref(),
+        device_token: done.device_token.as_deref(),
     };
     let mut response = Response::json(200, &body);
     if let Some(handle) = done.session {

@@ -259,7 +259,7 @@ fn preflight_answers_any_origin_without_acting() {
     );
     assert_eq!(
         response.header("access-control-allow-headers"),
-        Some("content-type, authorization, portcullis-federation-ticket")
+        Some("content-type, authorization, portcullis-federation-ticket, portcullis-device")
     );
     assert!(response
         .header("access-control-allow-credentials")

@@ -169,6 +169,7 @@ fn waiting() -> Completed {
         device: None,
         proof: Proof::default(),
         recovery_codes: None,
+        device_token: None,
     }
 }
 

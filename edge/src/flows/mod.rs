@@ -115,6 +115,9 @@ pub struct Completed {
     pub proof: Proof,
     /// Recovery codes made on the way (a first enrolment), shown once.
     pub recovery_codes: Option<Vec<String>>,
+    /// The token of a device remembered after a second factor (see
+    /// [`crate::mfa::remembered`]), for the widget to keep.
+    pub device_token: Option<String>,
 }
 
 pub(crate) async fn client_for(
@@ -560,6 +563,7 @@ async fn complete(
             device,
             proof,
             recovery_codes,
+            device_token: None,
         }),
         Some(redirect_uri) => {
             let session = sessions::start(ports, &user.id, &amr).await?;
@@ -575,6 +579,7 @@ async fn complete(
                 device,
                 proof,
                 recovery_codes,
+                device_token: None,
             })
         }
     }

@@ -20,7 +20,7 @@ use crate::clients::Client;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec};
 use crate::mfa::notify::Change;
-use crate::mfa::{self, Enrolled, Requirement, Risk};
+use crate::mfa::{self, Enrolled, Requirement, Risk, StepUp};
 use crate::passkeys;
 use crate::ports::Ports;
 use crate::users::{User, UserStatus};
@@ -59,6 +59,16 @@ pub(super) async fn gate(
     let enrolled = Enrolled::of(ports, &user.id).await?;
     let step_up = record.authorization.step_up;
     let requirement = mfa::requirement(client, &enrolled, &amr, step_up, risk);
+    // A remembered device skips what the client's policy asks, not what the relying party
+    // or the sign-in's risk asks (see `mfa::remembered`). The amr stays what it was.
+    let policy_only = step_up == StepUp::NotAsked && risk == Risk::NotElevated;
+    if requirement == Requirement::Challenge && policy_only {
+        if let Some(token) = remembered(ports, caller, user, &client.id).await {
+            let mut done = complete(ports, caller, record, user, amr, proof, None).await?;
+            done.device_token = Some(token);
+            return Ok(done);
+        }
+    }
     let outcome = match requirement {
         Requirement::Satisfied => {
             return complete(ports, caller, record, user, amr, proof, None).await
@@ -82,7 +92,61 @@ pub(super) async fn gate(
         device: None,
         proof: Proof::default(),
         recovery_codes: None,
+        device_token: None,
     })
+}
+
+/// Uses the device token the request carries, if it is live for `user` at `client_id`:
+/// its replacement, and a System Log event saying the second factor was skipped. A store
+/// that fails asks for the second factor (`None`).
+async fn remembered(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    user: &User,
+    client_id: &str,
+) -> Option<String> {
+    match mfa::remembered::redeem(ports, caller.context, &user.id, client_id).await {
+        Ok(Some(token)) => {
+            let spec = EventSpec {
+                event_type: types::EVALUATE_SIGN_ON,
+                display_message: "Evaluation of sign-on policy",
+                reason: Some("remembered_device; second factor skipped"),
+                ..EventSpec::user_success(types::EVALUATE_SIGN_ON, "", user, client_id)
+            };
+            events::record(ports, caller.context, spec).await;
+            Some(token)
+        }
+        Ok(None) => None,
+        Err(err) => {
+            ports
+                .diagnostics
+                .log(&format!("mfa: could not use a remembered device: {err:?}"));
+            None
+        }
+    }
+}
+
+/// After a second factor with "remember this device": the new device's token. Best
+/// effort: a store that fails costs the person the remembering, not the sign-in.
+async fn remember(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    user: &User,
+    client_id: &str,
+    wanted: bool,
+) -> Option<String> {
+    if !wanted {
+        return None;
+    }
+    match mfa::remembered::issue(ports, caller.context, &user.id, client_id).await {
+        Ok(token) => Some(token),
+        Err(err) => {
+            ports
+                .diagnostics
+                .log(&format!("mfa: could not remember the device: {err:?}"));
+            None
+        }
+    }
 }
 
 /// The flow, its client and the person it waits on; `Err` (with the flow put back where
@@ -123,6 +187,7 @@ pub async fn prove(
     flow_id: &str,
     kind: CodeKind,
     code: &str,
+    remember_device: bool,
 ) -> Result<Completed, Error> {
     let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
     if waiting.enrol {
@@ -159,13 +224,25 @@ pub async fn prove(
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };
-            complete(ports, caller, record, &user, amr, proof, None).await
+            let mut done = complete(ports, caller, record, &user, amr, proof, None).await?;
+            done.device_token = remember(ports, caller, &user, &client.id, remember_device).await;
+            Ok(done)
         }
         Err(err) => {
             mfa_event(ports, caller, &user, &client.id, Some(err.code().as_str())).await;
             keep(ports, flow_id, record, err).await
         }
     }
+}
+
+/// The body of `POST /v1/flows/{id}/mfa/webauthn`: the browser's
+/// `PublicKeyCredential.toJSON()`, and `remember_device` beside its members.
+#[derive(Debug, Deserialize)]
+pub struct KeyAssertion {
+    #[serde(flatten)]
+    pub credential: PublicKeyCredential,
+    #[serde(default)]
+    pub remember_device: bool,
 }
 
 /// `POST /v1/flows/{id}/mfa/webauthn/options`: assertion options for the person's
@@ -191,6 +268,7 @@ pub async fn prove_security_key(
     caller: Caller<'_>,
     flow_id: &str,
     credential: &PublicKeyCredential,
+    remember_device: bool,
 ) -> Result<Completed, Error> {
     let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
     if waiting.enrol {
@@ -215,7 +293,9 @@ pub async fn prove_security_key(
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };
-            complete(ports, caller, record, &user, amr, proof, None).await
+            let mut done = complete(ports, caller, record, &user, amr, proof, None).await?;
+            done.device_token = remember(ports, caller, &user, &client.id, remember_device).await;
+            Ok(done)
         }
         Ok(_) => {
             keep(

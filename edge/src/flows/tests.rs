@@ -19,6 +19,7 @@ fn context() -> RequestContext {
         user_agent: None,
         accept_language: None,
         device: None,
+        device_token: None,
         url: None,
     }
 }

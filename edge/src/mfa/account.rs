@@ -53,6 +53,7 @@ pub async fn list(ports: &Ports<'_>, account: &Account) -> Result<FactorList, Er
     Ok(FactorList {
         factors: apps.iter().map(summary).collect(),
         recovery_codes_left: ports.factors.recovery_codes_left(&account.user.id).await?,
+        remembered_devices: super::remembered::list(ports, &account.user.id).await?,
     })
 }
 
@@ -144,6 +145,8 @@ pub async fn remove(
             .replace_recovery_codes(&account.user.id, &[], now)
             .await?;
     }
+    // A device was remembered for a second factor that may be the one removed.
+    super::remembered::forget_after_change(ports, &account.user.id).await;
     notify::tell(
         ports,
         request.context,

@@ -21,6 +21,7 @@ pub mod account;
 pub mod notify;
 pub mod qr;
 pub mod recovery;
+pub mod remembered;
 pub mod totp;
 
 use portcullis_shared::api::SecondFactorMethod;

@@ -164,6 +164,7 @@ fn prove(
         flow_id,
         kind,
         code,
+        false,
     ))
 }
 
@@ -454,4 +455,204 @@ fn adaptive_a_new_country_asks_an_account_with_an_app_for_the_app_and_the_log_sa
     let code = phone.code_at(t.clock.now());
     let done = prove(&t, &context, &flow_id, CodeKind::Totp, &code).unwrap();
     assert!(amr_of(&t, &done).contains(Method::Mfa));
+}
+
+// --- remember this device (see `remembered`) -------------------------------------------
+
+/// The context of a request that sends `token` as `Portcullis-Device`.
+fn with_token(token: &str) -> RequestContext {
+    RequestContext {
+        device_token: Some(token.to_string()),
+        ..context()
+    }
+}
+
+/// Password, then the phone's code with "remember this device": the device's token.
+fn remember_device(t: &TestPorts, phone: &TotpSecret) -> String {
+    t.clock.advance_seconds(30);
+    let context = context();
+    let flow_id = start(t, &context, None);
+    password(t, &context, &flow_id).unwrap();
+    let code = phone.code_at(t.clock.now());
+    let done = pollster::block_on(second_factor::prove(
+        &t.ports(),
+        caller(&context),
+        &flow_id,
+        CodeKind::Totp,
+        &code,
+        true,
+    ))
+    .unwrap();
+    assert!(amr_of(t, &done).is_multi_factor());
+    done.device_token.expect("a device token")
+}
+
+/// A password sign-in sending `token`: what it ends with.
+fn sign_in_with_token(t: &TestPorts, token: &str, acr_values: Option<&str>) -> Completed {
+    let context = with_token(token);
+    let flow_id = start(t, &context, acr_values);
+    password(t, &context, &flow_id).unwrap()
+}
+
+fn challenged(done: &Completed) -> bool {
+    matches!(done.outcome, FlowOutcome::SecondFactor { .. })
+}
+
+#[test]
+fn remember_this_device_skips_the_second_factor_once_per_token_and_says_pwd() {
+    let t = TestPorts::new();
+    let (phone, _) = enrol(&t, &context());
+    let token = remember_device(&t, &phone);
+    // The store keeps a hash, never the token.
+    let stored = t.factors.device_tokens();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].token_hash, token);
+
+    let done = sign_in_with_token(&t, &token, None);
+    assert!(!challenged(&done), "{:?}", done.outcome);
+    // RFC 8176: the sign-in proved a password only, and its amr says so.
+    assert_eq!(amr_of(&t, &done), Amr::password());
+    let next = done.device_token.clone().expect("the replacement token");
+    assert_ne!(next, token);
+    assert!(logged(&t, "policy.evaluate_sign_on")
+        .iter()
+        .any(|reason| reason.contains("remembered_device")));
+
+    // Replayed: the used token is worth nothing, the replacement works once.
+    assert!(challenged(&sign_in_with_token(&t, &token, None)));
+    assert!(!challenged(&sign_in_with_token(&t, &next, None)));
+    assert!(challenged(&sign_in_with_token(&t, &next, None)));
+}
+
+#[test]
+fn a_device_token_of_account_a_does_not_skip_the_second_factor_of_account_b() {
+    let t = TestPorts::new();
+    let (phone, _) = enrol(&t, &context());
+    let token = remember_device(&t, &phone);
+    // Bob has an app too; the attacker knows Bob's password and holds Ada's token.
+    let bob = "bob@example.com";
+    let context = with_token(&token);
+    let flow_id = start(&t, &context, None);
+    let input = StepInput::SignUp(PasswordSignUp {
+        email: bob.into(),
+        password: PASSWORD.into(),
+        name: None,
+        turnstile_token: None,
+    });
+    pollster::block_on(flows::step(&t.ports(), caller(&context), &flow_id, input)).unwrap();
+    let bob_id = pollster::block_on(t.ports().users.find_by_email(bob))
+        .unwrap()
+        .unwrap()
+        .id;
+    let app = crate::ports::StoredTotp {
+        id: "bob-app".into(),
+        user_id: bob_id,
+        name: "Phone".into(),
+        sealed_secret: "sealed".into(),
+        created_at: t.clock.now(),
+        last_used_at: None,
+    };
+    pollster::block_on(t.ports().factors.add_totp(&app)).unwrap();
+    let flow_id = start(&t, &context, None);
+    let input = StepInput::Password(PasswordSignIn {
+        email: bob.into(),
+        password: PASSWORD.into(),
+        turnstile_token: None,
+    });
+    let done =
+        pollster::block_on(flows::step(&t.ports(), caller(&context), &flow_id, input)).unwrap();
+    assert!(challenged(&done), "{:?}", done.outcome);
+    assert_eq!(done.device_token, None);
+    // Ada's token was not used up by the attempt on Bob's account.
+    assert!(!challenged(&sign_in_with_token(&t, &token, None)));
+}
+
+#[test]
+fn a_device_token_without_the_password_signs_nobody_in() {
+    let t = TestPorts::new();
+    let (phone, _) = enrol(&t, &context());
+    let token = remember_device(&t, &phone);
+    let context = with_token(&token);
+    let flow_id = start(&t, &context, None);
+    let input = StepInput::Password(PasswordSignIn {
+        email: EMAIL.into(),
+        password: "not the password at all, sorry".into(),
+        turnstile_token: None,
+    });
+    let refused = pollster::block_on(flows::step(&t.ports(), caller(&context), &flow_id, input));
+    assert_eq!(refused.unwrap_err(), Error::InvalidCredentials);
+    // Nor is there a step that takes the token alone: the second-factor steps of a flow
+    // that has not passed the password are refused.
+    let fresh = start(&t, &context, None);
+    let code = phone.code_at(t.clock.now());
+    assert_eq!(
+        prove(&t, &context, &fresh, CodeKind::Totp, &code).unwrap_err(),
+        Error::StepNotExpected
+    );
+    // The token is intact for its owner.
+    assert!(!challenged(&sign_in_with_token(&t, &token, None)));
+}
+
+#[test]
+fn a_device_token_expires_30_days_after_the_second_factor_and_use_does_not_extend_it() {
+    let t = TestPorts::new();
+    let (phone, _) = enrol(&t, &context());
+    let token = remember_device(&t, &phone);
+    t.clock.advance_seconds(remembered::TTL_SECONDS - 3600);
+    let done = sign_in_with_token(&t, &token, None);
+    assert!(!challenged(&done));
+    let next = done.device_token.unwrap();
+    t.clock.advance_seconds(3600);
+    assert!(challenged(&sign_in_with_token(&t, &next, None)));
+}
+
+#[test]
+fn a_remembered_device_does_not_skip_a_step_up_asked_by_the_relying_party() {
+    let t = TestPorts::new();
+    let (phone, _) = enrol(&t, &context());
+    let token = remember_device(&t, &phone);
+    let mfa = crate::oauth::tokens::ACR_MULTI_FACTOR;
+    let done = sign_in_with_token(&t, &token, Some(mfa));
+    assert!(challenged(&done), "{:?}", done.outcome);
+    // Not spent by the step-up: the next ordinary sign-in still skips.
+    assert!(!challenged(&sign_in_with_token(&t, &token, None)));
+}
+
+#[test]
+fn a_forgotten_device_or_a_factor_reset_ends_the_skip() {
+    let t = TestPorts::new();
+    let (phone, _) = enrol(&t, &context());
+    let ports = t.ports();
+    let token = remember_device(&t, &phone);
+    let ada = pollster::block_on(ports.users.find_by_email(EMAIL))
+        .unwrap()
+        .unwrap();
+    let listed = pollster::block_on(remembered::list(&ports, &ada.id)).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].expires_at - listed[0].created_at, remembered::TTL_SECONDS);
+    // Someone else's device id forgets nothing.
+    let here = context();
+    let other = crate::risk::device::forget_one(&ports, &here, &ada, "demo", "nope");
+    assert_eq!(pollster::block_on(other).unwrap_err(), Error::DeviceNotFound);
+    let forget = crate::risk::device::forget_one(&ports, &here, &ada, "demo", &listed[0].id);
+    pollster::block_on(forget).unwrap();
+    assert!(challenged(&sign_in_with_token(&t, &token, None)));
+
+    let token = remember_device(&t, &phone);
+    pollster::block_on(crate::lifecycle::reset_factors(&ports, &ada.id)).unwrap();
+    assert!(t.factors.device_tokens().is_empty());
+    // Without factors, the client that requires one asks for a new app: no skip.
+    let done = sign_in_with_token(&t, &token, None);
+    assert_eq!(done.outcome, FlowOutcome::EnrolSecondFactor);
+    assert_eq!(done.device_token, None);
+}
+
+#[test]
+fn a_malformed_device_token_never_reaches_the_store_and_changes_nothing() {
+    let t = TestPorts::new();
+    let (phone, _) = enrol(&t, &context());
+    remember_device(&t, &phone);
+    for junk in ["", "x", &"A".repeat(5000), "%00%00", "' OR 1=1 --"] {
+        assert!(challenged(&sign_in_with_token(&t, junk, None)), "{junk:?}");
+    }
 }

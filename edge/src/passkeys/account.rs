@@ -263,6 +263,8 @@ pub async fn delete(
     {
         return Err(Error::PasskeyNotFound);
     }
+    // A device was remembered for a second factor that may be the key removed.
+    crate::mfa::remembered::forget_after_change(ports, &account.user.id).await;
     let event = factor_event(types::FACTOR_DEACTIVATE, &account.user, &account.client.id);
     events::record(ports, request.context, event).await;
     Ok(())

@@ -79,15 +79,18 @@ pub async fn remember(
     Ok(handle)
 }
 
-/// Forgets every browser remembered for `user` (`DELETE /v1/me/devices`); returns how
-/// many there were. Needs only a live account token: forgetting makes nothing weaker.
+/// Forgets every browser remembered for `user` (`DELETE /v1/me/devices`): by their
+/// cookies, and by the tokens of devices remembered after a second factor
+/// ([`crate::mfa::remembered`]); returns how many there were. Needs only a live account
+/// token: forgetting makes nothing weaker.
 pub async fn forget_all(
     ports: &Ports<'_>,
     context: &RequestContext,
     user: &User,
     client_id: &str,
 ) -> Result<usize, Error> {
-    let forgotten = ports.risk.forget_devices(&user.id).await?;
+    let forgotten = ports.risk.forget_devices(&user.id).await?
+        + ports.factors.forget_device_tokens(&user.id).await?;
     let spec = EventSpec::user_success(
         types::DEVICES_FORGET,
         "Remembered devices forgotten by their owner",
@@ -96,6 +99,29 @@ pub async fn forget_all(
     );
     events::record(ports, context, spec).await;
     Ok(forgotten)
+}
+
+/// Forgets the one device `id` remembered for `user` after a second factor
+/// (`DELETE /v1/me/devices/{id}`); [`Error::DeviceNotFound`] if `user` has none of that
+/// id.
+pub async fn forget_one(
+    ports: &Ports<'_>,
+    context: &RequestContext,
+    user: &User,
+    client_id: &str,
+    id: &str,
+) -> Result<(), Error> {
+    if !ports.factors.forget_device_token(&user.id, id).await? {
+        return Err(Error::DeviceNotFound);
+    }
+    let spec = EventSpec::user_success(
+        types::DEVICES_FORGET,
+        "Remembered device forgotten by its owner",
+        user,
+        client_id,
+    );
+    events::record(ports, context, spec).await;
+    Ok(())
 }
 
 #[cfg(test)]

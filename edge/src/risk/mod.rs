@@ -58,7 +58,10 @@ pub async fn evaluate(
         signals: ports.signals.signals(),
         now: ports.clock.now(),
         last: ports.risk.last_place(&user.id).await?,
-        known_device: device::is_known(ports, context.device.as_deref(), &user.id).await?,
+        // The hosted page's cookie, or the token of a device remembered after a second
+        // factor (the embedded widget's, which no cookie reaches).
+        known_device: device::is_known(ports, context.device.as_deref(), &user.id).await?
+            || crate::mfa::remembered::is_known(ports, context, &user.id, client_id).await?,
         failures,
     };
     let assessment = assess(&sign_on);

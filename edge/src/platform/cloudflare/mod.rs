@@ -349,6 +349,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         user_agent: None,
         accept_language: None,
         device: None,
+        device_token: None,
         url: None,
     };
     match crate::account_deletion::erase_due(&platform.ports(), &context).await {

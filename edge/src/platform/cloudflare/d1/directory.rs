@@ -115,6 +115,7 @@ impl Directory for D1Stores {
             )?,
             statement("DELETE FROM totp_factors WHERE user_id = ?1", &[text(id)])?,
             statement("DELETE FROM recovery_codes WHERE user_id = ?1", &[text(id)])?,
+            statement("DELETE FROM device_tokens WHERE user_id = ?1", &[text(id)])?,
             statement("DELETE FROM sign_in_places WHERE user_id = ?1", &[text(id)])?,
             statement(
                 "DELETE FROM remembered_devices WHERE user_id = ?1",

@@ -1,11 +1,12 @@
-//! Second factors (`totp_factors`, `recovery_codes`).
+//! Second factors (`totp_factors`, `recovery_codes`) and devices remembered after one
+//! (`device_tokens`).
 
 use async_trait::async_trait;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::{conflict_or_unavailable, millis, text, unavailable, D1Stores};
-use crate::ports::{FactorStore, StoreError, StoredTotp, UnixMillis};
+use crate::ports::{FactorStore, StoreError, StoredDeviceToken, StoredTotp, UnixMillis};
 
 #[derive(Deserialize)]
 struct TotpRow {
@@ -16,6 +17,36 @@ struct TotpRow {
     created_at: f64,
     last_used_at: Option<f64>,
 }
+
+#[derive(Deserialize)]
+struct DeviceRow {
+    id: String,
+    user_id: String,
+    client_id: String,
+    token_hash: String,
+    name: String,
+    created_at: f64,
+    expires_at: f64,
+    last_used_at: Option<f64>,
+}
+
+impl From<DeviceRow> for StoredDeviceToken {
+    fn from(r: DeviceRow) -> StoredDeviceToken {
+        StoredDeviceToken {
+            id: r.id,
+            user_id: r.user_id,
+            client_id: r.client_id,
+            token_hash: r.token_hash,
+            name: r.name,
+            created_at: UnixMillis(r.created_at as u64),
+            expires_at: UnixMillis(r.expires_at as u64),
+            last_used_at: r.last_used_at.map(|at| UnixMillis(at as u64)),
+        }
+    }
+}
+
+const DEVICE_COLUMNS: &str =
+    "id, user_id, client_id, token_hash, name, created_at, expires_at, last_used_at";
 
 #[async_trait(?Send)]
 impl FactorStore for D1Stores {
@@ -145,5 +176,116 @@ impl FactorStore for D1Stores {
             .await
             .map_err(unavailable("recovery_codes.count"))?;
         Ok(row.map_or(0, |r| r.n as u32))
+    }
+
+    async fn add_device_token(&self, device: &StoredDeviceToken) -> Result<(), StoreError> {
+        self.db
+            .prepare(
+                "INSERT INTO device_tokens \
+                 (id, user_id, client_id, token_hash, name, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .bind(&[
+                text(&device.id),
+                text(&device.user_id),
+                text(&device.client_id),
+                text(&device.token_hash),
+                text(&device.name),
+                millis(device.created_at),
+                millis(device.expires_at),
+            ])
+            .map_err(unavailable("bind"))?
+            .run()
+            .await
+            .map_err(conflict_or_unavailable("device_tokens.insert"))?;
+        Ok(())
+    }
+
+    async fn find_device_token(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        client_id: &str,
+        now: UnixMillis,
+    ) -> Result<Option<StoredDeviceToken>, StoreError> {
+        let row: Option<DeviceRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {DEVICE_COLUMNS} FROM device_tokens WHERE token_hash = ?1 \
+                 AND user_id = ?2 AND client_id = ?3 AND expires_at > ?4"
+            ))
+            .bind(&[text(token_hash), text(user_id), text(client_id), millis(now)])
+            .map_err(unavailable("bind"))?
+            .first(None)
+            .await
+            .map_err(unavailable("device_tokens.find"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn rotate_device_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        user_id: &str,
+        client_id: &str,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        // One statement: of concurrent uses of one token, one row update wins.
+        let changed = self
+            .changes(
+                "UPDATE device_tokens SET token_hash = ?2, last_used_at = ?5 \
+                 WHERE token_hash = ?1 AND user_id = ?3 AND client_id = ?4 AND expires_at > ?5",
+                &[
+                    text(old_hash),
+                    text(new_hash),
+                    text(user_id),
+                    text(client_id),
+                    millis(now),
+                ],
+                "device_tokens.rotate",
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn device_tokens_for(
+        &self,
+        user_id: &str,
+        now: UnixMillis,
+    ) -> Result<Vec<StoredDeviceToken>, StoreError> {
+        let rows: Vec<DeviceRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {DEVICE_COLUMNS} FROM device_tokens WHERE user_id = ?1 \
+                 AND expires_at > ?2 ORDER BY created_at, id"
+            ))
+            .bind(&[text(user_id), millis(now)])
+            .map_err(unavailable("bind"))?
+            .all()
+            .await
+            .map_err(unavailable("device_tokens.select"))?
+            .results()
+            .map_err(unavailable("device_tokens.select"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn forget_device_token(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        let changed = self
+            .changes(
+                "DELETE FROM device_tokens WHERE id = ?1 AND user_id = ?2",
+                &[text(id), text(user_id)],
+                "device_tokens.delete",
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn forget_device_tokens(&self, user_id: &str) -> Result<usize, StoreError> {
+        self.changes(
+            "DELETE FROM device_tokens WHERE user_id = ?1",
+            &[text(user_id)],
+            "device_tokens.delete_all",
+        )
+        .await
     }
 }
