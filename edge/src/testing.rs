@@ -26,8 +26,7 @@ use crate::ports::{
     KeyStore, Mail, MailError, Mailbox, Mailer, OneTimeStore, OutboundError, Ports,
     RandomUnavailable, RiskStore, SecureRandom, SessionStore, Settings, SignalSource, StoreError,
     StoredCredential, StoredDeviceToken, StoredKey, StoredTotp, TransportError, UnixMillis,
-    UserStore,
-    WebhookTransport,
+    UserStore, WebhookTransport,
 };
 use crate::ports::{ConnectionStore, InlineHookStore};
 use crate::ports::{ConsentStore, DeletionStore, ScheduledDeletion, StoredConsent};

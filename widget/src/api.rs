@@ -5,7 +5,8 @@ use portcullis_shared::api::{
     ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FactorList, FactorSummary,
     FederationRedirect, FederationResume, FederationStart, FlowOutcome, FlowStarted,
     PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset,
-    PasswordSignIn, PasswordSignUp, RecoveryRequest, RenamePasskey, SecondFactorMethod, StartFlow,
+    PasswordSignIn, PasswordSignUp, RecoveryRequest, RememberedDevice, RenamePasskey,
+    SecondFactorMethod, StartFlow,
 };
 use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;
@@ -379,10 +380,35 @@ fn factor_list(body: &JsValue) -> Option<FactorList> {
             })
         })
         .collect::<Option<Vec<_>>>()?;
+    let devices = member(body, "remembered_devices").filter(js_sys::Array::is_array);
+    let remembered_devices = devices
+        .map(|d| js_sys::Array::from(&d).iter().collect::<Vec<_>>())
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            Some(RememberedDevice {
+                id: text(d, "id")?,
+                name: text(d, "name")?,
+                created_at: number(d, "created_at")?,
+                expires_at: number(d, "expires_at")?,
+                last_used_at: number(d, "last_used_at"),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
     Some(FactorList {
         factors,
         recovery_codes_left: u32::try_from(number(body, "recovery_codes_left")?).ok()?,
+        remembered_devices,
     })
+}
+
+/// Where the widget keeps the token of a device remembered after a second factor: the
+/// page's `localStorage`, one entry per issuer and client. An embedded widget has nothing
+/// else that lasts (the edge's cookies do not reach it cross-site), and the host page can
+/// read it: the token is worth something only with the account's password, for that one
+/// account at that one client (see the security notes).
+fn device_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// A new authenticator app's `(secret, qr_svg)`, from a flow's or the account API's
@@ -414,6 +440,26 @@ impl Api {
 
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+
+    fn device_key(&self) -> String {
+        format!("portcullis.device {} {}", self.issuer, self.client_id)
+    }
+
+    /// The token of this device, if a second factor remembered it for this client.
+    fn device_token(&self) -> Option<String> {
+        device_storage()?
+            .get_item(&self.device_key())
+            .ok()
+            .flatten()
+    }
+
+    /// Keeps the `device_token` a flow step answered with, replacing the one sent.
+    fn keep_device_token(&self, body: &JsValue) {
+        let token = member(body, "device_token").and_then(|t| t.as_string());
+        if let (Some(token), Some(storage)) = (token, device_storage()) {
+            let _ = storage.set_item(&self.device_key(), &token);
+        }
     }
 
     /// The ticket to send with the next steps (`None`: stop sending it).
@@ -554,8 +600,12 @@ impl Api {
         flow_id: &str,
         recovery: bool,
         code: &str,
+        remember_device: bool,
     ) -> Result<(FlowOutcome, bool), Failure> {
-        let body = to_json(&FactorCode { code: code.into() })?;
+        let body = to_json(&FactorCode {
+            code: code.into(),
+            remember_device,
+        })?;
         let route = if recovery {
             Route::FlowRecoveryCode(flow_id)
         } else {
@@ -579,9 +629,16 @@ impl Api {
         &self,
         flow_id: &str,
         credential: &str,
+        remember_device: bool,
     ) -> Result<FlowOutcome, Failure> {
-        self.outcome(Route::FlowSecurityKey(flow_id), credential.into())
-            .await
+        // The credential's JSON as the browser made it, with `remember_device` beside it.
+        let body = js_sys::JSON::parse(credential).map_err(|_| Failure::Network)?;
+        let key = JsValue::from_str("remember_device");
+        js_sys::Reflect::set(&body, &key, &remember_device.into()).map_err(|_| Failure::Network)?;
+        let body: String = js_sys::JSON::stringify(&body)
+            .map_err(|_| Failure::Network)?
+            .into();
+        self.outcome(Route::FlowSecurityKey(flow_id), body).await
     }
 
     /// A new authenticator app's key for the flow's account: `(secret, qr_svg)`.
@@ -598,7 +655,10 @@ impl Api {
         flow_id: &str,
         code: &str,
     ) -> Result<(FlowOutcome, bool, Vec<String>), Failure> {
-        let body = to_json(&FactorCode { code: code.into() })?;
+        let body = to_json(&FactorCode {
+            code: code.into(),
+            remember_device: false,
+        })?;
         let route = Route::FlowTotpEnrolmentConfirm(flow_id);
         let body = self.call_js("POST", route, Some(body), None).await?;
         let mut body = OutcomeBody::read(&body).ok_or(Failure::Network)?;
@@ -702,7 +762,10 @@ impl Api {
         token: &AccessToken,
         code: &str,
     ) -> Result<Vec<String>, Failure> {
-        let body = to_json(&FactorCode { code: code.into() })?;
+        let body = to_json(&FactorCode {
+            code: code.into(),
+            remember_device: false,
+        })?;
         let route = Route::MyTotpConfirm;
         let added = self.call_js("POST", route, Some(body), Some(token)).await?;
         Ok(strings(&added, "recovery_codes"))
@@ -710,6 +773,15 @@ impl Api {
 
     pub async fn remove_factor(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
         let route = Route::MyFactor(id);
+        self.request("DELETE", route, None, Some(token))
+            .await
+            .map(|_| ())
+    }
+
+    /// Forgets a device remembered after a second factor; the next sign-in there asks
+    /// for the second factor again.
+    pub async fn forget_device(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
+        let route = Route::MyDevice(id);
         self.request("DELETE", route, None, Some(token))
             .await
             .map(|_| ())
@@ -751,7 +823,9 @@ impl Api {
         token: Option<&AccessToken>,
     ) -> Result<JsValue, Failure> {
         let text = self.request(method, route, body, token).await?;
-        js_sys::JSON::parse(&text).map_err(|_| Failure::Network)
+        let value = js_sys::JSON::parse(&text).map_err(|_| Failure::Network)?;
+        self.keep_device_token(&value);
+        Ok(value)
     }
 
     /// RFC 6749 §4.1.3 with RFC 7636 §4.5: redeems an embedded flow's code. Public client,
@@ -854,6 +928,12 @@ impl Api {
         }
         if let Some(ticket) = self.federation_ticket.borrow().as_deref() {
             headers.set("portcullis-federation-ticket", ticket)?;
+        }
+        // Only a flow's steps look at it: no other request carries it.
+        if path.starts_with("/v1/flows/") {
+            if let Some(device) = self.device_token() {
+                headers.set("portcullis-device", &device)?;
+            }
         }
         if let Some((content_type, body)) = body {
             headers.set("content-type", content_type)?;

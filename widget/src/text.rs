@@ -244,6 +244,7 @@ pub mod mfa {
     pub const KEY_INTRO: Key = Key("mfa.key-intro");
     pub const USE_KEY: Key = Key("mfa.use-key");
     pub const KEY_BUSY: Key = Key("mfa.key-busy");
+    pub const REMEMBER: Key = Key("mfa.remember");
 }
 
 pub mod forgot {
@@ -384,6 +385,9 @@ pub mod factors {
     pub const CODES_REPLACED: Key = Key("factors.codes-replaced");
     pub const ADDED: Key = Key("factors.added");
     pub const REMOVED: Key = Key("factors.removed");
+    pub const DEVICES: Key = Key("factors.devices");
+    pub const FORGET: Key = Key("factors.forget");
+    pub const FORGOTTEN: Key = Key("factors.forgotten");
 
     pub fn codes_left(text: Text, count: u32) -> String {
         text.format(CODES_LEFT, &[("count", &count.to_string())])

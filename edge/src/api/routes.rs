@@ -43,9 +43,7 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         accept_language: request.header("accept-language").map(str::to_string),
         device: device::handle_in(&request.self_origin, request.header("cookie"))
             .map(str::to_string),
-        device_token: request
-            .header(mfa::remembered::HEADER)
-            .map(str::to_string),
+        device_token: request.header(mfa::remembered::HEADER).map(str::to_string),
         url: Some(crate::events::logged_url(
             &request.self_origin,
             &request.path,

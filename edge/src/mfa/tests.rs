@@ -629,11 +629,17 @@ fn a_forgotten_device_or_a_factor_reset_ends_the_skip() {
         .unwrap();
     let listed = pollster::block_on(remembered::list(&ports, &ada.id)).unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].expires_at - listed[0].created_at, remembered::TTL_SECONDS);
+    assert_eq!(
+        listed[0].expires_at - listed[0].created_at,
+        remembered::TTL_SECONDS
+    );
     // Someone else's device id forgets nothing.
     let here = context();
     let other = crate::risk::device::forget_one(&ports, &here, &ada, "demo", "nope");
-    assert_eq!(pollster::block_on(other).unwrap_err(), Error::DeviceNotFound);
+    assert_eq!(
+        pollster::block_on(other).unwrap_err(),
+        Error::DeviceNotFound
+    );
     let forget = crate::risk::device::forget_one(&ports, &here, &ada, "demo", &listed[0].id);
     pollster::block_on(forget).unwrap();
     assert!(challenged(&sign_in_with_token(&t, &token, None)));

@@ -1,6 +1,7 @@
 //! The signed-in person's two-step verification: their authenticator apps and how many
 //! recovery codes are left; adding an app (QR code, key, first code), removing one, and
-//! new recovery codes, each shown once.
+//! new recovery codes, each shown once; the devices remembered after a second factor,
+//! each of which can be forgotten.
 //!
 //! Like the passkey list, one component with plain view functions that re-renders as a
 //! whole: every distinct view costs the widget's wasm.
@@ -155,6 +156,7 @@ fn list(factors: Factors) -> impl IntoView {
     let FactorList {
         factors: apps,
         recovery_codes_left,
+        remembered_devices,
     } = factors.list.get()?;
     let none = apps.is_empty();
     let several = apps.len() > 1;
@@ -163,6 +165,24 @@ fn list(factors: Factors) -> impl IntoView {
         .enumerate()
         .map(|(n, app)| item(factors, app, several.then_some(n + 1)))
         .collect_view();
+    let devices = (!remembered_devices.is_empty()).then(|| {
+        let rows = remembered_devices
+            .into_iter()
+            .map(|device| {
+                let about = dates(tx, device.created_at, device.last_used_at);
+                let forget = Button {
+                    label: t::FORGET,
+                    done: t::FORGOTTEN,
+                    change: |id| FactorChange::Forget { id },
+                };
+                row(factors, device.name, about, device.id, forget)
+            })
+            .collect_view();
+        view! {
+            <p class="pc-hint" part="status">{tx.get(t::DEVICES)}</p>
+            <ul class="pc-list" part="list">{rows}</ul>
+        }
+    });
     let status = if none {
         tx.get(t::NONE).to_string()
     } else {
@@ -178,6 +198,7 @@ fn list(factors: Factors) -> impl IntoView {
         {action(t::ADD, || FactorChange::Begin)}
         // Recovery codes stand in for an app: none to renew without one.
         {(!none).then(|| action(t::NEW_CODES, || FactorChange::NewCodes))}
+        {devices}
     })
 }
 
@@ -190,19 +211,39 @@ fn item(factors: Factors, app: FactorSummary, number: Option<usize>) -> impl Int
         name.push_str(&format!(" {n}"));
     }
     let about = dates(tx, app.created_at, app.last_used_at);
-    let which = format!(" {name}");
-    let id = app.id;
-    let remove = move |_| {
-        let change = FactorChange::Remove { id: id.clone() };
-        factors.change(Some(change), Some(t::REMOVED));
+    let remove = Button {
+        label: p::DELETE,
+        done: t::REMOVED,
+        change: |id| FactorChange::Remove { id },
     };
+    row(factors, name, about, app.id, remove)
+}
+
+/// The button of a [`row`]: its label, what it changes, and what is said when done.
+struct Button {
+    label: Key,
+    done: Key,
+    change: fn(String) -> FactorChange,
+}
+
+/// One app or remembered device: its name, its dates, and the button that removes it
+/// (named with the row for screen readers).
+fn row(factors: Factors, name: String, about: String, id: String, button: Button) -> impl IntoView {
+    let tx = factors.session.text();
+    let which = format!(" {name}");
+    let Button {
+        label,
+        done,
+        change,
+    } = button;
+    let click = move |_| factors.change(Some(change(id.clone())), Some(done));
     view! {
         <li class="pc-passkey" part="factor">
             <p class="pc-passkey-name" part="factor-name">{name}</p>
             <p class="pc-hint" part="hint">{about}</p>
             <div class="pc-actions" part="actions">
-                <button class="pc-link" part="link" type="button" disabled=factors.busy on:click=remove>
-                    {tx.get(p::DELETE)}<span class="pc-visually-hidden">{which}</span>
+                <button class="pc-link" part="link" type="button" disabled=factors.busy on:click=click>
+                    {tx.get(label)}<span class="pc-visually-hidden">{which}</span>
                 </button>
             </div>
         </li>

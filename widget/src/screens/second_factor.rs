@@ -30,9 +30,14 @@ pub fn SecondFactorStep(
     let offers = |m| methods.contains(&m);
     let with_app = recovery || offers(SecondFactorMethod::Totp);
     let recovery_offered = offers(SecondFactorMethod::RecoveryCode);
+    // "Remember this device": read when the code or the key is sent.
+    let remember = RwSignal::new(false);
     let send: SendCode = {
         let email = email.clone();
-        Rc::new(move |code: String| Box::pin(session.second_factor(email.clone(), recovery, code)))
+        Rc::new(move |code: String| {
+            let remember = remember.get_untracked();
+            Box::pin(session.second_factor(email.clone(), recovery, code, remember))
+        })
     };
     let (intro, missing, shape) = if recovery {
         (
@@ -56,7 +61,8 @@ pub fn SecondFactorStep(
         let email = email.clone();
         let use_key = move || {
             errors.clear();
-            tasks.run(busy, session.second_factor_key(email.clone()), move |result| {
+            let remember = remember.get_untracked();
+            tasks.run(busy, session.second_factor_key(email.clone(), remember), move |result| {
                 if let Err(failure) = result {
                     errors.on_form(text::failure_message(tx, &failure));
                 }
@@ -83,6 +89,12 @@ pub fn SecondFactorStep(
     });
     view! {
         <p class="pc-hint pc-intro" part="hint">{intro}</p>
+        <p class="pc-check" part="check">
+            <label>
+                <input type="checkbox" part="checkbox" bind:checked=remember />
+                {tx.get(t::REMEMBER)}
+            </label>
+        </p>
         {form}
         {key}
         {switch}

@@ -16,6 +16,10 @@ pub enum FactorChange {
     Remove {
         id: String,
     },
+    /// Forget a device remembered after a second factor.
+    Forget {
+        id: String,
+    },
     /// Ten new recovery codes, replacing the old.
     NewCodes,
 }
@@ -66,6 +70,13 @@ impl Session {
                 .await
                 .map(|()| Shown::Nothing),
             Some(FactorChange::NewCodes) => api.new_recovery_codes(&token).await.map(codes),
+            Some(FactorChange::Forget { id }) => match api.forget_device(&token, &id).await {
+                // Forgotten already (in another tab, say): what the person wanted.
+                Err(Failure::Other { code, .. }) if code == "device_not_found" => {
+                    Ok(Shown::Nothing)
+                }
+                done => done.map(|()| Shown::Nothing),
+            },
         };
         let shown = self.account(shown)?;
         let list = self.account(api.my_factors(&token).await)?;

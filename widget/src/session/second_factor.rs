@@ -35,16 +35,21 @@ impl Session {
         }
     }
 
-    /// The code typed: from the app, or with `recovery`, a recovery code.
+    /// The code typed: from the app, or with `recovery`, a recovery code. With
+    /// `remember`, the device is remembered for this client (see [`crate::api`]).
     pub async fn second_factor(
         self,
         email: Option<String>,
         recovery: bool,
         code: String,
+        remember: bool,
     ) -> Result<(), Failure> {
         self.reported(email.as_deref(), async {
             let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
-            let (outcome, removed) = self.api().second_factor(&flow_id, recovery, &code).await?;
+            let api = self.api();
+            let (outcome, removed) = api
+                .second_factor(&flow_id, recovery, &code, remember)
+                .await?;
             let method = self.first_factor(removed);
             self.finish(email.clone(), outcome, method).await
         })
@@ -52,14 +57,21 @@ impl Session {
     }
 
     /// One of the person's passkeys or security keys, as the second factor.
-    pub async fn second_factor_key(self, email: Option<String>) -> Result<(), Failure> {
+    pub async fn second_factor_key(
+        self,
+        email: Option<String>,
+        remember: bool,
+    ) -> Result<(), Failure> {
         self.reported(email.as_deref(), async {
             let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
             let options = self.api().security_key_options(&flow_id).await?;
             let credential = webauthn::get(&options, Mediation::Modal, None)
                 .await
                 .map_err(Failure::Passkey)?;
-            let outcome = self.api().security_key(&flow_id, &credential.json).await?;
+            let api = self.api();
+            let outcome = api
+                .security_key(&flow_id, &credential.json, remember)
+                .await?;
             let method = self.first_factor(false);
             self.finish(email.clone(), outcome, method).await
         })

@@ -113,8 +113,8 @@ fn rfc9470_changing_factors_needs_a_sign_in_that_proved_one_and_the_last_of_a_re
     let one_factor = account_token(&t, &tokens);
     let listed = json(&me(&t, Method::Get, "/v1/me/factors", &one_factor, None));
     assert_eq!(
+        listed,
         serde_json::json!({"factors": [], "recovery_codes_left": 0, "remembered_devices": []})
-        serde_json::json!({"factors": [], "recovery_codes_left": 0})
     );
 
     // The first app needs only a recent sign-in; the owner is told.
@@ -194,7 +194,7 @@ fn rfc9470_changing_factors_needs_a_sign_in_that_proved_one_and_the_last_of_a_re
     let listed = json(&me(&t, Method::Get, "/v1/me/factors", &two_factors, None));
     assert_eq!(
         listed,
-        serde_json::json!({"factors": [], "recovery_codes_left": 0})
+        serde_json::json!({"factors": [], "recovery_codes_left": 0, "remembered_devices": []})
     );
     let gone = me(
         &t,

@@ -214,7 +214,12 @@ impl FactorStore for D1Stores {
                 "SELECT {DEVICE_COLUMNS} FROM device_tokens WHERE token_hash = ?1 \
                  AND user_id = ?2 AND client_id = ?3 AND expires_at > ?4"
             ))
-            .bind(&[text(token_hash), text(user_id), text(client_id), millis(now)])
+            .bind(&[
+                text(token_hash),
+                text(user_id),
+                text(client_id),
+                millis(now),
+            ])
             .map_err(unavailable("bind"))?
             .first(None)
             .await
