@@ -1,5 +1,5 @@
 // Size, start-up, token-endpoint, passkey, hot-path CPU and hook figures for the README's
-// performance section. `node scripts/bench.mjs [sizes] [startup] [token] [passkey] [cpu] [argon2] [hooks]`
+// performance section. `node scripts/bench.mjs [sizes] [startup] [token] [passkey] [cpu] [argon2] [totp] [hooks]`
 // runs only the named sections (all by default); scripts/bench builds first and runs them all.
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -665,6 +665,76 @@ async function argon2SignUp() {
   }
 }
 
+// --- TOTP in the worker ---------------------------------------------------------------------
+// workerd CPU of a second-factor step with an authenticator-app code (`POST …/mfa/totp`:
+// the per-account counter, the app's key unsealed, RFC 6238 over three time steps, the flow
+// put back), minus a trivial route. Wrong codes, so that every step does the whole check:
+// four per account (one flow), within the per-account limit of five. Sequential, bounded.
+
+const TOTP_ACCOUNTS = 4;
+const TOTP_CODES_PER_ACCOUNT = 4;
+
+async function totpStep() {
+  const { clientsCli, pkce } = await import("../tests/e2e/oidc-support.mjs");
+  const { passphrase, startEdge } = await import("../tests/e2e/harness.mjs");
+  const { Phone } = await import("../tests/e2e/widget-support.mjs");
+  const steps = TOTP_ACCOUNTS * TOTP_CODES_PER_ACCOUNT;
+  console.log(`\nTOTP under wrangler dev: workerd CPU per second-factor step (POST /v1/flows/{id}/mfa/totp), ${steps} wrong codes over ${TOTP_ACCOUNTS} accounts`);
+  const edge = await startEdge({
+    setup: ({ stateDir, origin }) =>
+      clientsCli(stateDir, ["add", "--id", "vault", "--name", "Vault", "--mfa", "required", "--redirect-uri", `${origin}/callback`]),
+  });
+  const post = async (path, body) => {
+    const response = await fetch(`${edge.api}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const flow = async () => {
+    const { challenge } = pkce();
+    return (await post("/v1/flows", { client_id: "vault", code_challenge: challenge, code_challenge_method: "S256" })).body.flow_id;
+  };
+  try {
+    // Accounts with an app each, and a flow of each waiting for its code (not measured).
+    const waiting = [];
+    for (let i = 0; i < TOTP_ACCOUNTS; i++) {
+      const person = { email: `totp-bench-${i}-${Date.now()}@example.com`, password: passphrase((t) => `bench ${t} meadow ${i}`) };
+      const signUp = await flow();
+      await post(`/v1/flows/${signUp}/sign-up`, person);
+      const { secret } = (await post(`/v1/flows/${signUp}/mfa/totp/enrolment`)).body;
+      const phone = new Phone(secret);
+      await post(`/v1/flows/${signUp}/mfa/totp/enrolment/confirm`, { code: phone.code() });
+      const id = await flow();
+      const first = await post(`/v1/flows/${id}/password`, person);
+      if (first.body.status !== "second_factor") throw new Error(`expected a second factor: ${JSON.stringify(first.body)}`);
+      waiting.push({ id, wrong: phone.wrong() });
+    }
+    const trivial0 = workerdCpuMs(edge.pid);
+    for (let i = 0; i < steps; i++) await fetch(`${edge.api}/v1/health`).then((r) => r.text());
+    const trivial = (workerdCpuMs(edge.pid) - trivial0) / steps;
+    const walls = [];
+    const cpu0 = workerdCpuMs(edge.pid);
+    for (const { id, wrong } of waiting) {
+      for (let i = 0; i < TOTP_CODES_PER_ACCOUNT; i++) {
+        const t0 = performance.now();
+        const answer = await post(`/v1/flows/${id}/mfa/totp`, { code: wrong });
+        walls.push(performance.now() - t0);
+        if (answer.body.code !== "factor_code_invalid") throw new Error(`unexpected: ${JSON.stringify(answer.body)}`);
+      }
+    }
+    const perStep = (workerdCpuMs(edge.pid) - cpu0) / steps - trivial;
+    walls.sort((a, b) => a - b);
+    console.log(
+      `  TOTP step (counter, unseal, 3 HMAC-SHA-1, flow)   ${perStep.toFixed(1)} ms CPU above a trivial request, ` +
+        `wall median ${walls[Math.floor(walls.length / 2)].toFixed(0)} ms (natively: \`cargo bench -p portcullis-edge\`, "TOTP verify")`,
+    );
+  } finally {
+    await edge.dispose();
+  }
+}
+
 // --- hooks: an inline hook's added latency, events/s through the local queues -----------
 // One edge, one local receiver that answers at once. Inline: password sign-ups through the
 // first-party API for a client with a registration hook and one without, interleaved, a
@@ -803,4 +873,5 @@ if (wants("token")) await tokenEndpoint();
 if (wants("passkey")) await passkeySignIn();
 if (wants("cpu")) await hotPaths();
 if (wants("argon2")) await argon2SignUp();
+if (wants("totp")) await totpStep();
 if (wants("hooks")) await hookFigures();

@@ -16,14 +16,19 @@
 // the phone).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { freePort, launchBrowser, passphrase, serveHostPage, startEdge } from "./harness.mjs";
+import { freePort, launchBrowser, passphrase, ROOT, serveHostPage, startEdge } from "./harness.mjs";
 import { callJson, clientsCli, pkce, postForm, verifyEs256 } from "./oidc-support.mjs";
 import { Phone, recordingTab, signedIn, unexpected } from "./widget-support.mjs";
 
 const MULTI_FACTOR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 const EVENTS = ["portcullis:ready", "portcullis:error", "portcullis:signed-in", "portcullis:signed-out"];
+const AXE = readFileSync(join(ROOT, "node_modules/axe-core/axe.min.js"), "utf8");
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+const AR = JSON.parse(readFileSync(join(ROOT, "widget/locales/ar.json"), "utf8"));
 
 let edge;
 let host;
@@ -47,8 +52,17 @@ before(async () => {
   });
   host = await serveHostPage(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vault</title><link rel="icon" href="data:,">
-     <script type="module" src="${edge.origin}/widget.js"></script></head>
-     <body><h1>Vault</h1><portcullis-signin client-id="vault" passkey-autofill="off"></portcullis-signin></body></html>`,
+     <meta name="viewport" content="width=device-width, initial-scale=1">
+     <script type="module">
+       import "${edge.origin}/widget.js";
+       const element = document.createElement("portcullis-signin");
+       element.setAttribute("client-id", "vault");
+       element.setAttribute("passkey-autofill", "off");
+       const lang = new URLSearchParams(location.search).get("lang");
+       if (lang) element.setAttribute("lang", lang);
+       document.body.append(element);
+     </script></head>
+     <body><h1>Vault</h1></body></html>`,
     hostPort,
   );
   browser = await launchBrowser();
@@ -207,6 +221,78 @@ test("embedded on another site: remember this device after a recovery code, then
   await page.getByRole("button", { name: "Sign out" }).click();
   await signInWithPassword();
   await page.getByText("Enter the 6-digit code from your authenticator app.").first().waitFor();
+  assert.deepEqual(unexpected(page.problems), []);
+  await page.context().close();
+});
+
+// --- right to left, on a phone ---------------------------------------------------------------
+
+/** What axe finds to fix in the widget (its shadow tree included); "needs review" counts. */
+function axe(page) {
+  return page.locator("portcullis-signin").evaluate(async (element, tags) => {
+    const { violations, incomplete } = await window.axe.run(element, { runOnly: { type: "tag", values: tags } });
+    return [...violations, ...incomplete].map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" >> ")).join(", ")}`);
+  }, AXE_TAGS);
+}
+
+/**
+ * How the screen showing now lays out: its direction, and what does not fit the phone
+ * (sideways scrolling, anything off the screen, touch targets under 44 px high; a
+ * checkbox's target is its label).
+ */
+function layout(page) {
+  return page.locator("portcullis-signin .pc-card").evaluate((card) => {
+    const misfits = [];
+    const width = window.innerWidth;
+    if (document.documentElement.scrollWidth > width) misfits.push(`scrolls sideways (${document.documentElement.scrollWidth})`);
+    for (const el of card.querySelectorAll("button, input, a")) {
+      const rect = el.getBoundingClientRect();
+      if (rect.width === 0) continue;
+      const target = el.type === "checkbox" ? el.closest("label").getBoundingClientRect() : rect;
+      const name = `${el.tagName.toLowerCase()} ${el.id || el.textContent.trim().slice(0, 24)}`;
+      if (target.height < 44) misfits.push(`${name} is ${target.height} px high`);
+      if (rect.right > width + 0.5 || rect.left < -0.5) misfits.push(`${name} runs off the screen`);
+    }
+    return { dir: getComputedStyle(card).direction, misfits };
+  });
+}
+
+test("RTL: the second-factor screens in Arabic on a 360 px phone are right to left, fit, and axe finds nothing to fix", async () => {
+  const page = await recordingTab(
+    { newPage: () => browser.newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: "ar" }) },
+    EVENTS,
+    AXE,
+  );
+  await page.goto(`${host.origin}/?lang=ar`);
+  await page.waitForFunction(() => window.__events?.some((e) => e.name === "portcullis:ready"));
+  await page.getByLabel(AR["identify.email"], { exact: true }).fill(bob.email);
+  await page.getByRole("button", { name: AR["identify.submit"], exact: true }).click();
+  await page.getByLabel(AR["password.password"], { exact: true }).fill(bob.password);
+  await page.getByRole("button", { name: AR["password.submit"], exact: true }).click();
+
+  // The app's code, with "remember this device".
+  await page.getByText(AR["mfa.totp-intro"]).first().waitFor();
+  const remember = page.getByLabel(AR["mfa.remember"]);
+  await remember.waitFor();
+  assert.deepEqual(await layout(page), { dir: "rtl", misfits: [] }, "the code screen");
+  assert.deepEqual(await axe(page), [], "the code screen");
+
+  // The recovery code screen.
+  await page.getByRole("button", { name: AR["mfa.use-recovery"] }).click();
+  await page.getByLabel(AR["mfa.recovery-code"], { exact: true }).waitFor();
+  assert.deepEqual(await layout(page), { dir: "rtl", misfits: [] }, "the recovery code screen");
+  assert.deepEqual(await axe(page), [], "the recovery code screen");
+  await page.getByLabel(AR["mfa.remember"]).check();
+  await page.getByLabel(AR["mfa.recovery-code"], { exact: true }).fill(bob.codes[1]);
+  await page.getByRole("button", { name: AR["email.submit"], exact: true }).click();
+  await signedIn(page);
+
+  // The factor list, with the app and the device just remembered.
+  const section = page.getByRole("region", { name: AR["factors.title"] });
+  await section.getByText(AR["factors.devices"]).waitFor();
+  await section.getByRole("button", { name: new RegExp(`^${AR["factors.forget"]} `) }).waitFor();
+  assert.deepEqual(await layout(page), { dir: "rtl", misfits: [] }, "the factor list");
+  assert.deepEqual(await axe(page), [], "the factor list");
   assert.deepEqual(unexpected(page.problems), []);
   await page.context().close();
 });

@@ -367,13 +367,18 @@ fn passkey_list(body: &JsValue) -> Option<PasskeyList> {
 fn factor_list(body: &JsValue) -> Option<FactorList> {
     let text = |object: &JsValue, key| member(object, key)?.as_string();
     let factors = member(body, "factors").filter(js_sys::Array::is_array)?;
+    let kind = |f: &JsValue| match text(f, "kind").as_deref() {
+        Some("totp") => Some(SecondFactorMethod::Totp),
+        Some("security_key") => Some(SecondFactorMethod::SecurityKey),
+        _ => None,
+    };
     let factors = js_sys::Array::from(&factors)
         .iter()
-        .filter(|f| text(f, "kind").as_deref() == Some("totp"))
-        .map(|f| {
+        .filter_map(|f| Some((kind(&f)?, f)))
+        .map(|(kind, f)| {
             Some(FactorSummary {
                 id: text(&f, "id")?,
-                kind: SecondFactorMethod::Totp,
+                kind,
                 name: text(&f, "name")?,
                 created_at: number(&f, "created_at")?,
                 last_used_at: number(&f, "last_used_at"),

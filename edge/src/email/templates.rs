@@ -269,6 +269,18 @@ pub fn app_removed(to: &str, client: &Client, words: &Words) -> Mail {
     .to(to)
 }
 
+/// Tells the owner that a passkey or security key was removed from their account.
+pub fn key_removed(to: &str, client: &Client, words: &Words) -> Mail {
+    Message::new(
+        client,
+        words,
+        "method-removed.key-subject",
+        &["method-removed.key", "method-added.hint"],
+    )
+    .footer("method-added.footer")
+    .to(to)
+}
+
 /// Tells the owner that one of their recovery codes was used to sign in.
 pub fn recovery_code_used(to: &str, client: &Client, words: &Words) -> Mail {
     Message::new(

@@ -1,5 +1,7 @@
 //! The signed-in person's second factors (`/v1/me/factors`, `/v1/me/recovery-codes`):
-//! list, add an authenticator app, remove one, make new recovery codes.
+//! list (authenticator apps, and the passkeys and security keys that serve as second
+//! factors after a password), add an authenticator app, remove an app or a key, make
+//! new recovery codes.
 //!
 //! Guarded like passkeys (see [`crate::passkeys::account`]): an account-API token, a
 //! sign-in within [`RECENT_SIGN_IN_SECONDS`] for every change, and an email to the owner
@@ -17,7 +19,7 @@ use crate::clients::MfaPolicy;
 use crate::error::Error;
 use crate::one_time::OneTime;
 use crate::passkeys::account::{Account, AccountRequest, RECENT_SIGN_IN_SECONDS};
-use crate::ports::{Ports, StoredTotp};
+use crate::ports::{Ports, StoredCredential, StoredTotp};
 
 /// Enrolments of the account API waiting for their first code, named by the user's id.
 const ENROLMENTS: OneTime<totp::Pending> = OneTime::new("totp-enrolment");
@@ -47,11 +49,30 @@ async fn may_change(ports: &Ports<'_>, account: &Account) -> Result<Enrolled, Er
     Ok(enrolled)
 }
 
-/// `GET /v1/me/factors`.
+/// A passkey or security key as the factor list shows it (its id as in
+/// `/v1/me/passkeys`).
+fn key_summary(key: &StoredCredential) -> FactorSummary {
+    let passkey = crate::passkeys::summary(key);
+    FactorSummary {
+        id: passkey.id,
+        kind: SecondFactorMethod::SecurityKey,
+        name: passkey.name,
+        created_at: passkey.created_at,
+        last_used_at: passkey.last_used_at,
+    }
+}
+
+/// `GET /v1/me/factors`: apps first, then keys, each oldest first.
 pub async fn list(ports: &Ports<'_>, account: &Account) -> Result<FactorList, Error> {
     let apps = ports.factors.totp_for(&account.user.id).await?;
+    let keys = ports.credentials.for_user(&account.user.id).await?;
+    let factors = apps
+        .iter()
+        .map(summary)
+        .chain(keys.iter().map(key_summary))
+        .collect();
     Ok(FactorList {
-        factors: apps.iter().map(summary).collect(),
+        factors,
         recovery_codes_left: ports.factors.recovery_codes_left(&account.user.id).await?,
         remembered_devices: super::remembered::list(ports, &account.user.id).await?,
     })
@@ -118,7 +139,7 @@ pub async fn confirm(
     })
 }
 
-/// `DELETE /v1/me/factors/{id}`.
+/// `DELETE /v1/me/factors/{id}`: an authenticator app, or a passkey or security key.
 pub async fn remove(
     ports: &Ports<'_>,
     request: &AccountRequest<'_>,
@@ -127,12 +148,22 @@ pub async fn remove(
 ) -> Result<(), Error> {
     may_change(ports, account).await?;
     let apps = ports.factors.totp_for(&account.user.id).await?;
-    if !apps.iter().any(|app| app.id == id) {
+    let keys = ports.credentials.for_user(&account.user.id).await?;
+    let is_key = keys.iter().any(|key| key_summary(key).id == id);
+    if !is_key && !apps.iter().any(|app| app.id == id) {
         return Err(Error::FactorNotFound);
     }
-    let keys = ports.credentials.for_user(&account.user.id).await?.len();
-    if apps.len() == 1 && keys == 0 && account.client.mfa == MfaPolicy::Required {
+    if apps.len() + keys.len() == 1 && account.client.mfa == MfaPolicy::Required {
         return Err(Error::LastFactor);
+    }
+    if is_key {
+        // With the passkey rules on top: never the account's last way to sign in.
+        return crate::passkeys::account::delete(ports, request, account, id)
+            .await
+            .map_err(|err| match err {
+                Error::PasskeyNotFound => Error::FactorNotFound,
+                other => other,
+            });
     }
     if !ports.factors.delete_totp(&account.user.id, id).await? {
         return Err(Error::FactorNotFound);

@@ -256,6 +256,14 @@ pub async fn delete(
     {
         return Err(Error::LastSignInMethod);
     }
+    // After a password, a passkey is a second factor: a client that requires one keeps
+    // the account's last (see `mfa::account::remove`).
+    if passkeys.len() == 1
+        && account.client.mfa == crate::clients::MfaPolicy::Required
+        && ports.factors.totp_for(&account.user.id).await?.is_empty()
+    {
+        return Err(Error::LastFactor);
+    }
     if !ports
         .credentials
         .delete(&account.user.id, &credential_id)
@@ -267,5 +275,8 @@ pub async fn delete(
     crate::mfa::remembered::forget_after_change(ports, &account.user.id).await;
     let event = factor_event(types::FACTOR_DEACTIVATE, &account.user, &account.client.id);
     events::record(ports, request.context, event).await;
+    let words = request.context.words();
+    let mail = templates::key_removed(&account.user.email, &account.client, &words);
+    crate::email::deliver(ports, request.context, &account.client.id, &mail).await;
     Ok(())
 }

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use leptos::html::{H3, P};
 use leptos::prelude::*;
-use portcullis_shared::api::{FactorList, FactorSummary};
+use portcullis_shared::api::{FactorList, FactorSummary, SecondFactorMethod};
 
 use super::passkeys::dates;
 use super::second_factor::{qr_code, RecoveryCodes};
@@ -159,11 +159,23 @@ fn list(factors: Factors) -> impl IntoView {
         remembered_devices,
     } = factors.list.get()?;
     let none = apps.is_empty();
+    let (apps, keys): (Vec<_>, Vec<_>) = apps
+        .into_iter()
+        .partition(|f| f.kind == SecondFactorMethod::Totp);
+    let has_apps = !apps.is_empty();
     let several = apps.len() > 1;
     let items = apps
         .into_iter()
         .enumerate()
         .map(|(n, app)| item(factors, app, several.then_some(n + 1)))
+        .collect_view();
+    // Passkeys and security keys, by the names their owner gave them.
+    let keys = keys
+        .into_iter()
+        .map(|key| {
+            let about = dates(tx, key.created_at, key.last_used_at);
+            row(factors, key.name, about, key.id, remove(p::DELETED))
+        })
         .collect_view();
     let devices = (!remembered_devices.is_empty()).then(|| {
         let rows = remembered_devices
@@ -184,20 +196,20 @@ fn list(factors: Factors) -> impl IntoView {
         }
     });
     let status = if none {
-        tx.get(t::NONE).to_string()
+        Some(tx.get(t::NONE).to_string())
     } else {
-        t::codes_left(tx, recovery_codes_left)
+        has_apps.then(|| t::codes_left(tx, recovery_codes_left))
     };
     let action = move |label, change: fn() -> FactorChange| {
         let on_click = Box::new(move || factors.change(Some(change()), None));
         view! { <BusyLink label=tx.get(label) busy_label=tx.get(label) busy=factors.busy on_click=on_click /> }
     };
     Some(view! {
-        <ul class="pc-list" part="list">{items}</ul>
-        <p class="pc-hint" part="status">{status}</p>
+        <ul class="pc-list" part="list">{items}{keys}</ul>
+        {status.map(|status| view! { <p class="pc-hint" part="status">{status}</p> })}
         {action(t::ADD, || FactorChange::Begin)}
         // Recovery codes stand in for an app: none to renew without one.
-        {(!none).then(|| action(t::NEW_CODES, || FactorChange::NewCodes))}
+        {has_apps.then(|| action(t::NEW_CODES, || FactorChange::NewCodes))}
         {devices}
     })
 }
@@ -211,12 +223,16 @@ fn item(factors: Factors, app: FactorSummary, number: Option<usize>) -> impl Int
         name.push_str(&format!(" {n}"));
     }
     let about = dates(tx, app.created_at, app.last_used_at);
-    let remove = Button {
+    row(factors, name, about, app.id, remove(t::REMOVED))
+}
+
+/// Removes an app or a key (`DELETE /v1/me/factors/{id}`), saying `done`.
+fn remove(done: Key) -> Button {
+    Button {
         label: p::DELETE,
-        done: t::REMOVED,
+        done,
         change: |id| FactorChange::Remove { id },
-    };
-    row(factors, name, about, app.id, remove)
+    }
 }
 
 /// The button of a [`row`]: its label, what it changes, and what is said when done.

@@ -303,3 +303,83 @@ fn oidc_core_3_1_2_1_acr_values_refuse_a_one_factor_sso_session_and_step_it_up()
         "{silent}"
     );
 }
+
+#[test]
+fn security_keys_are_factors_listed_with_names_and_dates_removed_with_a_second_factor_never_the_last_of_a_required_client(
+) {
+    let t = TestPorts::new();
+    let tokens = json(&redeem(&t, &code_for(&t, EMAIL, SCOPE)));
+    let (phone, _) = enrol(&t, &account_token(&t, &tokens));
+    t.clock.advance_seconds(60);
+    let one_factor = account_token(&t, &json(&redeem(&t, &code_for(&t, EMAIL, SCOPE))));
+    let two_factors = account_token(&t, &sign_in_with_code(&t, &phone, ACR_MULTI_FACTOR));
+    let ports = t.ports();
+    let user_id = pollster::block_on(ports.users.find_by_email(EMAIL))
+        .unwrap()
+        .unwrap()
+        .id;
+    let key = crate::ports::StoredCredential {
+        user_id,
+        record: crate::webauthn::CredentialRecord {
+            id: vec![7; 16],
+            public_key: vec![],
+            sign_count: 0,
+            uv_initialized: true,
+            backup_eligible: false,
+            backup_state: false,
+        },
+        transports: vec!["usb".into()],
+        name: "YubiKey".into(),
+        created_at: t.clock.now(),
+        last_used_at: None,
+    };
+    pollster::block_on(ports.credentials.create(&key)).unwrap();
+
+    // Listed after the apps, by the name its owner gave it, with its dates.
+    let listed = json(&me(&t, Method::Get, "/v1/me/factors", &one_factor, None));
+    let factors = listed["factors"].as_array().unwrap();
+    assert_eq!(factors.len(), 2, "{listed}");
+    let app_id = factors[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(factors[1]["kind"], "security_key");
+    assert_eq!(factors[1]["name"], "YubiKey");
+    assert_eq!(factors[1]["created_at"], t.clock.now().as_seconds());
+    let key_id = factors[1]["id"].as_str().unwrap().to_string();
+    let key_path = format!("/v1/me/factors/{key_id}");
+
+    // A password-only sign-in removes no key: RFC 9470, as for apps.
+    let refused = me(&t, Method::Delete, &key_path, &one_factor, None);
+    assert_eq!(refused.status, 401);
+    assert_eq!(json(&refused)["code"], "mfa_required");
+
+    // A client that requires MFA keeps the last factor, whichever kind it is, by either
+    // route.
+    set_policy(&t, MfaPolicy::Required);
+    let app_path = format!("/v1/me/factors/{app_id}");
+    assert_eq!(
+        me(&t, Method::Delete, &app_path, &two_factors, None).status,
+        204
+    );
+    let last = me(&t, Method::Delete, &key_path, &two_factors, None);
+    assert_eq!(last.status, 409);
+    assert_eq!(json(&last)["code"], "last_factor");
+    let passkey_path = format!("/v1/me/passkeys/{key_id}");
+    let last = me(&t, Method::Delete, &passkey_path, &two_factors, None);
+    assert_eq!(json(&last)["code"], "last_factor");
+
+    // Elsewhere it goes, and the owner is told.
+    set_policy(&t, MfaPolicy::Optional);
+    assert_eq!(
+        me(&t, Method::Delete, &key_path, &two_factors, None).status,
+        204
+    );
+    let mail = t.mailer.last_to(EMAIL).unwrap();
+    assert!(
+        mail.subject.contains("passkey or security key was removed"),
+        "{}",
+        mail.subject
+    );
+    let listed = json(&me(&t, Method::Get, "/v1/me/factors", &two_factors, None));
+    assert_eq!(listed["factors"], serde_json::json!([]));
+    let gone = me(&t, Method::Delete, &key_path, &two_factors, None);
+    assert_eq!(json(&gone)["code"], "factor_not_found");
+}
