@@ -105,25 +105,16 @@ async fn remembered(
     user: &User,
     client_id: &str,
 ) -> Option<String> {
-    match mfa::remembered::redeem(ports, caller.context, &user.id, client_id).await {
-        Ok(Some(token)) => {
-            let spec = EventSpec {
-                event_type: types::EVALUATE_SIGN_ON,
-                display_message: "Evaluation of sign-on policy",
-                reason: Some("remembered_device; second factor skipped"),
-                ..EventSpec::user_success(types::EVALUATE_SIGN_ON, "", user, client_id)
-            };
-            events::record(ports, caller.context, spec).await;
-            Some(token)
-        }
-        Ok(None) => None,
-        Err(err) => {
-            ports
-                .diagnostics
-                .log(&format!("mfa: could not use a remembered device: {err:?}"));
-            None
-        }
-    }
+    let redeemed = mfa::remembered::redeem(ports, caller.context, &user.id, client_id).await;
+    let token = logged(ports, "use a remembered device", redeemed)?;
+    let spec = EventSpec {
+        event_type: types::EVALUATE_SIGN_ON,
+        display_message: "Evaluation of sign-on policy",
+        reason: Some("remembered_device; second factor skipped"),
+        ..EventSpec::user_success(types::EVALUATE_SIGN_ON, "", user, client_id)
+    };
+    events::record(ports, caller.context, spec).await;
+    Some(token)
 }
 
 /// After a second factor with "remember this device": the new device's token. Best
@@ -138,15 +129,18 @@ async fn remember(
     if !wanted {
         return None;
     }
-    match mfa::remembered::issue(ports, caller.context, &user.id, client_id).await {
-        Ok(token) => Some(token),
-        Err(err) => {
-            ports
-                .diagnostics
-                .log(&format!("mfa: could not remember the device: {err:?}"));
-            None
-        }
-    }
+    let issued = mfa::remembered::issue(ports, caller.context, &user.id, client_id).await;
+    logged(ports, "remember the device", issued.map(Some))
+}
+
+/// What worked; what failed goes to the operators' log as "could not `what`".
+fn logged<T>(ports: &Ports<'_>, what: &str, result: Result<Option<T>, Error>) -> Option<T> {
+    result.unwrap_or_else(|err| {
+        ports
+            .diagnostics
+            .log(&format!("mfa: could not {what}: {err:?}"));
+        None
+    })
 }
 
 /// The flow, its client and the person it waits on; `Err` (with the flow put back where
