@@ -91,7 +91,7 @@ pub fn SecondFactorStep(
         <p class="pc-hint pc-intro" part="hint">{intro}</p>
         <p class="pc-check" part="check">
             <label>
-                <input type="checkbox" part="checkbox" bind:checked=remember />
+                <input type="checkbox" part="checkbox" on:change=move |ev| remember.set(event_target_checked(&ev)) />
                 {tx.get(t::REMEMBER)}
             </label>
         </p>
