@@ -74,7 +74,9 @@
 // button does. Tokens are never written to storage.
 //
 // By default the element renders into its own shadow root, so the page's CSS and the
-// widget's CSS stay apart. The wasm starts downloading as soon as this module runs.
+// widget's CSS stay apart. The wasm starts downloading as soon as this module runs; the
+// modules of the screens after the first are fetched when the browser is idle after the
+// first screen shows, or when one of those screens is needed first.
 
 const assets = new URL("./widget/", import.meta.url);
 
@@ -150,6 +152,12 @@ function fail(host, error) {
   );
 }
 
+/** Runs `work` when the browser is idle (or after 2 s at the latest). */
+function whenIdle(work) {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(work, { timeout: 2000 });
+  else setTimeout(work, 200);
+}
+
 const themes = new WeakMap();
 
 /**
@@ -199,6 +207,9 @@ export async function mount(element, options) {
     const shown = catalogue === undefined ? "en" : lang;
     container.lang = shown;
     container.dir = RIGHT_TO_LEFT.has(shown) ? "rtl" : "ltr";
+    // The screens after the first load from their own modules: fetch them once the
+    // first screen shows and the browser is idle, so the next step needs no round trip.
+    element.addEventListener("portcullis:ready", () => whenIdle(() => glue.prefetch()), { once: true });
     return glue.mount(container, element, {
       issuer: options.issuer ?? defaultIssuer,
       clientId: options.clientId,

@@ -100,6 +100,14 @@ pub fn mount(
     Ok(Widget { session })
 }
 
+/// Fetches the modules of the screens after the first, the likeliest next step first.
+/// The loader calls it when the browser is idle after the first screen showed, so that
+/// the next step shows without waiting on the network; calling it again does nothing.
+#[wasm_bindgen]
+pub fn prefetch() {
+    wasm_bindgen_futures::spawn_local(screens::split::prefetch());
+}
+
 /// The visitor's language: `lang` and its catalogue (`messages`, JSON) as the loader
 /// fetched them. English without them, or when the catalogue does not parse.
 fn words(options: &js_sys::Object) -> text::Text {

@@ -9,6 +9,7 @@ mod recovery;
 mod second_factor;
 mod sign_up;
 mod signed_in;
+pub mod split;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,59 +24,39 @@ use crate::session::{Screen, Session};
 use crate::task::Tasks;
 use crate::text;
 
-/// The screen the session is on.
+/// The screen the session is on: the first screen from the main module, the others
+/// from their family's module ([`split`]).
 #[component]
 pub fn Current() -> impl IntoView {
     let session = expect_context::<Session>();
     let tx = session.text();
     move || {
-        match session.screen() {
-        Screen::Identify => view! { <identify::Identify /> }.into_any(),
-        Screen::Password { email } => view! { <password::Password email=email /> }.into_any(),
-        Screen::SignUp => view! { <sign_up::SignUp /> }.into_any(),
-        Screen::SignedIn {
-            email,
-            offer_passkey,
-            credentials_removed,
-        } => view! {
-            <signed_in::SignedIn email=email offer_passkey=offer_passkey credentials_removed=credentials_removed />
+        let screen = session.screen();
+        match screen {
+            Screen::Identify => view! { <identify::Identify /> }.into_any(),
+            Screen::Redirecting { continue_to: None } => view! {
+                <p class="pc-muted" part="status">{tx.get(text::signed_in::REDIRECTING)}</p>
+            }
+            .into_any(),
+            // Told before the window leaves: the account's earlier credentials are gone.
+            Screen::Redirecting {
+                continue_to: Some(url),
+            } => view! {
+                <p class="pc-hint pc-intro" part="hint">{tx.get(text::email::CREDENTIALS_REMOVED)}</p>
+                <a class="pc-button" part="button" href=url>{tx.get(text::email::SUBMIT)}</a>
+            }
+            .into_any(),
+            Screen::Password { .. } => split::lazily(screen, split::password),
+            Screen::SignUp => split::lazily(screen, split::sign_up),
+            Screen::SignedIn { .. } => split::lazily(screen, split::signed_in),
+            Screen::EmailCode { .. } => split::lazily(screen, split::email_code),
+            Screen::Forgot { .. } | Screen::CheckEmail { .. } | Screen::Reset | Screen::ResetDone => {
+                split::lazily(screen, split::recovery)
+            }
+            Screen::SecondFactor { .. } | Screen::EnrolTotp { .. } | Screen::RecoveryCodes { .. } => {
+                split::lazily(screen, split::second_factor)
+            }
         }
-        .into_any(),
-        Screen::Redirecting { continue_to: None } => view! {
-            <p class="pc-muted" part="status">{tx.get(text::signed_in::REDIRECTING)}</p>
-        }
-        .into_any(),
-        // Told before the window leaves: the account's earlier credentials are gone.
-        Screen::Redirecting {
-            continue_to: Some(url),
-        } => view! {
-            <p class="pc-hint pc-intro" part="hint">{tx.get(text::email::CREDENTIALS_REMOVED)}</p>
-            <a class="pc-button" part="button" href=url>{tx.get(text::email::SUBMIT)}</a>
-        }
-        .into_any(),
-        Screen::EmailCode {
-            email,
-            verify,
-            sent,
-        } => view! { <email_code::EmailCodeStep email=email verify=verify sent=sent /> }.into_any(),
-        Screen::Forgot { account } => view! { <recovery::Forgot account=account /> }.into_any(),
-        Screen::CheckEmail {
-            email,
-            link_minutes,
-        } => recovery::check_email(session.text(), &email, link_minutes).into_any(),
-        Screen::Reset => view! { <recovery::Reset /> }.into_any(),
-        Screen::ResetDone => recovery::reset_done(session.text()).into_any(),
-        Screen::SecondFactor {
-            email,
-            recovery,
-            methods,
-        } => view! {
-            <second_factor::SecondFactorStep email=email recovery=recovery methods=methods />
-        }
-        .into_any(),
-        Screen::EnrolTotp { email } => view! { <second_factor::EnrolTotp email=email /> }.into_any(),
-        Screen::RecoveryCodes { codes } => view! { <second_factor::RecoveryCodes codes=codes /> }.into_any(),
-    }
     }
 }
 

@@ -83,6 +83,19 @@ impl Session {
     /// If the page just came back from a provider, resumes the flow: `None` if it did
     /// not, else how the return went (a failure is for the first screen to say).
     pub async fn come_back(self) -> Option<Result<(), Failure>> {
+        let hash = web_sys::window()?.location().hash().ok()?;
+        let hash = hash.trim_start_matches('#');
+        if !hash.starts_with(TICKET) && !hash.starts_with(ERROR) {
+            return None;
+        }
+        match crate::screens::split::federation_resume(self).await {
+            Ok(resumed) => resumed.await,
+            Err(_) => Some(Err(Failure::Network)),
+        }
+    }
+
+    /// [`Self::come_back`] once the page is known to have come back from a provider.
+    pub(crate) async fn resume_from_provider(self) -> Option<Result<(), Failure>> {
         let window = web_sys::window()?;
         let location = window.location();
         let hash = location.hash().ok()?;
