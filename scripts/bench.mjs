@@ -40,9 +40,28 @@ function sizeTables() {
   const firstPaint = table("Widget, first paint in English (built in): what a visitor downloads", [
     ["widget.js (loader)", join(dist, "widget.js")],
     ["widget/portcullis-widget.js (glue)", join(dist, "widget/portcullis-widget.js")],
-    ["widget/portcullis-widget_bg.wasm", join(dist, "widget/portcullis-widget_bg.wasm")],
+    ["widget/portcullis-widget_bg.wasm (main)", join(dist, "widget/portcullis-widget_bg.wasm")],
     ["widget/widget.css", join(dist, "widget/widget.css")],
   ]);
+
+  // The screens after the first: one module per family (split_*.wasm), the chunks they
+  // share (chunk_*.wasm) and the split loader, fetched when the browser is idle after
+  // first paint or when a screen is first needed.
+  const widgetDir = join(dist, "widget");
+  const lazyFiles = readdirSync(widgetDir).filter((f) => /^(split_|chunk_).*\.wasm$/.test(f));
+  const screens = lazyFiles.filter((f) => f.startsWith("split_")).sort();
+  const chunks = lazyFiles.filter((f) => f.startsWith("chunk_"));
+  const lazy = table("Widget, lazily loaded: each screen family's module, and the chunks they share", [
+    ["widget/__wasm_split.js (split loader)", join(widgetDir, "__wasm_split.js")],
+    ...screens.map((f) => [`widget/${f}`, join(widgetDir, f)]),
+  ]);
+  const shared = chunks.map((f) => sizes(join(widgetDir, f)));
+  const sharedTotal = Object.fromEntries(["raw", "gzip", "brotli"].map((k) => [k, shared.reduce((n, s) => n + s[k], 0)]));
+  console.log(`  ${`shared chunks (${chunks.length} files)`.padEnd(38)} ${kb(sharedTotal.raw).padStart(10)} ${kb(sharedTotal.gzip).padStart(10)} ${kb(sharedTotal.brotli).padStart(10)}`);
+  const journey = Object.fromEntries(Object.keys(firstPaint).map((k) => [k, firstPaint[k] + lazy[k] + sharedTotal[k]]));
+  console.log(`  ${"whole journey (first paint + all)".padEnd(38)} ${kb(journey.raw).padStart(10)} ${kb(journey.gzip).padStart(10)} ${kb(journey.brotli).padStart(10)}`);
+  const main = sizes(join(widgetDir, "portcullis-widget_bg.wasm"));
+  console.log(`  main module: ${kb(main.gzip)} gzip (goal 100.0 KB)`);
 
   // Loaded lazily: one catalogue, only for a visitor whose language is not English.
   const locales = join(dist, "widget/locales");

@@ -78,10 +78,7 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
                         // The title names the client; the logo adds nothing for a screen reader.
                         <img class="pc-logo" part="logo" src=src alt="" />
                     })}
-                    <h2 id="pc-title" class="pc-title" part="title">
-                        {move || title(tx, &session.screen(), &config.name)}
-                    </h2>
-                    <Current />
+                    <Current client=config.name />
                 }
                 .into_any(),
             }}
@@ -91,7 +88,8 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
     }
 }
 
-fn title(tx: Text, screen: &Screen, client: &str) -> String {
+/// The card's title on `screen`.
+pub(crate) fn title(tx: Text, screen: &Screen, client: &str) -> String {
     let fixed = match screen {
         Screen::SignUp => return t::sign_up_title(tx, client),
         Screen::SignedIn { .. } => return t::signed_in_title(tx, client),

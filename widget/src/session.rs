@@ -330,6 +330,10 @@ impl Session {
         self.screen.get()
     }
 
+    pub fn screen_untracked(self) -> Screen {
+        self.screen.get_untracked()
+    }
+
     /// What the live region says (tracked).
     pub fn announcement(self) -> String {
         self.announcement.get()

@@ -24,39 +24,67 @@ use crate::session::{Screen, Session};
 use crate::task::Tasks;
 use crate::text;
 
-/// The screen the session is on: the first screen from the main module, the others
-/// from their family's module ([`split`]).
+/// The card's title and the screen the session is on: the first screen from the main
+/// module, the others from their family's module ([`split`]). While a module is on its
+/// way the card shows its busy status, and the title comes with the screen.
 #[component]
-pub fn Current() -> impl IntoView {
+pub fn Current(
+    /// The client's name, for the title.
+    client: String,
+) -> impl IntoView {
+    use split::{Family, Shown};
     let session = expect_context::<Session>();
     let tx = session.text();
+    let loads = split::Loads::new();
     move || {
+        loads.track();
         let screen = session.screen();
-        match screen {
-            Screen::Identify => view! { <identify::Identify /> }.into_any(),
-            Screen::Redirecting { continue_to: None } => view! {
+        let family = match &screen {
+            Screen::Password { .. } => Some(Family::Password),
+            Screen::SignUp => Some(Family::SignUp),
+            Screen::SignedIn { .. } => Some(Family::SignedIn),
+            Screen::EmailCode { .. } => Some(Family::EmailCode),
+            Screen::Forgot { .. }
+            | Screen::CheckEmail { .. }
+            | Screen::Reset
+            | Screen::ResetDone => Some(Family::Recovery),
+            Screen::SecondFactor { .. }
+            | Screen::EnrolTotp { .. }
+            | Screen::RecoveryCodes { .. } => Some(Family::SecondFactor),
+            Screen::Identify | Screen::Redirecting { .. } => None,
+        };
+        let title = crate::app::title(tx, &screen, &client);
+        let body = match (family, screen) {
+            (Some(family), screen) => match split::lazily(session, family, screen, loads) {
+                Shown::Ready(view) => view,
+                Shown::Loading => {
+                    return view! { <p class="pc-muted" part="status">{tx.get(text::card::LOADING)}</p> }
+                        .into_any();
+                }
+                Shown::Failed => {
+                    let message = text::failure_message(tx, &Failure::Network);
+                    return view! { <p class="pc-error" part="error" role="alert">{message}</p> }.into_any();
+                }
+            },
+            (None, Screen::Redirecting { continue_to: None }) => view! {
                 <p class="pc-muted" part="status">{tx.get(text::signed_in::REDIRECTING)}</p>
             }
             .into_any(),
             // Told before the window leaves: the account's earlier credentials are gone.
-            Screen::Redirecting {
+            (None, Screen::Redirecting {
                 continue_to: Some(url),
-            } => view! {
+            }) => view! {
                 <p class="pc-hint pc-intro" part="hint">{tx.get(text::email::CREDENTIALS_REMOVED)}</p>
                 <a class="pc-button" part="button" href=url>{tx.get(text::email::SUBMIT)}</a>
             }
             .into_any(),
-            Screen::Password { .. } => split::lazily(screen, split::password),
-            Screen::SignUp => split::lazily(screen, split::sign_up),
-            Screen::SignedIn { .. } => split::lazily(screen, split::signed_in),
-            Screen::EmailCode { .. } => split::lazily(screen, split::email_code),
-            Screen::Forgot { .. } | Screen::CheckEmail { .. } | Screen::Reset | Screen::ResetDone => {
-                split::lazily(screen, split::recovery)
-            }
-            Screen::SecondFactor { .. } | Screen::EnrolTotp { .. } | Screen::RecoveryCodes { .. } => {
-                split::lazily(screen, split::second_factor)
-            }
+            (None, _) => view! { <identify::Identify /> }.into_any(),
+        };
+        view! {
+            <h2 id="pc-title" class="pc-title" part="title">{title}</h2>
+            {body}
         }
+        .into_any()
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
@@ -14,7 +15,6 @@ use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use super::{email_code, password, recovery, second_factor, sign_up, signed_in};
 use crate::api::Failure;
 use crate::session::{Screen, Session};
-use crate::text::{self, card as t};
 
 /// A screen's module could not be fetched (offline, or the bundle was replaced since the
 /// page loaded). Not kept: the next attempt fetches it again.
@@ -29,30 +29,110 @@ impl From<SplitLoaderError> for Unloaded {
 /// A screen's view, built once its module is loaded.
 type Loaded = Result<AnyView, Unloaded>;
 
-/// Shows `screen` from its family's module: the card's busy status ("Loading…") while
-/// the module is fetched (nothing when it already is), the network failure if it cannot be.
-pub fn lazily<F, Fut>(screen: Screen, load: F) -> AnyView
-where
-    F: Fn(Screen) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Loaded> + Send + 'static,
-{
-    let tx = expect_context::<Session>().text();
-    let busy = move || view! { <p class="pc-muted" part="status">{tx.get(t::LOADING)}</p> };
-    let shown = move || {
-        let loading = load(screen.clone());
-        Suspend::new(async move {
-            loading.await.unwrap_or_else(|Unloaded| {
-                let message = text::failure_message(tx, &Failure::Network);
-                view! { <p class="pc-error" part="error" role="alert">{message}</p> }.into_any()
-            })
-        })
-    };
-    view! { <Suspense fallback=busy>{shown}</Suspense> }.into_any()
+/// The families of screens, one module each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Password,
+    SignUp,
+    EmailCode,
+    Recovery,
+    SecondFactor,
+    SignedIn,
+}
+
+impl Family {
+    /// Loads the family's module (at once if it already is).
+    fn load(self) -> Pin<Box<dyn Future<Output = Result<(), SplitLoaderError>>>> {
+        match self {
+            Family::Password => Box::pin(preload_password()),
+            Family::SignUp => Box::pin(preload_sign_up()),
+            Family::EmailCode => Box::pin(preload_email_code()),
+            Family::Recovery => Box::pin(preload_recovery()),
+            Family::SecondFactor => Box::pin(preload_second_factor()),
+            Family::SignedIn => Box::pin(preload_signed_in()),
+        }
+    }
+
+    /// Builds `screen` with the family's module.
+    fn build(self, screen: Screen) -> Pin<Box<dyn Future<Output = Loaded>>> {
+        match self {
+            Family::Password => Box::pin(password(screen)),
+            Family::SignUp => Box::pin(sign_up(screen)),
+            Family::EmailCode => Box::pin(email_code(screen)),
+            Family::Recovery => Box::pin(recovery(screen)),
+            Family::SecondFactor => Box::pin(second_factor(screen)),
+            Family::SignedIn => Box::pin(signed_in(screen)),
+        }
+    }
+}
+
+/// What [`lazily`] has to show.
+pub enum Shown {
+    /// The screen, built now (in the caller's reactive owner, as any other view).
+    Ready(AnyView),
+    /// Its module is on its way: the card's busy status shows until `loaded` changes.
+    Loading,
+    /// Its module could not be fetched.
+    Failed,
+}
+
+/// How the modules the card waits on are doing, tracked by whoever shows screens.
+#[derive(Clone, Copy)]
+pub struct Loads {
+    /// Bumped when a module the card waited on arrived.
+    arrived: RwSignal<u32>,
+    /// A module the card waited on could not be fetched.
+    failed: RwSignal<bool>,
+}
+
+impl Loads {
+    pub fn new() -> Self {
+        Loads {
+            arrived: RwSignal::new(0),
+            failed: RwSignal::new(false),
+        }
+    }
+
+    /// Tracks both, so that the caller builds its screen again when either changes.
+    pub fn track(self) {
+        self.arrived.track();
+        self.failed.track();
+    }
+}
+
+/// Builds `screen` from `family`'s module if it is loaded, else starts loading it and,
+/// once it arrives (or cannot), changes `loads` while `screen` is still the one to show,
+/// so that the caller, which tracks `loads`, builds it then.
+pub fn lazily(session: Session, family: Family, screen: Screen, loads: Loads) -> Shown {
+    let mut waker = Context::from_waker(Waker::noop());
+    let mut load = family.load();
+    match load.as_mut().poll(&mut waker) {
+        Poll::Ready(Ok(())) => match family.build(screen).as_mut().poll(&mut waker) {
+            Poll::Ready(Ok(view)) => Shown::Ready(view),
+            // A loaded module builds at once; neither happens.
+            Poll::Ready(Err(Unloaded)) | Poll::Pending => Shown::Failed,
+        },
+        Poll::Ready(Err(_)) => Shown::Failed,
+        // Said once; reloading the page tries again.
+        Poll::Pending if loads.failed.get_untracked() => Shown::Failed,
+        Poll::Pending => {
+            leptos::task::spawn_local(async move {
+                let result = load.await;
+                if session.screen_untracked() != screen {
+                    return;
+                }
+                match result {
+                    Ok(()) => loads.arrived.update(|n| *n = n.wrapping_add(1)),
+                    Err(_) => loads.failed.set(true),
+                }
+            });
+            Shown::Loading
+        }
+    }
 }
 
 // Each function below is one split point: its module holds the screens it builds and
-// the code only they use. Components run untracked, so the views are built the same
-// whether the module was already loaded or not.
+// the code only they use. The views are built untracked, as components are.
 
 #[wasm_split(password, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_password))]
 pub fn password(screen: Screen) -> Loaded {
@@ -112,7 +192,9 @@ pub fn second_factor(screen: Screen) -> Loaded {
             <second_factor::SecondFactorStep email=email recovery=recovery methods=methods />
         }
         .into_any(),
-        Screen::EnrolTotp { email } => view! { <second_factor::EnrolTotp email=email /> }.into_any(),
+        Screen::EnrolTotp { email } => {
+            view! { <second_factor::EnrolTotp email=email /> }.into_any()
+        }
         Screen::RecoveryCodes { codes } => {
             view! { <second_factor::RecoveryCodes codes=codes /> }.into_any()
         }
@@ -123,7 +205,8 @@ pub fn second_factor(screen: Screen) -> Loaded {
 /// The signed-in area of an embedded widget: passkeys and two-step management.
 #[wasm_split(signed_in, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_signed_in))]
 pub fn signed_in(screen: Screen) -> Loaded {
-    Ok(untrack(|| match screen {
+    Ok(untrack(|| {
+        match screen {
         Screen::SignedIn {
             email,
             offer_passkey,
@@ -133,6 +216,7 @@ pub fn signed_in(screen: Screen) -> Loaded {
         }
         .into_any(),
         _ => ().into_any(),
+    }
     }))
 }
 
