@@ -7,8 +7,8 @@ use wasm_bindgen::JsValue;
 
 use crate::api::Failure;
 use crate::screens::Current;
-use crate::session::{Screen, Session};
-use crate::text::{self, card as t, Text};
+use crate::session::Session;
+use crate::text::{self, card as t};
 use crate::webauthn::Capabilities;
 
 /// How the widget should look: a preset the page asked for (beats the client's theme),
@@ -86,26 +86,4 @@ pub fn view(session: Session, look: Look) -> impl IntoView {
             <p class="pc-visually-hidden" part="announcement" role="status">{move || session.announcement()}</p>
         </section>
     }
-}
-
-/// The card's title on `screen`.
-pub(crate) fn title(tx: Text, screen: &Screen, client: &str) -> String {
-    let fixed = match screen {
-        Screen::SignUp => return t::sign_up_title(tx, client),
-        Screen::SignedIn { .. } => return t::signed_in_title(tx, client),
-        Screen::Identify
-        | Screen::Password { .. }
-        | Screen::Redirecting { .. }
-        | Screen::EmailCode { verify: false, .. }
-        | Screen::SecondFactor { .. }
-        | Screen::EnrolTotp { .. }
-        | Screen::RecoveryCodes { .. } => return t::sign_in_title(tx, client),
-        Screen::EmailCode { verify: true, .. } => tx.get(t::VERIFY_TITLE),
-        Screen::Forgot { account: false } => tx.get(t::FORGOT_TITLE),
-        Screen::Forgot { account: true } => tx.get(t::FIND_ACCOUNT_TITLE),
-        Screen::CheckEmail { .. } => tx.get(t::CHECK_EMAIL_TITLE),
-        Screen::Reset => tx.get(t::RESET_TITLE),
-        Screen::ResetDone => tx.get(t::RESET_DONE_TITLE),
-    };
-    fixed.to_string()
 }

@@ -22,7 +22,7 @@ use crate::api::Failure;
 use crate::fields::{BusyLink, Form, FormErrors, Message, TextField};
 use crate::session::{Screen, Session};
 use crate::task::Tasks;
-use crate::text;
+use crate::text::{self, card, Text};
 
 /// The card's title and the screen the session is on: the first screen from the main
 /// module, the others from their family's module ([`split`]). While a module is on its
@@ -53,12 +53,12 @@ pub fn Current(
             | Screen::RecoveryCodes { .. } => Some(Family::SecondFactor),
             Screen::Identify | Screen::Redirecting { .. } => None,
         };
-        let title = crate::app::title(tx, &screen, &client);
+        let title = title(tx, &screen, &client);
         let body = match (family, screen) {
             (Some(family), screen) => match split::lazily(session, family, screen, loads) {
                 Shown::Ready(view) => view,
                 Shown::Loading => {
-                    return view! { <p class="pc-muted" part="status">{tx.get(text::card::LOADING)}</p> }
+                    return view! { <p class="pc-muted" part="status">{tx.get(card::LOADING)}</p> }
                         .into_any();
                 }
                 Shown::Failed => {
@@ -220,4 +220,26 @@ fn CodeForm(
             />
         </Form>
     }
+}
+
+/// The card's title on `screen`.
+fn title(tx: Text, screen: &Screen, client: &str) -> String {
+    let fixed = match screen {
+        Screen::SignUp => return card::sign_up_title(tx, client),
+        Screen::SignedIn { .. } => return card::signed_in_title(tx, client),
+        Screen::Identify
+        | Screen::Password { .. }
+        | Screen::Redirecting { .. }
+        | Screen::EmailCode { verify: false, .. }
+        | Screen::SecondFactor { .. }
+        | Screen::EnrolTotp { .. }
+        | Screen::RecoveryCodes { .. } => return card::sign_in_title(tx, client),
+        Screen::EmailCode { verify: true, .. } => tx.get(card::VERIFY_TITLE),
+        Screen::Forgot { account: false } => tx.get(card::FORGOT_TITLE),
+        Screen::Forgot { account: true } => tx.get(card::FIND_ACCOUNT_TITLE),
+        Screen::CheckEmail { .. } => tx.get(card::CHECK_EMAIL_TITLE),
+        Screen::Reset => tx.get(card::RESET_TITLE),
+        Screen::ResetDone => tx.get(card::RESET_DONE_TITLE),
+    };
+    fixed.to_string()
 }
