@@ -282,16 +282,15 @@ function wasmByCrate(path) {
   return { rows, data, named: names.size };
 }
 
-function edgeByCrate() {
-  const path = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "wasm32-unknown-unknown/release/portcullis_edge.wasm");
+function byCrate(title, path, dataNote) {
   let result;
   try {
     result = wasmByCrate(path);
   } catch (error) {
-    console.log(`\nEdge worker wasm by crate: ${path} not readable (${error.message}); run scripts/build first`);
+    console.log(`\n${title}: ${path} not readable (${error.message}); run scripts/build first`);
     return;
   }
-  console.log(`\nEdge worker wasm by crate (code as cargo linked it, before wasm-opt; gzip of each crate's function bodies)`);
+  console.log(`\n${title} (code as cargo linked it, before wasm-opt; gzip of each crate's function bodies)`);
   const total = result.rows.reduce((a, r) => a + r.gzip, 0);
   for (const r of result.rows.slice(0, 18)) {
     console.log(`  ${r.crate.padEnd(30)} ${kb(r.raw).padStart(10)} ${kb(r.gzip).padStart(10)}  ${((100 * r.gzip) / total).toFixed(1).padStart(5)} %`);
@@ -300,8 +299,26 @@ function edgeByCrate() {
   const restGzip = rest.reduce((a, r) => a + r.gzip, 0);
   console.log(`  ${`${rest.length} other crates`.padEnd(30)} ${"".padStart(10)} ${kb(restGzip).padStart(10)}  ${((100 * restGzip) / total).toFixed(1).padStart(5)} %`);
   console.log(
-    `  ${"data segments".padEnd(30)} ${kb(result.data.length).padStart(10)} ${kb(gzipSync(result.data, { level: 9 }).length).padStart(10)}` +
-      "  (the password blocklist, email catalogues, tables)",
+    `  ${"data segments".padEnd(30)} ${kb(result.data.length).padStart(10)} ${kb(gzipSync(result.data, { level: 9 }).length).padStart(10)}  ${dataNote}`,
+  );
+}
+
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(ROOT, "target");
+
+function edgeByCrate() {
+  byCrate(
+    "Edge worker wasm by crate",
+    join(targetDir, "wasm32-unknown-unknown/release/portcullis_edge.wasm"),
+    "(the password blocklist, email catalogues, tables)",
+  );
+}
+
+/** The widget's main module as wasm-split-cli cut it (scripts/build-widget keeps it). */
+function widgetMainByCrate() {
+  byCrate(
+    "Widget main module by crate",
+    join(targetDir, "widget-split/split/portcullis-widget.wasm"),
+    "(the built-in English messages, theme presets, tables)",
   );
 }
 
@@ -884,6 +901,7 @@ async function hookFigures() {
 
 if (wants("sizes")) {
   sizeTables();
+  widgetMainByCrate();
   edgeByCrate();
   await firstPaint();
 }
