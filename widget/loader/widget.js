@@ -208,8 +208,18 @@ export async function mount(element, options) {
     container.lang = shown;
     container.dir = RIGHT_TO_LEFT.has(shown) ? "rtl" : "ltr";
     // The screens after the first load from their own modules: fetch them once the
-    // first screen shows and the browser is idle, so the next step needs no round trip.
-    element.addEventListener("portcullis:ready", () => whenIdle(() => glue.prefetch()), { once: true });
+    // first screen shows and the browser is idle, or at the person's first touch of the
+    // widget if that comes sooner, so that the next step needs no round trip of its own.
+    let prefetched = false;
+    const prefetch = () => {
+      if (prefetched) return;
+      prefetched = true;
+      glue.prefetch();
+    };
+    element.addEventListener("portcullis:ready", () => whenIdle(prefetch), { once: true });
+    for (const first of ["focusin", "pointerdown", "keydown"]) {
+      element.addEventListener(first, prefetch, { once: true });
+    }
     return glue.mount(container, element, {
       issuer: options.issuer ?? defaultIssuer,
       clientId: options.clientId,
