@@ -239,13 +239,7 @@ impl Call<'_, '_> {
         events::record_admin(
             self.ports,
             self.context,
-            AdminEventSpec::success(
-                event_type,
-                display_message,
-                &self.admin.client_id,
-                &self.admin.client_name,
-                target,
-            ),
+            AdminEventSpec::success(event_type, display_message, self.admin.actor(), target),
         )
         .await;
     }

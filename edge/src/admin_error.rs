@@ -22,6 +22,8 @@ pub enum AdminErrorCode {
     PayloadTooLarge,
     Unauthorized,
     InsufficientScope,
+    /// RFC 9470: an administrator must sign in again (fresh, with their second factor).
+    InsufficientUserAuthentication,
     ClientNotFound,
     /// Another client has this id.
     ClientExists,
@@ -81,6 +83,9 @@ impl Failure {
             Failure::TooLarge => AdminErrorCode::PayloadTooLarge,
             Failure::Refused(AdminRefusal::InsufficientScope(_)) => {
                 AdminErrorCode::InsufficientScope
+            }
+            Failure::Refused(AdminRefusal::InsufficientUserAuthentication) => {
+                AdminErrorCode::InsufficientUserAuthentication
             }
             Failure::Refused(AdminRefusal::Unavailable(_)) | Failure::Unavailable(_) => {
                 AdminErrorCode::ServerError

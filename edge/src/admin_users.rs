@@ -53,8 +53,7 @@ pub async fn lifecycle(
             AdminEventSpec::success(
                 action.event_type(),
                 action.display_message(),
-                &admin.client_id,
-                &admin.client_name,
+                admin.actor(),
                 vec![user_party(&after)],
             ),
         )

@@ -271,28 +271,41 @@ pub async fn record(ports: &Ports<'_>, context: &RequestContext, spec: EventSpec
     append(ports, spec.build(ports, context)).await;
 }
 
-/// An admin API call: the actor is the client that made it (a machine holding admin
-/// scopes, Okta's `PublicClientApp`), the target what it acted on.
+/// Who made an admin API call.
+#[derive(Debug, Clone, Copy)]
+pub enum AdminActor<'a> {
+    /// A machine holding admin scopes (Okta's `PublicClientApp`).
+    Client { id: &'a str, name: Option<&'a str> },
+    /// An administrator signed in to the console client `client_id` (Okta's `User`).
+    Person {
+        id: &'a str,
+        /// Empty when only the token's subject is known (a refused call).
+        email: &'a str,
+        name: Option<&'a str>,
+        client_id: &'a str,
+    },
+    /// The caller could not be identified.
+    Unknown,
+}
+
+/// An admin API call: the actor is the client or the administrator that made it, the
+/// target what it acted on.
 #[derive(Debug, Clone)]
 pub struct AdminEventSpec<'a> {
     pub event_type: &'static str,
     pub display_message: &'static str,
     pub success: bool,
     pub reason: Option<&'a str>,
-    /// The calling client's id; `None` when the caller could not be identified.
-    pub actor_client_id: Option<&'a str>,
-    /// The calling client's name, when it is known.
-    pub actor_name: Option<&'a str>,
+    pub actor: AdminActor<'a>,
     pub target: Vec<Party>,
 }
 
 impl<'a> AdminEventSpec<'a> {
-    /// A successful admin call by the client `actor_id` named `actor_name`.
+    /// A successful admin call by `actor`.
     pub fn success(
         event_type: &'static str,
         display_message: &'static str,
-        actor_id: &'a str,
-        actor_name: &'a str,
+        actor: AdminActor<'a>,
         target: Vec<Party>,
     ) -> AdminEventSpec<'a> {
         AdminEventSpec {
@@ -300,8 +313,7 @@ impl<'a> AdminEventSpec<'a> {
             display_message,
             success: true,
             reason: None,
-            actor_client_id: Some(actor_id),
-            actor_name: Some(actor_name),
+            actor,
             target,
         }
     }
@@ -309,28 +321,42 @@ impl<'a> AdminEventSpec<'a> {
 
 /// Appends an admin API call's event (see [`AdminEventSpec`]).
 pub async fn record_admin(ports: &Ports<'_>, context: &RequestContext, spec: AdminEventSpec<'_>) {
+    let (client_id, person) = match spec.actor {
+        AdminActor::Client { id, .. } => (Some(id), None),
+        AdminActor::Person {
+            id,
+            email,
+            name,
+            client_id,
+        } => (Some(client_id), Some((id, email, name))),
+        AdminActor::Unknown => (None, None),
+    };
     let mut event = EventSpec {
         event_type: spec.event_type,
         display_message: spec.display_message,
         success: spec.success,
         reason: spec.reason,
-        actor_id: None,
-        actor_email: None,
-        actor_name: None,
-        client_id: spec.actor_client_id,
+        actor_id: person.map(|(id, _, _)| id),
+        actor_email: person.and_then(|(_, email, _)| (!email.is_empty()).then_some(email)),
+        actor_name: person.and_then(|(_, _, name)| name),
+        client_id,
     }
     .build(ports, context);
-    event.actor = Party {
-        id: spec.actor_client_id.unwrap_or("unknown").to_string(),
-        kind: "PublicClientApp".into(),
-        alternate_id: None,
-        display_name: Some(
-            spec.actor_name
-                .or(spec.actor_client_id)
-                .unwrap_or("Unknown")
-                .to_string(),
-        ),
-    };
+    if let AdminActor::Client { id, name } = spec.actor {
+        event.actor = Party {
+            id: id.to_string(),
+            kind: "PublicClientApp".into(),
+            alternate_id: None,
+            display_name: Some(name.unwrap_or(id).to_string()),
+        };
+    } else if let AdminActor::Unknown = spec.actor {
+        event.actor = Party {
+            id: "unknown".into(),
+            kind: "PublicClientApp".into(),
+            alternate_id: None,
+            display_name: Some("Unknown".into()),
+        };
+    }
     event.target = spec.target;
     append(ports, event).await;
 }

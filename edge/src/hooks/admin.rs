@@ -82,6 +82,9 @@ impl HookError {
                 "unauthorized"
             }
             HookError::Refused(AdminRefusal::InsufficientScope(_)) => "insufficient_scope",
+            HookError::Refused(AdminRefusal::InsufficientUserAuthentication) => {
+                "insufficient_user_authentication"
+            }
             HookError::Refused(AdminRefusal::Unavailable(_)) | HookError::Unavailable(_) => {
                 "server_error"
             }
@@ -779,8 +782,7 @@ async fn record(
             display_message: outcome.message,
             success: failure.is_none(),
             reason,
-            actor_client_id: Some(&admin.client_id),
-            actor_name: Some(&admin.client_name),
+            actor: admin.actor(),
             target: outcome.target,
         },
     )

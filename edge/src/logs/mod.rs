@@ -96,8 +96,7 @@ pub async fn handle(ports: &Ports<'_>, request: &Request, context: &RequestConte
         AdminEventSpec::success(
             types::ADMIN_READ,
             "An admin read the System Log",
-            &admin.client_id,
-            &admin.client_name,
+            admin.actor(),
             Vec::new(),
         ),
     )

@@ -274,13 +274,7 @@ impl Call<'_> {
         events::record_admin(
             self.ports,
             self.context,
-            AdminEventSpec::success(
-                event_type,
-                message,
-                &self.admin.client_id,
-                &self.admin.client_name,
-                target,
-            ),
+            AdminEventSpec::success(event_type, message, self.admin.actor(), target),
         )
         .await;
     }
