@@ -2,15 +2,17 @@
 // CLDR plural categories, nothing left empty. The native tests of the widget and the edge
 // check the same and more; this is the quick check while translating.
 //
-//   node scripts/check-locales.mjs [--edge] [tag …]   (all catalogues without tags)
+//   node scripts/check-locales.mjs [--edge | --console] [tag …]   (all catalogues without tags)
 //
-// widget/locales/ by default; --edge checks the edge's (emails and pages), edge/locales/.
+// widget/locales/ by default; --edge checks the edge's (emails and pages), edge/locales/;
+// --console the admin console's, www/admin/console/locales/.
 
 import { readdirSync, readFileSync } from "node:fs";
 
-const edge = process.argv.includes("--edge");
-const dir = new URL(edge ? "../edge/locales/" : "../widget/locales/", import.meta.url);
-const wantedTags = process.argv.slice(2).filter((arg) => arg !== "--edge");
+const FLAGS = { "--edge": "../edge/locales/", "--console": "../www/admin/console/locales/" };
+const flag = process.argv.find((arg) => arg in FLAGS);
+const dir = new URL(FLAGS[flag] ?? "../widget/locales/", import.meta.url);
+const wantedTags = process.argv.slice(2).filter((arg) => !(arg in FLAGS));
 const read = (tag) => JSON.parse(readFileSync(new URL(`${tag}.json`, dir), "utf8"));
 const args = (text) => new Set([...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]));
 const same = (a, b) => a.size === b.size && [...a].every((x) => b.has(x));
