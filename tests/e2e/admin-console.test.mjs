@@ -4,10 +4,15 @@
 // a removed administrator get 403 with nothing changed; every call an administrator makes
 // is in the System Log with them as its actor. (A sign-in older than 15 minutes is
 // refused too: the native tests move the clock, rfc9470_console_admin_*.)
+// Then the console at /admin/ in Chromium, by keyboard: an administrator finds a person by
+// email, suspends them (their next refresh fails), reactivates them and sees the events;
+// a customer who signs in there sees a refusal and no data; axe finds nothing on any view.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { startEdge } from "./harness.mjs";
+import { launchBrowser, ROOT, startEdge } from "./harness.mjs";
 import {
   assertNoServerErrors,
   basic,
@@ -21,6 +26,11 @@ import {
 
 const CONSOLE = "portcullis-console";
 const SCIM = "application/scim+json";
+const AXE = readFileSync(join(ROOT, "node_modules/axe-core/axe.min.js"), "utf8");
+// Every WCAG 2.x success criterion axe can check, at levels A and AA, and best practices.
+const AXE_OPTIONS = {
+  runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+};
 
 /** Calls `read` until `ok` holds of its answer (at most 30 s): events reach D1 through a queue. */
 async function eventually(read, ok) {
@@ -34,6 +44,7 @@ async function eventually(read, ok) {
 
 describe("admin console: administrators sign in as people", () => {
   let edge;
+  let browser;
   let ops;
   let opsSecret;
 
@@ -54,8 +65,10 @@ describe("admin console: administrators sign in as people", () => {
       },
     });
     ops = await clientToken("ops", opsSecret);
+    browser = await launchBrowser();
   });
   after(async () => {
+    await browser?.close();
     await edge?.dispose();
     assertNoServerErrors();
   });
@@ -229,5 +242,120 @@ describe("admin console: administrators sign in as people", () => {
     assert.equal((await call("GET", "/api/v1/logs", admin.tokens.access_token)).status, 200);
     const suspend = await call("POST", `/admin/v1/users/${admin.id}/lifecycle/suspend`, admin.tokens.access_token);
     assert.deepEqual([suspend.status, suspend.body.code], [403, "insufficient_scope"]);
+  });
+  // --- the console in Chromium ---------------------------------------------------------
+
+  /** Puts `id` in portcullis-admins (made by an earlier test, or here). */
+  async function joinAdmins(id) {
+    const filter = encodeURIComponent('displayName eq "portcullis-admins"');
+    const found = await call("GET", `/scim/v2/Groups?filter=${filter}`, ops);
+    const group = found.body.Resources?.[0];
+    if (!group) return makeGroup("portcullis-admins", [id]);
+    const added = await call("PATCH", `/scim/v2/Groups/${group.id}`, ops, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "add", path: "members", value: [{ value: id }] }],
+    });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+  }
+
+  /** The console in a fresh tab, signed in as `who` through the widget. */
+  async function openConsole(who) {
+    const page = await browser.newPage();
+    page.problems = [];
+    page.on("pageerror", (e) => page.problems.push(e.message));
+    await page.addInitScript(AXE);
+    await page.goto(`${edge.origin}/admin/`);
+    await page.getByLabel("Email", { exact: true }).fill(who.email);
+    await page.getByLabel("Email", { exact: true }).press("Enter");
+    await page.getByLabel("Password", { exact: true }).fill(who.password);
+    await page.getByLabel("Password", { exact: true }).press("Enter");
+    return page;
+  }
+
+  /** axe's findings on the whole page (the widget's shadow root included); "needs review" counts. */
+  async function axe(page, view) {
+    const found = await page.evaluate(async (options) => {
+      const { violations, incomplete } = await window.axe.run(document, options);
+      return [...violations, ...incomplete].map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" >> ")).join(", ")}`);
+    }, AXE_OPTIONS);
+    assert.deepEqual(found, [], `axe on ${view}`);
+  }
+
+  /** The text of the focused element. */
+  const focusedText = (page) => page.evaluate(() => document.activeElement?.textContent.trim());
+
+  test("in Chromium an administrator finds a person, suspends and reactivates them by keyboard, and sees the events", async () => {
+    const customer = await person("demo");
+    const admin = await person();
+    await joinAdmins(admin.id);
+    const page = await openConsole(admin);
+    await page.getByRole("button", { name: "Users" }).waitFor();
+    await axe(page, "users");
+
+    const search = page.getByLabel("Email address");
+    await search.fill(customer.email);
+    await search.press("Enter");
+    const result = page.getByRole("button", { name: `${customer.email} · Active` });
+    await result.press("Enter");
+    const heading = page.getByRole("heading", { name: customer.email });
+    await heading.waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === "detail-title");
+    await axe(page, "user detail");
+
+    await page.getByRole("button", { name: "Suspend", exact: true }).press("Enter");
+    await page.waitForFunction(() => document.activeElement?.textContent.trim() === "Confirm");
+    assert.equal(await focusedText(page), "Confirm");
+    await page.getByText(`Suspend ${customer.email}?`).waitFor();
+    await axe(page, "confirmation");
+    await page.keyboard.press("Enter");
+    await page.locator("#detail-status", { hasText: "Suspended" }).waitFor();
+    const refused = await refresh(customer.tokens, "demo");
+    assert.deepEqual([refused.status, refused.body.error], [400, "invalid_grant"]);
+
+    await page.getByRole("button", { name: "Reactivate", exact: true }).press("Enter");
+    await page.waitForFunction(() => document.activeElement?.textContent.trim() === "Confirm");
+    await page.keyboard.press("Enter");
+    await page.locator("#detail-status", { hasText: "Active" }).waitFor();
+    const back = await call("GET", `/scim/v2/Users/${customer.id}`, ops);
+    assert.equal(back.body.active, true);
+
+    // The person's events (they reach the log through a queue): refresh until both show.
+    const table = page.locator(".detail .events");
+    for (let i = 0; i < 30; i++) {
+      const text = await table.textContent();
+      if (text.includes("user.lifecycle.suspend") && text.includes("user.lifecycle.unsuspend")) break;
+      await page.locator(".detail").getByRole("button", { name: "Refresh" }).press("Enter");
+      await page.waitForTimeout(500);
+    }
+    const rows = await table.textContent();
+    assert.match(rows, /user\.lifecycle\.suspend/);
+    assert.match(rows, /user\.lifecycle\.unsuspend/);
+    assert.ok(rows.includes(admin.email), "the administrator is the actor");
+    await axe(page, "user detail with events");
+
+    // The System Log, filtered by type.
+    await page.getByRole("button", { name: "System Log" }).press("Enter");
+    await page.getByLabel("Event type").fill("user.lifecycle.unsuspend");
+    await page.getByLabel("Outcome").selectOption("SUCCESS");
+    await page.getByLabel("Event type").press("Enter");
+    await page.locator("tbody tr", { hasText: "user.lifecycle.unsuspend" }).first().waitFor();
+    const types = await page.locator("tbody tr td:nth-child(2)").allTextContents();
+    assert.ok(types.length > 0 && types.every((t) => t === "user.lifecycle.unsuspend"), types.join());
+    await axe(page, "system log");
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("in Chromium a customer who signs in on the console sees a refusal and no data", async () => {
+    const customer = await person();
+    const page = await openConsole(customer);
+    const refusal = page.getByRole("alert").filter({ hasText: "This account is not an administrator" });
+    await refusal.waitFor();
+    assert.equal(await page.getByRole("button", { name: "Users" }).count(), 0);
+    assert.equal(await page.locator("table").count(), 0);
+    assert.equal(await page.getByLabel("Email address").count(), 0);
+    await axe(page, "refusal");
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
   });
 });

@@ -21,11 +21,7 @@ pub enum Failure {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(pub String);
 
-async fn fetch(
-    method: &str,
-    path: &str,
-    token: Option<&Token>,
-) -> Result<(u16, String), JsValue> {
+async fn fetch(method: &str, path: &str, token: Option<&Token>) -> Result<(u16, String), JsValue> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new()?;

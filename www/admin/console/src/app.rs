@@ -87,7 +87,9 @@ pub fn App(
             });
         });
     });
-    on_widget_event("portcullis:signed-out", move |_| state.set(State::SignedOut));
+    on_widget_event("portcullis:signed-out", move |_| {
+        state.set(State::SignedOut)
+    });
 
     let signed_in = move || !matches!(state.get(), State::SignedOut);
     let body = move || match state.get() {

@@ -46,7 +46,11 @@ impl Text {
             }
         };
         Text {
-            lang: if std::ptr::eq(messages, english) { "en" } else { lang },
+            lang: if std::ptr::eq(messages, english) {
+                "en"
+            } else {
+                lang
+            },
             messages,
             english,
         }

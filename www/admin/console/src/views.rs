@@ -158,13 +158,15 @@ fn Detail(
             }
         }
     });
-    Effect::new(move |_| {
-        if asking.get().is_some() {
-            if let Some(b) = confirm.get() {
+    let ask = move |change: Change| {
+        asking.set(Some(change));
+        // After the step is shown (a hidden button takes no focus).
+        request_animation_frame(move || {
+            if let Some(b) = confirm.get_untracked() {
                 let _ = b.focus();
             }
-        }
-    });
+        });
+    };
     let apply = move |change: Change| {
         asking.set(None);
         let path = format!(
@@ -202,7 +204,7 @@ fn Detail(
                         <dt>{text.get("field-created")}</dt><dd>{p.created.clone()}</dd>
                         <dt>{text.get("field-id")}</dt><dd>{p.id.clone()}</dd>
                     </dl>
-                    <button type="button" on:click=move |_| asking.set(Some(change))>{label}</button>
+                    <button type="button" on:click=move |_| ask(change)>{label}</button>
                     <div class="confirm" role="group" aria-labelledby="confirm-question" hidden=move || asking.get().is_none()>
                         <p id="confirm-question">{question}</p>
                         <button type="button" node_ref=confirm on:click=move |_| if let Some(c) = asking.get() { apply(c) }>
@@ -250,7 +252,11 @@ fn Events(
         leptos::task::spawn_local(async move {
             match api::call("GET", &path, &token).await {
                 Ok(Value::Array(events)) => {
-                    status.set(if events.is_empty() { text.get("no-events") } else { "" });
+                    status.set(if events.is_empty() {
+                        text.get("no-events")
+                    } else {
+                        ""
+                    });
                     rows.set(events);
                 }
                 Ok(_) => status.set(text.get("failed")),
@@ -264,28 +270,31 @@ fn Events(
         <div class="events">
             <button type="button" on:click=move |_| load()>{text.get("refresh")}</button>
             <p role="status">{move || status.get()}</p>
-            <table>
-                <caption>{title}</caption>
-                <thead><tr>
-                    <th scope="col">{text.get("col-time")}</th>
-                    <th scope="col">{text.get("col-event")}</th>
-                    <th scope="col">{text.get("col-outcome")}</th>
-                    <th scope="col">{text.get("col-actor")}</th>
-                </tr></thead>
-                <tbody>
-                    {move || rows.get().iter().map(|e| {
-                        let actor = e["actor"]["alternateId"].as_str()
-                            .or(e["actor"]["displayName"].as_str())
-                            .unwrap_or_default().to_string();
-                        view! { <tr>
-                            <td>{cell(&e["published"])}</td>
-                            <td>{cell(&e["eventType"])}</td>
-                            <td>{cell(&e["outcome"]["result"])}</td>
-                            <td>{actor}</td>
-                        </tr> }
-                    }).collect_view()}
-                </tbody>
-            </table>
+            // No table without rows: a table of headers only describes nothing.
+            {move || (!rows.with(Vec::is_empty)).then(|| view! {
+                <table>
+                    <caption>{title}</caption>
+                    <thead><tr>
+                        <th scope="col">{text.get("col-time")}</th>
+                        <th scope="col">{text.get("col-event")}</th>
+                        <th scope="col">{text.get("col-outcome")}</th>
+                        <th scope="col">{text.get("col-actor")}</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.get().iter().map(|e| {
+                            let actor = e["actor"]["alternateId"].as_str()
+                                .or(e["actor"]["displayName"].as_str())
+                                .unwrap_or_default().to_string();
+                            view! { <tr>
+                                <td>{cell(&e["published"])}</td>
+                                <td>{cell(&e["eventType"])}</td>
+                                <td>{cell(&e["outcome"]["result"])}</td>
+                                <td>{actor}</td>
+                            </tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
         </div>
     }
 }
