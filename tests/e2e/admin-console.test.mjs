@@ -19,6 +19,7 @@ import {
   clientsCli,
   createUser,
   decodeJws,
+  eventually,
   pkce,
   postForm,
   recordingFetch,
@@ -32,15 +33,6 @@ const AXE_OPTIONS = {
   runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
 };
 
-/** Calls `read` until `ok` holds of its answer (at most 30 s): events reach D1 through a queue. */
-async function eventually(read, ok) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const answer = await read();
-    if (ok(answer) || Date.now() > deadline) return answer;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 describe("admin console: administrators sign in as people", () => {
   let edge;
@@ -50,13 +42,9 @@ describe("admin console: administrators sign in as people", () => {
 
   before(async () => {
     edge = await startEdge({
-      setup: ({ stateDir, origin }) => {
-        clientsCli(stateDir, [
-          "add", "--id", CONSOLE, "--name", "Admin console",
-          "--redirect-uri", `${origin}/admin/`, "--origin", origin,
-          "--scope", "openid email profile offline_access", "--mfa", "optional",
-        ]);
-        // The operator's machine client, which creates the administrators group.
+      // The operator's machine client, which registers the console and makes the
+      // administrators group.
+      setup: ({ stateDir }) => {
         opsSecret = clientsCli(stateDir, [
           "add", "--id", "ops", "--name", "Operations", "--type", "confidential",
           "--grant-type", "client_credentials",
@@ -65,6 +53,12 @@ describe("admin console: administrators sign in as people", () => {
       },
     });
     ops = await clientToken("ops", opsSecret);
+    const registered = await call("POST", "/admin/v1/clients", ops, {
+      id: CONSOLE, name: "Admin console", redirect_uris: [`${edge.origin}/admin/`],
+      allowed_origins: [edge.origin], allowed_scopes: ["openid", "email", "profile", "offline_access"],
+      mfa: "optional",
+    });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
     browser = await launchBrowser();
   });
   after(async () => {

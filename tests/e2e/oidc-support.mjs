@@ -395,6 +395,19 @@ export async function redeemFlow(edge, outcome, verifier) {
   return response.body;
 }
 
+/**
+ * Calls `read` until `ok` holds of its answer (at most 30 s): System Log events reach D1
+ * through the events queue, a moment after the response.
+ */
+export async function eventually(read, ok) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const answer = await read();
+    if (ok(answer) || Date.now() > deadline) return answer;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** RFC 6749 §5.2: the error shape of the token endpoint (`codes`, `status`: one or a list). */
 export function assertTokenError(response, codes, status = 400) {
   const expected = [codes].flat();

@@ -10,23 +10,12 @@ import { after, before, describe, test } from "node:test";
 
 import { ROOT, startEdge, toolEnv } from "./harness.mjs";
 
-/**
- * Calls `read` until `ok` holds of its answer (at most 30 s): System Log events reach D1
- * through the events queue, a moment after the response.
- */
-async function eventually(read, ok) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const answer = await read();
-    if (ok(answer) || Date.now() > deadline) return answer;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 import {
   assertNoServerErrors,
   basic,
   clientsCli,
   createUser,
+  eventually,
   pkce,
   postForm,
   random,

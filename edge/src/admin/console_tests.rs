@@ -60,6 +60,20 @@ fn redeem(t: &TestPorts, client_id: &str, outcome: &Value) -> Value {
     json(&response)
 }
 
+/// Refreshes `tokens` (RFC 6749 §6) as the public client `client_id`.
+fn refresh_at(t: &TestPorts, client_id: &str, tokens: &Value) -> Response {
+    post_form(
+        t,
+        "/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", client_id),
+        ],
+        &[],
+    )
+}
+
 /// Signs `email` up through `client_id`; their id and tokens.
 fn sign_up(t: &TestPorts, client_id: &str, email: &str) -> (String, Value) {
     let flow = start(t, client_id, "openid email offline_access");
@@ -183,12 +197,7 @@ fn every_admin_route(victim: &str) -> Vec<(Method, String, String)> {
 /// What an attacker could have changed: users, groups, clients, hooks, the victim.
 fn world(t: &TestPorts, victim: &str) -> String {
     let ports = t.ports();
-    let users = pollster::block_on(ports.directory.search(&crate::ports::UserQuery {
-        filter: None,
-        offset: 0,
-        limit: 1000,
-    }))
-    .unwrap();
+    let users = crate::scim::tests::users_in_store(t);
     let groups = pollster::block_on(ports.groups.list(None, 0, 100)).unwrap();
     let clients = pollster::block_on(ports.clients.list()).unwrap();
     let hooks = pollster::block_on(ports.hooks.list(None, 100)).unwrap();
@@ -217,19 +226,7 @@ fn console_admin_a_customers_console_token_is_refused_on_every_admin_route_with_
         );
     }
     assert_eq!(world(&t, &victim), before);
-    let refresh = post_form(
-        &t,
-        "/token",
-        &[
-            ("grant_type", "refresh_token"),
-            (
-                "refresh_token",
-                victim_tokens["refresh_token"].as_str().unwrap(),
-            ),
-            ("client_id", "demo"),
-        ],
-        &[],
-    );
+    let refresh = refresh_at(&t, "demo", &victim_tokens);
     assert_eq!(refresh.status, 200, "the victim's sessions are untouched");
     let denied: Vec<_> = t
         .events
@@ -371,16 +368,7 @@ fn rfc9470_console_admin_a_sign_in_older_than_15_minutes_is_refused_even_after_a
         )
     );
     // A refreshed token keeps the sign-in's auth_time: still stale.
-    let refreshed = post_form(
-        &t,
-        "/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-            ("client_id", CONSOLE_CLIENT_ID),
-        ],
-        &[],
-    );
+    let refreshed = refresh_at(&t, CONSOLE_CLIENT_ID, &tokens);
     assert_eq!(refreshed.status, 200);
     let again = json(&refreshed)["access_token"]
         .as_str()

@@ -84,7 +84,7 @@ fn assert_scim_error(response: &Response, status: u16, scim_type: Option<&str>) 
     assert_eq!(body["scimType"].as_str(), scim_type, "{body}");
 }
 
-fn users_in_store(t: &TestPorts) -> u64 {
+pub(crate) fn users_in_store(t: &TestPorts) -> u64 {
     let page = pollster::block_on(t.ports().directory.search(&crate::ports::UserQuery {
         filter: None,
         offset: 0,

@@ -121,7 +121,7 @@ pub fn App(
         .into_any(),
     };
     view! {
-        <div class="console" lang=text.lang() dir=text.dir()>
+        <div class="pc-root console" lang=text.lang() dir=text.dir()>
             <header>
                 <h1>{text.get("title")}</h1>
                 <button type="button" hidden=move || !signed_in() on:click=move |_| sign_out_widget()>
