@@ -228,14 +228,7 @@ fn console_admin_a_customers_console_token_is_refused_on_every_admin_route_with_
     assert_eq!(world(&t, &victim), before);
     let refresh = refresh_at(&t, "demo", &victim_tokens);
     assert_eq!(refresh.status, 200, "the victim's sessions are untouched");
-    let denied: Vec<_> = t
-        .events
-        .events
-        .borrow()
-        .iter()
-        .filter(|e| e.event_type == crate::events::types::ADMIN_DENIED)
-        .map(|e| (e.actor.id.clone(), e.actor.kind.clone()))
-        .collect();
+    let denied = crate::scim::tests::denied_actors(&t);
     assert_eq!(denied.len(), every_admin_route(&victim).len());
     assert!(denied
         .iter()

@@ -40,6 +40,17 @@ pub(crate) fn admin_token(t: &TestPorts, id: &str, scopes: &str) -> String {
         .to_string()
 }
 
+/// The actors (id, type) of the refused admin calls in the System Log, oldest first.
+pub(crate) fn denied_actors(t: &TestPorts) -> Vec<(String, String)> {
+    t.events
+        .events
+        .borrow()
+        .iter()
+        .filter(|e| e.event_type == crate::events::types::ADMIN_DENIED)
+        .map(|e| (e.actor.id.clone(), e.actor.kind.clone()))
+        .collect()
+}
+
 fn scim(t: &TestPorts, method: Method, target: &str, token: &str, body: Option<Value>) -> Response {
     scim_with(t, method, target, token, body, &[])
 }
@@ -153,14 +164,7 @@ fn rfc6750_3_1_admin_routes_refuse_missing_tokens_wrong_scopes_and_people_with_n
     let people = scim(&t, Method::Get, "/scim/v2/Users", &person, None);
     assert_scim_error(&people, 403, None);
 
-    let denied: Vec<_> = t
-        .events
-        .events
-        .borrow()
-        .iter()
-        .filter(|e| e.event_type == crate::events::types::ADMIN_DENIED)
-        .map(|e| (e.actor.id.clone(), e.actor.kind.clone()))
-        .collect();
+    let denied = denied_actors(&t);
     assert!(
         denied.contains(&("reader".into(), "PublicClientApp".into())),
         "{denied:?}"
