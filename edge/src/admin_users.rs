@@ -1,4 +1,6 @@
-//! The admin API's actions on a person's account, in Okta's shape:
+//! The admin API's view of a person (`GET /admin/v1/users/{id}`: profile, status,
+//! factors, passkeys, sessions, grants and groups, with `admin.users.read`) and its
+//! actions on their account, in Okta's shape:
 //! `POST /admin/v1/users/{id}/lifecycle/{action}` with the actions of
 //! [`crate::lifecycle::Action`] (`suspend`, `unsuspend`, `unlock`, `reset_password`,
 //! `reset_factors`, `revoke_sessions`, `delete`).
@@ -20,7 +22,76 @@ use crate::http::{Request, Response};
 use crate::lifecycle::{self, Action};
 use crate::ports::Ports;
 use crate::scim::user_party;
+use crate::time::rfc3339 as when;
 use crate::users::{User, UserStatus};
+
+/// `GET /admin/v1/users/{id}`: what an administrator needs to see of a person. Never a
+/// secret: no password hash, factor secret, passkey key or session id.
+pub async fn read(
+    ports: &Ports<'_>,
+    request: &Request,
+    id: &str,
+    context: &RequestContext,
+) -> Response {
+    let result = async {
+        let admin =
+            admin_error::authenticate(ports, request, AdminScope::UsersRead, context).await?;
+        let user = ports
+            .users
+            .find_by_id(id)
+            .await?
+            .filter(|u| u.status != UserStatus::Deprovisioned)
+            .ok_or(Failure::UserNotFound)?;
+        let now = ports.clock.now();
+        let apps = ports.factors.totp_for(id).await?;
+        let codes = ports.factors.recovery_codes_left(id).await?;
+        let passkeys = ports.credentials.for_user(id).await?;
+        let sessions = ports.sessions.for_user(id, now).await?;
+        let grants = ports.grant_index.for_person(id, now).await?;
+        let groups = ports.groups.names_for(id).await?;
+        events::record_admin(
+            ports,
+            context,
+            AdminEventSpec::success(
+                events::types::ADMIN_READ,
+                "An admin read a user",
+                admin.actor(),
+                vec![user_party(&user)],
+            ),
+        )
+        .await;
+        Ok(Response::json(
+            200,
+            &json!({
+                "id": user.id,
+                "email": user.email,
+                "email_verified": user.email_verified,
+                "name": user.name,
+                "status": status_name(&user),
+                "created": when(user.created_at),
+                "last_sign_in": user.last_login_at.map(when),
+                "factors": {
+                    "authenticator_apps": apps.iter().map(|a| json!({
+                        "id": a.id, "name": a.name, "created": when(a.created_at),
+                        "last_used": a.last_used_at.map(when),
+                    })).collect::<Vec<_>>(),
+                    "recovery_codes_left": codes,
+                },
+                "passkeys": passkeys.iter().map(|p| json!({
+                    "name": p.name, "created": when(p.created_at),
+                    "last_used": p.last_used_at.map(when),
+                })).collect::<Vec<_>>(),
+                "sessions": sessions.iter().map(|s| json!({
+                    "signed_in": when(s.auth_time), "expires": when(s.expires_at),
+                    "amr": s.amr,
+                })).collect::<Vec<_>>(),
+                "grants": grants.len(),
+                "groups": groups,
+            }),
+        ))
+    };
+    admin_error::respond(ports, request, result.await)
+}
 
 /// `POST /admin/v1/users/{id}/lifecycle/{action}`.
 pub async fn lifecycle(

@@ -92,6 +92,9 @@ pub enum Route<'a> {
     AdminClient(&'a str),
     /// A confidential client's secret (a new one, shown once).
     AdminClientSecret(&'a str),
+    /// One person as an administrator sees them: profile, status, factors, passkeys,
+    /// sessions, grants and groups.
+    AdminUser(&'a str),
     /// An action on a person's account (Okta's `/lifecycle/{action}`): the user's id
     /// and the action's name.
     AdminUserLifecycle(&'a str, &'a str),
@@ -185,6 +188,7 @@ impl<'a> Route<'a> {
             ["admin", "v1", "clients"] => Route::AdminClients,
             ["admin", "v1", "clients", id] => Route::AdminClient(id),
             ["admin", "v1", "clients", id, "secret"] => Route::AdminClientSecret(id),
+            ["admin", "v1", "users", id] => Route::AdminUser(id),
             ["admin", "v1", "users", id, "lifecycle", action] => {
                 Route::AdminUserLifecycle(id, action)
             }
@@ -280,6 +284,7 @@ impl<'a> Route<'a> {
             Route::AdminClients => "/admin/v1/clients".to_string(),
             Route::AdminClient(id) => format!("/admin/v1/clients/{}", segment(id)),
             Route::AdminClientSecret(id) => format!("/admin/v1/clients/{}/secret", segment(id)),
+            Route::AdminUser(id) => format!("/admin/v1/users/{}", segment(id)),
             Route::AdminUserLifecycle(id, action) => format!(
                 "/admin/v1/users/{}/lifecycle/{}",
                 segment(id),
@@ -416,6 +421,7 @@ mod tests {
             Route::AdminClients,
             Route::AdminClient(id),
             Route::AdminClientSecret(id),
+            Route::AdminUser(id),
             Route::AdminUserLifecycle(id, id),
             Route::AdminHooks,
             Route::AdminHook(id),
@@ -453,6 +459,7 @@ mod tests {
                 Route::MyConsentReceipt(_) => Route::MyConsentReceipt(&encoded),
                 Route::AdminClient(_) => Route::AdminClient(&encoded),
                 Route::AdminClientSecret(_) => Route::AdminClientSecret(&encoded),
+                Route::AdminUser(_) => Route::AdminUser(&encoded),
                 Route::AdminUserLifecycle(..) => Route::AdminUserLifecycle(&encoded, &encoded),
                 Route::FlowFederation(..) => Route::FlowFederation(&encoded, &encoded),
                 Route::FlowFederated(_) => Route::FlowFederated(&encoded),

@@ -154,6 +154,7 @@ describe("admin console: administrators sign in as people", () => {
       ["GET", "/admin/v1/hooks"],
       ["POST", "/admin/v1/hooks", { name: "h", url: "https://evil.example/hook", events: ["user.session.start"] }],
       ["GET", "/admin/v1/inline-hooks"],
+      ["GET", `/admin/v1/users/${victim}`],
       ...lifecycle.map((action) => ["POST", `/admin/v1/users/${victim}/lifecycle/${action}`]),
     ];
   }
@@ -280,6 +281,7 @@ describe("admin console: administrators sign in as people", () => {
 
   test("in Chromium an administrator finds a person, suspends and reactivates them by keyboard, and sees the events", async () => {
     const customer = await person("demo");
+    await makeGroup("shop-buyers", [customer.id]);
     const admin = await person();
     await joinAdmins(admin.id);
     const page = await openConsole(admin);
@@ -294,6 +296,8 @@ describe("admin console: administrators sign in as people", () => {
     const heading = page.getByRole("heading", { name: customer.email });
     await heading.waitFor();
     await page.waitForFunction(() => document.activeElement?.id === "detail-title");
+    // The detail comes from GET /admin/v1/users/{id}: groups, grants, factors, sessions.
+    assert.equal(await page.locator("#detail-groups").textContent(), "shop-buyers");
     await axe(page, "user detail");
 
     await page.getByRole("button", { name: "Suspend", exact: true }).press("Enter");

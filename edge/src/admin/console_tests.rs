@@ -183,6 +183,11 @@ fn every_admin_route(victim: &str) -> Vec<(Method, String, String)> {
         (Method::Get, "/admin/v1/hooks".into(), String::new()),
         (Method::Post, "/admin/v1/hooks".into(), hook),
         (Method::Get, "/admin/v1/inline-hooks".into(), String::new()),
+        (
+            Method::Get,
+            format!("/admin/v1/users/{victim}"),
+            String::new(),
+        ),
     ];
     for action in crate::lifecycle::Action::ALL {
         calls.push((

@@ -6,7 +6,7 @@ use super::*;
 use crate::api::oidc_tests::{call, claims, json, refresh, request, tokens_for, userinfo};
 use crate::events::types;
 use crate::http::Method;
-use crate::ports::{Clock, FactorStore, StoredTotp, UserStore};
+use crate::ports::{Clock, FactorStore, GroupStore, StoredTotp, UserStore};
 use crate::scim::tests::admin_token;
 use crate::testing::TestPorts;
 
@@ -282,4 +282,74 @@ fn unlock_ends_the_under_attack_state_and_the_code_limit_of_the_account() {
         (event.actor.id.as_str(), event.target[0].id.as_str()),
         ("hr", id.as_str())
     );
+}
+
+fn read_user(t: &TestPorts, id: &str, token: &str) -> Response {
+    let bearer = format!("Bearer {token}");
+    call(
+        t,
+        request(
+            Method::Get,
+            &format!("/admin/v1/users/{id}"),
+            &[("authorization", &bearer)],
+            "",
+        ),
+    )
+}
+
+#[test]
+fn an_admin_reads_a_persons_factors_passkeys_sessions_grants_and_groups_and_never_a_secret() {
+    let t = TestPorts::new();
+    let (id, _) = person(&t, "ada@example.com");
+    pollster::block_on(t.factors.add_totp(&StoredTotp {
+        id: "f1".into(),
+        user_id: id.clone(),
+        name: "Phone".into(),
+        sealed_secret: "sealed-totp-secret".into(),
+        created_at: t.clock.now(),
+        last_used_at: None,
+    }))
+    .unwrap();
+    let now = t.clock.now();
+    pollster::block_on(t.groups.create(&crate::ports::Group {
+        id: "g1".into(),
+        display_name: "shop-buyers".into(),
+        external_id: None,
+        members: vec![id.clone()],
+        created_at: now,
+        updated_at: now,
+    }))
+    .unwrap();
+
+    // Refusals first: no token, a right to read the log only, no such person.
+    assert_eq!(read_user(&t, &id, "").status, 401);
+    let logs = admin_token(&t, "siem", "admin.logs.read");
+    let refused = read_user(&t, &id, &logs);
+    assert_eq!(
+        (refused.status, json(&refused)["code"].clone()),
+        (403, json!("insufficient_scope"))
+    );
+    let reader = admin_token(&t, "reader", "admin.users.read");
+    let nobody = read_user(&t, "no-such-user", &reader);
+    assert_eq!(
+        (nobody.status, json(&nobody)["code"].clone()),
+        (404, json!("user_not_found"))
+    );
+
+    let read = read_user(&t, &id, &reader);
+    assert_eq!(read.status, 200, "{}", json(&read));
+    assert_eq!(read.header("cache-control"), Some("no-store"));
+    let body = json(&read);
+    assert_eq!(body["email"], "ada@example.com");
+    assert_eq!(body["status"], "ACTIVE");
+    assert_eq!(body["factors"]["authenticator_apps"][0]["name"], "Phone");
+    assert_eq!(body["passkeys"], json!([]));
+    assert_eq!(body["grants"], 1, "the sign-up's grant");
+    assert_eq!(body["groups"], json!(["shop-buyers"]));
+    let text = body.to_string();
+    assert!(
+        !text.contains("sealed") && !text.contains("argon2"),
+        "{text}"
+    );
+    assert_eq!(logged(&t, types::ADMIN_READ).len(), 1);
 }

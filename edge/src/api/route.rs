@@ -71,7 +71,8 @@ impl Endpoint for Route<'_> {
             | Route::Logs
             | Route::FederationStart
             | Route::MyIdentities
-            | Route::AdminHookDeliveries(_) => GET,
+            | Route::AdminHookDeliveries(_)
+            | Route::AdminUser(_) => GET,
             // Apple answers with `response_mode=form_post`.
             Route::FederationCallback(_) => GET_POST,
             Route::MyIdentity(_) => &[Method::Delete],

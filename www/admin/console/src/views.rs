@@ -7,7 +7,29 @@ use serde_json::Value;
 use crate::api::{self, encoded, quoted, Failure, Token};
 use crate::text::Text;
 
-/// A person as the SCIM Users resource shows them (RFC 7643 §4.1).
+fn text_of(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// A search result: a person as the SCIM Users resource shows them (RFC 7643 §4.1).
+#[derive(Clone, PartialEq)]
+struct Found {
+    id: String,
+    email: String,
+    active: bool,
+}
+
+impl Found {
+    fn of(resource: &Value) -> Option<Found> {
+        Some(Found {
+            id: resource["id"].as_str()?.to_string(),
+            email: text_of(&resource["userName"]),
+            active: resource["active"].as_bool().unwrap_or(false),
+        })
+    }
+}
+
+/// A person as `GET /admin/v1/users/{id}` shows them.
 #[derive(Clone, PartialEq)]
 struct Person {
     id: String,
@@ -15,18 +37,46 @@ struct Person {
     name: String,
     active: bool,
     created: String,
+    last_sign_in: String,
+    apps: Vec<String>,
+    passkeys: Vec<String>,
+    sessions: Vec<String>,
+    grants: u64,
+    groups: Vec<String>,
 }
 
 impl Person {
-    fn of(resource: &Value) -> Option<Person> {
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    fn of(body: &Value) -> Option<Person> {
+        let names = |list: &Value, field: &str| -> Vec<String> {
+            list.as_array()
+                .map(|items| items.iter().map(|i| text_of(&i[field])).collect())
+                .unwrap_or_default()
+        };
         Some(Person {
-            id: resource["id"].as_str()?.to_string(),
-            email: text(&resource["userName"]),
-            name: text(&resource["displayName"]),
-            active: resource["active"].as_bool().unwrap_or(false),
-            created: text(&resource["meta"]["created"]),
+            id: body["id"].as_str()?.to_string(),
+            email: text_of(&body["email"]),
+            name: text_of(&body["name"]),
+            active: body["status"] == "ACTIVE",
+            created: text_of(&body["created"]),
+            last_sign_in: text_of(&body["last_sign_in"]),
+            apps: names(&body["factors"]["authenticator_apps"], "name"),
+            passkeys: names(&body["passkeys"], "name"),
+            sessions: names(&body["sessions"], "signed_in"),
+            grants: body["grants"].as_u64().unwrap_or(0),
+            groups: body["groups"]
+                .as_array()
+                .map(|g| g.iter().map(text_of).collect())
+                .unwrap_or_default(),
         })
+    }
+}
+
+/// `items` joined for a definition list, or the catalogue's "None".
+fn listed(text: Text, items: &[String]) -> String {
+    if items.is_empty() {
+        text.get("none").to_string()
+    } else {
+        items.join(", ")
     }
 }
 
@@ -47,7 +97,7 @@ pub fn Users(
     token: Token,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let found = RwSignal::new(None::<Vec<Person>>);
+    let found = RwSignal::new(None::<Vec<Found>>);
     let selected = RwSignal::new(None::<String>);
     let status = RwSignal::new("");
     let token = StoredValue::new(token);
@@ -61,9 +111,9 @@ pub fn Users(
         leptos::task::spawn_local(async move {
             match api::call("GET", &path, &token).await {
                 Ok(list) => {
-                    let people: Vec<Person> = list["Resources"]
+                    let people: Vec<Found> = list["Resources"]
                         .as_array()
-                        .map(|r| r.iter().filter_map(Person::of).collect())
+                        .map(|r| r.iter().filter_map(Found::of).collect())
                         .unwrap_or_default();
                     status.set(if people.is_empty() {
                         text.get("no-results")
@@ -137,7 +187,7 @@ fn Detail(
     let token = StoredValue::new(token);
     let id = StoredValue::new(id);
     let load = move || {
-        let path = format!("/scim/v2/Users/{}", encoded(&id.get_value()));
+        let path = format!("/admin/v1/users/{}", encoded(&id.get_value()));
         let token = token.get_value();
         leptos::task::spawn_local(async move {
             match api::call("GET", &path, &token).await {
@@ -202,7 +252,13 @@ fn Detail(
                         <dt>{text.get("field-status")}</dt>
                         <dd id="detail-status">{if p.active { text.get("status-active") } else { text.get("status-suspended") }}</dd>
                         <dt>{text.get("field-created")}</dt><dd>{p.created.clone()}</dd>
+                        <dt>{text.get("field-last-sign-in")}</dt><dd>{p.last_sign_in.clone()}</dd>
                         <dt>{text.get("field-id")}</dt><dd>{p.id.clone()}</dd>
+                        <dt>{text.get("field-factors")}</dt><dd>{listed(text, &p.apps)}</dd>
+                        <dt>{text.get("field-passkeys")}</dt><dd>{listed(text, &p.passkeys)}</dd>
+                        <dt>{text.get("field-sessions")}</dt><dd>{listed(text, &p.sessions)}</dd>
+                        <dt>{text.get("field-grants")}</dt><dd>{p.grants.to_string()}</dd>
+                        <dt>{text.get("field-groups")}</dt><dd id="detail-groups">{listed(text, &p.groups)}</dd>
                     </dl>
                     <button type="button" on:click=move |_| ask(change)>{label}</button>
                     <div class="confirm" role="group" aria-labelledby="confirm-question" hidden=move || asking.get().is_none()>
