@@ -36,12 +36,7 @@ pub async fn read(
     let result = async {
         let admin =
             admin_error::authenticate(ports, request, AdminScope::UsersRead, context).await?;
-        let user = ports
-            .users
-            .find_by_id(id)
-            .await?
-            .filter(|u| u.status != UserStatus::Deprovisioned)
-            .ok_or(Failure::UserNotFound)?;
+        let user = live_user(ports, id).await?;
         let now = ports.clock.now();
         let apps = ports.factors.totp_for(id).await?;
         let codes = ports.factors.recovery_codes_left(id).await?;
@@ -93,6 +88,16 @@ pub async fn read(
     admin_error::respond(ports, request, result.await)
 }
 
+/// The person with this id, unless there is none or they were deleted.
+async fn live_user(ports: &Ports<'_>, id: &str) -> Result<User, Failure> {
+    ports
+        .users
+        .find_by_id(id)
+        .await?
+        .filter(|u| u.status != UserStatus::Deprovisioned)
+        .ok_or(Failure::UserNotFound)
+}
+
 /// `POST /admin/v1/users/{id}/lifecycle/{action}`.
 pub async fn lifecycle(
     ports: &Ports<'_>,
@@ -105,12 +110,7 @@ pub async fn lifecycle(
         let admin =
             admin_error::authenticate(ports, request, AdminScope::UsersManage, context).await?;
         let action = Action::parse(action).ok_or(Failure::UnknownAction)?;
-        let user = ports
-            .users
-            .find_by_id(id)
-            .await?
-            .filter(|u| u.status != UserStatus::Deprovisioned)
-            .ok_or(Failure::UserNotFound)?;
+        let user = live_user(ports, id).await?;
         if !action.applies_to(user.status) {
             return Err(Failure::InvalidTransition(
                 action.as_str(),
