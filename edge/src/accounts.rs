@@ -220,6 +220,7 @@ pub async fn sign_up(
     }
     let now = ports.clock.now();
     let user = User {
+        profile: Default::default(),
         id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
         email: email.clone(),
         email_verified: false,

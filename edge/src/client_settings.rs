@@ -619,10 +619,12 @@ fn parse_theme_input(theme: Option<&Value>) -> Result<Option<Value>, Refusal> {
 }
 
 /// Scopes whose meaning the standards or this provider fix: not for custom claims.
-const STANDARD_SCOPES: [&str; 7] = [
+const STANDARD_SCOPES: [&str; 9] = [
     "openid",
     "profile",
     "email",
+    "phone",
+    "address",
     "offline_access",
     "account",
     "groups",
@@ -633,7 +635,11 @@ const STANDARD_SCOPES: [&str; 7] = [
 /// are held to) and what this provider sets itself.
 fn reserved_claim(name: &str) -> bool {
     RESERVED_CLAIMS.contains(&name)
-        || matches!(name, "groups" | "roles" | "given_name" | "family_name")
+        || matches!(
+            name,
+            "groups" | "roles" | "address" | "phone_number_verified"
+        )
+        || crate::profile::attribute(name).is_some_and(|a| a.scope.is_some())
 }
 
 /// Custom claims: each a claim name of 1–64 lower-case letters, digits and `_`

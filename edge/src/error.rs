@@ -99,6 +99,9 @@ pub enum Error {
     ConsentOptedOutByGpc,
     /// No consent record of this account has that id.
     ConsentNotFound,
+    /// A profile change was refused: what is wrong with each attribute, in the
+    /// person's language.
+    InvalidProfile(Vec<portcullis_shared::profile::FieldError>),
 }
 
 impl Error {
@@ -144,6 +147,7 @@ impl Error {
             Error::IdentityNotFound => ErrorCode::IdentityNotFound,
             Error::ConsentOptedOutByGpc => ErrorCode::InvalidRequest,
             Error::ConsentNotFound => ErrorCode::NotFound,
+            Error::InvalidProfile(_) => ErrorCode::InvalidProfile,
         }
     }
 
@@ -280,6 +284,9 @@ impl Error {
                 "This browser sends a Global Privacy Control signal, an opt-out of sale and sharing: it cannot grant this purpose.".into()
             }
             Error::ConsentNotFound => "That consent record is not on this account.".into(),
+            Error::InvalidProfile(_) => {
+                "Some profile details are not valid; `fields` says which and why.".into()
+            }
         }
     }
 
@@ -309,6 +316,10 @@ impl Error {
             site_message: match self {
                 Error::RegistrationDenied(message) => message.clone(),
                 _ => None,
+            },
+            fields: match self {
+                Error::InvalidProfile(fields) => fields.clone(),
+                _ => Vec::new(),
             },
         };
         let response = Response::json(self.status(), &body);

@@ -18,6 +18,7 @@ use crate::users::{Holder, User, UserStatus};
 /// they are gone.
 fn gone() -> Holder {
     Holder {
+        profile: Default::default(),
         status: UserStatus::Deprovisioned,
         email: String::new(),
         email_verified: false,

@@ -43,6 +43,7 @@ pub mod passkeys;
 pub mod passwords;
 pub mod policy;
 pub mod ports;
+pub mod profile;
 pub mod risk;
 pub mod scim;
 pub mod sessions;

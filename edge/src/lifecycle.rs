@@ -132,6 +132,7 @@ pub async fn erase(ports: &Ports<'_>, user: &User) -> Result<User, StoreError> {
         given_name: None,
         family_name: None,
         external_id: None,
+        profile: Default::default(),
         ..user.clone()
     })
 }

@@ -658,6 +658,7 @@ impl Directory for MemoryUserStore {
                 updated_at: at,
                 last_login_at: None,
                 tokens_valid_after: Some(at),
+                profile: Default::default(),
                 ..user.clone()
             };
         }
@@ -1974,6 +1975,7 @@ pub fn key_encryption_key(byte: u8) -> KeyEncryptionKey {
 /// An active user with no password.
 pub fn user(id: &str, email: &str) -> User {
     User {
+        profile: Default::default(),
         id: id.into(),
         email: email.into(),
         email_verified: false,

@@ -55,7 +55,13 @@ pub struct User {
     pub last_login_at: Option<UnixMillis>,
     /// Tokens and grants issued before this instant are dead (set by a password reset).
     pub tokens_valid_after: Option<UnixMillis>,
+    /// The profile attributes kept beyond the columns above, by name, each checked
+    /// against [`crate::profile::SCHEMA`].
+    pub profile: Profile,
 }
+
+/// Profile attributes by name (see [`crate::profile`]).
+pub type Profile = std::collections::BTreeMap<String, serde_json::Value>;
 
 impl User {
     /// What the person's grants keep of them (see [`Holder`]).
@@ -69,6 +75,7 @@ impl User {
             family_name: self.family_name.clone(),
             external_id: self.external_id.clone(),
             tokens_valid_after: self.tokens_valid_after,
+            profile: self.profile.clone(),
         }
     }
 }
@@ -91,6 +98,9 @@ pub struct Holder {
     pub external_id: Option<String>,
     /// Tokens and grants issued before this instant are dead (set by a password reset).
     pub tokens_valid_after: Option<UnixMillis>,
+    /// The profile attributes, for the claims their scopes release.
+    #[serde(default, skip_serializing_if = "Profile::is_empty")]
+    pub profile: Profile,
 }
 
 impl Holder {

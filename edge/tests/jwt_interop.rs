@@ -51,7 +51,7 @@ fn id_token_claims(access_token: &str) -> IdTokenClaims {
         at_hash: Some(at_hash(access_token)),
         email: Some("ada@example.com".into()),
         email_verified: Some(true),
-        name: None,
+        profile: Default::default(),
         groups: None,
     }
 }

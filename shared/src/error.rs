@@ -122,6 +122,9 @@ pub enum ErrorCode {
     LinkProofRequired,
     /// The identity id does not name one of the signed-in person's linked identities.
     IdentityNotFound,
+    /// A profile change was refused: `fields` names each attribute at fault, with a
+    /// stable code and a message in the person's language. Nothing was changed.
+    InvalidProfile,
 }
 
 impl ErrorCode {
@@ -178,6 +181,7 @@ impl ErrorCode {
         ErrorCode::FederationFailed,
         ErrorCode::LinkProofRequired,
         ErrorCode::IdentityNotFound,
+        ErrorCode::InvalidProfile,
     ];
 
     /// The wire string, identical to the serde representation.
@@ -236,6 +240,7 @@ impl ErrorCode {
             ErrorCode::FederationFailed => "federation_failed",
             ErrorCode::LinkProofRequired => "link_proof_required",
             ErrorCode::IdentityNotFound => "identity_not_found",
+            ErrorCode::InvalidProfile => "invalid_profile",
         }
     }
 }
@@ -260,6 +265,9 @@ pub struct ApiError {
     /// their language, when its registration hook gave any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_message: Option<String>,
+    /// With `invalid_profile`: what is wrong with each attribute.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<crate::profile::FieldError>,
 }
 
 #[cfg(test)]
@@ -333,6 +341,7 @@ mod tests {
                 "federation_failed",
                 "link_proof_required",
                 "identity_not_found",
+                "invalid_profile",
             ]
         );
     }
@@ -344,6 +353,7 @@ mod tests {
             message: "Unknown client.".into(),
             password: None,
             site_message: None,
+            fields: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(&body).unwrap(),
@@ -361,6 +371,7 @@ mod tests {
                 min_length: 15,
             }),
             site_message: None,
+            fields: Vec::new(),
         };
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(

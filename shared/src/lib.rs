@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod messages;
 pub mod oauth;
+pub mod profile;
 pub mod route;
 pub mod scope;
 pub mod secret;

@@ -57,6 +57,8 @@ pub enum Route<'a> {
     MyConsentReceipt(&'a str),
     /// Everything held about the signed-in person, as JSON.
     MyExport,
+    /// The signed-in person's profile attributes and the schema to ask for them.
+    MyProfile,
     /// The signed-in person's account (`DELETE` schedules its deletion).
     Me,
     /// The emailed link that cancels a scheduled deletion (a page).
@@ -164,6 +166,7 @@ impl<'a> Route<'a> {
             ["v1", "me", "consents"] => Route::MyConsents,
             ["v1", "me", "consents", "receipts", id] => Route::MyConsentReceipt(id),
             ["v1", "me", "export"] => Route::MyExport,
+            ["v1", "me", "profile"] => Route::MyProfile,
             ["v1", "me"] => Route::Me,
             ["account", "cancel-deletion"] => Route::CancelDeletion,
             [".well-known", "webauthn"] => Route::RelatedOrigins,
@@ -262,6 +265,7 @@ impl<'a> Route<'a> {
             Route::MyConsents => "/v1/me/consents".to_string(),
             Route::MyConsentReceipt(id) => format!("/v1/me/consents/receipts/{}", segment(id)),
             Route::MyExport => "/v1/me/export".to_string(),
+            Route::MyProfile => "/v1/me/profile".to_string(),
             Route::Me => "/v1/me".to_string(),
             Route::CancelDeletion => "/account/cancel-deletion".to_string(),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
@@ -399,6 +403,7 @@ mod tests {
             Route::MyConsents,
             Route::MyConsentReceipt(id),
             Route::MyExport,
+            Route::MyProfile,
             Route::Me,
             Route::CancelDeletion,
             Route::RelatedOrigins,

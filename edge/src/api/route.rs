@@ -86,6 +86,7 @@ impl Endpoint for Route<'_> {
             }
             Route::Flow(_) | Route::MyDevices | Route::MyDevice(_) | Route::Me => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
+            Route::MyProfile => &[Method::Get, Method::Head, Method::Patch],
             Route::MyFactors | Route::MyConsentReceipt(_) | Route::MyExport => GET,
             Route::MyFactor(_) => &[Method::Delete],
             Route::EmailLink

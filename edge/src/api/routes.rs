@@ -277,6 +277,17 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 Ok(crate::account_deletion::cancel_form(&words, token))
             }
         }
+        Route::MyProfile => {
+            let me = account_request(request, issuer, &context);
+            let account = account::authenticate(ports, &me).await?;
+            let profile = if request.method == Method::Patch {
+                let change: serde_json::Map<String, serde_json::Value> = json_body(request)?;
+                crate::profile::account::update(ports, &context, &account, &change).await?
+            } else {
+                crate::profile::account::read(&account)
+            };
+            Ok(Response::json(200, &profile).with_header("cache-control", "no-store"))
+        }
         Route::MyExport => {
             let me = account_request(request, issuer, &context);
             let account = account::authenticate(ports, &me).await?;

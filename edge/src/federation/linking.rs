@@ -145,6 +145,7 @@ pub async fn resolve(
                 let additions =
                     accounts::screen(ports, context, client_id, &email, "federation").await?;
                 let user = User {
+                    profile: Default::default(),
                     id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
                     email: email.clone(),
                     email_verified: true,

@@ -15,10 +15,12 @@ use crate::oauth::scope::Scopes;
 /// (see [`crate::oauth::groups_claim`]), `roles` for the roles claim (see
 /// [`crate::oauth::custom_claims`]). A client's custom claim scopes add to these for it
 /// ([`Client::supports_person_scope`]).
-pub const SUPPORTED_SCOPES: [&str; 7] = [
+pub const SUPPORTED_SCOPES: [&str; 9] = [
     "openid",
     "profile",
     "email",
+    "phone",
+    "address",
     "offline_access",
     "account",
     "groups",

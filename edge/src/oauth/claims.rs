@@ -35,8 +35,10 @@ pub struct IdTokenClaims {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    /// The profile's standard claims that the granted scopes release (see
+    /// [`crate::profile::claims`]).
+    #[serde(flatten)]
+    pub profile: std::collections::BTreeMap<String, serde_json::Value>,
     /// The person's groups the client maps (see [`crate::oauth::groups_claim`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
@@ -116,7 +118,7 @@ mod tests {
             at_hash: None,
             email: None,
             email_verified: None,
-            name: None,
+            profile: Default::default(),
             groups: None,
         };
         let json = serde_json::to_value(&claims).unwrap();

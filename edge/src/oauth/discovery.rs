@@ -75,6 +75,12 @@ pub fn metadata(issuer: &str) -> Metadata {
             "name",
             "given_name",
             "family_name",
+            "birthdate",
+            "locale",
+            "zoneinfo",
+            "phone_number",
+            "phone_number_verified",
+            "address",
         ],
         prompt_values_supported: vec!["none", "login"],
         acr_values_supported: vec![

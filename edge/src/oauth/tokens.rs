@@ -146,11 +146,7 @@ pub async fn mint(
                 at_hash: Some(at_hash(&access_token)),
                 email: with_email.then(|| user.email.clone()),
                 email_verified: with_email.then_some(user.email_verified),
-                name: if subject.scopes.has("profile") {
-                    user.name.clone()
-                } else {
-                    None
-                },
+                profile: crate::profile::claims(user, |scope| subject.scopes.has(scope)),
                 groups,
             };
             Some(

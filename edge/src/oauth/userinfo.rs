@@ -19,12 +19,9 @@ pub struct UserInfo {
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub given_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub family_name: Option<String>,
+    /// The profile's standard claims the token's scopes release (§5.4).
+    #[serde(flatten)]
+    pub profile: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// RFC 6750 §3: a 401 with `WWW-Authenticate` naming the problem.
@@ -93,14 +90,12 @@ pub async fn handle(ports: &Ports<'_>, issuer: &str, authorization: Option<&str>
         return invalid();
     };
     let email = crate::oauth::scope::has(&claims.scope, "email");
-    let profile = crate::oauth::scope::has(&claims.scope, "profile");
+    let profile = crate::profile::claims(&user, |s| crate::oauth::scope::has(&claims.scope, s));
     let info = UserInfo {
         sub: claims.sub,
         email: email.then_some(user.email),
         email_verified: email.then_some(user.email_verified),
-        name: user.name.filter(|_| profile),
-        given_name: user.given_name.filter(|_| profile),
-        family_name: user.family_name.filter(|_| profile),
+        profile,
     };
     Response::json(200, &info)
 }

@@ -178,6 +178,7 @@ pub async fn verify(
         accounts::screen(ports, attempt.context, attempt.client_id, &email, "passkey").await?;
     let now = ports.clock.now();
     let user = User {
+        profile: Default::default(),
         id: user_id,
         email,
         email_verified: false,

@@ -424,6 +424,7 @@ impl Call<'_> {
             ..ScimError::new(503, None, "The service is temporarily unavailable.")
         })?;
         let user = User {
+            profile: Default::default(),
             id,
             email: fields.email,
             email_verified: false,

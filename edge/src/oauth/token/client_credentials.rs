@@ -12,7 +12,7 @@ use crate::ports::Ports;
 
 /// Scopes that only make sense with a person signing in: every scope this deployment
 /// defines (a client's own tokens carry only its API scopes).
-const USER_SCOPES: [&str; 7] = crate::oauth::authorization_request::SUPPORTED_SCOPES;
+const USER_SCOPES: [&str; 9] = crate::oauth::authorization_request::SUPPORTED_SCOPES;
 
 pub(super) async fn exchange(
     ports: &Ports<'_>,

@@ -71,7 +71,7 @@ impl Directory for D1Stores {
             .prepare(
                 "UPDATE users SET email = ?2, email_verified = ?3, name = ?4, given_name = ?5, \
                  family_name = ?6, external_id = ?7, status = ?8, updated_at = ?9, \
-                 tokens_valid_after = ?10 \
+                 tokens_valid_after = ?10, profile = ?12 \
                  WHERE id = ?1 AND updated_at = ?11 AND status <> 'deprovisioned'",
             )
             .bind(&[
@@ -86,6 +86,7 @@ impl Directory for D1Stores {
                 millis(user.updated_at),
                 user.tokens_valid_after.map_or(JsValue::NULL, millis),
                 millis(expected),
+                super::users::profile_json(user),
             ])
             .map_err(unavailable("bind"))?
             .run()
@@ -138,7 +139,7 @@ impl Directory for D1Stores {
             statement(
                 "UPDATE users SET email = 'deleted-' || id || '@deprovisioned.invalid', \
                  email_verified = 0, name = NULL, given_name = NULL, family_name = NULL, \
-                 external_id = NULL, password_hash = NULL, last_login_at = NULL, \
+                 external_id = NULL, password_hash = NULL, last_login_at = NULL, profile = '{}', \
                  status = 'deprovisioned', updated_at = ?2, tokens_valid_after = ?2 \
                  WHERE id = ?1",
                 &[text(id), millis(at)],

@@ -23,6 +23,9 @@ pub(super) struct UserRow {
     updated_at: f64,
     last_login_at: Option<f64>,
     tokens_valid_after: Option<f64>,
+    /// The profile attributes as a JSON object (`'{}'` when none).
+    #[serde(default)]
+    profile: Option<String>,
 }
 
 impl UserRow {
@@ -30,7 +33,14 @@ impl UserRow {
         let status = UserStatus::parse(&self.status).ok_or_else(|| {
             StoreError::Unavailable(format!("d1 users.status of {} is malformed", self.id))
         })?;
+        let profile = match self.profile.as_deref() {
+            None | Some("") => Default::default(),
+            Some(json) => serde_json::from_str(json).map_err(|_| {
+                StoreError::Unavailable(format!("d1 users.profile of {} is malformed", self.id))
+            })?,
+        };
         Ok(User {
+            profile,
             id: self.id,
             email: self.email,
             email_verified: self.email_verified != 0.0,
@@ -48,7 +58,13 @@ impl UserRow {
     }
 }
 
-pub(super) fn user_args(user: &User) -> [JsValue; 12] {
+/// The user's profile attributes as the `profile` column keeps them.
+pub(super) fn profile_json(user: &User) -> JsValue {
+    // A map of strings to JSON values always serialises.
+    text(&serde_json::to_string(&user.profile).unwrap_or_else(|_| "{}".into()))
+}
+
+pub(super) fn user_args(user: &User) -> [JsValue; 13] {
     [
         text(&user.id),
         text(&user.email),
@@ -62,18 +78,19 @@ pub(super) fn user_args(user: &User) -> [JsValue; 12] {
         millis(user.updated_at),
         user.last_login_at.map_or(JsValue::NULL, millis),
         optional_text(user.external_id.as_deref()),
+        profile_json(user),
     ]
 }
 
 /// Inserts a user with the values of [`user_args`].
 pub(super) const INSERT_USER: &str =
     "INSERT INTO users (id, email, email_verified, name, given_name, family_name, \
-     password_hash, status, created_at, updated_at, last_login_at, external_id) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     password_hash, status, created_at, updated_at, last_login_at, external_id, profile) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 pub(super) const USER_COLUMNS: &str = "id, email, email_verified, name, given_name, family_name, \
                             password_hash, status, created_at, updated_at, last_login_at, \
-                            tokens_valid_after, external_id";
+                            tokens_valid_after, external_id, profile";
 
 impl D1Stores {
     async fn user_where(&self, column: &str, value: &str) -> Result<Option<User>, StoreError> {

@@ -1,0 +1,145 @@
+//! `/v1/me/profile`: the signed-in person's profile attributes, the schema that says how
+//! to ask for each, and what is wrong with a refused change.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How an attribute's value is written and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeType {
+    /// Free text, trimmed, without control characters.
+    String,
+    /// An email address.
+    Email,
+    /// A phone number in E.164 (`+` and up to 15 digits).
+    Phone,
+    /// A calendar date, `YYYY-MM-DD` (ISO 8601), not in the future.
+    Date,
+    /// One of the attribute's `options`.
+    Enum,
+    /// `true` or `false`.
+    Boolean,
+    /// An ISO 3166-1 alpha-2 country code (`FR`).
+    Country,
+    /// A BCP 47 language tag (`fr-CA`).
+    Locale,
+    /// An IANA time zone name (`Europe/Paris`).
+    TimeZone,
+}
+
+/// One attribute the person sees, and how a form asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeView {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: AttributeType,
+    /// With `enum`: the values allowed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// The person may change it (else only an administrator may).
+    pub editable: bool,
+    /// The HTML `input` type a form uses (`text`, `tel`, `date`, `email`, `checkbox`).
+    pub input_type: String,
+    /// The HTML autofill token (`given-name`, `tel`, `bday`), when one fits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autocomplete: Option<String>,
+}
+
+/// `GET /v1/me/profile` and the answer to a `PATCH`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileView {
+    /// The values the person may see, by attribute name (absent when unset).
+    pub attributes: BTreeMap<String, Value>,
+    /// Every attribute the person may see, set or not.
+    pub schema: Vec<AttributeView>,
+}
+
+/// Why one attribute of a change was refused. The wire strings are part of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldProblem {
+    /// No attribute of that name (or one the person cannot see).
+    UnknownAttribute,
+    /// Only an administrator (or the site's hooks) may change it.
+    NotEditable,
+    /// A text attribute got something other than a string.
+    NotText,
+    /// Longer than the attribute allows.
+    TooLong,
+    InvalidEmail,
+    InvalidPhoneNumber,
+    InvalidDate,
+    DateInFuture,
+    InvalidOption,
+    InvalidBoolean,
+    InvalidCountry,
+    InvalidLocale,
+    InvalidTimeZone,
+}
+
+impl FieldProblem {
+    pub const ALL: [FieldProblem; 13] = [
+        FieldProblem::UnknownAttribute,
+        FieldProblem::NotEditable,
+        FieldProblem::NotText,
+        FieldProblem::TooLong,
+        FieldProblem::InvalidEmail,
+        FieldProblem::InvalidPhoneNumber,
+        FieldProblem::InvalidDate,
+        FieldProblem::DateInFuture,
+        FieldProblem::InvalidOption,
+        FieldProblem::InvalidBoolean,
+        FieldProblem::InvalidCountry,
+        FieldProblem::InvalidLocale,
+        FieldProblem::InvalidTimeZone,
+    ];
+
+    /// The wire string, which is also the message key (`profile.{code}`) of the edge's
+    /// catalogues.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldProblem::UnknownAttribute => "unknown_attribute",
+            FieldProblem::NotEditable => "not_editable",
+            FieldProblem::NotText => "not_text",
+            FieldProblem::TooLong => "too_long",
+            FieldProblem::InvalidEmail => "invalid_email",
+            FieldProblem::InvalidPhoneNumber => "invalid_phone_number",
+            FieldProblem::InvalidDate => "invalid_date",
+            FieldProblem::DateInFuture => "date_in_future",
+            FieldProblem::InvalidOption => "invalid_option",
+            FieldProblem::InvalidBoolean => "invalid_boolean",
+            FieldProblem::InvalidCountry => "invalid_country",
+            FieldProblem::InvalidLocale => "invalid_locale",
+            FieldProblem::InvalidTimeZone => "invalid_time_zone",
+        }
+    }
+}
+
+/// One refused attribute of an `invalid_profile` error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: FieldProblem,
+    /// For the person, in their language (`Accept-Language`).
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_problem_serialises_to_its_documented_wire_string() {
+        for problem in FieldProblem::ALL {
+            let json = serde_json::to_string(&problem).unwrap();
+            assert_eq!(json, format!("\"{}\"", problem.as_str()));
+            assert_eq!(
+                serde_json::from_str::<FieldProblem>(&json).unwrap(),
+                problem
+            );
+        }
+    }
+}
