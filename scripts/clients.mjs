@@ -56,6 +56,7 @@ const OPTION_OF_FIELD = {
   groups_claim: "--groups-claim",
   custom_claims: "--custom-claim",
   roles_prefix: "--roles-prefix",
+  profile: "--profile-file",
   access_token_ttl: "--access-token-ttl",
   id_token_ttl: "--id-token-ttl",
   refresh_token_ttl: "--refresh-token-ttl",
@@ -109,6 +110,16 @@ function themeOption(preset, file) {
   }
 }
 
+/** `--profile-file FILE` as the profiling policy it holds (edge/src/profile/policy.rs). */
+function jsonFileOption(option, file) {
+  if (file === undefined) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    fail(`${option} ${file}: ${error.message}`);
+  }
+}
+
 /**
  * Turns the options of `add` into a complete, valid client row (without timestamps and
  * secret), checked by the edge's rules. Throws `UsageError` naming the first problem.
@@ -132,6 +143,7 @@ export function buildClient(options) {
     groups_claim: options["groups-claim"] ?? [],
     custom_claims: (options["custom-claim"] ?? []).map(customClaimOption),
     roles_prefix: options["roles-prefix"],
+    profile: jsonFileOption("--profile-file", options["profile-file"]),
     access_token_ttl: options["access-token-ttl"],
     id_token_ttl: options["id-token-ttl"],
     refresh_token_ttl: options["refresh-token-ttl"],
@@ -190,6 +202,7 @@ export function insertStatement(client, secretHash, now) {
     groups_claim: client.groups_claim === null ? "NULL" : sqlJson(client.groups_claim),
     custom_claims: sqlText(JSON.stringify(client.custom_claims ?? [])),
     roles_prefix: client.roles_prefix ? sqlText(client.roles_prefix) : "NULL",
+    profile_policy: sqlText(JSON.stringify(client.profile ?? {})),
     access_token_ttl: sqlInteger(client.access_token_ttl),
     id_token_ttl: sqlInteger(client.id_token_ttl),
     refresh_token_ttl: sqlInteger(client.refresh_token_ttl),
@@ -205,7 +218,7 @@ RETURNING id;`;
 // Never `secret_hash` itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, name, client_type, (secret_hash IS NOT NULL) AS has_secret, redirect_uris,
   allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, email_verification,
-  mfa, theme, groups_claim, custom_claims, roles_prefix, adaptive_mfa, human_check, breached_password_check, access_token_ttl,
+  mfa, theme, groups_claim, custom_claims, roles_prefix, profile_policy, adaptive_mfa, human_check, breached_password_check, access_token_ttl,
   id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
 
 export const listStatement = () => `SELECT ${PUBLIC_COLUMNS} FROM clients ORDER BY id;`;
@@ -231,6 +244,12 @@ export function decodeRow(row) {
       decoded[key] = row[key];
     }
   }
+  try {
+    decoded.profile = JSON.parse(row.profile_policy ?? "{}");
+  } catch {
+    decoded.profile = row.profile_policy;
+  }
+  delete decoded.profile_policy;
   delete decoded.secret_hash; // defence in depth: never selected, never printed
   return decoded;
 }
@@ -355,6 +374,8 @@ Commands:
                                         given_name, family_name, email, email_verified, external_id
       --roles-prefix PREFIX             the groups starting with PREFIX, without it, go in the
                                         roles claim (with the roles scope)
+      --profile-file FILE               the profile attributes and documents asked at sign-in,
+                                        as JSON (see edge/src/profile/policy.rs)
       --access-token-ttl T, --id-token-ttl T, --refresh-token-ttl T
                                         seconds, or 90s / 10m / 12h / 30d
   list                        every client (never secrets or their hashes)
@@ -394,6 +415,7 @@ const ADD_OPTIONS = {
   mfa: { type: "string" },
   theme: { type: "string" },
   "theme-file": { type: "string" },
+  "profile-file": { type: "string" },
   "adaptive-mfa": { type: "string" },
   "human-check": { type: "boolean" },
   "breached-password-check": { type: "boolean" },

@@ -9,6 +9,7 @@
 //! compares them byte for byte (RFC 9700 §4.1.3): anything a URL parser would have to
 //! repair is refused instead.
 
+use crate::profile::policy::ProfilePolicy;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -99,6 +100,9 @@ pub struct ClientInput {
     /// Groups with this prefix become the `roles` claim (prefix removed).
     #[serde(default)]
     pub roles_prefix: Option<String>,
+    /// The profile attributes and documents asked at sign-in.
+    #[serde(default)]
+    pub profile: ProfilePolicy,
     pub access_token_ttl: Option<TtlInput>,
     pub id_token_ttl: Option<TtlInput>,
     pub refresh_token_ttl: Option<TtlInput>,
@@ -140,6 +144,10 @@ pub struct ClientSettings {
     pub custom_claims: Vec<CustomClaim>,
     /// The prefix of the groups that are the `roles` claim; `None`: no roles.
     pub roles_prefix: Option<String>,
+    /// The profile attributes and documents asked at sign-in (see
+    /// [`crate::profile::policy`]); absent when it asks nothing.
+    #[serde(default, skip_serializing_if = "ProfilePolicy::is_empty")]
+    pub profile: ProfilePolicy,
     pub access_token_ttl: u64,
     pub id_token_ttl: u64,
     pub refresh_token_ttl: u64,
@@ -184,6 +192,7 @@ impl ClientSettings {
                 custom: self.custom_claims.clone(),
                 roles_prefix: self.roles_prefix.clone(),
             },
+            profile: self.profile.clone(),
             protection: Protection {
                 adaptive_mfa,
                 human_check: self.human_check,
@@ -230,6 +239,7 @@ impl ClientSettings {
             groups_claim: client.groups_claim.clone(),
             custom_claims: client.claims.custom.clone(),
             roles_prefix: client.claims.roles_prefix.clone(),
+            profile: client.profile.clone(),
             access_token_ttl: client.access_token_ttl,
             id_token_ttl: client.id_token_ttl,
             refresh_token_ttl: client.refresh_token_ttl,
@@ -819,6 +829,8 @@ pub fn validate(input: &ClientInput, generated_id: &str) -> Result<ClientSetting
     };
     let custom_claims = parse_custom_claims(&input.custom_claims, &allowed_scopes)?;
     let roles_prefix = parse_roles_prefix(input.roles_prefix.as_deref(), &allowed_scopes)?;
+    crate::profile::policy::check(&input.profile, &allowed_scopes)
+        .or_else(|problem| refuse("profile", problem))?;
     let email_verification = one_of(
         input.email_verification.as_deref(),
         "optional",
@@ -851,6 +863,7 @@ pub fn validate(input: &ClientInput, generated_id: &str) -> Result<ClientSetting
         groups_claim,
         custom_claims,
         roles_prefix,
+        profile: input.profile.clone(),
         access_token_ttl,
         id_token_ttl,
         refresh_token_ttl,

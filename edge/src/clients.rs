@@ -112,6 +112,9 @@ pub struct Client {
     /// Custom scopes with claims from the profile, and the `roles` prefix (see
     /// [`crate::oauth::custom_claims`]).
     pub claims: ClaimMapping,
+    /// The profile attributes and documents the client asks for at sign-in (see
+    /// [`crate::profile::policy`]).
+    pub profile: crate::profile::policy::ProfilePolicy,
     /// Adaptive MFA and attack protection; all off unless the client turns them on.
     pub protection: Protection,
 }
@@ -243,6 +246,7 @@ mod tests {
 
     fn client() -> Client {
         Client {
+            profile: Default::default(),
             id: "demo".into(),
             name: "Demo".into(),
             client_type: ClientType::Public,

@@ -56,18 +56,18 @@ struct Checked<'a> {
 
 /// Purpose ids: `terms`, `marketing_email`, `acme.loyalty-programme`: lowercase, from a
 /// letter, at most 64 characters.
-fn valid_purpose(purpose: &str) -> bool {
+pub(crate) fn valid_purpose(purpose: &str) -> bool {
     let mut chars = purpose.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && purpose.len() <= 64
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.:-".contains(c))
 }
 
-fn valid_version(version: &str) -> bool {
+pub(crate) fn valid_version(version: &str) -> bool {
     (1..=64).contains(&version.len()) && version.chars().all(|c| c.is_ascii_graphic())
 }
 
-fn valid_sha256_hex(hash: &str) -> bool {
+pub(crate) fn valid_sha256_hex(hash: &str) -> bool {
     hash.len() == 64
         && hash
             .chars()

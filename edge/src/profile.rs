@@ -20,6 +20,7 @@
 //! also writes); every other attribute lives in the user's `profile` (a JSON object).
 
 pub mod account;
+pub mod policy;
 
 use std::collections::BTreeMap;
 

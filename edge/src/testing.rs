@@ -2058,6 +2058,7 @@ pub fn demo_client() -> Client {
         protection: Default::default(),
         groups_claim: None,
         claims: Default::default(),
+        profile: Default::default(),
     }
 }
 

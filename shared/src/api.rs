@@ -197,6 +197,13 @@ pub enum FlowOutcome {
     /// does not have yet: enrol an authenticator app
     /// (`POST /v1/flows/{flow_id}/mfa/totp/enrolment`, then `…/enrolment/confirm`).
     EnrolSecondFactor,
+    /// The person is signed in, and the client asks for a few more details or for
+    /// agreement to a document (version) first: answer with
+    /// `POST /v1/flows/{flow_id}/profile`; optional ones may be left out (skipped).
+    ProfileRequired {
+        attributes: Vec<crate::profile::AskedAttribute>,
+        documents: Vec<crate::profile::ConsentDocument>,
+    },
 }
 
 /// A way to prove a second factor.

@@ -69,6 +69,8 @@ pub enum FieldProblem {
     NotText,
     /// Longer than the attribute allows.
     TooLong,
+    /// The sign-in cannot end without it (an attribute or a document to agree to).
+    Required,
     InvalidEmail,
     InvalidPhoneNumber,
     InvalidDate,
@@ -81,11 +83,12 @@ pub enum FieldProblem {
 }
 
 impl FieldProblem {
-    pub const ALL: [FieldProblem; 13] = [
+    pub const ALL: [FieldProblem; 14] = [
         FieldProblem::UnknownAttribute,
         FieldProblem::NotEditable,
         FieldProblem::NotText,
         FieldProblem::TooLong,
+        FieldProblem::Required,
         FieldProblem::InvalidEmail,
         FieldProblem::InvalidPhoneNumber,
         FieldProblem::InvalidDate,
@@ -105,6 +108,7 @@ impl FieldProblem {
             FieldProblem::NotEditable => "not_editable",
             FieldProblem::NotText => "not_text",
             FieldProblem::TooLong => "too_long",
+            FieldProblem::Required => "required",
             FieldProblem::InvalidEmail => "invalid_email",
             FieldProblem::InvalidPhoneNumber => "invalid_phone_number",
             FieldProblem::InvalidDate => "invalid_date",
@@ -125,6 +129,44 @@ pub struct FieldError {
     pub code: FieldProblem,
     /// For the person, in their language (`Accept-Language`).
     pub message: String,
+}
+
+/// An attribute a sign-in asks for (`profile_required`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskedAttribute {
+    #[serde(flatten)]
+    pub attribute: AttributeView,
+    /// The sign-in cannot end without it; otherwise it may be skipped.
+    pub required: bool,
+}
+
+/// A document a client asks people to agree to: its purpose (`terms`, `privacy`,
+/// `marketing_email`, or the client's own), current version, and the SHA-256 (hex) of
+/// the exact text shown, which the consent record keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentDocument {
+    pub purpose: String,
+    pub version: String,
+    pub text_sha256: String,
+    /// Where the text is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The sign-in cannot end until the person agrees to this version.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// `POST /v1/flows/{flow_id}/profile`: the person's answers to `profile_required`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileAnswers {
+    /// Attribute name to value, for the attributes asked (others are refused).
+    #[serde(default)]
+    pub attributes: serde_json::Map<String, Value>,
+    /// The purposes of the documents the person agreed to, as offered.
+    #[serde(default)]
+    pub agreed: Vec<String>,
 }
 
 #[cfg(test)]

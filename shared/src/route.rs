@@ -22,6 +22,8 @@ pub enum Route<'a> {
     FlowTotpEnrolmentConfirm(&'a str),
     FlowSecurityKeyOptions(&'a str),
     FlowSecurityKey(&'a str),
+    /// The answers to `profile_required`.
+    FlowProfile(&'a str),
     /// Leave the flow for a sign-in provider: `(flow, connection)`.
     FlowFederation(&'a str, &'a str),
     /// Come back to the flow from a sign-in provider.
@@ -135,6 +137,7 @@ impl<'a> Route<'a> {
             ["v1", "flows", id, "email", "code"] => Route::FlowEmailCode(id),
             ["v1", "flows", id, "mfa", "totp"] => Route::FlowTotp(id),
             ["v1", "flows", id, "mfa", "recovery-code"] => Route::FlowRecoveryCode(id),
+            ["v1", "flows", id, "profile"] => Route::FlowProfile(id),
             ["v1", "flows", id, "mfa", "totp", "enrolment"] => Route::FlowTotpEnrolment(id),
             ["v1", "flows", id, "mfa", "totp", "enrolment", "confirm"] => {
                 Route::FlowTotpEnrolmentConfirm(id)
@@ -226,6 +229,7 @@ impl<'a> Route<'a> {
             Route::FlowEmailCode(id) => format!("/v1/flows/{}/email/code", segment(id)),
             Route::FlowTotp(id) => format!("/v1/flows/{}/mfa/totp", segment(id)),
             Route::FlowRecoveryCode(id) => format!("/v1/flows/{}/mfa/recovery-code", segment(id)),
+            Route::FlowProfile(id) => format!("/v1/flows/{}/profile", segment(id)),
             Route::FlowTotpEnrolment(id) => {
                 format!("/v1/flows/{}/mfa/totp/enrolment", segment(id))
             }
@@ -375,6 +379,7 @@ mod tests {
             Route::FlowEmailCode(id),
             Route::FlowTotp(id),
             Route::FlowRecoveryCode(id),
+            Route::FlowProfile(id),
             Route::FlowTotpEnrolment(id),
             Route::FlowTotpEnrolmentConfirm(id),
             Route::FlowSecurityKeyOptions(id),
@@ -455,6 +460,7 @@ mod tests {
                 Route::ScimGroup(_) => Route::ScimGroup(&encoded),
                 Route::FlowTotp(_) => Route::FlowTotp(&encoded),
                 Route::FlowRecoveryCode(_) => Route::FlowRecoveryCode(&encoded),
+                Route::FlowProfile(_) => Route::FlowProfile(&encoded),
                 Route::FlowTotpEnrolment(_) => Route::FlowTotpEnrolment(&encoded),
                 Route::FlowTotpEnrolmentConfirm(_) => Route::FlowTotpEnrolmentConfirm(&encoded),
                 Route::FlowSecurityKeyOptions(_) => Route::FlowSecurityKeyOptions(&encoded),

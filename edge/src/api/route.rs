@@ -106,6 +106,7 @@ impl Endpoint for Route<'_> {
             | Route::FlowEmailCode(_)
             | Route::FlowTotp(_)
             | Route::FlowRecoveryCode(_)
+            | Route::FlowProfile(_)
             | Route::FlowTotpEnrolment(_)
             | Route::FlowTotpEnrolmentConfirm(_)
             | Route::FlowSecurityKeyOptions(_)

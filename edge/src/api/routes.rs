@@ -130,6 +130,11 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             let done = second_factor::prove(ports, caller, flow_id, kind, code, remember).await?;
             Ok(completed(done, issuer))
         }
+        Route::FlowProfile(flow_id) => {
+            let answers = json_body(request)?;
+            let done = flows::profiling::answer(ports, caller, flow_id, &answers).await?;
+            Ok(completed(done, issuer))
+        }
         Route::FlowSecurityKeyOptions(flow_id) => {
             let options = second_factor::security_key_options(ports, caller, flow_id).await?;
             Ok(Response::json(200, &options).with_header("cache-control", "no-store"))

@@ -74,6 +74,9 @@ struct FlowRecord {
     /// A provider's identity to link once the person signs in to this account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_link: Option<crate::federation::linking::PendingLink>,
+    /// Set while the flow asks for profile details before it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profiling: Option<profiling::Asking>,
 }
 
 /// Flows in progress, named by their handles (a bearer secret the widget holds).
@@ -268,6 +271,7 @@ pub async fn start(
         second_factor: None,
         federated: None,
         pending_link: None,
+        profiling: None,
         authorization: PendingAuthorization {
             redirect_uri: None,
             state: None,
@@ -299,6 +303,7 @@ pub async fn start_hosted(
         second_factor: None,
         federated: None,
         pending_link: None,
+        profiling: None,
         authorization: PendingAuthorization::from_request(request),
     };
     store(ports, &record).await
@@ -526,7 +531,32 @@ async fn keep(
     Err(err)
 }
 
+/// Every factor is proven: asks for what the client's profiling policy wants now (a
+/// flow that just made recovery codes shows them first, and asks at a later sign-in),
+/// or ends the flow.
+#[allow(clippy::too_many_arguments)]
 async fn complete(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+    mut record: FlowRecord,
+    user: &User,
+    amr: Amr,
+    proof: Proof,
+    recovery_codes: Option<Vec<String>>,
+) -> Result<Completed, Error> {
+    if recovery_codes.is_none() {
+        if let Some(asking) =
+            profiling::ask_if_due(ports, flow_id, &mut record, user, &amr, proof).await?
+        {
+            return Ok(asking);
+        }
+    }
+    finish(ports, caller, record, user, amr, proof, recovery_codes).await
+}
+
+/// Ends the flow: the authorization code, and for a hosted flow the SSO session.
+async fn finish(
     ports: &Ports<'_>,
     caller: Caller<'_>,
     record: FlowRecord,
@@ -587,6 +617,7 @@ async fn complete(
 
 pub mod email;
 pub mod federation;
+pub mod profiling;
 pub mod second_factor;
 
 #[cfg(test)]

@@ -64,14 +64,14 @@ pub(super) async fn gate(
     let policy_only = step_up == StepUp::NotAsked && risk == Risk::NotElevated;
     if requirement == Requirement::Challenge && policy_only {
         if let Some(token) = remembered(ports, caller, user, &client.id).await {
-            let mut done = complete(ports, caller, record, user, amr, proof, None).await?;
+            let mut done = complete(ports, caller, flow_id, record, user, amr, proof, None).await?;
             done.device_token = Some(token);
             return Ok(done);
         }
     }
     let outcome = match requirement {
         Requirement::Satisfied => {
-            return complete(ports, caller, record, user, amr, proof, None).await
+            return complete(ports, caller, flow_id, record, user, amr, proof, None).await
         }
         Requirement::Challenge => FlowOutcome::SecondFactor {
             methods: enrolled.methods(),
@@ -218,7 +218,7 @@ pub async fn prove(
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };
-            let mut done = complete(ports, caller, record, &user, amr, proof, None).await?;
+            let mut done = complete(ports, caller, flow_id, record, &user, amr, proof, None).await?;
             done.device_token = remember(ports, caller, &user, &client.id, remember_device).await;
             Ok(done)
         }
@@ -287,7 +287,7 @@ pub async fn prove_security_key(
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };
-            let mut done = complete(ports, caller, record, &user, amr, proof, None).await?;
+            let mut done = complete(ports, caller, flow_id, record, &user, amr, proof, None).await?;
             done.device_token = remember(ports, caller, &user, &client.id, remember_device).await;
             Ok(done)
         }
@@ -354,7 +354,17 @@ pub async fn confirm(
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };
-            complete(ports, caller, record, &user, amr, proof, Some(codes)).await
+            complete(
+                ports,
+                caller,
+                flow_id,
+                record,
+                &user,
+                amr,
+                proof,
+                Some(codes),
+            )
+            .await
         }
         Err(err) => keep(ports, flow_id, record, err).await,
     }

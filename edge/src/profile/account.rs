@@ -25,6 +25,8 @@ use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::passkeys::account::Account;
 use crate::ports::Ports;
+use crate::time::UnixMillis;
+use crate::users::User;
 
 /// How many times a change is re-applied when the person changed concurrently.
 const ATTEMPTS: usize = 3;
@@ -42,41 +44,57 @@ pub async fn update(
     account: &Account,
     change: &Map<String, Value>,
 ) -> Result<ProfileView, Error> {
-    let mut current = account.user.clone();
+    let saved = save(ports, context, &account.client.id, &account.user, change).await?;
+    Ok(view(&saved, Editor::Person))
+}
+
+/// Applies `change` as the person may to `user` as stored now and writes it if nobody
+/// changed the person meanwhile (else reads them again and retries); logs the change
+/// and passes it to the person's grants. Returns the person as saved.
+pub(crate) async fn save(
+    ports: &Ports<'_>,
+    context: &RequestContext,
+    client_id: &str,
+    user: &User,
+    change: &Map<String, Value>,
+) -> Result<User, Error> {
+    let mut current = user.clone();
     for _ in 0..ATTEMPTS {
         let now = ports.clock.now();
         let (mut changed, names) = apply(&current, change, Editor::Person, now)
             .map_err(|refused| Error::InvalidProfile(refused.field_errors(&context.words())))?;
         if names.is_empty() {
-            return Ok(view(&current, Editor::Person));
+            return Ok(current);
         }
-        changed.updated_at = now.max(crate::time::UnixMillis(current.updated_at.0 + 1));
+        changed.updated_at = now.max(UnixMillis(current.updated_at.0 + 1));
         if ports.directory.update(&changed, current.updated_at).await? {
-            record(ports, context, account, &changed, &names).await;
+            record(ports, context, client_id, &changed, &names).await;
             crate::holders::sync(ports, &changed.id).await?;
-            return Ok(view(&changed, Editor::Person));
+            return Ok(changed);
         }
         current = ports
             .users
-            .find_by_id(&account.user.id)
+            .find_by_id(&user.id)
             .await?
             .ok_or(Error::Unauthorized)?;
     }
     Err(Error::Internal("profile: the person kept changing".into()))
 }
 
+/// The `user.account.update_profile` event, naming the attributes changed (never their
+/// values).
 async fn record(
     ports: &Ports<'_>,
     context: &RequestContext,
-    account: &Account,
-    user: &crate::users::User,
+    client_id: &str,
+    user: &User,
     names: &[&str],
 ) {
     let spec = EventSpec::user_success(
         types::USER_UPDATE_PROFILE,
         "A person changed their profile",
         user,
-        &account.client.id,
+        client_id,
     );
     let mut event = spec.build(ports, context);
     event.target.extend(names.iter().map(|name| Party {

@@ -15,7 +15,7 @@ const COLUMNS: &str = "id, name, client_type, redirect_uris, allowed_origins, al
      secret_hash, grant_types, post_logout_redirect_uris, email_verification, \
      mfa, theme, adaptive_mfa, human_check, breached_password_check, \
      access_token_ttl, id_token_ttl, refresh_token_ttl, groups_claim, \
-     custom_claims, roles_prefix, created_at, updated_at, disabled_at";
+     custom_claims, roles_prefix, profile_policy, created_at, updated_at, disabled_at";
 
 /// A row of `clients`; list columns hold JSON arrays.
 #[derive(Deserialize)]
@@ -41,6 +41,8 @@ struct ClientRow {
     groups_claim: Option<String>,
     custom_claims: String,
     roles_prefix: Option<String>,
+    /// The profiling policy as JSON (`{}`: none).
+    profile_policy: Option<String>,
     created_at: f64,
     updated_at: f64,
     disabled_at: Option<f64>,
@@ -101,7 +103,12 @@ impl ClientRow {
         let mfa = MfaPolicy::parse(&self.mfa).ok_or_else(|| corrupt("mfa"))?;
         let custom =
             serde_json::from_str(&self.custom_claims).map_err(|_| corrupt("custom_claims"))?;
+        let profile = match self.profile_policy.as_deref() {
+            None | Some("") => Default::default(),
+            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("profile_policy"))?,
+        };
         Ok(Client {
+            profile,
             id: self.id,
             name: self.name,
             client_type,
@@ -216,9 +223,9 @@ impl ClientStore for D1ClientStore {
                      allowed_scopes, grant_types, post_logout_redirect_uris, email_verification, \
                      mfa, theme, adaptive_mfa, human_check, breached_password_check, groups_claim, \
                      access_token_ttl, id_token_ttl, refresh_token_ttl, custom_claims, \
-                     roles_prefix, secret_hash, created_at, updated_at) \
+                     roles_prefix, profile_policy, secret_hash, created_at, updated_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
-                     ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22) ON CONFLICT (id) DO NOTHING \
+                     ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23) ON CONFLICT (id) DO NOTHING \
                      RETURNING id",
                 )
                 .bind(&args)
@@ -249,7 +256,7 @@ impl ClientStore for D1ClientStore {
                      theme = ?11, adaptive_mfa = ?12, human_check = ?13, \
                      breached_password_check = ?14, groups_claim = ?15, access_token_ttl = ?16, \
                      id_token_ttl = ?17, refresh_token_ttl = ?18, custom_claims = ?19, \
-                     roles_prefix = ?20, updated_at = ?21, \
+                     roles_prefix = ?20, profile_policy = ?21, updated_at = ?22, \
                      secret_hash = CASE WHEN ?3 = 'public' THEN NULL ELSE secret_hash END \
                      WHERE id = ?1 RETURNING id",
                 )
@@ -310,7 +317,7 @@ async fn returned_ids(
     Ok(!rows.is_empty())
 }
 
-/// `?1`–`?20`: the settings in the order of the `INSERT` and `UPDATE` above.
+/// `?1`–`?21`: the settings in the order of the `INSERT` and `UPDATE` above.
 fn settings_args(settings: &ClientSettings) -> Result<Vec<JsValue>, StoreError> {
     let json = |list: &[String]| {
         serde_json::to_string(list)
@@ -350,5 +357,9 @@ fn settings_args(settings: &ClientSettings) -> Result<Vec<JsValue>, StoreError> 
                 .map_err(|e| StoreError::Unavailable(format!("clients: {e}")))?,
         ),
         optional_text(settings.roles_prefix.as_deref()),
+        text(
+            &serde_json::to_string(&settings.profile)
+                .map_err(|e| StoreError::Unavailable(format!("clients: {e}")))?,
+        ),
     ])
 }
