@@ -8,6 +8,7 @@ use portcullis_shared::api::{
     PasswordSignIn, PasswordSignUp, RecoveryRequest, RememberedDevice, RenamePasskey,
     SecondFactorMethod, StartFlow,
 };
+use portcullis_shared::profile::{AskedAttribute, ConsentDocument, FieldError, ProfileAnswers};
 use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -92,6 +93,8 @@ pub enum Failure {
     /// `link_proof_required`: the person signs in to (or creates) their account here
     /// before the provider's identity is linked to it.
     LinkProofRequired,
+    /// `invalid_profile`: what is wrong with each detail, in the person's language.
+    InvalidProfile(Vec<FieldError>),
     /// Any other API error; its message is for people and is shown as it is.
     Other { code: String, message: String },
 }
@@ -128,6 +131,7 @@ impl Failure {
             Failure::RegistrationDenied(_) => ErrorCode::RegistrationDenied.as_str(),
             Failure::Provider(code) => code,
             Failure::LinkProofRequired => ErrorCode::LinkProofRequired.as_str(),
+            Failure::InvalidProfile(_) => ErrorCode::InvalidProfile.as_str(),
             Failure::Other { code, .. } => code,
         }
     }
@@ -170,6 +174,16 @@ struct OutcomeBody {
     /// After a first enrolment: the recovery codes, shown once.
     #[cfg_attr(test, serde(default))]
     recovery_codes: Vec<String>,
+    /// With `profile_required`: what to ask.
+    #[cfg_attr(test, serde(skip))]
+    profile: Option<ProfileAsked>,
+}
+
+/// The members of a `profile_required` outcome.
+#[derive(Deserialize)]
+struct ProfileAsked {
+    attributes: Vec<AskedAttribute>,
+    documents: Vec<ConsentDocument>,
 }
 
 impl OutcomeBody {
@@ -187,6 +201,10 @@ impl OutcomeBody {
             notice: text("notice"),
             methods: strings(body, "methods"),
             recovery_codes: strings(body, "recovery_codes"),
+            profile: (text("status")? == "profile_required")
+                .then(|| js_sys::JSON::stringify(body).ok()?.as_string())
+                .flatten()
+                .and_then(|json| serde_json::from_str(&json).ok()),
         })
     }
 
@@ -223,6 +241,13 @@ impl OutcomeBody {
                     .collect(),
             }),
             ("enrol_second_factor", _, _) => Ok(FlowOutcome::EnrolSecondFactor),
+            ("profile_required", _, _) => {
+                let asked = self.profile.ok_or(Failure::UnsupportedStep)?;
+                Ok(FlowOutcome::ProfileRequired {
+                    attributes: asked.attributes,
+                    documents: asked.documents,
+                })
+            }
             _ => Err(Failure::UnsupportedStep),
         }
     }
@@ -646,6 +671,16 @@ impl Api {
         self.outcome(Route::FlowSecurityKey(flow_id), body).await
     }
 
+    /// The answers to `profile_required`.
+    pub async fn profile(
+        &self,
+        flow_id: &str,
+        answers: &ProfileAnswers,
+    ) -> Result<FlowOutcome, Failure> {
+        self.outcome(Route::FlowProfile(flow_id), to_json(answers)?)
+            .await
+    }
+
     /// A new authenticator app's key for the flow's account: `(secret, qr_svg)`.
     pub async fn totp_enrolment(&self, flow_id: &str) -> Result<(String, String), Failure> {
         let route = Route::FlowTotpEnrolment(flow_id);
@@ -959,6 +994,13 @@ impl Api {
     }
 }
 
+/// The `fields` of an `invalid_profile` error.
+#[derive(Deserialize)]
+struct ProfileRefusal {
+    #[serde(default)]
+    fields: Vec<FieldError>,
+}
+
 /// Sorts a `/v1` error body; the one place wire codes become [`Failure`]s.
 fn api_failure(text: &str) -> Failure {
     let Ok(body) = serde_json::from_str::<ErrorBody>(text) else {
@@ -984,6 +1026,11 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::RegistrationDenied) => Failure::RegistrationDenied(body.site_message),
         Some(ErrorCode::FederationFailed) => Failure::Provider(body.code),
         Some(ErrorCode::LinkProofRequired) => Failure::LinkProofRequired,
+        Some(ErrorCode::InvalidProfile) => Failure::InvalidProfile(
+            serde_json::from_str::<ProfileRefusal>(text)
+                .map(|r| r.fields)
+                .unwrap_or_default(),
+        ),
         // Every WebAuthn check, including ones newer than this widget.
         _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
         Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {

@@ -14,6 +14,7 @@ mod federation;
 mod flow;
 mod passkeys;
 mod password;
+mod profile;
 mod recovery;
 mod second_factor;
 
@@ -98,6 +99,12 @@ pub enum Screen {
     /// The app is set up: the account's recovery codes, shown this once, before the
     /// sign-in completes.
     RecoveryCodes { codes: Vec<String> },
+    /// Signed in; the client asks a few more details or agreement to documents first.
+    Profile {
+        email: Option<String>,
+        attributes: Vec<portcullis_shared::profile::AskedAttribute>,
+        documents: Vec<portcullis_shared::profile::ConsentDocument>,
+    },
 }
 
 /// How the widget was embedded, which decides who starts flows and how they end.

@@ -177,6 +177,31 @@ pub mod password {
     pub const FORGOT: Key = Key("password.forgot");
 }
 
+pub mod profile {
+    use super::Key;
+
+    pub const TITLE: Key = Key("profile.title");
+    pub const LEAD: Key = Key("profile.lead");
+    pub const OPTIONAL: Key = Key("profile.optional");
+    pub const SUBMIT: Key = Key("profile.submit");
+    pub const BUSY: Key = Key("profile.busy");
+    pub const SKIP: Key = Key("profile.skip");
+    pub const CHECK: Key = Key("profile.check");
+    pub const AGREE: Key = Key("profile.agree");
+    pub const READ: Key = Key("profile.read");
+    pub const DOC_TERMS: Key = Key("profile.doc-terms");
+    pub const DOC_PRIVACY: Key = Key("profile.doc-privacy");
+    pub const GIVEN_NAME: Key = Key("profile.given-name");
+    pub const FAMILY_NAME: Key = Key("profile.family-name");
+    pub const NAME: Key = Key("profile.name");
+    pub const BIRTHDATE: Key = Key("profile.birthdate");
+    pub const PHONE_NUMBER: Key = Key("profile.phone-number");
+    pub const LOCALE: Key = Key("profile.locale");
+    pub const ZONEINFO: Key = Key("profile.zoneinfo");
+    pub const COUNTRY: Key = Key("profile.country");
+    pub const SMS_UPDATES: Key = Key("profile.sms-updates");
+}
+
 pub mod email {
     use super::{Key, Text};
 
@@ -497,6 +522,7 @@ pub fn failure_message(text: Text, failure: &Failure) -> String {
         Failure::Provider(code) if code == "access_denied" => failure::PROVIDER_CANCELLED,
         Failure::Provider(_) => failure::PROVIDER_FAILED,
         Failure::LinkProofRequired => failure::LINK_PROOF,
+        Failure::InvalidProfile(_) => profile::CHECK,
         // The edge's own message is English and for the site's developers: the console
         // has it (see app.rs); the person gets words in their language.
         Failure::Other { code, .. } => match code.as_str() {

@@ -5,6 +5,7 @@ mod factors;
 mod identify;
 mod passkeys;
 mod password;
+mod profile;
 mod recovery;
 mod second_factor;
 mod sign_up;
@@ -51,6 +52,7 @@ pub fn Current(
             Screen::SecondFactor { .. }
             | Screen::EnrolTotp { .. }
             | Screen::RecoveryCodes { .. } => Some(Family::SecondFactor),
+            Screen::Profile { .. } => Some(Family::Profile),
             Screen::Identify | Screen::Redirecting { .. } => None,
         };
         let title = title(tx, &screen, &client);
@@ -240,6 +242,7 @@ fn title(tx: Text, screen: &Screen, client: &str) -> String {
         Screen::CheckEmail { .. } => tx.get(card::CHECK_EMAIL_TITLE),
         Screen::Reset => tx.get(card::RESET_TITLE),
         Screen::ResetDone => tx.get(card::RESET_DONE_TITLE),
+        Screen::Profile { .. } => tx.get(text::profile::TITLE),
     };
     fixed.to_string()
 }

@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Waker};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
-use super::{email_code, password, recovery, second_factor, sign_up, signed_in};
+use super::{email_code, password, profile, recovery, second_factor, sign_up, signed_in};
 use crate::api::Failure;
 use crate::session::{Screen, Session};
 
@@ -38,6 +38,7 @@ pub enum Family {
     Recovery,
     SecondFactor,
     SignedIn,
+    Profile,
 }
 
 impl Family {
@@ -50,6 +51,7 @@ impl Family {
             Family::Recovery => Box::pin(preload_recovery()),
             Family::SecondFactor => Box::pin(preload_second_factor()),
             Family::SignedIn => Box::pin(preload_signed_in()),
+            Family::Profile => Box::pin(preload_profile()),
         }
     }
 
@@ -62,6 +64,7 @@ impl Family {
             Family::Recovery => Box::pin(recovery(screen)),
             Family::SecondFactor => Box::pin(second_factor(screen)),
             Family::SignedIn => Box::pin(signed_in(screen)),
+            Family::Profile => Box::pin(profile(screen)),
         }
     }
 }
@@ -220,6 +223,22 @@ pub fn signed_in(screen: Screen) -> Loaded {
     }))
 }
 
+/// The "tell us a bit more" step a client's profile policy asks for after sign-in.
+#[wasm_split(profile, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_profile))]
+pub fn profile(screen: Screen) -> Loaded {
+    Ok(untrack(|| match screen {
+        Screen::Profile {
+            email,
+            attributes,
+            documents,
+        } => {
+            view! { <profile::ProfileStep email=email attributes=attributes documents=documents /> }
+                .into_any()
+        }
+        _ => ().into_any(),
+    }))
+}
+
 /// What resuming a flow after a sign-in provider sent the person back resolves to.
 pub type Resumed = Pin<Box<dyn Future<Output = Option<Result<(), Failure>>>>>;
 
@@ -239,4 +258,5 @@ pub async fn prefetch() {
     let _ = preload_second_factor().await;
     let _ = preload_recovery().await;
     let _ = preload_signed_in().await;
+    let _ = preload_profile().await;
 }

@@ -137,6 +137,21 @@ impl Session {
                 self.show_second_factor(email, false, methods);
                 Ok(())
             }
+            // Not over yet: the client asks for a few details first.
+            FlowOutcome::ProfileRequired {
+                attributes,
+                documents,
+            } => {
+                self.set_flow(flow);
+                self.env.with_value(|env| env.first_factor.set(method));
+                let screen = Screen::Profile {
+                    email,
+                    attributes,
+                    documents,
+                };
+                self.go(screen, text::profile::TITLE);
+                Ok(())
+            }
             FlowOutcome::EnrolSecondFactor => {
                 self.set_flow(flow);
                 self.env.with_value(|env| env.first_factor.set(method));
