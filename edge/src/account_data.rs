@@ -83,6 +83,8 @@ fn profile(user: &User) -> ExportedProfile {
         created_at: user.created_at.as_seconds(),
         updated_at: user.updated_at.as_seconds(),
         last_login_at: user.last_login_at.map(|at| at.as_seconds()),
+        // Everything held, what the site's code set included (GDPR Art. 15).
+        attributes: crate::profile::view(user, crate::profile::Editor::Admin).attributes,
     }
 }
 

@@ -44,6 +44,10 @@ pub struct ExportedProfile {
     pub updated_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_login_at: Option<u64>,
+    /// Every profile attribute held (`/v1/me/profile` and more: the export also holds
+    /// what the site's own code set), by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attributes: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// A live SSO session of the hosted sign-in page (never its cookie).

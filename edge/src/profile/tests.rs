@@ -335,6 +335,20 @@ fn v1_me_profile_changes_reach_userinfo_and_the_next_id_token_and_are_logged_wit
     assert_eq!(id["phone_number"], "+33612345678");
     assert_eq!(id["iss"], ISSUER);
 
+    // The export holds every attribute.
+    let bearer = format!("Bearer {account}");
+    let export = body(&call(
+        &t,
+        request(
+            Method::Get,
+            "/v1/me/export",
+            &[("authorization", bearer.as_str()), ("origin", PAGE)],
+            "",
+        ),
+    ));
+    assert_eq!(export["profile"]["attributes"]["birthdate"], "1990-04-01");
+    assert_eq!(export["profile"]["attributes"]["phone_number"], "+33612345678");
+
     let events = t.events.events.borrow();
     let event = events
         .iter()
