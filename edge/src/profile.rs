@@ -199,21 +199,24 @@ impl Attribute {
 
     /// The person's value of this attribute, if set.
     pub fn value_of(&self, user: &User) -> Option<Value> {
-        let column = match self.storage {
-            Storage::Name => &user.name,
-            Storage::GivenName => &user.given_name,
-            Storage::FamilyName => &user.family_name,
-            Storage::Profile => return user.profile.get(self.name).cloned(),
-        };
-        column.clone().map(Value::String)
+        let names = [&user.name, &user.given_name, &user.family_name];
+        self.read(names, &user.profile)
     }
 
+    /// The value as a grant keeps the person.
     fn held_by(&self, holder: &Holder) -> Option<Value> {
+        let names = [&holder.name, &holder.given_name, &holder.family_name];
+        self.read(names, &holder.profile)
+    }
+
+    /// The value from the name columns (`name`, `given_name`, `family_name`) or the
+    /// profile object.
+    fn read(&self, names: [&Option<String>; 3], profile: &crate::users::Profile) -> Option<Value> {
         let column = match self.storage {
-            Storage::Name => &holder.name,
-            Storage::GivenName => &holder.given_name,
-            Storage::FamilyName => &holder.family_name,
-            Storage::Profile => return holder.profile.get(self.name).cloned(),
+            Storage::Name => names[0],
+            Storage::GivenName => names[1],
+            Storage::FamilyName => names[2],
+            Storage::Profile => return profile.get(self.name).cloned(),
         };
         column.clone().map(Value::String)
     }

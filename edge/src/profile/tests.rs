@@ -347,7 +347,10 @@ fn v1_me_profile_changes_reach_userinfo_and_the_next_id_token_and_are_logged_wit
         ),
     ));
     assert_eq!(export["profile"]["attributes"]["birthdate"], "1990-04-01");
-    assert_eq!(export["profile"]["attributes"]["phone_number"], "+33612345678");
+    assert_eq!(
+        export["profile"]["attributes"]["phone_number"],
+        "+33612345678"
+    );
 
     let events = t.events.events.borrow();
     let event = events
