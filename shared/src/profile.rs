@@ -134,7 +134,6 @@ pub struct FieldError {
 /// An attribute a sign-in asks for (`profile_required`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AskedAttribute {
-    #[serde(flatten)]
     pub attribute: AttributeView,
     /// The sign-in cannot end without it; otherwise it may be skipped.
     pub required: bool,

@@ -107,7 +107,7 @@ const answer = (flow, answers, language = "en") =>
 /** The names of the attributes a `profile_required` outcome asks for. */
 function asked(outcome) {
   assert.equal(outcome.status, "profile_required", JSON.stringify(outcome));
-  return outcome.attributes.map((a) => a.name);
+  return outcome.attributes.map((a) => a.attribute.name);
 }
 
 /** The tokens for a flow's authorization code. */

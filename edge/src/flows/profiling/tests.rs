@@ -65,7 +65,7 @@ fn asked(outcome: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| a["name"].as_str().unwrap().to_string())
+        .map(|a| a["attribute"]["name"].as_str().unwrap().to_string())
         .collect()
 }
 
@@ -86,8 +86,8 @@ fn attributes_required_for_a_scope_are_asked_only_when_the_scope_is_requested() 
     let phone = &outcome["attributes"][0];
     assert_eq!(
         (
-            &phone["input_type"],
-            &phone["autocomplete"],
+            &phone["attribute"]["input_type"],
+            &phone["attribute"]["autocomplete"],
             &phone["required"]
         ),
         (&json!("tel"), &json!("tel"), &json!(true))
