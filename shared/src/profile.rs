@@ -30,6 +30,40 @@ pub enum AttributeType {
     TimeZone,
 }
 
+impl AttributeType {
+    pub const ALL: [AttributeType; 9] = [
+        AttributeType::String,
+        AttributeType::Email,
+        AttributeType::Phone,
+        AttributeType::Date,
+        AttributeType::Enum,
+        AttributeType::Boolean,
+        AttributeType::Country,
+        AttributeType::Locale,
+        AttributeType::TimeZone,
+    ];
+
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttributeType::String => "string",
+            AttributeType::Email => "email",
+            AttributeType::Phone => "phone",
+            AttributeType::Date => "date",
+            AttributeType::Enum => "enum",
+            AttributeType::Boolean => "boolean",
+            AttributeType::Country => "country",
+            AttributeType::Locale => "locale",
+            AttributeType::TimeZone => "time_zone",
+        }
+    }
+
+    /// The type of a wire string (for readers without serde).
+    pub fn parse(value: &str) -> Option<AttributeType> {
+        Self::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+}
+
 /// One attribute the person sees, and how a form asks for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttributeView {
@@ -120,6 +154,11 @@ impl FieldProblem {
             FieldProblem::InvalidTimeZone => "invalid_time_zone",
         }
     }
+
+    /// The problem of a wire string (for readers without serde).
+    pub fn parse(value: &str) -> Option<FieldProblem> {
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
 }
 
 /// One refused attribute of an `invalid_profile` error.
@@ -181,6 +220,12 @@ mod tests {
                 serde_json::from_str::<FieldProblem>(&json).unwrap(),
                 problem
             );
+            assert_eq!(FieldProblem::parse(problem.as_str()), Some(problem));
+        }
+        for kind in AttributeType::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(AttributeType::parse(kind.as_str()), Some(kind));
         }
     }
 }

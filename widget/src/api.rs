@@ -8,7 +8,10 @@ use portcullis_shared::api::{
     PasswordSignIn, PasswordSignUp, RecoveryRequest, RememberedDevice, RenamePasskey,
     SecondFactorMethod, StartFlow,
 };
-use portcullis_shared::profile::{AskedAttribute, ConsentDocument, FieldError, ProfileAnswers};
+use portcullis_shared::profile::{
+    AskedAttribute, AttributeType, AttributeView, ConsentDocument, FieldError, FieldProblem,
+    ProfileAnswers,
+};
 use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -174,16 +177,63 @@ struct OutcomeBody {
     /// After a first enrolment: the recovery codes, shown once.
     #[cfg_attr(test, serde(default))]
     recovery_codes: Vec<String>,
-    /// With `profile_required`: what to ask.
+    /// With `profile_required`: the attributes and documents to ask for.
     #[cfg_attr(test, serde(skip))]
-    profile: Option<ProfileAsked>,
+    profile: Option<(Vec<AskedAttribute>, Vec<ConsentDocument>)>,
 }
 
-/// The members of a `profile_required` outcome.
-#[derive(Deserialize)]
-struct ProfileAsked {
-    attributes: Vec<AskedAttribute>,
-    documents: Vec<ConsentDocument>,
+/// The objects of the array `key` of `object`; empty when it is missing or not an array.
+fn objects(object: &JsValue, key: &str) -> Vec<JsValue> {
+    member(object, key)
+        .filter(js_sys::Array::is_array)
+        .map(|array| js_sys::Array::from(&array).iter().collect())
+        .unwrap_or_default()
+}
+
+fn flag(object: &JsValue, key: &str) -> Option<bool> {
+    member(object, key)?.as_bool()
+}
+
+/// The attributes a `profile_required` outcome asks for, read as JavaScript like the
+/// rest of the outcome; one that cannot be read is left out.
+fn asked_attributes(body: &JsValue) -> Vec<AskedAttribute> {
+    let read = |item: JsValue| {
+        let view = member(&item, "attribute")?;
+        let text = |key| member(&view, key).and_then(|v| v.as_string());
+        Some(AskedAttribute {
+            attribute: AttributeView {
+                name: text("name")?,
+                kind: AttributeType::parse(&text("type")?)?,
+                options: strings(&view, "options"),
+                editable: flag(&view, "editable").unwrap_or(true),
+                input_type: text("input_type")?,
+                autocomplete: text("autocomplete"),
+            },
+            required: flag(&item, "required").unwrap_or(false),
+        })
+    };
+    objects(body, "attributes")
+        .into_iter()
+        .filter_map(read)
+        .collect()
+}
+
+/// The documents a `profile_required` outcome asks the person to agree to.
+fn consent_documents(body: &JsValue) -> Vec<ConsentDocument> {
+    let read = |item: JsValue| {
+        let text = |key| member(&item, key).and_then(|v| v.as_string());
+        Some(ConsentDocument {
+            purpose: text("purpose")?,
+            version: text("version")?,
+            text_sha256: text("text_sha256")?,
+            url: text("url"),
+            required: flag(&item, "required").unwrap_or(false),
+        })
+    };
+    objects(body, "documents")
+        .into_iter()
+        .filter_map(read)
+        .collect()
 }
 
 impl OutcomeBody {
@@ -202,9 +252,7 @@ impl OutcomeBody {
             methods: strings(body, "methods"),
             recovery_codes: strings(body, "recovery_codes"),
             profile: (text("status")? == "profile_required")
-                .then(|| js_sys::JSON::stringify(body).ok()?.as_string())
-                .flatten()
-                .and_then(|json| serde_json::from_str(&json).ok()),
+                .then(|| (asked_attributes(body), consent_documents(body))),
         })
     }
 
@@ -242,10 +290,10 @@ impl OutcomeBody {
             }),
             ("enrol_second_factor", _, _) => Ok(FlowOutcome::EnrolSecondFactor),
             ("profile_required", _, _) => {
-                let asked = self.profile.ok_or(Failure::UnsupportedStep)?;
+                let (attributes, documents) = self.profile.ok_or(Failure::UnsupportedStep)?;
                 Ok(FlowOutcome::ProfileRequired {
-                    attributes: asked.attributes,
-                    documents: asked.documents,
+                    attributes,
+                    documents,
                 })
             }
             _ => Err(Failure::UnsupportedStep),
@@ -994,11 +1042,24 @@ impl Api {
     }
 }
 
-/// The `fields` of an `invalid_profile` error.
-#[derive(Deserialize)]
-struct ProfileRefusal {
-    #[serde(default)]
-    fields: Vec<FieldError>,
+/// The `fields` of an `invalid_profile` error, read as JavaScript (no serde code for
+/// them in the wasm); a field that cannot be read is left out.
+fn field_errors(text: &str) -> Vec<FieldError> {
+    let Ok(body) = js_sys::JSON::parse(text) else {
+        return Vec::new();
+    };
+    let read = |item: JsValue| {
+        let text = |key| member(&item, key).and_then(|v| v.as_string());
+        Some(FieldError {
+            field: text("field")?,
+            code: FieldProblem::parse(&text("code")?)?,
+            message: text("message")?,
+        })
+    };
+    objects(&body, "fields")
+        .into_iter()
+        .filter_map(read)
+        .collect()
 }
 
 /// Sorts a `/v1` error body; the one place wire codes become [`Failure`]s.
@@ -1026,11 +1087,7 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::RegistrationDenied) => Failure::RegistrationDenied(body.site_message),
         Some(ErrorCode::FederationFailed) => Failure::Provider(body.code),
         Some(ErrorCode::LinkProofRequired) => Failure::LinkProofRequired,
-        Some(ErrorCode::InvalidProfile) => Failure::InvalidProfile(
-            serde_json::from_str::<ProfileRefusal>(text)
-                .map(|r| r.fields)
-                .unwrap_or_default(),
-        ),
+        Some(ErrorCode::InvalidProfile) => Failure::InvalidProfile(field_errors(text)),
         // Every WebAuthn check, including ones newer than this widget.
         _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
         Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {
