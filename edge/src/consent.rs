@@ -20,7 +20,8 @@
 //! does in the page that shows the document, so it does not ask for a recent sign-in.
 
 use portcullis_shared::consent::{
-    ConsentChange, ConsentList, ConsentMethod, ConsentRecordView, ConsentRecorded, ConsentState,
+    valid_purpose, valid_sha256_hex, valid_version, ConsentChange, ConsentList, ConsentMethod,
+    ConsentRecordView, ConsentRecorded, ConsentState,
 };
 use portcullis_shared::system_log::Party;
 use serde_json::{json, Value};
@@ -52,26 +53,6 @@ struct Checked<'a> {
     text_sha256: &'a str,
     method: ConsentMethod,
     locale: Option<&'a str>,
-}
-
-/// Purpose ids: `terms`, `marketing_email`, `acme.loyalty-programme`: lowercase, from a
-/// letter, at most 64 characters.
-pub(crate) fn valid_purpose(purpose: &str) -> bool {
-    let mut chars = purpose.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && purpose.len() <= 64
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.:-".contains(c))
-}
-
-pub(crate) fn valid_version(version: &str) -> bool {
-    (1..=64).contains(&version.len()) && version.chars().all(|c| c.is_ascii_graphic())
-}
-
-pub(crate) fn valid_sha256_hex(hash: &str) -> bool {
-    hash.len() == 64
-        && hash
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
 }
 
 /// BCP 47 in its common shape: letters, digits and hyphens, at most 35 characters.

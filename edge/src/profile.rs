@@ -19,7 +19,6 @@
 //! Names live in the user's own columns (`name`, `given_name`, `family_name`, which SCIM
 //! also writes); every other attribute lives in the user's `profile` (a JSON object).
 
-pub mod account;
 pub mod policy;
 
 use std::collections::BTreeMap;

@@ -118,3 +118,24 @@ pub struct ConsentList {
 pub struct ConsentRecorded {
     pub records: Vec<ConsentRecordView>,
 }
+/// Purpose ids: `terms`, `marketing_email`, `acme.loyalty-programme`: lowercase, from a
+/// letter, at most 64 characters.
+pub fn valid_purpose(purpose: &str) -> bool {
+    let mut chars = purpose.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && purpose.len() <= 64
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.:-".contains(c))
+}
+
+/// A document version: 1–64 visible ASCII characters.
+pub fn valid_version(version: &str) -> bool {
+    (1..=64).contains(&version.len()) && version.chars().all(|c| c.is_ascii_graphic())
+}
+
+/// The SHA-256 of a document's text: 64 lower-case hex digits.
+pub fn valid_sha256_hex(hash: &str) -> bool {
+    hash.len() == 64
+        && hash
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+}

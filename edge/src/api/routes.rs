@@ -287,9 +287,9 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             let account = account::authenticate(ports, &me).await?;
             let profile = if request.method == Method::Patch {
                 let change: serde_json::Map<String, serde_json::Value> = json_body(request)?;
-                crate::profile::account::update(ports, &context, &account, &change).await?
+                crate::account_profile::update(ports, &context, &account, &change).await?
             } else {
-                crate::profile::account::read(&account)
+                crate::account_profile::read(&account)
             };
             Ok(Response::json(200, &profile).with_header("cache-control", "no-store"))
         }

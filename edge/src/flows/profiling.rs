@@ -159,7 +159,7 @@ pub async fn answer(
         }
     };
     let user = if changed {
-        let saved = crate::profile::account::save(
+        let saved = crate::account_profile::save(
             ports,
             caller.context,
             &client.id,

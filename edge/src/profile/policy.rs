@@ -193,13 +193,13 @@ pub fn check(policy: &ProfilePolicy, allowed_scopes: &[String]) -> Result<(), St
     }
     let mut purposes: Vec<&str> = Vec::new();
     for doc in &policy.documents {
-        if !crate::consent::valid_purpose(&doc.purpose) {
+        if !portcullis_shared::consent::valid_purpose(&doc.purpose) {
             return Err(format!("invalid purpose {:?}", doc.purpose));
         }
-        if !crate::consent::valid_version(&doc.version) {
+        if !portcullis_shared::consent::valid_version(&doc.version) {
             return Err(format!("invalid version of {:?}", doc.purpose));
         }
-        if !crate::consent::valid_sha256_hex(&doc.text_sha256) {
+        if !portcullis_shared::consent::valid_sha256_hex(&doc.text_sha256) {
             return Err(format!(
                 "text_sha256 of {:?} is not 64 lower-case hex digits",
                 doc.purpose

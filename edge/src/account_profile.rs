@@ -20,11 +20,11 @@ use portcullis_shared::profile::ProfileView;
 use portcullis_shared::system_log::Party;
 use serde_json::{Map, Value};
 
-use super::{apply, view, Editor};
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::passkeys::account::Account;
 use crate::ports::Ports;
+use crate::profile::{apply, view, Editor};
 use crate::time::UnixMillis;
 use crate::users::User;
 
