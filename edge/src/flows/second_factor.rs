@@ -218,7 +218,8 @@ pub async fn prove(
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };
-            let mut done = complete(ports, caller, flow_id, record, &user, amr, proof, None).await?;
+            let mut done =
+                complete(ports, caller, flow_id, record, &user, amr, proof, None).await?;
             done.device_token = remember(ports, caller, &user, &client.id, remember_device).await;
             Ok(done)
         }
@@ -287,7 +288,8 @@ pub async fn prove_security_key(
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };
-            let mut done = complete(ports, caller, flow_id, record, &user, amr, proof, None).await?;
+            let mut done =
+                complete(ports, caller, flow_id, record, &user, amr, proof, None).await?;
             done.device_token = remember(ports, caller, &user, &client.id, remember_device).await;
             Ok(done)
         }
