@@ -48,7 +48,7 @@ test("the later screens' modules are fetched while the browser is idle, before a
   const { page, problems, modules } = await openDemo();
   await email(page).waitFor();
   // Nobody touches the page: only the idle prefetch can ask for the later screens' modules.
-  const families = ["password", "sign_up", "email_code", "second_factor", "recovery", "signed_in"];
+  const families = ["password", "sign_up", "email_code", "second_factor", "recovery", "signed_in", "profile"];
   await until(() => families.every((f) => modules.includes(`split_${f}.wasm`)), `every family fetched: ${modules}`);
   await email(page).fill("someone@example.com");
   await page.getByRole("button", { name: "Continue", exact: true }).click();
