@@ -68,25 +68,34 @@ const CARGO = (() => {
 })();
 
 /**
- * Checks a client (the admin API's JSON shape) with the edge's rules and returns its
- * complete settings; throws `UsageError` naming the option and the problem.
+ * Runs one of the edge's rule programs (`client-settings`, `connection-settings`) on
+ * `input` and returns its answer: `{[noun]: …}` for a valid resource; throws
+ * `UsageError` naming the option (`optionOfField`) and the problem otherwise.
  */
-export function checkClient(input) {
+export function checkWithEdgeRules(program, noun, input, optionOfField) {
   const result = spawnSync(
     CARGO,
-    ["run", "--quiet", "--locked", "-p", "portcullis-edge", "--bin", "client-settings"],
+    ["run", "--quiet", "--locked", "-p", "portcullis-edge", "--bin", program],
     { cwd: ROOT, input: JSON.stringify(input), encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
   );
-  if (result.error) throw new Error(`could not run the edge's client rules: ${result.error.message}`);
+  if (result.error) throw new Error(`could not run the edge's ${noun} rules: ${result.error.message}`);
   let answer;
   try {
     answer = JSON.parse(result.stdout.trim().split("\n").at(-1));
   } catch {
-    throw new Error(`the edge's client rules failed:\n${result.stderr}`);
+    throw new Error(`the edge's ${noun} rules failed:\n${result.stderr}`);
   }
-  if (answer.refusal) fail(`${OPTION_OF_FIELD[answer.refusal.field] ?? answer.refusal.field}: ${answer.refusal.problem}`);
-  if (!answer.client) throw new Error(`the edge's client rules failed:\n${result.stderr}`);
-  return answer.client;
+  if (answer.refusal) fail(`${optionOfField[answer.refusal.field] ?? answer.refusal.field}: ${answer.refusal.problem}`);
+  if (!answer[noun]) throw new Error(`the edge's ${noun} rules failed:\n${result.stderr}`);
+  return answer[noun];
+}
+
+/**
+ * Checks a client (the admin API's JSON shape) with the edge's rules and returns its
+ * complete settings; throws `UsageError` naming the option and the problem.
+ */
+export function checkClient(input) {
+  return checkWithEdgeRules("client-settings", "client", input, OPTION_OF_FIELD);
 }
 
 /** Repeated options may also carry several values separated by spaces or commas. */

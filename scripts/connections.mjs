@@ -11,87 +11,66 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { execute, fail, readCommandLine, reportFailure, sqlInteger, sqlText } from "./clients.mjs";
+import { checkWithEdgeRules, execute, fail, readCommandLine, reportFailure, sqlInteger, sqlText } from "./clients.mjs";
 import { keyEncryptionKey, seal, target } from "./hooks.mjs";
 
 
-export const KINDS = ["oidc"];
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+// --- validation -----------------------------------------------------------------------
+//
+// The rules a connection must meet live in the edge (edge/src/federation/settings.rs),
+// where the admin API (`/admin/v1/connections`) runs them too; this script runs them
+// through the edge's `connection-settings` program, so the two can never disagree.
 
-/** A connection id is a path segment of the callback URL: unreserved characters only. */
-export function parseConnectionId(id) {
-  if (typeof id !== "string" || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id)) {
-    fail(`invalid connection id ${JSON.stringify(id)}: use 1–63 of a–z 0–9 _ - (starting with a letter or digit)`);
-  }
-  return id;
-}
-
-/** What the button says after "Continue with": printable, 1–100 characters. */
-export function parseName(name) {
-  if (typeof name !== "string" || name.trim() === "") fail("--name is required and must not be blank");
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name) || [...name].length > 100) fail("--name must be 1–100 characters without control characters");
-  return name.trim();
-}
-
-/** A scope token (RFC 6749 §3.3): printable ASCII except space, `"` and `\`. */
-export function parseScope(value) {
-  if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(value)) fail(`invalid --scope ${JSON.stringify(value)} (RFC 6749 §3.3)`);
-  return value;
-}
-
-/** A Portcullis client id, as registered (unreserved characters). */
-export function parseClientId(id) {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/.test(id)) fail(`invalid --client ${JSON.stringify(id)}`);
-  return id;
-}
-
-/** An issuer identifier (OIDC Discovery §2): https (http only on this machine), no query or fragment. */
-export function parseIssuer(value) {
-  if (typeof value !== "string" || value === "") fail("--issuer is required");
-  let url;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(`--issuer ${JSON.stringify(value)} is not an absolute URL`);
-  }
-  if (url.search || url.hash || url.username || url.password) fail("--issuer must have no query, fragment or credentials");
-  if (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname))) return value;
-  fail(`--issuer ${JSON.stringify(value)} must be https (plain http only to localhost)`);
-}
-
-/** An email domain the connection is trusted to assert verified addresses of. */
-export function parseDomain(value) {
-  const domain = String(value).trim().toLowerCase();
-  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) fail(`invalid --trust-email-domain ${JSON.stringify(value)}`);
-  return domain;
-}
+/** Which option of `add` sets each field of a connection, to name it in a refusal. */
+const OPTION_OF_FIELD = {
+  id: "--id",
+  kind: "--kind",
+  display_name: "--name",
+  issuer: "--issuer",
+  client_id: "--client-id",
+  client_secret: "--client-secret-file",
+  scopes: "--scope",
+  trusted_email_domains: "--trust-email-domain",
+  enabled_clients: "--client",
+  position: "--position",
+};
 
 const splitList = (values) => (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== "");
-const unique = (values) => [...new Set(values)];
 
-/** The options of `add` as a complete, valid row (without secret and timestamps). */
-export function buildConnection(options) {
-  const kind = options.kind ?? "oidc";
-  if (!KINDS.includes(kind)) fail(`unknown --kind ${JSON.stringify(kind)}: one of ${KINDS.join(", ")}`);
+/** Checks a connection (the admin API's JSON shape) with the edge's rules. */
+export function checkConnection(input) {
+  return checkWithEdgeRules("connection-settings", "connection", input, OPTION_OF_FIELD);
+}
+
+/** A connection id as the edge's rules take it (checked alone, as for `show ID`). */
+export function parseConnectionId(id) {
+  return checkConnection({ id, display_name: "-", issuer: "https://example.com", client_id: "-" }).id;
+}
+
+/**
+ * The options of `add` (and the secret, if any) as a complete, valid row (without
+ * secret and timestamps), checked by the edge's rules.
+ */
+export function buildConnection(options, secret) {
   const scopes = splitList(options.scope);
-  const scopeList = scopes.length ? unique(scopes.map(parseScope)) : ["openid", "email", "profile"];
-  if (!scopeList.includes("openid")) fail("--scope must include openid");
-  if (typeof options["client-id"] !== "string" || options["client-id"] === "") fail("--client-id (yours at the provider) is required");
   const clients = splitList(options.client);
-  const position = options.position === undefined ? 0 : Number(options.position);
-  if (!Number.isSafeInteger(position) || position < 0 || position > 1000) fail("--position must be 0–1000");
-  return {
-    id: parseConnectionId(options.id),
-    kind,
-    display_name: parseName(options.name),
-    issuer: parseIssuer(options.issuer),
+  let position;
+  if (options.position !== undefined) {
+    position = Number(options.position);
+    if (!Number.isSafeInteger(position) || position < 0) fail("--position must be 0–1000");
+  }
+  return checkConnection({
+    id: options.id,
+    kind: options.kind,
+    display_name: options.name,
+    issuer: options.issuer,
     client_id: options["client-id"],
-    scopes: scopeList,
-    trusted_email_domains: unique(splitList(options["trust-email-domain"]).map(parseDomain)),
-    enabled_clients: clients.length ? unique(clients.map(parseClientId)) : null,
+    client_secret: secret,
+    scopes: scopes.length ? scopes : undefined,
+    trusted_email_domains: splitList(options["trust-email-domain"]),
+    enabled_clients: clients.length ? clients : undefined,
     position,
-  };
+  });
 }
 
 /** The client secret: from a file or CONNECTION_CLIENT_SECRET, never from the command line. */
@@ -115,6 +94,7 @@ export function insertStatement(connection, sealedSecret, now) {
     trusted_email_domains: sqlText(JSON.stringify(connection.trusted_email_domains)),
     enabled_clients: connection.enabled_clients === null ? "NULL" : sqlText(JSON.stringify(connection.enabled_clients)),
     position: sqlInteger(connection.position),
+    disabled_at: connection.enabled ? "NULL" : sqlInteger(now),
     created_at: sqlInteger(now),
     updated_at: sqlInteger(now),
   };
@@ -160,7 +140,7 @@ Commands:
   enable ID | disable ID      show or hide the connection
   list                        every connection (never secrets)
   show ID                     one connection
-  remove ID                   delete a connection (linked identities stay until unlinked)
+  remove ID                   delete a connection and the identities linked through it
 
   --json                      machine-readable output
 
@@ -227,8 +207,8 @@ export async function main(argv, run = execute) {
     switch (command) {
       case "add": {
         if (rest.length) fail("add takes options only");
-        const connection = buildConnection(values);
         const secret = clientSecret(values);
+        const connection = buildConnection(values, secret);
         const sealed = secret === undefined ? undefined : seal(secret, keyEncryptionKey(values), `connection:${connection.id}`);
         const rows = run(insertStatement(connection, sealed, now), db);
         if (rows.length === 0) fail(`a connection with id ${JSON.stringify(connection.id)} exists already`);
@@ -240,6 +220,7 @@ export async function main(argv, run = execute) {
         const id = oneId();
         const secret = clientSecret(values);
         if (secret === undefined) fail("set-secret needs --client-secret-file FILE or CONNECTION_CLIENT_SECRET");
+        checkConnection({ id, display_name: "-", issuer: "https://example.com", client_id: "-", client_secret: secret });
         const sealed = seal(secret, keyEncryptionKey(values), `connection:${id}`);
         const rows = run(`UPDATE connections SET sealed_client_secret = ${sqlText(sealed)}, updated_at = ${sqlInteger(now)} WHERE id = ${sqlText(id)} RETURNING id;`, db);
         if (rows.length === 0) fail(`no connection with id ${JSON.stringify(id)}`);
@@ -268,7 +249,10 @@ export async function main(argv, run = execute) {
       }
       case "remove": {
         const id = oneId();
-        const rows = run(`DELETE FROM connections WHERE id = ${sqlText(id)} RETURNING id;`, db);
+        // As the admin API does: identities never outlive their connection, so a later
+        // connection with the same id inherits none.
+        const rows = run(`DELETE FROM federated_identities WHERE connection_id = ${sqlText(id)};
+DELETE FROM connections WHERE id = ${sqlText(id)} RETURNING id;`, db);
         if (rows.length === 0) fail(`no connection with id ${JSON.stringify(id)}`);
         out({ id, removed: true }, `Removed connection ${id}.`);
         return 0;

@@ -79,10 +79,14 @@ pub enum AdminScope {
     /// Register, change, verify and remove event hooks, and rotate their secrets
     /// (reading them included).
     HooksManage,
+    /// Read federation connections (never their secrets).
+    ConnectionsRead,
+    /// Register, change and remove federation connections (reading them included).
+    ConnectionsManage,
 }
 
 impl AdminScope {
-    pub const ALL: [AdminScope; 7] = [
+    pub const ALL: [AdminScope; 9] = [
         AdminScope::UsersRead,
         AdminScope::UsersManage,
         AdminScope::GroupsManage,
@@ -90,6 +94,8 @@ impl AdminScope {
         AdminScope::LogsRead,
         AdminScope::HooksRead,
         AdminScope::HooksManage,
+        AdminScope::ConnectionsRead,
+        AdminScope::ConnectionsManage,
     ];
 
     /// The scope as written in tokens and client registrations.
@@ -102,6 +108,8 @@ impl AdminScope {
             AdminScope::LogsRead => "admin.logs.read",
             AdminScope::HooksRead => "admin.hooks.read",
             AdminScope::HooksManage => "admin.hooks.manage",
+            AdminScope::ConnectionsRead => "admin.connections.read",
+            AdminScope::ConnectionsManage => "admin.connections.manage",
         }
     }
 
@@ -111,6 +119,7 @@ impl AdminScope {
         let manage = match self {
             AdminScope::UsersRead => Some(AdminScope::UsersManage),
             AdminScope::HooksRead => Some(AdminScope::HooksManage),
+            AdminScope::ConnectionsRead => Some(AdminScope::ConnectionsManage),
             _ => None,
         };
         granted.has(self.as_str()) || manage.is_some_and(|m| granted.has(m.as_str()))

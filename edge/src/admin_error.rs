@@ -18,6 +18,11 @@ pub enum AdminErrorCode {
     InvalidRequest,
     /// A setting breaks a registration rule; `field` names it.
     InvalidClientSettings,
+    /// A connection setting breaks a rule; `field` names it.
+    InvalidConnectionSettings,
+    ConnectionNotFound,
+    /// Another connection has this id.
+    ConnectionExists,
     UnsupportedMediaType,
     PayloadTooLarge,
     Unauthorized,
@@ -47,6 +52,9 @@ pub enum AdminErrorCode {
 pub enum Failure {
     Malformed(String),
     Invalid(Refusal),
+    InvalidConnection(Refusal),
+    ConnectionNotFound,
+    ConnectionExists,
     UnsupportedMediaType,
     TooLarge,
     Refused(AdminRefusal),
@@ -79,6 +87,9 @@ impl Failure {
         match self {
             Failure::Malformed(_) => AdminErrorCode::InvalidRequest,
             Failure::Invalid(_) => AdminErrorCode::InvalidClientSettings,
+            Failure::InvalidConnection(_) => AdminErrorCode::InvalidConnectionSettings,
+            Failure::ConnectionNotFound => AdminErrorCode::ConnectionNotFound,
+            Failure::ConnectionExists => AdminErrorCode::ConnectionExists,
             Failure::UnsupportedMediaType => AdminErrorCode::UnsupportedMediaType,
             Failure::TooLarge => AdminErrorCode::PayloadTooLarge,
             Failure::Refused(AdminRefusal::InsufficientScope(_)) => {
@@ -105,7 +116,12 @@ impl Failure {
 
     pub fn status(&self) -> u16 {
         match self {
-            Failure::Malformed(_) | Failure::Invalid(_) | Failure::MissingParameter(_) => 400,
+            Failure::Malformed(_)
+            | Failure::Invalid(_)
+            | Failure::InvalidConnection(_)
+            | Failure::MissingParameter(_) => 400,
+            Failure::ConnectionNotFound => 404,
+            Failure::ConnectionExists => 409,
             Failure::UserNotFound | Failure::UnknownAction | Failure::UnknownClient => 404,
             Failure::InvalidTransition(..) => 409,
             Failure::Throttled => 429,
@@ -120,8 +136,12 @@ impl Failure {
 
     pub fn message(&self) -> String {
         match self {
-            Failure::Malformed(reason) => format!("The body is not a client resource: {reason}"),
-            Failure::Invalid(refusal) => refusal.to_string(),
+            Failure::Malformed(reason) => {
+                format!("The body does not have the resource's shape: {reason}")
+            }
+            Failure::Invalid(refusal) | Failure::InvalidConnection(refusal) => refusal.to_string(),
+            Failure::ConnectionNotFound => "No connection has this id.".into(),
+            Failure::ConnectionExists => "Another connection has this id.".into(),
             Failure::UnsupportedMediaType => "Send the body as application/json.".into(),
             Failure::TooLarge => "The request body is too large.".into(),
             Failure::Refused(refusal) => refusal.description(),
@@ -142,7 +162,7 @@ impl Failure {
 
     pub fn response(&self) -> Response {
         let mut body = json!({"code": self.code(), "message": self.message()});
-        if let Failure::Invalid(refusal) = self {
+        if let Failure::Invalid(refusal) | Failure::InvalidConnection(refusal) = self {
             body["field"] = Value::String(refusal.field.into());
         }
         let response = Response::json(self.status(), &body);

@@ -284,14 +284,14 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-fn refuse<T>(field: &'static str, problem: impl Into<String>) -> Result<T, Refusal> {
+pub(crate) fn refuse<T>(field: &'static str, problem: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal {
         field,
         problem: problem.into(),
     })
 }
 
-fn quoted(value: &str) -> String {
+pub(crate) fn quoted(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
@@ -333,17 +333,17 @@ fn parse_name(name: Option<&str>) -> Result<String, Refusal> {
 }
 
 /// The parts of an absolute URL that the rules look at.
-struct UrlParts<'a> {
+pub(crate) struct UrlParts<'a> {
     /// Lower case.
-    scheme: String,
+    pub(crate) scheme: String,
     /// Everything between `//` and the path, query or fragment (`None`: no `//`).
-    authority: Option<&'a str>,
+    pub(crate) authority: Option<&'a str>,
     /// Lower case, without user information and port.
-    host: String,
-    port: Option<u16>,
+    pub(crate) host: String,
+    pub(crate) port: Option<u16>,
 }
 
-fn parse_url<'a>(value: &'a str, field: &'static str) -> Result<UrlParts<'a>, Refusal> {
+pub(crate) fn parse_url<'a>(value: &'a str, field: &'static str) -> Result<UrlParts<'a>, Refusal> {
     if value.is_empty() {
         return refuse(field, "must not be empty");
     }
@@ -405,7 +405,7 @@ fn parse_url<'a>(value: &'a str, field: &'static str) -> Result<UrlParts<'a>, Re
     })
 }
 
-fn check_scheme_and_host(url: &UrlParts, value: &str, field: &'static str) -> Result<(), Refusal> {
+pub(crate) fn check_scheme_and_host(url: &UrlParts, value: &str, field: &'static str) -> Result<(), Refusal> {
     let loopback = matches!(url.host.as_str(), "localhost" | "127.0.0.1");
     if url.scheme == "https" || (url.scheme == "http" && loopback) {
         return Ok(());
@@ -746,7 +746,7 @@ fn parse_roles_prefix(
 }
 
 /// Keeps the first of each value, in order.
-fn unique(values: Vec<String>) -> Vec<String> {
+pub(crate) fn unique(values: Vec<String>) -> Vec<String> {
     let mut seen = Vec::with_capacity(values.len());
     for value in values {
         if !seen.contains(&value) {
@@ -756,7 +756,7 @@ fn unique(values: Vec<String>) -> Vec<String> {
     seen
 }
 
-fn each<T>(
+pub(crate) fn each<T>(
     values: &[String],
     parse: impl Fn(&str) -> Result<T, Refusal>,
 ) -> Result<Vec<T>, Refusal> {

@@ -168,6 +168,11 @@ pub mod types {
     pub const APP_DELETE: &str = "application.lifecycle.delete";
     /// An administrator gave a confidential client a new secret (the old one stops working).
     pub const APP_SECRET_ROTATE: &str = "application.client_secret.rotate";
+    /// An administrator registered, changed or removed a federation connection (Okta's
+    /// identity provider events).
+    pub const IDP_CREATE: &str = "system.idp.lifecycle.create";
+    pub const IDP_UPDATE: &str = "system.idp.lifecycle.update";
+    pub const IDP_DELETE: &str = "system.idp.lifecycle.delete";
     /// An inline hook was called: its decision and latency, or why it failed.
     pub const INLINE_HOOK_CALL: &str = "system.inline_hook.call";
 }

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod address_proof;
 pub mod admin;
 pub mod admin_clients;
+pub mod admin_connections;
 pub mod admin_error;
 pub mod admin_users;
 pub mod amr;

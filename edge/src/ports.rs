@@ -11,6 +11,7 @@ use crate::clients::Client;
 use crate::crypto::es256::Es256Signer;
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::federation::connection::{Connection, FederatedIdentity};
+use crate::federation::settings::{ConnectionResource, ConnectionSettings, SecretChange};
 use crate::hooks::model::{
     Attempt, DeliveryMessage, DeliveryRecord, DeliveryStatus, EventHook, HookRecord, InlineHook,
     InlineHookKind, InlineHookRecord, PageCursor, WebhookRequest,
@@ -677,6 +678,28 @@ pub trait ConnectionStore {
     async fn unlink(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
     /// Notes a sign-in through the identity.
     async fn record_use(&self, id: &str, at: UnixMillis) -> Result<(), StoreError>;
+    /// Every connection, enabled or not, in the order clients show them (admin API).
+    async fn all_connections(&self) -> Result<Vec<ConnectionResource>, StoreError>;
+    /// The connection `id`, enabled or not.
+    async fn connection(&self, id: &str) -> Result<Option<ConnectionResource>, StoreError>;
+    /// Registers a connection; [`StoreError::Conflict`] if its id is taken.
+    async fn create_connection(
+        &self,
+        settings: &ConnectionSettings,
+        sealed_client_secret: Option<&str>,
+        now: UnixMillis,
+    ) -> Result<(), StoreError>;
+    /// Replaces the settings of connection `settings.id` (and its secret as `secret`
+    /// says); `false` if there is no such connection.
+    async fn replace_connection(
+        &self,
+        settings: &ConnectionSettings,
+        secret: SecretChange<'_>,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError>;
+    /// Deletes connection `id` and every identity linked through it, together; `false`
+    /// if there is no such connection.
+    async fn delete_connection(&self, id: &str) -> Result<bool, StoreError>;
 }
 
 /// A token signing key as stored: the private half sealed (see [`crate::crypto::sealing`]).

@@ -13,6 +13,7 @@ use crate::client_settings::{ClientResource, ClientSettings};
 use crate::clients::{Client, ClientType};
 use crate::crypto::sealing::KeyEncryptionKey;
 use crate::events::SystemLogEvent;
+use crate::federation::settings::{ConnectionResource, ConnectionSettings, SecretChange};
 use crate::federation::{Connection, ConnectionKind, FederatedIdentity};
 use crate::hooks::inline::{InlineHook, InlineHookKind};
 use crate::hooks::{
@@ -367,8 +368,8 @@ pub struct MemoryUserStore {
     users: RefCell<HashMap<String, User>>,
     /// In registration order.
     credentials: RefCell<Vec<StoredCredential>>,
-    /// Federation connections, enabled ones in the order clients show them.
-    pub connections: RefCell<Vec<Connection>>,
+    /// Federation connections, in registration order.
+    pub connections: RefCell<Vec<StoredConnection>>,
     /// Linked identities, oldest first.
     identities: RefCell<Vec<FederatedIdentity>>,
 }
@@ -464,11 +465,146 @@ impl UserStore for MemoryUserStore {
     }
 }
 
+/// A connection as the `connections` table holds it.
+#[derive(Debug, Clone)]
+pub struct StoredConnection {
+    pub settings: ConnectionSettings,
+    pub sealed_client_secret: Option<String>,
+    pub created_at: UnixMillis,
+    pub updated_at: UnixMillis,
+}
+
+impl StoredConnection {
+    fn resource(&self) -> ConnectionResource {
+        ConnectionResource {
+            settings: self.settings.clone(),
+            has_secret: self.sealed_client_secret.is_some(),
+            created_at: self.created_at.0,
+            updated_at: self.updated_at.0,
+        }
+    }
+}
+
+impl MemoryUserStore {
+    /// Registers `connection`, enabled, at position 0, as a direct write to D1 would.
+    pub fn add_connection(&self, connection: Connection) {
+        let settings = ConnectionSettings {
+            id: connection.id,
+            kind: connection.kind,
+            display_name: connection.display_name,
+            issuer: connection.issuer,
+            client_id: connection.client_id,
+            scopes: connection.scopes,
+            trusted_email_domains: connection.trusted_email_domains,
+            enabled_clients: connection.enabled_clients,
+            position: 0,
+            enabled: true,
+        };
+        self.connections.borrow_mut().push(StoredConnection {
+            settings,
+            sealed_client_secret: connection.sealed_client_secret,
+            created_at: FixedClock::START,
+            updated_at: FixedClock::START,
+        });
+    }
+
+    /// In the order clients show them: by position, then id.
+    fn ordered_connections(&self) -> Vec<StoredConnection> {
+        let mut all = self.connections.borrow().clone();
+        all.sort_by(|a, b| {
+            (a.settings.position, &a.settings.id).cmp(&(b.settings.position, &b.settings.id))
+        });
+        all
+    }
+}
+
 #[async_trait(?Send)]
 impl ConnectionStore for MemoryUserStore {
     async fn enabled(&self) -> Result<Vec<Connection>, StoreError> {
         round_trip(|t| t.d1 += 1);
-        Ok(self.connections.borrow().clone())
+        Ok(self
+            .ordered_connections()
+            .into_iter()
+            .filter(|c| c.settings.enabled)
+            .map(|c| c.settings.connection(c.sealed_client_secret))
+            .collect())
+    }
+
+    async fn all_connections(&self) -> Result<Vec<ConnectionResource>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self
+            .ordered_connections()
+            .iter()
+            .map(StoredConnection::resource)
+            .collect())
+    }
+
+    async fn connection(&self, id: &str) -> Result<Option<ConnectionResource>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self
+            .connections
+            .borrow()
+            .iter()
+            .find(|c| c.settings.id == id)
+            .map(StoredConnection::resource))
+    }
+
+    async fn create_connection(
+        &self,
+        settings: &ConnectionSettings,
+        sealed_client_secret: Option<&str>,
+        now: UnixMillis,
+    ) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut connections = self.connections.borrow_mut();
+        if connections.iter().any(|c| c.settings.id == settings.id) {
+            return Err(StoreError::Conflict);
+        }
+        connections.push(StoredConnection {
+            settings: settings.clone(),
+            sealed_client_secret: sealed_client_secret.map(str::to_string),
+            created_at: now,
+            updated_at: now,
+        });
+        Ok(())
+    }
+
+    async fn replace_connection(
+        &self,
+        settings: &ConnectionSettings,
+        secret: SecretChange<'_>,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut connections = self.connections.borrow_mut();
+        let Some(stored) = connections
+            .iter_mut()
+            .find(|c| c.settings.id == settings.id)
+        else {
+            return Ok(false);
+        };
+        stored.settings = settings.clone();
+        match secret {
+            SecretChange::Keep => {}
+            SecretChange::Set(sealed) => stored.sealed_client_secret = Some(sealed.to_string()),
+            SecretChange::Remove => stored.sealed_client_secret = None,
+        }
+        stored.updated_at = now;
+        Ok(true)
+    }
+
+    async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        let mut connections = self.connections.borrow_mut();
+        let before = connections.len();
+        connections.retain(|c| c.settings.id != id);
+        if connections.len() == before {
+            return Ok(false);
+        }
+        self.identities
+            .borrow_mut()
+            .retain(|i| i.connection_id != id);
+        Ok(true)
     }
 
     async fn identity(

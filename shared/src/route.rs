@@ -114,6 +114,10 @@ pub enum Route<'a> {
     AdminInlineHooks,
     /// One inline hook.
     AdminInlineHook(&'a str),
+    /// The admin API's federation connections (list, register).
+    AdminConnections,
+    /// One federation connection (read, replace, change, delete).
+    AdminConnection(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -204,6 +208,8 @@ impl<'a> Route<'a> {
             ["admin", "v1", "hooks", id, "deliveries"] => Route::AdminHookDeliveries(id),
             ["admin", "v1", "inline-hooks"] => Route::AdminInlineHooks,
             ["admin", "v1", "inline-hooks", id] => Route::AdminInlineHook(id),
+            ["admin", "v1", "connections"] => Route::AdminConnections,
+            ["admin", "v1", "connections", id] => Route::AdminConnection(id),
             _ => return None,
         })
     }
@@ -306,6 +312,8 @@ impl<'a> Route<'a> {
             }
             Route::AdminInlineHooks => "/admin/v1/inline-hooks".to_string(),
             Route::AdminInlineHook(id) => format!("/admin/v1/inline-hooks/{}", segment(id)),
+            Route::AdminConnections => "/admin/v1/connections".to_string(),
+            Route::AdminConnection(id) => format!("/admin/v1/connections/{}", segment(id)),
         }
     }
 }
@@ -439,6 +447,8 @@ mod tests {
             Route::AdminHookDeliveries(id),
             Route::AdminInlineHooks,
             Route::AdminInlineHook(id),
+            Route::AdminConnections,
+            Route::AdminConnection(id),
         ];
         let encoded = segment(id);
         assert_eq!(encoded, "a%2Fb%3Fc%20d%25");
@@ -480,6 +490,7 @@ mod tests {
                 Route::AdminHookSecret(_) => Route::AdminHookSecret(&encoded),
                 Route::AdminHookDeliveries(_) => Route::AdminHookDeliveries(&encoded),
                 Route::AdminInlineHook(_) => Route::AdminInlineHook(&encoded),
+                Route::AdminConnection(_) => Route::AdminConnection(&encoded),
                 other => other,
             };
             assert_eq!(Route::parse(&path), Some(expected), "{path}");

@@ -17,11 +17,14 @@ import Provider from "oidc-provider";
 
 import { main as connections } from "../../scripts/connections.mjs";
 import { freePort, keyEncryptionKey, launchBrowser, passphrase, signUpWithPassword, startEdge, toolEnv } from "./harness.mjs";
+import { basic, clientsCli, postForm } from "./oidc-support.mjs";
 
 let edge;
 let browser;
 let upstream;
 let upstreamServer;
+/** The admin client registered with scripts/clients: `{client_id, client_secret}`. */
+let ops;
 const scratch = mkdtempSync(join(tmpdir(), "portcullis-federation-"));
 
 /** Logins typed at the provider become accounts there: `unverified+…` has an unverified address. */
@@ -46,7 +49,7 @@ async function startUpstream(edgeOrigin) {
     response_types: ["code"],
     token_endpoint_auth_method: "client_secret_basic",
   });
-  const clients = [client("corp"), client("trusted")];
+  const clients = [client("corp"), client("trusted"), client("viaapi")];
   const provider = new Provider(issuer, {
     clients,
     findAccount: (_ctx, id) => account(id),
@@ -84,6 +87,10 @@ before(async () => {
       upstreamServer = upstream.server;
       const kek = join(stateDir, "key-encryption-key");
       keyEncryptionKey(stateDir);
+      ops = clientsCli(stateDir, [
+        "add", "--id", "ops", "--name", "Operations", "--type", "confidential",
+        "--grant-type", "client_credentials", "--scope", "admin.connections.manage",
+      ]);
       for (const [id, name, extra] of [
         ["corp", "Corp SSO", []],
         ["trusted", "Trusted SSO", ["--trust-email-domain", "trusted.example"]],
@@ -306,4 +313,98 @@ test("the hosted sign-in page: /authorize, the provider, and back to the client 
   assert.equal(claims.email, login);
   assert.deepEqual(claims.amr, ["fed"]);
   await page.close();
+});
+
+/** A call to the admin API with `token`: `{status, body}`. */
+async function adminCall(method, path, token, body) {
+  const response = await fetch(`${edge.api}${path}`, {
+    method,
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body && { "content-type": "application/json" }),
+    },
+    body: body && JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, text, body: text ? JSON.parse(text) : undefined };
+}
+
+/** A person signs up through the first-party API; their access token from /token. */
+async function personAccessToken(email) {
+  const verifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const json = { "content-type": "application/json", origin: edge.origin };
+  const started = await fetch(`${edge.api}/v1/flows`, {
+    method: "POST", headers: json,
+    body: JSON.stringify({ client_id: "demo", code_challenge: challenge, code_challenge_method: "S256" }),
+  });
+  const { flow_id } = await started.json();
+  const password = passphrase((t) => `harbour ${t} lantern orchard`);
+  const outcome = await (await fetch(`${edge.api}/v1/flows/${flow_id}/sign-up`, {
+    method: "POST", headers: json, body: JSON.stringify({ email, password }),
+  })).json();
+  assert.equal(outcome.status, "authorization_code", JSON.stringify(outcome));
+  const tokens = await postForm(edge, "/token", {
+    grant_type: "authorization_code", code: outcome.authorization_code, code_verifier: verifier, client_id: "demo",
+  }, { headers: { origin: edge.origin } });
+  assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+  return tokens.body.access_token;
+}
+
+async function buttons() {
+  const response = await fetch(`${edge.api}/v1/clients/demo`, { headers: { origin: edge.origin } });
+  return (await response.json()).connections.map((c) => c.id);
+}
+
+test("/admin/v1/connections: a connection registered through the API signs people in; its secret is never shown; people and other scopes are refused", async () => {
+  const token = (await postForm(edge, "/token", { grant_type: "client_credentials" }, { auth: basic("ops", ops.client_secret) })).body.access_token;
+  const upstreamClient = upstream.clients.find((c) => c.client_id === "portcullis-viaapi");
+  const connection = {
+    id: "viaapi", display_name: "Via API", issuer: upstream.issuer,
+    client_id: upstreamClient.client_id, client_secret: upstreamClient.client_secret,
+  };
+
+  // Someone who knows only the route: no token, or a signed-in person's own token.
+  const personToken = await personAccessToken(`admin-probe-${tag()}@example.com`);
+  assert.equal((await adminCall("POST", "/admin/v1/connections", undefined, connection)).status, 401);
+  const asPerson = await adminCall("POST", "/admin/v1/connections", personToken, connection);
+  assert.equal(asPerson.status, 403);
+  assert.equal(asPerson.body.code, "insufficient_scope");
+  assert.ok(!(await buttons()).includes("viaapi"), "nothing was registered");
+
+  const refused = await adminCall("POST", "/admin/v1/connections", token, { ...connection, issuer: "http://idp.example" });
+  assert.equal(refused.status, 400);
+  assert.deepEqual([refused.body.code, refused.body.field], ["invalid_connection_settings", "issuer"]);
+
+  const created = await adminCall("POST", "/admin/v1/connections", token, connection);
+  assert.equal(created.status, 201, created.text);
+  assert.equal(created.body.has_secret, true);
+  assert.equal(created.body.callback_url, `${edge.origin}/callback/viaapi`);
+  assert.ok(!created.text.includes(upstreamClient.client_secret));
+  const listed = await adminCall("GET", "/admin/v1/connections", token);
+  assert.deepEqual(listed.body.map((c) => c.id).sort(), ["corp", "trusted", "viaapi"], "the CLI's and the API's, one table");
+  assert.ok(!listed.text.includes(upstreamClient.client_secret));
+  const [row] = d1(edge.stateDir, "SELECT sealed_client_secret FROM connections WHERE id = 'viaapi'");
+  assert.ok(row.sealed_client_secret && !row.sealed_client_secret.includes(upstreamClient.client_secret), "sealed at rest");
+
+  // The edge opens the secret it sealed at the provider's token endpoint.
+  const login = `api-${tag()}@example.com`;
+  const { page } = await openDemo();
+  await viaProvider(page, "Via API", login);
+  const sub = await signedInSub(page);
+  await page.close();
+  assert.deepEqual(identities(sub), [{ connection_id: "viaapi", subject: login }]);
+
+  const disabled = await adminCall("PATCH", "/admin/v1/connections/viaapi", token, { enabled: false });
+  assert.equal(disabled.body.enabled, false);
+  assert.ok(!(await buttons()).includes("viaapi"), "a disabled connection is offered no more");
+
+  assert.equal((await adminCall("DELETE", "/admin/v1/connections/viaapi", token)).status, 204);
+  assert.deepEqual(identities(sub), [], "its identities went with it");
+  assert.equal((await adminCall("GET", "/admin/v1/connections/viaapi", token)).body.code, "connection_not_found");
+  const log = d1(edge.stateDir, "SELECT event_type, data FROM events WHERE event_type LIKE 'system.idp.lifecycle.%'");
+  assert.deepEqual(log.map((e) => e.event_type).sort(), [
+    "system.idp.lifecycle.create", "system.idp.lifecycle.delete", "system.idp.lifecycle.update",
+  ]);
+  assert.ok(!JSON.stringify(log).includes(upstreamClient.client_secret), "nor in the System Log");
 });

@@ -350,6 +350,9 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             Ok(crate::admin_clients::handle(ports, request, route, &context).await)
         }
         Route::AdminUser(id) => Ok(crate::admin_users::read(ports, request, id, &context).await),
+        Route::AdminConnections | Route::AdminConnection(_) => {
+            Ok(crate::admin_connections::handle(ports, request, route, &context).await)
+        }
         Route::AdminUserLifecycle(id, action) => {
             Ok(crate::admin_users::lifecycle(ports, request, id, action, &context).await)
         }

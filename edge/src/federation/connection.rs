@@ -16,6 +16,13 @@ pub enum ConnectionKind {
 }
 
 impl ConnectionKind {
+    /// The stored form (`connections.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionKind::Oidc => "oidc",
+        }
+    }
+
     /// The stored form (`connections.kind`); `None` for anything else.
     pub fn parse(stored: &str) -> Option<ConnectionKind> {
         match stored {

@@ -8,6 +8,8 @@
 //! - [`id_token`]: ID token validation, OIDC Core §3.1.3.7.
 //! - [`linking`]: who the person is here (identity = connection + subject).
 //! - [`identities`]: the signed-in person's linked identities (list, unlink).
+//! - [`settings`]: what a connection must be (the admin API's and `scripts/connections`'s
+//!   rules).
 //!
 //! The sign-in flow's side (leaving, coming back, proving an account before linking)
 //! is in [`crate::flows::federation`].
@@ -23,6 +25,7 @@ pub mod identities;
 pub mod linking;
 pub mod metadata;
 pub mod provider;
+pub mod settings;
 pub mod upstream;
 
 pub use connection::{Connection, ConnectionKind, FederatedIdentity};

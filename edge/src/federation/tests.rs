@@ -157,10 +157,7 @@ fn world() -> World {
     }));
     let mut t = TestPorts::new();
     t.http = provider(upstream.clone());
-    t.users
-        .connections
-        .borrow_mut()
-        .push(oidc_connection("corp", ISSUER));
+    t.users.add_connection(oidc_connection("corp", ISSUER));
     World { t, upstream }
 }
 
@@ -431,7 +428,9 @@ fn a_flow_handle_alone_cannot_link_an_identity_to_someone_elses_account() {
 #[test]
 fn a_trusted_connection_links_a_verified_address_to_a_verified_account_automatically() {
     let w = world();
-    w.t.users.connections.borrow_mut()[0].trusted_email_domains = vec!["example.com".into()];
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
     let local = password_account(&w, "ada@example.com", true);
     signed_in(&w);
     assert_eq!(identities(&w, &local.id), 1);
@@ -440,7 +439,9 @@ fn a_trusted_connection_links_a_verified_address_to_a_verified_account_automatic
 #[test]
 fn an_unverified_upstream_address_never_links_automatically() {
     let w = world();
-    w.t.users.connections.borrow_mut()[0].trusted_email_domains = vec!["example.com".into()];
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
     w.upstream.borrow_mut().claims = json!({"email_verified": false});
     let local = password_account(&w, "ada@example.com", true);
     let left = leave(&w);
@@ -462,7 +463,9 @@ fn an_unverified_upstream_address_creates_nothing_and_answers_alike_with_or_with
 #[test]
 fn an_unverified_local_address_never_links_automatically() {
     let w = world();
-    w.t.users.connections.borrow_mut()[0].trusted_email_domains = vec!["example.com".into()];
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
     let local = password_account(&w, "ada@example.com", false);
     let left = leave(&w);
     let location = come_back(&w, &left);

@@ -7,6 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::users::{user_args, INSERT_USER};
 use super::{conflict_or_unavailable, millis, optional_text, text, unavailable, D1Stores};
+use crate::federation::settings::{ConnectionResource, ConnectionSettings, SecretChange};
 use crate::federation::{Connection, ConnectionKind, FederatedIdentity};
 use crate::ports::{ConnectionStore, StoreError, UnixMillis};
 use crate::users::User;
@@ -43,6 +44,86 @@ impl ConnectionRow {
             sealed_client_secret: self.sealed_client_secret,
         })
     }
+}
+
+/// A row as the admin API reads it: never the sealed secret, only whether there is one.
+#[derive(Deserialize)]
+struct ResourceRow {
+    id: String,
+    kind: String,
+    display_name: String,
+    issuer: String,
+    client_id: String,
+    has_secret: f64,
+    scopes: String,
+    trusted_email_domains: String,
+    enabled_clients: Option<String>,
+    position: f64,
+    created_at: f64,
+    updated_at: f64,
+    disabled_at: Option<f64>,
+}
+
+const RESOURCE_COLUMNS: &str = "id, kind, display_name, issuer, client_id, \
+     (sealed_client_secret IS NOT NULL) AS has_secret, scopes, trusted_email_domains, \
+     enabled_clients, position, created_at, updated_at, disabled_at";
+
+impl ResourceRow {
+    fn into_resource(self) -> Result<ConnectionResource, StoreError> {
+        let corrupt = |what: &str| {
+            StoreError::Unavailable(format!("connections row {}: bad {what}", self.id))
+        };
+        let list = |json: &str, what: &str| {
+            serde_json::from_str::<Vec<String>>(json).map_err(|_| corrupt(what))
+        };
+        let settings = ConnectionSettings {
+            kind: ConnectionKind::parse(&self.kind).ok_or_else(|| corrupt("kind"))?,
+            scopes: list(&self.scopes, "scopes")?,
+            trusted_email_domains: list(&self.trusted_email_domains, "trusted_email_domains")?,
+            enabled_clients: match &self.enabled_clients {
+                Some(json) => Some(list(json, "enabled_clients")?),
+                None => None,
+            },
+            position: self.position as u32,
+            enabled: self.disabled_at.is_none(),
+            id: self.id,
+            display_name: self.display_name,
+            issuer: self.issuer,
+            client_id: self.client_id,
+        };
+        Ok(ConnectionResource {
+            settings,
+            has_secret: self.has_secret != 0.0,
+            created_at: self.created_at as u64,
+            updated_at: self.updated_at as u64,
+        })
+    }
+}
+
+/// `?1` id, `?2` kind, `?3` display name, `?4` issuer, `?5` client id, `?6` scopes,
+/// `?7` trusted domains, `?8` enabled clients (JSON lists as stored), `?9` position,
+/// `?10` enabled.
+fn settings_args(settings: &ConnectionSettings) -> Result<Vec<JsValue>, StoreError> {
+    let list = |values: &[String]| {
+        serde_json::to_string(values)
+            .map(|t| text(&t))
+            .map_err(|e| StoreError::Unavailable(format!("connections json: {e}")))
+    };
+    Ok(vec![
+        text(&settings.id),
+        text(settings.kind.as_str()),
+        text(&settings.display_name),
+        text(&settings.issuer),
+        text(&settings.client_id),
+        list(&settings.scopes)?,
+        list(&settings.trusted_email_domains)?,
+        match &settings.enabled_clients {
+            Some(clients) => list(clients)?,
+            None => JsValue::NULL,
+        },
+        JsValue::from_f64(f64::from(settings.position)),
+        JsValue::from_f64(if settings.enabled { 1.0 } else { 0.0 }),
+    ])
 }
 
 #[derive(Deserialize)]
@@ -206,5 +287,121 @@ impl ConnectionStore for D1Stores {
         )
         .await
         .map(|_| ())
+    }
+
+    async fn all_connections(&self) -> Result<Vec<ConnectionResource>, StoreError> {
+        let rows: Vec<ResourceRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {RESOURCE_COLUMNS} FROM connections ORDER BY position, id"
+            ))
+            .all()
+            .await
+            .map_err(unavailable("connections.list"))?
+            .results()
+            .map_err(unavailable("connections.list rows"))?;
+        rows.into_iter().map(ResourceRow::into_resource).collect()
+    }
+
+    async fn connection(&self, id: &str) -> Result<Option<ConnectionResource>, StoreError> {
+        let row: Option<ResourceRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {RESOURCE_COLUMNS} FROM connections WHERE id = ?1"
+            ))
+            .bind(&[text(id)])
+            .map_err(unavailable("bind"))?
+            .first(None)
+            .await
+            .map_err(unavailable("connections.read"))?;
+        row.map(ResourceRow::into_resource).transpose()
+    }
+
+    async fn create_connection(
+        &self,
+        settings: &ConnectionSettings,
+        sealed_client_secret: Option<&str>,
+        now: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let mut args = settings_args(settings)?;
+        args.push(optional_text(sealed_client_secret));
+        args.push(millis(now));
+        let inserted = self
+            .changes(
+                "INSERT INTO connections (id, kind, display_name, issuer, client_id, scopes, \
+                 trusted_email_domains, enabled_clients, position, disabled_at, \
+                 sealed_client_secret, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?10 THEN NULL ELSE ?12 END, \
+                 ?11, ?12, ?12) ON CONFLICT (id) DO NOTHING",
+                &args,
+                "connections.create",
+            )
+            .await?;
+        if inserted > 0 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    async fn replace_connection(
+        &self,
+        settings: &ConnectionSettings,
+        secret: SecretChange<'_>,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        let mut args = settings_args(settings)?;
+        args.push(millis(now));
+        let secret_sql = match secret {
+            SecretChange::Keep => "sealed_client_secret",
+            SecretChange::Set(sealed) => {
+                args.push(text(sealed));
+                "?12"
+            }
+            SecretChange::Remove => "NULL",
+        };
+        let changed = self
+            .changes(
+                &format!(
+                    "UPDATE connections SET kind = ?2, display_name = ?3, issuer = ?4, \
+                     client_id = ?5, scopes = ?6, trusted_email_domains = ?7, \
+                     enabled_clients = ?8, position = ?9, \
+                     disabled_at = CASE WHEN ?10 THEN NULL ELSE COALESCE(disabled_at, ?11) END, \
+                     sealed_client_secret = {secret_sql}, updated_at = ?11 WHERE id = ?1"
+                ),
+                &args,
+                "connections.replace",
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
+        let identities = self
+            .db
+            .prepare("DELETE FROM federated_identities WHERE connection_id = ?1")
+            .bind(&[text(id)])
+            .map_err(unavailable("bind"))?;
+        let connection = self
+            .db
+            .prepare("DELETE FROM connections WHERE id = ?1")
+            .bind(&[text(id)])
+            .map_err(unavailable("bind"))?;
+        // One transaction: identities never outlive their connection, so a later
+        // connection with the same id cannot inherit them.
+        let results = self
+            .db
+            .batch(vec![identities, connection])
+            .await
+            .map_err(unavailable("connections.delete"))?;
+        let deleted = match results.get(1) {
+            Some(result) => result
+                .meta()
+                .map_err(unavailable("connections.delete"))?
+                .and_then(|m| m.changes)
+                .unwrap_or(0),
+            None => 0,
+        };
+        Ok(deleted > 0)
     }
 }
