@@ -3,7 +3,10 @@
 // scripts/connections twice: `corp` (trusted for no domain) and `trusted` (trusted for
 // trusted.example). In Chromium through the widget on the demo page: the provider's
 // button, its login and consent pages, and the way back (OIDC Core §3.1, RFC 7636,
-// RFC 9207). The ID tokens are RS256, from the provider's own keys.
+// RFC 9207). The ID tokens are RS256, from the provider's own keys. A small local server
+// speaks GitHub's OAuth 2.0 and REST formats (`/login/oauth/authorize`,
+// `/login/oauth/access_token`, `/api/v3/user`, `/api/v3/user/emails`, as a GitHub
+// Enterprise Server serves them) for the GitHub preset, registered through the admin API.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -23,6 +26,7 @@ let edge;
 let browser;
 let upstream;
 let upstreamServer;
+let github;
 /** The admin client registered with scripts/clients: `{client_id, client_secret}`. */
 let ops;
 const scratch = mkdtempSync(join(tmpdir(), "portcullis-federation-"));
@@ -62,6 +66,82 @@ async function startUpstream(edgeOrigin) {
   const server = createServer(provider.callback());
   await new Promise((r) => server.listen(port, "127.0.0.1", r));
   return { issuer, clients, server };
+}
+
+/**
+ * A stand-in for GitHub speaking its real formats: the authorize endpoint (the person
+ * is `github.nextUser`, already signed in at GitHub, so it redirects at once), the token
+ * endpoint (client_secret_post; JSON only with `Accept: application/json`, form-encoded
+ * otherwise; a refused code is `200 {"error": "bad_verification_code"}`; PKCE S256),
+ * and the REST API (`Authorization: Bearer`, a User-Agent required).
+ */
+async function startGitHub(edgeOrigin) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const client = { client_id: "Iv1.8a61f9b3a7aba766", client_secret: `gh-${randomBytes(16).toString("hex")}` };
+  const codes = new Map();
+  const tokens = new Map();
+  const seen = { tokenRequests: [], apiRequests: [] };
+  const state = { client, seen, nextUser: undefined };
+  const json = (res, status, body) => {
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+    res.end(JSON.stringify(body));
+  };
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, base);
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    if (req.method === "GET" && url.pathname === "/login/oauth/authorize") {
+      const q = url.searchParams;
+      if (q.get("client_id") !== client.client_id || q.get("redirect_uri") !== `${edgeOrigin}/callback/github`) {
+        res.writeHead(400).end("The redirect_uri MUST match the registered callback URL for this application.");
+        return;
+      }
+      const code = randomBytes(10).toString("hex");
+      codes.set(code, { user: state.nextUser, challenge: q.get("code_challenge"), method: q.get("code_challenge_method") });
+      const back = new URL(q.get("redirect_uri"));
+      back.searchParams.set("code", code);
+      back.searchParams.set("state", q.get("state"));
+      res.writeHead(302, { location: back.href }).end();
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/login/oauth/access_token") {
+      const form = new URLSearchParams(body);
+      seen.tokenRequests.push({ accept: req.headers.accept, form: Object.fromEntries(form) });
+      const grant = codes.get(form.get("code"));
+      codes.delete(form.get("code"));
+      const verifier = form.get("code_verifier") ?? "";
+      const ok = grant && form.get("client_id") === client.client_id && form.get("client_secret") === client.client_secret
+        && grant.method === "S256" && createHash("sha256").update(verifier).digest("base64url") === grant.challenge;
+      const answer = ok
+        ? (() => {
+          const token = `gho_${randomBytes(18).toString("hex")}`;
+          tokens.set(token, grant.user);
+          return { access_token: token, token_type: "bearer", scope: "read:user,user:email" };
+        })()
+        : { error: "bad_verification_code", error_description: "The code passed is incorrect or expired.", error_uri: "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code" };
+      if (req.headers.accept === "application/json") json(res, 200, answer);
+      else res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" }).end(new URLSearchParams(answer).toString());
+      return;
+    }
+    if (req.method === "GET" && (url.pathname === "/api/v3/user" || url.pathname === "/api/v3/user/emails")) {
+      seen.apiRequests.push({ path: url.pathname, userAgent: req.headers["user-agent"], version: req.headers["x-github-api-version"] });
+      const user = tokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+      if (!req.headers["user-agent"]) {
+        json(res, 403, { message: "Request forbidden by administrative rules. Please make sure your request has a User-Agent header" });
+      } else if (!user) {
+        json(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
+      } else if (url.pathname === "/api/v3/user") {
+        json(res, 200, { login: user.login, id: user.id, node_id: "MDQ6VXNlcjE=", type: "User", name: user.name, email: user.publicEmail ?? null });
+      } else {
+        json(res, 200, user.emails);
+      }
+      return;
+    }
+    json(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+  });
+  await new Promise((r) => server.listen(port, "127.0.0.1", r));
+  return { ...state, base, server, get state() { return state; } };
 }
 
 /** Runs scripts/connections against the edge's local state. */
@@ -105,12 +185,14 @@ before(async () => {
       }
     },
   });
+  github = await startGitHub(edge.origin);
   browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
   await edge?.dispose();
   await new Promise((r) => (upstreamServer ? upstreamServer.close(r) : r()));
+  await new Promise((r) => (github ? github.server.close(r) : r()));
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -407,4 +489,68 @@ test("/admin/v1/connections: a connection registered through the API signs peopl
     "system.idp.lifecycle.create", "system.idp.lifecycle.delete", "system.idp.lifecycle.update",
   ]);
   assert.ok(!JSON.stringify(log).includes(upstreamClient.client_secret), "nor in the System Log");
+});
+
+/** The admin client's own token (admin.connections.manage). */
+async function opsToken() {
+  return (await postForm(edge, "/token", { grant_type: "client_credentials" }, { auth: basic("ops", ops.client_secret) })).body.access_token;
+}
+
+/** Registers the GitHub preset through the admin API, once. */
+let githubRegistered;
+async function githubConnection() {
+  githubRegistered ??= (async () => {
+    const created = await adminCall("POST", "/admin/v1/connections", await opsToken(), {
+      id: "github", kind: "github", display_name: "GitHub", issuer: github.base,
+      client_id: github.client.client_id, client_secret: github.client.client_secret,
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(created.body.scopes, ["read:user", "user:email"]);
+  })();
+  return githubRegistered;
+}
+
+function gitHubUser(emails, extra = {}) {
+  const id = 1000000 + Math.floor(Math.random() * 1e6);
+  return { id, login: `octo-${id}`, name: "Octo Cat", emails, ...extra };
+}
+
+test("GitHub preset: only a verified primary address counts; the account is the numeric id, found again on the next sign-in", async () => {
+  await githubConnection();
+  const address = `octo-${tag()}@example.com`;
+  github.state.nextUser = gitHubUser([
+    { email: `other-${tag()}@example.com`, primary: false, verified: true, visibility: null },
+    { email: address, primary: true, verified: true, visibility: "public" },
+  ], { publicEmail: `typed-${tag()}@example.com` });
+  const first = await openDemo();
+  await first.page.locator("portcullis-signin").getByRole("button", { name: "Continue with GitHub" }).click();
+  const sub = await signedInSub(first.page);
+  await first.page.close();
+  const created = userByEmail(address);
+  assert.equal(created.id, sub, "the verified primary address, not the secondary or the public one");
+  assert.equal(created.email_verified, 1);
+  assert.deepEqual(identities(sub), [{ connection_id: "github", subject: String(github.state.nextUser.id) }]);
+  const exchange = github.seen.tokenRequests.at(-1);
+  assert.equal(exchange.accept, "application/json");
+  assert.ok(exchange.form.code_verifier, "PKCE");
+  assert.ok(github.seen.apiRequests.every((r) => r.userAgent && r.version === "2022-11-28"));
+
+  // The same GitHub account, its address since changed there: the same account here.
+  github.state.nextUser = { ...github.state.nextUser, emails: [{ email: `moved-${tag()}@example.com`, primary: true, verified: true }] };
+  const again = await openDemo();
+  await again.page.locator("portcullis-signin").getByRole("button", { name: "Continue with GitHub" }).click();
+  assert.equal(await signedInSub(again.page), sub);
+  await again.page.close();
+});
+
+test("GitHub unverified email ignored: an unverified primary address creates and links nothing, and the person is told it failed", async () => {
+  await githubConnection();
+  const person = await verifiedPasswordAccount(`octo-victim-${tag()}@example.com`);
+  github.state.nextUser = gitHubUser([{ email: person.email, primary: true, verified: false, visibility: "private" }]);
+  const { page } = await openDemo();
+  await page.locator("portcullis-signin").getByRole("button", { name: "Continue with GitHub" }).click();
+  await page.locator("portcullis-signin").getByRole("alert").filter({ hasText: "Signing in with the provider didn't work" }).waitFor();
+  await page.close();
+  assert.deepEqual(identities(person.id), []);
+  assert.equal(d1(edge.stateDir, `SELECT COUNT(*) AS n FROM federated_identities WHERE subject = '${github.state.nextUser.id}'`)[0].n, 0);
 });

@@ -13,6 +13,8 @@ pub enum ConnectionKind {
     /// Any OpenID Connect provider, found by Discovery (OIDC Discovery 1.0 §4) from its
     /// issuer: a company's own identity provider, Google, Microsoft Entra ID.
     Oidc,
+    /// GitHub (OAuth 2.0 and its REST API; see [`super::github`]).
+    Github,
 }
 
 impl ConnectionKind {
@@ -20,6 +22,7 @@ impl ConnectionKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionKind::Oidc => "oidc",
+            ConnectionKind::Github => "github",
         }
     }
 
@@ -27,6 +30,7 @@ impl ConnectionKind {
     pub fn parse(stored: &str) -> Option<ConnectionKind> {
         match stored {
             "oidc" => Some(ConnectionKind::Oidc),
+            "github" => Some(ConnectionKind::Github),
             _ => None,
         }
     }

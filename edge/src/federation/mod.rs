@@ -3,6 +3,7 @@
 //! tokens as before.
 //!
 //! - [`connection`]: connections as data, and the identities people hold at them.
+//! - [`github`]: the GitHub preset (OAuth 2.0 and its REST API, no ID token).
 //! - [`upstream`]: the leg to the provider and back (PKCE, state, nonce, RFC 9207).
 //! - [`provider`]: the provider's metadata and keys ([`metadata`]), cached per isolate.
 //! - [`id_token`]: ID token validation, OIDC Core §3.1.3.7.
@@ -20,6 +21,7 @@ use crate::error::Error;
 use crate::ports::Ports;
 
 pub mod connection;
+pub mod github;
 pub mod id_token;
 pub mod identities;
 pub mod linking;

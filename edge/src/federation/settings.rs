@@ -17,8 +17,8 @@ use crate::client_settings::{
 };
 
 /// The kinds an operator may choose, as written in `kind`.
-pub const KINDS: [&str; 1] = ["oidc"];
-/// The scopes asked for when none are given.
+pub const KINDS: [&str; 2] = ["oidc", "github"];
+/// The scopes an OpenID Connect connection asks for when none are given.
 pub const DEFAULT_SCOPES: [&str; 3] = ["openid", "email", "profile"];
 /// The highest `position` (buttons are shown by position, then id).
 pub const MAX_POSITION: u32 = 1000;
@@ -262,7 +262,12 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     };
     let kind = parse_kind(input.kind.as_deref())?;
     let display_name = parse_display_name(input.display_name.as_deref())?;
-    let issuer = parse_issuer(input.issuer.as_deref())?;
+    // A preset knows its provider's issuer; an operator may still name another (a
+    // GitHub Enterprise Server).
+    let issuer = match (kind, input.issuer.as_deref()) {
+        (ConnectionKind::Github, None) => super::github::GITHUB_COM.to_string(),
+        (_, issuer) => parse_issuer(issuer)?,
+    };
     let client_id = match input.client_id.as_deref() {
         Some(value) => parse_credential(value, "client_id")?,
         None => return refuse("client_id", "(Portcullis's client id at the provider) is required"),
@@ -271,6 +276,9 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
         parse_credential(secret, "client_secret")?;
     }
     let scopes = match &input.scopes {
+        None if kind == ConnectionKind::Github => {
+            super::github::DEFAULT_SCOPES.map(String::from).to_vec()
+        }
         None => DEFAULT_SCOPES.map(String::from).to_vec(),
         Some(scopes) => unique(each(scopes, parse_scope)?),
     };
@@ -379,6 +387,22 @@ mod tests {
         let mut no_issuer = corp();
         no_issuer.as_object_mut().unwrap().remove("issuer");
         assert_eq!(refused(no_issuer).field, "issuer");
+    }
+
+    #[test]
+    fn the_github_preset_defaults_to_github_com_and_its_scopes() {
+        let mut value = corp();
+        value["kind"] = json!("github");
+        value.as_object_mut().unwrap().remove("issuer");
+        let settings = validate(&input(value.clone())).unwrap();
+        assert_eq!(settings.kind, ConnectionKind::Github);
+        assert_eq!(settings.issuer, "https://github.com");
+        assert_eq!(settings.scopes, ["read:user", "user:email"]);
+        value["issuer"] = json!("https://git.corp.example");
+        value["scopes"] = json!(["user:email"]);
+        let enterprise = validate(&input(value)).unwrap();
+        assert_eq!(enterprise.issuer, "https://git.corp.example");
+        assert_eq!(enterprise.scopes, ["user:email"], "no openid needed");
     }
 
     #[test]

@@ -38,6 +38,8 @@ struct Upstream {
     code_challenge: String,
     claims: Value,
     header_kid: String,
+    /// What GitHub's `GET /user/emails` answers.
+    github_emails: Value,
 }
 
 type Shared = Rc<RefCell<Upstream>>;
@@ -111,6 +113,64 @@ fn provider(shared: Shared) -> FnTransport {
                 let token = sign(signer, &upstream.header_kid, &claims);
                 answer(200, json!({"id_token": token, "token_type": "Bearer"}))
             }
+            // GitHub's formats: the token endpoint answers JSON only when asked, and
+            // a refused code with 200 and an error body.
+            "https://github.com/login/oauth/access_token" => {
+                let form: Vec<(String, String)> = form_urlencoded::parse(request.body.as_bytes())
+                    .into_owned()
+                    .collect();
+                let get = |name: &str| {
+                    form.iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                };
+                let asks_json = request
+                    .headers
+                    .iter()
+                    .any(|(k, v)| k == "accept" && v == "application/json");
+                if !asks_json {
+                    return Ok(HttpAnswer {
+                        status: 200,
+                        headers: vec![],
+                        body: "access_token=gho_x&token_type=bearer".into(),
+                    });
+                }
+                if get("code") != "the-code"
+                    || get("client_id") != "Iv1.portcullis"
+                    || get("client_secret") != "github-s3cret"
+                    || pkce(&get("code_verifier")) != upstream.code_challenge
+                {
+                    return answer(
+                        200,
+                        json!({"error": "bad_verification_code",
+                               "error_description": "The code passed is incorrect or expired."}),
+                    );
+                }
+                answer(
+                    200,
+                    json!({"access_token": "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+                           "scope": "read:user,user:email", "token_type": "bearer"}),
+                )
+            }
+            "https://api.github.com/user" | "https://api.github.com/user/emails" => {
+                let bearer = request.headers.iter().any(|(k, v)| {
+                    k == "authorization" && v == "Bearer gho_16C7e42F292c6912E7710c838347Ae178B4a"
+                });
+                let agent = request.headers.iter().any(|(k, _)| k == "user-agent");
+                if !bearer || !agent {
+                    return answer(401, json!({"message": "Requires authentication"}));
+                }
+                if request.url.ends_with("/emails") {
+                    answer(200, upstream.github_emails.clone())
+                } else {
+                    answer(
+                        200,
+                        json!({"login": "octocat", "id": 583231, "name": "The Octocat",
+                               "email": "ada@example.com"}),
+                    )
+                }
+            }
             other => Err(TransportError(format!("nothing at {other}"))),
         }
     }))
@@ -145,6 +205,8 @@ fn sign(key: &Es256Signer, kid: &str, claims: &Value) -> String {
 struct World {
     t: TestPorts,
     upstream: Shared,
+    /// The connection the person leaves through.
+    connection: &'static str,
 }
 
 fn world() -> World {
@@ -154,11 +216,16 @@ fn world() -> World {
         code_challenge: String::new(),
         claims: json!({}),
         header_kid: "k1".into(),
+        github_emails: json!([]),
     }));
     let mut t = TestPorts::new();
     t.http = provider(upstream.clone());
     t.users.add_connection(oidc_connection("corp", ISSUER));
-    World { t, upstream }
+    World {
+        t,
+        upstream,
+        connection: "corp",
+    }
 }
 
 fn context() -> RequestContext {
@@ -215,7 +282,7 @@ fn leave(w: &World) -> Left {
         &ports,
         caller(&context),
         &started.flow_id,
-        "corp",
+        w.connection,
         &body,
     ))
     .unwrap();
@@ -223,15 +290,16 @@ fn leave(w: &World) -> Left {
     let response = pollster::block_on(upstream::start(&ports, SELF, &ticket)).unwrap();
     assert_eq!(response.status, 302);
     let location = response.header("location").unwrap().to_string();
-    assert!(
-        location.starts_with("https://idp.example/auth?"),
-        "{location}"
-    );
+    let authorize = match w.connection {
+        "github" => "https://github.com/login/oauth/authorize?",
+        _ => "https://idp.example/auth?",
+    };
+    assert!(location.starts_with(authorize), "{location}");
     let params = query(&location);
     assert_eq!(value(&params, "code_challenge_method"), "S256");
     assert_eq!(
         value(&params, "redirect_uri"),
-        format!("{SELF}/callback/corp")
+        format!("{SELF}/callback/{}", w.connection)
     );
     {
         let mut upstream = w.upstream.borrow_mut();
@@ -264,7 +332,7 @@ fn callback(w: &World, left: &Left, extra: &[(&str, &str)]) -> Result<Answer, Er
     pollster::block_on(upstream::callback(
         &ports,
         SELF,
-        "corp",
+        w.connection,
         &params,
         Some(&left.cookie),
     ))
@@ -718,4 +786,98 @@ fn the_registration_hook_decides_on_an_account_a_provider_would_create() {
     ));
     signed_in(&w);
     assert_eq!(account(&w, "ada@example.com").unwrap().id, created.id);
+}
+
+/// A world whose person leaves through the GitHub preset (`github`, github.com, a
+/// sealed client secret), with `emails` as GitHub's `GET /user/emails`.
+fn github_world(emails: Value) -> World {
+    let mut w = world();
+    let kek = crate::testing::key_encryption_key(1);
+    let sealed = kek
+        .seal(
+            b"github-s3cret",
+            &super::Connection::secret_record("github"),
+            &SeededRandom::new(3),
+        )
+        .unwrap();
+    let mut connection = oidc_connection("github", "https://github.com");
+    connection.kind = super::ConnectionKind::Github;
+    connection.display_name = "GitHub".into();
+    connection.client_id = "Iv1.portcullis".into();
+    connection.scopes = vec!["read:user".into(), "user:email".into()];
+    connection.sealed_client_secret = Some(sealed);
+    w.t.users.add_connection(connection);
+    w.upstream.borrow_mut().github_emails = emails;
+    w.connection = "github";
+    w
+}
+
+#[test]
+fn github_sign_in_creates_the_account_with_the_verified_primary_address_and_the_numeric_id() {
+    let w = github_world(json!([
+        {"email": "ada@example.com", "primary": true, "verified": true, "visibility": "public"},
+        {"email": "ada@work.example", "primary": false, "verified": true, "visibility": null}
+    ]));
+    let completed = signed_in(&w);
+    let user = pollster::block_on(w.t.ports().users.find_by_email("ada@example.com"))
+        .unwrap()
+        .expect("created just in time");
+    assert!(user.email_verified, "GitHub verified the primary address");
+    assert_eq!(user.name.as_deref(), Some("The Octocat"));
+    let linked = pollster::block_on(w.t.ports().connections.identity("github", "583231")).unwrap();
+    assert_eq!(linked.unwrap().user_id, user.id, "the subject is the numeric id");
+    let _ = completed;
+    let events = w.t.events.events.borrow();
+    assert!(events
+        .iter()
+        .any(|e| e.event_type == crate::events::types::AUTH_VIA_SOCIAL));
+}
+
+#[test]
+fn github_unverified_email_ignored_never_links_an_existing_account() {
+    let w = github_world(json!([
+        {"email": "ada@example.com", "primary": true, "verified": false, "visibility": "public"}
+    ]));
+    // Ada's account exists, with a verified address; GitHub trusted for its domain.
+    let mut ada = user("u-ada", "ada@example.com");
+    ada.email_verified = true;
+    pollster::block_on(w.t.ports().users.create(&ada)).unwrap();
+    w.t.users.connections.borrow_mut()[1]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    // No verified primary address: GitHub gave none that counts, and the page hears
+    // only that signing in with the provider failed.
+    assert!(
+        location.ends_with("#portcullis_federation_error=server_error"),
+        "{location}"
+    );
+    assert!(
+        pollster::block_on(w.t.ports().connections.identities_for("u-ada"))
+            .unwrap()
+            .is_empty(),
+        "an unverified GitHub address links nothing"
+    );
+    assert!(
+        pollster::block_on(w.t.ports().connections.identity("github", "583231"))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn github_a_refused_code_rfc6749_5_2_in_a_200_creates_nothing() {
+    let w = github_world(json!([
+        {"email": "ada@example.com", "primary": true, "verified": true}
+    ]));
+    let left = leave(&w);
+    let answer = callback(&w, &left, &[("code", "stolen-code")]).unwrap();
+    assert!(
+        matches!(&answer, Answer::Refused { error, .. } if error == "server_error"),
+        "{answer:?}"
+    );
+    assert!(pollster::block_on(w.t.ports().users.find_by_email("ada@example.com"))
+        .unwrap()
+        .is_none());
 }

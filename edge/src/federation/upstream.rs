@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::id_token::{self, Expected, IdTokenError, Verified};
 use super::provider::{self, TIMEOUT_MS};
-use super::Connection;
+use super::{github, Connection, ConnectionKind};
 use crate::crypto::sha256_hex;
 use crate::crypto::token::random_handle;
 use crate::error::Error;
@@ -87,22 +87,39 @@ pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Resp
         .await?
         .ok_or(Error::LinkExpired)?;
     let connection = super::find(ports, &departure.client_id, &departure.connection_id).await?;
-    let provider = provider::load(ports, &connection).await?;
+    let authorization_endpoint = match connection.kind {
+        ConnectionKind::Oidc => provider::load(ports, &connection)
+            .await?
+            .metadata
+            .authorization_endpoint
+            .clone(),
+        ConnectionKind::Github => github::endpoints(&connection.issuer).authorization,
+    };
     let fresh = || random_handle(ports.random).map_err(|_| Error::RandomUnavailable);
     let (state, nonce, code_verifier, browser) = (fresh()?, fresh()?, fresh()?, fresh()?);
     let expires_at = ports.clock.now().plus_seconds(STATE_TTL_SECONDS);
     let mut params = vec![
-        ("response_type", "code".to_string()),
         ("client_id", connection.client_id.clone()),
         ("redirect_uri", callback_url(issuer, &connection.id)),
         ("scope", connection.scopes.join(" ")),
         ("state", state.clone()),
-        ("nonce", nonce.clone()),
         ("code_challenge", pkce_challenge(&code_verifier)),
         ("code_challenge_method", "S256".to_string()),
     ];
-    if let Some(hint) = &departure.login_hint {
-        params.push(("login_hint", hint.clone()));
+    match connection.kind {
+        ConnectionKind::Oidc => {
+            params.push(("response_type", "code".to_string()));
+            params.push(("nonce", nonce.clone()));
+            if let Some(hint) = &departure.login_hint {
+                params.push(("login_hint", hint.clone()));
+            }
+        }
+        // GitHub's own parameter for the account to suggest.
+        ConnectionKind::Github => {
+            if let Some(hint) = &departure.login_hint {
+                params.push(("login", hint.clone()));
+            }
+        }
     }
     STATES
         .put(
@@ -118,7 +135,7 @@ pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Resp
         )
         .await?;
     let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let location = with_query(&provider.metadata.authorization_endpoint, &pairs);
+    let location = with_query(&authorization_endpoint, &pairs);
     let cookie = format!(
         "{}={browser}; Path=/callback/; Max-Age={STATE_TTL_SECONDS}; HttpOnly; SameSite=Lax{}",
         cookie_name(&state),
@@ -224,9 +241,23 @@ pub async fn callback(
 
 #[derive(Deserialize)]
 struct TokenResponse {
+    #[serde(default)]
     id_token: Option<String>,
     #[serde(default)]
     access_token: Option<String>,
+    /// GitHub answers a refused code with `200` and an RFC 6749 §5.2 error body.
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// How Portcullis authenticates to the provider's token endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientAuth {
+    /// `client_secret_basic`, which every OpenID Provider must accept.
+    Basic,
+    /// `client_secret_post`: `client_id` and `client_secret` in the body, as GitHub
+    /// documents.
+    Post,
 }
 
 fn invalid(connection: &Connection, what: impl core::fmt::Display) -> Error {
@@ -241,6 +272,23 @@ async fn verify(
     nonce: &str,
     code_verifier: &str,
 ) -> Result<Verified, Error> {
+    if connection.kind == ConnectionKind::Github {
+        let code = param(params, "code").ok_or_else(|| invalid(connection, "no code"))?;
+        let token_endpoint = github::endpoints(&connection.issuer).token;
+        let tokens = exchange(
+            ports,
+            issuer,
+            connection,
+            (&token_endpoint, ClientAuth::Post),
+            code,
+            code_verifier,
+        )
+        .await?;
+        let access_token = tokens
+            .access_token
+            .ok_or_else(|| invalid(connection, "no access_token in the token response"))?;
+        return github::person(ports, connection, &access_token).await;
+    }
     let provider = provider::load(ports, connection).await?;
     // RFC 9207 §2.4: an `iss` in the response must be the provider's; a provider that
     // says it sends one must send it.
@@ -261,7 +309,7 @@ async fn verify(
         ports,
         issuer,
         connection,
-        &provider.metadata.token_endpoint,
+        (&provider.metadata.token_endpoint, ClientAuth::Basic),
         code,
         code_verifier,
     )
@@ -318,7 +366,7 @@ async fn exchange(
     ports: &Ports<'_>,
     issuer: &str,
     connection: &Connection,
-    token_endpoint: &str,
+    (token_endpoint, auth): (&str, ClientAuth),
     code: &str,
     code_verifier: &str,
 ) -> Result<TokenResponse, Error> {
@@ -348,6 +396,10 @@ async fn exchange(
         ("accept".to_string(), "application/json".to_string()),
     ];
     match secret {
+        Some(secret) if auth == ClientAuth::Post => {
+            form.append_pair("client_id", &connection.client_id);
+            form.append_pair("client_secret", &secret);
+        }
         Some(secret) => {
             use base64::engine::general_purpose::STANDARD;
             use base64::Engine;
@@ -384,6 +436,13 @@ async fn exchange(
             ),
         ));
     }
-    serde_json::from_str(&answer.body)
-        .map_err(|e| invalid(connection, format!("token response: {e}")))
+    let tokens: TokenResponse = serde_json::from_str(&answer.body)
+        .map_err(|e| invalid(connection, format!("token response: {e}")))?;
+    match tokens.error {
+        Some(error) => Err(invalid(
+            connection,
+            format!("token endpoint refused the code: {error}"),
+        )),
+        None => Ok(tokens),
+    }
 }
