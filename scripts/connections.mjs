@@ -125,10 +125,13 @@ Target (default --local): --local, --persist-to DIR, --remote, --config FILE, --
 (as in scripts/clients).
 
 Commands:
-  add --id ID --name NAME --issuer URL --client-id ID [--kind oidc] [--scope S …]
+  add --id ID --name NAME [--issuer URL] --client-id ID [--kind oidc|github|microsoft] [--scope S …]
       [--trust-email-domain DOMAIN …] [--client CLIENT_ID …] [--position N]
       [--client-secret-file FILE]
-                              register a connection; the provider's redirect URI for it is
+                              register a connection (--issuer is required for oidc; github
+                              defaults to https://github.com, microsoft to its multi-tenant
+                              https://login.microsoftonline.com/common/v2.0); the provider's
+                              redirect URI for it is
                               <issuer of this deployment>/callback/ID. The secret comes from
                               FILE or CONNECTION_CLIENT_SECRET, is sealed under the
                               KEY_ENCRYPTION_KEY and never printed. --trust-email-domain:

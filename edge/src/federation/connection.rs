@@ -15,6 +15,10 @@ pub enum ConnectionKind {
     Oidc,
     /// GitHub (OAuth 2.0 and its REST API; see [`super::github`]).
     Github,
+    /// Microsoft's identity platform (work, school and personal accounts): OpenID
+    /// Connect by discovery, with the multi-tenant issuer template checked against each
+    /// token's `tid`.
+    Microsoft,
 }
 
 impl ConnectionKind {
@@ -23,6 +27,7 @@ impl ConnectionKind {
         match self {
             ConnectionKind::Oidc => "oidc",
             ConnectionKind::Github => "github",
+            ConnectionKind::Microsoft => "microsoft",
         }
     }
 
@@ -31,6 +36,7 @@ impl ConnectionKind {
         match stored {
             "oidc" => Some(ConnectionKind::Oidc),
             "github" => Some(ConnectionKind::Github),
+            "microsoft" => Some(ConnectionKind::Microsoft),
             _ => None,
         }
     }

@@ -56,11 +56,17 @@ pub enum IdTokenError {
     NonceMismatch,
     /// §3.2.2.9 / §3.1.3.8: `at_hash` does not match the access token.
     AccessTokenHashMismatch,
+    /// A multi-tenant issuer (`…/{tenantid}/…`) and no usable `tid` in the token.
+    MissingTenant,
 }
 
 /// What the token is checked against.
 pub struct Expected<'a> {
+    /// The issuer, or with [`Expected::tenant_issuer`] its template (`{tenantid}`).
     pub issuer: &'a str,
+    /// Microsoft's multi-tenant endpoints publish an issuer template: the token's issuer
+    /// is the template with the token's own `tid` in place of `{tenantid}`.
+    pub tenant_issuer: bool,
     pub client_id: &'a str,
     pub nonce: &'a str,
     pub now: UnixMillis,
@@ -113,6 +119,35 @@ struct Claims {
     given_name: Option<String>,
     #[serde(default)]
     family_name: Option<String>,
+    /// Microsoft's tenant id.
+    #[serde(default)]
+    tid: Option<String>,
+}
+
+/// The template placeholder of Microsoft's multi-tenant issuers.
+pub const TENANT_PLACEHOLDER: &str = "{tenantid}";
+
+/// A tenant id as Microsoft writes it: a GUID, lower-case hex in the 8-4-4-4-12 form.
+fn is_tenant_id(tid: &str) -> bool {
+    let groups: Vec<&str> = tid.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Whether `concrete` is `template` with one path segment in place of `{tenantid}`
+/// (`https://login.microsoftonline.com/common/v2.0` fits
+/// `https://login.microsoftonline.com/{tenantid}/v2.0`).
+pub fn fits_tenant_template(template: &str, concrete: &str) -> bool {
+    let Some((prefix, suffix)) = template.split_once(TENANT_PLACEHOLDER) else {
+        return false;
+    };
+    concrete.len() > prefix.len() + suffix.len()
+        && concrete.starts_with(prefix)
+        && concrete.ends_with(suffix)
+        && !concrete[prefix.len()..concrete.len() - suffix.len()].contains(['/', '{', '}'])
 }
 
 /// The JWS algorithms accepted for ID tokens (RFC 7518 §3.1).
@@ -224,8 +259,20 @@ pub fn validate(token: &Unverified<'_>, expected: &Expected<'_>) -> Result<Verif
     let claims: Claims = json_part(payload)?;
 
     // §3.1.3.7 step 2: "The Issuer Identifier for the OpenID Provider … MUST exactly match
-    // the value of the iss (issuer) Claim."
-    if claims.iss != expected.issuer {
+    // the value of the iss (issuer) Claim." For a multi-tenant Microsoft connection the
+    // issuer is the template with the token's `tid`: a token of tenant A must say A in
+    // both (Microsoft identity platform, "Validate the issuer").
+    let issuer = if expected.tenant_issuer {
+        let tid = claims
+            .tid
+            .as_deref()
+            .filter(|tid| is_tenant_id(tid))
+            .ok_or(IdTokenError::MissingTenant)?;
+        expected.issuer.replace(TENANT_PLACEHOLDER, tid)
+    } else {
+        expected.issuer.to_string()
+    };
+    if claims.iss != issuer {
         return Err(IdTokenError::WrongIssuer);
     }
     // §3.1.3.7 step 3: aud must contain our client_id, and the token is refused if it

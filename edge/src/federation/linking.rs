@@ -85,7 +85,7 @@ async fn linked(ports: &Ports<'_>, context: &RequestContext, user: &User, client
 fn sign_in_event(kind: ConnectionKind) -> &'static str {
     match kind {
         ConnectionKind::Oidc => types::AUTH_VIA_IDP,
-        ConnectionKind::Github => types::AUTH_VIA_SOCIAL,
+        ConnectionKind::Github | ConnectionKind::Microsoft => types::AUTH_VIA_SOCIAL,
     }
 }
 

@@ -80,7 +80,12 @@ pub async fn load(ports: &Ports<'_>, connection: &Connection) -> Result<Rc<Provi
     let metadata: Metadata = get_json(ports, connection, &url).await?;
     // OIDC Discovery §4.3: "The issuer value returned MUST be identical to the Issuer
     // URL that was used as the prefix to /.well-known/openid-configuration".
-    if metadata.issuer != connection.issuer {
+    // Microsoft's multi-tenant endpoints (`…/common/v2.0`, `…/organizations/v2.0`)
+    // publish the template `…/{tenantid}/v2.0`; each token's issuer is then checked
+    // against its own `tid` (see `id_token::validate`).
+    let templated = connection.kind == super::ConnectionKind::Microsoft
+        && super::id_token::fits_tenant_template(&metadata.issuer, &connection.issuer);
+    if metadata.issuer != connection.issuer && !templated {
         return Err(failed(connection, "the metadata's issuer is another"));
     }
     for endpoint in [&metadata.authorization_endpoint, &metadata.token_endpoint] {

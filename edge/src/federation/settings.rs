@@ -17,7 +17,9 @@ use crate::client_settings::{
 };
 
 /// The kinds an operator may choose, as written in `kind`.
-pub const KINDS: [&str; 2] = ["oidc", "github"];
+pub const KINDS: [&str; 3] = ["oidc", "github", "microsoft"];
+/// Microsoft's multi-tenant endpoints (any work, school or personal account).
+pub const MICROSOFT_COMMON: &str = "https://login.microsoftonline.com/common/v2.0";
 /// The scopes an OpenID Connect connection asks for when none are given.
 pub const DEFAULT_SCOPES: [&str; 3] = ["openid", "email", "profile"];
 /// The highest `position` (buttons are shown by position, then id).
@@ -266,6 +268,7 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     // GitHub Enterprise Server).
     let issuer = match (kind, input.issuer.as_deref()) {
         (ConnectionKind::Github, None) => super::github::GITHUB_COM.to_string(),
+        (ConnectionKind::Microsoft, None) => MICROSOFT_COMMON.to_string(),
         (_, issuer) => parse_issuer(issuer)?,
     };
     let client_id = match input.client_id.as_deref() {
@@ -282,10 +285,22 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
         None => DEFAULT_SCOPES.map(String::from).to_vec(),
         Some(scopes) => unique(each(scopes, parse_scope)?),
     };
-    if kind == ConnectionKind::Oidc && !scopes.iter().any(|s| s == "openid") {
+    if kind != ConnectionKind::Github && !scopes.iter().any(|s| s == "openid") {
         return refuse("scopes", "must include openid (OIDC Core §3.1.2.1)");
     }
     let trusted_email_domains = unique(each(&input.trusted_email_domains, parse_email_domain)?);
+    if kind == ConnectionKind::Microsoft
+        && !trusted_email_domains.is_empty()
+        && ["/common/", "/organizations/", "/consumers/"]
+            .iter()
+            .any(|tenant| issuer.contains(tenant))
+    {
+        return refuse(
+            "trusted_email_domains",
+            "a multi-tenant Microsoft connection cannot be trusted for a domain: any tenant \
+             can assert any address; use the issuer of your own tenant instead",
+        );
+    }
     let enabled_clients = match &input.enabled_clients {
         None => None,
         Some(clients) if clients.is_empty() => {
@@ -403,6 +418,21 @@ mod tests {
         let enterprise = validate(&input(value)).unwrap();
         assert_eq!(enterprise.issuer, "https://git.corp.example");
         assert_eq!(enterprise.scopes, ["user:email"], "no openid needed");
+    }
+
+    #[test]
+    fn the_microsoft_preset_is_multi_tenant_by_default_and_then_trusted_for_no_domain() {
+        let mut value = corp();
+        value["kind"] = json!("microsoft");
+        value.as_object_mut().unwrap().remove("issuer");
+        value["trusted_email_domains"] = json!([]);
+        let settings = validate(&input(value.clone())).unwrap();
+        assert_eq!(settings.issuer, MICROSOFT_COMMON);
+        value["trusted_email_domains"] = json!(["example.com"]);
+        assert_eq!(refused(value.clone()).field, "trusted_email_domains");
+        value["issuer"] =
+            json!("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0");
+        assert!(validate(&input(value)).is_ok(), "one tenant may be trusted");
     }
 
     #[test]

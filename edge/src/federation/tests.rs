@@ -171,10 +171,45 @@ fn provider(shared: Shared) -> FnTransport {
                     )
                 }
             }
+            // Microsoft's multi-tenant endpoints: the issuer is a template.
+            "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration" => {
+                answer(
+                    200,
+                    json!({
+                        "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0",
+                        "authorization_endpoint":
+                            "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+                        "token_endpoint": "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+                        "jwks_uri": "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+                    }),
+                )
+            }
+            "https://login.microsoftonline.com/common/discovery/v2.0/keys" => {
+                let (x, y) = coordinates(&upstream.key.verifying_key());
+                answer(
+                    200,
+                    json!({"keys": [{"kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": "k1"}]}),
+                )
+            }
+            "https://login.microsoftonline.com/common/oauth2/v2.0/token" => {
+                let mut claims = json!({
+                    "iss": format!("https://login.microsoftonline.com/{TENANT_A}/v2.0"),
+                    "tid": TENANT_A, "aud": "portcullis", "sub": "ms-subject-1",
+                    "iat": T0, "exp": T0 + 600, "nonce": upstream.nonce,
+                    "email": "ada@example.com", "name": "Ada Microsoft",
+                });
+                merge(&mut claims, &upstream.claims);
+                let token = sign(&upstream.key, "k1", &claims);
+                answer(200, json!({"id_token": token, "token_type": "Bearer"}))
+            }
             other => Err(TransportError(format!("nothing at {other}"))),
         }
     }))
 }
+
+/// Two Microsoft tenants (Entra ID tenant ids).
+const TENANT_A: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const TENANT_B: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
 fn merge(claims: &mut Value, changes: &Value) {
     if let (Some(claims), Some(changes)) = (claims.as_object_mut(), changes.as_object()) {
@@ -292,6 +327,7 @@ fn leave(w: &World) -> Left {
     let location = response.header("location").unwrap().to_string();
     let authorize = match w.connection {
         "github" => "https://github.com/login/oauth/authorize?",
+        "microsoft" => "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?",
         _ => "https://idp.example/auth?",
     };
     assert!(location.starts_with(authorize), "{location}");
@@ -321,8 +357,11 @@ fn callback(w: &World, left: &Left, extra: &[(&str, &str)]) -> Result<Answer, Er
     let mut params = vec![
         ("code".to_string(), "the-code".to_string()),
         ("state".to_string(), left.state.clone()),
-        ("iss".to_string(), ISSUER.to_string()),
     ];
+    // RFC 9207: the played OpenID Provider says it sends `iss`; Microsoft does not.
+    if w.connection == "corp" {
+        params.push(("iss".to_string(), ISSUER.to_string()));
+    }
     for (k, v) in extra {
         params.retain(|(name, _)| name != k);
         if !v.is_empty() {
@@ -880,4 +919,100 @@ fn github_a_refused_code_rfc6749_5_2_in_a_200_creates_nothing() {
     assert!(pollster::block_on(w.t.ports().users.find_by_email("ada@example.com"))
         .unwrap()
         .is_none());
+}
+
+/// A world whose person leaves through the multi-tenant Microsoft preset.
+fn microsoft_world() -> World {
+    let mut w = world();
+    let mut connection = oidc_connection(
+        "microsoft",
+        crate::federation::settings::MICROSOFT_COMMON,
+    );
+    connection.kind = super::ConnectionKind::Microsoft;
+    w.t.users.add_connection(connection);
+    w.connection = "microsoft";
+    w
+}
+
+/// What the callback makes of the token the played Microsoft issues with `claims`.
+fn microsoft_answer(claims: Value) -> Result<Answer, Error> {
+    let w = microsoft_world();
+    w.upstream.borrow_mut().claims = claims;
+    let left = leave(&w);
+    callback(&w, &left, &[])
+}
+
+#[test]
+fn microsoft_multi_tenant_issuer_is_the_template_with_the_tokens_own_tid() {
+    match microsoft_answer(json!({})) {
+        Ok(Answer::Verified { verified, .. }) => {
+            assert_eq!(verified.subject, "ms-subject-1");
+            // Microsoft does not say the address is verified (nOAuth): it never links
+            // an account by itself.
+            assert!(!verified.email_verified);
+        }
+        other => panic!("expected a verified answer, got {other:?}"),
+    }
+    let other_tenant = format!("https://login.microsoftonline.com/{TENANT_B}/v2.0");
+    let ok = microsoft_answer(json!({"iss": other_tenant, "tid": TENANT_B}));
+    assert!(matches!(ok, Ok(Answer::Verified { .. })), "any tenant, consistently");
+}
+
+#[test]
+fn microsoft_an_issuer_of_another_tenant_than_tid_or_no_tid_is_refused() {
+    let tenant_b = format!("https://login.microsoftonline.com/{TENANT_B}/v2.0");
+    for claims in [
+        // Tenant B's issuer on a token that says it is tenant A's.
+        json!({"iss": tenant_b}),
+        // No tid, or one that is not a tenant id.
+        json!({"tid": null}),
+        json!({"tid": "common", "iss": "https://login.microsoftonline.com/common/v2.0"}),
+        json!({"tid": "x/y", "iss": "https://login.microsoftonline.com/x/y/v2.0"}),
+        // The template itself, unfilled.
+        json!({"iss": "https://login.microsoftonline.com/{tenantid}/v2.0"}),
+        // Another host.
+        json!({"iss": format!("https://login.evil.example/{TENANT_A}/v2.0")}),
+    ] {
+        assert_eq!(
+            refused(microsoft_answer(claims.clone())),
+            "server_error",
+            "{claims}"
+        );
+    }
+}
+
+#[test]
+fn microsoft_template_fits_one_segment_only() {
+    use super::id_token::fits_tenant_template;
+    let template = "https://login.microsoftonline.com/{tenantid}/v2.0";
+    assert!(fits_tenant_template(
+        template,
+        "https://login.microsoftonline.com/common/v2.0"
+    ));
+    assert!(!fits_tenant_template(
+        template,
+        "https://login.microsoftonline.com/a/b/v2.0"
+    ));
+    assert!(!fits_tenant_template(
+        template,
+        "https://login.microsoftonline.com//v2.0"
+    ));
+    assert!(!fits_tenant_template(
+        "https://idp.example",
+        "https://idp.example"
+    ));
+}
+
+#[test]
+fn a_generic_oidc_connection_never_takes_an_issuer_template() {
+    // Only the Microsoft preset reads `{tenantid}`: an OpenID Provider publishing a
+    // template for a generic connection is refused at discovery.
+    let w = world();
+    w.t.users.add_connection(oidc_connection(
+        "ms-generic",
+        crate::federation::settings::MICROSOFT_COMMON,
+    ));
+    let ports = w.t.ports();
+    let connection = pollster::block_on(super::find(&ports, "demo", "ms-generic")).unwrap();
+    assert!(pollster::block_on(super::provider::load(&ports, &connection)).is_err());
 }

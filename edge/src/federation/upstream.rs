@@ -88,7 +88,7 @@ pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Resp
         .ok_or(Error::LinkExpired)?;
     let connection = super::find(ports, &departure.client_id, &departure.connection_id).await?;
     let authorization_endpoint = match connection.kind {
-        ConnectionKind::Oidc => provider::load(ports, &connection)
+        ConnectionKind::Oidc | ConnectionKind::Microsoft => provider::load(ports, &connection)
             .await?
             .metadata
             .authorization_endpoint
@@ -107,7 +107,7 @@ pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Resp
         ("code_challenge_method", "S256".to_string()),
     ];
     match connection.kind {
-        ConnectionKind::Oidc => {
+        ConnectionKind::Oidc | ConnectionKind::Microsoft => {
             params.push(("response_type", "code".to_string()));
             params.push(("nonce", nonce.clone()));
             if let Some(hint) = &departure.login_hint {
@@ -292,8 +292,14 @@ async fn verify(
     let provider = provider::load(ports, connection).await?;
     // RFC 9207 §2.4: an `iss` in the response must be the provider's; a provider that
     // says it sends one must send it.
+    let tenant_issuer = connection.kind == ConnectionKind::Microsoft
+        && provider.metadata.issuer.contains(id_token::TENANT_PLACEHOLDER);
     match param(params, "iss") {
-        Some(iss) if iss != provider.metadata.issuer => {
+        Some(iss)
+            if iss != provider.metadata.issuer
+                && !(tenant_issuer
+                    && id_token::fits_tenant_template(&provider.metadata.issuer, iss)) =>
+        {
             return Err(invalid(connection, "RFC 9207 iss of another issuer"))
         }
         None if provider
@@ -320,6 +326,7 @@ async fn verify(
     let token = id_token::parse(&id_token).map_err(|e| invalid(connection, format!("{e:?}")))?;
     let expected = Expected {
         issuer: &provider.metadata.issuer,
+        tenant_issuer,
         client_id: &connection.client_id,
         nonce,
         now: ports.clock.now(),
