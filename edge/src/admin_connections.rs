@@ -24,10 +24,10 @@ use crate::admin_error::{self, Failure};
 use crate::client_settings::Refusal;
 use crate::events::{self, types, AdminEventSpec, RequestContext};
 use crate::federation::connection::Connection;
-use crate::federation::upstream::callback_url;
 use crate::federation::settings::{
     self, ConnectionInput, ConnectionResource, ConnectionSettings, SecretChange,
 };
+use crate::federation::upstream::callback_url;
 use crate::http::{Method, Request, Response};
 use crate::ports::Ports;
 use portcullis_shared::route::Route;

@@ -405,7 +405,11 @@ pub(crate) fn parse_url<'a>(value: &'a str, field: &'static str) -> Result<UrlPa
     })
 }
 
-pub(crate) fn check_scheme_and_host(url: &UrlParts, value: &str, field: &'static str) -> Result<(), Refusal> {
+pub(crate) fn check_scheme_and_host(
+    url: &UrlParts,
+    value: &str,
+    field: &'static str,
+) -> Result<(), Refusal> {
     let loopback = matches!(url.host.as_str(), "localhost" | "127.0.0.1");
     if url.scheme == "https" || (url.scheme == "http" && loopback) {
         return Ok(());

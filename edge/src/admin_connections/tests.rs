@@ -13,7 +13,13 @@ use crate::time::UnixMillis;
 
 const SECRET: &str = "upstream-s3cret-value";
 
-fn admin(t: &TestPorts, method: Method, target: &str, token: &str, body: Option<Value>) -> Response {
+fn admin(
+    t: &TestPorts,
+    method: Method,
+    target: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Response {
     let bearer = format!("Bearer {token}");
     let mut headers = vec![("authorization", bearer.as_str())];
     if body.is_some() {
@@ -34,7 +40,13 @@ fn corp() -> Value {
 /// `ops`'s manage token, with `corp` registered through it.
 fn ops_with_corp(t: &TestPorts) -> String {
     let manager = admin_token(t, "ops", "admin.connections.manage");
-    let created = admin(t, Method::Post, "/admin/v1/connections", &manager, Some(corp()));
+    let created = admin(
+        t,
+        Method::Post,
+        "/admin/v1/connections",
+        &manager,
+        Some(corp()),
+    );
     assert_eq!(created.status, 201, "{}", json(&created));
     manager
 }
@@ -66,8 +78,10 @@ fn rfc6750_3_1_connection_routes_refuse_other_scopes_people_and_no_token_with_no
         (
             Method::Post,
             "/admin/v1/connections",
-            Some(json!({"id": "evil", "display_name": "Evil", "issuer": "https://evil.example",
-                        "client_id": "x", "trusted_email_domains": ["example.com"]})),
+            Some(
+                json!({"id": "evil", "display_name": "Evil", "issuer": "https://evil.example",
+                        "client_id": "x", "trusted_email_domains": ["example.com"]}),
+            ),
         ),
         (Method::Get, "/admin/v1/connections/corp", None),
         (Method::Put, "/admin/v1/connections/corp", Some(corp())),
@@ -101,7 +115,10 @@ fn rfc6750_3_1_connection_routes_refuse_other_scopes_people_and_no_token_with_no
         .iter()
         .filter(|e| e.event_type == types::ADMIN_DENIED && e.actor.id == "hr")
         .count();
-    assert_eq!(denied, 6, "each refusal is in the System Log with its actor");
+    assert_eq!(
+        denied, 6,
+        "each refusal is in the System Log with its actor"
+    );
 }
 
 #[test]
@@ -136,14 +153,29 @@ fn a_connection_secret_is_sealed_and_never_in_an_answer_or_the_system_log() {
     assert!(!sealed.contains(SECRET));
     let connection = stored(&t)[0].settings.connection(Some(sealed));
     assert_eq!(
-        connection.client_secret(&key_encryption_key(1)).unwrap().as_deref(),
+        connection
+            .client_secret(&key_encryption_key(1))
+            .unwrap()
+            .as_deref(),
         Some(SECRET),
         "sealed for connection:corp under the key-encryption key"
     );
     let answers = [
         admin(&t, Method::Get, "/admin/v1/connections", &manager, None),
-        admin(&t, Method::Get, "/admin/v1/connections/corp", &manager, None),
-        admin(&t, Method::Put, "/admin/v1/connections/corp", &manager, Some(corp())),
+        admin(
+            &t,
+            Method::Get,
+            "/admin/v1/connections/corp",
+            &manager,
+            None,
+        ),
+        admin(
+            &t,
+            Method::Put,
+            "/admin/v1/connections/corp",
+            &manager,
+            Some(corp()),
+        ),
         admin(
             &t,
             Method::Patch,
@@ -185,7 +217,10 @@ fn rfc7396_patch_changes_only_what_it_names_and_null_removes_the_secret() {
     assert_eq!(body["display_name"], "Corp");
     assert_eq!(body["position"], 3);
     assert_eq!(body["trusted_email_domains"], json!(["example.com"]));
-    assert_eq!(body["has_secret"], true, "a change without a secret keeps it");
+    assert_eq!(
+        body["has_secret"], true,
+        "a change without a secret keeps it"
+    );
 
     let removed = admin(
         &t,
@@ -216,14 +251,26 @@ fn a_connection_keeps_its_id_kind_and_issuer_so_no_other_issuer_inherits_its_ide
         (json!({"issuer": "https://evil.example"}), "issuer"),
         (json!({"id": "other"}), "id"),
     ] {
-        let refused = admin(&t, Method::Patch, "/admin/v1/connections/corp", &manager, Some(patch));
+        let refused = admin(
+            &t,
+            Method::Patch,
+            "/admin/v1/connections/corp",
+            &manager,
+            Some(patch),
+        );
         assert_eq!(refused.status, 400);
         assert_eq!(json(&refused)["code"], "invalid_connection_settings");
         assert_eq!(json(&refused)["field"], field);
     }
     let mut moved = corp();
     moved["issuer"] = json!("https://evil.example");
-    let refused = admin(&t, Method::Put, "/admin/v1/connections/corp", &manager, Some(moved));
+    let refused = admin(
+        &t,
+        Method::Put,
+        "/admin/v1/connections/corp",
+        &manager,
+        Some(moved),
+    );
     assert_eq!(json(&refused)["field"], "issuer");
     assert_eq!(stored(&t)[0].settings.issuer, "https://idp.example");
 }
@@ -246,15 +293,33 @@ fn deleting_a_connection_deletes_its_identities_and_a_new_one_with_the_id_inheri
         },
     ))
     .unwrap();
-    let deleted = admin(&t, Method::Delete, "/admin/v1/connections/corp", &manager, None);
+    let deleted = admin(
+        &t,
+        Method::Delete,
+        "/admin/v1/connections/corp",
+        &manager,
+        None,
+    );
     assert_eq!(deleted.status, 204);
     assert!(pollster::block_on(t.users.identity("corp", "248289761001"))
         .unwrap()
         .is_none());
-    let gone = admin(&t, Method::Get, "/admin/v1/connections/corp", &manager, None);
+    let gone = admin(
+        &t,
+        Method::Get,
+        "/admin/v1/connections/corp",
+        &manager,
+        None,
+    );
     assert_eq!(gone.status, 404);
     assert_eq!(json(&gone)["code"], "connection_not_found");
-    let again = admin(&t, Method::Delete, "/admin/v1/connections/corp", &manager, None);
+    let again = admin(
+        &t,
+        Method::Delete,
+        "/admin/v1/connections/corp",
+        &manager,
+        None,
+    );
     assert_eq!(again.status, 404);
     let log = serde_json::to_string(&*t.events.events.borrow()).unwrap();
     assert!(log.contains(types::IDP_DELETE));
@@ -264,14 +329,26 @@ fn deleting_a_connection_deletes_its_identities_and_a_new_one_with_the_id_inheri
 fn bad_settings_and_taken_ids_are_refused_with_stable_codes() {
     let t = TestPorts::new();
     let manager = ops_with_corp(&t);
-    let taken = admin(&t, Method::Post, "/admin/v1/connections", &manager, Some(corp()));
+    let taken = admin(
+        &t,
+        Method::Post,
+        "/admin/v1/connections",
+        &manager,
+        Some(corp()),
+    );
     assert_eq!(taken.status, 409);
     assert_eq!(json(&taken)["code"], "connection_exists");
 
     let mut bad = corp();
     bad["id"] = json!("new");
     bad["issuer"] = json!("http://idp.example");
-    let invalid = admin(&t, Method::Post, "/admin/v1/connections", &manager, Some(bad));
+    let invalid = admin(
+        &t,
+        Method::Post,
+        "/admin/v1/connections",
+        &manager,
+        Some(bad),
+    );
     assert_eq!(invalid.status, 400);
     assert_eq!(json(&invalid)["code"], "invalid_connection_settings");
     assert_eq!(json(&invalid)["field"], "issuer");
@@ -288,7 +365,10 @@ fn bad_settings_and_taken_ids_are_refused_with_stable_codes() {
     assert_eq!(stored(&t).len(), 1);
 
     for (code, wire) in [
-        (AdminErrorCode::InvalidConnectionSettings, "invalid_connection_settings"),
+        (
+            AdminErrorCode::InvalidConnectionSettings,
+            "invalid_connection_settings",
+        ),
         (AdminErrorCode::ConnectionNotFound, "connection_not_found"),
         (AdminErrorCode::ConnectionExists, "connection_exists"),
     ] {

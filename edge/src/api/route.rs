@@ -80,15 +80,14 @@ impl Endpoint for Route<'_> {
             Route::AdminInlineHook(_) => &[Method::Get, Method::Head, Method::Delete],
             Route::AdminHook(_) => GET_PATCH_DELETE,
             Route::AdminHookSecret(_) => POST,
-            Route::ScimUsers | Route::ScimGroups | Route::AdminClients | Route::AdminConnections => {
-                GET_POST
-            }
+            Route::ScimUsers
+            | Route::ScimGroups
+            | Route::AdminClients
+            | Route::AdminConnections => GET_POST,
             Route::ScimUser(_)
             | Route::ScimGroup(_)
             | Route::AdminClient(_)
-            | Route::AdminConnection(_) => {
-                GET_PUT_PATCH_DELETE
-            }
+            | Route::AdminConnection(_) => GET_PUT_PATCH_DELETE,
             Route::Flow(_) | Route::MyDevices | Route::MyDevice(_) | Route::Me => &[Method::Delete],
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
             Route::MyProfile => &[Method::Get, Method::Head, Method::Patch],

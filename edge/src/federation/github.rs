@@ -84,7 +84,10 @@ async fn api_get<T: serde::de::DeserializeOwned>(
             "accept".to_string(),
             "application/vnd.github+json".to_string(),
         ),
-        ("authorization".to_string(), format!("Bearer {access_token}")),
+        (
+            "authorization".to_string(),
+            format!("Bearer {access_token}"),
+        ),
         ("x-github-api-version".to_string(), API_VERSION.to_string()),
         // GitHub refuses API requests without a User-Agent.
         ("user-agent".to_string(), "Portcullis".to_string()),
@@ -113,8 +116,13 @@ pub async fn person(
 ) -> Result<Verified, Error> {
     let api = endpoints(&connection.issuer).api;
     let user: User = api_get(ports, connection, &format!("{api}/user"), access_token).await?;
-    let emails: Vec<Email> =
-        api_get(ports, connection, &format!("{api}/user/emails"), access_token).await?;
+    let emails: Vec<Email> = api_get(
+        ports,
+        connection,
+        &format!("{api}/user/emails"),
+        access_token,
+    )
+    .await?;
     Ok(verified(user, &emails))
 }
 
@@ -148,7 +156,10 @@ mod tests {
     #[test]
     fn github_com_and_enterprise_server_endpoints() {
         let com = endpoints("https://github.com");
-        assert_eq!(com.authorization, "https://github.com/login/oauth/authorize");
+        assert_eq!(
+            com.authorization,
+            "https://github.com/login/oauth/authorize"
+        );
         assert_eq!(com.token, "https://github.com/login/oauth/access_token");
         assert_eq!(com.api, "https://api.github.com");
         let ghes = endpoints("https://git.corp.example/");

@@ -176,7 +176,10 @@ pub fn parse_issuer(value: Option<&str>) -> Result<String, Refusal> {
             format!("{} must have no query or fragment", quoted(value)),
         );
     }
-    if url.authority.is_none_or(|a| a.is_empty() || a.contains('@')) {
+    if url
+        .authority
+        .is_none_or(|a| a.is_empty() || a.contains('@'))
+    {
         return refuse(
             FIELD,
             format!(
@@ -229,7 +232,9 @@ pub fn parse_email_domain(value: &str) -> Result<String, Refusal> {
     let label_ok = |label: &str| {
         !label.is_empty()
             && label.len() <= 63
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-')
     };
@@ -273,7 +278,12 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     };
     let client_id = match input.client_id.as_deref() {
         Some(value) => parse_credential(value, "client_id")?,
-        None => return refuse("client_id", "(Portcullis's client id at the provider) is required"),
+        None => {
+            return refuse(
+                "client_id",
+                "(Portcullis's client id at the provider) is required",
+            )
+        }
     };
     if let Some(secret) = input.client_secret.as_deref() {
         parse_credential(secret, "client_secret")?;
@@ -376,19 +386,34 @@ mod tests {
             (with("display_name", json!("a\u{7}b")), "display_name"),
             (with("issuer", json!("ftp://idp.example")), "issuer"),
             (with("issuer", json!("http://idp.example")), "issuer"),
-            (with("issuer", json!("https://idp.example/?tenant=1")), "issuer"),
+            (
+                with("issuer", json!("https://idp.example/?tenant=1")),
+                "issuer",
+            ),
             (with("issuer", json!("https://idp.example/#x")), "issuer"),
             (with("issuer", json!("https://user@idp.example")), "issuer"),
             (with("issuer", json!("idp.example")), "issuer"),
             (with("client_id", json!("")), "client_id"),
             (with("client_id", json!("a b")), "client_id"),
             (with("client_secret", json!("")), "client_secret"),
-            (with("client_secret", json!("x".repeat(1025))), "client_secret"),
+            (
+                with("client_secret", json!("x".repeat(1025))),
+                "client_secret",
+            ),
             (with("scopes", json!(["email"])), "scopes"),
             (with("scopes", json!(["openid", "a\"b"])), "scopes"),
-            (with("trusted_email_domains", json!(["localhost"])), "trusted_email_domains"),
-            (with("trusted_email_domains", json!(["*.example.com"])), "trusted_email_domains"),
-            (with("trusted_email_domains", json!(["a..example"])), "trusted_email_domains"),
+            (
+                with("trusted_email_domains", json!(["localhost"])),
+                "trusted_email_domains",
+            ),
+            (
+                with("trusted_email_domains", json!(["*.example.com"])),
+                "trusted_email_domains",
+            ),
+            (
+                with("trusted_email_domains", json!(["a..example"])),
+                "trusted_email_domains",
+            ),
             (with("enabled_clients", json!([])), "enabled_clients"),
             (with("enabled_clients", json!(["a b"])), "enabled_clients"),
             (with("position", json!(1001)), "position"),

@@ -864,7 +864,11 @@ fn github_sign_in_creates_the_account_with_the_verified_primary_address_and_the_
     assert!(user.email_verified, "GitHub verified the primary address");
     assert_eq!(user.name.as_deref(), Some("The Octocat"));
     let linked = pollster::block_on(w.t.ports().connections.identity("github", "583231")).unwrap();
-    assert_eq!(linked.unwrap().user_id, user.id, "the subject is the numeric id");
+    assert_eq!(
+        linked.unwrap().user_id,
+        user.id,
+        "the subject is the numeric id"
+    );
     let _ = completed;
     let events = w.t.events.events.borrow();
     assert!(events
@@ -916,18 +920,18 @@ fn github_a_refused_code_rfc6749_5_2_in_a_200_creates_nothing() {
         matches!(&answer, Answer::Refused { error, .. } if error == "server_error"),
         "{answer:?}"
     );
-    assert!(pollster::block_on(w.t.ports().users.find_by_email("ada@example.com"))
-        .unwrap()
-        .is_none());
+    assert!(
+        pollster::block_on(w.t.ports().users.find_by_email("ada@example.com"))
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// A world whose person leaves through the multi-tenant Microsoft preset.
 fn microsoft_world() -> World {
     let mut w = world();
-    let mut connection = oidc_connection(
-        "microsoft",
-        crate::federation::settings::MICROSOFT_COMMON,
-    );
+    let mut connection =
+        oidc_connection("microsoft", crate::federation::settings::MICROSOFT_COMMON);
     connection.kind = super::ConnectionKind::Microsoft;
     w.t.users.add_connection(connection);
     w.connection = "microsoft";
@@ -955,7 +959,10 @@ fn microsoft_multi_tenant_issuer_is_the_template_with_the_tokens_own_tid() {
     }
     let other_tenant = format!("https://login.microsoftonline.com/{TENANT_B}/v2.0");
     let ok = microsoft_answer(json!({"iss": other_tenant, "tid": TENANT_B}));
-    assert!(matches!(ok, Ok(Answer::Verified { .. })), "any tenant, consistently");
+    assert!(
+        matches!(ok, Ok(Answer::Verified { .. })),
+        "any tenant, consistently"
+    );
 }
 
 #[test]

@@ -293,7 +293,10 @@ async fn verify(
     // RFC 9207 §2.4: an `iss` in the response must be the provider's; a provider that
     // says it sends one must send it.
     let tenant_issuer = connection.kind == ConnectionKind::Microsoft
-        && provider.metadata.issuer.contains(id_token::TENANT_PLACEHOLDER);
+        && provider
+            .metadata
+            .issuer
+            .contains(id_token::TENANT_PLACEHOLDER);
     match param(params, "iss") {
         Some(iss)
             if iss != provider.metadata.issuer
