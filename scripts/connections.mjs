@@ -31,6 +31,7 @@ const OPTION_OF_FIELD = {
   client_secret: "--client-secret-file",
   scopes: "--scope",
   trusted_email_domains: "--trust-email-domain",
+  home_realm_domains: "--home-realm-domain",
   enabled_clients: "--client",
   position: "--position",
 };
@@ -68,6 +69,7 @@ export function buildConnection(options, secret) {
     client_secret: secret,
     scopes: scopes.length ? scopes : undefined,
     trusted_email_domains: splitList(options["trust-email-domain"]),
+    home_realm_domains: splitList(options["home-realm-domain"]),
     enabled_clients: clients.length ? clients : undefined,
     position,
   });
@@ -92,6 +94,7 @@ export function insertStatement(connection, sealedSecret, now) {
     sealed_client_secret: sealedSecret === undefined ? "NULL" : sqlText(sealedSecret),
     scopes: sqlText(JSON.stringify(connection.scopes)),
     trusted_email_domains: sqlText(JSON.stringify(connection.trusted_email_domains)),
+    home_realm_domains: sqlText(JSON.stringify(connection.home_realm_domains)),
     enabled_clients: connection.enabled_clients === null ? "NULL" : sqlText(JSON.stringify(connection.enabled_clients)),
     position: sqlInteger(connection.position),
     disabled_at: connection.enabled ? "NULL" : sqlInteger(now),
@@ -105,7 +108,7 @@ ON CONFLICT (id) DO NOTHING RETURNING id;`;
 
 // Never the sealed secret itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, kind, display_name, issuer, client_id, (sealed_client_secret IS NOT NULL) AS has_secret,
-  scopes, trusted_email_domains, enabled_clients, position, created_at, updated_at, disabled_at`;
+  scopes, trusted_email_domains, home_realm_domains, enabled_clients, position, created_at, updated_at, disabled_at`;
 
 function decode(row) {
   return {
@@ -113,6 +116,7 @@ function decode(row) {
     has_secret: Boolean(row.has_secret),
     scopes: JSON.parse(row.scopes),
     trusted_email_domains: JSON.parse(row.trusted_email_domains),
+    home_realm_domains: JSON.parse(row.home_realm_domains),
     enabled_clients: row.enabled_clients === null ? null : JSON.parse(row.enabled_clients),
   };
 }
@@ -126,7 +130,8 @@ Target (default --local): --local, --persist-to DIR, --remote, --config FILE, --
 
 Commands:
   add --id ID --name NAME [--issuer URL] --client-id ID [--kind oidc|github|microsoft] [--scope S …]
-      [--trust-email-domain DOMAIN …] [--client CLIENT_ID …] [--position N]
+      [--trust-email-domain DOMAIN …] [--home-realm-domain DOMAIN …]
+      [--client CLIENT_ID …] [--position N]
       [--client-secret-file FILE]
                               register a connection (--issuer is required for oidc; github
                               defaults to https://github.com, microsoft to its multi-tenant
@@ -137,6 +142,8 @@ Commands:
                               KEY_ENCRYPTION_KEY and never printed. --trust-email-domain:
                               verified addresses of DOMAIN link to existing accounts without
                               a sign-in first (only for a provider authoritative for DOMAIN).
+                              --home-realm-domain: an address at DOMAIN typed on the first
+                              screen goes straight to this provider.
                               --client: only these clients show it (default every client).
   set-secret ID [--client-secret-file FILE]
                               replace the sealed client secret
@@ -164,6 +171,7 @@ const OPTIONS = {
   "client-id": { type: "string" },
   scope: { type: "string", multiple: true },
   "trust-email-domain": { type: "string", multiple: true },
+  "home-realm-domain": { type: "string", multiple: true },
   client: { type: "string", multiple: true },
   position: { type: "string" },
   "client-secret-file": { type: "string" },
@@ -180,6 +188,7 @@ function describe(c) {
     ["secret", c.has_secret ? "set (sealed)" : "none"],
     ["scopes", c.scopes.join(" ")],
     ["trusted domains", c.trusted_email_domains.join(" ") || "-"],
+    ["home realms", c.home_realm_domains.join(" ") || "-"],
     ["clients", c.enabled_clients === null ? "every client" : c.enabled_clients.join(" ")],
     ["status", c.disabled_at ? "disabled" : "enabled"],
   ]

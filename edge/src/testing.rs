@@ -497,6 +497,7 @@ impl MemoryUserStore {
             scopes: connection.scopes,
             trusted_email_domains: connection.trusted_email_domains,
             enabled_clients: connection.enabled_clients,
+            home_realm_domains: connection.home_realm_domains,
             position: 0,
             enabled: true,
         };
@@ -723,6 +724,7 @@ pub fn oidc_connection(id: &str, issuer: &str) -> Connection {
         scopes: vec!["openid".into(), "email".into(), "profile".into()],
         trusted_email_domains: Vec::new(),
         enabled_clients: None,
+        home_realm_domains: Vec::new(),
     }
 }
 

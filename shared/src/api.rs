@@ -136,6 +136,10 @@ pub enum Step {
     Identify,
     /// Ask for the account's password.
     Password,
+    /// The address's domain belongs to a company's sign-in provider (home-realm
+    /// discovery): sign in there, as with its button (`connection` in
+    /// [`FlowStarted`]). Chosen by the domain alone, whether or not an account exists.
+    Provider,
 }
 
 /// Response to `POST /v1/flows`.
@@ -146,6 +150,10 @@ pub struct FlowStarted {
     /// Seconds until the handle expires.
     pub expires_in: u64,
     pub next: Step,
+    /// With [`Step::Provider`]: the connection to sign in with
+    /// (`POST /v1/flows/{flow_id}/federation/{connection}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
 }
 
 /// `POST /v1/flows/{flow_id}/password`: sign in with email and password.
@@ -489,6 +497,10 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Step::Password).unwrap(),
             "\"password\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Step::Provider).unwrap(),
+            "\"provider\""
         );
     }
 

@@ -456,7 +456,7 @@ impl Session {
             Failure::FlowExpired => {
                 self.set_flow(None);
                 if self.embedded_scope().is_some() {
-                    if let Ok(step) = self.start_flow(email).await {
+                    if let Ok((step, _)) = self.start_flow(email).await {
                         self.events().step(&step);
                     }
                 }

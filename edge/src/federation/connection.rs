@@ -61,6 +61,9 @@ pub struct Connection {
     pub trusted_email_domains: Vec<String>,
     /// The clients that offer this connection; `None`: every client.
     pub enabled_clients: Option<Vec<String>>,
+    /// Email domains whose addresses, typed on the first screen, go straight to this
+    /// provider (home-realm discovery).
+    pub home_realm_domains: Vec<String>,
 }
 
 impl Connection {
@@ -79,6 +82,13 @@ impl Connection {
         self.trusted_email_domains
             .iter()
             .any(|trusted| trusted.eq_ignore_ascii_case(domain))
+    }
+
+    /// Whether an address at `domain` goes straight to this provider.
+    pub fn claims_domain(&self, domain: &str) -> bool {
+        self.home_realm_domains
+            .iter()
+            .any(|claimed| claimed.eq_ignore_ascii_case(domain))
     }
 
     /// The record a sealed client secret is bound to.

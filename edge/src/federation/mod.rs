@@ -53,6 +53,23 @@ pub async fn for_client(ports: &Ports<'_>, client_id: &str) -> Result<Vec<Connec
         .collect())
 }
 
+/// The connection `client_id` offers that claims the domain of `email` for home-realm
+/// discovery (the first by position, then id), if any. Decided by the domain alone.
+pub async fn home_realm(
+    ports: &Ports<'_>,
+    client_id: &str,
+    email: &str,
+) -> Result<Option<String>, Error> {
+    let Some((_, domain)) = email.rsplit_once('@') else {
+        return Ok(None);
+    };
+    Ok(for_client(ports, client_id)
+        .await?
+        .into_iter()
+        .find(|c| c.claims_domain(domain))
+        .map(|c| c.id))
+}
+
 /// The enabled connection `connection_id`, if `client_id` offers it.
 pub async fn find(
     ports: &Ports<'_>,

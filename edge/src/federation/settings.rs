@@ -43,6 +43,9 @@ pub struct ConnectionInput {
     pub scopes: Option<Vec<String>>,
     #[serde(default)]
     pub trusted_email_domains: Vec<String>,
+    /// Domains whose addresses go straight to this provider (home-realm discovery).
+    #[serde(default)]
+    pub home_realm_domains: Vec<String>,
     /// `null` or absent: every client offers the connection.
     pub enabled_clients: Option<Vec<String>>,
     pub position: Option<u32>,
@@ -68,6 +71,7 @@ pub struct ConnectionSettings {
     pub client_id: String,
     pub scopes: Vec<String>,
     pub trusted_email_domains: Vec<String>,
+    pub home_realm_domains: Vec<String>,
     pub enabled_clients: Option<Vec<String>>,
     pub position: u32,
     pub enabled: bool,
@@ -86,6 +90,7 @@ impl ConnectionSettings {
             scopes: self.scopes.clone(),
             trusted_email_domains: self.trusted_email_domains.clone(),
             enabled_clients: self.enabled_clients.clone(),
+            home_realm_domains: self.home_realm_domains.clone(),
         }
     }
 }
@@ -228,6 +233,11 @@ fn parse_scope(value: &str) -> Result<String, Refusal> {
 /// An email domain the provider is trusted to assert verified addresses of: a DNS
 /// name of at least two labels, stored in lower case.
 pub fn parse_email_domain(value: &str) -> Result<String, Refusal> {
+    parse_domain(value, "trusted_email_domains")
+}
+
+/// An email domain (a DNS name of at least two labels) for `field`, in lower case.
+fn parse_domain(value: &str, field: &'static str) -> Result<String, Refusal> {
     let domain = value.trim().to_ascii_lowercase();
     let label_ok = |label: &str| {
         !label.is_empty()
@@ -245,10 +255,7 @@ pub fn parse_email_domain(value: &str) -> Result<String, Refusal> {
     if domain.len() <= 253 && labels.len() >= 2 && labels.iter().all(|l| label_ok(l)) && top_ok {
         Ok(domain)
     } else {
-        refuse(
-            "trusted_email_domains",
-            format!("invalid email domain {}", quoted(value)),
-        )
+        refuse(field, format!("invalid email domain {}", quoted(value)))
     }
 }
 
@@ -311,6 +318,9 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
              can assert any address; use the issuer of your own tenant instead",
         );
     }
+    let home_realm_domains = unique(each(&input.home_realm_domains, |d| {
+        parse_domain(d, "home_realm_domains")
+    })?);
     let enabled_clients = match &input.enabled_clients {
         None => None,
         Some(clients) if clients.is_empty() => {
@@ -333,6 +343,7 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
         client_id,
         scopes,
         trusted_email_domains,
+        home_realm_domains,
         enabled_clients,
         position,
         enabled: input.enabled.unwrap_or(true),
@@ -413,6 +424,10 @@ mod tests {
             (
                 with("trusted_email_domains", json!(["a..example"])),
                 "trusted_email_domains",
+            ),
+            (
+                with("home_realm_domains", json!(["example"])),
+                "home_realm_domains",
             ),
             (with("enabled_clients", json!([])), "enabled_clients"),
             (with("enabled_clients", json!(["a b"])), "enabled_clients"),

@@ -1023,3 +1023,83 @@ fn a_generic_oidc_connection_never_takes_an_issuer_template() {
     let connection = pollster::block_on(super::find(&ports, "demo", "ms-generic")).unwrap();
     assert!(pollster::block_on(super::provider::load(&ports, &connection)).is_err());
 }
+
+fn start_with_hint(w: &World, email: &str) -> portcullis_shared::api::FlowStarted {
+    let ports = w.t.ports();
+    let context = context();
+    pollster::block_on(flows::start(
+        &ports,
+        caller(&context),
+        StartFlow {
+            client_id: "demo".into(),
+            login_hint: Some(email.into()),
+            code_challenge: Some(CHALLENGE.into()),
+            code_challenge_method: Some("S256".into()),
+            scope: Some("openid email".into()),
+            nonce: None,
+            acr_values: None,
+        },
+    ))
+    .unwrap()
+}
+
+#[test]
+fn home_realm_discovery_sends_a_claimed_domain_to_its_provider_whether_or_not_an_account_exists() {
+    use portcullis_shared::api::Step;
+    let w = world();
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .home_realm_domains = vec!["corp.example".into()];
+    password_account(&w, "ada@corp.example", true);
+    let known = start_with_hint(&w, "ada@corp.example");
+    let unknown = start_with_hint(&w, "nobody@CORP.example");
+    for started in [&known, &unknown] {
+        assert_eq!(started.next, Step::Provider);
+        assert_eq!(started.connection.as_deref(), Some("corp"));
+    }
+    let shapes = [known, unknown].map(|mut s| {
+        s.flow_id.clear();
+        serde_json::to_string(&s).unwrap()
+    });
+    assert_eq!(shapes[0], shapes[1], "the same answer, account or not");
+
+    let elsewhere = start_with_hint(&w, "ada@example.com");
+    assert_eq!(elsewhere.next, Step::Password);
+    assert_eq!(elsewhere.connection, None);
+    // Nor a subdomain, nor a look-alike.
+    for email in ["ada@sub.corp.example", "ada@corp.example.evil.test"] {
+        assert_eq!(start_with_hint(&w, email).next, Step::Password, "{email}");
+    }
+    // A connection the client does not offer claims nothing for it.
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .enabled_clients = Some(vec!["other".into()]);
+    w.t.cache.clear();
+    assert_eq!(start_with_hint(&w, "ada@corp.example").next, Step::Password);
+}
+
+#[test]
+fn login_hint_and_domain_hint_go_upstream_for_a_claimed_domain() {
+    let w = world();
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .home_realm_domains = vec!["corp.example".into()];
+    let started = start_with_hint(&w, "ada@corp.example");
+    let ports = w.t.ports();
+    let context = context();
+    let leave = pollster::block_on(flows::federation::depart(
+        &ports,
+        caller(&context),
+        &started.flow_id,
+        "corp",
+        &FederationStart {
+            return_to: Some(format!("{SHOP}/account")),
+        },
+    ))
+    .unwrap();
+    let ticket = value(&query(&leave.redirect_to), "ticket");
+    let response = pollster::block_on(upstream::start(&ports, SELF, &ticket)).unwrap();
+    let params = query(response.header("location").unwrap());
+    assert_eq!(value(&params, "login_hint"), "ada@corp.example");
+    assert_eq!(value(&params, "domain_hint"), "corp.example");
+}

@@ -112,6 +112,13 @@ pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Resp
             params.push(("nonce", nonce.clone()));
             if let Some(hint) = &departure.login_hint {
                 params.push(("login_hint", hint.clone()));
+                // The provider of the address's domain: let it skip its own account
+                // picker (Microsoft's `domain_hint`).
+                if let Some((_, domain)) = hint.rsplit_once('@') {
+                    if connection.claims_domain(domain) {
+                        params.push(("domain_hint", domain.to_ascii_lowercase()));
+                    }
+                }
             }
         }
         // GitHub's own parameter for the account to suggest.

@@ -257,10 +257,16 @@ pub async fn start(
     if scopes.is_empty() || !client.allowed_scopes.covers(&scopes) || !supported {
         return Err(Error::InvalidField("scope"));
     }
-    let next = if login_hint.is_some() {
-        Step::Password
-    } else {
-        Step::Identify
+    // Home-realm discovery: by the address's domain alone (never whether it has an
+    // account), the client's connection that claims it.
+    let home_realm = match &login_hint {
+        Some(email) => crate::federation::home_realm(ports, &client.id, email).await?,
+        None => None,
+    };
+    let next = match (&home_realm, &login_hint) {
+        (Some(_), _) => Step::Provider,
+        (None, Some(_)) => Step::Password,
+        (None, None) => Step::Identify,
     };
     let record = FlowRecord {
         client_id: client.id,
@@ -286,6 +292,7 @@ pub async fn start(
         flow_id,
         expires_in: FLOW_TTL_SECONDS,
         next,
+        connection: home_realm,
     })
 }
 

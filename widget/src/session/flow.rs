@@ -5,15 +5,22 @@ use super::*;
 use portcullis_shared::api::ACR_MULTI_FACTOR;
 
 impl Session {
-    /// Starts an embedded flow for `email` with a fresh PKCE pair and remembers it.
-    pub(super) async fn start_flow(self, email: Option<&str>) -> Result<StepDetail, Failure> {
-        let (flow, step) = self.new_flow(email).await?;
+    /// Starts an embedded flow for `email` with a fresh PKCE pair and remembers it; with
+    /// the connection the edge sends the address to (home-realm discovery), if any.
+    pub(super) async fn start_flow(
+        self,
+        email: Option<&str>,
+    ) -> Result<(StepDetail, Option<String>), Failure> {
+        let (flow, step, connection) = self.new_flow(email).await?;
         self.set_flow(Some(flow));
-        Ok(step)
+        Ok((step, connection))
     }
 
     /// Starts an embedded flow on the edge, without making it the current one.
-    pub(super) async fn new_flow(self, email: Option<&str>) -> Result<(Flow, StepDetail), Failure> {
+    pub(super) async fn new_flow(
+        self,
+        email: Option<&str>,
+    ) -> Result<(Flow, StepDetail, Option<String>), Failure> {
         let scope = self.flow_scope();
         let pkce = Pkce::generate().await.map_err(|_| Failure::Network)?;
         let api = self.api();
@@ -38,7 +45,7 @@ impl Session {
             step: started.next,
             flow_id: started.flow_id,
         };
-        Ok((flow, step))
+        Ok((flow, step, started.connection))
     }
 
     /// The flow to submit to: the current one, or (embedded) a new one.
@@ -50,7 +57,7 @@ impl Session {
             // The hosted page cannot start another flow: only the client can, at /authorize.
             return Err(Failure::FlowExpired);
         }
-        Ok(self.start_flow(email).await?.flow_id)
+        Ok(self.start_flow(email).await?.0.flow_id)
     }
 
     /// Cancels an embedded flow on the edge, if there is one; the outcome does not matter

@@ -105,7 +105,7 @@ impl Session {
             let flow_id = match self.flow_id_now() {
                 Some(id) => id,
                 None if self.embedded_scope().is_some() => {
-                    let (flow, _) = self.new_flow(None).await.ok()?;
+                    let (flow, _, _) = self.new_flow(None).await.ok()?;
                     if signal.aborted() {
                         // Withdrawn meanwhile: whatever replaced this request has its own flow.
                         let _ = self.api().cancel_flow(&flow.id).await;

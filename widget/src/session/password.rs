@@ -10,18 +10,24 @@ impl Session {
     pub async fn identify(self, email: String) -> Result<(), Failure> {
         self.stop_autofill();
         let linking = self.api().federation_ticket_pending() && self.flow_id_now().is_some();
-        let step = if self.embedded_scope().is_some() && !linking {
+        let (step, home_realm) = if self.embedded_scope().is_some() && !linking {
             self.cancel_flow().await;
             self.reported(Some(&email), self.start_flow(Some(&email)))
                 .await?
         } else {
             let flow_id = self.flow_id_now().unwrap_or_default();
-            StepDetail {
+            let step = StepDetail {
                 step: Step::Password,
                 flow_id,
-            }
+            };
+            (step, None)
         };
         self.events().step(&step);
+        // The address's domain belongs to a company's provider: straight there, as if
+        // its button had been pressed.
+        if let (Step::Provider, Some(connection)) = (step.step, home_realm) {
+            return self.sign_in_with_provider(connection).await;
+        }
         self.go(Screen::Password { email }, text::announce::PASSWORD);
         Ok(())
     }

@@ -23,6 +23,7 @@ struct ConnectionRow {
     scopes: String,
     trusted_email_domains: String,
     enabled_clients: Option<String>,
+    home_realm_domains: String,
 }
 
 impl ConnectionRow {
@@ -33,6 +34,7 @@ impl ConnectionRow {
             kind: ConnectionKind::parse(&self.kind)?,
             scopes: list(&self.scopes)?,
             trusted_email_domains: list(&self.trusted_email_domains)?,
+            home_realm_domains: list(&self.home_realm_domains)?,
             enabled_clients: match &self.enabled_clients {
                 Some(json) => Some(list(json)?),
                 None => None,
@@ -58,6 +60,7 @@ struct ResourceRow {
     scopes: String,
     trusted_email_domains: String,
     enabled_clients: Option<String>,
+    home_realm_domains: String,
     position: f64,
     created_at: f64,
     updated_at: f64,
@@ -66,7 +69,7 @@ struct ResourceRow {
 
 const RESOURCE_COLUMNS: &str = "id, kind, display_name, issuer, client_id, \
      (sealed_client_secret IS NOT NULL) AS has_secret, scopes, trusted_email_domains, \
-     enabled_clients, position, created_at, updated_at, disabled_at";
+     enabled_clients, home_realm_domains, position, created_at, updated_at, disabled_at";
 
 impl ResourceRow {
     fn into_resource(self) -> Result<ConnectionResource, StoreError> {
@@ -80,6 +83,7 @@ impl ResourceRow {
             kind: ConnectionKind::parse(&self.kind).ok_or_else(|| corrupt("kind"))?,
             scopes: list(&self.scopes, "scopes")?,
             trusted_email_domains: list(&self.trusted_email_domains, "trusted_email_domains")?,
+            home_realm_domains: list(&self.home_realm_domains, "home_realm_domains")?,
             enabled_clients: match &self.enabled_clients {
                 Some(json) => Some(list(json, "enabled_clients")?),
                 None => None,
@@ -102,7 +106,7 @@ impl ResourceRow {
 
 /// `?1` id, `?2` kind, `?3` display name, `?4` issuer, `?5` client id, `?6` scopes,
 /// `?7` trusted domains, `?8` enabled clients (JSON lists as stored), `?9` position,
-/// `?10` enabled.
+/// `?10` enabled, `?11` home-realm domains (JSON).
 fn settings_args(settings: &ConnectionSettings) -> Result<Vec<JsValue>, StoreError> {
     let list = |values: &[String]| {
         serde_json::to_string(values)
@@ -123,6 +127,7 @@ fn settings_args(settings: &ConnectionSettings) -> Result<Vec<JsValue>, StoreErr
         },
         JsValue::from_f64(f64::from(settings.position)),
         JsValue::from_f64(if settings.enabled { 1.0 } else { 0.0 }),
+        list(&settings.home_realm_domains)?,
     ])
 }
 
@@ -200,7 +205,7 @@ impl ConnectionStore for D1Stores {
             .db
             .prepare(
                 "SELECT id, kind, display_name, issuer, client_id, sealed_client_secret, scopes, \
-                 trusted_email_domains, enabled_clients FROM connections \
+                 trusted_email_domains, enabled_clients, home_realm_domains FROM connections \
                  WHERE disabled_at IS NULL ORDER BY position, id",
             )
             .all()
@@ -330,9 +335,9 @@ impl ConnectionStore for D1Stores {
             .changes(
                 "INSERT INTO connections (id, kind, display_name, issuer, client_id, scopes, \
                  trusted_email_domains, enabled_clients, position, disabled_at, \
-                 sealed_client_secret, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?10 THEN NULL ELSE ?12 END, \
-                 ?11, ?12, ?12) ON CONFLICT (id) DO NOTHING",
+                 home_realm_domains, sealed_client_secret, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?10 THEN NULL ELSE ?13 END, \
+                 ?11, ?12, ?13, ?13) ON CONFLICT (id) DO NOTHING",
                 &args,
                 "connections.create",
             )
@@ -356,7 +361,7 @@ impl ConnectionStore for D1Stores {
             SecretChange::Keep => "sealed_client_secret",
             SecretChange::Set(sealed) => {
                 args.push(text(sealed));
-                "?12"
+                "?13"
             }
             SecretChange::Remove => "NULL",
         };
@@ -365,9 +370,9 @@ impl ConnectionStore for D1Stores {
                 &format!(
                     "UPDATE connections SET kind = ?2, display_name = ?3, issuer = ?4, \
                      client_id = ?5, scopes = ?6, trusted_email_domains = ?7, \
-                     enabled_clients = ?8, position = ?9, \
-                     disabled_at = CASE WHEN ?10 THEN NULL ELSE COALESCE(disabled_at, ?11) END, \
-                     sealed_client_secret = {secret_sql}, updated_at = ?11 WHERE id = ?1"
+                     enabled_clients = ?8, position = ?9, home_realm_domains = ?11, \
+                     disabled_at = CASE WHEN ?10 THEN NULL ELSE COALESCE(disabled_at, ?12) END, \
+                     sealed_client_secret = {secret_sql}, updated_at = ?12 WHERE id = ?1"
                 ),
                 &args,
                 "connections.replace",
