@@ -165,6 +165,31 @@ impl Admin {
     }
 }
 
+impl Admin {
+    /// Records a successful call in the System Log, the caller as its actor and
+    /// `target` (if any) as what it acted on.
+    pub async fn record(
+        &self,
+        ports: &Ports<'_>,
+        context: &RequestContext,
+        event_type: &'static str,
+        display_message: &'static str,
+        target: Option<portcullis_shared::system_log::Party>,
+    ) {
+        events::record_admin(
+            ports,
+            context,
+            AdminEventSpec::success(
+                event_type,
+                display_message,
+                self.actor(),
+                target.into_iter().collect(),
+            ),
+        )
+        .await;
+    }
+}
+
 /// Why an admin call is refused; nothing has been read or changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminRefusal {

@@ -16,7 +16,7 @@ pub use crate::admin_error::{AdminErrorCode, Failure};
 use crate::client_settings::{self, ClientInput, ClientResource, Refusal};
 use crate::clients::ClientType;
 use crate::crypto::{sha256_hex, token::random_handle};
-use crate::events::{self, types, AdminEventSpec, RequestContext};
+use crate::events::{types, RequestContext};
 use crate::http::{Method, Request, Response};
 use crate::ports::Ports;
 use portcullis_shared::route::Route;
@@ -67,8 +67,10 @@ impl Call<'_, '_> {
             }
             (Route::AdminClient(id), Method::Patch) => {
                 let patch: Value = crate::admin_error::body(request)?;
-                self.update(id, |current| merge_patch(current, &patch))
-                    .await
+                self.update(id, |current| {
+                    crate::admin_error::merge_patch(&current.settings, &patch)
+                })
+                .await
             }
             (Route::AdminClient(id), Method::Delete) => self.delete(id).await,
             (Route::AdminClient(id), _) => {
@@ -227,21 +229,15 @@ impl Call<'_, '_> {
         display_message: &'static str,
         client: Option<&ClientResource>,
     ) {
-        let target = client
-            .map(|c| Party {
-                id: c.settings.id.clone(),
-                kind: "AppInstance".into(),
-                alternate_id: None,
-                display_name: Some(c.settings.name.clone()),
-            })
-            .into_iter()
-            .collect();
-        events::record_admin(
-            self.ports,
-            self.context,
-            AdminEventSpec::success(event_type, display_message, self.admin.actor(), target),
-        )
-        .await;
+        let target = client.map(|c| Party {
+            id: c.settings.id.clone(),
+            kind: "AppInstance".into(),
+            alternate_id: None,
+            display_name: Some(c.settings.name.clone()),
+        });
+        self.admin
+            .record(self.ports, self.context, event_type, display_message, target)
+            .await;
     }
 }
 
@@ -250,24 +246,5 @@ fn secret_hash(secret: &str) -> String {
     format!("sha256:{}", sha256_hex(secret))
 }
 
-/// RFC 7396: `patch` applied to the current resource (`null` removes a field, which
-/// then takes its default).
-fn merge_patch(current: &ClientResource, patch: &Value) -> Result<ClientInput, Failure> {
-    let Value::Object(changes) = patch else {
-        return Err(Failure::Malformed("a merge patch is a JSON object".into()));
-    };
-    let mut merged = serde_json::to_value(&current.settings)
-        .map_err(|e| Failure::Unavailable(format!("client json: {e}")))?;
-    if let Value::Object(fields) = &mut merged {
-        for (key, value) in changes {
-            match value {
-                Value::Null => fields.remove(key),
-                value => fields.insert(key.clone(), value.clone()),
-            };
-        }
-    }
-    serde_json::from_value(merged).map_err(|e| Failure::Malformed(e.to_string()))
-}
-
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use crate::admin::{Admin, AdminScope};
 use crate::admin_error::{self, Failure};
 use crate::client_settings::Refusal;
-use crate::events::{self, types, AdminEventSpec, RequestContext};
+use crate::events::{types, RequestContext};
 use crate::federation::connection::Connection;
 use crate::federation::settings::{
     self, ConnectionInput, ConnectionResource, ConnectionSettings, SecretChange,
@@ -234,27 +234,15 @@ impl Call<'_, '_> {
         display_message: &'static str,
         connection: Option<&ConnectionSettings>,
     ) {
-        let target = connection
-            .map(|c| Party {
-                id: c.id.clone(),
-                kind: "IdentityProvider".into(),
-                alternate_id: Some(c.issuer.clone()),
-                display_name: Some(c.display_name.clone()),
-            })
-            .into_iter()
-            .collect();
-        events::record_admin(
-            self.ports,
-            self.context,
-            AdminEventSpec::success(
-                event_type,
-                display_message,
-                &self.admin.client_id,
-                &self.admin.client_name,
-                target,
-            ),
-        )
-        .await;
+        let target = connection.map(|c| Party {
+            id: c.id.clone(),
+            kind: "IdentityProvider".into(),
+            alternate_id: Some(c.issuer.clone()),
+            display_name: Some(c.display_name.clone()),
+        });
+        self.admin
+            .record(self.ports, self.context, event_type, display_message, target)
+            .await;
     }
 }
 
@@ -279,27 +267,14 @@ enum SecretRequest {
     Remove,
 }
 
-/// RFC 7396: `patch` applied to the current resource (`null` removes a field, which
-/// then takes its default; `"client_secret": null` removes the secret).
+/// RFC 7396: `patch` applied to the current resource (see
+/// [`admin_error::merge_patch`]); `"client_secret": null` removes the secret.
 fn merge_patch(
     current: &ConnectionResource,
     patch: &Value,
 ) -> Result<(ConnectionInput, SecretRequest), Failure> {
-    let Value::Object(changes) = patch else {
-        return Err(Failure::Malformed("a merge patch is a JSON object".into()));
-    };
-    let mut merged = serde_json::to_value(&current.settings)
-        .map_err(|e| Failure::Unavailable(format!("connection json: {e}")))?;
-    if let Value::Object(fields) = &mut merged {
-        for (key, value) in changes {
-            match value {
-                Value::Null => fields.remove(key),
-                value => fields.insert(key.clone(), value.clone()),
-            };
-        }
-    }
-    let input = serde_json::from_value(merged).map_err(|e| Failure::Malformed(e.to_string()))?;
-    let request = match changes.get("client_secret") {
+    let input = admin_error::merge_patch(&current.settings, patch)?;
+    let request = match patch.get("client_secret") {
         Some(Value::Null) => SecretRequest::Remove,
         _ => SecretRequest::SetOrKeep,
     };

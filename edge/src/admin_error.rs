@@ -176,6 +176,28 @@ impl Failure {
     }
 }
 
+/// RFC 7396: `patch` applied to `current` (a resource's settings as JSON) and read as
+/// `T`; `null` removes a field, which then takes its default.
+pub fn merge_patch<T: serde::de::DeserializeOwned>(
+    current: impl Serialize,
+    patch: &Value,
+) -> Result<T, Failure> {
+    let Value::Object(changes) = patch else {
+        return Err(Failure::Malformed("a merge patch is a JSON object".into()));
+    };
+    let mut merged = serde_json::to_value(current)
+        .map_err(|e| Failure::Unavailable(format!("resource json: {e}")))?;
+    if let Value::Object(fields) = &mut merged {
+        for (key, value) in changes {
+            match value {
+                Value::Null => fields.remove(key),
+                value => fields.insert(key.clone(), value.clone()),
+            };
+        }
+    }
+    serde_json::from_value(merged).map_err(|e| Failure::Malformed(e.to_string()))
+}
+
 /// A JSON body of the admin API.
 pub fn body<T: serde::de::DeserializeOwned>(request: &Request) -> Result<T, Failure> {
     let content_type = request.header("content-type").unwrap_or_default();

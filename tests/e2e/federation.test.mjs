@@ -554,3 +554,52 @@ test("GitHub unverified email ignored: an unverified primary address creates and
   assert.deepEqual(identities(person.id), []);
   assert.equal(d1(edge.stateDir, `SELECT COUNT(*) AS n FROM federated_identities WHERE subject = '${github.state.nextUser.id}'`)[0].n, 0);
 });
+
+test("home-realm discovery: an address at a claimed domain goes straight to its provider with login_hint and domain_hint, account or not", async () => {
+  const token = await opsToken();
+  const claimed = await adminCall("PATCH", "/admin/v1/connections/corp", token, { home_realm_domains: ["hrd.example"] });
+  assert.equal(claimed.status, 200, claimed.text);
+  try {
+    // The first screen's answer depends on the domain alone: same shape with or without an account.
+    const existing = await verifiedPasswordAccount(`known-${tag()}@hrd.example`);
+    const shapes = [];
+    for (const email of [existing.email, `unknown-${tag()}@hrd.example`]) {
+      const response = await fetch(`${edge.api}/v1/flows`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: edge.origin },
+        body: JSON.stringify({ client_id: "demo", login_hint: email, code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256" }),
+      });
+      const { flow_id, ...rest } = await response.json();
+      assert.ok(flow_id);
+      shapes.push([response.status, rest]);
+    }
+    assert.deepEqual(shapes[0], shapes[1]);
+    assert.equal(shapes[0][1].next, "provider");
+    assert.equal(shapes[0][1].connection, "corp");
+
+    // In the widget: type the address, and the person is at the company's provider.
+    const login = `hrd-${tag()}@hrd.example`;
+    const { page, problems } = await openDemo();
+    const upstreamRequests = [];
+    page.on("request", (request) => {
+      if (request.url().startsWith(upstream.issuer)) upstreamRequests.push(new URL(request.url()));
+    });
+    const widget = page.locator("portcullis-signin");
+    await widget.getByLabel("Email", { exact: true }).fill(login);
+    await widget.getByRole("button", { name: "Continue", exact: true }).click();
+    await page.waitForURL((url) => url.href.startsWith(upstream.issuer));
+    const authorize = upstreamRequests.find((url) => url.searchParams.has("client_id"));
+    assert.equal(authorize.searchParams.get("login_hint"), login);
+    assert.equal(authorize.searchParams.get("domain_hint"), "hrd.example");
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill("anything");
+    await page.locator('button[type="submit"]').click();
+    await page.locator('button[type="submit"]').click();
+    const sub = await signedInSub(page);
+    assert.deepEqual(identities(sub), [{ connection_id: "corp", subject: login }]);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await adminCall("PATCH", "/admin/v1/connections/corp", token, { home_realm_domains: null });
+  }
+});

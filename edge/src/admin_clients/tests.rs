@@ -10,7 +10,8 @@ use crate::ports::ClientStore;
 use crate::scim::tests::admin_token;
 use crate::testing::TestPorts;
 
-fn admin(
+/// `method target` with `token` as the bearer and `body` as JSON.
+pub(crate) fn admin(
     t: &TestPorts,
     method: Method,
     target: &str,

@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::admin_error::AdminErrorCode;
-use crate::api::oidc_tests::{call, json, request, tokens_for};
+use crate::admin_clients::tests::admin;
+use crate::api::oidc_tests::{json, tokens_for};
 use crate::federation::FederatedIdentity;
 use crate::ports::ConnectionStore;
 use crate::scim::tests::admin_token;
@@ -12,22 +13,6 @@ use crate::testing::{key_encryption_key, user, TestPorts};
 use crate::time::UnixMillis;
 
 const SECRET: &str = "upstream-s3cret-value";
-
-fn admin(
-    t: &TestPorts,
-    method: Method,
-    target: &str,
-    token: &str,
-    body: Option<Value>,
-) -> Response {
-    let bearer = format!("Bearer {token}");
-    let mut headers = vec![("authorization", bearer.as_str())];
-    if body.is_some() {
-        headers.push(("content-type", "application/json"));
-    }
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    call(t, request(method, target, &headers, &body))
-}
 
 fn corp() -> Value {
     json!({

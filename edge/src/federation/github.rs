@@ -69,10 +69,7 @@ struct Email {
     verified: bool,
 }
 
-fn failed(connection: &Connection, what: impl core::fmt::Display) -> Error {
-    Error::FederationFailed(format!("connection {}: {what}", connection.id))
-}
-
+/// `GET url` of GitHub's REST API with the person's access token.
 async fn api_get<T: serde::de::DeserializeOwned>(
     ports: &Ports<'_>,
     connection: &Connection,
@@ -84,27 +81,12 @@ async fn api_get<T: serde::de::DeserializeOwned>(
             "accept".to_string(),
             "application/vnd.github+json".to_string(),
         ),
-        (
-            "authorization".to_string(),
-            format!("Bearer {access_token}"),
-        ),
+        ("authorization".to_string(), format!("Bearer {access_token}")),
         ("x-github-api-version".to_string(), API_VERSION.to_string()),
         // GitHub refuses API requests without a User-Agent.
         ("user-agent".to_string(), "Portcullis".to_string()),
     ];
-    let answer = ports
-        .http
-        .get(url, &headers, super::provider::TIMEOUT_MS)
-        .await
-        .map_err(|e| failed(connection, format!("GET {url}: {}", e.0)))?;
-    if answer.status != 200 {
-        return Err(failed(
-            connection,
-            format!("GET {url} answered {}", answer.status),
-        ));
-    }
-    serde_json::from_str(&answer.body)
-        .map_err(|e| failed(connection, format!("GET {url}: not the expected JSON: {e}")))
+    super::provider::get_json_with(ports, connection, url, &headers).await
 }
 
 /// Who the access token belongs to: the account's id, its primary address if GitHub

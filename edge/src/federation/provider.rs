@@ -36,13 +36,24 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     connection: &Connection,
     url: &str,
 ) -> Result<T, Error> {
+    let headers = [("accept".to_string(), "application/json".to_string())];
+    get_json_with(ports, connection, url, &headers).await
+}
+
+/// `GET url` with `headers` (https, or http to this machine), answered `200` with JSON
+/// of `T`.
+pub(super) async fn get_json_with<T: serde::de::DeserializeOwned>(
+    ports: &Ports<'_>,
+    connection: &Connection,
+    url: &str,
+    headers: &[(String, String)],
+) -> Result<T, Error> {
     if !acceptable_url(url) {
         return Err(failed(connection, format!("refused URL {url}")));
     }
-    let headers = [("accept".to_string(), "application/json".to_string())];
     let answer: HttpAnswer = ports
         .http
-        .get(url, &headers, TIMEOUT_MS)
+        .get(url, headers, TIMEOUT_MS)
         .await
         .map_err(|e| failed(connection, format!("GET {url}: {}", e.0)))?;
     if answer.status != 200 {

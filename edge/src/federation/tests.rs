@@ -82,15 +82,7 @@ fn provider(shared: Shared) -> FnTransport {
                 )
             }
             "https://idp.example/token" => {
-                let form: Vec<(String, String)> = form_urlencoded::parse(request.body.as_bytes())
-                    .into_owned()
-                    .collect();
-                let get = |name: &str| {
-                    form.iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default()
-                };
+                let get = |name: &str| form_value(&request.body, name);
                 // RFC 7636 §4.6: the provider checks the verifier against the challenge.
                 if get("code") != "the-code"
                     || pkce(&get("code_verifier")) != upstream.code_challenge
@@ -116,15 +108,7 @@ fn provider(shared: Shared) -> FnTransport {
             // GitHub's formats: the token endpoint answers JSON only when asked, and
             // a refused code with 200 and an error body.
             "https://github.com/login/oauth/access_token" => {
-                let form: Vec<(String, String)> = form_urlencoded::parse(request.body.as_bytes())
-                    .into_owned()
-                    .collect();
-                let get = |name: &str| {
-                    form.iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default()
-                };
+                let get = |name: &str| form_value(&request.body, name);
                 let asks_json = request
                     .headers
                     .iter()
@@ -210,6 +194,14 @@ fn provider(shared: Shared) -> FnTransport {
 /// Two Microsoft tenants (Entra ID tenant ids).
 const TENANT_A: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const TENANT_B: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+/// The value of `name` in a form-encoded body, or empty.
+fn form_value(body: &str, name: &str) -> String {
+    form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
 
 fn merge(claims: &mut Value, changes: &Value) {
     if let (Some(claims), Some(changes)) = (claims.as_object_mut(), changes.as_object()) {
