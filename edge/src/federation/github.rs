@@ -19,10 +19,7 @@ use super::Connection;
 use crate::error::Error;
 use crate::ports::Ports;
 
-/// github.com itself; any other issuer is a GitHub Enterprise Server.
-pub const GITHUB_COM: &str = "https://github.com";
-/// The scopes asked for when none are given: the profile and the addresses.
-pub const DEFAULT_SCOPES: [&str; 2] = ["read:user", "user:email"];
+pub use super::settings::GITHUB_COM;
 /// The REST API version these formats are from (GitHub's `X-GitHub-Api-Version`).
 const API_VERSION: &str = "2022-11-28";
 

@@ -18,6 +18,11 @@ use crate::client_settings::{
 
 /// The kinds an operator may choose, as written in `kind`.
 pub const KINDS: [&str; 3] = ["oidc", "github", "microsoft"];
+/// github.com itself; any other `github` issuer is a GitHub Enterprise Server.
+pub const GITHUB_COM: &str = "https://github.com";
+/// The scopes a `github` connection asks for when none are given: the profile and the
+/// addresses.
+pub const GITHUB_DEFAULT_SCOPES: [&str; 2] = ["read:user", "user:email"];
 /// Microsoft's multi-tenant endpoints (any work, school or personal account).
 pub const MICROSOFT_COMMON: &str = "https://login.microsoftonline.com/common/v2.0";
 /// The scopes an OpenID Connect connection asks for when none are given.
@@ -279,7 +284,7 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     // A preset knows its provider's issuer; an operator may still name another (a
     // GitHub Enterprise Server).
     let issuer = match (kind, input.issuer.as_deref()) {
-        (ConnectionKind::Github, None) => super::github::GITHUB_COM.to_string(),
+        (ConnectionKind::Github, None) => GITHUB_COM.to_string(),
         (ConnectionKind::Microsoft, None) => MICROSOFT_COMMON.to_string(),
         (_, issuer) => parse_issuer(issuer)?,
     };
@@ -297,7 +302,7 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     }
     let scopes = match &input.scopes {
         None if kind == ConnectionKind::Github => {
-            super::github::DEFAULT_SCOPES.map(String::from).to_vec()
+            GITHUB_DEFAULT_SCOPES.map(String::from).to_vec()
         }
         None => DEFAULT_SCOPES.map(String::from).to_vec(),
         Some(scopes) => unique(each(scopes, parse_scope)?),
