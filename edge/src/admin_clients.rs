@@ -236,7 +236,13 @@ impl Call<'_, '_> {
             display_name: Some(c.settings.name.clone()),
         });
         self.admin
-            .record(self.ports, self.context, event_type, display_message, target)
+            .record(
+                self.ports,
+                self.context,
+                event_type,
+                display_message,
+                target,
+            )
             .await;
     }
 }

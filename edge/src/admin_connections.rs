@@ -241,7 +241,13 @@ impl Call<'_, '_> {
             display_name: Some(c.display_name.clone()),
         });
         self.admin
-            .record(self.ports, self.context, event_type, display_message, target)
+            .record(
+                self.ports,
+                self.context,
+                event_type,
+                display_message,
+                target,
+            )
             .await;
     }
 }

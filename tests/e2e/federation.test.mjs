@@ -150,12 +150,19 @@ async function connectionsCli(stateDir, args) {
   assert.equal(code, 0, `scripts/connections ${args.join(" ")}`);
 }
 
+/** Runs `sql` on the edge's local D1; a read that meets the running edge's write lock
+ * (`SQLITE_BUSY`) is tried again, at most five times. */
 function d1(stateDir, sql) {
   const wrangler = join(process.cwd(), "node_modules/.bin/wrangler");
-  const result = spawnSync(wrangler, ["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], {
-    env: toolEnv(),
-    encoding: "utf8",
-  });
+  let result;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    result = spawnSync(wrangler, ["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], {
+      env: toolEnv(),
+      encoding: "utf8",
+    });
+    if (result.status === 0 || !`${result.stdout}${result.stderr}`.includes("SQLITE_BUSY")) break;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout)[0].results;
 }

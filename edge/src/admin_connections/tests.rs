@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::admin_error::AdminErrorCode;
 use crate::admin_clients::tests::admin;
+use crate::admin_error::AdminErrorCode;
 use crate::api::oidc_tests::{json, tokens_for};
 use crate::federation::FederatedIdentity;
 use crate::ports::ConnectionStore;

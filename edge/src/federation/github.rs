@@ -78,7 +78,10 @@ async fn api_get<T: serde::de::DeserializeOwned>(
             "accept".to_string(),
             "application/vnd.github+json".to_string(),
         ),
-        ("authorization".to_string(), format!("Bearer {access_token}")),
+        (
+            "authorization".to_string(),
+            format!("Bearer {access_token}"),
+        ),
         ("x-github-api-version".to_string(), API_VERSION.to_string()),
         // GitHub refuses API requests without a User-Agent.
         ("user-agent".to_string(), "Portcullis".to_string()),

@@ -301,9 +301,7 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
         parse_credential(secret, "client_secret")?;
     }
     let scopes = match &input.scopes {
-        None if kind == ConnectionKind::Github => {
-            GITHUB_DEFAULT_SCOPES.map(String::from).to_vec()
-        }
+        None if kind == ConnectionKind::Github => GITHUB_DEFAULT_SCOPES.map(String::from).to_vec(),
         None => DEFAULT_SCOPES.map(String::from).to_vec(),
         Some(scopes) => unique(each(scopes, parse_scope)?),
     };
