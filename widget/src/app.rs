@@ -33,31 +33,70 @@ impl Look {
     }
 }
 
+/// How the widget starts.
+// The edge's build (`ssr`) only renders.
+#[cfg_attr(feature = "ssr", allow(dead_code))]
+pub enum Start {
+    /// In the browser, from nothing: the client's configuration is fetched first.
+    Fetch,
+    /// In the browser, over the first screen the edge rendered with this configuration
+    /// (hydration): the same starting state as [`Start::Rendered`].
+    Hydrate(ClientConfig),
+    /// On the edge, rendering the first screen to HTML: nothing runs but the views.
+    Rendered(ClientConfig),
+}
+
+/// What the client's configuration tells the session.
+fn configure(session: Session, config: &ClientConfig) {
+    session.set_account_api(config.account_api);
+    let check = config.turnstile_site_key.clone();
+    session.set_human_check(check.zip(config.turnstile_script_url.clone()));
+    session.set_connections(config.connections.clone());
+}
+
 /// The whole widget for one mounted element.
-pub fn view(session: Session, look: Look) -> impl IntoView {
+pub fn view(session: Session, look: Look, start: Start) -> impl IntoView {
     provide_context(session);
     let tx = session.text();
-    let (config, set_config) = signal(None::<Result<ClientConfig, Failure>>);
-    leptos::task::spawn_local(async move {
-        let result = session.api().client_config().await;
-        // Known before the first screen renders, so that no passkey button flickers.
-        session.set_capabilities(Capabilities::detect().await);
-        let events = session.events();
-        match &result {
-            Ok(config) => {
-                session.set_account_api(config.account_api);
-                let check = config.turnstile_site_key.clone();
-                session.set_human_check(check.zip(config.turnstile_script_url.clone()));
-                session.set_connections(config.connections.clone());
-                events.ready();
-                if let Some(Err(failure)) = session.come_back().await {
-                    session.set_arrival(&failure);
+    let rendered = matches!(start, Start::Rendered(_));
+    let given = match start {
+        Start::Fetch => None,
+        Start::Hydrate(config) | Start::Rendered(config) => Some(config),
+    };
+    if let Some(config) = &given {
+        configure(session, config);
+        // Browser-dependent parts render one fixed way until the browser is asked.
+        session.set_capabilities(Capabilities::FIRST_PAINT);
+    }
+    let fetch = given.is_none();
+    let known = given.clone();
+    let (config, set_config) = signal(given.map(Ok::<ClientConfig, Failure>));
+    if !rendered {
+        leptos::task::spawn_local(async move {
+            let result = match known {
+                Some(config) => Ok(config),
+                None => session.api().client_config().await,
+            };
+            // Known before a fetched first screen renders, so that no passkey button flickers.
+            session.set_capabilities(Capabilities::detect().await);
+            let events = session.events();
+            match &result {
+                Ok(config) => {
+                    if fetch {
+                        configure(session, config);
+                    }
+                    events.ready();
+                    if let Some(Err(failure)) = session.come_back().await {
+                        session.set_arrival(&failure);
+                    }
                 }
+                Err(failure) => events.failed(failure, tx),
             }
-            Err(failure) => events.failed(failure, tx),
-        }
-        set_config.set(Some(result));
-    });
+            if fetch {
+                set_config.set(Some(result));
+            }
+        });
+    }
 
     // Named by its title, which the card has only once the client's configuration loaded.
     let titled = move || {

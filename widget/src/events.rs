@@ -34,12 +34,19 @@ struct ErrorEvent<'a> {
 /// Dispatches widget events on the host element, crossing the shadow boundary.
 #[derive(Clone)]
 pub struct Events {
-    host: HtmlElement,
+    /// `None` where the widget is rendered to HTML (on the edge): nothing to tell.
+    host: Option<HtmlElement>,
 }
 
 impl Events {
+    #[cfg_attr(feature = "ssr", allow(dead_code))]
     pub fn new(host: HtmlElement) -> Events {
-        Events { host }
+        Events { host: Some(host) }
+    }
+
+    /// For a widget rendered to HTML, which has no element and no page to tell.
+    pub fn none() -> Events {
+        Events { host: None }
     }
 
     pub fn ready(&self) {
@@ -88,9 +95,12 @@ impl Events {
         init.set_bubbles(true);
         init.set_composed(true);
         init.set_detail(detail);
+        let Some(host) = &self.host else {
+            return;
+        };
         if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
             // A listener throwing must not break the widget.
-            let _ = self.host.dispatch_event(&event);
+            let _ = host.dispatch_event(&event);
         }
     }
 }

@@ -108,6 +108,8 @@ pub enum Screen {
 }
 
 /// How the widget was embedded, which decides who starts flows and how they end.
+// The edge's build (`ssr`) renders only the embedded first screen.
+#[cfg_attr(feature = "ssr", allow(dead_code))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     /// On the customer's own page: the widget starts its flows with PKCE, redeems the
@@ -161,8 +163,6 @@ struct Env {
     /// Set once the person has moved between screens: from then on, arriving screens
     /// take focus. Not on first load: the widget must not steal focus from the page.
     moved: Cell<bool>,
-    /// What the browser can do with passkeys; known before any screen shows.
-    capabilities: Cell<Capabilities>,
     /// The site owner allows passkeys in the email field's autofill menu.
     autofill_allowed: bool,
     /// Withdraws the pending autofill (conditional mediation) request, if any.
@@ -186,8 +186,6 @@ struct Env {
     first_factor: Cell<Method>,
     /// The sign-in providers the client offers (its configuration).
     connections: RefCell<Vec<portcullis_shared::api::ConnectionButton>>,
-    /// Why the first screen shows after coming back from a provider, said there once.
-    arrival: RefCell<Option<String>>,
     /// A finished flow's outcome, held while the recovery codes are shown.
     after_codes: RefCell<Option<(Option<String>, FlowOutcome, Method)>>,
     /// The next flow asks for a second factor (OIDC Core `acr_values`): the account API
@@ -206,6 +204,12 @@ pub struct Session {
     announcement: RwSignal<String>,
     /// The widget's words, in the visitor's language.
     text: Text,
+    /// What the browser can do with passkeys: detected before the first screen shows,
+    /// or, under a first screen the edge rendered, a fixed guess until detected.
+    capabilities: RwSignal<Capabilities>,
+    /// Why the first screen shows after coming back from a provider; said there until
+    /// the person leaves it.
+    arrival: RwSignal<Option<String>>,
 }
 
 impl Session {
@@ -232,7 +236,6 @@ impl Session {
                 mode,
                 flow: RefCell::new(flow),
                 moved: Cell::new(false),
-                capabilities: Cell::new(Capabilities::default()),
                 autofill_allowed,
                 autofill: RefCell::new(None),
                 access_token: RefCell::new(None),
@@ -246,7 +249,6 @@ impl Session {
                 after_codes: RefCell::new(None),
                 step_up: Cell::new(false),
                 connections: RefCell::new(Vec::new()),
-                arrival: RefCell::new(None),
             }),
             screen: RwSignal::new(if reset_token.is_some() {
                 Screen::Reset
@@ -256,6 +258,8 @@ impl Session {
             email: RwSignal::new(login_hint.unwrap_or_default()),
             announcement: RwSignal::new(String::new()),
             text,
+            capabilities: RwSignal::new(Capabilities::default()),
+            arrival: RwSignal::new(None),
         }
     }
 
@@ -316,15 +320,19 @@ impl Session {
     }
 
     /// What the first screen says after a return from a provider that did not sign the
-    /// person in, once.
-    pub fn take_arrival(self) -> Option<String> {
-        self.env.with_value(|env| env.arrival.take())
+    /// person in (tracked).
+    pub fn arrival(self) -> Option<String> {
+        self.arrival.get()
     }
 
     pub fn set_arrival(self, failure: &Failure) {
-        let message = text::failure_message(self.text, failure);
-        self.env
-            .with_value(|env| env.arrival.replace(Some(message)));
+        self.arrival
+            .set(Some(text::failure_message(self.text, failure)));
+    }
+
+    /// Said once: the first screen forgets it when the person leaves.
+    pub fn forget_arrival(self) {
+        self.arrival.set(None);
     }
 
     /// The notice for the password step, once.

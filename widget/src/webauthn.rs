@@ -76,6 +76,18 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// What a first screen rendered on the edge assumes, the same for every browser so
+    /// that the widget hydrates the markup it was sent: the passkey button shows (most
+    /// browsers have WebAuthn with its JSON helpers), autofill waits for detection.
+    pub const FIRST_PAINT: Capabilities = Capabilities {
+        passkeys: true,
+        autofill: false,
+        easy_to_create: false,
+        signal_unknown: false,
+        signal_all_accepted: false,
+        signal_user_details: false,
+    };
+
     /// §5.1.7: `getClientCapabilities()` where the browser has it; otherwise the older
     /// single-purpose checks.
     pub async fn detect() -> Capabilities {

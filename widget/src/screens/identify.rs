@@ -29,8 +29,22 @@ pub fn Identify() -> impl IntoView {
     // refuses is explained, and the menu offers passkeys again, a few times: a browser
     // that kept answering with the same refused passkey must not loop.
     let autofill = move || offer_autofill(session, tasks, errors, passkey_busy, AUTOFILL_ATTEMPTS);
-    autofill();
-    on_cleanup(move || session.stop_autofill());
+    // Once the browser's capabilities are known: at once, or under a first screen the
+    // edge rendered, when detected (effects never run on the edge).
+    Effect::new(move |offered: Option<bool>| {
+        if offered == Some(true) {
+            return true;
+        }
+        let ready = session.watch_capabilities().autofill;
+        if ready {
+            autofill();
+        }
+        ready
+    });
+    on_cleanup(move || {
+        session.stop_autofill();
+        session.forget_arrival();
+    });
 
     let submit = move || {
         if let Some(email) = email.checked() {
@@ -57,8 +71,6 @@ pub fn Identify() -> impl IntoView {
         );
     };
 
-    // Back from a provider that did not sign the person in: why, in their language.
-    let arrival = session.take_arrival();
     let providers = session.connections().into_iter().map(|connection| {
         let label = text::provider::continue_with(tx, &connection.name);
         let provider_busy = RwSignal::new(false);
@@ -82,13 +94,14 @@ pub fn Identify() -> impl IntoView {
     }).collect_view();
 
     view! {
-        {arrival.map(|message| view! { <p class="pc-error" part="error" role="alert">{message}</p> })}
+        // Back from a provider that did not sign the person in: why, in their language.
+        {move || session.arrival().map(|message| view! { <p class="pc-error" part="error" role="alert">{message}</p> })}
         {providers}
         <Form busy=busy errors=errors submit=tx.get(t::SUBMIT) busy_label=tx.get(t::BUSY) on_submit=Box::new(submit)>
             {email.view(tx.get(t::EMAIL), "username webauthn")}
         </Form>
         {email_code_link(session, errors, tx.get(text::email::SEND), move || email.checked(), false)}
-        {session.capabilities().passkeys.then(|| view! {
+        {move || session.watch_capabilities().passkeys.then(|| view! {
             <OtherWay label=tx.get(tp::SIGN_IN) busy_label=tx.get(tp::BUSY) busy=passkey_busy on_click=Box::new(passkey) />
         })}
         <p class="pc-switch" part="switch">

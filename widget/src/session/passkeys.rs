@@ -39,12 +39,17 @@ pub struct Assertion {
 
 impl Session {
     pub fn capabilities(self) -> Capabilities {
-        self.env.with_value(|env| env.capabilities.get())
+        self.capabilities.get_untracked()
+    }
+
+    /// [`Session::capabilities`], tracked: they change once, when detected under a first
+    /// screen that the edge rendered.
+    pub fn watch_capabilities(self) -> Capabilities {
+        self.capabilities.get()
     }
 
     pub fn set_capabilities(self, capabilities: Capabilities) {
-        self.env
-            .with_value(|env| env.capabilities.set(capabilities));
+        self.capabilities.set(capabilities);
     }
 
     /// Whether the email field offers passkeys in its autofill menu.
