@@ -30,6 +30,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod federation;
+pub mod first_screen;
 pub mod flows;
 pub mod holders;
 pub mod hooks;

@@ -44,6 +44,23 @@ pub struct ClientConfig {
     pub connections: Vec<ConnectionButton>,
 }
 
+/// `GET /v1/clients/{id}/first-screen`: the widget's first screen, rendered by the edge
+/// for one language and theme, with the configuration it was rendered from (the state
+/// the widget hydrates it with).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstScreenBody {
+    pub config: ClientConfig,
+    /// The BCP 47 tag of the language the screen is in.
+    pub lang: String,
+    /// `"rtl"` for Arabic, Persian and Hebrew, else `"ltr"`.
+    pub dir: String,
+    /// The card's HTML, with hydration markers (`<!>` comments): insert it as sent.
+    pub html: String,
+    /// The theme's stylesheet, when the page's preset or the client has a theme.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub css: Option<String>,
+}
+
 /// A sign-in provider as the widget shows it: a button "Continue with {name}".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionButton {

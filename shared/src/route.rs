@@ -6,6 +6,8 @@
 pub enum Route<'a> {
     Health,
     Client(&'a str),
+    /// The widget's first screen for a client, as HTML with its configuration.
+    ClientFirstScreen(&'a str),
     Flows,
     Flow(&'a str),
     FlowPassword(&'a str),
@@ -127,6 +129,7 @@ impl<'a> Route<'a> {
         Some(match segments.as_slice() {
             ["v1", "health"] => Route::Health,
             ["v1", "clients", id] => Route::Client(id),
+            ["v1", "clients", id, "first-screen"] => Route::ClientFirstScreen(id),
             ["v1", "flows"] => Route::Flows,
             ["v1", "flows", id] => Route::Flow(id),
             ["v1", "flows", id, "password"] => Route::FlowPassword(id),
@@ -221,6 +224,7 @@ impl<'a> Route<'a> {
         match self {
             Route::Health => "/v1/health".to_string(),
             Route::Client(id) => format!("/v1/clients/{}", segment(id)),
+            Route::ClientFirstScreen(id) => format!("/v1/clients/{}/first-screen", segment(id)),
             Route::Flows => "/v1/flows".to_string(),
             Route::Flow(id) => format!("/v1/flows/{}", segment(id)),
             Route::FlowPassword(id) => format!("/v1/flows/{}/password", segment(id)),
@@ -375,6 +379,7 @@ mod tests {
         let all = [
             Route::Health,
             Route::Client(id),
+            Route::ClientFirstScreen(id),
             Route::Flows,
             Route::Flow(id),
             Route::FlowPassword(id),
@@ -456,6 +461,7 @@ mod tests {
             let path = route.path();
             let expected = match route {
                 Route::Client(_) => Route::Client(&encoded),
+                Route::ClientFirstScreen(_) => Route::ClientFirstScreen(&encoded),
                 Route::Flow(_) => Route::Flow(&encoded),
                 Route::FlowPassword(_) => Route::FlowPassword(&encoded),
                 Route::FlowSignUp(_) => Route::FlowSignUp(&encoded),

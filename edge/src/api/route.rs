@@ -59,6 +59,7 @@ impl Endpoint for Route<'_> {
         match self {
             Route::Health
             | Route::Client(_)
+            | Route::ClientFirstScreen(_)
             | Route::DevMailbox
             | Route::DevMailboxPage(_)
             | Route::RelatedOrigins

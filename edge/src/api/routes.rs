@@ -63,7 +63,16 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
     };
     match route {
         Route::Health => Ok(health()),
-        Route::Client(client_id) => client_config(ports, client_id).await,
+        Route::Client(client_id) => {
+            let config = client_config(ports, client_id).await?;
+            // Public data: let browsers and the edge cache reuse it for a minute.
+            Ok(Response::json(200, &config).with_header("cache-control", "public, max-age=60"))
+        }
+        Route::ClientFirstScreen(client_id) => crate::first_screen::respond(
+            client_config(ports, client_id).await?,
+            &request.query_params(),
+            request.header("if-none-match"),
+        ),
         Route::Flows => {
             let body: StartFlow = json_body(request)?;
             let started = flows::start(ports, caller, body).await?;
@@ -593,7 +602,7 @@ fn health() -> Response {
     )
 }
 
-async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, Error> {
+async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<ClientConfig, Error> {
     let client = crate::client_lookup::find(ports, client_id)
         .await?
         .ok_or(Error::UnknownClient)?;
@@ -621,8 +630,7 @@ async fn client_config(ports: &Ports<'_>, client_id: &str) -> Result<Response, E
         name: client.name,
         theme: client.theme,
     };
-    // Public data: let browsers and the edge cache reuse it for a minute.
-    Ok(Response::json(200, &config).with_header("cache-control", "public, max-age=60"))
+    Ok(config)
 }
 
 /// A page for a browser whose way to or back from a provider cannot go on (an unknown,

@@ -90,6 +90,107 @@ fn unknown_client_is_404_unknown_client() {
     assert_eq!(error_code(&response), ErrorCode::UnknownClient);
 }
 
+fn first_screen(t: &TestPorts, query: &str, headers: &[(&str, &str)]) -> Response {
+    let mut req = request(Method::Get, "/v1/clients/demo/first-screen", headers, "");
+    req.query = query.into();
+    call(t, req)
+}
+
+#[test]
+fn first_screen_is_the_widgets_own_render_of_the_clients_configuration_in_the_language_and_theme(
+) {
+    let t = TestPorts::new();
+    let mut client = crate::testing::demo_client();
+    client.theme = portcullis_shared::theme::Theme::preset("playful");
+    t.clients.insert(client);
+    let response = first_screen(&t, "lang=ar&theme=midnight", &[("origin", "https://shop.example")]);
+    assert_eq!(response.status, 200);
+    let body: portcullis_shared::api::FirstScreenBody =
+        serde_json::from_slice(&response.body).unwrap();
+    // The configuration is the one /v1/clients/{id} answers: the widget's starting state.
+    let config: ClientConfig = serde_json::from_slice(
+        &call(&t, request(Method::Get, "/v1/clients/demo", &[], "")).body,
+    )
+    .unwrap();
+    assert_eq!(body.config, config);
+    assert_eq!((body.lang.as_str(), body.dir.as_str()), ("ar", "rtl"));
+    // Same markup as the widget's views render from that state, in Arabic, with the
+    // page's preset over the client's theme.
+    let widget = portcullis_widget::first_screen::render(&config, "ar", Some("midnight")).unwrap();
+    assert_eq!(body.html, widget.html);
+    assert_eq!(body.css, widget.css);
+    assert!(body.html.contains(r#"autocomplete="username webauthn""#));
+    assert!(body.html.contains("<!>"), "hydration markers kept: {}", body.html);
+    assert_ne!(
+        body.html,
+        portcullis_widget::first_screen::render(&config, "en", None).unwrap().html
+    );
+    // Cacheable per client, language and theme (all in the URL) and per origin (CORS).
+    assert_eq!(response.header("cache-control"), Some("public, max-age=60"));
+    assert_eq!(response.header("vary"), Some("Origin"));
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+}
+
+#[test]
+fn first_screen_revalidates_with_its_etag_rfc9110_13_1_2() {
+    let t = TestPorts::new();
+    let first = first_screen(&t, "lang=de", &[]);
+    let tag = first.header("etag").unwrap().to_string();
+    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+    let again = first_screen(&t, "lang=de", &[("if-none-match", &tag)]);
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(tag.as_str()));
+    // Another language is another representation.
+    let french = first_screen(&t, "lang=fr", &[("if-none-match", &tag)]);
+    assert_eq!(french.status, 200);
+    assert_ne!(french.header("etag"), Some(tag.as_str()));
+    // A changed client is another representation too.
+    let mut client = crate::testing::demo_client();
+    client.name = "Renamed".into();
+    t.clients.insert(client);
+    let changed = first_screen(&t, "lang=de", &[("if-none-match", &tag)]);
+    assert_eq!(changed.status, 200);
+}
+
+#[test]
+fn first_screen_refuses_an_unknown_client_language_or_theme_clearly() {
+    let t = TestPorts::new();
+    let mut req = request(Method::Get, "/v1/clients/nope/first-screen", &[], "");
+    req.query = "lang=en".into();
+    let unknown = call(&t, req);
+    assert_eq!(unknown.status, 404);
+    assert_eq!(error_code(&unknown), ErrorCode::UnknownClient);
+    for query in [
+        "lang=xx",
+        "lang=",
+        "lang=de-AT",
+        "lang=en&lang=de",
+        "lang=en&theme=nope",
+        "lang=%3Cscript%3E",
+    ] {
+        let response = first_screen(&t, query, &[]);
+        assert_eq!(response.status, 400, "{query}");
+        assert_eq!(error_code(&response), ErrorCode::InvalidRequest, "{query}");
+        assert!(!String::from_utf8_lossy(&response.body).contains("<script"));
+    }
+    // Without a language: English.
+    let english = first_screen(&t, "", &[]);
+    assert_eq!(english.status, 200);
+    let body: portcullis_shared::api::FirstScreenBody =
+        serde_json::from_slice(&english.body).unwrap();
+    assert_eq!(body.lang, "en");
+    let post = {
+        let mut req = request(Method::Post, "/v1/clients/demo/first-screen", &[JSON], "{}");
+        req.query = "lang=en".into();
+        call(&t, req)
+    };
+    assert_eq!(post.status, 405);
+}
+
 #[test]
 fn start_and_cancel_a_flow_over_http() {
     let t = TestPorts::new();
