@@ -32,7 +32,12 @@ pub fn respond(
     let body = FirstScreenBody {
         config,
         lang: lang.to_string(),
-        dir: if RIGHT_TO_LEFT.contains(&lang) { "rtl" } else { "ltr" }.to_string(),
+        dir: if RIGHT_TO_LEFT.contains(&lang) {
+            "rtl"
+        } else {
+            "ltr"
+        }
+        .to_string(),
         html: screen.html,
         css: screen.css,
     };
@@ -51,7 +56,10 @@ pub fn respond(
 }
 
 /// A query parameter given at most once (RFC 6749 §3.1's rule, kept for every query).
-fn single<'a>(params: &'a [(String, String)], name: &'static str) -> Result<Option<&'a str>, Error> {
+fn single<'a>(
+    params: &'a [(String, String)],
+    name: &'static str,
+) -> Result<Option<&'a str>, Error> {
     let mut values = params.iter().filter(|(key, _)| key == name);
     let first = values.next().map(|(_, value)| value.as_str());
     if values.next().is_some() {

@@ -74,9 +74,20 @@
 // button does. Tokens are never written to storage.
 //
 // By default the element renders into its own shadow root, so the page's CSS and the
-// widget's CSS stay apart. The wasm starts downloading as soon as this module runs; the
-// modules of the screens after the first are fetched when the browser is idle after the
-// first screen shows, or when one of those screens is needed first.
+// widget's CSS stay apart. The modules of the screens after the first are fetched when
+// the browser is idle after the first screen shows, or when one of those screens is
+// needed first.
+//
+// First paint: the edge renders the first screen (GET /v1/clients/{id}/first-screen, one
+// cacheable answer per client, language and theme) with the widget's own views. The
+// loader shows it as soon as it arrives, so the email field takes typing, and password
+// managers see autocomplete="username webauthn", before the widget's wasm has loaded;
+// the wasm then starts downloading and adopts (hydrates) that markup, keeping what was
+// typed and where focus is. A click on a button (or Enter) before then is held and
+// done once the widget is ready. Passkey autofill (conditional mediation) starts once the
+// widget is ready, not here: its WebAuthn challenge is single-use and made for one flow,
+// which a cacheable first screen cannot carry. The reset page (reset-token) starts on
+// another screen and is rendered by the widget alone.
 
 const assets = new URL("./widget/", import.meta.url);
 
@@ -132,6 +143,7 @@ function loadMessages(lang) {
 const defaultIssuer = new URL(import.meta.url).origin;
 
 let runtime;
+/** The widget's wasm and glue, loaded once per page. */
 function loadRuntime() {
   runtime ??= import(new URL("portcullis-widget.js", assets).href).then(async (glue) => {
     await glue.default({ module_or_path: new URL("portcullis-widget_bg.wasm", assets) });
@@ -139,7 +151,54 @@ function loadRuntime() {
   });
   return runtime;
 }
-loadRuntime().catch(() => {});
+
+/**
+ * The first screen the edge rendered for this client, language and theme:
+ * {config, lang, dir, html, css?}; undefined when it cannot be had (the widget then
+ * renders everything itself).
+ */
+async function loadFirstScreen(issuer, clientId, lang, theme) {
+  const url = new URL(`/v1/clients/${encodeURIComponent(clientId)}/first-screen`, issuer);
+  url.searchParams.set("lang", lang);
+  if (theme) url.searchParams.set("theme", theme);
+  try {
+    const response = await fetch(url, { priority: "high" });
+    if (response.ok) return await response.json();
+    console.warn(`portcullis: ${url} answered ${response.status}; the widget renders the first screen`);
+  } catch (error) {
+    console.warn("portcullis: the first screen could not be loaded; the widget renders it:", error);
+  }
+  return undefined;
+}
+
+/**
+ * Holds the clicks (and Enter) that land on the edge's first screen before the widget
+ * can act on them: the default action (a form submission that would reload the page) is
+ * stopped, and the last button pressed remembered. Returns a function that stops holding
+ * and gives that button, to be clicked again once the widget is ready.
+ */
+function holdEarlyActions(container) {
+  let pressed;
+  const onClick = (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button") : null;
+    if (!button || !container.contains(button)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    pressed = button;
+  };
+  const onSubmit = (event) => {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    pressed = event.submitter ?? event.target.querySelector('button[type="submit"]') ?? pressed;
+  };
+  container.addEventListener("click", onClick, true);
+  container.addEventListener("submit", onSubmit, true);
+  return () => {
+    container.removeEventListener("click", onClick, true);
+    container.removeEventListener("submit", onSubmit, true);
+    return pressed;
+  };
+}
 
 function fail(host, error) {
   console.error("portcullis: the sign-in widget could not start:", error);
@@ -194,7 +253,7 @@ export async function mount(element, options) {
   const asked = typeof options.lang === "string" ? options.lang.split(/[\s,]+/) : [];
   const wanted = [...asked, ...(navigator.languages ?? [navigator.language])];
   const lang = negotiate(wanted);
-  const messages = loadMessages(lang);
+  const issuer = options.issuer ?? defaultIssuer;
   const style = document.createElement("link");
   style.rel = "stylesheet";
   style.href = new URL("widget.css", assets).href;
@@ -202,8 +261,23 @@ export async function mount(element, options) {
   container.className = "pc-root";
   container.setAttribute("part", "container");
   root.replaceChildren(style, container);
+  let release;
   try {
-    const [glue, catalogue] = await Promise.all([loadRuntime(), messages]);
+    // The first screen first: the wasm would otherwise share a slow link with it.
+    const screen = options.resetToken
+      ? undefined
+      : await loadFirstScreen(issuer, options.clientId, lang, options.theme);
+    if (screen) {
+      container.lang = screen.lang;
+      container.dir = screen.dir;
+      if (screen.css) adoptTheme(element, root, screen.css);
+      // Exactly as sent: its comments mark where the widget's views hydrate.
+      container.innerHTML = screen.html;
+      const email = container.querySelector("#pc-email");
+      if (email && options.loginHint) email.value = options.loginHint;
+      release = holdEarlyActions(container);
+    }
+    const [glue, catalogue] = await Promise.all([loadRuntime(), loadMessages(lang)]);
     const shown = catalogue === undefined ? "en" : lang;
     container.lang = shown;
     container.dir = RIGHT_TO_LEFT.has(shown) ? "rtl" : "ltr";
@@ -220,8 +294,8 @@ export async function mount(element, options) {
     for (const first of ["focusin", "pointerdown", "keydown"]) {
       element.addEventListener(first, prefetch, { once: true });
     }
-    return glue.mount(container, element, {
-      issuer: options.issuer ?? defaultIssuer,
+    const settings = {
+      issuer,
       clientId: options.clientId,
       flow: options.flow,
       loginHint: options.loginHint,
@@ -232,8 +306,23 @@ export async function mount(element, options) {
       lang: shown,
       messages: catalogue,
       applyTheme: (css) => adoptTheme(element, root, css),
-    });
+    };
+    if (!screen) return glue.mount(container, element, settings);
+    // What the person typed meanwhile is the widget's starting address.
+    const typed = container.querySelector("#pc-email")?.value;
+    if (typed) settings.loginHint = typed;
+    const pressed = release();
+    release = undefined;
+    if (shown !== screen.lang) {
+      // Its words did not load: the widget renders the first screen in English instead.
+      container.replaceChildren();
+      return glue.mount(container, element, settings);
+    }
+    const widget = glue.hydrate(container, element, { ...settings, config: JSON.stringify(screen.config) });
+    pressed?.click();
+    return widget;
   } catch (error) {
+    release?.();
     fail(element, error);
     throw error;
   }

@@ -34,8 +34,8 @@ impl Look {
 }
 
 /// How the widget starts.
-// The edge's build (`ssr`) only renders.
-#[cfg_attr(feature = "ssr", allow(dead_code))]
+// The browser's build never renders for the edge, the edge's only renders.
+#[allow(dead_code)]
 pub enum Start {
     /// In the browser, from nothing: the client's configuration is fetched first.
     Fetch,

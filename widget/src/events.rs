@@ -39,12 +39,14 @@ pub struct Events {
 }
 
 impl Events {
+    // Not in the edge's build (`ssr`), which renders for no element.
     #[cfg_attr(feature = "ssr", allow(dead_code))]
     pub fn new(host: HtmlElement) -> Events {
         Events { host: Some(host) }
     }
 
     /// For a widget rendered to HTML, which has no element and no page to tell.
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
     pub fn none() -> Events {
         Events { host: None }
     }

@@ -109,8 +109,8 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales");
         for lang in LANGUAGES {
             let path = format!("{dir}/{lang}.json");
-            let whole = std::fs::read_to_string(&path)
-                .unwrap_or_else(|err| panic!("{path}: {err}"));
+            let whole =
+                std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
             let whole = Text::load(lang, &whole).unwrap_or_else(|err| panic!("{path}: {err}"));
             let built_in = render(&client(), lang, None)
                 .unwrap_or_else(|| panic!("no first screen in {lang}"));
@@ -123,8 +123,14 @@ mod tests {
     ) {
         let screen = render(&client(), "de", None).unwrap_or_else(|| unreachable!());
         let html = &screen.html;
-        assert!(html.contains(r#"autocomplete="username webauthn""#), "{html}");
-        assert!(html.contains("Bei Demo &lt;Shop&gt; &amp; Co anmelden"), "{html}");
+        assert!(
+            html.contains(r#"autocomplete="username webauthn""#),
+            "{html}"
+        );
+        assert!(
+            html.contains("Bei Demo &lt;Shop&gt; &amp; Co anmelden"),
+            "{html}"
+        );
         for key in [
             "identify.submit",
             "passkey.sign-in",

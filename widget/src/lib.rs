@@ -6,6 +6,9 @@
 //! calls `hydrate`, which adopts that markup; otherwise it calls `mount`, which renders
 //! everything here with Leptos.
 
+// The whole widget's view type, nested screen in screen, is deep for hydration's async path.
+#![recursion_limit = "256"]
+
 mod api;
 mod app;
 #[cfg(not(feature = "ssr"))]

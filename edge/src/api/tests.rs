@@ -97,21 +97,23 @@ fn first_screen(t: &TestPorts, query: &str, headers: &[(&str, &str)]) -> Respons
 }
 
 #[test]
-fn first_screen_is_the_widgets_own_render_of_the_clients_configuration_in_the_language_and_theme(
-) {
+fn first_screen_is_the_widgets_own_render_of_the_clients_configuration_in_the_language_and_theme() {
     let t = TestPorts::new();
     let mut client = crate::testing::demo_client();
     client.theme = portcullis_shared::theme::Theme::preset("playful");
     t.clients.insert(client);
-    let response = first_screen(&t, "lang=ar&theme=midnight", &[("origin", "https://shop.example")]);
+    let response = first_screen(
+        &t,
+        "lang=ar&theme=midnight",
+        &[("origin", "https://shop.example")],
+    );
     assert_eq!(response.status, 200);
     let body: portcullis_shared::api::FirstScreenBody =
         serde_json::from_slice(&response.body).unwrap();
     // The configuration is the one /v1/clients/{id} answers: the widget's starting state.
-    let config: ClientConfig = serde_json::from_slice(
-        &call(&t, request(Method::Get, "/v1/clients/demo", &[], "")).body,
-    )
-    .unwrap();
+    let config: ClientConfig =
+        serde_json::from_slice(&call(&t, request(Method::Get, "/v1/clients/demo", &[], "")).body)
+            .unwrap();
     assert_eq!(body.config, config);
     assert_eq!((body.lang.as_str(), body.dir.as_str()), ("ar", "rtl"));
     // Same markup as the widget's views render from that state, in Arabic, with the
@@ -120,10 +122,16 @@ fn first_screen_is_the_widgets_own_render_of_the_clients_configuration_in_the_la
     assert_eq!(body.html, widget.html);
     assert_eq!(body.css, widget.css);
     assert!(body.html.contains(r#"autocomplete="username webauthn""#));
-    assert!(body.html.contains("<!>"), "hydration markers kept: {}", body.html);
+    assert!(
+        body.html.contains("<!>"),
+        "hydration markers kept: {}",
+        body.html
+    );
     assert_ne!(
         body.html,
-        portcullis_widget::first_screen::render(&config, "en", None).unwrap().html
+        portcullis_widget::first_screen::render(&config, "en", None)
+            .unwrap()
+            .html
     );
     // Cacheable per client, language and theme (all in the URL) and per origin (CORS).
     assert_eq!(response.header("cache-control"), Some("public, max-age=60"));
