@@ -50,16 +50,22 @@ async function heldPage(url) {
 
 const events = (page) => page.evaluate(() => window.__events.map((e) => e.name));
 
-/** The widget's container markup, without Leptos' hydration markers (comments). */
+/**
+ * The widget's container as a tree of elements, attributes (in name order: the server
+ * writes `class` last) and text, without Leptos' hydration markers (comments) and
+ * without empty text (the server writes an empty text node as a space).
+ */
 const markup = (page) =>
   page.evaluate(() => {
     const root = document.querySelector("portcullis-signin").shadowRoot.querySelector(".pc-root");
-    const copy = root.cloneNode(true);
-    const walker = document.createTreeWalker(copy, NodeFilter.SHOW_COMMENT);
-    const comments = [];
-    while (walker.nextNode()) comments.push(walker.currentNode);
-    for (const c of comments) c.remove();
-    return copy.innerHTML;
+    const describe = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) return node.data.trim() === "" ? "" : node.data;
+      if (node.nodeType !== Node.ELEMENT_NODE) return "";
+      const attrs = [...node.attributes].map((a) => ` ${a.name}="${a.value}"`).sort().join("");
+      const tag = node.localName;
+      return `<${tag}${attrs}>${[...node.childNodes].map(describe).join("")}</${tag}>`;
+    };
+    return [...root.childNodes].map(describe).join("");
   });
 
 test("the edge's first screen is usable before the wasm runs; typing, focus and an early Continue survive hydration; then the password journey", async () => {

@@ -54,6 +54,51 @@ fn configure(session: Session, config: &ClientConfig) {
     session.set_connections(config.connections.clone());
 }
 
+/// What the widget does in the browser once its views exist: fetch the client's
+/// configuration unless it was `known`, detect what the browser can do with passkeys,
+/// say it is ready, and finish a return from a sign-in provider.
+#[cfg(not(feature = "ssr"))]
+fn run_in_browser(
+    session: Session,
+    known: Option<ClientConfig>,
+    set_config: WriteSignal<Option<Result<ClientConfig, Failure>>>,
+) {
+    let fetch = known.is_none();
+    leptos::task::spawn_local(async move {
+        let result = match known {
+            Some(config) => Ok(config),
+            None => session.api().client_config().await,
+        };
+        // Known before a fetched first screen renders, so that no passkey button flickers.
+        session.set_capabilities(Capabilities::detect().await);
+        let events = session.events();
+        match &result {
+            Ok(config) => {
+                if fetch {
+                    configure(session, config);
+                }
+                events.ready();
+                if let Some(Err(failure)) = session.come_back().await {
+                    session.set_arrival(&failure);
+                }
+            }
+            Err(failure) => events.failed(failure, session.text()),
+        }
+        if fetch {
+            set_config.set(Some(result));
+        }
+    });
+}
+
+/// The edge (the `ssr` build) only renders.
+#[cfg(feature = "ssr")]
+fn run_in_browser(
+    _: Session,
+    _: Option<ClientConfig>,
+    _: WriteSignal<Option<Result<ClientConfig, Failure>>>,
+) {
+}
+
 /// The whole widget for one mounted element.
 pub fn view(session: Session, look: Look, start: Start) -> impl IntoView {
     provide_context(session);
@@ -68,34 +113,10 @@ pub fn view(session: Session, look: Look, start: Start) -> impl IntoView {
         // Browser-dependent parts render one fixed way until the browser is asked.
         session.set_capabilities(Capabilities::FIRST_PAINT);
     }
-    let fetch = given.is_none();
     let known = given.clone();
     let (config, set_config) = signal(given.map(Ok::<ClientConfig, Failure>));
     if !rendered {
-        leptos::task::spawn_local(async move {
-            let result = match known {
-                Some(config) => Ok(config),
-                None => session.api().client_config().await,
-            };
-            // Known before a fetched first screen renders, so that no passkey button flickers.
-            session.set_capabilities(Capabilities::detect().await);
-            let events = session.events();
-            match &result {
-                Ok(config) => {
-                    if fetch {
-                        configure(session, config);
-                    }
-                    events.ready();
-                    if let Some(Err(failure)) = session.come_back().await {
-                        session.set_arrival(&failure);
-                    }
-                }
-                Err(failure) => events.failed(failure, tx),
-            }
-            if fetch {
-                set_config.set(Some(result));
-            }
-        });
+        run_in_browser(session, known, set_config);
     }
 
     // Named by its title, which the card has only once the client's configuration loaded.

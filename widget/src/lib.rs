@@ -8,6 +8,8 @@
 
 // The whole widget's view type, nested screen in screen, is deep for hydration's async path.
 #![recursion_limit = "256"]
+// The edge's build (`ssr`) renders only the first screen: the rest is there, unused.
+#![cfg_attr(feature = "ssr", allow(dead_code, unused_imports))]
 
 mod api;
 mod app;

@@ -10,6 +10,10 @@ mod recovery;
 mod second_factor;
 mod sign_up;
 mod signed_in;
+#[cfg(not(feature = "ssr"))]
+pub mod split;
+#[cfg(feature = "ssr")]
+#[path = "split_ssr.rs"]
 pub mod split;
 
 use std::future::Future;
