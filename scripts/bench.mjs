@@ -14,7 +14,10 @@ const wants = (name) => sections.length === 0 || sections.includes(name);
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 function sizes(path) {
-  const bytes = readFileSync(path);
+  return sizesOf(readFileSync(path));
+}
+
+function sizesOf(bytes) {
   return {
     raw: bytes.length,
     gzip: gzipSync(bytes, { level: 9 }).length,
@@ -121,11 +124,7 @@ async function edgeFirstPaint(edge) {
   console.log(`  ${"part".padEnd(38)} ${"raw".padStart(10)} ${"gzip".padStart(10)} ${"brotli".padStart(10)}`);
   const total = { raw: 0, gzip: 0, brotli: 0 };
   for (const [name, bytes] of parts) {
-    const s = {
-      raw: bytes.length,
-      gzip: gzipSync(bytes, { level: 9 }).length,
-      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-    };
+    const s = sizesOf(bytes);
     if (!name.includes("lang=") || name.includes("lang=en")) for (const k of Object.keys(total)) total[k] += s[k];
     console.log(`  ${name.padEnd(38)} ${kb(s.raw).padStart(10)} ${kb(s.gzip).padStart(10)} ${kb(s.brotli).padStart(10)}`);
   }

@@ -30,7 +30,9 @@ pub fn Identify() -> impl IntoView {
     // that kept answering with the same refused passkey must not loop.
     let autofill = move || offer_autofill(session, tasks, errors, passkey_busy, AUTOFILL_ATTEMPTS);
     // Once the browser's capabilities are known: at once, or under a first screen the
-    // edge rendered, when detected (effects never run on the edge).
+    // edge rendered, when detected. Not on the edge (`ssr`): nothing runs there but the
+    // views, even where a build with every feature turns effects on (workspace tests).
+    #[cfg(not(feature = "ssr"))]
     Effect::new(move |offered: Option<bool>| {
         if offered == Some(true) {
             return true;
