@@ -385,7 +385,9 @@ test("axe finds no WCAG 2.x A/AA or best-practice violation on any screen, in an
   await widget.getByLabel("Recovery code", { exact: true }).waitFor();
   await check("recovery code");
 
-  // Loading: the client's configuration is held back until axe has looked.
+  // Loading: the widget renders the first screen itself (the edge's cannot be had) and
+  // the client's configuration is held back until axe has looked.
+  await page.route("**/first-screen*", (route) => route.fulfill({ status: 503, body: "" }));
   let release;
   const held = new Promise((resolve) => (release = resolve));
   await page.route(`${edge.origin}/v1/clients/demo`, async (route) => {
@@ -398,6 +400,7 @@ test("axe finds no WCAG 2.x A/AA or best-practice violation on any screen, in an
   release();
   await page.waitForFunction(() => window.__events.some((e) => e.name === "portcullis:ready"));
   await page.unroute(`${edge.origin}/v1/clients/demo`);
+  await page.unroute("**/first-screen*");
 
   // A client the edge does not know: the card says the widget cannot start.
   await page.goto(`${edge.origin}${TEST_PAGE}?${new URLSearchParams({ ...demo, "client-id": `nobody-${tag}` })}`);
