@@ -22,6 +22,7 @@ pub enum Family {
     Recovery,
     SecondFactor,
     SignedIn,
+    Profile,
 }
 
 /// What [`lazily`] has to show.
