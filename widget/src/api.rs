@@ -582,7 +582,7 @@ impl Api {
     }
 
     pub async fn cancel_flow(&self, flow_id: &str) -> Result<(), Failure> {
-        self.request("DELETE", Route::Flow(flow_id), None, None)
+        self.request("DELETE", Route::Flow(flow_id), None, None, None)
             .await
             .map(|_| ())
     }
@@ -606,13 +606,17 @@ impl Api {
     }
 
     /// Assertion options for a passkey sign-in; with an email, for that account's passkeys.
+    /// `signal` withdraws the request itself (the browser then reports nothing), as
+    /// autofill does when the person signs in another way meanwhile.
     pub async fn passkey_options(
         &self,
         flow_id: &str,
         body: &PasskeyChallenge,
+        signal: Option<&web_sys::AbortSignal>,
     ) -> Result<Options, Failure> {
         let route = Route::FlowPasskeyOptions(flow_id);
-        self.options(route, Some(to_json(body)?), None).await
+        self.options(route, Some(to_json(body)?), None, signal)
+            .await
     }
 
     /// Finishes a passkey sign-in with the assertion.
@@ -632,7 +636,7 @@ impl Api {
         body: &PasskeySignUp,
     ) -> Result<Options, Failure> {
         let route = Route::FlowPasskeySignUpOptions(flow_id);
-        self.options(route, Some(to_json(body)?), None).await
+        self.options(route, Some(to_json(body)?), None, None).await
     }
 
     /// Creates the account with the new credential.
@@ -652,7 +656,7 @@ impl Api {
             email: email.into(),
         })?;
         let route = Route::FlowEmail(flow_id);
-        let sent = self.call_js("POST", route, Some(body), None).await?;
+        let sent = self.call_js("POST", route, Some(body), None, None).await?;
         email_sent(&sent).ok_or(Failure::Network)
     }
 
@@ -665,7 +669,7 @@ impl Api {
     ) -> Result<(FlowOutcome, bool), Failure> {
         let body = to_json(&EmailCode { code: code.into() })?;
         let route = Route::FlowEmailCode(flow_id);
-        let body = self.call_js("POST", route, Some(body), None).await?;
+        let body = self.call_js("POST", route, Some(body), None, None).await?;
         let body = OutcomeBody::read(&body).ok_or(Failure::Network)?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         Ok((body.into_outcome()?, removed))
@@ -689,7 +693,7 @@ impl Api {
         } else {
             Route::FlowTotp(flow_id)
         };
-        let body = self.call_js("POST", route, Some(body), None).await?;
+        let body = self.call_js("POST", route, Some(body), None, None).await?;
         let body = OutcomeBody::read(&body).ok_or(Failure::Network)?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         Ok((body.into_outcome()?, removed))
@@ -698,7 +702,7 @@ impl Api {
     /// Assertion options for the person's own passkeys and security keys, as the
     /// second factor.
     pub async fn security_key_options(&self, flow_id: &str) -> Result<Options, Failure> {
-        self.options(Route::FlowSecurityKeyOptions(flow_id), None, None)
+        self.options(Route::FlowSecurityKeyOptions(flow_id), None, None, None)
             .await
     }
 
@@ -732,7 +736,7 @@ impl Api {
     /// A new authenticator app's key for the flow's account: `(secret, qr_svg)`.
     pub async fn totp_enrolment(&self, flow_id: &str) -> Result<(String, String), Failure> {
         let route = Route::FlowTotpEnrolment(flow_id);
-        let body = self.call_js("POST", route, None, None).await?;
+        let body = self.call_js("POST", route, None, None, None).await?;
         new_app(&body)
     }
 
@@ -748,7 +752,7 @@ impl Api {
             remember_device: false,
         })?;
         let route = Route::FlowTotpEnrolmentConfirm(flow_id);
-        let body = self.call_js("POST", route, Some(body), None).await?;
+        let body = self.call_js("POST", route, Some(body), None, None).await?;
         let mut body = OutcomeBody::read(&body).ok_or(Failure::Network)?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         let codes = std::mem::take(&mut body.recovery_codes);
@@ -767,7 +771,7 @@ impl Api {
             client_id: self.client_id.clone(),
             email: email.into(),
         })?;
-        let sent = self.call_js("POST", route, Some(body), None).await?;
+        let sent = self.call_js("POST", route, Some(body), None, None).await?;
         Ok(number(&sent, "expires_in").unwrap_or_default())
     }
 
@@ -778,6 +782,7 @@ impl Api {
             Route::RecoveryPasswordReset,
             Some(to_json(body)?),
             None,
+            None,
         )
         .await
         .map(|_| ())
@@ -786,15 +791,20 @@ impl Api {
     /// The signed-in person's passkeys.
     pub async fn my_passkeys(&self, token: &AccessToken) -> Result<PasskeyList, Failure> {
         let body = self
-            .call_js("GET", Route::MyPasskeys, None, Some(token))
+            .call_js("GET", Route::MyPasskeys, None, Some(token), None)
             .await?;
         passkey_list(&body).ok_or(Failure::Network)
     }
 
     /// Creation options for another passkey on the signed-in account.
     pub async fn add_passkey_options(&self, token: &AccessToken) -> Result<Options, Failure> {
-        self.options(Route::MyPasskeyOptions, Some("{}".into()), Some(token))
-            .await
+        self.options(
+            Route::MyPasskeyOptions,
+            Some("{}".into()),
+            Some(token),
+            None,
+        )
+        .await
     }
 
     pub async fn add_passkey(&self, token: &AccessToken, credential: &str) -> Result<(), Failure> {
@@ -803,6 +813,7 @@ impl Api {
             Route::MyPasskeys,
             Some(credential.into()),
             Some(token),
+            None,
         )
         .await
         .map(|_| ())
@@ -815,14 +826,14 @@ impl Api {
         body: &RenamePasskey,
     ) -> Result<(), Failure> {
         let route = Route::MyPasskey(id);
-        self.request("PATCH", route, Some(to_json(body)?), Some(token))
+        self.request("PATCH", route, Some(to_json(body)?), Some(token), None)
             .await
             .map(|_| ())
     }
 
     pub async fn delete_passkey(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
         let route = Route::MyPasskey(id);
-        self.request("DELETE", route, None, Some(token))
+        self.request("DELETE", route, None, Some(token), None)
             .await
             .map(|_| ())
     }
@@ -830,7 +841,7 @@ impl Api {
     /// The signed-in person's authenticator apps and recovery codes left.
     pub async fn my_factors(&self, token: &AccessToken) -> Result<FactorList, Failure> {
         let body = self
-            .call_js("GET", Route::MyFactors, None, Some(token))
+            .call_js("GET", Route::MyFactors, None, Some(token), None)
             .await?;
         factor_list(&body).ok_or(Failure::Network)
     }
@@ -838,7 +849,7 @@ impl Api {
     /// A new authenticator app's key for the signed-in account: `(secret, qr_svg)`.
     pub async fn add_factor(&self, token: &AccessToken) -> Result<(String, String), Failure> {
         let body = self
-            .call_js("POST", Route::MyTotp, None, Some(token))
+            .call_js("POST", Route::MyTotp, None, Some(token), None)
             .await?;
         new_app(&body)
     }
@@ -855,13 +866,15 @@ impl Api {
             remember_device: false,
         })?;
         let route = Route::MyTotpConfirm;
-        let added = self.call_js("POST", route, Some(body), Some(token)).await?;
+        let added = self
+            .call_js("POST", route, Some(body), Some(token), None)
+            .await?;
         Ok(strings(&added, "recovery_codes"))
     }
 
     pub async fn remove_factor(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
         let route = Route::MyFactor(id);
-        self.request("DELETE", route, None, Some(token))
+        self.request("DELETE", route, None, Some(token), None)
             .await
             .map(|_| ())
     }
@@ -870,7 +883,7 @@ impl Api {
     /// for the second factor again.
     pub async fn forget_device(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
         let route = Route::MyDevice(id);
-        self.request("DELETE", route, None, Some(token))
+        self.request("DELETE", route, None, Some(token), None)
             .await
             .map(|_| ())
     }
@@ -878,7 +891,7 @@ impl Api {
     /// Ten new recovery codes, replacing the old ones.
     pub async fn new_recovery_codes(&self, token: &AccessToken) -> Result<Vec<String>, Failure> {
         let route = Route::MyRecoveryCodes;
-        let body = self.call_js("POST", route, None, Some(token)).await?;
+        let body = self.call_js("POST", route, None, Some(token), None).await?;
         Ok(strings(&body, "recovery_codes"))
     }
 
@@ -889,14 +902,15 @@ impl Api {
         route: Route<'_>,
         body: Option<String>,
         token: Option<&AccessToken>,
+        signal: Option<&web_sys::AbortSignal>,
     ) -> Result<Options, Failure> {
-        let body = self.call_js("POST", route, body, token).await?;
+        let body = self.call_js("POST", route, body, token, signal).await?;
         Options::from_response(&body).ok_or(Failure::Network)
     }
 
     /// A step of a flow: what the flow does next.
     async fn outcome(&self, route: Route<'_>, body: String) -> Result<FlowOutcome, Failure> {
-        let body = self.call_js("POST", route, Some(body), None).await?;
+        let body = self.call_js("POST", route, Some(body), None, None).await?;
         OutcomeBody::read(&body)
             .ok_or(Failure::Network)?
             .into_outcome()
@@ -909,8 +923,9 @@ impl Api {
         route: Route<'_>,
         body: Option<String>,
         token: Option<&AccessToken>,
+        signal: Option<&web_sys::AbortSignal>,
     ) -> Result<JsValue, Failure> {
-        let text = self.request(method, route, body, token).await?;
+        let text = self.request(method, route, body, token, signal).await?;
         let value = js_sys::JSON::parse(&text).map_err(|_| Failure::Network)?;
         self.keep_device_token(&value);
         Ok(value)
@@ -944,7 +959,9 @@ impl Api {
     /// A `/token` request (RFC 6749 §3.2); its §5.1 answer or §5.2 error.
     async fn token(&self, form: String) -> Result<Tokens, Failure> {
         let path = Route::Token.path();
-        let (status, text) = self.send("POST", &path, Some((FORM, form)), None).await?;
+        let (status, text) = self
+            .send("POST", &path, Some((FORM, form)), None, None)
+            .await?;
         if (200..300).contains(&status) {
             Tokens::parse(&text).ok_or(Failure::Network)
         } else {
@@ -963,7 +980,7 @@ impl Api {
         body: Option<String>,
         token: Option<&AccessToken>,
     ) -> Result<T, Failure> {
-        let text = self.request(method, route, body, token).await?;
+        let text = self.request(method, route, body, token, None).await?;
         serde_json::from_str(&text).map_err(|_| Failure::Network)
     }
 
@@ -976,9 +993,12 @@ impl Api {
         route: Route<'_>,
         body: Option<String>,
         token: Option<&AccessToken>,
+        signal: Option<&web_sys::AbortSignal>,
     ) -> Result<String, Failure> {
         let body = body.map(|body| (JSON, body));
-        let (status, text) = self.send(method, &route.path(), body, token).await?;
+        let (status, text) = self
+            .send(method, &route.path(), body, token, signal)
+            .await?;
         if (200..300).contains(&status) {
             Ok(text)
         } else {
@@ -992,8 +1012,9 @@ impl Api {
         path: &str,
         body: Option<(&str, String)>,
         token: Option<&AccessToken>,
+        signal: Option<&web_sys::AbortSignal>,
     ) -> Result<(u16, String), Failure> {
-        self.fetch(method, path, body, token)
+        self.fetch(method, path, body, token, signal)
             .await
             .map_err(|_| Failure::Network)
     }
@@ -1004,11 +1025,15 @@ impl Api {
         path: &str,
         body: Option<(&str, String)>,
         token: Option<&AccessToken>,
+        signal: Option<&web_sys::AbortSignal>,
     ) -> Result<(u16, String), JsValue> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_mode(RequestMode::Cors);
         init.set_credentials(self.credentials);
+        if let Some(signal) = signal {
+            init.set_signal(Some(signal));
+        }
         let headers = web_sys::Headers::new()?;
         headers.set("accept-language", self.lang)?;
         if let Some(token) = token {

@@ -124,7 +124,7 @@ impl Session {
             };
             let options = self
                 .api()
-                .passkey_options(&flow_id, &PasskeyChallenge::default())
+                .passkey_options(&flow_id, &PasskeyChallenge::default(), Some(signal))
                 .await;
             if signal.aborted() {
                 return None;
@@ -158,7 +158,10 @@ impl Session {
             let challenge = PasskeyChallenge {
                 email: email.clone(),
             };
-            let options = self.api().passkey_options(&flow_id, &challenge).await?;
+            let options = self
+                .api()
+                .passkey_options(&flow_id, &challenge, None)
+                .await?;
             let credential = webauthn::get(&options, Mediation::Modal, None)
                 .await
                 .map_err(Failure::Passkey)?;
