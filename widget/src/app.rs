@@ -69,8 +69,7 @@ fn run_in_browser(
             Some(config) => Ok(config),
             None => session.api().client_config().await,
         };
-        // Known before a fetched first screen renders, so that no passkey button flickers.
-        session.set_capabilities(Capabilities::detect().await);
+        let capabilities = Capabilities::detect().await;
         let events = session.events();
         match &result {
             Ok(config) => {
@@ -84,6 +83,11 @@ fn run_in_browser(
             }
             Err(failure) => events.failed(failure, session.text()),
         }
+        // Known before a fetched first screen renders, so that no passkey button flickers;
+        // and only once a return from a provider has settled, since passkey autofill, which
+        // they start on the first screen, would otherwise begin a flow of its own beside the
+        // one coming back.
+        session.set_capabilities(capabilities);
         if fetch {
             set_config.set(Some(result));
         }

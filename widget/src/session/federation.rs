@@ -55,10 +55,12 @@ impl Session {
             .reported(None, api.federation_start(&flow_id, &connection, &body))
             .await?;
         if embedded {
+            // The verifier of the flow that leaves, never of one that replaced it meanwhile.
             let verifier = self.env.with_value(|env| {
                 env.flow
                     .borrow()
                     .as_ref()
+                    .filter(|flow| flow.id == flow_id)
                     .and_then(|flow| flow.verifier.clone())
             });
             let parked = Parked {

@@ -116,6 +116,13 @@ impl Session {
                         let _ = self.api().cancel_flow(&flow.id).await;
                         return None;
                     }
+                    if self.flow_id_now().is_some() {
+                        // Something the person did started a flow meanwhile: theirs stays
+                        // the current one (its PKCE verifier is the one kept), and the menu
+                        // offers passkeys on it.
+                        let _ = self.api().cancel_flow(&flow.id).await;
+                        continue;
+                    }
                     let id = flow.id.clone();
                     self.set_flow(Some(flow));
                     id
