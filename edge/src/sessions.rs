@@ -15,6 +15,7 @@ use crate::crypto::token::{is_handle, random_handle};
 use crate::crypto::{constant_time_eq, hmac_sha256, sha256_hex};
 use crate::error::Error;
 use crate::ports::Ports;
+use crate::time::UnixMillis;
 use crate::users::Session;
 
 /// The session cookie's name on plain-HTTP origins other than localhost.
@@ -33,13 +34,20 @@ pub fn cookie_name(issuer: &str) -> &'static str {
     }
 }
 
-/// Starts a session for `user_id`; returns the cookie's handle.
-pub async fn start(ports: &Ports<'_>, user_id: &str, amr: &Amr) -> Result<String, Error> {
+/// Starts a session for `user_id`, who signed in at `auth_time` (the instant the flow's
+/// code also carries, so that every ID token of the session names the same
+/// authentication event); returns the cookie's handle.
+pub async fn start(
+    ports: &Ports<'_>,
+    user_id: &str,
+    amr: &Amr,
+    auth_time: UnixMillis,
+) -> Result<String, Error> {
     let handle = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
     let now = ports.clock.now();
     let session = Session {
         user_id: user_id.to_string(),
-        auth_time: now,
+        auth_time,
         amr: amr.clone(),
         expires_at: now.plus_seconds(SESSION_TTL_SECONDS),
     };
@@ -160,6 +168,7 @@ pub(crate) fn cookie_handle<'a>(name: &str, header: Option<&'a str>) -> Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::Clock;
     use crate::testing::TestPorts;
 
     const ISS: &str = "https://id.example";
@@ -168,19 +177,26 @@ mod tests {
     fn a_session_is_found_by_its_cookie_until_it_ends_or_expires() {
         let t = TestPorts::new();
         let ports = t.ports();
-        let handle = pollster::block_on(start(&ports, "u1", &Amr::password())).unwrap();
+        // OIDC Core §2 `auth_time`: the instant the person signed in, which the flow's
+        // code carries too, even when the session is written a moment later.
+        let signed_in_at = t.clock.now();
+        t.clock.advance_seconds(1);
+        let handle =
+            pollster::block_on(start(&ports, "u1", &Amr::password(), signed_in_at)).unwrap();
         let cookie = format!("theme=dark; {HOST_SESSION_COOKIE}={handle}");
         let found = pollster::block_on(current(&ports, ISS, Some(&cookie)))
             .unwrap()
             .unwrap();
         assert_eq!(found.user_id, "u1");
+        assert_eq!(found.auth_time, signed_in_at);
         t.clock.advance_seconds(SESSION_TTL_SECONDS);
         assert_eq!(
             pollster::block_on(current(&ports, ISS, Some(&cookie))).unwrap(),
             None
         );
 
-        let handle = pollster::block_on(start(&ports, "u1", &Amr::default())).unwrap();
+        let handle =
+            pollster::block_on(start(&ports, "u1", &Amr::default(), t.clock.now())).unwrap();
         let cookie = format!("{HOST_SESSION_COOKIE}={handle}");
         assert!(pollster::block_on(end(&ports, ISS, Some(&cookie)))
             .unwrap()
@@ -220,8 +236,10 @@ mod tests {
 
         let t = TestPorts::new();
         let ports = t.ports();
-        let mine = pollster::block_on(start(&ports, "victim", &Amr::default())).unwrap();
-        let theirs = pollster::block_on(start(&ports, "attacker", &Amr::default())).unwrap();
+        let mine =
+            pollster::block_on(start(&ports, "victim", &Amr::default(), t.clock.now())).unwrap();
+        let theirs =
+            pollster::block_on(start(&ports, "attacker", &Amr::default(), t.clock.now())).unwrap();
         let found = |issuer: &str, header: &str| {
             pollster::block_on(current(&ports, issuer, Some(header)))
                 .unwrap()

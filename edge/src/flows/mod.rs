@@ -603,7 +603,7 @@ async fn finish(
             device_token: None,
         }),
         Some(redirect_uri) => {
-            let session = sessions::start(ports, &user.id, &amr).await?;
+            let session = sessions::start(ports, &user.id, &amr, now).await?;
             let redirect_to = crate::oauth::authorization_response::code_response(
                 &redirect_uri,
                 &code,
