@@ -51,6 +51,7 @@ const OPTION_OF_FIELD = {
   post_logout_redirect_uris: "--post-logout-redirect-uri",
   email_verification: "--require-verified-email",
   mfa: "--mfa",
+  email_second_factor: "--email-second-factor",
   theme: "--theme",
   adaptive_mfa: "--adaptive-mfa",
   groups_claim: "--groups-claim",
@@ -145,6 +146,7 @@ export function buildClient(options) {
     post_logout_redirect_uris: options["post-logout-redirect-uri"] ?? [],
     email_verification: options["require-verified-email"] ? "required" : "optional",
     mfa: options.mfa,
+    email_second_factor: Boolean(options["email-second-factor"]),
     theme: themeOption(options.theme, options["theme-file"]),
     adaptive_mfa: options["adaptive-mfa"],
     human_check: Boolean(options["human-check"]),
@@ -163,6 +165,7 @@ export function buildClient(options) {
     adaptive_mfa: client.adaptive_mfa.replaceAll("-", "_"),
     human_check: client.human_check ? 1 : 0,
     breached_password_check: client.breached_password_check ? 1 : 0,
+    email_second_factor: client.email_second_factor ? 1 : 0,
     theme: client.theme === null || typeof client.theme === "string" ? client.theme : JSON.stringify(client.theme),
   };
 }
@@ -204,6 +207,7 @@ export function insertStatement(client, secretHash, now) {
     post_logout_redirect_uris: sqlJson(client.post_logout_redirect_uris),
     email_verification: sqlText(client.email_verification),
     mfa: sqlText(client.mfa),
+    email_second_factor: sqlInteger(client.email_second_factor),
     theme: client.theme === null ? "NULL" : sqlText(client.theme),
     adaptive_mfa: sqlText(client.adaptive_mfa),
     human_check: sqlInteger(client.human_check),
@@ -227,7 +231,7 @@ RETURNING id;`;
 // Never `secret_hash` itself: whether one is set is all anybody needs to see.
 const PUBLIC_COLUMNS = `id, name, client_type, (secret_hash IS NOT NULL) AS has_secret, redirect_uris,
   allowed_origins, allowed_scopes, grant_types, post_logout_redirect_uris, email_verification,
-  mfa, theme, groups_claim, custom_claims, roles_prefix, profile_policy, adaptive_mfa, human_check, breached_password_check, access_token_ttl,
+  mfa, email_second_factor, theme, groups_claim, custom_claims, roles_prefix, profile_policy, adaptive_mfa, human_check, breached_password_check, access_token_ttl,
   id_token_ttl, refresh_token_ttl, created_at, updated_at, disabled_at`;
 
 export const listStatement = () => `SELECT ${PUBLIC_COLUMNS} FROM clients ORDER BY id;`;
@@ -368,6 +372,9 @@ Commands:
       --require-verified-email          sign in only people whose email address is verified
       --mfa off|optional|required       ask for a second factor: never (default), from people
                                         who enrolled one, or from everyone (enrol at next sign-in)
+      --email-second-factor             a code emailed to the account's verified address may be
+                                        the second factor after a password (weaker than an app:
+                                        tokens say amr pwd otp, no mfa)
       --theme PRESET                    neutral, high-contrast, playful, midnight
       --theme-file FILE                 a brand theme as JSON (see shared/src/theme.rs)
       --adaptive-mfa WHEN               never, high-risk, always (default never): ask for a
@@ -422,6 +429,7 @@ const ADD_OPTIONS = {
   "refresh-token-ttl": { type: "string" },
   "require-verified-email": { type: "boolean" },
   mfa: { type: "string" },
+  "email-second-factor": { type: "boolean" },
   theme: { type: "string" },
   "theme-file": { type: "string" },
   "profile-file": { type: "string" },
@@ -452,7 +460,7 @@ function describe(client) {
     ["groups claim", client.groups_claim ? [client.groups_claim].flat().flatMap((g) => (g.startsWith("[") ? JSON.parse(g) : g)).join(" ") : "-"],
     ["custom claims", (client.custom_claims ?? []).map((c) => `${c.scope}:${c.claim}=${c.attribute}`).join(" ") || "-"],
     ["roles", client.roles_prefix ? `groups starting with ${JSON.stringify(client.roles_prefix)} (roles scope)` : "-"],
-    ["mfa", client.mfa ?? "off"],
+    ["mfa", (client.mfa ?? "off") + (client.email_second_factor ? " (email code allowed)" : "")],
     ["theme", client.theme === null || client.theme === undefined ? "-" : client.theme.startsWith("{") ? "custom" : client.theme],
     ["token lifetimes", `access ${client.access_token_ttl} s, id ${client.id_token_ttl} s, refresh ${client.refresh_token_ttl} s`],
     ["created", when(client.created_at)],

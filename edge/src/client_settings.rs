@@ -85,6 +85,8 @@ pub struct ClientInput {
     pub post_logout_redirect_uris: Vec<String>,
     pub email_verification: Option<String>,
     pub mfa: Option<String>,
+    #[serde(default)]
+    pub email_second_factor: bool,
     /// A preset name, or a theme object (`shared/src/theme.rs`).
     pub theme: Option<Value>,
     pub adaptive_mfa: Option<String>,
@@ -132,6 +134,10 @@ pub struct ClientSettings {
     pub email_verification: String,
     /// `off`, `optional` or `required`.
     pub mfa: String,
+    /// A code emailed to the account's verified address may be the second factor after
+    /// a password (see [`crate::mfa::email_code`]).
+    #[serde(default)]
+    pub email_second_factor: bool,
     /// A preset name or a theme object; `None` for the default look.
     pub theme: Option<Value>,
     /// `never`, `high-risk` or `always`.
@@ -183,6 +189,7 @@ impl ClientSettings {
             post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
             requires_verified_email: self.email_verification == "required",
             mfa: MfaPolicy::parse(&self.mfa).unwrap_or_default(),
+            email_second_factor: self.email_second_factor,
             theme: self.stored_theme().as_deref().and_then(parse_theme),
             access_token_ttl: self.access_token_ttl,
             id_token_ttl: self.id_token_ttl,
@@ -224,6 +231,7 @@ impl ClientSettings {
                 MfaPolicy::Required => "required",
             }
             .into(),
+            email_second_factor: client.email_second_factor,
             theme: client
                 .theme
                 .as_ref()
@@ -860,6 +868,7 @@ pub fn validate(input: &ClientInput, generated_id: &str) -> Result<ClientSetting
         post_logout_redirect_uris,
         email_verification,
         mfa,
+        email_second_factor: input.email_second_factor,
         theme,
         adaptive_mfa,
         human_check: input.human_check,
@@ -1072,14 +1081,22 @@ mod tests {
             ("never", "off", "optional")
         );
         assert!(!plain.human_check && !plain.breached_password_check);
+        assert!(!plain.email_second_factor && !plain.to_client(None).email_second_factor);
         let guarded = validate(
             &input(app(json!({"adaptive_mfa": "high-risk", "human_check": true,
-                "breached_password_check": true, "mfa": "required", "email_verification": "required"}))),
+                "breached_password_check": true, "mfa": "required", "email_verification": "required",
+                "email_second_factor": true}))),
             "x",
         )
         .unwrap();
         assert_eq!(guarded.stored_adaptive_mfa(), "high_risk");
         assert!(guarded.human_check && guarded.breached_password_check);
+        let client = guarded.to_client(None);
+        assert!(client.email_second_factor);
+        assert!(ClientSettings::of_client(&client).email_second_factor);
+        assert!(
+            serde_json::from_value::<ClientInput>(json!({"email_second_factor": "yes"})).is_err()
+        );
         for (field, value) in [
             ("adaptive_mfa", "sometimes"),
             ("adaptive_mfa", "high_risk"),

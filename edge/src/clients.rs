@@ -101,6 +101,9 @@ pub struct Client {
     pub requires_verified_email: bool,
     /// Whether people must prove a second factor to sign in here.
     pub mfa: MfaPolicy,
+    /// A code emailed to the account's verified address may stand as the second factor
+    /// after a password (see [`crate::mfa::email_code`]).
+    pub email_second_factor: bool,
     /// The brand theme served with the client's public configuration.
     pub theme: Option<Theme>,
     pub access_token_ttl: u64,
@@ -258,6 +261,7 @@ mod tests {
             post_logout_redirect_uris: vec![],
             requires_verified_email: false,
             mfa: MfaPolicy::Off,
+            email_second_factor: false,
             theme: None,
             access_token_ttl: 600,
             id_token_ttl: 600,

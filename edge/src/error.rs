@@ -79,6 +79,9 @@ pub enum Error {
     DeviceNotFound,
     /// The factor is the last of an account whose client requires one.
     LastFactor,
+    /// The client does not take this second factor for this sign-in (see
+    /// [`crate::mfa::email_code`]).
+    FactorNotAllowed,
     /// The token's sign-in proved one factor; the change needs two (RFC 9470, with the
     /// `acr` to ask for and the seconds allowed since that sign-in).
     MfaRequired {
@@ -139,6 +142,7 @@ impl Error {
             Error::FactorNotFound => ErrorCode::FactorNotFound,
             Error::DeviceNotFound => ErrorCode::DeviceNotFound,
             Error::LastFactor => ErrorCode::LastFactor,
+            Error::FactorNotAllowed => ErrorCode::FactorNotAllowed,
             Error::MfaRequired { .. } => ErrorCode::MfaRequired,
             Error::RegistrationDenied(_) => ErrorCode::RegistrationDenied,
             Error::ConnectionNotFound => ErrorCode::ConnectionNotFound,
@@ -169,6 +173,7 @@ impl Error {
             | ErrorCode::MfaRequired
             | ErrorCode::FactorCodeInvalid => 401,
             ErrorCode::StepNotExpected | ErrorCode::LastFactor => 409,
+            ErrorCode::FactorNotAllowed => 403,
             ErrorCode::FactorNotFound | ErrorCode::DeviceNotFound => 404,
             // RFC 6750 §3.1.
             ErrorCode::InsufficientScope => 403,
@@ -268,6 +273,9 @@ impl Error {
             Error::DeviceNotFound => "That device is not remembered for this account.".into(),
             Error::LastFactor => {
                 "This application requires a second factor, and this is the account's last one, so it can't be removed.".into()
+            }
+            Error::FactorNotAllowed => {
+                "This application does not accept that second factor for this sign-in.".into()
             }
             Error::MfaRequired { .. } => {
                 "Sign in again with a second factor: this change needs one.".into()
@@ -412,6 +420,7 @@ mod tests {
             Error::FactorNotFound,
             Error::DeviceNotFound,
             Error::LastFactor,
+            Error::FactorNotAllowed,
             Error::PasskeyNotFound,
             Error::LastSignInMethod,
             Error::CodeInvalid,

@@ -2189,6 +2189,7 @@ pub fn demo_client() -> Client {
         post_logout_redirect_uris: vec!["https://shop.example/".into()],
         requires_verified_email: false,
         mfa: crate::clients::MfaPolicy::Off,
+        email_second_factor: false,
         theme: None,
         access_token_ttl: 600,
         id_token_ttl: 600,

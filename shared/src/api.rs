@@ -242,6 +242,9 @@ pub enum SecondFactorMethod {
     /// One of the account's passkeys or security keys
     /// (`POST /v1/flows/{flow_id}/mfa/webauthn/options`, then `…/mfa/webauthn`).
     SecurityKey,
+    /// A code emailed to the account's verified address, where the client allows it
+    /// (`POST /v1/flows/{flow_id}/mfa/email/send`, then `…/mfa/email`).
+    EmailCode,
 }
 
 /// `POST /v1/flows/{flow_id}/mfa/totp`, `…/mfa/recovery-code`,

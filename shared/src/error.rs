@@ -105,6 +105,10 @@ pub enum ErrorCode {
     DeviceNotFound,
     /// The account's client requires a second factor, and this is its last one.
     LastFactor,
+    /// The client does not accept this second factor here: an emailed code where the
+    /// client does not allow one, the relying party asked for a multi-factor
+    /// authentication (`acr_values`), or the account's address is not verified.
+    FactorNotAllowed,
     /// The access token's sign-in did not prove a second factor, which this change needs
     /// (RFC 9470 `insufficient_user_authentication` with `acr_values`): sign in again
     /// with one, then retry.
@@ -129,7 +133,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 52] = [
+    pub const ALL: [ErrorCode; 53] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -175,6 +179,7 @@ impl ErrorCode {
         ErrorCode::FactorNotFound,
         ErrorCode::DeviceNotFound,
         ErrorCode::LastFactor,
+        ErrorCode::FactorNotAllowed,
         ErrorCode::MfaRequired,
         ErrorCode::RegistrationDenied,
         ErrorCode::ConnectionNotFound,
@@ -234,6 +239,7 @@ impl ErrorCode {
             ErrorCode::FactorNotFound => "factor_not_found",
             ErrorCode::DeviceNotFound => "device_not_found",
             ErrorCode::LastFactor => "last_factor",
+            ErrorCode::FactorNotAllowed => "factor_not_allowed",
             ErrorCode::MfaRequired => "mfa_required",
             ErrorCode::RegistrationDenied => "registration_denied",
             ErrorCode::ConnectionNotFound => "connection_not_found",

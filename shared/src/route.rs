@@ -24,6 +24,10 @@ pub enum Route<'a> {
     FlowTotpEnrolmentConfirm(&'a str),
     FlowSecurityKeyOptions(&'a str),
     FlowSecurityKey(&'a str),
+    /// Email a code for the second factor (where the client allows it).
+    FlowEmailFactorSend(&'a str),
+    /// The emailed code, as the second factor.
+    FlowEmailFactor(&'a str),
     /// The answers to `profile_required`.
     FlowProfile(&'a str),
     /// Leave the flow for a sign-in provider: `(flow, connection)`.
@@ -151,6 +155,8 @@ impl<'a> Route<'a> {
             }
             ["v1", "flows", id, "mfa", "webauthn", "options"] => Route::FlowSecurityKeyOptions(id),
             ["v1", "flows", id, "mfa", "webauthn"] => Route::FlowSecurityKey(id),
+            ["v1", "flows", id, "mfa", "email", "send"] => Route::FlowEmailFactorSend(id),
+            ["v1", "flows", id, "mfa", "email"] => Route::FlowEmailFactor(id),
             ["v1", "flows", id, "federation", connection] => Route::FlowFederation(id, connection),
             ["v1", "flows", id, "federation"] => Route::FlowFederated(id),
             ["federation", "start"] => Route::FederationStart,
@@ -250,6 +256,8 @@ impl<'a> Route<'a> {
                 format!("/v1/flows/{}/mfa/webauthn/options", segment(id))
             }
             Route::FlowSecurityKey(id) => format!("/v1/flows/{}/mfa/webauthn", segment(id)),
+            Route::FlowEmailFactorSend(id) => format!("/v1/flows/{}/mfa/email/send", segment(id)),
+            Route::FlowEmailFactor(id) => format!("/v1/flows/{}/mfa/email", segment(id)),
             Route::FlowFederation(id, connection) => format!(
                 "/v1/flows/{}/federation/{}",
                 segment(id),
@@ -397,6 +405,8 @@ mod tests {
             Route::FlowTotpEnrolmentConfirm(id),
             Route::FlowSecurityKeyOptions(id),
             Route::FlowSecurityKey(id),
+            Route::FlowEmailFactorSend(id),
+            Route::FlowEmailFactor(id),
             Route::FlowFederation(id, id),
             Route::FlowFederated(id),
             Route::FederationStart,
@@ -481,6 +491,8 @@ mod tests {
                 Route::FlowTotpEnrolmentConfirm(_) => Route::FlowTotpEnrolmentConfirm(&encoded),
                 Route::FlowSecurityKeyOptions(_) => Route::FlowSecurityKeyOptions(&encoded),
                 Route::FlowSecurityKey(_) => Route::FlowSecurityKey(&encoded),
+                Route::FlowEmailFactorSend(_) => Route::FlowEmailFactorSend(&encoded),
+                Route::FlowEmailFactor(_) => Route::FlowEmailFactor(&encoded),
                 Route::MyFactor(_) => Route::MyFactor(&encoded),
                 Route::MyDevice(_) => Route::MyDevice(&encoded),
                 Route::MyConsentReceipt(_) => Route::MyConsentReceipt(&encoded),

@@ -116,6 +116,8 @@ impl Endpoint for Route<'_> {
             | Route::FlowTotpEnrolmentConfirm(_)
             | Route::FlowSecurityKeyOptions(_)
             | Route::FlowSecurityKey(_)
+            | Route::FlowEmailFactorSend(_)
+            | Route::FlowEmailFactor(_)
             | Route::FlowFederation(..)
             | Route::FlowFederated(_)
             | Route::MyTotp

@@ -128,16 +128,23 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             )
             .await
         }
-        Route::FlowTotp(flow_id) | Route::FlowRecoveryCode(flow_id) => {
+        Route::FlowTotp(flow_id)
+        | Route::FlowRecoveryCode(flow_id)
+        | Route::FlowEmailFactor(flow_id) => {
             let body: FactorCode = json_body(request)?;
             let kind = match route {
                 Route::FlowTotp(_) => CodeKind::Totp,
+                Route::FlowEmailFactor(_) => CodeKind::EmailCode,
                 _ => CodeKind::RecoveryCode,
             };
             let code = body.code.expose();
             let remember = body.remember_device;
             let done = second_factor::prove(ports, caller, flow_id, kind, code, remember).await?;
             Ok(completed(done, issuer))
+        }
+        Route::FlowEmailFactorSend(flow_id) => {
+            let sent = second_factor::send_email_code(ports, caller, flow_id).await?;
+            Ok(Response::json(202, &sent))
         }
         Route::FlowProfile(flow_id) => {
             let answers = json_body(request)?;

@@ -48,6 +48,17 @@ struct CodeRecord {
 
 /// The code of each flow, named by the flow's handle.
 const CODES: OneTime<CodeRecord> = OneTime::new("email-code");
+/// The second-factor code of each flow (see [`crate::mfa::email_code`]): kept apart, so
+/// that neither kind of code is ever taken for the other.
+const SECOND_FACTOR_CODES: OneTime<CodeRecord> = OneTime::new("email-code-second-factor");
+
+/// Where codes issued for `purpose` are kept.
+fn store(purpose: Purpose) -> OneTime<CodeRecord> {
+    match purpose {
+        Purpose::SignIn | Purpose::Verify => CODES,
+        Purpose::SecondFactor => SECOND_FACTOR_CODES,
+    }
+}
 
 /// Issues the flow's code sent to `address` (normalised), for `user_id` (or for nobody);
 /// returns it.
@@ -69,13 +80,12 @@ pub async fn issue(
         expires_at: now.plus_seconds(CODE_TTL_SECONDS),
     };
     // Replaces the previous code, if any.
-    CODES.take(ports, flow_id).await?;
-    put(ports, flow_id, &record).await?;
+    let codes = store(purpose);
+    codes.take(ports, flow_id).await?;
+    codes
+        .put(ports, flow_id, &record, record.expires_at)
+        .await?;
     Ok(code)
-}
-
-async fn put(ports: &Ports<'_>, flow_id: &str, record: &CodeRecord) -> Result<(), Error> {
-    CODES.put(ports, flow_id, record, record.expires_at).await
 }
 
 /// Checks `code` against the flow's code: the account it proves, and what for.
@@ -89,8 +99,34 @@ pub async fn check(
     code: &str,
     ip: IpPrefix,
 ) -> Result<(String, Purpose), Error> {
+    check_in(ports, CODES, flow_id, code, ip).await
+}
+
+/// [`check`] for the flow's second-factor code: the account it was sent for.
+pub async fn check_second_factor(
+    ports: &Ports<'_>,
+    flow_id: &str,
+    code: &str,
+    ip: IpPrefix,
+) -> Result<String, Error> {
+    let (user_id, _) = check_in(ports, SECOND_FACTOR_CODES, flow_id, code, ip).await?;
+    Ok(user_id)
+}
+
+async fn check_in(
+    ports: &Ports<'_>,
+    codes: OneTime<CodeRecord>,
+    flow_id: &str,
+    code: &str,
+    ip: IpPrefix,
+) -> Result<(String, Purpose), Error> {
     let now = ports.clock.now();
-    let mut record = CODES
+    let codes = &codes;
+    let put = |record: &CodeRecord| {
+        let record = record.clone();
+        async move { codes.put(ports, flow_id, &record, record.expires_at).await }
+    };
+    let mut record = codes
         .take(ports, flow_id)
         .await?
         .ok_or(Error::CodeExpired)?;
@@ -115,7 +151,7 @@ pub async fn check(
         let count = ports.counters.increment(&key, WINDOW_SECONDS, now).await?;
         counted.push(key);
         if count > limit {
-            put(ports, flow_id, &record).await?;
+            put(&record).await?;
             return Err(Error::Throttled);
         }
     }
@@ -140,6 +176,6 @@ pub async fn check(
     if record.tries >= MAX_TRIES {
         return Err(Error::CodeExpired);
     }
-    put(ports, flow_id, &record).await?;
+    put(&record).await?;
     Err(Error::CodeInvalid)
 }

@@ -42,6 +42,9 @@ pub enum Purpose {
     SignIn,
     /// Verify the account's address (then sign in, for a flow that waits on it).
     Verify,
+    /// The second factor of a sign-in that proved a password (see
+    /// [`crate::mfa::email_code`]); never a sign-in or a verification by itself.
+    SecondFactor,
 }
 
 /// Counts a send against the caller's IP prefix and the recipient, and refuses it past

@@ -85,6 +85,11 @@ pub(super) async fn proven(
             return Err(err);
         }
     };
+    // A second factor's code proves nothing by itself (it is kept apart, see
+    // `mfa::email_code`; this holds even if one were ever found here).
+    if purpose == Purpose::SecondFactor {
+        return Err(Error::CodeExpired);
+    }
     let holder = record.verifying.as_ref().map(|v| v.user_id.as_str()) == Some(user_id.as_str());
     // A verification code answers only the flow that waits on that account.
     if purpose == Purpose::Verify && !holder {

@@ -1,14 +1,16 @@
 //! The second-factor steps of a flow: after the first factor, [`gate`] runs the MFA
 //! decision ([`mfa::requirement`]) and either completes the flow or keeps it waiting for
-//! a code from an authenticator app or a recovery code, or for the enrolment of an app
-//! when the client requires one the account does not have.
+//! a code from an authenticator app or a recovery code, a security key, a code emailed
+//! to the account's verified address where the client allows it ([`mfa::email_code`]),
+//! or for the enrolment of an app when the client requires one the account does not
+//! have.
 //!
 //! Nothing here is reachable without the first factor: a flow waits for a second
 //! factor only after a right password (or emailed code), and each step checks that it
 //! does. Wrong codes count against the flow ([`super::MAX_FAILURES`]) and against the
 //! account across flows ([`mfa::admit_code`]).
 
-use portcullis_shared::api::{FlowOutcome, TotpEnrolment};
+use portcullis_shared::api::{EmailSent, FlowOutcome, TotpEnrolment};
 use serde::{Deserialize, Serialize};
 use webauthn_rs_proto::{PublicKeyCredential, RequestChallengeResponse};
 
@@ -56,7 +58,7 @@ pub(super) async fn gate(
     proof: Proof,
     risk: Risk,
 ) -> Result<Completed, Error> {
-    let enrolled = Enrolled::of(ports, &user.id).await?;
+    let enrolled = Enrolled::of_user(ports, user).await?;
     let step_up = record.authorization.step_up;
     let requirement = mfa::requirement(client, &enrolled, &amr, step_up, risk);
     // A remembered device skips what the client's policy asks, not what the relying party
@@ -74,7 +76,7 @@ pub(super) async fn gate(
             return complete(ports, caller, flow_id, record, user, amr, proof, None).await
         }
         Requirement::Challenge => FlowOutcome::SecondFactor {
-            methods: enrolled.methods(),
+            methods: enrolled.methods_for(client, step_up),
         },
         Requirement::Enrol => FlowOutcome::EnrolSecondFactor,
     };
@@ -172,9 +174,46 @@ async fn waiting(
 pub enum CodeKind {
     Totp,
     RecoveryCode,
+    /// A code emailed by [`send_email_code`].
+    EmailCode,
 }
 
-/// `POST /v1/flows/{id}/mfa/totp` and `…/mfa/recovery-code`: proves the second factor.
+/// Whether the client takes an emailed code as this flow's second factor, for `user`.
+async fn email_code_allowed(
+    ports: &Ports<'_>,
+    record: &FlowRecord,
+    client: &Client,
+    user: &User,
+) -> Result<bool, Error> {
+    let enrolled = Enrolled::of_user(ports, user).await?;
+    Ok(mfa::email_code::allowed(
+        client,
+        &enrolled,
+        record.authorization.step_up,
+    ))
+}
+
+/// `POST /v1/flows/{id}/mfa/email/send`: emails a second-factor code to the account's
+/// verified address, where the client allows it (`factor_not_allowed` otherwise).
+/// Leaves the flow in place.
+pub async fn send_email_code(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    flow_id: &str,
+) -> Result<EmailSent, Error> {
+    let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
+    put(ports, flow_id, &record).await?;
+    if waiting.enrol {
+        return Err(Error::StepNotExpected);
+    }
+    if !email_code_allowed(ports, &record, &client, &user).await? {
+        return Err(Error::FactorNotAllowed);
+    }
+    mfa::email_code::send(ports, caller.context, &client, flow_id, &user).await
+}
+
+/// `POST /v1/flows/{id}/mfa/totp`, `…/mfa/recovery-code` and `…/mfa/email`: proves the
+/// second factor.
 pub async fn prove(
     ports: &Ports<'_>,
     caller: Caller<'_>,
@@ -188,6 +227,10 @@ pub async fn prove(
         put(ports, flow_id, &record).await?;
         return Err(Error::StepNotExpected);
     }
+    if kind == CodeKind::EmailCode && !email_code_allowed(ports, &record, &client, &user).await? {
+        put(ports, flow_id, &record).await?;
+        return Err(Error::FactorNotAllowed);
+    }
     let admitted = match mfa::admit_code(ports, &user.id).await {
         Ok(admitted) => admitted,
         Err(err) => {
@@ -199,6 +242,9 @@ pub async fn prove(
     let checked = match kind {
         CodeKind::Totp => mfa::totp::verify(ports, &user.id, code).await,
         CodeKind::RecoveryCode => mfa::recovery::redeem(ports, &user.id, code).await,
+        CodeKind::EmailCode => {
+            mfa::email_code::check(ports, caller.context, flow_id, &user.id, code).await
+        }
     };
     match checked {
         Ok(()) => {
@@ -214,7 +260,14 @@ pub async fn prove(
                 )
                 .await;
             }
-            let amr = waiting.amr.with_second_factor(&[Method::Otp]);
+            // RFC 8176: an emailed code is `otp`, and a weak second factor (see
+            // `mfa::email_code`): no `mfa`.
+            let amr = match kind {
+                CodeKind::EmailCode => mfa::email_code::completes(waiting.amr),
+                CodeKind::Totp | CodeKind::RecoveryCode => {
+                    waiting.amr.with_second_factor(&[Method::Otp])
+                }
+            };
             let proof = Proof {
                 credentials_removed: waiting.credentials_removed,
             };

@@ -8,7 +8,10 @@
 //! sign-in's [`Risk`].
 //!
 //! Factors: authenticator apps ([`totp`], RFC 6238) with single-use [`recovery`] codes as
-//! their fallback. A passkey sign-in with user verification is multi-factor by itself
+//! their fallback, passkeys and security keys after a password, and, where the client
+//! allows it, a code emailed to the account's verified address ([`email_code`]: a weaker
+//! factor, which satisfies the client's own policy but never a relying party's request
+//! for `mfa`). A passkey sign-in with user verification is multi-factor by itself
 //! (RFC 8176 `mfa`), so it satisfies every policy.
 //!
 //! **Wrong codes are limited per account** ([`admit_code`]): counted before the code is
@@ -18,6 +21,7 @@
 //! factor gets this far.
 
 pub mod account;
+pub mod email_code;
 pub mod notify;
 pub mod qr;
 pub mod recovery;
@@ -79,15 +83,28 @@ pub struct Enrolled {
     pub recovery_codes: u32,
     /// Passkeys and security keys: after a password, any of them is a second factor.
     pub security_keys: usize,
+    /// The account's address is verified, so a code emailed there can reach its owner
+    /// (a second factor only where the client allows it, see [`email_code`]).
+    pub verified_email: bool,
 }
 
 impl Enrolled {
-    /// What `user_id` has enrolled.
+    /// What `user_id` has enrolled (the address's verification is not read: see
+    /// [`Enrolled::with_verified_email`]).
     pub async fn of(ports: &Ports<'_>, user_id: &str) -> Result<Enrolled, Error> {
         Ok(Enrolled {
             authenticator_apps: ports.factors.totp_for(user_id).await?.len(),
             recovery_codes: ports.factors.recovery_codes_left(user_id).await?,
             security_keys: ports.credentials.for_user(user_id).await?.len(),
+            verified_email: false,
+        })
+    }
+
+    /// What `user` has enrolled, and whether their address is verified.
+    pub async fn of_user(ports: &Ports<'_>, user: &crate::users::User) -> Result<Enrolled, Error> {
+        Ok(Enrolled {
+            verified_email: user.email_verified,
+            ..Enrolled::of(ports, &user.id).await?
         })
     }
 
@@ -97,7 +114,18 @@ impl Enrolled {
         self.authenticator_apps > 0 || self.security_keys > 0
     }
 
-    /// The ways this account can prove a second factor, in the order they are offered.
+    /// The ways this account can prove a second factor to `client` when the relying
+    /// party asked for `step_up`, in the order they are offered.
+    pub fn methods_for(&self, client: &Client, step_up: StepUp) -> Vec<SecondFactorMethod> {
+        let mut methods = self.methods();
+        if email_code::allowed(client, self, step_up) {
+            methods.push(SecondFactorMethod::EmailCode);
+        }
+        methods
+    }
+
+    /// The ways this account can prove a second factor of its own, in the order they are
+    /// offered.
     pub fn methods(&self) -> Vec<SecondFactorMethod> {
         let mut methods = Vec::new();
         if self.authenticator_apps > 0 {
@@ -128,12 +156,15 @@ pub enum Requirement {
 ///
 /// - A multi-factor authentication (a passkey with user verification, or a first factor
 ///   plus a second) satisfies everything.
+/// - A password and a code emailed to the account's verified address satisfy a client
+///   that allows email codes ([`email_code`]), unless the relying party asked for `mfa`.
 /// - Otherwise a second factor is asked for when the relying party asked for one, the
 ///   client requires one, the client offers one and the account enrolled one, or the
 ///   risk is elevated (the client's adaptive setting chose to challenge it; an account
 ///   without a factor then answers with an emailed code instead, see `risk`).
 /// - Asked of an account without a factor: enrol one if the relying party or the client
-///   requires it; an optional client lets the sign-in through (there is nothing to ask).
+///   requires it (a client that allows email codes asks for one instead where the address
+///   is verified); an optional client lets the sign-in through (there is nothing to ask).
 pub fn requirement(
     client: &Client,
     enrolled: &Enrolled,
@@ -142,6 +173,10 @@ pub fn requirement(
     risk: Risk,
 ) -> Requirement {
     if authentication.is_multi_factor() {
+        return Requirement::Satisfied;
+    }
+    let by_email = email_code::allowed(client, enrolled, step_up);
+    if by_email && email_code::proven_after_first_factor(authentication) {
         return Requirement::Satisfied;
     }
     let demanded = step_up == StepUp::MultiFactor || client.mfa == MfaPolicy::Required;
@@ -155,6 +190,7 @@ pub fn requirement(
     match (asked, enrolled.any(), demanded) {
         (false, _, _) => Requirement::Satisfied,
         (true, true, _) => Requirement::Challenge,
+        (true, false, true) if by_email => Requirement::Challenge,
         (true, false, true) => Requirement::Enrol,
         (true, false, false) => Requirement::Satisfied,
     }

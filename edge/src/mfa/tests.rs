@@ -25,6 +25,7 @@ fn enrolled(apps: usize) -> Enrolled {
         authenticator_apps: apps,
         recovery_codes: if apps > 0 { 10 } else { 0 },
         security_keys: 0,
+        verified_email: false,
     }
 }
 
@@ -71,6 +72,76 @@ fn one_decision_the_policy_the_account_the_authentication_the_step_up_and_the_ri
             "{policy:?} apps={apps} amr={amr:?} {step_up:?} {risk:?}"
         );
     }
+}
+
+#[test]
+fn an_email_code_stands_for_the_client_policy_only_where_allowed_and_the_address_is_verified() {
+    use MfaPolicy::*;
+    use Requirement::*;
+    let pwd = Amr::password();
+    let pwd_email = email_code::completes(Amr::password());
+    let email_only = Amr::of(&[Method::Otp]);
+    let ask = StepUp::MultiFactor;
+    let no = StepUp::NotAsked;
+    let calm = Risk::NotElevated;
+    let cases = [
+        // (policy, allows email, verified, apps, amr, step-up) -> requirement
+        (Required, true, true, 0, &pwd, no, Challenge),
+        (Required, true, false, 0, &pwd, no, Enrol),
+        (Required, false, true, 0, &pwd, no, Enrol),
+        (Required, true, true, 0, &pwd_email, no, Satisfied),
+        (Required, false, true, 0, &pwd_email, no, Enrol),
+        (Required, true, true, 1, &pwd_email, no, Satisfied),
+        // An emailed code alone is one factor, not a password and a code.
+        (Required, true, true, 0, &email_only, no, Challenge),
+        // A relying party that asks for `mfa` is never answered by an email code.
+        (Required, true, true, 0, &pwd_email, ask, Enrol),
+        (Off, true, true, 1, &pwd_email, ask, Challenge),
+        // Optional: the email is not an enrolled factor, so nothing is asked of an
+        // account without one.
+        (Optional, true, true, 0, &pwd, no, Satisfied),
+        (Optional, true, true, 1, &pwd, no, Challenge),
+        (Optional, true, true, 1, &pwd_email, no, Satisfied),
+    ];
+    for (policy, allows, verified, apps, amr, step_up, expected) in cases {
+        let client = Client {
+            email_second_factor: allows,
+            ..client(policy)
+        };
+        let enrolled = Enrolled {
+            verified_email: verified,
+            ..enrolled(apps)
+        };
+        assert_eq!(
+            requirement(&client, &enrolled, amr, step_up, calm),
+            expected,
+            "{policy:?} allows={allows} verified={verified} apps={apps} amr={amr:?} {step_up:?}"
+        );
+    }
+    let allowing = Client {
+        email_second_factor: true,
+        ..client(Optional)
+    };
+    let verified_app = Enrolled {
+        verified_email: true,
+        ..enrolled(1)
+    };
+    assert_eq!(
+        verified_app.methods_for(&allowing, no),
+        [
+            SecondFactorMethod::Totp,
+            SecondFactorMethod::RecoveryCode,
+            SecondFactorMethod::EmailCode
+        ]
+    );
+    assert_eq!(
+        verified_app.methods_for(&allowing, ask),
+        [SecondFactorMethod::Totp, SecondFactorMethod::RecoveryCode]
+    );
+    assert_eq!(
+        verified_app.methods_for(&client(Optional), no),
+        [SecondFactorMethod::Totp, SecondFactorMethod::RecoveryCode]
+    );
 }
 
 #[test]
@@ -661,4 +732,408 @@ fn a_malformed_device_token_never_reaches_the_store_and_changes_nothing() {
     for junk in ["", "x", &"A".repeat(5000), "%00%00", "' OR 1=1 --"] {
         assert!(challenged(&sign_in_with_token(&t, junk, None)), "{junk:?}");
     }
+}
+
+// --- a code emailed to the verified address, as the second factor ----------------------
+
+/// The demo client requiring MFA and taking emailed codes (`allow`), and an account with
+/// a password, no app, and the address verified (`verified`).
+fn email_factor_setup(t: &TestPorts, context: &RequestContext, allow: bool, verified: bool) {
+    set_policy(t, MfaPolicy::Required);
+    assert_eq!(sign_up(t, context).outcome, FlowOutcome::EnrolSecondFactor);
+    if verified {
+        verify_address(t, EMAIL);
+    }
+    t.clients.insert(Client {
+        email_second_factor: allow,
+        ..client(MfaPolicy::Required)
+    });
+}
+
+fn verify_address(t: &TestPorts, email: &str) {
+    let ports = t.ports();
+    let user = pollster::block_on(ports.users.find_by_email(email))
+        .unwrap()
+        .unwrap();
+    pollster::block_on(ports.users.set_email_verified(&user.id, t.clock.now())).unwrap();
+}
+
+fn send_code(t: &TestPorts, context: &RequestContext, flow_id: &str) -> Result<String, Error> {
+    let before = t.mailer.sent.borrow().len();
+    pollster::block_on(second_factor::send_email_code(
+        &t.ports(),
+        caller(context),
+        flow_id,
+    ))?;
+    assert_eq!(t.mailer.sent.borrow().len(), before + 1, "one mail a send");
+    Ok(mailed_code(t, EMAIL))
+}
+
+fn mailed_code(t: &TestPorts, to: &str) -> String {
+    let mail = t.mailer.last_to(to).unwrap();
+    let line = mail
+        .text
+        .lines()
+        .find(|l| l.starts_with("Your code: "))
+        .unwrap();
+    line.trim_start_matches("Your code: ").to_string()
+}
+
+fn mails(t: &TestPorts) -> usize {
+    t.mailer.sent.borrow().len()
+}
+
+/// A flow past the password, waiting for the emailed code.
+fn waiting_for_email(t: &TestPorts, context: &RequestContext) -> String {
+    let flow_id = start(t, context, None);
+    assert_eq!(
+        password(t, context, &flow_id).unwrap().outcome,
+        FlowOutcome::SecondFactor {
+            methods: vec![SecondFactorMethod::EmailCode]
+        }
+    );
+    flow_id
+}
+
+#[test]
+fn rfc8176_password_then_emailed_code_signs_in_with_pwd_otp_and_no_mfa_claim() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, true, true);
+    let flow_id = waiting_for_email(&t, &context);
+    let code = send_code(&t, &context, &flow_id).unwrap();
+    let done = prove(&t, &context, &flow_id, CodeKind::EmailCode, &code).unwrap();
+    let amr = amr_of(&t, &done);
+    assert_eq!(amr.methods(), [Method::Pwd, Method::Otp]);
+    // A weak second factor: no `mfa`, and the single-factor `acr`.
+    assert!(!amr.is_multi_factor());
+    assert_eq!(
+        crate::oauth::tokens::acr_for(&amr),
+        crate::oauth::tokens::ACR_SINGLE_FACTOR
+    );
+    assert!(logged(&t, "user.authentication.auth_via_mfa").contains(&String::new()));
+}
+
+#[test]
+fn the_emailed_code_of_flow_a_does_not_complete_flow_b_and_is_never_a_sign_in_code() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, true, true);
+    let flow_a = waiting_for_email(&t, &context);
+    let flow_b = waiting_for_email(&t, &context);
+    let code_a = send_code(&t, &context, &flow_a).unwrap();
+    // Flow B has no code of its own: nothing to match.
+    assert_eq!(
+        prove(&t, &context, &flow_b, CodeKind::EmailCode, &code_a).unwrap_err(),
+        Error::CodeExpired
+    );
+    // With a code of its own, A's code is a wrong code there.
+    let code_b = send_code(&t, &context, &flow_b).unwrap();
+    if code_a != code_b {
+        assert_eq!(
+            prove(&t, &context, &flow_b, CodeKind::EmailCode, &code_a).unwrap_err(),
+            Error::CodeInvalid
+        );
+    }
+    // Nor is it a sign-in code of flow A (the passwordless step), which would skip the
+    // password.
+    let as_sign_in = StepInput::EmailCode(portcullis_shared::api::EmailCode {
+        code: code_a.clone().into(),
+    });
+    assert!(pollster::block_on(flows::step(
+        &t.ports(),
+        caller(&context),
+        &flow_a,
+        as_sign_in
+    ))
+    .is_err());
+    // A still takes its own code, once; B takes its own.
+    assert!(prove(&t, &context, &flow_a, CodeKind::EmailCode, &code_a).is_ok());
+    assert!(prove(&t, &context, &flow_b, CodeKind::EmailCode, &code_b).is_ok());
+}
+
+#[test]
+fn a_code_sent_for_account_a_does_not_complete_the_flow_once_it_waits_on_account_b() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, true, true);
+    // Account B, on the same client, also verified.
+    let bob = "bob@example.com";
+    let flow = start(&t, &context, None);
+    let input = StepInput::SignUp(PasswordSignUp {
+        email: bob.into(),
+        password: PASSWORD.into(),
+        name: None,
+        turnstile_token: None,
+    });
+    pollster::block_on(flows::step(&t.ports(), caller(&context), &flow, input)).unwrap();
+    verify_address(&t, bob);
+
+    let flow_id = waiting_for_email(&t, &context);
+    let code_for_a = send_code(&t, &context, &flow_id).unwrap();
+    // The same flow now signs in B with B's password: it waits on B.
+    let input = StepInput::Password(PasswordSignIn {
+        email: bob.into(),
+        password: PASSWORD.into(),
+        turnstile_token: None,
+    });
+    let waiting = pollster::block_on(flows::step(&t.ports(), caller(&context), &flow_id, input));
+    assert!(matches!(
+        waiting.unwrap().outcome,
+        FlowOutcome::SecondFactor { .. }
+    ));
+    assert_eq!(
+        prove(&t, &context, &flow_id, CodeKind::EmailCode, &code_for_a).unwrap_err(),
+        Error::CodeExpired
+    );
+}
+
+#[test]
+fn a_used_or_expired_emailed_code_is_refused() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, true, true);
+    let flow_id = waiting_for_email(&t, &context);
+    let code = send_code(&t, &context, &flow_id).unwrap();
+    assert!(prove(&t, &context, &flow_id, CodeKind::EmailCode, &code).is_ok());
+    // Replayed: the flow is over, and in a new flow the code is no code.
+    assert_eq!(
+        prove(&t, &context, &flow_id, CodeKind::EmailCode, &code).unwrap_err(),
+        Error::FlowNotFound
+    );
+    let again = waiting_for_email(&t, &context);
+    assert_eq!(
+        prove(&t, &context, &again, CodeKind::EmailCode, &code).unwrap_err(),
+        Error::CodeExpired
+    );
+    // Expired: ten minutes after it was sent (the flow itself lives as long).
+    let late = waiting_for_email(&t, &context);
+    let code = send_code(&t, &context, &late).unwrap();
+    t.clock.advance_seconds(crate::email::CODE_TTL_SECONDS - 1);
+    let fresh = waiting_for_email(&t, &context);
+    let fresh_code = send_code(&t, &context, &fresh).unwrap();
+    t.clock.advance_seconds(2);
+    assert!(matches!(
+        prove(&t, &context, &late, CodeKind::EmailCode, &code).unwrap_err(),
+        Error::CodeExpired | Error::FlowNotFound
+    ));
+    // The newer one, still within its ten minutes, works.
+    assert!(prove(&t, &context, &fresh, CodeKind::EmailCode, &fresh_code).is_ok());
+}
+
+#[test]
+fn five_wrong_emailed_codes_throttle_the_account_like_an_apps_codes() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, true, true);
+    let mut wrong = 0;
+    let mut last = None;
+    while wrong < MAX_WRONG_CODES {
+        let flow_id = waiting_for_email(&t, &context);
+        let code = send_code(&t, &context, &flow_id).unwrap();
+        let guess = if code == "123456" { "654321" } else { "123456" };
+        for _ in 0..2 {
+            if wrong < MAX_WRONG_CODES {
+                assert_eq!(
+                    prove(&t, &context, &flow_id, CodeKind::EmailCode, guess).unwrap_err(),
+                    Error::CodeInvalid
+                );
+                wrong += 1;
+            }
+        }
+        last = Some((flow_id, code));
+    }
+    // The right code of a live flow is now refused unchecked, as an app's code would be.
+    let (flow_id, code) = last.unwrap();
+    assert_eq!(
+        prove(&t, &context, &flow_id, CodeKind::EmailCode, &code).unwrap_err(),
+        Error::Throttled
+    );
+    assert!(logged(&t, "user.authentication.auth_via_mfa").contains(&"throttled".to_string()));
+    // After the window, the owner's code works.
+    t.clock.advance_seconds(CODE_WINDOW_SECONDS);
+    let flow_id = waiting_for_email(&t, &context);
+    let code = send_code(&t, &context, &flow_id).unwrap();
+    assert!(prove(&t, &context, &flow_id, CodeKind::EmailCode, &code).is_ok());
+}
+
+#[test]
+fn no_emailed_code_without_the_right_password_first() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, true, true);
+    let before = mails(&t);
+    let flow_id = start(&t, &context, None);
+    let refused = pollster::block_on(second_factor::send_email_code(
+        &t.ports(),
+        caller(&context),
+        &flow_id,
+    ));
+    assert_eq!(refused.unwrap_err(), Error::StepNotExpected);
+    let input = StepInput::Password(PasswordSignIn {
+        email: EMAIL.into(),
+        password: "not the password at all 42".into(),
+        turnstile_token: None,
+    });
+    assert_eq!(
+        pollster::block_on(flows::step(&t.ports(), caller(&context), &flow_id, input)).unwrap_err(),
+        Error::InvalidCredentials
+    );
+    let refused = pollster::block_on(second_factor::send_email_code(
+        &t.ports(),
+        caller(&context),
+        &flow_id,
+    ));
+    assert_eq!(refused.unwrap_err(), Error::StepNotExpected);
+    assert_eq!(
+        prove(&t, &context, &flow_id, CodeKind::EmailCode, "123456").unwrap_err(),
+        Error::StepNotExpected
+    );
+    assert_eq!(mails(&t), before, "no email was sent");
+}
+
+#[test]
+fn a_client_that_does_not_allow_email_codes_refuses_the_step_with_factor_not_allowed() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, false, true);
+    let before = mails(&t);
+    let flow_id = start(&t, &context, None);
+    // The account must enrol an app; an emailed code is no way around it.
+    assert_eq!(
+        password(&t, &context, &flow_id).unwrap().outcome,
+        FlowOutcome::EnrolSecondFactor
+    );
+    let refused = pollster::block_on(second_factor::send_email_code(
+        &t.ports(),
+        caller(&context),
+        &flow_id,
+    ));
+    assert!(matches!(
+        refused.unwrap_err(),
+        Error::StepNotExpected | Error::FactorNotAllowed
+    ));
+    // An account with an app, on a client that does not allow email codes.
+    let t = TestPorts::new();
+    let (_, _) = enrol(&t, &context);
+    verify_address(&t, EMAIL);
+    let before_b = mails(&t);
+    let flow_id = start(&t, &context, None);
+    password(&t, &context, &flow_id).unwrap();
+    let refused = pollster::block_on(second_factor::send_email_code(
+        &t.ports(),
+        caller(&context),
+        &flow_id,
+    ));
+    assert_eq!(refused.unwrap_err(), Error::FactorNotAllowed);
+    assert_eq!(
+        prove(&t, &context, &flow_id, CodeKind::EmailCode, "123456").unwrap_err(),
+        Error::FactorNotAllowed
+    );
+    assert_eq!(
+        Error::FactorNotAllowed.code().as_str(),
+        "factor_not_allowed"
+    );
+    assert_eq!(mails(&t), before_b);
+    let _ = before;
+}
+
+#[test]
+fn an_unverified_address_never_gets_a_second_factor_code() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, true, false);
+    let before = mails(&t);
+    let flow_id = start(&t, &context, None);
+    // Not offered: the account must enrol an app, as without the setting.
+    assert_eq!(
+        password(&t, &context, &flow_id).unwrap().outcome,
+        FlowOutcome::EnrolSecondFactor
+    );
+    // An account with an app and an unverified address: offered the app only.
+    let t = TestPorts::new();
+    enrol(&t, &context);
+    t.clients.insert(Client {
+        email_second_factor: true,
+        ..client(MfaPolicy::Required)
+    });
+    let flow_id_b = start(&t, &context, None);
+    assert_eq!(
+        password(&t, &context, &flow_id_b).unwrap().outcome,
+        FlowOutcome::SecondFactor {
+            methods: vec![SecondFactorMethod::Totp, SecondFactorMethod::RecoveryCode]
+        }
+    );
+    let before_b = mails(&t);
+    let refused = pollster::block_on(second_factor::send_email_code(
+        &t.ports(),
+        caller(&context),
+        &flow_id_b,
+    ));
+    assert_eq!(refused.unwrap_err(), Error::FactorNotAllowed);
+    assert_eq!(mails(&t), before_b);
+    let _ = (before, flow_id);
+}
+
+#[test]
+fn a_relying_party_asking_for_mfa_is_not_offered_an_emailed_code() {
+    let t = TestPorts::new();
+    let context = context();
+    enrol(&t, &context);
+    verify_address(&t, EMAIL);
+    t.clients.insert(Client {
+        email_second_factor: true,
+        ..client(MfaPolicy::Optional)
+    });
+    let flow_id = start(&t, &context, Some(crate::oauth::tokens::ACR_MULTI_FACTOR));
+    assert_eq!(
+        password(&t, &context, &flow_id).unwrap().outcome,
+        FlowOutcome::SecondFactor {
+            methods: vec![SecondFactorMethod::Totp, SecondFactorMethod::RecoveryCode]
+        }
+    );
+    let before = mails(&t);
+    let refused = pollster::block_on(second_factor::send_email_code(
+        &t.ports(),
+        caller(&context),
+        &flow_id,
+    ));
+    assert_eq!(refused.unwrap_err(), Error::FactorNotAllowed);
+    assert_eq!(mails(&t), before);
+    // Without the request, the person may choose the emailed code.
+    let plain = start(&t, &context, None);
+    assert_eq!(
+        password(&t, &context, &plain).unwrap().outcome,
+        FlowOutcome::SecondFactor {
+            methods: vec![
+                SecondFactorMethod::Totp,
+                SecondFactorMethod::RecoveryCode,
+                SecondFactorMethod::EmailCode
+            ]
+        }
+    );
+}
+
+#[test]
+fn emailed_second_factor_codes_have_a_resend_limit() {
+    let t = TestPorts::new();
+    let context = context();
+    email_factor_setup(&t, &context, true, true);
+    let flow_id = waiting_for_email(&t, &context);
+    let mut sent = 0;
+    let refused = loop {
+        match send_code(&t, &context, &flow_id) {
+            Ok(_) => sent += 1,
+            Err(err) => break err,
+        }
+        assert!(
+            sent <= crate::email::MAX_PER_ADDRESS,
+            "no limit after {sent}"
+        );
+    };
+    assert_eq!(refused, Error::Throttled);
+    assert!(sent <= crate::email::MAX_PER_ADDRESS);
+    // The last code sent still works.
+    let code = mailed_code(&t, EMAIL);
+    assert!(prove(&t, &context, &flow_id, CodeKind::EmailCode, &code).is_ok());
 }

@@ -84,7 +84,7 @@ pub async fn handle(
     // the client or the relying party (`acr_values`) wants two.
     let second_factor_owed = match (&session, &user) {
         (Some(s), Some(u)) => {
-            let enrolled = Enrolled::of(ports, &u.id).await?;
+            let enrolled = Enrolled::of_user(ports, u).await?;
             mfa::requirement(&client, &enrolled, &s.amr, request.step_up, Risk::default())
                 != Requirement::Satisfied
         }

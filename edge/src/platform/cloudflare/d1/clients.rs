@@ -15,7 +15,8 @@ const COLUMNS: &str = "id, name, client_type, redirect_uris, allowed_origins, al
      secret_hash, grant_types, post_logout_redirect_uris, email_verification, \
      mfa, theme, adaptive_mfa, human_check, breached_password_check, \
      access_token_ttl, id_token_ttl, refresh_token_ttl, groups_claim, \
-     custom_claims, roles_prefix, profile_policy, created_at, updated_at, disabled_at";
+     custom_claims, roles_prefix, profile_policy, email_second_factor, created_at, updated_at, \
+     disabled_at";
 
 /// A row of `clients`; list columns hold JSON arrays.
 #[derive(Deserialize)]
@@ -43,6 +44,7 @@ struct ClientRow {
     roles_prefix: Option<String>,
     /// The profiling policy as JSON (`{}`: none).
     profile_policy: Option<String>,
+    email_second_factor: f64,
     created_at: f64,
     updated_at: f64,
     disabled_at: Option<f64>,
@@ -120,6 +122,7 @@ impl ClientRow {
             post_logout_redirect_uris,
             requires_verified_email: self.email_verification == "required",
             mfa,
+            email_second_factor: self.email_second_factor != 0.0,
             theme: self.theme.as_deref().and_then(crate::clients::parse_theme),
             access_token_ttl: self.access_token_ttl as u64,
             id_token_ttl: self.id_token_ttl as u64,
@@ -223,9 +226,10 @@ impl ClientStore for D1ClientStore {
                      allowed_scopes, grant_types, post_logout_redirect_uris, email_verification, \
                      mfa, theme, adaptive_mfa, human_check, breached_password_check, groups_claim, \
                      access_token_ttl, id_token_ttl, refresh_token_ttl, custom_claims, \
-                     roles_prefix, profile_policy, secret_hash, created_at, updated_at) \
+                     roles_prefix, profile_policy, email_second_factor, secret_hash, created_at, \
+                     updated_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
-                     ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23) ON CONFLICT (id) DO NOTHING \
+                     ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?24) ON CONFLICT (id) DO NOTHING \
                      RETURNING id",
                 )
                 .bind(&args)
@@ -256,7 +260,8 @@ impl ClientStore for D1ClientStore {
                      theme = ?11, adaptive_mfa = ?12, human_check = ?13, \
                      breached_password_check = ?14, groups_claim = ?15, access_token_ttl = ?16, \
                      id_token_ttl = ?17, refresh_token_ttl = ?18, custom_claims = ?19, \
-                     roles_prefix = ?20, profile_policy = ?21, updated_at = ?22, \
+                     roles_prefix = ?20, profile_policy = ?21, email_second_factor = ?22, \
+                     updated_at = ?23, \
                      secret_hash = CASE WHEN ?3 = 'public' THEN NULL ELSE secret_hash END \
                      WHERE id = ?1 RETURNING id",
                 )
@@ -317,7 +322,7 @@ async fn returned_ids(
     Ok(!rows.is_empty())
 }
 
-/// `?1`–`?21`: the settings in the order of the `INSERT` and `UPDATE` above.
+/// `?1`–`?22`: the settings in the order of the `INSERT` and `UPDATE` above.
 fn settings_args(settings: &ClientSettings) -> Result<Vec<JsValue>, StoreError> {
     let json = |list: &[String]| {
         serde_json::to_string(list)
@@ -361,5 +366,6 @@ fn settings_args(settings: &ClientSettings) -> Result<Vec<JsValue>, StoreError> 
             &serde_json::to_string(&settings.profile)
                 .map_err(|e| StoreError::Unavailable(format!("clients: {e}")))?,
         ),
+        flag(settings.email_second_factor),
     ])
 }
