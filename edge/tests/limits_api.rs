@@ -520,3 +520,72 @@ fn wrong_email_codes_from_one_place_do_not_lock_the_owner_out() {
     );
     assert_eq!(json(&done)["status"], "authorization_code");
 }
+
+// --- emailed second-factor codes ----------------------------------------------------------
+
+#[test]
+fn parallel_guesses_at_emailed_second_factor_codes_count_no_more_than_the_limit() {
+    use portcullis_edge::clients::{Client, MfaPolicy};
+    use portcullis_edge::mfa::MAX_WRONG_CODES;
+    use portcullis_edge::ports::UserStore;
+
+    let t = TestPorts::new();
+    let email = "ada@example.com";
+    sign_up(&t, email);
+    let user = pollster::block_on(t.users.find_by_email(email))
+        .unwrap()
+        .unwrap();
+    pollster::block_on(t.users.set_email_verified(&user.id, UnixMillis(0))).unwrap();
+    t.clients.insert(Client {
+        mfa: MfaPolicy::Required,
+        email_second_factor: true,
+        ..portcullis_edge::testing::demo_client()
+    });
+    // The password, then a code, in as many flows as the address may be sent codes.
+    let flows: Vec<(String, String)> = (0..MAX_PER_ADDRESS)
+        .map(|_| {
+            let (flow, waiting) = sign_in_from(&t, ATTACKER_IP, email, PASSWORD);
+            assert_eq!(json(&waiting)["methods"], json!(["email_code"]));
+            let sent = post(&t, &format!("/v1/flows/{flow}/mfa/email/send"), &json!({}));
+            assert_eq!(sent.status, 202, "{}", json(&sent));
+            (flow, code_in(&t.mailer.last_to(email).unwrap().text))
+        })
+        .collect();
+    let wrong = |code: &str| if code == "000000" { "111111" } else { "000000" }.to_string();
+    // Two wrong codes in the first flow, then one guess in each other flow at once.
+    let (first, first_code) = &flows[0];
+    for _ in 0..2 {
+        let guess = post(
+            &t,
+            &format!("/v1/flows/{first}/mfa/email"),
+            &json!({"code": wrong(first_code)}),
+        );
+        assert_eq!(outcome(&guess), (401, "code_invalid".into()));
+    }
+    let requests = flows[1..]
+        .iter()
+        .map(|(flow, code)| {
+            let body = json!({"code": wrong(code)});
+            request_from(ATTACKER_IP, &format!("/v1/flows/{flow}/mfa/email"), &body)
+        })
+        .collect();
+    let outcomes: Vec<_> = concurrently(&t, requests).iter().map(outcome).collect();
+    let judged = outcomes
+        .iter()
+        .filter(|o| **o == (401, "code_invalid".into()))
+        .count();
+    let refused = outcomes.iter().filter(|o| **o == throttled()).count();
+    let left = MAX_WRONG_CODES as usize - 2;
+    assert_eq!(
+        (judged, refused),
+        (left, flows.len() - 1 - left),
+        "{outcomes:?}"
+    );
+    // The right code is now refused unchecked too.
+    let right = post(
+        &t,
+        &format!("/v1/flows/{first}/mfa/email"),
+        &json!({"code": first_code}),
+    );
+    assert_eq!(outcome(&right), throttled());
+}

@@ -341,6 +341,7 @@ mod tests {
                 "factor_not_found",
                 "device_not_found",
                 "last_factor",
+                "factor_not_allowed",
                 "mfa_required",
                 "registration_denied",
                 "connection_not_found",

@@ -284,6 +284,7 @@ impl OutcomeBody {
                         "totp" => Some(SecondFactorMethod::Totp),
                         "recovery_code" => Some(SecondFactorMethod::RecoveryCode),
                         "security_key" => Some(SecondFactorMethod::SecurityKey),
+                        "email_code" => Some(SecondFactorMethod::EmailCode),
                         _ => None,
                     })
                     .collect(),
@@ -675,12 +676,11 @@ impl Api {
         Ok((body.into_outcome()?, removed))
     }
 
-    /// The second factor: a code from the authenticator app, or with `recovery`, a
-    /// recovery code.
+    /// The second factor: a code at `route` (`…/mfa/totp`, `…/mfa/recovery-code` or
+    /// `…/mfa/email`).
     pub async fn second_factor(
         &self,
-        flow_id: &str,
-        recovery: bool,
+        route: Route<'_>,
         code: &str,
         remember_device: bool,
     ) -> Result<(FlowOutcome, bool), Failure> {
@@ -688,15 +688,17 @@ impl Api {
             code: code.into(),
             remember_device,
         })?;
-        let route = if recovery {
-            Route::FlowRecoveryCode(flow_id)
-        } else {
-            Route::FlowTotp(flow_id)
-        };
         let body = self.call_js("POST", route, Some(body), None, None).await?;
         let body = OutcomeBody::read(&body).ok_or(Failure::Network)?;
         let removed = body.notice.as_deref() == Some("credentials_removed");
         Ok((body.into_outcome()?, removed))
+    }
+
+    /// Emails a second-factor code to the account's verified address.
+    pub async fn send_email_factor(&self, flow_id: &str) -> Result<EmailSent, Failure> {
+        let route = Route::FlowEmailFactorSend(flow_id);
+        let sent = self.call_js("POST", route, None, None).await?;
+        email_sent(&sent).ok_or(Failure::Network)
     }
 
     /// Assertion options for the person's own passkeys and security keys, as the

@@ -93,6 +93,14 @@ pub enum Screen {
         /// The ways the account can prove it.
         methods: Vec<SecondFactorMethod>,
     },
+    /// A code emailed to the account's verified address, as the second factor (where
+    /// the client allows it).
+    EmailFactor {
+        email: Option<String>,
+        /// The ways the account can prove a second factor, to go back to.
+        methods: Vec<SecondFactorMethod>,
+        sent: EmailSent,
+    },
     /// The client requires a second factor the account lacks: set up an authenticator
     /// app (a QR code and the key to type), confirmed by its first code.
     EnrolTotp { email: Option<String> },

@@ -270,6 +270,7 @@ pub mod mfa {
     pub const USE_KEY: Key = Key("mfa.use-key");
     pub const KEY_BUSY: Key = Key("mfa.key-busy");
     pub const REMEMBER: Key = Key("mfa.remember");
+    pub const USE_EMAIL: Key = Key("mfa.use-email");
 }
 
 pub mod forgot {

@@ -54,6 +54,7 @@ pub fn Current(
             | Screen::Reset
             | Screen::ResetDone => Some(Family::Recovery),
             Screen::SecondFactor { .. }
+            | Screen::EmailFactor { .. }
             | Screen::EnrolTotp { .. }
             | Screen::RecoveryCodes { .. } => Some(Family::SecondFactor),
             Screen::Profile { .. } => Some(Family::Profile),
@@ -238,6 +239,7 @@ fn title(tx: Text, screen: &Screen, client: &str) -> String {
         | Screen::Redirecting { .. }
         | Screen::EmailCode { verify: false, .. }
         | Screen::SecondFactor { .. }
+        | Screen::EmailFactor { .. }
         | Screen::EnrolTotp { .. }
         | Screen::RecoveryCodes { .. } => return card::sign_in_title(tx, client),
         Screen::EmailCode { verify: true, .. } => tx.get(card::VERIFY_TITLE),

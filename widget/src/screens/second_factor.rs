@@ -1,14 +1,15 @@
-//! The second step of a sign-in: a code from an authenticator app or a recovery code;
-//! setting up an app where the client requires one; the recovery codes, shown once.
+//! The second step of a sign-in: a code from an authenticator app, a recovery code, a
+//! security key or an emailed code; setting up an app where the client requires one;
+//! the recovery codes, shown once.
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use portcullis_shared::api::SecondFactorMethod;
+use portcullis_shared::api::{EmailSent, SecondFactorMethod};
 
 use super::{CodeForm, CodeShape, SendCode, TOTP};
-use crate::fields::{ErrorText, Form, FormErrors, LinkButton, OtherWay};
+use crate::fields::{BusyLink, ErrorText, Form, FormErrors, LinkButton, Message, OtherWay};
 use crate::session::Session;
 use crate::task::Tasks;
 use crate::text::{self, email as e, mfa as t};
@@ -73,6 +74,37 @@ pub fn SecondFactorStep(
             <ErrorText id="pc-key-error" error=errors.form node_ref=errors.form_node />
         }
     });
+    // A code emailed to the verified address, where the client allows it; sent at once
+    // when it is the only way.
+    let by_email = (!recovery && offers(SecondFactorMethod::EmailCode)).then(|| {
+        let busy = RwSignal::new(false);
+        let email_errors = FormErrors::new();
+        let email = email.clone();
+        let methods = methods.clone();
+        let only = !with_app && !offers(SecondFactorMethod::SecurityKey);
+        let send = move || {
+            email_errors.clear();
+            let sending = session.send_email_factor(email.clone(), methods.clone());
+            tasks.run(busy, sending, move |result| {
+                if let Err(failure) = result {
+                    email_errors.on_form(text::failure_message(tx, &failure));
+                }
+            });
+        };
+        if only {
+            send();
+        }
+        let (label, busy_label) = (tx.get(t::USE_EMAIL), tx.get(e::SENDING));
+        let button = if only {
+            view! { <BusyLink label=label busy_label=busy_label busy=busy on_click=Box::new(send) /> }.into_any()
+        } else {
+            view! { <OtherWay label=label busy_label=busy_label busy=busy on_click=Box::new(send) /> }.into_any()
+        };
+        view! {
+            {button}
+            <ErrorText id="pc-email-factor-error" error=email_errors.form node_ref=email_errors.form_node />
+        }
+    });
     let switch = (recovery || recovery_offered).then(|| {
         let email = email.clone();
         let methods = methods.clone();
@@ -87,17 +119,99 @@ pub fn SecondFactorStep(
             </p>
         }
     });
+    // With only an emailed code, the code is on its way: its screen says the rest.
+    let intro = (with_app || key.is_some()).then(|| {
+        view! {
+            <p class="pc-hint pc-intro" part="hint">{intro}</p>
+            {remember_box(tx, remember)}
+        }
+    });
     view! {
-        <p class="pc-hint pc-intro" part="hint">{intro}</p>
+        {intro}
+        {form}
+        {key}
+        {by_email}
+        {switch}
+        <p class="pc-switch" part="switch">
+            <LinkButton label=tx.get(e::OTHER_ACCOUNT) on_click=Box::new(move || leptos::task::spawn_local(session.use_another_account())) />
+        </p>
+    }
+}
+
+/// "Remember this device", read when the second factor is sent.
+fn remember_box(tx: crate::text::Text, remember: RwSignal<bool>) -> impl IntoView {
+    view! {
         <p class="pc-check" part="check">
             <label>
                 <input type="checkbox" part="checkbox" on:change=move |ev| remember.set(event_target_checked(&ev)) />
                 {tx.get(t::REMEMBER)}
             </label>
         </p>
-        {form}
-        {key}
-        {switch}
+    }
+}
+
+/// Asks for the code emailed to the account's verified address, as the second factor.
+#[component]
+pub fn EmailFactorStep(
+    /// The account's address, if known.
+    email: Option<String>,
+    /// The ways the account can prove a second factor, to choose another.
+    methods: Vec<SecondFactorMethod>,
+    /// How long the code lives and how many digits it has.
+    sent: EmailSent,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let tx = session.text();
+    let tasks = Tasks::here();
+    let errors = FormErrors::new();
+    let code_error: Message = RwSignal::new(None);
+    let remember = RwSignal::new(false);
+    let length = sent.code_length;
+    let send: SendCode = {
+        let email = email.clone();
+        Rc::new(move |code: String| {
+            let remember = remember.get_untracked();
+            Box::pin(session.email_factor(email.clone(), code, remember))
+        })
+    };
+    let resend_busy = RwSignal::new(false);
+    let resend = {
+        let (email, methods) = (email.clone(), methods.clone());
+        move || {
+            errors.clear();
+            code_error.set(None);
+            let sending = session.send_email_factor(email.clone(), methods.clone());
+            tasks.run(resend_busy, sending, move |result| {
+                if let Err(failure) = result {
+                    errors.on_form(text::failure_message(tx, &failure));
+                }
+            });
+        }
+    };
+    // Other ways: back to the choice, where the account has any.
+    let others = methods
+        .iter()
+        .any(|m| *m != SecondFactorMethod::EmailCode)
+        .then(|| {
+            let (email, methods) = (email.clone(), methods.clone());
+            view! {
+                <p class="pc-switch" part="switch">
+                    <LinkButton label=tx.get(e::OTHER_WAY) on_click=Box::new(move || session.show_second_factor(email.clone(), false, methods.clone())) />
+                </p>
+            }
+        });
+    view! {
+        <p class="pc-hint pc-intro" part="hint">{e::sent(tx, email.as_deref(), length)}</p>
+        {remember_box(tx, remember)}
+        <CodeForm
+            shape=CodeShape::Digits(usize::from(length))
+            missing=e::code_missing(tx, length)
+            errors=errors
+            code_error=code_error
+            send=send
+        />
+        <BusyLink label=tx.get(e::RESEND) busy_label=tx.get(e::SENDING) busy=resend_busy on_click=Box::new(resend) />
+        {others}
         <p class="pc-switch" part="switch">
             <LinkButton label=tx.get(e::OTHER_ACCOUNT) on_click=Box::new(move || leptos::task::spawn_local(session.use_another_account())) />
         </p>

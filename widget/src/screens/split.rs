@@ -195,6 +195,14 @@ pub fn second_factor(screen: Screen) -> Loaded {
             <second_factor::SecondFactorStep email=email recovery=recovery methods=methods />
         }
         .into_any(),
+        Screen::EmailFactor {
+            email,
+            methods,
+            sent,
+        } => view! {
+            <second_factor::EmailFactorStep email=email methods=methods sent=sent />
+        }
+        .into_any(),
         Screen::EnrolTotp { email } => {
             view! { <second_factor::EnrolTotp email=email /> }.into_any()
         }

@@ -1,8 +1,10 @@
-//! The second factor of a sign-in: a code from an authenticator app or a recovery code,
-//! and, where the client requires a factor the account lacks, setting up the app.
+//! The second factor of a sign-in: a code from an authenticator app, a recovery code or
+//! an emailed code, and, where the client requires a factor the account lacks, setting
+//! up the app.
 
 use super::*;
 use crate::webauthn::{self, Mediation};
+use portcullis_shared::route::Route;
 
 impl Session {
     pub fn show_second_factor(
@@ -44,16 +46,66 @@ impl Session {
         code: String,
         remember: bool,
     ) -> Result<(), Failure> {
+        let route: fn(&str) -> Route<'_> = if recovery {
+            |flow_id| Route::FlowRecoveryCode(flow_id)
+        } else {
+            |flow_id| Route::FlowTotp(flow_id)
+        };
+        self.factor_code(email, route, code, remember).await
+    }
+
+    /// The code from the second-factor email.
+    pub async fn email_factor(
+        self,
+        email: Option<String>,
+        code: String,
+        remember: bool,
+    ) -> Result<(), Failure> {
+        let route: fn(&str) -> Route<'_> = |flow_id| Route::FlowEmailFactor(flow_id);
+        self.factor_code(email, route, code, remember).await
+    }
+
+    async fn factor_code(
+        self,
+        email: Option<String>,
+        route: fn(&str) -> Route<'_>,
+        code: String,
+        remember: bool,
+    ) -> Result<(), Failure> {
         self.reported(email.as_deref(), async {
             let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
             let api = self.api();
-            let (outcome, removed) = api
-                .second_factor(&flow_id, recovery, &code, remember)
-                .await?;
+            let (outcome, removed) = api.second_factor(route(&flow_id), &code, remember).await?;
             let method = self.first_factor(removed);
             self.finish(email.clone(), outcome, method).await
         })
         .await
+    }
+
+    /// Emails a second-factor code and shows where to type it (again: says a new one
+    /// is on its way).
+    pub async fn send_email_factor(
+        self,
+        email: Option<String>,
+        methods: Vec<SecondFactorMethod>,
+    ) -> Result<(), Failure> {
+        let sent = self
+            .reported(email.as_deref(), async {
+                let flow_id = self.flow_id_now().ok_or(Failure::FlowExpired)?;
+                self.api().send_email_factor(&flow_id).await
+            })
+            .await?;
+        let again = matches!(self.screen.get_untracked(), Screen::EmailFactor { .. });
+        let screen = Screen::EmailFactor {
+            email,
+            methods,
+            sent,
+        };
+        self.go(screen, text::announce::EMAIL_CODE);
+        if again {
+            self.announce(text::announce::CODE_SENT);
+        }
+        Ok(())
     }
 
     /// One of the person's passkeys or security keys, as the second factor.
