@@ -203,11 +203,11 @@ pub async fn send_email_code(
 ) -> Result<EmailSent, Error> {
     let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
     put(ports, flow_id, &record).await?;
-    if waiting.enrol {
-        return Err(Error::StepNotExpected);
-    }
     if !email_code_allowed(ports, &record, &client, &user).await? {
         return Err(Error::FactorNotAllowed);
+    }
+    if waiting.enrol {
+        return Err(Error::StepNotExpected);
     }
     mfa::email_code::send(ports, caller.context, &client, flow_id, &user).await
 }
@@ -223,13 +223,13 @@ pub async fn prove(
     remember_device: bool,
 ) -> Result<Completed, Error> {
     let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
-    if waiting.enrol {
-        put(ports, flow_id, &record).await?;
-        return Err(Error::StepNotExpected);
-    }
     if kind == CodeKind::EmailCode && !email_code_allowed(ports, &record, &client, &user).await? {
         put(ports, flow_id, &record).await?;
         return Err(Error::FactorNotAllowed);
+    }
+    if waiting.enrol {
+        put(ports, flow_id, &record).await?;
+        return Err(Error::StepNotExpected);
     }
     let admitted = match mfa::admit_code(ports, &user.id).await {
         Ok(admitted) => admitted,
