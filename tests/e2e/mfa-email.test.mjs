@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 
 import { launchBrowser, passphrase, startEdge } from "./harness.mjs";
 import { clientsCli, newestMail, pkce, recordingFetch, verifyEs256 } from "./oidc-support.mjs";
-import { recordingTab, signedIn, unexpected } from "./widget-support.mjs";
+import { recordingTab, serveWidgetPage, signedIn, unexpected } from "./widget-support.mjs";
 
 const TEST_PAGE = "/__mfa-email-test";
 const EVENTS = ["portcullis:ready", "portcullis:error", "portcullis:signed-in", "portcullis:signed-out"];
@@ -89,16 +89,7 @@ async function mailCount(to) {
 
 async function newTab() {
   const page = await recordingTab(browser, EVENTS);
-  await page.route(`${edge.origin}${TEST_PAGE}?*`, (route) => {
-    const query = new URL(route.request().url()).searchParams;
-    const attrs = [...query].map(([k, v]) => `${k}="${v}"`).join(" ");
-    route.fulfill({
-      contentType: "text/html; charset=utf-8",
-      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Inbox</title>
-<link rel="icon" href="data:,"><script type="module" src="/widget.js"></script></head>
-<body><h1>Inbox</h1><portcullis-signin passkey-autofill="off" ${attrs}></portcullis-signin></body></html>`,
-    });
-  });
+  await serveWidgetPage(page, `${edge.origin}${TEST_PAGE}`, "Inbox");
   return page;
 }
 

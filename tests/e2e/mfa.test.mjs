@@ -35,7 +35,7 @@ import {
   startRelyingParty,
   verifyEs256,
 } from "./oidc-support.mjs";
-import { Phone, recordingTab, signedIn, stepNow, unexpected } from "./widget-support.mjs";
+import { Phone, recordingTab, serveWidgetPage, signedIn, stepNow, unexpected } from "./widget-support.mjs";
 
 const MULTI_FACTOR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 const TEST_PAGE = "/__mfa-test";
@@ -82,16 +82,7 @@ after(async () => {
 
 async function newTab() {
   const page = await recordingTab(browser, EVENTS);
-  await page.route(`${edge.origin}${TEST_PAGE}?*`, (route) => {
-    const query = new URL(route.request().url()).searchParams;
-    const attrs = [...query].map(([k, v]) => `${k}="${v}"`).join(" ");
-    route.fulfill({
-      contentType: "text/html; charset=utf-8",
-      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vault</title>
-<link rel="icon" href="data:,"><script type="module" src="/widget.js"></script></head>
-<body><h1>Vault</h1><portcullis-signin passkey-autofill="off" ${attrs}></portcullis-signin></body></html>`,
-    });
-  });
+  await serveWidgetPage(page, `${edge.origin}${TEST_PAGE}`, "Vault");
   return page;
 }
 

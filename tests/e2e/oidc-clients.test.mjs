@@ -56,7 +56,10 @@ describe("scripts/clients validation (the edge's client rules)", () => {
     const plain = buildClient(base);
     assert.equal(plain.adaptive_mfa, "never");
     assert.equal(plain.human_check, 0);
-    const guarded = buildClient({ ...base, "adaptive-mfa": "high-risk", "human-check": true, "breached-password-check": true, mfa: "required", "require-verified-email": true, theme: "playful" });
+    assert.equal(plain.email_second_factor, 0);
+    const guarded = buildClient({ ...base, "adaptive-mfa": "high-risk", "human-check": true, "breached-password-check": true, mfa: "required", "email-second-factor": true, "require-verified-email": true, theme: "playful" });
+    assert.equal(guarded.email_second_factor, 1);
+    assert.match(insertStatement(guarded, null, 1), /'required', 1, 'playful'/);
     assert.equal(guarded.adaptive_mfa, "high_risk");
     assert.equal(guarded.human_check, 1);
     assert.equal(guarded.breached_password_check, 1);

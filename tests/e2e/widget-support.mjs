@@ -26,6 +26,23 @@ export async function recordingTab(browser, names, ...initScripts) {
   return page;
 }
 
+/**
+ * Serves `url?…` in `page` as a host page titled `title` that embeds the widget, the
+ * query's parameters as the element's attributes (`client-id`, `login-hint`, `lang`, …).
+ */
+export async function serveWidgetPage(page, url, title) {
+  await page.route(`${url}?*`, (route) => {
+    const query = new URL(route.request().url()).searchParams;
+    const attrs = [...query].map(([k, v]) => `${k}="${v}"`).join(" ");
+    route.fulfill({
+      contentType: "text/html; charset=utf-8",
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<link rel="icon" href="data:,"><script type="module" src="/widget.js"></script></head>
+<body><h1>${title}</h1><portcullis-signin passkey-autofill="off" ${attrs}></portcullis-signin></body></html>`,
+    });
+  });
+}
+
 /** The token response of the `n`th `portcullis:signed-in` in `page`, waited for. */
 export async function signedIn(page, n = 1) {
   await page.waitForFunction(

@@ -76,7 +76,7 @@ pub(super) async fn gate(
             return complete(ports, caller, flow_id, record, user, amr, proof, None).await
         }
         Requirement::Challenge => FlowOutcome::SecondFactor {
-            methods: enrolled.methods_for(client, step_up),
+            methods: enrolled.methods_for(client, &amr, step_up),
         },
         Requirement::Enrol => FlowOutcome::EnrolSecondFactor,
     };
@@ -178,18 +178,22 @@ pub enum CodeKind {
     EmailCode,
 }
 
-/// Whether the client takes an emailed code as this flow's second factor, for `user`.
+/// Whether the client takes an emailed code as the second factor of this flow, which
+/// waits on `user`.
 async fn email_code_allowed(
     ports: &Ports<'_>,
     record: &FlowRecord,
     client: &Client,
+    waiting: &Waiting,
     user: &User,
 ) -> Result<bool, Error> {
     let enrolled = Enrolled::of_user(ports, user).await?;
+    let step_up = record.authorization.step_up;
     Ok(mfa::email_code::allowed(
         client,
         &enrolled,
-        record.authorization.step_up,
+        &waiting.amr,
+        step_up,
     ))
 }
 
@@ -203,7 +207,7 @@ pub async fn send_email_code(
 ) -> Result<EmailSent, Error> {
     let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
     put(ports, flow_id, &record).await?;
-    if !email_code_allowed(ports, &record, &client, &user).await? {
+    if !email_code_allowed(ports, &record, &client, &waiting, &user).await? {
         return Err(Error::FactorNotAllowed);
     }
     if waiting.enrol {
@@ -223,7 +227,9 @@ pub async fn prove(
     remember_device: bool,
 ) -> Result<Completed, Error> {
     let (record, client, waiting, user) = self::waiting(ports, caller, flow_id).await?;
-    if kind == CodeKind::EmailCode && !email_code_allowed(ports, &record, &client, &user).await? {
+    if kind == CodeKind::EmailCode
+        && !email_code_allowed(ports, &record, &client, &waiting, &user).await?
+    {
         put(ports, flow_id, &record).await?;
         return Err(Error::FactorNotAllowed);
     }

@@ -35,9 +35,16 @@ use crate::throttle::IpPrefix;
 use crate::users::User;
 
 /// Whether `client` takes an emailed code as the second factor of an account with
-/// `enrolled`, when the relying party asked for `step_up`.
-pub fn allowed(client: &Client, enrolled: &Enrolled, step_up: StepUp) -> bool {
+/// `enrolled` when the relying party asked for `step_up`.
+pub fn accepted(client: &Client, enrolled: &Enrolled, step_up: StepUp) -> bool {
     client.email_second_factor && enrolled.verified_email && step_up == StepUp::NotAsked
+}
+
+/// Whether an emailed code may be asked for after the authentication `so_far`: where it
+/// is [`accepted`], and not after a sign-in by emailed code (the mailbox would count
+/// twice).
+pub fn allowed(client: &Client, enrolled: &Enrolled, so_far: &Amr, step_up: StepUp) -> bool {
+    accepted(client, enrolled, step_up) && !so_far.contains(Method::Otp)
 }
 
 /// Whether `amr` is a first factor (a password, or a sign-in provider) completed by an

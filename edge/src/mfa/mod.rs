@@ -114,11 +114,17 @@ impl Enrolled {
         self.authenticator_apps > 0 || self.security_keys > 0
     }
 
-    /// The ways this account can prove a second factor to `client` when the relying
-    /// party asked for `step_up`, in the order they are offered.
-    pub fn methods_for(&self, client: &Client, step_up: StepUp) -> Vec<SecondFactorMethod> {
+    /// The ways this account can prove a second factor to `client` after the
+    /// authentication `so_far`, when the relying party asked for `step_up`, in the order
+    /// they are offered.
+    pub fn methods_for(
+        &self,
+        client: &Client,
+        so_far: &Amr,
+        step_up: StepUp,
+    ) -> Vec<SecondFactorMethod> {
         let mut methods = self.methods();
-        if email_code::allowed(client, self, step_up) {
+        if email_code::allowed(client, self, so_far, step_up) {
             methods.push(SecondFactorMethod::EmailCode);
         }
         methods
@@ -175,10 +181,12 @@ pub fn requirement(
     if authentication.is_multi_factor() {
         return Requirement::Satisfied;
     }
-    let by_email = email_code::allowed(client, enrolled, step_up);
-    if by_email && email_code::proven_after_first_factor(authentication) {
+    if email_code::accepted(client, enrolled, step_up)
+        && email_code::proven_after_first_factor(authentication)
+    {
         return Requirement::Satisfied;
     }
+    let by_email = email_code::allowed(client, enrolled, authentication, step_up);
     let demanded = step_up == StepUp::MultiFactor || client.mfa == MfaPolicy::Required;
     let asked = demanded
         || risk == Risk::Elevated
