@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 
 import { launchBrowser, passphrase, startEdge } from "./harness.mjs";
-import { clientsCli, newestMail, pkce, recordingFetch, verifyEs256 } from "./oidc-support.mjs";
+import { callJson, clientsCli, newestMail, pkce, verifyEs256 } from "./oidc-support.mjs";
 import { recordingTab, serveWidgetPage, signedIn, unexpected } from "./widget-support.mjs";
 
 const TEST_PAGE = "/__mfa-email-test";
@@ -50,15 +50,7 @@ after(async () => {
 });
 
 /** The JSON API as a script (no Origin header). */
-async function call(method, path, body) {
-  const response = await recordingFetch(`${edge.api}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method, path, body) => callJson(edge, method, path, body);
 
 async function startFlow(clientId) {
   const { challenge } = pkce();

@@ -789,6 +789,15 @@ fn mails(t: &TestPorts) -> usize {
     t.mailer.sent.borrow().len()
 }
 
+/// Both email steps of `flow_id` are refused with `expected`, and no mail is sent.
+fn email_steps_refused(t: &TestPorts, context: &RequestContext, flow_id: &str, expected: Error) {
+    assert_eq!(send_refused(t, context, flow_id), expected.clone());
+    assert_eq!(
+        prove(t, context, flow_id, CodeKind::EmailCode, "123456").unwrap_err(),
+        expected
+    );
+}
+
 /// Asks for a second-factor code in `flow_id`, which must be refused without a mail sent.
 fn send_refused(t: &TestPorts, context: &RequestContext, flow_id: &str) -> Error {
     let before = mails(t);
@@ -991,11 +1000,7 @@ fn no_emailed_code_without_the_right_password_first() {
         pollster::block_on(flows::step(&t.ports(), caller(&context), &flow_id, input)).unwrap_err(),
         Error::InvalidCredentials
     );
-    assert_eq!(send_refused(&t, &context, &flow_id), Error::StepNotExpected);
-    assert_eq!(
-        prove(&t, &context, &flow_id, CodeKind::EmailCode, "123456").unwrap_err(),
-        Error::StepNotExpected
-    );
+    email_steps_refused(&t, &context, &flow_id, Error::StepNotExpected);
 }
 
 #[test]
@@ -1009,28 +1014,14 @@ fn a_client_that_does_not_allow_email_codes_refuses_the_step_with_factor_not_all
         password(&t, &context, &flow_id).unwrap().outcome,
         FlowOutcome::EnrolSecondFactor
     );
-    assert_eq!(
-        send_refused(&t, &context, &flow_id),
-        Error::FactorNotAllowed
-    );
-    assert_eq!(
-        prove(&t, &context, &flow_id, CodeKind::EmailCode, "123456").unwrap_err(),
-        Error::FactorNotAllowed
-    );
+    email_steps_refused(&t, &context, &flow_id, Error::FactorNotAllowed);
     // An account with an app, on a client that does not allow email codes.
     let t = TestPorts::new();
     enrol(&t, &context);
     verify_address(&t, EMAIL);
     let flow_id = start(&t, &context, None);
     password(&t, &context, &flow_id).unwrap();
-    assert_eq!(
-        send_refused(&t, &context, &flow_id),
-        Error::FactorNotAllowed
-    );
-    assert_eq!(
-        prove(&t, &context, &flow_id, CodeKind::EmailCode, "123456").unwrap_err(),
-        Error::FactorNotAllowed
-    );
+    email_steps_refused(&t, &context, &flow_id, Error::FactorNotAllowed);
     assert_eq!(
         Error::FactorNotAllowed.code().as_str(),
         "factor_not_allowed"
