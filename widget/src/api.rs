@@ -697,7 +697,7 @@ impl Api {
     /// Emails a second-factor code to the account's verified address.
     pub async fn send_email_factor(&self, flow_id: &str) -> Result<EmailSent, Failure> {
         let route = Route::FlowEmailFactorSend(flow_id);
-        let sent = self.call_js("POST", route, None, None).await?;
+        let sent = self.call_js("POST", route, None, None, None).await?;
         email_sent(&sent).ok_or(Failure::Network)
     }
 
