@@ -2,8 +2,8 @@
 //! factors, passkeys, sessions, grants and groups, with `admin.users.read`) and its
 //! actions on their account, in Okta's shape:
 //! `POST /admin/v1/users/{id}/lifecycle/{action}` with the actions of
-//! [`crate::lifecycle::Action`] (`suspend`, `unsuspend`, `unlock`, `reset_password`,
-//! `reset_factors`, `revoke_sessions`, `delete`).
+//! [`crate::lifecycle::Action`] (`activate`, `deactivate`, `suspend`, `unsuspend`,
+//! `unlock`, `reset_password`, `reset_factors`, `revoke_sessions`, `delete`).
 //!
 //! Needs a client's own token with `admin.users.manage`. Each action is recorded in the
 //! System Log with the calling client as actor and the person as target; an action that
@@ -140,9 +140,12 @@ pub async fn lifecycle(
 /// Okta's status names.
 fn status_name(user: &User) -> &'static str {
     match user.status {
+        UserStatus::Staged => "STAGED",
         UserStatus::Active => "ACTIVE",
         UserStatus::Suspended => "SUSPENDED",
-        UserStatus::Deprovisioned => "DEPROVISIONED",
+        UserStatus::Deactivated => "DEPROVISIONED",
+        // Never shown: a deleted account is not found.
+        UserStatus::Deprovisioned => "DELETED",
     }
 }
 
@@ -169,7 +172,27 @@ async fn apply(
             ))
         }
     };
+    let caller = Caller {
+        origin: None,
+        self_origin: request.self_origin.as_str(),
+        context,
+        federation_ticket: None,
+    };
     match action {
+        Action::Activate => {
+            // Checked before anything changes: the link goes out as this client's.
+            let client_id = mail_client(ports, request).await?;
+            let next = store(lifecycle::changed(user, UserStatus::Active, false, now)).await?;
+            crate::email::recovery::welcome(ports, caller, &client_id, &next)
+                .await
+                .map_err(|e| Failure::Unavailable(format!("activate: {e:?}")))?;
+            Ok(next)
+        }
+        Action::Deactivate => {
+            let next = store(lifecycle::changed(user, UserStatus::Deactivated, true, now)).await?;
+            lifecycle::end_sessions(ports, &user.id).await?;
+            Ok(next)
+        }
         Action::Suspend => {
             let next = store(lifecycle::changed(user, UserStatus::Suspended, true, now)).await?;
             lifecycle::end_sessions(ports, &user.id).await?;
@@ -192,24 +215,7 @@ async fn apply(
         Action::Delete => Ok(lifecycle::erase(ports, user).await?),
         Action::ResetPassword => {
             // The link goes out as the client's, as if the person had asked on its page.
-            let params = request.query_params();
-            let client_id = params
-                .iter()
-                .find(|(k, _)| k == "client_id")
-                .map(|(_, v)| v.to_string())
-                .ok_or(Failure::MissingParameter("client_id"))?;
-            if crate::client_lookup::find(ports, &client_id)
-                .await?
-                .is_none()
-            {
-                return Err(Failure::UnknownClient);
-            }
-            let caller = Caller {
-                origin: None,
-                self_origin: request.self_origin.as_str(),
-                context,
-                federation_ticket: None,
-            };
+            let client_id = mail_client(ports, request).await?;
             let asked = RecoveryRequest {
                 client_id,
                 email: user.email.clone(),
@@ -225,5 +231,22 @@ async fn apply(
     }
 }
 
+/// The `client_id` parameter, naming an existing client, whose name and pages the
+/// emails of `activate` and `reset_password` carry.
+async fn mail_client(ports: &Ports<'_>, request: &Request) -> Result<String, Failure> {
+    let client_id = request
+        .query_params()
+        .iter()
+        .find(|(k, _)| k == "client_id")
+        .map(|(_, v)| v.to_string())
+        .ok_or(Failure::MissingParameter("client_id"))?;
+    match crate::client_lookup::find(ports, &client_id).await? {
+        Some(_) => Ok(client_id),
+        None => Err(Failure::UnknownClient),
+    }
+}
+
+#[cfg(test)]
+mod staged_tests;
 #[cfg(test)]
 mod tests;

@@ -131,6 +131,10 @@ pub mod types {
     /// An administrator changed a user's profile.
     pub const USER_UPDATE_PROFILE: &str = "user.account.update_profile";
     pub const USER_SUSPEND: &str = "user.lifecycle.suspend";
+    /// STAGED or DEPROVISIONED → ACTIVE.
+    pub const USER_ACTIVATE: &str = "user.lifecycle.activate";
+    /// → DEPROVISIONED (deactivated; the profile is kept).
+    pub const USER_DEACTIVATE: &str = "user.lifecycle.deactivate";
     pub const USER_UNSUSPEND: &str = "user.lifecycle.unsuspend";
     /// An administrator had a password-reset link sent to a user.
     pub const USER_RESET_PASSWORD: &str = "user.lifecycle.reset_password";

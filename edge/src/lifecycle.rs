@@ -1,5 +1,6 @@
-//! A person's lifecycle as administrators drive it (Okta's shape): ACTIVE → SUSPENDED →
-//! ACTIVE, and DEPROVISIONED (deleted: personal data erased, the pseudonymous id kept),
+//! A person's lifecycle as administrators drive it (Okta's shape): STAGED → ACTIVE →
+//! SUSPENDED → ACTIVE, DEPROVISIONED (deactivated: no sign-in, profile kept, can be
+//! activated again), and deletion (personal data erased, the pseudonymous id kept),
 //! with the actions an operator takes on an account in between. SCIM's `active` and
 //! `DELETE` and the admin API's `POST /admin/v1/users/{id}/lifecycle/{action}` run the
 //! same steps from here.
@@ -10,6 +11,12 @@ use crate::users::{User, UserStatus};
 /// What an administrator can do to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// STAGED or DEPROVISIONED → ACTIVE, and the person is emailed a link to choose a
+    /// password (the account's first way of signing in).
+    Activate,
+    /// → DEPROVISIONED: sessions end, every token and grant issued before dies, no way
+    /// of signing in works; the profile stays for a later `activate`.
+    Deactivate,
     /// ACTIVE → SUSPENDED: sessions end, every token and grant issued before dies.
     Suspend,
     /// SUSPENDED → ACTIVE: the person signs in again; what was revoked stays revoked.
@@ -28,7 +35,9 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 9] = [
+        Action::Activate,
+        Action::Deactivate,
         Action::Suspend,
         Action::Unsuspend,
         Action::Unlock,
@@ -41,6 +50,8 @@ impl Action {
     /// The action as the route names it.
     pub fn as_str(self) -> &'static str {
         match self {
+            Action::Activate => "activate",
+            Action::Deactivate => "deactivate",
             Action::Suspend => "suspend",
             Action::Unsuspend => "unsuspend",
             Action::Unlock => "unlock",
@@ -59,6 +70,11 @@ impl Action {
     /// never found, so it is not listed).
     pub fn applies_to(self, status: UserStatus) -> bool {
         match self {
+            Action::Activate => matches!(status, UserStatus::Staged | UserStatus::Deactivated),
+            Action::Deactivate => matches!(
+                status,
+                UserStatus::Staged | UserStatus::Active | UserStatus::Suspended
+            ),
             Action::Suspend => status == UserStatus::Active,
             Action::Unsuspend => status == UserStatus::Suspended,
             Action::ResetPassword => status == UserStatus::Active,
@@ -72,6 +88,8 @@ impl Action {
     pub fn event_type(self) -> &'static str {
         use crate::events::types;
         match self {
+            Action::Activate => types::USER_ACTIVATE,
+            Action::Deactivate => types::USER_DEACTIVATE,
             Action::Suspend => types::USER_SUSPEND,
             Action::Unsuspend => types::USER_UNSUSPEND,
             Action::Unlock => types::USER_UNLOCK,
@@ -84,6 +102,8 @@ impl Action {
 
     pub fn display_message(self) -> &'static str {
         match self {
+            Action::Activate => "An admin activated a user",
+            Action::Deactivate => "An admin deactivated a user",
             Action::Suspend => "An admin suspended a user",
             Action::Unsuspend => "An admin reactivated a user",
             Action::Unlock => "An admin unlocked a user's sign-in limits",
@@ -178,7 +198,15 @@ mod tests {
             assert!(!action.applies_to(UserStatus::Deprovisioned));
         }
         assert_eq!(Action::parse("Suspend"), None);
-        assert_eq!(Action::parse("activate"), None);
+        assert_eq!(Action::parse("reactivate"), None);
+        assert!(Action::Activate.applies_to(UserStatus::Staged));
+        assert!(Action::Activate.applies_to(UserStatus::Deactivated));
+        assert!(!Action::Activate.applies_to(UserStatus::Active));
+        assert!(!Action::Activate.applies_to(UserStatus::Suspended));
+        assert!(Action::Deactivate.applies_to(UserStatus::Staged));
+        assert!(Action::Deactivate.applies_to(UserStatus::Suspended));
+        assert!(!Action::Deactivate.applies_to(UserStatus::Deactivated));
+        assert!(!Action::ResetPassword.applies_to(UserStatus::Staged));
         assert!(Action::Suspend.applies_to(UserStatus::Active));
         assert!(!Action::Suspend.applies_to(UserStatus::Suspended));
         assert!(Action::Unsuspend.applies_to(UserStatus::Suspended));

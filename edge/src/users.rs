@@ -11,24 +11,35 @@ pub const MAX_EMAIL_LEN: usize = 254;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
+    /// Created by an administrator or a provisioning system and not yet activated: no
+    /// way of signing in works and no email goes to the address (Okta's STAGED).
+    Staged,
     Active,
     Suspended,
+    /// Deactivated by an administrator (Okta's DEPROVISIONED): no sign-in, every token
+    /// and grant dead, the profile kept so the account can be activated again.
+    Deactivated,
+    /// Deleted: personal data erased, the pseudonymous id kept for the System Log.
     Deprovisioned,
 }
 
 impl UserStatus {
     pub fn as_str(self) -> &'static str {
         match self {
+            UserStatus::Staged => "staged",
             UserStatus::Active => "active",
             UserStatus::Suspended => "suspended",
+            UserStatus::Deactivated => "deactivated",
             UserStatus::Deprovisioned => "deprovisioned",
         }
     }
 
     pub fn parse(value: &str) -> Option<UserStatus> {
         match value {
+            "staged" => Some(UserStatus::Staged),
             "active" => Some(UserStatus::Active),
             "suspended" => Some(UserStatus::Suspended),
+            "deactivated" => Some(UserStatus::Deactivated),
             "deprovisioned" => Some(UserStatus::Deprovisioned),
             _ => None,
         }

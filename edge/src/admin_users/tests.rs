@@ -84,7 +84,7 @@ fn rfc6750_3_1_lifecycle_actions_need_admin_users_manage_and_a_refusal_changes_n
         .all(|m| !m.subject.to_lowercase().contains("reset")));
 
     let manager = admin_token(&t, "hr", "admin.users.manage");
-    let unknown = act(&t, &id, "activate", &manager);
+    let unknown = act(&t, &id, "reactivate", &manager);
     assert_eq!(
         (unknown.status, json(&unknown)["code"].clone()),
         (404, json!("unknown_action"))

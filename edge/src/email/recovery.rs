@@ -83,20 +83,47 @@ pub async fn request_reset(
     events::record(ports, caller.context, event).await;
     let mail = match &user {
         Some(_) => {
-            let link = crate::oauth::authorization_response::with_query(
-                &format!("{}/reset-password", caller.self_origin),
-                &[
-                    ("token", &token),
-                    ("client_id", &client.id),
-                    ("lang", words.lang()),
-                ],
-            );
+            let link = reset_link(caller, &client, &token);
             templates::password_reset(&email, &client, &words, &link)
         }
         None => templates::recovery_no_account(&email, &client, &words),
     };
     deliver(ports, caller.context, &client.id, &mail).await;
     Ok(RESET_TTL_SECONDS)
+}
+
+/// The page where the holder of `token` chooses a password, in the caller's language.
+fn reset_link(caller: Caller<'_>, client: &crate::clients::Client, token: &str) -> String {
+    crate::oauth::authorization_response::with_query(
+        &format!("{}/reset-password", caller.self_origin),
+        &[
+            ("token", token),
+            ("client_id", &client.id),
+            ("lang", caller.context.words().lang()),
+        ],
+    )
+}
+
+/// Emails `user`, just activated by an administrator, the link that sets their first
+/// password as `client_id`'s (a reset link under a welcome; same lifetime, single use).
+pub async fn welcome(
+    ports: &Ports<'_>,
+    caller: Caller<'_>,
+    client_id: &str,
+    user: &User,
+) -> Result<(), Error> {
+    let client = client_for(ports, caller, client_id).await?;
+    let token = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
+    let record = ResetRecord {
+        user_id: user.id.clone(),
+        client_id: client.id.clone(),
+        expires_at: ports.clock.now().plus_seconds(RESET_TTL_SECONDS),
+    };
+    put(ports, &token, &record).await?;
+    let link = reset_link(caller, &client, &token);
+    let mail = templates::welcome(&user.email, &client, &caller.context.words(), &link);
+    deliver(ports, caller.context, &client.id, &mail).await;
+    Ok(())
 }
 
 async fn put(ports: &Ports<'_>, token: &str, record: &ResetRecord) -> Result<(), Error> {

@@ -215,6 +215,18 @@ pub fn password_reset(to: &str, client: &Client, words: &Words, link: &str) -> M
     .to(to)
 }
 
+/// An administrator activated the account: the link that sets its first password.
+pub fn welcome(to: &str, client: &Client, words: &Words, link: &str) -> Mail {
+    Message::new(
+        client,
+        words,
+        "welcome.subject",
+        &["welcome.lead", "reset.hint"],
+    )
+    .action("welcome.button", link)
+    .to(to)
+}
+
 /// The account's deletion is scheduled: the link that cancels it.
 pub fn deletion_scheduled(to: &str, client: &Client, words: &Words, link: &str) -> Mail {
     Message::new(

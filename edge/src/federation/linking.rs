@@ -127,7 +127,13 @@ pub async fn resolve(
             return prove_first();
         }
         match ports.users.find_by_email(&email).await? {
-            Some(local) if connection.trusts_email(&email) && local.email_verified => {
+            // A STAGED or DEPROVISIONED account has nobody signing in yet: no
+            // identity is linked to it by address alone.
+            Some(local)
+                if connection.trusts_email(&email)
+                    && local.email_verified
+                    && !matches!(local.status, UserStatus::Staged | UserStatus::Deactivated) =>
+            {
                 let new = identity(
                     ports,
                     &connection.id,

@@ -536,6 +536,31 @@ fn a_trusted_connection_links_a_verified_address_to_a_verified_account_automatic
 }
 
 #[test]
+fn a_staged_account_is_never_linked_or_signed_in_through_a_trusted_provider() {
+    let w = world();
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
+    let mut local = password_account(&w, "ada@example.com", true);
+    local.status = crate::users::UserStatus::Staged;
+    assert!(pollster::block_on(w.t.ports().directory.update(&local, local.updated_at)).unwrap());
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert_eq!(resume(&w, &left, &location), Err(Error::LinkProofRequired));
+    assert_eq!(identities(&w, &local.id), 0);
+    // Nor does the account's own password prove it.
+    assert!(prove_with_password(&w, &left, Some(&ticket_of(&location))).is_err());
+    assert_eq!(identities(&w, &local.id), 0);
+    assert!(w
+        .t
+        .mailer
+        .sent
+        .borrow()
+        .iter()
+        .all(|m| m.to != "ada@example.com"));
+}
+
+#[test]
 fn an_unverified_upstream_address_never_links_automatically() {
     let w = world();
     w.t.users.connections.borrow_mut()[0]

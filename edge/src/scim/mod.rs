@@ -7,7 +7,9 @@
 //! [`crate::admin`]): `admin.users.read` to read, `admin.users.manage` to change. Every
 //! call is recorded in the System Log with the client as its actor.
 //!
-//! Lifecycle: `active: false` suspends (sessions end, every token and grant issued
+//! Lifecycle: `POST /Users?activate=false` creates the account STAGED (no way of
+//! signing in works and nothing is emailed) and `active: true` activates it;
+//! `active: false` suspends (sessions end, every token and grant issued
 //! before stops working, refresh included); `active: true` reactivates (what was
 //! revoked stays revoked); `DELETE` erases the person's personal data and keeps the
 //! pseudonymous id that the System Log names.
@@ -433,7 +435,9 @@ impl Call<'_> {
             family_name: fields.family_name,
             external_id: fields.external_id,
             password_hash: None,
-            status: if fields.active {
+            status: if self.staging()? {
+                UserStatus::Staged
+            } else if fields.active {
                 UserStatus::Active
             } else {
                 UserStatus::Suspended
@@ -447,6 +451,20 @@ impl Call<'_> {
         self.record(types::USER_CREATE, "An admin created a user", Some(&user))
             .await;
         Ok(self.resource(201, &user))
+    }
+
+    /// Okta's `activate=false` on a create: the account is STAGED (no sign-in, no email)
+    /// until an administrator activates it.
+    fn staging(&self) -> Result<bool, ScimError> {
+        let params = self.request.query_params();
+        let mut values = params.iter().filter(|(k, _)| k == "activate");
+        match (values.next().map(|(_, v)| v.as_str()), values.next()) {
+            (None, _) | (Some("true"), None) => Ok(false),
+            (Some("false"), None) => Ok(true),
+            _ => Err(ScimError::invalid_value(
+                "`activate` must be given once, as true or false.",
+            )),
+        }
     }
 
     async fn replace(&self, id: &str) -> Result<Response, ScimError> {
@@ -475,13 +493,15 @@ impl Call<'_> {
         let now = self.ports.clock.now();
         let was_active = current.status == UserStatus::Active;
         let suspending = was_active && !fields.active;
+        // A STAGED or DEPROVISIONED account stays so until `active: true` activates it.
+        let dormant = matches!(current.status, UserStatus::Staged | UserStatus::Deactivated);
         let email_changed = fields.email != current.email;
         let user = User {
             email_verified: current.email_verified && !email_changed,
-            status: if fields.active {
-                UserStatus::Active
-            } else {
-                UserStatus::Suspended
+            status: match (fields.active, dormant) {
+                (true, _) => UserStatus::Active,
+                (false, true) => current.status,
+                (false, false) => UserStatus::Suspended,
             },
             // Every change makes a new version, even two in one millisecond.
             updated_at: crate::time::UnixMillis(now.0.max(current.updated_at.0 + 1)),
@@ -515,6 +535,13 @@ impl Call<'_> {
             self.record(
                 types::USER_SUSPEND,
                 "An admin suspended a user",
+                Some(&user),
+            )
+            .await;
+        } else if dormant && fields.active {
+            self.record(
+                types::USER_ACTIVATE,
+                "An admin activated a user",
                 Some(&user),
             )
             .await;

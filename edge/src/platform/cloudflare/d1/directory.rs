@@ -66,12 +66,13 @@ impl Directory for D1Stores {
     }
 
     async fn update(&self, user: &User, expected: UnixMillis) -> Result<bool, StoreError> {
+        let (status, stage) = super::users::status_columns(user.status);
         let changed = self
             .db
             .prepare(
                 "UPDATE users SET email = ?2, email_verified = ?3, name = ?4, given_name = ?5, \
                  family_name = ?6, external_id = ?7, status = ?8, updated_at = ?9, \
-                 tokens_valid_after = ?10, profile = ?12 \
+                 tokens_valid_after = ?10, profile = ?12, stage = ?13 \
                  WHERE id = ?1 AND updated_at = ?11 AND status <> 'deprovisioned'",
             )
             .bind(&[
@@ -82,11 +83,12 @@ impl Directory for D1Stores {
                 optional_text(user.given_name.as_deref()),
                 optional_text(user.family_name.as_deref()),
                 optional_text(user.external_id.as_deref()),
-                text(user.status.as_str()),
+                text(status),
                 millis(user.updated_at),
                 user.tokens_valid_after.map_or(JsValue::NULL, millis),
                 millis(expected),
                 super::users::profile_json(user),
+                optional_text(stage),
             ])
             .map_err(unavailable("bind"))?
             .run()
@@ -140,7 +142,7 @@ impl Directory for D1Stores {
                 "UPDATE users SET email = 'deleted-' || id || '@deprovisioned.invalid', \
                  email_verified = 0, name = NULL, given_name = NULL, family_name = NULL, \
                  external_id = NULL, password_hash = NULL, last_login_at = NULL, profile = '{}', \
-                 status = 'deprovisioned', updated_at = ?2, tokens_valid_after = ?2 \
+                 status = 'deprovisioned', stage = NULL, updated_at = ?2, tokens_valid_after = ?2 \
                  WHERE id = ?1",
                 &[text(id), millis(at)],
             )?,

@@ -19,6 +19,9 @@ pub(super) struct UserRow {
     external_id: Option<String>,
     password_hash: Option<String>,
     status: String,
+    /// `staged` or `deactivated` beside a `suspended` status (see [`status_columns`]).
+    #[serde(default)]
+    stage: Option<String>,
     created_at: f64,
     updated_at: f64,
     last_login_at: Option<f64>,
@@ -30,7 +33,7 @@ pub(super) struct UserRow {
 
 impl UserRow {
     pub(super) fn into_user(self) -> Result<User, StoreError> {
-        let status = UserStatus::parse(&self.status).ok_or_else(|| {
+        let status = status_of(&self.status, self.stage.as_deref()).ok_or_else(|| {
             StoreError::Unavailable(format!("d1 users.status of {} is malformed", self.id))
         })?;
         let profile = match self.profile.as_deref() {
@@ -58,13 +61,37 @@ impl UserRow {
     }
 }
 
+/// `users.status` and `users.stage` for `status`. The `status` column predates STAGED
+/// and DEPROVISIONED-but-kept accounts: they are `suspended` there, so any query that
+/// reads `status` alone sees an account that cannot sign in, and `stage` says which.
+pub(super) fn status_columns(status: UserStatus) -> (&'static str, Option<&'static str>) {
+    match status {
+        UserStatus::Staged | UserStatus::Deactivated => {
+            (UserStatus::Suspended.as_str(), Some(status.as_str()))
+        }
+        other => (other.as_str(), None),
+    }
+}
+
+/// The status kept as `status` and `stage` (the inverse of [`status_columns`]).
+fn status_of(status: &str, stage: Option<&str>) -> Option<UserStatus> {
+    match (UserStatus::parse(status)?, stage.map(UserStatus::parse)) {
+        (UserStatus::Suspended, Some(Some(s @ (UserStatus::Staged | UserStatus::Deactivated)))) => {
+            Some(s)
+        }
+        (status, None) => Some(status),
+        _ => None,
+    }
+}
+
 /// The user's profile attributes as the `profile` column keeps them.
 pub(super) fn profile_json(user: &User) -> JsValue {
     // A map of strings to JSON values always serialises.
     text(&serde_json::to_string(&user.profile).unwrap_or_else(|_| "{}".into()))
 }
 
-pub(super) fn user_args(user: &User) -> [JsValue; 13] {
+pub(super) fn user_args(user: &User) -> [JsValue; 14] {
+    let (status, stage) = status_columns(user.status);
     [
         text(&user.id),
         text(&user.email),
@@ -73,24 +100,25 @@ pub(super) fn user_args(user: &User) -> [JsValue; 13] {
         optional_text(user.given_name.as_deref()),
         optional_text(user.family_name.as_deref()),
         optional_text(user.password_hash.as_deref()),
-        text(user.status.as_str()),
+        text(status),
         millis(user.created_at),
         millis(user.updated_at),
         user.last_login_at.map_or(JsValue::NULL, millis),
         optional_text(user.external_id.as_deref()),
         profile_json(user),
+        optional_text(stage),
     ]
 }
 
 /// Inserts a user with the values of [`user_args`].
 pub(super) const INSERT_USER: &str =
     "INSERT INTO users (id, email, email_verified, name, given_name, family_name, \
-     password_hash, status, created_at, updated_at, last_login_at, external_id, profile) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+     password_hash, status, created_at, updated_at, last_login_at, external_id, profile, stage) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 pub(super) const USER_COLUMNS: &str = "id, email, email_verified, name, given_name, family_name, \
                             password_hash, status, created_at, updated_at, last_login_at, \
-                            tokens_valid_after, external_id, profile";
+                            tokens_valid_after, external_id, profile, stage";
 
 impl D1Stores {
     async fn user_where(&self, column: &str, value: &str) -> Result<Option<User>, StoreError> {
