@@ -483,6 +483,10 @@ pub trait EventLog {
         limit: usize,
     ) -> Result<Vec<SystemLogEvent>, StoreError>;
 
+    /// Deletes at most `limit` of the events published before `before`, oldest first;
+    /// how many it deleted (see [`crate::logs::retention`]).
+    async fn delete_before(&self, before: UnixMillis, limit: u32) -> Result<u32, StoreError>;
+
     /// Appends every event, all or none where the store allows.
     async fn append_all(&self, events: &[SystemLogEvent]) -> Result<(), StoreError> {
         for event in events {
@@ -879,6 +883,9 @@ pub struct Settings {
     /// How long a deletion the person asked for waits for its cancel link
     /// (`ACCOUNT_DELETION_GRACE_SECONDS`, a week by default).
     pub account_deletion_grace_seconds: u64,
+    /// How many days the System Log keeps events (`LOG_RETENTION_DAYS`; see
+    /// [`crate::logs::retention`]).
+    pub log_retention_days: u32,
 }
 
 /// The ports one request is handled with.

@@ -1238,6 +1238,23 @@ impl EventLog for MemoryEventLog {
         Ok(())
     }
 
+    async fn delete_before(&self, before: UnixMillis, limit: u32) -> Result<u32, StoreError> {
+        let at = |e: &SystemLogEvent| crate::time::parse_rfc3339(&e.published);
+        let mut expired: Vec<(UnixMillis, String)> = self
+            .events
+            .borrow()
+            .iter()
+            .filter_map(|e| Some((at(e)?, e.uuid.clone())))
+            .filter(|(published, _)| *published < before)
+            .collect();
+        expired.sort();
+        expired.truncate(limit as usize);
+        let gone: std::collections::HashSet<String> =
+            expired.into_iter().map(|(_, uuid)| uuid).collect();
+        self.events.borrow_mut().retain(|e| !gone.contains(&e.uuid));
+        Ok(gone.len() as u32)
+    }
+
     /// The window, order, cursor and limit; `filter` and `q` are compiled to SQL and run
     /// by D1 (checked end to end), so this store refuses them.
     async fn query(
@@ -2479,6 +2496,7 @@ impl TestPorts {
                 turnstile_site_key: Some("1x00000000000000000000AA".into()),
                 turnstile_script_url: crate::attack::turnstile::SCRIPT_URL.into(),
                 account_deletion_grace_seconds: crate::account_deletion::DEFAULT_GRACE_SECONDS,
+                log_retention_days: crate::logs::retention::DEFAULT_DAYS,
             },
             diagnostics: CollectedDiagnostics::default(),
             signals: SetSignals::default(),

@@ -3,7 +3,8 @@
 // /token until it is rotated, the same rules as scripts/clients, and a change that the
 // isolate cache does not hide. Lifecycle (`/admin/v1/users/{id}/lifecycle/…`): suspend
 // ends the next refresh, unsuspend lets the person sign in again, reset_factors takes
-// the authenticator app away, reset_password mails a link, each in the System Log.
+// the authenticator app away, reset_password mails a link, a STAGED account neither signs
+// in nor gets mail until activated, each in the System Log.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -291,6 +292,55 @@ describe("admin API: clients, lifecycle, claims", () => {
     assert.equal(reset.status, 200, JSON.stringify(reset.body));
     const mail = await newestMail(edge, pat.email);
     assert.match(mail.text, /\/reset-password\?token=/);
+  });
+
+  test("lifecycle: a STAGED account (SCIM activate=false) gets no mail and answers as an unknown address; activate mails the link that sets its first password; deactivate ends its refresh", async () => {
+    const hr = await tokenOf("hr");
+    const pat = newPerson();
+    const created = await call("POST", "/scim/v2/Users?activate=false", hr, { userName: pat.email, name: { givenName: "Pat" } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.active, false);
+    const id = created.body.id;
+    const mailbox = async (to) => (await api("GET", `/v1/dev/mailbox?to=${encodeURIComponent(to)}`)).body.messages;
+    assert.deepEqual(await mailbox(pat.email), [], "creating a STAGED account sends nothing");
+
+    // Someone who knows only the address: password, reset and email code all answer as
+    // for an address without an account, and nothing that signs in reaches the mailbox.
+    const unknown = { email: `nobody-${id.slice(0, 6).toLowerCase()}@people.example`, password: pat.password };
+    const [staged, none] = [await passwordFlow("demo", pat, "password"), await passwordFlow("demo", unknown, "password")];
+    assert.deepEqual([staged.answer.status, staged.answer.body], [none.answer.status, none.answer.body]);
+    const reset = (email) => api("POST", "/v1/recovery/password", { client_id: "demo", email });
+    const [stagedReset, noneReset] = [await reset(pat.email), await reset(unknown.email)];
+    assert.deepEqual([stagedReset.status, stagedReset.body], [noneReset.status, noneReset.body]);
+    const byEmail = async (email) => (await passwordFlow("demo", { email }, "email")).answer;
+    const [stagedCode, noneCode] = [await byEmail(pat.email), await byEmail(unknown.email)];
+    assert.deepEqual([stagedCode.status, stagedCode.body], [noneCode.status, noneCode.body]);
+    const subjects = async (to) => (await mailbox(to)).map((m) => m.subject).sort();
+    assert.deepEqual(await subjects(pat.email), await subjects(unknown.email));
+    assert.ok((await mailbox(pat.email)).every((m) => !/reset-password\?token=/.test(m.text)));
+
+    const missing = await lifecycle(id, "activate", hr);
+    assert.equal(missing.status, 400, JSON.stringify(missing.body));
+    const activated = await lifecycle(id, "activate", hr, "?client_id=demo");
+    assert.equal(activated.status, 200, JSON.stringify(activated.body));
+    assert.deepEqual(activated.body, { id, status: "ACTIVE" });
+    const welcome = await newestMail(edge, pat.email);
+    assert.match(welcome.subject, /account is ready/);
+    const token = new URL(welcome.text.match(/https?:\/\/\S+\/reset-password\?\S+/)[0]).searchParams.get("token");
+    const chosen = await api("POST", "/v1/recovery/password/reset", { token, password: pat.password });
+    assert.equal(chosen.status, 204, JSON.stringify(chosen.body));
+    const signedIn = await passwordFlow("demo", pat, "password", "openid email offline_access");
+    assert.equal(signedIn.answer.body.status, "authorization_code", JSON.stringify(signedIn.answer.body));
+    const tokens = await redeem("demo", signedIn.answer, signedIn.verifier);
+
+    const deactivated = await lifecycle(id, "deactivate", hr);
+    assert.deepEqual(deactivated.body, { id, status: "DEPROVISIONED" });
+    const refreshed = await postForm(edge, "/token", { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: "demo" });
+    assert.equal(refreshed.status, 400);
+    const blocked = await passwordFlow("demo", pat, "password");
+    assert.notEqual(blocked.answer.body.status, "authorization_code");
+    const read = await call("GET", `/scim/v2/Users/${id}`, hr);
+    assert.equal(read.body.userName, pat.email, "DEPROVISIONED keeps the profile");
   });
 
   test("lifecycle: unlock ends the under-attack state that wrong passwords from many addresses put an account in", async () => {

@@ -24,6 +24,9 @@ use crate::http::{Request, Response};
 use crate::ports::Ports;
 
 pub mod query;
+#[cfg(test)]
+mod query_plan_tests;
+pub mod retention;
 pub use query::{
     Cursor, InvalidQuery, LogAttribute, LogQuery, SortOrder, DEFAULT_LIMIT, MAX_LIMIT,
 };

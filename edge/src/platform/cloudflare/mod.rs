@@ -10,7 +10,8 @@
 //! the mail settings (`MAIL_TRANSPORT`, `MAIL_FROM`, `MAIL_API_URL`, `MAIL_API_KEY`, the
 //! `EMAIL` send_email binding; see `mail`), `RESET_KEEPS_SESSIONS`, the attack
 //! protection services (`TURNSTILE_*`, `PWNED_PASSWORDS_URL`; see `outbound`),
-//! `CACHE_TTL_SECONDS`, how long an isolate keeps signing keys and clients, and
+//! `LOG_RETENTION_DAYS`, how long the System Log keeps events (90 days when unset;
+//! the cron trigger deletes older ones), `CACHE_TTL_SECONDS`, how long an isolate keeps signing keys and clients, and
 //! `VERSION_CHECK_SECONDS`, how often it reads the version key (see [`crate::cache`];
 //! 60 s and 5 s when unset), and `SIGNING=software` to sign with `p256` in
 //! wasm instead of WebCrypto (for comparing the two); and the queues of the System Log
@@ -146,6 +147,7 @@ fn settings(env: &Env) -> Settings {
         account_deletion_grace_seconds: var(env, "ACCOUNT_DELETION_GRACE_SECONDS")
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(crate::account_deletion::DEFAULT_GRACE_SECONDS),
+        log_retention_days: crate::logs::retention::days(var(env, "LOG_RETENTION_DAYS").as_deref()),
     }
 }
 
@@ -356,6 +358,14 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(0) => {}
         Ok(erased) => worker::console_log!("erased {erased} account(s) at their owners' request"),
         Err(err) => console_error!("scheduled account erasure failed: {err:?}"),
+    }
+    let retention = platform.settings.log_retention_days;
+    match crate::logs::retention::purge(&platform.ports(), retention).await {
+        Ok(0) => {}
+        Ok(deleted) => worker::console_log!(
+            "deleted {deleted} System Log event(s) older than {retention} days"
+        ),
+        Err(err) => console_error!("scheduled System Log purge failed: {err:?}"),
     }
     queues::publish(&env, platform.events.take()).await;
 }

@@ -21,7 +21,7 @@ use super::{d1, var, Platform};
 use crate::events::SystemLogEvent;
 use crate::hooks::{self, DeliveryMessage, QueueMessage, RetryPolicy, Verdict};
 use crate::logs::LogQuery;
-use crate::ports::{EventLog, HookStore, StoreError};
+use crate::ports::{EventLog, HookStore, StoreError, UnixMillis};
 
 /// Queues accept at most 100 messages per `sendBatch`.
 const SEND_BATCH_LIMIT: usize = 100;
@@ -57,6 +57,10 @@ impl EventLog for EventBuffer {
 
     async fn query(&self, query: &LogQuery) -> Result<Vec<SystemLogEvent>, StoreError> {
         self.store.query(query).await
+    }
+
+    async fn delete_before(&self, before: UnixMillis, limit: u32) -> Result<u32, StoreError> {
+        self.store.delete_before(before, limit).await
     }
 
     async fn about_user(

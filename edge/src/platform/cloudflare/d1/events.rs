@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 use super::{optional_text, text, unavailable, D1Stores};
 use crate::events::SystemLogEvent;
 use crate::logs::LogQuery;
-use crate::ports::{EventLog, StoreError};
+use crate::ports::{EventLog, StoreError, UnixMillis};
 
 #[derive(Deserialize)]
 struct EventRow {
@@ -94,6 +94,21 @@ impl EventLog for D1Stores {
             .await
             .map_err(unavailable("events.append_all"))?;
         Ok(())
+    }
+
+    /// One statement, so a run of the purge holds the write lock one batch at a time.
+    async fn delete_before(&self, before: UnixMillis, limit: u32) -> Result<u32, StoreError> {
+        let deleted = self
+            .changes(
+                crate::logs::retention::PURGE_SQL,
+                &[
+                    JsValue::from_f64(before.0 as f64),
+                    JsValue::from_f64(f64::from(limit)),
+                ],
+                "events.delete_before",
+            )
+            .await?;
+        Ok(u32::try_from(deleted).unwrap_or(u32::MAX))
     }
 
     async fn query(&self, query: &LogQuery) -> Result<Vec<SystemLogEvent>, StoreError> {
