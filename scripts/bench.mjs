@@ -1,6 +1,8 @@
 // Size, start-up, token-endpoint, passkey, hot-path CPU and hook figures for the README's
 // performance section. `node scripts/bench.mjs [sizes] [startup] [token] [passkey] [cpu] [argon2] [totp] [hooks]`
 // runs only the named sections (all by default); scripts/bench builds first and runs them all.
+// `node scripts/bench.mjs admin` (only when named: it seeds 100,000 users and 1,000,000
+// events) times SCIM user search and System Log queries on that much local D1.
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -926,6 +928,124 @@ async function hookFigures() {
   }
 }
 
+// --- admin: user search and System Log queries at scale ---------------------------------
+// 100,000 users and 1,000,000 events written straight into the local D1 file (SQLite)
+// after the migrations, before the edge starts; then a bounded number of sequential
+// requests per query through the live edge. Never part of the default run or CI.
+
+const ADMIN_USERS = 100_000;
+const ADMIN_EVENTS = 1_000_000;
+const ADMIN_DAYS = 30;
+const ADMIN_REQUESTS = 30;
+const ADMIN_TIME_CAP_MS = 120_000;
+
+/** The local D1 database file under `stateDir` (miniflare keeps one SQLite file per database). */
+function localD1File(stateDir) {
+  const dir = join(stateDir, "v3/d1/miniflare-D1DatabaseObject");
+  const file = readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+  return join(dir, file);
+}
+
+/** Users `user-N@bench.example` and events spread over the last `ADMIN_DAYS` days, in one transaction per 50,000 rows. */
+async function seedAdmin(stateDir, now) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(localD1File(stateDir));
+  const started = performance.now();
+  const batch = (total, each) => {
+    for (let from = 0; from < total; from += 50_000) {
+      db.exec("BEGIN");
+      for (let i = from; i < Math.min(total, from + 50_000); i++) each(i);
+      db.exec("COMMIT");
+    }
+  };
+  const user = db.prepare(
+    "INSERT INTO users (id, email, email_verified, name, given_name, family_name, status, created_at, updated_at, external_id) " +
+      "VALUES (?, ?, 1, ?, ?, ?, 'active', ?, ?, ?)",
+  );
+  const at = (i, n) => now - ADMIN_DAYS * 86_400_000 + Math.floor((i * ADMIN_DAYS * 86_400_000) / n);
+  batch(ADMIN_USERS, (i) => {
+    const t = at(i, ADMIN_USERS);
+    user.run(`u${String(i).padStart(8, "0")}`, `user-${i}@bench.example`, `Person ${i}`, "Person", `${i}`, t, t, `hr-${i}`);
+  });
+  const usersMs = performance.now() - started;
+  const types = ["user.authentication.auth_via_password", "user.session.start", "app.oauth2.as.token.grant", "user.lifecycle.create", "system.admin_api.read"];
+  const event = db.prepare(
+    "INSERT INTO events (uuid, published, event_type, severity, outcome, actor_id, client_id, ip_address, data) VALUES (?, ?, ?, 'INFO', ?, ?, 'demo', ?, ?)",
+  );
+  batch(ADMIN_EVENTS, (i) => {
+    const published = at(i, ADMIN_EVENTS);
+    const uuid = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+    const type = types[i % types.length];
+    const outcome = i % 17 ? "SUCCESS" : "FAILURE";
+    const actor = `u${String(i % ADMIN_USERS).padStart(8, "0")}`;
+    const ip = `198.51.100.${i % 250}`;
+    const data = JSON.stringify({
+      uuid, published: new Date(published).toISOString(), eventType: type, severity: "INFO", displayMessage: "bench",
+      actor: { id: actor, type: "User", alternateId: `user-${i % ADMIN_USERS}@bench.example` },
+      client: { id: "demo", ipAddress: ip }, request: { ipAddress: ip }, outcome: { result: outcome },
+      target: [{ id: actor, type: "User" }],
+    });
+    event.run(uuid, published, type, outcome, actor, ip, data);
+  });
+  db.close();
+  return { usersMs, allMs: performance.now() - started };
+}
+
+async function adminFigures() {
+  const { basic, clientsCli, postForm } = await import("../tests/e2e/oidc-support.mjs");
+  const now = Date.now();
+  let seeded;
+  let admin;
+  const edge = await startEdge({
+    setup: async ({ stateDir }) => {
+      admin = clientsCli(stateDir, [
+        "add", "--id", "bench-admin", "--name", "Bench", "--type", "confidential",
+        "--grant-type", "client_credentials", "--scope", "admin.users.read admin.logs.read",
+      ]);
+      seeded = await seedAdmin(stateDir, now);
+    },
+  });
+  try {
+    console.log(
+      `\nAdmin at scale: ${ADMIN_USERS.toLocaleString("en")} users and ${ADMIN_EVENTS.toLocaleString("en")} events (${ADMIN_DAYS} days) in local D1, ` +
+        `seeded in ${(seeded.allMs / 1000).toFixed(1)} s (users ${(seeded.usersMs / 1000).toFixed(1)} s); ${ADMIN_REQUESTS} sequential requests each`,
+    );
+    const grant = await postForm(edge, "/token", { grant_type: "client_credentials", scope: "admin.users.read admin.logs.read" }, { auth: basic("bench-admin", admin.client_secret) });
+    if (grant.status !== 200) throw new Error(`admin token: ${grant.status} ${JSON.stringify(grant.body)}`);
+    const headers = { authorization: `Bearer ${grant.body.access_token}` };
+    const weekAgo = new Date(now - 7 * 86_400_000).toISOString();
+    const queries = [
+      ["SCIM userName eq", (i) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user-${(i * 7919) % ADMIN_USERS}@bench.example"`)}`],
+      ["SCIM userName sw", (i) => `/scim/v2/Users?count=10&filter=${encodeURIComponent(`userName sw "user-${(i * 7919) % ADMIN_USERS}"`)}`],
+      ["SCIM list (first page)", () => "/scim/v2/Users?count=100"],
+      ["logs: a week, 100", () => `/api/v1/logs?since=${weekAgo}&limit=100`],
+      ["logs: a week, DESCENDING", () => `/api/v1/logs?since=${weekAgo}&limit=100&sortOrder=DESCENDING`],
+      ["logs: eventType eq", () => `/api/v1/logs?since=${weekAgo}&limit=100&filter=${encodeURIComponent('eventType eq "user.lifecycle.create"')}`],
+      ["logs: outcome FAILURE", () => `/api/v1/logs?since=${weekAgo}&limit=100&filter=${encodeURIComponent('outcome.result eq "FAILURE"')}`],
+      ["logs: actor.id eq", (i) => `/api/v1/logs?since=${weekAgo}&limit=100&filter=${encodeURIComponent(`actor.id eq "u${String((i * 7919) % ADMIN_USERS).padStart(8, "0")}"`)}`],
+      ["logs: target.id eq", (i) => `/api/v1/logs?since=${weekAgo}&limit=100&filter=${encodeURIComponent(`target.id eq "u${String((i * 7919) % ADMIN_USERS).padStart(8, "0")}"`)}`],
+      ["logs: q keyword", (i) => `/api/v1/logs?since=${weekAgo}&limit=100&q=user-${(i * 7919) % ADMIN_USERS}@`],
+    ];
+    for (const [name, path] of queries) {
+      const latencies = [];
+      let failures = 0;
+      const deadline = performance.now() + ADMIN_TIME_CAP_MS;
+      for (let i = 0; i < ADMIN_REQUESTS && performance.now() < deadline; i++) {
+        const t0 = performance.now();
+        const response = await fetch(`${edge.api}${path(i)}`, { headers });
+        await response.arrayBuffer();
+        if (response.status === 200) latencies.push(performance.now() - t0);
+        else failures++;
+      }
+      latencies.sort((a, b) => a - b);
+      const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]?.toFixed(1);
+      console.log(`  ${name.padEnd(26)} p50 ${q(0.5)} ms, p95 ${q(0.95)} ms   ${latencies.length} ok, ${failures} failed`);
+    }
+  } finally {
+    await edge.dispose();
+  }
+}
+
 if (wants("sizes")) {
   sizeTables();
   widgetMainByCrate();
@@ -939,3 +1059,5 @@ if (wants("cpu")) await hotPaths();
 if (wants("argon2")) await argon2SignUp();
 if (wants("totp")) await totpStep();
 if (wants("hooks")) await hookFigures();
+// Only when named: seeding a million events is not part of the default run.
+if (sections.includes("admin")) await adminFigures();

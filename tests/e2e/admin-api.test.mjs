@@ -297,7 +297,9 @@ describe("admin API: clients, lifecycle, claims", () => {
   test("lifecycle: a STAGED account (SCIM activate=false) gets no mail and answers as an unknown address; activate mails the link that sets its first password; deactivate ends its refresh", async () => {
     const hr = await tokenOf("hr");
     const pat = newPerson();
-    const created = await call("POST", "/scim/v2/Users?activate=false", hr, { userName: pat.email, name: { givenName: "Pat" } });
+    const created = await call("POST", "/scim/v2/Users?activate=false", hr, {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: pat.email, name: { givenName: "Pat" },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.active, false);
     const id = created.body.id;
@@ -382,7 +384,7 @@ describe("admin API: clients, lifecycle, claims", () => {
     const afterReset = await passwordFlow("vault", pat, "password");
     assert.equal(afterReset.answer.body.status, "enrol_second_factor", JSON.stringify(afterReset.answer.body));
 
-    const unknown = await lifecycle(id, "activate", hr);
+    const unknown = await lifecycle(id, "reactivate", hr);
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, "unknown_action");
   });

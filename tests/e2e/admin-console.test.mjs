@@ -137,7 +137,7 @@ describe("admin console: administrators sign in as people", () => {
 
   /** Every admin route, one call each that would read or change something. */
   function everyAdminRoute(victim) {
-    const lifecycle = ["suspend", "unsuspend", "unlock", "reset_password", "reset_factors", "revoke_sessions", "delete"];
+    const lifecycle = ["activate", "deactivate", "suspend", "unsuspend", "unlock", "reset_password", "reset_factors", "revoke_sessions", "delete"];
     return [
       ["GET", "/scim/v2/Users"],
       ["GET", `/scim/v2/Users/${victim}`],
@@ -279,7 +279,7 @@ describe("admin console: administrators sign in as people", () => {
   /** The text of the focused element. */
   const focusedText = (page) => page.evaluate(() => document.activeElement?.textContent.trim());
 
-  test("in Chromium an administrator finds a person, suspends and reactivates them by keyboard, and sees the events", async () => {
+  test("in Chromium an administrator finds a person, suspends and reactivates them, ends their sessions and deletes them by keyboard with a confirmation each, and sees the events", async () => {
     const customer = await person("demo");
     await makeGroup("shop-buyers", [customer.id]);
     const admin = await person();
@@ -317,6 +317,13 @@ describe("admin console: administrators sign in as people", () => {
     const back = await call("GET", `/scim/v2/Users/${customer.id}`, ops);
     assert.equal(back.body.active, true);
 
+    // Ending the sessions, asked and confirmed by keyboard like any action.
+    await page.getByRole("button", { name: "End sessions", exact: true }).press("Enter");
+    await page.waitForFunction(() => document.activeElement?.textContent.trim() === "Confirm");
+    await page.getByText(`End every session of ${customer.email}?`).waitFor();
+    await page.keyboard.press("Enter");
+    await page.locator(".detail p[role=status]", { hasText: "Done." }).waitFor();
+
     // The person's events (they reach the log through a queue): refresh until both show.
     const table = page.locator(".detail .events");
     for (let i = 0; i < 30; i++) {
@@ -330,6 +337,19 @@ describe("admin console: administrators sign in as people", () => {
     assert.match(rows, /user\.lifecycle\.unsuspend/);
     assert.ok(rows.includes(admin.email), "the administrator is the actor");
     await axe(page, "user detail with events");
+
+    // Deleting is asked for first; Cancel keeps the person, Confirm erases them.
+    await page.getByRole("button", { name: "Delete", exact: true }).press("Enter");
+    await page.waitForFunction(() => document.activeElement?.textContent.trim() === "Confirm");
+    await page.getByText(`Delete ${customer.email}?`).waitFor();
+    await axe(page, "delete confirmation");
+    await page.getByRole("button", { name: "Cancel", exact: true }).press("Enter");
+    assert.equal((await call("GET", `/scim/v2/Users/${customer.id}`, ops)).status, 200, "Cancel deletes nothing");
+    await page.getByRole("button", { name: "Delete", exact: true }).press("Enter");
+    await page.waitForFunction(() => document.activeElement?.textContent.trim() === "Confirm");
+    await page.keyboard.press("Enter");
+    await page.getByText("The account was deleted.").waitFor();
+    assert.equal((await call("GET", `/scim/v2/Users/${customer.id}`, ops)).status, 404);
 
     // The System Log, filtered by type.
     await page.getByRole("button", { name: "System Log" }).press("Enter");

@@ -1,5 +1,5 @@
 // The admin API against the live edge: SCIM 2.0 driven by a third-party client (PyPI
-// scim2-client), the lifecycle reaching refresh tokens, the System Log API paging through
+// scim2-client) and checked by a third-party conformance probe (PyPI scim-sanity), the lifecycle reaching refresh tokens, the System Log API paging through
 // thousands of events, and every admin route refusing what must be refused.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -149,6 +149,23 @@ describe("admin API: SCIM 2.0 and the System Log", () => {
 
   const refresh = (refreshToken) =>
     postForm(edge, "/token", { grant_type: "refresh_token", refresh_token: refreshToken, client_id: "demo" });
+
+  test("RFC 7643/7644 conformance: scim-sanity's live probe (a third-party checker) passes every check it runs against the edge", async () => {
+    const token = await tokenOf("provisioner");
+    // Discovery, user and group lifecycles (POST, GET, PUT, PATCH, DELETE, 404 after),
+    // search and pagination, and error handling; it deletes what it creates.
+    const run = spawnSync(
+      "python3",
+      ["-m", "scim_sanity", "probe", `${edge.api}/scim/v2`, "--token", token, "--json-output", "--i-accept-side-effects", "--timeout", "30"],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    const report = JSON.parse(run.stdout.slice(run.stdout.indexOf("{\n")));
+    const failed = report.results.filter((r) => !["pass", "skip"].includes(r.status));
+    assert.deepEqual(failed, [], `scim-sanity: ${JSON.stringify(report.summary)}`);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(report.summary.passed >= 20, JSON.stringify(report.summary));
+    assert.equal(report.summary.failed + report.summary.errors, 0);
+  });
 
   test("RFC 7644: a third-party SCIM client (scim2-client) discovers, provisions, filters, replaces, patches and deletes users and groups", async () => {
     const token = await tokenOf("provisioner");

@@ -1,4 +1,5 @@
-//! The administrator's views: people (search, detail, status changes with a confirmation
+//! The administrator's views: people (search, detail, lifecycle actions — suspend,
+//! reactivate, reset second factors, end sessions, delete — each with a confirmation
 //! step, their recent events) and the System Log with filters.
 
 use leptos::prelude::*;
@@ -35,7 +36,8 @@ struct Person {
     id: String,
     email: String,
     name: String,
-    active: bool,
+    /// Okta's status name: `STAGED`, `ACTIVE`, `SUSPENDED` or `DEPROVISIONED`.
+    status: String,
     created: String,
     last_sign_in: String,
     apps: Vec<String>,
@@ -56,7 +58,7 @@ impl Person {
             id: body["id"].as_str()?.to_string(),
             email: text_of(&body["email"]),
             name: text_of(&body["name"]),
-            active: body["status"] == "ACTIVE",
+            status: text_of(&body["status"]),
             created: text_of(&body["created"]),
             last_sign_in: text_of(&body["last_sign_in"]),
             apps: names(&body["factors"]["authenticator_apps"], "name"),
@@ -68,6 +70,16 @@ impl Person {
                 .map(|g| g.iter().map(text_of).collect())
                 .unwrap_or_default(),
         })
+    }
+}
+
+/// The catalogue's name of an Okta status.
+fn status_text(text: Text, status: &str) -> &'static str {
+    match status {
+        "ACTIVE" => text.get("status-active"),
+        "STAGED" => text.get("status-staged"),
+        "DEPROVISIONED" => text.get("status-deprovisioned"),
+        _ => text.get("status-suspended"),
     }
 }
 
@@ -140,7 +152,7 @@ pub fn Users(
             <ul class="results">
                 {move || found.get().unwrap_or_default().into_iter().map(|person| {
                     let id = person.id.clone();
-                    let state = if person.active { text.get("status-active") } else { text.get("status-suspended") };
+                    let state = if person.active { text.get("status-active") } else { text.get("status-inactive") };
                     view! {
                         <li><button type="button" on:click=move |_| selected.set(Some(id.clone()))>
                             {format!("{} · {}", person.email, state)}
@@ -153,19 +165,48 @@ pub fn Users(
     }
 }
 
-/// A status change, asked for and then confirmed.
+/// A lifecycle action, asked for and then confirmed.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Change {
     Suspend,
     Unsuspend,
+    ResetFactors,
+    RevokeSessions,
+    Delete,
 }
 
 impl Change {
+    /// The action's name in `/admin/v1/users/{id}/lifecycle/{action}`.
     fn action(self) -> &'static str {
         match self {
             Change::Suspend => "suspend",
             Change::Unsuspend => "unsuspend",
+            Change::ResetFactors => "reset_factors",
+            Change::RevokeSessions => "revoke_sessions",
+            Change::Delete => "delete",
         }
+    }
+
+    /// The button's label and the confirmation's question in the catalogue.
+    fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            Change::Suspend => ("suspend", "confirm-suspend"),
+            Change::Unsuspend => ("unsuspend", "confirm-unsuspend"),
+            Change::ResetFactors => ("reset-factors", "confirm-reset-factors"),
+            Change::RevokeSessions => ("revoke-sessions", "confirm-revoke-sessions"),
+            Change::Delete => ("delete", "confirm-delete"),
+        }
+    }
+
+    /// What can be done to an account in `status` (Okta's name).
+    fn offered(status: &str) -> Vec<Change> {
+        let mut changes = match status {
+            "ACTIVE" => vec![Change::Suspend],
+            "SUSPENDED" => vec![Change::Unsuspend],
+            _ => Vec::new(),
+        };
+        changes.extend([Change::ResetFactors, Change::RevokeSessions, Change::Delete]);
+        changes
     }
 }
 
@@ -227,6 +268,10 @@ fn Detail(
         let token = token.get_value();
         leptos::task::spawn_local(async move {
             match api::call("POST", &path, &token).await {
+                Ok(_) if change == Change::Delete => {
+                    person.set(None);
+                    status.set(text.get("deleted").into());
+                }
                 Ok(_) => {
                     status.set(text.get("saved").into());
                     load();
@@ -238,19 +283,19 @@ fn Detail(
     view! {
         <section class="detail" aria-labelledby="detail-title">
             {move || person.get().map(|p| {
-                let change = if p.active { Change::Suspend } else { Change::Unsuspend };
-                let label = if p.active { text.get("suspend") } else { text.get("unsuspend") };
-                let question = if p.active {
-                    text.format("confirm-suspend", &[("email", &p.email)])
-                } else {
-                    text.format("confirm-unsuspend", &[("email", &p.email)])
+                let email = StoredValue::new(p.email.clone());
+                let question = move || {
+                    asking
+                        .get()
+                        .map(|c| text.format(c.keys().1, &[("email", &email.get_value())]))
+                        .unwrap_or_default()
                 };
                 view! {
                     <h3 id="detail-title" tabindex="-1" node_ref=heading>{p.email.clone()}</h3>
                     <dl>
                         <dt>{text.get("field-name")}</dt><dd>{p.name.clone()}</dd>
                         <dt>{text.get("field-status")}</dt>
-                        <dd id="detail-status">{if p.active { text.get("status-active") } else { text.get("status-suspended") }}</dd>
+                        <dd id="detail-status">{status_text(text, &p.status)}</dd>
                         <dt>{text.get("field-created")}</dt><dd>{p.created.clone()}</dd>
                         <dt>{text.get("field-last-sign-in")}</dt><dd>{p.last_sign_in.clone()}</dd>
                         <dt>{text.get("field-id")}</dt><dd>{p.id.clone()}</dd>
@@ -260,7 +305,11 @@ fn Detail(
                         <dt>{text.get("field-grants")}</dt><dd>{p.grants.to_string()}</dd>
                         <dt>{text.get("field-groups")}</dt><dd id="detail-groups">{listed(text, &p.groups)}</dd>
                     </dl>
-                    <button type="button" on:click=move |_| ask(change)>{label}</button>
+                    <div class="actions" role="group" aria-label=text.get("actions-label")>
+                        {Change::offered(&p.status).into_iter().map(|change| view! {
+                            <button type="button" on:click=move |_| ask(change)>{text.get(change.keys().0)}</button>
+                        }).collect_view()}
+                    </div>
                     <div class="confirm" role="group" aria-labelledby="confirm-question" hidden=move || asking.get().is_none()>
                         <p id="confirm-question">{question}</p>
                         <button type="button" node_ref=confirm on:click=move |_| if let Some(c) = asking.get() { apply(c) }>
