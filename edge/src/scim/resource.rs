@@ -55,14 +55,21 @@ impl UserFields {
         };
         let mut user_name = None;
         let mut emails = None;
+        let mut display_name = None;
         for (key, value) in object {
             match key.to_ascii_lowercase().as_str() {
                 // RFC 7643 §3.1: read-only attributes sent by the client are ignored.
                 "schemas" | "id" | "meta" => {}
                 "username" => user_name = Some(value),
                 "emails" => emails = Some(value),
+                // After `name`, whichever order the body has: a `name` without
+                // `formatted` must not clear the `displayName` sent beside it.
+                "displayname" => display_name = Some(value),
                 other => fields.set(other, value)?,
             }
+        }
+        if let Some(display_name) = display_name {
+            fields.set("displayname", display_name)?;
         }
         let user_name =
             user_name.ok_or_else(|| ScimError::invalid_value("`userName` is required."))?;
@@ -455,6 +462,22 @@ mod tests {
         assert_eq!(no_schema.unwrap_err().scim_type, Some("invalidSyntax"));
         let no_user_name = UserFields::from_resource(&json!({"schemas": [USER_SCHEMA]}), None);
         assert_eq!(no_user_name.unwrap_err().scim_type, Some("invalidValue"));
+    }
+
+    #[test]
+    fn rfc7643_4_1_1_a_full_resource_keeps_display_name_beside_name_parts() {
+        let fields = UserFields::from_resource(
+            &json!({
+                "schemas": [USER_SCHEMA],
+                "userName": "grace@example.com",
+                "name": {"givenName": "Grace", "familyName": "Hopper"},
+                "displayName": "Amazing Grace",
+            }),
+            None,
+        )
+        .unwrap();
+        assert_eq!(fields.name.as_deref(), Some("Amazing Grace"));
+        assert_eq!(fields.given_name.as_deref(), Some("Grace"));
     }
 
     #[test]
