@@ -130,6 +130,8 @@ pub mod types {
     pub const USER_CREATE: &str = "user.lifecycle.create";
     /// An administrator changed a user's profile.
     pub const USER_UPDATE_PROFILE: &str = "user.account.update_profile";
+    /// A person's new email address, proven by a code, replaced the old one.
+    pub const UPDATE_PRIMARY_EMAIL: &str = "user.account.update_primary_email";
     pub const USER_SUSPEND: &str = "user.lifecycle.suspend";
     /// STAGED or DEPROVISIONED → ACTIVE.
     pub const USER_ACTIVATE: &str = "user.lifecycle.activate";

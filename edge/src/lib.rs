@@ -8,6 +8,7 @@
 
 pub mod account_data;
 pub mod account_deletion;
+pub mod account_email;
 pub mod account_profile;
 pub mod accounts;
 pub mod address_proof;

@@ -342,6 +342,35 @@ pub struct EmailSent {
     pub code_length: u8,
 }
 
+/// `POST /v1/me/email`: the address the signed-in person wants instead of theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailChangeRequest {
+    pub email: String,
+}
+
+/// The answer to `POST /v1/me/email`, the same whether or not the address is free: the
+/// handle of the change, which the code sent to the new address confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailChangeStarted {
+    pub change_id: String,
+    /// Seconds the code works.
+    pub expires_in: u64,
+}
+
+/// `POST /v1/me/email/confirm`: the change and the code sent to its new address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailChangeConfirm {
+    pub change_id: String,
+    pub code: Secret,
+}
+
+/// The answer to `POST /v1/me/email/confirm`: the account's address now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailChanged {
+    pub email: String,
+    pub email_verified: bool,
+}
+
 /// `POST /v1/flows/{flow_id}/email/code`: the code from the email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailCode {

@@ -67,6 +67,10 @@ pub enum Route<'a> {
     MyExport,
     /// The signed-in person's profile attributes and the schema to ask for them.
     MyProfile,
+    /// A change of the signed-in person's email address: a code sent to the new one.
+    MyEmail,
+    /// The code that proves the new address, which then replaces the old one.
+    MyEmailConfirm,
     /// The signed-in person's account (`DELETE` schedules its deletion).
     Me,
     /// The emailed link that cancels a scheduled deletion (a page).
@@ -183,6 +187,8 @@ impl<'a> Route<'a> {
             ["v1", "me", "consents", "receipts", id] => Route::MyConsentReceipt(id),
             ["v1", "me", "export"] => Route::MyExport,
             ["v1", "me", "profile"] => Route::MyProfile,
+            ["v1", "me", "email"] => Route::MyEmail,
+            ["v1", "me", "email", "confirm"] => Route::MyEmailConfirm,
             ["v1", "me"] => Route::Me,
             ["account", "cancel-deletion"] => Route::CancelDeletion,
             [".well-known", "webauthn"] => Route::RelatedOrigins,
@@ -288,6 +294,8 @@ impl<'a> Route<'a> {
             Route::MyConsentReceipt(id) => format!("/v1/me/consents/receipts/{}", segment(id)),
             Route::MyExport => "/v1/me/export".to_string(),
             Route::MyProfile => "/v1/me/profile".to_string(),
+            Route::MyEmail => "/v1/me/email".to_string(),
+            Route::MyEmailConfirm => "/v1/me/email/confirm".to_string(),
             Route::Me => "/v1/me".to_string(),
             Route::CancelDeletion => "/account/cancel-deletion".to_string(),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
@@ -432,6 +440,8 @@ mod tests {
             Route::MyConsentReceipt(id),
             Route::MyExport,
             Route::MyProfile,
+            Route::MyEmail,
+            Route::MyEmailConfirm,
             Route::Me,
             Route::CancelDeletion,
             Route::RelatedOrigins,

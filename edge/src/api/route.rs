@@ -123,6 +123,8 @@ impl Endpoint for Route<'_> {
             | Route::MyTotp
             | Route::MyTotpConfirm
             | Route::MyRecoveryCodes
+            | Route::MyEmail
+            | Route::MyEmailConfirm
             | Route::RecoveryPassword
             | Route::RecoveryPasswordReset
             | Route::RecoveryAccount

@@ -7,7 +7,8 @@ use portcullis_shared::api::{
     RecoveryRequest, RenamePasskey, StartFlow,
 };
 use portcullis_shared::api::{
-    CompletedBody, ConnectionButton, FederationResume, FederationStart, Notice,
+    CompletedBody, ConnectionButton, EmailChangeConfirm, EmailChangeRequest, FederationResume,
+    FederationStart, Notice,
 };
 use portcullis_shared::consent::ConsentChange;
 use portcullis_shared::oauth::OAuthErrorCode;
@@ -308,6 +309,21 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 crate::account_profile::read(&account)
             };
             Ok(Response::json(200, &profile).with_header("cache-control", "no-store"))
+        }
+        Route::MyEmail | Route::MyEmailConfirm => {
+            let me = account_request(request, issuer, &context);
+            let account = account::authenticate(ports, &me).await?;
+            let response = if route == Route::MyEmail {
+                let body: EmailChangeRequest = json_body(request)?;
+                let started = crate::account_email::request(ports, &me, &account, &body.email);
+                Response::json(202, &started.await?)
+            } else {
+                let body: EmailChangeConfirm = json_body(request)?;
+                let (id, code) = (&body.change_id, body.code.expose());
+                let changed = crate::account_email::confirm(ports, &me, &account, id, code);
+                Response::json(200, &changed.await?)
+            };
+            Ok(response.with_header("cache-control", "no-store"))
         }
         Route::MyExport => {
             let me = account_request(request, issuer, &context);

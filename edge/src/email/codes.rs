@@ -55,7 +55,7 @@ const SECOND_FACTOR_CODES: OneTime<CodeRecord> = OneTime::new("email-code-second
 /// Where codes issued for `purpose` are kept.
 fn store(purpose: Purpose) -> OneTime<CodeRecord> {
     match purpose {
-        Purpose::SignIn | Purpose::Verify => CODES,
+        Purpose::SignIn | Purpose::Verify | Purpose::ChangeEmail => CODES,
         Purpose::SecondFactor => SECOND_FACTOR_CODES,
     }
 }

@@ -45,6 +45,8 @@ pub enum Purpose {
     /// The second factor of a sign-in that proved a password (see
     /// [`crate::mfa::email_code`]); never a sign-in or a verification by itself.
     SecondFactor,
+    /// Prove a new address for a signed-in account (`/v1/me/email`); never signs in.
+    ChangeEmail,
 }
 
 /// Counts a send against the caller's IP prefix and the recipient, and refuses it past

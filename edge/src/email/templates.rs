@@ -202,6 +202,31 @@ pub fn account_exists(to: &str, client: &Client, words: &Words) -> Mail {
     .to(to)
 }
 
+/// The code that proves a new address for an account, sent to that address.
+pub fn email_change_code(to: &str, client: &Client, words: &Words, code: &str) -> Mail {
+    let paragraphs = ["change-email.lead", "verify.code-only"];
+    Message::new(client, words, "change-email.subject", &paragraphs)
+        .code(Some(code))
+        .to(to)
+}
+
+/// Someone asked to move another account to an address that already has one: its owner
+/// hears of it instead of a code (the asker is answered as for any address).
+pub fn email_change_taken(to: &str, client: &Client, words: &Words) -> Mail {
+    let paragraphs = ["change-email.taken-lead"];
+    Message::new(client, words, "change-email.taken-subject", &paragraphs)
+        .footer("exists.footer")
+        .to(to)
+}
+
+/// Tells the old address that the account's address was changed.
+pub fn email_changed(to: &str, client: &Client, words: &Words) -> Mail {
+    let paragraphs = ["change-email.changed-lead", "change-email.changed-hint"];
+    Message::new(client, words, "change-email.changed-subject", &paragraphs)
+        .footer("change-email.footer")
+        .to(to)
+}
+
 /// A password-reset link.
 pub fn password_reset(to: &str, client: &Client, words: &Words, link: &str) -> Mail {
     Message::new(

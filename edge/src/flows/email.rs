@@ -91,8 +91,9 @@ pub(super) async fn proven(
         return Err(Error::CodeExpired);
     }
     let holder = record.verifying.as_ref().map(|v| v.user_id.as_str()) == Some(user_id.as_str());
-    // A verification code answers only the flow that waits on that account.
-    if purpose == Purpose::Verify && !holder {
+    // A verification code answers only the flow that waits on that account; a code that
+    // proves a new address for a signed-in account signs nobody in.
+    if (purpose == Purpose::Verify && !holder) || purpose == Purpose::ChangeEmail {
         return Err(Error::CodeExpired);
     }
     let user = ports
