@@ -37,6 +37,12 @@ pub async fn export(
     let recovery_codes_left = ports.factors.recovery_codes_left(user_id).await?;
     let sessions = ports.sessions.for_user(user_id, now).await?;
     let consents = crate::consent::list(ports, account).await?.history;
+    let app_sessions = crate::account_sessions::list(ports, account)
+        .await?
+        .sessions;
+    let applications = crate::account_sessions::applications(ports, account)
+        .await?
+        .applications;
     let events_about = ports.events.about_user(user_id, EXPORTED_EVENTS).await?;
     let spec = EventSpec::user_success(
         types::DATA_EXPORT,
@@ -64,6 +70,8 @@ pub async fn export(
                 expires_at: s.expires_at.as_seconds(),
             })
             .collect(),
+        app_sessions,
+        applications,
         consents,
         events: events_about,
     })

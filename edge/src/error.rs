@@ -77,6 +77,10 @@ pub enum Error {
     FactorNotFound,
     /// No device of that id is remembered for the account.
     DeviceNotFound,
+    /// No live session of that id is the account's.
+    SessionNotFound,
+    /// No application of that id holds a live grant of the account.
+    ApplicationNotFound,
     /// The factor is the last of an account whose client requires one.
     LastFactor,
     /// The client does not take this second factor for this sign-in (see
@@ -141,6 +145,8 @@ impl Error {
             Error::StepNotExpected => ErrorCode::StepNotExpected,
             Error::FactorNotFound => ErrorCode::FactorNotFound,
             Error::DeviceNotFound => ErrorCode::DeviceNotFound,
+            Error::SessionNotFound => ErrorCode::SessionNotFound,
+            Error::ApplicationNotFound => ErrorCode::ApplicationNotFound,
             Error::LastFactor => ErrorCode::LastFactor,
             Error::FactorNotAllowed => ErrorCode::FactorNotAllowed,
             Error::MfaRequired { .. } => ErrorCode::MfaRequired,
@@ -174,7 +180,10 @@ impl Error {
             | ErrorCode::FactorCodeInvalid => 401,
             ErrorCode::StepNotExpected | ErrorCode::LastFactor => 409,
             ErrorCode::FactorNotAllowed => 403,
-            ErrorCode::FactorNotFound | ErrorCode::DeviceNotFound => 404,
+            ErrorCode::FactorNotFound
+            | ErrorCode::DeviceNotFound
+            | ErrorCode::SessionNotFound
+            | ErrorCode::ApplicationNotFound => 404,
             // RFC 6750 §3.1.
             ErrorCode::InsufficientScope => 403,
             ErrorCode::PasskeyNotFound => 404,
@@ -271,6 +280,10 @@ impl Error {
             Error::StepNotExpected => "The sign-in flow is not waiting for this step.".into(),
             Error::FactorNotFound => "That factor is not on this account.".into(),
             Error::DeviceNotFound => "That device is not remembered for this account.".into(),
+            Error::SessionNotFound => "That session is not one of this account's.".into(),
+            Error::ApplicationNotFound => {
+                "That application holds no access to this account.".into()
+            }
             Error::LastFactor => {
                 "This application requires a second factor, and this is the account's last one, so it can't be removed.".into()
             }
@@ -419,6 +432,8 @@ mod tests {
             Error::StepNotExpected,
             Error::FactorNotFound,
             Error::DeviceNotFound,
+            Error::SessionNotFound,
+            Error::ApplicationNotFound,
             Error::LastFactor,
             Error::FactorNotAllowed,
             Error::PasskeyNotFound,

@@ -117,6 +117,7 @@ mod tests {
             revoked: false,
             refresh: None,
             holder: Some(u.holder()),
+            place: None,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod account_data;
 pub mod account_deletion;
 pub mod account_email;
 pub mod account_profile;
+pub mod account_sessions;
 pub mod accounts;
 pub mod address_proof;
 pub mod admin;

@@ -2164,13 +2164,18 @@ pub fn api_client() -> Client {
 /// in with a password now) with a refresh-token family, keeping the person as stored and
 /// listed in their grant index; returns its first refresh token.
 pub fn refresh_family(t: &TestPorts, user_id: &str) -> String {
+    grant_of(t, user_id, "demo", &"g".repeat(43))
+}
+
+/// [`refresh_family`] for `client_id`, with the grant id `grant_id` (a handle).
+pub fn grant_of(t: &TestPorts, user_id: &str, client_id: &str, grant_id: &str) -> String {
     use crate::oauth::grant::{GrantRef, RefreshState};
     let now = t.clock.now();
     let holder = t.users.users.borrow().get(user_id).map(User::holder);
     let (refresh, secret) = RefreshState::start("k".repeat(43), &"r".repeat(43), now);
     let grant = Grant {
         user_id: user_id.into(),
-        client_id: "demo".into(),
+        client_id: client_id.into(),
         scopes: crate::oauth::scope::Scopes::parse("openid email offline_access"),
         auth_time: now,
         amr: crate::amr::Amr::password(),
@@ -2179,9 +2184,9 @@ pub fn refresh_family(t: &TestPorts, user_id: &str) -> String {
         revoked: false,
         refresh: Some(refresh),
         holder,
+        place: None,
     };
-    let grant_id = "g".repeat(43);
-    let reference = GrantRef::of(&grant_id).as_str().to_string();
+    let reference = GrantRef::of(grant_id).as_str().to_string();
     t.grant_index
         .rows
         .borrow_mut()

@@ -17,6 +17,12 @@ pub struct AccountExport {
     pub factors: Vec<FactorSummary>,
     pub recovery_codes_left: u32,
     pub sessions: Vec<ExportedSession>,
+    /// The person's sign-ins to applications (as `GET /v1/me/sessions` lists them).
+    #[serde(default)]
+    pub app_sessions: Vec<crate::api::SessionSummary>,
+    /// The applications holding access (as `GET /v1/me/applications` lists them).
+    #[serde(default)]
+    pub applications: Vec<crate::api::ApplicationSummary>,
     pub consents: Vec<ConsentRecordView>,
     /// The System Log events the person did or that were done to them, newest first.
     pub events: Vec<SystemLogEvent>,

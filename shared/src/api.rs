@@ -299,6 +299,65 @@ pub struct RememberedDevice {
     pub last_used_at: Option<u64>,
 }
 
+/// One session of the signed-in person: a sign-in to an application and the tokens it
+/// keeps issuing (`GET /v1/me/sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// Names the session in `DELETE /v1/me/sessions/{id}`; not a token.
+    pub id: String,
+    pub client_id: String,
+    pub client_name: String,
+    /// When the person signed in (Unix seconds).
+    pub signed_in_at: u64,
+    /// When the session began (Unix seconds).
+    pub created_at: u64,
+    pub expires_at: u64,
+    /// How the person signed in (RFC 8176 `amr`).
+    pub amr: Vec<String>,
+    /// The ISO 3166-1 country the session was started from, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The browser or app that started it (its `User-Agent`), where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Whether the caller's token belongs to this session.
+    pub current: bool,
+}
+
+/// `GET /v1/me/sessions`: newest sign-in first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionList {
+    pub sessions: Vec<SessionSummary>,
+}
+
+/// `DELETE /v1/me/sessions`: how many sessions were ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsEnded {
+    pub ended: usize,
+}
+
+/// An application holding live grants of the signed-in person, with what they gave it
+/// (`GET /v1/me/applications`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationSummary {
+    pub client_id: String,
+    pub name: String,
+    /// The scopes granted, over all its sessions.
+    pub scopes: Vec<String>,
+    /// When the person first granted it access among the live grants (Unix seconds).
+    pub granted_at: u64,
+    /// How many live sessions it holds.
+    pub sessions: usize,
+    /// The purposes the person consented to for this application, as recorded now.
+    pub consents: Vec<crate::consent::ConsentRecordView>,
+}
+
+/// `GET /v1/me/applications`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationList {
+    pub applications: Vec<ApplicationSummary>,
+}
+
 /// `GET /v1/me/factors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactorList {

@@ -103,6 +103,10 @@ pub enum ErrorCode {
     FactorNotFound,
     /// The device id does not name a device remembered for the signed-in person.
     DeviceNotFound,
+    /// The session id does not name a live session of the signed-in person.
+    SessionNotFound,
+    /// The client id names no application holding a live grant of the signed-in person.
+    ApplicationNotFound,
     /// The account's client requires a second factor, and this is its last one.
     LastFactor,
     /// The client does not accept this second factor here: an emailed code where the
@@ -133,7 +137,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 53] = [
+    pub const ALL: [ErrorCode; 55] = [
         ErrorCode::InvalidRequest,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
@@ -178,6 +182,8 @@ impl ErrorCode {
         ErrorCode::StepNotExpected,
         ErrorCode::FactorNotFound,
         ErrorCode::DeviceNotFound,
+        ErrorCode::SessionNotFound,
+        ErrorCode::ApplicationNotFound,
         ErrorCode::LastFactor,
         ErrorCode::FactorNotAllowed,
         ErrorCode::MfaRequired,
@@ -238,6 +244,8 @@ impl ErrorCode {
             ErrorCode::StepNotExpected => "step_not_expected",
             ErrorCode::FactorNotFound => "factor_not_found",
             ErrorCode::DeviceNotFound => "device_not_found",
+            ErrorCode::SessionNotFound => "session_not_found",
+            ErrorCode::ApplicationNotFound => "application_not_found",
             ErrorCode::LastFactor => "last_factor",
             ErrorCode::FactorNotAllowed => "factor_not_allowed",
             ErrorCode::MfaRequired => "mfa_required",
@@ -340,6 +348,8 @@ mod tests {
                 "step_not_expected",
                 "factor_not_found",
                 "device_not_found",
+                "session_not_found",
+                "application_not_found",
                 "last_factor",
                 "factor_not_allowed",
                 "mfa_required",

@@ -71,6 +71,14 @@ pub enum Route<'a> {
     MyEmail,
     /// The code that proves the new address, which then replaces the old one.
     MyEmailConfirm,
+    /// The signed-in person's sessions (`DELETE` ends every one but the caller's).
+    MySessions,
+    /// One session of the signed-in person (`DELETE` ends it).
+    MySession(&'a str),
+    /// The applications holding a live grant of the signed-in person.
+    MyApplications,
+    /// One such application (`DELETE` ends its grants).
+    MyApplication(&'a str),
     /// The signed-in person's account (`DELETE` schedules its deletion).
     Me,
     /// The emailed link that cancels a scheduled deletion (a page).
@@ -189,6 +197,10 @@ impl<'a> Route<'a> {
             ["v1", "me", "profile"] => Route::MyProfile,
             ["v1", "me", "email"] => Route::MyEmail,
             ["v1", "me", "email", "confirm"] => Route::MyEmailConfirm,
+            ["v1", "me", "sessions"] => Route::MySessions,
+            ["v1", "me", "sessions", id] => Route::MySession(id),
+            ["v1", "me", "applications"] => Route::MyApplications,
+            ["v1", "me", "applications", id] => Route::MyApplication(id),
             ["v1", "me"] => Route::Me,
             ["account", "cancel-deletion"] => Route::CancelDeletion,
             [".well-known", "webauthn"] => Route::RelatedOrigins,
@@ -296,6 +308,10 @@ impl<'a> Route<'a> {
             Route::MyProfile => "/v1/me/profile".to_string(),
             Route::MyEmail => "/v1/me/email".to_string(),
             Route::MyEmailConfirm => "/v1/me/email/confirm".to_string(),
+            Route::MySessions => "/v1/me/sessions".to_string(),
+            Route::MySession(id) => format!("/v1/me/sessions/{}", segment(id)),
+            Route::MyApplications => "/v1/me/applications".to_string(),
+            Route::MyApplication(id) => format!("/v1/me/applications/{}", segment(id)),
             Route::Me => "/v1/me".to_string(),
             Route::CancelDeletion => "/account/cancel-deletion".to_string(),
             Route::RelatedOrigins => "/.well-known/webauthn".to_string(),
@@ -442,6 +458,10 @@ mod tests {
             Route::MyProfile,
             Route::MyEmail,
             Route::MyEmailConfirm,
+            Route::MySessions,
+            Route::MySession(id),
+            Route::MyApplications,
+            Route::MyApplication(id),
             Route::Me,
             Route::CancelDeletion,
             Route::RelatedOrigins,
@@ -505,6 +525,8 @@ mod tests {
                 Route::FlowEmailFactor(_) => Route::FlowEmailFactor(&encoded),
                 Route::MyFactor(_) => Route::MyFactor(&encoded),
                 Route::MyDevice(_) => Route::MyDevice(&encoded),
+                Route::MySession(_) => Route::MySession(&encoded),
+                Route::MyApplication(_) => Route::MyApplication(&encoded),
                 Route::MyConsentReceipt(_) => Route::MyConsentReceipt(&encoded),
                 Route::AdminClient(_) => Route::AdminClient(&encoded),
                 Route::AdminClientSecret(_) => Route::AdminClientSecret(&encoded),

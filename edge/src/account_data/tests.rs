@@ -45,6 +45,7 @@ fn person(t: &TestPorts, id: &str) -> Account {
         client: demo_client(),
         auth_time: Some(now.as_seconds()),
         multi_factor: false,
+        grant: None,
     };
     let change = ConsentChange {
         purpose: "marketing_email".into(),

@@ -21,6 +21,7 @@ fn signed_in(t: &TestPorts, id: &str) -> Account {
         client: demo_client(),
         auth_time: Some(t.clock.now().as_seconds()),
         multi_factor: false,
+        grant: None,
     }
 }
 

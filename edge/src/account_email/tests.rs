@@ -23,6 +23,7 @@ fn signed_in(t: &TestPorts, id: &str) -> Account {
         client: demo_client(),
         auth_time: Some(t.clock.now().as_seconds()),
         multi_factor: false,
+        grant: None,
     }
 }
 
@@ -33,6 +34,7 @@ fn fresh(t: &TestPorts, account: &Account) -> Account {
         client: account.client.clone(),
         auth_time: account.auth_time,
         multi_factor: account.multi_factor,
+        grant: account.grant.clone(),
     }
 }
 

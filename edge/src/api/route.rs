@@ -93,7 +93,9 @@ impl Endpoint for Route<'_> {
             Route::MyPasskey(_) => &[Method::Patch, Method::Delete],
             Route::MyProfile => &[Method::Get, Method::Head, Method::Patch],
             Route::MyFactors | Route::MyConsentReceipt(_) | Route::MyExport => GET,
-            Route::MyFactor(_) => &[Method::Delete],
+            Route::MyFactor(_) | Route::MySession(_) | Route::MyApplication(_) => &[Method::Delete],
+            Route::MySessions => &[Method::Get, Method::Head, Method::Delete],
+            Route::MyApplications => GET,
             Route::EmailLink
             | Route::CancelDeletion
             | Route::MyPasskeys

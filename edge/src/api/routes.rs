@@ -325,6 +325,14 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
             };
             Ok(response.with_header("cache-control", "no-store"))
         }
+        Route::MySessions
+        | Route::MySession(_)
+        | Route::MyApplications
+        | Route::MyApplication(_) => {
+            let me = account_request(request, issuer, &context);
+            let account = account::authenticate(ports, &me).await?;
+            my_sessions(ports, request.method, &context, &account, route).await
+        }
         Route::MyExport => {
             let me = account_request(request, issuer, &context);
             let account = account::authenticate(ports, &me).await?;
@@ -536,6 +544,37 @@ async fn my_consents(
             200,
             &consent::receipt(ports, me.issuer, &account, id).await?,
         ),
+        _ => return Err(Error::NoRoute),
+    };
+    Ok(response.with_header("cache-control", "no-store"))
+}
+
+/// `/v1/me/sessions[/…]` and `/v1/me/applications[/…]`: where the signed-in person is
+/// signed in, and the applications holding access to their account.
+async fn my_sessions(
+    ports: &Ports<'_>,
+    method: Method,
+    context: &RequestContext,
+    account: &account::Account,
+    route: Route<'_>,
+) -> Result<Response, Error> {
+    use crate::account_sessions as sessions;
+    let response = match (route, method) {
+        (Route::MySessions, Method::Delete) => {
+            Response::json(200, &sessions::end_others(ports, context, account).await?)
+        }
+        (Route::MySessions, _) => Response::json(200, &sessions::list(ports, account).await?),
+        (Route::MySession(id), _) => {
+            sessions::end(ports, context, account, id).await?;
+            Response::empty(204)
+        }
+        (Route::MyApplications, _) => {
+            Response::json(200, &sessions::applications(ports, account).await?)
+        }
+        (Route::MyApplication(id), _) => {
+            sessions::revoke_application(ports, context, account, id).await?;
+            Response::empty(204)
+        }
         _ => return Err(Error::NoRoute),
     };
     Ok(response.with_header("cache-control", "no-store"))

@@ -19,6 +19,7 @@ fn account(id: &str) -> Account {
         client: demo_client(),
         auth_time: None,
         multi_factor: false,
+        grant: None,
     }
 }
 

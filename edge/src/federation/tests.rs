@@ -766,6 +766,7 @@ fn the_last_way_to_sign_in_cannot_be_unlinked() {
         client: crate::testing::demo_client(),
         auth_time: Some(T0),
         multi_factor: false,
+        grant: None,
     };
     let request = crate::passkeys::account::AccountRequest {
         issuer: SELF,

@@ -182,6 +182,7 @@ pub async fn answer(
         client: client.clone(),
         auth_time: None,
         multi_factor: false,
+        grant: None,
     };
     for document in asking
         .documents

@@ -83,6 +83,20 @@ pub struct Grant {
     /// grants kept their person; those read the person from the user store.
     #[serde(default)]
     pub holder: Option<Holder>,
+    /// Where the grant was made, for the person's list of their sessions. `None` in
+    /// grants stored before grants kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<GrantPlace>,
+}
+
+/// Where a grant was made: the country of the request that made it (from the signal
+/// port) and its user agent, shown to the person beside their sessions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantPlace {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -381,6 +395,7 @@ mod tests {
             revoked: false,
             refresh,
             holder: Some(crate::testing::user("u", "ada@example.com").holder()),
+            place: None,
         };
         (grant, secret)
     }

@@ -46,6 +46,8 @@ pub struct Account {
     pub auth_time: Option<u64>,
     /// That sign-in proved more than one factor (the token's `acr`).
     pub multi_factor: bool,
+    /// The grant the token was issued from (the session it belongs to), if any.
+    pub grant: Option<crate::oauth::grant::GrantRef>,
 }
 
 impl Account {
@@ -110,6 +112,7 @@ pub async fn authenticate(
         client,
         auth_time: live.claims.auth_time,
         multi_factor: live.claims.acr.as_deref() == Some(crate::oauth::tokens::ACR_MULTI_FACTOR),
+        grant: live.claims.grant,
     })
 }
 

@@ -7,7 +7,7 @@ use crate::clients::Client;
 use crate::crypto::token::random_handle;
 use crate::events::{self, types, EventSpec};
 use crate::oauth::code::{self, CodeRecord};
-use crate::oauth::grant::{Grant, GrantCommand, GrantRef, RefreshState};
+use crate::oauth::grant::{Grant, GrantCommand, GrantPlace, GrantRef, RefreshState};
 use crate::oauth::tokens::{Person, Subject};
 use crate::ports::Ports;
 use crate::users::UserStatus;
@@ -71,6 +71,10 @@ pub(super) async fn exchange(
         revoked: false,
         refresh,
         holder: Some(user.holder()),
+        place: Some(GrantPlace {
+            country: ports.signals.signals().country.map(String::from),
+            user_agent: incoming.context.user_agent.clone(),
+        }),
     };
     ports.grants.create(reference.as_str(), &grant).await?;
     // Suspended while the grant was being made: the grant has heard, and so does the
