@@ -1785,6 +1785,11 @@ impl MemoryGrantStore {
         }
     }
 
+    /// Changes every stored grant with `edit`, as a stored older version would differ.
+    pub fn edit_all(&self, edit: impl Fn(&mut Grant)) {
+        self.grants.borrow_mut().values_mut().for_each(edit);
+    }
+
     /// The grant stored at `reference`, live or not, as its Durable Object holds it.
     pub fn stored(&self, reference: &str) -> Option<Grant> {
         self.grants.borrow().get(reference).cloned()

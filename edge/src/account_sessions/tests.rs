@@ -167,3 +167,18 @@ fn revoking_an_application_ends_its_grants_and_lists_what_was_given_to_it() {
         .applications;
     assert_eq!(apps.len(), 1);
 }
+
+#[test]
+fn a_session_shows_where_its_grant_was_made() {
+    let t = TestPorts::new();
+    let (ada, _) = signed_in(&t, "ada");
+    t.grants.edit_all(|grant| {
+        grant.place = Some(crate::oauth::grant::GrantPlace {
+            country: Some("NZ".into()),
+            user_agent: Some("Firefox on a phone".into()),
+        });
+    });
+    let listed = sessions(&t, &ada);
+    assert!(listed.iter().all(|s| s.country.as_deref() == Some("NZ")
+        && s.user_agent.as_deref() == Some("Firefox on a phone")));
+}

@@ -150,6 +150,21 @@ pub(crate) fn claims(jwt: &str) -> Value {
 }
 
 #[test]
+fn a_grant_keeps_the_country_and_user_agent_of_the_request_that_made_it() {
+    let t = TestPorts::new();
+    t.signals.set(crate::testing::auckland());
+    let tokens = tokens_for(&t, "ada@example.com");
+    let sub = claims(tokens["id_token"].as_str().unwrap())["sub"].clone();
+    let ports = t.ports();
+    let now = crate::ports::Clock::now(&t.clock);
+    let references =
+        pollster::block_on(ports.grant_index.for_person(sub.as_str().unwrap(), now)).unwrap();
+    let reference = &references[0];
+    let place = t.grants.stored(reference).and_then(|g| g.place).unwrap();
+    assert_eq!(place.country.as_deref(), Some("NZ"));
+}
+
+#[test]
 fn first_party_flow_sign_up_then_token_then_userinfo() {
     let t = TestPorts::new();
     let tokens = tokens_for(&t, "Ada@Example.com");
