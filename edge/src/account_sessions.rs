@@ -81,7 +81,7 @@ pub async fn list(ports: &Ports<'_>, account: &Account) -> Result<SessionList, E
         let client_name = client_name(ports, &held.grant.client_id).await?;
         sessions.push(summary(account, &held, client_name));
     }
-    sessions.sort_by(|a, b| b.signed_in_at.cmp(&a.signed_in_at));
+    sessions.sort_by_key(|s| std::cmp::Reverse(s.signed_in_at));
     Ok(SessionList { sessions })
 }
 
