@@ -2200,6 +2200,23 @@ pub fn grant_of(t: &TestPorts, user_id: &str, client_id: &str, grant_id: &str) -
     format!("{grant_id}.{secret}")
 }
 
+/// A person `id` (`{id}@example.com`) stored now, as the account API sees them after a
+/// sign-in this instant through the demo client.
+pub fn signed_in_account(t: &TestPorts, id: &str) -> crate::passkeys::account::Account {
+    let someone = user(id, &format!("{id}@example.com"));
+    t.users
+        .users
+        .borrow_mut()
+        .insert(someone.id.clone(), someone.clone());
+    crate::passkeys::account::Account {
+        user: someone,
+        client: demo_client(),
+        auth_time: Some(t.clock.now().as_seconds()),
+        multi_factor: false,
+        grant: None,
+    }
+}
+
 /// The demo client of the tests: public, for `https://shop.example`.
 pub fn demo_client() -> Client {
     Client {

@@ -5,7 +5,7 @@ use pollster::block_on;
 use super::*;
 use crate::passkeys::account::RECENT_SIGN_IN_SECONDS;
 use crate::ports::Clock;
-use crate::testing::{demo_client, request_from, user, TestPorts};
+use crate::testing::{request_from, TestPorts};
 
 const ISSUER: &str = "https://id.example";
 
@@ -14,15 +14,7 @@ fn context() -> RequestContext {
 }
 
 fn signed_in(t: &TestPorts, id: &str) -> Account {
-    let someone = user(id, &format!("{id}@example.com"));
-    block_on(t.ports().users.create(&someone)).unwrap();
-    Account {
-        user: someone,
-        client: demo_client(),
-        auth_time: Some(t.clock.now().as_seconds()),
-        multi_factor: false,
-        grant: None,
-    }
+    crate::testing::signed_in_account(t, id)
 }
 
 fn ask(t: &TestPorts, account: &Account) -> Result<DeletionScheduled, Error> {

@@ -6,8 +6,7 @@ use pollster::block_on;
 use super::*;
 use crate::events::RequestContext;
 use crate::passkeys::account::RECENT_SIGN_IN_SECONDS;
-use crate::ports::Clock;
-use crate::testing::{demo_client, request_from, user, TestPorts};
+use crate::testing::{request_from, TestPorts};
 
 const ISSUER: &str = "https://id.example";
 
@@ -16,15 +15,7 @@ fn context() -> RequestContext {
 }
 
 fn signed_in(t: &TestPorts, id: &str) -> Account {
-    let someone = user(id, &format!("{id}@example.com"));
-    block_on(t.ports().users.create(&someone)).unwrap();
-    Account {
-        user: someone,
-        client: demo_client(),
-        auth_time: Some(t.clock.now().as_seconds()),
-        multi_factor: false,
-        grant: None,
-    }
+    crate::testing::signed_in_account(t, id)
 }
 
 /// The account as stored now, with the token's sign-in kept.
@@ -42,15 +33,19 @@ fn stored(t: &TestPorts, id: &str) -> User {
     block_on(t.ports().users.find_by_id(id)).unwrap().unwrap()
 }
 
-fn ask(t: &TestPorts, account: &Account, to: &str) -> Result<EmailChangeStarted, Error> {
+/// Runs `call` with a request of the account API from the test's place.
+fn as_me<R>(call: impl FnOnce(&AccountRequest<'_>) -> R) -> R {
     let context = context();
-    let me = AccountRequest {
+    call(&AccountRequest {
         issuer: ISSUER,
         authorization: None,
         origin: None,
         context: &context,
-    };
-    block_on(request(&t.ports(), &me, account, to))
+    })
+}
+
+fn ask(t: &TestPorts, account: &Account, to: &str) -> Result<EmailChangeStarted, Error> {
+    as_me(|me| block_on(request(&t.ports(), me, account, to)))
 }
 
 fn prove(
@@ -59,14 +54,7 @@ fn prove(
     change: &str,
     code: &str,
 ) -> Result<EmailChanged, Error> {
-    let context = context();
-    let me = AccountRequest {
-        issuer: ISSUER,
-        authorization: None,
-        origin: None,
-        context: &context,
-    };
-    block_on(confirm(&t.ports(), &me, account, change, code))
+    as_me(|me| block_on(confirm(&t.ports(), me, account, change, code)))
 }
 
 /// The code in the newest mail to `to`, if it carries one.
