@@ -134,6 +134,7 @@ fn ending_every_other_session_keeps_the_callers_and_ends_hosted_sign_ins() {
         &ports,
         "ada",
         &crate::amr::Amr::password(),
+        t.clock.now(),
     ))
     .unwrap();
     let ended = block_on(end_others(&ports, &context(), &ada)).unwrap();
