@@ -498,6 +498,7 @@ impl MemoryUserStore {
             trusted_email_domains: connection.trusted_email_domains,
             enabled_clients: connection.enabled_clients,
             home_realm_domains: connection.home_realm_domains,
+            options: connection.options,
             position: 0,
             enabled: true,
         };
@@ -711,6 +712,14 @@ pub fn shop_caller(context: &crate::events::RequestContext) -> crate::flows::Cal
     }
 }
 
+/// A P-256 key in PKCS #8 PEM, as Apple's `AuthKey_<key id>.p8` files are (made for
+/// the tests with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`).
+pub const APPLE_AUTH_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgnobEr+fLiTmuVq5l
+sZf3oNX6ahDL++jVBDX3N0arFRWhRANCAATchWtTxQaONOTa2tBnldUtsHaKEesf
+6yKBeGjEaOdAJVDQEFDpdryoUTi1tBqUk4FyQJ+2YelloU5ifKZFy1De
+-----END PRIVATE KEY-----";
+
 /// An OpenID Connect connection to `issuer` for every client, trusted for no domain,
 /// with Portcullis's client id `portcullis` there and no secret.
 pub fn oidc_connection(id: &str, issuer: &str) -> Connection {
@@ -725,6 +734,7 @@ pub fn oidc_connection(id: &str, issuer: &str) -> Connection {
         trusted_email_domains: Vec::new(),
         enabled_clients: None,
         home_realm_domains: Vec::new(),
+        options: Default::default(),
     }
 }
 

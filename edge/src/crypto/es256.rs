@@ -86,6 +86,27 @@ impl Es256Signer {
         kek.seal(&self.key.to_bytes(), &self.key_id, random)
     }
 
+    /// A P-256 private key in PKCS #8 (RFC 5208) PEM (RFC 7468 §10,
+    /// `-----BEGIN PRIVATE KEY-----`), as Apple hands out its Sign in with Apple keys
+    /// (`AuthKey_<key id>.p8`), to sign as `key_id`.
+    pub fn from_pkcs8_pem(key_id: &str, pem: &str) -> Result<Es256Signer, OpenFailed> {
+        use base64::engine::general_purpose::STANDARD;
+        use base64::Engine;
+        use p256::pkcs8::DecodePrivateKey;
+        let body = pem
+            .trim()
+            .strip_prefix("-----BEGIN PRIVATE KEY-----")
+            .and_then(|rest| rest.strip_suffix("-----END PRIVATE KEY-----"))
+            .ok_or(OpenFailed)?;
+        let base64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        let der = STANDARD.decode(base64).map_err(|_| OpenFailed)?;
+        let key = SigningKey::from_pkcs8_der(&der).map_err(|_| OpenFailed)?;
+        Ok(Es256Signer {
+            key_id: key_id.to_string(),
+            key,
+        })
+    }
+
     /// Opens a key sealed by [`Es256Signer::seal`].
     pub fn open(
         key_id: &str,

@@ -1,6 +1,8 @@
 //! A connection: an upstream provider people sign in with, as data (the `connections`
 //! table, managed with `scripts/connections`), and the identities people hold there.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::sealing::{KeyEncryptionKey, OpenFailed};
@@ -19,6 +21,10 @@ pub enum ConnectionKind {
     /// Connect by discovery, with the multi-tenant issuer template checked against each
     /// token's `tid`.
     Microsoft,
+    /// Sign in with Apple: OpenID Connect by discovery, answered with
+    /// `response_mode=form_post`, the client secret an ES256 JWT made at the edge (see
+    /// [`super::apple`]).
+    Apple,
 }
 
 impl ConnectionKind {
@@ -28,6 +34,7 @@ impl ConnectionKind {
             ConnectionKind::Oidc => "oidc",
             ConnectionKind::Github => "github",
             ConnectionKind::Microsoft => "microsoft",
+            ConnectionKind::Apple => "apple",
         }
     }
 
@@ -37,6 +44,7 @@ impl ConnectionKind {
             "oidc" => Some(ConnectionKind::Oidc),
             "github" => Some(ConnectionKind::Github),
             "microsoft" => Some(ConnectionKind::Microsoft),
+            "apple" => Some(ConnectionKind::Apple),
             _ => None,
         }
     }
@@ -64,6 +72,52 @@ pub struct Connection {
     /// Email domains whose addresses, typed on the first screen, go straight to this
     /// provider (home-realm discovery).
     pub home_realm_domains: Vec<String>,
+    pub options: ConnectionOptions,
+}
+
+/// What Portcullis needs to make Apple's client secret: the ES256 JWT is signed with
+/// the connection's sealed private key (Apple's `AuthKey_<key id>.p8`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppleSettings {
+    /// The Apple Developer team id: the client secret's `iss`.
+    pub team_id: String,
+    /// The id of the Sign in with Apple key: the client secret's `kid`.
+    pub key_id: String,
+}
+
+/// A connection's settings beyond the common ones (the `options` column, JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionOptions {
+    /// Only for the `apple` kind, and required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple: Option<AppleSettings>,
+    /// Which upstream claim fills each profile attribute of an account the provider's
+    /// answer creates (attribute → claim). Empty: the names from the claims of the same
+    /// names (`name`, `given_name`, `family_name`).
+    #[serde(default)]
+    pub claims: BTreeMap<String, String>,
+    /// Whether the provider's userinfo endpoint (OIDC Core §5.3) is asked for claims
+    /// after the ID token validated.
+    #[serde(default)]
+    pub userinfo: bool,
+}
+
+/// The claim mapping of a connection that names none.
+pub const DEFAULT_CLAIMS: [&str; 3] = ["name", "given_name", "family_name"];
+
+impl ConnectionOptions {
+    /// `(profile attribute, upstream claim)` pairs that fill a new account's profile.
+    pub fn claim_mapping(&self) -> Vec<(&str, &str)> {
+        if self.claims.is_empty() {
+            DEFAULT_CLAIMS.iter().map(|c| (*c, *c)).collect()
+        } else {
+            self.claims
+                .iter()
+                .map(|(attribute, claim)| (attribute.as_str(), claim.as_str()))
+                .collect()
+        }
+    }
 }
 
 impl Connection {

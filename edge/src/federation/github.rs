@@ -110,13 +110,22 @@ pub async fn person(
 
 fn verified(user: User, emails: &[Email]) -> Verified {
     let primary = emails.iter().find(|e| e.primary && e.verified);
+    let mut claims = serde_json::Map::new();
+    if let Some(name) = user
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .or(user.login.clone())
+    {
+        claims.insert("name".into(), name.into());
+    }
+    if let Some(login) = user.login {
+        claims.insert("login".into(), login.into());
+    }
     Verified {
         subject: user.id.to_string(),
         email: primary.map(|e| e.email.clone()),
         email_verified: primary.is_some(),
-        name: user.name.filter(|n| !n.trim().is_empty()).or(user.login),
-        given_name: None,
-        family_name: None,
+        claims,
     }
 }
 
@@ -164,7 +173,7 @@ mod tests {
         assert_eq!(person.subject, "583231", "the numeric id, never the login");
         assert_eq!(person.email.as_deref(), Some("octo@example.com"));
         assert!(person.email_verified);
-        assert_eq!(person.name.as_deref(), Some("The Octocat"));
+        assert_eq!(person.claims["name"], "The Octocat");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::time::UnixMillis;
@@ -27,9 +27,19 @@ pub struct Verified {
     pub email: Option<String>,
     /// Only `true` when the provider said so (`email_verified: true`).
     pub email_verified: bool,
-    pub name: Option<String>,
-    pub given_name: Option<String>,
-    pub family_name: Option<String>,
+    /// Every claim the provider asserted (the ID token's, with userinfo's added): what
+    /// the connection's claim mapping fills a new account's profile from.
+    pub claims: Map<String, Value>,
+}
+
+/// Whether a claim says yes: `true`, or the string `"true"` (Apple writes its flags
+/// as strings).
+pub fn says_true(claim: Option<&Value>) -> bool {
+    match claim {
+        Some(Value::Bool(flag)) => *flag,
+        Some(Value::String(text)) => text == "true",
+        _ => false,
+    }
 }
 
 /// Why an ID token was refused (for logs; the person is told only that it failed).
@@ -89,14 +99,6 @@ enum Audience {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum Flag {
-    Bool(bool),
-    // Some providers send the string "true".
-    Text(String),
-}
-
-#[derive(Deserialize)]
 struct Claims {
     iss: String,
     sub: String,
@@ -111,14 +113,6 @@ struct Claims {
     at_hash: Option<String>,
     #[serde(default)]
     email: Option<String>,
-    #[serde(default)]
-    email_verified: Option<Flag>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    given_name: Option<String>,
-    #[serde(default)]
-    family_name: Option<String>,
     /// Microsoft's tenant id.
     #[serde(default)]
     tid: Option<String>,
@@ -256,7 +250,9 @@ pub fn validate(token: &Unverified<'_>, expected: &Expected<'_>) -> Result<Verif
         .split('.')
         .nth(1)
         .ok_or(IdTokenError::Malformed)?;
-    let claims: Claims = json_part(payload)?;
+    let all: Map<String, Value> = json_part(payload)?;
+    let claims: Claims =
+        serde_json::from_value(Value::Object(all.clone())).map_err(|_| IdTokenError::Malformed)?;
 
     // §3.1.3.7 step 2: "The Issuer Identifier for the OpenID Provider … MUST exactly match
     // the value of the iss (issuer) Claim." For a multi-tenant Microsoft connection the
@@ -320,14 +316,10 @@ pub fn validate(token: &Unverified<'_>, expected: &Expected<'_>) -> Result<Verif
     if claims.sub.is_empty() || claims.sub.len() > 255 || !claims.sub.is_ascii() {
         return Err(IdTokenError::Malformed);
     }
-    let email_verified = matches!(claims.email_verified, Some(Flag::Bool(true)))
-        || matches!(&claims.email_verified, Some(Flag::Text(t)) if t == "true");
     Ok(Verified {
         subject: claims.sub,
         email: claims.email,
-        email_verified,
-        name: claims.name,
-        given_name: claims.given_name,
-        family_name: claims.family_name,
+        email_verified: says_true(all.get("email_verified")),
+        claims: all,
     })
 }

@@ -22,6 +22,7 @@ use crate::crypto::token::random_handle;
 use crate::error::Error;
 use crate::events::{self, types, EventSpec, RequestContext};
 use crate::ports::{Ports, StoreError};
+use crate::profile;
 use crate::users::{normalize_email, User, UserStatus};
 
 /// An identity waiting for the person to sign in to the account it will be linked to,
@@ -85,7 +86,9 @@ async fn linked(ports: &Ports<'_>, context: &RequestContext, user: &User, client
 fn sign_in_event(kind: ConnectionKind) -> &'static str {
     match kind {
         ConnectionKind::Oidc => types::AUTH_VIA_IDP,
-        ConnectionKind::Github | ConnectionKind::Microsoft => types::AUTH_VIA_SOCIAL,
+        ConnectionKind::Github | ConnectionKind::Microsoft | ConnectionKind::Apple => {
+            types::AUTH_VIA_SOCIAL
+        }
     }
 }
 
@@ -156,9 +159,9 @@ pub async fn resolve(
                     id: random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?,
                     email: email.clone(),
                     email_verified: true,
-                    name: verified.name.clone().or(additions.name),
-                    given_name: verified.given_name.clone().or(additions.given_name),
-                    family_name: verified.family_name.clone().or(additions.family_name),
+                    name: additions.name,
+                    given_name: additions.given_name,
+                    family_name: additions.family_name,
                     external_id: None,
                     password_hash: None,
                     status: UserStatus::Active,
@@ -167,6 +170,7 @@ pub async fn resolve(
                     last_login_at: Some(now),
                     tokens_valid_after: None,
                 };
+                let user = with_mapped_claims(ports, user, connection, verified);
                 let new = identity(
                     ports,
                     &connection.id,
@@ -207,6 +211,34 @@ pub async fn resolve(
     )
     .await;
     Ok(Resolution::SignedIn(user))
+}
+
+/// `user`, a new account, with the profile attributes the connection's claim mapping
+/// fills from the provider's claims (over what the registration hook added). Each value
+/// is checked as the profile schema checks a person's own; one that does not fit the
+/// attribute is left out. Only a new account takes them: an existing account's profile
+/// is its owner's, and what a provider says later (Apple's `user`, say, which nobody
+/// signs) never changes it.
+fn with_mapped_claims(
+    ports: &Ports<'_>,
+    mut user: User,
+    connection: &Connection,
+    verified: &Verified,
+) -> User {
+    for (attribute, claim) in connection.options.claim_mapping() {
+        let Some(value) = verified.claims.get(claim) else {
+            continue;
+        };
+        let change = serde_json::Map::from_iter([(attribute.to_string(), value.clone())]);
+        match profile::apply(&user, &change, profile::Editor::Admin, ports.clock.now()) {
+            Ok((changed, _)) => user = changed,
+            Err(_) => ports.diagnostics.log(&format!(
+                "federation: connection {}: claim {claim} does not fit {attribute}",
+                connection.id
+            )),
+        }
+    }
+    user
 }
 
 /// Two sign-ins racing to link the same identity or create the same account: the loser

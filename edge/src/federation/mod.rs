@@ -3,10 +3,13 @@
 //! tokens as before.
 //!
 //! - [`connection`]: connections as data, and the identities people hold at them.
+//! - [`apple`]: the Apple preset (form_post answers, an ES256 client secret made at the
+//!   edge, private relay addresses).
 //! - [`github`]: the GitHub preset (OAuth 2.0 and its REST API, no ID token).
 //! - [`upstream`]: the leg to the provider and back (PKCE, state, nonce, RFC 9207).
 //! - [`provider`]: the provider's metadata and keys ([`metadata`]), cached per isolate.
 //! - [`id_token`]: ID token validation, OIDC Core §3.1.3.7.
+//! - [`userinfo`]: claims from the provider's userinfo endpoint (OIDC Core §5.3).
 //! - [`linking`]: who the person is here (identity = connection + subject).
 //! - [`identities`]: the signed-in person's linked identities (list, unlink).
 //! - [`settings`]: what a connection must be (the admin API's and `scripts/connections`'s
@@ -20,6 +23,7 @@ use std::rc::Rc;
 use crate::error::Error;
 use crate::ports::Ports;
 
+pub mod apple;
 pub mod connection;
 pub mod github;
 pub mod id_token;
@@ -29,6 +33,7 @@ pub mod metadata;
 pub mod provider;
 pub mod settings;
 pub mod upstream;
+pub mod userinfo;
 
 pub use connection::{Connection, ConnectionKind, FederatedIdentity};
 

@@ -8,16 +8,18 @@
 //! wrong ([`Refusal`]). The client secret is checked here too but is never part of the
 //! settings: whoever stores it seals it first, and nothing reads it back.
 
+use std::collections::BTreeMap;
+
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::connection::{Connection, ConnectionKind};
+use super::connection::{AppleSettings, Connection, ConnectionKind, ConnectionOptions};
 use crate::client_settings::{
     check_scheme_and_host, each, parse_client_id, parse_url, quoted, refuse, unique, Refusal,
 };
 
 /// The kinds an operator may choose, as written in `kind`.
-pub const KINDS: [&str; 3] = ["oidc", "github", "microsoft"];
+pub const KINDS: [&str; 4] = ["oidc", "github", "microsoft", "apple"];
 /// github.com itself; any other `github` issuer is a GitHub Enterprise Server.
 pub const GITHUB_COM: &str = "https://github.com";
 /// The scopes a `github` connection asks for when none are given: the profile and the
@@ -25,6 +27,11 @@ pub const GITHUB_COM: &str = "https://github.com";
 pub const GITHUB_DEFAULT_SCOPES: [&str; 2] = ["read:user", "user:email"];
 /// Microsoft's multi-tenant endpoints (any work, school or personal account).
 pub const MICROSOFT_COMMON: &str = "https://login.microsoftonline.com/common/v2.0";
+/// Apple's issuer.
+pub const APPLE: &str = "https://appleid.apple.com";
+/// The scopes an `apple` connection asks for when none are given (Apple's `name` and
+/// `email`; the name arrives only on the first consent).
+pub const APPLE_DEFAULT_SCOPES: [&str; 3] = ["openid", "name", "email"];
 /// The scopes an OpenID Connect connection asks for when none are given.
 pub const DEFAULT_SCOPES: [&str; 3] = ["openid", "email", "profile"];
 /// The highest `position` (buttons are shown by position, then id).
@@ -55,6 +62,12 @@ pub struct ConnectionInput {
     pub enabled_clients: Option<Vec<String>>,
     pub position: Option<u32>,
     pub enabled: Option<bool>,
+    /// Required for the `apple` kind: the team id and key id of its client secret.
+    pub apple: Option<AppleSettings>,
+    /// Profile attribute → upstream claim, for accounts the provider's answer creates.
+    pub claims: Option<BTreeMap<String, String>>,
+    /// Whether the provider's userinfo endpoint is asked too.
+    pub userinfo: Option<bool>,
     // Read-only fields of a resource sent back (GET, edit, PUT): ignored.
     #[serde(default)]
     pub has_secret: Option<IgnoredAny>,
@@ -80,6 +93,8 @@ pub struct ConnectionSettings {
     pub enabled_clients: Option<Vec<String>>,
     pub position: u32,
     pub enabled: bool,
+    #[serde(flatten)]
+    pub options: ConnectionOptions,
 }
 
 impl ConnectionSettings {
@@ -96,6 +111,7 @@ impl ConnectionSettings {
             trusted_email_domains: self.trusted_email_domains.clone(),
             enabled_clients: self.enabled_clients.clone(),
             home_realm_domains: self.home_realm_domains.clone(),
+            options: self.options.clone(),
         }
     }
 }
@@ -286,6 +302,7 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     let issuer = match (kind, input.issuer.as_deref()) {
         (ConnectionKind::Github, None) => GITHUB_COM.to_string(),
         (ConnectionKind::Microsoft, None) => MICROSOFT_COMMON.to_string(),
+        (ConnectionKind::Apple, None) => APPLE.to_string(),
         (_, issuer) => parse_issuer(issuer)?,
     };
     let client_id = match input.client_id.as_deref() {
@@ -297,11 +314,25 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
             )
         }
     };
-    if let Some(secret) = input.client_secret.as_deref() {
-        parse_credential(secret, "client_secret")?;
+    match input.client_secret.as_deref() {
+        // Apple's "secret" is the private key the edge signs the client secret with.
+        Some(key) if kind == ConnectionKind::Apple => {
+            if crate::crypto::es256::Es256Signer::from_pkcs8_pem("check", key).is_err() {
+                return refuse(
+                    "client_secret",
+                    "must be the Sign in with Apple private key (the AuthKey_….p8 file: a \
+                     PKCS #8 P-256 key in PEM)",
+                );
+            }
+        }
+        Some(secret) => {
+            parse_credential(secret, "client_secret")?;
+        }
+        None => {}
     }
     let scopes = match &input.scopes {
         None if kind == ConnectionKind::Github => GITHUB_DEFAULT_SCOPES.map(String::from).to_vec(),
+        None if kind == ConnectionKind::Apple => APPLE_DEFAULT_SCOPES.map(String::from).to_vec(),
         None => DEFAULT_SCOPES.map(String::from).to_vec(),
         Some(scopes) => unique(each(scopes, parse_scope)?),
     };
@@ -338,7 +369,9 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     if position > MAX_POSITION {
         return refuse("position", format!("must be 0–{MAX_POSITION}"));
     }
+    let options = parse_options(kind, input)?;
     Ok(ConnectionSettings {
+        options,
         id,
         kind,
         display_name,
@@ -350,6 +383,84 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
         enabled_clients,
         position,
         enabled: input.enabled.unwrap_or(true),
+    })
+}
+
+/// An Apple team or key id: ten of `A–Z 0–9`, as Apple issues them.
+fn parse_apple_id(value: &str) -> Result<String, Refusal> {
+    if value.len() == 10
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        Ok(value.to_string())
+    } else {
+        refuse(
+            "apple",
+            format!(
+                "invalid Apple id {}: team_id and key_id are ten of A–Z 0–9",
+                quoted(value)
+            ),
+        )
+    }
+}
+
+/// A claim name: 1–64 of `A–Z a–z 0–9 _ - . :` (Apple's, Google's and Microsoft's all are).
+fn parse_claim_name(value: &str) -> Result<String, Refusal> {
+    let ok = (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        refuse("claims", format!("invalid claim name {}", quoted(value)))
+    }
+}
+
+fn parse_options(
+    kind: ConnectionKind,
+    input: &ConnectionInput,
+) -> Result<ConnectionOptions, Refusal> {
+    let apple = match (kind, &input.apple) {
+        (ConnectionKind::Apple, Some(apple)) => Some(AppleSettings {
+            team_id: parse_apple_id(&apple.team_id)?,
+            key_id: parse_apple_id(&apple.key_id)?,
+        }),
+        (ConnectionKind::Apple, None) => {
+            return refuse(
+                "apple",
+                "is required for an apple connection: {\"team_id\": …, \"key_id\": …}",
+            )
+        }
+        (_, Some(_)) => return refuse("apple", "is only for an apple connection"),
+        (_, None) => None,
+    };
+    let mut claims = BTreeMap::new();
+    for (attribute, claim) in input.claims.iter().flatten() {
+        // Only attributes the person or an administrator keep; never what only the
+        // site's own code may set.
+        let known = crate::profile::attribute(attribute)
+            .is_some_and(|a| a.access != crate::profile::Access::Hook);
+        if !known {
+            return refuse(
+                "claims",
+                format!("{} is not a profile attribute", quoted(attribute)),
+            );
+        }
+        claims.insert(attribute.clone(), parse_claim_name(claim)?);
+    }
+    let userinfo = input.userinfo.unwrap_or(false);
+    if userinfo && matches!(kind, ConnectionKind::Github | ConnectionKind::Apple) {
+        return refuse(
+            "userinfo",
+            "this provider has no userinfo endpoint (OIDC Core §5.3)",
+        );
+    }
+    Ok(ConnectionOptions {
+        apple,
+        claims,
+        userinfo,
     })
 }
 
@@ -476,6 +587,77 @@ mod tests {
         value["issuer"] =
             json!("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0");
         assert!(validate(&input(value)).is_ok(), "one tenant may be trusted");
+    }
+
+    fn apple() -> serde_json::Value {
+        json!({"id": "apple", "kind": "apple", "display_name": "Apple",
+               "client_id": "com.example.web",
+               "client_secret": crate::testing::APPLE_AUTH_KEY,
+               "apple": {"team_id": "TEAM123456", "key_id": "KEY1234567"}})
+    }
+
+    #[test]
+    fn the_apple_preset_needs_its_team_and_key_ids_and_a_p256_key_as_its_secret() {
+        let settings = validate(&input(apple())).unwrap();
+        assert_eq!(settings.issuer, "https://appleid.apple.com");
+        assert_eq!(settings.scopes, ["openid", "name", "email"]);
+        assert_eq!(
+            settings.options.apple.as_ref().unwrap().team_id,
+            "TEAM123456"
+        );
+        let mut no_ids = apple();
+        no_ids.as_object_mut().unwrap().remove("apple");
+        assert_eq!(refused(no_ids).field, "apple");
+        let mut bad_id = apple();
+        bad_id["apple"]["key_id"] = json!("key");
+        assert_eq!(refused(bad_id).field, "apple");
+        let mut not_a_key = apple();
+        not_a_key["client_secret"] = json!("s3cret");
+        assert_eq!(refused(not_a_key).field, "client_secret");
+        assert_eq!(
+            refused(with(
+                "apple",
+                json!({"team_id": "TEAM123456", "key_id": "KEY1234567"})
+            ))
+            .field,
+            "apple",
+            "only for an apple connection"
+        );
+        let mut userinfo = apple();
+        userinfo["userinfo"] = json!(true);
+        assert_eq!(refused(userinfo).field, "userinfo");
+    }
+
+    #[test]
+    fn claims_map_profile_attributes_to_claim_names() {
+        let settings = validate(&input(with(
+            "claims",
+            json!({"name": "nickname", "locale": "locale"}),
+        )))
+        .unwrap();
+        assert_eq!(settings.options.claims["name"], "nickname");
+        for bad in [
+            json!({"crm_segment": "segment"}),
+            json!({"shoe_size": "size"}),
+            json!({"name": "a b"}),
+            json!({"name": ""}),
+        ] {
+            assert_eq!(
+                refused(with("claims", bad.clone())).field,
+                "claims",
+                "{bad}"
+            );
+        }
+        let mut github = corp();
+        github["kind"] = json!("github");
+        github["userinfo"] = json!(true);
+        assert_eq!(refused(github).field, "userinfo");
+        assert!(
+            validate(&input(with("userinfo", json!(true))))
+                .unwrap()
+                .options
+                .userinfo
+        );
     }
 
     #[test]

@@ -40,6 +40,10 @@ struct Upstream {
     header_kid: String,
     /// What GitHub's `GET /user/emails` answers.
     github_emails: Value,
+    /// What the played provider's userinfo endpoint answers.
+    userinfo: Value,
+    /// The last client secret the played Apple was sent.
+    apple_client_secret: Option<String>,
 }
 
 type Shared = Rc<RefCell<Upstream>>;
@@ -70,6 +74,7 @@ fn provider(shared: Shared) -> FnTransport {
                     "authorization_endpoint": "https://idp.example/auth",
                     "token_endpoint": "https://idp.example/token",
                     "jwks_uri": "https://idp.example/jwks",
+                    "userinfo_endpoint": "https://idp.example/userinfo",
                     "authorization_response_iss_parameter_supported": true,
                 }),
             ),
@@ -103,7 +108,63 @@ fn provider(shared: Shared) -> FnTransport {
                     &key
                 };
                 let token = sign(signer, &upstream.header_kid, &claims);
-                answer(200, json!({"id_token": token, "token_type": "Bearer"}))
+                answer(
+                    200,
+                    json!({"id_token": token, "access_token": "at-corp", "token_type": "Bearer"}),
+                )
+            }
+            "https://idp.example/userinfo" => {
+                let bearer = request
+                    .headers
+                    .iter()
+                    .any(|(k, v)| k == "authorization" && v == "Bearer at-corp");
+                if !bearer {
+                    return answer(401, json!({"error": "invalid_token"}));
+                }
+                answer(200, upstream.userinfo.clone())
+            }
+            "https://appleid.apple.com/.well-known/openid-configuration" => answer(
+                200,
+                json!({
+                    "issuer": "https://appleid.apple.com",
+                    "authorization_endpoint": "https://appleid.apple.com/auth/authorize",
+                    "token_endpoint": "https://appleid.apple.com/auth/token",
+                    "jwks_uri": "https://appleid.apple.com/auth/keys",
+                    "response_modes_supported": ["query", "fragment", "form_post"],
+                }),
+            ),
+            "https://appleid.apple.com/auth/keys" => {
+                let (x, y) = coordinates(&upstream.key.verifying_key());
+                answer(
+                    200,
+                    json!({"keys": [{"kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": "k1"}]}),
+                )
+            }
+            "https://appleid.apple.com/auth/token" => {
+                let get = |name: &str| form_value(&request.body, name);
+                let secret = get("client_secret");
+                drop(upstream);
+                shared.borrow_mut().apple_client_secret = Some(secret.clone());
+                let upstream = shared.borrow();
+                if get("code") != "the-code"
+                    || get("client_id") != "com.example.web"
+                    || !apple_client_secret_ok(&secret)
+                    || pkce(&get("code_verifier")) != upstream.code_challenge
+                {
+                    return answer(400, json!({"error": "invalid_client"}));
+                }
+                let mut claims = json!({
+                    "iss": "https://appleid.apple.com", "aud": "com.example.web",
+                    "sub": "001234.apple", "iat": T0, "exp": T0 + 600, "nonce": upstream.nonce,
+                    "email": "ada@example.com", "email_verified": "true",
+                });
+                merge(&mut claims, &upstream.claims);
+                let token = sign(&upstream.key, "k1", &claims);
+                answer(
+                    200,
+                    json!({"id_token": token, "access_token": "at-apple",
+                                   "token_type": "Bearer", "expires_in": 3600}),
+                )
             }
             // GitHub's formats: the token endpoint answers JSON only when asked, and
             // a refused code with 200 and an error body.
@@ -191,6 +252,46 @@ fn provider(shared: Shared) -> FnTransport {
     }))
 }
 
+/// Whether `secret` is the client secret Apple wants: ES256 under the test's key, `kid`
+/// the key id, `iss` the team, `sub` the client, `aud` Apple, unexpired, ≤ 6 months.
+fn apple_client_secret_ok(secret: &str) -> bool {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use p256::ecdsa::signature::Verifier;
+    let part = |n: usize| -> Value {
+        secret
+            .split('.')
+            .nth(n)
+            .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null)
+    };
+    let (header, claims) = (part(0), part(1));
+    let Some((input, signature)) = secret.rsplit_once('.') else {
+        return false;
+    };
+    let key = Es256Signer::from_pkcs8_pem("k", crate::testing::APPLE_AUTH_KEY)
+        .unwrap()
+        .verifying_key();
+    let signed = URL_SAFE_NO_PAD
+        .decode(signature)
+        .ok()
+        .and_then(|s| p256::ecdsa::Signature::from_slice(&s).ok())
+        .is_some_and(|s| key.verify(input.as_bytes(), &s).is_ok());
+    let (iat, exp) = (
+        claims["iat"].as_u64().unwrap_or(0),
+        claims["exp"].as_u64().unwrap_or(0),
+    );
+    signed
+        && header["alg"] == "ES256"
+        && header["kid"] == "KEY1234567"
+        && claims["iss"] == "TEAM123456"
+        && claims["sub"] == "com.example.web"
+        && claims["aud"] == "https://appleid.apple.com"
+        && exp > T0
+        && exp - iat <= 15_777_000
+}
+
 /// Two Microsoft tenants (Entra ID tenant ids).
 const TENANT_A: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const TENANT_B: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
@@ -244,6 +345,8 @@ fn world() -> World {
         claims: json!({}),
         header_kid: "k1".into(),
         github_emails: json!([]),
+        userinfo: json!({}),
+        apple_client_secret: None,
     }));
     let mut t = TestPorts::new();
     t.http = provider(upstream.clone());
@@ -320,6 +423,7 @@ fn leave(w: &World) -> Left {
     let authorize = match w.connection {
         "github" => "https://github.com/login/oauth/authorize?",
         "microsoft" => "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?",
+        "apple" => "https://appleid.apple.com/auth/authorize?",
         _ => "https://idp.example/auth?",
     };
     assert!(location.starts_with(authorize), "{location}");
@@ -1120,4 +1224,323 @@ fn login_hint_and_domain_hint_go_upstream_for_a_claimed_domain() {
     let params = query(response.header("location").unwrap());
     assert_eq!(value(&params, "login_hint"), "ada@corp.example");
     assert_eq!(value(&params, "domain_hint"), "corp.example");
+}
+
+/// A world whose person leaves through the Apple preset: Services ID
+/// `com.example.web`, team `TEAM123456`, the sealed key `KEY1234567`.
+fn apple_world() -> World {
+    let mut w = world();
+    let kek = crate::testing::key_encryption_key(1);
+    let sealed = kek
+        .seal(
+            crate::testing::APPLE_AUTH_KEY.as_bytes(),
+            &super::Connection::secret_record("apple"),
+            &SeededRandom::new(3),
+        )
+        .unwrap();
+    let mut connection = oidc_connection("apple", super::settings::APPLE);
+    connection.kind = super::ConnectionKind::Apple;
+    connection.display_name = "Apple".into();
+    connection.client_id = "com.example.web".into();
+    connection.scopes = vec!["openid".into(), "name".into(), "email".into()];
+    connection.sealed_client_secret = Some(sealed);
+    connection.options.apple = Some(super::connection::AppleSettings {
+        team_id: "TEAM123456".into(),
+        key_id: "KEY1234567".into(),
+    });
+    w.t.users.add_connection(connection);
+    w.connection = "apple";
+    w
+}
+
+const FIRST_CONSENT: &str =
+    r#"{"name":{"firstName":"Ada","lastName":"Lovelace"},"email":"ada@example.com"}"#;
+
+/// The whole way back with Apple's form POST fields `extra` (`user`, say).
+fn apple_signed_in(w: &World, extra: &[(&str, &str)]) -> Completed {
+    let left = leave(w);
+    let answer = callback(w, &left, extra).unwrap();
+    let location =
+        pollster::block_on(flows::federation::arrive(&w.t.ports(), &context(), answer)).unwrap();
+    resume(w, &left, &location).unwrap()
+}
+
+#[test]
+fn apple_leaves_with_form_post_and_a_browser_cookie_that_survives_a_cross_site_post() {
+    let w = apple_world();
+    let ports = w.t.ports();
+    let context = context();
+    let started = pollster::block_on(flows::start(
+        &ports,
+        caller(&context),
+        StartFlow {
+            client_id: "demo".into(),
+            login_hint: None,
+            code_challenge: Some(CHALLENGE.into()),
+            code_challenge_method: Some("S256".into()),
+            scope: None,
+            nonce: None,
+            acr_values: None,
+        },
+    ))
+    .unwrap();
+    let body = FederationStart {
+        return_to: Some(format!("{SHOP}/account")),
+    };
+    let leave = pollster::block_on(flows::federation::depart(
+        &ports,
+        caller(&context),
+        &started.flow_id,
+        "apple",
+        &body,
+    ))
+    .unwrap();
+    let ticket = value(&query(&leave.redirect_to), "ticket");
+    let response = pollster::block_on(upstream::start(&ports, SELF, &ticket)).unwrap();
+    let params = query(response.header("location").unwrap());
+    assert_eq!(value(&params, "response_mode"), "form_post");
+    assert_eq!(value(&params, "response_type"), "code");
+    assert_eq!(value(&params, "client_id"), "com.example.web");
+    assert!(!value(&params, "nonce").is_empty());
+    let cookie = response.header("set-cookie").unwrap();
+    assert!(cookie.contains("SameSite=None"), "{cookie}");
+    assert!(
+        cookie.contains("; Secure"),
+        "SameSite=None needs Secure: {cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Path=/callback/"),
+        "{cookie}"
+    );
+}
+
+#[test]
+fn apple_form_post_first_consent_user_names_the_new_account_its_email_is_ignored() {
+    let w = apple_world();
+    apple_signed_in(&w, &[("user", FIRST_CONSENT)]);
+    let created = account(&w, "ada@example.com").expect("created just in time");
+    assert_eq!(created.name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(created.given_name.as_deref(), Some("Ada"));
+    assert_eq!(created.family_name.as_deref(), Some("Lovelace"));
+    assert!(
+        created.email_verified,
+        "email_verified \"true\" as a string"
+    );
+    let events = w.t.events.summary();
+    assert!(events
+        .iter()
+        .any(|(t, _)| t == crate::events::types::AUTH_VIA_SOCIAL));
+}
+
+#[test]
+fn apple_forged_user_on_a_later_sign_in_changes_no_name() {
+    let w = apple_world();
+    apple_signed_in(&w, &[("user", FIRST_CONSENT)]);
+    // A later answer with a `user` field (nobody signs it) renames nobody.
+    let forged = r#"{"name":{"firstName":"Eve","lastName":"Mallory"}}"#;
+    apple_signed_in(&w, &[("user", forged)]);
+    let ada = account(&w, "ada@example.com").unwrap();
+    assert_eq!(ada.name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(ada.given_name.as_deref(), Some("Ada"));
+}
+
+#[test]
+fn apple_user_never_renames_an_existing_account_it_links_to() {
+    let w = apple_world();
+    let mut ada = user("u-ada", "ada@example.com");
+    ada.email_verified = true;
+    ada.name = Some("Ada Local".into());
+    pollster::block_on(w.t.ports().users.create(&ada)).unwrap();
+    w.t.users.connections.borrow_mut()[1]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
+    let forged = r#"{"name":{"firstName":"Eve","lastName":"Mallory"}}"#;
+    apple_signed_in(&w, &[("user", forged)]);
+    assert_eq!(identities(&w, "u-ada"), 1, "linked: trusted and verified");
+    let after = account(&w, "ada@example.com").unwrap();
+    assert_eq!(after.name.as_deref(), Some("Ada Local"));
+    assert_eq!(after.given_name, None);
+}
+
+#[test]
+fn apple_a_form_post_without_the_cookie_or_replayed_is_refused() {
+    let w = apple_world();
+    let left = leave(&w);
+    let params = vec![
+        ("code".to_string(), "the-code".to_string()),
+        ("state".to_string(), left.state.clone()),
+        ("user".to_string(), FIRST_CONSENT.to_string()),
+    ];
+    let no_cookie = pollster::block_on(upstream::callback(
+        &w.t.ports(),
+        SELF,
+        "apple",
+        &params,
+        None,
+    ));
+    assert_eq!(no_cookie, Err(Error::StateInvalid));
+    // The state was spent by that attempt: the real browser's POST is refused too.
+    assert_eq!(callback(&w, &left, &[]), Err(Error::StateInvalid));
+    // A form POST that worked, replayed with its cookie: the state is spent.
+    let left = leave(&w);
+    assert!(matches!(
+        callback(&w, &left, &[]),
+        Ok(Answer::Verified { .. })
+    ));
+    assert_eq!(callback(&w, &left, &[]), Err(Error::StateInvalid));
+    assert!(account(&w, "ada@example.com").is_none());
+}
+
+#[test]
+fn apple_the_token_endpoint_gets_a_fresh_es256_client_secret_signed_with_the_sealed_key() {
+    let w = apple_world();
+    apple_signed_in(&w, &[]);
+    let secret = w.upstream.borrow().apple_client_secret.clone().unwrap();
+    assert!(apple_client_secret_ok(&secret));
+    // A secret Apple does not accept (another team's): the exchange fails and nothing
+    // is created.
+    let w = apple_world();
+    w.t.users.connections.borrow_mut()[1]
+        .settings
+        .options
+        .apple
+        .as_mut()
+        .unwrap()
+        .team_id = "OTHERTEAM1".into();
+    let left = leave(&w);
+    assert_eq!(refused(callback(&w, &left, &[])), "server_error");
+    assert!(account(&w, "ada@example.com").is_none());
+}
+
+#[test]
+fn apple_private_relay_address_is_the_new_accounts_verified_address() {
+    let w = apple_world();
+    w.upstream.borrow_mut().claims = json!({
+        "email": "x7kq2@privaterelay.appleid.com", "email_verified": null,
+        "is_private_email": "true",
+    });
+    apple_signed_in(&w, &[]);
+    let created = account(&w, "x7kq2@privaterelay.appleid.com").expect("created");
+    assert!(created.email_verified);
+}
+
+#[test]
+fn apple_email_verified_false_as_a_string_never_links() {
+    let w = apple_world();
+    let mut ada = user("u-ada", "ada@example.com");
+    ada.email_verified = true;
+    pollster::block_on(w.t.ports().users.create(&ada)).unwrap();
+    w.t.users.connections.borrow_mut()[1]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
+    w.upstream.borrow_mut().claims = json!({"email_verified": "false"});
+    let left = leave(&w);
+    let answer = callback(&w, &left, &[]).unwrap();
+    let location =
+        pollster::block_on(flows::federation::arrive(&w.t.ports(), &context(), answer)).unwrap();
+    assert_eq!(
+        resume(&w, &left, &location).err(),
+        Some(Error::LinkProofRequired)
+    );
+    assert_eq!(identities(&w, "u-ada"), 0);
+}
+
+/// Sets the `corp` connection's options.
+fn corp_options(w: &World, change: impl FnOnce(&mut super::connection::ConnectionOptions)) {
+    change(&mut w.t.users.connections.borrow_mut()[0].settings.options);
+}
+
+#[test]
+fn claim_mapping_fills_the_new_accounts_profile_each_value_checked_by_the_schema() {
+    let w = world();
+    corp_options(&w, |o| {
+        o.claims = [
+            ("name", "nickname"),
+            ("locale", "locale"),
+            ("zoneinfo", "zoneinfo"),
+        ]
+        .into_iter()
+        .map(|(a, c)| (a.to_string(), c.to_string()))
+        .collect();
+    });
+    w.upstream.borrow_mut().claims = json!({
+        "name": "Ada Upstream", "nickname": "Countess", "locale": "fr-FR",
+        "zoneinfo": "Not/A_Zone", "given_name": "Ada",
+    });
+    signed_in(&w);
+    let created = account(&w, "ada@example.com").unwrap();
+    assert_eq!(
+        created.name.as_deref(),
+        Some("Countess"),
+        "the mapped claim"
+    );
+    assert_eq!(
+        created.given_name, None,
+        "an explicit mapping replaces the default"
+    );
+    assert_eq!(created.profile.get("locale"), Some(&json!("fr-FR")));
+    assert_eq!(
+        created.profile.get("zoneinfo"),
+        None,
+        "not a time zone: left out"
+    );
+}
+
+#[test]
+fn the_default_mapping_takes_the_names() {
+    let w = world();
+    w.upstream.borrow_mut().claims = json!({"name": "Ada Lovelace", "given_name": "Ada", "family_name": "Lovelace", "locale": "fr-FR"});
+    signed_in(&w);
+    let created = account(&w, "ada@example.com").unwrap();
+    assert_eq!(created.name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(created.family_name.as_deref(), Some("Lovelace"));
+    assert_eq!(created.profile.get("locale"), None);
+}
+
+#[test]
+fn userinfo_claims_fill_the_profile_when_the_connection_asks() {
+    let w = world();
+    corp_options(&w, |o| {
+        o.userinfo = true;
+        o.claims = [("locale".to_string(), "locale".to_string())].into();
+    });
+    w.upstream.borrow_mut().userinfo = json!({"sub": "upstream-1", "locale": "de-DE"});
+    signed_in(&w);
+    let created = account(&w, "ada@example.com").unwrap();
+    assert_eq!(created.profile.get("locale"), Some(&json!("de-DE")));
+}
+
+#[test]
+fn oidc_core_5_3_2_userinfo_of_another_subject_refuses_the_sign_in_and_creates_nothing() {
+    let w = world();
+    corp_options(&w, |o| o.userinfo = true);
+    w.upstream.borrow_mut().userinfo = json!({"sub": "someone-else", "name": "Eve"});
+    let left = leave(&w);
+    assert_eq!(refused(callback(&w, &left, &[])), "server_error");
+    assert!(account(&w, "ada@example.com").is_none());
+}
+
+#[test]
+fn an_unverified_email_from_userinfo_never_links() {
+    let w = world();
+    corp_options(&w, |o| o.userinfo = true);
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
+    let mut ada = user("u-ada", "ada@example.com");
+    ada.email_verified = true;
+    pollster::block_on(w.t.ports().users.create(&ada)).unwrap();
+    // The ID token carries no address; userinfo gives Ada's, unverified.
+    w.upstream.borrow_mut().claims = json!({"email": null, "email_verified": null});
+    w.upstream.borrow_mut().userinfo =
+        json!({"sub": "upstream-1", "email": "ada@example.com", "email_verified": false});
+    let left = leave(&w);
+    let answer = callback(&w, &left, &[]).unwrap();
+    let location =
+        pollster::block_on(flows::federation::arrive(&w.t.ports(), &context(), answer)).unwrap();
+    assert_eq!(
+        resume(&w, &left, &location).err(),
+        Some(Error::LinkProofRequired)
+    );
+    assert_eq!(identities(&w, "u-ada"), 0);
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::id_token::{self, Expected, IdTokenError, Verified};
 use super::provider::{self, TIMEOUT_MS};
-use super::{github, Connection, ConnectionKind};
+use super::{apple, github, userinfo, Connection, ConnectionKind};
 use crate::crypto::sha256_hex;
 use crate::crypto::token::random_handle;
 use crate::error::Error;
@@ -88,11 +88,13 @@ pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Resp
         .ok_or(Error::LinkExpired)?;
     let connection = super::find(ports, &departure.client_id, &departure.connection_id).await?;
     let authorization_endpoint = match connection.kind {
-        ConnectionKind::Oidc | ConnectionKind::Microsoft => provider::load(ports, &connection)
-            .await?
-            .metadata
-            .authorization_endpoint
-            .clone(),
+        ConnectionKind::Oidc | ConnectionKind::Microsoft | ConnectionKind::Apple => {
+            provider::load(ports, &connection)
+                .await?
+                .metadata
+                .authorization_endpoint
+                .clone()
+        }
         ConnectionKind::Github => github::endpoints(&connection.issuer).authorization,
     };
     let fresh = || random_handle(ports.random).map_err(|_| Error::RandomUnavailable);
@@ -121,6 +123,13 @@ pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Resp
                 }
             }
         }
+        // Apple answers with a form POST, which it requires when names or addresses are
+        // asked for; it takes no hint.
+        ConnectionKind::Apple => {
+            params.push(("response_type", "code".to_string()));
+            params.push(("response_mode", "form_post".to_string()));
+            params.push(("nonce", nonce.clone()));
+        }
         // GitHub's own parameter for the account to suggest.
         ConnectionKind::Github => {
             if let Some(hint) = &departure.login_hint {
@@ -144,11 +153,25 @@ pub async fn start(ports: &Ports<'_>, issuer: &str, ticket: &str) -> Result<Resp
     let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let location = with_query(&authorization_endpoint, &pairs);
     let cookie = format!(
-        "{}={browser}; Path=/callback/; Max-Age={STATE_TTL_SECONDS}; HttpOnly; SameSite=Lax{}",
+        "{}={browser}; Path=/callback/; Max-Age={STATE_TTL_SECONDS}; HttpOnly; SameSite={}{}",
         cookie_name(&state),
+        same_site(connection.kind),
         crate::sessions::secure_attribute(issuer)
     );
     Ok(redirect(&location).with_header("set-cookie", &cookie))
+}
+
+/// The browser-binding cookie's `SameSite` (RFC 6265bis §5.4.7). A provider that comes
+/// back with a top-level GET navigation gets `Lax`. Apple comes back with a cross-site
+/// form POST, which carries only a `None` cookie (with `Secure`). That is safe here: the
+/// cookie holds nothing but a random value whose hash waits beside one unguessable,
+/// single-use `state`; a POST forged from another site must carry a `state` the victim's
+/// browser has the matching cookie for, which only the victim's own departure made.
+fn same_site(kind: ConnectionKind) -> &'static str {
+    match kind {
+        ConnectionKind::Apple => "None",
+        ConnectionKind::Oidc | ConnectionKind::Microsoft | ConnectionKind::Github => "Lax",
+    }
 }
 
 /// The provider's answer, as far as the flow needs it.
@@ -321,11 +344,16 @@ async fn verify(
         _ => {}
     }
     let code = param(params, "code").ok_or_else(|| invalid(connection, "no code"))?;
+    // Apple documents client_secret_post only.
+    let auth = match connection.kind {
+        ConnectionKind::Apple => ClientAuth::Post,
+        _ => ClientAuth::Basic,
+    };
     let tokens = exchange(
         ports,
         issuer,
         connection,
-        (&provider.metadata.token_endpoint, ClientAuth::Basic),
+        (&provider.metadata.token_endpoint, auth),
         code,
         code_verifier,
     )
@@ -374,7 +402,29 @@ async fn verify(
             format!("{:?}", IdTokenError::BadSignature),
         ));
     }
-    id_token::validate(&token, &expected).map_err(|e| invalid(connection, format!("{e:?}")))
+    let mut verified =
+        id_token::validate(&token, &expected).map_err(|e| invalid(connection, format!("{e:?}")))?;
+    if connection.kind == ConnectionKind::Apple {
+        apple::private_relay(&mut verified);
+        if let Some(user) = param(params, "user") {
+            apple::add_first_consent(&mut verified, user);
+        }
+    }
+    if connection.options.userinfo {
+        let endpoint = provider
+            .metadata
+            .userinfo_endpoint
+            .as_deref()
+            .ok_or_else(|| invalid(connection, "no userinfo_endpoint in the metadata"))?;
+        let access_token = tokens
+            .access_token
+            .as_deref()
+            .ok_or_else(|| invalid(connection, "no access_token for userinfo"))?;
+        let answer = userinfo::fetch(ports, connection, endpoint, access_token).await?;
+        userinfo::merge(&mut verified, answer)
+            .map_err(|e| invalid(connection, format!("userinfo: {e:?}")))?;
+    }
+    Ok(verified)
 }
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.5: the code and the verifier, the client
@@ -399,6 +449,16 @@ async fn exchange(
                 connection.id
             ))
         })?,
+    };
+    // Apple's client secret is a JWT made now with the sealed key.
+    let secret = match (connection.kind, secret) {
+        (ConnectionKind::Apple, Some(key)) => {
+            Some(apple::client_secret(connection, &key, ports.clock.now()).await?)
+        }
+        (ConnectionKind::Apple, None) => {
+            return Err(invalid(connection, "no Sign in with Apple key is set"))
+        }
+        (_, secret) => secret,
     };
     let mut form = form_urlencoded::Serializer::new(String::new());
     form.append_pair("grant_type", "authorization_code");

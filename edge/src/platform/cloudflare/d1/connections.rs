@@ -7,6 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::users::{user_args, INSERT_USER};
 use super::{conflict_or_unavailable, millis, optional_text, text, unavailable, D1Stores};
+use crate::federation::connection::ConnectionOptions;
 use crate::federation::settings::{ConnectionResource, ConnectionSettings, SecretChange};
 use crate::federation::{Connection, ConnectionKind, FederatedIdentity};
 use crate::ports::{ConnectionStore, StoreError, UnixMillis};
@@ -24,6 +25,7 @@ struct ConnectionRow {
     trusted_email_domains: String,
     enabled_clients: Option<String>,
     home_realm_domains: String,
+    options: String,
 }
 
 impl ConnectionRow {
@@ -39,6 +41,7 @@ impl ConnectionRow {
                 Some(json) => Some(list(json)?),
                 None => None,
             },
+            options: serde_json::from_str::<ConnectionOptions>(&self.options).ok()?,
             id: self.id,
             display_name: self.display_name,
             issuer: self.issuer,
@@ -61,6 +64,7 @@ struct ResourceRow {
     trusted_email_domains: String,
     enabled_clients: Option<String>,
     home_realm_domains: String,
+    options: String,
     position: f64,
     created_at: f64,
     updated_at: f64,
@@ -69,7 +73,7 @@ struct ResourceRow {
 
 const RESOURCE_COLUMNS: &str = "id, kind, display_name, issuer, client_id, \
      (sealed_client_secret IS NOT NULL) AS has_secret, scopes, trusted_email_domains, \
-     enabled_clients, home_realm_domains, position, created_at, updated_at, disabled_at";
+     enabled_clients, home_realm_domains, options, position, created_at, updated_at, disabled_at";
 
 impl ResourceRow {
     fn into_resource(self) -> Result<ConnectionResource, StoreError> {
@@ -88,6 +92,7 @@ impl ResourceRow {
                 Some(json) => Some(list(json, "enabled_clients")?),
                 None => None,
             },
+            options: serde_json::from_str(&self.options).map_err(|_| corrupt("options"))?,
             position: self.position as u32,
             enabled: self.disabled_at.is_none(),
             id: self.id,
@@ -106,7 +111,7 @@ impl ResourceRow {
 
 /// `?1` id, `?2` kind, `?3` display name, `?4` issuer, `?5` client id, `?6` scopes,
 /// `?7` trusted domains, `?8` enabled clients (JSON lists as stored), `?9` position,
-/// `?10` enabled, `?11` home-realm domains (JSON).
+/// `?10` enabled, `?11` home-realm domains (JSON), `?12` options (JSON).
 fn settings_args(settings: &ConnectionSettings) -> Result<Vec<JsValue>, StoreError> {
     let list = |values: &[String]| {
         serde_json::to_string(values)
@@ -128,6 +133,9 @@ fn settings_args(settings: &ConnectionSettings) -> Result<Vec<JsValue>, StoreErr
         JsValue::from_f64(f64::from(settings.position)),
         JsValue::from_f64(if settings.enabled { 1.0 } else { 0.0 }),
         list(&settings.home_realm_domains)?,
+        serde_json::to_string(&settings.options)
+            .map(|t| text(&t))
+            .map_err(|e| StoreError::Unavailable(format!("connections json: {e}")))?,
     ])
 }
 
@@ -205,7 +213,7 @@ impl ConnectionStore for D1Stores {
             .db
             .prepare(
                 "SELECT id, kind, display_name, issuer, client_id, sealed_client_secret, scopes, \
-                 trusted_email_domains, enabled_clients, home_realm_domains FROM connections \
+                 trusted_email_domains, enabled_clients, home_realm_domains, options FROM connections \
                  WHERE disabled_at IS NULL ORDER BY position, id",
             )
             .all()
@@ -335,9 +343,9 @@ impl ConnectionStore for D1Stores {
             .changes(
                 "INSERT INTO connections (id, kind, display_name, issuer, client_id, scopes, \
                  trusted_email_domains, enabled_clients, position, disabled_at, \
-                 home_realm_domains, sealed_client_secret, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?10 THEN NULL ELSE ?13 END, \
-                 ?11, ?12, ?13, ?13) ON CONFLICT (id) DO NOTHING",
+                 home_realm_domains, options, sealed_client_secret, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?10 THEN NULL ELSE ?14 END, \
+                 ?11, ?12, ?13, ?14, ?14) ON CONFLICT (id) DO NOTHING",
                 &args,
                 "connections.create",
             )
@@ -361,7 +369,7 @@ impl ConnectionStore for D1Stores {
             SecretChange::Keep => "sealed_client_secret",
             SecretChange::Set(sealed) => {
                 args.push(text(sealed));
-                "?13"
+                "?14"
             }
             SecretChange::Remove => "NULL",
         };
@@ -370,9 +378,9 @@ impl ConnectionStore for D1Stores {
                 &format!(
                     "UPDATE connections SET kind = ?2, display_name = ?3, issuer = ?4, \
                      client_id = ?5, scopes = ?6, trusted_email_domains = ?7, \
-                     enabled_clients = ?8, position = ?9, home_realm_domains = ?11, \
-                     disabled_at = CASE WHEN ?10 THEN NULL ELSE COALESCE(disabled_at, ?12) END, \
-                     sealed_client_secret = {secret_sql}, updated_at = ?12 WHERE id = ?1"
+                     enabled_clients = ?8, position = ?9, home_realm_domains = ?11, options = ?12, \
+                     disabled_at = CASE WHEN ?10 THEN NULL ELSE COALESCE(disabled_at, ?13) END, \
+                     sealed_client_secret = {secret_sql}, updated_at = ?13 WHERE id = ?1"
                 ),
                 &args,
                 "connections.replace",
