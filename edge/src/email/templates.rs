@@ -27,7 +27,19 @@ impl<'a> Message<'a> {
     /// A message of `client` in `words`: the subject and paragraphs are message keys,
     /// each with the application's name filled in; the usual footer.
     fn new(client: &'a Client, words: &'a Words, subject: &str, paragraphs: &[&str]) -> Self {
-        let app = [("app", client.name.as_str())];
+        Message::with_args(client, words, subject, paragraphs, &[])
+    }
+
+    /// As [`Message::new`], with more `{name}` arguments than the application's name.
+    fn with_args(
+        client: &'a Client,
+        words: &'a Words,
+        subject: &str,
+        paragraphs: &[&str],
+        args: &[(&str, &str)],
+    ) -> Self {
+        let mut app = vec![("app", client.name.as_str())];
+        app.extend_from_slice(args);
         Message {
             client,
             words,
@@ -313,6 +325,33 @@ pub fn key_removed(to: &str, client: &Client, words: &Words) -> Mail {
         words,
         "method-removed.key-subject",
         &["method-removed.key", "method-added.hint"],
+    )
+    .footer("method-added.footer")
+    .to(to)
+}
+
+/// Tells the owner that signing in with `provider` (a connection's display name) was
+/// linked to their account: whoever linked it can sign in from now on.
+pub fn identity_linked(to: &str, client: &Client, words: &Words, provider: &str) -> Mail {
+    Message::with_args(
+        client,
+        words,
+        "identity-linked.subject",
+        &["identity-linked.lead", "method-added.hint"],
+        &[("provider", provider)],
+    )
+    .footer("method-added.footer")
+    .to(to)
+}
+
+/// Tells the owner that signing in with `provider` was unlinked from their account.
+pub fn identity_unlinked(to: &str, client: &Client, words: &Words, provider: &str) -> Mail {
+    Message::with_args(
+        client,
+        words,
+        "identity-unlinked.subject",
+        &["identity-unlinked.lead", "method-added.hint"],
+        &[("provider", provider)],
     )
     .footer("method-added.footer")
     .to(to)

@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::id_token::Verified;
+use super::identities;
 use super::{Connection, ConnectionKind, FederatedIdentity};
 use crate::accounts;
 use crate::crypto::token::random_handle;
@@ -146,6 +147,15 @@ pub async fn resolve(
                 )?;
                 ports.connections.link(&new).await.map_err(conflict)?;
                 linked(ports, context, &local, client_id).await;
+                identities::tell_owner(
+                    ports,
+                    context,
+                    client_id,
+                    &local,
+                    &connection.id,
+                    identities::Change::Linked,
+                )
+                .await;
                 local
             }
             Some(_) => return prove_first(),
@@ -272,6 +282,15 @@ pub async fn link_proven(
         Err(other) => Err(Error::Store(other)),
         Ok(()) => {
             linked(ports, context, user, client_id).await;
+            identities::tell_owner(
+                ports,
+                context,
+                client_id,
+                user,
+                &pending.connection_id,
+                identities::Change::Linked,
+            )
+            .await;
             Ok(())
         }
     }

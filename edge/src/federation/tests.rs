@@ -1544,3 +1544,99 @@ fn an_unverified_email_from_userinfo_never_links() {
     );
     assert_eq!(identities(&w, "u-ada"), 0);
 }
+
+/// The subjects of the mail sent to `to`.
+fn mail_to(w: &World, to: &str) -> Vec<String> {
+    w.t.mailer
+        .sent
+        .borrow()
+        .iter()
+        .filter(|m| m.to == to)
+        .map(|m| m.subject.clone())
+        .collect()
+}
+
+#[test]
+fn linking_to_an_existing_account_emails_its_owner_and_logs_user_identity_link() {
+    // Proven first (an untrusted connection).
+    let w = world();
+    password_account(&w, "ada@example.com", true);
+    let left = leave(&w);
+    let location = come_back(&w, &left);
+    assert!(
+        mail_to(&w, "ada@example.com").is_empty(),
+        "nothing linked yet"
+    );
+    prove_with_password(&w, &left, Some(&ticket_of(&location))).unwrap();
+    let subjects = mail_to(&w, "ada@example.com");
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    assert!(
+        subjects[0].contains("Corp SSO") && subjects[0].contains("linked"),
+        "{subjects:?}"
+    );
+    assert!(w
+        .t
+        .events
+        .summary()
+        .iter()
+        .any(|(t, _)| t == "user.identity.link"));
+
+    // Linked automatically (trusted): the owner hears of it all the same.
+    let w = world();
+    password_account(&w, "ada@example.com", true);
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
+    signed_in(&w);
+    assert_eq!(mail_to(&w, "ada@example.com").len(), 1);
+    // A later sign-in through the linked identity links nothing and mails nothing.
+    signed_in(&w);
+    assert_eq!(mail_to(&w, "ada@example.com").len(), 1);
+}
+
+#[test]
+fn unlinking_emails_the_owner_and_logs_user_identity_unlink() {
+    let w = world();
+    let local = password_account(&w, "ada@example.com", true);
+    w.t.users.connections.borrow_mut()[0]
+        .settings
+        .trusted_email_domains = vec!["example.com".into()];
+    signed_in(&w);
+    let ports = w.t.ports();
+    let context = context();
+    let me = crate::passkeys::account::Account {
+        user: account(&w, "ada@example.com").unwrap(),
+        client: crate::testing::demo_client(),
+        auth_time: Some(T0),
+        multi_factor: false,
+    };
+    let request = crate::passkeys::account::AccountRequest {
+        issuer: SELF,
+        authorization: None,
+        origin: Some(SHOP),
+        context: &context,
+    };
+    let listed = pollster::block_on(super::identities::list(&ports, &me)).unwrap();
+    let id = listed.identities[0].id.clone();
+    pollster::block_on(super::identities::unlink(&ports, &request, &me, &id)).unwrap();
+    assert_eq!(identities(&w, &local.id), 0);
+    let subjects = mail_to(&w, "ada@example.com");
+    assert_eq!(subjects.len(), 2, "linked, then unlinked: {subjects:?}");
+    assert!(
+        subjects[1].contains("Corp SSO") && subjects[1].contains("removed"),
+        "{subjects:?}"
+    );
+    assert!(w
+        .t
+        .events
+        .summary()
+        .iter()
+        .any(|(t, _)| t == "user.identity.unlink"));
+}
+
+#[test]
+fn a_new_account_made_through_a_provider_gets_no_link_mail() {
+    let w = world();
+    signed_in(&w);
+    assert!(mail_to(&w, "ada@example.com").is_empty());
+}
