@@ -34,6 +34,9 @@ const OPTION_OF_FIELD = {
   home_realm_domains: "--home-realm-domain",
   enabled_clients: "--client",
   position: "--position",
+  apple: "--apple-team-id/--apple-key-id",
+  claims: "--claim",
+  userinfo: "--userinfo",
 };
 
 const splitList = (values) => (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== "");
@@ -72,7 +75,21 @@ export function buildConnection(options, secret) {
     home_realm_domains: splitList(options["home-realm-domain"]),
     enabled_clients: clients.length ? clients : undefined,
     position,
+    apple: options["apple-team-id"] || options["apple-key-id"]
+      ? { team_id: options["apple-team-id"] ?? "", key_id: options["apple-key-id"] ?? "" }
+      : undefined,
+    claims: options.claim?.length ? claimMapping(options.claim) : undefined,
+    userinfo: options.userinfo,
   });
+}
+
+/** `--claim ATTRIBUTE=CLAIM …` as the `claims` object. */
+function claimMapping(pairs) {
+  return Object.fromEntries(pairs.map((pair) => {
+    const at = pair.indexOf("=");
+    if (at < 1) fail(`--claim ${pair}: write ATTRIBUTE=CLAIM (name=nickname)`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }));
 }
 
 /** The client secret: from a file or CONNECTION_CLIENT_SECRET, never from the command line. */
@@ -95,6 +112,7 @@ export function insertStatement(connection, sealedSecret, now) {
     scopes: sqlText(JSON.stringify(connection.scopes)),
     trusted_email_domains: sqlText(JSON.stringify(connection.trusted_email_domains)),
     home_realm_domains: sqlText(JSON.stringify(connection.home_realm_domains)),
+    options: sqlText(JSON.stringify({ apple: connection.apple, claims: connection.claims, userinfo: connection.userinfo })),
     enabled_clients: connection.enabled_clients === null ? "NULL" : sqlText(JSON.stringify(connection.enabled_clients)),
     position: sqlInteger(connection.position),
     disabled_at: connection.enabled ? "NULL" : sqlInteger(now),
@@ -129,10 +147,10 @@ Target (default --local): --local, --persist-to DIR, --remote, --config FILE, --
 (as in scripts/clients).
 
 Commands:
-  add --id ID --name NAME [--issuer URL] --client-id ID [--kind oidc|github|microsoft] [--scope S …]
-      [--trust-email-domain DOMAIN …] [--home-realm-domain DOMAIN …]
-      [--client CLIENT_ID …] [--position N]
-      [--client-secret-file FILE]
+  add --id ID --name NAME [--issuer URL] --client-id ID [--kind oidc|github|microsoft|apple]
+      [--scope S …] [--trust-email-domain DOMAIN …] [--home-realm-domain DOMAIN …]
+      [--client CLIENT_ID …] [--position N] [--claim ATTRIBUTE=CLAIM …] [--userinfo]
+      [--apple-team-id TEAM --apple-key-id KEY] [--client-secret-file FILE]
                               register a connection (--issuer is required for oidc; github
                               defaults to https://github.com, microsoft to its multi-tenant
                               https://login.microsoftonline.com/common/v2.0); the provider's
@@ -145,6 +163,10 @@ Commands:
                               --home-realm-domain: an address at DOMAIN typed on the first
                               screen goes straight to this provider.
                               --client: only these clients show it (default every client).
+                              --claim: the upstream CLAIM fills profile ATTRIBUTE of accounts
+                              the provider creates (default: the names). --userinfo: ask the
+                              provider's userinfo endpoint too. apple: the secret FILE is the
+                              AuthKey_<key id>.p8 key, with --apple-team-id and --apple-key-id.
   set-secret ID [--client-secret-file FILE]
                               replace the sealed client secret
   enable ID | disable ID      show or hide the connection
@@ -173,6 +195,10 @@ const OPTIONS = {
   "trust-email-domain": { type: "string", multiple: true },
   "home-realm-domain": { type: "string", multiple: true },
   client: { type: "string", multiple: true },
+  claim: { type: "string", multiple: true },
+  userinfo: { type: "boolean" },
+  "apple-team-id": { type: "string" },
+  "apple-key-id": { type: "string" },
   position: { type: "string" },
   "client-secret-file": { type: "string" },
   "key-encryption-key-file": { type: "string" },

@@ -15,14 +15,18 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes, verify as verifySignature } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import Provider from "oidc-provider";
 
-import { freePort, keyEncryptionKey, launchBrowser, passphrase, signUpWithPassword, startEdge, toolEnv } from "./harness.mjs";
-import { basic, clientsCli, postForm } from "./oidc-support.mjs";
+import { freePort, keyEncryptionKey, launchBrowser, passphrase, ROOT, signUpWithPassword, startEdge, toolEnv } from "./harness.mjs";
+import { basic, clientsCli, newestMail, postForm } from "./oidc-support.mjs";
+
+const AXE = readFileSync(join(ROOT, "node_modules/axe-core/axe.min.js"), "utf8");
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
 
 const TEAM_ID = "TEAM123456";
 const KEY_ID = "KEY1234567";
@@ -165,8 +169,10 @@ before(async () => {
       ]);
     },
   });
+  if (process.env.DEBUG_E2E) console.error("edge up", edge.origin);
   browser = await launchBrowser();
   const token = await opsToken();
+  if (process.env.DEBUG_E2E) console.error("token", Boolean(token));
   const registered = await adminCall("POST", "/admin/v1/connections", token, {
     id: "apple", kind: "apple", display_name: "Apple", issuer: apple.issuer, client_id: SERVICES_ID,
     client_secret: authKeyPem, apple: { team_id: TEAM_ID, key_id: KEY_ID }, position: 1,
@@ -231,6 +237,7 @@ async function openDemo() {
   const page = await browser.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  await page.addInitScript(AXE);
   await page.addInitScript(() => {
     window.__signedIn = [];
     document.addEventListener("portcullis:signed-in", (e) => window.__signedIn.push(e.detail), true);
@@ -361,4 +368,51 @@ test("an unverified address from userinfo never links, even on a connection trus
   await page.locator("portcullis-signin").getByRole("alert").filter({ hasText: "sign in to your account here first" }).waitFor();
   await page.close();
   assert.deepEqual(identities(id), []);
+});
+
+/** What axe finds to fix in the widget (its shadow tree included); "needs review" counts. */
+async function axe(page) {
+  return page.locator("portcullis-signin").evaluate(async (element, tags) => {
+    const { violations, incomplete } = await window.axe.run(element, { runOnly: { type: "tag", values: tags } });
+    return [...violations, ...incomplete].map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" >> ")).join(", ")}`);
+  }, AXE_TAGS);
+}
+
+test("signed-in area: linked accounts are listed; the only way to sign in stays; unlinking another tells the owner by email; axe-clean", async () => {
+  // An account made through Apple: Apple is its only way to sign in.
+  const login = `apple-only-${tag()}@example.com`;
+  const only = await openDemo();
+  await atProvider(only.page, "Apple", apple.issuer, login);
+  const sub = await signedInSub(only.page);
+  const widget = only.page.locator("portcullis-signin");
+  const section = widget.getByRole("region", { name: "Linked accounts" });
+  await section.getByText(`Apple (${login})`).waitFor();
+  assert.deepEqual(await axe(only.page), [], "the list");
+  await section.getByRole("button", { name: `Unlink Apple (${login})` }).click();
+  await widget.getByText("only way to sign in", { exact: false }).waitFor();
+  assert.deepEqual(identities(sub), [{ connection_id: "apple", subject: login }], "kept");
+  assert.deepEqual(only.problems, []);
+  await only.page.close();
+
+  // A password account linked automatically (a trusted domain): the owner is told, and
+  // may unlink it from the signed-in area.
+  const email = `linked-${tag()}@trusted.example`;
+  await signUpWithPassword(edge, { email, password: passphrase((t) => `harbour ${t} lantern orchard`) });
+  const [{ id }] = d1(`UPDATE users SET email_verified = 1 WHERE email = '${email}' RETURNING id`);
+  const { page, problems } = await openDemo();
+  await atProvider(page, "Claims SSO", corp.issuer, email);
+  assert.equal(await signedInSub(page), id);
+  const linkedMail = await newestMail(edge, email);
+  assert.match(linkedMail.subject, /Claims SSO was linked/);
+  const area = page.locator("portcullis-signin").getByRole("region", { name: "Linked accounts" });
+  await area.getByRole("button", { name: `Unlink Claims SSO (${email})` }).click();
+  await area.waitFor({ state: "hidden" });
+  assert.deepEqual(identities(id), []);
+  const unlinkedMail = await newestMail(edge, email);
+  assert.match(unlinkedMail.subject, /Claims SSO was removed/);
+  const [event] = d1(`SELECT event_type FROM events WHERE event_type = 'user.identity.unlink' AND data LIKE '%${id}%'`);
+  assert.ok(event, "user.identity.unlink");
+  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
 });

@@ -3,7 +3,8 @@
 
 use portcullis_shared::api::{
     ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FactorList, FactorSummary,
-    FederationRedirect, FederationResume, FederationStart, FlowOutcome, FlowStarted,
+    FederationRedirect, FederationResume, FederationStart, FlowOutcome, FlowStarted, IdentityList,
+    IdentitySummary,
     PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset,
     PasswordSignIn, PasswordSignUp, RecoveryRequest, RememberedDevice, RenamePasskey,
     SecondFactorMethod, StartFlow,
@@ -438,6 +439,23 @@ fn passkey_list(body: &JsValue) -> Option<PasskeyList> {
 
 /// Reads a `GET /v1/me/factors` answer without serde, like [`passkey_list`]; apps of a
 /// kind newer than this widget are left out.
+fn identity_list(body: &JsValue) -> Option<IdentityList> {
+    let text = |object: &JsValue, key| member(object, key)?.as_string();
+    let identities = member(body, "identities").filter(js_sys::Array::is_array)?;
+    let identities = js_sys::Array::from(&identities)
+        .iter()
+        .map(|i| {
+            Some(IdentitySummary {
+                id: text(&i, "id")?,
+                connection: text(&i, "connection")?,
+                email: text(&i, "email"),
+                created_at: number(&i, "created_at")?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(IdentityList { identities })
+}
+
 fn factor_list(body: &JsValue) -> Option<FactorList> {
     let text = |object: &JsValue, key| member(object, key)?.as_string();
     let factors = member(body, "factors").filter(js_sys::Array::is_array)?;
@@ -877,6 +895,22 @@ impl Api {
     pub async fn remove_factor(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
         let route = Route::MyFactor(id);
         self.request("DELETE", route, None, Some(token), None)
+            .await
+            .map(|_| ())
+    }
+
+    /// The provider identities linked to the signed-in account.
+    pub async fn my_identities(&self, token: &AccessToken) -> Result<IdentityList, Failure> {
+        let body = self
+            .call_js("GET", Route::MyIdentities, None, Some(token))
+            .await?;
+        identity_list(&body).ok_or(Failure::Network)
+    }
+
+    /// Unlinks a provider identity (`DELETE /v1/me/identities/{id}`).
+    pub async fn unlink_identity(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
+        let route = Route::MyIdentity(id);
+        self.request("DELETE", route, None, Some(token))
             .await
             .map(|_| ())
     }

@@ -12,6 +12,7 @@ mod email;
 mod factors;
 mod federation;
 mod flow;
+mod identities;
 mod passkeys;
 mod password;
 mod profile;

@@ -420,6 +420,14 @@ pub mod factors {
     }
 }
 
+pub mod identities {
+    use super::Key;
+
+    pub const TITLE: Key = Key("identities.title");
+    pub const UNLINK: Key = Key("identities.unlink");
+    pub const UNLINKED: Key = Key("identities.unlinked");
+}
+
 pub mod announce {
     use super::Key;
 

@@ -3,6 +3,7 @@
 mod email_code;
 mod factors;
 mod identify;
+mod identities;
 mod passkeys;
 mod password;
 mod profile;
