@@ -4,10 +4,9 @@
 use portcullis_shared::api::{
     ClientConfig, EmailCode, EmailSent, EmailSignIn, FactorCode, FactorList, FactorSummary,
     FederationRedirect, FederationResume, FederationStart, FlowOutcome, FlowStarted, IdentityList,
-    IdentitySummary,
-    PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary, PasswordRejected, PasswordReset,
-    PasswordSignIn, PasswordSignUp, RecoveryRequest, RememberedDevice, RenamePasskey,
-    SecondFactorMethod, StartFlow,
+    IdentitySummary, PasskeyChallenge, PasskeyList, PasskeySignUp, PasskeySummary,
+    PasswordRejected, PasswordReset, PasswordSignIn, PasswordSignUp, RecoveryRequest,
+    RememberedDevice, RenamePasskey, SecondFactorMethod, StartFlow,
 };
 use portcullis_shared::profile::{
     AskedAttribute, AttributeType, AttributeView, ConsentDocument, FieldError, FieldProblem,

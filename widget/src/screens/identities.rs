@@ -32,8 +32,10 @@ impl Identities {
         self.error.set(None);
         let session = self.session;
         let unlinking = unlink.is_some();
-        self.tasks
-            .run(self.busy, session.identities(unlink), move |result| match result {
+        self.tasks.run(
+            self.busy,
+            session.identities(unlink),
+            move |result| match result {
                 Ok(list) => {
                     self.list.set(Some(list));
                     if unlinking {
@@ -48,7 +50,8 @@ impl Identities {
                         .set(Some(text::failure_message(session.text(), &failure)));
                     focus_node(self.error_node);
                 }
-            });
+            },
+        );
     }
 }
 
@@ -67,7 +70,11 @@ pub fn LinkedAccounts() -> impl IntoView {
         heading: NodeRef::new(),
     };
     section.change(None);
-    let any = move || section.list.with(|l| l.as_ref().is_some_and(|l| !l.identities.is_empty()));
+    let any = move || {
+        section
+            .list
+            .with(|l| l.as_ref().is_some_and(|l| !l.identities.is_empty()))
+    };
     view! {
         <section class="pc-passkeys" part="identities" aria-labelledby="pc-identities-title" hidden=move || !any()>
             <h3 id="pc-identities-title" class="pc-subtitle" part="subtitle" tabindex="-1" node_ref=section.heading>
