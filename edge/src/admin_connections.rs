@@ -103,8 +103,15 @@ impl Call<'_, '_> {
         }
     }
 
+    /// No two connections claim one home-realm domain.
+    async fn check_home_realms(&self, settings: &ConnectionSettings) -> Result<(), Failure> {
+        let all = self.ports.connections.all_connections().await?;
+        settings::check_home_realms(settings, &all).map_err(Failure::InvalidConnection)
+    }
+
     async fn create(&self, input: ConnectionInput) -> Result<Response, Failure> {
         let settings = settings::validate(&input).map_err(Failure::InvalidConnection)?;
+        self.check_home_realms(&settings).await?;
         let sealed = match input.client_secret.as_deref() {
             Some(secret) => Some(self.seal(&settings.id, secret)?),
             None => None,
@@ -150,6 +157,7 @@ impl Call<'_, '_> {
         if settings.kind != current.settings.kind {
             return Err(fixed("kind"));
         }
+        self.check_home_realms(&settings).await?;
         let sealed = match input.client_secret.as_deref() {
             Some(secret) => Some(self.seal(id, secret)?),
             None => None,

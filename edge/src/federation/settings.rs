@@ -386,6 +386,32 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     })
 }
 
+/// Refuses `settings` when another of `all` (the stored connections) already claims one
+/// of its home-realm domains: an address there would go to whichever comes first, so a
+/// domain names one provider.
+pub fn check_home_realms(
+    settings: &ConnectionSettings,
+    all: &[ConnectionResource],
+) -> Result<(), Refusal> {
+    for other in all.iter().filter(|c| c.settings.id != settings.id) {
+        if let Some(domain) = settings
+            .home_realm_domains
+            .iter()
+            .find(|d| other.settings.home_realm_domains.contains(d))
+        {
+            return refuse(
+                "home_realm_domains",
+                format!(
+                    "{} is claimed by connection {} already: a domain goes to one provider",
+                    quoted(domain),
+                    quoted(&other.settings.id)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// An Apple team or key id: ten of `A–Z 0–9`, as Apple issues them.
 fn parse_apple_id(value: &str) -> Result<String, Refusal> {
     if value.len() == 10
@@ -658,6 +684,26 @@ mod tests {
                 .options
                 .userinfo
         );
+    }
+
+    #[test]
+    fn a_home_realm_domain_is_claimed_by_one_connection_only() {
+        let claimed = validate(&input(with("home_realm_domains", json!(["corp.example"])))).unwrap();
+        let stored = |settings: &ConnectionSettings| ConnectionResource {
+            settings: settings.clone(),
+            has_secret: false,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let mut other = corp();
+        other["id"] = json!("other");
+        other["home_realm_domains"] = json!(["other.example", "Corp.Example"]);
+        let other = validate(&input(other)).unwrap();
+        let refusal = check_home_realms(&other, &[stored(&claimed)]).unwrap_err();
+        assert_eq!(refusal.field, "home_realm_domains");
+        assert!(refusal.problem.contains("corp.example") && refusal.problem.contains("corp"));
+        // Its own claim (a change to the same connection) is no conflict.
+        assert!(check_home_realms(&claimed, &[stored(&claimed)]).is_ok());
     }
 
     #[test]
