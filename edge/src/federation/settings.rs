@@ -316,15 +316,17 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     };
     match input.client_secret.as_deref() {
         // Apple's "secret" is the private key the edge signs the client secret with.
-        Some(key) if kind == ConnectionKind::Apple => {
-            if crate::crypto::es256::Es256Signer::from_pkcs8_pem("check", key).is_err() {
-                return refuse(
-                    "client_secret",
-                    "must be the Sign in with Apple private key (the AuthKey_….p8 file: a \
-                     PKCS #8 P-256 key in PEM)",
-                );
-            }
+        Some(key)
+            if kind == ConnectionKind::Apple
+                && crate::crypto::es256::Es256Signer::from_pkcs8_pem("check", key).is_err() =>
+        {
+            return refuse(
+                "client_secret",
+                "must be the Sign in with Apple private key (the AuthKey_….p8 file: a \
+                 PKCS #8 P-256 key in PEM)",
+            );
         }
+        Some(_) if kind == ConnectionKind::Apple => {}
         Some(secret) => {
             parse_credential(secret, "client_secret")?;
         }
@@ -688,7 +690,8 @@ mod tests {
 
     #[test]
     fn a_home_realm_domain_is_claimed_by_one_connection_only() {
-        let claimed = validate(&input(with("home_realm_domains", json!(["corp.example"])))).unwrap();
+        let claimed =
+            validate(&input(with("home_realm_domains", json!(["corp.example"])))).unwrap();
         let stored = |settings: &ConnectionSettings| ConnectionResource {
             settings: settings.clone(),
             has_secret: false,
