@@ -13,7 +13,6 @@
 //   (oidc-provider's default): the address and the profile come from its userinfo
 //   endpoint, which the connection asks for, mapped to the profile by the connection.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes, verify as verifySignature } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -22,7 +21,8 @@ import { after, before, test } from "node:test";
 
 import Provider from "oidc-provider";
 
-import { freePort, keyEncryptionKey, launchBrowser, passphrase, ROOT, signUpWithPassword, startEdge, toolEnv } from "./harness.mjs";
+import { d1 as d1In, openDemo as openDemoPage, signedInSub } from "./federation-support.mjs";
+import { freePort, keyEncryptionKey, launchBrowser, passphrase, ROOT, signUpWithPassword, startEdge } from "./harness.mjs";
 import { basic, clientsCli, newestMail, postForm } from "./oidc-support.mjs";
 
 const AXE = readFileSync(join(ROOT, "node_modules/axe-core/axe.min.js"), "utf8");
@@ -169,10 +169,8 @@ before(async () => {
       ]);
     },
   });
-  if (process.env.DEBUG_E2E) console.error("edge up", edge.origin);
   browser = await launchBrowser();
   const token = await opsToken();
-  if (process.env.DEBUG_E2E) console.error("token", Boolean(token));
   const registered = await adminCall("POST", "/admin/v1/connections", token, {
     id: "apple", kind: "apple", display_name: "Apple", issuer: apple.issuer, client_id: SERVICES_ID,
     client_secret: authKeyPem, apple: { team_id: TEAM_ID, key_id: KEY_ID }, position: 1,
@@ -189,7 +187,7 @@ before(async () => {
   });
   assert.equal(claims.status, 201, claims.text);
   assert.deepEqual([claims.body.userinfo, claims.body.claims.name], [true, "nickname"]);
-});
+}, { timeout: 600_000 });
 after(async () => {
   await browser?.close();
   await edge?.dispose();
@@ -215,37 +213,11 @@ async function opsToken() {
   return response.body.access_token;
 }
 
-/** Runs `sql` on the edge's local D1 (a read meeting the edge's write lock is retried). */
-function d1(sql) {
-  const wrangler = join(process.cwd(), "node_modules/.bin/wrangler");
-  let result;
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    result = spawnSync(wrangler, ["d1", "execute", "DB", "--local", "--persist-to", edge.stateDir, "--json", "--command", sql], {
-      env: toolEnv(), encoding: "utf8",
-    });
-    if (result.status === 0 || !`${result.stdout}${result.stderr}`.includes("SQLITE_BUSY")) break;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-  }
-  assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(result.stdout)[0].results;
-}
-
+const d1 = (sql) => d1In(edge.stateDir, sql);
 const person = (email) => d1(`SELECT id, name, given_name, family_name, email_verified, profile FROM users WHERE email = '${email}'`)[0];
 const identities = (userId) => d1(`SELECT connection_id, subject FROM federated_identities WHERE user_id = '${userId}'`);
 
-async function openDemo() {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  await page.addInitScript(AXE);
-  await page.addInitScript(() => {
-    window.__signedIn = [];
-    document.addEventListener("portcullis:signed-in", (e) => window.__signedIn.push(e.detail), true);
-  });
-  await page.goto(`${edge.origin}/`);
-  await page.getByRole("heading", { name: "Sign in to Portcullis Demo" }).waitFor();
-  return { page, problems };
-}
+const openDemo = () => openDemoPage(browser, edge.origin, AXE);
 
 /** "Continue with {name}", then the provider's own login and consent pages as `login`. */
 async function atProvider(page, name, issuer, login) {
@@ -255,12 +227,6 @@ async function atProvider(page, name, issuer, login) {
   await page.locator('input[name="password"]').fill("anything");
   await page.locator('button[type="submit"]').click();
   await page.locator('button[type="submit"]').click();
-}
-
-async function signedInSub(page) {
-  await page.waitForFunction(() => window.__signedIn?.length > 0, undefined, { timeout: 20_000 });
-  const [detail] = await page.evaluate(() => window.__signedIn);
-  return part(detail.id_token, 1).sub;
 }
 
 test("Apple: the form_post answer from another site comes back to the browser that left; the first consent's name names the new account", async () => {

@@ -8,7 +8,6 @@
 // `/login/oauth/access_token`, `/api/v3/user`, `/api/v3/user/emails`, as a GitHub
 // Enterprise Server serves them) for the GitHub preset, registered through the admin API.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +18,8 @@ import { after, before, test } from "node:test";
 import Provider from "oidc-provider";
 
 import { main as connections } from "../../scripts/connections.mjs";
-import { freePort, keyEncryptionKey, launchBrowser, passphrase, signUpWithPassword, startEdge, toolEnv } from "./harness.mjs";
+import { d1, openDemo as openDemoPage, signedInSub } from "./federation-support.mjs";
+import { freePort, keyEncryptionKey, launchBrowser, passphrase, signUpWithPassword, startEdge } from "./harness.mjs";
 import { basic, clientsCli, postForm } from "./oidc-support.mjs";
 
 let edge;
@@ -150,23 +150,6 @@ async function connectionsCli(stateDir, args) {
   assert.equal(code, 0, `scripts/connections ${args.join(" ")}`);
 }
 
-/** Runs `sql` on the edge's local D1; a read that meets the running edge's write lock
- * (`SQLITE_BUSY`) is tried again, at most five times. */
-function d1(stateDir, sql) {
-  const wrangler = join(process.cwd(), "node_modules/.bin/wrangler");
-  let result;
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    result = spawnSync(wrangler, ["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], {
-      env: toolEnv(),
-      encoding: "utf8",
-    });
-    if (result.status === 0 || !`${result.stdout}${result.stderr}`.includes("SQLITE_BUSY")) break;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-  }
-  assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(result.stdout)[0].results;
-}
-
 before(async () => {
   edge = await startEdge({
     setup: async ({ stateDir, origin }) => {
@@ -203,19 +186,7 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function openDemo() {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  // On every document of the page: the widget signs in after the page came back.
-  await page.addInitScript(() => {
-    window.__signedIn = [];
-    document.addEventListener("portcullis:signed-in", (e) => window.__signedIn.push(e.detail), true);
-  });
-  await page.goto(`${edge.origin}/`);
-  await page.getByRole("heading", { name: "Sign in to Portcullis Demo" }).waitFor();
-  return { page, problems };
-}
+const openDemo = () => openDemoPage(browser, edge.origin);
 
 /** Clicks "Continue with {name}" and signs in at the provider's own pages as `login`. */
 async function viaProvider(page, name, login) {
@@ -227,14 +198,6 @@ async function viaProvider(page, name, login) {
   // Consent, the first time this login meets the client.
   await page.locator('button[type="submit"]').click();
   await page.waitForURL((url) => url.href.startsWith(edge.origin));
-}
-
-/** The `sub` of the ID token the widget handed the page, once signed in. */
-async function signedInSub(page) {
-  await page.waitForFunction(() => window.__signedIn?.length > 0, undefined, { timeout: 20_000 });
-  const [detail] = await page.evaluate(() => window.__signedIn);
-  const idToken = detail.id_token;
-  return JSON.parse(Buffer.from(idToken.split(".")[1], "base64url").toString()).sub;
 }
 
 const identities = (userId) =>

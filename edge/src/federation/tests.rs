@@ -386,6 +386,9 @@ struct Left {
     flow_id: String,
     state: String,
     cookie: String,
+    /// The authorization request's parameters and the cookie as set.
+    params: Vec<(String, String)>,
+    set_cookie: String,
 }
 
 fn leave(w: &World) -> Left {
@@ -445,6 +448,8 @@ fn leave(w: &World) -> Left {
         flow_id: started.flow_id,
         state: value(&params, "state"),
         cookie,
+        set_cookie: set_cookie.to_string(),
+        params,
     }
 }
 
@@ -1268,41 +1273,14 @@ fn apple_signed_in(w: &World, extra: &[(&str, &str)]) -> Completed {
 #[test]
 fn apple_leaves_with_form_post_and_a_browser_cookie_that_survives_a_cross_site_post() {
     let w = apple_world();
-    let ports = w.t.ports();
-    let context = context();
-    let started = pollster::block_on(flows::start(
-        &ports,
-        caller(&context),
-        StartFlow {
-            client_id: "demo".into(),
-            login_hint: None,
-            code_challenge: Some(CHALLENGE.into()),
-            code_challenge_method: Some("S256".into()),
-            scope: None,
-            nonce: None,
-            acr_values: None,
-        },
-    ))
-    .unwrap();
-    let body = FederationStart {
-        return_to: Some(format!("{SHOP}/account")),
-    };
-    let leave = pollster::block_on(flows::federation::depart(
-        &ports,
-        caller(&context),
-        &started.flow_id,
-        "apple",
-        &body,
-    ))
-    .unwrap();
-    let ticket = value(&query(&leave.redirect_to), "ticket");
-    let response = pollster::block_on(upstream::start(&ports, SELF, &ticket)).unwrap();
-    let params = query(response.header("location").unwrap());
+    let Left {
+        params, set_cookie, ..
+    } = leave(&w);
     assert_eq!(value(&params, "response_mode"), "form_post");
     assert_eq!(value(&params, "response_type"), "code");
     assert_eq!(value(&params, "client_id"), "com.example.web");
     assert!(!value(&params, "nonce").is_empty());
-    let cookie = response.header("set-cookie").unwrap();
+    let cookie = set_cookie;
     assert!(cookie.contains("SameSite=None"), "{cookie}");
     assert!(
         cookie.contains("; Secure"),
