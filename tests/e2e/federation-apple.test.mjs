@@ -352,7 +352,7 @@ test("signed-in area: linked accounts are listed; the only way to sign in stays;
   const sub = await signedInSub(only.page);
   const widget = only.page.locator("portcullis-signin");
   const section = widget.getByRole("region", { name: "Linked accounts" });
-  await section.getByText(`Apple (${login})`).waitFor();
+  await section.getByRole("listitem").filter({ hasText: `Apple (${login})` }).waitFor();
   assert.deepEqual(await axe(only.page), [], "the list");
   await section.getByRole("button", { name: `Unlink Apple (${login})` }).click();
   await widget.getByText("only way to sign in", { exact: false }).waitFor();
