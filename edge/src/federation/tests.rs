@@ -1534,6 +1534,21 @@ fn mail_to(w: &World, to: &str) -> Vec<String> {
         .collect()
 }
 
+/// Ada's `count`th mail names Corp SSO and says `word`, and `event` is in the log.
+fn told(w: &World, count: usize, word: &str, event: &str) {
+    let subjects = mail_to(w, "ada@example.com");
+    assert_eq!(subjects.len(), count, "{subjects:?}");
+    let last = &subjects[count - 1];
+    assert!(
+        last.contains("Corp SSO") && last.contains(word),
+        "{subjects:?}"
+    );
+    assert!(
+        w.t.events.summary().iter().any(|(t, _)| t == event),
+        "{event}"
+    );
+}
+
 #[test]
 fn linking_to_an_existing_account_emails_its_owner_and_logs_user_identity_link() {
     // Proven first (an untrusted connection).
@@ -1546,18 +1561,7 @@ fn linking_to_an_existing_account_emails_its_owner_and_logs_user_identity_link()
         "nothing linked yet"
     );
     prove_with_password(&w, &left, Some(&ticket_of(&location))).unwrap();
-    let subjects = mail_to(&w, "ada@example.com");
-    assert_eq!(subjects.len(), 1, "{subjects:?}");
-    assert!(
-        subjects[0].contains("Corp SSO") && subjects[0].contains("linked"),
-        "{subjects:?}"
-    );
-    assert!(w
-        .t
-        .events
-        .summary()
-        .iter()
-        .any(|(t, _)| t == "user.identity.link"));
+    told(&w, 1, "linked", "user.identity.link");
 
     // Linked automatically (trusted): the owner hears of it all the same.
     let w = world();
@@ -1598,18 +1602,7 @@ fn unlinking_emails_the_owner_and_logs_user_identity_unlink() {
     let id = listed.identities[0].id.clone();
     pollster::block_on(super::identities::unlink(&ports, &request, &me, &id)).unwrap();
     assert_eq!(identities(&w, &local.id), 0);
-    let subjects = mail_to(&w, "ada@example.com");
-    assert_eq!(subjects.len(), 2, "linked, then unlinked: {subjects:?}");
-    assert!(
-        subjects[1].contains("Corp SSO") && subjects[1].contains("removed"),
-        "{subjects:?}"
-    );
-    assert!(w
-        .t
-        .events
-        .summary()
-        .iter()
-        .any(|(t, _)| t == "user.identity.unlink"));
+    told(&w, 2, "removed", "user.identity.unlink");
 }
 
 #[test]
