@@ -901,7 +901,7 @@ impl Api {
     /// The provider identities linked to the signed-in account.
     pub async fn my_identities(&self, token: &AccessToken) -> Result<IdentityList, Failure> {
         let body = self
-            .call_js("GET", Route::MyIdentities, None, Some(token))
+            .call_js("GET", Route::MyIdentities, None, Some(token), None)
             .await?;
         identity_list(&body).ok_or(Failure::Network)
     }
@@ -909,7 +909,7 @@ impl Api {
     /// Unlinks a provider identity (`DELETE /v1/me/identities/{id}`).
     pub async fn unlink_identity(&self, token: &AccessToken, id: &str) -> Result<(), Failure> {
         let route = Route::MyIdentity(id);
-        self.request("DELETE", route, None, Some(token))
+        self.request("DELETE", route, None, Some(token), None)
             .await
             .map(|_| ())
     }

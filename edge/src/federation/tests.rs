@@ -1591,6 +1591,7 @@ fn unlinking_emails_the_owner_and_logs_user_identity_unlink() {
         client: crate::testing::demo_client(),
         auth_time: Some(T0),
         multi_factor: false,
+        grant: None,
     };
     let request = crate::passkeys::account::AccountRequest {
         issuer: SELF,
