@@ -89,6 +89,9 @@ before(async () => {
     setup: ({ stateDir, origin }) => {
       const common = ["--redirect-uri", `${origin}/callback`, "--origin", origin];
       clientsCli(stateDir, ["add", "--id", "adaptive", "--name", "Adaptive Shop", "--adaptive-mfa", "high-risk", ...common]);
+      // Second factors optional: offered, asked of an account that has one, and of one
+      // that has none only when the sign-in looks risky.
+      clientsCli(stateDir, ["add", "--id", "adaptive-optional", "--name", "Optional Shop", "--mfa", "optional", "--adaptive-mfa", "high-risk", ...common]);
       clientsCli(stateDir, ["add", "--id", "guarded", "--name", "Guarded Shop", "--human-check", "--breached-password-check", ...common]);
     },
   });
@@ -169,11 +172,19 @@ const lastReason = async (stateDir, type) => (await systemLog(stateDir, type)).a
 
 // --- adaptive sign-on -------------------------------------------------------------------
 
-test("adaptive: someone with the password in a new country is asked for an emailed code, and the System Log says why", async () => {
-  await signUpInParis("ada@example.com");
+for (const [client, email] of [
+  ["adaptive", "ada@example.com"],
+  ["adaptive-optional", "optional-ada@example.com"],
+]) test(`adaptive (${client}): someone with the password in a new country is asked for an emailed code, and the System Log says why`, async () => {
+  const set = await signUpInParis(email, client);
+  // At home, from the remembered browser, the password alone: the account has no
+  // second factor of its own.
+  const home = await startFlow(client);
+  const calm = await step(home.flow, "password", { email, password: PASSWORD }, { signals: PARIS, cookie: cookiePair(set) });
+  assert.equal(calm.body.status, "authorization_code", JSON.stringify(calm.body));
   // The attacker knows the password but has neither the browser nor the mailbox.
-  const { flow, verifier } = await startFlow("adaptive");
-  const challenged = await step(flow, "password", { email: "ada@example.com", password: PASSWORD }, { signals: NEW_ZEALAND });
+  const { flow, verifier } = await startFlow(client);
+  const challenged = await step(flow, "password", { email, password: PASSWORD }, { signals: NEW_ZEALAND });
   assert.equal(challenged.status, 200);
   assert.equal(challenged.body.status, "verify_email");
   assert.equal(challenged.body.authorization_code, undefined);
@@ -184,8 +195,8 @@ test("adaptive: someone with the password in a new country is asked for an email
   // A replayed, guessed code fails; the owner's code from the mailbox finishes: pwd + otp.
   const wrong = await step(flow, "email/code", { code: "000000" });
   assert.equal(wrong.body.code, "code_invalid");
-  const done = await step(flow, "email/code", { code: await newestCode("ada@example.com") });
-  const claims = await redeem(done, verifier, "adaptive");
+  const done = await step(flow, "email/code", { code: await newestCode(email) });
+  const claims = await redeem(done, verifier, client);
   assert.deepEqual(claims.amr, ["pwd", "otp"]);
 });
 

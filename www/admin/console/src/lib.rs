@@ -3,6 +3,9 @@
 //! reads the System Log, through the admin API only. The access token stays in this
 //! module's memory; nothing is kept in storage.
 
+// Leptos's nested view types are deep; the native test build lays them all out.
+#![recursion_limit = "256"]
+
 mod api;
 mod app;
 mod text;
