@@ -4,7 +4,7 @@
 // `node scripts/bench.mjs admin` (only when named: it seeds 100,000 users and 1,000,000
 // events) times SCIM user search and System Log queries on that much local D1.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
@@ -87,6 +87,10 @@ function sizeTables() {
   console.log(`  the whole widget: ${kb(firstPaint.gzip)} gzip (first paint with the edge's first screen: below)`);
 
   const bundle = join(ROOT, "target/deploy-dry-run");
+  if (!existsSync(bundle)) {
+    console.log("\nEdge worker bundle: target/deploy-dry-run is missing; `bash scripts/bench` makes it");
+    return;
+  }
   table(
     "Edge worker bundle (wrangler deploy --dry-run)",
     readdirSync(bundle)
