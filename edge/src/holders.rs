@@ -27,6 +27,33 @@ fn gone() -> Holder {
         family_name: None,
         external_id: None,
         tokens_valid_after: None,
+        groups: Some(Vec::new()),
+    }
+}
+
+/// The person `user_id` as a grant keeps them now: the stored person and the names of
+/// their groups.
+pub async fn current(ports: &Ports<'_>, user_id: &str) -> Result<Holder, StoreError> {
+    let Some(user) = ports.users.find_by_id(user_id).await? else {
+        return Ok(gone());
+    };
+    with_groups(ports, &user).await
+}
+
+/// `user` as a grant keeps them, with the names of their groups.
+pub async fn with_groups(ports: &Ports<'_>, user: &User) -> Result<Holder, StoreError> {
+    Ok(Holder {
+        groups: Some(ports.groups.names_for(&user.id).await?),
+        ..user.holder()
+    })
+}
+
+/// The names of the groups of `person`: as their grant keeps them, or from the group
+/// store for a grant stored before grants kept them.
+pub async fn groups_of(ports: &Ports<'_>, id: &str, holder: &Holder) -> Result<Vec<String>, StoreError> {
+    match &holder.groups {
+        Some(names) => Ok(names.clone()),
+        None => ports.groups.names_for(id).await,
     }
 }
 
@@ -42,8 +69,7 @@ pub async fn register(
         .grant_index
         .add(&grant.user_id, reference.as_str(), grant.expires_at)
         .await?;
-    let now = ports.users.find_by_id(&grant.user_id).await?;
-    let holder = now.as_ref().map_or_else(gone, User::holder);
+    let holder = current(ports, &grant.user_id).await?;
     if grant.holder.as_ref() != Some(&holder) {
         hold(ports, reference.as_str(), holder.clone()).await?;
     }
@@ -54,12 +80,7 @@ pub async fn register(
 /// what a [`Holder`] carries; an error means some grant may not have heard of it, and the
 /// change must not be reported done.
 pub async fn sync(ports: &Ports<'_>, user_id: &str) -> Result<(), StoreError> {
-    let holder = ports
-        .users
-        .find_by_id(user_id)
-        .await?
-        .as_ref()
-        .map_or_else(gone, User::holder);
+    let holder = current(ports, user_id).await?;
     let now = ports.clock.now();
     for reference in ports.grant_index.for_person(user_id, now).await? {
         hold(ports, &reference, holder.clone()).await?;

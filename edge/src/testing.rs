@@ -818,6 +818,8 @@ impl Directory for MemoryUserStore {
 #[derive(Default)]
 pub struct MemoryGroupStore {
     groups: RefCell<HashMap<String, Group>>,
+    /// How many times a person's group names were read.
+    pub reads: Cell<u32>,
 }
 
 impl MemoryGroupStore {
@@ -888,6 +890,8 @@ impl GroupStore for MemoryGroupStore {
     }
 
     async fn names_for(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        self.reads.set(self.reads.get() + 1);
         let mut names: Vec<String> = self
             .groups
             .borrow()

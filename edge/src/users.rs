@@ -87,6 +87,7 @@ impl User {
             external_id: self.external_id.clone(),
             tokens_valid_after: self.tokens_valid_after,
             profile: self.profile.clone(),
+            groups: None,
         }
     }
 }
@@ -112,6 +113,11 @@ pub struct Holder {
     /// The profile attributes, for the claims their scopes release.
     #[serde(default, skip_serializing_if = "Profile::is_empty")]
     pub profile: Profile,
+    /// The names of the person's groups, by name, for the `groups` and `roles` claims;
+    /// `None` in a grant stored before grants kept them (the claims then read the group
+    /// store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
 }
 
 impl Holder {

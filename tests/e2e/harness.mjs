@@ -173,6 +173,7 @@ const DEMO_SCOPES = ["openid", "profile", "email", "offline_access", "account"];
  *   `extraOrigins` are added to the demo client's allowed origins; `vars` are worker
  *   variables (mail goes to the development mailbox unless `MAIL_TRANSPORT` says
  *   otherwise, and the isolate cache is off unless `CACHE_TTL_SECONDS` says otherwise);
+ *   `separateObjects` runs the Durable Objects in a workerd of their own (benchmarks);
  *   `args` are more `wrangler dev` flags (`--test-scheduled`, say); `setup` runs after
  *   migrations and seeding and before `wrangler dev` starts (to register clients, say).
  */
@@ -199,48 +200,45 @@ export async function startEdge(options = {}) {
   wrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--file", seed]);
   await options.setup?.({ stateDir, port, origin });
 
-  const spawnedAt = Date.now();
-  const child = spawn(
-    WRANGLER,
-    [
-      "dev",
-      "--ip", "127.0.0.1",
-      "--port", String(port),
-      "--inspector-port", String(inspectorPort),
-      "--persist-to", stateDir,
-      "--local-protocol", "http",
-      "--show-interactive-dev-session=false",
-      ...(options.args ?? []),
-      "--var", `ISSUER:${origin}`,
-      "--var", `KEY_ENCRYPTION_KEY:${keyEncryptionKey(stateDir)}`,
-      // The isolate cache keeps nothing unless a test asks (hot-paths.test.mjs does), so
-      // a change made with scripts/clients shows at once.
-      ...Object.entries({ MAIL_TRANSPORT: "dev-mailbox", CACHE_TTL_SECONDS: "0", ...options.vars }).flatMap(([name, value]) => [
-        "--var",
-        `${name}:${value}`,
-      ]),
-    ],
-    {
-      cwd: ROOT,
-      env: toolEnv({ PORTCULLIS_SKIP_EDGE_BUILD: "1" }),
-      detached: true, // its own process group, so workerd goes down with it
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  const vars = Object.entries({ MAIL_TRANSPORT: "dev-mailbox", CACHE_TTL_SECONDS: "0", ...options.vars }).flatMap(
+    ([name, value]) => ["--var", `${name}:${value}`],
   );
-  record(child.pid, "wrangler");
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  let exited = false;
-  child.on("exit", () => (exited = true));
+  const common = [
+    "--ip", "127.0.0.1",
+    "--persist-to", stateDir,
+    "--local-protocol", "http",
+    "--show-interactive-dev-session=false",
+    "--var", `ISSUER:${origin}`,
+    "--var", `KEY_ENCRYPTION_KEY:${keyEncryptionKey(stateDir)}`,
+    // The isolate cache keeps nothing unless a test asks (hot-paths.test.mjs does), so
+    // a change made with scripts/clients shows at once.
+    ...vars,
+  ];
 
-  try {
-    await waitFor(`http://127.0.0.1:${port}/v1/health`, 60_000, () => exited);
-  } catch (error) {
-    killGroup(child.pid);
-    throw new Error(`${error.message}\n--- wrangler output ---\n${output}`);
+  // With `separateObjects`, the Durable Objects run in a second workerd (its own
+  // `wrangler dev`, found through wrangler's local registry), as they do deployed: the
+  // worker's process then spends only the worker's CPU.
+  let objects;
+  const config = [];
+  if (options.separateObjects) {
+    const split = splitConfigs(stateDir);
+    objects = await devServer(
+      ["dev", "-c", split.objects, "--port", String(await freePort()), "--inspector-port", String(await freePort()), ...common],
+      "wrangler (Durable Objects)",
+    );
+    config.push("-c", split.worker);
   }
-
+  const spawnedAt = Date.now();
+  let worker;
+  try {
+    worker = await devServer(
+      ["dev", ...config, "--port", String(port), "--inspector-port", String(inspectorPort), ...common, ...(options.args ?? [])],
+      "wrangler",
+    );
+  } catch (error) {
+    await objects?.stop();
+    throw error;
+  }
   const readyMs = Date.now() - spawnedAt;
 
   return {
@@ -248,13 +246,84 @@ export async function startEdge(options = {}) {
     origin,
     stateDir,
     /** wrangler's process id, also its process group's (workerd runs in that group). */
-    pid: child.pid,
+    pid: worker.pid,
+    /** With `separateObjects`: the process group of the Durable Objects' wrangler. */
+    objectsPid: objects?.pid,
     /** Milliseconds from spawning wrangler dev until /v1/health answered. */
     readyMs,
     /** The API as Node sees it (IPv4 loopback, no DNS). */
     api: `http://127.0.0.1:${port}`,
-    output: () => output,
+    output: worker.output,
     /** Stops wrangler and workerd; keeps the state directory. */
+    async stop() {
+      await worker.stop();
+      await objects?.stop();
+    },
+    /** Stops and deletes the state directory. */
+    async dispose() {
+      await this.stop();
+      if (fresh) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `wrangler.toml` split in two for `startEdge({separateObjects})`: one worker that only
+ * defines the Durable Objects, and the edge with its bindings pointing at that worker.
+ * Both files go into `stateDir`; paths in them are absolute.
+ */
+function splitConfigs(stateDir) {
+  const source = readFileSync(join(ROOT, "wrangler.toml"), "utf8")
+    .replace(/^main = "(.*)"$/m, (_, path) => `main = "${join(ROOT, path)}"`)
+    .replace(/^directory = "(.*)"$/m, (_, path) => `directory = "${join(ROOT, path)}"`)
+    .replace(/^migrations_dir = "(.*)"$/m, (_, path) => `migrations_dir = "${join(ROOT, path)}"`)
+    .replace(/^\[build\]\n(#.*\n)*command = .*\n/m, "");
+  const bindings = source.match(/^\[durable_objects\]\nbindings = \[\n[^\]]*\]\n/m)?.[0];
+  const migrations = source.match(/^\[\[migrations\]\]\n[\s\S]*?(?=\n# |\n\[\[queues)/m)?.[0];
+  if (!bindings || !migrations) throw new Error("wrangler.toml: no [durable_objects] bindings or [[migrations]] found");
+  const head = source.slice(0, source.indexOf("[assets]"));
+  const objects = join(stateDir, "objects.toml");
+  writeFileSync(
+    objects,
+    `${head.replace(/^name = ".*"$/m, 'name = "portcullis-objects"')}\n${bindings}\n${migrations}\n`,
+  );
+  const worker = join(stateDir, "worker.toml");
+  writeFileSync(
+    worker,
+    source
+      .replace(bindings, bindings.replaceAll(/class_name = "(\w+)" \}/g, 'class_name = "$1", script_name = "portcullis-objects" }'))
+      .replace(migrations, ""),
+  );
+  return { objects, worker };
+}
+
+/**
+ * Spawns `wrangler …args` in its own process group (recorded for the reaper) and waits
+ * until `/v1/health` answers on `port` (the port after `--port` in `args`).
+ */
+async function devServer(args, what) {
+  const port = args[args.indexOf("--port") + 1];
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    env: toolEnv({ PORTCULLIS_SKIP_EDGE_BUILD: "1" }),
+    detached: true, // its own process group, so workerd goes down with it
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  record(child.pid, what);
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  try {
+    await waitFor(`http://127.0.0.1:${port}/v1/health`, 60_000, () => exited);
+  } catch (error) {
+    killGroup(child.pid);
+    throw new Error(`${error.message}\n--- ${what} output ---\n${output}`);
+  }
+  return {
+    pid: child.pid,
+    output: () => output,
     async stop() {
       if (exited) return;
       const done = new Promise((r) => child.once("exit", r));
@@ -267,11 +336,6 @@ export async function startEdge(options = {}) {
       await done;
       clearTimeout(timer);
       killGroup(child.pid); // anything in the group that ignored SIGTERM
-    },
-    /** Stops and deletes the state directory. */
-    async dispose() {
-      await this.stop();
-      if (fresh) rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }

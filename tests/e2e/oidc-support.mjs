@@ -143,7 +143,7 @@ export function clientsCli(stateDir, args) {
  *
  * `vars` are worker variables, as for `startEdge`.
  */
-export async function startOidcEdge({ vars } = {}) {
+export async function startOidcEdge({ vars, separateObjects } = {}) {
   const rpPort = await freePort();
   const rp = await startRelyingParty(rpPort);
   const clients = {};
@@ -151,6 +151,7 @@ export async function startOidcEdge({ vars } = {}) {
   try {
     edge = await startEdge({
       vars,
+      separateObjects,
       setup: ({ stateDir }) => {
         const add = (args) => clientsCli(stateDir, ["add", ...args]);
         clients.spa = add([

@@ -81,7 +81,7 @@ pub async fn for_subject(
     let mapping = &subject.client.claims;
     let wants_roles = mapping.roles_prefix.is_some() && subject.scopes.has(ROLES_SCOPE);
     let groups = if wants_roles {
-        Some(ports.groups.names_for(person.id).await?)
+        Some(crate::holders::groups_of(ports, person.id, person.holder).await?)
     } else {
         None
     };

@@ -43,7 +43,7 @@ pub async fn for_subject(
     if subject.client.groups_claim.is_none() || !subject.scopes.has(GROUPS_SCOPE) {
         return Ok(None);
     }
-    let names = ports.groups.names_for(person.id).await?;
+    let names = crate::holders::groups_of(ports, person.id, person.holder).await?;
     Ok(mapped(subject.client, &names))
 }
 

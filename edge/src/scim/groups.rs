@@ -392,6 +392,7 @@ impl Call<'_> {
                 if !self.ports.groups.delete(id).await? {
                     return Err(ScimError::not_found());
                 }
+                self.pass_on(&current.members).await?;
                 self.record_group(types::GROUP_DELETE, "An admin deleted a group", &current)
                     .await;
                 Ok(crate::http::Response::empty(204))
@@ -427,6 +428,7 @@ impl Call<'_> {
             .create(&group)
             .await
             .map_err(group_conflict)?;
+        self.pass_on(&group.members).await?;
         self.record_group(types::GROUP_CREATE, "An admin created a group", &group)
             .await;
         for member in &group.members {
@@ -483,7 +485,17 @@ impl Call<'_> {
                 "The resource changed while this request was handled; read it again.",
             ));
         }
-        if group.display_name != current.display_name || group.external_id != current.external_id {
+        let renamed = group.display_name != current.display_name;
+        let touched: Vec<String> = if renamed {
+            let mut everyone = current.members.clone();
+            everyone.extend(added.iter().cloned());
+            everyone
+        } else {
+            let removed = current.members.iter().filter(|m| !group.members.contains(m));
+            added.iter().chain(removed).cloned().collect()
+        };
+        self.pass_on(&touched).await?;
+        if renamed || group.external_id != current.external_id {
             self.record_group(types::GROUP_UPDATE, "An admin changed a group", &group)
                 .await;
         }
@@ -500,6 +512,17 @@ impl Call<'_> {
                 .await;
         }
         Ok(self.group_response(200, &group))
+    }
+
+    /// Passes a change of the group to the grants of each person in `people` (members
+    /// added, removed, or all of a renamed or deleted group), so that their next tokens'
+    /// `groups` and `roles` claims show it: grants keep their person's groups
+    /// ([`crate::holders`]).
+    async fn pass_on(&self, people: &[String]) -> Result<(), ScimError> {
+        for person in people {
+            crate::holders::sync(self.ports, person).await?;
+        }
+        Ok(())
     }
 
     async fn record_membership(&self, event_type: &'static str, group: &Group, user_id: &str) {

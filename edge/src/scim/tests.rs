@@ -913,6 +913,68 @@ fn groups_claim_carries_only_mapped_groups_and_only_for_the_groups_scope() {
 }
 
 #[test]
+fn a_membership_change_reaches_the_next_refresh_at_once_and_the_refresh_reads_no_groups() {
+    use crate::api::oidc_tests::{post_json, redeem, start_flow, PASSWORD};
+    let t = TestPorts::new();
+    let mut demo = crate::testing::demo_client();
+    demo.allowed_scopes = Scopes::parse("openid email offline_access groups");
+    demo.groups_claim = Some(vec!["shop-*".into()]);
+    t.clients.insert(demo);
+    let flow = start_flow(&t, "openid groups offline_access");
+    let outcome = json(&post_json(
+        &t,
+        &format!("/v1/flows/{flow}/sign-up"),
+        json!({"email": "ada@example.com", "password": PASSWORD}),
+    ));
+    let tokens = json(&redeem(&t, outcome["authorization_code"].as_str().unwrap()));
+    let sub = claims(tokens["access_token"].as_str().unwrap())["sub"].clone();
+    let mut refresh_token = tokens["refresh_token"].as_str().unwrap().to_string();
+    // Refreshes, and returns the groups claim of the new access token and how many times
+    // the refresh read the group store.
+    let mut next = || {
+        let before = t.groups.reads.get();
+        let refreshed = json(&refresh(&t, &refresh_token));
+        let reads = t.groups.reads.get() - before;
+        refresh_token = refreshed["refresh_token"].as_str().unwrap().to_string();
+        (claims(refreshed["access_token"].as_str().unwrap())["groups"].clone(), reads)
+    };
+    assert_eq!(next(), (json!([]), 0));
+
+    let admin = admin_token(&t, "iga", "admin.groups.manage");
+    let group = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "shop-buyers",
+        "members": [{"value": sub}],
+    });
+    let created = json(&scim(&t, Method::Post, "/scim/v2/Groups", &admin, Some(group)));
+    let location = format!("/scim/v2/Groups/{}", created["id"].as_str().unwrap());
+    assert_eq!(next(), (json!(["shop-buyers"]), 0), "added");
+
+    let rename = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "shop-vip"}],
+    });
+    assert_eq!(scim(&t, Method::Patch, &location, &admin, Some(rename)).status, 200);
+    assert_eq!(next(), (json!(["shop-vip"]), 0), "renamed");
+
+    let remove = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "remove", "path": format!("members[value eq \"{}\"]", sub.as_str().unwrap())}],
+    });
+    assert_eq!(scim(&t, Method::Patch, &location, &admin, Some(remove)).status, 200);
+    assert_eq!(next(), (json!([]), 0), "removed");
+
+    let back = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": sub}]}],
+    });
+    assert_eq!(scim(&t, Method::Patch, &location, &admin, Some(back)).status, 200);
+    assert_eq!(next(), (json!(["shop-vip"]), 0), "added again");
+    assert_eq!(scim(&t, Method::Delete, &location, &admin, None).status, 204);
+    assert_eq!(next(), (json!([]), 0), "group deleted");
+}
+
+#[test]
 fn custom_claims_and_roles_appear_only_for_the_scopes_asked_and_granted() {
     use crate::api::oidc_tests::{post_json, redeem, start_flow, PASSWORD};
     use crate::oauth::custom_claims::{ClaimMapping, CustomClaim, ProfileAttribute};

@@ -70,7 +70,7 @@ pub(super) async fn exchange(
         expires_at: now.plus_seconds(client.refresh_token_ttl),
         revoked: false,
         refresh,
-        holder: Some(user.holder()),
+        holder: Some(crate::holders::with_groups(ports, &user).await?),
         place: Some(GrantPlace {
             country: ports.signals.signals().country.map(String::from),
             user_agent: incoming.context.user_agent.clone(),
