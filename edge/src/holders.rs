@@ -50,7 +50,11 @@ pub async fn with_groups(ports: &Ports<'_>, user: &User) -> Result<Holder, Store
 
 /// The names of the groups of `person`: as their grant keeps them, or from the group
 /// store for a grant stored before grants kept them.
-pub async fn groups_of(ports: &Ports<'_>, id: &str, holder: &Holder) -> Result<Vec<String>, StoreError> {
+pub async fn groups_of(
+    ports: &Ports<'_>,
+    id: &str,
+    holder: &Holder,
+) -> Result<Vec<String>, StoreError> {
     match &holder.groups {
         Some(names) => Ok(names.clone()),
         None => ports.groups.names_for(id).await,

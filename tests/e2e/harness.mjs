@@ -127,7 +127,7 @@ export async function systemLog(stateDir, eventType) {
   return rows;
 }
 
-async function waitFor(url, timeoutMs, isDead) {
+async function waitFor(url, timeoutMs, isDead, anyAnswer = false) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
   while (Date.now() < deadline) {
@@ -136,7 +136,7 @@ async function waitFor(url, timeoutMs, isDead) {
       // Bounded: a worker that accepts the connection but never answers (a build older
       // than wrangler.toml's bindings, say) must fail here, not hang the test file.
       const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-      if (response.ok) return;
+      if (response.ok || anyAnswer) return;
       lastError = new Error(`status ${response.status}`);
     } catch (error) {
       lastError = error;
@@ -225,6 +225,7 @@ export async function startEdge(options = {}) {
     objects = await devServer(
       ["dev", "-c", split.objects, "--port", String(await freePort()), "--inspector-port", String(await freePort()), ...common],
       "wrangler (Durable Objects)",
+      true,
     );
     config.push("-c", split.worker);
   }
@@ -245,6 +246,8 @@ export async function startEdge(options = {}) {
     port,
     origin,
     stateDir,
+    /** The worker's V8 inspector (Chrome DevTools Protocol), on loopback. */
+    inspectorPort,
     /** wrangler's process id, also its process group's (workerd runs in that group). */
     pid: worker.pid,
     /** With `separateObjects`: the process group of the Durable Objects' wrangler. */
@@ -299,9 +302,11 @@ function splitConfigs(stateDir) {
 
 /**
  * Spawns `wrangler …args` in its own process group (recorded for the reaper) and waits
- * until `/v1/health` answers on `port` (the port after `--port` in `args`).
+ * until `/v1/health` answers on `port` (the port after `--port` in `args`): with 200,
+ * or with anything when `anyAnswer` (the Durable Objects' worker has no D1 to be healthy
+ * with).
  */
-async function devServer(args, what) {
+async function devServer(args, what, anyAnswer = false) {
   const port = args[args.indexOf("--port") + 1];
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
@@ -316,7 +321,7 @@ async function devServer(args, what) {
   let exited = false;
   child.on("exit", () => (exited = true));
   try {
-    await waitFor(`http://127.0.0.1:${port}/v1/health`, 60_000, () => exited);
+    await waitFor(`http://127.0.0.1:${port}/v1/health`, 60_000, () => exited, anyAnswer);
   } catch (error) {
     killGroup(child.pid);
     throw new Error(`${error.message}\n--- ${what} output ---\n${output}`);

@@ -491,7 +491,10 @@ impl Call<'_> {
             everyone.extend(added.iter().cloned());
             everyone
         } else {
-            let removed = current.members.iter().filter(|m| !group.members.contains(m));
+            let removed = current
+                .members
+                .iter()
+                .filter(|m| !group.members.contains(m));
             added.iter().chain(removed).cloned().collect()
         };
         self.pass_on(&touched).await?;

@@ -936,7 +936,10 @@ fn a_membership_change_reaches_the_next_refresh_at_once_and_the_refresh_reads_no
         let refreshed = json(&refresh(&t, &refresh_token));
         let reads = t.groups.reads.get() - before;
         refresh_token = refreshed["refresh_token"].as_str().unwrap().to_string();
-        (claims(refreshed["access_token"].as_str().unwrap())["groups"].clone(), reads)
+        (
+            claims(refreshed["access_token"].as_str().unwrap())["groups"].clone(),
+            reads,
+        )
     };
     assert_eq!(next(), (json!([]), 0));
 
@@ -946,7 +949,13 @@ fn a_membership_change_reaches_the_next_refresh_at_once_and_the_refresh_reads_no
         "displayName": "shop-buyers",
         "members": [{"value": sub}],
     });
-    let created = json(&scim(&t, Method::Post, "/scim/v2/Groups", &admin, Some(group)));
+    let created = json(&scim(
+        &t,
+        Method::Post,
+        "/scim/v2/Groups",
+        &admin,
+        Some(group),
+    ));
     let location = format!("/scim/v2/Groups/{}", created["id"].as_str().unwrap());
     assert_eq!(next(), (json!(["shop-buyers"]), 0), "added");
 
@@ -954,23 +963,35 @@ fn a_membership_change_reaches_the_next_refresh_at_once_and_the_refresh_reads_no
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "displayName", "value": "shop-vip"}],
     });
-    assert_eq!(scim(&t, Method::Patch, &location, &admin, Some(rename)).status, 200);
+    assert_eq!(
+        scim(&t, Method::Patch, &location, &admin, Some(rename)).status,
+        200
+    );
     assert_eq!(next(), (json!(["shop-vip"]), 0), "renamed");
 
     let remove = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "remove", "path": format!("members[value eq \"{}\"]", sub.as_str().unwrap())}],
     });
-    assert_eq!(scim(&t, Method::Patch, &location, &admin, Some(remove)).status, 200);
+    assert_eq!(
+        scim(&t, Method::Patch, &location, &admin, Some(remove)).status,
+        200
+    );
     assert_eq!(next(), (json!([]), 0), "removed");
 
     let back = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": [{"value": sub}]}],
     });
-    assert_eq!(scim(&t, Method::Patch, &location, &admin, Some(back)).status, 200);
+    assert_eq!(
+        scim(&t, Method::Patch, &location, &admin, Some(back)).status,
+        200
+    );
     assert_eq!(next(), (json!(["shop-vip"]), 0), "added again");
-    assert_eq!(scim(&t, Method::Delete, &location, &admin, None).status, 204);
+    assert_eq!(
+        scim(&t, Method::Delete, &location, &admin, None).status,
+        204
+    );
     assert_eq!(next(), (json!([]), 0), "group deleted");
 }
 
