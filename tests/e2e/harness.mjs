@@ -236,7 +236,11 @@ export async function startEdge(options = {}) {
       ["dev", ...config, "--port", String(port), "--inspector-port", String(inspectorPort), ...common, ...(options.args ?? [])],
       "wrangler",
     );
+    // The worker finds the objects' workerd through the registry a moment after it
+    // answers: wait until a request that needs a Durable Object (a sign-in flow) works.
+    if (objects) await objectsReachable(`http://127.0.0.1:${port}`, origin, worker.output);
   } catch (error) {
+    await worker?.stop();
     await objects?.stop();
     throw error;
   }
@@ -268,6 +272,31 @@ export async function startEdge(options = {}) {
       if (fresh) rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits (at most 30 s) until the worker at `api` starts a sign-in flow, which takes a
+ * Durable Object. */
+async function objectsReachable(api, origin, output) {
+  const deadline = Date.now() + 30_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    const response = await fetch(`${api}/v1/flows`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin },
+      body: JSON.stringify({
+        client_id: "demo",
+        redirect_uri: `${origin}/callback`,
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        code_challenge_method: "S256",
+        scope: "openid",
+      }),
+      signal: AbortSignal.timeout(5_000),
+    }).catch((error) => ({ status: 0, text: async () => String(error) }));
+    if (response.status === 201) return;
+    last = `${response.status} ${await response.text()}`;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the worker does not reach its Durable Objects: ${last}\n--- wrangler output ---\n${output()}`);
 }
 
 /**
