@@ -53,9 +53,11 @@ export function parseConnectionId(id) {
 
 /**
  * The options of `add` (and the secret, if any) as a complete, valid row (without
- * secret and timestamps), checked by the edge's rules.
+ * secret and timestamps), checked by the edge's rules, among them that no connection of
+ * `claimedHomeRealms` (`[{id, home_realm_domains}]`, the stored ones) claims one of its
+ * home-realm domains already.
  */
-export function buildConnection(options, secret) {
+export function buildConnection(options, secret, claimedHomeRealms = []) {
   const scopes = splitList(options.scope);
   const clients = splitList(options.client);
   let position;
@@ -80,6 +82,7 @@ export function buildConnection(options, secret) {
       : undefined,
     claims: options.claim?.length ? claimMapping(options.claim) : undefined,
     userinfo: options.userinfo,
+    claimed_home_realms: claimedHomeRealms,
   });
 }
 
@@ -246,7 +249,9 @@ export async function main(argv, run = execute) {
       case "add": {
         if (rest.length) fail("add takes options only");
         const secret = clientSecret(values);
-        const connection = buildConnection(values, secret);
+        const claimed = run("SELECT id, home_realm_domains FROM connections;", db)
+          .map((row) => ({ id: row.id, home_realm_domains: JSON.parse(row.home_realm_domains) }));
+        const connection = buildConnection(values, secret, claimed);
         const sealed = secret === undefined ? undefined : seal(secret, keyEncryptionKey(values), `connection:${connection.id}`);
         const rows = run(insertStatement(connection, sealed, now), db);
         if (rows.length === 0) fail(`a connection with id ${JSON.stringify(connection.id)} exists already`);

@@ -388,6 +388,14 @@ pub fn validate(input: &ConnectionInput) -> Result<ConnectionSettings, Refusal> 
     })
 }
 
+/// A stored connection's home-realm domains, as [`check_home_realm_claims`] compares
+/// them (what `scripts/connections` reads from the database).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HomeRealmClaim {
+    pub id: String,
+    pub home_realm_domains: Vec<String>,
+}
+
 /// Refuses `settings` when another of `all` (the stored connections) already claims one
 /// of its home-realm domains: an address there would go to whichever comes first, so a
 /// domain names one provider.
@@ -395,18 +403,30 @@ pub fn check_home_realms(
     settings: &ConnectionSettings,
     all: &[ConnectionResource],
 ) -> Result<(), Refusal> {
-    for other in all.iter().filter(|c| c.settings.id != settings.id) {
+    check_home_realm_claims(
+        settings,
+        all.iter()
+            .map(|c| (c.settings.id.as_str(), c.settings.home_realm_domains.as_slice())),
+    )
+}
+
+/// [`check_home_realms`] against `(connection id, its home-realm domains)` pairs.
+pub fn check_home_realm_claims<'a>(
+    settings: &ConnectionSettings,
+    claims: impl IntoIterator<Item = (&'a str, &'a [String])>,
+) -> Result<(), Refusal> {
+    for (id, domains) in claims.into_iter().filter(|(id, _)| *id != settings.id) {
         if let Some(domain) = settings
             .home_realm_domains
             .iter()
-            .find(|d| other.settings.home_realm_domains.contains(d))
+            .find(|d| domains.contains(d))
         {
             return refuse(
                 "home_realm_domains",
                 format!(
                     "{} is claimed by connection {} already: a domain goes to one provider",
                     quoted(domain),
-                    quoted(&other.settings.id)
+                    quoted(id)
                 ),
             );
         }
