@@ -18,7 +18,10 @@ use portcullis_edge::federation::settings::{
 use serde_json::{json, Value};
 
 fn refused(field: &str, problem: String) -> ExitCode {
-    println!("{}", json!({"refusal": {"field": field, "problem": problem}}));
+    println!(
+        "{}",
+        json!({"refusal": {"field": field, "problem": problem}})
+    );
     ExitCode::from(2)
 }
 

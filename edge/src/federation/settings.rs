@@ -405,8 +405,12 @@ pub fn check_home_realms(
 ) -> Result<(), Refusal> {
     check_home_realm_claims(
         settings,
-        all.iter()
-            .map(|c| (c.settings.id.as_str(), c.settings.home_realm_domains.as_slice())),
+        all.iter().map(|c| {
+            (
+                c.settings.id.as_str(),
+                c.settings.home_realm_domains.as_slice(),
+            )
+        }),
     )
 }
 
