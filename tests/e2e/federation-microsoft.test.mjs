@@ -18,7 +18,7 @@ import { after, before, test } from "node:test";
 import Provider from "oidc-provider";
 
 import { main as connections } from "../../scripts/connections.mjs";
-import { d1, openDemo as openDemoPage, signedInSub } from "./federation-support.mjs";
+import { d1, openDemo as openDemoPage, signedInSub, upstreamClient } from "./federation-support.mjs";
 import { freePort, keyEncryptionKey, launchBrowser, startEdge } from "./harness.mjs";
 
 let edge;
@@ -41,14 +41,7 @@ async function startMicrosoft(edgeOrigin) {
   // Microsoft signs every tenant's tokens with the same published keys.
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const signingKey = { ...privateKey.export({ format: "jwk" }), kid: randomBytes(8).toString("hex"), use: "sig", alg: "RS256" };
-  const clients = ["entra", "contoso"].map((id) => ({
-    client_id: `portcullis-${id}`,
-    client_secret: `secret-${id}-${randomBytes(8).toString("hex")}`,
-    redirect_uris: [`${edgeOrigin}/callback/${id}`],
-    grant_types: ["authorization_code"],
-    response_types: ["code"],
-    token_endpoint_auth_method: "client_secret_basic",
-  }));
+  const clients = ["entra", "contoso"].map((id) => upstreamClient(edgeOrigin, id));
   const state = { home: tenantA, route: {}, claimedTenant: { [tenantA]: tenantA, [tenantB]: tenantB } };
   const tenant = (tid) => new Provider(`${base}/${tid}/v2.0`, {
     clients,

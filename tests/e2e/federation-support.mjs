@@ -2,6 +2,7 @@
 // demo page with the widget's sign-in events recorded, and the person the widget signed in.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 
 import { toolEnv } from "./harness.mjs";
@@ -44,4 +45,17 @@ export async function signedInSub(page) {
   await page.waitForFunction(() => window.__signedIn?.length > 0, undefined, { timeout: 20_000 });
   const [detail] = await page.evaluate(() => window.__signedIn);
   return JSON.parse(Buffer.from(detail.id_token.split(".")[1], "base64url").toString()).sub;
+}
+
+/** The registration at an upstream `oidc-provider` of the edge at `edgeOrigin` as the
+ * relying party of connection `id`: its callback, a fresh secret, client_secret_basic. */
+export function upstreamClient(edgeOrigin, id) {
+  return {
+    client_id: `portcullis-${id}`,
+    client_secret: `secret-${id}-${randomBytes(8).toString("hex")}`,
+    redirect_uris: [`${edgeOrigin}/callback/${id}`],
+    grant_types: ["authorization_code"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "client_secret_basic",
+  };
 }

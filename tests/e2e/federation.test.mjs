@@ -18,7 +18,7 @@ import { after, before, test } from "node:test";
 import Provider from "oidc-provider";
 
 import { main as connections } from "../../scripts/connections.mjs";
-import { d1, openDemo as openDemoPage, signedInSub } from "./federation-support.mjs";
+import { d1, openDemo as openDemoPage, signedInSub, upstreamClient } from "./federation-support.mjs";
 import { freePort, keyEncryptionKey, launchBrowser, passphrase, signUpWithPassword, startEdge } from "./harness.mjs";
 import { basic, clientsCli, postForm } from "./oidc-support.mjs";
 
@@ -45,15 +45,7 @@ function account(login) {
 async function startUpstream(edgeOrigin) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const client = (id) => ({
-    client_id: `portcullis-${id}`,
-    client_secret: `secret-${id}-${randomBytes(8).toString("hex")}`,
-    redirect_uris: [`${edgeOrigin}/callback/${id}`],
-    grant_types: ["authorization_code"],
-    response_types: ["code"],
-    token_endpoint_auth_method: "client_secret_basic",
-  });
-  const clients = [client("corp"), client("trusted"), client("viaapi")];
+  const clients = ["corp", "trusted", "viaapi"].map((id) => upstreamClient(edgeOrigin, id));
   const provider = new Provider(issuer, {
     clients,
     findAccount: (_ctx, id) => account(id),
