@@ -221,7 +221,7 @@ export async function startEdge(options = {}) {
   let objects;
   const config = [];
   if (options.separateObjects) {
-    const split = splitConfigs(stateDir);
+    const split = splitConfigs(stateDir, `portcullis-objects-${port}`);
     objects = await devServer(
       ["dev", "-c", split.objects, "--port", String(await freePort()), "--inspector-port", String(await freePort()), ...common],
       "wrangler (Durable Objects)",
@@ -301,10 +301,12 @@ async function objectsReachable(api, origin, output) {
 
 /**
  * `wrangler.toml` split in two for `startEdge({separateObjects})`: one worker that only
- * defines the Durable Objects, and the edge with its bindings pointing at that worker.
+ * defines the Durable Objects (named `objectsName`, unique per edge, so that edges
+ * started side by side or left behind by a killed run never meet in wrangler's registry),
+ * and the edge with its bindings pointing at that worker.
  * Both files go into `stateDir`; paths in them are absolute.
  */
-function splitConfigs(stateDir) {
+function splitConfigs(stateDir, objectsName) {
   const source = readFileSync(join(ROOT, "wrangler.toml"), "utf8")
     .replace(/^main = "(.*)"$/m, (_, path) => `main = "${join(ROOT, path)}"`)
     .replace(/^directory = "(.*)"$/m, (_, path) => `directory = "${join(ROOT, path)}"`)
@@ -317,13 +319,13 @@ function splitConfigs(stateDir) {
   const objects = join(stateDir, "objects.toml");
   writeFileSync(
     objects,
-    `${head.replace(/^name = ".*"$/m, 'name = "portcullis-objects"')}\n${bindings}\n${migrations}\n`,
+    `${head.replace(/^name = ".*"$/m, `name = "${objectsName}"`)}\n${bindings}\n${migrations}\n`,
   );
   const worker = join(stateDir, "worker.toml");
   writeFileSync(
     worker,
     source
-      .replace(bindings, bindings.replaceAll(/class_name = "(\w+)" \}/g, 'class_name = "$1", script_name = "portcullis-objects" }'))
+      .replace(bindings, bindings.replaceAll(/class_name = "(\w+)" \}/g, `class_name = "$1", script_name = "${objectsName}" }`))
       .replace(migrations, ""),
   );
   return { objects, worker };
