@@ -2,7 +2,8 @@
 // local D1 and Durable Objects): changing one's email address (`/v1/me/email`, the code
 // read from the development mailbox), sessions (`/v1/me/sessions`) and applications
 // (`/v1/me/applications`) with their revocation seen at `/token`, the export's new
-// parts, and every `/v1/me` route called with one person's token and another's ids.
+// parts, and every `/v1/me` route called with one person's token and another's ids (and
+// the routes that name no one, which act on the caller alone).
 // Every person is made through the first-party API as the widget does; every call
 // carries an account-API token (audience `{issuer}/v1/me`, scope `account`). One edge for
 // the file; each test has people of its own.
@@ -301,4 +302,29 @@ test("isolation: person B's token with person A's ids, through every /v1/me rout
   const confirmed = await me(ada, "POST", "/v1/me/email/confirm", { change_id: change.body.change_id, code });
   assert.equal(confirmed.status, 200, confirmed.text);
   assert.equal((await me(bob, "GET", "/v1/me/export")).body.profile.email, bob.email);
+
+  // The routes that name no one act on the caller alone, deleting the account included.
+  const own = [
+    ["POST", "/v1/me/passkeys/options", {}],
+    ["POST", "/v1/me/factors/totp"],
+    ["POST", "/v1/me/recovery-codes"],
+    ["POST", "/v1/me/consents", { purpose: "marketing_email", state: "withdrawn", document_version: "7", text_sha256: "cd".repeat(32) }],
+    ["DELETE", "/v1/me/devices"],
+    ["DELETE", "/v1/me/sessions"],
+    ["DELETE", "/v1/me"],
+  ];
+  for (const [method, path, body] of own) {
+    const answer = await me(bob, method, path, body);
+    assert.ok(answer.status < 500, `${method} ${path}: ${answer.text}`);
+    for (const adas of [ada.sub, ada.email, newAddress]) {
+      assert.ok(!answer.text.includes(adas), `${method} ${path} shows A's data`);
+    }
+  }
+  // A's first session still works; her sessions and consents are as they were.
+  const exported = await me(ada, "GET", "/v1/me/export");
+  assert.equal(exported.status, 200, exported.text);
+  const still = exported.body;
+  assert.equal(still.profile.email, newAddress);
+  assert.deepEqual(still.consents, after.consents);
+  assert.equal(still.app_sessions.length, after.app_sessions.length);
 });

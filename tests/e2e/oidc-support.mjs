@@ -381,16 +381,16 @@ export function redeem(edge, { code, verifier, clientId, redirectUri, auth }) {
 
 /**
  * Redeems the code of a finished embedded flow (`outcome` is the flow step's
- * `{status, body}`) for the demo client; returns the token response.
+ * `{status, body}`) for `client` (the demo client unless named); returns the token response.
  */
-export async function redeemFlow(edge, outcome, verifier) {
+export async function redeemFlow(edge, outcome, verifier, client = "demo") {
   assert.equal(outcome.status, 200, JSON.stringify(outcome.body));
   assert.equal(outcome.body.status, "authorization_code");
   const response = await postForm(edge, "/token", {
     grant_type: "authorization_code",
     code: outcome.body.authorization_code,
     code_verifier: verifier,
-    client_id: "demo",
+    client_id: client,
   });
   assert.equal(response.status, 200, JSON.stringify(response.body));
   return response.body;

@@ -15,6 +15,11 @@
 //                          PKCE, redeems the code at the edge's /token and hands the tokens
 //                          to the page. With it, it continues that flow and the edge
 //                          redirects the window back to the client.
+//   mode="account" mode: "account"
+//                          after sign-in, show the whole account (details, email address,
+//                          sessions, applications, consents, export, deletion) besides
+//                          passkeys and second factors, as the edge's /account page does.
+//                          Without it the signed-in area stays as it was.
 //   passkey-autofill="off" passkeyAutofill: false
 //                          keep passkeys out of the email field's autofill menu. By default,
 //                          where the browser supports it, the email field offers the site's
@@ -238,7 +243,7 @@ function adoptTheme(element, root, css) {
  * Mounts the widget into `element`.
  * @param {HTMLElement} element where the widget renders (into a shadow root unless
  *   options.dom is "light")
- * @param {{clientId: string, issuer?: string, flow?: string, loginHint?: string,
+ * @param {{clientId: string, issuer?: string, flow?: string, mode?: "account", loginHint?: string,
  *   scope?: string, passkeyAutofill?: boolean, dom?: "shadow" | "light",
  *   resetToken?: string, theme?: string, lang?: string}} options
  * @returns {Promise<{signOut(): void}>}
@@ -298,6 +303,7 @@ export async function mount(element, options) {
       issuer,
       clientId: options.clientId,
       flow: options.flow,
+      mode: options.mode,
       loginHint: options.loginHint,
       scope: options.scope,
       passkeyAutofill: options.passkeyAutofill !== false,
@@ -344,6 +350,7 @@ class PortcullisSignin extends HTMLElement {
       clientId,
       issuer: attr("issuer"),
       flow: attr("flow"),
+      mode: attr("mode"),
       loginHint: attr("login-hint"),
       scope: attr("scope"),
       passkeyAutofill: this.getAttribute("passkey-autofill") !== "off",

@@ -1030,10 +1030,33 @@ impl Api {
         token: Option<&AccessToken>,
         signal: Option<&web_sys::AbortSignal>,
     ) -> Result<String, Failure> {
+        self.request_at(method, &route.path(), body, token, signal)
+            .await
+    }
+
+    /// An account API call of the signed-in area: its answer's text (empty after a
+    /// `204`) or the error sorted into a [`Failure`].
+    pub async fn me(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        token: &AccessToken,
+    ) -> Result<String, Failure> {
+        self.request_at(method, path, body, Some(token), None).await
+    }
+
+    /// [`Api::request`] to a path already made.
+    async fn request_at(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        token: Option<&AccessToken>,
+        signal: Option<&web_sys::AbortSignal>,
+    ) -> Result<String, Failure> {
         let body = body.map(|body| (JSON, body));
-        let (status, text) = self
-            .send(method, &route.path(), body, token, signal)
-            .await?;
+        let (status, text) = self.send(method, path, body, token, signal).await?;
         if (200..300).contains(&status) {
             Ok(text)
         } else {
@@ -1170,7 +1193,7 @@ fn to_json<T: Serialize>(body: &T) -> Result<String, Failure> {
 }
 
 /// Percent-encodes a path segment or form value so ids cannot change the request.
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     js_sys::encode_uri_component(value).into()
 }
 

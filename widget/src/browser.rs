@@ -30,7 +30,7 @@ impl Widget {
 ///
 /// - `container`: the element inside the widget's (shadow) root to render into.
 /// - `host`: the `<portcullis-signin>` element; `portcullis:*` events are dispatched on it.
-/// - `options`: `{issuer, clientId, flow?, loginHint?, scope?, passkeyAutofill?,
+/// - `options`: `{issuer, clientId, flow?, mode?, loginHint?, scope?, passkeyAutofill?,
 ///   resetToken?}` as the loader documents them. With `flow` the widget is on the hosted
 ///   sign-in page and continues that flow; without, it is embedded and starts its own.
 ///   `passkeyAutofill: false` keeps passkeys out of the email field's autofill menu.
@@ -93,6 +93,8 @@ fn start(
         .and_then(|value| value.as_bool())
         != Some(false);
     let text = words(options);
+    // `mode="account"`: the signed-in area shows the whole account.
+    let account_area = option(options, "mode").as_deref() == Some("account");
     let hydrating = config.is_some();
     let api = api::Api::new(issuer, client_id, hosted, text.lang());
     let events = events::Events::new(host);
@@ -103,6 +105,7 @@ fn start(
     let slot = created.clone();
     let app = move || {
         let session = Session::new(api, events, mode, login_hint, autofill, reset_token, text);
+        session.set_account_area(account_area);
         slot.set(Some(session));
         let start = match config {
             Some(config) => Start::Hydrate(config),

@@ -8,6 +8,7 @@
 //! in: one for the account API's audience (RFC 8707), which the page never sees, asked
 //! for with the refresh token of the page's grant. It forgets it on sign-out.
 
+mod account;
 mod email;
 mod factors;
 mod federation;
@@ -180,6 +181,9 @@ struct Env {
     access_token: RefCell<Option<AccessToken>>,
     /// The client may get account API tokens (its configuration says so).
     account_api: Cell<bool>,
+    /// Mounted with `mode="account"` (the hosted `/account` page): the signed-in area
+    /// shows the whole account (see [`Session::account_area`]).
+    account_area: Cell<bool>,
     /// The client asks for a human check: Turnstile's site key and script URL.
     human_check: RefCell<Option<(String, String)>>,
     /// The address of the account whose passkeys are shown, once the list named it.
@@ -249,6 +253,7 @@ impl Session {
                 autofill: RefCell::new(None),
                 access_token: RefCell::new(None),
                 account_api: Cell::new(false),
+                account_area: Cell::new(false),
                 human_check: RefCell::new(None),
                 account_email: RefCell::new(None),
                 notice: Cell::new(None),
@@ -309,7 +314,8 @@ impl Session {
 
     /// Whether this widget asks for an account API token when the person signs in.
     fn wants_account_api(self) -> bool {
-        self.capabilities().passkeys && self.env.with_value(|env| env.account_api.get())
+        (self.capabilities().passkeys || self.account_area())
+            && self.env.with_value(|env| env.account_api.get())
     }
 
     /// The scope an embedded flow asks for: the page's, and where the widget manages

@@ -428,6 +428,41 @@ pub mod identities {
     pub const UNLINKED: Key = Key("identities.unlinked");
 }
 
+pub mod account {
+    use super::{Key, Text};
+
+    pub const PROFILE: Key = Key("account.profile");
+    pub const SAVE: Key = Key("account.save");
+    pub const SAVING: Key = Key("account.saving");
+    pub const SAVED: Key = Key("account.saved");
+    pub const EMAIL: Key = Key("account.email");
+    pub const NEW_EMAIL: Key = Key("account.new-email");
+    pub const SEND_CODE: Key = Key("account.send-code");
+    pub const CODE_SENT: Key = Key("account.code-sent");
+    pub const CONFIRM: Key = Key("account.confirm");
+    pub const EMAIL_CHANGED: Key = Key("account.email-changed");
+    pub const SESSIONS: Key = Key("account.sessions");
+    pub const THIS_DEVICE: Key = Key("account.this-device");
+    pub const END: Key = Key("account.end");
+    pub const END_OTHERS: Key = Key("account.end-others");
+    pub const ENDED: Key = Key("account.ended");
+    pub const APPS: Key = Key("account.apps");
+    pub const REVOKE: Key = Key("account.revoke");
+    pub const REVOKED: Key = Key("account.revoked");
+    pub const CONSENTS: Key = Key("account.consents");
+    pub const WITHDRAW: Key = Key("account.withdraw");
+    pub const WITHDRAWN: Key = Key("account.withdrawn");
+    pub const DATA: Key = Key("account.data");
+    pub const EXPORT: Key = Key("account.export");
+    pub const DELETE: Key = Key("account.delete");
+    pub const DELETE_TEXT: Key = Key("account.delete-text");
+    pub const DELETING: Key = Key("account.deleting");
+
+    pub fn deleting(text: Text, date: &str) -> String {
+        text.format(DELETING, &[("date", date)])
+    }
+}
+
 pub mod announce {
     use super::Key;
 

@@ -1,5 +1,6 @@
 //! The widget's screens, one per step, and the switch between them.
 
+mod account;
 mod email_code;
 mod factors;
 mod identify;

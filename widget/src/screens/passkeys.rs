@@ -284,7 +284,7 @@ pub(super) fn dates(tx: crate::text::Text, created_at: u64, last_used_at: Option
 }
 
 /// A date in the widget's language, e.g. "23 Nov 2026".
-fn date(lang: &str, seconds: u64) -> String {
+pub(super) fn date(lang: &str, seconds: u64) -> String {
     // Seconds since 1970 fit an f64 exactly until the year 285 million.
     let when = js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0));
     let options = js_sys::Object::new();

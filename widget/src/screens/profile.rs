@@ -13,9 +13,9 @@ use crate::session::Session;
 use crate::task::Tasks;
 use crate::text::{self, profile as t, Text};
 
-/// One asked detail and its state on the form.
+/// One asked detail and its state on the form (also the account page's details form).
 #[derive(Clone)]
-struct Field {
+pub(super) struct Field {
     asked: AskedAttribute,
     value: RwSignal<String>,
     checked: RwSignal<bool>,
@@ -24,12 +24,42 @@ struct Field {
 }
 
 impl Field {
+    /// The field of `asked`, holding `value` to start with.
+    pub(super) fn new(asked: AskedAttribute, value: Option<&Value>) -> Field {
+        Field {
+            asked,
+            value: RwSignal::new(match value {
+                Some(Value::String(text)) => text.clone(),
+                _ => String::new(),
+            }),
+            checked: RwSignal::new(value == Some(&Value::Bool(true))),
+            error: RwSignal::new(None),
+            input: NodeRef::new(),
+        }
+    }
+
+    pub(super) fn name(&self) -> &str {
+        &self.asked.attribute.name
+    }
+
+    /// Shows the edge's message for this field and, if it is the first, moves there.
+    pub(super) fn refused(&self, message: String, first: bool) {
+        self.error.set(Some(message));
+        if first {
+            crate::session::focus_node(self.input);
+        }
+    }
+
+    pub(super) fn clear(&self) {
+        self.error.set(None);
+    }
+
     fn id(&self) -> String {
         format!("pc-profile-{}", self.asked.attribute.name)
     }
 
     /// The value to send, `None` when left empty.
-    fn answer(&self) -> Option<Value> {
+    pub(super) fn answer(&self) -> Option<Value> {
         if self.asked.attribute.input_type == "checkbox" {
             return Some(Value::Bool(self.checked.get_untracked()));
         }
@@ -89,13 +119,7 @@ pub fn ProfileStep(
     let skippable = attributes.iter().all(|a| !a.required) && documents.iter().all(|d| !d.required);
     let fields: Vec<Field> = attributes
         .into_iter()
-        .map(|asked| Field {
-            asked,
-            value: RwSignal::new(String::new()),
-            checked: RwSignal::new(false),
-            error: RwSignal::new(None),
-            input: NodeRef::new(),
-        })
+        .map(|asked| Field::new(asked, None))
         .collect();
     let agreements: Vec<Agreement> = documents
         .into_iter()
@@ -180,7 +204,7 @@ pub fn ProfileStep(
 }
 
 /// The labelled input of one attribute: its type and autofill token from the schema.
-fn attribute_input(tx: Text, field: Field) -> impl IntoView {
+pub(super) fn attribute_input(tx: Text, field: Field) -> impl IntoView {
     let id = field.id();
     let error_id = format!("{id}-error");
     let attribute = &field.asked.attribute;
@@ -204,7 +228,7 @@ fn attribute_input(tx: Text, field: Field) -> impl IntoView {
         .into_any(),
         "select" => view! {
             <select id=id.clone() class="pc-input" part="input" aria-invalid=invalid aria-describedby=error_id.clone()
-                required=field.asked.required
+                required=field.asked.required prop:value=value
                 on:change=move |ev| value.set(event_target_value(&ev))>
                 <option value="">"—"</option>
                 {attribute.options.iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}

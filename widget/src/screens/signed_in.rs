@@ -3,14 +3,15 @@
 use leptos::html::P;
 use leptos::prelude::*;
 
+use super::account::AccountArea;
 use super::factors::TwoStep;
 use super::identities::LinkedAccounts;
 use super::passkeys::Passkeys;
 use crate::session::Session;
 use crate::text::signed_in as t;
 
-/// Who is signed in, their passkeys, second factors and linked provider accounts, and a
-/// way to sign out.
+/// Who is signed in, their passkeys, second factors and linked provider accounts (and
+/// with `mode="account"`, the whole account), and a way to sign out.
 #[component]
 pub fn SignedIn(
     /// The email address the person signed in with, if the widget knows it.
@@ -39,6 +40,7 @@ pub fn SignedIn(
             {session.manages_passkeys().then(|| view! { <Passkeys offer=offer_passkey who=who /> })}
             {session.manages_account().then(|| view! { <TwoStep /> })}
             {session.manages_account().then(|| view! { <LinkedAccounts /> })}
+            {(session.manages_account() && session.account_area()).then(|| view! { <AccountArea /> })}
             <button class="pc-button pc-secondary" part="button" type="button" on:click=move |_| session.sign_out()>
                 {tx.get(t::SIGN_OUT)}
             </button>

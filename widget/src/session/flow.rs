@@ -106,7 +106,7 @@ impl Session {
                 let page_scope = self.embedded_scope().unwrap_or_default();
                 tokens.default_scope(&page_scope);
                 let caps = self.capabilities();
-                // Kept only to manage passkeys, so only where there are passkeys.
+                // Kept only to manage the account: where there are passkeys, or on the account page.
                 let account = if self.wants_account_api() {
                     self.account_token(&tokens, &page_scope).await
                 } else {
