@@ -9,6 +9,7 @@
 pub mod account_data;
 pub mod account_deletion;
 pub mod account_email;
+pub mod account_password;
 pub mod account_profile;
 pub mod account_sessions;
 pub mod accounts;

@@ -471,6 +471,13 @@ pub struct RecoveryRequest {
     pub email: String,
 }
 
+/// `POST /v1/me/password`: the signed-in person's new password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub password: Secret,
+}
+
 /// `POST /v1/recovery/password/reset`: the token from the reset link and a new password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordReset {

@@ -71,6 +71,8 @@ pub enum Route<'a> {
     MyEmail,
     /// The code that proves the new address, which then replaces the old one.
     MyEmailConfirm,
+    /// A new password for the signed-in person.
+    MyPassword,
     /// The signed-in person's sessions (`DELETE` ends every one but the caller's).
     MySessions,
     /// One session of the signed-in person (`DELETE` ends it).
@@ -197,6 +199,7 @@ impl<'a> Route<'a> {
             ["v1", "me", "profile"] => Route::MyProfile,
             ["v1", "me", "email"] => Route::MyEmail,
             ["v1", "me", "email", "confirm"] => Route::MyEmailConfirm,
+            ["v1", "me", "password"] => Route::MyPassword,
             ["v1", "me", "sessions"] => Route::MySessions,
             ["v1", "me", "sessions", id] => Route::MySession(id),
             ["v1", "me", "applications"] => Route::MyApplications,
@@ -308,6 +311,7 @@ impl<'a> Route<'a> {
             Route::MyProfile => "/v1/me/profile".to_string(),
             Route::MyEmail => "/v1/me/email".to_string(),
             Route::MyEmailConfirm => "/v1/me/email/confirm".to_string(),
+            Route::MyPassword => "/v1/me/password".to_string(),
             Route::MySessions => "/v1/me/sessions".to_string(),
             Route::MySession(id) => format!("/v1/me/sessions/{}", segment(id)),
             Route::MyApplications => "/v1/me/applications".to_string(),
@@ -458,6 +462,7 @@ mod tests {
             Route::MyProfile,
             Route::MyEmail,
             Route::MyEmailConfirm,
+            Route::MyPassword,
             Route::MySessions,
             Route::MySession(id),
             Route::MyApplications,

@@ -127,6 +127,7 @@ impl Endpoint for Route<'_> {
             | Route::MyRecoveryCodes
             | Route::MyEmail
             | Route::MyEmailConfirm
+            | Route::MyPassword
             | Route::RecoveryPassword
             | Route::RecoveryPasswordReset
             | Route::RecoveryAccount

@@ -8,7 +8,7 @@ use portcullis_shared::api::{
 };
 use portcullis_shared::api::{
     CompletedBody, ConnectionButton, EmailChangeConfirm, EmailChangeRequest, FederationResume,
-    FederationStart, Notice,
+    FederationStart, Notice, PasswordChange,
 };
 use portcullis_shared::consent::ConsentChange;
 use portcullis_shared::oauth::OAuthErrorCode;
@@ -324,6 +324,13 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
                 Response::json(200, &changed.await?)
             };
             Ok(response.with_header("cache-control", "no-store"))
+        }
+        Route::MyPassword => {
+            let me = account_request(request, issuer, &context);
+            let account = account::authenticate(ports, &me).await?;
+            let body: PasswordChange = json_body(request)?;
+            crate::account_password::change(ports, &me, &account, &body).await?;
+            Ok(Response::empty(204).with_header("cache-control", "no-store"))
         }
         Route::MySessions
         | Route::MySession(_)

@@ -38,7 +38,7 @@ pub(crate) fn summary(factor: &StoredTotp) -> FactorSummary {
 
 /// A change needs a recent sign-in and, once the account has a factor, one that proved
 /// it.
-async fn may_change(ports: &Ports<'_>, account: &Account) -> Result<Enrolled, Error> {
+pub(crate) async fn may_change(ports: &Ports<'_>, account: &Account) -> Result<Enrolled, Error> {
     account.signed_in_recently(ports)?;
     let enrolled = Enrolled::of(ports, &account.user.id).await?;
     if enrolled.any() && !account.multi_factor {
