@@ -2,7 +2,7 @@
 // client `portcullis-account`) against the edge under wrangler dev, in headless Chromium:
 // the person signs in there, corrects their details (a bad value is named under its
 // field), changes their email address with the code sent to the new one (the old one is
-// told), ends another session and removes another application's access (their refresh
+// told), sets a new password (the owner is told), ends another session and removes another application's access (their refresh
 // tokens then fail at /token), withdraws a consent, downloads their data and asks for the
 // account's deletion; axe finds nothing to fix at 360 px, nothing scrolls sideways at
 // 320 px, and one action is done with the keyboard alone. One edge for the file.
@@ -100,7 +100,7 @@ const axe = (page) =>
     return [...violations, ...incomplete].map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" >> ")).join(", ")}`);
   });
 
-test("on /account a person signs in and manages their whole account: details, email address, sessions, applications, consents, export and deletion", async () => {
+test("on /account a person signs in and manages their whole account: details, email address, password, sessions, applications, consents, export and deletion", async () => {
   const person = { email: address("ada"), password: passphrase((t) => `amber ${t} window lantern`) };
   // Another session (the demo client) and another application (the shop), both with
   // live refresh tokens; a marketing opt-in recorded through the shop.
@@ -190,6 +190,19 @@ test("on /account a person signs in and manages their whole account: details, em
   );
   await page.keyboard.press("Enter");
   await page.getByRole("button", { name: "Withdraw marketing email" }).waitFor({ state: "detached" });
+
+  // Password: the password rules first; a new one tells the owner and signs in.
+  const passwordSection = page.getByRole("region", { name: "Password", exact: true });
+  await passwordSection.getByLabel("New password", { exact: true }).fill("short");
+  await passwordSection.getByRole("button", { name: "Change password" }).click();
+  await page.waitForFunction(() => document.querySelector("#pc-new-password-error")?.textContent.trim().length > 0);
+  const newPassword = passphrase((t) => `copper ${t} orchard lantern`);
+  await passwordSection.getByLabel("New password", { exact: true }).fill(newPassword);
+  await passwordSection.getByRole("button", { name: "Change password" }).click();
+  await page.getByText("Password changed.").waitFor();
+  assert.match((await newestMail(edge, newAddress)).subject, /password/i);
+  const again = await signThroughApi("demo", { email: newAddress, password: newPassword }, false);
+  assert.ok(again.refresh_token, "the new password signs in");
 
   // Export: the downloaded file holds the profile, the sessions and the consents.
   const [download] = await Promise.all([

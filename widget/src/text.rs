@@ -457,6 +457,10 @@ pub mod account {
     pub const DELETE: Key = Key("account.delete");
     pub const DELETE_TEXT: Key = Key("account.delete-text");
     pub const DELETING: Key = Key("account.deleting");
+    pub const PASSWORD: Key = Key("account.password");
+    pub const NEW_PASSWORD: Key = Key("account.new-password");
+    pub const SET_PASSWORD: Key = Key("account.set-password");
+    pub const PASSWORD_CHANGED: Key = Key("account.password-changed");
 
     pub fn deleting(text: Text, date: &str) -> String {
         text.format(DELETING, &[("date", date)])

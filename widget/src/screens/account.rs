@@ -1,7 +1,7 @@
 //! The whole account, in the signed-in area of a widget mounted with `mode="account"`
 //! (the hosted `/account` page): the person's details from the profile schema, their
-//! email address (the new one proven by an emailed code before it replaces the old),
-//! where they are signed in (each session can be ended, or all but this one), the
+//! email address (the new one proven by an emailed code before it replaces the old), a
+//! new password, where they are signed in (each session can be ended, or all but this one), the
 //! applications holding access (each revocable), their consents (each withdrawable),
 //! an export of their data, and the deletion of the account.
 //!
@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use super::passkeys::date;
 use super::profile::{attribute_input, Field};
 use crate::api::{encode, Failure};
-use crate::fields::{ErrorText, Form, FormErrors, Message, TextField};
+use crate::fields::{ErrorText, Form, FormErrors, Message, PasswordField, TextField};
 use crate::session::{focus_node, Session};
 use crate::task::Tasks;
 use crate::text::{self, account as t, Key, Text};
@@ -109,6 +109,7 @@ pub fn AccountArea() -> impl IntoView {
     view! {
         <Details />
         <EmailAddress />
+        <Password />
         <Sessions />
         <Applications />
         <Consents />
@@ -304,6 +305,44 @@ fn EmailAddress() -> impl IntoView {
     }
     };
     section(part, "email", t::EMAIL, body)
+}
+
+/// A new password (`POST /v1/me/password`): the edge asks for a recent sign-in (the
+/// person signs in again and comes back) and tells the owner by email.
+#[component]
+fn Password() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let tx = session.text();
+    let part = Part::idle(session, "/v1/me/password");
+    let password = RwSignal::new(String::new());
+    let field_error = RwSignal::new(None);
+    let input = NodeRef::new();
+    let submit = move || {
+        field_error.set(None);
+        let body = json!({ "password": password.get_untracked() }).to_string();
+        let work = session.me("POST", part.path.to_string(), Some(body));
+        part.tasks.run(part.busy, work, move |result| match result {
+            Ok(_) => {
+                password.set(String::new());
+                session.announce(t::PASSWORD_CHANGED);
+                focus_node(part.heading);
+            }
+            Err(failure @ Failure::PasswordRejected(_)) => {
+                FormErrors::on_field(field_error, input, text::failure_message(tx, &failure));
+            }
+            Err(failure) => part.fail(failure),
+        });
+    };
+    let body = small_form(
+        part,
+        t::SET_PASSWORD,
+        submit,
+        view! {
+            <PasswordField id="pc-new-password" label=tx.get(t::NEW_PASSWORD) autocomplete="new-password"
+                value=password error=field_error node_ref=input />
+        },
+    );
+    section(part, "password", t::PASSWORD, body)
 }
 
 /// A one-field form of a section, its button waiting while the section's request runs.
