@@ -6,7 +6,10 @@
 // refused too: the native tests move the clock, rfc9470_console_admin_*.)
 // Then the console at /admin/ in Chromium, by keyboard: an administrator finds a person by
 // email, suspends them (their next refresh fails), reactivates them and sees the events;
-// a customer who signs in there sees a refusal and no data; axe finds nothing on any view.
+// a customer who signs in there sees a refusal and no data; an administrator makes a group,
+// adds a person found by email and removes them, registers a client and rotates its secret
+// (shown once: the shown one works at /token, the old one is invalid_client, a reload
+// shows none), at phone width; axe finds nothing on any view.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -254,8 +257,8 @@ describe("admin console: administrators sign in as people", () => {
   }
 
   /** The console in a fresh tab, signed in as `who` through the widget. */
-  async function openConsole(who) {
-    const page = await browser.newPage();
+  async function openConsole(who, options = {}) {
+    const page = await browser.newPage(options);
     page.problems = [];
     page.on("pageerror", (e) => page.problems.push(e.message));
     await page.addInitScript(AXE);
@@ -360,6 +363,103 @@ describe("admin console: administrators sign in as people", () => {
     const types = await page.locator("tbody tr td:nth-child(2)").allTextContents();
     assert.ok(types.length > 0 && types.every((t) => t === "user.lifecycle.unsuspend"), types.join());
     await axe(page, "system log");
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  /** Whether the page scrolls sideways (it must not at phone width). */
+  const overflows = (page) => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+
+  test("in Chromium an administrator creates a group, adds a person found by email, sees them and removes them, by keyboard", async () => {
+    const customer = await person("demo");
+    const admin = await person();
+    await joinAdmins(admin.id);
+    const page = await openConsole(admin, { viewport: { width: 360, height: 740 } });
+    await page.getByRole("button", { name: "Groups" }).press("Enter");
+    const name = `buyers-${Date.now()}`;
+    await page.getByLabel("New group's name").fill(name);
+    await page.getByLabel("New group's name").press("Enter");
+    await page.getByRole("heading", { name }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === "group-title");
+    assert.equal(await page.locator("#group-members").textContent(), "None");
+    await axe(page, "new group");
+
+    // Someone who is not a user is not added; the person found by email is.
+    await page.getByLabel("Email address of the person to add").fill(`nobody-${Date.now()}@example.com`);
+    await page.getByLabel("Email address of the person to add").press("Enter");
+    await page.locator(".detail p[role=status]", { hasText: "No user has this email address." }).waitFor();
+    await page.getByLabel("Email address of the person to add").fill(customer.email);
+    await page.getByLabel("Email address of the person to add").press("Enter");
+    await page.locator("#group-members li", { hasText: customer.email }).waitFor();
+    const group = await call("GET", `/scim/v2/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`, ops);
+    assert.deepEqual(group.body.Resources[0].members.map((m) => m.value), [customer.id]);
+    const detail = await call("GET", `/admin/v1/users/${customer.id}`, ops);
+    assert.ok(detail.body.groups.includes(name), JSON.stringify(detail.body.groups));
+    assert.equal(await overflows(page), false, "no sideways scrolling at phone width");
+    await axe(page, "group with a member");
+
+    await page.getByRole("button", { name: `Remove ${customer.email}` }).press("Enter");
+    await page.locator("#group-members", { hasText: "None" }).waitFor();
+    const emptied = await call("GET", `/scim/v2/Groups/${group.body.Resources[0].id}`, ops);
+    assert.deepEqual(emptied.body.members, []);
+    // The changes are the administrator's in the System Log.
+    const filter = encodeURIComponent(`eventType eq "group.user_membership.add" and actor.id eq "${admin.id}"`);
+    const added = await eventually(() => call("GET", `/api/v1/logs?filter=${filter}`, ops), (r) => r.body?.length >= 1);
+    assert.ok(added.body.some((e) => e.target.some((t) => t.id === customer.id)), JSON.stringify(added.body[0]));
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("in Chromium an administrator registers a client and rotates its secret: shown once, it works at /token, the old one is invalid_client", async () => {
+    const admin = await person();
+    await joinAdmins(admin.id);
+    const page = await openConsole(admin, { viewport: { width: 360, height: 740 } });
+    await page.getByRole("button", { name: "Clients" }).press("Enter");
+    const name = `Orders API ${Date.now()}`;
+    await page.getByLabel("New client's name").fill(name);
+    await page.getByLabel("Kind of client").selectOption("machine");
+    await page.getByLabel("Allowed scopes (separated by spaces)").fill("orders.read");
+    await page.getByLabel("Allowed scopes (separated by spaces)").press("Enter");
+    await page.getByRole("heading", { name }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === "client-title");
+    const id = (await page.locator("#client-id").textContent()).trim();
+    const first = (await page.locator("#client-secret").textContent()).trim();
+    const grant = { grant_type: "client_credentials", scope: "orders.read" };
+    const before = await postForm(edge, "/token", grant, { auth: basic(id, first) });
+    assert.equal(before.status, 200, JSON.stringify(before.body));
+    await axe(page, "new client with its secret");
+
+    await page.getByRole("button", { name: "Rotate secret" }).press("Enter");
+    await page.waitForFunction(() => document.activeElement?.textContent.trim() === "Confirm");
+    await page.getByText(`Give ${name} a new secret?`).waitFor();
+    await axe(page, "rotation confirmation");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((old) => {
+      const shown = document.getElementById("client-secret")?.textContent.trim();
+      return shown && shown !== old;
+    }, first);
+    const second = (await page.locator("#client-secret").textContent()).trim();
+    const now = await postForm(edge, "/token", grant, { auth: basic(id, second) });
+    assert.equal(now.status, 200, JSON.stringify(now.body));
+    const old = await postForm(edge, "/token", grant, { auth: basic(id, first) });
+    assert.deepEqual([old.status, old.body.error], [401, "invalid_client"]);
+    assert.equal(await overflows(page), false, "no sideways scrolling at phone width");
+
+    // Shown once: opening the client again, or reloading, shows no secret.
+    await page.getByRole("button", { name: "Users" }).press("Enter");
+    await page.getByRole("button", { name: "Clients" }).press("Enter");
+    await page.getByRole("button", { name: `${name} · ${id}` }).press("Enter");
+    await page.getByRole("heading", { name }).waitFor();
+    assert.equal(await page.locator("#client-secret").count(), 0);
+    assert.ok(!(await page.content()).includes(second));
+    await axe(page, "client without its secret");
+    const listed = await call("GET", `/admin/v1/clients/${id}`, ops);
+    assert.equal(JSON.stringify(listed.body).includes(second), false);
+    assert.deepEqual([listed.body.has_secret, listed.body.client_secret], [true, undefined]);
+    // The rotation is in the System Log, the administrator its actor.
+    const filter = encodeURIComponent(`eventType eq "application.client_secret.rotate" and target.id eq "${id}"`);
+    const rotated = await eventually(() => call("GET", `/api/v1/logs?filter=${filter}`, ops), (r) => r.body?.length === 1);
+    assert.equal(rotated.body[0].actor.id, admin.id);
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });

@@ -13,6 +13,9 @@ pub enum Failure {
     /// 401: the token expired, or the sign-in is too old or lacks the second factor
     /// (RFC 9470 `insufficient_user_authentication`).
     SignInAgain,
+    /// 400, 409 or 412: the API refused what was sent (a rule, a name taken, a change
+    /// made meanwhile); nothing was changed.
+    Rejected,
     /// Anything else: the network, or an answer of ours that is not a success.
     Failed,
 }
@@ -21,12 +24,27 @@ pub enum Failure {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(pub String);
 
-async fn fetch(method: &str, path: &str, token: Option<&Token>) -> Result<(u16, String), JsValue> {
+async fn fetch(
+    method: &str,
+    path: &str,
+    token: Option<&Token>,
+    body: Option<&Value>,
+) -> Result<(u16, String), JsValue> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new()?;
     if let Some(token) = token {
         headers.set("authorization", &format!("Bearer {}", token.0))?;
+    }
+    if let Some(body) = body {
+        // SCIM's own media type (RFC 7644 §3.1) for SCIM, JSON for the rest.
+        let media = if path.starts_with("/scim/") {
+            "application/scim+json"
+        } else {
+            "application/json"
+        };
+        headers.set("content-type", media)?;
+        init.set_body(&JsValue::from_str(&body.to_string()));
     }
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(path, &init)?;
@@ -43,7 +61,7 @@ async fn fetch(method: &str, path: &str, token: Option<&Token>) -> Result<(u16, 
 
 /// A static file's text (a catalogue), or `None`.
 pub async fn get_text(path: &str) -> Option<String> {
-    match fetch("GET", path, None).await {
+    match fetch("GET", path, None, None).await {
         Ok((200, text)) => Some(text),
         _ => None,
     }
@@ -51,12 +69,23 @@ pub async fn get_text(path: &str) -> Option<String> {
 
 /// Calls the admin API; the JSON answer of a success (`Null` for an empty one).
 pub async fn call(method: &str, path: &str, token: &Token) -> Result<Value, Failure> {
-    match fetch(method, path, Some(token)).await {
+    send(method, path, token, None).await
+}
+
+/// Calls the admin API with a JSON `body`; the JSON answer of a success.
+pub async fn send(
+    method: &str,
+    path: &str,
+    token: &Token,
+    body: Option<&Value>,
+) -> Result<Value, Failure> {
+    match fetch(method, path, Some(token), body).await {
         Ok((status, text)) if (200..300).contains(&status) => {
             Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
         }
         Ok((401, _)) => Err(Failure::SignInAgain),
         Ok((403, _)) => Err(Failure::Refused),
+        Ok((400 | 409 | 412, _)) => Err(Failure::Rejected),
         _ => Err(Failure::Failed),
     }
 }

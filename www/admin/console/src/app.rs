@@ -7,6 +7,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api::{self, Failure, Token};
 use crate::text::Text;
+use crate::clients::Clients;
+use crate::groups::Groups;
 use crate::views::{Log, Users};
 
 /// The console client: only its tokens carry a person's admin rights.
@@ -15,7 +17,23 @@ const CONSOLE_CLIENT_ID: &str = "portcullis-console";
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Users,
+    Groups,
+    Clients,
     Log,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Users, Tab::Groups, Tab::Clients, Tab::Log];
+
+    /// The tab's name in the catalogue.
+    fn key(self) -> &'static str {
+        match self {
+            Tab::Users => "nav-users",
+            Tab::Groups => "nav-groups",
+            Tab::Clients => "nav-clients",
+            Tab::Log => "nav-log",
+        }
+    }
 }
 
 /// Where the console is.
@@ -105,15 +123,17 @@ pub fn App(
         }
         State::Admin(token) => view! {
             <nav aria-label=text.get("nav-label")>
-                <button type="button" aria-pressed=move || (tab.get() == Tab::Users).to_string()
-                    on:click=move |_| tab.set(Tab::Users)>{text.get("nav-users")}</button>
-                <button type="button" aria-pressed=move || (tab.get() == Tab::Log).to_string()
-                    on:click=move |_| tab.set(Tab::Log)>{text.get("nav-log")}</button>
+                {Tab::ALL.map(|each| view! {
+                    <button type="button" aria-pressed=move || (tab.get() == each).to_string()
+                        on:click=move |_| tab.set(each)>{text.get(each.key())}</button>
+                })}
             </nav>
             {
                 let token = token.clone();
                 move || match tab.get() {
                     Tab::Users => view! { <Users text token=token.clone() /> }.into_any(),
+                    Tab::Groups => view! { <Groups text token=token.clone() /> }.into_any(),
+                    Tab::Clients => view! { <Clients text token=token.clone() /> }.into_any(),
                     Tab::Log => view! { <Log text token=token.clone() /> }.into_any(),
                 }
             }

@@ -1,6 +1,6 @@
 //! The Portcullis admin console, served at `/admin/`: an administrator signs in with the
-//! widget (client `portcullis-console`), then finds people, changes their status and
-//! reads the System Log, through the admin API only. The access token stays in this
+//! widget (client `portcullis-console`), then finds people, changes their status, manages
+//! groups and clients and reads the System Log, through the admin API only. The access token stays in this
 //! module's memory; nothing is kept in storage.
 
 // Leptos's nested view types are deep; the native test build lays them all out.
@@ -8,6 +8,8 @@
 
 mod api;
 mod app;
+mod clients;
+mod groups;
 mod text;
 mod views;
 

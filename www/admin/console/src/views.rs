@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::api::{self, encoded, quoted, Failure, Token};
 use crate::text::Text;
 
-fn text_of(v: &Value) -> String {
+pub(crate) fn text_of(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()
 }
 
@@ -84,7 +84,7 @@ fn status_text(text: Text, status: &str) -> &'static str {
 }
 
 /// `items` joined for a definition list, or the catalogue's "None".
-fn listed(text: Text, items: &[String]) -> String {
+pub(crate) fn listed(text: Text, items: &[String]) -> String {
     if items.is_empty() {
         text.get("none").to_string()
     } else {
@@ -93,10 +93,11 @@ fn listed(text: Text, items: &[String]) -> String {
 }
 
 /// What the console says after a call failed.
-fn failure_text(text: Text, failure: Failure) -> &'static str {
+pub(crate) fn failure_text(text: Text, failure: Failure) -> &'static str {
     match failure {
         Failure::Refused => text.get("refused"),
         Failure::SignInAgain => text.get("sign-in-again"),
+        Failure::Rejected => text.get("rejected"),
         Failure::Failed => text.get("failed"),
     }
 }
