@@ -948,53 +948,35 @@ const ADMIN_DAYS = 30;
 const ADMIN_REQUESTS = 30;
 const ADMIN_TIME_CAP_MS = 120_000;
 
-/** The local D1 database file under `stateDir` (miniflare keeps one SQLite file per database). */
-function localD1File(stateDir) {
-  const dir = join(stateDir, "v3/d1/miniflare-D1DatabaseObject");
-  const file = readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  return join(dir, file);
-}
-
-/** Users `user-N@bench.example` and events spread over the last `ADMIN_DAYS` days, in one transaction per 50,000 rows. */
+/** Users `user-N@bench.example` and events spread over the last `ADMIN_DAYS` days. */
 async function seedAdmin(stateDir, now) {
-  const { DatabaseSync } = await import("node:sqlite");
-  const db = new DatabaseSync(localD1File(stateDir));
+  const { eventWriter, inBatches, openLocalD1 } = await import("../tests/e2e/log-seed.mjs");
+  const db = await openLocalD1(stateDir);
   const started = performance.now();
-  const batch = (total, each) => {
-    for (let from = 0; from < total; from += 50_000) {
-      db.exec("BEGIN");
-      for (let i = from; i < Math.min(total, from + 50_000); i++) each(i);
-      db.exec("COMMIT");
-    }
-  };
   const user = db.prepare(
     "INSERT INTO users (id, email, email_verified, name, given_name, family_name, status, created_at, updated_at, external_id) " +
       "VALUES (?, ?, 1, ?, ?, ?, 'active', ?, ?, ?)",
   );
   const at = (i, n) => now - ADMIN_DAYS * 86_400_000 + Math.floor((i * ADMIN_DAYS * 86_400_000) / n);
-  batch(ADMIN_USERS, (i) => {
+  inBatches(db, ADMIN_USERS, (i) => {
     const t = at(i, ADMIN_USERS);
     user.run(`u${String(i).padStart(8, "0")}`, `user-${i}@bench.example`, `Person ${i}`, "Person", `${i}`, t, t, `hr-${i}`);
   });
   const usersMs = performance.now() - started;
   const types = ["user.authentication.auth_via_password", "user.session.start", "app.oauth2.as.token.grant", "user.lifecycle.create", "system.admin_api.read"];
-  const event = db.prepare(
-    "INSERT INTO events (uuid, published, event_type, severity, outcome, actor_id, client_id, ip_address, data) VALUES (?, ?, ?, 'INFO', ?, ?, 'demo', ?, ?)",
-  );
-  batch(ADMIN_EVENTS, (i) => {
-    const published = at(i, ADMIN_EVENTS);
-    const uuid = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
-    const type = types[i % types.length];
-    const outcome = i % 17 ? "SUCCESS" : "FAILURE";
+  const write = eventWriter(db);
+  inBatches(db, ADMIN_EVENTS, (i) => {
     const actor = `u${String(i % ADMIN_USERS).padStart(8, "0")}`;
-    const ip = `198.51.100.${i % 250}`;
-    const data = JSON.stringify({
-      uuid, published: new Date(published).toISOString(), eventType: type, severity: "INFO", displayMessage: "bench",
+    write({
+      uuid: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      published: at(i, ADMIN_EVENTS),
+      eventType: types[i % types.length],
+      outcome: i % 17 ? "SUCCESS" : "FAILURE",
       actor: { id: actor, type: "User", alternateId: `user-${i % ADMIN_USERS}@bench.example` },
-      client: { id: "demo", ipAddress: ip }, request: { ipAddress: ip }, outcome: { result: outcome },
+      client: { id: "demo", ipAddress: `198.51.100.${i % 250}` },
       target: [{ id: actor, type: "User" }],
+      displayMessage: "bench",
     });
-    event.run(uuid, published, type, outcome, actor, ip, data);
   });
   db.close();
   return { usersMs, allMs: performance.now() - started };
