@@ -50,6 +50,8 @@ pub mod passwords;
 pub mod policy;
 pub mod ports;
 pub mod profile;
+#[cfg(test)]
+mod query_plan;
 pub mod risk;
 pub mod scim;
 pub mod sessions;

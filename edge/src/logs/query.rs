@@ -245,6 +245,13 @@ fn condition(filter: &Filter<LogAttribute>, params: &mut Vec<SqlValue>) -> Strin
             let escape = if sign == "LIKE" { " ESCAPE '\\'" } else { "" };
             params.push(SqlValue::Text(value));
             match attribute {
+                // Any of the event's targets, one target's events read in time order from
+                // `event_targets` (migration 0027).
+                LogAttribute::TargetId if *op == Op::Eq => {
+                    "((published, uuid) IN (SELECT published, uuid FROM event_targets \
+                     WHERE target_id = ?))"
+                        .into()
+                }
                 // Any of the event's targets.
                 LogAttribute::TargetId => format!(
                     "EXISTS (SELECT 1 FROM json_each(events.data, '$.target') AS t \

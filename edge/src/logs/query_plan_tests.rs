@@ -3,47 +3,11 @@
 //! index (the filtered value and the window), never a scan of the whole table, and the
 //! retention purge deletes through `events_published`.
 
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::Connection;
 
 use super::query::LogQuery;
-use crate::scim::filter::SqlValue;
+use crate::query_plan::{migrated, plan, value};
 use crate::time::UnixMillis;
-
-/// An empty database with every migration applied, in order.
-fn migrated() -> Connection {
-    let db = Connection::open_in_memory().unwrap();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    for file in files {
-        let sql = std::fs::read_to_string(&file).unwrap();
-        db.execute_batch(&sql)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    }
-    db
-}
-
-fn plan(db: &Connection, sql: &str, params: &[rusqlite::types::Value]) -> Vec<String> {
-    let mut statement = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    statement
-        .query_map(params_from_iter(params.iter()), |row| {
-            row.get::<_, String>(3)
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
-fn value(v: &SqlValue) -> rusqlite::types::Value {
-    match v {
-        SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
-        SqlValue::Integer(i) => rusqlite::types::Value::Integer(*i as i64),
-    }
-}
 
 /// The plan of the API's query for these parameters.
 fn api_plan(db: &Connection, pairs: &[(&str, &str)]) -> Vec<String> {
@@ -88,11 +52,9 @@ fn every_system_log_filter_reads_events_through_an_index_never_a_full_scan() {
             &[("filter", "client.ipAddress eq \"192.0.2.1\"")],
             "events_ip_address",
         ),
-        // Any of the targets: read in the window, one event at a time.
-        (
-            &[("filter", "target.id eq \"u-1\"")],
-            "events_published_uuid",
-        ),
+        // Any of the targets: one target's events from event_targets, each event then by
+        // its `published` (see the test below).
+        (&[("filter", "target.id eq \"u-1\"")], "events_published"),
         (
             &[(
                 "filter",
@@ -119,6 +81,51 @@ fn every_system_log_filter_reads_events_through_an_index_never_a_full_scan() {
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn target_id_eq_reads_one_targets_events_from_event_targets_not_the_window() {
+    let db = migrated();
+    for order in ["ASCENDING", "DESCENDING"] {
+        let steps = api_plan(
+            &db,
+            &[("filter", "target.id eq \"u-1\""), ("sortOrder", order)],
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.starts_with("SEARCH event_targets USING PRIMARY KEY (target_id=?")),
+            "{steps:?}"
+        );
+        assert!(!steps.iter().any(|s| s.starts_with("SCAN")), "{steps:?}");
+    }
+}
+
+#[test]
+fn event_targets_follows_events_through_inserts_and_deletes() {
+    let db = migrated();
+    db.execute_batch(
+        "INSERT INTO events (uuid, published, event_type, severity, outcome, data) VALUES \
+         ('e1', 5, 'x', 'INFO', 'SUCCESS', '{\"target\":[{\"id\":\"a\"},{\"id\":\"b\"},{\"type\":\"none\"}]}'), \
+         ('e2', 6, 'x', 'INFO', 'SUCCESS', '{\"target\":[{\"id\":\"a\"}]}'), \
+         ('e3', 7, 'x', 'INFO', 'SUCCESS', '{}');",
+    )
+    .unwrap();
+    let rows = |db: &Connection| -> Vec<(String, i64, String)> {
+        let mut statement = db
+            .prepare("SELECT target_id, published, uuid FROM event_targets ORDER BY 1, 2, 3")
+            .unwrap();
+        statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let row = |t: &str, p: i64, u: &str| (t.to_string(), p, u.to_string());
+    assert_eq!(rows(&db), [row("a", 5, "e1"), row("a", 6, "e2"), row("b", 5, "e1")]);
+    db.execute(super::retention::PURGE_SQL, rusqlite::params![6, 1000])
+        .unwrap();
+    assert_eq!(rows(&db), [row("a", 6, "e2")]);
 }
 
 #[test]

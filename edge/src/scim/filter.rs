@@ -424,8 +424,10 @@ fn compare(attribute: UserAttribute, op: Op, value: &Value, params: &mut Vec<Sql
         (_, Value::Text(text)) => {
             // RFC 7643 §4.1.1: `id` is case-exact; userName, emails and names are not.
             // Addresses are stored lower case (normalised), so they are compared so.
+            // `externalId` is case-exact too (RFC 7643 §3.1), which lets it read its index.
             let (column, case_exact, text) = match attribute {
                 UserAttribute::Id => ("id", true, text.clone()),
+                UserAttribute::ExternalId => ("external_id", true, text.clone()),
                 UserAttribute::UserName | UserAttribute::Email => {
                     ("email", true, text.to_lowercase())
                 }
@@ -440,6 +442,22 @@ fn compare(attribute: UserAttribute, op: Op, value: &Value, params: &mut Vec<Sql
             };
             match op {
                 Op::Co => like(format!("%{}%", like_escaped(&text)), params),
+                // A prefix is a range of the column's index: [prefix, the prefix with its
+                // last character one higher). Case-exact columns hold one case already;
+                // the others compare (and are indexed) without regard to ASCII case, as
+                // LIKE does.
+                Op::Sw if attribute != UserAttribute::Id => {
+                    // NOCASE compares ASCII folded to lower case: so are the bounds.
+                    let text = if case_exact { text } else { text.to_ascii_lowercase() };
+                    match prefix_end(&text) {
+                        Some(end) => {
+                            params.push(SqlValue::Text(text));
+                            params.push(SqlValue::Text(end));
+                            format!("({column} >= ?{collate} AND {column} < ?{collate})")
+                        }
+                        None => like(format!("{}%", like_escaped(&text)), params),
+                    }
+                }
                 Op::Sw => like(format!("{}%", like_escaped(&text)), params),
                 Op::Ew => like(format!("%{}", like_escaped(&text)), params),
                 Op::Ne => {
@@ -462,6 +480,17 @@ fn compare(attribute: UserAttribute, op: Op, value: &Value, params: &mut Vec<Sql
         // The parser pairs each attribute with a value of its kind.
         _ => "0".into(),
     }
+}
+
+/// The least string above every string that starts with `prefix`: `prefix` with its last
+/// character one code point higher (UTF-8 keeps code point order). `None` for an empty
+/// prefix, or a last character with nothing above it.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    let last = chars.pop()?;
+    let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32)?;
+    chars.push(next);
+    Some(chars.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -581,8 +610,15 @@ mod tests {
 
     #[test]
     fn like_wildcards_in_values_match_themselves() {
+        let compiled = compile(&parse(r#"displayName co "50%_off\\""#).unwrap());
+        assert_eq!(compiled.params, vec![text("%50\\%\\_off\\\\%")]);
+        // A prefix is a range, where `%` and `_` are plain characters.
         let compiled = compile(&parse(r#"displayName sw "50%_off\\""#).unwrap());
-        assert_eq!(compiled.params, vec![text("50\\%\\_off\\\\%")]);
+        assert_eq!(
+            compiled.sql,
+            "(name >= ? COLLATE NOCASE AND name < ? COLLATE NOCASE)"
+        );
+        assert_eq!(compiled.params, vec![text("50%_off\\"), text("50%_off]")]);
     }
 
     #[test]

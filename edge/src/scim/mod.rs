@@ -598,4 +598,6 @@ pub fn user_party(user: &User) -> Party {
 }
 
 #[cfg(test)]
+mod query_plan_tests;
+#[cfg(test)]
 pub(crate) mod tests;
