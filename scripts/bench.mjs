@@ -1008,6 +1008,8 @@ async function adminFigures() {
     const queries = [
       ["SCIM userName eq", (i) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user-${(i * 7919) % ADMIN_USERS}@bench.example"`)}`],
       ["SCIM userName sw", (i) => `/scim/v2/Users?count=10&filter=${encodeURIComponent(`userName sw "user-${(i * 7919) % ADMIN_USERS}"`)}`],
+      ["SCIM externalId eq", (i) => `/scim/v2/Users?filter=${encodeURIComponent(`externalId eq "hr-${(i * 7919) % ADMIN_USERS}"`)}`],
+      ["SCIM displayName eq", (i) => `/scim/v2/Users?filter=${encodeURIComponent(`displayName eq "person ${(i * 7919) % ADMIN_USERS}"`)}`],
       ["SCIM list (first page)", () => "/scim/v2/Users?count=100"],
       ["logs: a week, 100", () => `/api/v1/logs?since=${weekAgo}&limit=100`],
       ["logs: a week, DESCENDING", () => `/api/v1/logs?since=${weekAgo}&limit=100&sortOrder=DESCENDING`],

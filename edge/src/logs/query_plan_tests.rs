@@ -122,7 +122,10 @@ fn event_targets_follows_events_through_inserts_and_deletes() {
             .collect()
     };
     let row = |t: &str, p: i64, u: &str| (t.to_string(), p, u.to_string());
-    assert_eq!(rows(&db), [row("a", 5, "e1"), row("a", 6, "e2"), row("b", 5, "e1")]);
+    assert_eq!(
+        rows(&db),
+        [row("a", 5, "e1"), row("a", 6, "e2"), row("b", 5, "e1")]
+    );
     db.execute(super::retention::PURGE_SQL, rusqlite::params![6, 1000])
         .unwrap();
     assert_eq!(rows(&db), [row("a", 6, "e2")]);

@@ -448,7 +448,11 @@ fn compare(attribute: UserAttribute, op: Op, value: &Value, params: &mut Vec<Sql
                 // LIKE does.
                 Op::Sw if attribute != UserAttribute::Id => {
                     // NOCASE compares ASCII folded to lower case: so are the bounds.
-                    let text = if case_exact { text } else { text.to_ascii_lowercase() };
+                    let text = if case_exact {
+                        text
+                    } else {
+                        text.to_ascii_lowercase()
+                    };
                     match prefix_end(&text) {
                         Some(end) => {
                             params.push(SqlValue::Text(text));

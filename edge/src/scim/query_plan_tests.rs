@@ -39,9 +39,18 @@ fn rfc7644_3_4_2_2_provisioning_lookups_read_users_through_an_index() {
         ("emails.value eq \"ada@example.com\"", "(email=?)"),
         ("userName sw \"user-5\"", "(email>? AND email<?)"),
         ("emails sw \"ADA\"", "(email>? AND email<?)"),
-        ("externalId eq \"hr-42\"", "users_external_id (external_id=?)"),
-        ("displayName eq \"Ada Lovelace\"", "users_name_nocase (name=?)"),
-        ("name.formatted sw \"ada\"", "users_name_nocase (name>? AND name<?)"),
+        (
+            "externalId eq \"hr-42\"",
+            "users_external_id (external_id=?)",
+        ),
+        (
+            "displayName eq \"Ada Lovelace\"",
+            "users_name_nocase (name=?)",
+        ),
+        (
+            "name.formatted sw \"ada\"",
+            "users_name_nocase (name>? AND name<?)",
+        ),
         ("id eq \"u1\"", "(id=?)"),
     ];
     let mut wrong = Vec::new();

@@ -6,9 +6,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api::{self, Failure, Token};
-use crate::text::Text;
 use crate::clients::Clients;
 use crate::groups::Groups;
+use crate::text::Text;
 use crate::views::{Log, Users};
 
 /// The console client: only its tokens carry a person's admin rights.

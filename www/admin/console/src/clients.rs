@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::api::{self, encoded, Token};
 use crate::text::Text;
-use crate::views::{failure_text, listed, text_of};
+use crate::views::{failure_text, focus_next_frame, focus_once_shown, listed, text_of};
 
 /// What a new client is for, and so its type and grants (RFC 6749 §2.1, §4.1, §4.4).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -182,23 +182,10 @@ fn ClientDetail(
             }
         });
     }
-    Effect::new(move |seen: Option<bool>| {
-        let shown = client.with(Option::is_some);
-        if shown && seen != Some(true) {
-            if let Some(h) = heading.get() {
-                let _ = h.focus();
-            }
-        }
-        shown
-    });
+    focus_once_shown(move || client.with(Option::is_some), heading);
     let ask = move || {
         asking.set(true);
-        // After the step is shown (a hidden button takes no focus).
-        request_animation_frame(move || {
-            if let Some(b) = confirm.get_untracked() {
-                let _ = b.focus();
-            }
-        });
+        focus_next_frame(confirm);
     };
     let rotate = move || {
         asking.set(false);

@@ -7,28 +7,12 @@ use serde_json::{json, Value};
 
 use crate::api::{self, encoded, quoted, Token};
 use crate::text::Text;
-use crate::views::{failure_text, text_of};
+use crate::views::{failure_text, focus_once_shown, text_of};
 
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /// The members whose email the console looks up: one read each.
 const MEMBERS_SHOWN: usize = 100;
-
-/// A group as listed: its id and name.
-#[derive(Clone, PartialEq)]
-struct Listed {
-    id: String,
-    name: String,
-}
-
-impl Listed {
-    fn of(resource: &Value) -> Option<Listed> {
-        Some(Listed {
-            id: resource["id"].as_str()?.to_string(),
-            name: text_of(&resource["displayName"]),
-        })
-    }
-}
 
 /// A member: their user id and email (the id when the user cannot be read).
 #[derive(Clone, PartialEq)]
@@ -49,7 +33,8 @@ pub fn Groups(
     /// The administrator's access token.
     token: Token,
 ) -> impl IntoView {
-    let groups = RwSignal::new(Vec::<Listed>::new());
+    // Each group's id and name.
+    let groups = RwSignal::new(Vec::<(String, String)>::new());
     let selected = RwSignal::new(None::<String>);
     let status = RwSignal::new("");
     let name = RwSignal::new(String::new());
@@ -61,7 +46,11 @@ pub fn Groups(
                 Ok(list) => groups.set(
                     list["Resources"]
                         .as_array()
-                        .map(|r| r.iter().filter_map(Listed::of).collect())
+                        .map(|r| {
+                            r.iter()
+                                .map(|g| (text_of(&g["id"]), text_of(&g["displayName"])))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 ),
                 Err(failure) => status.set(failure_text(text, failure)),
@@ -98,13 +87,10 @@ pub fn Groups(
             </form>
             <p role="status">{move || status.get()}</p>
             <ul class="results" aria-labelledby="groups-title">
-                {move || groups.get().into_iter().map(|group| {
-                    let id = group.id.clone();
-                    view! {
-                        <li><button type="button" on:click=move |_| selected.set(Some(id.clone()))>
-                            {group.name}
-                        </button></li>
-                    }
+                {move || groups.get().into_iter().map(|(id, name)| view! {
+                    <li><button type="button" on:click=move |_| selected.set(Some(id.clone()))>
+                        {name}
+                    </button></li>
                 }).collect_view()}
             </ul>
             {move || selected.get().map(|id| view! { <GroupDetail text token=token.get_value() id /> })}
@@ -151,16 +137,7 @@ fn GroupDetail(
         });
     };
     load();
-    // Keyboard users land on the group they opened.
-    Effect::new(move |seen: Option<bool>| {
-        let shown = name.with(Option::is_some);
-        if shown && seen != Some(true) {
-            if let Some(h) = heading.get() {
-                let _ = h.focus();
-            }
-        }
-        shown
-    });
+    focus_once_shown(move || name.with(Option::is_some), heading);
     let change = move |operation: Value| {
         let token = token.get_value();
         leptos::task::spawn_local(async move {

@@ -92,6 +92,32 @@ pub(crate) fn listed(text: Text, items: &[String]) -> String {
     }
 }
 
+/// Moves focus to `heading` when `shown` first holds, so keyboard users land on what they
+/// opened (and stay where they are when it reloads).
+pub(crate) fn focus_once_shown(
+    shown: impl Fn() -> bool + 'static,
+    heading: NodeRef<leptos::html::H3>,
+) {
+    Effect::new(move |seen: Option<bool>| {
+        let now = shown();
+        if now && seen != Some(true) {
+            if let Some(h) = heading.get() {
+                let _ = h.focus();
+            }
+        }
+        now
+    });
+}
+
+/// Focuses `button` after the next frame: a step just un-hidden takes no focus before.
+pub(crate) fn focus_next_frame(button: NodeRef<leptos::html::Button>) {
+    request_animation_frame(move || {
+        if let Some(b) = button.get_untracked() {
+            let _ = b.focus();
+        }
+    });
+}
+
 /// What the console says after a call failed.
 pub(crate) fn failure_text(text: Text, failure: Failure) -> &'static str {
     match failure {
@@ -252,12 +278,7 @@ fn Detail(
     });
     let ask = move |change: Change| {
         asking.set(Some(change));
-        // After the step is shown (a hidden button takes no focus).
-        request_animation_frame(move || {
-            if let Some(b) = confirm.get_untracked() {
-                let _ = b.focus();
-            }
-        });
+        focus_next_frame(confirm);
     };
     let apply = move |change: Change| {
         asking.set(None);
