@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::api::{self, encoded, Token};
 use crate::text::Text;
-use crate::views::{failure_text, focus_next_frame, focus_once_shown, listed, text_of};
+use crate::views::{failure_text, focus_next_frame, focus_once_shown, listed, text_of, Field};
 
 /// What a new client is for, and so its type and grants (RFC 6749 §2.1, §4.1, §4.4).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -113,10 +113,7 @@ pub fn Clients(
         <section aria-labelledby="clients-title">
             <h2 id="clients-title">{text.get("nav-clients")}</h2>
             <form on:submit=create class="register">
-                <label for="client-name">{text.get("client-name")}</label>
-                <input id="client-name" type="text" autocomplete="off" required maxlength="200"
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev)) />
+                <Field id="client-name" kind="text" label=text.get("client-name") value=name />
                 <label for="client-kind">{text.get("client-kind")}</label>
                 <select id="client-kind" on:change=move |ev| kind.set(Kind::named(&event_target_value(&ev)))>
                     <option value="app">{text.get("kind-app")}</option>

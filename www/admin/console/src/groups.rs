@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::api::{self, encoded, quoted, Token};
 use crate::text::Text;
-use crate::views::{failure_text, focus_once_shown, text_of};
+use crate::views::{failure_text, focus_once_shown, text_of, Field};
 
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -79,10 +79,7 @@ pub fn Groups(
         <section aria-labelledby="groups-title">
             <h2 id="groups-title">{text.get("nav-groups")}</h2>
             <form on:submit=create>
-                <label for="group-name">{text.get("group-name")}</label>
-                <input id="group-name" type="text" autocomplete="off" required maxlength="200"
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev)) />
+                <Field id="group-name" kind="text" label=text.get("group-name") value=name />
                 <button type="submit">{text.get("create-group")}</button>
             </form>
             <p role="status">{move || status.get()}</p>
@@ -198,10 +195,7 @@ fn GroupDetail(
                 }}
             </ul>
             <form on:submit=add>
-                <label for="member-email">{text.get("member-email")}</label>
-                <input id="member-email" type="email" autocomplete="off" required
-                    prop:value=move || email.get()
-                    on:input=move |ev| email.set(event_target_value(&ev)) />
+                <Field id="member-email" kind="email" label=text.get("member-email") value=email />
                 <button type="submit">{text.get("add-member")}</button>
             </form>
             <p role="status">{move || status.get()}</p>

@@ -118,6 +118,26 @@ pub(crate) fn focus_next_frame(button: NodeRef<leptos::html::Button>) {
     });
 }
 
+/// A required, labelled input bound to `value`.
+#[component]
+pub(crate) fn Field(
+    /// The input's id, which its label names.
+    id: &'static str,
+    /// The input's type: `text` or `email`.
+    kind: &'static str,
+    /// The label's text.
+    label: &'static str,
+    /// What is typed.
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input id=id type=kind autocomplete="off" required
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev)) />
+    }
+}
+
 /// What the console says after a call failed.
 pub(crate) fn failure_text(text: Text, failure: Failure) -> &'static str {
     match failure {
@@ -169,10 +189,7 @@ pub fn Users(
         <section aria-labelledby="users-title">
             <h2 id="users-title">{text.get("nav-users")}</h2>
             <form role="search" on:submit=search>
-                <label for="user-search">{text.get("search-label")}</label>
-                <input id="user-search" type="email" autocomplete="off" required
-                    prop:value=move || query.get()
-                    on:input=move |ev| query.set(event_target_value(&ev)) />
+                <Field id="user-search" kind="email" label=text.get("search-label") value=query />
                 <button type="submit">{text.get("search")}</button>
             </form>
             <p role="status">{move || status.get()}</p>
