@@ -37,6 +37,7 @@ const OPTION_OF_FIELD = {
   apple: "--apple-team-id/--apple-key-id",
   claims: "--claim",
   userinfo: "--userinfo",
+  store_tokens: "--store-tokens",
 };
 
 const splitList = (values) => (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== "");
@@ -82,6 +83,7 @@ export function buildConnection(options, secret, claimedHomeRealms = []) {
       : undefined,
     claims: options.claim?.length ? claimMapping(options.claim) : undefined,
     userinfo: options.userinfo,
+    store_tokens: options["store-tokens"],
     claimed_home_realms: claimedHomeRealms,
   });
 }
@@ -115,7 +117,7 @@ export function insertStatement(connection, sealedSecret, now) {
     scopes: sqlText(JSON.stringify(connection.scopes)),
     trusted_email_domains: sqlText(JSON.stringify(connection.trusted_email_domains)),
     home_realm_domains: sqlText(JSON.stringify(connection.home_realm_domains)),
-    options: sqlText(JSON.stringify({ apple: connection.apple, claims: connection.claims, userinfo: connection.userinfo })),
+    options: sqlText(JSON.stringify({ apple: connection.apple, claims: connection.claims, userinfo: connection.userinfo, store_tokens: connection.store_tokens })),
     enabled_clients: connection.enabled_clients === null ? "NULL" : sqlText(JSON.stringify(connection.enabled_clients)),
     position: sqlInteger(connection.position),
     disabled_at: connection.enabled ? "NULL" : sqlInteger(now),
@@ -153,6 +155,7 @@ Commands:
   add --id ID --name NAME [--issuer URL] --client-id ID [--kind oidc|github|microsoft|apple]
       [--scope S …] [--trust-email-domain DOMAIN …] [--home-realm-domain DOMAIN …]
       [--client CLIENT_ID …] [--position N] [--claim ATTRIBUTE=CLAIM …] [--userinfo]
+      [--store-tokens]
       [--apple-team-id TEAM --apple-key-id KEY] [--client-secret-file FILE]
                               register a connection (--issuer is required for oidc; github
                               defaults to https://github.com, microsoft to its multi-tenant
@@ -168,7 +171,9 @@ Commands:
                               --client: only these clients show it (default every client).
                               --claim: the upstream CLAIM fills profile ATTRIBUTE of accounts
                               the provider creates (default: the names). --userinfo: ask the
-                              provider's userinfo endpoint too. apple: the secret FILE is the
+                              provider's userinfo endpoint too. --store-tokens: keep the
+                              provider's access and refresh tokens, sealed, per identity
+                              (read through the admin API). apple: the secret FILE is the
                               AuthKey_<key id>.p8 key, with --apple-team-id and --apple-key-id.
   set-secret ID [--client-secret-file FILE]
                               replace the sealed client secret
@@ -200,6 +205,7 @@ const OPTIONS = {
   client: { type: "string", multiple: true },
   claim: { type: "string", multiple: true },
   userinfo: { type: "boolean" },
+  "store-tokens": { type: "boolean" },
   "apple-team-id": { type: "string" },
   "apple-key-id": { type: "string" },
   position: { type: "string" },

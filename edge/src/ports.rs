@@ -706,6 +706,36 @@ pub trait ConnectionStore {
     async fn delete_connection(&self, id: &str) -> Result<bool, StoreError>;
 }
 
+/// What a sign-in provider handed over for one linked identity, as kept: the tokens
+/// sealed (see [`crate::federation::upstream_tokens`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptTokens {
+    pub connection_id: String,
+    pub subject: String,
+    /// The access and refresh tokens, sealed together.
+    pub sealed_tokens: String,
+    /// When the access token expires; `None`: the provider did not say.
+    pub expires_at: Option<UnixMillis>,
+    pub scopes: Vec<String>,
+    pub updated_at: UnixMillis,
+}
+
+/// Upstream tokens kept for linked identities (connections with `store_tokens`). The
+/// store erases them with their identity (unlink, account deletion, connection removal).
+#[async_trait(?Send)]
+pub trait UpstreamTokenStore {
+    /// Keeps `tokens`, replacing what was kept for the same identity.
+    async fn keep(&self, tokens: &KeptTokens) -> Result<(), StoreError>;
+    /// What is kept for `(connection_id, subject)`.
+    async fn kept(
+        &self,
+        connection_id: &str,
+        subject: &str,
+    ) -> Result<Option<KeptTokens>, StoreError>;
+    /// Erases what is kept for `(connection_id, subject)`; `false` if nothing was.
+    async fn erase(&self, connection_id: &str, subject: &str) -> Result<bool, StoreError>;
+}
+
 /// A token signing key as stored: the private half sealed (see [`crate::crypto::sealing`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredKey {
@@ -915,6 +945,7 @@ pub struct Ports<'a> {
     pub hooks: &'a dyn HookStore,
     pub inline_hooks: &'a dyn InlineHookStore,
     pub connections: &'a dyn ConnectionStore,
+    pub upstream_tokens: &'a dyn UpstreamTokenStore,
     /// Outbound HTTP to the customer's endpoints and to sign-in providers.
     pub http: &'a dyn WebhookTransport,
     pub settings: &'a Settings,

@@ -29,7 +29,7 @@ use crate::ports::{
     StoredCredential, StoredDeviceToken, StoredKey, StoredTotp, TransportError, UnixMillis,
     UserStore, WebhookTransport,
 };
-use crate::ports::{ConnectionStore, InlineHookStore};
+use crate::ports::{ConnectionStore, InlineHookStore, KeptTokens, UpstreamTokenStore};
 use crate::ports::{ConsentStore, DeletionStore, ScheduledDeletion, StoredConsent};
 use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
@@ -372,6 +372,9 @@ pub struct MemoryUserStore {
     pub connections: RefCell<Vec<StoredConnection>>,
     /// Linked identities, oldest first.
     identities: RefCell<Vec<FederatedIdentity>>,
+    /// Upstream tokens kept, by `(connection, subject)`; erased with their identity as
+    /// D1's trigger erases them.
+    pub upstream_tokens: RefCell<HashMap<(String, String), KeptTokens>>,
 }
 
 impl MemoryUserStore {
@@ -520,6 +523,54 @@ impl MemoryUserStore {
     }
 }
 
+impl MemoryUserStore {
+    /// Kept tokens go with their identity (D1: a trigger on `federated_identities`).
+    fn erase_orphan_tokens(&self) {
+        let identities = self.identities.borrow();
+        self.upstream_tokens
+            .borrow_mut()
+            .retain(|(connection, subject), _| {
+                identities
+                    .iter()
+                    .any(|i| &i.connection_id == connection && &i.subject == subject)
+            });
+    }
+}
+
+#[async_trait(?Send)]
+impl UpstreamTokenStore for MemoryUserStore {
+    async fn keep(&self, tokens: &KeptTokens) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        self.upstream_tokens.borrow_mut().insert(
+            (tokens.connection_id.clone(), tokens.subject.clone()),
+            tokens.clone(),
+        );
+        Ok(())
+    }
+
+    async fn kept(
+        &self,
+        connection_id: &str,
+        subject: &str,
+    ) -> Result<Option<KeptTokens>, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self
+            .upstream_tokens
+            .borrow()
+            .get(&(connection_id.to_string(), subject.to_string()))
+            .cloned())
+    }
+
+    async fn erase(&self, connection_id: &str, subject: &str) -> Result<bool, StoreError> {
+        round_trip(|t| t.d1 += 1);
+        Ok(self
+            .upstream_tokens
+            .borrow_mut()
+            .remove(&(connection_id.to_string(), subject.to_string()))
+            .is_some())
+    }
+}
+
 #[async_trait(?Send)]
 impl ConnectionStore for MemoryUserStore {
     async fn enabled(&self) -> Result<Vec<Connection>, StoreError> {
@@ -606,6 +657,7 @@ impl ConnectionStore for MemoryUserStore {
         self.identities
             .borrow_mut()
             .retain(|i| i.connection_id != id);
+        self.erase_orphan_tokens();
         Ok(true)
     }
 
@@ -677,7 +729,9 @@ impl ConnectionStore for MemoryUserStore {
         let mut identities = self.identities.borrow_mut();
         let before = identities.len();
         identities.retain(|i| !(i.user_id == user_id && i.id == id));
-        Ok(identities.len() < before)
+        drop(identities);
+        self.erase_orphan_tokens();
+        Ok(self.identities.borrow().len() < before)
     }
 
     async fn record_use(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
@@ -793,6 +847,7 @@ impl Directory for MemoryUserStore {
     async fn erase(&self, id: &str, at: UnixMillis) -> Result<(), StoreError> {
         self.credentials.borrow_mut().retain(|c| c.user_id != id);
         self.identities.borrow_mut().retain(|i| i.user_id != id);
+        self.erase_orphan_tokens();
         if let Some(user) = self.users.borrow_mut().get_mut(id) {
             *user = User {
                 email: format!("deleted-{id}@deprovisioned.invalid"),
@@ -2581,6 +2636,7 @@ impl TestPorts {
             hooks: &self.hooks,
             inline_hooks: &self.inline_hooks,
             connections: &self.users,
+            upstream_tokens: &self.users,
             http: &self.http,
             settings: &self.settings,
             diagnostics: &self.diagnostics,

@@ -101,6 +101,11 @@ pub struct ConnectionOptions {
     /// after the ID token validated.
     #[serde(default)]
     pub userinfo: bool,
+    /// Whether the provider's access and refresh tokens are kept (sealed) for each
+    /// identity signing in through it, for the site's back end to call the provider's
+    /// API; off: nothing of them outlives the callback.
+    #[serde(default)]
+    pub store_tokens: bool,
 }
 
 /// The claim mapping of a connection that names none.

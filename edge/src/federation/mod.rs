@@ -12,6 +12,8 @@
 //! - [`userinfo`]: claims from the provider's userinfo endpoint (OIDC Core §5.3).
 //! - [`linking`]: who the person is here (identity = connection + subject).
 //! - [`identities`]: the signed-in person's linked identities (list, unlink).
+//! - [`upstream_tokens`]: the provider's tokens, kept (sealed, refreshable) only for a
+//!   connection that asks.
 //! - [`settings`]: what a connection must be (the admin API's and `scripts/connections`'s
 //!   rules).
 //!
@@ -33,6 +35,7 @@ pub mod metadata;
 pub mod provider;
 pub mod settings;
 pub mod upstream;
+pub mod upstream_tokens;
 pub mod userinfo;
 
 pub use connection::{Connection, ConnectionKind, FederatedIdentity};

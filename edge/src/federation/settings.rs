@@ -68,6 +68,8 @@ pub struct ConnectionInput {
     pub claims: Option<BTreeMap<String, String>>,
     /// Whether the provider's userinfo endpoint is asked too.
     pub userinfo: Option<bool>,
+    /// Whether the provider's tokens are kept, sealed, for each identity.
+    pub store_tokens: Option<bool>,
     // Read-only fields of a resource sent back (GET, edit, PUT): ignored.
     #[serde(default)]
     pub has_secret: Option<IgnoredAny>,
@@ -513,6 +515,7 @@ fn parse_options(
         apple,
         claims,
         userinfo,
+        store_tokens: input.store_tokens.unwrap_or(false),
     })
 }
 

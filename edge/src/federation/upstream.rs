@@ -182,6 +182,8 @@ pub enum Answer {
         departure: Departure,
         connection: Box<Connection>,
         verified: Verified,
+        /// The provider's tokens, kept only if the connection says so.
+        grant: Grant,
     },
     /// The provider refused or the person cancelled there (`error=access_denied`, say):
     /// the error code, for the person to be told. Nothing is created.
@@ -255,10 +257,11 @@ pub async fn callback(
     )
     .await
     {
-        Ok(verified) => Ok(Answer::Verified {
+        Ok((verified, grant)) => Ok(Answer::Verified {
             departure,
             connection: Box::new(connection),
             verified,
+            grant,
         }),
         Err(err) => {
             if let Some(detail) = err.detail() {
@@ -269,12 +272,55 @@ pub async fn callback(
     }
 }
 
+/// What the provider's token endpoint handed over besides the ID token (RFC 6749 §5.1):
+/// kept for the identity only when the connection says `store_tokens`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Grant {
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// Seconds; some providers send it as a string.
+    #[serde(default)]
+    pub expires_in: Option<serde_json::Value>,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+impl Grant {
+    /// `expires_in` in seconds, whichever way the provider wrote it.
+    pub fn expires_in_seconds(&self) -> Option<u64> {
+        match self.expires_in.as_ref()? {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+impl core::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Grant")
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
 #[derive(Deserialize)]
 struct TokenResponse {
     #[serde(default)]
     id_token: Option<String>,
-    #[serde(default)]
-    access_token: Option<String>,
+    #[serde(flatten)]
+    grant: Grant,
     /// GitHub answers a refused code with `200` and an RFC 6749 §5.2 error body.
     #[serde(default)]
     error: Option<String>,
@@ -282,7 +328,7 @@ struct TokenResponse {
 
 /// How Portcullis authenticates to the provider's token endpoint (RFC 6749 §2.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ClientAuth {
+pub(super) enum ClientAuth {
     /// `client_secret_basic`, which every OpenID Provider must accept.
     Basic,
     /// `client_secret_post`: `client_id` and `client_secret` in the body, as GitHub
@@ -301,7 +347,7 @@ async fn verify(
     params: &[(String, String)],
     nonce: &str,
     code_verifier: &str,
-) -> Result<Verified, Error> {
+) -> Result<(Verified, Grant), Error> {
     if connection.kind == ConnectionKind::Github {
         let code = param(params, "code").ok_or_else(|| invalid(connection, "no code"))?;
         let token_endpoint = github::endpoints(&connection.issuer).token;
@@ -315,9 +361,12 @@ async fn verify(
         )
         .await?;
         let access_token = tokens
+            .grant
             .access_token
+            .as_deref()
             .ok_or_else(|| invalid(connection, "no access_token in the token response"))?;
-        return github::person(ports, connection, &access_token).await;
+        let person = github::person(ports, connection, access_token).await?;
+        return Ok((person, tokens.grant));
     }
     let provider = provider::load(ports, connection).await?;
     // RFC 9207 §2.4: an `iss` in the response must be the provider's; a provider that
@@ -368,7 +417,7 @@ async fn verify(
         client_id: &connection.client_id,
         nonce,
         now: ports.clock.now(),
-        access_token: tokens.access_token.as_deref(),
+        access_token: tokens.grant.access_token.as_deref(),
     };
     let key = match id_token::key_for(&provider.keys, &token) {
         Some(key) => key.clone(),
@@ -417,6 +466,7 @@ async fn verify(
             .as_deref()
             .ok_or_else(|| invalid(connection, "no userinfo_endpoint in the metadata"))?;
         let access_token = tokens
+            .grant
             .access_token
             .as_deref()
             .ok_or_else(|| invalid(connection, "no access_token for userinfo"))?;
@@ -424,7 +474,7 @@ async fn verify(
         userinfo::merge(&mut verified, answer)
             .map_err(|e| invalid(connection, format!("userinfo: {e:?}")))?;
     }
-    Ok(verified)
+    Ok((verified, tokens.grant))
 }
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.5: the code and the verifier, the client
@@ -433,10 +483,75 @@ async fn exchange(
     ports: &Ports<'_>,
     issuer: &str,
     connection: &Connection,
-    (token_endpoint, auth): (&str, ClientAuth),
+    endpoint: (&str, ClientAuth),
     code: &str,
     code_verifier: &str,
 ) -> Result<TokenResponse, Error> {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("grant_type", "authorization_code");
+    form.append_pair("code", code);
+    form.append_pair("redirect_uri", &callback_url(issuer, &connection.id));
+    form.append_pair("code_verifier", code_verifier);
+    let answer = token_request(ports, connection, endpoint, form).await?;
+    if answer.status != 200 {
+        return Err(invalid(
+            connection,
+            format!(
+                "token endpoint answered {}: {}",
+                answer.status,
+                answer.body.chars().take(200).collect::<String>()
+            ),
+        ));
+    }
+    let tokens: TokenResponse = serde_json::from_str(&answer.body)
+        .map_err(|e| invalid(connection, format!("token response: {e}")))?;
+    match tokens.error {
+        Some(error) => Err(invalid(
+            connection,
+            format!("token endpoint refused the code: {error}"),
+        )),
+        None => Ok(tokens),
+    }
+}
+
+/// The provider's token endpoint and how Portcullis authenticates there.
+pub(super) async fn token_endpoint(
+    ports: &Ports<'_>,
+    connection: &Connection,
+) -> Result<(String, ClientAuth), Error> {
+    Ok(match connection.kind {
+        ConnectionKind::Github => (
+            github::endpoints(&connection.issuer).token,
+            ClientAuth::Post,
+        ),
+        // Apple documents client_secret_post only.
+        ConnectionKind::Apple => (
+            provider::load(ports, connection)
+                .await?
+                .metadata
+                .token_endpoint
+                .clone(),
+            ClientAuth::Post,
+        ),
+        ConnectionKind::Oidc | ConnectionKind::Microsoft => (
+            provider::load(ports, connection)
+                .await?
+                .metadata
+                .token_endpoint
+                .clone(),
+            ClientAuth::Basic,
+        ),
+    })
+}
+
+/// A token request (RFC 6749 §3.2) of `form`'s grant, the client authenticated as
+/// `auth` says: the provider's answer as it came.
+pub(super) async fn token_request(
+    ports: &Ports<'_>,
+    connection: &Connection,
+    (token_endpoint, auth): (&str, ClientAuth),
+    mut form: form_urlencoded::Serializer<'_, String>,
+) -> Result<crate::ports::HttpAnswer, Error> {
     let secret = match (
         &connection.sealed_client_secret,
         &ports.settings.key_encryption_key,
@@ -460,11 +575,6 @@ async fn exchange(
         }
         (_, secret) => secret,
     };
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair("grant_type", "authorization_code");
-    form.append_pair("code", code);
-    form.append_pair("redirect_uri", &callback_url(issuer, &connection.id));
-    form.append_pair("code_verifier", code_verifier);
     let mut headers = vec![
         (
             "content-type".to_string(),
@@ -498,28 +608,9 @@ async fn exchange(
         headers,
         body: form.finish(),
     };
-    let answer = ports
+    ports
         .http
         .post(&request, TIMEOUT_MS)
         .await
-        .map_err(|e| invalid(connection, format!("token endpoint: {}", e.0)))?;
-    if answer.status != 200 {
-        return Err(invalid(
-            connection,
-            format!(
-                "token endpoint answered {}: {}",
-                answer.status,
-                answer.body.chars().take(200).collect::<String>()
-            ),
-        ));
-    }
-    let tokens: TokenResponse = serde_json::from_str(&answer.body)
-        .map_err(|e| invalid(connection, format!("token response: {e}")))?;
-    match tokens.error {
-        Some(error) => Err(invalid(
-            connection,
-            format!("token endpoint refused the code: {error}"),
-        )),
-        None => Ok(tokens),
-    }
+        .map_err(|e| invalid(connection, format!("token endpoint: {}", e.0)))
 }

@@ -28,6 +28,7 @@ use crate::error::Error;
 use crate::events::RequestContext;
 use crate::federation::linking::{self, PendingLink, Resolution};
 use crate::federation::upstream::{self, Answer, Departure};
+use crate::federation::upstream_tokens;
 use crate::oauth::authorization_response::with_query;
 use crate::ports::Ports;
 use crate::users::User;
@@ -139,7 +140,7 @@ pub async fn arrive(
     context: &RequestContext,
     answer: Answer,
 ) -> Result<String, Error> {
-    let (departure, connection, verified) = match answer {
+    let (departure, connection, verified, grant) = match answer {
         Answer::Refused { departure, error } => {
             return Ok(back_to(
                 &departure.return_to,
@@ -151,7 +152,8 @@ pub async fn arrive(
             departure,
             connection,
             verified,
-        } => (departure, connection, verified),
+            grant,
+        } => (departure, connection, verified, grant),
     };
     let failed = |code: &str| back_to(&departure.return_to, "portcullis_federation_error", code);
     let Some(mut record) = FLOWS.take(ports, &departure.flow_id).await? else {
@@ -171,7 +173,19 @@ pub async fn arrive(
         };
     let ticket = random_handle(ports.random).map_err(|_| Error::RandomUnavailable)?;
     let (user_id, denied) = match resolution {
-        Ok(Resolution::SignedIn(user)) => (Some(user.id), None),
+        Ok(Resolution::SignedIn(user)) => {
+            // Kept for the linked identity, if the connection asks; failing to keep
+            // them does not fail the sign-in.
+            if let Err(err) =
+                upstream_tokens::keep(ports, &connection, &verified.subject, &grant).await
+            {
+                ports.diagnostics.log(&format!(
+                    "federation: connection {}: upstream tokens not kept: {err:?}",
+                    connection.id
+                ));
+            }
+            (Some(user.id), None)
+        }
         Ok(Resolution::ProveFirst(mut pending)) => {
             pending.ticket_hash = sha256_hex(&ticket);
             record.pending_link = Some(pending);

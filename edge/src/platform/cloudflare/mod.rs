@@ -315,6 +315,7 @@ impl Platform {
             hooks: &self.stores,
             inline_hooks: &self.stores,
             connections: &self.stores,
+            upstream_tokens: &self.stores,
             http: &outbound::FetchTransport,
             settings: &self.settings,
             diagnostics: &ConsoleDiagnostics,

@@ -15,6 +15,7 @@ mod mailbox;
 mod person_grants;
 mod risk;
 mod sessions;
+mod upstream_tokens;
 mod users;
 
 pub use clients::D1ClientStore;
