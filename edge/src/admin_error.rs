@@ -44,6 +44,12 @@ pub enum AdminErrorCode {
     UnknownClient,
     /// Too many emails to this address or from this caller lately.
     TooManyAttempts,
+    /// The user has no identity at this connection.
+    IdentityNotFound,
+    /// No upstream tokens are kept for the identity.
+    TokensNotHeld,
+    /// The sign-in provider could not be asked, or answered neither tokens nor a refusal.
+    UpstreamUnavailable,
     ServerError,
 }
 
@@ -69,6 +75,12 @@ pub enum Failure {
     MissingParameter(&'static str),
     UnknownClient,
     Throttled,
+    /// A query parameter has a value the endpoint does not know (named in the message).
+    InvalidParameter(&'static str),
+    IdentityNotFound,
+    TokensNotHeld,
+    /// The detail is for the operators' log.
+    Upstream(String),
     /// The detail is for the operators' log.
     Unavailable(String),
 }
@@ -111,6 +123,10 @@ impl Failure {
             Failure::MissingParameter(_) => AdminErrorCode::InvalidRequest,
             Failure::UnknownClient => AdminErrorCode::UnknownClient,
             Failure::Throttled => AdminErrorCode::TooManyAttempts,
+            Failure::InvalidParameter(_) => AdminErrorCode::InvalidRequest,
+            Failure::IdentityNotFound => AdminErrorCode::IdentityNotFound,
+            Failure::TokensNotHeld => AdminErrorCode::TokensNotHeld,
+            Failure::Upstream(_) => AdminErrorCode::UpstreamUnavailable,
         }
     }
 
@@ -119,7 +135,10 @@ impl Failure {
             Failure::Malformed(_)
             | Failure::Invalid(_)
             | Failure::InvalidConnection(_)
-            | Failure::MissingParameter(_) => 400,
+            | Failure::MissingParameter(_)
+            | Failure::InvalidParameter(_) => 400,
+            Failure::IdentityNotFound | Failure::TokensNotHeld => 404,
+            Failure::Upstream(_) => 502,
             Failure::ConnectionNotFound => 404,
             Failure::ConnectionExists => 409,
             Failure::UserNotFound | Failure::UnknownAction | Failure::UnknownClient => 404,
@@ -156,6 +175,12 @@ impl Failure {
             Failure::MissingParameter(name) => format!("The {name} parameter is required."),
             Failure::UnknownClient => "No client has this client_id.".into(),
             Failure::Throttled => "Too many emails lately; try again later.".into(),
+            Failure::InvalidParameter(name) => {
+                format!("The {name} parameter has a value this endpoint does not know.")
+            }
+            Failure::IdentityNotFound => "The user has no identity at this connection.".into(),
+            Failure::TokensNotHeld => "No provider tokens are kept for this identity.".into(),
+            Failure::Upstream(_) => "The sign-in provider did not answer as expected.".into(),
             Failure::Unavailable(_) => "The service is temporarily unavailable.".into(),
         }
     }
@@ -240,6 +265,7 @@ pub fn respond(
         Ok(response) => response.with_header("cache-control", "no-store"),
         Err(failure) => {
             if let Failure::Unavailable(detail)
+            | Failure::Upstream(detail)
             | Failure::Refused(AdminRefusal::Unavailable(detail)) = &failure
             {
                 ports

@@ -105,6 +105,11 @@ pub mod types {
     pub const AUTH_VIA_SOCIAL: &str = "user.authentication.auth_via_social";
     pub const IDENTITY_LINK: &str = "user.identity.link";
     pub const IDENTITY_UNLINK: &str = "user.identity.unlink";
+    /// An administrator read an identity's kept upstream access token (refreshed if
+    /// it had expired).
+    pub const IDENTITY_TOKENS_READ: &str = "user.identity.tokens.read";
+    /// An administrator erased an identity's kept upstream tokens.
+    pub const IDENTITY_TOKENS_ERASE: &str = "user.identity.tokens.erase";
     pub const AUTH_VIA_EMAIL: &str = "user.authentication.auth_via_email";
     pub const EMAIL_VERIFY: &str = "user.email.verify";
     pub const EMAIL_SEND: &str = "system.email.send";

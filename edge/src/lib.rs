@@ -18,6 +18,7 @@ pub mod admin;
 pub mod admin_clients;
 pub mod admin_connections;
 pub mod admin_error;
+pub mod admin_upstream_tokens;
 pub mod admin_users;
 pub mod amr;
 pub mod api;

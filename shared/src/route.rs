@@ -122,6 +122,9 @@ pub enum Route<'a> {
     /// An action on a person's account (Okta's `/lifecycle/{action}`): the user's id
     /// and the action's name.
     AdminUserLifecycle(&'a str, &'a str),
+    /// The upstream tokens kept for a person's identity at a connection: the user's id
+    /// and the connection's id.
+    AdminUserIdentityTokens(&'a str, &'a str),
     /// The admin API's event hooks.
     AdminHooks,
     /// One event hook.
@@ -231,6 +234,9 @@ impl<'a> Route<'a> {
             ["admin", "v1", "users", id] => Route::AdminUser(id),
             ["admin", "v1", "users", id, "lifecycle", action] => {
                 Route::AdminUserLifecycle(id, action)
+            }
+            ["admin", "v1", "users", id, "identities", connection, "tokens"] => {
+                Route::AdminUserIdentityTokens(id, connection)
             }
             ["admin", "v1", "hooks"] => Route::AdminHooks,
             ["admin", "v1", "hooks", id] => Route::AdminHook(id),
@@ -343,6 +349,11 @@ impl<'a> Route<'a> {
                 "/admin/v1/users/{}/lifecycle/{}",
                 segment(id),
                 segment(action)
+            ),
+            Route::AdminUserIdentityTokens(id, connection) => format!(
+                "/admin/v1/users/{}/identities/{}/tokens",
+                segment(id),
+                segment(connection)
             ),
             Route::AdminHooks => "/admin/v1/hooks".to_string(),
             Route::AdminHook(id) => format!("/admin/v1/hooks/{}", segment(id)),
@@ -491,6 +502,7 @@ mod tests {
             Route::AdminClientSecret(id),
             Route::AdminUser(id),
             Route::AdminUserLifecycle(id, id),
+            Route::AdminUserIdentityTokens(id, id),
             Route::AdminHooks,
             Route::AdminHook(id),
             Route::AdminHookSecret(id),
@@ -537,6 +549,9 @@ mod tests {
                 Route::AdminClientSecret(_) => Route::AdminClientSecret(&encoded),
                 Route::AdminUser(_) => Route::AdminUser(&encoded),
                 Route::AdminUserLifecycle(..) => Route::AdminUserLifecycle(&encoded, &encoded),
+                Route::AdminUserIdentityTokens(..) => {
+                    Route::AdminUserIdentityTokens(&encoded, &encoded)
+                }
                 Route::FlowFederation(..) => Route::FlowFederation(&encoded, &encoded),
                 Route::FlowFederated(_) => Route::FlowFederated(&encoded),
                 Route::FederationCallback(_) => Route::FederationCallback(&encoded),

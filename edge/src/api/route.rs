@@ -77,6 +77,7 @@ impl Endpoint for Route<'_> {
             // Apple answers with `response_mode=form_post`.
             Route::FederationCallback(_) => GET_POST,
             Route::MyIdentity(_) => &[Method::Delete],
+            Route::AdminUserIdentityTokens(..) => &[Method::Get, Method::Head, Method::Delete],
             Route::AdminHooks | Route::AdminInlineHooks => GET_POST,
             Route::AdminInlineHook(_) => &[Method::Get, Method::Head, Method::Delete],
             Route::AdminHook(_) => GET_PATCH_DELETE,
