@@ -76,7 +76,12 @@ pub async fn handle(
             events::record_admin(
                 ports,
                 context,
-                AdminEventSpec::success(event_type, message, admin.actor(), vec![user_party(&user)]),
+                AdminEventSpec::success(
+                    event_type,
+                    message,
+                    admin.actor(),
+                    vec![user_party(&user)],
+                ),
             )
             .await;
         };

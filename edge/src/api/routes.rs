@@ -403,9 +403,10 @@ pub(super) async fn dispatch(ports: &Ports<'_>, request: &Request) -> Result<Res
         Route::AdminUserLifecycle(id, action) => {
             Ok(crate::admin_users::lifecycle(ports, request, id, action, &context).await)
         }
-        Route::AdminUserIdentityTokens(id, connection) => Ok(
-            crate::admin_upstream_tokens::handle(ports, request, id, connection, &context).await,
-        ),
+        Route::AdminUserIdentityTokens(id, connection) => Ok(crate::admin_upstream_tokens::handle(
+            ports, request, id, connection, &context,
+        )
+        .await),
         Route::AdminHooks
         | Route::AdminHook(_)
         | Route::AdminHookSecret(_)

@@ -716,6 +716,19 @@ mod tests {
     }
 
     #[test]
+    fn store_tokens_is_off_unless_asked_and_a_boolean() {
+        assert!(!validate(&input(corp())).unwrap().options.store_tokens);
+        let on = validate(&input(with("store_tokens", json!(true)))).unwrap();
+        assert!(on.options.store_tokens);
+        // The resource says it back, and what it says reads as the same settings.
+        let shown = serde_json::to_value(&on).unwrap();
+        assert_eq!(shown["store_tokens"], true);
+        assert!(
+            serde_json::from_value::<ConnectionInput>(with("store_tokens", json!("yes"))).is_err()
+        );
+    }
+
+    #[test]
     fn a_home_realm_domain_is_claimed_by_one_connection_only() {
         let claimed =
             validate(&input(with("home_realm_domains", json!(["corp.example"])))).unwrap();

@@ -44,6 +44,10 @@ struct Upstream {
     userinfo: Value,
     /// The last client secret the played Apple was sent.
     apple_client_secret: Option<String>,
+    /// The refresh tokens of the refresh grants the provider was sent, in order.
+    refreshes: Vec<String>,
+    /// What the provider answers a refresh grant.
+    refresh_answer: (u16, Value),
 }
 
 type Shared = Rc<RefCell<Upstream>>;
@@ -86,6 +90,16 @@ fn provider(shared: Shared) -> FnTransport {
                                      "kid": "k1", "alg": "ES256", "use": "sig"}]}),
                 )
             }
+            "https://idp.example/token"
+                if form_value(&request.body, "grant_type") == "refresh_token" =>
+            {
+                drop(upstream);
+                let mut upstream = shared.borrow_mut();
+                let refresh_token = form_value(&request.body, "refresh_token");
+                upstream.refreshes.push(refresh_token);
+                let (status, body) = upstream.refresh_answer.clone();
+                answer(status, body)
+            }
             "https://idp.example/token" => {
                 let get = |name: &str| form_value(&request.body, name);
                 // RFC 7636 §4.6: the provider checks the verifier against the challenge.
@@ -110,7 +124,9 @@ fn provider(shared: Shared) -> FnTransport {
                 let token = sign(signer, &upstream.header_kid, &claims);
                 answer(
                     200,
-                    json!({"id_token": token, "access_token": "at-corp", "token_type": "Bearer"}),
+                    json!({"id_token": token, "access_token": "at-corp", "token_type": "Bearer",
+                           "refresh_token": "rt-corp", "expires_in": 600,
+                           "scope": "openid email profile api.read"}),
                 )
             }
             "https://idp.example/userinfo" => {
@@ -347,6 +363,12 @@ fn world() -> World {
         github_emails: json!([]),
         userinfo: json!({}),
         apple_client_secret: None,
+        refreshes: vec![],
+        refresh_answer: (
+            200,
+            json!({"access_token": "at-corp-2", "refresh_token": "rt-corp-2",
+                   "token_type": "Bearer", "expires_in": 3600}),
+        ),
     }));
     let mut t = TestPorts::new();
     t.http = provider(upstream.clone());
@@ -1612,3 +1634,5 @@ fn a_new_account_made_through_a_provider_gets_no_link_mail() {
     signed_in(&w);
     assert!(mail_to(&w, "ada@example.com").is_empty());
 }
+
+mod upstream_tokens;
