@@ -46,8 +46,13 @@ async function startUpstream(edgeOrigin) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clients = ["corp", "trusted", "viaapi"].map((id) => upstreamClient(edgeOrigin, id));
+  // `corp` keeps the provider's tokens (`--store-tokens`): it gets refresh tokens, and
+  // access tokens that expire at once, so the next read refreshes.
+  clients[0].grant_types = ["authorization_code", "refresh_token"];
   const provider = new Provider(issuer, {
     clients,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+    ttl: { AccessToken: (_ctx, _token, client) => (client.clientId === "portcullis-corp" ? 5 : 3600) },
     findAccount: (_ctx, id) => account(id),
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     // The claims go into the ID token itself, as Google's and Microsoft's do.
@@ -55,9 +60,13 @@ async function startUpstream(edgeOrigin) {
     cookies: { keys: [randomBytes(16).toString("hex")] },
     features: { devInteractions: { enabled: true } },
   });
+  const seen = { refreshGrants: 0 };
+  provider.on("grant.success", (ctx) => {
+    if (ctx.oidc.params.grant_type === "refresh_token") seen.refreshGrants += 1;
+  });
   const server = createServer(provider.callback());
   await new Promise((r) => server.listen(port, "127.0.0.1", r));
-  return { issuer, clients, server };
+  return { issuer, clients, server, seen };
 }
 
 /**
@@ -151,10 +160,10 @@ before(async () => {
       keyEncryptionKey(stateDir);
       ops = clientsCli(stateDir, [
         "add", "--id", "ops", "--name", "Operations", "--type", "confidential",
-        "--grant-type", "client_credentials", "--scope", "admin.connections.manage",
+        "--grant-type", "client_credentials", "--scope", "admin.connections.manage", "--scope", "admin.users.manage",
       ]);
       for (const [id, name, extra] of [
-        ["corp", "Corp SSO", []],
+        ["corp", "Corp SSO", ["--store-tokens"]],
         ["trusted", "Trusted SSO", ["--trust-email-domain", "trusted.example"]],
       ]) {
         const client = upstream.clients.find((c) => c.client_id === `portcullis-${id}`);
@@ -453,7 +462,7 @@ test("/admin/v1/connections: a connection registered through the API signs peopl
   assert.ok(!JSON.stringify(log).includes(upstreamClient.client_secret), "nor in the System Log");
 });
 
-/** The admin client's own token (admin.connections.manage). A pooled connection the
+/** The admin client's own token (admin.connections.manage, admin.users.manage). A pooled connection the
  * dev server closed while idle ("other side closed") is retried once, on a new one. */
 async function opsToken() {
   const request = () => postForm(edge, "/token", { grant_type: "client_credentials" }, { auth: basic("ops", ops.client_secret) });
@@ -573,4 +582,53 @@ test("home-realm discovery: an address at a claimed domain goes straight to its 
   } finally {
     await adminCall("PATCH", "/admin/v1/connections/corp", token, { home_realm_domains: null });
   }
+});
+
+test("store_tokens: the provider's tokens are kept sealed per identity, refreshed through the admin API, erased there and with the account; other connections keep nothing", async () => {
+  const login = `keep-${tag()}@example.com`;
+  const signIn = async () => {
+    const { page } = await openDemo();
+    await viaProvider(page, "Corp SSO", login);
+    const sub = await signedInSub(page);
+    await page.close();
+    return sub;
+  };
+  const sub = await signIn();
+  const kept = () => d1(edge.stateDir, `SELECT sealed_tokens FROM upstream_tokens WHERE connection_id = 'corp' AND subject = '${login}'`);
+  assert.equal(kept().length, 1, "kept for (corp, subject)");
+  const token = await opsToken();
+  const path = `/admin/v1/users/${sub}/identities/corp/tokens`;
+  const held = await adminCall("GET", path, token);
+  assert.equal(held.status, 200, held.text);
+  assert.equal(held.body.held, true);
+  assert.ok(held.body.scopes.includes("openid"));
+  assert.equal(held.body.access_token, undefined, "never a token unless asked");
+
+  // The kept access token has expired: the refresh token gets a new one (RFC 6749 §6).
+  const before = upstream.seen.refreshGrants;
+  const live = await adminCall("GET", `${path}?include=access_token`, token);
+  assert.equal(live.status, 200, live.text);
+  assert.equal(upstream.seen.refreshGrants - before, 1, "one refresh_token grant at the provider");
+  const me = await fetch(`${upstream.issuer}/me`, { headers: { authorization: `Bearer ${live.body.access_token}` } });
+  assert.equal((await me.json()).sub, login, "a live token the provider honours");
+  assert.ok(!kept()[0].sealed_tokens.includes(live.body.access_token), "sealed at rest");
+  const wrong = await adminCall("GET", `${path}?include=refresh_token`, token);
+  assert.deepEqual([wrong.status, wrong.body.code], [400, "invalid_request"]);
+
+  assert.equal((await adminCall("DELETE", path, token)).status, 204);
+  assert.deepEqual(kept(), []);
+  assert.equal((await adminCall("GET", path, token)).body.held, false);
+  const log = d1(edge.stateDir, `SELECT event_type FROM events WHERE event_type LIKE 'user.identity.tokens.%' AND data LIKE '%${sub}%'`);
+  assert.deepEqual(log.map((e) => e.event_type).sort(), ["user.identity.tokens.erase", "user.identity.tokens.read"]);
+
+  // Kept again at the next sign-in, and erased with the account.
+  assert.equal(await signIn(), sub);
+  assert.equal(kept().length, 1);
+  assert.equal((await adminCall("POST", `/admin/v1/users/${sub}/lifecycle/delete`, token)).status, 204);
+  assert.deepEqual(kept(), [], "erased with the account");
+  const gone = await adminCall("GET", path, token);
+  assert.deepEqual([gone.status, gone.body.code], [404, "user_not_found"]);
+
+  // The connections without store_tokens (trusted, the GitHub preset, the API's) kept nothing.
+  assert.deepEqual(d1(edge.stateDir, "SELECT connection_id FROM upstream_tokens WHERE connection_id <> 'corp'"), []);
 });
