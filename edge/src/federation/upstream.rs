@@ -183,7 +183,7 @@ pub enum Answer {
         connection: Box<Connection>,
         verified: Verified,
         /// The provider's tokens, kept only if the connection says so.
-        grant: Grant,
+        grant: Box<Grant>,
     },
     /// The provider refused or the person cancelled there (`error=access_denied`, say):
     /// the error code, for the person to be told. Nothing is created.
@@ -261,7 +261,7 @@ pub async fn callback(
             departure,
             connection: Box::new(connection),
             verified,
-            grant,
+            grant: Box::new(grant),
         }),
         Err(err) => {
             if let Some(detail) = err.detail() {
