@@ -20,7 +20,6 @@ use crate::http::{Method, Request, Response};
 use crate::ports::Ports;
 use crate::scim::user_party;
 use crate::time::rfc3339 as when;
-use crate::users::UserStatus;
 
 /// What `?include=` asks for.
 fn include_access_token(request: &Request) -> Result<bool, Failure> {
@@ -57,12 +56,7 @@ pub async fn handle(
         let admin =
             admin_error::authenticate(ports, request, AdminScope::UsersManage, context).await?;
         let include = include_access_token(request)?;
-        let user = ports
-            .users
-            .find_by_id(user_id)
-            .await?
-            .filter(|u| u.status != UserStatus::Deprovisioned)
-            .ok_or(Failure::UserNotFound)?;
+        let user = crate::admin_users::live_user(ports, user_id).await?;
         let identity = ports
             .connections
             .identities_for(&user.id)

@@ -89,7 +89,7 @@ pub async fn read(
 }
 
 /// The person with this id, unless there is none or they were deleted.
-async fn live_user(ports: &Ports<'_>, id: &str) -> Result<User, Failure> {
+pub(crate) async fn live_user(ports: &Ports<'_>, id: &str) -> Result<User, Failure> {
     ports
         .users
         .find_by_id(id)
@@ -249,4 +249,4 @@ async fn mail_client(ports: &Ports<'_>, request: &Request) -> Result<String, Fai
 #[cfg(test)]
 mod staged_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

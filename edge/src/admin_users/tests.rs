@@ -37,7 +37,7 @@ fn stored(t: &TestPorts, id: &str) -> User {
     pollster::block_on(t.users.find_by_id(id)).unwrap().unwrap()
 }
 
-fn logged(t: &TestPorts, event_type: &str) -> Vec<crate::events::SystemLogEvent> {
+pub(crate) fn logged(t: &TestPorts, event_type: &str) -> Vec<crate::events::SystemLogEvent> {
     t.events
         .events
         .borrow()

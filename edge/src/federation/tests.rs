@@ -1598,18 +1598,18 @@ fn linking_to_an_existing_account_emails_its_owner_and_logs_user_identity_link()
     assert_eq!(mail_to(&w, "ada@example.com").len(), 1);
 }
 
-#[test]
-fn unlinking_emails_the_owner_and_logs_user_identity_unlink() {
-    let w = world();
-    let local = password_account(&w, "ada@example.com", true);
+/// Ada, with a password account, signs in through the provider trusted for her domain
+/// (linking it), then unlinks it from her account; her account's id.
+fn link_then_unlink(w: &World) -> String {
+    let local = password_account(w, "ada@example.com", true);
     w.t.users.connections.borrow_mut()[0]
         .settings
         .trusted_email_domains = vec!["example.com".into()];
-    signed_in(&w);
+    signed_in(w);
     let ports = w.t.ports();
     let context = context();
     let me = crate::passkeys::account::Account {
-        user: account(&w, "ada@example.com").unwrap(),
+        user: account(w, "ada@example.com").unwrap(),
         client: crate::testing::demo_client(),
         auth_time: Some(T0),
         multi_factor: false,
@@ -1624,7 +1624,14 @@ fn unlinking_emails_the_owner_and_logs_user_identity_unlink() {
     let listed = pollster::block_on(super::identities::list(&ports, &me)).unwrap();
     let id = listed.identities[0].id.clone();
     pollster::block_on(super::identities::unlink(&ports, &request, &me, &id)).unwrap();
-    assert_eq!(identities(&w, &local.id), 0);
+    assert_eq!(identities(w, &local.id), 0);
+    local.id
+}
+
+#[test]
+fn unlinking_emails_the_owner_and_logs_user_identity_unlink() {
+    let w = world();
+    link_then_unlink(&w);
     told(&w, 2, "removed", "user.identity.unlink");
 }
 

@@ -47,13 +47,7 @@ fn manager(w: &World) -> String {
 }
 
 fn logged(w: &World, event_type: &str) -> Vec<crate::events::SystemLogEvent> {
-    w.t.events
-        .events
-        .borrow()
-        .iter()
-        .filter(|e| e.event_type == event_type)
-        .cloned()
-        .collect()
+    crate::admin_users::tests::logged(&w.t, event_type)
 }
 
 #[test]
@@ -262,32 +256,9 @@ fn bad_input_unknown_user_or_identity_wrong_include_and_weak_tokens_are_refused(
 #[test]
 fn unlinking_the_identity_erases_the_kept_tokens() {
     let w = keeping_world();
-    let local = password_account(&w, "ada@example.com", true);
-    w.t.users.connections.borrow_mut()[0]
-        .settings
-        .trusted_email_domains = vec!["example.com".into()];
-    signed_in(&w);
-    assert!(kept(&w).is_some());
-    let ports = w.t.ports();
-    let context = context();
-    let me = crate::passkeys::account::Account {
-        user: account(&w, "ada@example.com").unwrap(),
-        client: crate::testing::demo_client(),
-        auth_time: Some(T0),
-        multi_factor: false,
-        grant: None,
-    };
-    let request = crate::passkeys::account::AccountRequest {
-        issuer: SELF,
-        authorization: None,
-        origin: Some(SHOP),
-        context: &context,
-    };
-    let listed = pollster::block_on(super::super::identities::list(&ports, &me)).unwrap();
-    let id = listed.identities[0].id.clone();
-    pollster::block_on(super::super::identities::unlink(&ports, &request, &me, &id)).unwrap();
-    assert_eq!(identities(&w, &local.id), 0);
+    link_then_unlink(&w);
     assert!(kept(&w).is_none());
+    assert!(w.t.users.upstream_tokens.borrow().is_empty());
 }
 
 #[test]
