@@ -148,12 +148,24 @@ function loadMessages(lang) {
 const defaultIssuer = new URL(import.meta.url).origin;
 
 let runtime;
-/** The widget's wasm and glue, loaded once per page. */
+/**
+ * The widget's wasm and glue, loaded once per page. Its files are all asked for at once
+ * (the module loader beside the glue is otherwise found only once the glue has arrived),
+ * and so are the modules of the password step, the one most sign-ins go to next: it then
+ * shows as soon as the edge answers the address.
+ */
 function loadRuntime() {
-  runtime ??= import(new URL("portcullis-widget.js", assets).href).then(async (glue) => {
-    await glue.default({ module_or_path: new URL("portcullis-widget_bg.wasm", assets) });
+  runtime ??= (async () => {
+    const wasm = fetch(new URL("portcullis-widget_bg.wasm", assets));
+    wasm.catch(() => {});
+    const [glue, split] = await Promise.all([
+      import(new URL("portcullis-widget.js", assets).href),
+      import(new URL("__wasm_split.js", assets).href),
+    ]);
+    split.fetchAhead("password");
+    await glue.default({ module_or_path: wasm });
     return glue;
-  });
+  })();
   return runtime;
 }
 
@@ -268,10 +280,16 @@ export async function mount(element, options) {
   root.replaceChildren(style, container);
   let release;
   try {
-    // The first screen first: the wasm would otherwise share a slow link with it.
-    const screen = options.resetToken
+    // The first screen is asked for first and at high priority: it is small, and shows
+    // while the rest arrives. The wasm and the messages are asked for at the same time,
+    // so that the widget is ready sooner after it.
+    const screenLoad = options.resetToken
       ? undefined
-      : await loadFirstScreen(issuer, options.clientId, lang, options.theme);
+      : loadFirstScreen(issuer, options.clientId, lang, options.theme);
+    const rest = Promise.all([loadRuntime(), loadMessages(lang)]);
+    // Awaited below; a failure meanwhile is not an unhandled one.
+    rest.catch(() => {});
+    const screen = await screenLoad;
     if (screen) {
       container.lang = screen.lang;
       container.dir = screen.dir;
@@ -282,7 +300,7 @@ export async function mount(element, options) {
       if (email && options.loginHint) email.value = options.loginHint;
       release = holdEarlyActions(container);
     }
-    const [glue, catalogue] = await Promise.all([loadRuntime(), loadMessages(lang)]);
+    const [glue, catalogue] = await rest;
     const shown = catalogue === undefined ? "en" : lang;
     container.lang = shown;
     container.dir = RIGHT_TO_LEFT.has(shown) ? "rtl" : "ltr";

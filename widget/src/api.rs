@@ -20,6 +20,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, RequestMode};
 
+use crate::json;
 use crate::webauthn::{Ceremony, Options};
 
 const JSON: &str = "application/json";
@@ -1000,7 +1001,7 @@ impl Api {
         if (200..300).contains(&status) {
             Tokens::parse(&text).ok_or(Failure::Network)
         } else {
-            match serde_json::from_str::<OAuthErrorBody>(&text) {
+            match json::from_str::<OAuthErrorBody>(&text) {
                 Ok(body) => Err(Failure::Grant(body.error)),
                 Err(_) => Err(Failure::Network),
             }
@@ -1016,7 +1017,7 @@ impl Api {
         token: Option<&AccessToken>,
     ) -> Result<T, Failure> {
         let text = self.request(method, route, body, token, None).await?;
-        serde_json::from_str(&text).map_err(|_| Failure::Network)
+        json::from_str(&text).map_err(|_| Failure::Network)
     }
 
     /// Every `/v1` request: a JSON body, the bearer token where the endpoint needs one,
@@ -1147,7 +1148,7 @@ fn field_errors(text: &str) -> Vec<FieldError> {
 
 /// Sorts a `/v1` error body; the one place wire codes become [`Failure`]s.
 fn api_failure(text: &str) -> Failure {
-    let Ok(body) = serde_json::from_str::<ErrorBody>(text) else {
+    let Ok(body) = json::from_str::<ErrorBody>(text) else {
         return Failure::Network;
     };
     let code = ErrorCode::ALL
@@ -1173,7 +1174,7 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::InvalidProfile) => Failure::InvalidProfile(field_errors(text)),
         // Every WebAuthn check, including ones newer than this widget.
         _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
-        Some(ErrorCode::PasswordRejected) => match serde_json::from_str::<PasswordRejected>(text) {
+        Some(ErrorCode::PasswordRejected) => match json::from_str::<PasswordRejected>(text) {
             Ok(rejected) => Failure::PasswordRejected(rejected),
             // A problem this widget does not know yet: the edge's own words.
             Err(_) => Failure::Other {
@@ -1189,7 +1190,7 @@ fn api_failure(text: &str) -> Failure {
 }
 
 fn to_json<T: Serialize>(body: &T) -> Result<String, Failure> {
-    serde_json::to_string(body).map_err(|_| Failure::Network)
+    json::to_string(body).map_err(|_| Failure::Network)
 }
 
 /// Percent-encodes a path segment or form value so ids cannot change the request.

@@ -59,7 +59,7 @@ pub fn hydrate(
     options: js_sys::Object,
 ) -> Result<Widget, JsValue> {
     let config = option(&options, "config")
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .and_then(|json| crate::json::from_str(&json).ok())
         .ok_or("portcullis: hydrate needs the client configuration")?;
     start(container, host, &options, Some(config))
 }

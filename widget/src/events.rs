@@ -85,7 +85,7 @@ impl Events {
     }
 
     fn dispatch<T: Serialize>(&self, name: &str, detail: &T) {
-        let detail = serde_json::to_string(detail)
+        let detail = crate::json::to_string(detail)
             .ok()
             .and_then(|json| js_sys::JSON::parse(&json).ok())
             .unwrap_or(JsValue::NULL);

@@ -20,6 +20,7 @@ mod fields;
 #[cfg(feature = "ssr")]
 pub mod first_screen;
 mod human_check;
+mod json;
 mod pkce;
 mod screens;
 mod session;

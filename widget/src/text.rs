@@ -39,7 +39,7 @@ fn english() -> &'static Catalogue {
     ENGLISH.get_or_init(|| Catalogue {
         lang: "en".into(),
         // A native test parses en.json: an empty map here would only mean keys as text.
-        messages: serde_json::from_str(ENGLISH_JSON).unwrap_or_default(),
+        messages: crate::json::from_str(ENGLISH_JSON).unwrap_or_default(),
     })
 }
 
@@ -56,8 +56,8 @@ impl Text {
     /// The catalogue the loader fetched for `lang`. It lives as long as the page: a
     /// page mounts a widget a handful of times at most, and every message the widget
     /// shows can then be a plain `&'static str`.
-    pub fn load(lang: &str, json: &str) -> Result<Text, serde_json::Error> {
-        let messages = serde_json::from_str(json)?;
+    pub fn load(lang: &str, json: &str) -> Result<Text, crate::json::Malformed> {
+        let messages = crate::json::from_str(json)?;
         let catalogue = Catalogue {
             lang: lang.to_string(),
             messages,

@@ -497,7 +497,7 @@ fn YourData() -> impl IntoView {
         let work = session.me("GET", "/v1/me/export".into(), None);
         part.tasks.run(part.busy, work, move |result| match result {
             Ok(data) => {
-                let json = serde_json::to_string_pretty(&data).unwrap_or_default();
+                let json = crate::json::to_string_pretty(&data).unwrap_or_default();
                 let encoded: String = js_sys::encode_uri_component(&json).into();
                 file.set(Some(format!(
                     "data:application/json;charset=utf-8,{encoded}"

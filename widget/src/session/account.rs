@@ -29,6 +29,6 @@ impl Session {
     ) -> Result<Value, Failure> {
         let token = self.access_token()?;
         let text = self.account(self.api().me(method, &path, body, &token).await)?;
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        Ok(crate::json::from_str(&text).unwrap_or(Value::Null))
     }
 }

@@ -68,7 +68,7 @@ impl Session {
                 flow_id,
                 verifier,
             };
-            let json = serde_json::to_string(&parked).map_err(|_| Failure::Network)?;
+            let json = crate::json::to_string(&parked).map_err(|_| Failure::Network)?;
             storage()
                 .and_then(|s| s.set_item(PARKED, &json).ok())
                 .ok_or(Failure::Network)?;
@@ -121,7 +121,7 @@ impl Session {
                 let _ = s.remove_item(PARKED);
                 json
             });
-            let parked = parked.and_then(|json| serde_json::from_str::<Parked>(&json).ok());
+            let parked = parked.and_then(|json| crate::json::from_str::<Parked>(&json).ok());
             match parked {
                 Some(parked) if parked.client_id == self.api().client_id() => {
                     self.set_flow(Some(Flow {
