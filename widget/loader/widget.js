@@ -79,15 +79,15 @@
 // button does. Tokens are never written to storage.
 //
 // By default the element renders into its own shadow root, so the page's CSS and the
-// widget's CSS stay apart. The modules of the screens after the first are fetched when
-// the browser is idle after the first screen shows, or when one of those screens is
-// needed first.
+// widget's CSS stay apart. The modules of the password step are fetched with the wasm;
+// those of the other screens after the first when the browser is idle after the first
+// screen shows, or when one of those screens is needed first.
 //
 // First paint: the edge renders the first screen (GET /v1/clients/{id}/first-screen, one
 // cacheable answer per client, language and theme) with the widget's own views. The
 // loader shows it as soon as it arrives, so the email field takes typing, and password
 // managers see autocomplete="username webauthn", before the widget's wasm has loaded;
-// the wasm then starts downloading and adopts (hydrates) that markup, keeping what was
+// the wasm, asked for at the same time, then adopts (hydrates) that markup, keeping what was
 // typed and where focus is. A click on a button (or Enter) before then is held and
 // done once the widget is ready. Passkey autofill (conditional mediation) starts once the
 // widget is ready, not here: its WebAuthn challenge is single-use and made for one flow,
