@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
-import { addVirtualAuthenticator, launchBrowser, ROOT, startEdge } from "../tests/e2e/harness.mjs";
+import { addVirtualAuthenticator, launchBrowser, ROOT, startEdge, widgetBuild } from "../tests/e2e/harness.mjs";
 
 const sections = process.argv.slice(2);
 const wants = (name) => sections.length === 0 || sections.includes(name);
@@ -42,17 +42,18 @@ function table(title, files) {
 
 function sizeTables() {
   const dist = join(ROOT, "dist");
+  // This build's wasm, glue and split modules (dist/widget/<hash>/).
+  const widgetDir = join(dist, "widget", widgetBuild());
   const firstPaint = table("Widget, what a visitor downloads (English is built in; the edge's first screen is below)", [
     ["widget.js (loader)", join(dist, "widget.js")],
-    ["widget/portcullis-widget.js (glue)", join(dist, "widget/portcullis-widget.js")],
-    ["widget/portcullis-widget_bg.wasm (main)", join(dist, "widget/portcullis-widget_bg.wasm")],
+    ["widget/portcullis-widget.js (glue)", join(widgetDir, "portcullis-widget.js")],
+    ["widget/portcullis-widget_bg.wasm (main)", join(widgetDir, "portcullis-widget_bg.wasm")],
     ["widget/widget.css", join(dist, "widget/widget.css")],
   ]);
 
   // The screens after the first: one module per family (split_*.wasm), the chunks they
   // share (chunk_*.wasm) and the split loader, fetched when the browser is idle after
   // first paint or when a screen is first needed.
-  const widgetDir = join(dist, "widget");
   const lazyFiles = readdirSync(widgetDir).filter((f) => /^(split_|chunk_).*\.wasm$/.test(f));
   const screens = lazyFiles.filter((f) => f.startsWith("split_")).sort();
   const chunks = lazyFiles.filter((f) => f.startsWith("chunk_"));

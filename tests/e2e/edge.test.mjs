@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { startEdge } from "./harness.mjs";
+import { startEdge, widgetBuild } from "./harness.mjs";
 
 let edge;
 before(async () => {
@@ -117,8 +117,10 @@ test("static assets: demo page, widget loader and wasm, loadable cross-origin", 
   assert.equal(loader.status, 200);
   assert.match(loader.headers.get("content-type"), /javascript/);
   assert.equal(loader.headers.get("access-control-allow-origin"), "*");
+  // The loader names this build's directory: its modules are never mixed with another's.
+  assert.ok((await loader.text()).includes(widgetBuild()), "the loader names its build");
 
-  const wasm = await fetch(`${edge.api}/widget/portcullis-widget_bg.wasm`);
+  const wasm = await fetch(`${edge.api}/widget/${widgetBuild()}/portcullis-widget_bg.wasm`);
   assert.equal(wasm.status, 200);
   assert.equal(wasm.headers.get("content-type"), "application/wasm");
   assert.equal(wasm.headers.get("access-control-allow-origin"), "*");

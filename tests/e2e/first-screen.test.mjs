@@ -33,7 +33,7 @@ async function heldPage(url) {
   let release;
   const gate = new Promise((resolve) => (release = resolve));
   let wasmRequested = false;
-  await page.route("**/widget/portcullis-widget_bg.wasm", async (route) => {
+  await page.route("**/widget/*/portcullis-widget_bg.wasm", async (route) => {
     wasmRequested = true;
     await gate;
     await route.continue();

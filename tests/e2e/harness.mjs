@@ -6,7 +6,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -15,6 +15,15 @@ import { chromium } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const PID_FILE = join(ROOT, "target/e2e/pids");
+
+/** The built widget's directory of this build's wasm, glue and split modules
+ * (`dist/widget/<hash>/`, see scripts/build-widget), relative to `dist/widget/`. */
+export function widgetBuild() {
+  const widget = join(ROOT, "dist/widget");
+  const builds = readdirSync(widget).filter((name) => existsSync(join(widget, name, "__wasm_split.js")));
+  if (builds.length !== 1) throw new Error(`dist/widget holds ${builds.length} builds; run scripts/build-widget`);
+  return builds[0];
+}
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 

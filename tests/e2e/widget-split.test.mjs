@@ -63,7 +63,7 @@ test("the later screens' modules are fetched while the browser is idle, before a
 
 test("a screen whose module cannot be fetched says the network failed: no blank card, no crash, the first screen still works", async () => {
   const { page, problems } = await openDemo(async (page) => {
-    await page.route("**/widget/split_sign_up.wasm", (route) => route.abort("internetdisconnected"));
+    await page.route("**/widget/*/split_sign_up.wasm", (route) => route.abort("internetdisconnected"));
   });
   await email(page).waitFor();
   await page.getByRole("button", { name: "Create an account" }).click();

@@ -95,6 +95,12 @@
 // another screen and is rendered by the widget alone.
 
 const assets = new URL("./widget/", import.meta.url);
+/**
+ * This build's wasm, glue and split modules: a directory named by their contents
+ * (`scripts/build-widget` sets PORTCULLIS_BUILD), so that a page never mixes the
+ * modules of two deploys.
+ */
+const runtimeAssets = new URL(`${PORTCULLIS_BUILD}/`, assets);
 
 /** The languages with a catalogue in widget/locales/ (built into dist/widget/locales/). */
 const LOCALES = [
@@ -156,11 +162,11 @@ let runtime;
  */
 function loadRuntime() {
   runtime ??= (async () => {
-    const wasm = fetch(new URL("portcullis-widget_bg.wasm", assets));
+    const wasm = fetch(new URL("portcullis-widget_bg.wasm", runtimeAssets));
     wasm.catch(() => {});
     const [glue, split] = await Promise.all([
-      import(new URL("portcullis-widget.js", assets).href),
-      import(new URL("__wasm_split.js", assets).href),
+      import(new URL("portcullis-widget.js", runtimeAssets).href),
+      import(new URL("__wasm_split.js", runtimeAssets).href),
     ]);
     split.fetchAhead("password");
     await glue.default({ module_or_path: wasm });

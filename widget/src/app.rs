@@ -1,5 +1,6 @@
 //! The widget's card: the client's name, the current screen, and a live region.
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use portcullis_shared::api::ClientConfig;
 use portcullis_shared::theme::Theme;
@@ -131,20 +132,19 @@ pub fn view(session: Session, look: Look, start: Start) -> impl IntoView {
     };
     view! {
         <section class="pc-card" part="card" aria-labelledby=titled>
+            // Either-of, not `into_any`: see `fields::Form`.
             {move || match config.get() {
-                None => view! { <p class="pc-muted" part="status">{tx.get(t::LOADING)}</p> }.into_any(),
-                Some(Err(failure)) => view! {
+                None => EitherOf3::A(view! { <p class="pc-muted" part="status">{tx.get(t::LOADING)}</p> }),
+                Some(Err(failure)) => EitherOf3::B(view! {
                     <p class="pc-error" part="error" role="alert">{text::failure_message(tx, &failure)}</p>
-                }
-                .into_any(),
-                Some(Ok(config)) => view! {
+                }),
+                Some(Ok(config)) => EitherOf3::C(view! {
                     {look.apply(config.theme.as_ref()).map(|src| view! {
                         // The title names the client; the logo adds nothing for a screen reader.
                         <img class="pc-logo" part="logo" src=src alt="" />
                     })}
                     <Current client=config.name />
-                }
-                .into_any(),
+                }),
             }}
             // Step changes, said politely; errors speak for themselves (role=alert).
             <p class="pc-visually-hidden" part="announcement" role="status">{move || session.announcement()}</p>

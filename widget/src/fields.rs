@@ -124,8 +124,11 @@ fn looks_like_email(value: &str) -> bool {
 /// A form with what every screen's form has: its fields, a form-wide error, and a submit
 /// button that is disabled and relabelled while the request runs (the form is
 /// `aria-busy` meanwhile).
+///
+/// The fields come as typed children rather than `Children`: a view erased to `AnyView`
+/// carries the code to hydrate it asynchronously, which the widget never does.
 #[component]
-pub fn Form(
+pub fn Form<C: IntoView + 'static>(
     /// Whether the form's request is running; submitting is ignored meanwhile.
     busy: RwSignal<bool>,
     /// The form's messages, cleared on every submit.
@@ -138,8 +141,9 @@ pub fn Form(
     busy_label: Signal<&'static str>,
     /// Checks the fields and starts the request.
     on_submit: Box<dyn Fn()>,
-    children: Children,
+    children: TypedChildren<C>,
 ) -> impl IntoView {
+    let children = children.into_inner();
     let submitted = move |ev: SubmitEvent| {
         ev.prevent_default();
         if !busy.get_untracked() {

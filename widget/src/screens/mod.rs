@@ -22,6 +22,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use leptos::either::{EitherOf3, EitherOf4};
 use leptos::html::Input;
 use leptos::prelude::*;
 
@@ -63,37 +64,42 @@ pub fn Current(
             Screen::Identify | Screen::Redirecting { .. } => None,
         };
         let title = title(tx, &screen, &client);
+        // Either-of, not `into_any`, for the first screen's views: see `fields::Form`. A
+        // later screen comes from its module as an `AnyView`.
         let body = match (family, screen) {
             (Some(family), screen) => match split::lazily(session, family, screen, loads) {
-                Shown::Ready(view) => view,
+                Shown::Ready(view) => EitherOf4::A(view),
                 Shown::Loading => {
-                    return view! { <p class="pc-muted" part="status">{tx.get(card::LOADING)}</p> }
-                        .into_any();
+                    return EitherOf3::A(
+                        view! { <p class="pc-muted" part="status">{tx.get(card::LOADING)}</p> },
+                    );
                 }
                 Shown::Failed => {
                     let message = text::failure_message(tx, &Failure::Network);
-                    return view! { <p class="pc-error" part="error" role="alert">{message}</p> }.into_any();
+                    return EitherOf3::B(
+                        view! { <p class="pc-error" part="error" role="alert">{message}</p> },
+                    );
                 }
             },
-            (None, Screen::Redirecting { continue_to: None }) => view! {
+            (None, Screen::Redirecting { continue_to: None }) => EitherOf4::B(view! {
                 <p class="pc-muted" part="status">{tx.get(text::signed_in::REDIRECTING)}</p>
-            }
-            .into_any(),
+            }),
             // Told before the window leaves: the account's earlier credentials are gone.
-            (None, Screen::Redirecting {
-                continue_to: Some(url),
-            }) => view! {
+            (
+                None,
+                Screen::Redirecting {
+                    continue_to: Some(url),
+                },
+            ) => EitherOf4::C(view! {
                 <p class="pc-hint pc-intro" part="hint">{tx.get(text::email::CREDENTIALS_REMOVED)}</p>
                 <a class="pc-button" part="button" href=url>{tx.get(text::email::SUBMIT)}</a>
-            }
-            .into_any(),
-            (None, _) => view! { <identify::Identify /> }.into_any(),
+            }),
+            (None, _) => EitherOf4::D(view! { <identify::Identify /> }),
         };
-        view! {
+        EitherOf3::C(view! {
             <h2 id="pc-title" class="pc-title" part="title">{title}</h2>
             {body}
-        }
-        .into_any()
+        })
     }
 }
 
