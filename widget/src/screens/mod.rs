@@ -5,6 +5,7 @@ mod email_code;
 mod factors;
 mod identify;
 mod identities;
+mod later;
 mod passkeys;
 mod password;
 mod profile;
@@ -65,7 +66,7 @@ pub fn Current(
         };
         let title = title(tx, &screen, &client);
         // Either-of, not `into_any`, for the first screen's views: see `fields::Form`. A
-        // later screen comes from its module as an `AnyView`.
+        // later screen comes from its module type-erased, as a `later::Later`.
         let body = match (family, screen) {
             (Some(family), screen) => match split::lazily(session, family, screen, loads) {
                 Shown::Ready(view) => EitherOf4::A(view),

@@ -12,6 +12,7 @@ use std::task::{Context, Poll, Waker};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
+use super::later::Later;
 use super::{email_code, password, profile, recovery, second_factor, sign_up, signed_in};
 use crate::api::Failure;
 use crate::session::{Screen, Session};
@@ -27,7 +28,7 @@ impl From<SplitLoaderError> for Unloaded {
 }
 
 /// A screen's view, built once its module is loaded.
-type Loaded = Result<AnyView, Unloaded>;
+type Loaded = Result<Later, Unloaded>;
 
 /// The families of screens, one module each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +73,7 @@ impl Family {
 /// What [`lazily`] has to show.
 pub enum Shown {
     /// The screen, built now (in the caller's reactive owner, as any other view).
-    Ready(AnyView),
+    Ready(Later),
     /// Its module is on its way: the card's busy status shows until `loaded` changes.
     Loading,
     /// Its module could not be fetched.
@@ -140,16 +141,16 @@ pub fn lazily(session: Session, family: Family, screen: Screen, loads: Loads) ->
 #[wasm_split(password, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_password))]
 pub fn password(screen: Screen) -> Loaded {
     Ok(untrack(|| match screen {
-        Screen::Password { email } => view! { <password::Password email=email /> }.into_any(),
-        _ => ().into_any(),
+        Screen::Password { email } => Later::new(view! { <password::Password email=email /> }),
+        _ => Later::new(""),
     }))
 }
 
 #[wasm_split(sign_up, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_sign_up))]
 pub fn sign_up(screen: Screen) -> Loaded {
     Ok(untrack(|| match screen {
-        Screen::SignUp => view! { <sign_up::SignUp /> }.into_any(),
-        _ => ().into_any(),
+        Screen::SignUp => Later::new(view! { <sign_up::SignUp /> }),
+        _ => Later::new(""),
     }))
 }
 
@@ -160,8 +161,10 @@ pub fn email_code(screen: Screen) -> Loaded {
             email,
             verify,
             sent,
-        } => view! { <email_code::EmailCodeStep email=email verify=verify sent=sent /> }.into_any(),
-        _ => ().into_any(),
+        } => {
+            Later::new(view! { <email_code::EmailCodeStep email=email verify=verify sent=sent /> })
+        }
+        _ => Later::new(""),
     }))
 }
 
@@ -171,14 +174,16 @@ pub fn recovery(screen: Screen) -> Loaded {
     Ok(untrack(|| {
         let tx = expect_context::<Session>().text();
         match screen {
-            Screen::Forgot { account } => view! { <recovery::Forgot account=account /> }.into_any(),
+            Screen::Forgot { account } => {
+                Later::new(view! { <recovery::Forgot account=account /> })
+            }
             Screen::CheckEmail {
                 email,
                 link_minutes,
-            } => recovery::check_email(tx, &email, link_minutes).into_any(),
-            Screen::Reset => view! { <recovery::Reset /> }.into_any(),
-            Screen::ResetDone => recovery::reset_done(tx).into_any(),
-            _ => ().into_any(),
+            } => Later::new(recovery::check_email(tx, &email, link_minutes)),
+            Screen::Reset => Later::new(view! { <recovery::Reset /> }),
+            Screen::ResetDone => Later::new(recovery::reset_done(tx)),
+            _ => Later::new(""),
         }
     }))
 }
@@ -191,43 +196,38 @@ pub fn second_factor(screen: Screen) -> Loaded {
             email,
             recovery,
             methods,
-        } => view! {
+        } => Later::new(view! {
             <second_factor::SecondFactorStep email=email recovery=recovery methods=methods />
-        }
-        .into_any(),
+        }),
         Screen::EmailFactor {
             email,
             methods,
             sent,
-        } => view! {
+        } => Later::new(view! {
             <second_factor::EmailFactorStep email=email methods=methods sent=sent />
-        }
-        .into_any(),
+        }),
         Screen::EnrolTotp { email } => {
-            view! { <second_factor::EnrolTotp email=email /> }.into_any()
+            Later::new(view! { <second_factor::EnrolTotp email=email /> })
         }
         Screen::RecoveryCodes { codes } => {
-            view! { <second_factor::RecoveryCodes codes=codes /> }.into_any()
+            Later::new(view! { <second_factor::RecoveryCodes codes=codes /> })
         }
-        _ => ().into_any(),
+        _ => Later::new(""),
     }))
 }
 
 /// The signed-in area of an embedded widget: passkeys and two-step management.
 #[wasm_split(signed_in, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_signed_in))]
 pub fn signed_in(screen: Screen) -> Loaded {
-    Ok(untrack(|| {
-        match screen {
+    Ok(untrack(|| match screen {
         Screen::SignedIn {
             email,
             offer_passkey,
             credentials_removed,
-        } => view! {
+        } => Later::new(view! {
             <signed_in::SignedIn email=email offer_passkey=offer_passkey credentials_removed=credentials_removed />
-        }
-        .into_any(),
-        _ => ().into_any(),
-    }
+        }),
+        _ => Later::new(""),
     }))
 }
 
@@ -239,11 +239,10 @@ pub fn profile(screen: Screen) -> Loaded {
             email,
             attributes,
             documents,
-        } => {
-            view! { <profile::ProfileStep email=email attributes=attributes documents=documents /> }
-                .into_any()
-        }
-        _ => ().into_any(),
+        } => Later::new(
+            view! { <profile::ProfileStep email=email attributes=attributes documents=documents /> },
+        ),
+        _ => Later::new(""),
     }))
 }
 

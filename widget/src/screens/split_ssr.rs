@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use leptos::prelude::*;
 
+use super::later::Later;
 use crate::api::Failure;
 use crate::session::{Screen, Session};
 
@@ -27,7 +28,7 @@ pub enum Family {
 
 /// What [`lazily`] has to show.
 pub enum Shown {
-    Ready(AnyView),
+    Ready(Later),
     Loading,
     Failed,
 }
@@ -46,7 +47,7 @@ impl Loads {
 
 /// A later screen, which the edge does not render.
 pub fn lazily(_: Session, _: Family, _: Screen, _: Loads) -> Shown {
-    Shown::Ready(().into_any())
+    Shown::Ready(Later::new(""))
 }
 
 /// What resuming a flow after a sign-in provider sent the person back resolves to.
