@@ -14,13 +14,13 @@ use portcullis_shared::profile::{
 };
 use portcullis_shared::route::Route;
 use portcullis_shared::ErrorCode;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, RequestMode};
 
 use crate::json;
+use crate::read::{self, Json};
 use crate::webauthn::{Ceremony, Options};
 
 const JSON: &str = "application/json";
@@ -141,24 +141,11 @@ impl Failure {
     }
 }
 
-/// The `code` and `message` every `/v1` error carries; other members depend on the code.
-///
-/// `code` is read as a string, not an [`ErrorCode`], so that a code newer than this
-/// widget still shows the edge's message instead of failing to parse.
-#[derive(Deserialize)]
-struct ErrorBody {
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    site_message: Option<String>,
-}
-
 /// A [`FlowOutcome`] as it arrives, read from the browser's parse of the JSON: serde
 /// reads an internally tagged enum by buffering the whole object first (its private
 /// `Content` type), and even a flat derived reader costs the widget wasm that
 /// `JSON.parse` does not. A test checks it against the shared type's wire form.
-#[cfg_attr(test, derive(Deserialize))]
+#[cfg_attr(test, derive(serde::Deserialize))]
 struct OutcomeBody {
     status: String,
     #[cfg_attr(test, serde(default))]
@@ -314,12 +301,6 @@ fn strings(object: &JsValue, key: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// RFC 6749 §5.2 error response of `/token`.
-#[derive(Deserialize)]
-struct OAuthErrorBody {
-    error: String,
 }
 
 /// RFC 6749 §5.1 access token response (with OpenID Connect Core §3.1.3.3's `id_token`),
@@ -577,7 +558,13 @@ impl Api {
         body: &FederationStart,
     ) -> Result<FederationRedirect, Failure> {
         let route = Route::FlowFederation(flow_id, connection);
-        self.call("POST", route, Some(to_json(body)?), None).await
+        let body = self
+            .call_js("POST", route, Some(to_json(body)?), None, None)
+            .await?;
+        let redirect_to = body.member("redirect_to").and_then(|to| to.text());
+        Ok(FederationRedirect {
+            redirect_to: redirect_to.ok_or(Failure::Network)?,
+        })
     }
 
     /// Back from the provider: resumes the flow with the ticket.
@@ -591,13 +578,16 @@ impl Api {
     }
 
     pub async fn client_config(&self) -> Result<ClientConfig, Failure> {
-        self.call("GET", Route::Client(&self.client_id), None, None)
-            .await
+        let route = Route::Client(&self.client_id);
+        let body = self.call_js("GET", route, None, None, None).await?;
+        read::client_config(&body).ok_or(Failure::Network)
     }
 
     pub async fn start_flow(&self, body: &StartFlow) -> Result<FlowStarted, Failure> {
-        self.call("POST", Route::Flows, Some(to_json(body)?), None)
-            .await
+        let body = self
+            .call_js("POST", Route::Flows, Some(to_json(body)?), None, None)
+            .await?;
+        read::flow_started(&body).ok_or(Failure::Network)
     }
 
     pub async fn cancel_flow(&self, flow_id: &str) -> Result<(), Failure> {
@@ -1001,23 +991,10 @@ impl Api {
         if (200..300).contains(&status) {
             Tokens::parse(&text).ok_or(Failure::Network)
         } else {
-            match json::from_str::<OAuthErrorBody>(&text) {
-                Ok(body) => Err(Failure::Grant(body.error)),
-                Err(_) => Err(Failure::Network),
-            }
+            // RFC 6749 §5.2's `error`.
+            let error = read::parse(&text).and_then(|body| body.member("error")?.text());
+            Err(error.map_or(Failure::Network, Failure::Grant))
         }
-    }
-
-    /// A `/v1` call whose answer is read with serde.
-    async fn call<T: DeserializeOwned>(
-        &self,
-        method: &str,
-        route: Route<'_>,
-        body: Option<String>,
-        token: Option<&AccessToken>,
-    ) -> Result<T, Failure> {
-        let text = self.request(method, route, body, token, None).await?;
-        json::from_str(&text).map_err(|_| Failure::Network)
     }
 
     /// Every `/v1` request: a JSON body, the bearer token where the endpoint needs one,
@@ -1148,13 +1125,16 @@ fn field_errors(text: &str) -> Vec<FieldError> {
 
 /// Sorts a `/v1` error body; the one place wire codes become [`Failure`]s.
 fn api_failure(text: &str) -> Failure {
-    let Ok(body) = json::from_str::<ErrorBody>(text) else {
+    let Some(parsed) = read::parse(text) else {
         return Failure::Network;
     };
-    let code = ErrorCode::ALL
+    let Some((code, message, site_message)) = read::error_body(&parsed) else {
+        return Failure::Network;
+    };
+    let known = ErrorCode::ALL
         .into_iter()
-        .find(|code| code.as_str() == body.code);
-    match code {
+        .find(|known| known.as_str() == code);
+    match known {
         Some(ErrorCode::InvalidCredentials) => Failure::InvalidCredentials,
         Some(ErrorCode::TooManyAttempts) => Failure::TooManyAttempts,
         Some(ErrorCode::FlowNotFound) => Failure::FlowExpired,
@@ -1168,24 +1148,18 @@ fn api_failure(text: &str) -> Failure {
         Some(ErrorCode::CodeExpired) => Failure::CodeExpired,
         Some(ErrorCode::LinkExpired) => Failure::LinkExpired,
         Some(ErrorCode::FactorCodeInvalid) => Failure::FactorCodeInvalid,
-        Some(ErrorCode::RegistrationDenied) => Failure::RegistrationDenied(body.site_message),
-        Some(ErrorCode::FederationFailed) => Failure::Provider(body.code),
+        Some(ErrorCode::RegistrationDenied) => Failure::RegistrationDenied(site_message),
+        Some(ErrorCode::FederationFailed) => Failure::Provider(code),
         Some(ErrorCode::LinkProofRequired) => Failure::LinkProofRequired,
         Some(ErrorCode::InvalidProfile) => Failure::InvalidProfile(field_errors(text)),
         // Every WebAuthn check, including ones newer than this widget.
-        _ if body.code.starts_with("webauthn_") => Failure::PasskeyRejected(body.code),
-        Some(ErrorCode::PasswordRejected) => match json::from_str::<PasswordRejected>(text) {
-            Ok(rejected) => Failure::PasswordRejected(rejected),
+        _ if code.starts_with("webauthn_") => Failure::PasskeyRejected(code),
+        Some(ErrorCode::PasswordRejected) => match read::password_rejected(&parsed) {
+            Some(rejected) => Failure::PasswordRejected(rejected),
             // A problem this widget does not know yet: the edge's own words.
-            Err(_) => Failure::Other {
-                code: body.code,
-                message: body.message,
-            },
+            None => Failure::Other { code, message },
         },
-        _ => Failure::Other {
-            code: body.code,
-            message: body.message,
-        },
+        _ => Failure::Other { code, message },
     }
 }
 

@@ -59,7 +59,7 @@ pub fn hydrate(
     options: js_sys::Object,
 ) -> Result<Widget, JsValue> {
     let config = option(&options, "config")
-        .and_then(|json| crate::json::from_str(&json).ok())
+        .and_then(|json| crate::read::client_config(&crate::read::parse(&json)?))
         .ok_or("portcullis: hydrate needs the client configuration")?;
     start(container, host, &options, Some(config))
 }
@@ -146,7 +146,7 @@ fn words(options: &js_sys::Object) -> text::Text {
     else {
         return text::Text::english();
     };
-    text::Text::load(&lang, &messages).unwrap_or_else(|_| {
+    text::Text::load(&lang, &messages).unwrap_or_else(|| {
         let line = format!("portcullis: the {lang} messages do not parse; showing English");
         web_sys::console::warn_1(&line.into());
         text::Text::english()

@@ -76,7 +76,7 @@ fn words(lang: &str) -> Option<Text> {
     let all = WORDS.get_or_init(|| {
         catalogues::CATALOGUES
             .iter()
-            .filter_map(|(tag, json)| Some((*tag, Text::load(tag, json).ok()?)))
+            .filter_map(|(tag, json)| Some((*tag, Text::load(tag, json)?)))
             .collect()
     });
     all.iter()
@@ -111,7 +111,8 @@ mod tests {
             let path = format!("{dir}/{lang}.json");
             let whole =
                 std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
-            let whole = Text::load(lang, &whole).unwrap_or_else(|err| panic!("{path}: {err}"));
+            let whole =
+                Text::load(lang, &whole).unwrap_or_else(|| panic!("{path}: not a catalogue"));
             let built_in = render(&client(), lang, None)
                 .unwrap_or_else(|| panic!("no first screen in {lang}"));
             assert_eq!(built_in, render_in(&client(), whole, None), "{lang}");

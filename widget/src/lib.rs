@@ -22,6 +22,7 @@ pub mod first_screen;
 mod human_check;
 mod json;
 mod pkce;
+mod read;
 mod screens;
 mod session;
 mod task;

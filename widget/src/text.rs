@@ -14,12 +14,11 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::api::Failure;
+use crate::read::{self, Message};
+use crate::webauthn::Ceremony;
 use portcullis_shared::api::{PasswordProblem, PasswordRejected};
 use portcullis_shared::messages;
-use serde_json::Value;
-
-use crate::api::Failure;
-use crate::webauthn::Ceremony;
 
 /// Names one message in the catalogues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +30,7 @@ const ENGLISH_JSON: &str = include_str!("../locales/en.json");
 /// One language's messages.
 struct Catalogue {
     lang: String,
-    messages: HashMap<String, Value>,
+    messages: HashMap<String, Message>,
 }
 
 fn english() -> &'static Catalogue {
@@ -39,7 +38,9 @@ fn english() -> &'static Catalogue {
     ENGLISH.get_or_init(|| Catalogue {
         lang: "en".into(),
         // A native test parses en.json: an empty map here would only mean keys as text.
-        messages: crate::json::from_str(ENGLISH_JSON).unwrap_or_default(),
+        messages: read::parse(ENGLISH_JSON)
+            .and_then(|json| read::catalogue(&json))
+            .unwrap_or_default(),
     })
 }
 
@@ -56,13 +57,13 @@ impl Text {
     /// The catalogue the loader fetched for `lang`. It lives as long as the page: a
     /// page mounts a widget a handful of times at most, and every message the widget
     /// shows can then be a plain `&'static str`.
-    pub fn load(lang: &str, json: &str) -> Result<Text, crate::json::Malformed> {
-        let messages = crate::json::from_str(json)?;
+    pub fn load(lang: &str, json: &str) -> Option<Text> {
+        let messages = read::catalogue(&read::parse(json)?)?;
         let catalogue = Catalogue {
             lang: lang.to_string(),
             messages,
         };
-        Ok(Text(Box::leak(Box::new(catalogue))))
+        Some(Text(Box::leak(Box::new(catalogue))))
     }
 
     /// The BCP 47 tag of this language, for dates and plural rules.
@@ -71,7 +72,7 @@ impl Text {
     }
 
     /// The message for `key`, in this language or else in English.
-    fn message(self, key: Key) -> Option<&'static Value> {
+    fn message(self, key: Key) -> Option<&'static Message> {
         self.0
             .messages
             .get(key.0)
@@ -85,12 +86,12 @@ impl Text {
 
     fn form(self, key: Key, category: &str) -> &'static str {
         let text = match self.message(key) {
-            Some(Value::String(text)) => Some(text.as_str()),
-            Some(Value::Object(forms)) => forms
+            Some(Message::Text(text)) => Some(text.as_str()),
+            Some(Message::Plural(forms)) => forms
                 .get(category)
                 .or_else(|| forms.get("other"))
-                .and_then(Value::as_str),
-            _ => None,
+                .map(String::as_str),
+            None => None,
         };
         text.unwrap_or(key.0)
     }
@@ -713,7 +714,7 @@ mod tests {
         assert_eq!(german.get(identify::EMAIL), "E-Mail");
         assert_eq!(german.get(identify::SUBMIT), "Continue");
         assert_eq!(german.lang(), "de");
-        assert!(Text::load("de", "not json").is_err());
+        assert!(Text::load("de", "not json").is_none());
     }
 
     // The catalogues themselves: every language has every message, with its arguments.
@@ -722,7 +723,7 @@ mod tests {
         Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/locales"))
     }
 
-    fn read_catalogue(tag: &str) -> serde_json::Map<String, Value> {
+    fn read_catalogue(tag: &str) -> serde_json::Map<String, serde_json::Value> {
         let path = locales_dir().join(format!("{tag}.json"));
         let json = std::fs::read_to_string(&path).unwrap();
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

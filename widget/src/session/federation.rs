@@ -9,7 +9,7 @@
 //! the fragment, which the widget removes from the address bar before it uses it.
 
 use portcullis_shared::api::{ConnectionButton, FederationResume, FederationStart};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::*;
 
@@ -18,11 +18,24 @@ const TICKET: &str = "portcullis_federation=";
 const ERROR: &str = "portcullis_federation_error=";
 
 /// What an embedded widget keeps across the redirect.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Parked {
     client_id: String,
     flow_id: String,
     verifier: Option<String>,
+}
+
+impl Parked {
+    /// Read back as [`crate::read`] reads the edge's answers.
+    fn read(json: &str) -> Option<Parked> {
+        use crate::read::Json;
+        let parked = crate::read::parse(json)?;
+        Some(Parked {
+            client_id: parked.member("client_id")?.text()?,
+            flow_id: parked.member("flow_id")?.text()?,
+            verifier: parked.member("verifier").and_then(|v| v.text()),
+        })
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -121,7 +134,7 @@ impl Session {
                 let _ = s.remove_item(PARKED);
                 json
             });
-            let parked = parked.and_then(|json| crate::json::from_str::<Parked>(&json).ok());
+            let parked = parked.and_then(|json| Parked::read(&json));
             match parked {
                 Some(parked) if parked.client_id == self.api().client_id() => {
                     self.set_flow(Some(Flow {
