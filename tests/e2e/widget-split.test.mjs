@@ -26,7 +26,7 @@ async function openDemo(setup = async () => {}) {
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("request", (r) => {
     const name = new URL(r.url()).pathname.split("/").pop();
-    if (/^(split_|chunk_).*\.wasm$/.test(name)) modules.push(name);
+    if (/^(split_|chunk_).*\.wasm$|\.pack$/.test(name)) modules.push(name);
   });
   await setup(page);
   await page.goto(`${edge.origin}/`);
@@ -49,7 +49,9 @@ test("the later screens' modules are fetched while the browser is idle, before a
   await email(page).waitFor();
   // Nobody touches the page: only the idle prefetch can ask for the later screens' modules.
   const families = ["password", "sign_up", "email_code", "second_factor", "recovery", "signed_in", "profile"];
-  await until(() => families.every((f) => modules.includes(`split_${f}.wasm`)), `every family fetched: ${modules}`);
+  // The password step's modules come in one file, asked for with the main module.
+  const fetched = (f) => modules.includes(`split_${f}.wasm`) || modules.includes(`${f}.pack`);
+  await until(() => families.every(fetched), `every family fetched: ${modules}`);
   await email(page).fill("someone@example.com");
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await page.locator("portcullis-signin").getByLabel("Password", { exact: true }).waitFor();
@@ -76,4 +78,27 @@ test("a screen whose module cannot be fetched says the network failed: no blank 
   await page.locator("portcullis-signin").getByLabel("Password", { exact: true }).waitFor();
   assert.deepEqual(problems, [], "a failed module load is not a wasm trap");
   await page.close();
+});
+
+test("the password step's modules come in one file with the main module; when that file fails, each is fetched on its own", async () => {
+  const { page, problems, modules } = await openDemo(async (page) => {
+    await page.route("**/widget/*/password.pack", (route) => route.abort("internetdisconnected"));
+  });
+  await email(page).fill("someone@example.com");
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await page.locator("portcullis-signin").getByLabel("Password", { exact: true }).waitFor();
+  assert.ok(modules.includes("password.pack"), `${modules}`);
+  assert.ok(modules.includes("split_password.wasm"), `fetched on its own after the pack failed: ${modules}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+
+  // With the pack, the password step fetches none of its modules on its own.
+  const fine = await openDemo();
+  await email(fine.page).fill("someone@example.com");
+  await fine.page.getByRole("button", { name: "Continue", exact: true }).click();
+  await fine.page.locator("portcullis-signin").getByLabel("Password", { exact: true }).waitFor();
+  assert.ok(fine.modules.includes("password.pack"), `${fine.modules}`);
+  assert.ok(!fine.modules.includes("split_password.wasm"), `${fine.modules}`);
+  assert.deepEqual(fine.problems, []);
+  await fine.page.close();
 });

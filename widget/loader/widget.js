@@ -168,7 +168,7 @@ function loadRuntime() {
       import(new URL("portcullis-widget.js", runtimeAssets).href),
       import(new URL("__wasm_split.js", runtimeAssets).href),
     ]);
-    split.fetchAhead("password");
+    split.fetchAhead();
     await glue.default({ module_or_path: wasm });
     return glue;
   })();
