@@ -157,22 +157,55 @@ let runtime;
 /**
  * The widget's wasm and glue, loaded once per page. Its files are all asked for at once
  * (the module loader beside the glue is otherwise found only once the glue has arrived),
- * and so are the modules of the password step, the one most sign-ins go to next: it then
- * shows as soon as the edge answers the address.
+ * and the modules of the password step, the one most sign-ins go to next, as the main
+ * module's last bytes arrive (see `packAfter`): the step then shows as soon as the edge
+ * answers the address.
  */
 function loadRuntime() {
   runtime ??= (async () => {
-    const wasm = fetch(new URL("portcullis-widget_bg.wasm", runtimeAssets));
+    const splitLoader = import(new URL("__wasm_split.js", runtimeAssets).href);
+    const fetchAhead = () => splitLoader.then((split) => split.fetchAhead()).catch(() => {});
+    const wasm = fetch(new URL("portcullis-widget_bg.wasm", runtimeAssets)).then((response) =>
+      packAfter(response, fetchAhead),
+    );
     wasm.catch(() => {});
-    const [glue, split] = await Promise.all([
-      import(new URL("portcullis-widget.js", runtimeAssets).href),
-      import(new URL("__wasm_split.js", runtimeAssets).href),
-    ]);
-    split.fetchAhead();
+    const [glue] = await Promise.all([import(new URL("portcullis-widget.js", runtimeAssets).href), splitLoader]);
     await glue.default({ module_or_path: wasm });
     return glue;
   })();
   return runtime;
+}
+
+/**
+ * The main module's response, passed through as it arrives; `start` (fetching the
+ * password step's pack) runs once most of it is in. On a slow link the main module then
+ * has the link to itself, and the pack arrives while the address makes its round trip
+ * to the edge. At once if the response cannot be followed.
+ */
+function packAfter(response, start) {
+  const expected = typeof PORTCULLIS_MAIN_BYTES === "number" ? PORTCULLIS_MAIN_BYTES : 0;
+  if (!response.ok || !response.body || !(expected > 0) || typeof TransformStream !== "function") {
+    start();
+    return response;
+  }
+  let seen = 0;
+  let started = false;
+  const follow = new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (!started && seen >= expected * 0.85) {
+        started = true;
+        start();
+      }
+      controller.enqueue(chunk);
+    },
+    flush() {
+      if (!started) start();
+    },
+  });
+  return new Response(response.body.pipeThrough(follow), {
+    headers: { "content-type": "application/wasm" },
+  });
 }
 
 /**
