@@ -9,10 +9,24 @@
 //! reported done. A grant in the making cannot miss one: its index row is written after
 //! the grant exists, and the person is then read again ([`register`]), so a change made
 //! between the first read and the index row is passed on there.
+//!
+//! A person holds at most [`Settings::max_grants_per_person`](crate::ports::Settings)
+//! live grants: a grant beyond it ends their oldest. So one change to one person calls
+//! on a bounded number of grants, and a person who signs in again and again cannot
+//! make their own suspension too large for a request to carry out. A change that
+//! reaches many people at once (a group renamed or deleted) is passed on by the queue
+//! consumer instead ([`pass_on`]).
 
 use crate::oauth::grant::{Grant, GrantCommand, GrantRef, GrantReply};
 use crate::ports::{Ports, StoreError};
 use crate::users::{Holder, User, UserStatus};
+
+/// The live grants a person may hold unless `MAX_GRANTS_PER_PERSON` says otherwise.
+pub const DEFAULT_MAX_GRANTS_PER_PERSON: usize = 100;
+
+/// The most people a change is passed on to within its request; more are passed on by
+/// the queue consumer.
+pub const INLINE_PEOPLE: usize = 10;
 
 /// What a grant keeps of a person who is no longer in the user store: nothing but that
 /// they are gone.
@@ -61,9 +75,10 @@ pub async fn groups_of(
     }
 }
 
-/// Notes a grant just created for `grant.user_id` in the person's index, then passes on
-/// any change made to the person since `grant.holder` was read. Returns the person as
-/// the grant now keeps them.
+/// Notes a grant just created for `grant.user_id` in the person's index, ends their
+/// oldest grants beyond [`Settings::max_grants_per_person`](crate::ports::Settings), then
+/// passes on any change made to the person since `grant.holder` was read. Returns the
+/// person as the grant now keeps them.
 pub async fn register(
     ports: &Ports<'_>,
     reference: &GrantRef,
@@ -73,6 +88,27 @@ pub async fn register(
         .grant_index
         .add(&grant.user_id, reference.as_str(), grant.expires_at)
         .await?;
+    let live = ports
+        .grant_index
+        .for_person(&grant.user_id, ports.clock.now())
+        .await?;
+    let limit = ports.settings.max_grants_per_person.max(1);
+    if live.len() > limit {
+        // Oldest first; never the new grant, whatever its place.
+        let excess: Vec<String> = live
+            .iter()
+            .filter(|r| r.as_str() != reference.as_str())
+            .take(live.len() - limit)
+            .cloned()
+            .collect();
+        for old in &excess {
+            let _: GrantReply = ports
+                .grants
+                .apply(old, &GrantCommand::Revoke { client_id: None }, ports.clock.now())
+                .await?;
+        }
+        ports.grant_index.remove(&grant.user_id, &excess).await?;
+    }
     let holder = current(ports, &grant.user_id).await?;
     if grant.holder.as_ref() != Some(&holder) {
         hold(ports, reference.as_str(), holder.clone()).await?;
@@ -88,6 +124,25 @@ pub async fn sync(ports: &Ports<'_>, user_id: &str) -> Result<(), StoreError> {
     let now = ports.clock.now();
     for reference in ports.grant_index.for_person(user_id, now).await? {
         hold(ports, &reference, holder.clone()).await?;
+    }
+    Ok(())
+}
+
+/// Passes a change to `people`'s grants: within the request for a few, through the
+/// queue consumer for more ([`INLINE_PEOPLE`]), so that a change to a group of
+/// thousands is never one request's work. If the queue refuses, it is done here.
+pub async fn pass_on(ports: &Ports<'_>, people: &[String]) -> Result<(), StoreError> {
+    if people.len() > INLINE_PEOPLE {
+        match ports.deferred.sync_people(people).await {
+            Ok(()) => return Ok(()),
+            Err(err) => ports.diagnostics.log(&format!(
+                "holders: the queue refused {} people ({err:?}); passing on here",
+                people.len()
+            )),
+        }
+    }
+    for person in people {
+        sync(ports, person).await?;
     }
     Ok(())
 }
@@ -219,5 +274,76 @@ mod tests {
             (kept.name, kept.given_name, kept.family_name),
             (None, None, None)
         );
+    }
+
+    #[test]
+    fn a_grant_beyond_the_limit_ends_the_person_s_oldest_and_no_one_else_s() {
+        let mut t = TestPorts::new();
+        t.settings.max_grants_per_person = 3;
+        let ada = user("u1", "ada@example.com");
+        let bob = user("u2", "bob@example.com");
+        pollster::block_on(t.users.create(&ada)).unwrap();
+        pollster::block_on(t.users.create(&bob)).unwrap();
+        let bobs = made(&t, &bob, "b1", 1);
+        // Shortest-lived first in the index: the 1-day grant is the oldest to go.
+        let ada_grants: Vec<GrantRef> = [("g1", 1), ("g2", 30), ("g3", 30), ("g4", 30), ("g5", 2)]
+            .into_iter()
+            .map(|(id, days)| made(&t, &ada, id, days))
+            .collect();
+        let live = |r: &GrantRef| t.grants.stored(r.as_str()).unwrap().is_live(t.clock.now());
+        let alive: Vec<bool> = ada_grants.iter().map(live).collect();
+        // g4 ended g1 (the soonest to expire); g5 (2 days) ended g2, the soonest after it
+        // (same expiry as g3 and g4: by reference).
+        assert_eq!(alive, vec![false, false, true, true, true]);
+        assert!(live(&bobs));
+        let listed = pollster::block_on(t.grant_index.for_person("u1", t.clock.now())).unwrap();
+        assert_eq!(listed.len(), 3);
+
+        // A suspension now calls on three grants, however often Ada signed in.
+        crate::testing::reset_round_trips();
+        t.users.set_status("u1", UserStatus::Suspended);
+        pollster::block_on(sync(&t.ports(), "u1")).unwrap();
+        assert_eq!(crate::testing::round_trips().durable_object, 3);
+    }
+
+    #[test]
+    fn a_change_reaching_many_people_waits_for_the_queue_and_a_few_are_passed_on_at_once() {
+        let t = TestPorts::new();
+        let people: Vec<String> = (0..=INLINE_PEOPLE).map(|n| format!("u{n}")).collect();
+        let grants: Vec<GrantRef> = people
+            .iter()
+            .map(|id| {
+                let u = user(id, &format!("{id}@example.com"));
+                pollster::block_on(t.users.create(&u)).unwrap();
+                made(&t, &u, &format!("g-{id}"), 1)
+            })
+            .collect();
+        let status = |r: &GrantRef| t.grants.stored(r.as_str()).unwrap().holder.unwrap().status;
+        for id in &people {
+            t.users.set_status(id, UserStatus::Suspended);
+        }
+
+        // A few: heard before the answer.
+        pollster::block_on(pass_on(&t.ports(), &people[..INLINE_PEOPLE])).unwrap();
+        assert!(t.deferred.waiting().is_empty());
+        assert_eq!(status(&grants[0]), UserStatus::Suspended);
+
+        // More than a request should call on: queued, heard when the consumer runs.
+        for id in &people {
+            t.users.set_status(id, UserStatus::Active);
+        }
+        pollster::block_on(pass_on(&t.ports(), &people)).unwrap();
+        assert_eq!(t.deferred.waiting(), people);
+        assert_eq!(status(&grants[0]), UserStatus::Suspended, "not yet");
+        pollster::block_on(t.deferred.run(&t.ports())).unwrap();
+        assert!(grants.iter().all(|g| status(g) == UserStatus::Active));
+
+        // A queue that refuses: done within the request, nothing lost.
+        t.deferred.refuse.set(true);
+        for id in &people {
+            t.users.set_status(id, UserStatus::Suspended);
+        }
+        pollster::block_on(pass_on(&t.ports(), &people)).unwrap();
+        assert!(grants.iter().all(|g| status(g) == UserStatus::Suspended));
     }
 }

@@ -796,6 +796,17 @@ pub trait GrantIndex {
     /// The references of the person's grants not expired at `now`, oldest first; the
     /// expired ones are forgotten.
     async fn for_person(&self, user_id: &str, now: UnixMillis) -> Result<Vec<String>, StoreError>;
+    /// Forgets the person's grants at `grant_refs` (ended by Portcullis).
+    async fn remove(&self, user_id: &str, grant_refs: &[String]) -> Result<(), StoreError>;
+}
+
+/// Work handed to the queue consumer, to be done after the response (Cloudflare Queues:
+/// retried until it succeeds or is dead-lettered).
+#[async_trait(?Send)]
+pub trait Deferred {
+    /// Passes each person as stored now to their grants ([`crate::holders::sync`]) soon,
+    /// for changes that reach more people than one request should call on.
+    async fn sync_people(&self, people: &[String]) -> Result<(), StoreError>;
 }
 
 /// The version of what isolates keep (signing keys, clients; see [`crate::cache`]):
@@ -916,6 +927,10 @@ pub struct Settings {
     /// How many days the System Log keeps events (`LOG_RETENTION_DAYS`; see
     /// [`crate::logs::retention`]).
     pub log_retention_days: u32,
+    /// How many live grants a person may hold (`MAX_GRANTS_PER_PERSON`); a grant beyond
+    /// it ends the person's oldest, so that a change to the person reaches every grant
+    /// within one request (see [`crate::holders::register`]).
+    pub max_grants_per_person: usize,
 }
 
 /// The ports one request is handled with.
@@ -938,6 +953,8 @@ pub struct Ports<'a> {
     pub grant_index: &'a dyn GrantIndex,
     /// The version of what isolates keep; see [`crate::cache`].
     pub cache_version: &'a dyn CacheVersion,
+    /// Work done by the queue consumer after the response.
+    pub deferred: &'a dyn Deferred,
     pub counters: &'a dyn Counters,
     pub mailer: &'a dyn Mailer,
     /// Set only where mail is kept for development instead of sent.

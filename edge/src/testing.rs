@@ -31,7 +31,7 @@ use crate::ports::{
 };
 use crate::ports::{ConnectionStore, InlineHookStore, KeptTokens, UpstreamTokenStore};
 use crate::ports::{ConsentStore, DeletionStore, ScheduledDeletion, StoredConsent};
-use crate::ports::{Directory, Group, GroupStore, UserPage, UserQuery};
+use crate::ports::{Deferred, Directory, Group, GroupStore, UserPage, UserQuery};
 use crate::signals::{Place, Signals};
 use crate::throttle::{next_window, Change, Window};
 use crate::users::{Session, User, UserStatus};
@@ -1928,6 +1928,50 @@ impl GrantIndex for MemoryGrantIndex {
             .map(|(_, r, _)| r.clone())
             .collect())
     }
+
+    async fn remove(&self, user_id: &str, grant_refs: &[String]) -> Result<(), StoreError> {
+        round_trip(|t| t.d1 += 1);
+        self.rows
+            .borrow_mut()
+            .retain(|(user, r, _)| user != user_id || !grant_refs.contains(r));
+        Ok(())
+    }
+}
+
+/// The queue consumer's work, kept until a test runs it ([`MemoryDeferred::run`]), as the
+/// consumer does after the response.
+#[derive(Default)]
+pub struct MemoryDeferred {
+    people: RefCell<Vec<String>>,
+    /// Set to make the queue refuse.
+    pub refuse: Cell<bool>,
+}
+
+impl MemoryDeferred {
+    /// The people waiting to be passed on, in the order they were queued.
+    pub fn waiting(&self) -> Vec<String> {
+        self.people.borrow().clone()
+    }
+
+    /// Does what the consumer does with every waiting message.
+    pub async fn run(&self, ports: &Ports<'_>) -> Result<(), StoreError> {
+        let people = self.people.take();
+        for person in &people {
+            crate::holders::sync(ports, person).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl Deferred for MemoryDeferred {
+    async fn sync_people(&self, people: &[String]) -> Result<(), StoreError> {
+        if self.refuse.get() {
+            return Err(StoreError::Unavailable("the queue refused".into()));
+        }
+        self.people.borrow_mut().extend_from_slice(people);
+        Ok(())
+    }
 }
 
 /// The version key in a cell, one Durable Object call per read or bump.
@@ -2544,6 +2588,7 @@ pub struct TestPorts {
     pub grants: MemoryGrantStore,
     pub grant_index: MemoryGrantIndex,
     pub cache_version: MemoryCacheVersion,
+    pub deferred: MemoryDeferred,
     pub counters: MemoryCounters,
     pub mailer: MemoryMailer,
     pub hooks: MemoryHookStore,
@@ -2579,6 +2624,7 @@ impl TestPorts {
             grants: MemoryGrantStore::default(),
             grant_index: MemoryGrantIndex::default(),
             cache_version: MemoryCacheVersion::default(),
+            deferred: MemoryDeferred::default(),
             counters: MemoryCounters::default(),
             mailer: MemoryMailer::default(),
             hooks: MemoryHookStore::default(),
@@ -2593,6 +2639,7 @@ impl TestPorts {
                 turnstile_script_url: crate::attack::turnstile::SCRIPT_URL.into(),
                 account_deletion_grace_seconds: crate::account_deletion::DEFAULT_GRACE_SECONDS,
                 log_retention_days: crate::logs::retention::DEFAULT_DAYS,
+                max_grants_per_person: crate::holders::DEFAULT_MAX_GRANTS_PER_PERSON,
             },
             diagnostics: CollectedDiagnostics::default(),
             signals: SetSignals::default(),
@@ -2630,6 +2677,7 @@ impl TestPorts {
             grants: &self.grants,
             grant_index: &self.grant_index,
             cache_version: &self.cache_version,
+            deferred: &self.deferred,
             counters: &self.counters,
             mailer: &self.mailer,
             mailbox: Some(&self.mailer),

@@ -45,7 +45,12 @@ before(async () => {
   // The version key is read on the isolate's first request only (an hour's interval), so
   // each request's round trips are its own; the time to live still bounds what is kept.
   env = await startOidcEdge({
-    vars: { CACHE_TTL_SECONDS: String(TTL_SECONDS), VERSION_CHECK_SECONDS: "3600", REPORT_ROUND_TRIPS: "true" },
+    vars: {
+      CACHE_TTL_SECONDS: String(TTL_SECONDS),
+      VERSION_CHECK_SECONDS: "3600",
+      REPORT_ROUND_TRIPS: "true",
+      MAX_GRANTS_PER_PERSON: String(FAMILIES),
+    },
   });
 });
 
@@ -313,6 +318,52 @@ test("One policy, every path: a person suspended through SCIM is refused at once
   assert.match(info.headers.get("www-authenticate") ?? "", /invalid_token/);
   assert.deepEqual((await introspect(access)).body, { active: false });
   assert.deepEqual((await introspect(stolen)).body, { active: false });
+});
+
+test(`a person holds at most MAX_GRANTS_PER_PERSON (${FAMILIES}) grants: one more ends the oldest, and a suspension calls on no more than that`, async () => {
+  const hr = clientsCli(env.edge.stateDir, [
+    "add", "--id", "hr-cap", "--name", "HR system", "--type", "confidential",
+    "--grant-type", "client_credentials", "--scope", "admin.users.manage",
+  ]);
+  const redirect = `${env.rp.origin}/cb`;
+  const user = await createUser(env.edge, "spa");
+  const cookie = await hostedSession(env.edge, "spa", redirect, user);
+  const tokens = [];
+  for (let i = 0; i < FAMILIES + 3; i++) {
+    const { params, verifier } = await authorizeWithSession(env.edge, cookie, "spa", redirect);
+    const redeemed = await redeem(env.edge, { code: params.get("code"), verifier, clientId: "spa", redirectUri: redirect });
+    assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+    tokens.push(redeemed.body);
+  }
+  const ended = tokens.slice(0, 3);
+  const kept = tokens.slice(3);
+  for (const t of ended) {
+    assertTokenError(await refreshSpa(t.refresh_token), "invalid_grant");
+    assert.deepEqual((await introspect(t.access_token)).body, { active: false }, "its access tokens end with it");
+  }
+  const live = [];
+  for (const t of kept) {
+    const response = await refreshSpa(t.refresh_token);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    live.push(response.body);
+  }
+
+  const sub = decodeJws(kept[0].access_token).payload.sub;
+  const admin = await postForm(env.edge, "/token", { grant_type: "client_credentials" }, { auth: basic("hr-cap", hr.client_secret) });
+  assert.equal(admin.status, 200, JSON.stringify(admin.body));
+  const suspended = await recordingFetch(`${env.edge.api}/scim/v2/Users/${sub}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${admin.body.access_token}`, "content-type": "application/scim+json" },
+    body: JSON.stringify({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", path: "active", value: false }],
+    }),
+  });
+  assert.equal(suspended.status, 200);
+  // One call per live grant (and the version key's, if this isolate's check is due).
+  const calls = roundTrips(suspended).durableObject;
+  assert.ok(calls >= FAMILIES && calls <= FAMILIES + 1, `Durable Object calls: ${calls}`);
+  for (const t of live) assertTokenError(await refreshSpa(t.refresh_token), "invalid_grant");
 });
 
 test("no response in this file was a server error, the signing key went into WebCrypto, and the version key was read", () => {

@@ -369,7 +369,7 @@ export async function signInWithOpenIdClient(edge, clientId, redirectUri, person
     expectedNonce: flow.nonce,
   });
   const access = JSON.parse(Buffer.from(tokens.access_token.split(".")[1], "base64url"));
-  return { id: tokens.claims(), access };
+  return { id: tokens.claims(), access, refreshToken: tokens.refresh_token };
 }
 
 /** Redeems a code at `/token` (public client unless `auth` is given). */

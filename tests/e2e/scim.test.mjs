@@ -368,6 +368,44 @@ describe("admin API: SCIM 2.0 and the System Log", () => {
     assert.equal(unmapped.id.groups, undefined, "not for a client that maps no groups");
   });
 
+  test("a group of more people than one request calls on (11): renamed, a member's next refresh shows it once the holders queue has carried it", async () => {
+    const manage = await tokenOf("provisioner");
+    const person = await createUser(edge, "roles");
+    const found = await call("GET", `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${person.email}"`)}`, manage);
+    const members = [found.body.Resources[0].id];
+    for (let i = 0; i < 10; i++) {
+      const created = await call("POST", "/scim/v2/Users", manage, newUser(`crowd-${i}-${random(6)}@crowd.example`));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      members.push(created.body.id);
+    }
+    const group = await call("POST", "/scim/v2/Groups", manage, {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: "shop-crowd",
+      members: members.map((value) => ({ value })),
+    });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    const signedIn = await signInWithOpenIdClient(edge, "roles", RP_CALLBACK, person, "openid groups offline_access");
+    assert.ok(signedIn.id.groups.includes("shop-crowd"), JSON.stringify(signedIn.id.groups));
+    assert.ok(signedIn.refreshToken, "a refresh token");
+
+    const renamed = await call("PATCH", `/scim/v2/Groups/${group.body.id}`, manage, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", path: "displayName", value: "shop-throng" }],
+    });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+
+    let token = signedIn.refreshToken;
+    const groupsNow = async () => {
+      const response = await postForm(edge, "/token", { grant_type: "refresh_token", refresh_token: token, client_id: "roles" });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      token = response.body.refresh_token;
+      return JSON.parse(Buffer.from(response.body.id_token.split(".")[1], "base64url")).groups ?? [];
+    };
+    const groups = await eventually(groupsNow, (names) => names.includes("shop-throng"));
+    assert.ok(groups.includes("shop-throng") && !groups.includes("shop-crowd"), JSON.stringify(groups));
+    assert.match(edge.output(), /QUEUE portcullis-holders 5\/5/, "carried by the holders queue, five people a batch");
+  });
+
   test(`System Log API: ${SEEDED} events paged through Link rel="next" without gaps or repeats, filtered and in both orders`, async () => {
     const auditor = await tokenOf("auditor");
     const since = new Date(SEED_FROM).toISOString();

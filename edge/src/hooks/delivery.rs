@@ -15,6 +15,8 @@ pub enum QueueMessage {
     Event { event: SystemLogEvent },
     /// One event for one hook.
     Delivery(DeliveryMessage),
+    /// Pass the person as stored now to their grants ([`crate::holders::sync`]).
+    Holder { user_id: String },
 }
 
 /// What the consumer does with a message.

@@ -521,11 +521,9 @@ impl Call<'_> {
     /// added, removed, or all of a renamed or deleted group), so that their next tokens'
     /// `groups` and `roles` claims show it: grants keep their person's groups
     /// ([`crate::holders`]).
+    /// A group of many is passed on by the queue consumer ([`crate::holders::pass_on`]).
     async fn pass_on(&self, people: &[String]) -> Result<(), ScimError> {
-        for person in people {
-            crate::holders::sync(self.ports, person).await?;
-        }
-        Ok(())
+        Ok(crate::holders::pass_on(self.ports, people).await?)
     }
 
     async fn record_membership(&self, event_type: &'static str, group: &Group, user_id: &str) {

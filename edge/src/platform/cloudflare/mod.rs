@@ -15,7 +15,9 @@
 //! `VERSION_CHECK_SECONDS`, how often it reads the version key (see [`crate::cache`];
 //! 60 s and 5 s when unset), and `SIGNING=software` to sign with `p256` in
 //! wasm instead of WebCrypto (for comparing the two); and the queues of the System Log
-//! and event hooks (`EVENTS`, `HOOK_DELIVERIES`; see `queues`).
+//! and event hooks (`EVENTS`, `HOOK_DELIVERIES`; see `queues`), and `HOLDERS`, which
+//! carries a change that reaches many people to their grants; `MAX_GRANTS_PER_PERSON`
+//! (100 when unset) bounds the live grants a person holds (see [`crate::holders`]).
 //!
 //! Risk signals come from `request.cf`. Only where this deployment's origin is loopback
 //! (`wrangler dev`, whose `request.cf` is fixed) and `DEV_SIGNALS=allow`, the
@@ -148,6 +150,10 @@ fn settings(env: &Env) -> Settings {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(crate::account_deletion::DEFAULT_GRACE_SECONDS),
         log_retention_days: crate::logs::retention::days(var(env, "LOG_RETENTION_DAYS").as_deref()),
+        max_grants_per_person: var(env, "MAX_GRANTS_PER_PERSON")
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .unwrap_or(crate::holders::DEFAULT_MAX_GRANTS_PER_PERSON),
     }
 }
 
@@ -237,6 +243,7 @@ struct Platform {
     stores: d1::D1Stores,
     grants: grants::DurableGrantStore,
     cache_version: versions::DurableCacheVersion,
+    deferred: queues::QueuedWork,
     counters: counters::DurableCounters,
     mailer: Box<dyn Mailer>,
     mailbox: Option<d1::D1DevMailbox>,
@@ -262,6 +269,7 @@ impl Platform {
             stores: d1::D1Stores::new(env.d1("DB")?),
             grants: grants::DurableGrantStore::new(env.durable_object("GRANTS")?),
             cache_version: versions::DurableCacheVersion::new(env.durable_object("VERSIONS")?),
+            deferred: queues::QueuedWork::new(env),
             counters: counters::DurableCounters::new(env.durable_object("COUNTERS")?),
             mailer,
             mailbox,
@@ -309,6 +317,7 @@ impl Platform {
             grants: &self.grants,
             grant_index: &self.stores,
             cache_version: &self.cache_version,
+            deferred: &self.deferred,
             counters: &self.counters,
             mailer: self.mailer.as_ref(),
             mailbox: self.mailbox.as_ref().map(|m| m as &dyn Mailbox),

@@ -21,7 +21,7 @@ use super::{d1, var, Platform};
 use crate::events::SystemLogEvent;
 use crate::hooks::{self, DeliveryMessage, QueueMessage, RetryPolicy, Verdict};
 use crate::logs::LogQuery;
-use crate::ports::{EventLog, HookStore, StoreError, UnixMillis};
+use crate::ports::{Deferred, EventLog, HookStore, StoreError, UnixMillis};
 
 /// Queues accept at most 100 messages per `sendBatch`.
 const SEND_BATCH_LIMIT: usize = 100;
@@ -69,6 +69,45 @@ impl EventLog for EventBuffer {
         limit: usize,
     ) -> Result<Vec<SystemLogEvent>, StoreError> {
         self.store.about_user(user_id, limit).await
+    }
+}
+
+/// Hands work to the consumer through the holders queue (`HOLDERS`, a few messages a
+/// batch: each may call on a hundred grants).
+pub struct QueuedWork {
+    queue: Option<worker::Queue>,
+}
+
+impl QueuedWork {
+    pub fn new(env: &Env) -> QueuedWork {
+        QueuedWork {
+            queue: env.queue("HOLDERS").ok(),
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl Deferred for QueuedWork {
+    async fn sync_people(&self, people: &[String]) -> Result<(), StoreError> {
+        let queue = self
+            .queue
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("no HOLDERS queue bound".into()))?;
+        let bodies: Vec<String> = people
+            .iter()
+            .filter_map(|user_id| {
+                to_json(&QueueMessage::Holder {
+                    user_id: user_id.clone(),
+                })
+            })
+            .collect();
+        for chunk in bodies.chunks(SEND_BATCH_LIMIT) {
+            queue
+                .send_batch(chunk.to_vec())
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        }
+        Ok(())
     }
 }
 
@@ -168,10 +207,12 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
 
     let mut events = Vec::new();
     let mut deliveries = Vec::new();
+    let mut holders = Vec::new();
     for message in &messages {
         match serde_json::from_str::<QueueMessage>(message.body()) {
             Ok(QueueMessage::Event { event }) => events.push((message, event)),
             Ok(QueueMessage::Delivery(delivery)) => deliveries.push((message, delivery)),
+            Ok(QueueMessage::Holder { user_id }) => holders.push((message, user_id)),
             Err(err) => {
                 // Nothing will ever read it: retrying would only delay the rest.
                 console_error!(
@@ -181,6 +222,20 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
                 );
                 message.ack();
             }
+        }
+    }
+
+    // A person's grants hear of a change to them; a dead letter gets one more try, then
+    // is logged (the change is in D1; the grants hear of the person's next change).
+    for (message, user_id) in &holders {
+        let synced = crate::holders::sync(&ports, user_id).await;
+        if dead_letters {
+            if let Err(err) = &synced {
+                console_error!("holders: {user_id}'s grants did not hear of a change: {err:?}");
+            }
+            message.ack();
+        } else {
+            apply(message, verdict_of(synced));
         }
     }
 

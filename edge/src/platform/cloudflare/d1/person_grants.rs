@@ -51,4 +51,16 @@ impl GrantIndex for D1Stores {
             .map_err(unavailable("person_grants.for_person"))?;
         Ok(rows.into_iter().map(|r| r.grant_ref).collect())
     }
+
+    async fn remove(&self, user_id: &str, grant_refs: &[String]) -> Result<(), StoreError> {
+        for grant_ref in grant_refs {
+            self.changes(
+                "DELETE FROM person_grants WHERE user_id = ?1 AND grant_ref = ?2",
+                &[text(user_id), text(grant_ref)],
+                "person_grants.remove",
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }
