@@ -74,7 +74,7 @@ function sizeTables() {
   console.log(`  password.pack (the password step's modules in one file): ${kb(pack.raw)} raw, ${kb(pack.gzip)} gzip`);
 
   // Loaded lazily: one catalogue, only for a visitor whose language is not English.
-  const locales = join(dist, "widget/locales");
+  const locales = join(widgetDir, "locales");
   const catalogues = readdirSync(locales)
     .filter((f) => f.endsWith(".json") && f !== "en.json")
     .map((f) => ({ tag: f.slice(0, -5), ...sizes(join(locales, f)) }))

@@ -126,4 +126,16 @@ test("static assets: demo page, widget loader and wasm, loadable cross-origin", 
   assert.equal(wasm.headers.get("access-control-allow-origin"), "*");
   const bytes = new Uint8Array(await wasm.arrayBuffer());
   assert.deepEqual([...bytes.slice(0, 4)], [0x00, 0x61, 0x73, 0x6d], "wasm magic");
+
+  // A build's files never change under their name: kept a year. The loader, whose bytes
+  // name the current build, and the stylesheet are kept five minutes.
+  assert.equal(wasm.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  const catalogue = await fetch(`${edge.api}/widget/${widgetBuild()}/locales/de.json`);
+  assert.equal(catalogue.status, 200);
+  assert.equal(catalogue.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  assert.equal(typeof (await catalogue.json()), "object");
+  assert.equal(loader.headers.get("cache-control"), "public, max-age=300");
+  const css = await fetch(`${edge.api}/widget/widget.css`);
+  assert.equal(css.status, 200);
+  assert.equal(css.headers.get("cache-control"), "public, max-age=300");
 });

@@ -62,7 +62,7 @@ async function open(query = "", contextOptions = {}) {
   const page = await browser.newPage(contextOptions);
   const fetched = [];
   page.on("request", (request) => {
-    const match = new URL(request.url()).pathname.match(/^\/widget\/locales\/(.+)\.json$/);
+    const match = new URL(request.url()).pathname.match(/^\/widget\/[0-9a-f]{16}\/locales\/(.+)\.json$/);
     if (match) fetched.push(match[1]);
   });
   await page.goto(`${host.origin}/${query}`);
@@ -138,7 +138,7 @@ test("a catalogue that cannot be loaded leaves a working widget in English", asy
   const page = await browser.newPage();
   const warnings = [];
   page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
-  await page.route("**/widget/locales/**", (route) => route.abort());
+  await page.route("**/widget/*/locales/**", (route) => route.abort());
   await page.goto(`${host.origin}/?lang=ja`);
   assert.deepEqual(await shown(page, title("en")), { lang: "en", dir: "ltr" });
   await page.getByLabel("Email", { exact: true }).fill("ada@example.com");

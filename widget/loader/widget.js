@@ -102,7 +102,7 @@ const assets = new URL("./widget/", import.meta.url);
  */
 const runtimeAssets = new URL(`${PORTCULLIS_BUILD}/`, assets);
 
-/** The languages with a catalogue in widget/locales/ (built into dist/widget/locales/). */
+/** The languages with a catalogue in widget/locales/ (built into the build's locales/). */
 const LOCALES = [
   "ar", "bg", "ca", "cs", "da", "de", "el", "en", "es", "et", "fa", "fi", "fr", "he",
   "hi", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv", "nb", "nl", "pl", "pt-BR",
@@ -139,7 +139,7 @@ const catalogues = new Map();
 function loadMessages(lang) {
   if (lang === "en") return Promise.resolve(undefined);
   if (!catalogues.has(lang)) {
-    const url = new URL(`locales/${lang}.json`, assets);
+    const url = new URL(`locales/${lang}.json`, runtimeAssets);
     const text = fetch(url).then((response) => {
       if (!response.ok) throw new Error(`${url} answered ${response.status}`);
       return response.text();
