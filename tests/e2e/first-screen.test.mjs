@@ -195,3 +195,63 @@ portcullis-signin { display: block !important; } input, button, h2, form { visib
     await host.close();
   }
 });
+
+/**
+ * A host page that enforces Trusted Types with `policies` allowed, at the host origin the
+ * demo client allows; `close()` ends both.
+ */
+async function trustedTypesPage(policies) {
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,">
+<script type="module" src="${edge.origin}/widget.js"></script></head>
+<body><portcullis-signin client-id="demo"></portcullis-signin></body></html>`;
+  const host = await serveHostPage(html, hostPort, {
+    "content-security-policy": `require-trusted-types-for 'script'; trusted-types ${policies}`,
+  });
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  const warnings = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+  await page.goto(`${host.origin}/`);
+  return { page, problems, warnings, close: () => page.close().finally(() => host.close()) };
+}
+
+/** Signs `person` in with a password on `page`'s widget. */
+async function passwordJourney(page, person) {
+  const widget = page.locator("portcullis-signin");
+  await widget.getByLabel("Email").fill(person.email);
+  await widget.getByRole("button", { name: "Continue" }).click();
+  await widget.getByLabel("Password", { exact: true }).fill(person.password);
+  await widget.getByRole("button", { name: "Sign in", exact: true }).click();
+  await widget.getByText(person.email).waitFor();
+}
+
+test("Trusted Types: a page enforcing them that allows the 'portcullis' policy gets the edge's first screen, hydrated, with no violation", async () => {
+  const person = await createUser(edge, "demo");
+  const { page, problems, warnings, close } = await trustedTypesPage("portcullis");
+  try {
+    const widget = page.locator("portcullis-signin");
+    await widget.getByRole("heading", { name: "Sign in to Portcullis Demo" }).waitFor();
+    await passwordJourney(page, person);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(warnings.filter((w) => /Trusted Types|first screen/.test(w)), [], "the edge's first screen went in");
+  } finally {
+    await close();
+  }
+});
+
+test("Trusted Types: a page that allows no policy of ours still gets a working widget, rendered by the widget itself", async () => {
+  const person = await createUser(edge, "demo");
+  const { page, problems, warnings, close } = await trustedTypesPage("'none'");
+  try {
+    const widget = page.locator("portcullis-signin");
+    await widget.getByRole("heading", { name: "Sign in to Portcullis Demo" }).waitFor();
+    await passwordJourney(page, person);
+    assert.ok(warnings.some((w) => /allows no 'portcullis' Trusted Types policy/.test(w)), JSON.stringify(warnings));
+    // The refused policy is reported by the browser as an error: only that, nothing else.
+    assert.deepEqual(problems.filter((p) => !/Trusted Type|trusted-types/i.test(p)), []);
+  } finally {
+    await close();
+  }
+});

@@ -508,11 +508,11 @@ export async function addVirtualAuthenticator(page, overrides = {}) {
  * Serves `html` at `/` from another loopback origin (`http://localhost:port`), for
  * cross-origin embedding.
  */
-export async function serveHostPage(html, port) {
+export async function serveHostPage(html, port, headers = {}) {
   const { createServer: createHttpServer } = await import("node:http");
   const server = createHttpServer((req, res) => {
     if (req.url === "/" || req.url.startsWith("/?")) {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...headers });
       res.end(html);
     } else {
       res.writeHead(404).end();

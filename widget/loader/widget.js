@@ -227,6 +227,25 @@ async function loadFirstScreen(issuer, clientId, lang, theme) {
   return undefined;
 }
 
+let htmlPolicy;
+/**
+ * The edge's first screen as HTML the page lets in. A page that enforces Trusted Types
+ * (`require-trusted-types-for 'script'`) takes it through the `portcullis` policy, which
+ * it allows by naming it (`trusted-types portcullis`): the HTML is the edge's rendering
+ * of fixed views, and is inserted as sent. Undefined where the page allows no such
+ * policy; the widget then renders the first screen itself.
+ */
+function firstScreenHtml(html) {
+  if (!globalThis.trustedTypes?.createPolicy) return html;
+  try {
+    htmlPolicy ??= trustedTypes.createPolicy("portcullis", { createHTML: (sent) => sent });
+    return htmlPolicy.createHTML(html);
+  } catch (error) {
+    console.warn("portcullis: the page allows no 'portcullis' Trusted Types policy; the widget renders the first screen:", error);
+    return undefined;
+  }
+}
+
 /**
  * Holds the clicks (and Enter) that land on the edge's first screen before the widget
  * can act on them: the default action (a form submission that would reload the page) is
@@ -328,13 +347,15 @@ export async function mount(element, options) {
     const rest = Promise.all([loadRuntime(), loadMessages(lang)]);
     // Awaited below; a failure meanwhile is not an unhandled one.
     rest.catch(() => {});
-    const screen = await screenLoad;
+    let screen = await screenLoad;
+    const html = screen && firstScreenHtml(screen.html);
+    if (html === undefined) screen = undefined;
     if (screen) {
       container.lang = screen.lang;
       container.dir = screen.dir;
       if (screen.css) adoptTheme(element, root, screen.css);
       // Exactly as sent: its comments mark where the widget's views hydrate.
-      container.innerHTML = screen.html;
+      container.innerHTML = html;
       const email = container.querySelector("#pc-email");
       if (email && options.loginHint) email.value = options.loginHint;
       release = holdEarlyActions(container);
