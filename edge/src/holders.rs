@@ -104,7 +104,11 @@ pub async fn register(
         for old in &excess {
             let _: GrantReply = ports
                 .grants
-                .apply(old, &GrantCommand::Revoke { client_id: None }, ports.clock.now())
+                .apply(
+                    old,
+                    &GrantCommand::Revoke { client_id: None },
+                    ports.clock.now(),
+                )
                 .await?;
         }
         ports.grant_index.remove(&grant.user_id, &excess).await?;

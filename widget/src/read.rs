@@ -114,12 +114,32 @@ impl Json for serde_json::Value {
     }
 }
 
-fn text<J: Json>(object: &J, key: &str) -> Option<String> {
+/// The text member `key`; `None` when missing, `null` or of another type.
+pub fn text<J: Json>(object: &J, key: &str) -> Option<String> {
     object.member(key)?.text()
 }
 
+/// The boolean member `key`.
+pub fn flag<J: Json>(object: &J, key: &str) -> Option<bool> {
+    object.member(key)?.boolean()
+}
+
+/// The items of the array member `key`; empty when it is missing or not an array.
+pub fn objects<J: Json>(object: &J, key: &str) -> Vec<J> {
+    object
+        .member(key)
+        .and_then(|list| list.items())
+        .unwrap_or_default()
+}
+
+/// The texts of the array member `key`, leaving out items of other types; empty when it
+/// is missing or not an array.
+pub fn strings<J: Json>(object: &J, key: &str) -> Vec<String> {
+    objects(object, key).iter().filter_map(Json::text).collect()
+}
+
 /// A whole number that fits `T` (seconds, lengths, pixels).
-fn whole<J: Json, T: TryFrom<u64>>(object: &J, key: &str) -> Option<T> {
+pub fn whole<J: Json, T: TryFrom<u64>>(object: &J, key: &str) -> Option<T> {
     let n = object.member(key)?.number()?;
     // Exact below 2^53, which every count here is far inside.
     let whole =
