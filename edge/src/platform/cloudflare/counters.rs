@@ -33,6 +33,7 @@ struct Row {
 #[durable_object]
 pub struct CounterObject {
     state: State,
+    table: objects::Table,
 }
 
 impl CounterObject {
@@ -43,11 +44,7 @@ impl CounterObject {
         change: Change,
         now: UnixMillis,
     ) -> worker::Result<(Option<Window>, Option<Window>)> {
-        let sql = self.state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS counter (count INTEGER NOT NULL, window_ends INTEGER NOT NULL)",
-            None,
-        )?;
+        let sql = self.table.sql(&self.state)?;
         let rows: Vec<Row> = sql
             .exec("SELECT count, window_ends FROM counter", None)?
             .to_array()?;
@@ -72,7 +69,12 @@ impl CounterObject {
 
 impl DurableObject for CounterObject {
     fn new(state: State, _env: Env) -> Self {
-        CounterObject { state }
+        CounterObject {
+            state,
+            table: objects::Table::new(
+                "CREATE TABLE IF NOT EXISTS counter (count INTEGER NOT NULL, window_ends INTEGER NOT NULL)",
+            ),
+        }
     }
 
     async fn fetch(&self, mut req: worker::Request) -> worker::Result<worker::Response> {
@@ -92,7 +94,7 @@ impl DurableObject for CounterObject {
     }
 
     async fn alarm(&self) -> worker::Result<worker::Response> {
-        self.state.storage().delete_all().await?;
+        self.table.erase(&self.state).await?;
         worker::Response::empty()
     }
 }

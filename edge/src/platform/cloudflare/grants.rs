@@ -27,15 +27,12 @@ struct Row {
 #[durable_object]
 pub struct GrantObject {
     state: State,
+    table: objects::Table,
 }
 
 impl GrantObject {
     fn load(&self) -> worker::Result<Option<Grant>> {
-        let sql = self.state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS grant_state (value TEXT NOT NULL)",
-            None,
-        )?;
+        let sql = self.table.sql(&self.state)?;
         let rows: Vec<Row> = sql
             .exec("SELECT value FROM grant_state", None)?
             .to_array()?;
@@ -46,7 +43,7 @@ impl GrantObject {
     }
 
     fn save(&self, grant: &Grant) -> worker::Result<()> {
-        let sql = self.state.storage().sql();
+        let sql = self.table.sql(&self.state)?;
         let value =
             serde_json::to_string(grant).map_err(|e| worker::Error::RustError(e.to_string()))?;
         sql.exec("DELETE FROM grant_state", None)?;
@@ -60,7 +57,12 @@ impl GrantObject {
 
 impl DurableObject for GrantObject {
     fn new(state: State, _env: Env) -> Self {
-        GrantObject { state }
+        GrantObject {
+            state,
+            table: objects::Table::new(
+                "CREATE TABLE IF NOT EXISTS grant_state (value TEXT NOT NULL)",
+            ),
+        }
     }
 
     async fn fetch(&self, mut req: worker::Request) -> worker::Result<worker::Response> {
@@ -92,7 +94,7 @@ impl DurableObject for GrantObject {
     }
 
     async fn alarm(&self) -> worker::Result<worker::Response> {
-        self.state.storage().delete_all().await?;
+        self.table.erase(&self.state).await?;
         worker::Response::empty()
     }
 }

@@ -1,4 +1,5 @@
-//! Calling a Durable Object: one POST with a JSON body to the object named `name`.
+//! Calling a Durable Object: one POST with a JSON body to the object named `name`; and
+//! the one table each object keeps its state in.
 
 use wasm_bindgen::JsValue;
 use worker::{Method, ObjectNamespace, RequestInit};
@@ -27,4 +28,39 @@ pub async fn post_json(
 pub fn to_json<T: serde::Serialize>(body: &T) -> Result<String, StoreError> {
     serde_json::to_string(body)
         .map_err(|e| StoreError::Unavailable(format!("object call body: {e}")))
+}
+
+/// An object's one SQLite table, made once per instance rather than on every call: a
+/// `CREATE TABLE IF NOT EXISTS` on every call is one statement more on every refresh,
+/// userinfo, introspection, flow step and counted attempt.
+pub struct Table {
+    create: &'static str,
+    made: std::cell::Cell<bool>,
+}
+
+impl Table {
+    pub const fn new(create: &'static str) -> Table {
+        Table {
+            create,
+            made: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The object's SQL storage, with the table made.
+    pub fn sql(&self, state: &worker::State) -> worker::Result<worker::SqlStorage> {
+        let sql = state.storage().sql();
+        if !self.made.get() {
+            sql.exec(self.create, None)?;
+            self.made.set(true);
+        }
+        Ok(sql)
+    }
+
+    /// Erases everything the object stores (its alarm, at expiry); the next call makes
+    /// the table again.
+    pub async fn erase(&self, state: &worker::State) -> worker::Result<()> {
+        state.storage().delete_all().await?;
+        self.made.set(false);
+        Ok(())
+    }
 }

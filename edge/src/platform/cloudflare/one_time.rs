@@ -44,19 +44,21 @@ struct Count {
 #[durable_object]
 pub struct OneTimeObject {
     state: State,
+    table: objects::Table,
 }
 
 impl DurableObject for OneTimeObject {
     fn new(state: State, _env: Env) -> Self {
-        OneTimeObject { state }
+        OneTimeObject {
+            state,
+            table: objects::Table::new(
+                "CREATE TABLE IF NOT EXISTS item (value TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+            ),
+        }
     }
 
     async fn fetch(&self, mut req: worker::Request) -> worker::Result<worker::Response> {
-        let sql = self.state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS item (value TEXT NOT NULL, expires_at INTEGER NOT NULL)",
-            None,
-        )?;
+        let sql = self.table.sql(&self.state)?;
         match req.path().as_str() {
             "/put" => {
                 let body: PutBody = req.json().await?;
@@ -96,7 +98,7 @@ impl DurableObject for OneTimeObject {
     }
 
     async fn alarm(&self) -> worker::Result<worker::Response> {
-        self.state.storage().delete_all().await?;
+        self.table.erase(&self.state).await?;
         worker::Response::empty()
     }
 }

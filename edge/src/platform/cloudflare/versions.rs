@@ -26,22 +26,19 @@ struct Row {
 #[durable_object]
 pub struct VersionObject {
     state: State,
+    table: objects::Table,
 }
 
 impl VersionObject {
     fn read(&self) -> worker::Result<u64> {
-        let sql = self.state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS version (version INTEGER NOT NULL)",
-            None,
-        )?;
+        let sql = self.table.sql(&self.state)?;
         let rows: Vec<Row> = sql.exec("SELECT version FROM version", None)?.to_array()?;
         Ok(rows.first().map_or(0, |row| row.version as u64))
     }
 
     fn bump(&self) -> worker::Result<u64> {
         let next = self.read()?.saturating_add(1);
-        let sql = self.state.storage().sql();
+        let sql = self.table.sql(&self.state)?;
         sql.exec("DELETE FROM version", None)?;
         sql.exec(
             "INSERT INTO version (version) VALUES (?)",
@@ -53,7 +50,12 @@ impl VersionObject {
 
 impl DurableObject for VersionObject {
     fn new(state: State, _env: Env) -> Self {
-        VersionObject { state }
+        VersionObject {
+            state,
+            table: objects::Table::new(
+                "CREATE TABLE IF NOT EXISTS version (version INTEGER NOT NULL)",
+            ),
+        }
     }
 
     async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
