@@ -241,6 +241,41 @@ test("sign-in from the email field's autofill (conditional mediation), in shadow
   }
 });
 
+test("the loader offers passkeys in autofill before the widget's wasm has run; the widget adopts its flow and request", async () => {
+  let release;
+  const gate = new Promise((resolve) => (release = resolve));
+  const wasm = "**/widget/*/portcullis-widget_bg.wasm";
+  await page.route(wasm, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  const asked = [];
+  const onRequest = (r) => {
+    const path = new URL(r.url()).pathname;
+    if (r.method() === "POST" && (path === "/v1/flows" || path.endsWith("/passkey/options"))) asked.push(path);
+  };
+  page.on("request", onRequest);
+  try {
+    await page.goto(`${edge.origin}/`);
+    // The edge's first screen, and the loader's flow and options, with no wasm run yet.
+    await widget().getByLabel("Email", { exact: true }).waitFor();
+    const deadline = Date.now() + 10_000;
+    while (asked.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(asked.map((p) => p.replace(/flows\/[^/]+\//, "flows/{id}/")), ["/v1/flows", "/v1/flows/{id}/passkey/options"]);
+    assert.deepEqual(await page.evaluate(() => window.__events.map((e) => e.name)), [], "the widget has not run");
+
+    release();
+    const claims = await verified(await signedIn());
+    assert.equal(claims.sub, passkeyOnlySub);
+    assert.ok(claims.amr.includes("swk"));
+    assert.equal(asked.length, 2, "the widget made no flow or request of its own");
+  } finally {
+    release();
+    page.off("request", onRequest);
+    await page.unroute(wasm);
+  }
+});
+
 test("a cancelled or impossible passkey request is explained and the other ways stay", async () => {
   await open(buttonsPage);
   // An address without passkeys: the options list decoys this device does not hold, so

@@ -62,7 +62,9 @@
 // passkey instead" (sign-up). Embedded, after sign-in it keeps the access token in memory
 // (never in storage) to list, add, rename and delete the person's passkeys, and offers to
 // add one after a password sign-in; it forgets the token on sign-out. The hosted page
-// signs in and up with passkeys but manages none.
+// signs in and up with passkeys but manages none. With autofill on, the loader offers
+// passkeys in the email field's menu as soon as the edge's first screen shows (see
+// startAutofill); the widget takes the request over once it has loaded.
 //
 // Events, dispatched on the element (they bubble and cross the shadow boundary):
 //
@@ -227,6 +229,77 @@ async function loadFirstScreen(issuer, clientId, lang, theme) {
   return undefined;
 }
 
+const base64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes))).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+
+/**
+ * Passkeys in the email field's autofill menu from the moment the edge's first screen
+ * shows, before the widget's wasm has arrived: the loader starts the flow (embedded, with
+ * a PKCE pair; hosted, the page's own), asks the edge for usernameless options and makes
+ * the conditional request (WebAuthn §5.1.4, `mediation: "conditional"`). The widget
+ * adopts the request when it is ready (the flow, the verifier, and the credential the
+ * person picks meanwhile) and withdraws it like its own, through `controller`.
+ * `ready` gives undefined where the browser cannot offer passkeys in autofill; none is
+ * started where the page turned autofill off or is back from a sign-in provider (the
+ * widget resumes that flow instead).
+ */
+function startAutofill(issuer, options, lang, config) {
+  if (options.passkeyAutofill === false || options.resetToken) return undefined;
+  if (/portcullis_federation/.test(`${location.search}${location.hash}`)) return undefined;
+  const credentials = globalThis.PublicKeyCredential;
+  if (!navigator.credentials || !credentials?.parseRequestOptionsFromJSON || !credentials.parseCreationOptionsFromJSON) return undefined;
+  if (!credentials.isConditionalMediationAvailable) return undefined;
+  // The scope the widget asks for (session.rs, flow_scope): where it manages passkeys,
+  // the account API's too. The widget adopts the flow only if it is the same.
+  const scope = (options.scope ?? "openid profile email").split(/\s+/).filter(Boolean);
+  if (config?.account_api) {
+    for (const extra of ["account", "offline_access"]) if (!scope.includes(extra)) scope.push(extra);
+  }
+  const controller = new AbortController();
+  const { signal } = controller;
+  const hosted = typeof options.flow === "string";
+  const call = async (path, body) => {
+    const response = await fetch(new URL(path, issuer), {
+      method: "POST",
+      mode: "cors",
+      credentials: hosted ? "same-origin" : "omit",
+      headers: { "content-type": "application/json", "accept-language": lang },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    return response.json();
+  };
+  const ready = (async () => {
+    if (!(await credentials.isConditionalMediationAvailable())) return undefined;
+    let flowId = options.flow;
+    let verifier;
+    if (!hosted) {
+      verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+      const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+      const started = await call("/v1/flows", {
+        client_id: options.clientId,
+        code_challenge: challenge,
+        code_challenge_method: "S256",
+        scope: scope.join(" "),
+      });
+      flowId = started.flow_id;
+    }
+    const { publicKey } = await call(`/v1/flows/${encodeURIComponent(flowId)}/passkey/options`, {});
+    signal.throwIfAborted();
+    const credential = navigator.credentials
+      .get({ mediation: "conditional", publicKey: credentials.parseRequestOptionsFromJSON(publicKey), signal })
+      .then((picked) => ({ json: JSON.stringify(picked.toJSON()), id: picked.id }));
+    // Read by the widget; a withdrawn request is not an unhandled rejection meanwhile.
+    credential.catch(() => {});
+    return { flowId, verifier, scope: hosted ? undefined : scope.join(" "), rpId: publicKey.rpId ?? location.hostname, credential };
+  })().catch((error) => {
+    if (!signal.aborted) console.warn("portcullis: passkey autofill waits for the widget:", error);
+    return undefined;
+  });
+  return { controller, ready };
+}
+
 let htmlPolicy;
 /**
  * The edge's first screen as HTML the page lets in. A page that enforces Trusted Types
@@ -350,6 +423,8 @@ export async function mount(element, options) {
     let screen = await screenLoad;
     const html = screen && firstScreenHtml(screen.html);
     if (html === undefined) screen = undefined;
+    // Asked for once the first screen, with its email field, is there to show it.
+    const autofill = screen ? startAutofill(issuer, options, lang, screen.config) : undefined;
     if (screen) {
       container.lang = screen.lang;
       container.dir = screen.dir;
@@ -390,6 +465,7 @@ export async function mount(element, options) {
       lang: shown,
       messages: catalogue,
       applyTheme: (css) => adoptTheme(element, root, css),
+      autofill,
     };
     if (!screen) return glue.mount(container, element, settings);
     // What the person typed meanwhile is the widget's starting address.

@@ -93,6 +93,18 @@ fn start(
         .and_then(|value| value.as_bool())
         != Some(false);
     let text = words(options);
+    // The autofill request the loader made while the wasm loaded, for the session to adopt.
+    let early_autofill = js_sys::Reflect::get(options, &JsValue::from_str("autofill"))
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|early| {
+            let controller = js_sys::Reflect::get(&early, &JsValue::from_str("controller")).ok()?;
+            let ready = js_sys::Reflect::get(&early, &JsValue::from_str("ready")).ok()?;
+            Some((
+                controller.dyn_into::<web_sys::AbortController>().ok()?,
+                ready.dyn_into::<js_sys::Promise>().ok()?,
+            ))
+        });
     // `mode="account"`: the signed-in area shows the whole account.
     let account_area = option(options, "mode").as_deref() == Some("account");
     let hydrating = config.is_some();
@@ -106,6 +118,9 @@ fn start(
     let app = move || {
         let session = Session::new(api, events, mode, login_hint, autofill, reset_token, text);
         session.set_account_area(account_area);
+        if let Some((controller, ready)) = early_autofill.clone() {
+            session.adopt_early_autofill(controller, ready);
+        }
         slot.set(Some(session));
         let start = match config {
             Some(config) => Start::Hydrate(config),

@@ -177,6 +177,9 @@ struct Env {
     autofill_allowed: bool,
     /// Withdraws the pending autofill (conditional mediation) request, if any.
     autofill: RefCell<Option<web_sys::AbortController>>,
+    /// The autofill request the loader made before the widget was ready, until the
+    /// widget adopts it: a promise of its flow and the credential picked, or undefined.
+    early_autofill: RefCell<Option<js_sys::Promise>>,
     /// Embedded only, while signed in: the access token for the account API (`/v1/me`).
     access_token: RefCell<Option<AccessToken>>,
     /// The client may get account API tokens (its configuration says so).
@@ -251,6 +254,7 @@ impl Session {
                 moved: Cell::new(false),
                 autofill_allowed,
                 autofill: RefCell::new(None),
+                early_autofill: RefCell::new(None),
                 access_token: RefCell::new(None),
                 account_api: Cell::new(false),
                 account_area: Cell::new(false),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use portcullis_shared::api::{PasskeyChallenge, PasskeyList, PasskeySignUp, RenamePasskey};
 
-use super::{Method, Screen, Session};
+use super::{Flow, Method, Screen, Session};
 use crate::api::{AccessToken, Failure};
 use crate::webauthn::{self, Capabilities, Credential, Mediation};
 
@@ -66,11 +66,31 @@ impl Session {
         }
     }
 
+    /// Takes over the autofill request the loader made while the widget loaded
+    /// (`startAutofill` in `widget.js`): `controller` withdraws it, as [`stop_autofill`]
+    /// does the widget's own, and `ready` gives its flow and the credential the person
+    /// picks (or undefined where none could be made).
+    ///
+    /// [`stop_autofill`]: Session::stop_autofill
+    pub fn adopt_early_autofill(
+        self,
+        controller: web_sys::AbortController,
+        ready: js_sys::Promise,
+    ) {
+        self.env.with_value(|env| {
+            env.autofill.replace(Some(controller));
+            env.early_autofill.replace(Some(ready));
+        });
+    }
+
     /// Conditional mediation (WebAuthn §5.1.4, Credential Management §2.3.2): offers the
     /// site's passkeys in the email field's autofill menu and waits until the person
     /// picks one. `None` once the request is withdrawn or cannot be made; failures here
     /// are silent, since the person asked for nothing yet.
     pub async fn autofill(self) -> Option<Assertion> {
+        if let Some(outcome) = self.early_request().await {
+            return outcome;
+        }
         loop {
             let controller = web_sys::AbortController::new().ok()?;
             self.stop_autofill();
@@ -101,6 +121,74 @@ impl Session {
             {
                 return picked;
             }
+        }
+    }
+
+    /// The loader's request, adopted: `None` when there is none to adopt (never made,
+    /// already withdrawn, or on a flow other than the widget's), and the widget makes
+    /// its own; else what it came to, as [`Session::autofill`] answers.
+    async fn early_request(self) -> Option<Option<Assertion>> {
+        use wasm_bindgen::JsCast;
+        let ready = self.env.with_value(|env| env.early_autofill.take())?;
+        let early = wasm_bindgen_futures::JsFuture::from(ready).await.ok()?;
+        // Withdrawn meanwhile (the person did something else first): the widget's own
+        // request replaces it when the email field asks again.
+        let controller = self
+            .env
+            .with_value(|env| env.autofill.borrow().clone())
+            .filter(|c| !c.signal().aborted())?;
+        if !early.is_object() {
+            return None;
+        }
+        let flow_id = crate::read::text(&early, "flowId")?;
+        match self.flow_id_now() {
+            None if self.embedded_scope().is_some()
+                && crate::read::text(&early, "scope") == self.flow_scope() =>
+            {
+                self.set_flow(Some(Flow {
+                    id: flow_id.clone(),
+                    verifier: crate::read::text(&early, "verifier"),
+                }));
+            }
+            Some(current) if current == flow_id => {}
+            _ => {
+                controller.abort();
+                return None;
+            }
+        }
+        let credential = js_sys::Reflect::get(&early, &"credential".into())
+            .ok()?
+            .dyn_into::<js_sys::Promise>()
+            .ok()?;
+        let renewing = Rc::new(Cell::new(false));
+        let timer = {
+            let renewing = renewing.clone();
+            let controller = controller.clone();
+            set_timeout_with_handle(
+                move || {
+                    renewing.set(true);
+                    controller.abort();
+                },
+                AUTOFILL_RENEWAL,
+            )
+            .ok()
+        };
+        let picked = wasm_bindgen_futures::JsFuture::from(credential).await;
+        if let Some(timer) = timer {
+            timer.clear();
+        }
+        match picked {
+            Ok(picked) => Some(Some(Assertion {
+                flow_id,
+                credential: Credential {
+                    json: crate::read::text(&picked, "json")?,
+                    id: crate::read::text(&picked, "id")?,
+                },
+                rp_id: crate::read::text(&early, "rpId").unwrap_or_default(),
+            })),
+            // Its challenge is about to expire: the widget asks for a fresh one.
+            Err(_) if renewing.get() && self.screen.get_untracked() == Screen::Identify => None,
+            Err(_) => Some(None),
         }
     }
 
