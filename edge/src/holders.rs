@@ -75,15 +75,21 @@ pub async fn groups_of(
     }
 }
 
+/// What [`register`] did: the person as the new grant keeps them, and how many of their
+/// older grants it ended to stay within the limit.
+pub struct Registered {
+    pub holder: Holder,
+    pub ended: usize,
+}
+
 /// Notes a grant just created for `grant.user_id` in the person's index, ends their
 /// oldest grants beyond [`Settings::max_grants_per_person`](crate::ports::Settings), then
-/// passes on any change made to the person since `grant.holder` was read. Returns the
-/// person as the grant now keeps them.
+/// passes on any change made to the person since `grant.holder` was read.
 pub async fn register(
     ports: &Ports<'_>,
     reference: &GrantRef,
     grant: &Grant,
-) -> Result<Holder, StoreError> {
+) -> Result<Registered, StoreError> {
     ports
         .grant_index
         .add(&grant.user_id, reference.as_str(), grant.expires_at)
@@ -93,6 +99,7 @@ pub async fn register(
         .for_person(&grant.user_id, ports.clock.now())
         .await?;
     let limit = ports.settings.max_grants_per_person.max(1);
+    let mut ended = 0;
     if live.len() > limit {
         // Oldest first; never the new grant, whatever its place.
         let excess: Vec<String> = live
@@ -112,12 +119,13 @@ pub async fn register(
                 .await?;
         }
         ports.grant_index.remove(&grant.user_id, &excess).await?;
+        ended = excess.len();
     }
     let holder = current(ports, &grant.user_id).await?;
     if grant.holder.as_ref() != Some(&holder) {
         hold(ports, reference.as_str(), holder.clone()).await?;
     }
-    Ok(holder)
+    Ok(Registered { holder, ended })
 }
 
 /// Passes the person as stored now to every grant they hold. Called after each change to
@@ -226,7 +234,9 @@ mod tests {
         pollster::block_on(ports.grants.create(reference.as_str(), &grant)).unwrap();
         t.users.set_status("u1", UserStatus::Suspended);
         pollster::block_on(sync(&ports, "u1")).unwrap();
-        let now = pollster::block_on(register(&ports, &reference, &grant)).unwrap();
+        let now = pollster::block_on(register(&ports, &reference, &grant))
+            .unwrap()
+            .holder;
         assert_eq!(now.status, UserStatus::Suspended);
         let kept = t.grants.stored(reference.as_str()).unwrap();
         assert_eq!(kept.holder.unwrap().status, UserStatus::Suspended);

@@ -1233,3 +1233,36 @@ fn one_policy_every_path_refresh_stops_when_the_client_no_longer_admits_the_pers
 
 #[cfg(test)]
 mod mfa;
+
+#[test]
+fn a_sign_in_beyond_the_grant_limit_ends_the_oldest_and_the_system_log_says_so() {
+    let mut t = TestPorts::new();
+    t.settings.max_grants_per_person = 2;
+    let first = tokens_for(&t, "ada@example.com");
+    let mut later = Vec::new();
+    for _ in 0..2 {
+        let flow = start_flow(&t, "openid email offline_access");
+        let outcome = json(&post_json(
+            &t,
+            &format!("/v1/flows/{flow}/password"),
+            serde_json::json!({"email": "ada@example.com", "password": PASSWORD}),
+        ));
+        let response = redeem(&t, outcome["authorization_code"].as_str().unwrap());
+        assert_eq!(response.status, 200, "{}", json(&response));
+        later.push(json(&response));
+    }
+    let first_refresh = refresh(&t, first["refresh_token"].as_str().unwrap());
+    assert_eq!(first_refresh.status, 400);
+    assert_eq!(json(&first_refresh)["error"], "invalid_grant");
+    for tokens in &later {
+        let response = refresh(&t, tokens["refresh_token"].as_str().unwrap());
+        assert_eq!(response.status, 200, "{}", json(&response));
+    }
+    let events = t.events.events.borrow();
+    let ended: Vec<_> = events
+        .iter()
+        .filter(|e| e.event_type == crate::events::types::TOKEN_REVOKE)
+        .collect();
+    assert_eq!(ended.len(), 1, "one grant ended, one event");
+    assert!(ended[0].display_message.contains("oldest grant"));
+}

@@ -79,7 +79,21 @@ pub(super) async fn exchange(
     ports.grants.create(reference.as_str(), &grant).await?;
     // Suspended while the grant was being made: the grant has heard, and so does the
     // client.
-    let holder = crate::holders::register(ports, &reference, &grant).await?;
+    let registered = crate::holders::register(ports, &reference, &grant).await?;
+    if registered.ended > 0 {
+        events::record(
+            ports,
+            incoming.context,
+            EventSpec::user_success(
+                types::TOKEN_REVOKE,
+                "A new sign-in ended the person's oldest grant: they held the most allowed",
+                &user,
+                &client.id,
+            ),
+        )
+        .await;
+    }
+    let holder = registered.holder;
     if holder.status != UserStatus::Active {
         return Err(invalid_grant("The authorization code is invalid.").into());
     }
