@@ -283,11 +283,27 @@ test("RFC 7515 §5.2: the edge's WebCrypto check refuses our tokens altered in p
   assert.equal((await userinfo(good)).status, 200, "the genuine token still works");
 });
 
-test("One policy, every path: a person suspended through SCIM is refused at once by a warm edge, however the token is replayed", async () => {
-  const hr = clientsCli(env.edge.stateDir, [
+/** The HR system's client, registered on first use. */
+let hr;
+/** Suspends `sub` through SCIM with the HR system's token; the PATCH's response. */
+async function suspendThroughScim(sub) {
+  hr ??= clientsCli(env.edge.stateDir, [
     "add", "--id", "hr", "--name", "HR system", "--type", "confidential",
     "--grant-type", "client_credentials", "--scope", "admin.users.manage",
   ]);
+  const admin = await postForm(env.edge, "/token", { grant_type: "client_credentials" }, { auth: basic("hr", hr.client_secret) });
+  assert.equal(admin.status, 200, JSON.stringify(admin.body));
+  return recordingFetch(`${env.edge.api}/scim/v2/Users/${sub}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${admin.body.access_token}`, "content-type": "application/scim+json" },
+    body: JSON.stringify({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", path: "active", value: false }],
+    }),
+  });
+}
+
+test("One policy, every path: a person suspended through SCIM is refused at once by a warm edge, however the token is replayed", async () => {
   const person = await signedIn();
   const sub = decodeJws(person.access_token).payload.sub;
   const refreshed = await refreshSpa(person.refresh_token);
@@ -296,16 +312,7 @@ test("One policy, every path: a person suspended through SCIM is refused at once
   assert.equal((await userinfo(access)).status, 200);
   assert.equal((await introspect(access)).body.active, true);
 
-  const admin = await postForm(env.edge, "/token", { grant_type: "client_credentials" }, { auth: basic("hr", hr.client_secret) });
-  assert.equal(admin.status, 200, JSON.stringify(admin.body));
-  const suspended = await recordingFetch(`${env.edge.api}/scim/v2/Users/${sub}`, {
-    method: "PATCH",
-    headers: { authorization: `Bearer ${admin.body.access_token}`, "content-type": "application/scim+json" },
-    body: JSON.stringify({
-      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-      Operations: [{ op: "replace", path: "active", value: false }],
-    }),
-  });
+  const suspended = await suspendThroughScim(sub);
   assert.equal(suspended.status, 200);
   assert.equal((await suspended.json()).active, false);
 
@@ -321,10 +328,6 @@ test("One policy, every path: a person suspended through SCIM is refused at once
 });
 
 test(`a person holds at most MAX_GRANTS_PER_PERSON (${FAMILIES}) grants: one more ends the oldest, and a suspension calls on no more than that`, async () => {
-  const hr = clientsCli(env.edge.stateDir, [
-    "add", "--id", "hr-cap", "--name", "HR system", "--type", "confidential",
-    "--grant-type", "client_credentials", "--scope", "admin.users.manage",
-  ]);
   const redirect = `${env.rp.origin}/cb`;
   const user = await createUser(env.edge, "spa");
   const cookie = await hostedSession(env.edge, "spa", redirect, user);
@@ -349,16 +352,7 @@ test(`a person holds at most MAX_GRANTS_PER_PERSON (${FAMILIES}) grants: one mor
   }
 
   const sub = decodeJws(kept[0].access_token).payload.sub;
-  const admin = await postForm(env.edge, "/token", { grant_type: "client_credentials" }, { auth: basic("hr-cap", hr.client_secret) });
-  assert.equal(admin.status, 200, JSON.stringify(admin.body));
-  const suspended = await recordingFetch(`${env.edge.api}/scim/v2/Users/${sub}`, {
-    method: "PATCH",
-    headers: { authorization: `Bearer ${admin.body.access_token}`, "content-type": "application/scim+json" },
-    body: JSON.stringify({
-      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-      Operations: [{ op: "replace", path: "active", value: false }],
-    }),
-  });
+  const suspended = await suspendThroughScim(sub);
   assert.equal(suspended.status, 200);
   // One call per live grant (and the version key's, if this isolate's check is due).
   const calls = roundTrips(suspended).durableObject;

@@ -96,29 +96,9 @@ impl Session {
             self.stop_autofill();
             self.env
                 .with_value(|env| env.autofill.replace(Some(controller.clone())));
-            let renewing = Rc::new(Cell::new(false));
-            let timer = {
-                let renewing = renewing.clone();
-                let controller = controller.clone();
-                set_timeout_with_handle(
-                    move || {
-                        renewing.set(true);
-                        controller.abort();
-                    },
-                    AUTOFILL_RENEWAL,
-                )
-                .ok()
-            };
-            let picked = self.conditional_request(&controller.signal()).await;
-            if let Some(timer) = timer {
-                timer.clear();
-            }
-            // Renewed only while the email field is still there: leaving the screen
-            // withdraws the request, and a renewal must not bring it back.
-            if picked.is_some()
-                || !renewing.get()
-                || self.screen.get_untracked() != Screen::Identify
-            {
+            let (picked, renewing) =
+                until_renewal(&controller, self.conditional_request(&controller.signal())).await;
+            if picked.is_some() || !self.renews(renewing) {
                 return picked;
             }
         }
@@ -128,6 +108,7 @@ impl Session {
     /// already withdrawn, or on a flow other than the widget's), and the widget makes
     /// its own; else what it came to, as [`Session::autofill`] answers.
     async fn early_request(self) -> Option<Option<Assertion>> {
+        use crate::read::Json;
         use wasm_bindgen::JsCast;
         let ready = self.env.with_value(|env| env.early_autofill.take())?;
         let early = wasm_bindgen_futures::JsFuture::from(ready).await.ok()?;
@@ -156,27 +137,15 @@ impl Session {
                 return None;
             }
         }
-        let credential = js_sys::Reflect::get(&early, &"credential".into())
-            .ok()?
+        let credential = early
+            .member("credential")?
             .dyn_into::<js_sys::Promise>()
             .ok()?;
-        let renewing = Rc::new(Cell::new(false));
-        let timer = {
-            let renewing = renewing.clone();
-            let controller = controller.clone();
-            set_timeout_with_handle(
-                move || {
-                    renewing.set(true);
-                    controller.abort();
-                },
-                AUTOFILL_RENEWAL,
-            )
-            .ok()
-        };
-        let picked = wasm_bindgen_futures::JsFuture::from(credential).await;
-        if let Some(timer) = timer {
-            timer.clear();
-        }
+        let (picked, renewing) = until_renewal(
+            &controller,
+            wasm_bindgen_futures::JsFuture::from(credential),
+        )
+        .await;
         match picked {
             Ok(picked) => Some(Some(Assertion {
                 flow_id,
@@ -187,9 +156,16 @@ impl Session {
                 rp_id: crate::read::text(&early, "rpId").unwrap_or_default(),
             })),
             // Its challenge is about to expire: the widget asks for a fresh one.
-            Err(_) if renewing.get() && self.screen.get_untracked() == Screen::Identify => None,
+            Err(_) if self.renews(renewing) => None,
             Err(_) => Some(None),
         }
+    }
+
+    /// Whether an autofill request withdrawn for `renewing` is made again: only while the
+    /// email field is still there, since leaving the screen withdraws the request and a
+    /// renewal must not bring it back.
+    fn renews(self, renewing: bool) -> bool {
+        renewing && self.screen.get_untracked() == Screen::Identify
     }
 
     async fn conditional_request(self, signal: &web_sys::AbortSignal) -> Option<Assertion> {
@@ -391,4 +367,30 @@ impl Session {
             failure
         })
     }
+}
+
+/// Awaits `request`, withdrawing it through `controller` once its challenge is about to
+/// expire ([`AUTOFILL_RENEWAL`]); returns its outcome and whether that is why it ended.
+async fn until_renewal<T>(
+    controller: &web_sys::AbortController,
+    request: impl std::future::Future<Output = T>,
+) -> (T, bool) {
+    let renewing = Rc::new(Cell::new(false));
+    let timer = {
+        let renewing = renewing.clone();
+        let controller = controller.clone();
+        set_timeout_with_handle(
+            move || {
+                renewing.set(true);
+                controller.abort();
+            },
+            AUTOFILL_RENEWAL,
+        )
+        .ok()
+    };
+    let outcome = request.await;
+    if let Some(timer) = timer {
+        timer.clear();
+    }
+    (outcome, renewing.get())
 }
